@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import Papa from 'papaparse';
+import type { Column, Row } from './row-schema.js';
+import type { ValidDataset } from './validate.js';
+
+/** A dataset in its canonical form: the basis of its hash and of every published file. */
+export interface CanonicalDataset {
+  readonly dataset: ValidDataset;
+  /** Rows sorted by primary key. */
+  readonly rows: readonly Row[];
+  /** UTF-8 CSV, LF line ends, RFC 4180 quoting, schema column order, primary-key row order. */
+  readonly csv: Uint8Array;
+  /** `sha256:<hex>` of the canonical CSV, schema and descriptor together. */
+  readonly contentHash: string;
+  /** `sha256:<hex>` of the schema alone: a change here is a major version. */
+  readonly schemaHash: string;
+}
+
+/** Canonicalises a validated dataset and computes its content hash. */
+export function canonicalizeDataset(dataset: ValidDataset): CanonicalDataset {
+  const rows = sortByPrimaryKey(dataset.rows, dataset.descriptor.primaryKey);
+  const csv = new TextEncoder().encode(renderCsv(dataset.columns, rows));
+  const schemaHash = sha256Prefixed(canonicalJson(dataset.schema));
+  const contentHash = sha256Prefixed(
+    new TextEncoder().encode(canonicalJson({ schema: dataset.schema, descriptor: dataset.descriptor }) + '\n'),
+    csv,
+  );
+  return { dataset, rows, csv, contentHash, schemaHash };
+}
+
+/** RFC 8785 JSON canonical form: the same value always gives the same bytes. */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError('value cannot be represented as JSON');
+  return text;
+}
+
+/** Renders rows as CSV text in column order; absent cells are empty. Ends with a line break. */
+export function renderCsv(columns: readonly Column[], rows: readonly Row[]): string {
+  const fields = columns.map((column) => column.name);
+  const data = rows.map((row) => fields.map((name) => cellText(row[name])));
+  return `${Papa.unparse({ fields, data }, { newline: '\n', quotes: false, header: true })}\n`;
+}
+
+function cellText(value: string | number | boolean | undefined): string {
+  return value === undefined ? '' : String(value);
+}
+
+/** Orders rows by the primary key's typed values: numbers numerically, text by code point. */
+export function sortByPrimaryKey(rows: readonly Row[], primaryKey: readonly string[]): Row[] {
+  return [...rows].sort((a, b) => compareKeys(primaryKey.map((name) => a[name]), primaryKey.map((name) => b[name])));
+}
+
+/** Compares two primary-key tuples in publication order. */
+export function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    const sx = String(x);
+    const sy = String(y);
+    return sx < sy ? -1 : sx > sy ? 1 : 0;
+  }
+  return 0;
+}
+
+/** SHA-256 of the given parts, as lowercase hex. */
+export function sha256Hex(...parts: (Uint8Array | string)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
+/** `sha256:<hex>`, the form used by Frictionless `hash` and the catalog's content hashes. */
+export function sha256Prefixed(...parts: (Uint8Array | string)[]): string {
+  return `sha256:${sha256Hex(...parts)}`;
+}

@@ -1,0 +1,119 @@
+import { Readable } from 'node:stream';
+import Papa from 'papaparse';
+
+/** One CSV record as papaparse read it, with the 1-based line it starts on. */
+export interface CsvRecord {
+  readonly line: number;
+  readonly fields: readonly string[];
+  /** Quoting problems papaparse found in this record (unclosed or stray quotes). */
+  readonly problems: readonly CsvProblem[];
+}
+
+/** A quoting problem reported by papaparse, tied to the record's field index (0-based). */
+export interface CsvProblem {
+  readonly fieldIndex: number;
+  readonly message: string;
+}
+
+const HIGH_WATER = 1024;
+const LOW_WATER = 256;
+
+/**
+ * Streams RFC 4180 records out of decoded text with papaparse. Line numbers
+ * follow the file, counting line breaks inside quoted fields, so errors point
+ * at the line a user sees in an editor. LF, CRLF and CR files read the same.
+ * The source stream is paused while more than {@link HIGH_WATER} records wait
+ * to be consumed, so memory stays bounded.
+ */
+export async function* readCsvRecords(text: AsyncIterable<string>): AsyncGenerator<CsvRecord> {
+  const queue: CsvRecord[] = [];
+  let finished = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  let parserHandle: Papa.Parser | undefined;
+  let paused = false;
+  let nextLine = 1;
+
+  const notify = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+
+  const source = Readable.from(text, { objectMode: false });
+  source.on('error', (error: unknown) => {
+    failure = error;
+    finished = true;
+    notify();
+  });
+
+  Papa.parse<string[]>(source as unknown as File /* papaparse's Node stream overload is untyped */, {
+    delimiter: ',',
+    quoteChar: '"',
+    escapeChar: '"',
+    header: false,
+    dynamicTyping: false,
+    skipEmptyLines: false,
+    step(results, parser) {
+      parserHandle = parser;
+      const fields = results.data;
+      const problems = results.errors.map((error) => ({
+        fieldIndex: Math.max(0, fields.length - 1),
+        message: describePapaError(error),
+      }));
+      queue.push({ line: nextLine, fields, problems });
+      nextLine += 1 + fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
+      if (queue.length >= HIGH_WATER && !paused) {
+        paused = true;
+        parser.pause();
+      }
+      notify();
+    },
+    complete() {
+      finished = true;
+      notify();
+    },
+    error(error: Error) {
+      failure = error;
+      finished = true;
+      notify();
+    },
+  });
+
+  while (true) {
+    const record = queue.shift();
+    if (record !== undefined) {
+      if (paused && queue.length <= LOW_WATER) {
+        paused = false;
+        parserHandle?.resume();
+      }
+      yield record;
+      continue;
+    }
+    if (failure !== undefined) throw failure;
+    if (finished) return;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  }
+}
+
+/** Line breaks inside a field: CRLF counts once, lone CR and LF once each. */
+function countLineBreaks(field: string): number {
+  let count = 0;
+  for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) count++;
+  for (let i = field.indexOf('\r'); i !== -1; i = field.indexOf('\r', i + 1)) {
+    if (field.charCodeAt(i + 1) !== 10) count++;
+  }
+  return count;
+}
+
+function describePapaError(error: Papa.ParseError): string {
+  switch (error.code) {
+    case 'MissingQuotes':
+      return 'quoted field is never closed (missing closing double quote)';
+    case 'InvalidQuotes':
+      return 'stray double quote: inside a quoted field a quote must be doubled ("")';
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,93 @@
+import type { ChangeKind } from './changes.js';
+import type { StagedVersion } from './catalog.js';
+import type { ObjectStore } from './object-store.js';
+import { commitCatalog, stageDataset } from './publish.js';
+import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
+import { createAjv } from './row-schema.js';
+import { validateDataset, type DatasetReport, type ValidDataset } from './validate.js';
+
+/** What happened to one dataset in a publish run. */
+export type DatasetOutcome =
+  | { readonly id: string; readonly status: 'rejected'; readonly report: DatasetReport }
+  | { readonly id: string; readonly status: 'unchanged'; readonly report: DatasetReport; readonly version: string }
+  | {
+      readonly id: string;
+      readonly status: 'published';
+      readonly report: DatasetReport;
+      readonly version: string;
+      readonly change: ChangeKind;
+      readonly rows: number;
+    };
+
+/**
+ * Validates the named datasets, or every dataset in the data folder when
+ * `ids` is empty. One report per dataset, in id order; nothing is written.
+ */
+export async function validateDatasets(
+  source: SourceLocation,
+  ids: readonly string[] = [],
+): Promise<{ report: DatasetReport; dataset?: ValidDataset }[]> {
+  const wanted = ids.length > 0 ? [...new Set(ids)] : await findDatasetIds(source);
+  const ajv = createAjv();
+  const results: { report: DatasetReport; dataset?: ValidDataset }[] = [];
+  for (const id of wanted) {
+    const loaded = await loadDatasetSource(source, id);
+    if (!loaded.ok) {
+      const files = {
+        csv: `${source.dataLabel}/${id}.csv`,
+        schema: `${source.schemasLabel}/${id}.schema.json`,
+        descriptor: `${source.dataLabel}/${id}.dataset.json`,
+      };
+      results.push({ report: { id, valid: false, rows: 0, files, issues: loaded.issues, truncated: false } });
+      continue;
+    }
+    results.push(await validateDataset(loaded.value, ajv));
+  }
+  return results;
+}
+
+/** Options of a publish run: where sources come from, where the tree goes, and the run's clock. */
+export interface PublishRun {
+  readonly source: SourceLocation;
+  readonly store: ObjectStore;
+  readonly ids?: readonly string[];
+  /** The publish time recorded in the catalog (honour `SOURCE_DATE_EPOCH` in the adapter). */
+  readonly now: Date;
+  /** Absolute site URL used for download links in the catalog. */
+  readonly baseUrl?: string;
+}
+
+/** A site metadata problem stops a run before anything is written. */
+export class SiteMetaError extends Error {
+  override readonly name = 'SiteMetaError';
+}
+
+/**
+ * The whole publishing protocol: validate every dataset, stage each valid one
+ * (immutable version files, then `latest/`), and finally commit the catalog
+ * once. A rejected dataset is reported and leaves its published versions as
+ * they were; the others are still published.
+ */
+export async function publishDatasets(run: PublishRun): Promise<{ outcomes: DatasetOutcome[]; catalogWritten: boolean }> {
+  const site = await loadSiteMeta(run.source);
+  if (!site.ok) throw new SiteMetaError(site.issues.map((issue) => `${issue.file}: ${issue.field ?? ''} ${issue.message}`).join('\n'));
+  const validations = await validateDatasets(run.source, run.ids);
+  const outcomes: DatasetOutcome[] = [];
+  const staged: StagedVersion[] = [];
+  for (const { report, dataset } of validations) {
+    if (dataset === undefined) {
+      outcomes.push({ id: report.id, status: 'rejected', report });
+      continue;
+    }
+    const outcome = await stageDataset(run.store, dataset, report, run.now, run.baseUrl);
+    if (outcome.status === 'unchanged') {
+      outcomes.push({ id: report.id, status: 'unchanged', report, version: outcome.version });
+    } else {
+      staged.push(outcome.staged);
+      const { version, change, rows } = outcome.staged.version;
+      outcomes.push({ id: report.id, status: 'published', report, version, change, rows });
+    }
+  }
+  const { written } = await commitCatalog(run.store, site.value, staged, run.now);
+  return { outcomes, catalogWritten: written };
+}

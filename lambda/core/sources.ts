@@ -1,0 +1,109 @@
+import type { SiteMeta } from './catalog.js';
+import { isValidDatasetId } from './dataset-id.js';
+import type { Issue, Result } from './issue.js';
+import { parseJsonDocument } from './json-document.js';
+import type { ObjectStore } from './object-store.js';
+import type { DatasetSource } from './validate.js';
+
+/** Where the curated files are read from: a store for `data/` and one for `schemas/`, and how to name them to users. */
+export interface SourceLocation {
+  readonly data: Pick<ObjectStore, 'get' | 'list'>;
+  readonly schemas: Pick<ObjectStore, 'get'>;
+  /** Display prefix for data files, e.g. `data` ⇒ `data/trade.csv`. */
+  readonly dataLabel: string;
+  /** Display prefix for schema files, e.g. `schemas`. */
+  readonly schemasLabel: string;
+}
+
+const DESCRIPTOR_SUFFIX = '.dataset.json';
+/** Site-wide catalog metadata sits beside the datasets. */
+export const SITE_FILE = 'site.json';
+
+/** The ids of every dataset in the data folder (every `<id>.dataset.json`), sorted. */
+export async function findDatasetIds(source: SourceLocation): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const key of source.data.list('')) {
+    if (!key.includes('/') && key.endsWith(DESCRIPTOR_SUFFIX)) ids.push(key.slice(0, -DESCRIPTOR_SUFFIX.length));
+  }
+  return ids.sort();
+}
+
+/**
+ * Reads the descriptor, schema and CSV of one dataset. A malformed id is
+ * refused before any read; a missing file is an issue naming it.
+ */
+export async function loadDatasetSource(source: SourceLocation, id: string): Promise<Result<DatasetSource>> {
+  const csvFile = `${source.dataLabel}/${id}.csv`;
+  if (!isValidDatasetId(id)) {
+    return {
+      ok: false,
+      issues: [
+        {
+          code: 'file-missing',
+          file: csvFile,
+          line: 0,
+          column: 0,
+          field: 'id',
+          value: id,
+          message: `"${id}" is not a valid dataset id: use a lowercase letter followed by up to 62 lowercase letters, digits or hyphens`,
+        },
+      ],
+    };
+  }
+  const descriptorFile = `${source.dataLabel}/${id}${DESCRIPTOR_SUFFIX}`;
+  const schemaFile = `${source.schemasLabel}/${id}.schema.json`;
+  const [csv, descriptor, schema] = await Promise.all([
+    source.data.get(`${id}.csv`),
+    source.data.get(`${id}${DESCRIPTOR_SUFFIX}`),
+    source.schemas.get(`${id}.schema.json`),
+  ]);
+  const missing: Issue[] = [];
+  const check = (present: unknown, file: string, what: string): void => {
+    if (present === undefined) {
+      missing.push({ code: 'file-missing', file, line: 0, column: 0, message: `${what} of dataset "${id}" is missing` });
+    }
+  };
+  check(descriptor, descriptorFile, 'the descriptor');
+  check(schema, schemaFile, 'the JSON Schema');
+  check(csv, csvFile, 'the CSV file');
+  if (csv === undefined || descriptor === undefined || schema === undefined) return { ok: false, issues: missing };
+  const decoder = new TextDecoder();
+  return {
+    ok: true,
+    value: {
+      id,
+      csv: { file: csvFile, open: () => once(csv.body) },
+      schema: { file: schemaFile, text: decoder.decode(schema.body) },
+      descriptor: { file: descriptorFile, text: decoder.decode(descriptor.body) },
+    },
+  };
+}
+
+/** Reads `site.json`, the catalog's own title, description, publisher and license. */
+export async function loadSiteMeta(source: SourceLocation): Promise<Result<SiteMeta>> {
+  const file = `${source.dataLabel}/${SITE_FILE}`;
+  const object = await source.data.get(SITE_FILE);
+  if (object === undefined) {
+    return { ok: false, issues: [{ code: 'file-missing', file, line: 0, column: 0, message: 'the site metadata file is missing' }] };
+  }
+  const parsed = parseJsonDocument(new TextDecoder().decode(object.body), file, 'descriptor-error');
+  if (!parsed.ok) return parsed;
+  const site = parsed.value as Partial<SiteMeta>;
+  const problems: Issue[] = [];
+  for (const field of ['title', 'description'] as const) {
+    if (typeof site[field] !== 'string' || site[field].length === 0) {
+      problems.push({ code: 'descriptor-error', file, line: 1, column: 1, field: `/${field}`, message: 'must be a non-empty string' });
+    }
+  }
+  if (typeof site.publisher?.name !== 'string') {
+    problems.push({ code: 'descriptor-error', file, line: 1, column: 1, field: '/publisher/name', message: 'must be a string' });
+  }
+  if (site.license !== 'CC-BY-4.0') {
+    problems.push({ code: 'descriptor-error', file, line: 1, column: 1, field: '/license', message: 'must be "CC-BY-4.0"' });
+  }
+  return problems.length > 0 ? { ok: false, issues: problems } : { ok: true, value: site as SiteMeta };
+}
+
+async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield body;
+}

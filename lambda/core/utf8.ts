@@ -1,0 +1,128 @@
+/** The input is not valid UTF-8; the location is of the first offending byte. */
+export class InvalidUtf8Error extends Error {
+  override readonly name = 'InvalidUtf8Error';
+  constructor(
+    /** 0-based offset of the first invalid byte in the whole input. */
+    readonly byteOffset: number,
+    /** 1-based line of that byte. */
+    readonly line: number,
+    /** 1-based character column of that byte within its line. */
+    readonly column: number,
+  ) {
+    super(`invalid UTF-8 byte sequence at byte offset ${byteOffset}: the file must be saved as UTF-8`);
+  }
+}
+
+/**
+ * Decodes a byte stream as strict UTF-8, chunk by chunk, without holding the
+ * whole input. A leading byte-order mark is dropped. Throws
+ * {@link InvalidUtf8Error} naming the byte offset, line and column of the first
+ * invalid sequence (Windows-1251 or Latin-1 bytes, truncated sequences).
+ */
+export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  // The native decoder is the fast path; our own scan runs only after it fails, to locate the byte.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const position = new TextPosition();
+  let bytesBefore = 0;
+  let tail = new Uint8Array(0); // last ≤3 bytes of the previous chunk: an incomplete sequence may start there
+  for await (const chunk of chunks) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      throw locate(concat(tail, chunk), tail.length, bytesBefore, position);
+    }
+    position.advance(text);
+    if (text.length > 0) yield text;
+    bytesBefore += chunk.length;
+    tail = concat(tail, chunk).slice(-3);
+  }
+  try {
+    const rest = decoder.decode();
+    if (rest.length > 0) yield rest;
+  } catch {
+    throw locate(tail, tail.length, bytesBefore, position);
+  }
+}
+
+/**
+ * Builds the error for a failed chunk. `bytes` is the carried-over tail
+ * (`tailLength` bytes, already counted in `bytesBefore`) followed by the chunk.
+ */
+function locate(bytes: Uint8Array, tailLength: number, bytesBefore: number, position: TextPosition): InvalidUtf8Error {
+  const at = firstInvalidUtf8Byte(bytes);
+  const validPrefix = bytes.subarray(tailLength, Math.max(tailLength, at));
+  position.advance(new TextDecoder('utf-8').decode(validPrefix));
+  return new InvalidUtf8Error(bytesBefore - tailLength + at, position.line, position.column);
+}
+
+/**
+ * Index of the first byte in `bytes` that starts an invalid or truncated UTF-8
+ * sequence. Bytes before a sequence that began in an earlier chunk are skipped
+ * as continuation bytes. Returns `bytes.length` if none is found.
+ */
+export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+  let i = 0;
+  // Skip leading continuation bytes: they belong to a sequence that started before `bytes`.
+  while (i < bytes.length && i < 3 && ((bytes[i] ?? 0) & 0xc0) === 0x80) i++;
+  while (i < bytes.length) {
+    const lead = bytes[i] ?? 0;
+    const length = sequenceLength(lead);
+    if (length === 0) return i;
+    if (i + length > bytes.length) return i;
+    for (let k = 1; k < length; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    if (!validSecondByte(lead, bytes[i + 1] ?? 0)) return i;
+    i += length;
+  }
+  return bytes.length;
+}
+
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/** Rejects overlong forms, UTF-16 surrogates and code points above U+10FFFF. */
+function validSecondByte(lead: number, second: number): boolean {
+  if (lead === 0xe0) return second >= 0xa0;
+  if (lead === 0xed) return second <= 0x9f;
+  if (lead === 0xf0) return second >= 0x90;
+  if (lead === 0xf4) return second <= 0x8f;
+  return true;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Tracks the 1-based line and column reached in a text read piece by piece (LF, CRLF and CR all end a line). */
+class TextPosition {
+  line = 1;
+  column = 1;
+  private lastWasCr = false;
+
+  advance(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) {
+        if (!this.lastWasCr) this.line++;
+        this.column = 1;
+        this.lastWasCr = false;
+      } else if (c === 13) {
+        this.line++;
+        this.column = 1;
+        this.lastWasCr = true;
+      } else {
+        this.column++;
+        this.lastWasCr = false;
+      }
+    }
+  }
+}

@@ -1,0 +1,295 @@
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { coerceCell } from './coerce.js';
+import { readCsvRecords } from './csv-records.js';
+import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
+import { displayValue, type Issue } from './issue.js';
+import { parseJsonDocument } from './json-document.js';
+import { columnOfError, compileRowSchema, createAjv, type Column, type Row, type RowSchema } from './row-schema.js';
+import { decodeUtf8Strict, InvalidUtf8Error } from './utf8.js';
+
+/** The three files of one dataset as the adapter found them; `file` fields are the paths shown to users. */
+export interface DatasetSource {
+  readonly id: string;
+  readonly csv: { readonly file: string; readonly open: () => AsyncIterable<Uint8Array> };
+  readonly schema: { readonly file: string; readonly text: string };
+  readonly descriptor: { readonly file: string; readonly text: string };
+}
+
+/** Everything validation learnt about one dataset: the issues, and the typed rows when there are none. */
+export interface DatasetReport {
+  readonly id: string;
+  readonly valid: boolean;
+  /** Data rows read (the header excluded). */
+  readonly rows: number;
+  readonly files: { readonly csv: string; readonly schema: string; readonly descriptor: string };
+  readonly issues: readonly Issue[];
+  /** True when more issues were found than are listed. */
+  readonly truncated: boolean;
+}
+
+/** A dataset that passed validation, ready to be canonicalised and published. */
+export interface ValidDataset {
+  readonly id: string;
+  readonly descriptor: DatasetDescriptor;
+  /** The dataset's JSON Schema as written by the curator. */
+  readonly schema: Readonly<Record<string, unknown>>;
+  readonly columns: readonly Column[];
+  /** Typed rows in file order. */
+  readonly rows: readonly Row[];
+}
+
+export interface Validation {
+  readonly report: DatasetReport;
+  /** Present only when the report has no issues. */
+  readonly dataset?: ValidDataset;
+}
+
+/** Reports list at most this many issues per dataset; the rest are counted as truncated. */
+export const MAX_ISSUES = 1000;
+
+/**
+ * Validates one dataset: descriptor and schema first, then the CSV streamed
+ * record by record — strict UTF-8, header against the schema, each cell
+ * coerced by its column type, each row against the compiled schema, and
+ * primary-key uniqueness. Every issue is collected, none is thrown.
+ */
+export async function validateDataset(source: DatasetSource, ajv: Ajv2020 = createAjv()): Promise<Validation> {
+  const issues = new IssueList();
+  const files = { csv: source.csv.file, schema: source.schema.file, descriptor: source.descriptor.file };
+  const report = (rows: number): DatasetReport => ({
+    id: source.id,
+    valid: issues.count === 0,
+    rows,
+    files,
+    issues: issues.items,
+    truncated: issues.truncated,
+  });
+
+  const schemaJson = parseJsonDocument(source.schema.text, source.schema.file, 'schema-error');
+  const rowSchema = schemaJson.ok ? compileRowSchema(schemaJson.value, source.schema.file, ajv) : schemaJson;
+  if (!rowSchema.ok) issues.add(...rowSchema.issues);
+
+  const descriptorJson = parseJsonDocument(source.descriptor.text, source.descriptor.file, 'descriptor-error');
+  const descriptor = descriptorJson.ok
+    ? checkDescriptor(descriptorJson.value, source.id, rowSchema.ok ? rowSchema.value.columns : undefined, source.descriptor.file, ajv)
+    : descriptorJson;
+  if (!descriptor.ok) issues.add(...descriptor.issues);
+
+  if (!rowSchema.ok || !descriptor.ok || !schemaJson.ok) return { report: report(0) };
+
+  const table = await readTable(source.csv, rowSchema.value, descriptor.value.primaryKey, issues);
+  if (issues.count > 0) return { report: report(table.rowCount) };
+  return {
+    report: report(table.rowCount),
+    dataset: {
+      id: source.id,
+      descriptor: descriptor.value,
+      schema: schemaJson.value as Record<string, unknown>,
+      columns: rowSchema.value.columns,
+      rows: table.rows,
+    },
+  };
+}
+
+async function readTable(
+  csv: DatasetSource['csv'],
+  schema: RowSchema,
+  primaryKey: readonly string[],
+  issues: IssueList,
+): Promise<{ rows: Row[]; rowCount: number }> {
+  const rows: Row[] = [];
+  const keyLines = new Map<string, number>();
+  let header: readonly string[] | undefined;
+  let rowCount = 0;
+  const at = (line: number, column: number, rest: Omit<Issue, 'file' | 'line' | 'column'>): Issue => ({
+    file: csv.file,
+    line,
+    column,
+    ...rest,
+  });
+
+  try {
+    for await (const record of readCsvRecords(decodeUtf8Strict(csv.open()))) {
+      if (header === undefined) {
+        header = record.fields;
+        const headerIssues = checkHeader(record.fields, schema.columns).map((issue) => at(record.line, issue.column, issue));
+        issues.add(...headerIssues);
+        for (const problem of record.problems) {
+          issues.add(at(record.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message }));
+        }
+        continue;
+      }
+      rowCount++;
+      if (issues.headerBroken) continue; // column positions are unknown: fix the header first
+      const row = readRow(record.line, record.fields, record.problems, header, schema, at, issues);
+      if (row === undefined) continue;
+      const key = JSON.stringify(primaryKey.map((name) => row[name]));
+      const firstLine = keyLines.get(key);
+      if (firstLine !== undefined) {
+        const keyText = primaryKey.map((name) => `${name}=${String(row[name])}`).join(', ');
+        issues.add(
+          at(record.line, header.indexOf(primaryKey[0] ?? '') + 1, {
+            code: 'primary-key',
+            field: primaryKey.join('+'),
+            value: displayValue(keyText),
+            message: `primary key ${keyText} repeats the row on line ${firstLine}`,
+          }),
+        );
+      } else {
+        keyLines.set(key, record.line);
+      }
+      rows.push(row);
+    }
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    issues.add(at(error.line, error.column, { code: 'encoding-error', message: error.message }));
+  }
+  if (header === undefined && issues.count === 0) {
+    const expected = schema.columns.map((column) => column.name).join(',');
+    issues.add(at(1, 1, { code: 'missing-header', message: `the file is empty: expected a header row "${expected}"` }));
+  }
+  return { rows, rowCount };
+}
+
+/** Compares the header with the schema's columns; each problem names the column and where it is. */
+function checkHeader(header: readonly string[], columns: readonly Column[]): Omit<Issue, 'file' | 'line'>[] {
+  const problems: Omit<Issue, 'file' | 'line'>[] = [];
+  const expected = columns.map((column) => column.name);
+  const seen = new Map<string, number>();
+  header.forEach((name, index) => {
+    const column = index + 1;
+    if (name.trim() === '') {
+      problems.push({ code: 'blank-header', column, message: `header cell ${column} is blank` });
+      return;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      problems.push({ code: 'duplicate-header', column, field: name, message: `repeats the header of column ${first}` });
+      return;
+    }
+    seen.set(name, column);
+    if (!expected.includes(name)) {
+      problems.push({ code: 'extra-header', column, field: name, message: `is not a column of the schema (expected one of: ${expected.join(', ')})` });
+    }
+  });
+  expected.forEach((name, index) => {
+    if (!seen.has(name)) {
+      problems.push({ code: 'missing-header', column: index + 1, field: name, message: `column is missing from the header (expected at position ${index + 1})` });
+    }
+  });
+  if (problems.length === 0) {
+    const moved = expected.findIndex((name, index) => header[index] !== name);
+    if (moved !== -1) {
+      const name = expected[moved] ?? '';
+      problems.push({
+        code: 'header-order',
+        column: (seen.get(name) ?? 0),
+        field: name,
+        message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${expected.join(', ')})`,
+      });
+    }
+  }
+  return problems;
+}
+
+function readRow(
+  line: number,
+  fields: readonly string[],
+  problems: readonly { fieldIndex: number; message: string }[],
+  header: readonly string[],
+  schema: RowSchema,
+  at: (line: number, column: number, rest: Omit<Issue, 'file' | 'line' | 'column'>) => Issue,
+  issues: IssueList,
+): Row | undefined {
+  if (problems.length > 0) {
+    for (const problem of problems) {
+      issues.add(at(line, problem.fieldIndex + 1, { code: 'parse-error', field: header[problem.fieldIndex], message: problem.message }));
+    }
+    return undefined;
+  }
+  if (fields.length === 1 && fields[0] === '' && header.length > 1) {
+    issues.add(at(line, 1, { code: 'blank-row', message: 'blank line: remove it or fill in the row' }));
+    return undefined;
+  }
+  if (fields.length < header.length) {
+    const column = fields.length + 1;
+    issues.add(
+      at(line, column, {
+        code: 'missing-cell',
+        field: header[fields.length],
+        message: `row has ${fields.length} cells but the header has ${header.length}`,
+      }),
+    );
+    return undefined;
+  }
+  if (fields.length > header.length) {
+    issues.add(
+      at(line, header.length + 1, {
+        code: 'extra-cell',
+        value: displayValue(fields[header.length] ?? ''),
+        message: `row has ${fields.length} cells but the header has ${header.length}`,
+      }),
+    );
+    return undefined;
+  }
+  const row: Record<string, string | number | boolean> = {};
+  const typeErrors = new Set<string>();
+  schema.columns.forEach((column, index) => {
+    const raw = fields[index] ?? '';
+    const cell = coerceCell(raw, column.type);
+    if (cell.kind === 'value') row[column.name] = cell.value;
+    else if (cell.kind === 'invalid') {
+      typeErrors.add(column.name);
+      issues.add(at(line, index + 1, { code: 'type-error', field: column.name, value: displayValue(raw), message: cell.message }));
+    }
+  });
+  if (!schema.validate(row)) {
+    for (const error of schema.validate.errors ?? []) {
+      if (error.keyword === 'if') continue; // the failing `then` branch is reported on its own
+      const field = columnOfError(error);
+      if (field !== undefined && typeErrors.has(field)) continue;
+      const index = schema.columns.findIndex((column) => column.name === field);
+      const raw = index === -1 ? undefined : fields[index];
+      issues.add(
+        at(line, index + 1 || 1, {
+          code: 'constraint-error',
+          ...(field === undefined ? {} : { field }),
+          ...(raw === undefined || raw === '' ? {} : { value: displayValue(raw) }),
+          message: constraintMessage(error.keyword, error.message, error.params, raw),
+        }),
+      );
+    }
+  }
+  return typeErrors.size > 0 ? undefined : row;
+}
+
+function constraintMessage(keyword: string, message: string | undefined, params: Record<string, unknown>, raw: string | undefined): string {
+  const shown = raw === undefined || raw === '' ? '' : `${JSON.stringify(displayValue(raw))} `;
+  switch (keyword) {
+    case 'required':
+      return 'is required but the cell is empty';
+    case 'enum':
+      return `${shown}is not one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+    default:
+      return `${shown}${message ?? 'violates the schema'}`;
+  }
+}
+
+/** Collects issues up to {@link MAX_ISSUES}, remembering whether the header itself is broken. */
+class IssueList {
+  readonly items: Issue[] = [];
+  count = 0;
+  headerBroken = false;
+
+  get truncated(): boolean {
+    return this.count > this.items.length;
+  }
+
+  add(...issues: Issue[]): void {
+    for (const issue of issues) {
+      this.count++;
+      if (issue.code.endsWith('-header') || issue.code === 'header-order') this.headerBroken = true;
+      if (this.items.length < MAX_ISSUES) this.items.push(issue);
+    }
+  }
+}
