@@ -121,8 +121,11 @@ async function readTable(
       }
       rowCount++;
       if (issues.headerBroken) continue; // column positions are unknown: fix the header first
-      const row = readRow(record.line, record.fields, record.problems, header, schema, at, issues);
-      if (row === undefined) continue;
+      const read = readRow(record.line, record.fields, record.problems, header, schema, at, issues);
+      if (read === undefined) continue;
+      const { row, complete } = read;
+      // A row with a bad cell elsewhere still claims its key, so a later duplicate is reported too.
+      if (primaryKey.some((name) => row[name] === undefined)) continue;
       const key = JSON.stringify(primaryKey.map((name) => row[name]));
       const firstLine = keyLines.get(key);
       if (firstLine !== undefined) {
@@ -138,7 +141,7 @@ async function readTable(
       } else {
         keyLines.set(key, record.line);
       }
-      rows.push(row);
+      if (complete) rows.push(row);
     }
   } catch (error) {
     if (!(error instanceof InvalidUtf8Error)) throw error;
@@ -200,7 +203,7 @@ function readRow(
   schema: RowSchema,
   at: (line: number, column: number, rest: Omit<Issue, 'file' | 'line' | 'column'>) => Issue,
   issues: IssueList,
-): Row | undefined {
+): { row: Row; complete: boolean } | undefined {
   if (problems.length > 0) {
     for (const problem of problems) {
       issues.add(at(line, problem.fieldIndex + 1, { code: 'parse-error', field: header[problem.fieldIndex], message: problem.message }));
@@ -260,7 +263,7 @@ function readRow(
       );
     }
   }
-  return typeErrors.size > 0 ? undefined : row;
+  return { row, complete: typeErrors.size === 0 };
 }
 
 function constraintMessage(keyword: string, message: string | undefined, params: Record<string, unknown>, raw: string | undefined): string {

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { coerceCell, type ColumnType } from '../../lambda/core/coerce.js';
+
+describe('coerceCell', () => {
+  it.each<[ColumnType, string, unknown]>([
+    ['integer', '2019', 2019],
+    ['integer', '-5', -5],
+    ['integer', '0', 0],
+    ['number', '142.10', 142.1],
+    ['number', '-47.4', -47.4],
+    ['number', '1e3', 1000],
+    ['number', '-0', 0],
+    ['boolean', 'true', true],
+    ['boolean', 'false', false],
+    ['date', '2019-10-09', '2019-10-09'],
+    ['date', '2020-02-29', '2020-02-29'],
+    ['string', ' kept as written ', ' kept as written '],
+    ['string', '=SUM(A1)', '=SUM(A1)'],
+  ])('reads %s %j as %j', (type, raw, expected) => {
+    expect(coerceCell(raw, type)).toEqual({ kind: 'value', value: expected });
+  });
+
+  it.each<ColumnType>(['integer', 'number', 'boolean', 'date', 'string'])('treats an empty %s cell as absent', (type) => {
+    expect(coerceCell('', type)).toEqual({ kind: 'absent' });
+  });
+
+  it.each<[ColumnType, string, string]>([
+    ['number', '12,5', '"12,5" is not a number (use a dot as the decimal separator)'],
+    ['number', '1,234.5', '"1,234.5" is not a number (remove the thousands separators)'],
+    ['number', 'NaN', '"NaN" is not a number (only finite numbers are allowed)'],
+    ['number', 'Infinity', '"Infinity" is not a number (only finite numbers are allowed)'],
+    ['number', ' 5', '" 5" is not a number (remove the leading or trailing spaces)'],
+    ['number', '+5', '"+5" is not a number (remove the plus sign)'],
+    ['number', '1e999', '"1e999" is too large to be a finite number'],
+    ['number', '.5', '".5" is not a number'],
+    ['integer', '2019.0', '"2019.0" is not an integer'],
+    ['integer', '007', '"007" is not an integer'],
+    ['integer', '9007199254740993', '"9007199254740993" is outside the safe integer range'],
+    ['boolean', 'yes', '"yes" is not a boolean (write true or false)'],
+    ['boolean', 'TRUE', '"TRUE" is not a boolean (write true or false)'],
+    ['date', '2019-02-30', '"2019-02-30" is not a date that exists in the calendar'],
+    ['date', '2019-13-01', '"2019-13-01" is not a date that exists in the calendar'],
+    ['date', '09.10.2019', '"09.10.2019" is not a date (write YYYY-MM-DD)'],
+    ['date', '2019-9-1', '"2019-9-1" is not a date (write YYYY-MM-DD)'],
+  ])('refuses %s %j: %s', (type, raw, message) => {
+    expect(coerceCell(raw, type)).toEqual({ kind: 'invalid', message });
+  });
+});

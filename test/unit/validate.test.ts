@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssue, type Issue } from '../../lambda/core/issue.js';
+import { MAX_ISSUES, validateDataset } from '../../lambda/core/validate.js';
+import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+
+const HEADER = 'id,year,value_musd,flagged,day,kind';
+const csv = (...lines: string[]): string => [HEADER, ...lines, ''].join('\n');
+const brief = (issue: Issue) => ({ code: issue.code, line: issue.line, column: issue.column, field: issue.field });
+
+describe('validateDataset', () => {
+  it('accepts the fixture and returns typed rows in file order', async () => {
+    const { report, dataset } = await validateDataset(fixtureSource());
+
+    expect(report).toMatchObject({ id: 'sample', valid: true, rows: 3, issues: [], truncated: false });
+    expect(dataset?.rows).toEqual([
+      { id: 't-2001', year: 2001, value_musd: 106.1, flagged: false, day: '2001-12-31', kind: 'turnover' },
+      { id: 't-2002', year: 2002, value_musd: 161.2, flagged: false, kind: 'turnover' },
+      { id: 'e-2019', year: 2019, value_musd: 24.06, flagged: true, kind: 'export' },
+    ]);
+    expect(dataset?.columns.map((column) => [column.name, column.type])).toEqual([
+      ['id', 'string'],
+      ['year', 'integer'],
+      ['value_musd', 'number'],
+      ['flagged', 'boolean'],
+      ['day', 'date'],
+      ['kind', 'string'],
+    ]);
+  });
+
+  it.each([
+    ['type-error', csv('a,2001,"12,5",false,,turnover'), { code: 'type-error', line: 2, column: 3, field: 'value_musd' }],
+    ['date that does not exist', csv('a,2001,1,false,2019-02-30,turnover'), { code: 'type-error', line: 2, column: 5, field: 'day' }],
+    ['boolean', csv('a,2001,1,yes,,turnover'), { code: 'type-error', line: 2, column: 4, field: 'flagged' }],
+    ['enum', csv('a,2001,1,false,,imports'), { code: 'constraint-error', line: 2, column: 6, field: 'kind' }],
+    ['minimum', csv('a,1980,1,false,,turnover'), { code: 'constraint-error', line: 2, column: 2, field: 'year' }],
+    ['required cell empty', csv('a,,1,false,,turnover'), { code: 'constraint-error', line: 2, column: 2, field: 'year' }],
+    ['pattern', csv('A B,2001,1,false,,turnover'), { code: 'constraint-error', line: 2, column: 1, field: 'id' }],
+    ['missing cell', csv('a,2001,1,false'), { code: 'missing-cell', line: 2, column: 5, field: 'day' }],
+    ['extra cell', csv('a,2001,1,false,,turnover,surplus'), { code: 'extra-cell', line: 2, column: 7, field: undefined }],
+    ['blank row', csv('a,2001,1,false,,turnover', '', 'b,2002,1,false,,turnover'), { code: 'blank-row', line: 3, column: 1, field: undefined }],
+    ['duplicate key', csv('a,2001,1,false,,turnover', 'a,2002,2,false,,turnover'), { code: 'primary-key', line: 3, column: 1, field: 'id' }],
+    ['unclosed quote', csv('a,2001,1,false,,turnover', 'b,"2002,1,false,,turnover'), { code: 'parse-error', line: 3, column: 2, field: 'year' }],
+    ['blank header', 'id,year,,flagged,day,kind\n', { code: 'blank-header', line: 1, column: 3, field: undefined }],
+    ['duplicate header', 'id,year,value_musd,flagged,day,kind,year\n', { code: 'duplicate-header', line: 1, column: 7, field: 'year' }],
+    ['extra header', 'id,year,value_musd,flagged,day,kind,note\n', { code: 'extra-header', line: 1, column: 7, field: 'note' }],
+    ['missing header', 'id,year,value_musd,flagged,kind\n', { code: 'missing-header', line: 1, column: 5, field: 'day' }],
+    ['reordered header', 'year,id,value_musd,flagged,day,kind\n', { code: 'header-order', line: 1, column: 2, field: 'id' }],
+    ['empty file', '', { code: 'missing-header', line: 1, column: 1, field: undefined }],
+  ])('reports %s with its code, line, column and field', async (_name, text, expected) => {
+    const { report, dataset } = await validateDataset(fixtureSource({ csv: text }));
+
+    expect(report.valid).toBe(false);
+    expect(dataset).toBeUndefined();
+    expect(report.issues.map(brief)).toContainEqual(expected);
+  });
+
+  it('prints issues the way curators read them', async () => {
+    const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,"12,5",false,,turnover') }));
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:2:3: [type-error] value_musd: "12,5" is not a number (use a dot as the decimal separator)',
+    ]);
+  });
+
+  it('collects every issue, not just the first', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: csv('a,x,1,false,,turnover', 'b,2001,-1,maybe,,turnover', 'a,2003,1,false,,turnover') }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([
+      { code: 'type-error', line: 2, column: 2, field: 'year' },
+      { code: 'type-error', line: 3, column: 4, field: 'flagged' },
+      { code: 'constraint-error', line: 3, column: 3, field: 'value_musd' },
+      { code: 'primary-key', line: 4, column: 1, field: 'id' },
+    ]);
+  });
+
+  it('counts lines inside quoted fields so later errors point at the right line', async () => {
+    const schema = { ...FIXTURE_SCHEMA, properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string' } } };
+    const { report } = await validateDataset(
+      fixtureSource({ schema, csv: `${HEADER}\r\na,2001,1,false,,"two\r\nline"\r\nb,x,1,false,,turnover\r\n` }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([{ code: 'type-error', line: 4, column: 2, field: 'year' }]);
+  });
+
+  it('reads CRLF, LF and CR files identically', async () => {
+    const lines = [HEADER, 't-2001,2001,106.1,false,2001-12-31,turnover', 'e-2019,2019,24.06,true,,export'];
+    const results = await Promise.all(
+      ['\n', '\r\n', '\r'].map((eol) => validateDataset(fixtureSource({ csv: lines.join(eol) + eol }))),
+    );
+
+    for (const { report } of results) expect(report.valid).toBe(true);
+    expect(results[1]?.dataset?.rows).toEqual(results[0]?.dataset?.rows);
+    expect(results[2]?.dataset?.rows).toEqual(results[0]?.dataset?.rows);
+  });
+
+  it('drops a UTF-8 byte-order mark', async () => {
+    const { report } = await validateDataset(fixtureSource({ csv: `\uFEFF${csv('a,2001,1,false,,turnover')}` }));
+
+    expect(report.valid).toBe(true);
+  });
+
+  it('rejects bytes that are not UTF-8 with the byte offset and line', async () => {
+    const text = new TextEncoder().encode(csv('a,2001,1,false,,turnover', 'b,2002,1,false,,'));
+    const latin1 = Uint8Array.from([...text.slice(0, -1), 0xe9, 0x0a]); // "é" in Latin-1 as the last cell
+    const { report } = await validateDataset(fixtureSource({ csv: [latin1.slice(0, 40), latin1.slice(40)] }));
+
+    expect(report.issues).toHaveLength(1);
+    expect(report.issues[0]).toMatchObject({ code: 'encoding-error', line: 3, column: 17 });
+    expect(report.issues[0]?.message).toContain(`byte offset ${latin1.length - 2}`);
+  });
+
+  it('stops at the header when it is wrong instead of flooding every row', async () => {
+    const { report } = await validateDataset(fixtureSource({ csv: 'year,id,value_musd,flagged,day,kind\n2001,a,x,false,,turnover\n' }));
+
+    expect(report.issues.map((issue) => issue.code)).toEqual(['header-order']);
+    expect(report.rows).toBe(1);
+  });
+
+  it('lists at most MAX_ISSUES issues and says the list is truncated', async () => {
+    const rows = Array.from({ length: MAX_ISSUES + 5 }, (_, i) => `r${i},bad,1,false,,turnover`);
+    const { report } = await validateDataset(fixtureSource({ csv: csv(...rows) }));
+
+    expect(report.issues).toHaveLength(MAX_ISSUES);
+    expect(report.truncated).toBe(true);
+  });
+
+  it('reports a descriptor that does not describe the schema columns', async () => {
+    const descriptor = { ...FIXTURE_DESCRIPTOR, columns: FIXTURE_DESCRIPTOR.columns.slice(1), primaryKey: ['nope'] };
+    const { report } = await validateDataset(fixtureSource({ descriptor }));
+
+    expect(report.issues.map((issue) => [issue.code, issue.field])).toEqual([
+      ['descriptor-error', '/columns'],
+      ['descriptor-error', '/primaryKey'],
+    ]);
+  });
+
+  it('reports descriptor fields that break schemas/dataset.schema.json', async () => {
+    const { report } = await validateDataset(fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, description: 'too short', license: 'MIT' } }));
+
+    expect(report.issues.map((issue) => issue.field)).toEqual(['/description', '/license']);
+    expect(report.issues.every((issue) => issue.code === 'descriptor-error')).toBe(true);
+  });
+
+  it('reports a schema that declares an unsupported column type', async () => {
+    const schema = { ...FIXTURE_SCHEMA, properties: { ...FIXTURE_SCHEMA.properties, day: { type: 'array' } } };
+    const { report } = await validateDataset(fixtureSource({ schema }));
+
+    expect(report.issues.map(brief)).toEqual([{ code: 'schema-error', line: 1, column: 1, field: '/properties/day' }]);
+  });
+
+  it('reports a schema that ajv strict mode refuses', async () => {
+    const schema = { ...FIXTURE_SCHEMA, properties: { ...FIXTURE_SCHEMA.properties, year: { type: 'integer', unit: 'year' } } };
+    const { report } = await validateDataset(fixtureSource({ schema }));
+
+    expect(report.issues).toHaveLength(1);
+    expect(report.issues[0]?.code).toBe('schema-error');
+    expect(report.issues[0]?.message).toContain('unknown keyword: "unit"');
+  });
+
+  it('reports invalid JSON in the schema with its line and column', async () => {
+    const source = fixtureSource();
+    const broken = { ...source, schema: { file: source.schema.file, text: '{\n  "type": "object",\n  oops\n}' } };
+    const { report } = await validateDataset(broken);
+
+    expect(report.issues.map(brief)).toEqual([{ code: 'schema-error', line: 3, column: 3, field: undefined }]);
+  });
+});
