@@ -1,0 +1,287 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { objectMetaFor } from '../core/content-policy.js';
+import type { ObjectInfo, ObjectMeta, ObjectStore, StoredObject } from '../core/object-store.js';
+import { ObjectStoreError } from '../core/object-store.js';
+
+/** A key (or list prefix) that cannot be mapped safely to a file under the store's root. */
+export class InvalidObjectKeyError extends Error {
+  override readonly name = 'InvalidObjectKeyError';
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`invalid object key ${JSON.stringify(key)}: ${reason}`);
+  }
+}
+
+/** Options mainly useful to tests; the defaults suit the CLI. */
+export interface LocalDirectoryStoreOptions {
+  /** How long `putIfMatch`/`put` wait for another writer's lock before giving up (ms). */
+  readonly lockTimeoutMs?: number;
+}
+
+/**
+ * Names of the store's own scratch files, always dot-files next to their target:
+ * `.<name>.tmp-<16 hex>` (a body being written) and `.<name>.lock` (a writer's lock).
+ * `list` never yields them and keys may not use such names.
+ */
+const INTERNAL_NAME = /^\..+\.(?:tmp-[0-9a-f]{16}|lock)$/;
+
+const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+/**
+ * An {@link ObjectStore} over a local directory: key `a/b.csv` is the file `<root>/a/b.csv`.
+ *
+ * - No per-object metadata is persisted: `get`/`head` report `objectMetaFor(key)`, which is
+ *   what every caller writes anyway (and what `serve` sends).
+ * - ETags are strong and content-derived: `"<sha256 hex of the bytes>"`.
+ * - `putIfAbsent` is atomic create-only (temp file + `link`, which fails if the target exists);
+ *   `put` and `putIfMatch` replace atomically (temp file + `rename`) under a per-key lock file,
+ *   so conditional writes are serialised between processes sharing the directory.
+ */
+export class LocalDirectoryStore implements ObjectStore {
+  readonly root: string;
+  readonly #lockTimeoutMs: number;
+
+  constructor(root: string, options: LocalDirectoryStoreOptions = {}) {
+    this.root = path.resolve(root);
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const file = this.#fileFor(key);
+    let body: Buffer;
+    try {
+      body = await fs.readFile(file);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw storeError('read', key, error);
+    }
+    const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    return { ...objectMetaFor(key), bytes: bytes.byteLength, etag: etagOf(bytes), body: bytes };
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const file = this.#fileFor(key);
+    try {
+      return { ...objectMetaFor(key), ...(await hashFile(file)) };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw storeError('stat', key, error);
+    }
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array, _meta: ObjectMeta): Promise<'created' | 'exists'> {
+    const file = this.#fileFor(key);
+    await this.#makeParent(key, file);
+    return (await this.#createFrom(key, file, body)) ? 'created' : 'exists';
+  }
+
+  async putIfMatch(
+    key: string,
+    body: Uint8Array,
+    _meta: ObjectMeta,
+    etag: string | undefined,
+  ): Promise<{ status: 'written'; etag: string } | { status: 'conflict' }> {
+    const file = this.#fileFor(key);
+    await this.#makeParent(key, file);
+    return this.#withLock(key, file, async () => {
+      let current: string | undefined;
+      try {
+        current = (await hashFile(file)).etag;
+      } catch (error) {
+        if (!isMissing(error)) throw storeError('stat', key, error);
+      }
+      if (current !== etag) return { status: 'conflict' };
+      if (etag === undefined) {
+        // Create-only even under the lock: `putIfAbsent` does not take it.
+        if (!(await this.#createFrom(key, file, body))) return { status: 'conflict' };
+      } else {
+        await this.#replaceWith(key, file, body);
+      }
+      return { status: 'written', etag: etagOf(body) };
+    });
+  }
+
+  async put(key: string, body: Uint8Array, _meta: ObjectMeta): Promise<void> {
+    const file = this.#fileFor(key);
+    await this.#makeParent(key, file);
+    // Under the lock so that it cannot slip between a `putIfMatch`'s check and its rename.
+    await this.#withLock(key, file, () => this.#replaceWith(key, file, body));
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    // Walk only the deepest directory the prefix names (`datasets/tr` ⇒ `datasets/`).
+    const directory = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    if (directory !== '') this.#fileFor(directory.slice(0, -1), prefix);
+    for await (const key of this.#walk(directory, prefix)) {
+      if (key.startsWith(prefix)) yield key;
+    }
+  }
+
+  async *#walk(directory: string, prefix: string): AsyncGenerator<string> {
+    let entries;
+    try {
+      entries = await fs.readdir(path.join(this.root, ...directory.split('/')), { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw storeError('list', prefix, error);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (INTERNAL_NAME.test(entry.name)) continue;
+      const key = directory + entry.name;
+      if (entry.isDirectory()) {
+        // Skip subtrees that cannot contain a match.
+        const subtree = `${key}/`;
+        if (subtree.startsWith(prefix) || prefix.startsWith(subtree)) yield* this.#walk(subtree, prefix);
+      } else if (entry.isFile()) {
+        yield key;
+      }
+    }
+  }
+
+  /** Validates `key` and maps it to its file; throws before any file-system call. */
+  #fileFor(key: string, reported: string = key): string {
+    const reject = (reason: string): never => {
+      throw new InvalidObjectKeyError(reported, reason);
+    };
+    if (key === '') reject('empty key');
+    if (key.includes('\0')) reject('contains NUL');
+    if (key.includes('\\')) reject('contains a backslash');
+    if (key.startsWith('/') || path.isAbsolute(key)) reject('absolute path');
+    for (const segment of key.split('/')) {
+      if (segment === '') reject('empty path segment');
+      if (segment === '.' || segment === '..') reject(`"${segment}" path segment`);
+      if (INTERNAL_NAME.test(segment)) reject('name reserved for the store’s temporary and lock files');
+    }
+    const file = path.join(this.root, ...key.split('/'));
+    // Belt and braces: the checks above already guarantee this.
+    if (!file.startsWith(this.root + path.sep)) reject('escapes the store root');
+    return file;
+  }
+
+  async #makeParent(key: string, file: string): Promise<void> {
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+    } catch (error) {
+      throw storeError('create the parent directory of', key, error);
+    }
+  }
+
+  /** Atomically creates `file` with `body`; `false` when something already exists there. */
+  async #createFrom(key: string, file: string, body: Uint8Array): Promise<boolean> {
+    const temp = await this.#writeTemp(key, file, body);
+    try {
+      await fs.link(temp, file);
+      return true;
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw storeError('create', key, error);
+      if (await isDirectory(file)) throw storeError('create', key, error);
+      return false;
+    } finally {
+      await removeQuietly(temp);
+    }
+  }
+
+  /** Atomically replaces (or creates) `file` with `body`. */
+  async #replaceWith(key: string, file: string, body: Uint8Array): Promise<void> {
+    const temp = await this.#writeTemp(key, file, body);
+    try {
+      await fs.rename(temp, file);
+    } catch (error) {
+      await removeQuietly(temp);
+      throw storeError('replace', key, error);
+    }
+  }
+
+  async #writeTemp(key: string, file: string, body: Uint8Array): Promise<string> {
+    const temp = path.join(
+      path.dirname(file),
+      `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
+    );
+    try {
+      await fs.writeFile(temp, body, { flag: 'wx' });
+    } catch (error) {
+      await removeQuietly(temp);
+      throw storeError('write a temporary file for', key, error);
+    }
+    return temp;
+  }
+
+  async #withLock<T>(key: string, file: string, action: () => Promise<T>): Promise<T> {
+    const lock = path.join(path.dirname(file), `.${path.basename(file)}.lock`);
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    let delay = 2;
+    for (;;) {
+      try {
+        await fs.writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+        break;
+      } catch (error) {
+        if (errorCode(error) !== 'EEXIST') throw storeError('lock', key, error);
+      }
+      if (Date.now() >= deadline) {
+        throw new ObjectStoreError(
+          `could not lock ${JSON.stringify(key)}: ${lock} has existed for over ${this.#lockTimeoutMs} ms ` +
+            '(another writer is busy, or one crashed: delete the lock file if no publish is running)',
+          key,
+        );
+      }
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 100);
+    }
+    try {
+      return await action();
+    } finally {
+      await removeQuietly(lock);
+    }
+  }
+}
+
+/** The strong ETag of a body: its quoted SHA-256 hex digest. */
+function etagOf(body: Uint8Array): string {
+  return `"${createHash('sha256').update(body).digest('hex')}"`;
+}
+
+async function hashFile(file: string): Promise<{ bytes: number; etag: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.byteLength;
+  }
+  return { bytes, etag: `"${hash.digest('hex')}"` };
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+/** No file at that key: nothing there, a parent is a file, or the key names a directory. */
+function isMissing(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+async function isDirectory(file: string): Promise<boolean> {
+  try {
+    return (await fs.lstat(file)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function removeQuietly(file: string): Promise<void> {
+  await fs.rm(file, { force: true }).catch(() => undefined);
+}
+
+function storeError(action: string, key: string, cause: unknown): ObjectStoreError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  return new ObjectStoreError(`could not ${action} ${JSON.stringify(key)}${detail}`, key, { cause });
+}

@@ -1,0 +1,436 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { objectMetaFor } from '../../lambda/core/content-policy.js';
+import type { ObjectStore } from '../../lambda/core/object-store.js';
+import { InvalidObjectKeyError, LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { S3Store } from '../../lambda/store/s3.js';
+import { createTestBucket, createTestS3Client, startMotoServer } from '../support/moto-server.js';
+import type { MotoServer } from '../support/moto-server.js';
+
+const VERSIONED = 'datasets/trade/1.0.0/trade.csv';
+const MUTABLE = 'catalog.json';
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of iterable) keys.push(key);
+  return keys.sort();
+}
+
+/** Every file under `dir`, relative, `/`-separated, including dot-files. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+let moto: MotoServer | undefined;
+let s3Client: S3Client | undefined;
+let bucketCounter = 0;
+
+beforeAll(async () => {
+  moto = await startMotoServer();
+  s3Client = createTestS3Client(moto.endpoint);
+});
+
+afterAll(async () => {
+  s3Client?.destroy();
+  await moto?.stop();
+});
+
+async function freshBucket(): Promise<string> {
+  if (moto === undefined) throw new Error('moto is not running');
+  const bucket = `contract-${process.pid}-${++bucketCounter}`;
+  await createTestBucket(moto.endpoint, bucket);
+  return bucket;
+}
+
+interface Fixture {
+  readonly store: ObjectStore;
+  readonly cleanup: () => Promise<void>;
+}
+
+const adapters: { name: string; create: () => Promise<Fixture> }[] = [
+  {
+    name: 'LocalDirectoryStore',
+    create: async () => {
+      const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'object-store-'));
+      const root = path.join(parent, 'root');
+      return {
+        store: new LocalDirectoryStore(root),
+        cleanup: () => fs.rm(parent, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'S3Store',
+    create: async () => {
+      if (s3Client === undefined) throw new Error('moto is not running');
+      return {
+        store: new S3Store({ client: s3Client, bucket: await freshBucket() }),
+        cleanup: async () => {},
+      };
+    },
+  },
+  {
+    name: 'S3Store with prefix site/',
+    create: async () => {
+      if (s3Client === undefined) throw new Error('moto is not running');
+      return {
+        store: new S3Store({ client: s3Client, bucket: await freshBucket(), prefix: 'site/' }),
+        cleanup: async () => {},
+      };
+    },
+  },
+];
+
+describe.each(adapters)('ObjectStore contract: $name', ({ create }) => {
+  let fixture: Fixture;
+  let store: ObjectStore;
+
+  beforeEach(async () => {
+    fixture = await create();
+    store = fixture.store;
+  });
+
+  afterEach(async () => {
+    await fixture.cleanup();
+  });
+
+  it('reports a missing key as undefined from get and head', async () => {
+    expect(await store.get(VERSIONED)).toBeUndefined();
+    expect(await store.head(MUTABLE)).toBeUndefined();
+  });
+
+  it('lists nothing when nothing was written', async () => {
+    expect(await collect(store.list(''))).toEqual([]);
+    expect(await collect(store.list('datasets/'))).toEqual([]);
+  });
+
+  it('creates with putIfAbsent and round-trips UTF-8 bytes and metadata', async () => {
+    const body = utf8('country,partner\nҚазақстан,Azərbaycan — ✓ 🇰🇿\n');
+
+    const result = await store.putIfAbsent(VERSIONED, body, objectMetaFor(VERSIONED));
+
+    expect(result).toBe('created');
+    const stored = await store.get(VERSIONED);
+    expect(stored?.body).toEqual(body);
+    expect(stored?.bytes).toBe(body.byteLength);
+    expect(stored?.contentType).toBe(objectMetaFor(VERSIONED).contentType);
+    expect(stored?.cacheControl).toBe(objectMetaFor(VERSIONED).cacheControl);
+    const info = await store.head(VERSIONED);
+    expect(info).toEqual({ ...objectMetaFor(VERSIONED), bytes: body.byteLength, etag: stored?.etag });
+  });
+
+  it('keeps mutable and immutable cache policies apart', async () => {
+    await store.putIfAbsent(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE));
+    await store.putIfAbsent(VERSIONED, utf8('a\n'), objectMetaFor(VERSIONED));
+
+    const mutable = await store.head(MUTABLE);
+    const versioned = await store.head(VERSIONED);
+
+    expect(mutable).toMatchObject(objectMetaFor(MUTABLE));
+    expect(versioned).toMatchObject(objectMetaFor(VERSIONED));
+    expect(mutable?.cacheControl).not.toBe(versioned?.cacheControl);
+  });
+
+  it('round-trips a ~5 MB binary body byte for byte', async () => {
+    const key = 'datasets/trade/1.0.0/trade.parquet';
+    const body = new Uint8Array(randomBytes(5 * 1024 * 1024 + 17));
+
+    await store.putIfAbsent(key, body, objectMetaFor(key));
+
+    const stored = await store.get(key);
+    expect(stored?.bytes).toBe(body.byteLength);
+    expect(Buffer.compare(Buffer.from(stored?.body ?? []), Buffer.from(body))).toBe(0);
+  });
+
+  it('refuses a second putIfAbsent and keeps the original bytes', async () => {
+    await store.putIfAbsent(VERSIONED, utf8('original'), objectMetaFor(VERSIONED));
+    const before = await store.head(VERSIONED);
+
+    const result = await store.putIfAbsent(VERSIONED, utf8('replacement'), objectMetaFor(VERSIONED));
+
+    expect(result).toBe('exists');
+    const after = await store.get(VERSIONED);
+    expect(after?.body).toEqual(utf8('original'));
+    expect(after?.etag).toBe(before?.etag);
+  });
+
+  it('replaces with putIfMatch given the current etag and returns the new etag', async () => {
+    await store.putIfAbsent(MUTABLE, utf8('{"v":1}'), objectMetaFor(MUTABLE));
+    const current = await store.head(MUTABLE);
+
+    const result = await store.putIfMatch(MUTABLE, utf8('{"v":2}'), objectMetaFor(MUTABLE), current?.etag);
+
+    expect(result.status).toBe('written');
+    const stored = await store.get(MUTABLE);
+    expect(stored?.body).toEqual(utf8('{"v":2}'));
+    expect(result).toEqual({ status: 'written', etag: stored?.etag });
+    expect(stored?.etag).not.toBe(current?.etag);
+  });
+
+  it('rejects putIfMatch with a stale etag and leaves the body unchanged', async () => {
+    await store.putIfAbsent(MUTABLE, utf8('{"v":1}'), objectMetaFor(MUTABLE));
+    const stale = (await store.head(MUTABLE))?.etag;
+    await store.putIfMatch(MUTABLE, utf8('{"v":2}'), objectMetaFor(MUTABLE), stale);
+
+    const result = await store.putIfMatch(MUTABLE, utf8('{"v":3}'), objectMetaFor(MUTABLE), stale);
+
+    expect(result).toEqual({ status: 'conflict' });
+    expect((await store.get(MUTABLE))?.body).toEqual(utf8('{"v":2}'));
+  });
+
+  it('rejects putIfMatch with an etag when the key has gone missing', async () => {
+    await store.putIfAbsent(MUTABLE, utf8('{"v":1}'), objectMetaFor(MUTABLE));
+    const etag = (await store.head(MUTABLE))?.etag;
+    const other = 'other.json';
+
+    const result = await store.putIfMatch(other, utf8('{}'), objectMetaFor(other), etag);
+
+    expect(result).toEqual({ status: 'conflict' });
+    expect(await store.head(other)).toBeUndefined();
+  });
+
+  it('treats putIfMatch with undefined etag as create-only', async () => {
+    await store.putIfAbsent(MUTABLE, utf8('{"v":1}'), objectMetaFor(MUTABLE));
+
+    const onExisting = await store.putIfMatch(MUTABLE, utf8('{"v":2}'), objectMetaFor(MUTABLE), undefined);
+    const onMissing = await store.putIfMatch(
+      'index.html',
+      utf8('<p>hi</p>'),
+      objectMetaFor('index.html'),
+      undefined,
+    );
+
+    expect(onExisting).toEqual({ status: 'conflict' });
+    expect((await store.get(MUTABLE))?.body).toEqual(utf8('{"v":1}'));
+    expect(onMissing.status).toBe('written');
+    const created = await store.get('index.html');
+    expect(created?.body).toEqual(utf8('<p>hi</p>'));
+    expect(created?.contentType).toBe(objectMetaFor('index.html').contentType);
+    expect(onMissing).toEqual({ status: 'written', etag: created?.etag });
+  });
+
+  it('overwrites unconditionally with put, creating parents as needed', async () => {
+    const key = 'datasets/trade/latest/trade.csv';
+    await store.put(key, utf8('old'), objectMetaFor(key));
+
+    await store.put(key, utf8('new'), objectMetaFor(key));
+
+    const stored = await store.get(key);
+    expect(stored?.body).toEqual(utf8('new'));
+    expect(stored).toMatchObject(objectMetaFor(key));
+  });
+
+  it('gives equal bodies equal etags and different bodies different etags', async () => {
+    await store.put('a.json', utf8('same'), objectMetaFor('a.json'));
+    await store.put('b.json', utf8('same'), objectMetaFor('b.json'));
+    await store.put('c.json', utf8('different'), objectMetaFor('c.json'));
+
+    const [a, b, c] = await Promise.all(['a.json', 'b.json', 'c.json'].map((key) => store.head(key)));
+
+    expect(a?.etag).toBe(b?.etag);
+    expect(a?.etag).not.toBe(c?.etag);
+  });
+
+  it('lists exactly the keys under a prefix', async () => {
+    const keys = [
+      'catalog.json',
+      'datasets/trade/index.html',
+      'datasets/trade/1.0.0/trade.csv',
+      'datasets/trade/1.1.0/trade.csv',
+      'datasets/trade/latest/trade.csv',
+      'datasets/transport/1.0.0/transport.csv',
+      'datasets/culture/1.0.0/заметки.txt',
+    ];
+    for (const key of keys) await store.putIfAbsent(key, utf8(key), objectMetaFor(key));
+    // Exercise the paths that use temp and lock files too.
+    await store.put('datasets/trade/latest/trade.csv', utf8('x'), objectMetaFor('catalog.json'));
+    const etag = (await store.head('catalog.json'))?.etag;
+    await store.putIfMatch('catalog.json', utf8('{}'), objectMetaFor('catalog.json'), etag);
+
+    expect(await collect(store.list(''))).toEqual([...keys].sort());
+    expect(await collect(store.list('datasets/trade/'))).toEqual([
+      'datasets/trade/1.0.0/trade.csv',
+      'datasets/trade/1.1.0/trade.csv',
+      'datasets/trade/index.html',
+      'datasets/trade/latest/trade.csv',
+    ]);
+    expect(await collect(store.list('datasets/tra'))).toEqual(
+      keys.filter((key) => key.startsWith('datasets/tra')).sort(),
+    );
+    expect(await collect(store.list('datasets/culture/'))).toEqual(['datasets/culture/1.0.0/заметки.txt']);
+    expect(await collect(store.list('nothing/'))).toEqual([]);
+  });
+
+  it('lets exactly one of 5 concurrent putIfMatch with the same etag win', async () => {
+    await store.putIfAbsent(MUTABLE, utf8('{"v":0}'), objectMetaFor(MUTABLE));
+    const etag = (await store.head(MUTABLE))?.etag;
+    const bodies = [1, 2, 3, 4, 5].map((n) => utf8(`{"v":${n}}`));
+
+    const results = await Promise.all(
+      bodies.map((body) => store.putIfMatch(MUTABLE, body, objectMetaFor(MUTABLE), etag)),
+    );
+
+    const winners = results.flatMap((result, index) =>
+      result.status === 'written' ? [{ result, index }] : [],
+    );
+    expect(winners).toHaveLength(1);
+    const stored = await store.get(MUTABLE);
+    expect(stored?.body).toEqual(bodies[winners[0]?.index ?? -1]);
+    expect(stored?.etag).toBe(winners[0]?.result.status === 'written' ? winners[0].result.etag : undefined);
+  });
+
+  it('lets exactly one of 5 concurrent putIfAbsent create the object', async () => {
+    const bodies = [1, 2, 3, 4, 5].map((n) => utf8(`row ${n}\n`));
+
+    const results = await Promise.all(
+      bodies.map((body) => store.putIfAbsent(VERSIONED, body, objectMetaFor(VERSIONED))),
+    );
+
+    expect(results.filter((result) => result === 'created')).toHaveLength(1);
+    expect(results.filter((result) => result === 'exists')).toHaveLength(4);
+    const stored = await store.get(VERSIONED);
+    expect(stored?.body).toEqual(bodies[results.indexOf('created')]);
+  });
+});
+
+describe('LocalDirectoryStore specifics', () => {
+  let parent: string;
+  let root: string;
+  let store: LocalDirectoryStore;
+
+  beforeEach(async () => {
+    parent = await fs.mkdtemp(path.join(os.tmpdir(), 'object-store-'));
+    root = path.join(parent, 'root');
+    store = new LocalDirectoryStore(root);
+  });
+
+  afterEach(async () => {
+    await fs.rm(parent, { recursive: true, force: true });
+  });
+
+  it.each(['../x', '/etc/passwd', 'a//b', 'a\\b', 'a/../../b', '', 'a/', './a', 'a\0b', 'a/.b.json.lock'])(
+    'rejects the key %j without touching the file system',
+    async (key) => {
+      const body = utf8('evil');
+      const meta = objectMetaFor('x.txt');
+
+      await expect(store.putIfAbsent(key, body, meta)).rejects.toThrow(InvalidObjectKeyError);
+      await expect(store.putIfMatch(key, body, meta, undefined)).rejects.toThrow(InvalidObjectKeyError);
+      await expect(store.put(key, body, meta)).rejects.toThrow(InvalidObjectKeyError);
+      await expect(store.get(key)).rejects.toThrow(InvalidObjectKeyError);
+      await expect(store.head(key)).rejects.toThrow(InvalidObjectKeyError);
+
+      expect(await fs.readdir(parent)).toEqual([]);
+      await expect(store.putIfAbsent(key, body, meta)).rejects.toThrow(JSON.stringify(key));
+    },
+  );
+
+  it('rejects list prefixes that climb out of the root', async () => {
+    await expect(collect(store.list('../'))).rejects.toThrow(InvalidObjectKeyError);
+    await expect(collect(store.list('a/../../'))).rejects.toThrow(InvalidObjectKeyError);
+  });
+
+  it('reports objectMetaFor metadata and a quoted sha256 etag', async () => {
+    await store.putIfAbsent(VERSIONED, utf8('abc'), objectMetaFor(VERSIONED));
+
+    const info = await store.head(VERSIONED);
+
+    expect(info).toEqual({
+      ...objectMetaFor(VERSIONED),
+      bytes: 3,
+      etag: '"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"',
+    });
+  });
+
+  it('stores keys as plain files and leaves no temp or lock files behind', async () => {
+    await store.putIfAbsent(VERSIONED, utf8('a'), objectMetaFor(VERSIONED));
+    await store.putIfAbsent(VERSIONED, utf8('b'), objectMetaFor(VERSIONED));
+    await store.put(MUTABLE, utf8('1'), objectMetaFor(MUTABLE));
+    const etag = (await store.head(MUTABLE))?.etag;
+    await store.putIfMatch(MUTABLE, utf8('2'), objectMetaFor(MUTABLE), etag);
+    await store.putIfMatch(MUTABLE, utf8('3'), objectMetaFor(MUTABLE), etag);
+
+    expect(await filesUnder(root)).toEqual([MUTABLE, VERSIONED]);
+    expect(await fs.readFile(path.join(root, ...VERSIONED.split('/')), 'utf8')).toBe('a');
+    expect(await fs.readFile(path.join(root, MUTABLE), 'utf8')).toBe('2');
+  });
+
+  it('hides stray temp and lock files from list', async () => {
+    await store.put(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE));
+    await fs.writeFile(path.join(root, '.catalog.json.tmp-0123456789abcdef'), 'partial');
+    await fs.writeFile(path.join(root, '.catalog.json.lock'), '1');
+
+    expect(await collect(store.list(''))).toEqual([MUTABLE]);
+  });
+
+  it('gives up on a held lock after the timeout, naming the lock file', async () => {
+    const impatient = new LocalDirectoryStore(root, { lockTimeoutMs: 100 });
+    await impatient.put(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE));
+    const lock = path.join(root, '.catalog.json.lock');
+    await fs.writeFile(lock, '1');
+
+    await expect(impatient.putIfMatch(MUTABLE, utf8('x'), objectMetaFor(MUTABLE), undefined)).rejects.toThrow(
+      lock,
+    );
+    expect(await fs.readFile(path.join(root, MUTABLE), 'utf8')).toBe('{}');
+  });
+
+  it('treats a missing root as an empty store', async () => {
+    const missing = new LocalDirectoryStore(path.join(parent, 'does-not-exist'));
+
+    expect(await missing.get(MUTABLE)).toBeUndefined();
+    expect(await missing.head(MUTABLE)).toBeUndefined();
+    expect(await collect(missing.list(''))).toEqual([]);
+    expect(await fs.readdir(parent)).toEqual([]);
+  });
+
+  it('leaves no temp file behind when the target cannot be written', async () => {
+    await store.put('datasets/trade/1.0.0', utf8('a file where a folder should be'), objectMetaFor('x'));
+    await fs.mkdir(path.join(root, 'catalog.json'));
+
+    await expect(store.put(VERSIONED, utf8('x'), objectMetaFor(VERSIONED))).rejects.toThrow(VERSIONED);
+    await expect(store.put(MUTABLE, utf8('x'), objectMetaFor(MUTABLE))).rejects.toThrow(MUTABLE);
+    await expect(store.putIfAbsent(MUTABLE, utf8('x'), objectMetaFor(MUTABLE))).rejects.toThrow(MUTABLE);
+
+    expect(await filesUnder(root)).toEqual(['datasets/trade/1.0.0']);
+  });
+});
+
+describe('S3Store with a prefix', () => {
+  it('stores objects under the prefix and lists keys without it', async () => {
+    if (s3Client === undefined) throw new Error('moto is not running');
+    const bucket = await freshBucket();
+    const store = new S3Store({ client: s3Client, bucket, prefix: 'site' });
+    const outside = new S3Store({ client: s3Client, bucket });
+    await outside.put('elsewhere.json', utf8('{}'), objectMetaFor('elsewhere.json'));
+
+    await store.putIfAbsent(VERSIONED, utf8('inside'), objectMetaFor(VERSIONED));
+
+    const raw = await s3Client.send(new GetObjectCommand({ Bucket: bucket, Key: `site/${VERSIONED}` }));
+    expect(await raw.Body?.transformToString()).toBe('inside');
+    expect(raw.CacheControl).toBe(objectMetaFor(VERSIONED).cacheControl);
+    expect(await collect(store.list(''))).toEqual([VERSIONED]);
+    expect(await collect(outside.list(''))).toEqual(['elsewhere.json', `site/${VERSIONED}`]);
+    expect(await store.get('elsewhere.json')).toBeUndefined();
+  });
+
+  it('wraps other failures in ObjectStoreError naming the key', async () => {
+    if (s3Client === undefined) throw new Error('moto is not running');
+    const store = new S3Store({ client: s3Client, bucket: 'no-such-bucket-here' });
+
+    await expect(store.putIfAbsent(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE))).rejects.toMatchObject({
+      name: 'ObjectStoreError',
+      key: MUTABLE,
+    });
+  });
+});
