@@ -94,7 +94,9 @@ export async function runCli(argv: readonly string[], io: Output = consoleOutput
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
   return parseArgs({
     args: [...args],
-    options: { ...options, help: { type: 'boolean', short: 'h' } } as T & { help: { type: 'boolean'; short: 'h' } },
+    options: { ...options, help: { type: 'boolean', short: 'h' } } as T & {
+      help: { type: 'boolean'; short: 'h' };
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -102,7 +104,8 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly
 
 /** `util.parseArgs` reports unknown options and missing values as TypeErrors with an `ERR_PARSE_ARGS_*` code. */
 function isParseArgsError(error: unknown): boolean {
-  const code: unknown = error instanceof TypeError ? (error as TypeError & { code?: unknown }).code : undefined;
+  const code: unknown =
+    error instanceof TypeError ? (error as TypeError & { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
@@ -121,11 +124,16 @@ function sourceLocation(dataDir: string, schemasDir: string): SourceLocation {
 }
 
 async function validateCommand(args: readonly string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, { ...SOURCE_OPTIONS, format: { type: 'string', default: 'text' } });
+  const { values, positionals } = parse(args, {
+    ...SOURCE_OPTIONS,
+    format: { type: 'string', default: 'text' },
+  });
   if (values.help === true) return help(io);
-  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new UsageError(`--format must be text or json, not "${values.format}"`);
   const results = await validateDatasets(sourceLocation(values.data, values.schemas), positionals);
-  if (results.length === 0) throw new UsageError(`no datasets found in ${values.data} (expected <id>.dataset.json files)`);
+  if (results.length === 0)
+    throw new UsageError(`no datasets found in ${values.data} (expected <id>.dataset.json files)`);
   const reports = results.map((result) => result.report);
   const valid = reports.every((report) => report.valid);
   if (values.format === 'json') {
@@ -143,7 +151,9 @@ function printReport(report: DatasetReport, io: Output): void {
   }
   for (const issue of report.issues) io.err(formatIssue(issue));
   const more = report.truncated ? ' (only the first ones are listed)' : '';
-  io.out(`${report.id}: invalid, ${report.issues.length} issue${report.issues.length === 1 ? '' : 's'}${more}`);
+  io.out(
+    `${report.id}: invalid, ${report.issues.length} issue${report.issues.length === 1 ? '' : 's'}${more}`,
+  );
 }
 
 async function publishCommand(args: readonly string[], io: Output): Promise<number> {
@@ -156,12 +166,14 @@ async function publishCommand(args: readonly string[], io: Output): Promise<numb
     'base-url': { type: 'string' },
   });
   if (values.help === true) return help(io);
-  if (values.out !== undefined && values.bucket !== undefined) throw new UsageError('use either --out or --bucket, not both');
+  if (values.out !== undefined && values.bucket !== undefined)
+    throw new UsageError('use either --out or --bucket, not both');
   if (values.bucket === undefined && (values.prefix !== undefined || values.endpoint !== undefined)) {
     throw new UsageError('--prefix and --endpoint only apply with --bucket');
   }
   const baseUrl = values['base-url'];
-  if (baseUrl !== undefined && !/^https?:\/\//.test(baseUrl)) throw new UsageError(`--base-url must be an http(s) URL, not "${baseUrl}"`);
+  if (baseUrl !== undefined && !/^https?:\/\//.test(baseUrl))
+    throw new UsageError(`--base-url must be an http(s) URL, not "${baseUrl}"`);
   const now = publishTime(process.env.SOURCE_DATE_EPOCH);
 
   let store: ObjectStore;
@@ -187,7 +199,8 @@ async function publishCommand(args: readonly string[], io: Output): Promise<numb
     now,
     ...(baseUrl === undefined ? {} : { baseUrl }),
   });
-  if (outcomes.length === 0) throw new UsageError(`no datasets found in ${values.data} (expected <id>.dataset.json files)`);
+  if (outcomes.length === 0)
+    throw new UsageError(`no datasets found in ${values.data} (expected <id>.dataset.json files)`);
   const width = Math.max(...outcomes.map((outcome) => outcome.id.length));
   for (const outcome of outcomes) io.out(describeOutcome(outcome, width, io));
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
@@ -210,16 +223,22 @@ function describeOutcome(outcome: DatasetOutcome, width: number, io: Output): st
 /** The publish time: `SOURCE_DATE_EPOCH` (seconds) when set, so a tree can be rebuilt byte for byte. */
 export function publishTime(sourceDateEpoch: string | undefined): Date {
   if (sourceDateEpoch === undefined || sourceDateEpoch === '') return new Date();
-  if (!/^\d+$/.test(sourceDateEpoch)) throw new UsageError(`SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${sourceDateEpoch}"`);
+  if (!/^\d+$/.test(sourceDateEpoch))
+    throw new UsageError(`SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${sourceDateEpoch}"`);
   return new Date(Number(sourceDateEpoch) * 1000);
 }
 
 async function serveCommand(args: readonly string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, { dir: { type: 'string', default: 'public' }, port: { type: 'string', default: '8080' } });
+  const { values, positionals } = parse(args, {
+    dir: { type: 'string', default: 'public' },
+    port: { type: 'string', default: '8080' },
+  });
   if (values.help === true) return help(io);
-  if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals.join(' ')}")`);
+  if (positionals.length > 0)
+    throw new UsageError(`serve takes no arguments (got "${positionals.join(' ')}")`);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number, not "${values.port}"`);
   const server = createSiteServer(values.dir);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -235,12 +254,15 @@ async function verifyCommand(args: readonly string[], io: Output): Promise<numbe
   const { values, positionals } = parse(args, {});
   if (values.help === true) return help(io);
   const [target, ...extra] = positionals;
-  if (target === undefined || extra.length > 0) throw new UsageError('verify takes one directory or base URL');
+  if (target === undefined || extra.length > 0)
+    throw new UsageError('verify takes one directory or base URL');
   const reader = /^https?:\/\//.test(target) ? new HttpReader(target) : new LocalDirectoryStore(target);
   const { checked, problems } = await verifyPublishedTree(reader);
   for (const problem of problems) io.err(`${target.replace(/\/+$/, '')}/${problem.path}: ${problem.message}`);
   if (problems.length > 0) {
-    io.out(`verify: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${checked} files checked`);
+    io.out(
+      `verify: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${checked} files checked`,
+    );
     return EXIT.invalid;
   }
   io.out(`verify: ok, ${checked} files match the catalog`);
@@ -252,7 +274,9 @@ function help(io: Output): number {
   return EXIT.ok;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+const invokedDirectly =
+  process.argv[1] !== undefined &&
+  path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (invokedDirectly) {
   runCli(process.argv.slice(2)).then(
     (code) => {
@@ -260,7 +284,9 @@ if (invokedDirectly) {
       if (process.argv[2] !== 'serve' || code !== EXIT.ok) process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`opendata: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `opendata: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = 3;
     },
   );

@@ -23,7 +23,9 @@ export function canonicalizeDataset(dataset: ValidDataset): CanonicalDataset {
   const csv = new TextEncoder().encode(renderCsv(dataset.columns, rows));
   const schemaHash = sha256Prefixed(canonicalJson(dataset.schema));
   const contentHash = sha256Prefixed(
-    new TextEncoder().encode(canonicalJson({ schema: dataset.schema, descriptor: dataset.descriptor }) + '\n'),
+    new TextEncoder().encode(
+      canonicalJson({ schema: dataset.schema, descriptor: dataset.descriptor }) + '\n',
+    ),
     csv,
   );
   return { dataset, rows, csv, contentHash, schemaHash };
@@ -49,7 +51,12 @@ function cellText(value: string | number | boolean | undefined): string {
 
 /** Orders rows by the primary key's typed values: numbers numerically, text by code point. */
 export function sortByPrimaryKey(rows: readonly Row[], primaryKey: readonly string[]): Row[] {
-  return [...rows].sort((a, b) => compareKeys(primaryKey.map((name) => a[name]), primaryKey.map((name) => b[name])));
+  return [...rows].sort((a, b) =>
+    compareKeys(
+      primaryKey.map((name) => a[name]),
+      primaryKey.map((name) => b[name]),
+    ),
+  );
 }
 
 /** Compares two primary-key tuples in publication order. */

@@ -18,7 +18,11 @@ export interface RowChanges {
 }
 
 /** Matches rows by primary key and lists rows added, removed and changed (with old and new values). */
-export function diffRows(previous: readonly Row[], next: readonly Row[], primaryKey: readonly string[]): RowChanges {
+export function diffRows(
+  previous: readonly Row[],
+  next: readonly Row[],
+  primaryKey: readonly string[],
+): RowChanges {
   const keyOf = (row: Row): string => JSON.stringify(primaryKey.map((name) => row[name]));
   const before = new Map(previous.map((row) => [keyOf(row), row]));
   const added: Row[] = [];
@@ -34,7 +38,8 @@ export function diffRows(previous: readonly Row[], next: readonly Row[], primary
     const columns = new Set([...Object.keys(old), ...Object.keys(row)]);
     const changes: Record<string, { old: unknown; new: unknown }> = {};
     for (const column of columns) {
-      if (old[column] !== row[column]) changes[column] = { old: old[column] ?? null, new: row[column] ?? null };
+      if (old[column] !== row[column])
+        changes[column] = { old: old[column] ?? null, new: row[column] ?? null };
     }
     if (Object.keys(changes).length > 0) {
       changed.push({ key: Object.fromEntries(primaryKey.map((name) => [name, row[name]])), changes });

@@ -40,14 +40,16 @@ export function coerceCell(raw: string, type: ColumnType): Coerced {
 function coerceInteger(raw: string): Coerced {
   if (!INTEGER.test(raw)) return invalid(raw, 'an integer', numberHint(raw));
   const value = Number(raw);
-  if (!Number.isSafeInteger(value)) return { kind: 'invalid', message: `"${raw}" is outside the safe integer range` };
+  if (!Number.isSafeInteger(value))
+    return { kind: 'invalid', message: `"${raw}" is outside the safe integer range` };
   return { kind: 'value', value };
 }
 
 function coerceNumber(raw: string): Coerced {
   if (!NUMBER.test(raw)) return invalid(raw, 'a number', numberHint(raw));
   const value = Number(raw);
-  if (!Number.isFinite(value)) return { kind: 'invalid', message: `"${raw}" is too large to be a finite number` };
+  if (!Number.isFinite(value))
+    return { kind: 'invalid', message: `"${raw}" is too large to be a finite number` };
   return { kind: 'value', value: Object.is(value, -0) ? 0 : value };
 }
 

@@ -24,7 +24,11 @@ export interface PackagedFile {
  * one resource per data file with `bytes` and `hash`, the CSV one with its
  * dialect and a Table Schema derived from the dataset's JSON Schema.
  */
-export function buildDataPackage(canonical: CanonicalDataset, version: string, files: readonly PackagedFile[]): object {
+export function buildDataPackage(
+  canonical: CanonicalDataset,
+  version: string,
+  files: readonly PackagedFile[],
+): object {
   const { descriptor, columns } = canonical.dataset;
   return {
     $schema: FRICTIONLESS_PROFILES.package,

@@ -47,7 +47,8 @@ export function checkDescriptor(
   ajv: Ajv2020,
 ): Result<DatasetDescriptor> {
   // Compiled once per ajv instance, then found again by its $id.
-  const validate = (ajv.getSchema(descriptorSchema.$id) ?? ajv.compile(descriptorSchema)) as ValidateFunction<DatasetDescriptor>;
+  const validate = (ajv.getSchema(descriptorSchema.$id) ??
+    ajv.compile(descriptorSchema)) as ValidateFunction<DatasetDescriptor>;
   const issue = (field: string, message: string): Issue => ({
     code: 'descriptor-error',
     file,
@@ -58,7 +59,10 @@ export function checkDescriptor(
   });
   if (!validate(descriptor)) {
     const issues = (validate.errors ?? []).map((error) =>
-      issue(error.instancePath === '' ? '/' : error.instancePath, `${error.message ?? 'is invalid'}${paramsText(error.params)}`),
+      issue(
+        error.instancePath === '' ? '/' : error.instancePath,
+        `${error.message ?? 'is invalid'}${paramsText(error.params)}`,
+      ),
     );
     return { ok: false, issues };
   }
@@ -70,12 +74,19 @@ export function checkDescriptor(
     const described = descriptor.columns.map((column) => column.name).join(', ');
     const declared = columns.map((column) => column.name).join(', ');
     if (described !== declared) {
-      issues.push(issue('/columns', `must describe the schema's columns in order: expected [${declared}], found [${described}]`));
+      issues.push(
+        issue(
+          '/columns',
+          `must describe the schema's columns in order: expected [${declared}], found [${described}]`,
+        ),
+      );
     }
     for (const key of descriptor.primaryKey) {
       const column = columns.find((candidate) => candidate.name === key);
-      if (column === undefined) issues.push(issue('/primaryKey', `names "${key}", which is not a column of the schema`));
-      else if (!column.required) issues.push(issue('/primaryKey', `names "${key}", which the schema must list as required`));
+      if (column === undefined)
+        issues.push(issue('/primaryKey', `names "${key}", which is not a column of the schema`));
+      else if (!column.required)
+        issues.push(issue('/primaryKey', `names "${key}", which the schema must list as required`));
     }
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: descriptor };
@@ -83,5 +94,7 @@ export function checkDescriptor(
 
 function paramsText(params: Record<string, unknown>): string {
   const entries = Object.entries(params).filter(([, value]) => value !== undefined);
-  return entries.length === 0 ? '' : ` (${entries.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ')})`;
+  return entries.length === 0
+    ? ''
+    : ` (${entries.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ')})`;
 }

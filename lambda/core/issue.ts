@@ -52,4 +52,5 @@ export function formatIssue(issue: Issue): string {
 }
 
 /** A value that is either valid or comes with the issues that make it invalid. */
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly Issue[] };
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly Issue[] };

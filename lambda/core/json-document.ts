@@ -10,7 +10,8 @@ export function parseJsonDocument(text: string, file: string, code: IssueCode): 
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /at position (\d+)/.exec(message);
-    const { line, column } = position?.[1] === undefined ? { line: 1, column: 1 } : lineAndColumn(text, Number(position[1]));
+    const { line, column } =
+      position?.[1] === undefined ? { line: 1, column: 1 } : lineAndColumn(text, Number(position[1]));
     const issue: Issue = { code, file, line, column, message: `is not valid JSON: ${message}` };
     return { ok: false, issues: [issue] };
   }

@@ -9,7 +9,12 @@ import { validateDataset, type DatasetReport, type ValidDataset } from './valida
 /** What happened to one dataset in a publish run. */
 export type DatasetOutcome =
   | { readonly id: string; readonly status: 'rejected'; readonly report: DatasetReport }
-  | { readonly id: string; readonly status: 'unchanged'; readonly report: DatasetReport; readonly version: string }
+  | {
+      readonly id: string;
+      readonly status: 'unchanged';
+      readonly report: DatasetReport;
+      readonly version: string;
+    }
   | {
       readonly id: string;
       readonly status: 'published';
@@ -68,9 +73,14 @@ export class SiteMetaError extends Error {
  * once. A rejected dataset is reported and leaves its published versions as
  * they were; the others are still published.
  */
-export async function publishDatasets(run: PublishRun): Promise<{ outcomes: DatasetOutcome[]; catalogWritten: boolean }> {
+export async function publishDatasets(
+  run: PublishRun,
+): Promise<{ outcomes: DatasetOutcome[]; catalogWritten: boolean }> {
   const site = await loadSiteMeta(run.source);
-  if (!site.ok) throw new SiteMetaError(site.issues.map((issue) => `${issue.file}: ${issue.field ?? ''} ${issue.message}`).join('\n'));
+  if (!site.ok)
+    throw new SiteMetaError(
+      site.issues.map((issue) => `${issue.file}: ${issue.field ?? ''} ${issue.message}`).join('\n'),
+    );
   const validations = await validateDatasets(run.source, run.ids);
   const outcomes: DatasetOutcome[] = [];
   const staged: StagedVersion[] = [];

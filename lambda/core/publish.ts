@@ -128,11 +128,15 @@ export async function commitCatalog(
     const result = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
     if (result.status === 'written') return { written: true, catalog };
   }
-  throw new Error(`catalog.json kept changing under this run: gave up after ${CATALOG_COMMIT_ATTEMPTS} attempts`);
+  throw new Error(
+    `catalog.json kept changing under this run: gave up after ${CATALOG_COMMIT_ATTEMPTS} attempts`,
+  );
 }
 
 /** Reads and parses `catalog.json`; absent ⇒ `undefined`. */
-export async function readCatalog(store: Pick<ObjectStore, 'get'>): Promise<{ catalog?: Catalog; etag?: string }> {
+export async function readCatalog(
+  store: Pick<ObjectStore, 'get'>,
+): Promise<{ catalog?: Catalog; etag?: string }> {
   const object = await store.get(CATALOG_KEY);
   if (object === undefined) return {};
   try {
@@ -155,7 +159,9 @@ async function createImmutable(store: ObjectStore, key: string, body: Uint8Array
   // Already there: fine if it is ours (a re-run after a crash), never overwritten if it is not.
   const existing = await store.get(key);
   if (existing === undefined || sha256Hex(existing.body) !== sha256Hex(body)) {
-    throw new ImmutableFileConflictError(`${key} already exists with different content; published files are never overwritten`);
+    throw new ImmutableFileConflictError(
+      `${key} already exists with different content; published files are never overwritten`,
+    );
   }
 }
 

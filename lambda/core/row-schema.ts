@@ -35,7 +35,11 @@ export function createAjv(): Ajv2020 {
  * one of `integer`, `number`, `boolean`, `string` or `string` with
  * `format: date`, and must forbid additional properties.
  */
-export function compileRowSchema(schema: unknown, file: string, ajv: Ajv2020 = createAjv()): Result<RowSchema> {
+export function compileRowSchema(
+  schema: unknown,
+  file: string,
+  ajv: Ajv2020 = createAjv(),
+): Result<RowSchema> {
   const issues: Issue[] = [];
   const problem = (pointer: string, message: string): void => {
     issues.push({ code: 'schema-error', file, line: 1, column: 1, field: pointer, message });
@@ -87,7 +91,8 @@ function columnTypeOf(property: Record<string, unknown>): ColumnType | undefined
 
 /** The column an ajv error is about, if it concerns one. */
 export function columnOfError(error: ErrorObject): string | undefined {
-  if (error.keyword === 'required') return String((error.params as { missingProperty: unknown }).missingProperty);
+  if (error.keyword === 'required')
+    return String((error.params as { missingProperty: unknown }).missingProperty);
   const match = /^\/([^/]+)/.exec(error.instancePath);
   return match?.[1]?.replaceAll('~1', '/').replaceAll('~0', '~');
 }

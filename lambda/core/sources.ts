@@ -23,7 +23,8 @@ export const SITE_FILE = 'site.json';
 export async function findDatasetIds(source: SourceLocation): Promise<string[]> {
   const ids: string[] = [];
   for await (const key of source.data.list('')) {
-    if (!key.includes('/') && key.endsWith(DESCRIPTOR_SUFFIX)) ids.push(key.slice(0, -DESCRIPTOR_SUFFIX.length));
+    if (!key.includes('/') && key.endsWith(DESCRIPTOR_SUFFIX))
+      ids.push(key.slice(0, -DESCRIPTOR_SUFFIX.length));
   }
   return ids.sort();
 }
@@ -60,13 +61,20 @@ export async function loadDatasetSource(source: SourceLocation, id: string): Pro
   const missing: Issue[] = [];
   const check = (present: unknown, file: string, what: string): void => {
     if (present === undefined) {
-      missing.push({ code: 'file-missing', file, line: 0, column: 0, message: `${what} of dataset "${id}" is missing` });
+      missing.push({
+        code: 'file-missing',
+        file,
+        line: 0,
+        column: 0,
+        message: `${what} of dataset "${id}" is missing`,
+      });
     }
   };
   check(descriptor, descriptorFile, 'the descriptor');
   check(schema, schemaFile, 'the JSON Schema');
   check(csv, csvFile, 'the CSV file');
-  if (csv === undefined || descriptor === undefined || schema === undefined) return { ok: false, issues: missing };
+  if (csv === undefined || descriptor === undefined || schema === undefined)
+    return { ok: false, issues: missing };
   const decoder = new TextDecoder();
   return {
     ok: true,
@@ -84,7 +92,12 @@ export async function loadSiteMeta(source: SourceLocation): Promise<Result<SiteM
   const file = `${source.dataLabel}/${SITE_FILE}`;
   const object = await source.data.get(SITE_FILE);
   if (object === undefined) {
-    return { ok: false, issues: [{ code: 'file-missing', file, line: 0, column: 0, message: 'the site metadata file is missing' }] };
+    return {
+      ok: false,
+      issues: [
+        { code: 'file-missing', file, line: 0, column: 0, message: 'the site metadata file is missing' },
+      ],
+    };
   }
   const parsed = parseJsonDocument(new TextDecoder().decode(object.body), file, 'descriptor-error');
   if (!parsed.ok) return parsed;
@@ -92,14 +105,35 @@ export async function loadSiteMeta(source: SourceLocation): Promise<Result<SiteM
   const problems: Issue[] = [];
   for (const field of ['title', 'description'] as const) {
     if (typeof site[field] !== 'string' || site[field].length === 0) {
-      problems.push({ code: 'descriptor-error', file, line: 1, column: 1, field: `/${field}`, message: 'must be a non-empty string' });
+      problems.push({
+        code: 'descriptor-error',
+        file,
+        line: 1,
+        column: 1,
+        field: `/${field}`,
+        message: 'must be a non-empty string',
+      });
     }
   }
   if (typeof site.publisher?.name !== 'string') {
-    problems.push({ code: 'descriptor-error', file, line: 1, column: 1, field: '/publisher/name', message: 'must be a string' });
+    problems.push({
+      code: 'descriptor-error',
+      file,
+      line: 1,
+      column: 1,
+      field: '/publisher/name',
+      message: 'must be a string',
+    });
   }
   if (site.license !== 'CC-BY-4.0') {
-    problems.push({ code: 'descriptor-error', file, line: 1, column: 1, field: '/license', message: 'must be "CC-BY-4.0"' });
+    problems.push({
+      code: 'descriptor-error',
+      file,
+      line: 1,
+      column: 1,
+      field: '/license',
+      message: 'must be "CC-BY-4.0"',
+    });
   }
   return problems.length > 0 ? { ok: false, issues: problems } : { ok: true, value: site as SiteMeta };
 }

@@ -49,7 +49,12 @@ export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): Asyn
  * Builds the error for a failed chunk. `bytes` is the carried-over tail
  * (`tailLength` bytes, already counted in `bytesBefore`) followed by the chunk.
  */
-function locate(bytes: Uint8Array, tailLength: number, bytesBefore: number, position: TextPosition): InvalidUtf8Error {
+function locate(
+  bytes: Uint8Array,
+  tailLength: number,
+  bytesBefore: number,
+  position: TextPosition,
+): InvalidUtf8Error {
   const at = firstInvalidUtf8Byte(bytes);
   const validPrefix = bytes.subarray(tailLength, Math.max(tailLength, at));
   position.advance(new TextDecoder('utf-8').decode(validPrefix));

@@ -4,7 +4,14 @@ import { readCsvRecords } from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
 import { displayValue, type Issue } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
-import { columnOfError, compileRowSchema, createAjv, type Column, type Row, type RowSchema } from './row-schema.js';
+import {
+  columnOfError,
+  compileRowSchema,
+  createAjv,
+  type Column,
+  type Row,
+  type RowSchema,
+} from './row-schema.js';
 import { decodeUtf8Strict, InvalidUtf8Error } from './utf8.js';
 
 /** The three files of one dataset as the adapter found them; `file` fields are the paths shown to users. */
@@ -53,7 +60,10 @@ export const MAX_ISSUES = 1000;
  * coerced by its column type, each row against the compiled schema, and
  * primary-key uniqueness. Every issue is collected, none is thrown.
  */
-export async function validateDataset(source: DatasetSource, ajv: Ajv2020 = createAjv()): Promise<Validation> {
+export async function validateDataset(
+  source: DatasetSource,
+  ajv: Ajv2020 = createAjv(),
+): Promise<Validation> {
   const issues = new IssueList();
   const files = { csv: source.csv.file, schema: source.schema.file, descriptor: source.descriptor.file };
   const report = (rows: number): DatasetReport => ({
@@ -69,9 +79,19 @@ export async function validateDataset(source: DatasetSource, ajv: Ajv2020 = crea
   const rowSchema = schemaJson.ok ? compileRowSchema(schemaJson.value, source.schema.file, ajv) : schemaJson;
   if (!rowSchema.ok) issues.add(...rowSchema.issues);
 
-  const descriptorJson = parseJsonDocument(source.descriptor.text, source.descriptor.file, 'descriptor-error');
+  const descriptorJson = parseJsonDocument(
+    source.descriptor.text,
+    source.descriptor.file,
+    'descriptor-error',
+  );
   const descriptor = descriptorJson.ok
-    ? checkDescriptor(descriptorJson.value, source.id, rowSchema.ok ? rowSchema.value.columns : undefined, source.descriptor.file, ajv)
+    ? checkDescriptor(
+        descriptorJson.value,
+        source.id,
+        rowSchema.ok ? rowSchema.value.columns : undefined,
+        source.descriptor.file,
+        ajv,
+      )
     : descriptorJson;
   if (!descriptor.ok) issues.add(...descriptor.issues);
 
@@ -112,10 +132,14 @@ async function readTable(
     for await (const record of readCsvRecords(decodeUtf8Strict(csv.open()))) {
       if (header === undefined) {
         header = record.fields;
-        const headerIssues = checkHeader(record.fields, schema.columns).map((issue) => at(record.line, issue.column, issue));
+        const headerIssues = checkHeader(record.fields, schema.columns).map((issue) =>
+          at(record.line, issue.column, issue),
+        );
         issues.add(...headerIssues);
         for (const problem of record.problems) {
-          issues.add(at(record.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message }));
+          issues.add(
+            at(record.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message }),
+          );
         }
         continue;
       }
@@ -149,7 +173,9 @@ async function readTable(
   }
   if (header === undefined && issues.count === 0) {
     const expected = schema.columns.map((column) => column.name).join(',');
-    issues.add(at(1, 1, { code: 'missing-header', message: `the file is empty: expected a header row "${expected}"` }));
+    issues.add(
+      at(1, 1, { code: 'missing-header', message: `the file is empty: expected a header row "${expected}"` }),
+    );
   }
   return { rows, rowCount };
 }
@@ -167,17 +193,32 @@ function checkHeader(header: readonly string[], columns: readonly Column[]): Omi
     }
     const first = seen.get(name);
     if (first !== undefined) {
-      problems.push({ code: 'duplicate-header', column, field: name, message: `repeats the header of column ${first}` });
+      problems.push({
+        code: 'duplicate-header',
+        column,
+        field: name,
+        message: `repeats the header of column ${first}`,
+      });
       return;
     }
     seen.set(name, column);
     if (!expected.includes(name)) {
-      problems.push({ code: 'extra-header', column, field: name, message: `is not a column of the schema (expected one of: ${expected.join(', ')})` });
+      problems.push({
+        code: 'extra-header',
+        column,
+        field: name,
+        message: `is not a column of the schema (expected one of: ${expected.join(', ')})`,
+      });
     }
   });
   expected.forEach((name, index) => {
     if (!seen.has(name)) {
-      problems.push({ code: 'missing-header', column: index + 1, field: name, message: `column is missing from the header (expected at position ${index + 1})` });
+      problems.push({
+        code: 'missing-header',
+        column: index + 1,
+        field: name,
+        message: `column is missing from the header (expected at position ${index + 1})`,
+      });
     }
   });
   if (problems.length === 0) {
@@ -186,7 +227,7 @@ function checkHeader(header: readonly string[], columns: readonly Column[]): Omi
       const name = expected[moved] ?? '';
       problems.push({
         code: 'header-order',
-        column: (seen.get(name) ?? 0),
+        column: seen.get(name) ?? 0,
         field: name,
         message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${expected.join(', ')})`,
       });
@@ -206,7 +247,13 @@ function readRow(
 ): { row: Row; complete: boolean } | undefined {
   if (problems.length > 0) {
     for (const problem of problems) {
-      issues.add(at(line, problem.fieldIndex + 1, { code: 'parse-error', field: header[problem.fieldIndex], message: problem.message }));
+      issues.add(
+        at(line, problem.fieldIndex + 1, {
+          code: 'parse-error',
+          field: header[problem.fieldIndex],
+          message: problem.message,
+        }),
+      );
     }
     return undefined;
   }
@@ -243,7 +290,14 @@ function readRow(
     if (cell.kind === 'value') row[column.name] = cell.value;
     else if (cell.kind === 'invalid') {
       typeErrors.add(column.name);
-      issues.add(at(line, index + 1, { code: 'type-error', field: column.name, value: displayValue(raw), message: cell.message }));
+      issues.add(
+        at(line, index + 1, {
+          code: 'type-error',
+          field: column.name,
+          value: displayValue(raw),
+          message: cell.message,
+        }),
+      );
     }
   });
   if (!schema.validate(row)) {
@@ -266,7 +320,12 @@ function readRow(
   return { row, complete: typeErrors.size === 0 };
 }
 
-function constraintMessage(keyword: string, message: string | undefined, params: Record<string, unknown>, raw: string | undefined): string {
+function constraintMessage(
+  keyword: string,
+  message: string | undefined,
+  params: Record<string, unknown>,
+  raw: string | undefined,
+): string {
   const shown = raw === undefined || raw === '' ? '' : `${JSON.stringify(displayValue(raw))} `;
   switch (keyword) {
     case 'required':

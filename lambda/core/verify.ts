@@ -25,10 +25,18 @@ export async function verifyPublishedTree(reader: Pick<ObjectStore, 'get'>): Pro
   try {
     catalog = (await readCatalog(reader)).catalog;
   } catch (error) {
-    return { checked: 0, problems: [{ path: CATALOG_KEY, message: error instanceof Error ? error.message : String(error) }] };
+    return {
+      checked: 0,
+      problems: [{ path: CATALOG_KEY, message: error instanceof Error ? error.message : String(error) }],
+    };
   }
-  if (catalog === undefined) return { checked: 0, problems: [{ path: CATALOG_KEY, message: 'is missing: nothing has been published here' }] };
-  if (!Array.isArray(catalog.datasets)) return { checked: 0, problems: [{ path: CATALOG_KEY, message: 'has no "datasets" list' }] };
+  if (catalog === undefined)
+    return {
+      checked: 0,
+      problems: [{ path: CATALOG_KEY, message: 'is missing: nothing has been published here' }],
+    };
+  if (!Array.isArray(catalog.datasets))
+    return { checked: 0, problems: [{ path: CATALOG_KEY, message: 'has no "datasets" list' }] };
 
   const problems: VerifyProblem[] = [];
   let checked = 0;
@@ -42,17 +50,24 @@ export async function verifyPublishedTree(reader: Pick<ObjectStore, 'get'>): Pro
           continue;
         }
         if (object.body.byteLength !== file.bytes) {
-          problems.push({ path: file.path, message: `has ${object.body.byteLength} bytes; the catalog says ${file.bytes}` });
+          problems.push({
+            path: file.path,
+            message: `has ${object.body.byteLength} bytes; the catalog says ${file.bytes}`,
+          });
         }
         const actual = sha256Hex(object.body);
         if (actual !== file.sha256) {
-          problems.push({ path: file.path, message: `has sha256 ${actual}; the catalog says ${file.sha256}` });
+          problems.push({
+            path: file.path,
+            message: `has sha256 ${actual}; the catalog says ${file.sha256}`,
+          });
         }
         if (version.version === dataset.latest) {
           checked++;
           const mirrorPath = file.path.replace(`/${version.version}/`, '/latest/');
           const mirror = await reader.get(mirrorPath);
-          if (mirror === undefined) problems.push({ path: mirrorPath, message: `is missing (should mirror ${file.path})` });
+          if (mirror === undefined)
+            problems.push({ path: mirrorPath, message: `is missing (should mirror ${file.path})` });
           else if (sha256Hex(mirror.body) !== file.sha256) {
             problems.push({ path: mirrorPath, message: `differs from ${file.path}, the latest version` });
           }

@@ -87,7 +87,11 @@ const validationRenderer: VersionRenderer = {
     const id = canonical.dataset.id;
     // Published reports name the files as they sit in the repository, not where this run read them from,
     // so that the same inputs give the same bytes wherever they are published from.
-    const files = { csv: `data/${id}.csv`, schema: `schemas/${id}.schema.json`, descriptor: `data/${id}.dataset.json` };
+    const files = {
+      csv: `data/${id}.csv`,
+      schema: `schemas/${id}.schema.json`,
+      descriptor: `data/${id}.dataset.json`,
+    };
     return json({ valid: report.valid, datasets: [{ ...report, files }] });
   },
 };
@@ -116,7 +120,12 @@ const changesRenderer: VersionRenderer = {
 };
 
 /** The per-version files, in the order they are rendered; `datapackage.json` is added after them. */
-export const VERSION_RENDERERS: readonly VersionRenderer[] = [csvRenderer, jsonRenderer, validationRenderer, changesRenderer];
+export const VERSION_RENDERERS: readonly VersionRenderer[] = [
+  csvRenderer,
+  jsonRenderer,
+  validationRenderer,
+  changesRenderer,
+];
 
 /** Renders every file of a version, ending with the `datapackage.json` that describes the data files. */
 export function renderVersionFiles(
@@ -126,7 +135,12 @@ export function renderVersionFiles(
   const id = context.canonical.dataset.id;
   const files = renderers.map((renderer) => ({
     renderer,
-    file: { name: renderer.fileName(id), format: renderer.format, mediaType: renderer.mediaType, body: renderer.render(context) },
+    file: {
+      name: renderer.fileName(id),
+      format: renderer.format,
+      mediaType: renderer.mediaType,
+      body: renderer.render(context),
+    },
   }));
   const packaged: PackagedFile[] = files
     .filter(({ renderer }) => renderer.packaged)

@@ -17,12 +17,17 @@ export class HttpReader implements Pick<ObjectStore, 'get'> {
     try {
       response = await fetch(url, { redirect: 'follow' });
     } catch (error) {
-      throw new ObjectStoreError(`GET ${url.href} failed: ${error instanceof Error ? error.message : String(error)}`, key, {
-        cause: error,
-      });
+      throw new ObjectStoreError(
+        `GET ${url.href} failed: ${error instanceof Error ? error.message : String(error)}`,
+        key,
+        {
+          cause: error,
+        },
+      );
     }
     if (response.status === 404) return undefined;
-    if (!response.ok) throw new ObjectStoreError(`GET ${url.href} answered ${response.status} ${response.statusText}`, key);
+    if (!response.ok)
+      throw new ObjectStoreError(`GET ${url.href} answered ${response.status} ${response.statusText}`, key);
     const body = new Uint8Array(await response.arrayBuffer());
     return {
       body,

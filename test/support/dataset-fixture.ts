@@ -68,6 +68,9 @@ export function fixtureSource(
       },
     },
     schema: { file: `schemas/${id}.schema.json`, text: JSON.stringify(overrides.schema ?? FIXTURE_SCHEMA) },
-    descriptor: { file: `data/${id}.dataset.json`, text: JSON.stringify(overrides.descriptor ?? FIXTURE_DESCRIPTOR) },
+    descriptor: {
+      file: `data/${id}.dataset.json`,
+      text: JSON.stringify(overrides.descriptor ?? FIXTURE_DESCRIPTOR),
+    },
   };
 }

@@ -20,9 +20,12 @@ describe('coerceCell', () => {
     expect(coerceCell(raw, type)).toEqual({ kind: 'value', value: expected });
   });
 
-  it.each<ColumnType>(['integer', 'number', 'boolean', 'date', 'string'])('treats an empty %s cell as absent', (type) => {
-    expect(coerceCell('', type)).toEqual({ kind: 'absent' });
-  });
+  it.each<ColumnType>(['integer', 'number', 'boolean', 'date', 'string'])(
+    'treats an empty %s cell as absent',
+    (type) => {
+      expect(coerceCell('', type)).toEqual({ kind: 'absent' });
+    },
+  );
 
   it.each<[ColumnType, string, string]>([
     ['number', '12,5', '"12,5" is not a number (use a dot as the decimal separator)'],

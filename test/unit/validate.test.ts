@@ -5,7 +5,12 @@ import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/da
 
 const HEADER = 'id,year,value_musd,flagged,day,kind';
 const csv = (...lines: string[]): string => [HEADER, ...lines, ''].join('\n');
-const brief = (issue: Issue) => ({ code: issue.code, line: issue.line, column: issue.column, field: issue.field });
+const brief = (issue: Issue) => ({
+  code: issue.code,
+  line: issue.line,
+  column: issue.column,
+  field: issue.field,
+});
 
 describe('validateDataset', () => {
   it('accepts the fixture and returns typed rows in file order', async () => {
@@ -28,23 +33,79 @@ describe('validateDataset', () => {
   });
 
   it.each([
-    ['type-error', csv('a,2001,"12,5",false,,turnover'), { code: 'type-error', line: 2, column: 3, field: 'value_musd' }],
-    ['date that does not exist', csv('a,2001,1,false,2019-02-30,turnover'), { code: 'type-error', line: 2, column: 5, field: 'day' }],
+    [
+      'type-error',
+      csv('a,2001,"12,5",false,,turnover'),
+      { code: 'type-error', line: 2, column: 3, field: 'value_musd' },
+    ],
+    [
+      'date that does not exist',
+      csv('a,2001,1,false,2019-02-30,turnover'),
+      { code: 'type-error', line: 2, column: 5, field: 'day' },
+    ],
     ['boolean', csv('a,2001,1,yes,,turnover'), { code: 'type-error', line: 2, column: 4, field: 'flagged' }],
     ['enum', csv('a,2001,1,false,,imports'), { code: 'constraint-error', line: 2, column: 6, field: 'kind' }],
-    ['minimum', csv('a,1980,1,false,,turnover'), { code: 'constraint-error', line: 2, column: 2, field: 'year' }],
-    ['required cell empty', csv('a,,1,false,,turnover'), { code: 'constraint-error', line: 2, column: 2, field: 'year' }],
-    ['pattern', csv('A B,2001,1,false,,turnover'), { code: 'constraint-error', line: 2, column: 1, field: 'id' }],
+    [
+      'minimum',
+      csv('a,1980,1,false,,turnover'),
+      { code: 'constraint-error', line: 2, column: 2, field: 'year' },
+    ],
+    [
+      'required cell empty',
+      csv('a,,1,false,,turnover'),
+      { code: 'constraint-error', line: 2, column: 2, field: 'year' },
+    ],
+    [
+      'pattern',
+      csv('A B,2001,1,false,,turnover'),
+      { code: 'constraint-error', line: 2, column: 1, field: 'id' },
+    ],
     ['missing cell', csv('a,2001,1,false'), { code: 'missing-cell', line: 2, column: 5, field: 'day' }],
-    ['extra cell', csv('a,2001,1,false,,turnover,surplus'), { code: 'extra-cell', line: 2, column: 7, field: undefined }],
-    ['blank row', csv('a,2001,1,false,,turnover', '', 'b,2002,1,false,,turnover'), { code: 'blank-row', line: 3, column: 1, field: undefined }],
-    ['duplicate key', csv('a,2001,1,false,,turnover', 'a,2002,2,false,,turnover'), { code: 'primary-key', line: 3, column: 1, field: 'id' }],
-    ['unclosed quote', csv('a,2001,1,false,,turnover', 'b,"2002,1,false,,turnover'), { code: 'parse-error', line: 3, column: 2, field: 'year' }],
-    ['blank header', 'id,year,,flagged,day,kind\n', { code: 'blank-header', line: 1, column: 3, field: undefined }],
-    ['duplicate header', 'id,year,value_musd,flagged,day,kind,year\n', { code: 'duplicate-header', line: 1, column: 7, field: 'year' }],
-    ['extra header', 'id,year,value_musd,flagged,day,kind,note\n', { code: 'extra-header', line: 1, column: 7, field: 'note' }],
-    ['missing header', 'id,year,value_musd,flagged,kind\n', { code: 'missing-header', line: 1, column: 5, field: 'day' }],
-    ['reordered header', 'year,id,value_musd,flagged,day,kind\n', { code: 'header-order', line: 1, column: 2, field: 'id' }],
+    [
+      'extra cell',
+      csv('a,2001,1,false,,turnover,surplus'),
+      { code: 'extra-cell', line: 2, column: 7, field: undefined },
+    ],
+    [
+      'blank row',
+      csv('a,2001,1,false,,turnover', '', 'b,2002,1,false,,turnover'),
+      { code: 'blank-row', line: 3, column: 1, field: undefined },
+    ],
+    [
+      'duplicate key',
+      csv('a,2001,1,false,,turnover', 'a,2002,2,false,,turnover'),
+      { code: 'primary-key', line: 3, column: 1, field: 'id' },
+    ],
+    [
+      'unclosed quote',
+      csv('a,2001,1,false,,turnover', 'b,"2002,1,false,,turnover'),
+      { code: 'parse-error', line: 3, column: 2, field: 'year' },
+    ],
+    [
+      'blank header',
+      'id,year,,flagged,day,kind\n',
+      { code: 'blank-header', line: 1, column: 3, field: undefined },
+    ],
+    [
+      'duplicate header',
+      'id,year,value_musd,flagged,day,kind,year\n',
+      { code: 'duplicate-header', line: 1, column: 7, field: 'year' },
+    ],
+    [
+      'extra header',
+      'id,year,value_musd,flagged,day,kind,note\n',
+      { code: 'extra-header', line: 1, column: 7, field: 'note' },
+    ],
+    [
+      'missing header',
+      'id,year,value_musd,flagged,kind\n',
+      { code: 'missing-header', line: 1, column: 5, field: 'day' },
+    ],
+    [
+      'reordered header',
+      'year,id,value_musd,flagged,day,kind\n',
+      { code: 'header-order', line: 1, column: 2, field: 'id' },
+    ],
     ['empty file', '', { code: 'missing-header', line: 1, column: 1, field: undefined }],
   ])('reports %s with its code, line, column and field', async (_name, text, expected) => {
     const { report, dataset } = await validateDataset(fixtureSource({ csv: text }));
@@ -64,7 +125,9 @@ describe('validateDataset', () => {
 
   it('collects every issue, not just the first', async () => {
     const { report } = await validateDataset(
-      fixtureSource({ csv: csv('a,x,1,false,,turnover', 'b,2001,-1,maybe,,turnover', 'a,2003,1,false,,turnover') }),
+      fixtureSource({
+        csv: csv('a,x,1,false,,turnover', 'b,2001,-1,maybe,,turnover', 'a,2003,1,false,,turnover'),
+      }),
     );
 
     expect(report.issues.map(brief)).toEqual([
@@ -76,9 +139,15 @@ describe('validateDataset', () => {
   });
 
   it('counts lines inside quoted fields so later errors point at the right line', async () => {
-    const schema = { ...FIXTURE_SCHEMA, properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string' } } };
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string' } },
+    };
     const { report } = await validateDataset(
-      fixtureSource({ schema, csv: `${HEADER}\r\na,2001,1,false,,"two\r\nline"\r\nb,x,1,false,,turnover\r\n` }),
+      fixtureSource({
+        schema,
+        csv: `${HEADER}\r\na,2001,1,false,,"two\r\nline"\r\nb,x,1,false,,turnover\r\n`,
+      }),
     );
 
     expect(report.issues.map(brief)).toEqual([{ code: 'type-error', line: 4, column: 2, field: 'year' }]);
@@ -96,7 +165,9 @@ describe('validateDataset', () => {
   });
 
   it('drops a UTF-8 byte-order mark', async () => {
-    const { report } = await validateDataset(fixtureSource({ csv: `\uFEFF${csv('a,2001,1,false,,turnover')}` }));
+    const { report } = await validateDataset(
+      fixtureSource({ csv: `\uFEFF${csv('a,2001,1,false,,turnover')}` }),
+    );
 
     expect(report.valid).toBe(true);
   });
@@ -112,7 +183,9 @@ describe('validateDataset', () => {
   });
 
   it('stops at the header when it is wrong instead of flooding every row', async () => {
-    const { report } = await validateDataset(fixtureSource({ csv: 'year,id,value_musd,flagged,day,kind\n2001,a,x,false,,turnover\n' }));
+    const { report } = await validateDataset(
+      fixtureSource({ csv: 'year,id,value_musd,flagged,day,kind\n2001,a,x,false,,turnover\n' }),
+    );
 
     expect(report.issues.map((issue) => issue.code)).toEqual(['header-order']);
     expect(report.rows).toBe(1);
@@ -127,7 +200,11 @@ describe('validateDataset', () => {
   });
 
   it('reports a descriptor that does not describe the schema columns', async () => {
-    const descriptor = { ...FIXTURE_DESCRIPTOR, columns: FIXTURE_DESCRIPTOR.columns.slice(1), primaryKey: ['nope'] };
+    const descriptor = {
+      ...FIXTURE_DESCRIPTOR,
+      columns: FIXTURE_DESCRIPTOR.columns.slice(1),
+      primaryKey: ['nope'],
+    };
     const { report } = await validateDataset(fixtureSource({ descriptor }));
 
     expect(report.issues.map((issue) => [issue.code, issue.field])).toEqual([
@@ -137,21 +214,31 @@ describe('validateDataset', () => {
   });
 
   it('reports descriptor fields that break schemas/dataset.schema.json', async () => {
-    const { report } = await validateDataset(fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, description: 'too short', license: 'MIT' } }));
+    const { report } = await validateDataset(
+      fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, description: 'too short', license: 'MIT' } }),
+    );
 
     expect(report.issues.map((issue) => issue.field)).toEqual(['/description', '/license']);
     expect(report.issues.every((issue) => issue.code === 'descriptor-error')).toBe(true);
   });
 
   it('reports a schema that declares an unsupported column type', async () => {
-    const schema = { ...FIXTURE_SCHEMA, properties: { ...FIXTURE_SCHEMA.properties, day: { type: 'array' } } };
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, day: { type: 'array' } },
+    };
     const { report } = await validateDataset(fixtureSource({ schema }));
 
-    expect(report.issues.map(brief)).toEqual([{ code: 'schema-error', line: 1, column: 1, field: '/properties/day' }]);
+    expect(report.issues.map(brief)).toEqual([
+      { code: 'schema-error', line: 1, column: 1, field: '/properties/day' },
+    ]);
   });
 
   it('reports a schema that ajv strict mode refuses', async () => {
-    const schema = { ...FIXTURE_SCHEMA, properties: { ...FIXTURE_SCHEMA.properties, year: { type: 'integer', unit: 'year' } } };
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, year: { type: 'integer', unit: 'year' } },
+    };
     const { report } = await validateDataset(fixtureSource({ schema }));
 
     expect(report.issues).toHaveLength(1);
@@ -161,9 +248,14 @@ describe('validateDataset', () => {
 
   it('reports invalid JSON in the schema with its line and column', async () => {
     const source = fixtureSource();
-    const broken = { ...source, schema: { file: source.schema.file, text: '{\n  "type": "object",\n  oops\n}' } };
+    const broken = {
+      ...source,
+      schema: { file: source.schema.file, text: '{\n  "type": "object",\n  oops\n}' },
+    };
     const { report } = await validateDataset(broken);
 
-    expect(report.issues.map(brief)).toEqual([{ code: 'schema-error', line: 3, column: 3, field: undefined }]);
+    expect(report.issues.map(brief)).toEqual([
+      { code: 'schema-error', line: 3, column: 3, field: undefined },
+    ]);
   });
 });
