@@ -1,0 +1,211 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Catalog } from '../../lambda/core/catalog.js';
+import { cli, makeWorkspace, readJson, treeDigest } from '../support/workspace.js';
+
+const DATASETS = ['enterprises', 'milestones', 'trade', 'transport', 'visits'];
+
+async function publish(ws: { data: string; schemas: string; out: string }, ...extra: string[]) {
+  return cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out, ...extra);
+}
+
+async function replaceInFile(file: string, from: string, to: string): Promise<void> {
+  const text = await readFile(file, 'utf8');
+  if (!text.includes(from)) throw new Error(`${from} not found in ${file}`);
+  await writeFile(file, text.replace(from, to));
+}
+
+describe('publish', () => {
+  it('publishes every curated dataset as 1.0.0 with all files, and lists them in the catalog last', async () => {
+    const ws = await makeWorkspace();
+
+    const { code, stdout } = await publish(ws);
+
+    expect(code).toBe(0);
+    for (const id of DATASETS)
+      expect(stdout).toMatch(new RegExp(`^${id} +published 1\\.0\\.0 \\(initial, \\d+ rows\\)$`, 'm'));
+    const tree = Object.keys(await treeDigest(ws.out));
+    for (const id of DATASETS) {
+      for (const folder of ['1.0.0', 'latest']) {
+        for (const file of [
+          `${id}.csv`,
+          `${id}.json`,
+          'datapackage.json',
+          'validation.json',
+          'changes.json',
+        ]) {
+          expect(tree).toContain(`datasets/${id}/${folder}/${file}`);
+        }
+      }
+    }
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect(catalog.datasets.map((dataset) => [dataset.id, dataset.latest])).toEqual(
+      DATASETS.map((id) => [id, '1.0.0']),
+    );
+  });
+
+  it('writes nothing the second time and leaves the tree byte-identical', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    const before = await treeDigest(ws.out);
+
+    const { code, stdout } = await publish(ws);
+
+    expect(code).toBe(0);
+    for (const id of DATASETS) expect(stdout).toMatch(new RegExp(`^${id} +unchanged 1\\.0\\.0$`, 'm'));
+    expect(stdout).toContain('catalog.json unchanged');
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
+
+  it('gives one changed dataset a patch version and leaves every old file untouched', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    const before = await treeDigest(ws.out);
+    await replaceInFile(
+      path.join(ws.data, 'trade.csv'),
+      'in 2003 - \\$ 148.5 million',
+      'in 2003 - \\$ 148.5 million.',
+    );
+
+    // The quote no longer matches the paper, but the pipeline itself only sees a changed cell.
+    const { code, stdout } = await publish(ws);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^trade +published 1\.0\.1 \(patch, 16 rows\)$/m);
+    for (const id of DATASETS.filter((id) => id !== 'trade'))
+      expect(stdout).toMatch(new RegExp(`^${id} +unchanged 1\\.0\\.0$`, 'm'));
+    const after = await treeDigest(ws.out);
+    for (const [file, hash] of Object.entries(before)) {
+      if (file.includes('/latest/') || file === 'catalog.json') continue;
+      expect(after[file], file).toBe(hash);
+    }
+    const changes = await readJson<{ change: string; summary: unknown; changed: unknown[] }>(
+      path.join(ws.out, 'datasets/trade/1.0.1/changes.json'),
+    );
+    expect(changes.change).toBe('patch');
+    expect(changes.summary).toEqual({ added: 0, removed: 0, changed: 1 });
+    expect(changes.changed).toEqual([
+      {
+        key: { id: 'turnover-2003-series' },
+        changes: {
+          source_quote: { old: 'in 2003 - \\$ 148.5 million', new: 'in 2003 - \\$ 148.5 million.' },
+        },
+      },
+    ]);
+    expect(await readFile(path.join(ws.out, 'datasets/trade/latest/trade.csv'))).toEqual(
+      await readFile(path.join(ws.out, 'datasets/trade/1.0.1/trade.csv')),
+    );
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    const trade = catalog.datasets.find((dataset) => dataset.id === 'trade');
+    expect(trade?.latest).toBe('1.0.1');
+    expect(
+      trade?.versions.map((version) => [version.version, version.change, version.previousVersion]),
+    ).toEqual([
+      ['1.0.1', 'patch', '1.0.0'],
+      ['1.0.0', 'initial', undefined],
+    ]);
+  });
+
+  it('gives added rows a minor version and a schema change a major version', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    const csvFile = path.join(ws.data, 'transport.csv');
+    const lines = (await readFile(csvFile, 'utf8')).trimEnd().split('\n');
+    const extra = (lines[1] ?? '').replace(/^[^,]+/, 'zz-added-row');
+    await writeFile(csvFile, [...lines, extra, ''].join('\n'));
+
+    const minor = await publish(ws);
+    await replaceInFile(
+      path.join(ws.schemas, 'transport.schema.json'),
+      '"additionalProperties": false',
+      '"additionalProperties": false, "description": "changed"',
+    );
+    const major = await publish(ws);
+
+    expect(minor.stdout).toMatch(/^transport +published 1\.1\.0 \(minor, 8 rows\)$/m);
+    expect(major.stdout).toMatch(/^transport +published 2\.0\.0 \(major, 8 rows\)$/m);
+  });
+
+  it('rejects a broken dataset with precise errors, publishes the others, and leaves the published tree unchanged', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    const before = await treeDigest(ws.out);
+    const csvFile = path.join(ws.data, 'trade.csv');
+    const lines = (await readFile(csvFile, 'utf8')).split('\n');
+    lines[2] = lines[2]?.replace(',161.2,', ',"161,2",') ?? ''; // line 3: decimal comma
+    lines[4] = lines[1] ?? ''; // line 5: duplicate of line 2's key
+    await writeFile(csvFile, lines.join('\n'));
+
+    const { code, stdout, stderr } = await publish(ws);
+
+    expect(code).toBe(1);
+    expect(stderr.split('\n')).toEqual([
+      `${ws.data}/trade.csv:3:5: [type-error] value_musd: "161,2" is not a number (use a dot as the decimal separator)`,
+      `${ws.data}/trade.csv:5:1: [primary-key] id: primary key id=turnover-2001-series repeats the row on line 2`,
+    ]);
+    expect(stdout).toMatch(/^trade +rejected: 2 issues, published versions left as they were$/m);
+    expect(stdout).toMatch(/^visits +unchanged 1\.0\.0$/m);
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
+
+  it.each([
+    [
+      'an unclosed quote',
+      (text: string) => text.replace('in 2002 - \\$ 161.2 million', '"in 2002'),
+      'parse-error',
+    ],
+    ['non-UTF-8 bytes', (text: string) => text.replace('in 2002 -', 'in 2002 \u00e9'), 'encoding-error'],
+  ])('rejects %s without touching the published tree', async (_name, corrupt, code) => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    const before = await treeDigest(ws.out);
+    const csvFile = path.join(ws.data, 'trade.csv');
+    const text = corrupt(await readFile(csvFile, 'utf8'));
+    await writeFile(csvFile, code === 'encoding-error' ? Buffer.from(text, 'latin1') : text);
+
+    const result = await publish(ws);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`trade\\.csv:3:\\d+: \\[${code}\\]`));
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
+
+  it('rebuilds a byte-identical tree from the same inputs with SOURCE_DATE_EPOCH', async () => {
+    const [one, two] = await Promise.all([makeWorkspace(), makeWorkspace()]);
+    process.env.SOURCE_DATE_EPOCH = '1767225600';
+    try {
+      await publish(one);
+      await publish(two);
+    } finally {
+      delete process.env.SOURCE_DATE_EPOCH;
+    }
+
+    expect(await treeDigest(two.out)).toEqual(await treeDigest(one.out));
+    expect((await readJson<Catalog>(path.join(one.out, 'catalog.json'))).modified).toBe(
+      '2026-01-01T00:00:00.000Z',
+    );
+  });
+
+  it('publishes only the datasets named on the command line', async () => {
+    const ws = await makeWorkspace();
+
+    const { code, stdout } = await publish(ws, 'trade', 'visits');
+
+    expect(code).toBe(0);
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect(catalog.datasets.map((dataset) => dataset.id)).toEqual(['trade', 'visits']);
+    expect(stdout).not.toContain('enterprises');
+  });
+
+  it('adds absolute download URLs when given a base URL', async () => {
+    const ws = await makeWorkspace();
+
+    await publish(ws, '--base-url', 'https://data.example.org/kz-az');
+
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect(catalog.datasets[0]?.versions[0]?.distributions[0]?.url).toBe(
+      'https://data.example.org/kz-az/datasets/enterprises/1.0.0/enterprises.csv',
+    );
+  });
+});

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../bin/opendata.js';
+
+/** The repository root. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The official standards profiles, from `OPEN_DATA_STANDARDS_DIR` or `../shared/standards`.
+ * Undefined when absent: conformance tests then skip with a message.
+ */
+export const STANDARDS_DIR = ((): string | undefined => {
+  const dir = path.resolve(REPO_ROOT, process.env.OPEN_DATA_STANDARDS_DIR ?? '../shared/standards');
+  return existsSync(dir) ? dir : undefined;
+})();
+
+/** The source paper every `source_quote` must be a verbatim substring of, when present. */
+export const SOURCES_DIR = ((): string | undefined => {
+  const dir = path.resolve(REPO_ROOT, process.env.OPEN_DATA_SOURCES_DIR ?? '../shared/sources');
+  return existsSync(dir) ? dir : undefined;
+})();
+
+/** A scratch copy of `data/` and `schemas/` plus an empty output folder, so tests can edit freely. */
+export async function makeWorkspace(): Promise<{ root: string; data: string; schemas: string; out: string }> {
+  const root = await mkdtemp(path.join(tmpdir(), 'opendata-'));
+  const data = path.join(root, 'data');
+  const schemas = path.join(root, 'schemas');
+  await cp(path.join(REPO_ROOT, 'data'), data, { recursive: true });
+  await cp(path.join(REPO_ROOT, 'schemas'), schemas, { recursive: true });
+  return { root, data, schemas, out: path.join(root, 'public') };
+}
+
+/** Runs the CLI in-process and captures what it prints. */
+export async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** Every file under `dir` (relative path ⇒ sha256), for byte-for-byte tree comparisons. */
+export async function treeDigest(dir: string): Promise<Record<string, string>> {
+  const digest: Record<string, string> = {};
+  if (!existsSync(dir)) return digest;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    digest[path.relative(dir, full).split(path.sep).join('/')] = createHash('sha256')
+      .update(await readFile(full))
+      .digest('hex');
+  }
+  return Object.fromEntries(Object.entries(digest).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Reads a JSON file. */
+export async function readJson<T = unknown>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}

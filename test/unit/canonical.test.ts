@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalizeDataset, compareKeys, renderCsv } from '../../lambda/core/canonical.js';
+import { validateDataset } from '../../lambda/core/validate.js';
+import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+
+async function canonicalOf(csv: string, overrides: { descriptor?: unknown; schema?: unknown } = {}) {
+  const { dataset, report } = await validateDataset(fixtureSource({ csv, ...overrides }));
+  if (dataset === undefined) throw new Error(JSON.stringify(report.issues));
+  return canonicalizeDataset(dataset);
+}
+
+describe('canonical form', () => {
+  it('sorts by primary key, uses LF, RFC 4180 quoting and canonical numbers', async () => {
+    const canonical = await canonicalOf(
+      'id,year,value_musd,flagged,day,kind\r\nz,2001,142.10,false,,turnover\r\n"a",2002,"1e3",true,2002-01-01,export\r\n',
+    );
+
+    expect(new TextDecoder().decode(canonical.csv)).toBe(
+      'id,year,value_musd,flagged,day,kind\na,2002,1000,true,2002-01-01,export\nz,2001,142.1,false,,turnover\n',
+    );
+  });
+
+  it('quotes cells that contain a comma, a quote or a line break', () => {
+    const columns = [{ name: 'text', type: 'string' as const, required: true, schema: {} }];
+    expect(renderCsv(columns, [{ text: 'a,b' }, { text: 'say "hi"' }, { text: 'two\nlines' }])).toBe(
+      'text\n"a,b"\n"say ""hi"""\n"two\nlines"\n',
+    );
+  });
+
+  it('gives the same hash for the same content written differently, and another for other content', async () => {
+    const one = await canonicalOf(
+      'id,year,value_musd,flagged,day,kind\nb,2001,1.50,false,,turnover\na,2002,2,true,,export\n',
+    );
+    const same = await canonicalOf(
+      'id,year,value_musd,flagged,day,kind\r\na,2002,2.0,true,,export\r\nb,2001,1.5,false,,turnover\r\n',
+    );
+    const otherCell = await canonicalOf(
+      'id,year,value_musd,flagged,day,kind\nb,2001,1.6,false,,turnover\na,2002,2,true,,export\n',
+    );
+    const otherDescriptor = await canonicalOf(
+      'id,year,value_musd,flagged,day,kind\nb,2001,1.50,false,,turnover\na,2002,2,true,,export\n',
+      { descriptor: { ...FIXTURE_DESCRIPTOR, title: 'Renamed sample dataset' } },
+    );
+
+    expect(same.contentHash).toBe(one.contentHash);
+    expect(otherCell.contentHash).not.toBe(one.contentHash);
+    expect(otherDescriptor.contentHash).not.toBe(one.contentHash);
+    expect(otherDescriptor.schemaHash).toBe(one.schemaHash);
+    expect(one.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('hashes the schema independently of key order', async () => {
+    const reordered = Object.fromEntries(Object.entries(FIXTURE_SCHEMA).reverse());
+    const a = await canonicalOf('id,year,value_musd,flagged,day,kind\na,2002,2,true,,export\n');
+    const b = await canonicalOf('id,year,value_musd,flagged,day,kind\na,2002,2,true,,export\n', {
+      schema: reordered,
+    });
+
+    expect(b.schemaHash).toBe(a.schemaHash);
+  });
+
+  it('orders numeric keys numerically and text keys by code point', () => {
+    expect([[10], [9], [100]].sort(compareKeys)).toEqual([[9], [10], [100]]);
+    expect([['b'], ['B'], ['a']].sort(compareKeys)).toEqual([['B'], ['a'], ['b']]);
+  });
+});
