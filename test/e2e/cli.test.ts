@@ -1,0 +1,258 @@
+import { execFile } from 'node:child_process';
+import { appendFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSiteServer } from '../../bin/site-server.js';
+import type { Catalog } from '../../lambda/core/catalog.js';
+import { cli, makeWorkspace, readJson, REPO_ROOT } from '../support/workspace.js';
+
+const run = promisify(execFile);
+
+describe('validate', () => {
+  it('prints one line per valid dataset and exits 0', async () => {
+    const ws = await makeWorkspace();
+
+    const { code, stdout, stderr } = await cli(
+      'validate',
+      'trade',
+      'visits',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+    );
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^trade: valid \(16 rows\)\nvisits: valid \(\d+ rows\)$/);
+    expect(stderr).toBe('');
+  });
+
+  it('prints file:line:column errors and exits 1, writing nothing', async () => {
+    const ws = await makeWorkspace();
+    const file = path.join(ws.data, 'trade.csv');
+    await writeFile(file, (await readFile(file, 'utf8')).replace(',2002,turnover,', ',20O2,turnover,'));
+
+    const { code, stdout, stderr } = await cli(
+      'validate',
+      'trade',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(`${ws.data}/trade.csv:3:2: [type-error] year: "20O2" is not an integer`);
+    expect(stdout).toBe('trade: invalid, 1 issue');
+  });
+
+  it('reports a dataset id with no files', async () => {
+    const ws = await makeWorkspace();
+
+    const { code, stderr } = await cli('validate', 'nosuch', '--data', ws.data, '--schemas', ws.schemas);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `${ws.data}/nosuch.dataset.json:0:0: [file-missing] the descriptor of dataset "nosuch" is missing`,
+    );
+  });
+
+  it('refuses an id that could escape the data folder before reading anything', async () => {
+    const ws = await makeWorkspace();
+
+    const { code, stderr } = await cli(
+      'validate',
+      '../schemas/trade',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('"../schemas/trade" is not a valid dataset id');
+  });
+});
+
+describe('usage errors exit 2', () => {
+  it.each([
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['validate', '--format', 'xml'], '--format must be text or json, not "xml"'],
+    [['validate', '--nope'], "Unknown option '--nope'"],
+    [['publish', '--out', 'x', '--bucket', 'b'], 'use either --out or --bucket, not both'],
+    [['publish', '--prefix', 'p'], '--prefix and --endpoint only apply with --bucket'],
+    [['publish', '--base-url', 'data.example.org'], '--base-url must be an http(s) URL'],
+    [['verify'], 'verify takes one directory or base URL'],
+    [['serve', '--port', 'eighty'], '--port must be a port number'],
+  ])('%j', async (args, message) => {
+    const { code, stderr } = await cli(...args);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('npm run opendata -- --help');
+  });
+
+  it('shows help with --help and exits 0', async () => {
+    const { code, stdout } = await cli('--help');
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: npm run opendata -- <command> [options]');
+  });
+});
+
+describe('verify', () => {
+  async function published() {
+    const ws = await makeWorkspace();
+    await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+    return ws.out;
+  }
+
+  it('passes on a fresh tree', async () => {
+    const out = await published();
+
+    const { code, stdout } = await cli('verify', out);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^verify: ok, \d+ files match the catalog$/);
+  });
+
+  it.each([
+    [
+      'a corrupted byte',
+      async (file: string) => {
+        const bytes = await readFile(file);
+        bytes[10] = (bytes[10] ?? 0) ^ 0x01;
+        await writeFile(file, bytes);
+      },
+      /trade\.csv: has sha256 [0-9a-f]{64}; the catalog says [0-9a-f]{64}/,
+    ],
+    [
+      'a truncated file',
+      (file: string) => truncate(file, 100),
+      /trade\.csv: has 100 bytes; the catalog says \d+/,
+    ],
+    ['a missing file', (file: string) => rm(file), /trade\.csv: is listed in the catalog but missing/],
+    [
+      'an appended byte',
+      (file: string) => appendFile(file, 'x'),
+      /trade\.csv: has \d+ bytes; the catalog says \d+/,
+    ],
+  ])('catches %s and exits 1', async (_name, damage, message) => {
+    const out = await published();
+    await damage(path.join(out, 'datasets/trade/1.0.0/trade.csv'));
+
+    const { code, stdout, stderr } = await cli('verify', out);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+    expect(stderr).toContain(`${out}/datasets/trade/1.0.0/trade.csv`);
+    expect(stdout).toMatch(/^verify: \d+ problems? in \d+ files checked$/);
+  });
+
+  it('catches a catalog entry with a wrong hash', async () => {
+    const out = await published();
+    const catalog = await readJson<{ datasets: { versions: { distributions: { sha256: string }[] }[] }[] }>(
+      path.join(out, 'catalog.json'),
+    );
+    const first = catalog.datasets[0]?.versions[0]?.distributions[0];
+    if (first === undefined) throw new Error('empty catalog');
+    first.sha256 = '0'.repeat(64);
+    await writeFile(path.join(out, 'catalog.json'), JSON.stringify(catalog));
+
+    const { code, stderr } = await cli('verify', out);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain(`the catalog says ${'0'.repeat(64)}`);
+  });
+
+  it('says so when there is no catalog', async () => {
+    const ws = await makeWorkspace();
+
+    const { code, stderr } = await cli('verify', ws.out);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('catalog.json: is missing: nothing has been published here');
+  });
+});
+
+describe('serve and verify over HTTP', () => {
+  let out: string;
+  let base: string;
+  let server: ReturnType<typeof createSiteServer>;
+
+  beforeAll(async () => {
+    const ws = await makeWorkspace();
+    await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+    out = ws.out;
+    server = createSiteServer(out);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('serves versioned files as immutable and mutable files for five minutes, with content types and CORS', async () => {
+    const versioned = await fetch(`${base}/datasets/trade/1.0.0/trade.csv`);
+    const latest = await fetch(`${base}/datasets/trade/latest/trade.json`);
+    const catalog = await fetch(`${base}/catalog.json`);
+
+    expect(versioned.status).toBe(200);
+    expect(versioned.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(versioned.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(versioned.headers.get('access-control-allow-origin')).toBe('*');
+    expect(latest.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(latest.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(catalog.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(Buffer.from(await versioned.arrayBuffer())).toEqual(
+      await readFile(path.join(out, 'datasets/trade/1.0.0/trade.csv')),
+    );
+  });
+
+  it('answers byte ranges and CORS preflights', async () => {
+    const range = await fetch(`${base}/datasets/trade/1.0.0/trade.csv`, { headers: { Range: 'bytes=0-1' } });
+    const preflight = await fetch(`${base}/catalog.json`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://example.org', 'Access-Control-Request-Headers': 'range' },
+    });
+
+    expect(range.status).toBe(206);
+    expect(await range.text()).toBe('id');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('Range');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+  });
+
+  it('answers 404 for missing files and 405 for writes', async () => {
+    expect((await fetch(`${base}/datasets/nosuch/latest/x.csv`)).status).toBe(404);
+    expect((await fetch(`${base}/catalog.json`, { method: 'PUT', body: '{}' })).status).toBe(405);
+  });
+
+  it('verify checks a tree by its base URL', async () => {
+    const { code, stdout } = await cli('verify', `${base}/`);
+    const catalog = await readJson<Catalog>(path.join(out, 'catalog.json'));
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('verify: ok');
+    expect(catalog.datasets.length).toBeGreaterThan(0);
+  });
+});
+
+describe('as a process', () => {
+  it('npm run opendata exits with the contract codes', async () => {
+    const ws = await makeWorkspace();
+    const opendata = (...args: string[]) =>
+      run('node', ['--import', 'tsx', 'bin/opendata.ts', ...args], { cwd: REPO_ROOT }).then(
+        () => 0,
+        (error: { code: number }) => error.code,
+      );
+
+    expect(await opendata('validate', '--data', ws.data, '--schemas', ws.schemas)).toBe(0);
+    await writeFile(path.join(ws.data, 'trade.csv'), 'not,the,header\n');
+    expect(await opendata('validate', '--data', ws.data, '--schemas', ws.schemas)).toBe(1);
+    expect(await opendata('validate', '--format', 'yaml')).toBe(2);
+  });
+});

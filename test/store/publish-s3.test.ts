@@ -1,0 +1,117 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectMetaFor } from '../../lambda/core/content-policy.js';
+import {
+  createTestBucket,
+  createTestS3Client,
+  startMotoServer,
+  TEST_CREDENTIALS,
+  TEST_REGION,
+  type MotoServer,
+} from '../support/moto-server.js';
+import { cli, makeWorkspace, treeDigest } from '../support/workspace.js';
+
+let moto: MotoServer;
+let client: S3Client;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  moto = await startMotoServer();
+  client = createTestS3Client(moto.endpoint);
+  // The CLI builds its own client from the standard AWS environment, as it would for a user.
+  process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+  process.env.AWS_REGION = TEST_REGION;
+  process.env.SOURCE_DATE_EPOCH = '1767225600';
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await moto?.stop();
+});
+
+async function bucketDigest(bucket: string, prefix: string): Promise<Record<string, string>> {
+  const digest: Record<string, string> = {};
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  for (const object of listed.Contents ?? []) {
+    const key = object.Key ?? '';
+    const body = await (
+      await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    ).Body?.transformToByteArray();
+    digest[key.slice(prefix.length)] = createHash('sha256')
+      .update(body ?? new Uint8Array())
+      .digest('hex');
+  }
+  return Object.fromEntries(Object.entries(digest).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+describe('publishing to S3 and to a directory', () => {
+  it('yields the same files, the same catalog and production headers', async () => {
+    const ws = await makeWorkspace();
+    await createTestBucket(moto.endpoint, 'open-data-site', { versioning: true });
+    const sources = ['--data', ws.data, '--schemas', ws.schemas];
+
+    const toDisk = await cli('publish', ...sources, '--out', ws.out);
+    const toS3 = await cli(
+      'publish',
+      ...sources,
+      '--bucket',
+      'open-data-site',
+      '--prefix',
+      'site',
+      '--endpoint',
+      moto.endpoint,
+    );
+
+    expect(toDisk.code).toBe(0);
+    expect(toS3.code).toBe(0);
+    expect(toS3.stdout).toContain('catalog.json updated in s3://open-data-site/site');
+    const disk = await treeDigest(ws.out);
+    expect(Object.keys(disk).length).toBeGreaterThan(10);
+    expect(await bucketDigest('open-data-site', 'site/')).toEqual(disk);
+    for (const key of ['catalog.json', 'datasets/trade/1.0.0/trade.csv', 'datasets/trade/latest/trade.csv']) {
+      const head = await client.send(new HeadObjectCommand({ Bucket: 'open-data-site', Key: `site/${key}` }));
+      expect({ contentType: head.ContentType, cacheControl: head.CacheControl }).toEqual(objectMetaFor(key));
+    }
+  });
+
+  it('writes nothing when republishing unchanged data', async () => {
+    const ws = await makeWorkspace();
+    await createTestBucket(moto.endpoint, 'open-data-twice', { versioning: true });
+    const args = [
+      'publish',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+      '--bucket',
+      'open-data-twice',
+      '--endpoint',
+      moto.endpoint,
+    ];
+    await cli(...args);
+    const before = await client.send(new ListObjectsV2Command({ Bucket: 'open-data-twice' }));
+    const versionsBefore = await client.send(new ListObjectVersionsCommand({ Bucket: 'open-data-twice' }));
+
+    const again = await cli(...args);
+
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('catalog.json unchanged');
+    const after = await client.send(new ListObjectsV2Command({ Bucket: 'open-data-twice' }));
+    const versionsAfter = await client.send(new ListObjectVersionsCommand({ Bucket: 'open-data-twice' }));
+    expect(versionsAfter.Versions?.length).toBe(versionsBefore.Versions?.length);
+    expect(versionsBefore.Versions?.length).toBe(before.Contents?.length);
+    expect(
+      after.Contents?.map((object) => [object.Key, object.ETag, object.LastModified?.toISOString()]),
+    ).toEqual(
+      before.Contents?.map((object) => [object.Key, object.ETag, object.LastModified?.toISOString()]),
+    );
+  });
+});
