@@ -17,6 +17,19 @@ export interface RowChanges {
   readonly changed: readonly ChangedRow[];
 }
 
+/** `changes.json`: what a version changed compared with the one before it. */
+export interface ChangesDocument {
+  readonly id: string;
+  readonly version: string;
+  readonly previousVersion: string | null;
+  readonly change: ChangeKind;
+  readonly schemaChanged: boolean;
+  readonly summary: { readonly added: number; readonly removed: number; readonly changed: number };
+  readonly added: readonly Row[];
+  readonly removed: readonly Row[];
+  readonly changed: readonly ChangedRow[];
+}
+
 /** Matches rows by primary key and lists rows added, removed and changed (with old and new values). */
 export function diffRows(
   previous: readonly Row[],

@@ -15,7 +15,7 @@ export interface PackagedFile {
   readonly mediaType: string;
   readonly bytes: number;
   readonly sha256: string;
-  /** True for the file described by the Table Schema (the canonical CSV). */
+  /** True for files holding the table itself (CSV, Parquet): they get the Table Schema. */
   readonly tabular: boolean;
 }
 
@@ -50,7 +50,7 @@ export function buildDataPackage(
       { title: descriptor.publisher.name, roles: ['publisher'] },
     ],
     resources: files.map((file) => ({
-      name: file.tabular ? descriptor.id : `${descriptor.id}-${file.format}`,
+      name: file.format === 'csv' ? descriptor.id : `${descriptor.id}-${file.format}`,
       path: file.name,
       ...(file.tabular ? { type: 'table' } : {}),
       format: file.format,
@@ -58,7 +58,7 @@ export function buildDataPackage(
       encoding: 'utf-8',
       bytes: file.bytes,
       hash: `sha256:${file.sha256}`,
-      ...(file.tabular
+      ...(file.format === 'csv'
         ? {
             dialect: {
               $schema: FRICTIONLESS_PROFILES.dialect,
@@ -68,6 +68,10 @@ export function buildDataPackage(
               quoteChar: '"',
               doubleQuote: true,
             },
+          }
+        : {}),
+      ...(file.tabular
+        ? {
             schema: {
               $schema: FRICTIONLESS_PROFILES.tableSchema,
               fields: columns.map((column) => tableSchemaField(column, canonical)),

@@ -75,7 +75,7 @@ export class SiteMetaError extends Error {
  */
 export async function publishDatasets(
   run: PublishRun,
-): Promise<{ outcomes: DatasetOutcome[]; catalogWritten: boolean }> {
+): Promise<{ outcomes: DatasetOutcome[]; catalogWritten: boolean; siteFilesWritten: number }> {
   const site = await loadSiteMeta(run.source);
   if (!site.ok)
     throw new SiteMetaError(
@@ -98,6 +98,8 @@ export async function publishDatasets(
       outcomes.push({ id: report.id, status: 'published', report, version, change, rows });
     }
   }
-  const { written } = await commitCatalog(run.store, site.value, staged, run.now);
-  return { outcomes, catalogWritten: written };
+  const { written, siteFilesWritten } = await commitCatalog(run.store, site.value, staged, run.now, {
+    ...(run.baseUrl === undefined ? {} : { baseUrl: run.baseUrl }),
+  });
+  return { outcomes, catalogWritten: written, siteFilesWritten };
 }

@@ -11,6 +11,7 @@ import { classifyChange, diffRows, FIRST_VERSION, nextVersion, type RowChanges }
 import { objectMetaFor } from './content-policy.js';
 import type { ObjectStore } from './object-store.js';
 import type { Row } from './row-schema.js';
+import { DEFAULT_BASE_URL, publishSiteFiles, withTrailingSlash } from './site.js';
 import type { DatasetReport, ValidDataset } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
 
@@ -112,21 +113,29 @@ export const CATALOG_COMMIT_ATTEMPTS = 10;
 /**
  * Lists staged versions in the catalog, last of all the writes. The catalog is
  * replaced only if unchanged since it was read (`If-Match`), re-read and
- * retried on conflict; when nothing changed, nothing is written.
+ * retried on conflict; when nothing changed, nothing is written. Then the
+ * site-wide files rendered from the committed catalog (HTML, DCAT, feed) are
+ * brought up to date, writing only those that differ.
  */
 export async function commitCatalog(
   store: ObjectStore,
   site: SiteMeta,
   staged: readonly StagedVersion[],
   now: Date,
-): Promise<{ written: boolean; catalog: Catalog }> {
+  options: { readonly baseUrl?: string } = {},
+): Promise<{ written: boolean; catalog: Catalog; siteFilesWritten: number }> {
   for (let attempt = 1; attempt <= CATALOG_COMMIT_ATTEMPTS; attempt++) {
     const { catalog: current, etag } = await readCatalog(store);
     const { catalog, changed } = mergeCatalog(current, site, staged, now.toISOString());
-    if (!changed) return { written: false, catalog };
-    const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
-    const result = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
-    if (result.status === 'written') return { written: true, catalog };
+    let written = false;
+    if (changed) {
+      const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
+      const result = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
+      if (result.status === 'conflict') continue;
+      written = true;
+    }
+    const pages = await publishSiteFiles(store, catalog, options.baseUrl ?? DEFAULT_BASE_URL);
+    return { written, catalog, siteFilesWritten: pages.written };
   }
   throw new Error(
     `catalog.json kept changing under this run: gave up after ${CATALOG_COMMIT_ATTEMPTS} attempts`,
@@ -174,8 +183,4 @@ function distribution(key: string, file: RenderedFile, baseUrl: string | undefin
     sha256: sha256Hex(file.body),
     ...(baseUrl === undefined ? {} : { url: new URL(key, withTrailingSlash(baseUrl)).href }),
   };
-}
-
-function withTrailingSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
 }

@@ -1,5 +1,6 @@
 import { sha256Hex, type CanonicalDataset } from './canonical.js';
-import type { ChangeKind, RowChanges } from './changes.js';
+import type { ChangeKind, ChangesDocument, RowChanges } from './changes.js';
+import { buildDatasetDocument } from './dataset-document.js';
 import { buildDataPackage, type PackagedFile } from './datapackage.js';
 import type { DatasetReport } from './validate.js';
 
@@ -34,6 +35,8 @@ export interface VersionRenderer {
   readonly mediaType: string;
   /** Listed as a resource in `datapackage.json`. */
   readonly packaged: boolean;
+  /** The file holds the dataset's table (CSV, Parquet): its resource gets the Table Schema. */
+  readonly tabular: boolean;
   fileName(id: string): string;
   render(context: VersionContext): Uint8Array;
 }
@@ -45,6 +48,7 @@ const csvRenderer: VersionRenderer = {
   format: 'csv',
   mediaType: 'text/csv',
   packaged: true,
+  tabular: true,
   fileName: (id) => `${id}.csv`,
   render: ({ canonical }) => canonical.csv,
 };
@@ -53,35 +57,16 @@ const jsonRenderer: VersionRenderer = {
   format: 'json',
   mediaType: 'application/json',
   packaged: true,
+  tabular: false, // typed rows wrapped with metadata, not a bare table a Frictionless reader would load
   fileName: (id) => `${id}.json`,
-  render: ({ canonical, version }) => {
-    const { descriptor, columns } = canonical.dataset;
-    return json({
-      id: descriptor.id,
-      title: descriptor.title,
-      version,
-      license: descriptor.license,
-      primaryKey: descriptor.primaryKey,
-      columns: columns.map((column) => {
-        const described = descriptor.columns.find((entry) => entry.name === column.name);
-        return {
-          name: column.name,
-          type: column.type,
-          required: column.required,
-          ...(described?.title === undefined ? {} : { title: described.title }),
-          ...(described === undefined ? {} : { description: described.description }),
-          ...(described?.unit === undefined ? {} : { unit: described.unit }),
-        };
-      }),
-      rows: canonical.rows,
-    });
-  },
+  render: ({ canonical, version }) => json(buildDatasetDocument(canonical, version)),
 };
 
 const validationRenderer: VersionRenderer = {
   format: 'validation',
   mediaType: 'application/json',
   packaged: false,
+  tabular: false,
   fileName: () => 'validation.json',
   render: ({ report, canonical }) => {
     const id = canonical.dataset.id;
@@ -100,9 +85,10 @@ const changesRenderer: VersionRenderer = {
   format: 'changes',
   mediaType: 'application/json',
   packaged: false,
+  tabular: false,
   fileName: () => 'changes.json',
-  render: ({ canonical, version, previousVersion, change, schemaChanged, rowChanges }) =>
-    json({
+  render: ({ canonical, version, previousVersion, change, schemaChanged, rowChanges }) => {
+    const document: ChangesDocument = {
       id: canonical.dataset.id,
       version,
       previousVersion: previousVersion ?? null,
@@ -116,7 +102,9 @@ const changesRenderer: VersionRenderer = {
       added: rowChanges.added,
       removed: rowChanges.removed,
       changed: rowChanges.changed,
-    }),
+    };
+    return json(document);
+  },
 };
 
 /** The per-version files, in the order they are rendered; `datapackage.json` is added after them. */
@@ -144,13 +132,13 @@ export function renderVersionFiles(
   }));
   const packaged: PackagedFile[] = files
     .filter(({ renderer }) => renderer.packaged)
-    .map(({ file }) => ({
+    .map(({ renderer, file }) => ({
       name: file.name,
       format: file.format,
       mediaType: file.mediaType,
       bytes: file.body.byteLength,
       sha256: sha256Hex(file.body),
-      tabular: file.format === 'csv',
+      tabular: renderer.tabular,
     }));
   const datapackage: RenderedFile = {
     name: 'datapackage.json',
