@@ -55,7 +55,7 @@ export function buildDataPackage(
       ...(file.tabular ? { type: 'table' } : {}),
       format: file.format,
       mediatype: file.mediaType,
-      encoding: 'utf-8',
+      ...(isText(file.mediaType) ? { encoding: 'utf-8' } : {}),
       bytes: file.bytes,
       hash: `sha256:${file.sha256}`,
       ...(file.format === 'csv'
@@ -105,4 +105,8 @@ function tableSchemaField(column: Column, canonical: CanonicalDataset): object {
     ...(column.type === 'date' ? { format: 'default' } : {}),
     ...(Object.keys(constraints).length > 0 ? { constraints } : {}),
   };
+}
+
+function isText(mediaType: string): boolean {
+  return mediaType.startsWith('text/') || mediaType === 'application/json';
 }
