@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import Papa from 'papaparse';
+import { escapeFormula } from './formula.js';
 import type { Column, Row } from './row-schema.js';
 import type { ValidDataset } from './validate.js';
 
@@ -38,15 +39,20 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-/** Renders rows as CSV text in column order; absent cells are empty. Ends with a line break. */
+/**
+ * Renders rows as CSV text in column order; absent cells are empty. Text that
+ * a spreadsheet would run as a formula is escaped. Ends with a line break.
+ */
 export function renderCsv(columns: readonly Column[], rows: readonly Row[]): string {
   const fields = columns.map((column) => column.name);
-  const data = rows.map((row) => fields.map((name) => cellText(row[name])));
+  const text = columns.map((column) => column.type === 'string');
+  const data = rows.map((row) => fields.map((name, index) => cellText(row[name], text[index] === true)));
   return `${Papa.unparse({ fields, data }, { newline: '\n', quotes: false, header: true })}\n`;
 }
 
-function cellText(value: string | number | boolean | undefined): string {
-  return value === undefined ? '' : String(value);
+function cellText(value: string | number | boolean | undefined, isText: boolean): string {
+  if (value === undefined) return '';
+  return isText ? escapeFormula(String(value)) : String(value);
 }
 
 /** Orders rows by the primary key's typed values: numbers numerically, text by code point. */

@@ -56,12 +56,13 @@ export async function* readCsvRecords(text: AsyncIterable<string>): AsyncGenerat
     step(results, parser) {
       parserHandle = parser;
       const fields = results.data;
+      const breaks = fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
       const problems = results.errors.map((error) => ({
         fieldIndex: Math.max(0, fields.length - 1),
-        message: describePapaError(error),
+        message: describePapaError(error, nextLine, nextLine + breaks),
       }));
       queue.push({ line: nextLine, fields, problems });
-      nextLine += 1 + fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
+      nextLine += 1 + breaks;
       if (queue.length >= HIGH_WATER && !paused) {
         paused = true;
         parser.pause();
@@ -107,10 +108,12 @@ function countLineBreaks(field: string): number {
   return count;
 }
 
-function describePapaError(error: Papa.ParseError): string {
+function describePapaError(error: Papa.ParseError, firstLine: number, lastLine: number): string {
   switch (error.code) {
     case 'MissingQuotes':
-      return 'quoted field is never closed (missing closing double quote)';
+      return lastLine > firstLine
+        ? `quoted field is never closed: lines ${firstLine}-${lastLine} were read into this one cell (missing closing double quote)`
+        : 'quoted field is never closed (missing closing double quote)';
     case 'InvalidQuotes':
       return 'stray double quote: inside a quoted field a quote must be doubled ("")';
     default:

@@ -2,6 +2,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import descriptorSchema from '../../schemas/dataset.schema.json' with { type: 'json' };
 import type { Issue, Result } from './issue.js';
+import type { DatasetLimits } from './limits.js';
 import type { Column } from './row-schema.js';
 
 /** The curator's description of a dataset (`data/<id>.dataset.json`), see `schemas/dataset.schema.json`. */
@@ -23,6 +24,7 @@ export interface DatasetDescriptor {
   readonly primaryKey: readonly string[];
   readonly columns: readonly ColumnDescription[];
   readonly conflicts?: readonly { readonly id: string; readonly summary: string }[];
+  readonly limits?: Partial<DatasetLimits>;
 }
 
 /** What the descriptor says about one column. */

@@ -16,6 +16,9 @@ export type IssueCode =
   | 'type-error'
   | 'constraint-error'
   | 'primary-key'
+  | 'limit-exceeded'
+  | 'control-character'
+  | 'formula-prefix'
   | 'schema-error'
   | 'descriptor-error'
   | 'file-missing';

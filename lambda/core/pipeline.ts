@@ -43,7 +43,9 @@ export async function validateDatasets(
         schema: `${source.schemasLabel}/${id}.schema.json`,
         descriptor: `${source.dataLabel}/${id}.dataset.json`,
       };
-      results.push({ report: { id, valid: false, rows: 0, files, issues: loaded.issues, truncated: false } });
+      results.push({
+        report: { id, valid: false, rows: 0, invalidRows: 0, files, issues: loaded.issues, truncated: false },
+      });
       continue;
     }
     results.push(await validateDataset(loaded.value, ajv));

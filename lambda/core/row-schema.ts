@@ -26,6 +26,8 @@ export interface RowSchema {
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   addFormats.default(ajv);
+  // Annotation only: lets a text column hold cells starting with = + - @ (see FORMULA_PREFIX in validate.ts).
+  ajv.addKeyword({ keyword: 'allowFormulaPrefix', schemaType: 'boolean' });
   return ajv;
 }
 
@@ -54,6 +56,11 @@ export function compileRowSchema(
   const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
   const columns: Column[] = [];
   for (const [name, property] of Object.entries(schema.properties)) {
+    if (name === '__proto__') {
+      // ajv skips a property of this name, so its cells could never be checked.
+      problem(`/properties/${name}`, 'a column may not be named __proto__; rename it');
+      continue;
+    }
     const type = isRecord(property) ? columnTypeOf(property) : undefined;
     if (!isRecord(property) || type === undefined) {
       problem(

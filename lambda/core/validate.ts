@@ -12,6 +12,8 @@ import {
   type Row,
   type RowSchema,
 } from './row-schema.js';
+import { FORMULA_PREFIX } from './formula.js';
+import { FileTooLargeError, limitBytes, resolveLimits, type DatasetLimits } from './limits.js';
 import { decodeUtf8Strict, InvalidUtf8Error } from './utf8.js';
 
 /** The three files of one dataset as the adapter found them; `file` fields are the paths shown to users. */
@@ -28,6 +30,8 @@ export interface DatasetReport {
   readonly valid: boolean;
   /** Data rows read (the header excluded). */
   readonly rows: number;
+  /** Data rows with at least one issue; every other row read was accepted. */
+  readonly invalidRows: number;
   readonly files: { readonly csv: string; readonly schema: string; readonly descriptor: string };
   readonly issues: readonly Issue[];
   /** True when more issues were found than are listed. */
@@ -70,6 +74,7 @@ export async function validateDataset(
     id: source.id,
     valid: issues.count === 0,
     rows,
+    invalidRows: issues.rowLines.size,
     files,
     issues: issues.items,
     truncated: issues.truncated,
@@ -97,7 +102,8 @@ export async function validateDataset(
 
   if (!rowSchema.ok || !descriptor.ok || !schemaJson.ok) return { report: report(0) };
 
-  const table = await readTable(source.csv, rowSchema.value, descriptor.value.primaryKey, issues);
+  const limits = resolveLimits(descriptor.value.limits);
+  const table = await readTable(source.csv, rowSchema.value, descriptor.value.primaryKey, limits, issues);
   if (issues.count > 0) return { report: report(table.rowCount) };
   return {
     report: report(table.rowCount),
@@ -115,6 +121,7 @@ async function readTable(
   csv: DatasetSource['csv'],
   schema: RowSchema,
   primaryKey: readonly string[],
+  limits: DatasetLimits,
   issues: IssueList,
 ): Promise<{ rows: Row[]; rowCount: number }> {
   const rows: Row[] = [];
@@ -128,10 +135,27 @@ async function readTable(
     ...rest,
   });
 
+  let line = 1;
   try {
-    for await (const record of readCsvRecords(decodeUtf8Strict(csv.open()))) {
+    for await (const record of readCsvRecords(
+      decodeUtf8Strict(limitBytes(csv.open(), limits.maxFileBytes)),
+    )) {
+      line = record.line;
+      if (record.fields.length > limits.maxColumns) {
+        issues.add(
+          at(record.line, limits.maxColumns + 1, {
+            code: 'limit-exceeded',
+            message: `record has ${record.fields.length} fields, more than the limit of ${limits.maxColumns} (limits.maxColumns)`,
+          }),
+        );
+        if (header === undefined) break; // without a usable header no row can be read
+        rowCount++;
+        continue;
+      }
       if (header === undefined) {
         header = record.fields;
+        issues.headerLine = record.line;
+        issues.add(...checkCells(record.fields, limits).map((issue) => at(record.line, issue.column, issue)));
         const headerIssues = checkHeader(record.fields, schema.columns).map((issue) =>
           at(record.line, issue.column, issue),
         );
@@ -144,8 +168,18 @@ async function readTable(
         continue;
       }
       rowCount++;
+      if (rowCount > limits.maxRows) {
+        issues.add(
+          at(record.line, 1, {
+            code: 'limit-exceeded',
+            message: `more than ${limits.maxRows} data rows (limits.maxRows); reading stopped here`,
+          }),
+        );
+        rowCount--;
+        break;
+      }
       if (issues.headerBroken) continue; // column positions are unknown: fix the header first
-      const read = readRow(record.line, record.fields, record.problems, header, schema, at, issues);
+      const read = readRow(record.line, record.fields, record.problems, header, schema, limits, at, issues);
       if (read === undefined) continue;
       const { row, complete } = read;
       // A row with a bad cell elsewhere still claims its key, so a later duplicate is reported too.
@@ -168,8 +202,13 @@ async function readTable(
       if (complete) rows.push(row);
     }
   } catch (error) {
-    if (!(error instanceof InvalidUtf8Error)) throw error;
-    issues.add(at(error.line, error.column, { code: 'encoding-error', message: error.message }));
+    if (error instanceof InvalidUtf8Error) {
+      issues.add(at(error.line, error.column, { code: 'encoding-error', message: error.message }));
+    } else if (error instanceof FileTooLargeError) {
+      issues.add(at(line, 1, { code: 'limit-exceeded', message: error.message }));
+    } else {
+      throw error;
+    }
   }
   if (header === undefined && issues.count === 0) {
     const expected = schema.columns.map((column) => column.name).join(',');
@@ -242,6 +281,7 @@ function readRow(
   problems: readonly { fieldIndex: number; message: string }[],
   header: readonly string[],
   schema: RowSchema,
+  limits: DatasetLimits,
   at: (line: number, column: number, rest: Omit<Issue, 'file' | 'line' | 'column'>) => Issue,
   issues: IssueList,
 ): { row: Row; complete: boolean } | undefined {
@@ -282,14 +322,34 @@ function readRow(
     );
     return undefined;
   }
-  const row: Record<string, string | number | boolean> = {};
-  const typeErrors = new Set<string>();
+  // A prototype-free object: a column named __proto__ or constructor is just a column.
+  const row = Object.create(null) as Record<string, string | number | boolean>;
+  const badCells = new Set<string>();
+  for (const issue of checkCells(fields, limits)) {
+    const name = header[issue.column - 1] ?? '';
+    badCells.add(name);
+    issues.add(at(line, issue.column, { ...issue, field: name }));
+  }
   schema.columns.forEach((column, index) => {
+    if (badCells.has(column.name)) return;
     const raw = fields[index] ?? '';
     const cell = coerceCell(raw, column.type);
-    if (cell.kind === 'value') row[column.name] = cell.value;
-    else if (cell.kind === 'invalid') {
-      typeErrors.add(column.name);
+    if (cell.kind === 'value') {
+      if (column.type === 'string' && FORMULA_PREFIX.test(raw) && column.schema.allowFormulaPrefix !== true) {
+        badCells.add(column.name);
+        issues.add(
+          at(line, index + 1, {
+            code: 'formula-prefix',
+            field: column.name,
+            value: displayValue(raw),
+            message: `text starts with ${JSON.stringify(raw[0])}, which spreadsheets run as a formula; rewrite it, or set "allowFormulaPrefix": true on the column if it is intended`,
+          }),
+        );
+        return;
+      }
+      row[column.name] = cell.value;
+    } else if (cell.kind === 'invalid') {
+      badCells.add(column.name);
       issues.add(
         at(line, index + 1, {
           code: 'type-error',
@@ -304,7 +364,7 @@ function readRow(
     for (const error of schema.validate.errors ?? []) {
       if (error.keyword === 'if') continue; // the failing `then` branch is reported on its own
       const field = columnOfError(error);
-      if (field !== undefined && typeErrors.has(field)) continue;
+      if (field !== undefined && badCells.has(field)) continue;
       const index = schema.columns.findIndex((column) => column.name === field);
       const raw = index === -1 ? undefined : fields[index];
       issues.add(
@@ -317,7 +377,38 @@ function readRow(
       );
     }
   }
-  return { row, complete: typeErrors.size === 0 };
+  return { row, complete: badCells.size === 0 };
+}
+
+/** C0 control characters other than tab, line feed and carriage return, and DEL. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Checks that hold for every cell whatever its column: length limit and control characters. */
+function checkCells(fields: readonly string[], limits: DatasetLimits): Omit<Issue, 'file' | 'line'>[] {
+  const problems: Omit<Issue, 'file' | 'line'>[] = [];
+  fields.forEach((raw, index) => {
+    const column = index + 1;
+    if (raw.length > limits.maxFieldLength) {
+      problems.push({
+        code: 'limit-exceeded',
+        column,
+        value: displayValue(raw),
+        message: `cell is ${raw.length} characters long, more than the limit of ${limits.maxFieldLength} (limits.maxFieldLength)`,
+      });
+      return;
+    }
+    const control = CONTROL_CHARACTER.exec(raw);
+    if (control !== null) {
+      const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      problems.push({
+        code: 'control-character',
+        column,
+        value: displayValue(raw),
+        message: `contains the control character U+${code} at position ${control.index + 1}; remove it`,
+      });
+    }
+  });
+  return problems;
 }
 
 function constraintMessage(
@@ -340,8 +431,11 @@ function constraintMessage(
 /** Collects issues up to {@link MAX_ISSUES}, remembering whether the header itself is broken. */
 class IssueList {
   readonly items: Issue[] = [];
+  /** Lines of data rows that have an issue (counted even past MAX_ISSUES). */
+  readonly rowLines = new Set<number>();
   count = 0;
   headerBroken = false;
+  headerLine = Number.POSITIVE_INFINITY;
 
   get truncated(): boolean {
     return this.count > this.items.length;
@@ -351,6 +445,7 @@ class IssueList {
     for (const issue of issues) {
       this.count++;
       if (issue.code.endsWith('-header') || issue.code === 'header-order') this.headerBroken = true;
+      if (issue.line > this.headerLine) this.rowLines.add(issue.line);
       if (this.items.length < MAX_ISSUES) this.items.push(issue);
     }
   }

@@ -2,6 +2,7 @@ import { sha256Hex, type CanonicalDataset } from './canonical.js';
 import type { ChangeKind, ChangesDocument, RowChanges } from './changes.js';
 import { buildDatasetDocument } from './dataset-document.js';
 import { buildDataPackage, type PackagedFile } from './datapackage.js';
+import { parquetRenderer } from './parquet.js';
 import type { DatasetReport } from './validate.js';
 
 /** Everything a renderer may use to produce one file of a version. */
@@ -111,6 +112,7 @@ const changesRenderer: VersionRenderer = {
 export const VERSION_RENDERERS: readonly VersionRenderer[] = [
   csvRenderer,
   jsonRenderer,
+  parquetRenderer,
   validationRenderer,
   changesRenderer,
 ];

@@ -1,0 +1,205 @@
+/**
+ * HTML building blocks for the site pages: an escaping template tag, the page
+ * shell with its stylesheet, and number/date formatting. Everything
+ * interpolated into {@link html} is escaped unless it is itself {@link Html}.
+ */
+
+/** A fragment of markup that is already safe to insert as is. */
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** A value that may be interpolated into {@link html}: escaped text, markup, or lists of them. */
+export type HtmlValue = Html | string | number | boolean | null | undefined | readonly HtmlValue[];
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for use in element content and in quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
+}
+
+function interpolate(value: HtmlValue): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof Html) return value.value;
+  if (Array.isArray(value)) return value.map((item: HtmlValue) => interpolate(item)).join('');
+  return escapeHtml(String(value));
+}
+
+/** Template tag: literal parts are markup, interpolated values are escaped (arrays are joined). */
+export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): Html {
+  let out = strings[0] ?? '';
+  values.forEach((value, index) => {
+    out += interpolate(value) + (strings[index + 1] ?? '');
+  });
+  return new Html(out);
+}
+
+/** Trusted markup produced elsewhere by this module's own builders (e.g. SVG charts). */
+export function trusted(markup: string): Html {
+  return new Html(markup);
+}
+
+/** JSON for a `<script type="application/ld+json">` block: `<` is escaped so no `</script>` can close it early. */
+export function jsonScript(value: unknown): Html {
+  const text = JSON.stringify(value, null, 2).replace(/</g, '\\u003c');
+  return new Html(`<script type="application/ld+json">\n${text}\n</script>`);
+}
+
+/** A human file size: `812 B`, `12.2 kB`, `3.4 MB` (decimal units). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit] ?? 'TB'}`;
+}
+
+/** `2026-01-31 12:00 UTC` from an ISO timestamp. */
+export function formatTime(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return match === null ? iso : `${match[1] ?? ''} ${match[2] ?? ''} UTC`;
+}
+
+/** The first sentence of a text (up to the first `. ` or `: `), or the text itself when short. */
+export function summaryOf(text: string, limit = 220): string {
+  const match = /^(.+?[.:])(\s|$)/.exec(text);
+  const sentence = match?.[1]?.replace(/:$/, '.') ?? text;
+  return sentence.length <= limit ? sentence : `${sentence.slice(0, limit - 1).trimEnd()}…`;
+}
+
+/** Everything a page needs around its main content. */
+export interface PageOptions {
+  readonly title: string;
+  readonly description: string;
+  /** Relative path from the page to the site root (`''` or `../../`). */
+  readonly root: string;
+  /** Absolute URL of the page itself. */
+  readonly canonicalUrl: string;
+  readonly siteTitle: string;
+  /** Breadcrumb trail below the site title, as `[label, relative href]`; the last entry is the page. */
+  readonly breadcrumbs: readonly (readonly [string, string])[];
+  readonly head?: Html;
+  readonly main: Html;
+  readonly footer: Html;
+}
+
+/** A complete HTML document: landmarks (header, nav, main, footer), a skip link, and the stylesheet. */
+export function page(options: PageOptions): Html {
+  const crumbs = options.breadcrumbs.map(([label, href], index) =>
+    index === options.breadcrumbs.length - 1
+      ? html`<li><a href="${href}" aria-current="page">${label}</a></li>`
+      : html`<li><a href="${href}">${label}</a></li>`,
+  );
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${options.title}</title>
+        <meta name="description" content="${options.description}" />
+        <link rel="canonical" href="${options.canonicalUrl}" />
+        <link
+          rel="alternate"
+          type="application/atom+xml"
+          title="${options.siteTitle}: new versions"
+          href="${options.root}feed.xml"
+        />
+        <link
+          rel="alternate"
+          type="application/ld+json"
+          title="DCAT catalog"
+          href="${options.root}catalog.jsonld"
+        />
+        <style>
+          ${trusted(STYLESHEET)}
+        </style>
+        ${options.head}
+      </head>
+      <body>
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="site">
+          <p class="site-title"><a href="${options.root}index.html">${options.siteTitle}</a></p>
+          <nav aria-label="Breadcrumb">
+            <ol class="crumbs">
+              ${crumbs}
+            </ol>
+          </nav>
+        </header>
+        <main id="main">${options.main}</main>
+        <footer class="site">${options.footer}</footer>
+      </body>
+    </html> `;
+}
+
+/* Colours are chosen for at least 4.5:1 contrast on their backgrounds (WCAG AA). */
+const STYLESHEET = `
+:root{--ink:#1b1f24;--muted:#4a525c;--line:#d0d5db;--accent:#0b5cad;--flag-bg:#fff3cd;--flag-ink:#5a3d00;--flag-edge:#b7791f;--code-bg:#f3f5f7}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#fff}
+a{color:var(--accent)}
+a:focus-visible,[tabindex]:focus-visible,summary:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}
+.skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem}
+.skip:focus{left:.5rem}
+header.site,main,footer.site{max-width:72rem;margin:0 auto;padding:0 1rem}
+header.site{padding-top:1rem;border-bottom:1px solid var(--line)}
+.site-title{margin:0;font-weight:700;font-size:1.05rem}
+.site-title a{color:var(--ink);text-decoration:none}
+.crumbs{list-style:none;margin:.25rem 0 .75rem;padding:0;display:flex;flex-wrap:wrap;gap:.25rem;font-size:.9rem}
+.crumbs li+li::before{content:"/";color:var(--muted);margin-right:.25rem}
+h1{font-size:1.8rem;line-height:1.25;margin:1.25rem 0 .5rem}
+h2{font-size:1.35rem;margin:2rem 0 .5rem;padding-top:.5rem;border-top:1px solid var(--line)}
+h3{font-size:1.1rem;margin:1.25rem 0 .4rem}
+.lead{font-size:1.05rem;color:var(--muted);max-width:48rem}
+p,li{max-width:52rem}
+.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.25rem 1.5rem;margin:1rem 0;padding:0}
+.facts div{padding:.35rem 0;border-bottom:1px solid var(--line)}
+.facts dt{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted)}
+.facts dd{margin:0;font-weight:600}
+.cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr));gap:1rem}
+.card{border:1px solid var(--line);border-radius:.5rem;padding:1rem;display:flex;flex-direction:column;gap:.5rem}
+.card h2{border:0;margin:0;padding:0;font-size:1.2rem}
+.card p{margin:0}
+.card .facts{margin:.25rem 0}
+.downloads{display:flex;flex-wrap:wrap;gap:.5rem;margin:0;padding:0;list-style:none}
+.downloads a{display:inline-block;padding:.3rem .6rem;border:1px solid var(--accent);border-radius:.3rem;text-decoration:none;font-size:.9rem}
+.table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:.35rem;margin:.5rem 0 1rem;max-width:100%}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+caption{text-align:left;padding:.5rem;font-weight:600}
+th,td{text-align:left;vertical-align:top;padding:.4rem .6rem;border-bottom:1px solid var(--line)}
+thead th{background:var(--code-bg);position:sticky;top:0}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.long{min-width:16rem;max-width:28rem}
+td code,th code{white-space:nowrap}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
+pre{background:var(--code-bg);padding:.75rem;border-radius:.35rem;overflow-x:auto;white-space:pre}
+.hash{font-family:ui-monospace,monospace;font-size:.75rem;word-break:break-all;min-width:12rem}
+tr.flagged td{background:var(--flag-bg)}
+.flag{display:inline-block;background:var(--flag-bg);color:var(--flag-ink);border:1px solid var(--flag-edge);border-radius:.25rem;padding:0 .35rem;font-size:.8rem;font-weight:600;white-space:nowrap}
+.conflicts{list-style:none;padding:0}
+.conflicts li{background:var(--flag-bg);color:var(--flag-ink);border-left:4px solid var(--flag-edge);padding:.75rem 1rem;margin:.5rem 0;border-radius:.25rem}
+.conflicts a{color:#5a3d00}
+blockquote{margin:.5rem 0;padding:.25rem .75rem;border-left:3px solid var(--line);color:var(--muted)}
+figure{margin:1rem 0}
+figure svg{width:100%;height:auto;max-width:56rem;display:block}
+figcaption{color:var(--muted);font-size:.9rem}
+details{margin:.5rem 0}
+summary{cursor:pointer;font-weight:600}
+.muted{color:var(--muted)}
+footer.site{margin-top:3rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid var(--line);font-size:.9rem;color:var(--muted)}
+@media (max-width:40rem){h1{font-size:1.45rem}.cards{grid-template-columns:1fr}}
+`;

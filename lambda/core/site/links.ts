@@ -1,0 +1,75 @@
+import type { CatalogDataset, CatalogVersion, Distribution } from '../catalog.js';
+
+/** Site-relative path of a dataset's page. Explicit `index.html`, so links work on disk and on S3 alike. */
+export function datasetPagePath(id: string): string {
+  return `datasets/${id}/index.html`;
+}
+
+/** The fragment that anchors a version on its dataset page. */
+export function versionAnchor(version: string): string {
+  return `v${version}`;
+}
+
+/** Absolute URL of a site-relative path. */
+export function absoluteUrl(baseUrl: string, path: string): string {
+  return new URL(path, baseUrl).href;
+}
+
+/** The latest version's catalog entry (the catalog lists versions newest first). */
+export function latestVersion(entry: CatalogDataset): CatalogVersion {
+  const latest = entry.versions.find((version) => version.version === entry.latest) ?? entry.versions[0];
+  if (latest === undefined) throw new Error(`dataset "${entry.id}" has no versions in the catalog`);
+  return latest;
+}
+
+/** A version's distribution of a given format, if it has one. */
+export function distributionOf(version: CatalogVersion, format: string): Distribution | undefined {
+  return version.distributions.find((distribution) => distribution.format === format);
+}
+
+const LICENSES: Readonly<Record<string, { readonly url: string; readonly title: string }>> = {
+  'CC-BY-4.0': {
+    url: 'https://creativecommons.org/licenses/by/4.0/',
+    title: 'Creative Commons Attribution 4.0 International',
+  },
+  'CC0-1.0': {
+    url: 'https://creativecommons.org/publicdomain/zero/1.0/',
+    title: 'Creative Commons Zero 1.0 Universal',
+  },
+};
+
+/** The canonical URL and title of a license identifier (SPDX), falling back to its SPDX page. */
+export function licenseOf(id: string): { readonly url: string; readonly title: string } {
+  return LICENSES[id] ?? { url: `https://spdx.org/licenses/${encodeURIComponent(id)}.html`, title: id };
+}
+
+const FORMAT_LABELS: Readonly<Record<string, string>> = {
+  csv: 'CSV',
+  json: 'JSON',
+  parquet: 'Parquet',
+  datapackage: 'Data Package',
+  validation: 'Validation report',
+  changes: 'Changes',
+};
+
+/** A reader-facing label for a catalog format. */
+export function formatLabel(format: string): string {
+  return FORMAT_LABELS[format] ?? format;
+}
+
+const FORMAT_NOTES: Readonly<Record<string, string>> = {
+  csv: 'the table: UTF-8, comma-separated, header row',
+  json: 'typed rows with column names, types, units and descriptions',
+  parquet: 'the table with typed columns, for DuckDB, pandas, R arrow, Spark',
+  datapackage: 'Frictionless Data Package: Table Schema, sizes and hashes',
+  validation: 'the validation report of this version',
+  changes: 'rows added, removed and changed since the previous version',
+};
+
+/** One line saying what a file of this format holds. */
+export function formatNote(format: string): string {
+  return FORMAT_NOTES[format] ?? '';
+}
+
+/** Formats worth a direct download button, in the order shown. */
+export const PRIMARY_FORMATS: readonly string[] = ['csv', 'parquet', 'json', 'datapackage'];
