@@ -192,7 +192,7 @@ async function publishCommand(args: readonly string[], io: Output): Promise<numb
     destination = `${path.relative(process.cwd(), path.resolve(out)) || '.'}/`;
   }
 
-  const { outcomes, catalogWritten } = await publishDatasets({
+  const { outcomes, catalogWritten, problems } = await publishDatasets({
     source: sourceLocation(values.data, values.schemas),
     store,
     ids: positionals,
@@ -204,6 +204,9 @@ async function publishCommand(args: readonly string[], io: Output): Promise<numb
   const width = Math.max(...outcomes.map((outcome) => outcome.id.length));
   for (const outcome of outcomes) io.out(describeOutcome(outcome, width, io));
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
+  for (const problem of problems)
+    io.err(`${destination}${problem.path}: ${problem.message} (read back after publishing)`);
+  if (problems.length > 0) return EXIT.invalid;
   return outcomes.some((outcome) => outcome.status === 'rejected') ? EXIT.invalid : EXIT.ok;
 }
 

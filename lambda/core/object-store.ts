@@ -1,3 +1,5 @@
+import { isVersionedKey } from './content-policy.js';
+
 /**
  * The port through which the pipeline reads and writes the published tree.
  *
@@ -60,4 +62,20 @@ export class ObjectStoreError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** A replace or overwrite was attempted on a file inside an immutable version folder. */
+export class ImmutableKeyError extends Error {
+  override readonly name = 'ImmutableKeyError';
+  constructor(readonly key: string) {
+    super(`${key} is inside a published version folder: it can only be created once, never replaced`);
+  }
+}
+
+/**
+ * Guards every replacing write: adapters call it in `put` and `putIfMatch`, so
+ * no code path can overwrite a file under `datasets/<id>/<version>/`.
+ */
+export function assertReplaceable(key: string): void {
+  if (isVersionedKey(key)) throw new ImmutableKeyError(key);
 }

@@ -5,6 +5,7 @@ import { commitCatalog, stageDataset } from './publish.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
 import { createAjv } from './row-schema.js';
 import { validateDataset, type DatasetReport, type ValidDataset } from './validate.js';
+import { verifyDistributions, type VerifyProblem } from './verify.js';
 
 /** What happened to one dataset in a publish run. */
 export type DatasetOutcome =
@@ -64,6 +65,15 @@ export interface PublishRun {
   readonly baseUrl?: string;
 }
 
+/** What a publish run did. */
+export interface PublishResult {
+  readonly outcomes: DatasetOutcome[];
+  readonly catalogWritten: boolean;
+  readonly siteFilesWritten: number;
+  /** Files this run wrote that do not read back as written (empty when all is well). */
+  readonly problems: readonly VerifyProblem[];
+}
+
 /** A site metadata problem stops a run before anything is written. */
 export class SiteMetaError extends Error {
   override readonly name = 'SiteMetaError';
@@ -75,9 +85,7 @@ export class SiteMetaError extends Error {
  * once. A rejected dataset is reported and leaves its published versions as
  * they were; the others are still published.
  */
-export async function publishDatasets(
-  run: PublishRun,
-): Promise<{ outcomes: DatasetOutcome[]; catalogWritten: boolean; siteFilesWritten: number }> {
+export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   const site = await loadSiteMeta(run.source);
   if (!site.ok)
     throw new SiteMetaError(
@@ -103,5 +111,10 @@ export async function publishDatasets(
   const { written, siteFilesWritten } = await commitCatalog(run.store, site.value, staged, run.now, {
     ...(run.baseUrl === undefined ? {} : { baseUrl: run.baseUrl }),
   });
-  return { outcomes, catalogWritten: written, siteFilesWritten };
+  // Read back what this run wrote: a store that silently corrupts or drops files must not go unnoticed.
+  const problems = await verifyDistributions(
+    run.store,
+    staged.flatMap((entry) => entry.version.distributions),
+  );
+  return { outcomes, catalogWritten: written, siteFilesWritten, problems };
 }

@@ -1,5 +1,5 @@
 import { sha256Hex } from './canonical.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, Distribution } from './catalog.js';
 import type { ObjectStore } from './object-store.js';
 import { CATALOG_KEY, readCatalog } from './publish.js';
 
@@ -42,38 +42,46 @@ export async function verifyPublishedTree(reader: Pick<ObjectStore, 'get'>): Pro
   let checked = 0;
   for (const dataset of catalog.datasets) {
     for (const version of dataset.versions) {
+      checked += version.distributions.length;
+      problems.push(...(await verifyDistributions(reader, version.distributions)));
+      if (version.version !== dataset.latest) continue;
       for (const file of version.distributions) {
         checked++;
-        const object = await reader.get(file.path);
-        if (object === undefined) {
-          problems.push({ path: file.path, message: 'is listed in the catalog but missing' });
-          continue;
-        }
-        if (object.body.byteLength !== file.bytes) {
-          problems.push({
-            path: file.path,
-            message: `has ${object.body.byteLength} bytes; the catalog says ${file.bytes}`,
-          });
-        }
-        const actual = sha256Hex(object.body);
-        if (actual !== file.sha256) {
-          problems.push({
-            path: file.path,
-            message: `has sha256 ${actual}; the catalog says ${file.sha256}`,
-          });
-        }
-        if (version.version === dataset.latest) {
-          checked++;
-          const mirrorPath = file.path.replace(`/${version.version}/`, '/latest/');
-          const mirror = await reader.get(mirrorPath);
-          if (mirror === undefined)
-            problems.push({ path: mirrorPath, message: `is missing (should mirror ${file.path})` });
-          else if (sha256Hex(mirror.body) !== file.sha256) {
-            problems.push({ path: mirrorPath, message: `differs from ${file.path}, the latest version` });
-          }
+        const mirrorPath = file.path.replace(`/${version.version}/`, '/latest/');
+        const mirror = await reader.get(mirrorPath);
+        if (mirror === undefined)
+          problems.push({ path: mirrorPath, message: `is missing (should mirror ${file.path})` });
+        else if (sha256Hex(mirror.body) !== file.sha256) {
+          problems.push({ path: mirrorPath, message: `differs from ${file.path}, the latest version` });
         }
       }
     }
   }
   return { checked, problems };
+}
+
+/** Checks that each file exists with the stated byte count and SHA-256; one problem per mismatch. */
+export async function verifyDistributions(
+  reader: Pick<ObjectStore, 'get'>,
+  distributions: readonly Distribution[],
+): Promise<VerifyProblem[]> {
+  const problems: VerifyProblem[] = [];
+  for (const file of distributions) {
+    const object = await reader.get(file.path);
+    if (object === undefined) {
+      problems.push({ path: file.path, message: 'is listed in the catalog but missing' });
+      continue;
+    }
+    if (object.body.byteLength !== file.bytes) {
+      problems.push({
+        path: file.path,
+        message: `has ${object.body.byteLength} bytes; the catalog says ${file.bytes}`,
+      });
+    }
+    const actual = sha256Hex(object.body);
+    if (actual !== file.sha256) {
+      problems.push({ path: file.path, message: `has sha256 ${actual}; the catalog says ${file.sha256}` });
+    }
+  }
+  return problems;
 }

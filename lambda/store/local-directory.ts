@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { objectMetaFor } from '../core/content-policy.js';
 import type { ObjectInfo, ObjectMeta, ObjectStore, StoredObject } from '../core/object-store.js';
-import { ObjectStoreError } from '../core/object-store.js';
+import { assertReplaceable, ObjectStoreError } from '../core/object-store.js';
 
 /** A key (or list prefix) that cannot be mapped safely to a file under the store's root. */
 export class InvalidObjectKeyError extends Error {
@@ -87,6 +87,7 @@ export class LocalDirectoryStore implements ObjectStore {
     _meta: ObjectMeta,
     etag: string | undefined,
   ): Promise<{ status: 'written'; etag: string } | { status: 'conflict' }> {
+    assertReplaceable(key);
     const file = this.#fileFor(key);
     await this.#makeParent(key, file);
     return this.#withLock(key, file, async () => {
@@ -108,6 +109,7 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array, _meta: ObjectMeta): Promise<void> {
+    assertReplaceable(key);
     const file = this.#fileFor(key);
     await this.#makeParent(key, file);
     // Under the lock so that it cannot slip between a `putIfMatch`'s check and its rename.

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { ObjectInfo, ObjectMeta, ObjectStore, StoredObject } from '../core/object-store.js';
-import { ObjectStoreError } from '../core/object-store.js';
+import { assertReplaceable, ObjectStoreError } from '../core/object-store.js';
 
 export interface S3StoreOptions {
   readonly client: S3Client;
@@ -102,6 +102,7 @@ export class S3Store implements ObjectStore {
     meta: ObjectMeta,
     etag: string | undefined,
   ): Promise<{ status: 'written'; etag: string } | { status: 'conflict' }> {
+    assertReplaceable(key);
     const condition = etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag };
     try {
       const response = await this.#client.send(
@@ -120,6 +121,7 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array, meta: ObjectMeta): Promise<void> {
+    assertReplaceable(key);
     try {
       await this.#client.send(new PutObjectCommand(this.#putInput(key, body, meta)));
     } catch (error) {

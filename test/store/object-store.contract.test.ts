@@ -6,7 +6,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
-import type { ObjectStore } from '../../lambda/core/object-store.js';
+import { ImmutableKeyError, type ObjectStore } from '../../lambda/core/object-store.js';
 import { InvalidObjectKeyError, LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { S3Store } from '../../lambda/store/s3.js';
 import { createTestBucket, createTestS3Client, startMotoServer } from '../support/moto-server.js';
@@ -217,6 +217,24 @@ describe.each(adapters)('ObjectStore contract: $name', ({ create }) => {
     expect(created?.body).toEqual(utf8('<p>hi</p>'));
     expect(created?.contentType).toBe(objectMetaFor('index.html').contentType);
     expect(onMissing).toEqual({ status: 'written', etag: created?.etag });
+  });
+
+  it('refuses to replace or overwrite a file inside a version folder, whatever the write', async () => {
+    await store.putIfAbsent(VERSIONED, utf8('original'), objectMetaFor(VERSIONED));
+    const { etag } = (await store.head(VERSIONED)) ?? { etag: '' };
+
+    await expect(store.put(VERSIONED, utf8('x'), objectMetaFor(VERSIONED))).rejects.toThrow(
+      ImmutableKeyError,
+    );
+    await expect(store.putIfMatch(VERSIONED, utf8('x'), objectMetaFor(VERSIONED), etag)).rejects.toThrow(
+      ImmutableKeyError,
+    );
+    await expect(
+      store.put('datasets/trade/9.9.9/new.csv', utf8('x'), objectMetaFor(VERSIONED)),
+    ).rejects.toThrow('can only be created once, never replaced');
+
+    expect((await store.get(VERSIONED))?.body).toEqual(utf8('original'));
+    expect(await store.head('datasets/trade/9.9.9/new.csv')).toBeUndefined();
   });
 
   it('overwrites unconditionally with put, creating parents as needed', async () => {
