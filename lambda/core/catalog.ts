@@ -73,16 +73,17 @@ export class VersionConflictError extends Error {
  * or a concurrent run changes nothing; the same version number with other
  * content is a {@link VersionConflictError}. Datasets stay sorted by id and
  * nothing already listed is ever dropped. `modified` is set to `now` only if
- * something changed.
+ * something changed; `added` names the datasets whose staged version is new.
  */
 export function mergeCatalog(
   current: Catalog | undefined,
   site: SiteMeta,
   staged: readonly StagedVersion[],
   now: string,
-): { catalog: Catalog; changed: boolean } {
+): { catalog: Catalog; changed: boolean; added: readonly string[] } {
   const datasets = new Map((current?.datasets ?? []).map((dataset) => [dataset.id, dataset]));
   let changed = current === undefined || !sameSite(current, site);
+  const added: string[] = [];
   for (const entry of staged) {
     const existing = datasets.get(entry.id);
     const versions = existing?.versions ?? [];
@@ -97,6 +98,7 @@ export function mergeCatalog(
     }
     if (versions.some((version) => version.contentHash === entry.version.contentHash)) continue;
     changed = true;
+    added.push(entry.id);
     const merged = [entry.version, ...versions].sort((a, b) => compareVersions(b.version, a.version));
     const latest = merged[0] ?? entry.version;
     datasets.set(entry.id, {
@@ -118,7 +120,7 @@ export function mergeCatalog(
     modified: changed ? now : (current?.modified ?? now),
     datasets: [...datasets.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };
-  return { catalog, changed };
+  return { catalog, changed, added };
 }
 
 function sameSite(catalog: Catalog, site: SiteMeta): boolean {

@@ -94,6 +94,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   const validations = await validateDatasets(run.source, run.ids);
   const outcomes: DatasetOutcome[] = [];
   const staged: StagedVersion[] = [];
+  const stagedOutcomes: { report: DatasetReport; staged: StagedVersion }[] = [];
   for (const { report, dataset } of validations) {
     if (dataset === undefined) {
       outcomes.push({ id: report.id, status: 'rejected', report });
@@ -104,13 +105,22 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       outcomes.push({ id: report.id, status: 'unchanged', report, version: outcome.version });
     } else {
       staged.push(outcome.staged);
-      const { version, change, rows } = outcome.staged.version;
-      outcomes.push({ id: report.id, status: 'published', report, version, change, rows });
+      stagedOutcomes.push({ report, staged: outcome.staged });
     }
   }
-  const { written, siteFilesWritten } = await commitCatalog(run.store, site.value, staged, run.now, {
+  const { written, added, siteFilesWritten } = await commitCatalog(run.store, site.value, staged, run.now, {
     ...(run.baseUrl === undefined ? {} : { baseUrl: run.baseUrl }),
   });
+  for (const { report, staged: entry } of stagedOutcomes) {
+    const { version, change, rows } = entry.version;
+    // A concurrent run that listed the same content first has already published it: nothing new from us.
+    outcomes.push(
+      added.includes(entry.id)
+        ? { id: report.id, status: 'published', report, version, change, rows }
+        : { id: report.id, status: 'unchanged', report, version },
+    );
+  }
+  outcomes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Read back what this run wrote: a store that silently corrupts or drops files must not go unnoticed.
   const problems = await verifyDistributions(
     run.store,

@@ -123,10 +123,10 @@ export async function commitCatalog(
   staged: readonly StagedVersion[],
   now: Date,
   options: { readonly baseUrl?: string } = {},
-): Promise<{ written: boolean; catalog: Catalog; siteFilesWritten: number }> {
+): Promise<{ written: boolean; catalog: Catalog; added: readonly string[]; siteFilesWritten: number }> {
   for (let attempt = 1; attempt <= CATALOG_COMMIT_ATTEMPTS; attempt++) {
     const { catalog: current, etag } = await readCatalog(store);
-    const { catalog, changed } = mergeCatalog(current, site, staged, now.toISOString());
+    const { catalog, changed, added } = mergeCatalog(current, site, staged, now.toISOString());
     let written = false;
     if (changed) {
       const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
@@ -135,7 +135,7 @@ export async function commitCatalog(
       written = true;
     }
     const pages = await publishSiteFiles(store, catalog, options.baseUrl ?? DEFAULT_BASE_URL);
-    return { written, catalog, siteFilesWritten: pages.written };
+    return { written, catalog, added, siteFilesWritten: pages.written };
   }
   throw new Error(
     `catalog.json kept changing under this run: gave up after ${CATALOG_COMMIT_ATTEMPTS} attempts`,

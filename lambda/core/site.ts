@@ -4,6 +4,11 @@ import type { ChangesDocument } from './changes.js';
 import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
 import type { ObjectStore } from './object-store.js';
+import { chartFilesRenderer } from './site/charts.js';
+import { dcatRenderer } from './site/dcat.js';
+import { feedRenderer } from './site/feed.js';
+import { datasetPagesRenderer } from './site/html-dataset.js';
+import { indexPageRenderer } from './site/html-index.js';
 
 /** Base URL used for absolute links when none is configured: where `opendata serve` listens by default. */
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080/';
@@ -39,7 +44,13 @@ export interface SiteRenderer {
 }
 
 /** Site renderers run after every catalog commit, in this order. */
-export const SITE_RENDERERS: SiteRenderer[] = [];
+export const SITE_RENDERERS: SiteRenderer[] = [
+  chartFilesRenderer,
+  datasetPagesRenderer,
+  dcatRenderer,
+  feedRenderer,
+  indexPageRenderer,
+];
 
 /** Reads what the site renderers need for every dataset listed in the catalog. */
 export async function loadSiteContext(

@@ -112,6 +112,7 @@ export function page(options: PageOptions): Html {
         <title>${options.title}</title>
         <meta name="description" content="${options.description}" />
         <link rel="canonical" href="${options.canonicalUrl}" />
+        <link rel="icon" href="data:," />
         <link
           rel="alternate"
           type="application/atom+xml"
@@ -200,6 +201,7 @@ figcaption{color:var(--muted);font-size:.9rem}
 details{margin:.5rem 0}
 summary{cursor:pointer;font-weight:600}
 .muted{color:var(--muted)}
+.citation{background:var(--code-bg);padding:.75rem;border-radius:.35rem;font-family:ui-monospace,monospace;font-size:.85rem;overflow-wrap:anywhere}
 footer.site{margin-top:3rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid var(--line);font-size:.9rem;color:var(--muted)}
 @media (max-width:40rem){h1{font-size:1.45rem}.cards{grid-template-columns:1fr}}
 `;

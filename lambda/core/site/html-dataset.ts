@@ -1,0 +1,509 @@
+import type { CatalogVersion } from '../catalog.js';
+import type { ChangesDocument } from '../changes.js';
+import type { PublishedColumn } from '../dataset-document.js';
+import type { Row } from '../row-schema.js';
+import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
+import { chartsFor } from './charts.js';
+import {
+  formatBytes,
+  formatTime,
+  html,
+  jsonScript,
+  page,
+  trusted,
+  type Html,
+  type HtmlValue,
+} from './html.js';
+import {
+  absoluteUrl,
+  datasetPagePath,
+  distributionOf,
+  formatLabel,
+  formatNote,
+  latestVersion,
+  licenseOf,
+  versionAnchor,
+} from './links.js';
+import { datasetJsonLd } from './schema-org.js';
+
+/** How many rows the page previews; the files hold them all. */
+export const PREVIEW_ROWS = 100;
+/** How many rows a changelog entry names before pointing at `changes.json`. */
+const CHANGELOG_ITEMS = 25;
+/** The page sits two folders below the site root. */
+const ROOT = '../../';
+
+/** `datasets/<id>/index.html` for every dataset in the catalog. */
+export const datasetPagesRenderer: SiteRenderer = {
+  name: 'html-dataset',
+  render: (context) =>
+    context.datasets.map((dataset) => ({
+      key: datasetPagePath(dataset.entry.id),
+      body: new TextEncoder().encode(renderDatasetPage(context, dataset).value),
+    })),
+};
+
+/** Renders one dataset page: what it is, where it comes from, what is in it, how to get and load it. */
+export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): Html {
+  const { entry, document } = dataset;
+  const latest = latestVersion(entry);
+  const pageUrl = absoluteUrl(context.baseUrl, datasetPagePath(entry.id));
+  const license = licenseOf(document.license);
+  const charts = chartsFor(document);
+  const main = html` <h1>${document.title}</h1>
+    <dl class="facts">
+      <div>
+        <dt>Latest version</dt>
+        <dd><a href="#${versionAnchor(latest.version)}">${latest.version}</a></dd>
+      </div>
+      <div>
+        <dt>Last change</dt>
+        <dd>${formatTime(latest.published)} (${latest.change})</dd>
+      </div>
+      <div>
+        <dt>Rows</dt>
+        <dd>${latest.rows}</dd>
+      </div>
+      <div>
+        <dt>Period</dt>
+        <dd>${document.temporalCoverage.start} to ${document.temporalCoverage.end}</dd>
+      </div>
+      <div>
+        <dt>Places</dt>
+        <dd>${document.spatialCoverage.map((place) => place.name).join(', ')}</dd>
+      </div>
+      <div>
+        <dt>License</dt>
+        <dd><a href="${license.url}" rel="license">${document.license}</a></dd>
+      </div>
+    </dl>
+    <p>${document.description}</p>
+    <p class="muted">Keywords: ${document.keywords.join(', ')}</p>
+    <nav aria-label="On this page">
+      <p>
+        On this page:
+        ${[
+          ['#downloads', 'Downloads'],
+          ['#load', 'How to load it'],
+          ...(charts.length > 0 ? [['#charts', 'Charts']] : []),
+          ...(document.conflicts.length > 0 ? [['#conflicts', 'Source conflicts']] : []),
+          ['#provenance', 'Provenance'],
+          ['#columns', 'Columns'],
+          ['#preview', 'Preview'],
+          ['#versions', 'Versions and changes'],
+          ['#cite', 'Cite'],
+        ].map(([href, label], index) => html`${index === 0 ? '' : ' · '}<a href="${href}">${label}</a>`)}
+      </p>
+    </nav>
+    ${downloadsSection(latest)} ${loadSection(context, dataset, latest)} ${chartsSection(charts)}
+    ${conflictsSection(dataset)} ${provenanceSection(dataset)} ${columnsSection(document.columns)}
+    ${previewSection(dataset)} ${versionsSection(dataset)} ${citeSection(dataset, latest, pageUrl)}`;
+  return page({
+    title: `${document.title} — ${context.catalog.title}`,
+    description: document.description,
+    root: ROOT,
+    canonicalUrl: pageUrl,
+    siteTitle: context.catalog.title,
+    breadcrumbs: [
+      ['Datasets', `${ROOT}index.html`],
+      [entry.id, 'index.html'],
+    ],
+    head: jsonScript(datasetJsonLd(context, dataset)),
+    main,
+    footer: html`<p>
+      Data: <a href="${license.url}" rel="license">${license.title}</a>. Published by
+      ${document.publisher.name}. Machine-readable: <a href="${ROOT}catalog.json">catalog.json</a> ·
+      <a href="${ROOT}catalog.jsonld">DCAT (catalog.jsonld)</a> ·
+      <a href="${ROOT}feed.xml">Atom feed of new versions</a>.
+    </p>`,
+  });
+}
+
+function fileTable(version: CatalogVersion, caption: string): Html {
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${caption}">
+    <table>
+      <caption>
+        ${caption}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">File</th>
+          <th scope="col">Format</th>
+          <th scope="col">Size</th>
+          <th scope="col">SHA-256</th>
+          <th scope="col">Holds</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${version.distributions.map((distribution) => {
+          const name = distribution.path.split('/').pop() ?? distribution.path;
+          return html`<tr>
+            <td><a href="${ROOT}${distribution.path}" download>${name}</a></td>
+            <td>${formatLabel(distribution.format)}</td>
+            <td class="num">${formatBytes(distribution.bytes)}</td>
+            <td class="hash">${distribution.sha256}</td>
+            <td>${formatNote(distribution.format)}</td>
+          </tr> `;
+        })}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function downloadsSection(latest: CatalogVersion): Html {
+  return html` <section aria-labelledby="downloads">
+    <h2 id="downloads">Downloads</h2>
+    <p>
+      The files of version ${latest.version}. Versioned files never change; <code>latest/</code> always holds
+      the newest version. Earlier versions are listed under <a href="#versions">Versions and changes</a>.
+    </p>
+    ${fileTable(latest, `Files of version ${latest.version}`)}
+  </section>`;
+}
+
+function loadSection(context: SiteContext, { entry, document }: SiteDataset, latest: CatalogVersion): Html {
+  const url = (format: string): string | undefined => {
+    const distribution = distributionOf(latest, format);
+    return distribution === undefined ? undefined : absoluteUrl(context.baseUrl, distribution.path);
+  };
+  const csv = url('csv');
+  const parquet = url('parquet');
+  const csvFile = distributionOf(latest, 'csv');
+  const dates = document.columns.filter((column) => column.type === 'date').map((column) => column.name);
+  const latestCsv = absoluteUrl(context.baseUrl, `datasets/${entry.id}/latest/${entry.id}.csv`);
+  const snippets: [string, string][] = [];
+  if (csv !== undefined) {
+    snippets.push([
+      'curl',
+      [
+        `curl -fsSLO ${csv}`,
+        ...(csvFile === undefined ? [] : [`echo "${csvFile.sha256}  ${entry.id}.csv" | sha256sum -c`]),
+        ...(parquet === undefined ? [] : [`curl -fsSLO ${parquet}`]),
+      ].join('\n'),
+    ]);
+    const parseDates = dates.length === 0 ? '' : `, parse_dates=${JSON.stringify(dates)}`;
+    snippets.push([
+      'Python (pandas)',
+      [
+        'import pandas as pd',
+        '',
+        `df = pd.read_csv("${csv}"${parseDates})`,
+        ...(parquet === undefined
+          ? []
+          : ['# or, with the column types kept (needs pyarrow):', `df = pd.read_parquet("${parquet}")`]),
+      ].join('\n'),
+    ]);
+    snippets.push([
+      'R',
+      [
+        `df <- read.csv("${csv}", na.strings = "", encoding = "UTF-8")`,
+        ...(parquet === undefined
+          ? []
+          : [
+              '# or, with the column types kept (needs the arrow package):',
+              `download.file("${parquet}", "${entry.id}.parquet", mode = "wb")`,
+              `df <- arrow::read_parquet("${entry.id}.parquet")`,
+            ]),
+      ].join('\n'),
+    ]);
+    snippets.push([
+      'DuckDB',
+      [
+        'INSTALL httpfs; LOAD httpfs;',
+        parquet === undefined
+          ? `SELECT * FROM read_csv('${csv}');`
+          : `SELECT * FROM read_parquet('${parquet}');`,
+        ...(parquet === undefined ? [] : [`-- or: SELECT * FROM read_csv('${csv}');`]),
+      ].join('\n'),
+    ]);
+  }
+  return html` <section aria-labelledby="load">
+    <h2 id="load">How to load it</h2>
+    <p>
+      These URLs pin version ${latest.version}, so your analysis stays reproducible. To always get the newest
+      version, use <code>${latestCsv}</code>.
+    </p>
+    ${snippets.map(
+      ([label, code]) =>
+        html`<h3>${label}</h3>
+          <pre tabindex="0"><code>${code}</code></pre> `,
+    )}
+  </section>`;
+}
+
+function chartsSection(charts: ReturnType<typeof chartsFor>): Html {
+  if (charts.length === 0) return html``;
+  return html` <section aria-labelledby="charts">
+    <h2 id="charts">Charts</h2>
+    ${charts.map(
+      (chart) =>
+        html`<figure>
+          <div class="table-wrap chart" tabindex="0" role="region" aria-label="Chart: ${chart.title}">
+            ${trusted(chart.svg)}
+          </div>
+          <figcaption>
+            ${chart.title}. ${chart.description} <a href="${chart.name}.svg">SVG file</a>.
+          </figcaption>
+        </figure> `,
+    )}
+  </section>`;
+}
+
+function rowLabel(row: Row, primaryKey: readonly string[]): string {
+  return primaryKey.map((name) => String(row[name] ?? '')).join(' / ');
+}
+
+function rowAnchor(row: Row, primaryKey: readonly string[]): string {
+  return `row-${rowLabel(row, primaryKey).replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+}
+
+function conflictsSection({ document }: SiteDataset): Html {
+  if (document.conflicts.length === 0) return html``;
+  return html` <section aria-labelledby="conflicts">
+    <h2 id="conflicts">Source conflicts</h2>
+    <p>
+      Where the source contradicts itself, every reading is kept as written and flagged (<code>flagged</code>
+      = true, <code>conflict</code> names the entry below). Nothing is silently corrected.
+    </p>
+    <ul class="conflicts">
+      ${document.conflicts.map((conflict) => {
+        const rows = document.rows.filter((row) => row.conflict === conflict.id);
+        return html`<li id="conflict-${conflict.id}">
+          <strong>⚠ Flagged: ${conflict.id}</strong>
+          <p>${conflict.summary}</p>
+          ${rows.length === 0 ? '' : html`<p>Flagged rows: ${rows.map((row, index) => html`${index === 0 ? '' : ', '}<a href="#${rowAnchor(row, document.primaryKey)}">${rowLabel(row, document.primaryKey)}</a>`)}</p>`}
+        </li> `;
+      })}
+    </ul>
+  </section>`;
+}
+
+function provenanceSection({ document }: SiteDataset): Html {
+  const quote = document.columns.find((column) => column.name === 'source_quote');
+  const sample = document.rows.find((row) => typeof row.source_quote === 'string');
+  return html` <section aria-labelledby="provenance">
+    <h2 id="provenance">Provenance</h2>
+    <p>Source: <cite>${document.source.citation}</cite> (${document.source.authors.join(', ')}).</p>
+    ${
+      quote === undefined
+        ? ''
+        : html`<p>
+              Every row carries, in <code>source_quote</code>, the passage of the paper it was taken from,
+              verbatim: ${quote.description ?? ''} The preview below shows it next to each
+              row${sample === undefined ? '' : html`; for example, row <a href="#${rowAnchor(sample, document.primaryKey)}">${rowLabel(sample, document.primaryKey)}</a> comes from:`}
+            </p>
+            ${sample === undefined ? '' : html`<blockquote>${String(sample.source_quote)}</blockquote>`}`
+    }
+  </section>`;
+}
+
+function constraintsText(column: PublishedColumn): HtmlValue[] {
+  const parts: HtmlValue[] = [];
+  if (column.required) parts.push('required');
+  const c = column.constraints ?? {};
+  if (Array.isArray(c.enum))
+    parts.push(
+      html`one of
+      ${c.enum.map((value, index) => html`${index === 0 ? '' : ', '}<code>${String(value)}</code>`)}`,
+    );
+  if (c.const !== undefined) parts.push(html`always <code>${String(c.const)}</code>`);
+  if (c.minimum !== undefined) parts.push(`≥ ${String(c.minimum)}`);
+  if (c.exclusiveMinimum !== undefined) parts.push(`> ${String(c.exclusiveMinimum)}`);
+  if (c.maximum !== undefined) parts.push(`≤ ${String(c.maximum)}`);
+  if (c.exclusiveMaximum !== undefined) parts.push(`< ${String(c.exclusiveMaximum)}`);
+  if (c.minLength !== undefined) parts.push(`at least ${String(c.minLength)} characters`);
+  if (c.maxLength !== undefined) parts.push(`at most ${String(c.maxLength)} characters`);
+  if (c.pattern !== undefined) parts.push(html`matches <code>${String(c.pattern)}</code>`);
+  if (c.format !== undefined && column.type !== 'date') parts.push(`format ${String(c.format)}`);
+  return parts.map((part, index) => html`${index === 0 ? '' : '; '}${part}`);
+}
+
+function columnsSection(columns: readonly PublishedColumn[]): Html {
+  return html` <section aria-labelledby="columns">
+    <h2 id="columns">Columns</h2>
+    <div class="table-wrap" tabindex="0" role="region" aria-label="Column table">
+      <table>
+        <caption>
+          ${columns.length} columns, in file order
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Type</th>
+            <th scope="col">Unit</th>
+            <th scope="col">Description</th>
+            <th scope="col">Constraints</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${columns.map(
+            (column) =>
+              html`<tr>
+                <td>
+                  <code>${column.name}</code
+                  >${column.title === undefined ? '' : html`<br /><span class="muted">${column.title}</span>`}
+                </td>
+                <td>${column.type === 'date' ? 'date (YYYY-MM-DD)' : column.type}</td>
+                <td>${column.unit ?? ''}</td>
+                <td class="long">${column.description ?? ''}</td>
+                <td>${constraintsText(column)}</td>
+              </tr> `,
+          )}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
+}
+
+function previewSection({ document }: SiteDataset): Html {
+  const rows = document.rows.slice(0, PREVIEW_ROWS);
+  const long = new Set(
+    document.columns
+      .filter(
+        (column) =>
+          column.type === 'string' && rows.some((row) => String(row[column.name] ?? '').length > 60),
+      )
+      .map((column) => column.name),
+  );
+  const caption =
+    rows.length === document.rows.length
+      ? `All ${rows.length} rows`
+      : `The first ${rows.length} of ${document.rows.length} rows (download a file for all of them)`;
+  return html` <section aria-labelledby="preview">
+    <h2 id="preview">Preview</h2>
+    <p>
+      Empty cells are absent
+      values.${
+        document.conflicts.length === 0
+          ? ''
+          : html` Flagged rows are highlighted and marked ⚠; their <code>conflict</code> names the explanation
+              under <a href="#conflicts">Source conflicts</a>.`
+      }
+    </p>
+    <div class="table-wrap" tabindex="0" role="region" aria-label="Preview of the rows">
+      <table>
+        <caption>
+          ${caption}
+        </caption>
+        <thead>
+          <tr>
+            ${document.columns.map((column) => html`<th scope="col">${column.name}</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map((row) => {
+            const flagged = row.flagged === true;
+            return html`<tr
+              id="${rowAnchor(row, document.primaryKey)}"
+              ${trusted(flagged ? ' class="flagged"' : '')}
+            >
+              ${document.columns.map((column, index) => {
+                const value = row[column.name];
+                const cell = value === undefined ? '' : String(value);
+                const numeric = column.type === 'integer' || column.type === 'number';
+                const marker = index === 0 && flagged ? html` <span class="flag">⚠ flagged</span>` : '';
+                const content =
+                  column.name === 'conflict' &&
+                  typeof value === 'string' &&
+                  document.conflicts.some((c) => c.id === value)
+                    ? html`<a href="#conflict-${value}">${value}</a>`
+                    : cell;
+                return html`<td${trusted(numeric ? ' class="num"' : long.has(column.name) ? ' class="long"' : '')}>${content}${marker}</td>`;
+              })}
+            </tr> `;
+          })}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
+}
+
+function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly string[]): Html {
+  if (changes === undefined) return html``;
+  const { summary } = changes;
+  const more = (count: number): HtmlValue =>
+    count > CHANGELOG_ITEMS ? html` and ${count - CHANGELOG_ITEMS} more (see <code>changes.json</code>)` : '';
+  const lines: Html[] = [];
+  if (changes.change === 'initial') {
+    lines.push(html`<li>First version: ${summary.added} rows.</li>`);
+  } else {
+    if (changes.schemaChanged) lines.push(html`<li>The schema changed (columns, types or constraints).</li>`);
+    if (summary.added > 0)
+      lines.push(
+        html`<li>
+          ${summary.added} added:
+          ${changes.added.slice(0, CHANGELOG_ITEMS).map((row, i) => html`${i === 0 ? '' : ', '}<code>${rowLabel(row, primaryKey)}</code>`)}${more(summary.added)}
+        </li>`,
+      );
+    if (summary.removed > 0)
+      lines.push(
+        html`<li>
+          ${summary.removed} removed:
+          ${changes.removed.slice(0, CHANGELOG_ITEMS).map((row, i) => html`${i === 0 ? '' : ', '}<code>${rowLabel(row, primaryKey)}</code>`)}${more(summary.removed)}
+        </li>`,
+      );
+    if (summary.changed > 0)
+      lines.push(
+        html`<li>
+          ${summary.changed} changed:
+          <ul>
+            ${changes.changed
+              .slice(0, CHANGELOG_ITEMS)
+              .map(
+                (row) =>
+                  html`<li>
+                    <code>${Object.values(row.key).map(String).join(' / ')}</code>:
+                    ${Object.entries(row.changes).map(
+                      ([column, change], i) =>
+                        html`${i === 0 ? '' : '; '}<code>${column}</code> ${JSON.stringify(change.old)} →
+                          ${JSON.stringify(change.new)}`,
+                    )}
+                  </li>`,
+              )}
+          </ul>
+          ${more(summary.changed)}
+        </li>`,
+      );
+    if (!changes.schemaChanged && summary.added + summary.removed + summary.changed === 0)
+      lines.push(html`<li>Rows unchanged; the description or other metadata changed.</li>`);
+  }
+  return html`<ul>
+    ${lines}
+  </ul>`;
+}
+
+function versionsSection({ entry, document, changes }: SiteDataset): Html {
+  return html` <section aria-labelledby="versions">
+    <h2 id="versions">Versions and changes</h2>
+    <p>
+      Versions follow SemVer: major when the schema changes, minor when rows are only added, patch otherwise.
+      Each version's <code>changes.json</code> lists the rows added, removed and changed, with old and new
+      values.
+    </p>
+    ${entry.versions.map((version) => {
+      const changesOf = changes.find((document) => document.version === version.version);
+      return html`<h3 id="${versionAnchor(version.version)}">
+          ${version.version}${version.version === entry.latest ? ' (latest)' : ''}
+        </h3>
+        <p>
+          Published ${formatTime(version.published)} · ${version.change} · ${version.rows}
+          rows${version.previousVersion === undefined ? '' : html` · previous: <a href="#${versionAnchor(version.previousVersion)}">${version.previousVersion}</a>`}
+        </p>
+        ${changeLines(changesOf, document.primaryKey)}
+        <details>
+          <summary>Files of ${version.version} (${version.distributions.length})</summary>
+          ${fileTable(version, `Files of version ${version.version}`)}
+        </details> `;
+    })}
+  </section>`;
+}
+
+function citeSection({ document }: SiteDataset, latest: CatalogVersion, pageUrl: string): Html {
+  const year = latest.published.slice(0, 4);
+  const citation = `${document.publisher.name} (${year}). ${document.title}, version ${latest.version} [Data set]. ${pageUrl}. Based on: ${document.source.citation}`;
+  return html` <section aria-labelledby="cite">
+    <h2 id="cite">Cite</h2>
+    <p>Please cite the dataset version you used, and the source paper:</p>
+    <p class="citation">${citation}</p>
+  </section>`;
+}

@@ -1,0 +1,67 @@
+import type { SiteContext, SiteDataset } from '../site.js';
+import { absoluteUrl, datasetPagePath, formatLabel, latestVersion, licenseOf } from './links.js';
+
+/**
+ * The schema.org `Dataset` description embedded as JSON-LD in a dataset page,
+ * for search engines (Google Dataset Search) and harvesters that read pages.
+ * Every URL is absolute, from the site's base URL.
+ */
+export function datasetJsonLd(context: SiteContext, dataset: SiteDataset): Record<string, unknown> {
+  const { entry, document } = dataset;
+  const latest = latestVersion(entry);
+  const first = entry.versions[entry.versions.length - 1] ?? latest;
+  const pageUrl = absoluteUrl(context.baseUrl, datasetPagePath(entry.id));
+  const publisher = {
+    '@type': 'Organization',
+    name: document.publisher.name,
+    ...(document.publisher.url === undefined ? {} : { url: document.publisher.url }),
+  };
+  return {
+    '@context': 'https://schema.org',
+    '@type': 'Dataset',
+    '@id': `${pageUrl}#dataset`,
+    name: document.title,
+    description: document.description,
+    url: pageUrl,
+    identifier: entry.id,
+    version: latest.version,
+    license: licenseOf(document.license).url,
+    isAccessibleForFree: true,
+    creator: publisher,
+    publisher,
+    citation: document.source.citation,
+    isBasedOn: {
+      '@type': 'ScholarlyArticle',
+      name: document.source.title,
+      author: document.source.authors.map((name) => ({ '@type': 'Person', name })),
+    },
+    keywords: document.keywords,
+    datePublished: first.published,
+    dateModified: entry.modified,
+    temporalCoverage: `${document.temporalCoverage.start}/${document.temporalCoverage.end}`,
+    spatialCoverage: document.spatialCoverage.map((place) => ({
+      '@type': 'Place',
+      name: place.name,
+      address: { '@type': 'PostalAddress', addressCountry: place.iso3166 },
+    })),
+    variableMeasured: document.columns.map((column) => ({
+      '@type': 'PropertyValue',
+      name: column.name,
+      ...(column.description === undefined ? {} : { description: column.description }),
+      ...(column.unit === undefined ? {} : { unitText: column.unit }),
+    })),
+    distribution: latest.distributions.map((distribution) => ({
+      '@type': 'DataDownload',
+      name: `${formatLabel(distribution.format)} (${distribution.path.split('/').pop() ?? distribution.path})`,
+      contentUrl: absoluteUrl(context.baseUrl, distribution.path),
+      encodingFormat: distribution.mediaType,
+      contentSize: `${distribution.bytes} B`,
+      sha256: distribution.sha256,
+    })),
+    includedInDataCatalog: {
+      '@type': 'DataCatalog',
+      name: context.catalog.title,
+      url: absoluteUrl(context.baseUrl, 'index.html'),
+    },
+  };
+}

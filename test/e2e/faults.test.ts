@@ -1,0 +1,90 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../lambda/core/catalog.js';
+import { publishDatasets } from '../../lambda/core/pipeline.js';
+import type { ObjectStore } from '../../lambda/core/object-store.js';
+import { readCatalog } from '../../lambda/core/publish.js';
+import { verifyDistributions } from '../../lambda/core/verify.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { FaultyStore, type FaultMode } from '../support/faulty-store.js';
+import { makeWorkspace, treeDigest } from '../support/workspace.js';
+
+const BEFORE = new Date('2026-01-01T00:00:00Z');
+const AFTER = new Date('2026-02-01T00:00:00Z');
+const IDS = ['trade'];
+
+let source: Parameters<typeof publishDatasets>[0]['source'];
+let original: string; // a tree with trade 1.0.0 published
+let reference: Record<string, string>; // the tree after a fault-free publish of the change
+let oldCatalog: string;
+let newCatalog: string;
+let requests: number;
+
+async function copyTree(from: string): Promise<string> {
+  const to = await mkdtemp(path.join(tmpdir(), 'opendata-fault-'));
+  await cp(from, to, { recursive: true });
+  return to;
+}
+
+const publish = (store: ObjectStore, now: Date) => publishDatasets({ source, store, ids: IDS, now });
+
+beforeAll(async () => {
+  const ws = await makeWorkspace();
+  source = {
+    data: new LocalDirectoryStore(ws.data),
+    schemas: new LocalDirectoryStore(ws.schemas),
+    dataLabel: 'data',
+    schemasLabel: 'schemas',
+  };
+  await publish(new LocalDirectoryStore(ws.out), BEFORE);
+  original = ws.out;
+  oldCatalog = await readFile(path.join(original, 'catalog.json'), 'utf8');
+  const csv = path.join(ws.data, 'trade.csv');
+  await writeFile(csv, (await readFile(csv, 'utf8')).replace(',value,106.1,', ',value,106.2,'));
+
+  const clean = await copyTree(original);
+  const counting = new FaultyStore(new LocalDirectoryStore(clean));
+  const result = await publish(counting, AFTER);
+  expect(result.outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([['trade', 'published']]);
+  requests = counting.requests;
+  reference = await treeDigest(clean);
+  newCatalog = await readFile(path.join(clean, 'catalog.json'), 'utf8');
+});
+
+/** Every file the catalog lists exists with its stated bytes and sha256. */
+async function catalogResolves(store: ObjectStore): Promise<void> {
+  const { catalog } = await readCatalog(store);
+  const files = (catalog as Catalog).datasets.flatMap((dataset) =>
+    dataset.versions.flatMap((version) => version.distributions),
+  );
+  expect(await verifyDistributions(store, files)).toEqual([]);
+}
+
+describe('atomic publishing under faults', () => {
+  it('makes enough requests for the sweep to mean something', () => {
+    console.info(`fault sweep: ${requests} store requests in one publish`);
+    expect(requests).toBeGreaterThan(15);
+  });
+
+  describe.each<FaultMode>(['error', 'timeout', 'lost-response'])('%s on each request in turn', (mode) => {
+    it('leaves the old or the new catalog, every listed file intact, and converges on the next run', async () => {
+      for (let k = 1; k <= requests; k++) {
+        const dir = await copyTree(original);
+        const store = new LocalDirectoryStore(dir);
+
+        const outcome = await publish(new FaultyStore(store, k, mode), AFTER).then(
+          () => 'completed',
+          (error: unknown) => (error instanceof Error ? error.name : 'thrown'),
+        );
+
+        const catalog = await readFile(path.join(dir, 'catalog.json'), 'utf8');
+        expect([oldCatalog, newCatalog], `k=${k} (${outcome})`).toContain(catalog);
+        await catalogResolves(store);
+        await publish(store, AFTER);
+        expect(await treeDigest(dir), `k=${k}: converged`).toEqual(reference);
+      }
+    }, 180_000);
+  });
+});

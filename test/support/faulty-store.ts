@@ -1,0 +1,61 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ObjectStoreError, type ObjectMeta, type ObjectStore } from '../../lambda/core/object-store.js';
+
+/** How the injected fault shows itself to the caller. */
+export type FaultMode = 'error' | 'timeout' | 'lost-response';
+
+/**
+ * Wraps a store and makes its k-th request fail: `error` (nothing done), `timeout`
+ * (nothing done, after a delay) or `lost-response` (done, but the caller hears a failure).
+ * Without `failAt` it only counts requests.
+ */
+export class FaultyStore implements ObjectStore {
+  requests = 0;
+
+  constructor(
+    private readonly inner: ObjectStore,
+    private readonly failAt?: number,
+    private readonly mode: FaultMode = 'error',
+  ) {}
+
+  private async call<T>(key: string, operation: () => Promise<T>): Promise<T> {
+    this.requests++;
+    if (this.requests !== this.failAt) return operation();
+    if (this.mode === 'error')
+      throw new ObjectStoreError(`injected failure on request ${this.requests}`, key);
+    if (this.mode === 'timeout') {
+      await sleep(2);
+      throw new ObjectStoreError(`injected timeout on request ${this.requests}`, key);
+    }
+    await operation();
+    throw new ObjectStoreError(`injected lost response on request ${this.requests}`, key);
+  }
+
+  get(key: string) {
+    return this.call(key, () => this.inner.get(key));
+  }
+
+  head(key: string) {
+    return this.call(key, () => this.inner.head(key));
+  }
+
+  putIfAbsent(key: string, body: Uint8Array, meta: ObjectMeta) {
+    return this.call(key, () => this.inner.putIfAbsent(key, body, meta));
+  }
+
+  putIfMatch(key: string, body: Uint8Array, meta: ObjectMeta, etag: string | undefined) {
+    return this.call(key, () => this.inner.putIfMatch(key, body, meta, etag));
+  }
+
+  put(key: string, body: Uint8Array, meta: ObjectMeta) {
+    return this.call(key, () => this.inner.put(key, body, meta));
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const keys: string[] = [];
+    await this.call(prefix, async () => {
+      for await (const key of this.inner.list(prefix)) keys.push(key);
+    });
+    yield* keys;
+  }
+}
