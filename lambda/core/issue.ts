@@ -21,7 +21,8 @@ export type IssueCode =
   | 'formula-prefix'
   | 'schema-error'
   | 'descriptor-error'
-  | 'file-missing';
+  | 'file-missing'
+  | 'invalid-id';
 
 /**
  * One problem found in a dataset's files. `line` and `column` are 1-based and

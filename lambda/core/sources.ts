@@ -40,7 +40,7 @@ export async function loadDatasetSource(source: SourceLocation, id: string): Pro
       ok: false,
       issues: [
         {
-          code: 'file-missing',
+          code: 'invalid-id',
           file: csvFile,
           line: 0,
           column: 0,

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectStore } from '../../lambda/core/object-store.js';
+import { validateDatasets } from '../../lambda/core/pipeline.js';
+
+/** A store that records every request and holds nothing. */
+function spyStore(calls: string[]): Pick<ObjectStore, 'get' | 'list'> {
+  return {
+    get: async (key) => {
+      calls.push(`get ${key}`);
+      return undefined;
+    },
+    list: async function* (prefix) {
+      calls.push(`list ${prefix}`);
+    },
+  };
+}
+
+describe('dataset ids', () => {
+  it.each([
+    '../x',
+    '../../etc/passwd',
+    '/etc/passwd',
+    '%2e%2e',
+    '%2e%2e%2fschemas',
+    'tr\u0430de', // Cyrillic "а"
+    'ｔrade', // full-width "t"
+    'Trade',
+    'trade/../visits',
+    'trade.csv',
+    '',
+    '-trade',
+    '1trade',
+    `a${'b'.repeat(63)}`,
+    'trade\u0000',
+  ])('refuses %j before any read', async (id) => {
+    const calls: string[] = [];
+    const source = {
+      data: spyStore(calls),
+      schemas: spyStore(calls),
+      dataLabel: 'data',
+      schemasLabel: 'schemas',
+    };
+
+    const [result] = await validateDatasets(source, [id]);
+
+    expect(calls).toEqual([]);
+    expect(result?.report.valid).toBe(false);
+    expect(result?.report.issues[0]).toMatchObject({ code: 'invalid-id' });
+    expect(result?.report.issues[0]?.message).toContain('is not a valid dataset id');
+  });
+
+  it.each(['trade', 'a', 'kz-az-2019', `a${'b'.repeat(62)}`])(
+    'accepts %j and reads its three files',
+    async (id) => {
+      const calls: string[] = [];
+      const source = {
+        data: spyStore(calls),
+        schemas: spyStore(calls),
+        dataLabel: 'data',
+        schemasLabel: 'schemas',
+      };
+
+      await validateDatasets(source, [id]);
+
+      expect(calls.sort()).toEqual([`get ${id}.csv`, `get ${id}.dataset.json`, `get ${id}.schema.json`]);
+    },
+  );
+});
