@@ -7,8 +7,15 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatIssue } from '../lambda/core/issue.js';
-import type { ObjectStore } from '../lambda/core/object-store.js';
-import { publishDatasets, validateDatasets, type DatasetOutcome } from '../lambda/core/pipeline.js';
+import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
+import { VersionConflictError } from '../lambda/core/catalog.js';
+import { CorruptCatalogError, ImmutableFileConflictError } from '../lambda/core/publish.js';
+import {
+  publishDatasets,
+  SiteMetaError,
+  validateDatasets,
+  type DatasetOutcome,
+} from '../lambda/core/pipeline.js';
 import type { SourceLocation } from '../lambda/core/sources.js';
 import type { DatasetReport } from '../lambda/core/validate.js';
 import { verifyPublishedTree } from '../lambda/core/verify.js';
@@ -87,6 +94,15 @@ export async function runCli(argv: readonly string[], io: Output = consoleOutput
       io.err('Run "npm run opendata -- --help" for usage.');
       return EXIT.usage;
     }
+    if (isOperationalError(error)) {
+      // Problems a user can act on (storage, a corrupt catalog, bad site metadata): a message, not a stack trace.
+      const cause =
+        error.cause instanceof Error && !error.message.includes(error.cause.message)
+          ? ` (${error.cause.message})`
+          : '';
+      io.err(`opendata: ${error.message}${cause}`);
+      return EXIT.invalid;
+    }
     throw error;
   }
 }
@@ -100,6 +116,19 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly
     allowPositionals: true,
     strict: true,
   });
+}
+
+const OPERATIONAL_ERRORS = [
+  ObjectStoreError,
+  CorruptCatalogError,
+  SiteMetaError,
+  ImmutableFileConflictError,
+  VersionConflictError,
+  ImmutableKeyError,
+];
+
+function isOperationalError(error: unknown): error is Error {
+  return OPERATIONAL_ERRORS.some((type) => error instanceof type);
 }
 
 /** `util.parseArgs` reports unknown options and missing values as TypeErrors with an `ERR_PARSE_ARGS_*` code. */

@@ -256,3 +256,25 @@ describe('as a process', () => {
     expect(await opendata('validate', '--format', 'yaml')).toBe(2);
   });
 });
+
+describe('operational errors', () => {
+  it('reports a corrupt published catalog as a message and exit 1, not a stack trace', async () => {
+    const ws = await makeWorkspace();
+    await cli('publish', 'trade', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+    await writeFile(path.join(ws.out, 'catalog.json'), '{');
+
+    const { code, stderr } = await cli(
+      'publish',
+      'trade',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+      '--out',
+      ws.out,
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^opendata: catalog\.json in the published tree is not valid JSON \(.+\)$/);
+  });
+});
