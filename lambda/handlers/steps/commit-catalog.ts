@@ -1,0 +1,128 @@
+import type { StagedVersion } from '../../core/catalog.js';
+import { formatIssue } from '../../core/issue.js';
+import type { ObjectStore } from '../../core/object-store.js';
+import { SiteMetaError } from '../../core/pipeline.js';
+import { commitCatalog } from '../../core/publish.js';
+import { loadSiteMeta } from '../../core/sources.js';
+import type { StepLogger } from '../logger.js';
+import type { SourceFiles } from '../source-bucket.js';
+import { InvalidEventError, type DatasetResult } from './dataset-result.js';
+
+export interface CommitCatalogDeps {
+  readonly sources: Pick<SourceFiles, 'location'>;
+  readonly site: ObjectStore;
+  /** Absolute site URL for the links in the pages, feed and DCAT catalog rendered after the commit. */
+  readonly siteUrl?: string;
+  /** The catalog's `modified` time (the wall clock on Lambda). */
+  readonly now: () => Date;
+  readonly logger: StepLogger;
+}
+
+/** What a successful run did. */
+export interface CommitSummary {
+  readonly catalogWritten: boolean;
+  /** Pages, feed, DCAT catalog and charts rewritten because their bytes changed. */
+  readonly siteFilesWritten: number;
+  readonly published: readonly { readonly id: string; readonly version: string }[];
+  readonly unchanged: readonly string[];
+}
+
+/**
+ * Some datasets were not published (invalid data, or their step failed); the
+ * valid ones were committed first. Thrown so the execution fails and the alarm
+ * fires.
+ */
+export class DatasetsNotPublishedError extends Error {
+  override readonly name = 'DatasetsNotPublishedError';
+  constructor(
+    message: string,
+    readonly ids: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The last step of a run: lists every staged version in the catalog (the
+ * catalog is written after every version file, so a reader never sees an entry
+ * whose files are missing), lets core re-render the pages, feed and DCAT
+ * catalog from it, then fails the run if any dataset was rejected or failed.
+ */
+export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
+  return async (event: { readonly results?: unknown } | null | undefined): Promise<CommitSummary> => {
+    const results = event?.results;
+    if (!Array.isArray(results))
+      throw new InvalidEventError(
+        `the event must carry the Map state's "results" list, not ${JSON.stringify(event)}`,
+      );
+    const datasetResults = results as DatasetResult[];
+
+    const site = await loadSiteMeta(deps.sources.location);
+    if (!site.ok) throw new SiteMetaError(site.issues.map(formatIssue).join('\n'));
+    const staged: StagedVersion[] = [];
+    for (const result of datasetResults) if (result.status === 'staged') staged.push(result.staged);
+    const { written, siteFilesWritten } = await commitCatalog(
+      deps.site,
+      site.value,
+      staged,
+      deps.now(),
+      deps.siteUrl === undefined ? {} : { baseUrl: deps.siteUrl },
+    );
+
+    for (const result of datasetResults) {
+      deps.logger.appendKeys({ datasetId: result.id });
+      switch (result.status) {
+        case 'staged':
+          deps.logger.info('listed in the catalog', { version: result.staged.version.version });
+          break;
+        case 'unchanged':
+          deps.logger.info('unchanged', { version: result.version });
+          break;
+        case 'rejected':
+          deps.logger.error('not published: invalid data', {
+            csv: result.csv,
+            issueCount: result.issueCount,
+            issues: result.issues.map(formatIssue),
+          });
+          break;
+        case 'failed':
+          deps.logger.error('not published: the validate-and-publish step failed', {
+            error: result.error,
+            cause: result.cause,
+          });
+          break;
+      }
+      deps.logger.removeKeys(['datasetId']);
+    }
+
+    const notPublished = datasetResults.filter(
+      (result): result is Extract<DatasetResult, { status: 'rejected' | 'failed' }> =>
+        result.status === 'rejected' || result.status === 'failed',
+    );
+    const published = staged.map((entry) => ({ id: entry.id, version: entry.version.version }));
+    const unchanged = datasetResults
+      .filter((result) => result.status === 'unchanged')
+      .map((result) => result.id);
+    deps.logger.info(written ? 'catalog updated' : 'catalog unchanged', {
+      datasetIds: datasetResults.map((result) => result.id),
+      published: published.map((entry) => entry.id),
+      unchanged,
+      notPublished: notPublished.map((result) => result.id),
+      siteFilesWritten,
+    });
+    if (notPublished.length > 0) {
+      throw new DatasetsNotPublishedError(
+        `${notPublished.length} of ${datasetResults.length} datasets not published (the others were): ${notPublished.map(describe).join('; ')}`,
+        notPublished.map((result) => result.id),
+      );
+    }
+    return { catalogWritten: written, siteFilesWritten, published, unchanged };
+  };
+}
+
+function describe(result: Extract<DatasetResult, { status: 'rejected' | 'failed' }>): string {
+  if (result.status === 'failed') return `${result.id}: step failed with ${result.error}`;
+  const first = result.issues[0];
+  const more = result.issueCount > 1 ? ` (and ${result.issueCount - 1} more)` : '';
+  return `${result.id}: ${result.issueCount} issue${result.issueCount === 1 ? '' : 's'}${first === undefined ? '' : `, first ${formatIssue(first)}`}${more}`;
+}

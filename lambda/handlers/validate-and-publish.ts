@@ -1,0 +1,28 @@
+/**
+ * Lambda entry: validates one dataset and writes its new version files.
+ * Configuration is read once, when the function instance starts, and a
+ * missing variable fails it at once.
+ */
+import type { Context } from 'aws-lambda';
+import { createS3Client, S3Store } from '../store/s3.js';
+import { ENV, requireUrl, requireVariable } from './environment.js';
+import { createLogger } from './logger.js';
+import { S3SourceBucket } from './source-bucket.js';
+import type { DatasetResult } from './steps/dataset-result.js';
+import { createValidateAndPublishHandler } from './steps/validate-and-publish.js';
+
+const logger = createLogger();
+const client = createS3Client({});
+const validateAndPublish = createValidateAndPublishHandler({
+  sources: new S3SourceBucket(client, requireVariable(process.env, ENV.sourceBucket)),
+  site: new S3Store({ client, bucket: requireVariable(process.env, ENV.siteBucket) }),
+  siteUrl: requireUrl(process.env, ENV.siteUrl),
+  // SOURCE_DATE_EPOCH is for reproducible local builds; a cloud run records when it happened.
+  now: () => new Date(),
+  logger,
+});
+
+export const handler = async (event: { id?: unknown }, context: Context): Promise<DatasetResult> => {
+  logger.addContext(context);
+  return validateAndPublish(event);
+};

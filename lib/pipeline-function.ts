@@ -1,0 +1,109 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The Node.js runtime of every pipeline function (the newest Lambda offers). */
+export const PIPELINE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** The `service` field of every structured log line. */
+export const SERVICE_NAME = 'kz-az-open-data';
+
+/** Properties of a {@link PipelineFunction}. */
+export interface PipelineFunctionProps {
+  /** Absolute path of the handler's TypeScript entry file (exports `handler`). */
+  readonly entry: string;
+  /** Directory holding `package-lock.json` and the code the entry imports (the repository root). */
+  readonly projectRoot: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /** Environment variables the handler reads at start-up. */
+  readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Memory in MiB (Lambda gives CPU in proportion).
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Maximum run time of one invocation.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's own log group.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * One pipeline Lambda as the project runs them all: a `NodejsFunction`
+ * bundled by the local esbuild (never Docker) into one ESM file with every
+ * dependency inside (the AWS SDK too, so S3 conditional writes use the SDK
+ * version the store was tested with), on ARM64 and the current Node.js
+ * runtime, logging JSON to its own log group with a retention. Its role starts
+ * empty except for writing that log group; callers add `grant*`s.
+ */
+export class PipelineFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly logGroup: logs.ILogGroup;
+  readonly role: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+    const memorySize = props.memorySize ?? 512;
+    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
+      throw new Error(`PipelineFunction ${id}: memorySize must be 128 to 10240 MiB, not ${memorySize}`);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // An explicit role keeps AWSLambdaBasicExecutionRole (which may write any log group) off it.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${id}: ${props.description}`,
+    });
+    this.logGroup.grantWrite(role);
+    this.role = role;
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      description: props.description,
+      runtime: PIPELINE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout: props.timeout ?? Duration.minutes(1),
+      role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // Some bundled CommonJS dependencies call require() for Node built-ins.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        externalModules: [],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+      },
+    });
+    this.function.node.addDependency(this.logGroup);
+  }
+}

@@ -1,0 +1,134 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { acknowledgeCdkProvidedFunction } from './cdk-provided-functions.js';
+import { SOURCE_PREFIXES } from './source-bucket.js';
+
+/** Every day at 03:00 UTC. */
+export const DEFAULT_SCHEDULE = 'cron(0 3 * * ? *)';
+/** Key pattern of a curator upload that starts a run for that dataset. */
+export const UPLOAD_KEY_PATTERN = `${SOURCE_PREFIXES.incoming}*.csv`;
+/** How often EventBridge retries starting a run before the event goes to the dead-letter queue. */
+export const START_RETRY_ATTEMPTS = 5;
+/** How long EventBridge keeps trying to start a run. */
+export const START_MAX_EVENT_AGE = Duration.hours(2);
+
+/** Properties of {@link PublishingTriggers}. */
+export interface PublishingTriggersProps {
+  /** The state machine every trigger starts. */
+  readonly stateMachine: sfn.IStateMachine;
+  /** The source bucket (EventBridge notifications enabled); uploads to `incoming/*.csv` start a run. */
+  readonly sourceBucket: s3.IBucket;
+  /**
+   * EventBridge Scheduler expression of the republishing run.
+   *
+   * @default DEFAULT_SCHEDULE (daily at 03:00 UTC)
+   */
+  readonly schedule?: string;
+  /**
+   * Changes whenever the deployed sources change; the run after deployment happens when it does.
+   */
+  readonly sourceRevision: string;
+  /** Retention of the log group of the after-deployment custom resource's function. */
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * What starts the state machine: a schedule (EventBridge Scheduler, retried,
+ * with a dead-letter queue), a curator's upload of `incoming/<id>.csv` (an
+ * EventBridge rule on the source bucket's Object Created events, for that
+ * dataset only), and a deployment that changed the sources (once, by a custom
+ * resource). Every execution input says which trigger it came from.
+ */
+export class PublishingTriggers extends Construct {
+  /** Trigger events that could not start a run after every retry. */
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly schedule: scheduler.ISchedule;
+  readonly uploadRule: events.IRule;
+
+  constructor(scope: Construct, id: string, props: PublishingTriggersProps) {
+    super(scope, id);
+    const expression = props.schedule ?? DEFAULT_SCHEDULE;
+    if (!/^(rate|cron|at)\(.+\)$/.test(expression))
+      throw new Error(`PublishingTriggers: schedule must be rate(…), cron(…) or at(…), not "${expression}"`);
+
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the schedule and the upload rule; its messages are read by an operator, never consumed by a program that could fail.',
+    });
+    this.deadLetterQueue = deadLetterQueue;
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: 'Republishes every dataset',
+      schedule: scheduler.ScheduleExpression.expression(expression),
+      target: new schedulerTargets.StepFunctionsStartExecution(props.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
+        deadLetterQueue,
+        retryAttempts: START_RETRY_ATTEMPTS,
+        maxEventAge: START_MAX_EVENT_AGE,
+      }),
+    });
+
+    this.uploadRule = new events.Rule(this, 'UploadRule', {
+      description: `Publishes the dataset a curator uploaded to ${UPLOAD_KEY_PATTERN}`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [props.sourceBucket.bucketName] },
+          object: { key: events.Match.wildcard(UPLOAD_KEY_PATTERN) },
+        },
+      },
+      targets: [
+        new eventsTargets.SfnStateMachine(props.stateMachine, {
+          input: events.RuleTargetInput.fromObject({
+            trigger: 'upload',
+            key: events.EventField.fromPath('$.detail.object.key'),
+          }),
+          deadLetterQueue,
+          retryAttempts: START_RETRY_ATTEMPTS,
+          maxEventAge: START_MAX_EVENT_AGE,
+        }),
+      ],
+    });
+
+    const startExecution: cr.AwsSdkCall = {
+      service: 'SFN',
+      action: 'startExecution',
+      parameters: {
+        stateMachineArn: props.stateMachine.stateMachineArn,
+        input: JSON.stringify({ trigger: 'deployment', sourceRevision: props.sourceRevision }),
+      },
+      // A new id per source revision: CloudFormation calls onUpdate exactly when the sources changed.
+      physicalResourceId: cr.PhysicalResourceId.of(`run-after-deployment-${props.sourceRevision}`),
+    };
+    new cr.AwsCustomResource(this, 'RunAfterDeployment', {
+      onCreate: startExecution,
+      onUpdate: startExecution,
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [props.stateMachine.stateMachineArn] }),
+      installLatestAwsSdk: false,
+      logGroup: new logs.LogGroup(this, 'RunAfterDeploymentLogs', {
+        retention: props.logRetention,
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+    });
+    acknowledgeCdkProvidedFunction(Stack.of(this), {
+      idPrefix: 'AWS679f53fac002430cb0da5b7982bd2287',
+      does: 'AwsCustomResource makes one SFN StartExecution call after a deployment',
+    });
+  }
+}

@@ -1,0 +1,279 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { acknowledgeFinding, nagNameOf } from './nag-findings.js';
+import { grantObjects } from './object-grants.js';
+import { PipelineFunction } from './pipeline-function.js';
+import { SOURCE_PREFIXES } from './source-bucket.js';
+
+/**
+ * Site-bucket keys written by the catalog commit: `catalog.json`, then the
+ * site-wide files core renders from it (pages, feed, DCAT catalog, charts).
+ * Dataset version files are written by validate-and-publish under `datasets/`.
+ * A new site renderer in core that writes another key needs it added here.
+ */
+export const CATALOG_KEY_PATTERNS = [
+  'catalog.json',
+  'catalog.jsonld',
+  'index.html',
+  'feed.xml',
+  'datasets/*/index.html',
+  'datasets/*/*.svg',
+] as const;
+
+/** Error names a Lambda task is retried on: transient S3 failures surface as the store's `ObjectStoreError`. */
+export const TRANSIENT_ERRORS = ['ObjectStoreError'] as const;
+/** Lambda refusing an invocation because the account or function is at its concurrency limit. */
+export const THROTTLING_ERRORS = ['Lambda.TooManyRequestsException'] as const;
+
+/** Properties of a {@link PublishingWorkflow}. */
+export interface PublishingWorkflowProps {
+  /** Where the curated files are read: `data/`, `schemas/`, `incoming/`. */
+  readonly sourceBucket: s3.IBucket;
+  /** Where the published tree is written. */
+  readonly siteBucket: s3.IBucket;
+  /** Absolute base URL of the site (trailing slash), used for download links in the catalog. */
+  readonly siteUrl: string;
+  /** Repository root: holds `lambda/` and `package-lock.json`. */
+  readonly projectRoot: string;
+  /**
+   * How many datasets are validated and published at once.
+   *
+   * @default 8
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Memory of validate-and-publish. A dataset's typed rows are held in memory while its
+   * files are rendered, so this bounds the largest dataset; 1769 MiB is one full vCPU and
+   * comfortably fits CSVs of a few hundred MB.
+   *
+   * @default 1769
+   */
+  readonly datasetMemorySize?: number;
+  /**
+   * Time allowed for validating and publishing one dataset.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly datasetTimeout?: Duration;
+  /**
+   * Retention of the functions' and the state machine's logs.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The publishing protocol as a Step Functions state machine: list the
+ * datasets, validate and publish each in a Map state (bounded concurrency,
+ * each dataset's failure caught so the others go on), then commit the catalog
+ * once. The commit fails the execution when any dataset was rejected or
+ * failed, after listing the ones that were published.
+ */
+export class PublishingWorkflow extends Construct {
+  readonly stateMachine: sfn.IStateMachine;
+  readonly listDatasets: PipelineFunction;
+  readonly validateAndPublish: PipelineFunction;
+  readonly commitCatalog: PipelineFunction;
+
+  constructor(scope: Construct, id: string, props: PublishingWorkflowProps) {
+    super(scope, id);
+    const maxConcurrency = props.maxConcurrency ?? 8;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40)
+      throw new Error(`PublishingWorkflow: maxConcurrency must be 1 to 40, not ${maxConcurrency}`);
+    if (!Token.isUnresolved(props.siteUrl) && !props.siteUrl.endsWith('/'))
+      throw new Error(`PublishingWorkflow: siteUrl must end with "/", not "${props.siteUrl}"`);
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const entry = (name: string): string => path.join(props.projectRoot, 'lambda', 'handlers', `${name}.ts`);
+    const { sourceBucket, siteBucket } = props;
+
+    this.listDatasets = new PipelineFunction(this, 'ListDatasets', {
+      entry: entry('list-datasets'),
+      projectRoot: props.projectRoot,
+      description: 'Lists the dataset ids of a run (all, the given ones, or the uploaded one)',
+      environment: { SOURCE_BUCKET: sourceBucket.bucketName },
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      logRetention,
+    });
+    grantObjects(this.listDatasets.role, [
+      {
+        bucket: sourceBucket,
+        access: 'read',
+        keys: `${SOURCE_PREFIXES.data}*`,
+        why: 'lists the dataset descriptors',
+      },
+    ]);
+
+    this.validateAndPublish = new PipelineFunction(this, 'ValidateAndPublish', {
+      entry: entry('validate-and-publish'),
+      projectRoot: props.projectRoot,
+      description: 'Validates one dataset and writes its new version files (never the catalog)',
+      environment: {
+        SOURCE_BUCKET: sourceBucket.bucketName,
+        SITE_BUCKET: siteBucket.bucketName,
+        SITE_URL: props.siteUrl,
+      },
+      memorySize: props.datasetMemorySize ?? 1769,
+      timeout: props.datasetTimeout ?? Duration.minutes(10),
+      logRetention,
+    });
+    grantObjects(this.validateAndPublish.role, [
+      ...Object.values(SOURCE_PREFIXES).map((prefix) => ({
+        bucket: sourceBucket,
+        access: 'read' as const,
+        keys: `${prefix}*`,
+        why: 'reads the CSV, descriptor and schema of the dataset it validates (and a curator upload)',
+      })),
+      // The catalog decides the version; the previous version's rows give the diff.
+      { bucket: siteBucket, access: 'read', keys: 'catalog.json', why: 'reads the catalog' },
+      {
+        bucket: siteBucket,
+        access: 'read',
+        keys: 'datasets/*',
+        why: "reads the dataset's previous version to diff",
+      },
+      {
+        bucket: siteBucket,
+        access: 'put',
+        keys: 'datasets/*',
+        why: "creates the dataset's version folder (create-only, If-None-Match) and refreshes its latest/ mirror",
+      },
+    ]);
+
+    this.commitCatalog = new PipelineFunction(this, 'CommitCatalog', {
+      entry: entry('commit-catalog'),
+      projectRoot: props.projectRoot,
+      description:
+        'Lists the staged versions in the catalog, last; fails the run if any dataset was rejected',
+      environment: {
+        SOURCE_BUCKET: sourceBucket.bucketName,
+        SITE_BUCKET: siteBucket.bucketName,
+        SITE_URL: props.siteUrl,
+      },
+      // Renders every dataset's page from its rows, so it grows with the whole catalog.
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+      logRetention,
+    });
+    grantObjects(this.commitCatalog.role, [
+      {
+        bucket: sourceBucket,
+        access: 'read',
+        keys: `${SOURCE_PREFIXES.data}site.json`,
+        why: 'reads the site metadata',
+      },
+      {
+        bucket: siteBucket,
+        access: 'read',
+        keys: 'datasets/*',
+        why: "reads each dataset's latest rows and change logs to render the pages and feed",
+      },
+      ...CATALOG_KEY_PATTERNS.flatMap((keys) => [
+        {
+          bucket: siteBucket,
+          access: 'read' as const,
+          keys,
+          why: 'reads the catalog and the site files it may replace',
+        },
+        {
+          bucket: siteBucket,
+          access: 'put' as const,
+          keys,
+          why: 'replaces the catalog (If-Match) and the site files rendered from it: one page and its charts per dataset',
+        },
+      ]),
+    ]);
+
+    const withRetries = <T extends sfn.TaskStateBase>(task: T): T => {
+      task
+        .addRetry({
+          errors: [...THROTTLING_ERRORS],
+          interval: Duration.seconds(2),
+          backoffRate: 2,
+          maxAttempts: 6,
+          jitterStrategy: sfn.JitterType.FULL,
+        })
+        .addRetry({
+          errors: [...TRANSIENT_ERRORS],
+          interval: Duration.seconds(1),
+          backoffRate: 2,
+          maxAttempts: 3,
+          jitterStrategy: sfn.JitterType.FULL,
+        });
+      return task;
+    };
+
+    const list = withRetries(
+      new tasks.LambdaInvoke(this, 'List datasets', {
+        lambdaFunction: this.listDatasets.function,
+        payloadResponseOnly: true,
+        resultSelector: { 'ids.$': '$.ids' },
+      }),
+    );
+    const publishOne = withRetries(
+      new tasks.LambdaInvoke(this, 'Validate and publish dataset', {
+        lambdaFunction: this.validateAndPublish.function,
+        payload: sfn.TaskInput.fromObject({ 'id.$': '$.id' }),
+        payloadResponseOnly: true,
+      }),
+    );
+    // A dataset whose task failed for good becomes a result like any other, so the rest go on.
+    const recordFailure = new sfn.Pass(this, 'Record dataset failure', {
+      parameters: {
+        'id.$': '$.id',
+        status: 'failed',
+        'error.$': '$.failure.Error',
+        'cause.$': '$.failure.Cause',
+      },
+    });
+    publishOne.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    const publishEach = new sfn.Map(this, 'Publish each dataset', {
+      itemsPath: '$.ids',
+      itemSelector: { 'id.$': '$$.Map.Item.Value' },
+      maxConcurrency,
+      resultPath: '$.results',
+    });
+    publishEach.itemProcessor(publishOne);
+    const commit = withRetries(
+      new tasks.LambdaInvoke(this, 'Commit catalog', {
+        lambdaFunction: this.commitCatalog.function,
+        payload: sfn.TaskInput.fromObject({ 'results.$': '$.results' }),
+        payloadResponseOnly: true,
+      }),
+    );
+
+    const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'Validates and publishes every dataset in parallel, then commits the catalog',
+      definitionBody: sfn.DefinitionBody.fromChainable(list.next(publishEach).next(commit)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.hours(2),
+      tracingEnabled: true,
+      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    for (const fn of [this.listDatasets, this.validateAndPublish, this.commitCatalog]) {
+      acknowledgeFinding(
+        stateMachine.role,
+        'IAM5',
+        `Resource::${nagNameOf(stateMachine, fn.function.functionArn)}:*`,
+        `Generated by LambdaInvoke: lambda:InvokeFunction on the versions and aliases of ${fn.node.id} only.`,
+      );
+    }
+    acknowledgeFinding(
+      stateMachine.role,
+      'IAM5',
+      'Resource::*',
+      'Generated by CDK for tracing and logging: xray:PutTraceSegments/PutTelemetryRecords/GetSampling* and the CloudWatch Logs delivery actions (logs:CreateLogDelivery, DescribeLogGroups, …) do not support resource-level permissions, so AWS requires Resource "*" for them.',
+    );
+    this.stateMachine = stateMachine;
+  }
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { acknowledgeCdkProvidedFunction } from './cdk-provided-functions.js';
+import { nagNameOf } from './nag-findings.js';
+
+/** Key prefixes of the source bucket; the Lambdas read exactly these. */
+export const SOURCE_PREFIXES = {
+  /** Curated CSVs, descriptors and `site.json`, mirrored from the repository's `data/`. */
+  data: 'data/',
+  /** JSON Schemas, mirrored from the repository's `schemas/`. */
+  schemas: 'schemas/',
+  /** Curator uploads: `incoming/<id>.csv` replaces `data/<id>.csv` when newer and valid. */
+  incoming: 'incoming/',
+} as const;
+
+/** Properties of a {@link SourceBucket}. */
+export interface SourceBucketProps {
+  /** Local folder deployed to `data/` (the repository's `data/`). */
+  readonly dataDirectory: string;
+  /** Local folder deployed to `schemas/` (the repository's `schemas/`). */
+  readonly schemasDirectory: string;
+  /** Bucket receiving this bucket's S3 server access logs. */
+  readonly accessLogBucket: s3.IBucket;
+}
+
+/**
+ * The private bucket the pipeline reads its inputs from. Each deployment
+ * mirrors the repository's `data/` and `schemas/` into it (removing files
+ * deleted from the repository, within those two prefixes only); curators
+ * upload to `incoming/`, which no deployment touches. Object-created events go
+ * to EventBridge so that an upload can start a run.
+ */
+export class SourceBucket extends Construct {
+  readonly bucket: s3.IBucket;
+  /**
+   * Changes exactly when the deployed `data/` or `schemas/` contents change (a
+   * hash of both asset hashes), so a custom resource keyed on it runs once per
+   * changed deployment. A plain string, known at synthesis time.
+   */
+  readonly revision: string;
+
+  constructor(scope: Construct, id: string, props: SourceBucketProps) {
+    super(scope, id);
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      versioned: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: props.accessLogBucket,
+      serverAccessLogsPrefix: 's3/source/',
+      eventBridgeEnabled: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const data = new Asset(this, 'DataAsset', { path: props.dataDirectory });
+    const schemas = new Asset(this, 'SchemasAsset', { path: props.schemasDirectory });
+    const deploy = (deploymentId: string, asset: Asset, prefix: string): s3deploy.BucketDeployment =>
+      new s3deploy.BucketDeployment(this, deploymentId, {
+        sources: [s3deploy.Source.bucket(asset.bucket, asset.s3ObjectKey)],
+        destinationBucket: bucket,
+        destinationKeyPrefix: prefix,
+        // Mirror the repository: a dataset removed from it is no longer republished. Its published
+        // versions stay, and the source bucket is versioned, so nothing is lost.
+        prune: true,
+        retainOnDelete: true,
+      });
+    deploy('DeployData', data, SOURCE_PREFIXES.data);
+    deploy('DeploySchemas', schemas, SOURCE_PREFIXES.schemas);
+    const stack = Stack.of(this);
+    acknowledgeCdkProvidedFunction(stack, {
+      idPrefix: 'Custom::CDKBucketDeployment',
+      does: 'BucketDeployment copies the repository data/ and schemas/ into the source bucket during a deployment',
+      wildcards: {
+        'Action::s3:GetObject*': 'reads the zipped data/ and schemas/ assets',
+        'Action::s3:GetBucket*': 'bucket metadata needed by aws s3 sync',
+        'Action::s3:List*': 'aws s3 sync lists source and destination',
+        'Action::s3:Abort*': 'cleans up interrupted multipart uploads',
+        'Action::s3:DeleteObject*':
+          'prunes files deleted from the repository, within data/ and schemas/ of the (versioned, so recoverable) source bucket only; never the site bucket',
+        [`Resource::${nagNameOf(stack, data.bucket.bucketArn)}/*`]:
+          'CDK asset bucket: the zipped data/ and schemas/ assets are read from it',
+        [`Resource::${nagNameOf(stack, bucket.bucketArn)}/*`]:
+          'writes data/ and schemas/ (the destination prefixes) of the source bucket',
+      },
+      pinnedRuntime: true,
+    });
+    acknowledgeCdkProvidedFunction(stack, {
+      idPrefix: 'BucketNotificationsHandler',
+      does: "turns on the source bucket's EventBridge notifications during a deployment",
+    });
+    this.revision = createHash('sha256')
+      .update(`${data.assetHash}\n${schemas.assetHash}`)
+      .digest('hex')
+      .slice(0, 16);
+    this.bucket = bucket;
+  }
+}
