@@ -73,6 +73,18 @@ export class SiteBucket extends Construct {
         resources: [bucket.arnForObjects(VERSIONED_OBJECTS_PATTERN)],
       }),
     );
+    // Create-only, enforced by S3 itself: a write into a version folder must carry If-None-Match,
+    // so it can create a missing file but never replace a published one, whoever sends it.
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyUnconditionalWritesToPublishedVersions',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(VERSIONED_OBJECTS_PATTERN)],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
     this.bucket = bucket;
   }
 }

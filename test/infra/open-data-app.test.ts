@@ -261,6 +261,23 @@ describe('site bucket', () => {
       },
     });
   });
+
+  it('denies writes into published version folders that lack If-None-Match, to everyone', () => {
+    site.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'DenyUnconditionalWritesToPublishedVersions',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:PutObject',
+            Resource: { 'Fn::Join': ['', [Match.anyValue(), '/datasets/*/*.*.*/*']] },
+            Condition: { Null: { 's3:if-none-match': 'true' } },
+          }),
+        ]),
+      },
+    });
+  });
 });
 
 describe('every bucket', () => {
