@@ -9,8 +9,9 @@ function spyStore(calls: string[]): Pick<ObjectStore, 'get' | 'list'> {
       calls.push(`get ${key}`);
       return undefined;
     },
-    list: async function* (prefix) {
+    list: (prefix) => {
       calls.push(`list ${prefix}`);
+      return (async function* () {})();
     },
   };
 }

@@ -77,7 +77,7 @@ function show(value: number): string {
 function niceCeiling(value: number): number {
   if (value <= 0) return 1;
   const step = 10 ** Math.floor(Math.log10(value));
-  for (const factor of [1, 2, 2.5, 5, 10]) if (factor * step >= value) return factor * step;
+  for (const factor of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (factor * step >= value) return factor * step;
   return 10 * step;
 }
 
@@ -106,7 +106,8 @@ function text(
   const extra = Object.entries(attributes)
     .map(([key, value]) => ` ${key}="${x(String(value))}"`)
     .join('');
-  return `<text x="${xPos.toFixed(1)}" y="${yPos.toFixed(1)}" fill="${INK}"${extra}>${x(content)}</text>`;
+  // A white halo keeps labels legible where they cross a line.
+  return `<text x="${xPos.toFixed(1)}" y="${yPos.toFixed(1)}" fill="${INK}" stroke="#fff" stroke-width="3" paint-order="stroke"${extra}>${x(content)}</text>`;
 }
 
 /** Trade turnover by year; the flagged (conflicting) readings are drawn as distinct, labelled markers. */
@@ -138,7 +139,7 @@ function tradeTurnoverChart(document: DatasetDocument): Chart | undefined {
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const px = (year: number): number =>
-    margin.left + ((year - minYear) / Math.max(1, maxYear - minYear)) * plotW;
+    margin.left + 28 + ((year - minYear) / Math.max(1, maxYear - minYear)) * (plotW - 56);
   const py = (value: number): number => margin.top + plotH - (value / yMax) * plotH;
 
   const parts: string[] = [];
@@ -192,7 +193,11 @@ function tradeTurnoverChart(document: DatasetDocument): Chart | undefined {
       const s = 7;
       parts.push(
         `<path d="M${cx.toFixed(1)} ${(cy - s).toFixed(1)}l${s} ${s}l${-s} ${s}l${-s} ${-s}z" fill="#fff" stroke="${FLAG}" stroke-width="2.5"><title>${x(`${point.year}: ${show(point.value)} million USD, flagged (${str(point.row, 'conflict') ?? 'conflict'})`)}</title></path>`,
-        text(cx + 10, cy + 4, `${show(point.value)} ⚠`, { fill: FLAG, 'font-weight': 700 }),
+        text(cx - 11, cy + 5, `⚠ ${show(point.value)}`, {
+          fill: FLAG,
+          'font-weight': 700,
+          'text-anchor': 'end',
+        }),
       );
     } else {
       parts.push(
@@ -257,7 +262,7 @@ function visitsTimelineChart(document: DatasetDocument): Chart | undefined {
 
   const name = 'chart-visits';
   const laneH = 70;
-  const margin = { left: 24, right: 24, top: 64, bottom: 40 };
+  const margin = { left: 24, right: 24, top: 44, bottom: 40 };
   const width = 760;
   const height = margin.top + lanes.length * laneH + margin.bottom;
   const years = visits.map((visit) => visit.year);

@@ -131,7 +131,7 @@ function fileTable(version: CatalogVersion, caption: string): Html {
           <th scope="col">Format</th>
           <th scope="col">Size</th>
           <th scope="col">SHA-256</th>
-          <th scope="col">Holds</th>
+          <th scope="col" class="holds">Holds</th>
         </tr>
       </thead>
       <tbody>
@@ -142,7 +142,7 @@ function fileTable(version: CatalogVersion, caption: string): Html {
             <td>${formatLabel(distribution.format)}</td>
             <td class="num">${formatBytes(distribution.bytes)}</td>
             <td class="hash">${distribution.sha256}</td>
-            <td>${formatNote(distribution.format)}</td>
+            <td class="holds">${formatNote(distribution.format)}</td>
           </tr> `;
         })}
       </tbody>
@@ -242,7 +242,8 @@ function chartsSection(charts: ReturnType<typeof chartsFor>): Html {
             ${trusted(chart.svg)}
           </div>
           <figcaption>
-            ${chart.title}. ${chart.description} <a href="${chart.name}.svg">SVG file</a>.
+            ${chart.title}. Every value drawn is in the table under <a href="#preview">Preview</a>.
+            <a href="${chart.name}.svg">Download the chart (SVG)</a>.
           </figcaption>
         </figure> `,
     )}
@@ -289,7 +290,8 @@ function provenanceSection({ document }: SiteDataset): Html {
         ? ''
         : html`<p>
               Every row carries, in <code>source_quote</code>, the passage of the paper it was taken from,
-              verbatim: ${quote.description ?? ''} The preview below shows it next to each
+              verbatim, so every number and date can be checked against the source. The preview below shows it
+              under each
               row${sample === undefined ? '' : html`; for example, row <a href="#${rowAnchor(sample, document.primaryKey)}">${rowLabel(sample, document.primaryKey)}</a> comes from:`}
             </p>
             ${sample === undefined ? '' : html`<blockquote>${String(sample.source_quote)}</blockquote>`}`
@@ -311,7 +313,8 @@ function constraintsText(column: PublishedColumn): HtmlValue[] {
   if (c.exclusiveMinimum !== undefined) parts.push(`> ${String(c.exclusiveMinimum)}`);
   if (c.maximum !== undefined) parts.push(`≤ ${String(c.maximum)}`);
   if (c.exclusiveMaximum !== undefined) parts.push(`< ${String(c.exclusiveMaximum)}`);
-  if (c.minLength !== undefined) parts.push(`at least ${String(c.minLength)} characters`);
+  if (c.minLength === 1) parts.push('not empty');
+  else if (c.minLength !== undefined) parts.push(`at least ${String(c.minLength)} characters`);
   if (c.maxLength !== undefined) parts.push(`at most ${String(c.maxLength)} characters`);
   if (c.pattern !== undefined) parts.push(html`matches <code>${String(c.pattern)}</code>`);
   if (c.format !== undefined && column.type !== 'date') parts.push(`format ${String(c.format)}`);
@@ -357,23 +360,32 @@ function columnsSection(columns: readonly PublishedColumn[]): Html {
 
 function previewSection({ document }: SiteDataset): Html {
   const rows = document.rows.slice(0, PREVIEW_ROWS);
-  const long = new Set(
-    document.columns
-      .filter(
-        (column) =>
-          column.type === 'string' && rows.some((row) => String(row[column.name] ?? '').length > 60),
-      )
-      .map((column) => column.name),
-  );
+  // Long text (notes, source quotes) reads better across the full width under its row than in a narrow column.
+  const isLong = (column: PublishedColumn): boolean =>
+    column.type === 'string' && rows.some((row) => String(row[column.name] ?? '').length > 60);
+  const grid = document.columns.filter((column) => !isLong(column));
+  const long = document.columns.filter(isLong);
   const caption =
     rows.length === document.rows.length
       ? `All ${rows.length} rows`
       : `The first ${rows.length} of ${document.rows.length} rows (download a file for all of them)`;
-  return html` <section aria-labelledby="preview">
+  const cell = (row: Row, column: PublishedColumn): HtmlValue => {
+    const value = row[column.name];
+    if (
+      column.name === 'conflict' &&
+      typeof value === 'string' &&
+      document.conflicts.some((conflict) => conflict.id === value)
+    )
+      return html`<a href="#conflict-${value}">${value}</a>`;
+    return value === undefined ? '' : String(value);
+  };
+  const cellClass = (column: PublishedColumn, index: number): string =>
+    column.type === 'integer' || column.type === 'number' ? 'num' : index === 0 ? 'key' : '';
+  return html`<section aria-labelledby="preview">
     <h2 id="preview">Preview</h2>
     <p>
       Empty cells are absent
-      values.${
+      values.${long.length === 0 ? '' : html` The text columns ${long.map((column, i) => html`${i === 0 ? '' : ' and '}<code>${column.name}</code>`)} are shown under each row.`}${
         document.conflicts.length === 0
           ? ''
           : html` Flagged rows are highlighted and marked ⚠; their <code>conflict</code> names the explanation
@@ -381,38 +393,36 @@ function previewSection({ document }: SiteDataset): Html {
       }
     </p>
     <div class="table-wrap" tabindex="0" role="region" aria-label="Preview of the rows">
-      <table>
+      <table class="preview">
         <caption>
           ${caption}
         </caption>
         <thead>
           <tr>
-            ${document.columns.map((column) => html`<th scope="col">${column.name}</th>`)}
+            ${grid.map((column) => html`<th scope="col">${column.name}</th>`)}
           </tr>
         </thead>
-        <tbody>
-          ${rows.map((row) => {
-            const flagged = row.flagged === true;
-            return html`<tr
-              id="${rowAnchor(row, document.primaryKey)}"
-              ${trusted(flagged ? ' class="flagged"' : '')}
-            >
-              ${document.columns.map((column, index) => {
-                const value = row[column.name];
-                const cell = value === undefined ? '' : String(value);
-                const numeric = column.type === 'integer' || column.type === 'number';
-                const marker = index === 0 && flagged ? html` <span class="flag">⚠ flagged</span>` : '';
-                const content =
-                  column.name === 'conflict' &&
-                  typeof value === 'string' &&
-                  document.conflicts.some((c) => c.id === value)
-                    ? html`<a href="#conflict-${value}">${value}</a>`
-                    : cell;
-                return html`<td${trusted(numeric ? ' class="num"' : long.has(column.name) ? ' class="long"' : '')}>${content}${marker}</td>`;
-              })}
-            </tr> `;
-          })}
-        </tbody>
+        ${rows.map((row) => {
+          const flagged = row.flagged === true;
+          const details = long.filter((column) => row[column.name] !== undefined);
+          return html`<tbody
+            id="${rowAnchor(row, document.primaryKey)}"
+            ${trusted(flagged ? ' class="flagged"' : '')}
+          >
+            <tr>
+              ${grid.map((column, index) => html`<td${trusted(cellClass(column, index) === '' ? '' : ` class="${cellClass(column, index)}"`)}>${cell(row, column)}${index === 0 && flagged ? html`<br /><span class="flag">⚠ flagged</span>` : ''}</td>`)}
+            </tr>
+            ${
+              details.length === 0
+                ? ''
+                : html`<tr class="detail">
+                    <td colspan="${grid.length}">
+                      ${details.map((column) => html`<p><span class="label">${column.name}:</span> ${column.name === 'source_quote' ? html`<q>${String(row[column.name])}</q>` : String(row[column.name])}</p>`)}
+                    </td>
+                  </tr>`
+            }
+          </tbody> `;
+        })}
       </table>
     </div>
   </section>`;

@@ -38,7 +38,9 @@ export function renderIndexPage(context: SiteContext): Html {
         </div>
         <div>
           <dt>Last change</dt>
-          <dd>${formatTime(latest.published)} (${latest.change})</dd>
+          <dd>
+            <time datetime="${latest.published}">${latest.published.slice(0, 10)}</time> (${latest.change})
+          </dd>
         </div>
         <div>
           <dt>Rows</dt>

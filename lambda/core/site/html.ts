@@ -175,7 +175,8 @@ p,li{max-width:52rem}
 .card{border:1px solid var(--line);border-radius:.5rem;padding:1rem;display:flex;flex-direction:column;gap:.5rem}
 .card h2{border:0;margin:0;padding:0;font-size:1.2rem}
 .card p{margin:0}
-.card .facts{margin:.25rem 0}
+.card .facts{margin:.25rem 0;grid-template-columns:repeat(3,auto)}
+.card .facts div{border:0;padding:0}
 .downloads{display:flex;flex-wrap:wrap;gap:.5rem;margin:0;padding:0;list-style:none}
 .downloads a{display:inline-block;padding:.3rem .6rem;border:1px solid var(--accent);border-radius:.3rem;text-decoration:none;font-size:.9rem}
 .table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:.35rem;margin:.5rem 0 1rem;max-width:100%}
@@ -189,19 +190,27 @@ td code,th code{white-space:nowrap}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
 pre{background:var(--code-bg);padding:.75rem;border-radius:.35rem;overflow-x:auto;white-space:pre}
 .hash{font-family:ui-monospace,monospace;font-size:.75rem;word-break:break-all;min-width:12rem}
-tr.flagged td{background:var(--flag-bg)}
+tbody.flagged td{background:var(--flag-bg)}
+table.preview tbody{border-bottom:2px solid var(--line)}
+table.preview td{border-bottom:0;white-space:nowrap}
+td.key{white-space:nowrap;font-family:ui-monospace,monospace;font-size:.8rem}
+tr.detail td{white-space:normal;padding-top:0;color:var(--muted);font-size:.85rem}
+tr.detail p{margin:.15rem 0;max-width:60rem}
+tr.detail .label{font-family:ui-monospace,monospace;color:var(--ink)}
+q{quotes:"“" "”"}
 .flag{display:inline-block;background:var(--flag-bg);color:var(--flag-ink);border:1px solid var(--flag-edge);border-radius:.25rem;padding:0 .35rem;font-size:.8rem;font-weight:600;white-space:nowrap}
 .conflicts{list-style:none;padding:0}
 .conflicts li{background:var(--flag-bg);color:var(--flag-ink);border-left:4px solid var(--flag-edge);padding:.75rem 1rem;margin:.5rem 0;border-radius:.25rem}
 .conflicts a{color:#5a3d00}
 blockquote{margin:.5rem 0;padding:.25rem .75rem;border-left:3px solid var(--line);color:var(--muted)}
 figure{margin:1rem 0}
-figure svg{width:100%;height:auto;max-width:56rem;display:block}
+figure svg{width:100%;height:auto;max-width:56rem;min-width:38rem;display:block}
 figcaption{color:var(--muted);font-size:.9rem}
 details{margin:.5rem 0}
 summary{cursor:pointer;font-weight:600}
 .muted{color:var(--muted)}
+p code,li code,dd code{overflow-wrap:anywhere}
 .citation{background:var(--code-bg);padding:.75rem;border-radius:.35rem;font-family:ui-monospace,monospace;font-size:.85rem;overflow-wrap:anywhere}
 footer.site{margin-top:3rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid var(--line);font-size:.9rem;color:var(--muted)}
-@media (max-width:40rem){h1{font-size:1.45rem}.cards{grid-template-columns:1fr}}
+@media (max-width:40rem){h1{font-size:1.45rem}.cards{grid-template-columns:1fr}.facts{grid-template-columns:1fr 1fr}.holds{display:none}}
 `;

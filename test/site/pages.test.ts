@@ -1,0 +1,211 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../lambda/core/catalog.js';
+import type { PublishedColumn } from '../../lambda/core/dataset-document.js';
+import { escapeHtml, html } from '../../lambda/core/site/html.js';
+import { cli, makeWorkspace, readJson, treeDigest } from '../support/workspace.js';
+
+const BASE_URL = 'https://data.example.org/kz-az/';
+const TRICKY_TITLE = 'Transport <b>volumes</b> & "routes" </script>';
+let out: string;
+let catalog: Catalog;
+const pages = new Map<string, string>();
+
+beforeAll(async () => {
+  const ws = await makeWorkspace();
+  // A title with markup in it must come out as text on every page.
+  const descriptorFile = path.join(ws.data, 'transport.dataset.json');
+  const descriptor = await readJson<{ title: string }>(descriptorFile);
+  await writeFile(descriptorFile, JSON.stringify({ ...descriptor, title: TRICKY_TITLE }, null, 2));
+  const { code, stderr } = await cli(
+    'publish',
+    '--data',
+    ws.data,
+    '--schemas',
+    ws.schemas,
+    '--out',
+    ws.out,
+    '--base-url',
+    BASE_URL,
+  );
+  expect(code, stderr).toBe(0);
+  out = ws.out;
+  catalog = await readJson<Catalog>(path.join(out, 'catalog.json'));
+  pages.set('index.html', await readFile(path.join(out, 'index.html'), 'utf8'));
+  for (const dataset of catalog.datasets) {
+    const key = `datasets/${dataset.id}/index.html`;
+    pages.set(key, await readFile(path.join(out, key), 'utf8'));
+  }
+});
+
+function jsonLdOf(page: string): Record<string, unknown> {
+  const match = /<script type="application\/ld\+json">([\s\S]*?)<\/script>/.exec(page);
+  expect(match, 'a JSON-LD block').not.toBeNull();
+  return JSON.parse(match?.[1] ?? '{}') as Record<string, unknown>;
+}
+
+describe('index.html', () => {
+  it('lists every dataset with its latest version, last change, rows and direct downloads', () => {
+    const index = pages.get('index.html') ?? '';
+
+    for (const dataset of catalog.datasets) {
+      const latest = dataset.versions[0];
+      expect(index).toContain(`href="datasets/${dataset.id}/index.html"`);
+      expect(index).toContain(escapeHtml(dataset.title));
+      expect(index).toContain(`<dd>${latest?.version ?? ''}</dd>`);
+      expect(index).toContain(`<dd>${latest?.rows ?? ''}</dd>`);
+      for (const format of ['csv', 'parquet', 'json', 'datapackage']) {
+        const distribution = latest?.distributions.find((candidate) => candidate.format === format);
+        expect(index).toContain(`href="${distribution?.path ?? 'missing'}"`);
+      }
+    }
+  });
+});
+
+describe('every page', () => {
+  it('links only to files that exist in the tree (relative links, so it works from disk and serve)', () => {
+    const broken: string[] = [];
+    for (const [key, page] of pages) {
+      for (const [, href = ''] of page.matchAll(/(?:href|src)="([^"]*)"/g)) {
+        if (/^(https?:|mailto:|data:|#)/.test(href)) continue;
+        const target = path.join(out, path.dirname(key), href.replace(/#.*$/, ''));
+        if (!existsSync(target)) broken.push(`${key} → ${href}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('escapes curator text: markup in a title is shown as text, never executed', () => {
+    for (const [key, page] of pages) {
+      expect(page, key).not.toContain('<b>volumes</b>');
+      expect(page.match(/<\/script>/g)?.length ?? 0, key).toBe(page.match(/<script/g)?.length ?? 0);
+    }
+    expect(pages.get('datasets/transport/index.html')).toContain(
+      'Transport &lt;b&gt;volumes&lt;/b&gt; &amp; &quot;routes&quot; &lt;/script&gt;',
+    );
+    expect(jsonLdOf(pages.get('datasets/transport/index.html') ?? '').name).toBe(TRICKY_TITLE);
+  });
+
+  it('is byte-for-byte the same after a republish of unchanged data', async () => {
+    const before = await treeDigest(out);
+    const ws = path.dirname(out);
+    await cli(
+      'publish',
+      '--data',
+      path.join(ws, 'data'),
+      '--schemas',
+      path.join(ws, 'schemas'),
+      '--out',
+      out,
+      '--base-url',
+      BASE_URL,
+    );
+    expect(await treeDigest(out)).toEqual(before);
+  });
+});
+
+describe('dataset pages', () => {
+  it.each(['trade', 'visits', 'enterprises', 'milestones', 'transport'])(
+    '%s embeds a schema.org Dataset with absolute URLs',
+    async (id) => {
+      const ld = jsonLdOf(pages.get(`datasets/${id}/index.html`) ?? '');
+      const entry = catalog.datasets.find((dataset) => dataset.id === id);
+      const document = await readJson<{ columns: PublishedColumn[] }>(
+        path.join(out, 'datasets', id, 'latest', `${id}.json`),
+      );
+
+      expect(ld).toMatchObject({
+        '@context': 'https://schema.org',
+        '@type': 'Dataset',
+        url: `${BASE_URL}datasets/${id}/index.html`,
+        identifier: id,
+        version: entry?.latest,
+        license: 'https://creativecommons.org/licenses/by/4.0/',
+        creator: { '@type': 'Organization', name: 'kz-az-open-data' },
+        includedInDataCatalog: { '@type': 'DataCatalog', url: `${BASE_URL}index.html` },
+      });
+      for (const key of ['name', 'citation', 'temporalCoverage']) expect(typeof ld[key], key).toBe('string');
+      expect(String(ld.description).length).toBeGreaterThanOrEqual(50);
+      expect((ld.keywords as string[]).length).toBeGreaterThan(0);
+      expect((ld.spatialCoverage as { '@type': string }[])[0]).toMatchObject({ '@type': 'Place' });
+      expect((ld.variableMeasured as { name: string }[]).map((variable) => variable.name)).toEqual(
+        document.columns.map((column) => column.name),
+      );
+      const downloads = ld.distribution as { '@type': string; contentUrl: string; encodingFormat: string }[];
+      expect(downloads.map((download) => download.contentUrl)).toContain(
+        `${BASE_URL}datasets/${id}/${entry?.latest ?? ''}/${id}.parquet`,
+      );
+      for (const download of downloads) {
+        expect(download['@type']).toBe('DataDownload');
+        expect(download.contentUrl.startsWith(BASE_URL)).toBe(true);
+        expect(download.encodingFormat).toMatch(/^[a-z]+\/[a-z0-9.+-]+$/);
+        expect(existsSync(path.join(out, download.contentUrl.slice(BASE_URL.length)))).toBe(true);
+      }
+    },
+  );
+
+  it('shows provenance, flagged conflicts, columns, a preview, snippets with real URLs and the citation', () => {
+    const page = pages.get('datasets/trade/index.html') ?? '';
+
+    expect(page).toContain('Ospanova A.N., Agaeva F.M. Kazakh-Azerbaijani relations at the present stage.');
+    for (const conflict of ['turnover-2018', 'turnover-change-2019', 'trade-direction-change-2019'])
+      expect(page).toContain(`id="conflict-${conflict}"`);
+    expect(page).toMatch(/<tbody\s+id="row-turnover-2018-series"\s+class="flagged"\s*>/);
+    expect(page).toContain('in 2018 - 258.3 million dollars');
+    expect(page).toMatch(/<td>million USD<\/td>/);
+    for (const snippet of [
+      `curl -fsSLO ${BASE_URL}datasets/trade/1.0.0/trade.csv`,
+      `pd.read_csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;)`,
+      `read.csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;`,
+      `read_parquet(&#39;${BASE_URL}datasets/trade/1.0.0/trade.parquet&#39;)`,
+    ])
+      expect(page).toContain(snippet);
+    expect(page).toContain(`Data set]. ${BASE_URL}datasets/trade/index.html. Based on: Ospanova`);
+  });
+
+  it('draws the trade chart as SVG with the conflicting 2018 readings marked', async () => {
+    const svg = await readFile(path.join(out, 'datasets/trade/chart-turnover.svg'), 'utf8');
+
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*role="img"/);
+    expect(svg).toMatch(/<title id="chart-turnover-title">[^<]+<\/title><desc id="chart-turnover-desc">/);
+    expect(svg).toContain('2018: 258.3 million USD, flagged (turnover-2018)');
+    expect(svg).toContain('2018: 220.54 million USD, flagged (turnover-2018)');
+    expect(pages.get('datasets/trade/index.html')).toContain('<title id="chart-turnover-title">');
+    expect(existsSync(path.join(out, 'datasets/milestones/chart-turnover.svg'))).toBe(false);
+  });
+});
+
+describe('feed.xml', () => {
+  it('has one Atom entry per published version with absolute links', async () => {
+    const feed = await readFile(path.join(out, 'feed.xml'), 'utf8');
+    const versions = catalog.datasets.reduce((sum, dataset) => sum + dataset.versions.length, 0);
+
+    expect(
+      feed.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'),
+    ).toBe(true);
+    expect(feed.match(/<entry>/g)).toHaveLength(versions);
+    expect(feed).toContain(`<link rel="self" type="application/atom+xml" href="${BASE_URL}feed.xml"/>`);
+    expect(feed).toContain(
+      `<link rel="alternate" type="text/html" href="${BASE_URL}datasets/trade/index.html#v1.0.0"/>`,
+    );
+    expect(feed).toContain(`<updated>${catalog.modified}</updated>`);
+    expect(feed).toContain('Transport &lt;b&gt;volumes&lt;/b&gt;');
+  });
+});
+
+describe('html template tag', () => {
+  it('escapes interpolated text and joins lists, but keeps nested markup', () => {
+    const items = ['<a>', '"b"'];
+    // prettier-ignore
+    const list = html`<ul>${items.map((item) => html`<li title="${item}">${item}</li>`)}</ul>`;
+    // prettier-ignore
+    const scalars = html`${undefined}${null}${false}${0}${"'"}`;
+
+    expect(list.value).toBe(
+      '<ul><li title="&lt;a&gt;">&lt;a&gt;</li><li title="&quot;b&quot;">&quot;b&quot;</li></ul>',
+    );
+    expect(scalars.value).toBe('0&#39;');
+  });
+});
