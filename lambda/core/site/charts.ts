@@ -38,8 +38,15 @@ const CHARTS: Readonly<Record<string, readonly ChartBuilder[]>> = {
   enterprises: [enterpriseCountsChart, namedProjectsChart],
 };
 
-/** The charts that can be drawn for a dataset (none for most). */
+/**
+ * Charts picture tables of tens or hundreds of rows; past this many a point per
+ * row is unreadable and costly to render at every publish, so none is drawn.
+ */
+export const MAX_CHART_ROWS = 2000;
+
+/** The charts that can be drawn for a dataset (none for most, and none past {@link MAX_CHART_ROWS}). */
 export function chartsFor(document: DatasetDocument): Chart[] {
+  if (document.rows.length > MAX_CHART_ROWS) return [];
   return (CHARTS[document.id] ?? [])
     .map((build) => build(document))
     .filter((chart): chart is Chart => chart !== undefined);
