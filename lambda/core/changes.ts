@@ -1,3 +1,4 @@
+import type { PublishedColumn } from './dataset-document.js';
 import type { Row } from './row-schema.js';
 
 /** The kind of version bump a change calls for. `initial` is the first version, 1.0.0. */
@@ -17,6 +18,39 @@ export interface RowChanges {
   readonly changed: readonly ChangedRow[];
 }
 
+/** How the columns changed between two versions (empty lists when the schema is the same). */
+export interface SchemaChanges {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  /** Columns whose type, required flag or constraints changed, with both definitions. */
+  readonly changed: readonly {
+    readonly column: string;
+    readonly old: PublishedColumn;
+    readonly new: PublishedColumn;
+  }[];
+}
+
+/** Compares two versions' published columns by name. */
+export function diffColumns(
+  previous: readonly PublishedColumn[],
+  next: readonly PublishedColumn[],
+): SchemaChanges {
+  const before = new Map(previous.map((column) => [column.name, column]));
+  const after = new Map(next.map((column) => [column.name, column]));
+  const definition = (column: PublishedColumn) =>
+    JSON.stringify({ type: column.type, required: column.required, constraints: column.constraints ?? {} });
+  return {
+    added: next.filter((column) => !before.has(column.name)).map((column) => column.name),
+    removed: previous.filter((column) => !after.has(column.name)).map((column) => column.name),
+    changed: next.flatMap((column) => {
+      const old = before.get(column.name);
+      return old !== undefined && definition(old) !== definition(column)
+        ? [{ column: column.name, old, new: column }]
+        : [];
+    }),
+  };
+}
+
 /** `changes.json`: what a version changed compared with the one before it. */
 export interface ChangesDocument {
   readonly id: string;
@@ -24,6 +58,8 @@ export interface ChangesDocument {
   readonly previousVersion: string | null;
   readonly change: ChangeKind;
   readonly schemaChanged: boolean;
+  /** Column-level detail of a schema change (a change to other schema keywords shows only in `schemaChanged`). */
+  readonly schemaChanges: SchemaChanges;
   readonly summary: { readonly added: number; readonly removed: number; readonly changed: number };
   readonly added: readonly Row[];
   readonly removed: readonly Row[];

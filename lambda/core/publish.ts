@@ -7,10 +7,18 @@ import {
   type SiteMeta,
   type StagedVersion,
 } from './catalog.js';
-import { classifyChange, diffRows, FIRST_VERSION, nextVersion, type RowChanges } from './changes.js';
+import {
+  classifyChange,
+  diffColumns,
+  diffRows,
+  FIRST_VERSION,
+  nextVersion,
+  type RowChanges,
+  type SchemaChanges,
+} from './changes.js';
+import { buildDatasetDocument, type DatasetDocument } from './dataset-document.js';
 import { objectMetaFor } from './content-policy.js';
 import type { ObjectStore } from './object-store.js';
-import type { Row } from './row-schema.js';
 import { DEFAULT_BASE_URL, publishSiteFiles, withTrailingSlash } from './site.js';
 import type { DatasetReport, ValidDataset } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
@@ -58,11 +66,13 @@ export async function stageDataset(
   let version = FIRST_VERSION;
   let change: CatalogVersion['change'] = 'initial';
   let schemaChanged = false;
+  let schemaChanges: SchemaChanges = { added: [], removed: [], changed: [] };
   let rowChanges: RowChanges = { added: canonical.rows, removed: [], changed: [] };
   if (latest !== undefined) {
-    const previousRows = await readPublishedRows(store, dataset.id, latest.version);
+    const previous = await readPublishedDocument(store, dataset.id, latest.version);
     schemaChanged = latest.schemaHash !== canonical.schemaHash;
-    rowChanges = diffRows(previousRows, canonical.rows, dataset.descriptor.primaryKey);
+    schemaChanges = diffColumns(previous.columns, buildDatasetDocument(canonical, version).columns);
+    rowChanges = diffRows(previous.rows, canonical.rows, dataset.descriptor.primaryKey);
     change = classifyChange(schemaChanged, rowChanges);
     version = nextVersion(latest.version, change);
   }
@@ -73,6 +83,7 @@ export async function stageDataset(
     change,
     previousVersion: latest?.version,
     schemaChanged,
+    schemaChanges,
     rowChanges,
     report,
   });
@@ -155,12 +166,15 @@ export async function readCatalog(
   }
 }
 
-async function readPublishedRows(store: ObjectStore, id: string, version: string): Promise<Row[]> {
+async function readPublishedDocument(
+  store: ObjectStore,
+  id: string,
+  version: string,
+): Promise<DatasetDocument> {
   const key = `datasets/${id}/${version}/${id}.json`;
   const object = await store.get(key);
   if (object === undefined) throw new Error(`${key} is listed in the catalog but missing from the store`);
-  const document = JSON.parse(new TextDecoder().decode(object.body)) as { rows: Row[] };
-  return document.rows;
+  return JSON.parse(new TextDecoder().decode(object.body)) as DatasetDocument;
 }
 
 async function createImmutable(store: ObjectStore, key: string, body: Uint8Array): Promise<void> {

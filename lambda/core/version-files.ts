@@ -1,5 +1,5 @@
 import { sha256Hex, type CanonicalDataset } from './canonical.js';
-import type { ChangeKind, ChangesDocument, RowChanges } from './changes.js';
+import type { ChangeKind, ChangesDocument, RowChanges, SchemaChanges } from './changes.js';
 import { buildDatasetDocument } from './dataset-document.js';
 import { buildDataPackage, type PackagedFile } from './datapackage.js';
 import { parquetRenderer } from './parquet.js';
@@ -12,6 +12,7 @@ export interface VersionContext {
   readonly change: ChangeKind;
   readonly previousVersion: string | undefined;
   readonly schemaChanged: boolean;
+  readonly schemaChanges: SchemaChanges;
   readonly rowChanges: RowChanges;
   readonly report: DatasetReport;
 }
@@ -88,13 +89,14 @@ const changesRenderer: VersionRenderer = {
   packaged: false,
   tabular: false,
   fileName: () => 'changes.json',
-  render: ({ canonical, version, previousVersion, change, schemaChanged, rowChanges }) => {
+  render: ({ canonical, version, previousVersion, change, schemaChanged, schemaChanges, rowChanges }) => {
     const document: ChangesDocument = {
       id: canonical.dataset.id,
       version,
       previousVersion: previousVersion ?? null,
       change,
       schemaChanged,
+      schemaChanges,
       summary: {
         added: rowChanges.added.length,
         removed: rowChanges.removed.length,

@@ -209,3 +209,29 @@ describe('publish', () => {
     );
   });
 });
+
+describe('schema changes', () => {
+  it('are a major version whose changes.json names the columns added, removed and redefined', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws, 'transport');
+    const schemaFile = path.join(ws.schemas, 'transport.schema.json');
+    const schema = await readJson<{
+      properties: Record<string, Record<string, unknown>>;
+      required: string[];
+    }>(schemaFile);
+    schema.properties.year = { ...schema.properties.year, maximum: 2020 };
+    await writeFile(schemaFile, JSON.stringify(schema, null, 2));
+
+    const { stdout } = await publish(ws, 'transport');
+
+    expect(stdout).toMatch(/^transport +published 2\.0\.0 \(major, 7 rows\)$/m);
+    const changes = await readJson<{
+      schemaChanged: boolean;
+      schemaChanges: { added: string[]; removed: string[]; changed: { column: string }[] };
+    }>(path.join(ws.out, 'datasets/transport/2.0.0/changes.json'));
+    expect(changes.schemaChanged).toBe(true);
+    expect(changes.schemaChanges.added).toEqual([]);
+    expect(changes.schemaChanges.removed).toEqual([]);
+    expect(changes.schemaChanges.changed.map((entry) => entry.column)).toEqual(['year']);
+  });
+});

@@ -437,7 +437,21 @@ function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly 
   if (changes.change === 'initial') {
     lines.push(html`<li>First version: ${summary.added} rows.</li>`);
   } else {
-    if (changes.schemaChanged) lines.push(html`<li>The schema changed (columns, types or constraints).</li>`);
+    if (changes.schemaChanged) {
+      const detail = changes.schemaChanges;
+      const parts = [
+        ...detail.added.map((name) => html`column <code>${name}</code> added`),
+        ...detail.removed.map((name) => html`column <code>${name}</code> removed`),
+        ...detail.changed.map((entry) => html`column <code>${entry.column}</code> redefined`),
+      ];
+      lines.push(
+        parts.length === 0
+          ? html`<li>The schema changed (its rules, not its columns).</li>`
+          : html`<li>
+              The schema changed: ${parts.map((part, i) => html`${i === 0 ? '' : ', '}${part}`)}.
+            </li>`,
+      );
+    }
     if (summary.added > 0)
       lines.push(
         html`<li>
