@@ -77,6 +77,15 @@ async function put(bucket: string, key: string, body: string): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
+/**
+ * A curator's upload, made strictly later than the deployed files: S3 timestamps have one-second
+ * resolution and a tie goes to the repository, so an upload in the deployment's second would be ignored.
+ */
+async function upload(bucket: string, key: string, body: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await put(bucket, key, body);
+}
+
 async function text(bucket: string, key: string): Promise<string | undefined> {
   try {
     const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -226,7 +235,7 @@ describe('a curator upload', () => {
   it('publishes the uploaded dataset only, as a new version, when the upload is valid', async () => {
     // Prepare
     const withRow = `${FIXTURE_CSV}t-2003,2003,148.5,false,,turnover\n`;
-    await put(subject.sourceBucket, 'incoming/sample.csv', withRow);
+    await upload(subject.sourceBucket, 'incoming/sample.csv', withRow);
 
     // Act
     const { results, commit } = await subject.run({ trigger: 'upload', key: 'incoming/sample.csv' });
@@ -252,7 +261,7 @@ describe('a curator upload', () => {
     // Prepare
     const published = new Map<string, string | undefined>();
     for (const key of await keys(subject.siteBucket)) published.set(key, await text(subject.siteBucket, key));
-    await put(subject.sourceBucket, 'incoming/sample.csv', FIXTURE_CSV.replace('106.1', '"12,5"'));
+    await upload(subject.sourceBucket, 'incoming/sample.csv', FIXTURE_CSV.replace('106.1', '"12,5"'));
 
     // Act
     const { results, commit } = await subject.run({ trigger: 'upload', key: 'incoming/sample.csv' });
