@@ -1,3 +1,5 @@
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { deploymentRevision } from './deployment-revision.js';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -68,10 +70,23 @@ export class PublishingStack extends Stack {
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
     });
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    // Each function's code asset key is its content hash, so new code gives a new revision.
+    const functionCode = [
+      this.workflow.listDatasets,
+      this.workflow.validateAndPublish,
+      this.workflow.commitCatalog,
+    ].map(
+      (pipelineFunction) =>
+        (
+          this.resolve((pipelineFunction.function.node.defaultChild as lambda.CfnFunction).code) as {
+            s3Key?: unknown;
+          }
+        ).s3Key,
+    );
     this.triggers = new PublishingTriggers(this, 'Triggers', {
       stateMachine: this.workflow.stateMachine,
       sourceBucket,
-      sourceRevision: props.sourceRevision,
+      deploymentRevision: deploymentRevision(props.sourceRevision, functionCode),
       logRetention,
       ...(props.schedule === undefined ? {} : { schedule: props.schedule }),
     });

@@ -34,9 +34,10 @@ export interface PublishingTriggersProps {
    */
   readonly schedule?: string;
   /**
-   * Changes whenever the deployed sources change; the run after deployment happens when it does.
+   * Changes whenever a deployment changes the sources or the functions' code; the run after
+   * deployment happens when it does (see `deploymentRevision`).
    */
-  readonly sourceRevision: string;
+  readonly deploymentRevision: string;
   /** Retention of the log group of the after-deployment custom resource's function. */
   readonly logRetention: logs.RetentionDays;
 }
@@ -111,10 +112,10 @@ export class PublishingTriggers extends Construct {
       action: 'startExecution',
       parameters: {
         stateMachineArn: props.stateMachine.stateMachineArn,
-        input: JSON.stringify({ trigger: 'deployment', sourceRevision: props.sourceRevision }),
+        input: JSON.stringify({ trigger: 'deployment', revision: props.deploymentRevision }),
       },
-      // A new id per source revision: CloudFormation calls onUpdate exactly when the sources changed.
-      physicalResourceId: cr.PhysicalResourceId.of(`run-after-deployment-${props.sourceRevision}`),
+      // A new id per deployment revision: CloudFormation calls onUpdate exactly when sources or code changed.
+      physicalResourceId: cr.PhysicalResourceId.of(`run-after-deployment-${props.deploymentRevision}`),
     };
     new cr.AwsCustomResource(this, 'RunAfterDeployment', {
       onCreate: startExecution,

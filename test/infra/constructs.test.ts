@@ -97,7 +97,7 @@ describe('PublishingTriggers', () => {
       stateMachine,
       sourceBucket: bucket,
       schedule: 'rate(6 hours)',
-      sourceRevision: 'abc',
+      deploymentRevision: 'abc',
       logRetention: logs.RetentionDays.ONE_WEEK,
     });
 
@@ -117,7 +117,7 @@ describe('PublishingTriggers', () => {
         stateMachine,
         sourceBucket: bucket,
         schedule: 'every day',
-        sourceRevision: 'abc',
+        deploymentRevision: 'abc',
         logRetention: logs.RetentionDays.ONE_WEEK,
       });
 
@@ -133,7 +133,7 @@ describe('PublishingAlarms', () => {
     const { deadLetterQueue } = new PublishingTriggers(stack, 'Triggers', {
       stateMachine,
       sourceBucket: new s3.Bucket(stack, 'Other'),
-      sourceRevision: 'abc',
+      deploymentRevision: 'abc',
       logRetention: logs.RetentionDays.ONE_WEEK,
     });
 

@@ -1,3 +1,4 @@
+import { deploymentRevision } from '../../lib/deployment-revision.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -698,11 +699,21 @@ describe('triggers', () => {
     });
   });
 
-  it('a deployment that changed the sources starts one run', () => {
+  it('a deployment that changed the sources or the functions starts one run', () => {
     const [, run] = only(resourcesOf(publishing, 'Custom::AWS'));
+    const functions = Object.values(resourcesOf(publishing, 'AWS::Lambda::Function'));
+    const codeOf = (description: string) =>
+      (
+        functions.find((fn) => String(fn.Properties?.Description).startsWith(description))?.Properties
+          ?.Code as { S3Key?: string }
+      )?.S3Key;
+    const code = ['Lists the dataset ids', 'Validates one dataset', 'Lists the staged versions'].map(codeOf);
     const create = JSON.stringify(run.Properties?.Create);
+    expect(code.every((entry) => entry !== undefined)).toBe(true);
     expect(create).toContain('\\"action\\":\\"startExecution\\"');
-    expect(create).toContain(`sourceRevision\\\\\\":\\\\\\"${synthesized.stacks.site.sourceRevision}`);
+    expect(create).toContain(
+      `revision\\\\\\":\\\\\\"${deploymentRevision(synthesized.stacks.site.sourceRevision, code)}`,
+    );
     expect(run.Properties?.Update).toEqual(run.Properties?.Create);
   });
 });
