@@ -16,16 +16,22 @@ export interface CsvProblem {
 }
 
 const HIGH_WATER = 1024;
-const LOW_WATER = 256;
+
+/** Streams records one at a time; see {@link readCsvRecordBatches}. */
+export async function* readCsvRecords(text: AsyncIterable<string>): AsyncGenerator<CsvRecord> {
+  for await (const batch of readCsvRecordBatches(text)) yield* batch;
+}
 
 /**
- * Streams RFC 4180 records out of decoded text with papaparse. Line numbers
- * follow the file, counting line breaks inside quoted fields, so errors point
- * at the line a user sees in an editor. LF, CRLF and CR files read the same.
- * The source stream is paused while more than {@link HIGH_WATER} records wait
- * to be consumed, so memory stays bounded.
+ * Streams RFC 4180 records out of decoded text with papaparse, in batches of
+ * whatever has been parsed since the consumer last asked (so the per-record
+ * cost of async iteration is paid once per batch). Line numbers follow the
+ * file, counting line breaks inside quoted fields, so errors point at the line
+ * a user sees in an editor. LF, CRLF and CR files read the same. The source
+ * stream is paused while more than {@link HIGH_WATER} records wait to be
+ * consumed, so memory stays bounded.
  */
-export async function* readCsvRecords(text: AsyncIterable<string>): AsyncGenerator<CsvRecord> {
+export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncGenerator<CsvRecord[]> {
   const queue: CsvRecord[] = [];
   let finished = false;
   let failure: unknown;
@@ -81,13 +87,13 @@ export async function* readCsvRecords(text: AsyncIterable<string>): AsyncGenerat
   });
 
   while (true) {
-    const record = queue.shift();
-    if (record !== undefined) {
-      if (paused && queue.length <= LOW_WATER) {
+    if (queue.length > 0) {
+      const batch = queue.splice(0, queue.length);
+      if (paused) {
         paused = false;
         parserHandle?.resume();
       }
-      yield record;
+      yield batch;
       continue;
     }
     if (failure !== undefined) throw failure;

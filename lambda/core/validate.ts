@@ -1,6 +1,6 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { coerceCell } from './coerce.js';
-import { readCsvRecords } from './csv-records.js';
+import { readCsvRecordBatches } from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
 import { displayValue, type Issue } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
@@ -137,69 +137,73 @@ async function readTable(
 
   let line = 1;
   try {
-    for await (const record of readCsvRecords(
+    reading: for await (const batch of readCsvRecordBatches(
       decodeUtf8Strict(limitBytes(csv.open(), limits.maxFileBytes)),
     )) {
-      line = record.line;
-      if (record.fields.length > limits.maxColumns) {
-        issues.add(
-          at(record.line, limits.maxColumns + 1, {
-            code: 'limit-exceeded',
-            message: `record has ${record.fields.length} fields, more than the limit of ${limits.maxColumns} (limits.maxColumns)`,
-          }),
-        );
-        if (header === undefined) break; // without a usable header no row can be read
-        rowCount++;
-        continue;
-      }
-      if (header === undefined) {
-        header = record.fields;
-        issues.headerLine = record.line;
-        issues.add(...checkCells(record.fields, limits).map((issue) => at(record.line, issue.column, issue)));
-        const headerIssues = checkHeader(record.fields, schema.columns).map((issue) =>
-          at(record.line, issue.column, issue),
-        );
-        issues.add(...headerIssues);
-        for (const problem of record.problems) {
+      for (const record of batch) {
+        line = record.line;
+        if (record.fields.length > limits.maxColumns) {
           issues.add(
-            at(record.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message }),
+            at(record.line, limits.maxColumns + 1, {
+              code: 'limit-exceeded',
+              message: `record has ${record.fields.length} fields, more than the limit of ${limits.maxColumns} (limits.maxColumns)`,
+            }),
           );
+          if (header === undefined) break reading; // without a usable header no row can be read
+          rowCount++;
+          continue;
         }
-        continue;
+        if (header === undefined) {
+          header = record.fields;
+          issues.headerLine = record.line;
+          issues.add(
+            ...checkCells(record.fields, limits).map((issue) => at(record.line, issue.column, issue)),
+          );
+          const headerIssues = checkHeader(record.fields, schema.columns).map((issue) =>
+            at(record.line, issue.column, issue),
+          );
+          issues.add(...headerIssues);
+          for (const problem of record.problems) {
+            issues.add(
+              at(record.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message }),
+            );
+          }
+          continue;
+        }
+        rowCount++;
+        if (rowCount > limits.maxRows) {
+          issues.add(
+            at(record.line, 1, {
+              code: 'limit-exceeded',
+              message: `more than ${limits.maxRows} data rows (limits.maxRows); reading stopped here`,
+            }),
+          );
+          rowCount--;
+          break reading;
+        }
+        if (issues.headerBroken) continue; // column positions are unknown: fix the header first
+        const read = readRow(record.line, record.fields, record.problems, header, schema, limits, at, issues);
+        if (read === undefined) continue;
+        const { row, complete } = read;
+        // A row with a bad cell elsewhere still claims its key, so a later duplicate is reported too.
+        if (primaryKey.some((name) => row[name] === undefined)) continue;
+        const key = JSON.stringify(primaryKey.map((name) => row[name]));
+        const firstLine = keyLines.get(key);
+        if (firstLine !== undefined) {
+          const keyText = primaryKey.map((name) => `${name}=${String(row[name])}`).join(', ');
+          issues.add(
+            at(record.line, header.indexOf(primaryKey[0] ?? '') + 1, {
+              code: 'primary-key',
+              field: primaryKey.join('+'),
+              value: displayValue(keyText),
+              message: `primary key ${keyText} repeats the row on line ${firstLine}`,
+            }),
+          );
+        } else {
+          keyLines.set(key, record.line);
+        }
+        if (complete) rows.push(row);
       }
-      rowCount++;
-      if (rowCount > limits.maxRows) {
-        issues.add(
-          at(record.line, 1, {
-            code: 'limit-exceeded',
-            message: `more than ${limits.maxRows} data rows (limits.maxRows); reading stopped here`,
-          }),
-        );
-        rowCount--;
-        break;
-      }
-      if (issues.headerBroken) continue; // column positions are unknown: fix the header first
-      const read = readRow(record.line, record.fields, record.problems, header, schema, limits, at, issues);
-      if (read === undefined) continue;
-      const { row, complete } = read;
-      // A row with a bad cell elsewhere still claims its key, so a later duplicate is reported too.
-      if (primaryKey.some((name) => row[name] === undefined)) continue;
-      const key = JSON.stringify(primaryKey.map((name) => row[name]));
-      const firstLine = keyLines.get(key);
-      if (firstLine !== undefined) {
-        const keyText = primaryKey.map((name) => `${name}=${String(row[name])}`).join(', ');
-        issues.add(
-          at(record.line, header.indexOf(primaryKey[0] ?? '') + 1, {
-            code: 'primary-key',
-            field: primaryKey.join('+'),
-            value: displayValue(keyText),
-            message: `primary key ${keyText} repeats the row on line ${firstLine}`,
-          }),
-        );
-      } else {
-        keyLines.set(key, record.line);
-      }
-      if (complete) rows.push(row);
     }
   } catch (error) {
     if (error instanceof InvalidUtf8Error) {
