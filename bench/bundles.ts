@@ -1,0 +1,81 @@
+/**
+ * Lambda bundle size and cold-import time: each handler bundled as the CDK stack bundles it
+ * (esbuild, ESM, minified, tree-shaken, source maps), then imported in fresh Node processes.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+
+const run = promisify(execFile);
+const HANDLERS = ['list-datasets', 'validate-and-publish', 'commit-catalog'];
+/** Targets from the performance issue: each bundle under 1 MB, imported in under 300 ms. */
+const MAX_BYTES = 1024 * 1024;
+const MAX_IMPORT_MS = 300;
+
+/** Bundles every handler and prints its size and median import time over `runs` fresh processes. */
+export async function measureBundles(root: string, runs: number): Promise<string[]> {
+  const out = await mkdtemp(path.join(tmpdir(), 'opendata-bundles-'));
+  const lines = [
+    `${'handler'.padEnd(22)} ${'bundle KB'.padStart(10)} ${'map KB'.padStart(8)} ${'import ms'.padStart(10)}`,
+  ];
+  try {
+    for (const name of HANDLERS) {
+      const outfile = path.join(out, `${name}.mjs`);
+      await build({
+        entryPoints: [path.join(root, 'lambda/handlers', `${name}.ts`)],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        mainFields: ['module', 'main'],
+        minify: true,
+        treeShaking: true,
+        sourcemap: true,
+        sourcesContent: false,
+        banner: {
+          js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        },
+        logLevel: 'silent',
+      });
+      const size = (await stat(outfile)).size;
+      const mapSize = (await stat(`${outfile}.map`)).size;
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const { stdout } = await run(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
+          ],
+          {
+            env: {
+              ...process.env,
+              SOURCE_BUCKET: 'bench-source',
+              SITE_BUCKET: 'bench-site',
+              SITE_URL: 'https://data.example.org/',
+              AWS_REGION: 'us-east-1',
+            },
+          },
+        );
+        times.push(Number(stdout.trim().split('\n').at(-1)));
+      }
+      times.sort((a, b) => a - b);
+      const importMs = times[Math.floor(times.length / 2)] ?? Number.NaN;
+      const flags = [
+        size > MAX_BYTES ? 'over 1 MB' : '',
+        importMs > MAX_IMPORT_MS ? 'import over 300 ms' : '',
+      ].filter(Boolean);
+      lines.push(
+        `${name.padEnd(22)} ${(size / 1024).toFixed(0).padStart(10)} ${(mapSize / 1024).toFixed(0).padStart(8)} ${importMs.toFixed(0).padStart(10)}${flags.length > 0 ? `   ← ${flags.join(', ')}` : ''}`,
+      );
+    }
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+  return lines;
+}
