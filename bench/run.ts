@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --large] [-- --runs N]`: generates trade-shaped datasets of 10^4…10^6 rows
  * (10^7 with --large), measures each operation in a fresh process, and prints medians and ratios
- * measured side by side in this one run. See BENCHMARKS.md.
+ * measured side by side in this one run, then the Lambda bundles' sizes and import times.
+ * See BENCHMARKS.md.
  */
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { createTestBucket, startMotoServer } from '../test/support/moto-server.js';
+import { measureBundles } from './bundles.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -151,6 +153,10 @@ try {
   console.log(
     '\nthroughput targets: validate ≥ 0.75 × parse, publish dir ≥ 0.40 × parse (ratios in the ÷ parse column)',
   );
+  console.log(
+    `\nLambda bundles, median import time of ${RUNS + 2} fresh processes (targets: < 1 MB, import < 300 ms):`,
+  );
+  console.log((await measureBundles(ROOT, RUNS + 2)).join('\n'));
 } finally {
   await moto.stop();
   await rm(work, { recursive: true, force: true });
