@@ -45,7 +45,10 @@ export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncG
     wake = undefined;
   };
 
-  const source = Readable.from(text, { objectMode: false });
+  // papaparse would guess the line ending from its first chunk, which may be a single byte;
+  // we decide it from the first line break instead, however the text arrives.
+  const { newline, text: wholeText } = await detectNewline(text);
+  const source = Readable.from(wholeText, { objectMode: false });
   source.on('error', (error: unknown) => {
     failure = error;
     finished = true;
@@ -59,6 +62,7 @@ export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncG
     header: false,
     dynamicTyping: false,
     skipEmptyLines: false,
+    newline,
     step(results, parser) {
       parserHandle = parser;
       const fields = results.data;
@@ -125,4 +129,35 @@ function describePapaError(error: Papa.ParseError, firstLine: number, lastLine: 
     default:
       return error.message;
   }
+}
+
+/**
+ * Reads just enough of the text to find its first line break and name the
+ * file's line ending (CRLF, CR or LF; LF when there is none), then hands back
+ * the whole text, nothing consumed.
+ */
+async function detectNewline(
+  text: AsyncIterable<string>,
+): Promise<{ newline: '\r\n' | '\r' | '\n'; text: AsyncIterable<string> }> {
+  const iterator = text[Symbol.asyncIterator]();
+  const seen: string[] = [];
+  let buffered = '';
+  let done = false;
+  // A CR at the very end of what we have might be the first half of a CRLF: read one more piece.
+  while (!done && !/\n|\r[^]/.test(buffered)) {
+    const next = await iterator.next();
+    if (next.done === true) done = true;
+    else {
+      seen.push(next.value);
+      buffered += next.value;
+    }
+  }
+  const first = /\r\n|\r|\n/.exec(buffered)?.[0];
+  const newline = first === '\r\n' || first === '\r' ? first : '\n';
+  async function* replay(): AsyncGenerator<string> {
+    yield* seen;
+    if (done) return;
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+  }
+  return { newline, text: replay() };
 }
