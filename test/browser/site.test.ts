@@ -187,7 +187,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the published site in a real browser', (
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${origin}datasets/visits/index.html`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dataset-visits-phone.png') });
-  });
+  }, 180_000); // publishes, starts Chromium and crawls every page: minutes on a loaded 2-core machine
 
   afterAll(async () => {
     await browser?.close();
