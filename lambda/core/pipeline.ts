@@ -5,7 +5,7 @@ import { commitCatalog, stageDataset } from './publish.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
 import { createAjv } from './row-schema.js';
 import { validateDataset, type DatasetReport, type ValidDataset } from './validate.js';
-import { verifyDistributions, type VerifyProblem } from './verify.js';
+import type { VerifyProblem } from './distribution-check.js';
 
 /** What happened to one dataset in a publish run. */
 export type DatasetOutcome =
@@ -108,9 +108,15 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       stagedOutcomes.push({ report, staged: outcome.staged });
     }
   }
-  const { written, added, siteFilesWritten } = await commitCatalog(run.store, site.value, staged, run.now, {
-    ...(run.baseUrl === undefined ? {} : { baseUrl: run.baseUrl }),
-  });
+  const { written, added, siteFilesWritten, problems } = await commitCatalog(
+    run.store,
+    site.value,
+    staged,
+    run.now,
+    {
+      ...(run.baseUrl === undefined ? {} : { baseUrl: run.baseUrl }),
+    },
+  );
   for (const { report, staged: entry } of stagedOutcomes) {
     const { version, change, rows } = entry.version;
     // A concurrent run that listed the same content first has already published it: nothing new from us.
@@ -121,10 +127,5 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     );
   }
   outcomes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  // Read back what this run wrote: a store that silently corrupts or drops files must not go unnoticed.
-  const problems = await verifyDistributions(
-    run.store,
-    staged.flatMap((entry) => entry.version.distributions),
-  );
   return { outcomes, catalogWritten: written, siteFilesWritten, problems };
 }

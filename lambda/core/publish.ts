@@ -19,6 +19,7 @@ import {
 import { buildDatasetDocument, type DatasetDocument } from './dataset-document.js';
 import { objectMetaFor } from './content-policy.js';
 import type { ObjectStore } from './object-store.js';
+import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
 import { DEFAULT_BASE_URL, publishSiteFiles, withTrailingSlash } from './site.js';
 import type { DatasetReport, ValidDataset } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
@@ -126,7 +127,8 @@ export const CATALOG_COMMIT_ATTEMPTS = 10;
  * replaced only if unchanged since it was read (`If-Match`), re-read and
  * retried on conflict; when nothing changed, nothing is written. Then the
  * site-wide files rendered from the committed catalog (HTML, DCAT, feed) are
- * brought up to date, writing only those that differ.
+ * brought up to date, writing only those that differ, and the files of the
+ * staged versions are read back: `problems` lists any that do not match.
  */
 export async function commitCatalog(
   store: ObjectStore,
@@ -134,7 +136,13 @@ export async function commitCatalog(
   staged: readonly StagedVersion[],
   now: Date,
   options: { readonly baseUrl?: string } = {},
-): Promise<{ written: boolean; catalog: Catalog; added: readonly string[]; siteFilesWritten: number }> {
+): Promise<{
+  written: boolean;
+  catalog: Catalog;
+  added: readonly string[];
+  siteFilesWritten: number;
+  problems: readonly VerifyProblem[];
+}> {
   for (let attempt = 1; attempt <= CATALOG_COMMIT_ATTEMPTS; attempt++) {
     const { catalog: current, etag } = await readCatalog(store);
     const { catalog, changed, added } = mergeCatalog(current, site, staged, now.toISOString());
@@ -146,7 +154,12 @@ export async function commitCatalog(
       written = true;
     }
     const pages = await publishSiteFiles(store, catalog, options.baseUrl ?? DEFAULT_BASE_URL);
-    return { written, catalog, added, siteFilesWritten: pages.written };
+    // Read back the versions just listed: a store that silently corrupts or drops files must not go unnoticed.
+    const problems = await verifyDistributions(
+      store,
+      staged.flatMap((entry) => entry.version.distributions),
+    );
+    return { written, catalog, added, siteFilesWritten: pages.written, problems };
   }
   throw new Error(
     `catalog.json kept changing under this run: gave up after ${CATALOG_COMMIT_ATTEMPTS} attempts`,

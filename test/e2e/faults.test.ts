@@ -88,3 +88,33 @@ describe('atomic publishing under faults', () => {
     }, 180_000);
   });
 });
+
+describe('a store that silently corrupts what it is given', () => {
+  it('is caught by the read-back at the end of the publish', async () => {
+    const dir = await copyTree(original);
+    const honest = new LocalDirectoryStore(dir);
+    const corrupting: ObjectStore = {
+      get: (key) => honest.get(key),
+      head: (key) => honest.head(key),
+      list: (prefix) => honest.list(prefix),
+      put: (key, body, meta) => honest.put(key, body, meta),
+      putIfMatch: (key, body, meta, etag) => honest.putIfMatch(key, body, meta, etag),
+      // Drops the last byte of every CSV it creates, and says nothing.
+      putIfAbsent: (key, body, meta) =>
+        honest.putIfAbsent(key, key.endsWith('.csv') ? body.slice(0, -1) : body, meta),
+    };
+
+    const result = await publish(corrupting, AFTER);
+
+    expect(result.problems).toEqual([
+      {
+        path: 'datasets/trade/1.0.1/trade.csv',
+        message: expect.stringMatching(/^has \d+ bytes; the catalog says \d+$/),
+      },
+      {
+        path: 'datasets/trade/1.0.1/trade.csv',
+        message: expect.stringMatching(/^has sha256 [0-9a-f]{64}; the catalog says/),
+      },
+    ]);
+  });
+});
