@@ -5,25 +5,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { SITE_KEY_PATTERNS } from '../lambda/core/site-keys.js';
 import { acknowledgeFinding, nagNameOf } from './nag-findings.js';
 import { grantObjects } from './object-grants.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { SOURCE_PREFIXES } from './source-bucket.js';
-
-/**
- * Site-bucket keys written by the catalog commit: `catalog.json`, then the
- * site-wide files core renders from it (pages, feed, DCAT catalog, charts).
- * Dataset version files are written by validate-and-publish under `datasets/`.
- * A new site renderer in core that writes another key needs it added here.
- */
-export const CATALOG_KEY_PATTERNS = [
-  'catalog.json',
-  'catalog.jsonld',
-  'index.html',
-  'feed.xml',
-  'datasets/*/index.html',
-  'datasets/*/*.svg',
-] as const;
 
 /** Error names a Lambda task is retried on: transient S3 failures surface as the store's `ObjectStoreError`. */
 export const TRANSIENT_ERRORS = ['ObjectStoreError'] as const;
@@ -174,7 +160,9 @@ export class PublishingWorkflow extends Construct {
         keys: 'datasets/*',
         why: "reads each dataset's latest rows and change logs to render the pages and feed",
       },
-      ...CATALOG_KEY_PATTERNS.flatMap((keys) => [
+      // Core lists the keys its renderers write (plain data); dataset version files are
+      // written by validate-and-publish under `datasets/`.
+      ...SITE_KEY_PATTERNS.flatMap((keys) => [
         {
           bucket: siteBucket,
           access: 'read' as const,

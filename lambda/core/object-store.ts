@@ -40,11 +40,16 @@ export interface ObjectMeta {
   readonly cacheControl: string;
 }
 
-/** What `head` returns: the object's size and its store-specific ETag. */
+/** What `head` returns: the object's size, its store-specific ETag and when it was last written. */
 export interface ObjectInfo extends ObjectMeta {
   readonly bytes: number;
   /** Opaque version tag: pass it back to `putIfMatch`. */
   readonly etag: string;
+  /**
+   * When the object was last written (S3 `Last-Modified`, a file's mtime), where the
+   * store knows it. S3 reports whole seconds.
+   */
+  readonly lastModified?: Date;
 }
 
 /** A whole object with its metadata. */

@@ -43,6 +43,8 @@ export interface SiteRenderer {
   render(context: SiteContext): readonly SiteFile[];
 }
 
+export { SITE_KEY_PATTERNS } from './site-keys.js';
+
 /** Site renderers run after every catalog commit, in this order. */
 export const SITE_RENDERERS: SiteRenderer[] = [
   chartFilesRenderer,

@@ -29,12 +29,27 @@ export async function findDatasetIds(source: SourceLocation): Promise<string[]> 
   return ids.sort();
 }
 
+/** Options of {@link loadDatasetSource}. */
+export interface LoadDatasetSourceOptions {
+  /**
+   * How issues name the CSV, when it is not read from the data folder (a
+   * curator's upload: `incoming/<id>.csv`).
+   *
+   * @default - `<dataLabel>/<id>.csv`
+   */
+  readonly csvFile?: string;
+}
+
 /**
  * Reads the descriptor, schema and CSV of one dataset. A malformed id is
  * refused before any read; a missing file is an issue naming it.
  */
-export async function loadDatasetSource(source: SourceLocation, id: string): Promise<Result<DatasetSource>> {
-  const csvFile = `${source.dataLabel}/${id}.csv`;
+export async function loadDatasetSource(
+  source: SourceLocation,
+  id: string,
+  options: LoadDatasetSourceOptions = {},
+): Promise<Result<DatasetSource>> {
+  const csvFile = options.csvFile ?? `${source.dataLabel}/${id}.csv`;
   if (!isValidDatasetId(id)) {
     return {
       ok: false,

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,14 +54,21 @@ export class LocalDirectoryStore implements ObjectStore {
   async get(key: string): Promise<StoredObject | undefined> {
     const file = this.#fileFor(key);
     let body: Buffer;
+    let lastModified: Date;
     try {
-      body = await fs.readFile(file);
+      // One open file for both, so the time is that of the bytes read even if the file is replaced meanwhile.
+      const handle = await fs.open(file, 'r');
+      try {
+        [body, { mtime: lastModified }] = await Promise.all([handle.readFile(), handle.stat()]);
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw storeError('read', key, error);
     }
     const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    return { ...objectMetaFor(key), bytes: bytes.byteLength, etag: etagOf(bytes), body: bytes };
+    return { ...objectMetaFor(key), bytes: bytes.byteLength, etag: etagOf(bytes), lastModified, body: bytes };
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
@@ -249,14 +255,20 @@ function etagOf(body: Uint8Array): string {
   return `"${createHash('sha256').update(body).digest('hex')}"`;
 }
 
-async function hashFile(file: string): Promise<{ bytes: number; etag: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.byteLength;
+async function hashFile(file: string): Promise<{ bytes: number; etag: string; lastModified: Date }> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { mtime } = await handle.stat();
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+    }
+    return { bytes, etag: `"${hash.digest('hex')}"`, lastModified: mtime };
+  } finally {
+    await handle.close();
   }
-  return { bytes, etag: `"${hash.digest('hex')}"` };
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -51,6 +51,7 @@ export class S3Store implements ObjectStore {
         cacheControl: response.CacheControl ?? '',
         bytes: body.byteLength,
         etag: requireEtag(response.ETag),
+        ...lastModified(response.LastModified),
         body,
       };
     } catch (error) {
@@ -69,6 +70,7 @@ export class S3Store implements ObjectStore {
         cacheControl: response.CacheControl ?? '',
         bytes: response.ContentLength ?? 0,
         etag: requireEtag(response.ETag),
+        ...lastModified(response.LastModified),
       };
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -199,6 +201,11 @@ function statusOf(error: unknown): number | undefined {
 function isNotFound(error: unknown): boolean {
   const name = error instanceof Error ? error.name : undefined;
   return name === 'NoSuchKey' || name === 'NotFound' || (statusOf(error) === 404 && name !== 'NoSuchBucket');
+}
+
+/** `LastModified` as an optional field: absent rather than `undefined` when S3 sent none. */
+function lastModified(value: Date | undefined): { lastModified?: Date } {
+  return value === undefined ? {} : { lastModified: value };
 }
 
 function requireEtag(etag: string | undefined): string {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, ENV, requireUrl, requireVariable } from '../../lambda/handlers/environment.js';
-import { uploadIsNewer } from '../../lambda/handlers/source-bucket.js';
 
 describe('handler configuration', () => {
   it.each([[{}], [{ SOURCE_BUCKET: '' }], [{ SOURCE_BUCKET: '  ' }]])(
@@ -32,25 +31,5 @@ describe('handler configuration', () => {
 
     // Assess
     expect(read).toThrow('environment variable SITE_URL must be an http(s) URL, not "d111.cloudfront.net"');
-  });
-});
-
-describe('uploadIsNewer', () => {
-  const earlier = new Date('2026-01-01T00:00:00Z');
-  const later = new Date('2026-01-02T00:00:00Z');
-
-  it.each([
-    [undefined, undefined, false],
-    [earlier, undefined, false],
-    [undefined, earlier, true],
-    [earlier, later, true],
-    [later, earlier, false],
-    [earlier, earlier, false],
-  ])('deployed %s, upload %s: upload wins is %s', (deployed, upload, expected) => {
-    // Act
-    const newer = uploadIsNewer(deployed, upload);
-
-    // Assess
-    expect(newer).toBe(expected);
   });
 });

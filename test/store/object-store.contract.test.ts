@@ -126,7 +126,13 @@ describe.each(adapters)('ObjectStore contract: $name', ({ create }) => {
     expect(stored?.contentType).toBe(objectMetaFor(VERSIONED).contentType);
     expect(stored?.cacheControl).toBe(objectMetaFor(VERSIONED).cacheControl);
     const info = await store.head(VERSIONED);
-    expect(info).toEqual({ ...objectMetaFor(VERSIONED), bytes: body.byteLength, etag: stored?.etag });
+    expect(info).toEqual({
+      ...objectMetaFor(VERSIONED),
+      bytes: body.byteLength,
+      etag: stored?.etag,
+      lastModified: expect.any(Date),
+    });
+    expect(info?.lastModified?.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('keeps mutable and immutable cache policies apart', async () => {
@@ -367,6 +373,7 @@ describe('LocalDirectoryStore specifics', () => {
       ...objectMetaFor(VERSIONED),
       bytes: 3,
       etag: '"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"',
+      lastModified: expect.any(Date),
     });
   });
 

@@ -4,12 +4,12 @@ import type { ObjectStore } from '../../core/object-store.js';
 import { SiteMetaError } from '../../core/pipeline.js';
 import { commitCatalog } from '../../core/publish.js';
 import { loadSiteMeta } from '../../core/sources.js';
+import type { CuratedSources } from '../../core/uploads.js';
 import type { StepLogger } from '../logger.js';
-import type { SourceFiles } from '../source-bucket.js';
 import { InvalidEventError, type DatasetResult } from './dataset-result.js';
 
 export interface CommitCatalogDeps {
-  readonly sources: Pick<SourceFiles, 'location'>;
+  readonly sources: Pick<CuratedSources, 'location'>;
   readonly site: ObjectStore;
   /** Absolute site URL for the links in the pages, feed and DCAT catalog rendered after the commit. */
   readonly siteUrl?: string;
@@ -25,6 +25,11 @@ export interface CommitSummary {
   readonly siteFilesWritten: number;
   readonly published: readonly { readonly id: string; readonly version: string }[];
   readonly unchanged: readonly string[];
+}
+
+/** Files just listed in the catalog read back with other sizes or hashes: the store lost or changed them. */
+export class PublishedFilesMismatchError extends Error {
+  override readonly name = 'PublishedFilesMismatchError';
 }
 
 /**
@@ -61,7 +66,7 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
     if (!site.ok) throw new SiteMetaError(site.issues.map(formatIssue).join('\n'));
     const staged: StagedVersion[] = [];
     for (const result of datasetResults) if (result.status === 'staged') staged.push(result.staged);
-    const { written, siteFilesWritten } = await commitCatalog(
+    const { written, siteFilesWritten, problems } = await commitCatalog(
       deps.site,
       site.value,
       staged,
@@ -110,6 +115,13 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
       notPublished: notPublished.map((result) => result.id),
       siteFilesWritten,
     });
+    if (problems.length > 0) {
+      const listed = problems.map((problem) => `${problem.path}: ${problem.message}`);
+      deps.logger.error('published files do not read back as the catalog states', { problems: listed });
+      throw new PublishedFilesMismatchError(
+        `${problems.length} published files do not match the catalog: ${listed.join('; ')}`,
+      );
+    }
     if (notPublished.length > 0) {
       throw new DatasetsNotPublishedError(
         `${notPublished.length} of ${datasetResults.length} datasets not published (the others were): ${notPublished.map(describe).join('; ')}`,

@@ -1,7 +1,7 @@
+import { datasetIdFromUploadKey, UPLOAD_FOLDER } from '../../core/dataset-id.js';
 import { findDatasetIds } from '../../core/sources.js';
+import type { CuratedSources } from '../../core/uploads.js';
 import type { StepLogger } from '../logger.js';
-import type { SourceFiles } from '../source-bucket.js';
-import { SOURCE_FOLDERS } from '../source-bucket.js';
 import { InvalidEventError } from './dataset-result.js';
 
 /** What starts a run: nothing (every dataset), some ids, or the key of a curator's upload. */
@@ -15,7 +15,7 @@ export interface ListDatasetsEvent {
 }
 
 export interface ListDatasetsDeps {
-  readonly sources: Pick<SourceFiles, 'location'>;
+  readonly sources: Pick<CuratedSources, 'location'>;
   readonly logger: StepLogger;
 }
 
@@ -24,25 +24,23 @@ export class NoDatasetsError extends Error {
   override readonly name = 'NoDatasetsError';
 }
 
-const UPLOAD_KEY = new RegExp(`^${SOURCE_FOLDERS.incoming}/(.+)\\.csv$`);
-
 /**
  * First step of a run: the dataset ids to map over. An upload key names its
- * dataset (`incoming/trade.csv` → `trade`) even when that is no valid id or no
- * known dataset, so the validation step can reject it with an issue the
- * curator can read.
+ * dataset (`incoming/trade.csv` → `trade`), even one that is not deployed, so
+ * the validation step can reject it naming the missing descriptor; a key whose
+ * stem is no valid dataset id is refused here, saying what an id may be.
  */
 export function createListDatasetsHandler(deps: ListDatasetsDeps) {
   return async (event: ListDatasetsEvent | null | undefined): Promise<{ ids: string[] }> => {
     const trigger = typeof event?.trigger === 'string' ? event.trigger : 'manual';
     let ids: string[];
     if (event?.key !== undefined) {
-      const match = typeof event.key === 'string' ? UPLOAD_KEY.exec(event.key) : null;
-      if (match?.[1] === undefined)
+      const id = typeof event.key === 'string' ? datasetIdFromUploadKey(event.key) : undefined;
+      if (id === undefined)
         throw new InvalidEventError(
-          `"key" must be an upload key like "${SOURCE_FOLDERS.incoming}/<id>.csv", not ${JSON.stringify(event.key)}`,
+          `"key" must be an upload key "${UPLOAD_FOLDER}/<id>.csv" whose <id> is a lowercase letter followed by up to 62 lowercase letters, digits or hyphens, not ${JSON.stringify(event.key)}`,
         );
-      ids = [match[1]];
+      ids = [id];
     } else if (event?.ids !== undefined && (!Array.isArray(event.ids) || event.ids.length > 0)) {
       if (!Array.isArray(event.ids) || !event.ids.every((id) => typeof id === 'string'))
         throw new InvalidEventError(`"ids" must be a list of dataset ids, not ${JSON.stringify(event.ids)}`);
@@ -51,7 +49,7 @@ export function createListDatasetsHandler(deps: ListDatasetsDeps) {
       ids = await findDatasetIds(deps.sources.location);
       if (ids.length === 0)
         throw new NoDatasetsError(
-          `no datasets found in the source bucket's ${SOURCE_FOLDERS.data}/ (expected <id>.dataset.json files): was the deployment complete?`,
+          `no datasets found in the source bucket's ${deps.sources.location.dataLabel}/ (expected <id>.dataset.json files): was the deployment complete?`,
         );
     }
     deps.logger.info('datasets to publish', { trigger, datasetIds: ids });

@@ -2,13 +2,13 @@ import { formatIssue } from '../../core/issue.js';
 import type { ObjectStore } from '../../core/object-store.js';
 import { stageDataset } from '../../core/publish.js';
 import { loadDatasetSource } from '../../core/sources.js';
-import { validateDataset, type DatasetSource } from '../../core/validate.js';
+import { chooseDatasetSource, type CuratedSources } from '../../core/uploads.js';
+import { validateDataset } from '../../core/validate.js';
 import type { StepLogger } from '../logger.js';
-import type { SourceFiles } from '../source-bucket.js';
 import { InvalidEventError, MAX_RESULT_ISSUES, type DatasetResult } from './dataset-result.js';
 
 export interface ValidateAndPublishDeps {
-  readonly sources: SourceFiles;
+  readonly sources: CuratedSources;
   /** The published tree. */
   readonly site: ObjectStore;
   /** Absolute site URL for download links in the catalog. */
@@ -33,15 +33,14 @@ export function createValidateAndPublishHandler(deps: ValidateAndPublishDeps) {
       );
     deps.logger.appendKeys({ datasetId: id });
     try {
-      const { location, upload } = await deps.sources.forDataset(id);
-      if (upload !== undefined)
-        deps.logger.info('using the curator upload, newer than the deployed CSV', { upload });
-      const loaded = await loadDatasetSource(location, id);
-      const validation = loaded.ok ? await validateDataset(relabel(loaded.value, upload)) : undefined;
+      const { location, csvFile: csv, fromUpload } = await chooseDatasetSource(deps.sources, id);
+      if (fromUpload)
+        deps.logger.info('using the curator upload, newer than the deployed CSV', { upload: csv });
+      const loaded = await loadDatasetSource(location, id, { csvFile: csv });
+      const validation = loaded.ok ? await validateDataset(loaded.value) : undefined;
       if (validation?.dataset === undefined) {
         const issues = loaded.ok ? (validation?.report.issues ?? []) : loaded.issues;
         const issueCount = issues.length;
-        const csv = upload ?? `${location.dataLabel}/${id}.csv`;
         deps.logger.warn('dataset rejected; its published versions are left as they were', {
           csv,
           issueCount,
@@ -68,9 +67,4 @@ export function createValidateAndPublishHandler(deps: ValidateAndPublishDeps) {
       deps.logger.removeKeys(['datasetId']);
     }
   };
-}
-
-/** Issues of an upload point at `incoming/<id>.csv`, the file the curator wrote. */
-function relabel(source: DatasetSource, upload: string | undefined): DatasetSource {
-  return upload === undefined ? source : { ...source, csv: { ...source.csv, file: upload } };
 }
