@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiteServer } from '../../bin/site-server.js';
 import type { Catalog } from '../../lambda/core/catalog.js';
-import { cli, makeWorkspace, readJson, REPO_ROOT } from '../support/workspace.js';
+import { makeWorkspace, readJson, REPO_ROOT, publishWorkspace } from '../support/workspace.js';
 
 /** Debian's Chromium; the test never lets a tool download a browser of its own. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -108,17 +108,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the published site in a real browser', (
     const ws = await makeWorkspace();
     const port = await freePort();
     origin = `http://127.0.0.1:${port}/`;
-    const published = await cli(
-      'publish',
-      '--data',
-      ws.data,
-      '--schemas',
-      ws.schemas,
-      '--out',
-      ws.out,
-      '--base-url',
-      origin,
-    );
+    const published = await publishWorkspace(ws, '--base-url', origin);
     expect(published.code, published.stderr).toBe(0);
     catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
     server = createSiteServer(ws.out);

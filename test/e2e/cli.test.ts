@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiteServer } from '../../bin/site-server.js';
 import type { Catalog } from '../../lambda/core/catalog.js';
-import { cli, makeWorkspace, readJson, REPO_ROOT } from '../support/workspace.js';
+import { cli, makeWorkspace, readJson, REPO_ROOT, publishWorkspace } from '../support/workspace.js';
 
 const run = promisify(execFile);
 
@@ -105,7 +105,7 @@ describe('usage errors exit 2', () => {
 describe('verify', () => {
   async function published() {
     const ws = await makeWorkspace();
-    await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+    await publishWorkspace(ws);
     return ws.out;
   }
 
@@ -184,7 +184,7 @@ describe('serve and verify over HTTP', () => {
 
   beforeAll(async () => {
     const ws = await makeWorkspace();
-    await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+    await publishWorkspace(ws);
     out = ws.out;
     server = createSiteServer(out);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -260,19 +260,10 @@ describe('as a process', () => {
 describe('operational errors', () => {
   it('reports a corrupt published catalog as a message and exit 1, not a stack trace', async () => {
     const ws = await makeWorkspace();
-    await cli('publish', 'trade', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+    await publishWorkspace(ws, 'trade');
     await writeFile(path.join(ws.out, 'catalog.json'), '{');
 
-    const { code, stderr } = await cli(
-      'publish',
-      'trade',
-      '--data',
-      ws.data,
-      '--schemas',
-      ws.schemas,
-      '--out',
-      ws.out,
-    );
+    const { code, stderr } = await publishWorkspace(ws, 'trade');
 
     expect(code).toBe(1);
     expect(stderr).toMatch(/^opendata: catalog\.json in the published tree is not valid JSON \(.+\)$/);

@@ -8,7 +8,7 @@ import type { ObjectStore } from '../../lambda/core/object-store.js';
 import { readCatalog } from '../../lambda/core/publish.js';
 import { verifyDistributions } from '../../lambda/core/verify.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
-import { FaultyStore, type FaultMode } from '../support/faulty-store.js';
+import { csvTruncatingStore, FaultyStore, type FaultMode } from '../support/faulty-store.js';
 import { makeWorkspace, treeDigest } from '../support/workspace.js';
 
 const BEFORE = new Date('2026-01-01T00:00:00Z');
@@ -93,16 +93,7 @@ describe('a store that silently corrupts what it is given', () => {
   it('is caught by the read-back at the end of the publish', async () => {
     const dir = await copyTree(original);
     const honest = new LocalDirectoryStore(dir);
-    const corrupting: ObjectStore = {
-      get: (key) => honest.get(key),
-      head: (key) => honest.head(key),
-      list: (prefix) => honest.list(prefix),
-      put: (key, body, meta) => honest.put(key, body, meta),
-      putIfMatch: (key, body, meta, etag) => honest.putIfMatch(key, body, meta, etag),
-      // Drops the last byte of every CSV it creates, and says nothing.
-      putIfAbsent: (key, body, meta) =>
-        honest.putIfAbsent(key, key.endsWith('.csv') ? body.slice(0, -1) : body, meta),
-    };
+    const corrupting = csvTruncatingStore(honest);
 
     const result = await publish(corrupting, AFTER);
 

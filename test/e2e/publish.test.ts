@@ -3,13 +3,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import { isVersionedKey } from '../../lambda/core/content-policy.js';
-import { cli, makeWorkspace, readJson, treeDigest } from '../support/workspace.js';
+import { makeWorkspace, readJson, treeDigest, publishWorkspace } from '../support/workspace.js';
 
 const DATASETS = ['enterprises', 'milestones', 'trade', 'transport', 'visits'];
 
-async function publish(ws: { data: string; schemas: string; out: string }, ...extra: string[]) {
-  return cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out, ...extra);
-}
+const publish = publishWorkspace;
 
 async function replaceInFile(file: string, from: string, to: string): Promise<void> {
   const text = await readFile(file, 'utf8');

@@ -6,14 +6,22 @@ import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../lambda/core/canonical.js';
 import type { Catalog } from '../../lambda/core/catalog.js';
-import { cli, makeWorkspace, readJson, REPO_ROOT, STANDARDS_DIR, treeDigest } from '../support/workspace.js';
+import {
+  cli,
+  makeWorkspace,
+  readJson,
+  REPO_ROOT,
+  STANDARDS_DIR,
+  treeDigest,
+  publishWorkspace,
+} from '../support/workspace.js';
 
 let out: string;
 let files: string[];
 
 beforeAll(async () => {
   const ws = await makeWorkspace();
-  await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+  await publishWorkspace(ws);
   out = ws.out;
   files = Object.keys(await treeDigest(out));
 });

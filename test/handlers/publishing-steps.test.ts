@@ -16,6 +16,7 @@ import { InvalidEventError } from '../../lambda/handlers/steps/dataset-result.js
 import { createListDatasetsHandler, NoDatasetsError } from '../../lambda/handlers/steps/list-datasets.js';
 import { createValidateAndPublishHandler } from '../../lambda/handlers/steps/validate-and-publish.js';
 import { FIXTURE_CSV, FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
+import { csvTruncatingStore } from '../support/faulty-store.js';
 import {
   createTestBucket,
   createTestS3Client,
@@ -509,21 +510,13 @@ describe('the IAM grants of the stack (lib/publishing-workflow.ts)', () => {
 
 describe('the catalog commit', () => {
   it('fails the run when a file it just listed does not read back as written', async () => {
-    // Prepare: a site store that silently drops the last byte of every CSV it creates.
+    // Prepare: a site store that silently loses the last byte of every CSV it creates.
     const sourceBucket = await deployedSourceBucket();
     const siteBucket = await emptyBucket('site');
     const { logger } = capturingLogger();
     const sources = new S3SourceBucket(client, sourceBucket);
     const honest = new S3Store({ client, bucket: siteBucket });
-    const lossy: ObjectStore = {
-      get: (key) => honest.get(key),
-      head: (key) => honest.head(key),
-      list: (prefix) => honest.list(prefix),
-      put: (key, body, meta) => honest.put(key, body, meta),
-      putIfMatch: (key, body, meta, etag) => honest.putIfMatch(key, body, meta, etag),
-      putIfAbsent: (key, body, meta) =>
-        honest.putIfAbsent(key, key.endsWith('.csv') ? body.slice(0, -1) : body, meta),
-    };
+    const lossy = csvTruncatingStore(honest);
     const now = (): Date => NOW;
     const publishOne = createValidateAndPublishHandler({
       sources,

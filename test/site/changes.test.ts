@@ -3,24 +3,13 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import type { ChangesDocument } from '../../lambda/core/changes.js';
-import { cli, makeWorkspace, readJson } from '../support/workspace.js';
+import { makeWorkspace, readJson, publishWorkspace } from '../support/workspace.js';
 
 const BASE_URL = 'https://data.example.org/';
 let ws: Awaited<ReturnType<typeof makeWorkspace>>;
 
 async function publish(): Promise<void> {
-  const { code, stderr } = await cli(
-    'publish',
-    'trade',
-    '--data',
-    ws.data,
-    '--schemas',
-    ws.schemas,
-    '--out',
-    ws.out,
-    '--base-url',
-    BASE_URL,
-  );
+  const { code, stderr } = await publishWorkspace(ws, 'trade', '--base-url', BASE_URL);
   expect(code, stderr).toBe(0);
 }
 

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DatasetDocument } from '../../lambda/core/dataset-document.js';
 import { chartsFor, MAX_CHART_ROWS } from '../../lambda/core/site/charts.js';
-import { cli, makeWorkspace, readJson } from '../support/workspace.js';
+import { makeWorkspace, readJson, publishWorkspace } from '../support/workspace.js';
 
 describe('chart limits', () => {
   it('draws the trade chart for the curated rows but none once a dataset outgrows a readable chart', async () => {
     const ws = await makeWorkspace();
-    await cli('publish', 'trade', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+    await publishWorkspace(ws, 'trade');
     const document = await readJson<DatasetDocument>(path.join(ws.out, 'datasets/trade/latest/trade.json'));
     const template = document.rows[0] ?? {};
     const big = {

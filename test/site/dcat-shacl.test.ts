@@ -4,7 +4,7 @@ import jsonld from 'jsonld';
 import { Parser, Store, type Quad } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, makeWorkspace, readJson, STANDARDS_DIR } from '../support/workspace.js';
+import { makeWorkspace, readJson, STANDARDS_DIR, publishWorkspace } from '../support/workspace.js';
 
 const BASE_URL = 'https://data.example.org/kz-az/';
 
@@ -32,17 +32,7 @@ describe.skipIf(STANDARDS_DIR === undefined)(
 
     beforeAll(async () => {
       const ws = await makeWorkspace();
-      const { code } = await cli(
-        'publish',
-        '--data',
-        ws.data,
-        '--schemas',
-        ws.schemas,
-        '--out',
-        ws.out,
-        '--base-url',
-        BASE_URL,
-      );
+      const { code } = await publishWorkspace(ws, '--base-url', BASE_URL);
       expect(code).toBe(0);
       catalog = await readJson(path.join(ws.out, 'catalog.jsonld'));
     });

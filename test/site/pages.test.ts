@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import type { PublishedColumn } from '../../lambda/core/dataset-document.js';
 import { escapeHtml, html } from '../../lambda/core/site/html.js';
-import { cli, makeWorkspace, readJson, treeDigest } from '../support/workspace.js';
+import { cli, makeWorkspace, readJson, treeDigest, publishWorkspace } from '../support/workspace.js';
 
 const BASE_URL = 'https://data.example.org/kz-az/';
 const TRICKY_TITLE = 'Transport <b>volumes</b> & "routes" </script>';
@@ -19,17 +19,7 @@ beforeAll(async () => {
   const descriptorFile = path.join(ws.data, 'transport.dataset.json');
   const descriptor = await readJson<{ title: string }>(descriptorFile);
   await writeFile(descriptorFile, JSON.stringify({ ...descriptor, title: TRICKY_TITLE }, null, 2));
-  const { code, stderr } = await cli(
-    'publish',
-    '--data',
-    ws.data,
-    '--schemas',
-    ws.schemas,
-    '--out',
-    ws.out,
-    '--base-url',
-    BASE_URL,
-  );
+  const { code, stderr } = await publishWorkspace(ws, '--base-url', BASE_URL);
   expect(code, stderr).toBe(0);
   out = ws.out;
   catalog = await readJson<Catalog>(path.join(out, 'catalog.json'));

@@ -5,14 +5,14 @@ import Papa from 'papaparse';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeParquet } from '../../lambda/core/parquet.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
-import { cli, makeWorkspace, readJson } from '../support/workspace.js';
+import { makeWorkspace, readJson, publishWorkspace } from '../support/workspace.js';
 
 let out: string;
 let ids: string[];
 
 beforeAll(async () => {
   const ws = await makeWorkspace();
-  const { code } = await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+  const { code } = await publishWorkspace(ws);
   expect(code).toBe(0);
   out = ws.out;
   ids = (await readJson<{ datasets: { id: string }[] }>(path.join(out, 'catalog.json'))).datasets.map(

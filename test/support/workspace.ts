@@ -60,3 +60,11 @@ export async function treeDigest(dir: string): Promise<Record<string, string>> {
 export async function readJson<T = unknown>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
+
+/** Publishes a workspace's datasets (all, or the ids given first) into its output folder through the CLI. */
+export async function publishWorkspace(
+  ws: { data: string; schemas: string; out: string },
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cli('publish', ...args, '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+}
