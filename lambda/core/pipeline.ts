@@ -28,30 +28,40 @@ export type DatasetOutcome =
 /**
  * Validates the named datasets, or every dataset in the data folder when
  * `ids` is empty. One report per dataset, in id order; nothing is written.
+ * Rows are kept (and each valid dataset returned) only with `keepRows`.
  */
 export async function validateDatasets(
   source: SourceLocation,
   ids: readonly string[] = [],
+  options: { readonly keepRows?: boolean } = {},
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }[]> {
-  const wanted = ids.length > 0 ? [...new Set(ids)] : await findDatasetIds(source);
   const ajv = createAjv();
   const results: { report: DatasetReport; dataset?: ValidDataset }[] = [];
-  for (const id of wanted) {
-    const loaded = await loadDatasetSource(source, id);
-    if (!loaded.ok) {
-      const files = {
-        csv: `${source.dataLabel}/${id}.csv`,
-        schema: `${source.schemasLabel}/${id}.schema.json`,
-        descriptor: `${source.dataLabel}/${id}.dataset.json`,
-      };
-      results.push({
-        report: { id, valid: false, rows: 0, invalidRows: 0, files, issues: loaded.issues, truncated: false },
-      });
-      continue;
-    }
-    results.push(await validateDataset(loaded.value, ajv));
-  }
+  for (const id of await wantedIds(source, ids))
+    results.push(await validateOne(source, id, ajv, options.keepRows ?? false));
   return results;
+}
+
+async function wantedIds(source: SourceLocation, ids: readonly string[]): Promise<string[]> {
+  return ids.length > 0 ? [...new Set(ids)] : findDatasetIds(source);
+}
+
+async function validateOne(
+  source: SourceLocation,
+  id: string,
+  ajv: ReturnType<typeof createAjv>,
+  keepRows: boolean,
+): Promise<{ report: DatasetReport; dataset?: ValidDataset }> {
+  const loaded = await loadDatasetSource(source, id);
+  if (loaded.ok) return validateDataset(loaded.value, ajv, { keepRows });
+  const files = {
+    csv: `${source.dataLabel}/${id}.csv`,
+    schema: `${source.schemasLabel}/${id}.schema.json`,
+    descriptor: `${source.dataLabel}/${id}.dataset.json`,
+  };
+  return {
+    report: { id, valid: false, rows: 0, invalidRows: 0, files, issues: loaded.issues, truncated: false },
+  };
 }
 
 /** Options of a publish run: where sources come from, where the tree goes, and the run's clock. */
@@ -91,11 +101,13 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     throw new SiteMetaError(
       site.issues.map((issue) => `${issue.file}: ${issue.field ?? ''} ${issue.message}`).join('\n'),
     );
-  const validations = await validateDatasets(run.source, run.ids);
   const outcomes: DatasetOutcome[] = [];
   const staged: StagedVersion[] = [];
   const stagedOutcomes: { report: DatasetReport; staged: StagedVersion }[] = [];
-  for (const { report, dataset } of validations) {
+  const ajv = createAjv();
+  // One dataset at a time, validated then staged, so only one dataset's rows are ever held.
+  for (const id of await wantedIds(run.source, run.ids ?? [])) {
+    const { report, dataset } = await validateOne(run.source, id, ajv, true);
     if (dataset === undefined) {
       outcomes.push({ id: report.id, status: 'rejected', report });
       continue;

@@ -51,7 +51,7 @@ export interface ValidDataset {
 
 export interface Validation {
   readonly report: DatasetReport;
-  /** Present only when the report has no issues. */
+  /** Present only when the report has no issues and rows were kept. */
   readonly dataset?: ValidDataset;
 }
 
@@ -63,11 +63,17 @@ export const MAX_ISSUES = 1000;
  * record by record — strict UTF-8, header against the schema, each cell
  * coerced by its column type, each row against the compiled schema, and
  * primary-key uniqueness. Every issue is collected, none is thrown.
+ *
+ * With `keepRows: false` (checking only, as `opendata validate` does) no row
+ * is kept: memory holds one batch of records and the primary keys seen, and
+ * no `dataset` is returned.
  */
 export async function validateDataset(
   source: DatasetSource,
   ajv: Ajv2020 = createAjv(),
+  options: { readonly keepRows?: boolean } = {},
 ): Promise<Validation> {
+  const keepRows = options.keepRows ?? true;
   const issues = new IssueList();
   const files = { csv: source.csv.file, schema: source.schema.file, descriptor: source.descriptor.file };
   const report = (rows: number): DatasetReport => ({
@@ -103,8 +109,15 @@ export async function validateDataset(
   if (!rowSchema.ok || !descriptor.ok || !schemaJson.ok) return { report: report(0) };
 
   const limits = resolveLimits(descriptor.value.limits);
-  const table = await readTable(source.csv, rowSchema.value, descriptor.value.primaryKey, limits, issues);
-  if (issues.count > 0) return { report: report(table.rowCount) };
+  const table = await readTable(
+    source.csv,
+    rowSchema.value,
+    descriptor.value.primaryKey,
+    limits,
+    issues,
+    keepRows,
+  );
+  if (issues.count > 0 || !keepRows) return { report: report(table.rowCount) };
   return {
     report: report(table.rowCount),
     dataset: {
@@ -123,6 +136,7 @@ async function readTable(
   primaryKey: readonly string[],
   limits: DatasetLimits,
   issues: IssueList,
+  keepRows: boolean,
 ): Promise<{ rows: Row[]; rowCount: number }> {
   const rows: Row[] = [];
   const keyLines = new Map<string, number>();
@@ -202,7 +216,7 @@ async function readTable(
         } else {
           keyLines.set(key, record.line);
         }
-        if (complete) rows.push(row);
+        if (complete && keepRows) rows.push(row);
       }
     }
   } catch (error) {

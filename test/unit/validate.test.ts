@@ -115,6 +115,18 @@ describe('validateDataset', () => {
     expect(report.issues.map(brief)).toContainEqual(expected);
   });
 
+  it('checks without keeping rows when asked, reporting the same issues', async () => {
+    const text = csv('a,2001,1,false,,turnover', 'b,x,1,false,,turnover', 'a,2003,1,false,,turnover');
+
+    const kept = await validateDataset(fixtureSource({ csv: text }));
+    const checked = await validateDataset(fixtureSource({ csv: text }), undefined, { keepRows: false });
+    const valid = await validateDataset(fixtureSource(), undefined, { keepRows: false });
+
+    expect(checked.report).toEqual(kept.report);
+    expect(valid.report).toMatchObject({ valid: true, rows: 3 });
+    expect(valid.dataset).toBeUndefined();
+  });
+
   it('prints issues the way curators read them', async () => {
     const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,"12,5",false,,turnover') }));
 
