@@ -28,6 +28,10 @@ class CountingStore implements ObjectStore {
     this.requests++;
     return this.inner.get(key);
   }
+  open(key: string) {
+    this.requests++;
+    return this.inner.open(key);
+  }
   head(key: string) {
     this.requests++;
     return this.inner.head(key);

@@ -10,6 +10,11 @@ import { isVersionedKey } from './content-policy.js';
 export interface ObjectStore {
   /** Reads a whole object, or `undefined` when the key does not exist. */
   get(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Streams an object's body in chunks, or `undefined` when the key does not
+   * exist. Large sources are read this way so that they are never held whole.
+   */
+  open(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Metadata of an object without its body, or `undefined` when absent. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /**

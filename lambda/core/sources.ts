@@ -2,12 +2,12 @@ import type { SiteMeta } from './catalog.js';
 import { isValidDatasetId } from './dataset-id.js';
 import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
-import type { ObjectStore } from './object-store.js';
+import { ObjectStoreError, type ObjectStore } from './object-store.js';
 import type { DatasetSource } from './validate.js';
 
 /** Where the curated files are read from: a store for `data/` and one for `schemas/`, and how to name them to users. */
 export interface SourceLocation {
-  readonly data: Pick<ObjectStore, 'get' | 'list'>;
+  readonly data: Pick<ObjectStore, 'get' | 'head' | 'open' | 'list'>;
   readonly schemas: Pick<ObjectStore, 'get'>;
   /** Display prefix for data files, e.g. `data` ⇒ `data/trade.csv`. */
   readonly dataLabel: string;
@@ -69,7 +69,8 @@ export async function loadDatasetSource(
   const descriptorFile = `${source.dataLabel}/${id}${DESCRIPTOR_SUFFIX}`;
   const schemaFile = `${source.schemasLabel}/${id}.schema.json`;
   const [csv, descriptor, schema] = await Promise.all([
-    source.data.get(`${id}.csv`),
+    // Only looked at here; the CSV itself is streamed when validation reads it.
+    source.data.head(`${id}.csv`),
     source.data.get(`${id}${DESCRIPTOR_SUFFIX}`),
     source.schemas.get(`${id}.schema.json`),
   ]);
@@ -95,7 +96,7 @@ export async function loadDatasetSource(
     ok: true,
     value: {
       id,
-      csv: { file: csvFile, open: () => once(csv.body) },
+      csv: { file: csvFile, open: () => streamed(source.data, `${id}.csv`) },
       schema: { file: schemaFile, text: decoder.decode(schema.body) },
       descriptor: { file: descriptorFile, text: decoder.decode(descriptor.body) },
     },
@@ -153,6 +154,8 @@ export async function loadSiteMeta(source: SourceLocation): Promise<Result<SiteM
   return problems.length > 0 ? { ok: false, issues: problems } : { ok: true, value: site as SiteMeta };
 }
 
-async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield body;
+async function* streamed(data: Pick<ObjectStore, 'open'>, key: string): AsyncGenerator<Uint8Array> {
+  const body = await data.open(key);
+  if (body === undefined) throw new ObjectStoreError(`${key} disappeared while it was being validated`, key);
+  yield* body;
 }

@@ -4,12 +4,12 @@ import type { SourceLocation } from './sources.js';
 
 /** The deployed `data/` and `schemas/`, with `head` on `data` so the upload rule can compare times. */
 export interface DeployedSourceLocation extends SourceLocation {
-  readonly data: Pick<ObjectStore, 'get' | 'head' | 'list'>;
+  readonly data: Pick<ObjectStore, 'get' | 'head' | 'open' | 'list'>;
 }
 
 /** The folder curators upload `<id>.csv` to, and how to name it to users. */
 export interface UploadFolder {
-  readonly store: Pick<ObjectStore, 'get' | 'head'>;
+  readonly store: Pick<ObjectStore, 'get' | 'head' | 'open'>;
   /** Display prefix for uploads, e.g. `incoming` ⇒ `incoming/trade.csv`. */
   readonly label: string;
 }
@@ -74,8 +74,10 @@ export async function chooseDatasetSource(sources: CuratedSources, id: string): 
   );
   if (!newer) return deployedChoice;
   const uploads = sources.uploads.store;
-  const data: Pick<ObjectStore, 'get' | 'list'> = {
+  const data: DeployedSourceLocation['data'] = {
     get: (key) => (key === csv ? uploads.get(key) : deployed.data.get(key)),
+    head: (key) => (key === csv ? uploads.head(key) : deployed.data.head(key)),
+    open: (key) => (key === csv ? uploads.open(key) : deployed.data.open(key)),
     list: (prefix) => deployed.data.list(prefix),
   };
   return { location: { ...deployed, data }, csvFile: uploadFile, fromUpload: true };

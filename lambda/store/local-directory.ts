@@ -71,6 +71,18 @@ export class LocalDirectoryStore implements ObjectStore {
     return { ...objectMetaFor(key), bytes: bytes.byteLength, etag: etagOf(bytes), lastModified, body: bytes };
   }
 
+  async open(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const file = this.#fileFor(key);
+    try {
+      // The stream owns the handle and closes it at the end, on error or when the reader stops early.
+      const handle = await fs.open(file, 'r');
+      return handle.createReadStream() as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw storeError('read', key, error);
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | undefined> {
     const file = this.#fileFor(key);
     try {

@@ -60,6 +60,20 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  async open(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    try {
+      const response = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.#s3Key(key) }),
+      );
+      if (response.Body === undefined) throw new Error('response has no body');
+      // In Node the body is a Readable: it yields the object as it arrives.
+      return response.Body as unknown as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw this.#error('get', key, error);
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const response = await this.#client.send(

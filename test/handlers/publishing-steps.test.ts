@@ -439,6 +439,10 @@ class RecordingStore implements ObjectStore {
     this.reads.add(key);
     return this.inner.get(key);
   }
+  open(key: string) {
+    this.reads.add(key);
+    return this.inner.open(key);
+  }
   head(key: string) {
     this.reads.add(key);
     return this.inner.head(key);

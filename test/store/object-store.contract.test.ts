@@ -158,6 +158,19 @@ describe.each(adapters)('ObjectStore contract: $name', ({ create }) => {
     expect(Buffer.compare(Buffer.from(stored?.body ?? []), Buffer.from(body))).toBe(0);
   });
 
+  it('streams a body with open, the same bytes as get, and undefined for a missing key', async () => {
+    const key = 'datasets/trade/1.0.0/big.csv';
+    const body = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 31) % 251);
+    await store.putIfAbsent(key, body, objectMetaFor(key));
+
+    const stream = await store.open(key);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream ?? []) chunks.push(chunk);
+
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from(body));
+    expect(await store.open('datasets/trade/1.0.0/none.csv')).toBeUndefined();
+  });
+
   it('refuses a second putIfAbsent and keeps the original bytes', async () => {
     await store.putIfAbsent(VERSIONED, utf8('original'), objectMetaFor(VERSIONED));
     const before = await store.head(VERSIONED);

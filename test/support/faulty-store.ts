@@ -35,6 +35,10 @@ export class FaultyStore implements ObjectStore {
     return this.call(key, () => this.inner.get(key));
   }
 
+  open(key: string) {
+    return this.call(key, () => this.inner.open(key));
+  }
+
   head(key: string) {
     return this.call(key, () => this.inner.head(key));
   }
@@ -64,6 +68,7 @@ export class FaultyStore implements ObjectStore {
 export function csvTruncatingStore(inner: ObjectStore): ObjectStore {
   return {
     get: (key) => inner.get(key),
+    open: (key) => inner.open(key),
     head: (key) => inner.head(key),
     list: (prefix) => inner.list(prefix),
     put: (key, body, meta) => inner.put(key, body, meta),

@@ -3,10 +3,18 @@ import type { ObjectStore } from '../../lambda/core/object-store.js';
 import { validateDatasets } from '../../lambda/core/pipeline.js';
 
 /** A store that records every request and holds nothing. */
-function spyStore(calls: string[]): Pick<ObjectStore, 'get' | 'list'> {
+function spyStore(calls: string[]): Pick<ObjectStore, 'get' | 'head' | 'open' | 'list'> {
   return {
     get: async (key) => {
       calls.push(`get ${key}`);
+      return undefined;
+    },
+    head: async (key) => {
+      calls.push(`head ${key}`);
+      return undefined;
+    },
+    open: async (key) => {
+      calls.push(`open ${key}`);
       return undefined;
     },
     list: (prefix) => {
@@ -63,7 +71,7 @@ describe('dataset ids', () => {
 
       await validateDatasets(source, [id]);
 
-      expect(calls.sort()).toEqual([`get ${id}.csv`, `get ${id}.dataset.json`, `get ${id}.schema.json`]);
+      expect(calls.sort()).toEqual([`get ${id}.dataset.json`, `get ${id}.schema.json`, `head ${id}.csv`]);
     },
   );
 });

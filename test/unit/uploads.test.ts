@@ -19,7 +19,10 @@ const LATER = new Date('2026-01-02T00:00:00Z');
 type Folder = Record<string, { readonly text: string; readonly modified: Date | null }>;
 
 /** An in-memory store over `folder` that records every request in `calls`. */
-function memoryStore(folder: Folder, calls: string[] = []): Pick<ObjectStore, 'get' | 'head' | 'list'> {
+function memoryStore(
+  folder: Folder,
+  calls: string[] = [],
+): Pick<ObjectStore, 'get' | 'head' | 'open' | 'list'> {
   const info = (key: string): ObjectInfo | undefined => {
     const file = folder[key];
     if (file === undefined) return undefined;
@@ -40,6 +43,15 @@ function memoryStore(folder: Folder, calls: string[] = []): Pick<ObjectStore, 'g
       calls.push(`get ${key}`);
       const head = info(key);
       return head === undefined ? undefined : { ...head, body: new TextEncoder().encode(folder[key]?.text) };
+    },
+    open: async (key) => {
+      calls.push(`open ${key}`);
+      const text = folder[key]?.text;
+      return text === undefined
+        ? undefined
+        : (async function* () {
+            yield new TextEncoder().encode(text);
+          })();
     },
     list: (prefix) => {
       calls.push(`list ${prefix}`);
