@@ -90,21 +90,29 @@ export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncG
     },
   });
 
-  while (true) {
-    if (queue.length > 0) {
-      const batch = queue.splice(0, queue.length);
-      if (paused) {
-        paused = false;
-        parserHandle?.resume();
+  try {
+    while (true) {
+      if (queue.length > 0) {
+        const batch = queue.splice(0, queue.length);
+        if (paused) {
+          paused = false;
+          parserHandle?.resume();
+        }
+        yield batch;
+        continue;
       }
-      yield batch;
-      continue;
+      if (failure !== undefined) throw failure;
+      if (finished) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
-    if (failure !== undefined) throw failure;
-    if (finished) return;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
+  } finally {
+    // A reader that stops early (a limit, an encoding error) releases the source: file handle or S3 socket.
+    if (!finished) {
+      parserHandle?.abort();
+      source.destroy();
+    }
   }
 }
 
@@ -155,9 +163,16 @@ async function detectNewline(
   const first = /\r\n|\r|\n/.exec(buffered)?.[0];
   const newline = first === '\r\n' || first === '\r' ? first : '\n';
   async function* replay(): AsyncGenerator<string> {
-    yield* seen;
-    if (done) return;
-    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+    try {
+      yield* seen;
+      if (done) return;
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next())
+        yield next.value;
+    } finally {
+      // Stopping early must reach the source, so that it can close its file or connection.
+      await iterator.return?.();
+    }
   }
+
   return { newline, text: replay() };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readCsvRecordBatches } from '../../lambda/core/csv-records.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
 
@@ -63,5 +64,27 @@ describe('streaming validation', () => {
         ['type-error', line, 3],
       ]);
     }
+  });
+});
+
+describe('stopping early', () => {
+  it('releases the source when the reader stops before the end (a limit, an encoding error)', async () => {
+    let released = false;
+    async function* text(): AsyncGenerator<string> {
+      try {
+        yield 'a,b\n1,2\n';
+        for (let i = 0; i < 1_000_000; i++) yield `${i},x\n`;
+      } finally {
+        released = true;
+      }
+    }
+
+    for await (const batch of readCsvRecordBatches(text())) {
+      expect(batch.length).toBeGreaterThan(0);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(released).toBe(true);
   });
 });
