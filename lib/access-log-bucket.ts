@@ -46,3 +46,21 @@ export class AccessLogBucket extends Construct {
     this.bucket = bucket;
   }
 }
+
+/**
+ * The baseline every data bucket shares: versioned, SSE-S3, TLS only, Block
+ * Public Access, ACLs disabled, server access logs into `accessLogBucket`
+ * under `s3/<name>/`, retained when the stack is deleted.
+ */
+export function privateDataBucketProps(accessLogBucket: s3.IBucket, name: string): s3.BucketProps {
+  return {
+    versioned: true,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    serverAccessLogsBucket: accessLogBucket,
+    serverAccessLogsPrefix: `s3/${name}/`,
+    removalPolicy: RemovalPolicy.RETAIN,
+  };
+}

@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { privateDataBucketProps } from './access-log-bucket.js';
 
 /**
  * Object ARN pattern of the immutable version folders `datasets/<id>/<x.y.z>/<file>`. IAM
@@ -38,13 +39,7 @@ export class SiteBucket extends Construct {
       throw new Error('SiteBucket: noncurrentVersionRetention must be at least one day');
 
     const bucket = new s3.Bucket(this, 'Bucket', {
-      versioned: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: props.accessLogBucket,
-      serverAccessLogsPrefix: 's3/site/',
+      ...privateDataBucketProps(props.accessLogBucket, 'site'),
       lifecycleRules: [
         { noncurrentVersionExpiration: noncurrent },
         { abortIncompleteMultipartUploadAfter: Duration.days(1) },
@@ -60,7 +55,6 @@ export class SiteBucket extends Construct {
           maxAge: 86400,
         },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
     });
     // Immutability: a published version stays downloadable at its URL forever. Lifecycle rules are
     // not subject to bucket policies, and version folders are never overwritten, so nothing expires.

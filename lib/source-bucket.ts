@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { acknowledgeCdkProvidedFunction } from './cdk-provided-functions.js';
 import { nagNameOf } from './nag-findings.js';
+import { privateDataBucketProps } from './access-log-bucket.js';
 
 /** Key prefixes of the source bucket; the Lambdas read exactly these. */
 export const SOURCE_PREFIXES = {
@@ -46,15 +47,8 @@ export class SourceBucket extends Construct {
   constructor(scope: Construct, id: string, props: SourceBucketProps) {
     super(scope, id);
     const bucket = new s3.Bucket(this, 'Bucket', {
-      versioned: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: props.accessLogBucket,
-      serverAccessLogsPrefix: 's3/source/',
+      ...privateDataBucketProps(props.accessLogBucket, 'source'),
       eventBridgeEnabled: true,
-      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     const data = new Asset(this, 'DataAsset', { path: props.dataDirectory });

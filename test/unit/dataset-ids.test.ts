@@ -24,6 +24,11 @@ function spyStore(calls: string[]): Pick<ObjectStore, 'get' | 'head' | 'open' | 
   };
 }
 
+/** Data and schema folders that record every request into `calls`. */
+function spySource(calls: string[]) {
+  return { data: spyStore(calls), schemas: spyStore(calls), dataLabel: 'data', schemasLabel: 'schemas' };
+}
+
 describe('dataset ids', () => {
   it.each([
     '../x',
@@ -43,12 +48,7 @@ describe('dataset ids', () => {
     'trade\u0000',
   ])('refuses %j before any read', async (id) => {
     const calls: string[] = [];
-    const source = {
-      data: spyStore(calls),
-      schemas: spyStore(calls),
-      dataLabel: 'data',
-      schemasLabel: 'schemas',
-    };
+    const source = spySource(calls);
 
     const [result] = await validateDatasets(source, [id]);
 
@@ -62,12 +62,7 @@ describe('dataset ids', () => {
     'accepts %j and reads its three files',
     async (id) => {
       const calls: string[] = [];
-      const source = {
-        data: spyStore(calls),
-        schemas: spyStore(calls),
-        dataLabel: 'data',
-        schemasLabel: 'schemas',
-      };
+      const source = spySource(calls);
 
       await validateDatasets(source, [id]);
 
