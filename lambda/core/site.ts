@@ -4,11 +4,14 @@ import type { ChangesDocument } from './changes.js';
 import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
 import type { ObjectStore } from './object-store.js';
-import { chartFilesRenderer } from './site/charts.js';
+import { chartFilesRenderer, MAX_CHART_ROWS } from './site/charts.js';
 import { dcatRenderer } from './site/dcat.js';
+import { initialChanges, readChangesExcerpt, readDatasetExcerpt } from './site/document-excerpts.js';
 import { feedRenderer } from './site/feed.js';
-import { datasetPagesRenderer } from './site/html-dataset.js';
+import { CHANGELOG_ITEMS, datasetPagesRenderer } from './site/html-dataset.js';
 import { indexPageRenderer } from './site/html-index.js';
+import { JsonExcerptError } from './site/json-excerpt.js';
+import { latestVersion } from './site/links.js';
 
 /** Base URL used for absolute links when none is configured: where `opendata serve` listens by default. */
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080/';
@@ -22,12 +25,32 @@ export interface SiteContext {
   readonly datasets: readonly SiteDataset[];
 }
 
+/**
+ * How many rows of a dataset the site reads: the preview, the charts and the
+ * flagged-row links are drawn from the first rows only, so a dataset of any
+ * size is read and held in bounded memory. One past {@link MAX_CHART_ROWS}, so
+ * that every dataset small enough to chart is held whole, and so that even a
+ * renderer counting `document.rows` sees a larger one as too large to chart.
+ */
+export const SITE_ROW_LIMIT = MAX_CHART_ROWS + 1;
+
 /** A dataset as the site renderers see it. */
 export interface SiteDataset {
   readonly entry: CatalogDataset;
-  /** The latest version's `<id>.json`: metadata, columns and typed rows. */
+  /**
+   * The latest version's `<id>.json`: metadata, columns and the first rows, at
+   * most {@link SITE_ROW_LIMIT} of them. Never assume these are all the rows:
+   * {@link SiteDataset.totalRows} says how many there are.
+   */
   readonly document: DatasetDocument;
-  /** Each version's `changes.json`, newest first (same order as `entry.versions`). */
+  /** How many rows the latest version has (from the catalog), whatever `document.rows` holds. */
+  readonly totalRows: number;
+  /**
+   * Each version's `changes.json`, newest first (same order as `entry.versions`),
+   * with at most {@link CHANGELOG_ITEMS} rows in each of `added`, `removed` and
+   * `changed` (`summary` has the totals). For an `initial` version it is built
+   * from the catalog entry, with empty row lists.
+   */
   readonly changes: readonly ChangesDocument[];
 }
 
@@ -54,24 +77,59 @@ export const SITE_RENDERERS: SiteRenderer[] = [
   indexPageRenderer,
 ];
 
-/** Reads what the site renderers need for every dataset listed in the catalog. */
+/** A published file the site is rendered from is missing, or is not what the catalog says it is. */
+export class SiteSourceError extends Error {
+  override readonly name = 'SiteSourceError';
+  constructor(
+    message: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Reads what the site renderers need for every dataset listed in the catalog,
+ * a bounded amount whatever the datasets' sizes: the head of each latest
+ * `<id>.json` (see {@link SITE_ROW_LIMIT}) and of each later version's
+ * `changes.json`, streamed and released as soon as enough is read. An
+ * `initial` version's `changes.json`, which lists every row, is not read at all.
+ */
 export async function loadSiteContext(
-  store: Pick<ObjectStore, 'get'>,
+  store: Pick<ObjectStore, 'open'>,
   catalog: Catalog,
   baseUrl: string,
 ): Promise<SiteContext> {
-  const readJson = async <T>(key: string): Promise<T> => {
-    const object = await store.get(key);
-    if (object === undefined) throw new Error(`${key} is listed in the catalog but missing from the store`);
-    return JSON.parse(new TextDecoder().decode(object.body)) as T;
+  const read = async <T>(
+    key: string,
+    excerpt: (chunks: AsyncIterable<Uint8Array>) => Promise<T>,
+  ): Promise<T> => {
+    const chunks = await store.open(key);
+    if (chunks === undefined) {
+      throw new SiteSourceError(`${key} is listed in the catalog but missing from the store`, key);
+    }
+    try {
+      return await excerpt(chunks);
+    } catch (error) {
+      if (!(error instanceof JsonExcerptError)) throw error;
+      throw new SiteSourceError(`${key}: ${error.message}`, key, { cause: error });
+    }
   };
   const datasets = await Promise.all(
-    catalog.datasets.map(async (entry) => ({
+    catalog.datasets.map(async (entry): Promise<SiteDataset> => ({
       entry,
-      document: await readJson<DatasetDocument>(`datasets/${entry.id}/${entry.latest}/${entry.id}.json`),
+      document: await read(`datasets/${entry.id}/${entry.latest}/${entry.id}.json`, (chunks) =>
+        readDatasetExcerpt(chunks, SITE_ROW_LIMIT),
+      ),
+      totalRows: latestVersion(entry).rows,
       changes: await Promise.all(
         entry.versions.map((version) =>
-          readJson<ChangesDocument>(`datasets/${entry.id}/${version.version}/changes.json`),
+          version.change === 'initial'
+            ? initialChanges(entry.id, version)
+            : read(`datasets/${entry.id}/${version.version}/changes.json`, (chunks) =>
+                readChangesExcerpt(chunks, CHANGELOG_ITEMS),
+              ),
         ),
       ),
     })),

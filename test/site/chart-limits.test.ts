@@ -22,6 +22,9 @@ describe('chart limits', () => {
 
     expect(chartsFor(document).map((chart) => chart.name)).toEqual(['chart-turnover']);
     expect(chartsFor(big)).toEqual([]);
+    // The site holds only the first rows of a large dataset: the total from the catalog decides.
+    expect(chartsFor(document, MAX_CHART_ROWS)).toHaveLength(1);
+    expect(chartsFor(document, MAX_CHART_ROWS + 1)).toEqual([]);
     expect(await readFile(path.join(ws.out, 'datasets/trade/chart-turnover.svg'), 'utf8')).toContain(
       '<title',
     );

@@ -44,9 +44,13 @@ const CHARTS: Readonly<Record<string, readonly ChartBuilder[]>> = {
  */
 export const MAX_CHART_ROWS = 2000;
 
-/** The charts that can be drawn for a dataset (none for most, and none past {@link MAX_CHART_ROWS}). */
-export function chartsFor(document: DatasetDocument): Chart[] {
-  if (document.rows.length > MAX_CHART_ROWS) return [];
+/**
+ * The charts that can be drawn for a dataset (none for most, and none past
+ * {@link MAX_CHART_ROWS}). `totalRows` is how many rows the dataset has, which
+ * the site knows from the catalog while `document.rows` may hold only the first.
+ */
+export function chartsFor(document: DatasetDocument, totalRows: number = document.rows.length): Chart[] {
+  if (totalRows > MAX_CHART_ROWS || document.rows.length > MAX_CHART_ROWS) return [];
   return (CHARTS[document.id] ?? [])
     .map((build) => build(document))
     .filter((chart): chart is Chart => chart !== undefined);
@@ -56,8 +60,8 @@ export function chartsFor(document: DatasetDocument): Chart[] {
 export const chartFilesRenderer: SiteRenderer = {
   name: 'charts',
   render: ({ datasets }) =>
-    datasets.flatMap(({ document }): SiteFile[] =>
-      chartsFor(document).map((chart) => ({
+    datasets.flatMap(({ document, totalRows }): SiteFile[] =>
+      chartsFor(document, totalRows).map((chart) => ({
         key: `datasets/${document.id}/${chart.name}.svg`,
         body: new TextEncoder().encode(chart.svg),
       })),

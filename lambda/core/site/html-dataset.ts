@@ -28,8 +28,8 @@ import { datasetJsonLd } from './schema-org.js';
 
 /** How many rows the page previews; the files hold them all. */
 export const PREVIEW_ROWS = 100;
-/** How many rows a changelog entry names before pointing at `changes.json`. */
-const CHANGELOG_ITEMS = 25;
+/** How many rows a changelog entry names before pointing at `changes.json` (and so all the site reads of it). */
+export const CHANGELOG_ITEMS = 25;
 /** The page sits two folders below the site root. */
 const ROOT = '../../';
 
@@ -49,7 +49,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
   const latest = latestVersion(entry);
   const pageUrl = absoluteUrl(context.baseUrl, datasetPagePath(entry.id));
   const license = licenseOf(document.license);
-  const charts = chartsFor(document);
+  const charts = chartsFor(document, dataset.totalRows);
   const main = html` <h1>${document.title}</h1>
     <dl class="facts">
       <div>
@@ -95,9 +95,10 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
         ].map(([href, label], index) => html`${index === 0 ? '' : ' · '}<a href="${href}">${label}</a>`)}
       </p>
     </nav>
-    ${downloadsSection(latest)} ${loadSection(context, dataset, latest)} ${chartsSection(charts)}
-    ${conflictsSection(dataset)} ${provenanceSection(dataset)} ${columnsSection(document.columns)}
-    ${previewSection(dataset)} ${versionsSection(dataset)} ${citeSection(dataset, latest, pageUrl)}`;
+    ${downloadsSection(latest)} ${loadSection(context, dataset, latest)}
+    ${chartsSection(charts, dataset.totalRows <= PREVIEW_ROWS)} ${conflictsSection(dataset)}
+    ${provenanceSection(dataset)} ${columnsSection(document.columns)} ${previewSection(dataset)}
+    ${versionsSection(dataset)} ${citeSection(dataset, latest, pageUrl)}`;
   return page({
     title: `${document.title} — ${context.catalog.title}`,
     description: document.description,
@@ -231,7 +232,7 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
   </section>`;
 }
 
-function chartsSection(charts: ReturnType<typeof chartsFor>): Html {
+function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boolean): Html {
   if (charts.length === 0) return html``;
   return html` <section aria-labelledby="charts">
     <h2 id="charts">Charts</h2>
@@ -242,7 +243,13 @@ function chartsSection(charts: ReturnType<typeof chartsFor>): Html {
             ${trusted(chart.svg)}
           </div>
           <figcaption>
-            ${chart.title}. Every value drawn is in the table under <a href="#preview">Preview</a>.
+            ${chart.title}.
+            ${
+              allPreviewed
+                ? html`Every value drawn is in the table under <a href="#preview">Preview</a>.`
+                : html`Every value drawn is in the downloads; the first ${PREVIEW_ROWS} rows are under
+                    <a href="#preview">Preview</a>.`
+            }
             <a href="${chart.name}.svg">Download the chart (SVG)</a>.
           </figcaption>
         </figure> `,
@@ -258,21 +265,40 @@ function rowAnchor(row: Row, primaryKey: readonly string[]): string {
   return `row-${rowLabel(row, primaryKey).replace(/[^A-Za-z0-9_-]+/g, '-')}`;
 }
 
-function conflictsSection({ document }: SiteDataset): Html {
+function conflictsSection({ document, totalRows }: SiteDataset): Html {
   if (document.conflicts.length === 0) return html``;
+  // Only previewed rows have an anchor on the page; rows past the preview are named without a link,
+  // and rows past what the site reads (SITE_ROW_LIMIT) cannot be named at all.
+  const previewed = new Set(document.rows.slice(0, PREVIEW_ROWS));
+  const searched = Math.min(document.rows.length, totalRows);
   return html` <section aria-labelledby="conflicts">
     <h2 id="conflicts">Source conflicts</h2>
     <p>
       Where the source contradicts itself, every reading is kept as written and flagged (<code>flagged</code>
       = true, <code>conflict</code> names the entry below). Nothing is silently corrected.
     </p>
+    ${
+      searched < totalRows
+        ? html`<p>
+            This dataset has ${totalRows} rows; the flagged rows named below are those among the first
+            ${searched}. To find every flagged row, download a file and filter it on its
+            <code>conflict</code> column.
+          </p>`
+        : ''
+    }
     <ul class="conflicts">
       ${document.conflicts.map((conflict) => {
         const rows = document.rows.filter((row) => row.conflict === conflict.id);
+        const label = (row: Row): HtmlValue =>
+          previewed.has(row)
+            ? html`<a href="#${rowAnchor(row, document.primaryKey)}"
+                >${rowLabel(row, document.primaryKey)}</a
+              >`
+            : html`<code>${rowLabel(row, document.primaryKey)}</code>`;
         return html`<li id="conflict-${conflict.id}">
           <strong>⚠ Flagged: ${conflict.id}</strong>
           <p>${conflict.summary}</p>
-          ${rows.length === 0 ? '' : html`<p>Flagged rows: ${rows.map((row, index) => html`${index === 0 ? '' : ', '}<a href="#${rowAnchor(row, document.primaryKey)}">${rowLabel(row, document.primaryKey)}</a>`)}</p>`}
+          ${rows.length === 0 ? '' : html`<p>Flagged rows: ${rows.map((row, index) => html`${index === 0 ? '' : ', '}${label(row)}`)}</p>`}
         </li> `;
       })}
     </ul>
@@ -281,7 +307,8 @@ function conflictsSection({ document }: SiteDataset): Html {
 
 function provenanceSection({ document }: SiteDataset): Html {
   const quote = document.columns.find((column) => column.name === 'source_quote');
-  const sample = document.rows.find((row) => typeof row.source_quote === 'string');
+  // A previewed row, since the example links to its place in the preview.
+  const sample = document.rows.slice(0, PREVIEW_ROWS).find((row) => typeof row.source_quote === 'string');
   return html` <section aria-labelledby="provenance">
     <h2 id="provenance">Provenance</h2>
     <p>Source: <cite>${document.source.citation}</cite> (${document.source.authors.join(', ')}).</p>
@@ -358,7 +385,7 @@ function columnsSection(columns: readonly PublishedColumn[]): Html {
   </section>`;
 }
 
-function previewSection({ document }: SiteDataset): Html {
+function previewSection({ document, totalRows }: SiteDataset): Html {
   const rows = document.rows.slice(0, PREVIEW_ROWS);
   // Long text (notes, source quotes) reads better across the full width under its row than in a narrow column.
   const isLong = (column: PublishedColumn): boolean =>
@@ -366,9 +393,9 @@ function previewSection({ document }: SiteDataset): Html {
   const grid = document.columns.filter((column) => !isLong(column));
   const long = document.columns.filter(isLong);
   const caption =
-    rows.length === document.rows.length
+    rows.length >= totalRows
       ? `All ${rows.length} rows`
-      : `The first ${rows.length} of ${document.rows.length} rows (download a file for all of them)`;
+      : `The first ${rows.length} of ${totalRows} rows (download a file for all of them)`;
   const cell = (row: Row, column: PublishedColumn): HtmlValue => {
     const value = row[column.name];
     if (
