@@ -1,9 +1,17 @@
-import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import type { ColumnType } from './coerce.js';
 import type { Column, Row } from './row-schema.js';
-import type { VersionRenderer } from './version-files.js';
 
 const MILLIS_PER_DAY = 86_400_000;
+
+/**
+ * Rows per Parquet row group unless a caller asks otherwise. One row group's
+ * column arrays are what the writer holds, so this bounds its memory: 100 000
+ * rows of a ten-column table are some tens of MB as JavaScript values. It is
+ * also large enough for readers: it is close to DuckDB's own row group size
+ * (122 880), and each group carries its own statistics for skipping.
+ */
+export const PARQUET_ROW_GROUP_ROWS = 100_000;
 
 /**
  * The Parquet schema element of a column, with a logical type a reader maps
@@ -38,42 +46,198 @@ export function parquetElement(column: Column): SchemaElement {
   }
 }
 
+/** A cell as the Parquet writer takes it. */
+type ParquetCell = string | number | bigint | boolean | null;
+
 /** A typed cell as the writer expects it: `null` when absent, dates as days since 1970-01-01. */
-function parquetValue(
-  type: ColumnType,
-  value: Row[string] | undefined,
-): string | number | bigint | boolean | null {
+function parquetValue(type: ColumnType, value: Row[string] | undefined): ParquetCell {
   if (value === undefined) return null;
   if (type === 'integer') return BigInt(value as number);
   if (type === 'date') return Date.parse(`${String(value)}T00:00:00Z`) / MILLIS_PER_DAY;
   return value;
 }
 
-/**
- * Encodes rows as one Parquet file (Snappy-compressed, column statistics,
- * columns in schema order). Deterministic: no timestamps are written, so the
- * same rows give the same bytes.
- */
-export function encodeParquet(columns: readonly Column[], rows: readonly Row[]): Uint8Array {
-  const columnData: ColumnSource[] = columns.map((column) => ({
-    name: column.name,
-    data: rows.map((row) => parquetValue(column.type, row[column.name])),
-  }));
-  const schema: SchemaElement[] = [
-    { name: 'root', num_children: columns.length },
-    ...columns.map((column) => parquetElement(column)),
-  ];
-  return new Uint8Array(
-    parquetWriteBuffer({ columnData, schema, createdBy: 'kz-az-open-data', statisticsTruncateLength: 64 }),
-  );
+/** Options of {@link writeParquet}. */
+export interface WriteParquetOptions {
+  /**
+   * Rows per row group. Groups are cut by row count alone, so the bytes do not
+   * depend on how the rows were batched; only the last group may be smaller.
+   * @default PARQUET_ROW_GROUP_ROWS
+   */
+  readonly rowGroupRows?: number;
 }
 
-/** `<id>.parquet`: the version's table with typed columns, listed in `datapackage.json` with the Table Schema. */
-export const parquetRenderer: VersionRenderer = {
+/**
+ * The one Parquet encoder: takes rows one at a time and gives back the file's
+ * bytes a row group at a time. It is synchronous so that the in-memory
+ * {@link encodeParquet} can stay synchronous and still share every byte
+ * decision with the streaming {@link writeParquet}, which awaits its sink
+ * between row groups.
+ */
+class ParquetEncoder {
+  /** Holds one encoded row group (or the footer) until it is taken out. */
+  readonly #writer = new ByteWriter();
+  readonly #parquet: ParquetWriter;
+  /** The current row group's values, column by column, already in the writer's representation. */
+  readonly #group: { readonly column: Column; values: ParquetCell[] }[];
+  #groupRows = 0;
+  #rows = 0;
+
+  constructor(
+    columns: readonly Column[],
+    private readonly rowGroupRows: number,
+  ) {
+    if (!Number.isSafeInteger(rowGroupRows) || rowGroupRows < 1) {
+      throw new RangeError(`rowGroupRows must be a positive integer, got ${String(rowGroupRows)}`);
+    }
+    this.#group = columns.map((column) => ({ column, values: [] }));
+    this.#parquet = new ParquetWriter({
+      writer: this.#writer,
+      schema: [
+        { name: 'root', num_children: columns.length },
+        ...columns.map((column) => parquetElement(column)),
+      ],
+      codec: 'SNAPPY',
+      statistics: true,
+      statisticsTruncateLength: 64,
+      createdBy: 'kz-az-open-data',
+    });
+  }
+
+  /** Rows added so far. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** Adds a row; when it completes a row group, returns that group's bytes. */
+  add(row: Row): Uint8Array | undefined {
+    for (const cells of this.#group) {
+      cells.values.push(parquetValue(cells.column.type, row[cells.column.name]));
+    }
+    this.#rows++;
+    if (++this.#groupRows < this.rowGroupRows) return undefined;
+    this.#writeGroup();
+    return this.#take();
+  }
+
+  /** Ends the file: the last, partial row group if any, the page indexes and the footer. */
+  finish(): Uint8Array {
+    if (this.#groupRows > 0) this.#writeGroup();
+    assertSynchronous(this.#parquet.finish());
+    return this.#take();
+  }
+
+  #writeGroup(): void {
+    // Passed whole, the group becomes exactly one row group.
+    assertSynchronous(
+      this.#parquet.write({
+        columnData: this.#group.map(({ column, values }) => ({ name: column.name, data: values })),
+        rowGroupSize: this.#groupRows,
+      }),
+    );
+    for (const cells of this.#group) cells.values = [];
+    this.#groupRows = 0;
+  }
+
+  /**
+   * The bytes written since the last call, copied out so that the buffer can be
+   * reused. Only `index` is reset: `offset` keeps counting the whole file, which
+   * is what the footer's column chunk offsets are measured from.
+   */
+  #take(): Uint8Array {
+    const bytes = this.#writer.getBytes().slice();
+    this.#writer.index = 0;
+    return bytes;
+  }
+}
+
+/**
+ * ParquetWriter returns a promise only when its Writer's flush() or finish()
+ * does, and ByteWriter's never do; a promise here would mean bytes the encoder
+ * has not waited for.
+ */
+function assertSynchronous(result: void | Promise<void>): void {
+  if (result !== undefined) {
+    throw new Error('hyparquet-writer wrote asynchronously to an in-memory ByteWriter');
+  }
+}
+
+/**
+ * Where {@link writeParquet} puts the file's bytes, in order. Every `ByteSink`
+ * (a scratch file, a hash, a test's buffer) is one; only the method the
+ * encoder calls is required, so that encoding does not depend on where the
+ * bytes go.
+ */
+export interface ParquetSink {
+  write(chunk: Uint8Array): Promise<void>;
+}
+
+/**
+ * Writes rows as one Parquet file to `sink`, a row group at a time, so that no
+ * more than one row group's values are ever held (plus the encoder's buffer
+ * for that group's bytes). Snappy-compressed, column statistics, columns in
+ * schema order, no timestamps: the same rows give the same bytes however they
+ * are batched, and the same bytes as {@link encodeParquet}.
+ *
+ * @returns the number of rows written.
+ */
+export async function writeParquet(
+  columns: readonly Column[],
+  batches: AsyncIterable<readonly Row[]>,
+  sink: ParquetSink,
+  options: WriteParquetOptions = {},
+): Promise<{ rows: number }> {
+  const encoder = new ParquetEncoder(columns, options.rowGroupRows ?? PARQUET_ROW_GROUP_ROWS);
+  for await (const batch of batches) {
+    for (const row of batch) {
+      const group = encoder.add(row);
+      if (group !== undefined) await sink.write(group);
+    }
+  }
+  await sink.write(encoder.finish());
+  return { rows: encoder.rows };
+}
+
+/**
+ * Encodes rows as one Parquet file in memory, with the same encoder and the
+ * same bytes as {@link writeParquet} with the default row group size.
+ */
+export function encodeParquet(columns: readonly Column[], rows: readonly Row[]): Uint8Array {
+  const encoder = new ParquetEncoder(columns, PARQUET_ROW_GROUP_ROWS);
+  const chunks: Uint8Array[] = [];
+  for (const row of rows) {
+    const group = encoder.add(row);
+    if (group !== undefined) chunks.push(group);
+  }
+  chunks.push(encoder.finish());
+  const bytes = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** The part of a version's context that {@link parquetRenderer} reads. */
+interface ParquetRenderContext {
+  readonly canonical: {
+    readonly dataset: { readonly columns: readonly Column[] };
+    readonly rows: readonly Row[];
+  };
+}
+
+/**
+ * `<id>.parquet`: the version's table with typed columns, listed in `datapackage.json` with the Table Schema.
+ * Typed by what it reads rather than as a `VersionRenderer`, so that this module need not import the
+ * renderer interface of `version-files.ts`, which imports this module.
+ */
+export const parquetRenderer = {
   format: 'parquet',
   mediaType: 'application/vnd.apache.parquet',
   packaged: true,
   tabular: true,
-  fileName: (id) => `${id}.parquet`,
-  render: ({ canonical }) => encodeParquet(canonical.dataset.columns, canonical.rows),
+  fileName: (id: string): string => `${id}.parquet`,
+  render: ({ canonical }: ParquetRenderContext): Uint8Array =>
+    encodeParquet(canonical.dataset.columns, canonical.rows),
 };

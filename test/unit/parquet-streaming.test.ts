@@ -1,0 +1,228 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  encodeParquet,
+  PARQUET_ROW_GROUP_ROWS,
+  writeParquet,
+  type ParquetSink,
+} from '../../lambda/core/parquet.js';
+import type { Column, Row } from '../../lambda/core/row-schema.js';
+
+const COLUMNS: readonly Column[] = [
+  { name: 'id', type: 'string', required: true, schema: {} },
+  { name: 'year', type: 'integer', required: true, schema: {} },
+  { name: 'partner', type: 'string', required: false, schema: {} },
+  { name: 'value_musd', type: 'number', required: false, schema: {} },
+  { name: 'day', type: 'date', required: false, schema: {} },
+  { name: 'flagged', type: 'boolean', required: false, schema: {} },
+  { name: 'units', type: 'integer', required: false, schema: {} },
+];
+
+const PARTNERS = ['Қазақстан', 'Azərbaycan 🇦🇿', 'KZ', `Ақтау — Баку ${'ә'.repeat(60)}`];
+
+/**
+ * Trade-like rows, the same on every run: multi-byte text (some longer than the
+ * 64-byte statistics limit), negative decimals, dates before 1970, the largest
+ * safe integers, and empty cells (missing keys) in every optional column.
+ */
+function tradeRows(count: number): Row[] {
+  return Array.from({ length: count }, (_, i) => {
+    const units =
+      i % 11 === 1 ? Number.MAX_SAFE_INTEGER : i % 11 === 2 ? -Number.MAX_SAFE_INTEGER : i * 104_729;
+    return {
+      id: `r${i} ${PARTNERS[i % PARTNERS.length] ?? ''}`,
+      // A hundred rows a year, so that each row group's statistics differ from the file's.
+      year: 1995 + (Math.floor(i / 100) % 31),
+      ...(i % 6 === 0 ? {} : { partner: PARTNERS[i % 3] ?? '' }),
+      ...(i % 5 === 0 ? {} : { value_musd: ((i * 7919) % 100_000) / 100 - 250 }),
+      ...(i % 4 === 0
+        ? {}
+        : { day: new Date(Date.UTC(1965, 0, 1 + ((i * 37) % 25_000))).toISOString().slice(0, 10) }),
+      ...(i % 3 === 0 ? {} : { flagged: i % 2 === 0 }),
+      ...(i % 7 === 0 ? {} : { units }),
+    };
+  });
+}
+
+/** Hands the rows over in batches of the given sizes, cycling through them (0 gives an empty batch). */
+async function* inBatches(rows: readonly Row[], sizes: readonly number[]): AsyncGenerator<readonly Row[]> {
+  for (let offset = 0, i = 0; offset < rows.length; i++) {
+    const size = sizes[i % sizes.length] ?? 1;
+    yield rows.slice(offset, offset + size);
+    offset += size;
+  }
+}
+
+/** A sink that keeps what it is given, as the chunks it was given. */
+class CollectingSink implements ParquetSink {
+  readonly chunks: Uint8Array[] = [];
+  bytes = 0;
+
+  write(chunk: Uint8Array): Promise<void> {
+    this.chunks.push(chunk);
+    this.bytes += chunk.byteLength;
+    return Promise.resolve();
+  }
+
+  concat(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+async function streamed(
+  rows: readonly Row[],
+  sizes: readonly number[],
+  rowGroupRows?: number,
+): Promise<Buffer> {
+  const sink = new CollectingSink();
+  const result = await writeParquet(COLUMNS, inBatches(rows, sizes), sink, { rowGroupRows });
+  expect(result).toEqual({ rows: rows.length });
+  return sink.concat();
+}
+
+/** A row as DuckDB renders it in JSON: BIGINT as text, DATE as `YYYY-MM-DD`, absent as null. */
+function asDuckDbJson(row: Row): Record<string, unknown> {
+  return Object.fromEntries(
+    COLUMNS.map(({ name, type }) => {
+      const value = row[name];
+      if (value === undefined) return [name, null];
+      return [name, type === 'integer' ? String(value) : value];
+    }),
+  );
+}
+
+let directory: string;
+let duckdb: DuckDBConnection;
+
+beforeAll(async () => {
+  directory = await mkdtemp(path.join(os.tmpdir(), 'parquet-streaming-'));
+  duckdb = await (await DuckDBInstance.create(':memory:')).connect();
+});
+
+afterAll(async () => {
+  duckdb.closeSync();
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** Writes the bytes to a file and reads them back with DuckDB: rows in file order, and each row group's size. */
+async function readBack(
+  bytes: Uint8Array,
+  name: string,
+): Promise<{ columns: string[]; rows: Record<string, unknown>[]; rowGroups: number[]; sqlFile: string }> {
+  const file = path.join(directory, `${name}.parquet`);
+  await writeFile(file, bytes);
+  const escaped = file.replaceAll("'", "''");
+  const described = await duckdb.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${escaped}')`);
+  const read = await duckdb.runAndReadAll(
+    `SELECT * EXCLUDE (file_row_number) FROM read_parquet('${escaped}', file_row_number = true)
+     ORDER BY file_row_number`,
+  );
+  const groups = await duckdb.runAndReadAll(
+    `SELECT row_group_id, any_value(row_group_num_rows) AS num_rows FROM parquet_metadata('${escaped}')
+     GROUP BY row_group_id ORDER BY row_group_id`,
+  );
+  return {
+    columns: described.getRowObjectsJson().map((row) => String(row.column_name)),
+    rows: read.getRowObjectsJson() as Record<string, unknown>[],
+    rowGroups: groups.getRowObjectsJson().map((row) => Number(row.num_rows)),
+    sqlFile: escaped,
+  };
+}
+
+describe('writeParquet', () => {
+  it.each([
+    ['a partial last row group', 3_500, 1_000, [1_000, 1_000, 1_000, 500]],
+    ['an exact multiple of the row group size', 3_000, 1_000, [1_000, 1_000, 1_000]],
+    ['no rows', 0, 1_000, []],
+    ['many small row groups', 3_500, 37, [...Array<number>(94).fill(37), 22]],
+  ])('writes the same bytes however the rows are batched: %s', async (name, count, rowGroupRows, groups) => {
+    // Prepare
+    const rows = tradeRows(count);
+
+    // Act
+    const outputs = await Promise.all(
+      [[1], [7], [1_000], [Math.max(count, 1)], [3, 0, 1, 250]].map((sizes) =>
+        streamed(rows, sizes, rowGroupRows),
+      ),
+    );
+
+    // Assess
+    for (const output of outputs.slice(1)) expect(output.equals(outputs[0] as Buffer)).toBe(true);
+    const read = await readBack(outputs[0] as Buffer, name.replaceAll(' ', '-'));
+    expect(read.columns).toEqual(COLUMNS.map((column) => column.name));
+    expect(read.rowGroups).toEqual(groups);
+    expect(read.rows).toEqual(rows.map(asDuckDbJson));
+  });
+
+  it('keeps the encoding: Snappy, the writer name, per-row-group statistics, native types', async () => {
+    const rows = tradeRows(2_500);
+    const { sqlFile: file } = await readBack(await streamed(rows, [100], 1_000), 'encoding');
+
+    const meta = await duckdb.runAndReadAll(
+      `SELECT created_by, num_rows FROM parquet_file_metadata('${file}')`,
+    );
+    const chunks = await duckdb.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`);
+    const years = await duckdb.runAndReadAll(
+      `SELECT row_group_id, stats_min_value, stats_max_value FROM parquet_metadata('${file}')
+       WHERE path_in_schema = 'year' ORDER BY row_group_id`,
+    );
+    const types = await duckdb.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
+
+    expect(meta.getRowObjectsJson()).toEqual([{ created_by: 'kz-az-open-data', num_rows: '2500' }]);
+    expect(chunks.getRowObjectsJson()).toEqual([{ compression: 'SNAPPY' }]);
+    const yearsOf = (group: Row[]): number[] => group.map((row) => row.year as number);
+    expect(years.getRowObjectsJson()).toEqual(
+      [rows.slice(0, 1_000), rows.slice(1_000, 2_000), rows.slice(2_000)].map((group, row_group_id) => ({
+        row_group_id: String(row_group_id),
+        stats_min_value: String(Math.min(...yearsOf(group))),
+        stats_max_value: String(Math.max(...yearsOf(group))),
+      })),
+    );
+    expect(
+      Object.fromEntries(types.getRowObjectsJson().map((row) => [String(row.column_name), row.column_type])),
+    ).toEqual({
+      id: 'VARCHAR',
+      year: 'BIGINT',
+      partner: 'VARCHAR',
+      value_musd: 'DOUBLE',
+      day: 'DATE',
+      flagged: 'BOOLEAN',
+      units: 'BIGINT',
+    });
+  });
+
+  it('hands each row group to the sink before the input ends', async () => {
+    const rows = tradeRows(3_500);
+    const sink = new CollectingSink();
+    let bytesBeforeLastBatch = 0;
+    async function* batches(): AsyncGenerator<readonly Row[]> {
+      yield rows.slice(0, 3_000);
+      bytesBeforeLastBatch = sink.bytes;
+      yield rows.slice(3_000);
+    }
+
+    await writeParquet(COLUMNS, batches(), sink, { rowGroupRows: 1_000 });
+
+    // Three row groups out, then the last group with the footer.
+    expect(sink.chunks).toHaveLength(4);
+    expect(bytesBeforeLastBatch).toBe(sink.bytes - (sink.chunks[3]?.byteLength ?? 0));
+  });
+
+  it('gives encodeParquet the same bytes as the default streaming writer', async () => {
+    const rows = tradeRows(2_000);
+
+    const streamedBytes = await streamed(rows, [7]);
+
+    expect(PARQUET_ROW_GROUP_ROWS).toBe(100_000);
+    expect(Buffer.from(encodeParquet(COLUMNS, rows)).equals(streamedBytes)).toBe(true);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses a row group size of %s', async (rowGroupRows) => {
+    await expect(
+      writeParquet(COLUMNS, inBatches(tradeRows(1), [1]), new CollectingSink(), { rowGroupRows }),
+    ).rejects.toThrow(/rowGroupRows must be a positive integer/);
+  });
+});
