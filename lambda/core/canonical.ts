@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import Papa from 'papaparse';
 import { escapeFormula } from './formula.js';
+import type { StreamedBody } from './object-store.js';
+import type { RowSource } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
-import type { ValidDataset } from './validate.js';
+import type { ScratchDirectory } from './scratch.js';
+import type { DatasetDefinition, ValidDataset } from './validate.js';
 
 /** A dataset in its canonical form: the basis of its hash and of every published file. */
 export interface CanonicalDataset {
@@ -18,18 +21,64 @@ export interface CanonicalDataset {
   readonly schemaHash: string;
 }
 
-/** Canonicalises a validated dataset and computes its content hash. */
+/**
+ * Canonicalises a validated dataset held in memory and computes its content
+ * hash. Publishing uses {@link canonicalizeTable}, which streams; both give the
+ * same bytes and hashes.
+ */
 export function canonicalizeDataset(dataset: ValidDataset): CanonicalDataset {
   const rows = sortByPrimaryKey(dataset.rows, dataset.descriptor.primaryKey);
   const csv = new TextEncoder().encode(renderCsv(dataset.columns, rows));
-  const schemaHash = sha256Prefixed(canonicalJson(dataset.schema));
-  const contentHash = sha256Prefixed(
-    new TextEncoder().encode(
-      canonicalJson({ schema: dataset.schema, descriptor: dataset.descriptor }) + '\n',
-    ),
-    csv,
-  );
-  return { dataset, rows, csv, contentHash, schemaHash };
+  const contentHash = sha256Prefixed(contentHashPrefix(dataset), csv);
+  return { dataset, rows, csv, contentHash, schemaHash: schemaHashOf(dataset) };
+}
+
+/** A dataset in canonical form, streamed: rows in a scratch file sorted by key, the CSV in another. */
+export interface CanonicalTable {
+  readonly definition: DatasetDefinition;
+  /** Rows sorted by primary key. */
+  readonly rows: RowSource;
+  /** The canonical CSV (see {@link CanonicalDataset.csv}). */
+  readonly csv: StreamedBody;
+  readonly contentHash: string;
+  readonly schemaHash: string;
+}
+
+/**
+ * Writes the canonical CSV of key-sorted rows to a scratch file, hashing it
+ * on the way: the same bytes and hashes as {@link canonicalizeDataset}, with
+ * one batch of rows in memory at a time.
+ */
+export async function canonicalizeTable(
+  definition: DatasetDefinition,
+  sortedRows: RowSource,
+  scratch: ScratchDirectory,
+): Promise<CanonicalTable> {
+  const file = await scratch.createFile(`${definition.id}.csv`);
+  const content = createHash('sha256').update(contentHashPrefix(definition));
+  const write = async (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    content.update(bytes);
+    await file.write(bytes);
+  };
+  await write(csvHeader(definition.columns));
+  for await (const batch of sortedRows.open()) await write(csvLines(definition.columns, batch));
+  return {
+    definition,
+    rows: sortedRows,
+    csv: await file.close(),
+    contentHash: `sha256:${content.digest('hex')}`,
+    schemaHash: schemaHashOf(definition),
+  };
+}
+
+/** What the content hash covers before the CSV: the schema and descriptor, canonical JSON, and a line break. */
+function contentHashPrefix(definition: DatasetDefinition): string {
+  return `${canonicalJson({ schema: definition.schema, descriptor: definition.descriptor })}\n`;
+}
+
+function schemaHashOf(definition: DatasetDefinition): string {
+  return sha256Prefixed(canonicalJson(definition.schema));
 }
 
 /** RFC 8785 JSON canonical form: the same value always gives the same bytes. */
@@ -44,11 +93,24 @@ export function canonicalJson(value: unknown): string {
  * a spreadsheet would run as a formula is escaped. Ends with a line break.
  */
 export function renderCsv(columns: readonly Column[], rows: readonly Row[]): string {
+  return csvHeader(columns) + csvLines(columns, rows);
+}
+
+/** The canonical CSV's header line, with its line break. */
+export function csvHeader(columns: readonly Column[]): string {
+  return `${Papa.unparse([columns.map((column) => column.name)], UNPARSE)}\n`;
+}
+
+/** Canonical CSV lines of some rows, each ending with a line break (empty for no rows). */
+export function csvLines(columns: readonly Column[], rows: readonly Row[]): string {
+  if (rows.length === 0) return '';
   const fields = columns.map((column) => column.name);
   const text = columns.map((column) => column.type === 'string');
   const data = rows.map((row) => fields.map((name, index) => cellText(row[name], text[index] === true)));
-  return `${Papa.unparse({ fields, data }, { newline: '\n', quotes: false, header: true })}\n`;
+  return `${Papa.unparse(data, UNPARSE)}\n`;
 }
+
+const UNPARSE = { newline: '\n', quotes: false, header: false } as const;
 
 function cellText(value: string | number | boolean | undefined, isText: boolean): string {
   if (value === undefined) return '';

@@ -1,5 +1,10 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { compareKeys } from './canonical.js';
 import type { PublishedColumn } from './dataset-document.js';
+import type { RowBatches } from './row-source.js';
 import type { Row } from './row-schema.js';
+import type { ScratchDirectory, ScratchFile } from './scratch.js';
 
 /** The kind of version bump a change calls for. `initial` is the first version, 1.0.0. */
 export type ChangeKind = 'initial' | 'major' | 'minor' | 'patch';
@@ -66,6 +71,150 @@ export interface ChangesDocument {
   readonly changed: readonly ChangedRow[];
 }
 
+/** How many rows a version added, removed and changed. */
+export interface ChangeSummary {
+  readonly added: number;
+  readonly removed: number;
+  readonly changed: number;
+}
+
+/** Something that can be read from the start as often as needed, a batch at a time. */
+export interface Rereadable<T> {
+  open(): AsyncIterable<readonly T[]>;
+}
+
+/** A version's row changes, spilled to scratch files: counts, and the lists to stream into `changes.json`. */
+export interface SpilledRowChanges {
+  readonly summary: ChangeSummary;
+  readonly added: Rereadable<Row>;
+  readonly removed: Rereadable<Row>;
+  readonly changed: Rereadable<ChangedRow>;
+}
+
+/**
+ * The same comparison as {@link diffRows}, for tables too large to hold:
+ * both inputs must be sorted by `primaryKey` (as canonical rows are), and are
+ * merged in one pass. Rows added, removed and changed go to scratch files in
+ * the order {@link diffRows} lists them.
+ */
+export async function diffSortedRows(
+  previous: RowBatches,
+  next: RowBatches,
+  primaryKey: readonly string[],
+  scratch: ScratchDirectory,
+): Promise<SpilledRowChanges> {
+  const added = await JsonLines.create<Row>(scratch, 'added');
+  const removed = await JsonLines.create<Row>(scratch, 'removed');
+  const changed = await JsonLines.create<ChangedRow>(scratch, 'changed');
+  const keyOf = (row: Row) => primaryKey.map((name) => row[name]);
+  const before = new RowCursor(previous);
+  const after = new RowCursor(next);
+  let old = await before.next();
+  let row = await after.next();
+  while (old !== undefined || row !== undefined) {
+    const order = old === undefined ? 1 : row === undefined ? -1 : compareKeys(keyOf(old), keyOf(row));
+    if (order < 0 && old !== undefined) {
+      await removed.add(old);
+      old = await before.next();
+    } else if (order > 0 && row !== undefined) {
+      await added.add(row);
+      row = await after.next();
+    } else if (old !== undefined && row !== undefined) {
+      const changes = changedCells(old, row);
+      if (changes !== undefined)
+        await changed.add({
+          key: Object.fromEntries(primaryKey.map((name) => [name, row?.[name]])),
+          changes,
+        });
+      old = await before.next();
+      row = await after.next();
+    }
+  }
+  return {
+    summary: { added: added.count, removed: removed.count, changed: changed.count },
+    added: await added.close(),
+    removed: await removed.close(),
+    changed: await changed.close(),
+  };
+}
+
+/** Old and new value of every cell that differs between two rows with the same key, or `undefined`. */
+function changedCells(old: Row, row: Row): ChangedRow['changes'] | undefined {
+  const columns = new Set([...Object.keys(old), ...Object.keys(row)]);
+  const changes: Record<string, { old: unknown; new: unknown }> = {};
+  for (const column of columns) {
+    if (old[column] !== row[column]) changes[column] = { old: old[column] ?? null, new: row[column] ?? null };
+  }
+  return Object.keys(changes).length > 0 ? changes : undefined;
+}
+
+/** Steps through batched rows one row at a time. */
+class RowCursor {
+  readonly #iterator: AsyncIterator<readonly Row[]>;
+  #batch: readonly Row[] = [];
+  #index = 0;
+
+  constructor(batches: RowBatches) {
+    this.#iterator = batches[Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<Row | undefined> {
+    while (this.#index >= this.#batch.length) {
+      const result = await this.#iterator.next();
+      if (result.done === true) return undefined;
+      this.#batch = result.value;
+      this.#index = 0;
+    }
+    return this.#batch[this.#index++];
+  }
+}
+
+/** Values spilled to a scratch file as one JSON document per line, read back in batches. */
+class JsonLines<T> {
+  #count = 0;
+  #buffer = '';
+
+  private constructor(private readonly file: ScratchFile) {}
+
+  static async create<T>(scratch: ScratchDirectory, hint: string): Promise<JsonLines<T>> {
+    return new JsonLines<T>(await scratch.createFile(`${hint}.jsonl`));
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  async add(value: T): Promise<void> {
+    this.#count++;
+    this.#buffer += `${JSON.stringify(value)}\n`;
+    if (this.#buffer.length >= 1 << 16) await this.#flush();
+  }
+
+  async close(): Promise<Rereadable<T>> {
+    await this.#flush();
+    await this.file.close();
+    const { path } = this.file;
+    return {
+      async *open() {
+        let batch: T[] = [];
+        for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+          batch.push(JSON.parse(line) as T);
+          if (batch.length >= 4096) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length > 0) yield batch;
+      },
+    };
+  }
+
+  async #flush(): Promise<void> {
+    await this.file.write(this.#buffer);
+    this.#buffer = '';
+  }
+}
+
 /** Matches rows by primary key and lists rows added, removed and changed (with old and new values). */
 export function diffRows(
   previous: readonly Row[],
@@ -84,15 +233,9 @@ export function diffRows(
       continue;
     }
     before.delete(key);
-    const columns = new Set([...Object.keys(old), ...Object.keys(row)]);
-    const changes: Record<string, { old: unknown; new: unknown }> = {};
-    for (const column of columns) {
-      if (old[column] !== row[column])
-        changes[column] = { old: old[column] ?? null, new: row[column] ?? null };
-    }
-    if (Object.keys(changes).length > 0) {
+    const changes = changedCells(old, row);
+    if (changes !== undefined)
       changed.push({ key: Object.fromEntries(primaryKey.map((name) => [name, row[name]])), changes });
-    }
   }
   return { added, removed: [...before.values()], changed };
 }
@@ -101,10 +244,15 @@ export function diffRows(
  * The SemVer bump for a change: a schema change is major; rows only added is
  * minor; anything else (rows removed or changed, descriptor edits) is patch.
  */
-export function classifyChange(schemaChanged: boolean, rows: RowChanges): Exclude<ChangeKind, 'initial'> {
+export function classifyChange(schemaChanged: boolean, rows: ChangeSummary): Exclude<ChangeKind, 'initial'> {
   if (schemaChanged) return 'major';
-  if (rows.added.length > 0 && rows.removed.length === 0 && rows.changed.length === 0) return 'minor';
+  if (rows.added > 0 && rows.removed === 0 && rows.changed === 0) return 'minor';
   return 'patch';
+}
+
+/** The counts of an in-memory {@link RowChanges}. */
+export function summarize(changes: RowChanges): ChangeSummary {
+  return { added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length };
 }
 
 /** Applies a bump to `major.minor.patch`. */

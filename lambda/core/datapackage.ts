@@ -1,5 +1,5 @@
-import type { CanonicalDataset } from './canonical.js';
 import type { Column } from './row-schema.js';
+import type { DatasetDefinition } from './validate.js';
 
 /** Frictionless Data Package v2 profile URLs (declared in `$schema`). */
 export const FRICTIONLESS_PROFILES = {
@@ -25,11 +25,11 @@ export interface PackagedFile {
  * dialect and a Table Schema derived from the dataset's JSON Schema.
  */
 export function buildDataPackage(
-  canonical: CanonicalDataset,
+  definition: DatasetDefinition,
   version: string,
   files: readonly PackagedFile[],
 ): object {
-  const { descriptor, columns } = canonical.dataset;
+  const { descriptor, columns } = definition;
   return {
     $schema: FRICTIONLESS_PROFILES.package,
     name: descriptor.id,
@@ -74,7 +74,7 @@ export function buildDataPackage(
         ? {
             schema: {
               $schema: FRICTIONLESS_PROFILES.tableSchema,
-              fields: columns.map((column) => tableSchemaField(column, canonical)),
+              fields: columns.map((column) => tableSchemaField(column, definition)),
               primaryKey: descriptor.primaryKey,
               missingValues: [''],
             },
@@ -84,8 +84,8 @@ export function buildDataPackage(
   };
 }
 
-function tableSchemaField(column: Column, canonical: CanonicalDataset): object {
-  const described = canonical.dataset.descriptor.columns.find((entry) => entry.name === column.name);
+function tableSchemaField(column: Column, definition: DatasetDefinition): object {
+  const described = definition.descriptor.columns.find((entry) => entry.name === column.name);
   const constraints: Record<string, unknown> = {};
   if (column.required) constraints.required = true;
   const s = column.schema;

@@ -1,4 +1,5 @@
 import type { CanonicalDataset } from './canonical.js';
+import type { DatasetDefinition } from './validate.js';
 import type { ColumnType } from './coerce.js';
 import type { DatasetDescriptor } from './descriptor.js';
 import type { Row } from './row-schema.js';
@@ -49,9 +50,17 @@ const CONSTRAINT_KEYWORDS = [
   'format',
 ];
 
-/** Builds the `<id>.json` document of a version. */
+/** Builds the `<id>.json` document of a version held in memory. */
 export function buildDatasetDocument(canonical: CanonicalDataset, version: string): DatasetDocument {
-  const { descriptor, columns } = canonical.dataset;
+  return { ...datasetMetadata(canonical.dataset, version), rows: canonical.rows };
+}
+
+/** Everything in `<id>.json` but the rows, which come last in the file (and are streamed there). */
+export function datasetMetadata(
+  definition: DatasetDefinition,
+  version: string,
+): Omit<DatasetDocument, 'rows'> {
+  const { descriptor, columns } = definition;
   return {
     id: descriptor.id,
     version,
@@ -83,6 +92,5 @@ export function buildDatasetDocument(canonical: CanonicalDataset, version: strin
         ...(Object.keys(constraints).length === 0 ? {} : { constraints }),
       };
     }),
-    rows: canonical.rows,
   };
 }

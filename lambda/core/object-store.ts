@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isVersionedKey } from './content-policy.js';
 
 /**
@@ -21,7 +22,7 @@ export interface ObjectStore {
    * Creates the object only if no object exists at `key` (S3 `If-None-Match: *`).
    * Returns `'created'` or, when something is already there, `'exists'`; never overwrites.
    */
-  putIfAbsent(key: string, body: Uint8Array, meta: ObjectMeta): Promise<'created' | 'exists'>;
+  putIfAbsent(key: string, body: PutBody, meta: ObjectMeta): Promise<'created' | 'exists'>;
   /**
    * Replaces the object only if its current ETag equals `etag` (S3 `If-Match`), or
    * creates it only if absent when `etag` is `undefined`. Returns `'conflict'` when
@@ -29,14 +30,93 @@ export interface ObjectStore {
    */
   putIfMatch(
     key: string,
-    body: Uint8Array,
+    body: PutBody,
     meta: ObjectMeta,
     etag: string | undefined,
   ): Promise<{ status: 'written'; etag: string } | { status: 'conflict' }>;
   /** Writes unconditionally (used only for mutable mirrors such as `latest/`). */
-  put(key: string, body: Uint8Array, meta: ObjectMeta): Promise<void>;
+  put(key: string, body: PutBody, meta: ObjectMeta): Promise<void>;
   /** Every key under `prefix` (no particular order). */
   list(prefix: string): AsyncIterable<string>;
+}
+
+/**
+ * A body too large to hold in memory, typically a scratch file: its size and
+ * SHA-256 are known before it is sent, and its bytes can be read again as
+ * often as needed (a retried request, a comparison with what is stored).
+ */
+export interface StreamedBody {
+  readonly bytes: number;
+  /** SHA-256 of the bytes, lowercase hex. */
+  readonly sha256: string;
+  /** Reads the bytes from the start; each call gives a fresh stream. */
+  open(): AsyncIterable<Uint8Array>;
+}
+
+/** What a write accepts: bytes in memory, or a {@link StreamedBody} that is read as it is sent. */
+export type PutBody = Uint8Array | StreamedBody;
+
+/** True when the body is streamed rather than held. */
+export function isStreamedBody(body: PutBody): body is StreamedBody {
+  return !(body instanceof Uint8Array);
+}
+
+/** A body's size in bytes. */
+export function bodyBytes(body: PutBody): number {
+  return isStreamedBody(body) ? body.bytes : body.byteLength;
+}
+
+/** A body's SHA-256, lowercase hex (computed for bytes in memory, known for streamed bodies). */
+export function bodySha256(body: PutBody): string {
+  return isStreamedBody(body) ? body.sha256 : createHash('sha256').update(body).digest('hex');
+}
+
+/** A body's bytes as a stream of chunks (bytes in memory come as one chunk). */
+export async function* bodyChunks(body: PutBody): AsyncGenerator<Uint8Array> {
+  if (isStreamedBody(body)) yield* body.open();
+  else yield body;
+}
+
+/** SHA-256 (lowercase hex) of a stream of chunks, read to its end. */
+export async function sha256OfStream(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of chunks) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/**
+ * A streamed body's bytes, checked against what it declares as they pass. The stream fails with an
+ * {@link ObjectStoreError} as soon as it gives more than `body.bytes`, and at its end if it gave
+ * fewer or its SHA-256 is not `body.sha256`. The last chunk is held back until that check has
+ * passed, so a store writing through it never receives the whole body of one that lies: a
+ * single request stays short of its `Content-Length`, a multipart upload never sends its last
+ * part, a file is never complete. Only one chunk is held at a time.
+ */
+export async function* verifiedChunks(body: StreamedBody, key: string): AsyncGenerator<Uint8Array> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let held: Uint8Array | undefined;
+  for await (const chunk of body.open()) {
+    bytes += chunk.byteLength;
+    if (bytes > body.bytes) {
+      throw new ObjectStoreError(
+        `the body streamed for ${JSON.stringify(key)} is longer than the ${body.bytes} bytes it declares`,
+        key,
+      );
+    }
+    hash.update(chunk);
+    if (held !== undefined) yield held;
+    held = chunk;
+  }
+  const sha256 = hash.digest('hex');
+  if (bytes !== body.bytes || sha256 !== body.sha256) {
+    throw new ObjectStoreError(
+      `the body streamed for ${JSON.stringify(key)} gave ${bytes} bytes with SHA-256 ${sha256}, ` +
+        `but declares ${body.bytes} bytes with SHA-256 ${body.sha256}`,
+      key,
+    );
+  }
+  if (held !== undefined) yield held;
 }
 
 /** HTTP metadata stored with every object and served with it. */

@@ -218,26 +218,3 @@ export function encodeParquet(columns: readonly Column[], rows: readonly Row[]):
   }
   return bytes;
 }
-
-/** The part of a version's context that {@link parquetRenderer} reads. */
-interface ParquetRenderContext {
-  readonly canonical: {
-    readonly dataset: { readonly columns: readonly Column[] };
-    readonly rows: readonly Row[];
-  };
-}
-
-/**
- * `<id>.parquet`: the version's table with typed columns, listed in `datapackage.json` with the Table Schema.
- * Typed by what it reads rather than as a `VersionRenderer`, so that this module need not import the
- * renderer interface of `version-files.ts`, which imports this module.
- */
-export const parquetRenderer = {
-  format: 'parquet',
-  mediaType: 'application/vnd.apache.parquet',
-  packaged: true,
-  tabular: true,
-  fileName: (id: string): string => `${id}.parquet`,
-  render: ({ canonical }: ParquetRenderContext): Uint8Array =>
-    encodeParquet(canonical.dataset.columns, canonical.rows),
-};

@@ -1,10 +1,13 @@
 import type { ChangeKind } from './changes.js';
 import type { StagedVersion } from './catalog.js';
+import { canonicalizeTable } from './canonical.js';
 import type { ObjectStore } from './object-store.js';
-import { commitCatalog, stageDataset } from './publish.js';
+import { commitCatalog, stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
+import { ScratchDirectory } from './scratch.js';
+import { RowSorter } from './sort-rows.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
 import { createAjv } from './row-schema.js';
-import { validateDataset, type DatasetReport, type ValidDataset } from './validate.js';
+import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
 import type { VerifyProblem } from './distribution-check.js';
 
 /** What happened to one dataset in a publish run. */
@@ -54,14 +57,65 @@ async function validateOne(
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }> {
   const loaded = await loadDatasetSource(source, id);
   if (loaded.ok) return validateDataset(loaded.value, ajv, { keepRows });
+  return { report: unloadedReport(source, id, loaded.issues) };
+}
+
+/** The report of a dataset whose files could not be loaded. */
+function unloadedReport(source: SourceLocation, id: string, issues: DatasetReport['issues']): DatasetReport {
   const files = {
     csv: `${source.dataLabel}/${id}.csv`,
     schema: `${source.schemasLabel}/${id}.schema.json`,
     descriptor: `${source.dataLabel}/${id}.dataset.json`,
   };
-  return {
-    report: { id, valid: false, rows: 0, invalidRows: 0, files, issues: loaded.issues, truncated: false },
-  };
+  return { id, valid: false, rows: 0, invalidRows: 0, files, issues, truncated: false };
+}
+
+/** How {@link validateAndStage} runs. */
+export interface ValidateAndStageOptions {
+  readonly now: Date;
+  readonly baseUrl?: string | undefined;
+  readonly ajv?: ReturnType<typeof createAjv>;
+  /** Where scratch files go (the OS temp directory by default). */
+  readonly scratchParent?: string | undefined;
+  readonly tuning?: StreamingTuning | undefined;
+}
+
+/**
+ * Validates one dataset and, when it is valid, stages its new version (or
+ * finds it unchanged). The rows stream from the source into a key-sorted
+ * scratch file as they are validated, and from there into every published
+ * file: memory holds a batch of rows (and the primary keys seen), never the
+ * table. The scratch files are removed whatever happens.
+ */
+export async function validateAndStage(
+  source: DatasetSource,
+  store: ObjectStore,
+  options: ValidateAndStageOptions,
+): Promise<{ report: DatasetReport; outcome?: StageOutcome }> {
+  const scratch = await ScratchDirectory.create(options.scratchParent);
+  try {
+    let sorter: RowSorter | undefined;
+    const validation = await validateDataset(source, options.ajv, {
+      sinkRows: (definition) =>
+        (sorter = new RowSorter(
+          scratch,
+          definition.columns,
+          definition.descriptor.primaryKey,
+          options.tuning?.sortRunRows,
+        )),
+    });
+    const { report, definition } = validation;
+    if (definition === undefined || sorter === undefined) return { report };
+    const table = await canonicalizeTable(definition, await sorter.finish(), scratch);
+    const outcome = await stageDataset(store, table, report, options.now, {
+      scratch,
+      baseUrl: options.baseUrl,
+      tuning: options.tuning,
+    });
+    return { report, outcome };
+  } finally {
+    await scratch.dispose();
+  }
 }
 
 /** Options of a publish run: where sources come from, where the tree goes, and the run's clock. */
@@ -73,6 +127,9 @@ export interface PublishRun {
   readonly now: Date;
   /** Absolute site URL used for download links in the catalog. */
   readonly baseUrl?: string;
+  /** Where scratch files go (the OS temp directory by default) and the sizes they are streamed in. */
+  readonly scratchParent?: string;
+  readonly tuning?: StreamingTuning;
 }
 
 /** What a publish run did. */
@@ -105,14 +162,16 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   const staged: StagedVersion[] = [];
   const stagedOutcomes: { report: DatasetReport; staged: StagedVersion }[] = [];
   const ajv = createAjv();
-  // One dataset at a time, validated then staged, so only one dataset's rows are ever held.
+  // One dataset at a time, validated then staged, each streamed through scratch files.
   for (const id of await wantedIds(run.source, run.ids ?? [])) {
-    const { report, dataset } = await validateOne(run.source, id, ajv, true);
-    if (dataset === undefined) {
+    const loaded = await loadDatasetSource(run.source, id);
+    const { report, outcome } = loaded.ok
+      ? await validateAndStage(loaded.value, run.store, { ...run, ajv })
+      : { report: unloadedReport(run.source, id, loaded.issues), outcome: undefined };
+    if (outcome === undefined) {
       outcomes.push({ id: report.id, status: 'rejected', report });
       continue;
     }
-    const outcome = await stageDataset(run.store, dataset, report, run.now, run.baseUrl);
     if (outcome.status === 'unchanged') {
       outcomes.push({ id: report.id, status: 'unchanged', report, version: outcome.version });
     } else {

@@ -1,4 +1,5 @@
-import { canonicalizeDataset, sha256Hex } from './canonical.js';
+import { JSONParser } from '@streamparser/json';
+import type { CanonicalTable } from './canonical.js';
 import {
   mergeCatalog,
   type Catalog,
@@ -10,18 +11,21 @@ import {
 import {
   classifyChange,
   diffColumns,
-  diffRows,
+  diffSortedRows,
   FIRST_VERSION,
   nextVersion,
-  type RowChanges,
   type SchemaChanges,
+  type SpilledRowChanges,
 } from './changes.js';
-import { buildDatasetDocument, type DatasetDocument } from './dataset-document.js';
+import { datasetMetadata, type PublishedColumn } from './dataset-document.js';
 import { objectMetaFor } from './content-policy.js';
-import type { ObjectStore } from './object-store.js';
+import { sha256OfStream, type ObjectStore } from './object-store.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
+import type { Row } from './row-schema.js';
+import type { ScratchDirectory } from './scratch.js';
+import { RowSorter } from './sort-rows.js';
 import { DEFAULT_BASE_URL, publishSiteFiles, withTrailingSlash } from './site.js';
-import type { DatasetReport, ValidDataset } from './validate.js';
+import type { DatasetReport } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
 
 /** The catalog's key at the site root. */
@@ -42,65 +46,107 @@ export class CorruptCatalogError extends Error {
   override readonly name = 'CorruptCatalogError';
 }
 
+/** Sizes of the pieces publishing streams in; the defaults suit real data, tests make them tiny. */
+export interface StreamingTuning {
+  /** Rows sorted in memory per run when the input is out of key order. */
+  readonly sortRunRows?: number;
+  /** Rows per Parquet row group. */
+  readonly parquetRowGroupRows?: number;
+}
+
+/** Where and how a dataset is staged. */
+export interface StageOptions {
+  /** Scratch space for the rendered files and spilled rows, removed by the caller. */
+  readonly scratch: ScratchDirectory;
+  /** Absolute site URL for download links in the catalog. */
+  readonly baseUrl?: string | undefined;
+  readonly tuning?: StreamingTuning | undefined;
+}
+
 /**
  * Publishes one valid dataset's files, without touching the catalog: decides
  * the version from the catalog's latest entry (same content hash ⇒ unchanged,
  * nothing written), writes the immutable version folder create-only, then
  * refreshes the `latest/` mirror. The returned staged version is listed by
  * {@link commitCatalog}, which must run after every dataset is staged.
+ *
+ * Everything streams: the rows are read from scratch files, the previous
+ * version is compared by merging two key-sorted streams, and each file is
+ * rendered to a scratch file before it is uploaded.
  */
 export async function stageDataset(
   store: ObjectStore,
-  dataset: ValidDataset,
+  table: CanonicalTable,
   report: DatasetReport,
   now: Date,
-  baseUrl?: string,
+  options: StageOptions,
 ): Promise<StageOutcome> {
-  const canonical = canonicalizeDataset(dataset);
+  const { definition } = table;
+  const { scratch, baseUrl } = options;
   const { catalog } = await readCatalog(store);
-  const listed = catalog?.datasets.find((entry) => entry.id === dataset.id);
+  const listed = catalog?.datasets.find((entry) => entry.id === definition.id);
   const latest = listed?.versions.find((version) => version.version === listed.latest);
-  if (latest !== undefined && latest.contentHash === canonical.contentHash) {
-    return { status: 'unchanged', id: dataset.id, version: latest.version };
+  if (latest !== undefined && latest.contentHash === table.contentHash) {
+    return { status: 'unchanged', id: definition.id, version: latest.version };
   }
 
   let version = FIRST_VERSION;
   let change: CatalogVersion['change'] = 'initial';
   let schemaChanged = false;
   let schemaChanges: SchemaChanges = { added: [], removed: [], changed: [] };
-  let rowChanges: RowChanges = { added: canonical.rows, removed: [], changed: [] };
+  let rowChanges: SpilledRowChanges = {
+    summary: { added: table.rows.count, removed: 0, changed: 0 },
+    added: table.rows,
+    removed: { open: noRows },
+    changed: { open: noRows },
+  };
   if (latest !== undefined) {
-    const previous = await readPublishedDocument(store, dataset.id, latest.version);
-    schemaChanged = latest.schemaHash !== canonical.schemaHash;
-    schemaChanges = diffColumns(previous.columns, buildDatasetDocument(canonical, version).columns);
-    rowChanges = diffRows(previous.rows, canonical.rows, dataset.descriptor.primaryKey);
-    change = classifyChange(schemaChanged, rowChanges);
+    const previous = await readPreviousVersion(store, definition.id, latest.version, {
+      primaryKey: definition.descriptor.primaryKey,
+      scratch,
+      sortRunRows: options.tuning?.sortRunRows,
+    });
+    schemaChanged = latest.schemaHash !== table.schemaHash;
+    schemaChanges = diffColumns(previous.columns, datasetMetadata(definition, version).columns);
+    rowChanges = await diffSortedRows(
+      previous.rows.open(),
+      table.rows.open(),
+      definition.descriptor.primaryKey,
+      scratch,
+    );
+    change = classifyChange(schemaChanged, rowChanges.summary);
     version = nextVersion(latest.version, change);
   }
 
-  const files = renderVersionFiles({
-    canonical,
-    version,
-    change,
-    previousVersion: latest?.version,
-    schemaChanged,
-    schemaChanges,
-    rowChanges,
-    report,
-  });
-  const folder = `datasets/${dataset.id}/${version}`;
-  for (const file of files) await createImmutable(store, `${folder}/${file.name}`, file.body);
+  const files = await renderVersionFiles(
+    {
+      table,
+      version,
+      change,
+      previousVersion: latest?.version,
+      schemaChanged,
+      schemaChanges,
+      rowChanges,
+      report,
+      ...(options.tuning?.parquetRowGroupRows === undefined
+        ? {}
+        : { parquetRowGroupRows: options.tuning.parquetRowGroupRows }),
+    },
+    scratch,
+  );
+  const folder = `datasets/${definition.id}/${version}`;
+  for (const file of files) await createImmutable(store, `${folder}/${file.name}`, file);
   for (const file of files) {
-    const key = `datasets/${dataset.id}/latest/${file.name}`;
+    const key = `datasets/${definition.id}/latest/${file.name}`;
     await store.put(key, file.body, objectMetaFor(key));
   }
 
-  const { descriptor } = dataset;
+  const { descriptor } = definition;
   return {
     status: 'staged',
-    id: dataset.id,
+    id: definition.id,
     staged: {
-      id: dataset.id,
+      id: definition.id,
       title: descriptor.title,
       description: descriptor.description,
       keywords: descriptor.keywords,
@@ -108,9 +154,9 @@ export async function stageDataset(
       version: {
         version,
         published: now.toISOString(),
-        contentHash: canonical.contentHash,
-        schemaHash: canonical.schemaHash,
-        rows: canonical.rows.length,
+        contentHash: table.contentHash,
+        schemaHash: table.schemaHash,
+        rows: table.rows.count,
         change,
         ...(latest === undefined ? {} : { previousVersion: latest.version }),
         distributions: files.map((file) => distribution(`${folder}/${file.name}`, file, baseUrl)),
@@ -118,6 +164,8 @@ export async function stageDataset(
     },
   };
 }
+
+async function* noRows(): AsyncGenerator<never> {}
 
 /** How many times a catalog commit re-reads and retries after losing a race. */
 export const CATALOG_COMMIT_ATTEMPTS = 10;
@@ -179,22 +227,84 @@ export async function readCatalog(
   }
 }
 
-async function readPublishedDocument(
+/** The previous version as the comparison needs it: its columns, and its rows sorted by the new key. */
+async function readPreviousVersion(
   store: ObjectStore,
   id: string,
   version: string,
-): Promise<DatasetDocument> {
+  options: { primaryKey: readonly string[]; scratch: ScratchDirectory; sortRunRows: number | undefined },
+): Promise<{ columns: readonly PublishedColumn[]; rows: Awaited<ReturnType<RowSorter['finish']>> }> {
   const key = `datasets/${id}/${version}/${id}.json`;
-  const object = await store.get(key);
-  if (object === undefined) throw new Error(`${key} is listed in the catalog but missing from the store`);
-  return JSON.parse(new TextDecoder().decode(object.body)) as DatasetDocument;
+  const open = async () => {
+    const chunks = await store.open(key);
+    if (chunks === undefined) throw new Error(`${key} is listed in the catalog but missing from the store`);
+    return chunks;
+  };
+  // The metadata comes before the rows in the file, so this read stops early.
+  let columns: PublishedColumn[] | undefined;
+  await readJsonValues(await open(), ['$.columns'], (value) => {
+    columns = value as PublishedColumn[];
+    return 'stop';
+  });
+  if (columns === undefined) throw new Error(`${key} has no "columns"`);
+  // Sorted again by this version's key: a no-op pass when the key and its types are unchanged.
+  const sorter = new RowSorter(
+    options.scratch,
+    columns.map((column) => ({
+      name: column.name,
+      type: column.type,
+      required: column.required,
+      schema: {},
+    })),
+    options.primaryKey,
+    options.sortRunRows,
+  );
+  let batch: Row[] = [];
+  await readJsonValues(
+    await open(),
+    ['$.rows.*'],
+    (value) => {
+      batch.push(value as Row);
+      return 'continue';
+    },
+    async () => {
+      if (batch.length === 0) return;
+      await sorter.add(batch);
+      batch = [];
+    },
+  );
+  await sorter.add(batch);
+  return { columns, rows: await sorter.finish() };
 }
 
-async function createImmutable(store: ObjectStore, key: string, body: Uint8Array): Promise<void> {
-  if ((await store.putIfAbsent(key, body, objectMetaFor(key))) === 'created') return;
+/**
+ * Streams a JSON document through a parser that emits only the values at
+ * `paths`; `onValue` may stop the read early. `afterChunk` runs once the values
+ * of each chunk have been handed over (where a consumer can await).
+ */
+async function readJsonValues(
+  chunks: AsyncIterable<Uint8Array>,
+  paths: string[],
+  onValue: (value: unknown) => 'continue' | 'stop',
+  afterChunk: () => Promise<void> = async () => {},
+): Promise<void> {
+  const parser = new JSONParser({ paths, keepStack: false });
+  let stopped = false;
+  parser.onValue = ({ value }) => {
+    if (!stopped && onValue(value) === 'stop') stopped = true;
+  };
+  for await (const chunk of chunks) {
+    parser.write(chunk);
+    await afterChunk();
+    if (stopped) return; // leaving the loop releases the stream
+  }
+}
+
+async function createImmutable(store: ObjectStore, key: string, file: RenderedFile): Promise<void> {
+  if ((await store.putIfAbsent(key, file.body, objectMetaFor(key))) === 'created') return;
   // Already there: fine if it is ours (a re-run after a crash), never overwritten if it is not.
-  const existing = await store.get(key);
-  if (existing === undefined || sha256Hex(existing.body) !== sha256Hex(body)) {
+  const existing = await store.open(key);
+  if (existing === undefined || (await sha256OfStream(existing)) !== file.sha256) {
     throw new ImmutableFileConflictError(
       `${key} already exists with different content; published files are never overwritten`,
     );
@@ -206,8 +316,8 @@ function distribution(key: string, file: RenderedFile, baseUrl: string | undefin
     format: file.format,
     mediaType: file.mediaType,
     path: key,
-    bytes: file.body.byteLength,
-    sha256: sha256Hex(file.body),
+    bytes: file.bytes,
+    sha256: file.sha256,
     ...(baseUrl === undefined ? {} : { url: new URL(key, withTrailingSlash(baseUrl)).href }),
   };
 }

@@ -38,21 +38,45 @@ export interface DatasetReport {
   readonly truncated: boolean;
 }
 
-/** A dataset that passed validation, ready to be canonicalised and published. */
-export interface ValidDataset {
+/** What a dataset is, apart from its rows: descriptor, schema and the columns it defines. */
+export interface DatasetDefinition {
   readonly id: string;
   readonly descriptor: DatasetDescriptor;
   /** The dataset's JSON Schema as written by the curator. */
   readonly schema: Readonly<Record<string, unknown>>;
   readonly columns: readonly Column[];
+}
+
+/** A dataset that passed validation with its rows in memory (small tables and tests). */
+export interface ValidDataset extends DatasetDefinition {
   /** Typed rows in file order. */
   readonly rows: readonly Row[];
 }
 
 export interface Validation {
   readonly report: DatasetReport;
+  /** Present when the report has no issues. */
+  readonly definition?: DatasetDefinition;
   /** Present only when the report has no issues and rows were kept. */
   readonly dataset?: ValidDataset;
+}
+
+/** How validation hands over rows: kept in memory, streamed to a consumer, or not at all. */
+export interface ValidateOptions {
+  /** Keep the typed rows and return them as `dataset` (default true, unless `sinkRows` is given). */
+  readonly keepRows?: boolean;
+  /**
+   * Gives the consumer of the rows, once the schema and descriptor are known
+   * to be valid. It receives each batch of accepted rows, in file order, as they
+   * are read; only when the report ends without issues do they form the
+   * dataset's rows (and after the first issue none are handed over).
+   */
+  readonly sinkRows?: (definition: DatasetDefinition) => RowSink;
+}
+
+/** Takes rows a batch at a time (a spill file, a sorter). */
+export interface RowSink {
+  add(rows: readonly Row[]): Promise<void>;
 }
 
 /** Reports list at most this many issues per dataset; the rest are counted as truncated. */
@@ -71,9 +95,9 @@ export const MAX_ISSUES = 1000;
 export async function validateDataset(
   source: DatasetSource,
   ajv: Ajv2020 = createAjv(),
-  options: { readonly keepRows?: boolean } = {},
+  options: ValidateOptions = {},
 ): Promise<Validation> {
-  const keepRows = options.keepRows ?? true;
+  const keepRows = options.keepRows ?? options.sinkRows === undefined;
   const issues = new IssueList();
   const files = { csv: source.csv.file, schema: source.schema.file, descriptor: source.descriptor.file };
   const report = (rows: number): DatasetReport => ({
@@ -108,6 +132,12 @@ export async function validateDataset(
 
   if (!rowSchema.ok || !descriptor.ok || !schemaJson.ok) return { report: report(0) };
 
+  const definition: DatasetDefinition = {
+    id: source.id,
+    descriptor: descriptor.value,
+    schema: schemaJson.value as Record<string, unknown>,
+    columns: rowSchema.value.columns,
+  };
   const limits = resolveLimits(descriptor.value.limits);
   const table = await readTable(
     source.csv,
@@ -116,17 +146,13 @@ export async function validateDataset(
     limits,
     issues,
     keepRows,
+    options.sinkRows?.(definition),
   );
-  if (issues.count > 0 || !keepRows) return { report: report(table.rowCount) };
+  if (issues.count > 0) return { report: report(table.rowCount) };
   return {
     report: report(table.rowCount),
-    dataset: {
-      id: source.id,
-      descriptor: descriptor.value,
-      schema: schemaJson.value as Record<string, unknown>,
-      columns: rowSchema.value.columns,
-      rows: table.rows,
-    },
+    definition,
+    ...(keepRows ? { dataset: { ...definition, rows: table.rows } } : {}),
   };
 }
 
@@ -137,8 +163,10 @@ async function readTable(
   limits: DatasetLimits,
   issues: IssueList,
   keepRows: boolean,
+  sink: RowSink | undefined,
 ): Promise<{ rows: Row[]; rowCount: number }> {
   const rows: Row[] = [];
+  let accepted: Row[] = [];
   const keyLines = new Map<string, number>();
   let header: readonly string[] | undefined;
   let rowCount = 0;
@@ -217,6 +245,12 @@ async function readTable(
           keyLines.set(key, record.line);
         }
         if (complete && keepRows) rows.push(row);
+        // Once an issue is found the rows can never be published: stop handing them over.
+        if (complete && sink !== undefined && issues.count === 0) accepted.push(row);
+      }
+      if (accepted.length > 0 && sink !== undefined) {
+        await sink.add(accepted);
+        accepted = [];
       }
     }
   } catch (error) {

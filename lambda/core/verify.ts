@@ -15,7 +15,7 @@ export interface VerifyResult {
  * version must exist with the stated byte count and SHA-256, and each
  * dataset's `latest/` files must equal its latest version's.
  */
-export async function verifyPublishedTree(reader: Pick<ObjectStore, 'get'>): Promise<VerifyResult> {
+export async function verifyPublishedTree(reader: Pick<ObjectStore, 'get' | 'open'>): Promise<VerifyResult> {
   let catalog: Catalog | undefined;
   try {
     catalog = (await readCatalog(reader)).catalog;

@@ -1,20 +1,25 @@
-import { sha256Hex, type CanonicalDataset } from './canonical.js';
-import type { ChangeKind, ChangesDocument, RowChanges, SchemaChanges } from './changes.js';
-import { buildDatasetDocument } from './dataset-document.js';
+import type { CanonicalTable } from './canonical.js';
+import type { ChangeKind, SchemaChanges, SpilledRowChanges } from './changes.js';
+import { datasetMetadata } from './dataset-document.js';
 import { buildDataPackage, type PackagedFile } from './datapackage.js';
-import { parquetRenderer } from './parquet.js';
+import { writeJsonObject } from './json-writer.js';
+import { bodyBytes, bodySha256, type PutBody } from './object-store.js';
+import { writeParquet } from './parquet.js';
+import type { ByteSink, ScratchDirectory } from './scratch.js';
 import type { DatasetReport } from './validate.js';
 
 /** Everything a renderer may use to produce one file of a version. */
 export interface VersionContext {
-  readonly canonical: CanonicalDataset;
+  readonly table: CanonicalTable;
   readonly version: string;
   readonly change: ChangeKind;
   readonly previousVersion: string | undefined;
   readonly schemaChanged: boolean;
   readonly schemaChanges: SchemaChanges;
-  readonly rowChanges: RowChanges;
+  readonly rowChanges: SpilledRowChanges;
   readonly report: DatasetReport;
+  /** Rows per Parquet row group (the default suits publishing; tests make it small). */
+  readonly parquetRowGroupRows?: number;
 }
 
 /** One rendered file of a version folder. */
@@ -25,12 +30,17 @@ export interface RenderedFile {
   readonly format: string;
   /** IANA media type without parameters, as listed in the catalog. */
   readonly mediaType: string;
-  readonly body: Uint8Array;
+  /** The bytes: a scratch file for the data files, in memory for the small ones. */
+  readonly body: PutBody;
+  readonly bytes: number;
+  /** SHA-256 of the bytes, lowercase hex. */
+  readonly sha256: string;
 }
 
 /**
- * Produces one file of a version. Renderers are pure: the same context gives
- * byte-identical output, and none of them may embed the wall-clock time.
+ * Produces one file of a version by writing it to a sink, a piece at a time.
+ * Renderers are pure: the same context gives byte-identical output, and none
+ * of them may embed the wall-clock time.
  */
 export interface VersionRenderer {
   readonly format: string;
@@ -40,7 +50,9 @@ export interface VersionRenderer {
   /** The file holds the dataset's table (CSV, Parquet): its resource gets the Table Schema. */
   readonly tabular: boolean;
   fileName(id: string): string;
-  render(context: VersionContext): Uint8Array;
+  render(context: VersionContext, sink: ByteSink): Promise<void>;
+  /** The file when it already exists as a body (the canonical CSV): handed over instead of rendered again. */
+  existing?(context: VersionContext): PutBody;
 }
 
 const encoder = new TextEncoder();
@@ -52,16 +64,35 @@ const csvRenderer: VersionRenderer = {
   packaged: true,
   tabular: true,
   fileName: (id) => `${id}.csv`,
-  render: ({ canonical }) => canonical.csv,
+  render: async ({ table }, sink) => {
+    for await (const chunk of table.csv.open()) await sink.write(chunk);
+  },
+  existing: ({ table }) => table.csv,
 };
 
+/** `<id>.json`: the metadata pretty-printed, then the typed rows, one per line. */
 const jsonRenderer: VersionRenderer = {
   format: 'json',
   mediaType: 'application/json',
   packaged: true,
   tabular: false, // typed rows wrapped with metadata, not a bare table a Frictionless reader would load
   fileName: (id) => `${id}.json`,
-  render: ({ canonical, version }) => json(buildDatasetDocument(canonical, version)),
+  render: ({ table, version }, sink) =>
+    writeJsonObject(sink, datasetMetadata(table.definition, version), [['rows', table.rows.open()]]),
+};
+
+/** `<id>.parquet`: the version's table with typed columns, written a row group at a time. */
+const parquetRenderer: VersionRenderer = {
+  format: 'parquet',
+  mediaType: 'application/vnd.apache.parquet',
+  packaged: true,
+  tabular: true,
+  fileName: (id) => `${id}.parquet`,
+  render: async ({ table, parquetRowGroupRows }, sink) => {
+    await writeParquet(table.definition.columns, table.rows.open(), sink, {
+      ...(parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows }),
+    });
+  },
 };
 
 const validationRenderer: VersionRenderer = {
@@ -70,8 +101,8 @@ const validationRenderer: VersionRenderer = {
   packaged: false,
   tabular: false,
   fileName: () => 'validation.json',
-  render: ({ report, canonical }) => {
-    const id = canonical.dataset.id;
+  render: async ({ report, table }, sink) => {
+    const id = table.definition.id;
     // Published reports name the files as they sit in the repository, not where this run read them from,
     // so that the same inputs give the same bytes wherever they are published from.
     const files = {
@@ -79,34 +110,33 @@ const validationRenderer: VersionRenderer = {
       schema: `schemas/${id}.schema.json`,
       descriptor: `data/${id}.dataset.json`,
     };
-    return json({ valid: report.valid, datasets: [{ ...report, files }] });
+    await sink.write(json({ valid: report.valid, datasets: [{ ...report, files }] }));
   },
 };
 
+/** `changes.json`: what changed since the previous version, the row lists streamed one row per line. */
 const changesRenderer: VersionRenderer = {
   format: 'changes',
   mediaType: 'application/json',
   packaged: false,
   tabular: false,
   fileName: () => 'changes.json',
-  render: ({ canonical, version, previousVersion, change, schemaChanged, schemaChanges, rowChanges }) => {
-    const document: ChangesDocument = {
-      id: canonical.dataset.id,
+  render: (context, sink) => {
+    const { table, version, previousVersion, change, schemaChanged, schemaChanges, rowChanges } = context;
+    const head = {
+      id: table.definition.id,
       version,
       previousVersion: previousVersion ?? null,
       change,
       schemaChanged,
       schemaChanges,
-      summary: {
-        added: rowChanges.added.length,
-        removed: rowChanges.removed.length,
-        changed: rowChanges.changed.length,
-      },
-      added: rowChanges.added,
-      removed: rowChanges.removed,
-      changed: rowChanges.changed,
+      summary: rowChanges.summary,
     };
-    return json(document);
+    return writeJsonObject(sink, head, [
+      ['added', rowChanges.added.open()],
+      ['removed', rowChanges.removed.open()],
+      ['changed', rowChanges.changed.open()],
+    ]);
   },
 };
 
@@ -119,36 +149,60 @@ export const VERSION_RENDERERS: readonly VersionRenderer[] = [
   changesRenderer,
 ];
 
-/** Renders every file of a version, ending with the `datapackage.json` that describes the data files. */
-export function renderVersionFiles(
+/**
+ * Renders every file of a version into scratch files, ending with the
+ * `datapackage.json` that describes the data files (small, kept in memory).
+ */
+export async function renderVersionFiles(
   context: VersionContext,
+  scratch: ScratchDirectory,
   renderers: readonly VersionRenderer[] = VERSION_RENDERERS,
-): RenderedFile[] {
-  const id = context.canonical.dataset.id;
-  const files = renderers.map((renderer) => ({
-    renderer,
-    file: {
-      name: renderer.fileName(id),
-      format: renderer.format,
-      mediaType: renderer.mediaType,
-      body: renderer.render(context),
-    },
-  }));
+): Promise<RenderedFile[]> {
+  const id = context.table.definition.id;
+  const files: { renderer: VersionRenderer; file: RenderedFile }[] = [];
+  for (const renderer of renderers) {
+    const name = renderer.fileName(id);
+    const body =
+      renderer.existing?.(context) ??
+      (await renderTo(scratch, name, (sink) => renderer.render(context, sink)));
+    files.push({
+      renderer,
+      file: { name, format: renderer.format, mediaType: renderer.mediaType, body, ...measure(body) },
+    });
+  }
   const packaged: PackagedFile[] = files
     .filter(({ renderer }) => renderer.packaged)
     .map(({ renderer, file }) => ({
       name: file.name,
       format: file.format,
       mediaType: file.mediaType,
-      bytes: file.body.byteLength,
-      sha256: sha256Hex(file.body),
+      bytes: file.bytes,
+      sha256: file.sha256,
       tabular: renderer.tabular,
     }));
-  const datapackage: RenderedFile = {
-    name: 'datapackage.json',
-    format: 'datapackage',
-    mediaType: 'application/json',
-    body: json(buildDataPackage(context.canonical, context.version, packaged)),
-  };
-  return [...files.map(({ file }) => file), datapackage];
+  const datapackage = json(buildDataPackage(context.table.definition, context.version, packaged));
+  return [
+    ...files.map(({ file }) => file),
+    {
+      name: 'datapackage.json',
+      format: 'datapackage',
+      mediaType: 'application/json',
+      body: datapackage,
+      ...measure(datapackage),
+    },
+  ];
+}
+
+async function renderTo(
+  scratch: ScratchDirectory,
+  name: string,
+  render: (sink: ByteSink) => Promise<void>,
+): Promise<PutBody> {
+  const file = await scratch.createFile(name);
+  await render(file);
+  return file.close();
+}
+
+function measure(body: PutBody): { bytes: number; sha256: string } {
+  return { bytes: bodyBytes(body), sha256: bodySha256(body) };
 }

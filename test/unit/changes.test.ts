@@ -29,14 +29,13 @@ describe('diffRows', () => {
 });
 
 describe('classifyChange and nextVersion', () => {
-  const none = { added: [], removed: [], changed: [] };
-  const row = { id: 'z' };
+  const none = { added: 0, removed: 0, changed: 0 };
 
   it.each([
     ['schema changed', true, none, 'major', '2.0.0'],
-    ['rows only added', false, { ...none, added: [row] }, 'minor', '1.3.0'],
-    ['a row removed', false, { ...none, added: [row], removed: [row] }, 'patch', '1.2.4'],
-    ['a row changed', false, { ...none, changed: [{ key: { id: 'z' }, changes: {} }] }, 'patch', '1.2.4'],
+    ['rows only added', false, { ...none, added: 1 }, 'minor', '1.3.0'],
+    ['a row removed', false, { ...none, added: 1, removed: 1 }, 'patch', '1.2.4'],
+    ['a row changed', false, { ...none, changed: 1 }, 'patch', '1.2.4'],
     ['descriptor only', false, none, 'patch', '1.2.4'],
   ] as const)('%s ⇒ %s', (_name, schemaChanged, rows, change, version) => {
     const kind = classifyChange(schemaChanged, rows);

@@ -1,9 +1,8 @@
 import { formatIssue } from '../../core/issue.js';
 import type { ObjectStore } from '../../core/object-store.js';
-import { stageDataset } from '../../core/publish.js';
+import { validateAndStage } from '../../core/pipeline.js';
 import { loadDatasetSource } from '../../core/sources.js';
 import { chooseDatasetSource, type CuratedSources } from '../../core/uploads.js';
-import { validateDataset } from '../../core/validate.js';
 import type { StepLogger } from '../logger.js';
 import { InvalidEventError, MAX_RESULT_ISSUES, type DatasetResult } from './dataset-result.js';
 
@@ -37,25 +36,21 @@ export function createValidateAndPublishHandler(deps: ValidateAndPublishDeps) {
       if (fromUpload)
         deps.logger.info('using the curator upload, newer than the deployed CSV', { upload: csv });
       const loaded = await loadDatasetSource(location, id, { csvFile: csv });
-      const validation = loaded.ok ? await validateDataset(loaded.value) : undefined;
-      if (validation?.dataset === undefined) {
-        const issues = loaded.ok ? (validation?.report.issues ?? []) : loaded.issues;
+      const staging = loaded.ok
+        ? await validateAndStage(loaded.value, deps.site, { now: deps.now(), baseUrl: deps.siteUrl })
+        : undefined;
+      const outcome = staging?.outcome;
+      if (outcome === undefined) {
+        const issues = loaded.ok ? (staging?.report.issues ?? []) : loaded.issues;
         const issueCount = issues.length;
         deps.logger.warn('dataset rejected; its published versions are left as they were', {
           csv,
           issueCount,
-          truncated: validation?.report.truncated ?? false,
+          truncated: staging?.report.truncated ?? false,
           issues: issues.slice(0, MAX_RESULT_ISSUES).map(formatIssue),
         });
         return { id, status: 'rejected', issueCount, issues: issues.slice(0, MAX_RESULT_ISSUES), csv };
       }
-      const outcome = await stageDataset(
-        deps.site,
-        validation.dataset,
-        validation.report,
-        deps.now(),
-        deps.siteUrl,
-      );
       if (outcome.status === 'unchanged') {
         deps.logger.info('dataset unchanged; nothing written', { version: outcome.version });
         return { id, status: 'unchanged', version: outcome.version };

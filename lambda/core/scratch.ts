@@ -1,0 +1,106 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { StreamedBody } from './object-store.js';
+
+/** Where bytes are written a piece at a time: a scratch file, a hash, a test's buffer. */
+export interface ByteSink {
+  write(chunk: Uint8Array | string): Promise<void>;
+}
+
+/** Bytes are handed to the file system in pieces of about this size. */
+const FLUSH_BYTES = 1 << 20;
+
+/**
+ * A private temporary directory for one publish run (under the OS temp
+ * directory: `/tmp` in Lambda). Large intermediate files (spilled rows, the
+ * rendered version files) live here, so that no file is ever held whole in
+ * memory; {@link dispose} removes everything.
+ */
+export class ScratchDirectory {
+  #next = 0;
+  readonly #files = new Set<ScratchFile>();
+
+  private constructor(readonly path: string) {}
+
+  static async create(parent: string = os.tmpdir()): Promise<ScratchDirectory> {
+    return new ScratchDirectory(await fs.mkdtemp(path.join(parent, 'opendata-')));
+  }
+
+  /** A new, empty file in the directory; `hint` only makes its name readable. */
+  async createFile(hint: string): Promise<ScratchFile> {
+    const name = `${String(this.#next++).padStart(4, '0')}-${hint.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+    const file = new ScratchFile(path.join(this.path, name), await fs.open(path.join(this.path, name), 'wx'));
+    this.#files.add(file);
+    return file;
+  }
+
+  /** Closes files left open (a run that failed half-way) and removes the directory. */
+  async dispose(): Promise<void> {
+    await Promise.allSettled([...this.#files].map((file) => file.abandon()));
+    this.#files.clear();
+    await fs.rm(this.path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A scratch file being written: buffered, hashed as it goes, and closed into a
+ * {@link StreamedBody} that can be read back as often as needed.
+ */
+export class ScratchFile implements ByteSink {
+  readonly #hash: Hash = createHash('sha256');
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #bytes = 0;
+  #closed: StreamedBody | undefined;
+  #abandoned = false;
+
+  constructor(
+    readonly path: string,
+    private readonly handle: fs.FileHandle,
+  ) {}
+
+  async write(chunk: Uint8Array | string): Promise<void> {
+    if (this.#closed !== undefined || this.#abandoned) throw new Error(`${this.path} is closed`);
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    if (buffer.byteLength === 0) return;
+    this.#hash.update(buffer);
+    this.#bytes += buffer.byteLength;
+    this.#pending.push(buffer);
+    this.#pendingBytes += buffer.byteLength;
+    if (this.#pendingBytes >= FLUSH_BYTES) await this.#flush();
+  }
+
+  /** Writes what is buffered and closes the file; the result reads it back. Closing twice is harmless. */
+  async close(): Promise<StreamedBody> {
+    if (this.#closed !== undefined) return this.#closed;
+    if (this.#abandoned) throw new Error(`${this.path} was abandoned`);
+    await this.#flush();
+    await this.handle.close();
+    const file = this.path;
+    this.#closed = {
+      bytes: this.#bytes,
+      sha256: this.#hash.digest('hex'),
+      open: () => createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Uint8Array>,
+    };
+    return this.#closed;
+  }
+
+  /** Closes the file without finishing it (its contents no longer matter). */
+  async abandon(): Promise<void> {
+    if (this.#closed === undefined && !this.#abandoned) {
+      this.#abandoned = true;
+      await this.handle.close();
+    }
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#pendingBytes === 0) return;
+    const buffer = Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    await this.handle.write(buffer);
+  }
+}

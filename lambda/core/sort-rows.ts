@@ -1,0 +1,156 @@
+import { compareKeys } from './canonical.js';
+import { RowSpill, type RowSource } from './row-source.js';
+import type { Column, Row } from './row-schema.js';
+import type { ScratchDirectory } from './scratch.js';
+
+/** Rows sorted in memory at a time when the input is out of key order; each sorted run is spilled. */
+export const SORT_RUN_ROWS = 100_000;
+
+/**
+ * Puts rows in primary-key order without holding them all: an external merge
+ * sort over scratch files. Input already in key order (the usual case: curated
+ * files are kept sorted) is written once and read back as it is. Otherwise the
+ * rows from the first out-of-order one on are sorted in runs of
+ * {@link SORT_RUN_ROWS}, each run spilled, and the runs merged into one file.
+ * Memory: one run, plus one batch per run while merging.
+ */
+export class RowSorter {
+  readonly #runs: RowSpill[] = [];
+  #ordered: RowSpill | undefined;
+  #pending: Row[] = [];
+  #last: readonly unknown[] | undefined;
+  #sorted = true;
+
+  constructor(
+    private readonly scratch: ScratchDirectory,
+    private readonly columns: readonly Column[],
+    private readonly primaryKey: readonly string[],
+    private readonly runRows = SORT_RUN_ROWS,
+  ) {}
+
+  async add(rows: readonly Row[]): Promise<void> {
+    let from = 0;
+    if (this.#sorted) {
+      // Still in order: rows go straight to the first run for as long as that lasts.
+      for (; from < rows.length; from++) {
+        const key = this.#keyOf(rows[from] as Row);
+        if (this.#last !== undefined && compareKeys(this.#last, key) > 0) {
+          this.#sorted = false;
+          break;
+        }
+        this.#last = key;
+      }
+      this.#ordered ??= await RowSpill.create(this.scratch, this.columns, 'run');
+      await this.#ordered.add(from === rows.length ? rows : rows.slice(0, from));
+      if (this.#sorted) return;
+    }
+    for (const row of rows.slice(from)) {
+      this.#pending.push(row);
+      if (this.#pending.length >= this.runRows) await this.#spillRun();
+    }
+  }
+
+  /** All rows in key order. */
+  async finish(): Promise<RowSource> {
+    const ordered = this.#ordered ?? (await RowSpill.create(this.scratch, this.columns, 'run'));
+    if (this.#sorted) return ordered.close();
+    await this.#spillRun();
+    const runs = await Promise.all([ordered, ...this.#runs].map((run) => run.close()));
+    const merged = await RowSpill.create(this.scratch, this.columns, 'sorted');
+    await mergeRuns(runs, (row) => this.#keyOf(row), merged);
+    return merged.close();
+  }
+
+  #keyOf(row: Row): unknown[] {
+    return this.primaryKey.map((name) => row[name]);
+  }
+
+  async #spillRun(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const run = this.#pending
+      .map((row) => ({ row, key: this.#keyOf(row) }))
+      .sort((a, b) => compareKeys(a.key, b.key))
+      .map(({ row }) => row);
+    this.#pending = [];
+    const spill = await RowSpill.create(this.scratch, this.columns, 'run');
+    await spill.add(run);
+    this.#runs.push(spill);
+  }
+}
+
+/** A sorted run being merged: its iterator, current batch and position in it. */
+interface RunCursor {
+  readonly iterator: AsyncIterator<readonly Row[]>;
+  batch: readonly Row[];
+  index: number;
+  key: unknown[];
+}
+
+/** k-way merge of key-sorted runs through a binary heap keyed on each run's current row. */
+async function mergeRuns(
+  runs: readonly RowSource[],
+  keyOf: (row: Row) => unknown[],
+  out: RowSpill,
+): Promise<void> {
+  const heap: RunCursor[] = [];
+  const less = (a: RunCursor, b: RunCursor) => compareKeys(a.key, b.key) < 0;
+  const siftUp = (at: number) => {
+    for (let i = at; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!less(heap[i] as RunCursor, heap[parent] as RunCursor)) return;
+      [heap[i], heap[parent]] = [heap[parent] as RunCursor, heap[i] as RunCursor];
+      i = parent;
+    }
+  };
+  const siftDown = (at: number) => {
+    for (let i = at; ;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < heap.length && less(heap[left] as RunCursor, heap[least] as RunCursor)) least = left;
+      if (right < heap.length && less(heap[right] as RunCursor, heap[least] as RunCursor)) least = right;
+      if (least === i) return;
+      [heap[i], heap[least]] = [heap[least] as RunCursor, heap[i] as RunCursor];
+      i = least;
+    }
+  };
+  /** Moves a cursor to its next row; false when its run is exhausted. */
+  const advance = async (cursor: RunCursor): Promise<boolean> => {
+    cursor.index++;
+    while (cursor.index >= cursor.batch.length) {
+      const next = await cursor.iterator.next();
+      if (next.done === true) return false;
+      cursor.batch = next.value;
+      cursor.index = 0;
+    }
+    cursor.key = keyOf(cursor.batch[cursor.index] as Row);
+    return true;
+  };
+
+  for (const run of runs) {
+    const cursor: RunCursor = { iterator: run.open()[Symbol.asyncIterator](), batch: [], index: -1, key: [] };
+    if (await advance(cursor)) {
+      heap.push(cursor);
+      siftUp(heap.length - 1);
+    }
+  }
+  let output: Row[] = [];
+  while (heap.length > 0) {
+    const top = heap[0] as RunCursor;
+    output.push(top.batch[top.index] as Row);
+    if (output.length >= 4096) {
+      await out.add(output);
+      output = [];
+    }
+    if (await advance(top)) {
+      siftDown(0);
+    } else {
+      const last = heap.pop() as RunCursor;
+      if (heap.length > 0) {
+        heap[0] = last;
+        siftDown(0);
+      }
+    }
+  }
+  await out.add(output);
+}

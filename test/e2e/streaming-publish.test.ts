@@ -1,0 +1,127 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import { publishDatasets, type PublishRun } from '../../lambda/core/pipeline.js';
+import type { StreamingTuning } from '../../lambda/core/publish.js';
+import type { SourceLocation } from '../../lambda/core/sources.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { makeWorkspace, readJson, treeDigest } from '../support/workspace.js';
+
+const NOW = new Date('2026-03-01T00:00:00Z');
+
+type Workspace = Awaited<ReturnType<typeof makeWorkspace>>;
+
+function sourceOf(ws: Workspace): SourceLocation {
+  return {
+    data: new LocalDirectoryStore(ws.data),
+    schemas: new LocalDirectoryStore(ws.schemas),
+    dataLabel: 'data',
+    schemasLabel: 'schemas',
+  };
+}
+
+async function publish(ws: Workspace, tuning?: StreamingTuning, now = NOW) {
+  const run: PublishRun = {
+    source: sourceOf(ws),
+    store: new LocalDirectoryStore(ws.out),
+    now,
+    ...(tuning === undefined ? {} : { tuning }),
+  };
+  const result = await publishDatasets(run);
+  expect(result.problems).toEqual([]);
+  expect(result.outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+  return result;
+}
+
+/** Rewrites every curated CSV with its rows in reverse order (the header stays first). */
+async function reverseRows(ws: Workspace): Promise<void> {
+  for (const name of (await readdir(ws.data)).filter((file) => file.endsWith('.csv'))) {
+    const file = path.join(ws.data, name);
+    const [header = [], ...rows] = Papa.parse<string[]>(await readFile(file, 'utf8'), {
+      skipEmptyLines: true,
+    }).data;
+    await writeFile(file, `${Papa.unparse([header, ...rows.reverse()], { newline: '\n' })}\n`);
+  }
+}
+
+/** Changes one trade value and drops another trade row, in the same way in any workspace. */
+async function editTrade(ws: Workspace): Promise<void> {
+  const file = path.join(ws.data, 'trade.csv');
+  const parsed = Papa.parse<Record<string, string>>(await readFile(file, 'utf8'), {
+    header: true,
+    skipEmptyLines: true,
+  });
+  const rows = parsed.data
+    .filter((row) => row.id !== 'turnover-2003-series')
+    .map((row) => (row.id === 'turnover-2002-series' ? { ...row, value_musd: '161.3' } : row));
+  await writeFile(file, `${Papa.unparse(rows, { columns: parsed.meta.fields, newline: '\n' })}\n`);
+}
+
+async function parquetRows(file: string): Promise<{ rows: unknown[]; rowGroups: number }> {
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    const escaped = file.replaceAll("'", "''");
+    const rows = (
+      await connection.runAndReadAll(`SELECT * FROM read_parquet('${escaped}')`)
+    ).getRowObjectsJson();
+    const groups = await connection.runAndReadAll(
+      `SELECT count(DISTINCT row_group_id) AS groups FROM parquet_metadata('${escaped}')`,
+    );
+    return { rows, rowGroups: Number(groups.getRowObjectsJson()[0]?.groups) };
+  } finally {
+    connection.closeSync();
+  }
+}
+
+describe('streamed publishing at sizes that cross every boundary', () => {
+  it('gives a byte-identical tree whatever the input order and sort-run size, over two versions', async () => {
+    const plain = await makeWorkspace();
+    const shuffled = await makeWorkspace();
+    await reverseRows(shuffled);
+
+    await publish(plain);
+    await publish(shuffled, { sortRunRows: 2 }); // many spilled runs, merged
+    expect(await treeDigest(shuffled.out)).toEqual(await treeDigest(plain.out));
+
+    await editTrade(plain);
+    await editTrade(shuffled);
+    const later = new Date('2026-03-02T00:00:00Z');
+    const first = await publish(plain, undefined, later);
+    await publish(shuffled, { sortRunRows: 3 }, later);
+    expect(await treeDigest(shuffled.out)).toEqual(await treeDigest(plain.out));
+
+    expect(first.outcomes.find((outcome) => outcome.id === 'trade')).toMatchObject({
+      status: 'published',
+      version: '1.0.1',
+    });
+    const changes = await readJson<{
+      summary: unknown;
+      removed: { id: string }[];
+      changed: { key: unknown; changes: unknown }[];
+    }>(path.join(plain.out, 'datasets/trade/1.0.1/changes.json'));
+    expect(changes.summary).toEqual({ added: 0, removed: 1, changed: 1 });
+    expect(changes.removed.map((row) => row.id)).toEqual(['turnover-2003-series']);
+    expect(changes.changed).toEqual([
+      { key: { id: 'turnover-2002-series' }, changes: { value_musd: { old: 161.2, new: 161.3 } } },
+    ]);
+  });
+
+  it('writes Parquet in many row groups that read back as the same rows', async () => {
+    const ws = await makeWorkspace();
+    const grouped = await makeWorkspace();
+    await publish(ws);
+    await publish(grouped, { parquetRowGroupRows: 3 });
+
+    for (const id of ['trade', 'visits', 'milestones']) {
+      const file = (root: string) => path.join(root, 'datasets', id, '1.0.0', `${id}.parquet`);
+      const single = await parquetRows(file(ws.out));
+      const many = await parquetRows(file(grouped.out));
+
+      expect(single.rowGroups, id).toBe(1);
+      expect(many.rowGroups, id).toBe(Math.ceil(single.rows.length / 3));
+      expect(many.rows, id).toEqual(single.rows);
+    }
+  });
+});

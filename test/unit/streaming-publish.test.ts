@@ -1,0 +1,264 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalizeDataset, canonicalizeTable, sortByPrimaryKey } from '../../lambda/core/canonical.js';
+import { diffRows, diffSortedRows } from '../../lambda/core/changes.js';
+import { writeJsonObject } from '../../lambda/core/json-writer.js';
+import { collectRows, rowsInMemory, RowSpill } from '../../lambda/core/row-source.js';
+import type { Column, Row } from '../../lambda/core/row-schema.js';
+import { ScratchDirectory } from '../../lambda/core/scratch.js';
+import { RowSorter } from '../../lambda/core/sort-rows.js';
+import { validateDataset } from '../../lambda/core/validate.js';
+import { FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+
+const COLUMNS: Column[] = [
+  { name: 'year', type: 'integer', required: true, schema: {} },
+  { name: 'flow', type: 'string', required: true, schema: {} },
+  { name: 'value', type: 'number', required: false, schema: {} },
+  { name: 'flag', type: 'boolean', required: false, schema: {} },
+  { name: '__proto__', type: 'string', required: false, schema: {} },
+];
+const KEY = ['year', 'flow'];
+
+/** A deterministic pseudo-random sequence, so failures reproduce. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+function makeRow(year: number, flow: string, next: () => number): Row {
+  const row = Object.create(null) as Record<string, string | number | boolean>;
+  row.year = year;
+  row.flow = flow;
+  if (next() < 0.8) row.value = Math.round(next() * 1e6) / 100;
+  if (next() < 0.5) row.flag = next() < 0.5;
+  if (next() < 0.3) row['__proto__'] = `Қазақстан "${year}"\nAzərbaycan`;
+  return row;
+}
+
+/** `count` rows with distinct keys, in shuffled order. */
+function shuffledRows(count: number, seed = 7): Row[] {
+  const next = random(seed);
+  const rows = Array.from({ length: count }, (_, i) =>
+    makeRow(1990 + (i % 37), `flow-${Math.floor(i / 37)}`, next),
+  );
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [rows[i], rows[j]] = [rows[j] as Row, rows[i] as Row];
+  }
+  return rows;
+}
+
+/** Feeds rows to a sink in batches of the given sizes, cycling. */
+async function feed(
+  sink: { add(rows: readonly Row[]): Promise<void> },
+  rows: readonly Row[],
+  sizes: number[],
+) {
+  for (let start = 0, i = 0; start < rows.length; i++) {
+    const size = sizes[i % sizes.length] ?? 1;
+    await sink.add(rows.slice(start, start + size));
+    start += size;
+  }
+}
+
+let scratch: ScratchDirectory;
+beforeEach(async () => {
+  scratch = await ScratchDirectory.create();
+});
+afterEach(async () => {
+  await scratch.dispose();
+});
+
+describe('row spill', () => {
+  it('reads back exactly the rows written: types, absent cells, a __proto__ column, unicode', async () => {
+    const rows = shuffledRows(500);
+    const spill = await RowSpill.create(scratch, COLUMNS, 'test');
+    await feed(spill, rows, [1, 13, 200]);
+    const source = await spill.close(7);
+
+    const back = await collectRows(source.open());
+    expect(source.count).toBe(500);
+    expect(back).toEqual(rows);
+    expect(back.some((row) => Object.hasOwn(row, '__proto__'))).toBe(true);
+    expect(Object.getPrototypeOf(back[0])).toBeNull();
+    // Readable more than once.
+    expect(await collectRows(source.open())).toEqual(rows);
+  });
+});
+
+describe('external sort', () => {
+  it.each([
+    ['already sorted input (written once, no runs)', true, [50]],
+    ['shuffled input, runs smaller than a batch', false, [50]],
+    ['shuffled input, one row per batch', false, [1]],
+    ['shuffled input, batches crossing runs', false, [3, 29, 101]],
+  ])('orders %s like the in-memory sort', async (_name, presorted, sizes) => {
+    const input = presorted ? sortByPrimaryKey(shuffledRows(2000), KEY) : shuffledRows(2000);
+    const sorter = new RowSorter(scratch, COLUMNS, KEY, 64);
+    await feed(sorter, input, sizes);
+    const sorted = await sorter.finish();
+
+    expect(sorted.count).toBe(2000);
+    expect(await collectRows(sorted.open())).toEqual(sortByPrimaryKey(input, KEY));
+  });
+
+  it('sorts input that turns out of order late, and empty input', async () => {
+    const ordered = sortByPrimaryKey(shuffledRows(300), KEY);
+    const late = [...ordered.slice(0, 250), ...ordered.slice(250).reverse()];
+    const sorter = new RowSorter(scratch, COLUMNS, KEY, 16);
+    await feed(sorter, late, [40]);
+    expect(await collectRows((await sorter.finish()).open())).toEqual(ordered);
+
+    const empty = await new RowSorter(scratch, COLUMNS, KEY).finish();
+    expect(empty.count).toBe(0);
+    expect(await collectRows(empty.open())).toEqual([]);
+  });
+});
+
+describe('streamed canonical form', () => {
+  // Free text in `kind`, so rows carry multi-byte characters, quotes, commas and line breaks.
+  const schema = {
+    ...FIXTURE_SCHEMA,
+    properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string' } },
+  };
+  const lines = ['id,year,value_musd,flagged,day,kind'];
+  for (let i = 2999; i >= 0; i--) {
+    const kind = i % 3 === 0 ? `"Қазақстан ""${i}""\nAzərbaycan"` : i % 3 === 1 ? `=formula ${i}` : `"a,b"`;
+    lines.push(
+      `r${i},${2001 + (i % 19)},${(i % 997) / 10},${i % 2 === 0},${i % 5 === 0 ? '2019-10-09' : ''},${kind}`,
+    );
+  }
+  const csv = `${lines.join('\n')}\n`;
+  const columnSchema = { ...schema.properties, kind: { type: 'string', allowFormulaPrefix: true } };
+
+  it('gives the same CSV bytes and hashes as the in-memory path, whatever the run size', async () => {
+    const source = () => fixtureSource({ csv, schema: { ...schema, properties: columnSchema } });
+    const { dataset, report } = await validateDataset(source());
+    if (dataset === undefined) throw new Error(JSON.stringify(report.issues.slice(0, 3)));
+    const inMemory = canonicalizeDataset(dataset);
+
+    for (const runRows of [1, 7, 100_000]) {
+      let sorter: RowSorter | undefined;
+      const { definition } = await validateDataset(source(), undefined, {
+        sinkRows: (defined) => (sorter = new RowSorter(scratch, defined.columns, ['id'], runRows)),
+      });
+      if (definition === undefined || sorter === undefined) throw new Error('fixture should be valid');
+      const table = await canonicalizeTable(definition, await sorter.finish(), scratch);
+
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of table.csv.open()) chunks.push(chunk);
+      const bytes = Buffer.concat(chunks);
+      expect(bytes.equals(Buffer.from(inMemory.csv))).toBe(true);
+      expect(table.contentHash).toBe(inMemory.contentHash);
+      expect(table.schemaHash).toBe(inMemory.schemaHash);
+      expect(table.csv.bytes).toBe(inMemory.csv.byteLength);
+    }
+  });
+
+  it('hands no rows over once validation has found an issue', async () => {
+    const bad = csv.replace('r10,', 'r10,not-a-year-').replace(/\nr5,\d+/, '\nr5,1');
+    const handed: Row[] = [];
+    const result = await validateDataset(
+      fixtureSource({ csv: bad, schema: { ...schema, properties: columnSchema } }),
+      undefined,
+      {
+        sinkRows: () => ({ add: async (rows) => void handed.push(...rows) }),
+      },
+    );
+
+    expect(result.report.valid).toBe(false);
+    expect(result.definition).toBeUndefined();
+    // Rows run from r2999 down: every row before the first bad one (r10) was handed over, none after it.
+    expect(result.report.issues.map((issue) => issue.code)).toEqual(['type-error', 'constraint-error']);
+    expect(handed).toHaveLength(2999 - 10);
+    expect(handed.at(-1)?.id).toBe('r11');
+  });
+});
+
+describe('merge diff', () => {
+  it('lists the same rows added, removed and changed as the in-memory diff', async () => {
+    const next = random(11);
+    const before = sortByPrimaryKey(shuffledRows(1500, 3), KEY);
+    const after: Row[] = [];
+    for (const row of before) {
+      const roll = next();
+      if (roll < 0.1) continue; // removed
+      if (roll < 0.25)
+        after.push({ ...row, value: 1 + Math.round(next() * 100) }); // changed
+      else if (roll < 0.3) {
+        const emptied = { ...row }; // a cell emptied
+        delete emptied.flag;
+        after.push(emptied);
+      } else after.push(row);
+    }
+    for (let i = 0; i < 120; i++) after.push(makeRow(2100 + i, `new-${i}`, next)); // added
+    const sortedAfter = sortByPrimaryKey(after, KEY);
+
+    const spilled = await diffSortedRows(
+      rowsInMemory(before, 17).open(),
+      rowsInMemory(sortedAfter, 5).open(),
+      KEY,
+      scratch,
+    );
+    const expected = diffRows(before, sortedAfter, KEY);
+
+    expect(spilled.summary).toEqual({
+      added: expected.added.length,
+      removed: expected.removed.length,
+      changed: expected.changed.length,
+    });
+    expect(spilled.summary.added).toBeGreaterThanOrEqual(120);
+    expect(spilled.summary.removed).toBeGreaterThan(0);
+    expect(spilled.summary.changed).toBeGreaterThan(0);
+    expect(await collectRows(spilled.added.open())).toEqual(JSON.parse(JSON.stringify(expected.added)));
+    expect(await collectRows(spilled.removed.open())).toEqual(JSON.parse(JSON.stringify(expected.removed)));
+    expect(await collectRows(spilled.changed.open() as never)).toEqual(
+      JSON.parse(JSON.stringify(expected.changed)),
+    );
+  });
+});
+
+describe('streamed JSON writer', () => {
+  async function write(head: Record<string, unknown>, arrays: [string, unknown[][]][]): Promise<string> {
+    let text = '';
+    const sink = { write: async (chunk: Uint8Array | string) => void (text += String(chunk)) };
+    await writeJsonObject(
+      sink,
+      head,
+      arrays.map(
+        ([name, batches]) =>
+          [
+            name,
+            (async function* () {
+              yield* batches;
+            })(),
+          ] as const,
+      ),
+    );
+    return text;
+  }
+
+  it('writes one JSON document: the head pretty-printed, then each array one item per line', async () => {
+    const text = await write({ id: 'x', nested: { a: [1, 2] } }, [
+      ['rows', [[{ a: 1 }, { b: 'two\nlines' }], [], [{ c: null }]]],
+      ['empty', []],
+    ]);
+
+    expect(JSON.parse(text)).toEqual({
+      id: 'x',
+      nested: { a: [1, 2] },
+      rows: [{ a: 1 }, { b: 'two\nlines' }, { c: null }],
+      empty: [],
+    });
+    expect(text).toBe(
+      '{\n  "id": "x",\n  "nested": {\n    "a": [\n      1,\n      2\n    ]\n  },\n  "rows": [\n    {"a":1},\n    {"b":"two\\nlines"},\n    {"c":null}\n  ],\n  "empty": []\n}\n',
+    );
+  });
+
+  it('writes a valid document with no head properties', async () => {
+    expect(JSON.parse(await write({}, [['rows', [[1, 2]]]]))).toEqual({ rows: [1, 2] });
+    expect(JSON.parse(await write({}, []))).toEqual({});
+  });
+});
