@@ -6,6 +6,9 @@ import type { ScratchDirectory } from './scratch.js';
 /** Rows sorted in memory at a time when the input is out of key order; each sorted run is spilled. */
 export const SORT_RUN_ROWS = 100_000;
 
+/** At most this many runs are merged at once (one open file each); more take several passes. */
+export const MERGE_FAN_IN = 64;
+
 /**
  * Puts rows in primary-key order without holding them all: an external merge
  * sort over scratch files. Input already in key order (the usual case: curated
@@ -15,7 +18,7 @@ export const SORT_RUN_ROWS = 100_000;
  * Memory: one run, plus one batch per run while merging.
  */
 export class RowSorter {
-  readonly #runs: RowSpill[] = [];
+  readonly #runs: RowSource[] = [];
   #ordered: RowSpill | undefined;
   #pending: Row[] = [];
   #last: readonly unknown[] | undefined;
@@ -55,10 +58,18 @@ export class RowSorter {
     const ordered = this.#ordered ?? (await RowSpill.create(this.scratch, this.columns, 'run'));
     if (this.#sorted) return ordered.close();
     await this.#spillRun();
-    const runs = await Promise.all([ordered, ...this.#runs].map((run) => run.close()));
-    const merged = await RowSpill.create(this.scratch, this.columns, 'sorted');
-    await mergeRuns(runs, (row) => this.#keyOf(row), merged);
-    return merged.close();
+    let runs = [await ordered.close(), ...this.#runs];
+    // Merged in passes of at most MERGE_FAN_IN runs, so the number of open files stays bounded.
+    for (;;) {
+      const passes: RowSource[] = [];
+      for (let start = 0; start < runs.length; start += MERGE_FAN_IN) {
+        const merged = await RowSpill.create(this.scratch, this.columns, 'sorted');
+        await mergeRuns(runs.slice(start, start + MERGE_FAN_IN), (row) => this.#keyOf(row), merged);
+        passes.push(await merged.close());
+      }
+      if (passes.length === 1 && passes[0] !== undefined) return passes[0];
+      runs = passes;
+    }
   }
 
   #keyOf(row: Row): unknown[] {
@@ -74,7 +85,7 @@ export class RowSorter {
     this.#pending = [];
     const spill = await RowSpill.create(this.scratch, this.columns, 'run');
     await spill.add(run);
-    this.#runs.push(spill);
+    this.#runs.push(await spill.close()); // closed now: only the runs being merged are ever open
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { compareKeys } from './canonical.js';
 import { coerceCell } from './coerce.js';
 import { readCsvRecordBatches } from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
@@ -98,7 +99,7 @@ export async function validateDataset(
   options: ValidateOptions = {},
 ): Promise<Validation> {
   const keepRows = options.keepRows ?? options.sinkRows === undefined;
-  const issues = new IssueList();
+  let issues = new IssueList();
   const files = { csv: source.csv.file, schema: source.schema.file, descriptor: source.descriptor.file };
   const report = (rows: number): DatasetReport => ({
     id: source.id,
@@ -139,15 +140,24 @@ export async function validateDataset(
     columns: rowSchema.value.columns,
   };
   const limits = resolveLimits(descriptor.value.limits);
-  const table = await readTable(
-    source.csv,
-    rowSchema.value,
-    descriptor.value.primaryKey,
-    limits,
-    issues,
-    keepRows,
-    options.sinkRows?.(definition),
-  );
+  const read = (keyOrder: KeyOrder) =>
+    readTable(
+      source.csv,
+      rowSchema.value,
+      descriptor.value.primaryKey,
+      limits,
+      issues,
+      keepRows,
+      options.sinkRows?.(definition),
+      keyOrder,
+    );
+  // Files in key order (the usual case) are checked for repeated keys against the previous row alone, so no
+  // key is kept; a file found out of order is read again from the start, remembering every key.
+  let table = await read('ordered');
+  if (table.outOfOrder) {
+    issues = new IssueList();
+    table = await read('any');
+  }
   if (issues.count > 0) return { report: report(table.rowCount) };
   return {
     report: report(table.rowCount),
@@ -164,10 +174,13 @@ async function readTable(
   issues: IssueList,
   keepRows: boolean,
   sink: RowSink | undefined,
-): Promise<{ rows: Row[]; rowCount: number }> {
+  keyOrder: KeyOrder,
+): Promise<{ rows: Row[]; rowCount: number; outOfOrder: boolean }> {
   const rows: Row[] = [];
   let accepted: Row[] = [];
   const keyLines = new Map<string, number>();
+  let last: { key: unknown[]; line: number } | undefined;
+  let outOfOrder = false;
   let header: readonly string[] | undefined;
   let rowCount = 0;
   const at = (line: number, column: number, rest: Omit<Issue, 'file' | 'line' | 'column'>): Issue => ({
@@ -229,8 +242,21 @@ async function readTable(
         const { row, complete } = read;
         // A row with a bad cell elsewhere still claims its key, so a later duplicate is reported too.
         if (primaryKey.some((name) => row[name] === undefined)) continue;
-        const key = JSON.stringify(primaryKey.map((name) => row[name]));
-        const firstLine = keyLines.get(key);
+        let firstLine: number | undefined;
+        if (keyOrder === 'ordered') {
+          const key = primaryKey.map((name) => row[name]);
+          const order = last === undefined ? 1 : compareKeys(key, last.key);
+          if (order < 0) {
+            outOfOrder = true;
+            break reading;
+          }
+          if (order === 0) firstLine = last?.line;
+          else last = { key, line: record.line };
+        } else {
+          const key = JSON.stringify(primaryKey.map((name) => row[name]));
+          firstLine = keyLines.get(key);
+          if (firstLine === undefined) keyLines.set(key, record.line);
+        }
         if (firstLine !== undefined) {
           const keyText = primaryKey.map((name) => `${name}=${String(row[name])}`).join(', ');
           issues.add(
@@ -241,8 +267,6 @@ async function readTable(
               message: `primary key ${keyText} repeats the row on line ${firstLine}`,
             }),
           );
-        } else {
-          keyLines.set(key, record.line);
         }
         if (complete && keepRows) rows.push(row);
         // Once an issue is found the rows can never be published: stop handing them over.
@@ -268,8 +292,11 @@ async function readTable(
       at(1, 1, { code: 'missing-header', message: `the file is empty: expected a header row "${expected}"` }),
     );
   }
-  return { rows, rowCount };
+  return { rows, rowCount, outOfOrder };
 }
+
+/** Whether the rows may be assumed in primary-key order until one shows otherwise. */
+type KeyOrder = 'ordered' | 'any';
 
 /** Compares the header with the schema's columns; each problem names the column and where it is. */
 function checkHeader(header: readonly string[], columns: readonly Column[]): Omit<Issue, 'file' | 'line'>[] {

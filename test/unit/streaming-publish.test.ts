@@ -177,6 +177,53 @@ describe('streamed canonical form', () => {
   });
 });
 
+describe('primary keys checked without a key set while the file is in key order', () => {
+  const header = 'id,year,value_musd,flagged,day,kind';
+  const row = (id: string) => `${id},2001,1,false,,turnover`;
+  const ids = Array.from({ length: 200 }, (_, i) => `r${String(i).padStart(4, '0')}`);
+
+  async function keyIssues(lines: string[]) {
+    const { report } = await validateDataset(fixtureSource({ csv: `${[header, ...lines].join('\n')}\n` }));
+    return report.issues.map((issue) => `${issue.line}: ${issue.code} ${issue.message}`);
+  }
+
+  it('finds a repeat next to its first row in a sorted file', async () => {
+    const lines = ids.map(row);
+    lines.splice(51, 0, row(ids[50] ?? ''));
+    expect(await keyIssues(lines)).toEqual([
+      `53: primary-key primary key id=r0050 repeats the row on line 52`,
+    ]);
+  });
+
+  it('finds a repeat of an early row after the file leaves key order, as when every key is kept', async () => {
+    const lines = [...ids.map(row), row('a-out-of-order'), row(ids[3] ?? ''), row(ids[3] ?? '')];
+    expect(await keyIssues(lines)).toEqual([
+      `203: primary-key primary key id=r0003 repeats the row on line 5`,
+      `204: primary-key primary key id=r0003 repeats the row on line 5`,
+    ]);
+  });
+
+  it('hands each row of an out-of-order file over once, to the sink of the second reading', async () => {
+    const lines = [...ids.slice(100).map(row), ...ids.slice(0, 100).map(row)];
+    const sinks: Row[][] = [];
+    const { report } = await validateDataset(
+      fixtureSource({ csv: `${[header, ...lines].join('\n')}\n` }),
+      undefined,
+      {
+        sinkRows: () => {
+          const received: Row[] = [];
+          sinks.push(received);
+          return { add: async (rows) => void received.push(...rows) };
+        },
+      },
+    );
+
+    expect(report.valid).toBe(true);
+    expect(sinks).toHaveLength(2);
+    expect(sinks[1]?.map((received) => received.id)).toEqual([...ids.slice(100), ...ids.slice(0, 100)]);
+  });
+});
+
 describe('merge diff', () => {
   it('lists the same rows added, removed and changed as the in-memory diff', async () => {
     const next = random(11);
