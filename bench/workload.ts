@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readCsvRecords } from '../lambda/core/csv-records.js';
-import type { ObjectMeta, ObjectStore } from '../lambda/core/object-store.js';
+import type { ObjectMeta, ObjectStore, PutBody } from '../lambda/core/object-store.js';
 import { publishDatasets } from '../lambda/core/pipeline.js';
 import { loadDatasetSource } from '../lambda/core/sources.js';
 import { validateDataset } from '../lambda/core/validate.js';
@@ -36,17 +36,17 @@ class CountingStore implements ObjectStore {
     this.requests++;
     return this.inner.head(key);
   }
-  putIfAbsent(key: string, body: Uint8Array, meta: ObjectMeta) {
+  putIfAbsent(key: string, body: PutBody, meta: ObjectMeta) {
     this.requests++;
     this.writes++;
     return this.inner.putIfAbsent(key, body, meta);
   }
-  putIfMatch(key: string, body: Uint8Array, meta: ObjectMeta, etag: string | undefined) {
+  putIfMatch(key: string, body: PutBody, meta: ObjectMeta, etag: string | undefined) {
     this.requests++;
     this.writes++;
     return this.inner.putIfMatch(key, body, meta, etag);
   }
-  put(key: string, body: Uint8Array, meta: ObjectMeta) {
+  put(key: string, body: PutBody, meta: ObjectMeta) {
     this.requests++;
     this.writes++;
     return this.inner.put(key, body, meta);

@@ -1,10 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { objectMetaFor } from '../core/content-policy.js';
-import type { ObjectInfo, ObjectMeta, ObjectStore, StoredObject } from '../core/object-store.js';
-import { assertReplaceable, ObjectStoreError } from '../core/object-store.js';
+import type { ObjectInfo, ObjectMeta, ObjectStore, PutBody, StoredObject } from '../core/object-store.js';
+import {
+  assertReplaceable,
+  bodySha256,
+  isStreamedBody,
+  ObjectStoreError,
+  verifiedChunks,
+} from '../core/object-store.js';
 
 /** A key (or list prefix) that cannot be mapped safely to a file under the store's root. */
 export class InvalidObjectKeyError extends Error {
@@ -37,7 +45,10 @@ const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
  *
  * - No per-object metadata is persisted: `get`/`head` report `objectMetaFor(key)`, which is
  *   what every caller writes anyway (and what `serve` sends).
- * - ETags are strong and content-derived: `"<sha256 hex of the bytes>"`.
+ * - ETags are strong and content-derived: `"<sha256 hex of the bytes>"`. A streamed body is
+ *   written to its temporary file chunk by chunk, never held, and must hash to the SHA-256 it
+ *   declares: one that does not is refused with an {@link ObjectStoreError} before anything is
+ *   linked or renamed into place.
  * - `putIfAbsent` is atomic create-only (temp file + `link`, which fails if the target exists);
  *   `put` and `putIfMatch` replace atomically (temp file + `rename`) under a per-key lock file,
  *   so conditional writes are serialised between processes sharing the directory.
@@ -93,7 +104,7 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
-  async putIfAbsent(key: string, body: Uint8Array, _meta: ObjectMeta): Promise<'created' | 'exists'> {
+  async putIfAbsent(key: string, body: PutBody, _meta: ObjectMeta): Promise<'created' | 'exists'> {
     const file = this.#fileFor(key);
     await this.#makeParent(key, file);
     return (await this.#createFrom(key, file, body)) ? 'created' : 'exists';
@@ -101,7 +112,7 @@ export class LocalDirectoryStore implements ObjectStore {
 
   async putIfMatch(
     key: string,
-    body: Uint8Array,
+    body: PutBody,
     _meta: ObjectMeta,
     etag: string | undefined,
   ): Promise<{ status: 'written'; etag: string } | { status: 'conflict' }> {
@@ -122,11 +133,12 @@ export class LocalDirectoryStore implements ObjectStore {
       } else {
         await this.#replaceWith(key, file, body);
       }
-      return { status: 'written', etag: etagOf(body) };
+      // A streamed body's declared SHA-256 is what `#writeTemp` checked the written bytes against.
+      return { status: 'written', etag: `"${bodySha256(body)}"` };
     });
   }
 
-  async put(key: string, body: Uint8Array, _meta: ObjectMeta): Promise<void> {
+  async put(key: string, body: PutBody, _meta: ObjectMeta): Promise<void> {
     assertReplaceable(key);
     const file = this.#fileFor(key);
     await this.#makeParent(key, file);
@@ -194,7 +206,7 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   /** Atomically creates `file` with `body`; `false` when something already exists there. */
-  async #createFrom(key: string, file: string, body: Uint8Array): Promise<boolean> {
+  async #createFrom(key: string, file: string, body: PutBody): Promise<boolean> {
     const temp = await this.#writeTemp(key, file, body);
     try {
       await fs.link(temp, file);
@@ -209,7 +221,7 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   /** Atomically replaces (or creates) `file` with `body`. */
-  async #replaceWith(key: string, file: string, body: Uint8Array): Promise<void> {
+  async #replaceWith(key: string, file: string, body: PutBody): Promise<void> {
     const temp = await this.#writeTemp(key, file, body);
     try {
       await fs.rename(temp, file);
@@ -219,13 +231,18 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
-  async #writeTemp(key: string, file: string, body: Uint8Array): Promise<string> {
+  /** Writes `body` to a new temporary file next to `file`; a streamed body must match what it declares. */
+  async #writeTemp(key: string, file: string, body: PutBody): Promise<string> {
     const temp = path.join(
       path.dirname(file),
       `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
     );
     try {
-      await fs.writeFile(temp, body, { flag: 'wx' });
+      if (isStreamedBody(body)) {
+        await pipeline(verifiedChunks(body, key), createWriteStream(temp, { flags: 'wx' }));
+      } else {
+        await fs.writeFile(temp, body, { flag: 'wx' });
+      }
     } catch (error) {
       await removeQuietly(temp);
       throw storeError('write a temporary file for', key, error);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetObjectCommand,
@@ -8,28 +8,79 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3ClientConfig } from '@aws-sdk/client-s3';
-import type { ObjectInfo, ObjectMeta, ObjectStore, StoredObject } from '../core/object-store.js';
-import { assertReplaceable, ObjectStoreError } from '../core/object-store.js';
+import { Upload } from '@aws-sdk/lib-storage';
+import type {
+  ObjectInfo,
+  ObjectMeta,
+  ObjectStore,
+  PutBody,
+  StoredObject,
+  StreamedBody,
+} from '../core/object-store.js';
+import {
+  assertReplaceable,
+  bodyBytes,
+  bodySha256,
+  isStreamedBody,
+  ObjectStoreError,
+  verifiedChunks,
+} from '../core/object-store.js';
 
 export interface S3StoreOptions {
   readonly client: S3Client;
   readonly bucket: string;
   /** Folder inside the bucket holding the site (`site` or `site/`); keys are relative to it. */
   readonly prefix?: string;
+  /**
+   * `putIfAbsent` and `put` send a body larger than this many bytes as a multipart upload, and
+   * anything up to it in one `PutObject`. At least `partSizeBytes`, at most 5 GiB (S3's limit
+   * for one `PutObject`).
+   * @default 16 MiB
+   */
+  readonly multipartThresholdBytes?: number;
+  /**
+   * Size of each part of a multipart upload but the last: at least 5 MiB (S3's minimum), and
+   * raised for a body that would otherwise need more than S3's 10,000 parts. Up to four parts
+   * are in memory at once.
+   * @default 8 MiB
+   */
+  readonly partSizeBytes?: number;
 }
 
 /** How often a create-only write is retried after S3 reports a concurrent conditional write (409). */
 const CONFLICT_RETRIES = 3;
 
+const MIB = 1024 * 1024;
+const DEFAULT_MULTIPART_THRESHOLD_BYTES = 16 * MIB;
+const DEFAULT_PART_SIZE_BYTES = 8 * MIB;
+const MIN_PART_SIZE_BYTES = 5 * MIB;
+const MAX_PARTS = 10_000;
+const MAX_PUT_OBJECT_BYTES = 5 * 1024 * MIB;
+
+/** `If-None-Match: *` (create-only) or `If-Match: <etag>` (compare-and-swap); nothing for `put`. */
+type WriteCondition = { readonly IfNoneMatch: '*' } | { readonly IfMatch: string } | Record<string, never>;
+
 /**
  * An {@link ObjectStore} over an S3 bucket (or a folder of one), using S3 conditional writes:
  * `If-None-Match: *` for create-only and `If-Match: <etag>` for compare-and-swap.
- * ETags are S3's own (quoted MD5 hex for single-part uploads), passed through unchanged.
+ * ETags are S3's own (quoted MD5 hex for single-part uploads, `"<hex>-<parts>"` for multipart
+ * ones), passed through unchanged.
+ *
+ * Bodies are sent as they are read, never held whole: a {@link StreamedBody} is streamed into the
+ * request, and must give exactly the bytes and SHA-256 it declares or nothing is stored. Above
+ * `multipartThresholdBytes`, `putIfAbsent` and `put` use a multipart upload (`@aws-sdk/lib-storage`)
+ * whose `CompleteMultipartUpload` carries the same `If-None-Match: *`, so S3 refuses to complete it
+ * over an existing object; a refused or failed upload is aborted, leaving no parts behind.
+ * `putIfMatch` always sends one `PutObject` (so up to 5 GiB): S3 also honours `If-Match` on
+ * `CompleteMultipartUpload`, but the S3-compatible servers the tests run against (moto 5.2) ignore
+ * it there, so that path could not be verified; the catalog, its only user, is far smaller.
  */
 export class S3Store implements ObjectStore {
   readonly bucket: string;
   /** Normalised: empty, or ends with exactly one `/` and has no leading `/`. */
   readonly prefix: string;
+  readonly multipartThresholdBytes: number;
+  readonly partSizeBytes: number;
   readonly #client: S3Client;
 
   constructor(options: S3StoreOptions) {
@@ -37,6 +88,25 @@ export class S3Store implements ObjectStore {
     this.bucket = options.bucket;
     const prefix = (options.prefix ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
     this.prefix = prefix === '' ? '' : `${prefix}/`;
+    this.partSizeBytes = options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
+    this.multipartThresholdBytes = options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES;
+    if (!Number.isSafeInteger(this.partSizeBytes) || this.partSizeBytes < MIN_PART_SIZE_BYTES) {
+      throw new RangeError(
+        `S3Store partSizeBytes must be a whole number of bytes of at least ${MIN_PART_SIZE_BYTES} ` +
+          `(5 MiB, S3's minimum part size), got ${this.partSizeBytes}`,
+      );
+    }
+    if (
+      !Number.isSafeInteger(this.multipartThresholdBytes) ||
+      this.multipartThresholdBytes < this.partSizeBytes ||
+      this.multipartThresholdBytes > MAX_PUT_OBJECT_BYTES
+    ) {
+      throw new RangeError(
+        `S3Store multipartThresholdBytes must be a whole number of bytes from partSizeBytes ` +
+          `(${this.partSizeBytes}) to ${MAX_PUT_OBJECT_BYTES} (5 GiB, S3's limit for one PutObject), ` +
+          `got ${this.multipartThresholdBytes}`,
+      );
+    }
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -92,17 +162,16 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async putIfAbsent(key: string, body: Uint8Array, meta: ObjectMeta): Promise<'created' | 'exists'> {
+  async putIfAbsent(key: string, body: PutBody, meta: ObjectMeta): Promise<'created' | 'exists'> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#client.send(
-          new PutObjectCommand({ ...this.#putInput(key, body, meta), IfNoneMatch: '*' }),
-        );
+        await this.#write(key, body, meta, { IfNoneMatch: '*' });
         return 'created';
       } catch (error) {
         if (statusOf(error) === 412) return 'exists';
         // 409: another conditional write to this key is in flight and its outcome is unknown;
-        // AWS advises retrying, which yields 412 if that write succeeded.
+        // AWS advises retrying (for a multipart upload: all of it), which yields 412 if that write
+        // succeeded.
         if (statusOf(error) === 409 && attempt < CONFLICT_RETRIES) {
           await sleep(50 * 2 ** attempt);
           continue;
@@ -114,17 +183,14 @@ export class S3Store implements ObjectStore {
 
   async putIfMatch(
     key: string,
-    body: Uint8Array,
+    body: PutBody,
     meta: ObjectMeta,
     etag: string | undefined,
   ): Promise<{ status: 'written'; etag: string } | { status: 'conflict' }> {
     assertReplaceable(key);
-    const condition = etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag };
+    const condition: WriteCondition = etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag };
     try {
-      const response = await this.#client.send(
-        new PutObjectCommand({ ...this.#putInput(key, body, meta), ...condition }),
-      );
-      return { status: 'written', etag: requireEtag(response.ETag) };
+      return { status: 'written', etag: requireEtag(await this.#putObject(key, body, meta, condition)) };
     } catch (error) {
       // 412: the ETag no longer matches (or, with `If-None-Match`, the key exists);
       // 409: a concurrent conditional write won; 404: `If-Match` on a key that is gone.
@@ -136,10 +202,10 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Uint8Array, meta: ObjectMeta): Promise<void> {
+  async put(key: string, body: PutBody, meta: ObjectMeta): Promise<void> {
     assertReplaceable(key);
     try {
-      await this.#client.send(new PutObjectCommand(this.#putInput(key, body, meta)));
+      await this.#write(key, body, meta, {});
     } catch (error) {
       throw this.#error('put', key, error);
     }
@@ -165,17 +231,118 @@ export class S3Store implements ObjectStore {
     return this.prefix + key;
   }
 
-  #putInput(key: string, body: Uint8Array, meta: ObjectMeta): PutObjectCommandInput {
-    return {
+  /** One `PutObject`, or a multipart upload for a body above the threshold; the new ETag. */
+  async #write(
+    key: string,
+    body: PutBody,
+    meta: ObjectMeta,
+    condition: WriteCondition,
+  ): Promise<string | undefined> {
+    return bodyBytes(body) > this.multipartThresholdBytes
+      ? this.#upload(key, body, meta, condition)
+      : this.#putObject(key, body, meta, condition);
+  }
+
+  /** Sends `body` in one `PutObject`; returns its ETag. */
+  async #putObject(
+    key: string,
+    body: PutBody,
+    meta: ObjectMeta,
+    condition: WriteCondition,
+  ): Promise<string | undefined> {
+    const bytes = bodyBytes(body);
+    if (bytes > MAX_PUT_OBJECT_BYTES) {
+      throw new RangeError(
+        `${bytes} bytes is more than one PutObject carries (${MAX_PUT_OBJECT_BYTES}, 5 GiB)`,
+      );
+    }
+    const input: PutObjectCommandInput = {
       Bucket: this.bucket,
       Key: this.#s3Key(key),
-      Body: body,
-      ContentLength: body.byteLength,
+      ContentLength: bytes,
       ContentType: meta.contentType,
       CacheControl: meta.cacheControl,
-      // S3 verifies it and rejects a body damaged in transit.
-      ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+      // S3 verifies it and rejects a body damaged in transit (or a streamed one that lies).
+      ChecksumSHA256: Buffer.from(bodySha256(body), 'hex').toString('base64'),
+      ...condition,
     };
+    if (!isStreamedBody(body)) {
+      return (await this.#client.send(new PutObjectCommand({ ...input, Body: body }))).ETag;
+    }
+    return this.#putStreamed(key, body, input);
+  }
+
+  /**
+   * Sends a streamed body in one `PutObject`, reading it afresh for every attempt. The SDK does
+   * not retry a request whose body is a stream (it cannot rewind it), and warns on the console
+   * whenever one fails, a 412 included. So the command carries no body, and a middleware below
+   * the retry loop gives each attempt its own stream of `body`; a body that turns out not to be
+   * what it declares aborts the request before its last chunk is sent.
+   */
+  async #putStreamed(
+    key: string,
+    body: StreamedBody,
+    input: PutObjectCommandInput,
+  ): Promise<string | undefined> {
+    const abort = new AbortController();
+    let failure: unknown;
+    const command = new PutObjectCommand(input);
+    command.middlewareStack.addRelativeTo(
+      bodyPerAttempt(() => {
+        const stream = Readable.from(verifiedChunks(body, key));
+        stream.once('error', (error) => {
+          failure = error;
+          abort.abort();
+        });
+        return stream;
+      }),
+      { name: 'streamedBodyPerAttempt', relation: 'before', toMiddleware: 'httpSigningMiddleware' },
+    );
+    try {
+      return (await this.#client.send(command, { abortSignal: abort.signal })).ETag;
+    } catch (error) {
+      throw failure ?? error;
+    }
+  }
+
+  /**
+   * Sends a body larger than the threshold as a multipart upload. The condition goes into the
+   * parameters that `Upload` passes to every command, and only `CompleteMultipartUpload` has it:
+   * S3 evaluates it when the parts are joined, and `Upload` aborts the upload when that fails.
+   * Each part carries its own SHA-256, which S3 verifies; a streamed body that is not what it
+   * declares fails before its last part is sent.
+   */
+  async #upload(
+    key: string,
+    body: PutBody,
+    meta: ObjectMeta,
+    condition: WriteCondition,
+  ): Promise<string | undefined> {
+    const bytes = bodyBytes(body);
+    const source = isStreamedBody(body) ? Readable.from(verifiedChunks(body, key)) : body;
+    const upload = new Upload({
+      client: this.#client,
+      partSize: Math.max(this.partSizeBytes, Math.ceil(bytes / MAX_PARTS)),
+      leavePartsOnError: false,
+      params: {
+        Bucket: this.bucket,
+        Key: this.#s3Key(key),
+        Body: source,
+        ContentLength: bytes,
+        ContentType: meta.contentType,
+        CacheControl: meta.cacheControl,
+        ChecksumAlgorithm: 'SHA256',
+        // S3 checks the joined object has this size.
+        MpuObjectSize: bytes,
+        ...condition,
+      },
+    });
+    try {
+      return (await upload.done()).ETag;
+    } finally {
+      // The upload stops reading at its first failure; close the body's file.
+      if (source instanceof Readable) source.destroy();
+    }
   }
 
   #error(action: string, key: string, cause: unknown): ObjectStoreError {
@@ -203,6 +370,32 @@ export function createS3Client(options: {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/** What a finalize-step middleware receives (`FinalizeHandlerArguments`), as far as it is used here. */
+interface FinalizeArguments<Input> {
+  readonly input: Input;
+  readonly request: unknown;
+}
+
+/**
+ * A middleware that sends each attempt with a fresh `stream()` as its body. The stream goes into a
+ * copy of the request, so that the SDK's retry loop, which runs above, never sees one in its own.
+ */
+function bodyPerAttempt(stream: () => Readable) {
+  return <Input, Output>(next: (args: FinalizeArguments<Input>) => Promise<Output>) =>
+    async (args: FinalizeArguments<Input>): Promise<Output> => {
+      const { request } = args;
+      if (typeof request !== 'object' || request === null) throw new Error('the SDK built no HTTP request');
+      const body = stream();
+      const copy = Object.create(Object.getPrototypeOf(request) as object) as object;
+      Object.assign(copy, request, { body });
+      try {
+        return await next({ ...args, request: copy });
+      } finally {
+        body.destroy();
+      }
+    };
 }
 
 function statusOf(error: unknown): number | undefined {

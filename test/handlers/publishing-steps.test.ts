@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
-import type { ObjectMeta, ObjectStore } from '../../lambda/core/object-store.js';
+import type { ObjectMeta, ObjectStore, PutBody } from '../../lambda/core/object-store.js';
 import { SITE_KEY_PATTERNS } from '../../lambda/core/site.js';
 import { S3Store } from '../../lambda/store/s3.js';
 import { S3SourceBucket } from '../../lambda/handlers/source-bucket.js';
@@ -447,15 +447,15 @@ class RecordingStore implements ObjectStore {
     this.reads.add(key);
     return this.inner.head(key);
   }
-  putIfAbsent(key: string, body: Uint8Array, meta: ObjectMeta) {
+  putIfAbsent(key: string, body: PutBody, meta: ObjectMeta) {
     this.writes.add(key);
     return this.inner.putIfAbsent(key, body, meta);
   }
-  putIfMatch(key: string, body: Uint8Array, meta: ObjectMeta, etag: string | undefined) {
+  putIfMatch(key: string, body: PutBody, meta: ObjectMeta, etag: string | undefined) {
     this.writes.add(key);
     return this.inner.putIfMatch(key, body, meta, etag);
   }
-  put(key: string, body: Uint8Array, meta: ObjectMeta) {
+  put(key: string, body: PutBody, meta: ObjectMeta) {
     this.writes.add(key);
     return this.inner.put(key, body, meta);
   }

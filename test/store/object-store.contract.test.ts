@@ -1,12 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
-import { ImmutableKeyError, type ObjectStore } from '../../lambda/core/object-store.js';
+import {
+  ImmutableKeyError,
+  ObjectStoreError,
+  type ObjectStore,
+  type StreamedBody,
+} from '../../lambda/core/object-store.js';
+import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import { InvalidObjectKeyError, LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { S3Store } from '../../lambda/store/s3.js';
 import { createTestBucket, createTestS3Client, startMotoServer } from '../support/moto-server.js';
@@ -15,6 +21,45 @@ import type { MotoServer } from '../support/moto-server.js';
 const VERSIONED = 'datasets/trade/1.0.0/trade.csv';
 const MUTABLE = 'catalog.json';
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const MIB = 1024 * 1024;
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * A streamed body over bytes in memory, read in 64 KiB chunks, that counts how often it is
+ * opened; `declares` makes it claim another size or hash than its bytes have.
+ */
+function streamedBody(
+  bytes: Uint8Array,
+  declares: { bytes?: number; sha256?: string } = {},
+): StreamedBody & { readonly opened: number } {
+  let opened = 0;
+  return {
+    bytes: declares.bytes ?? bytes.byteLength,
+    sha256: declares.sha256 ?? sha256Hex(bytes),
+    get opened() {
+      return opened;
+    },
+    async *open() {
+      opened++;
+      for (let start = 0; start < bytes.byteLength; start += 64 * 1024) {
+        yield bytes.subarray(start, start + 64 * 1024);
+      }
+    },
+  };
+}
+
+/** Ways a streamed body can misstate itself: every one must be refused, with nothing stored. */
+const LYING_BODIES: { lie: string; body: () => StreamedBody }[] = [
+  {
+    lie: 'another SHA-256',
+    body: () => streamedBody(utf8('a,b\n1,2\n'), { sha256: sha256Hex(utf8('a,b\n1,3\n')) }),
+  },
+  { lie: 'more bytes than it gives', body: () => streamedBody(utf8('a,b\n1,2\n'), { bytes: 9 }) },
+  {
+    lie: 'fewer bytes than it gives',
+    body: () => streamedBody(new Uint8Array(200_000).fill(7), { bytes: 100_000 }),
+  },
+];
 
 async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const keys: string[] = [];
@@ -308,6 +353,97 @@ describe.each(adapters)('ObjectStore contract: $name', ({ create }) => {
     expect(await collect(store.list('nothing/'))).toEqual([]);
   });
 
+  it('creates from a streamed body the same bytes and etag as from bytes in memory, and only once', async () => {
+    const bytes = utf8('country,partner\nҚазақстан,Azərbaycan\n'.repeat(5_000));
+    const other = 'datasets/trade/1.0.0/trade.json';
+    await store.putIfAbsent(other, bytes, objectMetaFor(other));
+
+    const result = await store.putIfAbsent(VERSIONED, streamedBody(bytes), objectMetaFor(VERSIONED));
+    const again = await store.putIfAbsent(
+      VERSIONED,
+      streamedBody(utf8('replacement')),
+      objectMetaFor(VERSIONED),
+    );
+
+    expect([result, again]).toEqual(['created', 'exists']);
+    const stored = await store.get(VERSIONED);
+    expect(Buffer.compare(Buffer.from(stored?.body ?? []), Buffer.from(bytes))).toBe(0);
+    expect(stored).toMatchObject({ ...objectMetaFor(VERSIONED), bytes: bytes.byteLength });
+    expect(stored?.etag).toBe((await store.head(other))?.etag);
+  });
+
+  it('overwrites with a streamed put, giving the etag the same bytes give', async () => {
+    const key = 'datasets/trade/latest/trade.csv';
+    await store.put(key, utf8('old'), objectMetaFor(key));
+    await store.put('a.json', utf8('new\n'), objectMetaFor('a.json'));
+
+    await store.put(key, streamedBody(utf8('new\n')), objectMetaFor(key));
+
+    const stored = await store.get(key);
+    expect(stored?.body).toEqual(utf8('new\n'));
+    expect(stored).toMatchObject(objectMetaFor(key));
+    expect(stored?.etag).toBe((await store.head('a.json'))?.etag);
+  });
+
+  it('replaces with a streamed putIfMatch given the current etag, and refuses a stale or missing one', async () => {
+    await store.putIfAbsent(MUTABLE, utf8('{"v":1}'), objectMetaFor(MUTABLE));
+    const first = (await store.head(MUTABLE))?.etag;
+
+    const written = await store.putIfMatch(
+      MUTABLE,
+      streamedBody(utf8('{"v":2}')),
+      objectMetaFor(MUTABLE),
+      first,
+    );
+    const stale = await store.putIfMatch(
+      MUTABLE,
+      streamedBody(utf8('{"v":3}')),
+      objectMetaFor(MUTABLE),
+      first,
+    );
+    const absent = await store.putIfMatch(
+      MUTABLE,
+      streamedBody(utf8('{"v":4}')),
+      objectMetaFor(MUTABLE),
+      undefined,
+    );
+    const created = await store.putIfMatch(
+      'index.html',
+      streamedBody(utf8('<p>hi</p>')),
+      objectMetaFor('index.html'),
+      undefined,
+    );
+
+    const stored = await store.get(MUTABLE);
+    expect(stored?.body).toEqual(utf8('{"v":2}'));
+    expect(written).toEqual({ status: 'written', etag: stored?.etag });
+    expect([stale, absent]).toEqual([{ status: 'conflict' }, { status: 'conflict' }]);
+    expect(created).toEqual({ status: 'written', etag: (await store.head('index.html'))?.etag });
+  });
+
+  it.each(LYING_BODIES)(
+    'refuses a streamed body declaring $lie, whatever the write, storing nothing',
+    async ({ body }) => {
+      await store.put(MUTABLE, utf8('{"v":1}'), objectMetaFor(MUTABLE));
+      const etag = (await store.head(MUTABLE))?.etag;
+
+      await expect(store.putIfAbsent(VERSIONED, body(), objectMetaFor(VERSIONED))).rejects.toThrow(
+        ObjectStoreError,
+      );
+      await expect(store.put('index.html', body(), objectMetaFor('index.html'))).rejects.toThrow(
+        ObjectStoreError,
+      );
+      await expect(store.putIfMatch(MUTABLE, body(), objectMetaFor(MUTABLE), etag)).rejects.toThrow(
+        /the body streamed for "catalog.json" .*declares/,
+      );
+
+      expect(await store.head(VERSIONED)).toBeUndefined();
+      expect(await store.head('index.html')).toBeUndefined();
+      expect((await store.get(MUTABLE))?.body).toEqual(utf8('{"v":1}'));
+      expect(await collect(store.list(''))).toEqual([MUTABLE]);
+    },
+  );
+
   it('lets exactly one of 5 concurrent putIfMatch with the same etag win', async () => {
     await store.putIfAbsent(MUTABLE, utf8('{"v":0}'), objectMetaFor(MUTABLE));
     const etag = (await store.head(MUTABLE))?.etag;
@@ -442,6 +578,33 @@ describe('LocalDirectoryStore specifics', () => {
 
     expect(await filesUnder(root)).toEqual(['datasets/trade/1.0.0']);
   });
+
+  it('writes a streamed scratch file under its declared sha256, leaving no temp file behind', async () => {
+    const scratch = await ScratchDirectory.create(parent);
+    const file = await scratch.createFile('trade.csv');
+    await file.write('year,value\n');
+    for (let year = 1995; year < 2025; year++) await file.write(`${year},${year * 3}\n`);
+    const body = await file.close();
+
+    const created = await store.putIfAbsent(VERSIONED, body, objectMetaFor(VERSIONED));
+    const replaced = await store.putIfMatch(MUTABLE, body, objectMetaFor(MUTABLE), undefined);
+    await scratch.dispose();
+
+    expect(created).toBe('created');
+    expect(replaced).toEqual({ status: 'written', etag: `"${body.sha256}"` });
+    expect((await store.head(VERSIONED))?.etag).toBe(`"${body.sha256}"`);
+    expect(await filesUnder(root)).toEqual([MUTABLE, VERSIONED]);
+  });
+
+  it.each(LYING_BODIES)('leaves no temp or lock file behind for a body declaring $lie', async ({ body }) => {
+    await expect(store.putIfAbsent(VERSIONED, body(), objectMetaFor(VERSIONED))).rejects.toThrow(VERSIONED);
+    await expect(store.put(MUTABLE, body(), objectMetaFor(MUTABLE))).rejects.toThrow(MUTABLE);
+    await expect(store.putIfMatch(MUTABLE, body(), objectMetaFor(MUTABLE), undefined)).rejects.toThrow(
+      MUTABLE,
+    );
+
+    expect(await filesUnder(root)).toEqual([]);
+  });
 });
 
 describe('S3Store with a prefix', () => {
@@ -470,5 +633,184 @@ describe('S3Store with a prefix', () => {
       name: 'ObjectStoreError',
       key: MUTABLE,
     });
+  });
+});
+
+describe('S3Store multipart uploads', () => {
+  const options = { multipartThresholdBytes: 5 * MIB, partSizeBytes: 5 * MIB };
+  let client: S3Client;
+  let scratch: ScratchDirectory;
+  /** `<command> <HTTP status or error>` for every request the store's client made. */
+  let requests: string[];
+  /** Makes the next PutObject fail with a 503 after the server has stored it, as a lost response would. */
+  let failNextPut = false;
+  let bucket: string;
+  let store: S3Store;
+
+  beforeAll(async () => {
+    if (moto === undefined) throw new Error('moto is not running');
+    client = createTestS3Client(moto.endpoint);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        try {
+          const result = await next(args);
+          requests.push(`${context.commandName} ok`);
+          return result;
+        } catch (error) {
+          requests.push(`${context.commandName} ${error instanceof Error ? error.name : String(error)}`);
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'recordRequests' },
+    );
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'PutObjectCommand' && failNextPut) {
+          failNextPut = false;
+          throw Object.assign(new Error('injected after the write'), {
+            name: 'ServiceUnavailable',
+            $fault: 'server',
+            $metadata: { httpStatusCode: 503 },
+          });
+        }
+        return result;
+      },
+      { step: 'deserialize', name: 'injectLostResponse' },
+    );
+    scratch = await ScratchDirectory.create();
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await scratch.dispose();
+  });
+
+  beforeEach(async () => {
+    bucket = await freshBucket();
+    store = new S3Store({ client, bucket, prefix: 'site', ...options });
+    requests = [];
+  });
+
+  /** A scratch file of `bytes` random bytes. */
+  async function scratchBody(bytes: number): Promise<StreamedBody & { readonly data: Uint8Array }> {
+    const data = new Uint8Array(randomBytes(bytes));
+    const file = await scratch.createFile('body');
+    for (let start = 0; start < bytes; start += MIB) await file.write(data.subarray(start, start + MIB));
+    return { ...(await file.close()), data };
+  }
+
+  async function openUploads(): Promise<unknown[]> {
+    return (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+  }
+
+  const uploadRequests = (): string[] => requests.filter((request) => /Multipart|UploadPart/.test(request));
+
+  it('creates a body above the threshold in parts, and a second putIfAbsent is refused at completion', async () => {
+    const first = await scratchBody(11 * MIB + 3);
+    const second = await scratchBody(11 * MIB + 3);
+
+    const created = await store.putIfAbsent(VERSIONED, first, objectMetaFor(VERSIONED));
+    const createdWith = uploadRequests();
+    requests = [];
+    const again = await store.putIfAbsent(VERSIONED, second, objectMetaFor(VERSIONED));
+
+    expect([created, again]).toEqual(['created', 'exists']);
+    expect(createdWith).toEqual([
+      'CreateMultipartUploadCommand ok',
+      'UploadPartCommand ok',
+      'UploadPartCommand ok',
+      'UploadPartCommand ok',
+      'CompleteMultipartUploadCommand ok',
+    ]);
+    // The refusal came from S3 evaluating If-None-Match when joining the parts, and the upload was aborted.
+    expect(uploadRequests().slice(-2)).toEqual([
+      'CompleteMultipartUploadCommand PreconditionFailed',
+      'AbortMultipartUploadCommand ok',
+    ]);
+    const stored = await store.get(VERSIONED);
+    expect(Buffer.compare(Buffer.from(stored?.body ?? []), Buffer.from(first.data))).toBe(0);
+    expect(stored).toMatchObject({ ...objectMetaFor(VERSIONED), bytes: first.bytes });
+    expect(stored?.etag).toMatch(/^"[0-9a-f]{32}-3"$/);
+    const checksums = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: `site/${VERSIONED}`, ChecksumMode: 'ENABLED' }),
+    );
+    expect(checksums.ChecksumSHA256, 'parts sent with SHA-256 checksums').toBeDefined();
+    expect(await openUploads()).toEqual([]);
+  });
+
+  it('overwrites with put in parts, from a stream or from bytes in memory', async () => {
+    const key = 'datasets/trade/latest/trade.parquet';
+    const streamed = await scratchBody(6 * MIB);
+    const inMemory = new Uint8Array(randomBytes(10 * MIB));
+
+    await store.put(key, streamed, objectMetaFor(key));
+    const fromStream = await store.get(key);
+    await store.put(key, inMemory, objectMetaFor(key));
+    const fromMemory = await store.get(key);
+
+    expect(sha256Hex(fromStream?.body ?? new Uint8Array())).toBe(streamed.sha256);
+    expect(fromStream?.etag).toMatch(/-2"$/);
+    expect(Buffer.compare(Buffer.from(fromMemory?.body ?? []), Buffer.from(inMemory))).toBe(0);
+    expect(fromMemory).toMatchObject({ ...objectMetaFor(key), bytes: inMemory.byteLength });
+    expect(uploadRequests().filter((request) => request.startsWith('Complete'))).toHaveLength(2);
+    expect(await openUploads()).toEqual([]);
+  });
+
+  it('aborts the upload of a streamed body that is not what it declares, before its last part', async () => {
+    const honest = await scratchBody(11 * MIB);
+    const lying = { ...(await scratchBody(11 * MIB)), sha256: honest.sha256 };
+
+    await expect(store.putIfAbsent(VERSIONED, lying, objectMetaFor(VERSIONED))).rejects.toThrow(
+      /the body streamed for .* declares/,
+    );
+
+    expect(uploadRequests()).toEqual([
+      'CreateMultipartUploadCommand ok',
+      'UploadPartCommand ok',
+      'UploadPartCommand ok',
+      'AbortMultipartUploadCommand ok',
+    ]);
+    expect(await store.head(VERSIONED)).toBeUndefined();
+    expect(await openUploads()).toEqual([]);
+  });
+
+  it('sends putIfMatch in one PutObject whatever the size, keeping compare-and-swap', async () => {
+    await store.put(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE));
+    const etag = (await store.head(MUTABLE))?.etag;
+    const large = await scratchBody(6 * MIB);
+
+    const written = await store.putIfMatch(MUTABLE, large, objectMetaFor(MUTABLE), etag);
+    const stale = await store.putIfMatch(MUTABLE, await scratchBody(6 * MIB), objectMetaFor(MUTABLE), etag);
+
+    expect(stale).toEqual({ status: 'conflict' });
+    const stored = await store.get(MUTABLE);
+    expect(sha256Hex(stored?.body ?? new Uint8Array())).toBe(large.sha256);
+    expect(written).toEqual({ status: 'written', etag: stored?.etag });
+    expect(uploadRequests()).toEqual([]);
+  });
+
+  it('reads a streamed body afresh when the SDK retries its PutObject', async () => {
+    const key = 'datasets/trade/latest/trade.csv';
+    const bytes = new Uint8Array(randomBytes(3 * MIB));
+    const body = streamedBody(bytes);
+    failNextPut = true;
+
+    await store.put(key, body, objectMetaFor(key));
+
+    expect(body.opened).toBe(2);
+    expect(requests).toEqual(['PutObjectCommand ok']);
+    expect(Buffer.compare(Buffer.from((await store.get(key))?.body ?? []), Buffer.from(bytes))).toBe(0);
+  });
+
+  it.each([
+    [{ partSizeBytes: 5 * MIB - 1 }, /partSizeBytes must be .* at least 5242880/],
+    [
+      { partSizeBytes: 8 * MIB, multipartThresholdBytes: 6 * MIB },
+      /multipartThresholdBytes must be .* from partSizeBytes/,
+    ],
+    [{ multipartThresholdBytes: 6 * 1024 * MIB }, /multipartThresholdBytes must be/],
+  ])('rejects the options %j', (bad, message) => {
+    expect(() => new S3Store({ client, bucket: 'any', ...bad })).toThrow(message);
   });
 });

@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ObjectStoreError, type ObjectMeta, type ObjectStore } from '../../lambda/core/object-store.js';
+import {
+  isStreamedBody,
+  ObjectStoreError,
+  sha256OfStream,
+  type ObjectMeta,
+  type ObjectStore,
+  type PutBody,
+} from '../../lambda/core/object-store.js';
 
 /** How the injected fault shows itself to the caller. */
 export type FaultMode = 'error' | 'timeout' | 'lost-response';
@@ -43,15 +50,15 @@ export class FaultyStore implements ObjectStore {
     return this.call(key, () => this.inner.head(key));
   }
 
-  putIfAbsent(key: string, body: Uint8Array, meta: ObjectMeta) {
+  putIfAbsent(key: string, body: PutBody, meta: ObjectMeta) {
     return this.call(key, () => this.inner.putIfAbsent(key, body, meta));
   }
 
-  putIfMatch(key: string, body: Uint8Array, meta: ObjectMeta, etag: string | undefined) {
+  putIfMatch(key: string, body: PutBody, meta: ObjectMeta, etag: string | undefined) {
     return this.call(key, () => this.inner.putIfMatch(key, body, meta, etag));
   }
 
-  put(key: string, body: Uint8Array, meta: ObjectMeta) {
+  put(key: string, body: PutBody, meta: ObjectMeta) {
     return this.call(key, () => this.inner.put(key, body, meta));
   }
 
@@ -73,7 +80,25 @@ export function csvTruncatingStore(inner: ObjectStore): ObjectStore {
     list: (prefix) => inner.list(prefix),
     put: (key, body, meta) => inner.put(key, body, meta),
     putIfMatch: (key, body, meta, etag) => inner.putIfMatch(key, body, meta, etag),
-    putIfAbsent: (key, body, meta) =>
-      inner.putIfAbsent(key, key.endsWith('.csv') ? body.slice(0, -1) : body, meta),
+    putIfAbsent: async (key, body, meta) =>
+      inner.putIfAbsent(key, key.endsWith('.csv') ? await withoutLastByte(body) : body, meta),
   };
+}
+
+/** The body less its last byte; a streamed one stays streamed, declaring the size and hash of what it now gives. */
+async function withoutLastByte(body: PutBody): Promise<PutBody> {
+  if (!isStreamedBody(body)) return body.slice(0, -1);
+  const bytes = Math.max(0, body.bytes - 1);
+  const open = (): AsyncIterable<Uint8Array> => firstBytes(body.open(), bytes);
+  return { bytes, sha256: await sha256OfStream(open()), open };
+}
+
+async function* firstBytes(chunks: AsyncIterable<Uint8Array>, limit: number): AsyncGenerator<Uint8Array> {
+  let left = limit;
+  for await (const chunk of chunks) {
+    if (left === 0) break;
+    const piece = chunk.byteLength > left ? chunk.subarray(0, left) : chunk;
+    left -= piece.byteLength;
+    yield piece;
+  }
 }
