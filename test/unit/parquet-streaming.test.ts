@@ -5,7 +5,6 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   encodeParquet,
-  PARQUET_ROW_GROUP_ROWS,
   writeParquet,
   type ParquetSink,
 } from '../../lambda/core/parquet.js';
@@ -216,7 +215,6 @@ describe('writeParquet', () => {
 
     const streamedBytes = await streamed(rows, [7]);
 
-    expect(PARQUET_ROW_GROUP_ROWS).toBe(100_000);
     expect(Buffer.from(encodeParquet(COLUMNS, rows)).equals(streamedBytes)).toBe(true);
   });
 
