@@ -1,10 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { compareKeys } from './canonical.js';
 import type { PublishedColumn } from './dataset-document.js';
-import type { RowBatches } from './row-source.js';
+import { Spill, type Rereadable, type RowBatches } from './row-source.js';
 import type { Row } from './row-schema.js';
-import type { ScratchDirectory, ScratchFile } from './scratch.js';
+import type { ScratchDirectory } from './scratch.js';
 
 /** The kind of version bump a change calls for. `initial` is the first version, 1.0.0. */
 export type ChangeKind = 'initial' | 'major' | 'minor' | 'patch';
@@ -78,11 +76,6 @@ export interface ChangeSummary {
   readonly changed: number;
 }
 
-/** Something that can be read from the start as often as needed, a batch at a time. */
-export interface Rereadable<T> {
-  open(): AsyncIterable<readonly T[]>;
-}
-
 /** A version's row changes, spilled to scratch files: counts, and the lists to stream into `changes.json`. */
 export interface SpilledRowChanges {
   readonly summary: ChangeSummary;
@@ -103,9 +96,9 @@ export async function diffSortedRows(
   primaryKey: readonly string[],
   scratch: ScratchDirectory,
 ): Promise<SpilledRowChanges> {
-  const added = await JsonLines.create<Row>(scratch, 'added');
-  const removed = await JsonLines.create<Row>(scratch, 'removed');
-  const changed = await JsonLines.create<ChangedRow>(scratch, 'changed');
+  const added = await Spill.rows(scratch, 'added');
+  const removed = await Spill.rows(scratch, 'removed');
+  const changed = await Spill.values<ChangedRow>(scratch, 'changed');
   const keyOf = (row: Row) => primaryKey.map((name) => row[name]);
   const before = new RowCursor(previous);
   const after = new RowCursor(next);
@@ -114,18 +107,17 @@ export async function diffSortedRows(
   while (old !== undefined || row !== undefined) {
     const order = old === undefined ? 1 : row === undefined ? -1 : compareKeys(keyOf(old), keyOf(row));
     if (order < 0 && old !== undefined) {
-      await removed.add(old);
+      await removed.add([old]);
       old = await before.next();
     } else if (order > 0 && row !== undefined) {
-      await added.add(row);
+      await added.add([row]);
       row = await after.next();
     } else if (old !== undefined && row !== undefined) {
       const changes = changedCells(old, row);
       if (changes !== undefined)
-        await changed.add({
-          key: Object.fromEntries(primaryKey.map((name) => [name, row?.[name]])),
-          changes,
-        });
+        await changed.add([
+          { key: Object.fromEntries(primaryKey.map((name) => [name, row?.[name]])), changes },
+        ]);
       old = await before.next();
       row = await after.next();
     }
@@ -166,52 +158,6 @@ class RowCursor {
       this.#index = 0;
     }
     return this.#batch[this.#index++];
-  }
-}
-
-/** Values spilled to a scratch file as one JSON document per line, read back in batches. */
-class JsonLines<T> {
-  #count = 0;
-  #buffer = '';
-
-  private constructor(private readonly file: ScratchFile) {}
-
-  static async create<T>(scratch: ScratchDirectory, hint: string): Promise<JsonLines<T>> {
-    return new JsonLines<T>(await scratch.createFile(`${hint}.jsonl`));
-  }
-
-  get count(): number {
-    return this.#count;
-  }
-
-  async add(value: T): Promise<void> {
-    this.#count++;
-    this.#buffer += `${JSON.stringify(value)}\n`;
-    if (this.#buffer.length >= 1 << 16) await this.#flush();
-  }
-
-  async close(): Promise<Rereadable<T>> {
-    await this.#flush();
-    await this.file.close();
-    const { path } = this.file;
-    return {
-      async *open() {
-        let batch: T[] = [];
-        for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-          batch.push(JSON.parse(line) as T);
-          if (batch.length >= 4096) {
-            yield batch;
-            batch = [];
-          }
-        }
-        if (batch.length > 0) yield batch;
-      },
-    };
-  }
-
-  async #flush(): Promise<void> {
-    await this.file.write(this.#buffer);
-    this.#buffer = '';
   }
 }
 

@@ -97,12 +97,7 @@ export async function validateAndStage(
     let sorter: RowSorter | undefined;
     const validation = await validateDataset(source, options.ajv, {
       sinkRows: (definition) =>
-        (sorter = new RowSorter(
-          scratch,
-          definition.columns,
-          definition.descriptor.primaryKey,
-          options.tuning?.sortRunRows,
-        )),
+        (sorter = new RowSorter(scratch, definition.descriptor.primaryKey, options.tuning?.sortRunRows)),
     });
     const { report, definition } = validation;
     if (definition === undefined || sorter === undefined) return { report };

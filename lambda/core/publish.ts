@@ -21,6 +21,7 @@ import { datasetMetadata, type PublishedColumn } from './dataset-document.js';
 import { objectMetaFor } from './content-policy.js';
 import { sha256OfStream, type ObjectStore } from './object-store.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
+import { inMemory } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
@@ -97,8 +98,8 @@ export async function stageDataset(
   let rowChanges: SpilledRowChanges = {
     summary: { added: table.rows.count, removed: 0, changed: 0 },
     added: table.rows,
-    removed: { open: noRows },
-    changed: { open: noRows },
+    removed: inMemory([]),
+    changed: inMemory([]),
   };
   if (latest !== undefined) {
     const previous = await readPreviousVersion(store, definition.id, latest.version, {
@@ -164,8 +165,6 @@ export async function stageDataset(
     },
   };
 }
-
-async function* noRows(): AsyncGenerator<never> {}
 
 /** How many times a catalog commit re-reads and retries after losing a race. */
 export const CATALOG_COMMIT_ATTEMPTS = 10;
@@ -248,17 +247,7 @@ async function readPreviousVersion(
   });
   if (columns === undefined) throw new Error(`${key} has no "columns"`);
   // Sorted again by this version's key: a no-op pass when the key and its types are unchanged.
-  const sorter = new RowSorter(
-    options.scratch,
-    columns.map((column) => ({
-      name: column.name,
-      type: column.type,
-      required: column.required,
-      schema: {},
-    })),
-    options.primaryKey,
-    options.sortRunRows,
-  );
+  const sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
   let batch: Row[] = [];
   await readJsonValues(
     await open(),

@@ -1,27 +1,28 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Column, Row } from './row-schema.js';
+import type { Row } from './row-schema.js';
 import type { ScratchDirectory, ScratchFile } from './scratch.js';
 
 /** Rows arriving a batch at a time, so the per-row cost of async iteration is paid once per batch. */
 export type RowBatches = AsyncIterable<readonly Row[]>;
 
 /** A table's rows that can be read from the start as often as needed, without holding them all. */
-export interface RowSource {
-  /** How many rows a full read yields. */
-  readonly count: number;
-  open(): RowBatches;
-}
+export type RowSource = Rereadable<Row>;
 
-/** Rows are read back from a spill file in batches of this many. */
+/** Values are read back from a spill file in batches of this many. */
 export const SPILL_BATCH_ROWS = 4096;
 
-/** A {@link RowSource} over rows already in memory (small tables, tests). */
-export function rowsInMemory(rows: readonly Row[], batchRows = SPILL_BATCH_ROWS): RowSource {
+/** A {@link Rereadable} over values already in memory (small tables, empty lists, tests). */
+export function inMemory<T>(values: readonly T[], batchSize = SPILL_BATCH_ROWS): Rereadable<T> {
+  async function* batches(): AsyncGenerator<readonly T[]> {
+    for (let start = 0; start < values.length; start += batchSize)
+      yield values.slice(start, start + batchSize);
+  }
   return {
-    count: rows.length,
-    async *open() {
-      for (let start = 0; start < rows.length; start += batchRows) yield rows.slice(start, start + batchRows);
+    count: values.length,
+    open: batches,
+    async *openJson() {
+      for await (const batch of batches()) yield batch.map((value) => JSON.stringify(value));
     },
   };
 }
@@ -33,71 +34,80 @@ export async function collectRows(batches: RowBatches): Promise<Row[]> {
   return rows;
 }
 
+/** Values that can be read from the start as often as needed, a batch at a time, parsed or as JSON text. */
+export interface Rereadable<T> {
+  /** How many values a full read yields. */
+  readonly count: number;
+  open(): AsyncIterable<readonly T[]>;
+  /** The same values, each serialised as `JSON.stringify(value)`: what JSON files embed, without re-serialising. */
+  openJson(): AsyncIterable<readonly string[]>;
+}
+
 /**
- * Rows written to a scratch file, one JSON array of cells per line in column
- * order (`null` for an absent cell), and read back as typed rows. JSON keeps
- * every value exactly: text, booleans and numbers (shortest round-trip form).
+ * Values spilled to a scratch file, one compact JSON document per line, and
+ * read back as values or as those very lines. JSON keeps every value exactly:
+ * text, booleans and numbers (shortest round-trip form). Rows are spilled with
+ * their keys in column order, as validation builds them, so their lines are
+ * what `<id>.json` and `changes.json` embed.
  */
-export class RowSpill {
+export class Spill<T> {
   #count = 0;
 
   private constructor(
     private readonly file: ScratchFile,
-    private readonly names: readonly string[],
+    private readonly parse: (line: string) => T,
   ) {}
 
-  static async create(
-    scratch: ScratchDirectory,
-    columns: readonly Column[],
-    hint: string,
-  ): Promise<RowSpill> {
-    return new RowSpill(
-      await scratch.createFile(`${hint}.rows`),
-      columns.map((column) => column.name),
-    );
+  /** A spill of typed rows, read back as prototype-free objects like the rows validation builds. */
+  static async rows(scratch: ScratchDirectory, hint: string): Promise<Spill<Row>> {
+    return new Spill(await scratch.createFile(`${hint}.jsonl`), parseRow);
+  }
+
+  /** A spill of any JSON values. */
+  static async values<T>(scratch: ScratchDirectory, hint: string): Promise<Spill<T>> {
+    return new Spill(await scratch.createFile(`${hint}.jsonl`), (line) => JSON.parse(line) as T);
   }
 
   get count(): number {
     return this.#count;
   }
 
-  async add(rows: readonly Row[]): Promise<void> {
-    if (rows.length === 0) return;
+  async add(values: readonly T[]): Promise<void> {
+    if (values.length === 0) return;
     let text = '';
-    for (const row of rows) text += `${JSON.stringify(this.names.map((name) => row[name] ?? null))}\n`;
-    this.#count += rows.length;
+    for (const value of values) text += `${JSON.stringify(value)}\n`;
+    this.#count += values.length;
     await this.file.write(text);
   }
 
-  /** Finishes writing; the result reads the rows back in the order they were added. */
-  async close(batchRows = SPILL_BATCH_ROWS): Promise<RowSource> {
+  /** Finishes writing; the result reads the values back in the order they were added. */
+  async close(batchSize = SPILL_BATCH_ROWS): Promise<Rereadable<T>> {
     await this.file.close();
     const { path } = this.file;
-    const names = this.names;
+    const parse = this.parse;
+    async function* lines(): AsyncGenerator<string[]> {
+      let batch: string[] = [];
+      for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+        batch.push(line);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    }
     return {
       count: this.#count,
       async *open() {
-        const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-        let batch: Row[] = [];
-        for await (const line of lines) {
-          batch.push(rowFromCells(names, JSON.parse(line) as unknown[]));
-          if (batch.length >= batchRows) {
-            yield batch;
-            batch = [];
-          }
-        }
-        if (batch.length > 0) yield batch;
+        for await (const batch of lines()) yield batch.map(parse);
       },
+      openJson: lines,
     };
   }
 }
 
-function rowFromCells(names: readonly string[], cells: readonly unknown[]): Row {
-  // Prototype-free, like the rows validation builds: a column named __proto__ is just a column.
-  const row = Object.create(null) as Record<string, string | number | boolean>;
-  names.forEach((name, index) => {
-    const value = cells[index];
-    if (value !== null && value !== undefined) row[name] = value as string | number | boolean;
-  });
-  return row;
+/** Parses a spilled row into a prototype-free object, like the rows validation builds. */
+function parseRow(line: string): Row {
+  // JSON.parse makes `__proto__` an own property, never the prototype: a column of that name is just a column.
+  return Object.assign(Object.create(null) as Record<string, never>, JSON.parse(line) as Row);
 }

@@ -1,6 +1,6 @@
 import { compareKeys } from './canonical.js';
-import { RowSpill, type RowSource } from './row-source.js';
-import type { Column, Row } from './row-schema.js';
+import { Spill, type RowSource } from './row-source.js';
+import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 
 /** Rows sorted in memory at a time when the input is out of key order; each sorted run is spilled. */
@@ -19,14 +19,13 @@ export const MERGE_FAN_IN = 64;
  */
 export class RowSorter {
   readonly #runs: RowSource[] = [];
-  #ordered: RowSpill | undefined;
+  #ordered: Spill<Row> | undefined;
   #pending: Row[] = [];
   #last: readonly unknown[] | undefined;
   #sorted = true;
 
   constructor(
     private readonly scratch: ScratchDirectory,
-    private readonly columns: readonly Column[],
     private readonly primaryKey: readonly string[],
     private readonly runRows = SORT_RUN_ROWS,
   ) {}
@@ -43,7 +42,7 @@ export class RowSorter {
         }
         this.#last = key;
       }
-      this.#ordered ??= await RowSpill.create(this.scratch, this.columns, 'run');
+      this.#ordered ??= await Spill.rows(this.scratch, 'run');
       await this.#ordered.add(from === rows.length ? rows : rows.slice(0, from));
       if (this.#sorted) return;
     }
@@ -55,7 +54,7 @@ export class RowSorter {
 
   /** All rows in key order. */
   async finish(): Promise<RowSource> {
-    const ordered = this.#ordered ?? (await RowSpill.create(this.scratch, this.columns, 'run'));
+    const ordered = this.#ordered ?? (await Spill.rows(this.scratch, 'run'));
     if (this.#sorted) return ordered.close();
     await this.#spillRun();
     let runs = [await ordered.close(), ...this.#runs];
@@ -63,7 +62,7 @@ export class RowSorter {
     for (;;) {
       const passes: RowSource[] = [];
       for (let start = 0; start < runs.length; start += MERGE_FAN_IN) {
-        const merged = await RowSpill.create(this.scratch, this.columns, 'sorted');
+        const merged = await Spill.rows(this.scratch, 'sorted');
         await mergeRuns(runs.slice(start, start + MERGE_FAN_IN), (row) => this.#keyOf(row), merged);
         passes.push(await merged.close());
       }
@@ -83,7 +82,7 @@ export class RowSorter {
       .sort((a, b) => compareKeys(a.key, b.key))
       .map(({ row }) => row);
     this.#pending = [];
-    const spill = await RowSpill.create(this.scratch, this.columns, 'run');
+    const spill = await Spill.rows(this.scratch, 'run');
     await spill.add(run);
     this.#runs.push(await spill.close()); // closed now: only the runs being merged are ever open
   }
@@ -101,7 +100,7 @@ interface RunCursor {
 async function mergeRuns(
   runs: readonly RowSource[],
   keyOf: (row: Row) => unknown[],
-  out: RowSpill,
+  out: Spill<Row>,
 ): Promise<void> {
   const heap: RunCursor[] = [];
   const less = (a: RunCursor, b: RunCursor) => compareKeys(a.key, b.key) < 0;

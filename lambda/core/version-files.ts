@@ -78,7 +78,7 @@ const jsonRenderer: VersionRenderer = {
   tabular: false, // typed rows wrapped with metadata, not a bare table a Frictionless reader would load
   fileName: (id) => `${id}.json`,
   render: ({ table, version }, sink) =>
-    writeJsonObject(sink, datasetMetadata(table.definition, version), [['rows', table.rows.open()]]),
+    writeJsonObject(sink, datasetMetadata(table.definition, version), [['rows', table.rows.openJson()]]),
 };
 
 /** `<id>.parquet`: the version's table with typed columns, written a row group at a time. */
@@ -133,9 +133,9 @@ const changesRenderer: VersionRenderer = {
       summary: rowChanges.summary,
     };
     return writeJsonObject(sink, head, [
-      ['added', rowChanges.added.open()],
-      ['removed', rowChanges.removed.open()],
-      ['changed', rowChanges.changed.open()],
+      ['added', rowChanges.added.openJson()],
+      ['removed', rowChanges.removed.openJson()],
+      ['changed', rowChanges.changed.openJson()],
     ]);
   },
 };

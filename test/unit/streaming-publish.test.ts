@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalizeDataset, canonicalizeTable, sortByPrimaryKey } from '../../lambda/core/canonical.js';
 import { diffRows, diffSortedRows } from '../../lambda/core/changes.js';
 import { writeJsonObject } from '../../lambda/core/json-writer.js';
-import { collectRows, rowsInMemory, RowSpill } from '../../lambda/core/row-source.js';
+import { collectRows, inMemory, Spill } from '../../lambda/core/row-source.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
 import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import { RowSorter } from '../../lambda/core/sort-rows.js';
@@ -74,7 +74,7 @@ afterEach(async () => {
 describe('row spill', () => {
   it('reads back exactly the rows written: types, absent cells, a __proto__ column, unicode', async () => {
     const rows = shuffledRows(500);
-    const spill = await RowSpill.create(scratch, COLUMNS, 'test');
+    const spill = await Spill.rows(scratch, 'test');
     await feed(spill, rows, [1, 13, 200]);
     const source = await spill.close(7);
 
@@ -96,7 +96,7 @@ describe('external sort', () => {
     ['shuffled input, batches crossing runs', false, [3, 29, 101]],
   ])('orders %s like the in-memory sort', async (_name, presorted, sizes) => {
     const input = presorted ? sortByPrimaryKey(shuffledRows(2000), KEY) : shuffledRows(2000);
-    const sorter = new RowSorter(scratch, COLUMNS, KEY, 64);
+    const sorter = new RowSorter(scratch, KEY, 64);
     await feed(sorter, input, sizes);
     const sorted = await sorter.finish();
 
@@ -107,11 +107,11 @@ describe('external sort', () => {
   it('sorts input that turns out of order late, and empty input', async () => {
     const ordered = sortByPrimaryKey(shuffledRows(300), KEY);
     const late = [...ordered.slice(0, 250), ...ordered.slice(250).reverse()];
-    const sorter = new RowSorter(scratch, COLUMNS, KEY, 16);
+    const sorter = new RowSorter(scratch, KEY, 16);
     await feed(sorter, late, [40]);
     expect(await collectRows((await sorter.finish()).open())).toEqual(ordered);
 
-    const empty = await new RowSorter(scratch, COLUMNS, KEY).finish();
+    const empty = await new RowSorter(scratch, KEY).finish();
     expect(empty.count).toBe(0);
     expect(await collectRows(empty.open())).toEqual([]);
   });
@@ -142,7 +142,7 @@ describe('streamed canonical form', () => {
     for (const runRows of [1, 7, 100_000]) {
       let sorter: RowSorter | undefined;
       const { definition } = await validateDataset(source(), undefined, {
-        sinkRows: (defined) => (sorter = new RowSorter(scratch, defined.columns, ['id'], runRows)),
+        sinkRows: (defined) => (sorter = new RowSorter(scratch, ['id'], runRows)),
       });
       if (definition === undefined || sorter === undefined) throw new Error('fixture should be valid');
       const table = await canonicalizeTable(definition, await sorter.finish(), scratch);
@@ -244,8 +244,8 @@ describe('merge diff', () => {
     const sortedAfter = sortByPrimaryKey(after, KEY);
 
     const spilled = await diffSortedRows(
-      rowsInMemory(before, 17).open(),
-      rowsInMemory(sortedAfter, 5).open(),
+      inMemory(before, 17).open(),
+      inMemory(sortedAfter, 5).open(),
       KEY,
       scratch,
     );
@@ -279,7 +279,7 @@ describe('streamed JSON writer', () => {
           [
             name,
             (async function* () {
-              yield* batches;
+              for (const batch of batches) yield batch.map((item) => JSON.stringify(item));
             })(),
           ] as const,
       ),
