@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Row } from './row-schema.js';
-import type { ScratchDirectory, ScratchFile } from './scratch.js';
+import { READ_BYTES, type ScratchDirectory, type ScratchFile } from './scratch.js';
 
 /** Rows arriving a batch at a time, so the per-row cost of async iteration is paid once per batch. */
 export type RowBatches = AsyncIterable<readonly Row[]>;
@@ -87,7 +87,10 @@ export class Spill<T> {
     const parse = this.parse;
     async function* lines(): AsyncGenerator<string[]> {
       let batch: string[] = [];
-      for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+      for await (const line of createInterface({
+        input: createReadStream(path, { highWaterMark: READ_BYTES }),
+        crlfDelay: Infinity,
+      })) {
         batch.push(line);
         if (batch.length >= batchSize) {
           yield batch;

@@ -13,6 +13,9 @@ export interface ByteSink {
 /** Bytes are handed to the file system in pieces of about this size. */
 const FLUSH_BYTES = 1 << 20;
 
+/** Scratch files are read back in pieces of this size. */
+export const READ_BYTES = 1 << 18;
+
 /**
  * A private temporary directory for one publish run (under the OS temp
  * directory: `/tmp` in Lambda). Large intermediate files (spilled rows, the
@@ -56,6 +59,7 @@ export class ScratchFile implements ByteSink {
   #bytes = 0;
   #closed: StreamedBody | undefined;
   #abandoned = false;
+  #inflight: Promise<void> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -78,12 +82,13 @@ export class ScratchFile implements ByteSink {
     if (this.#closed !== undefined) return this.#closed;
     if (this.#abandoned) throw new Error(`${this.path} was abandoned`);
     await this.#flush();
+    await this.#inflight;
     await this.handle.close();
     const file = this.path;
     this.#closed = {
       bytes: this.#bytes,
       sha256: this.#hash.digest('hex'),
-      open: () => createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Uint8Array>,
+      open: () => createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Uint8Array>,
     };
     return this.#closed;
   }
@@ -92,15 +97,22 @@ export class ScratchFile implements ByteSink {
   async abandon(): Promise<void> {
     if (this.#closed === undefined && !this.#abandoned) {
       this.#abandoned = true;
+      await this.#inflight.catch(() => undefined);
       await this.handle.close();
     }
   }
 
+  /**
+   * Hands what is buffered to the file system without waiting for it, so the
+   * next piece is produced while this one is written; at most one write is in
+   * flight, so memory stays at two pieces.
+   */
   async #flush(): Promise<void> {
+    await this.#inflight;
     if (this.#pendingBytes === 0) return;
     const buffer = Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
-    await this.handle.write(buffer);
+    this.#inflight = this.handle.write(buffer).then(() => undefined);
   }
 }
