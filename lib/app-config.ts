@@ -22,6 +22,8 @@ export interface OpenDataConfig {
   readonly accessLogDays?: number;
   /** How many datasets the state machine validates and publishes at once. */
   readonly maxConcurrency?: number;
+  /** Scratch space (`/tmp`) of validate-and-publish, in MiB: Lambda's ephemeral storage, 512 to 10240. */
+  readonly datasetScratchMiB?: number;
 }
 
 /** Context keys, all under the `opendata:` namespace so they never clash with CDK's own flags. */
@@ -34,6 +36,7 @@ export const CONTEXT_KEYS = {
   noncurrentVersionDays: 'opendata:noncurrentVersionDays',
   accessLogDays: 'opendata:accessLogDays',
   maxConcurrency: 'opendata:maxConcurrency',
+  datasetScratchMiB: 'opendata:datasetScratchMiB',
 } as const satisfies Record<keyof OpenDataConfig, string>;
 
 /** A context value that cannot be used; the message names the key and what was expected. */
@@ -102,6 +105,8 @@ export function parseOpenDataConfig(context: (key: string) => unknown): OpenData
     ...optional('noncurrentVersionDays', integer(CONTEXT_KEYS.noncurrentVersionDays, 1, 3650)),
     ...optional('accessLogDays', integer(CONTEXT_KEYS.accessLogDays, 1, 3650)),
     ...optional('maxConcurrency', integer(CONTEXT_KEYS.maxConcurrency, 1, 40)),
+    // Lambda's own bounds for ephemeral storage.
+    ...optional('datasetScratchMiB', integer(CONTEXT_KEYS.datasetScratchMiB, 512, 10240)),
   };
 }
 

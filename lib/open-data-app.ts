@@ -56,6 +56,7 @@ export function buildOpenDataApp(scope: Stage, props: OpenDataAppProps): OpenDat
     ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     ...(config.logRetention === undefined ? {} : { logRetention: config.logRetention }),
     ...(config.maxConcurrency === undefined ? {} : { maxConcurrency: config.maxConcurrency }),
+    ...(config.datasetScratchMiB === undefined ? {} : { datasetScratchMiB: config.datasetScratchMiB }),
   });
   publishing.addStackDependency(
     site,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -26,6 +26,13 @@ export interface PipelineFunctionProps {
    * @default 512
    */
   readonly memorySize?: number;
+  /**
+   * Size of the function's `/tmp` (Lambda's ephemeral storage), from 512 MiB to 10 GiB in whole
+   * MiB. Lambda charges for what is configured above 512 MiB, per GB-second, whether used or not.
+   *
+   * @default - 512 MiB, Lambda's default, at no charge
+   */
+  readonly ephemeralStorageSize?: Size;
   /**
    * Maximum run time of one invocation.
    *
@@ -58,6 +65,11 @@ export class PipelineFunction extends Construct {
     const memorySize = props.memorySize ?? 512;
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
       throw new Error(`PipelineFunction ${id}: memorySize must be 128 to 10240 MiB, not ${memorySize}`);
+    const storageMiB = props.ephemeralStorageSize?.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (storageMiB !== undefined && (!Number.isInteger(storageMiB) || storageMiB < 512 || storageMiB > 10240))
+      throw new Error(
+        `PipelineFunction ${id}: ephemeralStorageSize must be 512 to 10240 MiB in whole MiB, not ${storageMiB} MiB`,
+      );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -80,6 +92,9 @@ export class PipelineFunction extends Construct {
       runtime: PIPELINE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
+      ...(props.ephemeralStorageSize === undefined
+        ? {}
+        : { ephemeralStorageSize: props.ephemeralStorageSize }),
       timeout: props.timeout ?? Duration.minutes(1),
       role,
       logGroup: this.logGroup,

@@ -1,6 +1,6 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { deploymentRevision } from './deployment-revision.js';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -45,6 +45,12 @@ export interface PublishingStackProps extends StackProps {
    * @default 8
    */
   readonly maxConcurrency?: number;
+  /**
+   * Scratch space (`/tmp`) of validate-and-publish, in MiB (512 to 10240).
+   *
+   * @default 10240
+   */
+  readonly datasetScratchMiB?: number;
 }
 
 /**
@@ -68,6 +74,9 @@ export class PublishingStack extends Stack {
       projectRoot: props.projectRoot,
       ...(props.maxConcurrency === undefined ? {} : { maxConcurrency: props.maxConcurrency }),
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+      ...(props.datasetScratchMiB === undefined
+        ? {}
+        : { datasetScratchSpace: Size.mebibytes(props.datasetScratchMiB) }),
     });
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     // Each function's code asset key is its content hash, so new code gives a new revision.

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -33,13 +33,26 @@ export interface PublishingWorkflowProps {
    */
   readonly maxConcurrency?: number;
   /**
-   * Memory of validate-and-publish. A dataset's typed rows are held in memory while its
-   * files are rendered, so this bounds the largest dataset; 1769 MiB is one full vCPU and
-   * comfortably fits CSVs of a few hundred MB.
+   * Memory of validate-and-publish, in MiB. Publishing streams through scratch files and needs
+   * a few hundred MB whatever the dataset's size, so this is chosen for CPU, which Lambda gives
+   * in proportion to memory: 1769 MiB is one full vCPU. Less would cost about as much per
+   * dataset (a CPU-bound run takes longer in proportion) and bring large datasets nearer the
+   * timeout.
    *
    * @default 1769
    */
   readonly datasetMemorySize?: number;
+  /**
+   * Scratch space (`/tmp`) of validate-and-publish. A publish writes the sorted rows, the
+   * canonical CSV and every rendered version file there before uploading them: about six to
+   * seven times the source CSV for a dataset's first version, so this bounds the largest CSV
+   * (about 1.4 GiB with 10 GiB). Charged per GB-second of configured size above 512 MiB, a
+   * small fraction of the memory price, so the default is Lambda's maximum: running out of space
+   * fails the dataset, while unused space costs next to nothing.
+   *
+   * @default Size.gibibytes(10)
+   */
+  readonly datasetScratchSpace?: Size;
   /**
    * Time allowed for validating and publishing one dataset.
    *
@@ -106,6 +119,7 @@ export class PublishingWorkflow extends Construct {
         SITE_URL: props.siteUrl,
       },
       memorySize: props.datasetMemorySize ?? 1769,
+      ephemeralStorageSize: props.datasetScratchSpace ?? Size.gibibytes(10),
       timeout: props.datasetTimeout ?? Duration.minutes(10),
       logRetention,
     });

@@ -11,6 +11,26 @@ import { privateDataBucketProps } from './access-log-bucket.js';
  */
 export const VERSIONED_OBJECTS_PATTERN = 'datasets/*/*.*.*/*';
 
+/**
+ * When the bucket policy denies an `s3:PutObject` request into a version folder: when it has no
+ * `If-None-Match` header and it may create the object. S3 authorises starting a multipart upload,
+ * sending its parts and completing it all as `s3:PutObject`, but only CompleteMultipartUpload
+ * (like PutObject) can carry `If-None-Match`; CreateMultipartUpload, UploadPart and UploadPartCopy
+ * cannot, and S3 sets `s3:ObjectCreationOperation` to false on them so that a policy can exempt
+ * them. Denying on the header alone would refuse every multipart upload at its first request.
+ * The parts become an object only through CompleteMultipartUpload, which is still denied without
+ * `If-None-Match`, so no request can replace a published file. `BoolIfExists`: a request that
+ * lacks the key counts as creating, so the statement fails closed. Source: "Enforce conditional
+ * writes on Amazon S3 buckets", S3 User Guide.
+ */
+const CREATE_ONLY_CONDITIONS = {
+  Null: { 's3:if-none-match': 'true' },
+  BoolIfExists: { 's3:ObjectCreationOperation': 'true' },
+} as const;
+
+/** Days after which S3 aborts a multipart upload never completed or aborted, and deletes its parts. */
+const INCOMPLETE_UPLOAD_DAYS = Duration.days(1);
+
 /** Properties of a {@link SiteBucket}. */
 export interface SiteBucketProps {
   /** Bucket receiving this bucket's S3 server access logs. */
@@ -42,7 +62,10 @@ export class SiteBucket extends Construct {
       ...privateDataBucketProps(props.accessLogBucket, 'site'),
       lifecycleRules: [
         { noncurrentVersionExpiration: noncurrent },
-        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Only the pipeline writes here, and no upload outlives the Lambda invocation (15 minutes at
+        // most) or the CLI process that started it: a day-old one is orphaned, for instance after an
+        // abort that itself failed. One day is the shortest S3 allows.
+        { abortIncompleteMultipartUploadAfter: INCOMPLETE_UPLOAD_DAYS },
       ],
       // S3 answers CORS preflights (OPTIONS) forwarded by CloudFront; the distribution's response
       // headers policy sets the same headers on every cached response.
@@ -67,8 +90,9 @@ export class SiteBucket extends Construct {
         resources: [bucket.arnForObjects(VERSIONED_OBJECTS_PATTERN)],
       }),
     );
-    // Create-only, enforced by S3 itself: a write into a version folder must carry If-None-Match,
-    // so it can create a missing file but never replace a published one, whoever sends it.
+    // Create-only, enforced by S3 itself: a request that creates an object in a version folder
+    // must carry If-None-Match, so it can create a missing file but never replace a published one,
+    // whoever sends it. See CREATE_ONLY_CONDITIONS for how multipart uploads stay possible.
     bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyUnconditionalWritesToPublishedVersions',
@@ -76,7 +100,7 @@ export class SiteBucket extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
         resources: [bucket.arnForObjects(VERSIONED_OBJECTS_PATTERN)],
-        conditions: { Null: { 's3:if-none-match': 'true' } },
+        conditions: CREATE_ONLY_CONDITIONS,
       }),
     );
     this.bucket = bucket;

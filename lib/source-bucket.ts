@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -49,6 +49,12 @@ export class SourceBucket extends Construct {
     const bucket = new s3.Bucket(this, 'Bucket', {
       ...privateDataBucketProps(props.accessLogBucket, 'source'),
       eventBridgeEnabled: true,
+      // Curators' clients (`aws s3 cp` above 8 MB, the console, desktop tools) and the deployment's
+      // `aws s3 sync` upload large files in parts, and an interrupted upload leaves its parts
+      // behind, billed as storage. A week rather than the site bucket's day: some desktop clients
+      // resume an interrupted multipart upload when the transfer is restarted, which for a person
+      // may be after a weekend; a week of a few abandoned CSV parts costs next to nothing.
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
     });
 
     const data = new Asset(this, 'DataAsset', { path: props.dataDirectory });

@@ -29,6 +29,7 @@ describe('parseOpenDataConfig', () => {
       [CONTEXT_KEYS.noncurrentVersionDays]: 180,
       [CONTEXT_KEYS.accessLogDays]: '400',
       [CONTEXT_KEYS.maxConcurrency]: '4',
+      [CONTEXT_KEYS.datasetScratchMiB]: '4096',
     };
 
     // Act
@@ -44,6 +45,7 @@ describe('parseOpenDataConfig', () => {
       noncurrentVersionDays: 180,
       accessLogDays: 400,
       maxConcurrency: 4,
+      datasetScratchMiB: 4096,
     });
   });
 
@@ -65,6 +67,12 @@ describe('parseOpenDataConfig', () => {
     ],
     [{ [CONTEXT_KEYS.maxConcurrency]: '0' }, /"opendata:maxConcurrency" must be a whole number from 1 to 40/],
     [{ [CONTEXT_KEYS.accessLogDays]: 'a year' }, /"opendata:accessLogDays" must be a whole number/],
+    [
+      { [CONTEXT_KEYS.datasetScratchMiB]: '256' },
+      /"opendata:datasetScratchMiB" must be a whole number from 512 to 10240, not "256"/,
+    ],
+    [{ [CONTEXT_KEYS.datasetScratchMiB]: 20480 }, /"opendata:datasetScratchMiB" must be .* not 20480/],
+    [{ [CONTEXT_KEYS.datasetScratchMiB]: '10GB' }, /"opendata:datasetScratchMiB" must be a whole number/],
   ])('rejects %j, naming the key', (values, message) => {
     // Act
     const parse = () => parseOpenDataConfig(context(values));

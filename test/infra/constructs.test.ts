@@ -1,10 +1,12 @@
 import path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { buildOpenDataApp } from '../../lib/open-data-app.js';
 import { PipelineFunction } from '../../lib/pipeline-function.js';
 import { PublishingAlarms } from '../../lib/publishing-alarms.js';
 import { PublishingTriggers } from '../../lib/publishing-triggers.js';
@@ -201,5 +203,59 @@ describe('construct props are checked before anything is built', () => {
 
     // Assess
     expect(create).toThrow('memorySize must be 128 to 10240 MiB, not 64');
+  });
+
+  it.each([
+    [Size.mebibytes(256), '256 MiB'],
+    [Size.gibibytes(20), '20480 MiB'],
+    [Size.kibibytes(600 * 1024 + 512), '600.5 MiB'],
+  ])('PipelineFunction refuses ephemeral storage Lambda does not offer (%s)', (size, shown) => {
+    // Prepare
+    const { stack } = stackWithStateMachine();
+
+    // Act
+    const create = () =>
+      new PipelineFunction(stack, 'Fn', {
+        entry: `${PROJECT_ROOT}/lambda/handlers/list-datasets.ts`,
+        projectRoot: PROJECT_ROOT,
+        description: 'test',
+        environment: {},
+        ephemeralStorageSize: size,
+      });
+
+    // Assess
+    expect(create).toThrow(`ephemeralStorageSize must be 512 to 10240 MiB in whole MiB, not ${shown}`);
+  });
+});
+
+describe('the app with a scratch space from context', () => {
+  it("gives validate-and-publish that /tmp size, and leaves the other functions Lambda's default", () => {
+    // Prepare: the stacks are built with bundling skipped, so nothing is bundled.
+    const app = new App({
+      context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] },
+      builtinCloudFormationValidation: false,
+    });
+
+    // Act
+    const { publishing } = buildOpenDataApp(app, {
+      projectRoot: PROJECT_ROOT,
+      config: { datasetScratchMiB: 2048 },
+    });
+
+    // Assess
+    const functions = Template.fromStack(publishing).findResources('AWS::Lambda::Function');
+    const storage = Object.fromEntries(
+      Object.entries(functions)
+        .filter(([id]) => id.startsWith('Workflow'))
+        .map(([id, resource]) => [
+          id.replace(/Function[0-9A-F]{8}$/, ''),
+          (resource as { Properties: { EphemeralStorage?: unknown } }).Properties.EphemeralStorage,
+        ]),
+    );
+    expect(storage).toEqual({
+      WorkflowListDatasets: undefined,
+      WorkflowValidateAndPublish: { Size: 2048 },
+      WorkflowCommitCatalog: undefined,
+    });
   });
 });

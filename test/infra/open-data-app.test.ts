@@ -146,8 +146,42 @@ function keyPatterns(statement: Statement): string[] {
 const actionsOf = (statement: Statement): string[] =>
   (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).slice().sort();
 
+/** The statement of the site stack's bucket policies with this Sid. */
+function bucketPolicyStatement(sid: string): Statement {
+  const statements = Object.values(resourcesOf(site, 'AWS::S3::BucketPolicy')).flatMap(
+    (policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+  const [statement, ...others] = statements.filter((entry) => entry.Sid === sid);
+  expect(others).toEqual([]);
+  if (statement === undefined) throw new Error(`no bucket policy statement ${sid}`);
+  return statement;
+}
+
+/**
+ * Whether an IAM `Condition` block holds for a request context (key → value, absent keys
+ * left out), as IAM evaluates the operators used here: every operator and key must hold.
+ * Any other operator fails the test, so a policy change cannot go unevaluated.
+ */
+function conditionsHold(condition: unknown, context: Readonly<Record<string, string>>): boolean {
+  return Object.entries(condition as Record<string, Record<string, string>>).every(([operator, keys]) =>
+    Object.entries(keys).every(([key, expected]) => {
+      const value = context[key];
+      switch (operator) {
+        case 'Null':
+          return (value === undefined) === (expected === 'true');
+        case 'Bool':
+          return value === expected;
+        case 'BoolIfExists':
+          return value === undefined || value === expected;
+        default:
+          throw new Error(`conditionsHold does not know the operator ${operator}`);
+      }
+    }),
+  );
+}
+
 describe('source bucket', () => {
-  it('is private, versioned, encrypted, logged and sends events to EventBridge', () => {
+  it('is private, versioned, encrypted, logged, sends events to EventBridge and aborts week-old uploads', () => {
     site.hasResource('AWS::S3::Bucket', {
       Properties: {
         VersioningConfiguration: { Status: 'Enabled' },
@@ -164,6 +198,12 @@ describe('source bucket', () => {
       },
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
+    });
+    site.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/source/' }),
+      LifecycleConfiguration: {
+        Rules: [{ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }],
+      },
     });
     site.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { EventBridgeConfiguration: {} },
@@ -182,7 +222,7 @@ describe('source bucket', () => {
 });
 
 describe('site bucket', () => {
-  it('is private, versioned, encrypted, logged, expires noncurrent versions and allows CORS reads', () => {
+  it('is private, versioned, encrypted, logged, expires noncurrent versions and day-old uploads, allows CORS reads', () => {
     site.hasResource('AWS::S3::Bucket', {
       Properties: {
         VersioningConfiguration: { Status: 'Enabled' },
@@ -199,6 +239,7 @@ describe('site bucket', () => {
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
             Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' }),
+            { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
           ]),
         },
         CorsConfiguration: {
@@ -273,11 +314,40 @@ describe('site bucket', () => {
             Principal: { AWS: '*' },
             Action: 's3:PutObject',
             Resource: { 'Fn::Join': ['', [Match.anyValue(), '/datasets/*/*.*.*/*']] },
-            Condition: { Null: { 's3:if-none-match': 'true' } },
+            Condition: {
+              Null: { 's3:if-none-match': 'true' },
+              BoolIfExists: { 's3:ObjectCreationOperation': 'true' },
+            },
           }),
         ]),
       },
     });
+  });
+
+  // The request context S3 gives each request it authorises as s3:PutObject, per "Enforce conditional
+  // writes on Amazon S3 buckets" (S3 User Guide): only PutObject, CopyObject and CompleteMultipartUpload
+  // can carry If-None-Match; the other multipart steps cannot, and carry s3:ObjectCreationOperation false.
+  it.each([
+    [
+      'PutObject with If-None-Match: *',
+      { 's3:ObjectCreationOperation': 'true', 's3:if-none-match': '*' },
+      false,
+    ],
+    ['PutObject without If-None-Match', { 's3:ObjectCreationOperation': 'true' }, true],
+    ['CopyObject without If-None-Match', { 's3:ObjectCreationOperation': 'true' }, true],
+    ['CreateMultipartUpload', { 's3:ObjectCreationOperation': 'false' }, false],
+    ['UploadPart', { 's3:ObjectCreationOperation': 'false' }, false],
+    ['UploadPartCopy', { 's3:ObjectCreationOperation': 'false' }, false],
+    [
+      'CompleteMultipartUpload with If-None-Match: *',
+      { 's3:ObjectCreationOperation': 'true', 's3:if-none-match': '*' },
+      false,
+    ],
+    ['CompleteMultipartUpload without If-None-Match', { 's3:ObjectCreationOperation': 'true' }, true],
+    ['a write without s3:ObjectCreationOperation or If-None-Match (fails closed)', {}, true],
+  ])('into a version folder, %s is denied: %s', (_request, context, denied) => {
+    const statement = bucketPolicyStatement('DenyUnconditionalWritesToPublishedVersions');
+    expect(conditionsHold(statement.Condition, context)).toBe(denied);
   });
 });
 
@@ -459,6 +529,12 @@ describe('Lambdas', () => {
       expect(environment.POWERTOOLS_SERVICE_NAME).toBe('kz-az-open-data');
     },
   );
+
+  it("gives validate-and-publish 10 GiB of scratch space in /tmp, the others Lambda's free 512 MiB", () => {
+    expect(functionByEntry('ValidateAndPublish').properties.EphemeralStorage).toEqual({ Size: 10240 });
+    expect(functionByEntry('ListDatasets').properties).not.toHaveProperty('EphemeralStorage');
+    expect(functionByEntry('CommitCatalog').properties).not.toHaveProperty('EphemeralStorage');
+  });
 
   it('gives validate-and-publish the site URL, from the distribution', () => {
     const { properties } = functionByEntry('ValidateAndPublish');
