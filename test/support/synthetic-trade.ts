@@ -1,0 +1,44 @@
+import { createWriteStream } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { REPO_ROOT } from './workspace.js';
+
+/**
+ * Writes a synthetic dataset shaped like `data/trade.csv` (same schema and
+ * descriptor, about 108 bytes a row, rows in primary-key order) into
+ * `<dir>/data` and `<dir>/schemas`, streaming, so any size can be generated.
+ */
+export async function writeSyntheticTrade(
+  dir: string,
+  rows: number,
+): Promise<{ data: string; schemas: string }> {
+  const data = path.join(dir, 'data');
+  const schemas = path.join(dir, 'schemas');
+  await mkdir(data, { recursive: true });
+  await mkdir(schemas, { recursive: true });
+  await copyFile(path.join(REPO_ROOT, 'data/trade.dataset.json'), path.join(data, 'trade.dataset.json'));
+  await copyFile(path.join(REPO_ROOT, 'data/site.json'), path.join(data, 'site.json'));
+  await copyFile(path.join(REPO_ROOT, 'schemas/trade.schema.json'), path.join(schemas, 'trade.schema.json'));
+
+  const out = createWriteStream(path.join(data, 'trade.csv'));
+  const write = (text: string) =>
+    out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', resolve));
+  await write(
+    'id,year,flow,measure,value_musd,change_pct,compared_to_year,flagged,conflict,note,source_quote\n',
+  );
+  const flows = ['turnover', 'az-export-to-kz', 'az-import-from-kz'];
+  let batch = '';
+  for (let i = 0; i < rows; i++) {
+    const value = ((i * 7919) % 100000) / 100;
+    batch += `row-${String(i).padStart(8, '0')},${2001 + (i % 19)},${flows[i % 3]},value,${value},,,false,,Synthetic row ${i},"in ${2001 + (i % 19)} - ${value} million dollars"\n`;
+    if (batch.length > 1 << 16) {
+      await write(batch);
+      batch = '';
+    }
+  }
+  await write(batch);
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+  return { data, schemas };
+}
