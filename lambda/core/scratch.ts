@@ -10,6 +10,9 @@ export interface ByteSink {
   write(chunk: Uint8Array | string): Promise<void>;
 }
 
+/** Every scratch directory's name starts with this. */
+const SCRATCH_PREFIX = 'opendata-scratch-';
+
 /** Bytes are handed to the file system in pieces of about this size. */
 const FLUSH_BYTES = 1 << 20;
 
@@ -29,7 +32,21 @@ export class ScratchDirectory {
   private constructor(readonly path: string) {}
 
   static async create(parent: string = os.tmpdir()): Promise<ScratchDirectory> {
-    return new ScratchDirectory(await fs.mkdtemp(path.join(parent, 'opendata-')));
+    return new ScratchDirectory(await fs.mkdtemp(path.join(parent, SCRATCH_PREFIX)));
+  }
+
+  /**
+   * Removes scratch directories a run left behind when it was stopped before
+   * it could clean up (a Lambda timeout keeps `/tmp` for the next invocation).
+   * Only for a process that runs one publish at a time, before it starts:
+   * another run's scratch in the same place would be removed too.
+   */
+  static async removeLeftovers(parent: string = os.tmpdir()): Promise<string[]> {
+    const leftovers = (await fs.readdir(parent)).filter((name) => name.startsWith(SCRATCH_PREFIX));
+    await Promise.all(
+      leftovers.map((name) => fs.rm(path.join(parent, name), { recursive: true, force: true })),
+    );
+    return leftovers;
   }
 
   /** A new, empty file in the directory; `hint` only makes its name readable. */

@@ -4,6 +4,7 @@
  * missing variable fails it at once.
  */
 import type { Context } from 'aws-lambda';
+import { ScratchDirectory } from '../core/scratch.js';
 import { createS3Client, S3Store } from '../store/s3.js';
 import { ENV, requireUrl, requireVariable } from './environment.js';
 import { createLogger } from './logger.js';
@@ -24,5 +25,8 @@ const validateAndPublish = createValidateAndPublishHandler({
 
 export const handler = async (event: { id?: unknown }, context: Context): Promise<DatasetResult> => {
   logger.addContext(context);
+  // An environment runs one invocation at a time: scratch left in /tmp now is from a run that timed out.
+  const leftovers = await ScratchDirectory.removeLeftovers();
+  if (leftovers.length > 0) logger.warn('removed scratch left by an interrupted run', { leftovers });
   return validateAndPublish(event);
 };

@@ -1,21 +1,16 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalizeDataset, canonicalizeTable, sortByPrimaryKey } from '../../lambda/core/canonical.js';
 import { diffRows, diffSortedRows } from '../../lambda/core/changes.js';
 import { writeJsonObject } from '../../lambda/core/json-writer.js';
 import { collectRows, inMemory, Spill } from '../../lambda/core/row-source.js';
-import type { Column, Row } from '../../lambda/core/row-schema.js';
+import type { Row } from '../../lambda/core/row-schema.js';
 import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import { RowSorter } from '../../lambda/core/sort-rows.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
 
-const COLUMNS: Column[] = [
-  { name: 'year', type: 'integer', required: true, schema: {} },
-  { name: 'flow', type: 'string', required: true, schema: {} },
-  { name: 'value', type: 'number', required: false, schema: {} },
-  { name: 'flag', type: 'boolean', required: false, schema: {} },
-  { name: '__proto__', type: 'string', required: false, schema: {} },
-];
 const KEY = ['year', 'flow'];
 
 /** A deterministic pseudo-random sequence, so failures reproduce. */
@@ -69,6 +64,27 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await scratch.dispose();
+});
+
+describe('scratch directory', () => {
+  it('removes its files, open or closed, and leftovers of interrupted runs, but nothing else', async () => {
+    const parent = await ScratchDirectory.create();
+    const other = path.join(parent.path, 'unrelated');
+    await mkdir(other);
+    const interrupted = await ScratchDirectory.create(parent.path);
+    const open = await interrupted.createFile('open');
+    await open.write('never closed');
+
+    expect(await ScratchDirectory.removeLeftovers(parent.path)).toEqual([path.basename(interrupted.path)]);
+    expect(await readdir(parent.path)).toEqual(['unrelated']);
+    await open.abandon(); // the interrupted run's process would be gone; this one still holds the handle
+
+    const finished = await ScratchDirectory.create(parent.path);
+    await (await finished.createFile('left-open')).write('x');
+    await finished.dispose();
+    expect(await readdir(parent.path)).toEqual(['unrelated']);
+    await parent.dispose();
+  });
 });
 
 describe('row spill', () => {
@@ -142,7 +158,7 @@ describe('streamed canonical form', () => {
     for (const runRows of [1, 7, 100_000]) {
       let sorter: RowSorter | undefined;
       const { definition } = await validateDataset(source(), undefined, {
-        sinkRows: (defined) => (sorter = new RowSorter(scratch, ['id'], runRows)),
+        sinkRows: () => (sorter = new RowSorter(scratch, ['id'], runRows)),
       });
       if (definition === undefined || sorter === undefined) throw new Error('fixture should be valid');
       const table = await canonicalizeTable(definition, await sorter.finish(), scratch);
