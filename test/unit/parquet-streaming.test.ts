@@ -3,11 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  encodeParquet,
-  writeParquet,
-  type ParquetSink,
-} from '../../lambda/core/parquet.js';
+import { encodeParquet, writeParquet, type ParquetSink } from '../../lambda/core/parquet.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
 
 const COLUMNS: readonly Column[] = [
