@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Row } from './row-schema.js';
 import { READ_BYTES, type ScratchDirectory, type ScratchFile } from './scratch.js';
 
@@ -85,20 +84,7 @@ export class Spill<T> {
     await this.file.close();
     const { path } = this.file;
     const parse = this.parse;
-    async function* lines(): AsyncGenerator<string[]> {
-      let batch: string[] = [];
-      for await (const line of createInterface({
-        input: createReadStream(path, { highWaterMark: READ_BYTES }),
-        crlfDelay: Infinity,
-      })) {
-        batch.push(line);
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length > 0) yield batch;
-    }
+    const lines = () => readLineBatches(path, batchSize);
     return {
       count: this.#count,
       async *open() {
@@ -107,6 +93,34 @@ export class Spill<T> {
       openJson: lines,
     };
   }
+}
+
+/**
+ * Reads a file of `\n`-terminated lines in batches. Spilled JSON never holds a
+ * raw line break, so lines are cut at the byte 0x0A and each piece is decoded
+ * once: several times faster than `readline`, which decodes and scans twice.
+ */
+async function* readLineBatches(path: string, batchSize: number): AsyncGenerator<string[]> {
+  let carry: Buffer = Buffer.alloc(0);
+  let batch: string[] = [];
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>) {
+    const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+    const end = data.lastIndexOf(0x0a);
+    if (end === -1) {
+      carry = data;
+      continue;
+    }
+    carry = data.subarray(end + 1);
+    for (const line of data.toString('utf8', 0, end).split('\n')) {
+      batch.push(line);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (carry.length > 0) batch.push(carry.toString('utf8'));
+  if (batch.length > 0) yield batch;
 }
 
 /** Parses a spilled row into a prototype-free object, like the rows validation builds. */
