@@ -11,10 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { createTestBucket, startMotoServer } from '../test/support/moto-server.js';
 import { writeSyntheticTrade } from '../test/support/synthetic-trade.js';
-import { measureBundles } from './bundles.js';
+import { bundleForNode, measureBundles } from './bundles.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,19 +45,7 @@ interface Measurement {
 /** Bundles the workload as the Lambda functions are bundled, so no TypeScript loader runs while measuring. */
 async function bundleWorkload(dir: string): Promise<string> {
   const outfile = path.join(dir, 'workload.mjs');
-  await build({
-    entryPoints: [path.join(ROOT, 'bench/workload.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-    logLevel: 'silent',
-  });
+  await bundleForNode(path.join(ROOT, 'bench/workload.ts'), outfile, { asLambda: false });
   return outfile;
 }
 

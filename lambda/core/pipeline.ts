@@ -84,7 +84,7 @@ export interface ValidateAndStageOptions {
  * Validates one dataset and, when it is valid, stages its new version (or
  * finds it unchanged). The rows stream from the source into a key-sorted
  * scratch file as they are validated, and from there into every published
- * file: memory holds a batch of rows (and the primary keys seen), never the
+ * file: memory holds a batch of rows (and, for a file out of key order, its primary keys), never the
  * table. The scratch files are removed whatever happens.
  */
 export async function validateAndStage(
