@@ -10,6 +10,7 @@ import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
 import { VersionConflictError } from '../lambda/core/catalog.js';
 import { CorruptCatalogError, ImmutableFileConflictError } from '../lambda/core/publish.js';
+import { ScratchSpaceError } from '../lambda/core/scratch.js';
 import {
   publishDatasets,
   SiteMetaError,
@@ -120,6 +121,7 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly
 
 const OPERATIONAL_ERRORS = [
   ObjectStoreError,
+  ScratchSpaceError,
   CorruptCatalogError,
   SiteMetaError,
   ImmutableFileConflictError,

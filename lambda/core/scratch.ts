@@ -10,6 +10,19 @@ export interface ByteSink {
   write(chunk: Uint8Array | string): Promise<void>;
 }
 
+/** Scratch space could not be created or written (no such folder, no permission, disk full). */
+export class ScratchSpaceError extends Error {
+  override readonly name = 'ScratchSpaceError';
+}
+
+function scratchError(action: string, target: string, error: unknown): ScratchSpaceError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ScratchSpaceError(
+    `could not ${action} ${target} (${reason}); scratch files go to the OS temp directory: set TMPDIR to a folder with room for about seven times the largest CSV`,
+    { cause: error },
+  );
+}
+
 /** Every scratch directory's name starts with this. */
 const SCRATCH_PREFIX = 'opendata-scratch-';
 
@@ -32,7 +45,11 @@ export class ScratchDirectory {
   private constructor(readonly path: string) {}
 
   static async create(parent: string = os.tmpdir()): Promise<ScratchDirectory> {
-    return new ScratchDirectory(await fs.mkdtemp(path.join(parent, SCRATCH_PREFIX)));
+    try {
+      return new ScratchDirectory(await fs.mkdtemp(path.join(parent, SCRATCH_PREFIX)));
+    } catch (error) {
+      throw scratchError('create a scratch folder in', parent, error);
+    }
   }
 
   /**
@@ -52,7 +69,14 @@ export class ScratchDirectory {
   /** A new, empty file in the directory; `hint` only makes its name readable. */
   async createFile(hint: string): Promise<ScratchFile> {
     const name = `${String(this.#next++).padStart(4, '0')}-${hint.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-    const file = new ScratchFile(path.join(this.path, name), await fs.open(path.join(this.path, name), 'wx'));
+    const target = path.join(this.path, name);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(target, 'wx');
+    } catch (error) {
+      throw scratchError('create the scratch file', target, error);
+    }
+    const file = new ScratchFile(target, handle);
     this.#files.add(file);
     return file;
   }
@@ -130,6 +154,11 @@ export class ScratchFile implements ByteSink {
     const buffer = Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#inflight = this.handle.write(buffer).then(() => undefined);
+    this.#inflight = this.handle.write(buffer).then(
+      () => undefined,
+      (error: unknown) => {
+        throw scratchError('write the scratch file', this.path, error);
+      },
+    );
   }
 }

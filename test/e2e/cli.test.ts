@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { appendFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -267,5 +268,24 @@ describe('operational errors', () => {
 
     expect(code).toBe(1);
     expect(stderr).toMatch(/^opendata: catalog\.json in the published tree is not valid JSON \(.+\)$/);
+  });
+
+  it('names the scratch folder it cannot use, exits 1 and publishes nothing', async () => {
+    const ws = await makeWorkspace();
+    const missing = path.join(ws.root, 'no-such-folder');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = missing; // where os.tmpdir() points, and so where scratch files would go
+    let result: Awaited<ReturnType<typeof publishWorkspace>>;
+    try {
+      result = await publishWorkspace(ws, 'trade');
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`opendata: could not create a scratch folder in ${missing} (ENOENT`);
+    expect(result.stderr).toContain('set TMPDIR to a folder with room');
+    expect(existsSync(path.join(ws.out, 'catalog.json'))).toBe(false);
   });
 });
