@@ -22,12 +22,21 @@ const { values } = parseArgs({
     large: { type: 'boolean', default: false },
     runs: { type: 'string', default: '3' },
     sizes: { type: 'string' },
+    'heap-mb': { type: 'string' },
   },
 });
+/** Caps each measured process's JavaScript heap (`--max-old-space-size`), to tell retained memory from GC slack. */
+const HEAP_MB = values['heap-mb'] === undefined ? undefined : Number(values['heap-mb']);
 const RUNS = Number(values.runs);
 const SIZES = values.sizes?.split(',').map(Number) ?? (values.large ? [1e4, 1e5, 1e6, 1e7] : [1e4, 1e5, 1e6]);
-if (!(RUNS >= 1) || SIZES.some((size) => !Number.isInteger(size) || size < 1)) {
-  console.error('usage: npm run bench [-- --large] [-- --runs N] [-- --sizes 10000,100000]');
+if (
+  !(RUNS >= 1) ||
+  SIZES.some((size) => !Number.isInteger(size) || size < 1) ||
+  (HEAP_MB !== undefined && !(HEAP_MB >= 16))
+) {
+  console.error(
+    'usage: npm run bench [-- --large] [-- --runs N] [-- --sizes 10000,100000] [-- --heap-mb 64]',
+  );
   process.exit(2);
 }
 /** Sizes from here up are measured once, and their unchanged republish is not re-measured. */
@@ -50,7 +59,11 @@ async function bundleWorkload(dir: string): Promise<string> {
 }
 
 async function measure(workload: string, args: string[]): Promise<Measurement> {
-  const { stdout } = await run(process.execPath, [workload, ...args], { cwd: ROOT, maxBuffer: 1 << 20 });
+  const heap = HEAP_MB === undefined ? [] : [`--max-old-space-size=${HEAP_MB}`];
+  const { stdout } = await run(process.execPath, [...heap, workload, ...args], {
+    cwd: ROOT,
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Measurement;
 }
 
@@ -77,7 +90,7 @@ try {
     `kz-az-open-data bench — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB`,
   );
   console.log(
-    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline\n`,
+    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}\n`,
   );
   table.push(
     `${'rows'.padStart(9)} ${'operation'.padEnd(16)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('÷ parse', 8)} ${pad('peak RSS MB', 12)}`,
