@@ -9,7 +9,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
 import { VersionConflictError } from '../lambda/core/catalog.js';
-import { CorruptCatalogError, ImmutableFileConflictError } from '../lambda/core/publish.js';
+import {
+  CorruptCatalogError,
+  CorruptPublishedFileError,
+  ImmutableFileConflictError,
+} from '../lambda/core/publish.js';
 import { ScratchSpaceError } from '../lambda/core/scratch.js';
 import {
   publishDatasets,
@@ -123,6 +127,7 @@ const OPERATIONAL_ERRORS = [
   ObjectStoreError,
   ScratchSpaceError,
   CorruptCatalogError,
+  CorruptPublishedFileError,
   SiteMetaError,
   ImmutableFileConflictError,
   VersionConflictError,

@@ -19,7 +19,7 @@ import {
 } from './changes.js';
 import { datasetMetadata, type PublishedColumn } from './dataset-document.js';
 import { objectMetaFor } from './content-policy.js';
-import { sha256OfStream, type ObjectStore } from './object-store.js';
+import { ObjectStoreError, sha256OfStream, type ObjectStore } from './object-store.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
 import { inMemory } from './row-source.js';
 import type { Row } from './row-schema.js';
@@ -40,6 +40,11 @@ export type StageOutcome =
 /** A file in a version folder exists with other bytes than this run produced. */
 export class ImmutableFileConflictError extends Error {
   override readonly name = 'ImmutableFileConflictError';
+}
+
+/** A published file this run must read (the previous version's `<id>.json`) cannot be read as such. */
+export class CorruptPublishedFileError extends Error {
+  override readonly name = 'CorruptPublishedFileError';
 }
 
 /** The published catalog cannot be read as a catalog. */
@@ -236,12 +241,13 @@ async function readPreviousVersion(
   const key = `datasets/${id}/${version}/${id}.json`;
   const open = async () => {
     const chunks = await store.open(key);
-    if (chunks === undefined) throw new Error(`${key} is listed in the catalog but missing from the store`);
+    if (chunks === undefined)
+      throw new CorruptPublishedFileError(`${key} is listed in the catalog but missing from the store`);
     return chunks;
   };
   // The metadata comes before the rows in the file, so this read stops early.
   let columns: PublishedColumn[] | undefined;
-  await readJsonValues(await open(), ['$.columns'], (value) => {
+  await readJsonValues(key, await open(), ['$.columns'], (value) => {
     columns = value as PublishedColumn[];
     return 'stop';
   });
@@ -250,6 +256,7 @@ async function readPreviousVersion(
   const sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
   let batch: Row[] = [];
   await readJsonValues(
+    key,
     await open(),
     ['$.rows.*'],
     (value) => {
@@ -269,9 +276,11 @@ async function readPreviousVersion(
 /**
  * Streams a JSON document through a parser that emits only the values at
  * `paths`; `onValue` may stop the read early. `afterChunk` runs once the values
- * of each chunk have been handed over (where a consumer can await).
+ * of each chunk have been handed over (where a consumer can await). A document
+ * that is not JSON, or ends too soon, is an error naming `key`.
  */
 async function readJsonValues(
+  key: string,
   chunks: AsyncIterable<Uint8Array>,
   paths: string[],
   onValue: (value: unknown) => 'continue' | 'stop',
@@ -282,10 +291,18 @@ async function readJsonValues(
   parser.onValue = ({ value }) => {
     if (!stopped && onValue(value) === 'stop') stopped = true;
   };
-  for await (const chunk of chunks) {
-    parser.write(chunk);
-    await afterChunk();
-    if (stopped) return; // leaving the loop releases the stream
+  try {
+    for await (const chunk of chunks) {
+      parser.write(chunk);
+      await afterChunk();
+      if (stopped) return; // leaving the loop releases the stream
+    }
+    parser.end();
+  } catch (error) {
+    if (error instanceof ObjectStoreError) throw error;
+    throw new CorruptPublishedFileError(`${key} in the published tree is not the JSON it should be`, {
+      cause: error,
+    });
   }
 }
 

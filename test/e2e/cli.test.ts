@@ -288,4 +288,23 @@ describe('operational errors', () => {
     expect(result.stderr).toContain('set TMPDIR to a folder with room');
     expect(existsSync(path.join(ws.out, 'catalog.json'))).toBe(false);
   });
+
+  it('refuses to compare with a damaged previous version: names the file, exits 1, adds no version', async () => {
+    const ws = await makeWorkspace();
+    await publishWorkspace(ws, 'trade');
+    const previous = path.join(ws.out, 'datasets/trade/1.0.0/trade.json');
+    await truncate(previous, (await readFile(previous)).byteLength - 200);
+    const csv = await readFile(path.join(ws.data, 'trade.csv'), 'utf8');
+    await writeFile(path.join(ws.data, 'trade.csv'), csv.replace(',106.1,', ',106.2,'));
+    const catalogBefore = await readFile(path.join(ws.out, 'catalog.json'), 'utf8');
+
+    const { code, stderr } = await publishWorkspace(ws, 'trade');
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^opendata: datasets\/trade\/1\.0\.0\/trade\.json in the published tree is not the JSON it should be \(.+\)$/,
+    );
+    expect(await readFile(path.join(ws.out, 'catalog.json'), 'utf8')).toBe(catalogBefore);
+    expect(existsSync(path.join(ws.out, 'datasets/trade/1.0.1'))).toBe(false);
+  });
 });
