@@ -297,7 +297,7 @@ async function readJsonValues(
       await afterChunk();
       if (stopped) return; // leaving the loop releases the stream
     }
-    parser.end();
+    if (!parser.isEnded) parser.end(); // ends by itself after a complete document; throws if cut short
   } catch (error) {
     if (error instanceof ObjectStoreError) throw error;
     throw new CorruptPublishedFileError(`${key} in the published tree is not the JSON it should be`, {
