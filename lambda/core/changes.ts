@@ -1,6 +1,6 @@
 import { compareKeys } from './canonical.js';
 import type { PublishedColumn } from './dataset-document.js';
-import { Spill, type Rereadable, type RowBatches } from './row-source.js';
+import { RowCursor, Spill, type Rereadable, type RowBatches } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 
@@ -140,27 +140,6 @@ function changedCells(old: Row, row: Row): ChangedRow['changes'] | undefined {
   return Object.keys(changes).length > 0 ? changes : undefined;
 }
 
-/** Steps through batched rows one row at a time. */
-class RowCursor {
-  readonly #iterator: AsyncIterator<readonly Row[]>;
-  #batch: readonly Row[] = [];
-  #index = 0;
-
-  constructor(batches: RowBatches) {
-    this.#iterator = batches[Symbol.asyncIterator]();
-  }
-
-  async next(): Promise<Row | undefined> {
-    while (this.#index >= this.#batch.length) {
-      const result = await this.#iterator.next();
-      if (result.done === true) return undefined;
-      this.#batch = result.value;
-      this.#index = 0;
-    }
-    return this.#batch[this.#index++];
-  }
-}
-
 /** Matches rows by primary key and lists rows added, removed and changed (with old and new values). */
 export function diffRows(
   previous: readonly Row[],
@@ -194,11 +173,6 @@ export function classifyChange(schemaChanged: boolean, rows: ChangeSummary): Exc
   if (schemaChanged) return 'major';
   if (rows.added > 0 && rows.removed === 0 && rows.changed === 0) return 'minor';
   return 'patch';
-}
-
-/** The counts of an in-memory {@link RowChanges}. */
-export function summarize(changes: RowChanges): ChangeSummary {
-  return { added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length };
 }
 
 /** Applies a bump to `major.minor.patch`. */

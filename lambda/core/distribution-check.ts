@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Distribution } from './catalog.js';
-import type { ObjectStore } from './object-store.js';
+import { digestStream, type ObjectStore } from './object-store.js';
 
 /** A published file that does not match what the catalog says about it. */
 export interface VerifyProblem {
@@ -23,16 +22,10 @@ export async function verifyDistributions(
       problems.push({ path: file.path, message: 'is listed in the catalog but missing' });
       continue;
     }
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of chunks) {
-      hash.update(chunk);
-      bytes += chunk.byteLength;
-    }
+    const { bytes, sha256: actual } = await digestStream(chunks);
     if (bytes !== file.bytes) {
       problems.push({ path: file.path, message: `has ${bytes} bytes; the catalog says ${file.bytes}` });
     }
-    const actual = hash.digest('hex');
     if (actual !== file.sha256) {
       problems.push({ path: file.path, message: `has sha256 ${actual}; the catalog says ${file.sha256}` });
     }

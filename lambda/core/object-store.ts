@@ -71,17 +71,17 @@ export function bodySha256(body: PutBody): string {
   return isStreamedBody(body) ? body.sha256 : createHash('sha256').update(body).digest('hex');
 }
 
-/** A body's bytes as a stream of chunks (bytes in memory come as one chunk). */
-export async function* bodyChunks(body: PutBody): AsyncGenerator<Uint8Array> {
-  if (isStreamedBody(body)) yield* body.open();
-  else yield body;
-}
-
-/** SHA-256 (lowercase hex) of a stream of chunks, read to its end. */
-export async function sha256OfStream(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+/** Size and SHA-256 (lowercase hex) of a stream of chunks, read to its end. */
+export async function digestStream(
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
-  for await (const chunk of chunks) hash.update(chunk);
-  return hash.digest('hex');
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    bytes += chunk.byteLength;
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 } from './changes.js';
 import { datasetMetadata, type PublishedColumn } from './dataset-document.js';
 import { objectMetaFor } from './content-policy.js';
-import { ObjectStoreError, sha256OfStream, type ObjectStore } from './object-store.js';
+import { digestStream, ObjectStoreError, type ObjectStore } from './object-store.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
 import { inMemory } from './row-source.js';
 import type { Row } from './row-schema.js';
@@ -310,7 +310,7 @@ async function createImmutable(store: ObjectStore, key: string, file: RenderedFi
   if ((await store.putIfAbsent(key, file.body, objectMetaFor(key))) === 'created') return;
   // Already there: fine if it is ours (a re-run after a crash), never overwritten if it is not.
   const existing = await store.open(key);
-  if (existing === undefined || (await sha256OfStream(existing)) !== file.sha256) {
+  if (existing === undefined || (await digestStream(existing)).sha256 !== file.sha256) {
     throw new ImmutableFileConflictError(
       `${key} already exists with different content; published files are never overwritten`,
     );

@@ -26,6 +26,28 @@ export function inMemory<T>(values: readonly T[], batchSize = SPILL_BATCH_ROWS):
   };
 }
 
+/** Steps through batched rows one row at a time (merging and comparing sorted streams). */
+export class RowCursor {
+  readonly #iterator: AsyncIterator<readonly Row[]>;
+  #batch: readonly Row[] = [];
+  #index = 0;
+
+  constructor(batches: RowBatches) {
+    this.#iterator = batches[Symbol.asyncIterator]();
+  }
+
+  /** The next row, or `undefined` once the rows are exhausted. */
+  async next(): Promise<Row | undefined> {
+    while (this.#index >= this.#batch.length) {
+      const result = await this.#iterator.next();
+      if (result.done === true) return undefined;
+      this.#batch = result.value;
+      this.#index = 0;
+    }
+    return this.#batch[this.#index++];
+  }
+}
+
 /** Reads every row of a source into one array: only for tables known to be small (tests, previews). */
 export async function collectRows(batches: RowBatches): Promise<Row[]> {
   const rows: Row[] = [];

@@ -1,5 +1,5 @@
 import { compareKeys } from './canonical.js';
-import { Spill, type RowSource } from './row-source.js';
+import { RowCursor, Spill, SPILL_BATCH_ROWS, type RowSource } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 
@@ -88,11 +88,10 @@ export class RowSorter {
   }
 }
 
-/** A sorted run being merged: its iterator, current batch and position in it. */
+/** A sorted run being merged: its rows, and the current one with its key. */
 interface RunCursor {
-  readonly iterator: AsyncIterator<readonly Row[]>;
-  batch: readonly Row[];
-  index: number;
+  readonly rows: RowCursor;
+  row: Row;
   key: unknown[];
 }
 
@@ -126,19 +125,15 @@ async function mergeRuns(
   };
   /** Moves a cursor to its next row; false when its run is exhausted. */
   const advance = async (cursor: RunCursor): Promise<boolean> => {
-    cursor.index++;
-    while (cursor.index >= cursor.batch.length) {
-      const next = await cursor.iterator.next();
-      if (next.done === true) return false;
-      cursor.batch = next.value;
-      cursor.index = 0;
-    }
-    cursor.key = keyOf(cursor.batch[cursor.index] as Row);
+    const row = await cursor.rows.next();
+    if (row === undefined) return false;
+    cursor.row = row;
+    cursor.key = keyOf(row);
     return true;
   };
 
   for (const run of runs) {
-    const cursor: RunCursor = { iterator: run.open()[Symbol.asyncIterator](), batch: [], index: -1, key: [] };
+    const cursor: RunCursor = { rows: new RowCursor(run.open()), row: {}, key: [] };
     if (await advance(cursor)) {
       heap.push(cursor);
       siftUp(heap.length - 1);
@@ -147,8 +142,8 @@ async function mergeRuns(
   let output: Row[] = [];
   while (heap.length > 0) {
     const top = heap[0] as RunCursor;
-    output.push(top.batch[top.index] as Row);
-    if (output.length >= 4096) {
+    output.push(top.row);
+    if (output.length >= SPILL_BATCH_ROWS) {
       await out.add(output);
       output = [];
     }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   isStreamedBody,
   ObjectStoreError,
-  sha256OfStream,
+  digestStream,
   type ObjectMeta,
   type ObjectStore,
   type PutBody,
@@ -90,7 +90,7 @@ async function withoutLastByte(body: PutBody): Promise<PutBody> {
   if (!isStreamedBody(body)) return body.slice(0, -1);
   const bytes = Math.max(0, body.bytes - 1);
   const open = (): AsyncIterable<Uint8Array> => firstBytes(body.open(), bytes);
-  return { bytes, sha256: await sha256OfStream(open()), open };
+  return { bytes, sha256: (await digestStream(open())).sha256, open };
 }
 
 async function* firstBytes(chunks: AsyncIterable<Uint8Array>, limit: number): AsyncGenerator<Uint8Array> {
