@@ -16,14 +16,17 @@ export interface ChildRequest {
   /** The published tree (a directory). */
   readonly out: string;
   /** The store operation at which the process kills itself. */
-  readonly crashAt: number;
+  readonly crashAt?: number;
+  /** Or: the process kills itself at the first write to a key matching this pattern. */
+  readonly crashOnWrite?: string;
   /** The run's publish time, ISO 8601. */
   readonly now: string;
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as ChildRequest;
 const store = new CrashingStore(new LocalDirectoryStore(request.out), {
-  crashAt: request.crashAt,
+  ...(request.crashAt === undefined ? {} : { crashAt: request.crashAt }),
+  ...(request.crashOnWrite === undefined ? {} : { crashOnWrite: new RegExp(request.crashOnWrite) }),
   mode: 'kill',
 });
 await publishDatasets({ source: sourceLocation(request.folder), store, now: new Date(request.now) });
