@@ -2,7 +2,7 @@ import type { ColumnType } from '../coerce.js';
 import type { DatasetDocument } from '../dataset-document.js';
 import type { Row } from '../row-schema.js';
 import type { SiteFile, SiteRenderer } from '../site.js';
-import { escapeHtml as x } from './html.js';
+import { escapeXml as x } from './html.js';
 
 /**
  * Charts drawn at publish time as static, accessible SVG (a `<title>` and a
@@ -114,11 +114,13 @@ function text(
   content: string,
   attributes: Readonly<Record<string, string | number>> = {},
 ): string {
-  const extra = Object.entries(attributes)
+  // A white halo keeps labels legible where they cross a line. An attribute given overrides the default
+  // (XML allows each attribute once, so a second `fill` would make the standalone SVG ill-formed).
+  const merged = { fill: INK, stroke: '#fff', 'stroke-width': 3, 'paint-order': 'stroke', ...attributes };
+  const rest = Object.entries(merged)
     .map(([key, value]) => ` ${key}="${x(String(value))}"`)
     .join('');
-  // A white halo keeps labels legible where they cross a line.
-  return `<text x="${xPos.toFixed(1)}" y="${yPos.toFixed(1)}" fill="${INK}" stroke="#fff" stroke-width="3" paint-order="stroke"${extra}>${x(content)}</text>`;
+  return `<text x="${xPos.toFixed(1)}" y="${yPos.toFixed(1)}"${rest}>${x(content)}</text>`;
 }
 
 /** Trade turnover by year; the flagged (conflicting) readings are drawn as distinct, labelled markers. */

@@ -1,6 +1,6 @@
 import type { CatalogVersion, Distribution } from '../catalog.js';
 import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
-import { absoluteUrl, datasetPagePath, formatLabel, licenseOf, versionAnchor } from './links.js';
+import { absoluteUrl, datasetPagePath, formatLabel, licenseOf, safeLink, versionAnchor } from './links.js';
 
 /**
  * The context is inline, so a harvester (and the SHACL test) needs no network
@@ -70,9 +70,11 @@ export function buildDcatCatalog(context: SiteContext): Node {
   };
 }
 
+/** The publisher as a `foaf:Agent`, identified by its URL only when that is an http(s) or mailto link. */
 function agent(publisher: { readonly name: string; readonly url?: string }): Node {
+  const id = safeLink(publisher.url);
   return {
-    ...(publisher.url === undefined ? {} : { '@id': publisher.url }),
+    ...(id === undefined ? {} : { '@id': id }),
     '@type': 'foaf:Agent',
     'foaf:name': publisher.name,
   };

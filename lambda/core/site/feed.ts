@@ -1,6 +1,6 @@
 import type { ChangesDocument } from '../changes.js';
 import type { SiteContext, SiteRenderer } from '../site.js';
-import { escapeHtml as x } from './html.js';
+import { escapeXml as x } from './html.js';
 import { absoluteUrl, datasetPagePath, versionAnchor } from './links.js';
 
 /** `feed.xml`: an Atom feed (RFC 4287) with one entry per published version, newest first. */

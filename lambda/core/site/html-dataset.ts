@@ -396,6 +396,8 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
     rows.length >= totalRows
       ? `All ${rows.length} rows`
       : `The first ${rows.length} of ${totalRows} rows (download a file for all of them)`;
+  // Each cell is its own bidi isolate (`dir="auto"`), so text in one cannot reorder its neighbours; the
+  // controls that could reorder a cell's own text are shown as marks by the escaping (see `escapeHtml`).
   const cell = (row: Row, column: PublishedColumn): HtmlValue => {
     const value = row[column.name];
     if (
@@ -437,14 +439,14 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
             ${trusted(flagged ? ' class="flagged"' : '')}
           >
             <tr>
-              ${grid.map((column, index) => html`<td${trusted(cellClass(column, index) === '' ? '' : ` class="${cellClass(column, index)}"`)}>${cell(row, column)}${index === 0 && flagged ? html`<br /><span class="flag">⚠ flagged</span>` : ''}</td>`)}
+              ${grid.map((column, index) => html`<td${trusted(cellClass(column, index) === '' ? '' : ` class="${cellClass(column, index)}"`)} dir="auto">${cell(row, column)}${index === 0 && flagged ? html`<br /><span class="flag">⚠ flagged</span>` : ''}</td>`)}
             </tr>
             ${
               details.length === 0
                 ? ''
                 : html`<tr class="detail">
                     <td colspan="${grid.length}">
-                      ${details.map((column) => html`<p><span class="label">${column.name}:</span> ${column.name === 'source_quote' ? html`<q>${String(row[column.name])}</q>` : String(row[column.name])}</p>`)}
+                      ${details.map((column) => html`<p><span class="label">${column.name}:</span> ${column.name === 'source_quote' ? html`<q dir="auto">${String(row[column.name])}</q>` : html`<bdi>${String(row[column.name])}</bdi>`}</p>`)}
                     </td>
                   </tr>`
             }

@@ -23,10 +23,44 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-/** Escapes text for use in element content and in quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
+/**
+ * Characters that must not reach a reader as they are: C0 controls but tab and
+ * line breaks, DEL, C1 controls, the bidirectional embeddings, overrides,
+ * isolates and marks (which reorder what is displayed: `U+202E 0001` shows as
+ * `1000`), and U+FFFE/U+FFFF. None of these is allowed in XML 1.0 text except
+ * the bidi ones, and none has a place in a published value.
+ */
+const HIDDEN_CONTROLS =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point of this pattern
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/g;
+/** A UTF-16 surrogate without its other half: not a character at all, so nothing can show it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Makes every character that could hide or reorder text visible as a
+ * `\u{…}` mark (as `oneLine` does for the terminal), and replaces lone
+ * surrogates with U+FFFD. The result holds only characters XML 1.0 allows, and
+ * displays its digits in the order they are stored.
+ */
+export function showHiddenCharacters(text: string): string {
+  return text
+    .replace(HIDDEN_CONTROLS, (char) => `\\u{${char.codePointAt(0)?.toString(16) ?? ''}}`)
+    .replace(LONE_SURROGATE, '\ufffd');
 }
+
+/**
+ * Escapes text for element content and quoted attribute values, in HTML and
+ * in XML 1.0 alike (the feed and the SVG charts use it too): markup characters
+ * become entities and hidden characters visible marks (see
+ * {@link showHiddenCharacters}), so any string gives a well-formed document
+ * that shows exactly the text.
+ */
+export function escapeHtml(text: string): string {
+  return showHiddenCharacters(text).replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
+}
+
+/** {@link escapeHtml} under the name the XML renderers use: the same escaping is valid XML 1.0. */
+export const escapeXml = escapeHtml;
 
 function interpolate(value: HtmlValue): string {
   if (value === null || value === undefined || value === false) return '';
@@ -49,9 +83,17 @@ export function trusted(markup: string): Html {
   return new Html(markup);
 }
 
-/** JSON for a `<script type="application/ld+json">` block: `<` is escaped so no `</script>` can close it early. */
+/**
+ * JSON for a `<script type="application/ld+json">` block: `<` is escaped so no
+ * `</script>` can close it early, and C1 controls, bidi controls and line
+ * separators are written as JSON escapes, so the page holds none of them raw
+ * while a harvester still reads the same strings.
+ */
 export function jsonScript(value: unknown): Html {
-  const text = JSON.stringify(value, null, 2).replace(/</g, '\\u003c');
+  const text = JSON.stringify(value, null, 2).replace(
+    /[<\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return new Html(`<script type="application/ld+json">\n${text}\n</script>`);
 }
 

@@ -15,6 +15,21 @@ export function absoluteUrl(baseUrl: string, path: string): string {
   return new URL(path, baseUrl).href;
 }
 
+/** The only link schemes the site ever emits for a URL a curator wrote. */
+const SAFE_LINK_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:', 'mailto:']);
+
+/**
+ * A curator's URL as it may be published (normalised by the WHATWG URL
+ * parser), or `undefined` when it is not an absolute `http:`, `https:` or
+ * `mailto:` URL. The scheme is read after parsing, as a browser would, so
+ * `" JavaScript:"`, `"java\tscript:"` and the like are recognised and dropped.
+ */
+export function safeLink(url: string | undefined): string | undefined {
+  if (url === undefined || !URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
+  return SAFE_LINK_PROTOCOLS.has(parsed.protocol) ? parsed.href : undefined;
+}
+
 /** The latest version's catalog entry (the catalog lists versions newest first). */
 export function latestVersion(entry: CatalogDataset): CatalogVersion {
   const latest = entry.versions.find((version) => version.version === entry.latest) ?? entry.versions[0];

@@ -1,5 +1,5 @@
 import type { SiteContext, SiteDataset } from '../site.js';
-import { absoluteUrl, datasetPagePath, formatLabel, latestVersion, licenseOf } from './links.js';
+import { absoluteUrl, datasetPagePath, formatLabel, latestVersion, licenseOf, safeLink } from './links.js';
 
 /**
  * The schema.org `Dataset` description embedded as JSON-LD in a dataset page,
@@ -11,10 +11,12 @@ export function datasetJsonLd(context: SiteContext, dataset: SiteDataset): Recor
   const latest = latestVersion(entry);
   const first = entry.versions[entry.versions.length - 1] ?? latest;
   const pageUrl = absoluteUrl(context.baseUrl, datasetPagePath(entry.id));
+  // A link that is not http(s) or mailto (`javascript:`, `data:`) is left out, whatever validation let through.
+  const publisherUrl = safeLink(document.publisher.url);
   const publisher = {
     '@type': 'Organization',
     name: document.publisher.name,
-    ...(document.publisher.url === undefined ? {} : { url: document.publisher.url }),
+    ...(publisherUrl === undefined ? {} : { url: publisherUrl }),
   };
   return {
     '@context': 'https://schema.org',
