@@ -85,6 +85,30 @@ function show(value: number): string {
   return String(Math.round(value * 100) / 100);
 }
 
+/**
+ * Caps that keep a chart's size and drawing work proportional to its points,
+ * never to the span of its axis: a table of two rows dated year 1 and year
+ * 2×10^9 must not draw (or loop over) two billion years.
+ */
+export const CHART_CAPS = {
+  /** Shaded "no figures" spans; past this many, gaps are left unmarked and a note says so. */
+  gapMarkers: 12,
+  /** Year labels under the turnover axis; past this many, every n-th year is labelled. */
+  yearLabels: 25,
+  /** Grid lines of the visits timeline, at a step of 1, 2 or 5 × 10^k years. */
+  gridLines: 40,
+  /** Readings of two consecutive years joined by lines; past this many pairs, only the markers are drawn. */
+  joinsPerYearPair: 16,
+} as const;
+
+/** The smallest step of 1, 2 or 5 × 10^k (at least 1) that divides `span` into at most `count` parts. */
+function tickStep(span: number, count: number): number {
+  const rough = Math.max(1, span / count);
+  const power = 10 ** Math.floor(Math.log10(rough));
+  for (const factor of [1, 2, 5, 10]) if (factor * power >= rough) return factor * power;
+  return 10 * power;
+}
+
 function niceCeiling(value: number): number {
   if (value <= 0) return 1;
   const step = 10 ** Math.floor(Math.log10(value));
@@ -167,22 +191,37 @@ function tradeTurnoverChart(document: DatasetDocument): Chart | undefined {
     text(margin.left - 52, margin.top - 14, 'million USD', { fill: MUTED }),
     `<line x1="${margin.left}" x2="${width - margin.right}" y1="${margin.top + plotH}" y2="${margin.top + plotH}" stroke="${MUTED}"/>`,
   );
-  // Years without figures are shaded and named, not bridged by a line.
-  const present = new Set(years);
-  for (let year = minYear + 1; year < maxYear; year++) {
-    if (present.has(year) || present.has(year - 1) === false) continue;
-    let end = year;
-    while (!present.has(end + 1) && end + 1 < maxYear) end++;
-    const [x1, x2] = [px(year - 0.5), px(end + 0.5)];
+  // Years without figures are shaded and named, not bridged by a line. The gaps are found between
+  // consecutive years that have figures, so the work follows the points, not the span of years.
+  const present = [...new Set(years)];
+  const gaps: (readonly [number, number])[] = [];
+  for (let i = 1; i < present.length; i++) {
+    const [before = 0, after = 0] = [present[i - 1], present[i]];
+    if (after - before > 1) gaps.push([before + 1, after - 1]);
+  }
+  if (gaps.length <= CHART_CAPS.gapMarkers) {
+    for (const [first, last] of gaps) {
+      const [x1, x2] = [px(first - 0.5), px(last + 0.5)];
+      parts.push(
+        `<rect x="${x1.toFixed(1)}" y="${margin.top}" width="${(x2 - x1).toFixed(1)}" height="${plotH}" fill="#f3f5f7"/>`,
+        text((x1 + x2) / 2, margin.top + plotH / 2, `no figures ${first}–${last}`, {
+          'text-anchor': 'middle',
+          fill: MUTED,
+        }),
+      );
+    }
+  } else {
     parts.push(
-      `<rect x="${x1.toFixed(1)}" y="${margin.top}" width="${(x2 - x1).toFixed(1)}" height="${plotH}" fill="#f3f5f7"/>`,
-      text((x1 + x2) / 2, margin.top + plotH / 2, `no figures ${year}–${end}`, {
-        'text-anchor': 'middle',
+      text(width - margin.right, height - 6, `${gaps.length} spans of years without figures are not marked`, {
+        'text-anchor': 'end',
         fill: MUTED,
+        'font-size': 12,
       }),
     );
   }
-  for (const year of [...present]) {
+  const labelEvery = Math.ceil(present.length / CHART_CAPS.yearLabels);
+  present.forEach((year, index) => {
+    if (index % labelEvery !== 0 && index !== present.length - 1) return;
     parts.push(
       text(px(year), margin.top + plotH + 20, String(year), {
         'text-anchor': 'middle',
@@ -190,14 +229,24 @@ function tradeTurnoverChart(document: DatasetDocument): Chart | undefined {
         'font-size': 12,
       }),
     );
-  }
+  });
   // Consecutive years are joined: solid between single unflagged readings, dashed where a reading is disputed.
-  for (const a of points) {
-    for (const b of points.filter((point) => point.year === a.year + 1)) {
-      const disputed = isFlagged(a.row) || isFlagged(b.row);
-      parts.push(
-        `<line x1="${px(a.year).toFixed(1)}" y1="${py(a.value).toFixed(1)}" x2="${px(b.year).toFixed(1)}" y2="${py(b.value).toFixed(1)}" stroke="${disputed ? FLAG : BLUE}" stroke-width="2"${disputed ? ' stroke-dasharray="5 4"' : ''}/>`,
-      );
+  const byYear = new Map<number, typeof points>();
+  for (const point of points) {
+    const same = byYear.get(point.year);
+    if (same === undefined) byYear.set(point.year, [point]);
+    else same.push(point);
+  }
+  for (const [year, these] of byYear) {
+    const next = byYear.get(year + 1) ?? [];
+    if (these.length * next.length > CHART_CAPS.joinsPerYearPair) continue;
+    for (const a of these) {
+      for (const b of next) {
+        const disputed = isFlagged(a.row) || isFlagged(b.row);
+        parts.push(
+          `<line x1="${px(a.year).toFixed(1)}" y1="${py(a.value).toFixed(1)}" x2="${px(b.year).toFixed(1)}" y2="${py(b.value).toFixed(1)}" stroke="${disputed ? FLAG : BLUE}" stroke-width="2"${disputed ? ' stroke-dasharray="5 4"' : ''}/>`,
+        );
+      }
     }
   }
   for (const point of points) {
@@ -285,8 +334,10 @@ function visitsTimelineChart(document: DatasetDocument): Chart | undefined {
   const laneY = (visitor: string): number => margin.top + lanes.indexOf(visitor) * laneH + laneH / 2 + 8;
 
   const parts: string[] = [];
-  for (let year = start; year <= end; year++) {
-    const major = year % 5 === 0;
+  // One grid line per year on a short timeline (every fifth labelled), at most CHART_CAPS.gridLines on a long one.
+  const step = tickStep(end - start, CHART_CAPS.gridLines);
+  for (let year = Math.ceil(start / step) * step; year <= end; year += step) {
+    const major = (year / step) % 5 === 0;
     parts.push(
       `<line x1="${px(year).toFixed(1)}" x2="${px(year).toFixed(1)}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="${GRID}"${major ? '' : ' stroke-dasharray="2 4"'}/>`,
     );
