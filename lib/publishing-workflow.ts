@@ -142,7 +142,7 @@ export class PublishingWorkflow extends Construct {
         bucket: siteBucket,
         access: 'put',
         keys: 'datasets/*',
-        why: "creates the dataset's version folder (create-only, If-None-Match) and refreshes its latest/ mirror",
+        why: "creates the dataset's version folder (create-only, If-None-Match)",
       },
     ]);
 
@@ -150,32 +150,38 @@ export class PublishingWorkflow extends Construct {
       entry: entry('commit-catalog'),
       projectRoot: props.projectRoot,
       description:
-        'Lists the staged versions in the catalog, last; fails the run if any dataset was rejected',
+        'Lists the staged versions in the catalog, last, re-basing overtaken ones; refreshes latest/ and the pages',
       environment: {
         SOURCE_BUCKET: sourceBucket.bucketName,
         SITE_BUCKET: siteBucket.bucketName,
         SITE_URL: props.siteUrl,
       },
-      // Renders every dataset's page from its rows, so it grows with the whole catalog.
-      memorySize: 1024,
-      timeout: Duration.minutes(5),
+      // A dataset overtaken by another run is validated and staged again here, like validate-and-publish does.
+      memorySize: props.datasetMemorySize ?? 1769,
+      ephemeralStorageSize: props.datasetScratchSpace ?? Size.gibibytes(10),
+      timeout: props.datasetTimeout ?? Duration.minutes(10),
       logRetention,
     });
     grantObjects(this.commitCatalog.role, [
-      {
+      ...Object.values(SOURCE_PREFIXES).map((prefix) => ({
         bucket: sourceBucket,
-        access: 'read',
-        keys: `${SOURCE_PREFIXES.data}site.json`,
-        why: 'reads the site metadata',
-      },
+        access: 'read' as const,
+        keys: `${prefix}*`,
+        why: 'reads the site metadata, and the sources of a dataset it stages again after another run moved its head',
+      })),
       {
         bucket: siteBucket,
         access: 'read',
         keys: 'datasets/*',
-        why: "reads each dataset's latest rows and change logs to render the pages and feed",
+        why: "reads each dataset's versions to mirror latest/, render the pages and feed, and diff a re-based version",
       },
-      // Core lists the keys its renderers write (plain data); dataset version files are
-      // written by validate-and-publish under `datasets/`.
+      {
+        bucket: siteBucket,
+        access: 'put',
+        keys: 'datasets/*',
+        why: 'mirrors the newest listed version into latest/, and creates the version folder of a re-based dataset (create-only, If-None-Match)',
+      },
+      // Core lists the keys its renderers write (plain data).
       ...SITE_KEY_PATTERNS.flatMap((keys) => [
         {
           bucket: siteBucket,

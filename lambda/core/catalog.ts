@@ -60,56 +60,48 @@ export interface StagedVersion {
   readonly keywords: readonly string[];
   readonly license: string;
   readonly version: CatalogVersion;
-}
-
-/** Two publishers produced the same version number with different content. */
-export class VersionConflictError extends Error {
-  override readonly name = 'VersionConflictError';
+  /** Version numbers passed over because unlisted folders of failed attempts hold other bytes. */
+  readonly skipped?: readonly string[];
 }
 
 /**
- * Adds staged versions to a catalog (or starts one). A version already listed
- * with the same content hash is left as it is, so re-committing after a crash
- * or a concurrent run changes nothing; the same version number with other
- * content is a {@link VersionConflictError}. Datasets stay sorted by id and
- * nothing already listed is ever dropped. `modified` is set to `now` only if
- * something changed; `added` names the datasets whose staged version is new.
+ * Appends staged versions to a catalog (or starts one): the commit step of
+ * `history.ts`. Each staged version must have been staged on the dataset's
+ * current head (its `previousVersion` is the head, or both are absent) and
+ * carry a higher version number, so that the history stays linear; anything
+ * else is a bug in the caller. Datasets stay sorted by id, nothing already
+ * listed is ever dropped or changed, and `modified` moves to `now` only if
+ * something changed (a new version, or new site metadata).
  */
-export function mergeCatalog(
+export function appendVersions(
   current: Catalog | undefined,
   site: SiteMeta,
   staged: readonly StagedVersion[],
   now: string,
-): { catalog: Catalog; changed: boolean; added: readonly string[] } {
+): { catalog: Catalog; changed: boolean } {
   const datasets = new Map((current?.datasets ?? []).map((dataset) => [dataset.id, dataset]));
   let changed = current === undefined || !sameSite(current, site);
-  const added: string[] = [];
   for (const entry of staged) {
     const existing = datasets.get(entry.id);
-    const versions = existing?.versions ?? [];
-    const same = versions.find((version) => version.version === entry.version.version);
-    if (same !== undefined) {
-      if (same.contentHash !== entry.version.contentHash) {
-        throw new VersionConflictError(
-          `dataset "${entry.id}" already has version ${same.version} with different content (${same.contentHash})`,
-        );
-      }
-      continue;
-    }
-    if (versions.some((version) => version.contentHash === entry.version.contentHash)) continue;
+    const head = existing?.versions.find((version) => version.version === existing.latest);
+    if (head?.version !== entry.version.previousVersion)
+      throw new Error(
+        `dataset "${entry.id}": version ${entry.version.version} was staged on ${entry.version.previousVersion ?? '(none)'}, but the head is ${head?.version ?? '(none)'}`,
+      );
+    if (head !== undefined && compareVersions(entry.version.version, head.version) <= 0)
+      throw new Error(
+        `dataset "${entry.id}": version ${entry.version.version} does not follow the head ${head.version}`,
+      );
     changed = true;
-    added.push(entry.id);
-    const merged = [entry.version, ...versions].sort((a, b) => compareVersions(b.version, a.version));
-    const latest = merged[0] ?? entry.version;
     datasets.set(entry.id, {
       id: entry.id,
       title: entry.title,
       description: entry.description,
       keywords: entry.keywords,
       license: entry.license,
-      latest: latest.version,
-      modified: latest.published,
-      versions: merged,
+      latest: entry.version.version,
+      modified: entry.version.published,
+      versions: [entry.version, ...(existing?.versions ?? [])],
     });
   }
   const catalog: Catalog = {
@@ -120,7 +112,7 @@ export function mergeCatalog(
     modified: changed ? now : (current?.modified ?? now),
     datasets: [...datasets.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };
-  return { catalog, changed, added };
+  return { catalog, changed };
 }
 
 function sameSite(catalog: Catalog, site: SiteMeta): boolean {

@@ -1,8 +1,10 @@
 import type { ChangeKind } from './changes.js';
-import type { StagedVersion } from './catalog.js';
+import type { Catalog, StagedVersion } from './catalog.js';
 import { canonicalizeTable } from './canonical.js';
 import type { ObjectStore } from './object-store.js';
-import { commitCatalog, stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
+import { OpenDataError } from './errors.js';
+import { commitVersions, type Restage } from './history.js';
+import { stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
 import { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
@@ -78,6 +80,8 @@ export interface ValidateAndStageOptions {
   /** Where scratch files go (the OS temp directory by default). */
   readonly scratchParent?: string | undefined;
   readonly tuning?: StreamingTuning | undefined;
+  /** The catalog to stage against (a re-base); read from the store when not given. */
+  readonly base?: { readonly catalog: Catalog | undefined } | undefined;
 }
 
 /**
@@ -106,6 +110,7 @@ export async function validateAndStage(
       scratch,
       baseUrl: options.baseUrl,
       tuning: options.tuning,
+      base: options.base,
     });
     return { report, outcome };
   } finally {
@@ -131,21 +136,35 @@ export interface PublishRun {
 export interface PublishResult {
   readonly outcomes: DatasetOutcome[];
   readonly catalogWritten: boolean;
+  /** Files of `latest/`, pages, feed and DCAT written because they were missing or out of date. */
   readonly siteFilesWritten: number;
-  /** Files this run wrote that do not read back as written (empty when all is well). */
+  /** Listed files that do not read back as the catalog states (empty when the tree verifies). */
   readonly problems: readonly VerifyProblem[];
 }
 
 /** A site metadata problem stops a run before anything is written. */
-export class SiteMetaError extends Error {
+export class SiteMetaError extends OpenDataError {
   override readonly name = 'SiteMetaError';
+  readonly code = 'site-metadata';
 }
 
 /**
- * The whole publishing protocol: validate every dataset, stage each valid one
- * (immutable version files, then `latest/`), and finally commit the catalog
- * once. A rejected dataset is reported and leaves its published versions as
- * they were; the others are still published.
+ * A run failed after staging: version folders were written but not listed.
+ * The message names them and what the next run does with them.
+ */
+export class UncommittedVersionsError extends OpenDataError {
+  override readonly name = 'UncommittedVersionsError';
+  readonly code = 'uncommitted-versions';
+}
+
+/**
+ * The whole publishing protocol (see `history.ts`): validate every dataset,
+ * stage each valid one against the catalog's head, then commit the catalog
+ * once, re-basing any dataset whose head another publisher moved meanwhile,
+ * and bring `latest/`, the pages, feed and DCAT up to date. A rejected dataset
+ * is reported and leaves its published versions as they were; the others are
+ * still published. The commit runs even when nothing was staged: it also
+ * repairs derived files that are missing or altered.
  */
 export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   const site = await loadSiteMeta(run.source);
@@ -153,45 +172,83 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     throw new SiteMetaError(
       site.issues.map((issue) => `${issue.file}: ${issue.field ?? ''} ${issue.message}`).join('\n'),
     );
-  const outcomes: DatasetOutcome[] = [];
+  const outcomes = new Map<string, DatasetOutcome>();
+  const reports = new Map<string, DatasetReport>();
   const staged: StagedVersion[] = [];
-  const stagedOutcomes: { report: DatasetReport; staged: StagedVersion }[] = [];
-  const ajv = createAjv();
   // One dataset at a time, validated then staged, each streamed through scratch files.
   for (const id of await wantedIds(run.source, run.ids ?? [])) {
-    const loaded = await loadDatasetSource(run.source, id);
-    const { report, outcome } = loaded.ok
-      ? await validateAndStage(loaded.value, run.store, { ...run, ajv })
-      : { report: unloadedReport(run.source, id, loaded.issues), outcome: undefined };
-    if (outcome === undefined) {
-      outcomes.push({ id: report.id, status: 'rejected', report });
-      continue;
-    }
-    if (outcome.status === 'unchanged') {
-      outcomes.push({ id: report.id, status: 'unchanged', report, version: outcome.version });
-    } else {
-      staged.push(outcome.staged);
-      stagedOutcomes.push({ report, staged: outcome.staged });
-    }
+    const { report, outcome } = await validateAndStageFromSource(run, id, undefined);
+    reports.set(report.id, report);
+    if (outcome === undefined) outcomes.set(report.id, { id: report.id, status: 'rejected', report });
+    else if (outcome.status === 'unchanged')
+      outcomes.set(report.id, { id: report.id, status: 'unchanged', report, version: outcome.version });
+    else staged.push(outcome.staged);
   }
-  const { written, added, siteFilesWritten, problems } = await commitCatalog(
-    run.store,
-    site.value,
-    staged,
-    run.now,
-    {
-      ...(run.baseUrl === undefined ? {} : { baseUrl: run.baseUrl }),
-    },
-  );
-  for (const { report, staged: entry } of stagedOutcomes) {
-    const { version, change, rows } = entry.version;
-    // A concurrent run that listed the same content first has already published it: nothing new from us.
-    outcomes.push(
-      added.includes(entry.id)
-        ? { id: report.id, status: 'published', report, version, change, rows }
-        : { id: report.id, status: 'unchanged', report, version },
+  // Another publisher moved a head since this run staged: validate and stage that dataset again on it.
+  const restage: Restage = async (id, catalog) => {
+    const { report, outcome } = await validateAndStageFromSource(run, id, { catalog });
+    reports.set(id, report);
+    if (outcome === undefined)
+      throw new UncommittedVersionsError(
+        `dataset "${id}" changed in its source while this run was publishing it and is now invalid; run again`,
+      );
+    return outcome;
+  };
+  let commit;
+  try {
+    commit = await commitVersions(run.store, site.value, staged, run.now, {
+      baseUrl: run.baseUrl,
+      restage,
+      check: 'all',
+    });
+  } catch (error) {
+    if (staged.length === 0) throw error;
+    const folders = staged.map((entry) => `datasets/${entry.id}/${entry.version.version}/`).join(', ');
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UncommittedVersionsError(
+      `${reason}. Written but not listed in the catalog: ${folders}; readers do not see them, and the next run adopts them (same bytes) or skips their version numbers`,
+      { cause: error },
     );
   }
-  outcomes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { outcomes, catalogWritten: written, siteFilesWritten, problems };
+  for (const result of commit.results) {
+    const report = reports.get(result.id);
+    if (report === undefined) continue;
+    outcomes.set(
+      result.id,
+      result.status === 'listed'
+        ? {
+            id: result.id,
+            status: 'published',
+            report,
+            version: result.version.version,
+            change: result.version.change,
+            rows: result.version.rows,
+          }
+        : { id: result.id, status: 'unchanged', report, version: result.version },
+    );
+  }
+  const sorted = [...outcomes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    outcomes: sorted,
+    catalogWritten: commit.catalogWritten,
+    siteFilesWritten: commit.derivedFilesWritten,
+    problems: commit.problems,
+  };
+}
+
+async function validateAndStageFromSource(
+  run: PublishRun,
+  id: string,
+  base: { readonly catalog: Catalog | undefined } | undefined,
+): Promise<{ report: DatasetReport; outcome?: StageOutcome }> {
+  const loaded = await loadDatasetSource(run.source, id);
+  if (!loaded.ok) return { report: unloadedReport(run.source, id, loaded.issues) };
+  return validateAndStage(loaded.value, run.store, {
+    now: run.now,
+    baseUrl: run.baseUrl,
+    ajv: undefined,
+    scratchParent: run.scratchParent,
+    tuning: run.tuning,
+    base,
+  });
 }

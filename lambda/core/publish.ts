@@ -1,13 +1,6 @@
 import { JSONParser } from '@streamparser/json';
 import type { CanonicalTable } from './canonical.js';
-import {
-  mergeCatalog,
-  type Catalog,
-  type CatalogVersion,
-  type Distribution,
-  type SiteMeta,
-  type StagedVersion,
-} from './catalog.js';
+import type { Catalog, CatalogVersion, Distribution } from './catalog.js';
 import {
   classifyChange,
   diffColumns,
@@ -18,38 +11,38 @@ import {
   type SpilledRowChanges,
 } from './changes.js';
 import { datasetMetadata, type PublishedColumn } from './dataset-document.js';
-import { objectMetaFor } from './content-policy.js';
-import { digestStream, ObjectStoreError, type ObjectStore } from './object-store.js';
-import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
+import { OpenDataError } from './errors.js';
+import {
+  candidateVersions,
+  claimVersionFolder,
+  headOf,
+  MAX_SKIPPED_VERSIONS,
+  readCatalog,
+  type StageResult,
+} from './history.js';
+import { ObjectStoreError, type ObjectStore } from './object-store.js';
 import { inMemory } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
-import { DEFAULT_BASE_URL, publishSiteFiles, withTrailingSlash } from './site.js';
+import { withTrailingSlash } from './site.js';
+import { versionFileKey } from './tree-keys.js';
 import type { DatasetReport } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
 
-/** The catalog's key at the site root. */
-export const CATALOG_KEY = 'catalog.json';
-
 /** Result of staging one dataset: nothing to do, or a new version whose files are now written. */
-export type StageOutcome =
-  | { readonly status: 'unchanged'; readonly id: string; readonly version: string }
-  | { readonly status: 'staged'; readonly id: string; readonly staged: StagedVersion };
-
-/** A file in a version folder exists with other bytes than this run produced. */
-export class ImmutableFileConflictError extends Error {
-  override readonly name = 'ImmutableFileConflictError';
-}
+export type StageOutcome = StageResult;
 
 /** A published file this run must read (the previous version's `<id>.json`) cannot be read as such. */
-export class CorruptPublishedFileError extends Error {
+export class CorruptPublishedFileError extends OpenDataError {
   override readonly name = 'CorruptPublishedFileError';
+  readonly code = 'published-file-corrupt';
 }
 
-/** The published catalog cannot be read as a catalog. */
-export class CorruptCatalogError extends Error {
-  override readonly name = 'CorruptCatalogError';
+/** Every version number a new version could take is held by debris of failed attempts. */
+export class NoFreeVersionError extends OpenDataError {
+  override readonly name = 'NoFreeVersionError';
+  readonly code = 'no-free-version';
 }
 
 /** Sizes of the pieces publishing streams in; the defaults suit real data, tests make them tiny. */
@@ -67,14 +60,21 @@ export interface StageOptions {
   /** Absolute site URL for download links in the catalog. */
   readonly baseUrl?: string | undefined;
   readonly tuning?: StreamingTuning | undefined;
+  /**
+   * The catalog to stage against (a re-base passes the one it just read);
+   * read from the store when not given.
+   */
+  readonly base?: { readonly catalog: Catalog | undefined } | undefined;
 }
 
 /**
- * Publishes one valid dataset's files, without touching the catalog: decides
- * the version from the catalog's latest entry (same content hash ⇒ unchanged,
- * nothing written), writes the immutable version folder create-only, then
- * refreshes the `latest/` mirror. The returned staged version is listed by
- * {@link commitCatalog}, which must run after every dataset is staged.
+ * Stages one valid dataset: its new version written, not yet listed. The base
+ * is the dataset's head in the catalog: the same content hash ⇒ unchanged,
+ * nothing written. Otherwise the change is classified against the base, the
+ * files are rendered and written create-only into the first free version
+ * folder (see `claimVersionFolder` in history.ts), and the version waits for
+ * `commitVersions` to list it. Nothing outside that folder is written:
+ * `latest/` follows the catalog, after the commit.
  *
  * Everything streams: the rows are read from scratch files, the previous
  * version is compared by merging two key-sorted streams, and each file is
@@ -88,16 +88,16 @@ export async function stageDataset(
   options: StageOptions,
 ): Promise<StageOutcome> {
   const { definition } = table;
+  const { id } = definition;
   const { scratch, baseUrl } = options;
-  const { catalog } = await readCatalog(store);
-  const listed = catalog?.datasets.find((entry) => entry.id === definition.id);
-  const latest = listed?.versions.find((version) => version.version === listed.latest);
+  const catalog = options.base === undefined ? (await readCatalog(store)).catalog : options.base.catalog;
+  const latest = headOf(catalog, id);
   if (latest !== undefined && latest.contentHash === table.contentHash) {
-    return { status: 'unchanged', id: definition.id, version: latest.version };
+    return { status: 'unchanged', id, version: latest.version };
   }
 
-  let version = FIRST_VERSION;
   let change: CatalogVersion['change'] = 'initial';
+  let first = FIRST_VERSION;
   let schemaChanged = false;
   let schemaChanges: SchemaChanges = { added: [], removed: [], changed: [] };
   let rowChanges: SpilledRowChanges = {
@@ -107,13 +107,13 @@ export async function stageDataset(
     changed: inMemory([]),
   };
   if (latest !== undefined) {
-    const previous = await readPreviousVersion(store, definition.id, latest.version, {
+    const previous = await readPreviousVersion(store, id, latest.version, {
       primaryKey: definition.descriptor.primaryKey,
       scratch,
       sortRunRows: options.tuning?.sortRunRows,
     });
     schemaChanged = latest.schemaHash !== table.schemaHash;
-    schemaChanges = diffColumns(previous.columns, datasetMetadata(definition, version).columns);
+    schemaChanges = diffColumns(previous.columns, datasetMetadata(definition, FIRST_VERSION).columns);
     rowChanges = await diffSortedRows(
       previous.rows.open(),
       table.rows.open(),
@@ -121,114 +121,60 @@ export async function stageDataset(
       scratch,
     );
     change = classifyChange(schemaChanged, rowChanges.summary);
-    version = nextVersion(latest.version, change);
+    first = nextVersion(latest.version, change);
   }
 
-  const files = await renderVersionFiles(
-    {
-      table,
-      version,
-      change,
-      previousVersion: latest?.version,
-      schemaChanged,
-      schemaChanges,
-      rowChanges,
-      report,
-      ...(options.tuning?.parquetRowGroupRows === undefined
-        ? {}
-        : { parquetRowGroupRows: options.tuning.parquetRowGroupRows }),
-    },
-    scratch,
-  );
-  const folder = `datasets/${definition.id}/${version}`;
-  for (const file of files) await createImmutable(store, `${folder}/${file.name}`, file);
-  for (const file of files) {
-    const key = `datasets/${definition.id}/latest/${file.name}`;
-    await store.put(key, file.body, objectMetaFor(key));
-  }
-
-  const { descriptor } = definition;
-  return {
-    status: 'staged',
-    id: definition.id,
-    staged: {
-      id: definition.id,
-      title: descriptor.title,
-      description: descriptor.description,
-      keywords: descriptor.keywords,
-      license: descriptor.license,
-      version: {
+  const skipped: string[] = [];
+  for (const version of candidateVersions(first)) {
+    const files = await renderVersionFiles(
+      {
+        table,
         version,
-        published: now.toISOString(),
-        contentHash: table.contentHash,
-        schemaHash: table.schemaHash,
-        rows: table.rows.count,
         change,
-        ...(latest === undefined ? {} : { previousVersion: latest.version }),
-        distributions: files.map((file) => distribution(`${folder}/${file.name}`, file, baseUrl)),
+        previousVersion: latest?.version,
+        schemaChanged,
+        schemaChanges,
+        rowChanges,
+        report,
+        ...(options.tuning?.parquetRowGroupRows === undefined
+          ? {}
+          : { parquetRowGroupRows: options.tuning.parquetRowGroupRows }),
       },
-    },
-  };
-}
-
-/** How many times a catalog commit re-reads and retries after losing a race. */
-export const CATALOG_COMMIT_ATTEMPTS = 10;
-
-/**
- * Lists staged versions in the catalog, last of all the writes. The catalog is
- * replaced only if unchanged since it was read (`If-Match`), re-read and
- * retried on conflict; when nothing changed, nothing is written. Then the
- * site-wide files rendered from the committed catalog (HTML, DCAT, feed) are
- * brought up to date, writing only those that differ, and the files of the
- * staged versions are read back: `problems` lists any that do not match.
- */
-export async function commitCatalog(
-  store: ObjectStore,
-  site: SiteMeta,
-  staged: readonly StagedVersion[],
-  now: Date,
-  options: { readonly baseUrl?: string } = {},
-): Promise<{
-  written: boolean;
-  catalog: Catalog;
-  added: readonly string[];
-  siteFilesWritten: number;
-  problems: readonly VerifyProblem[];
-}> {
-  for (let attempt = 1; attempt <= CATALOG_COMMIT_ATTEMPTS; attempt++) {
-    const { catalog: current, etag } = await readCatalog(store);
-    const { catalog, changed, added } = mergeCatalog(current, site, staged, now.toISOString());
-    let written = false;
-    if (changed) {
-      const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
-      const result = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
-      if (result.status === 'conflict') continue;
-      written = true;
-    }
-    const pages = await publishSiteFiles(store, catalog, options.baseUrl ?? DEFAULT_BASE_URL);
-    // Read back the versions just listed: a store that silently corrupts or drops files must not go unnoticed.
-    const problems = await verifyDistributions(
-      store,
-      staged.flatMap((entry) => entry.version.distributions),
+      scratch,
     );
-    return { written, catalog, added, siteFilesWritten: pages.written, problems };
+    if ((await claimVersionFolder(store, id, version, files)) === 'taken') {
+      skipped.push(version);
+      continue;
+    }
+    const { descriptor } = definition;
+    return {
+      status: 'staged',
+      id,
+      staged: {
+        id,
+        title: descriptor.title,
+        description: descriptor.description,
+        keywords: descriptor.keywords,
+        license: descriptor.license,
+        version: {
+          version,
+          published: now.toISOString(),
+          contentHash: table.contentHash,
+          schemaHash: table.schemaHash,
+          rows: table.rows.count,
+          change,
+          ...(latest === undefined ? {} : { previousVersion: latest.version }),
+          distributions: files.map((file) =>
+            distribution(versionFileKey(id, version, file.name), file, baseUrl),
+          ),
+        },
+        ...(skipped.length === 0 ? {} : { skipped }),
+      },
+    };
   }
-  throw new Error(
-    `catalog.json kept changing under this run: gave up after ${CATALOG_COMMIT_ATTEMPTS} attempts`,
+  throw new NoFreeVersionError(
+    `dataset "${id}": versions ${skipped[0]} to ${skipped[skipped.length - 1]} are all held by unlisted folders of failed attempts (over ${MAX_SKIPPED_VERSIONS}); look at datasets/${id}/ in the published tree`,
   );
-}
-
-/** Reads and parses `catalog.json`; absent ⇒ `undefined`. */
-export async function readCatalog(
-  store: Pick<ObjectStore, 'get'>,
-): Promise<{ catalog?: Catalog; etag?: string }> {
-  const object = await store.get(CATALOG_KEY);
-  if (object === undefined) return {};
-  try {
-    return { catalog: JSON.parse(new TextDecoder().decode(object.body)) as Catalog, etag: object.etag };
-  } catch (error) {
-    throw new CorruptCatalogError(`${CATALOG_KEY} in the published tree is not valid JSON`, { cause: error });
-  }
 }
 
 /** The previous version as the comparison needs it: its columns, and its rows sorted by the new key. */
@@ -238,7 +184,7 @@ async function readPreviousVersion(
   version: string,
   options: { primaryKey: readonly string[]; scratch: ScratchDirectory; sortRunRows: number | undefined },
 ): Promise<{ columns: readonly PublishedColumn[]; rows: Awaited<ReturnType<RowSorter['finish']>> }> {
-  const key = `datasets/${id}/${version}/${id}.json`;
+  const key = versionFileKey(id, version, `${id}.json`);
   const open = async () => {
     const chunks = await store.open(key);
     if (chunks === undefined)
@@ -303,17 +249,6 @@ async function readJsonValues(
     throw new CorruptPublishedFileError(`${key} in the published tree is not the JSON it should be`, {
       cause: error,
     });
-  }
-}
-
-async function createImmutable(store: ObjectStore, key: string, file: RenderedFile): Promise<void> {
-  if ((await store.putIfAbsent(key, file.body, objectMetaFor(key))) === 'created') return;
-  // Already there: fine if it is ours (a re-run after a crash), never overwritten if it is not.
-  const existing = await store.open(key);
-  if (existing === undefined || (await digestStream(existing)).sha256 !== file.sha256) {
-    throw new ImmutableFileConflictError(
-      `${key} already exists with different content; published files are never overwritten`,
-    );
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * Lambda entry: commits the staged versions to the catalog and fails the run
+ * Lambda entry: commits the staged versions to the catalog (staging again any
+ * dataset another run overtook), brings `latest/` and the pages up to date, and fails the run
  * if any dataset was not published. Configuration is read once, when the
  * function instance starts, and a missing variable fails it at once.
  */
 import type { Context } from 'aws-lambda';
+import { ScratchDirectory } from '../core/scratch.js';
 import { createS3Client, S3Store } from '../store/s3.js';
 import { ENV, requireUrl, requireVariable } from './environment.js';
 import { createLogger } from './logger.js';
@@ -22,5 +24,8 @@ const commitCatalog = createCommitCatalogHandler({
 
 export const handler = async (event: { results?: unknown }, context: Context): Promise<CommitSummary> => {
   logger.addContext(context);
+  // A re-base stages a dataset again in /tmp: scratch there now is from a run that timed out.
+  const leftovers = await ScratchDirectory.removeLeftovers();
+  if (leftovers.length > 0) logger.warn('removed scratch left by an interrupted run', { leftovers });
   return commitCatalog(event);
 };

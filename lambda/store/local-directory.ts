@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,8 +27,19 @@ export class InvalidObjectKeyError extends Error {
 
 /** Options mainly useful to tests; the defaults suit the CLI. */
 export interface LocalDirectoryStoreOptions {
-  /** How long `putIfMatch`/`put` wait for another writer's lock before giving up (ms). */
+  /**
+   * How long `putIfMatch`/`put` wait for a live writer's lock before giving up (ms).
+   * @default 60000
+   */
   readonly lockTimeoutMs?: number;
+  /**
+   * How long a lock stays valid without its owner renewing it (ms). An owner
+   * renews it every third of this while it works; a lock left by a process that
+   * died is taken over once this has passed, or at once when its owner is a
+   * process of this machine that no longer exists.
+   * @default 5000
+   */
+  readonly lockLeaseMs?: number;
 }
 
 /**
@@ -38,7 +49,8 @@ export interface LocalDirectoryStoreOptions {
  */
 const INTERNAL_NAME = /^\..+\.(?:tmp-[0-9a-f]{16}|lock)$/;
 
-const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+const DEFAULT_LOCK_LEASE_MS = 5_000;
 
 /**
  * An {@link ObjectStore} over a local directory: key `a/b.csv` is the file `<root>/a/b.csv`.
@@ -51,15 +63,19 @@ const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
  *   linked or renamed into place.
  * - `putIfAbsent` is atomic create-only (temp file + `link`, which fails if the target exists);
  *   `put` and `putIfMatch` replace atomically (temp file + `rename`) under a per-key lock file,
- *   so conditional writes are serialised between processes sharing the directory.
+ *   so conditional writes are serialised between processes sharing the directory. A lock names
+ *   its owner and is a lease: renewed while its owner works, taken over when its owner died
+ *   (see {@link LocalDirectoryStoreOptions.lockLeaseMs}), so a crash never blocks later runs.
  */
 export class LocalDirectoryStore implements ObjectStore {
   readonly root: string;
   readonly #lockTimeoutMs: number;
+  readonly #lockLeaseMs: number;
 
   constructor(root: string, options: LocalDirectoryStoreOptions = {}) {
     this.root = path.resolve(root);
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#lockLeaseMs = options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS;
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -237,13 +253,21 @@ export class LocalDirectoryStore implements ObjectStore {
       path.dirname(file),
       `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
     );
+    // The file is opened (created) before anything else happens and closed before the clean-up, so a
+    // failed write can never create it after it was removed.
+    let handle: fs.FileHandle | undefined;
     try {
+      handle = await fs.open(temp, 'wx');
       if (isStreamedBody(body)) {
-        await pipeline(verifiedChunks(body, key), createWriteStream(temp, { flags: 'wx' }));
+        // The stream closes the handle when it finishes or fails.
+        await pipeline(verifiedChunks(body, key), handle.createWriteStream());
       } else {
-        await fs.writeFile(temp, body, { flag: 'wx' });
+        await handle.writeFile(body);
+        await handle.close();
       }
+      handle = undefined;
     } catch (error) {
+      await handle?.close().catch(() => undefined);
       await removeQuietly(temp);
       throw storeError('write a temporary file for', key, error);
     }
@@ -252,31 +276,109 @@ export class LocalDirectoryStore implements ObjectStore {
 
   async #withLock<T>(key: string, file: string, action: () => Promise<T>): Promise<T> {
     const lock = path.join(path.dirname(file), `.${path.basename(file)}.lock`);
+    const owner: LockOwner = { token: randomBytes(16).toString('hex'), pid: process.pid, host: hostname() };
     const deadline = Date.now() + this.#lockTimeoutMs;
     let delay = 2;
     for (;;) {
       try {
-        await fs.writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+        await fs.writeFile(lock, `${JSON.stringify(owner)}\n`, { flag: 'wx' });
         break;
       } catch (error) {
         if (errorCode(error) !== 'EEXIST') throw storeError('lock', key, error);
       }
+      if (await this.#takeOverIfStale(lock)) continue;
       if (Date.now() >= deadline) {
         throw new ObjectStoreError(
-          `could not lock ${JSON.stringify(key)}: ${lock} has existed for over ${this.#lockTimeoutMs} ms ` +
-            '(another writer is busy, or one crashed: delete the lock file if no publish is running)',
+          `could not lock ${JSON.stringify(key)}: ${lock} is held by a live writer and was not released within ${this.#lockTimeoutMs} ms`,
           key,
         );
       }
       await sleep(delay + Math.random() * delay);
       delay = Math.min(delay * 2, 100);
     }
+    // Renew the lease while working, so that a slow write is never taken for a dead one.
+    const renewal = setInterval(
+      () => {
+        const now = new Date();
+        void fs.utimes(lock, now, now).catch(() => undefined);
+      },
+      Math.max(1, Math.floor(this.#lockLeaseMs / 3)),
+    );
+    renewal.unref();
     try {
       return await action();
     } finally {
-      await removeQuietly(lock);
+      clearInterval(renewal);
+      await releaseLock(lock, owner.token);
     }
   }
+
+  /**
+   * Removes a lock whose owner is gone: its lease ran out (not renewed for
+   * `lockLeaseMs`), or its owner was a process of this machine that no longer
+   * exists. The lock is first moved aside under a unique name, so that of two
+   * writers taking over the same stale lock only one succeeds; a lock that
+   * turns out to have been renewed or replaced meanwhile is put back.
+   */
+  async #takeOverIfStale(lock: string): Promise<boolean> {
+    let stat;
+    let content: string;
+    try {
+      [stat, content] = await Promise.all([fs.stat(lock), fs.readFile(lock, 'utf8')]);
+    } catch (error) {
+      return isMissing(error); // released meanwhile: try again at once
+    }
+    const expired = Date.now() - stat.mtimeMs > this.#lockLeaseMs;
+    if (!expired && !ownerIsGone(parseOwner(content))) return false;
+    const aside = `${lock.slice(0, -'.lock'.length)}.tmp-${randomBytes(8).toString('hex')}`;
+    try {
+      await fs.rename(lock, aside);
+    } catch (error) {
+      return isMissing(error);
+    }
+    const moved = await fs.readFile(aside, 'utf8').catch(() => '');
+    if (moved !== content) {
+      // Not the stale lock we judged, but a newer one: give it back to its owner.
+      await fs.link(aside, lock).catch(() => undefined);
+    }
+    await removeQuietly(aside);
+    return true;
+  }
+}
+
+/** Who holds a lock: written into the lock file. */
+interface LockOwner {
+  /** Random, unique to one acquisition. */
+  readonly token: string;
+  readonly pid: number;
+  readonly host: string;
+}
+
+function parseOwner(content: string): Partial<LockOwner> {
+  try {
+    const value: unknown = JSON.parse(content);
+    return typeof value === 'object' && value !== null ? (value as Partial<LockOwner>) : {};
+  } catch {
+    return {}; // a lock written by an older version, or cut short by a crash: judged by its lease only
+  }
+}
+
+/** True when the owner was a process on this machine that has ended. */
+function ownerIsGone(owner: Partial<LockOwner>): boolean {
+  if (owner.host !== hostname() || typeof owner.pid !== 'number') return false;
+  if (owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return errorCode(error) === 'ESRCH';
+  }
+}
+
+/** Removes the lock if it is still this owner's (it may have been taken over after a long stall). */
+async function releaseLock(lock: string, token: string): Promise<void> {
+  const content = await fs.readFile(lock, 'utf8').catch(() => undefined);
+  if (content !== undefined && parseOwner(content).token === token) await removeQuietly(lock);
 }
 
 /** The strong ETag of a body: its quoted SHA-256 hex digest. */

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import { publishDatasets } from '../../lambda/core/pipeline.js';
 import type { ObjectStore } from '../../lambda/core/object-store.js';
-import { readCatalog } from '../../lambda/core/publish.js';
+import { readCatalog } from '../../lambda/core/history.js';
 import { verifyDistributions } from '../../lambda/core/verify.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { csvTruncatingStore, FaultyStore, type FaultMode } from '../support/faulty-store.js';

@@ -476,7 +476,8 @@ function matchesAny(key: string, patterns: readonly string[]): boolean {
   );
 }
 
-// lib/publishing-workflow.ts grants the commit role SITE_KEY_PATTERNS; test/infra pins those grants.
+// lib/publishing-workflow.ts grants the commit role SITE_KEY_PATTERNS and `datasets/*` (latest/ and re-based
+// version folders); test/infra pins those grants.
 describe('the IAM grants of the stack (lib/publishing-workflow.ts)', () => {
   it('cover every key the steps read and write in the site bucket', async () => {
     // Prepare
@@ -506,7 +507,8 @@ describe('the IAM grants of the stack (lib/publishing-workflow.ts)', () => {
     for (const key of publishStore.writes) expect(matchesAny(key, ['datasets/*']), key).toBe(true);
     for (const key of publishStore.reads)
       expect(matchesAny(key, ['catalog.json', 'datasets/*']), key).toBe(true);
-    for (const key of commitStore.writes) expect(matchesAny(key, SITE_KEY_PATTERNS), key).toBe(true);
+    for (const key of commitStore.writes)
+      expect(matchesAny(key, [...SITE_KEY_PATTERNS, 'datasets/*']), key).toBe(true);
     for (const key of commitStore.reads)
       expect(matchesAny(key, [...SITE_KEY_PATTERNS, 'datasets/*']), key).toBe(true);
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import type { ObjectStore } from '../../lambda/core/object-store.js';
 import { publishDatasets } from '../../lambda/core/pipeline.js';
-import { readCatalog } from '../../lambda/core/publish.js';
+import { readCatalog } from '../../lambda/core/history.js';
 import { verifyDistributions, verifyPublishedTree } from '../../lambda/core/verify.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { S3Store } from '../../lambda/store/s3.js';

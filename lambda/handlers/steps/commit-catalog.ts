@@ -2,14 +2,16 @@ import type { StagedVersion } from '../../core/catalog.js';
 import { formatIssue } from '../../core/issue.js';
 import type { ObjectStore } from '../../core/object-store.js';
 import { SiteMetaError } from '../../core/pipeline.js';
-import { commitCatalog } from '../../core/publish.js';
+import { commitVersions, type Restage } from '../../core/history.js';
 import { loadSiteMeta } from '../../core/sources.js';
 import type { CuratedSources } from '../../core/uploads.js';
+import { stageFromCuratedSource } from './validate-and-publish.js';
 import type { StepLogger } from '../logger.js';
 import { InvalidEventError, type DatasetResult } from './dataset-result.js';
 
 export interface CommitCatalogDeps {
-  readonly sources: Pick<CuratedSources, 'location'>;
+  /** Where datasets come from: a dataset whose head moved since it was staged is staged again from there. */
+  readonly sources: CuratedSources;
   readonly site: ObjectStore;
   /** Absolute site URL for the links in the pages, feed and DCAT catalog rendered after the commit. */
   readonly siteUrl?: string;
@@ -25,6 +27,8 @@ export interface CommitSummary {
   readonly siteFilesWritten: number;
   readonly published: readonly { readonly id: string; readonly version: string }[];
   readonly unchanged: readonly string[];
+  /** Datasets staged again because another run moved their head first. */
+  readonly rebased: readonly string[];
 }
 
 /** Files just listed in the catalog read back with other sizes or hashes: the store lost or changed them. */
@@ -48,10 +52,11 @@ export class DatasetsNotPublishedError extends Error {
 }
 
 /**
- * The last step of a run: lists every staged version in the catalog (the
- * catalog is written after every version file, so a reader never sees an entry
- * whose files are missing), lets core re-render the pages, feed and DCAT
- * catalog from it, then fails the run if any dataset was rejected or failed.
+ * The last step of a run: the commit of `core/history.ts`. Lists every staged
+ * version in the catalog (written after every version file, so a reader never
+ * sees an entry whose files are missing), staging again any dataset whose head
+ * another run moved meanwhile; then core brings `latest/`, the pages, feed and
+ * DCAT catalog up to date, and the run fails if any dataset was rejected or failed.
  */
 export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
   return async (event: { readonly results?: unknown } | null | undefined): Promise<CommitSummary> => {
@@ -66,20 +71,45 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
     if (!site.ok) throw new SiteMetaError(site.issues.map(formatIssue).join('\n'));
     const staged: StagedVersion[] = [];
     for (const result of datasetResults) if (result.status === 'staged') staged.push(result.staged);
-    const { written, siteFilesWritten, problems } = await commitCatalog(
-      deps.site,
-      site.value,
-      staged,
-      deps.now(),
-      deps.siteUrl === undefined ? {} : { baseUrl: deps.siteUrl },
-    );
+    const now = deps.now();
+    const restage: Restage = async (id, catalog) => {
+      deps.logger.info('head moved since staging: staging again', { datasetId: id });
+      const outcome = await stageFromCuratedSource(deps.sources, deps.site, id, {
+        now,
+        siteUrl: deps.siteUrl,
+        base: { catalog },
+      });
+      if (outcome.status === 'rejected')
+        throw new DatasetsNotPublishedError(
+          `${id}: its source changed while the run was publishing it and is now invalid`,
+          [id],
+        );
+      return outcome.status === 'unchanged'
+        ? { status: 'unchanged', id, version: outcome.version }
+        : { status: 'staged', id, staged: outcome.staged };
+    };
+    const commit = await commitVersions(deps.site, site.value, staged, now, {
+      ...(deps.siteUrl === undefined ? {} : { baseUrl: deps.siteUrl }),
+      restage,
+      check: 'new',
+    });
+    const written = commit.catalogWritten;
+    const siteFilesWritten = commit.derivedFilesWritten;
+    const problems = commit.problems;
 
     for (const result of datasetResults) {
       deps.logger.appendKeys({ datasetId: result.id });
       switch (result.status) {
-        case 'staged':
-          deps.logger.info('listed in the catalog', { version: result.staged.version.version });
+        case 'staged': {
+          const listed = commit.results.find((entry) => entry.id === result.id);
+          if (listed?.status === 'listed')
+            deps.logger.info('listed in the catalog', {
+              version: listed.version.version,
+              rebased: listed.rebased,
+            });
+          else deps.logger.info('already published by another run', { version: listed?.version });
           break;
+        }
         case 'unchanged':
           deps.logger.info('unchanged', { version: result.version });
           break;
@@ -104,10 +134,16 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
       (result): result is Extract<DatasetResult, { status: 'rejected' | 'failed' }> =>
         result.status === 'rejected' || result.status === 'failed',
     );
-    const published = staged.map((entry) => ({ id: entry.id, version: entry.version.version }));
-    const unchanged = datasetResults
-      .filter((result) => result.status === 'unchanged')
-      .map((result) => result.id);
+    const published = commit.results.flatMap((entry) =>
+      entry.status === 'listed' ? [{ id: entry.id, version: entry.version.version }] : [],
+    );
+    const rebased = commit.results.flatMap((entry) =>
+      entry.status === 'listed' && entry.rebased ? [entry.id] : [],
+    );
+    const unchanged = [
+      ...datasetResults.filter((result) => result.status === 'unchanged').map((result) => result.id),
+      ...commit.results.flatMap((entry) => (entry.status === 'unchanged' ? [entry.id] : [])),
+    ];
     deps.logger.info(written ? 'catalog updated' : 'catalog unchanged', {
       datasetIds: datasetResults.map((result) => result.id),
       published: published.map((entry) => entry.id),
@@ -128,7 +164,7 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
         notPublished.map((result) => result.id),
       );
     }
-    return { catalogWritten: written, siteFilesWritten, published, unchanged };
+    return { catalogWritten: written, siteFilesWritten, published, unchanged, rebased };
   };
 }
 

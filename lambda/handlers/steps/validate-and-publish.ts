@@ -1,3 +1,4 @@
+import type { Catalog } from '../../core/catalog.js';
 import { formatIssue } from '../../core/issue.js';
 import type { ObjectStore } from '../../core/object-store.js';
 import { validateAndStage } from '../../core/pipeline.js';
@@ -18,10 +19,11 @@ export interface ValidateAndPublishDeps {
 }
 
 /**
- * The Map state's step: validates one dataset and, when it is valid, writes
- * its new version files and `latest/` (never the catalog). Invalid data is a
- * result, not an error, so the state machine goes on with the others; only a
- * failure to read or write (after the store's own retries) throws.
+ * The Map state's step: validates one dataset and, when it is valid, stages
+ * its new version (the version folder only; never `latest/` or the catalog,
+ * which the commit step writes). Invalid data is a result, not an error, so
+ * the state machine goes on with the others; only a failure to read or write
+ * (after the store's own retries) throws.
  */
 export function createValidateAndPublishHandler(deps: ValidateAndPublishDeps) {
   return async (event: { readonly id?: unknown } | null | undefined): Promise<DatasetResult> => {
@@ -32,34 +34,61 @@ export function createValidateAndPublishHandler(deps: ValidateAndPublishDeps) {
       );
     deps.logger.appendKeys({ datasetId: id });
     try {
-      const { location, csvFile: csv, fromUpload } = await chooseDatasetSource(deps.sources, id);
-      if (fromUpload)
-        deps.logger.info('using the curator upload, newer than the deployed CSV', { upload: csv });
-      const loaded = await loadDatasetSource(location, id, { csvFile: csv });
-      const staging = loaded.ok
-        ? await validateAndStage(loaded.value, deps.site, { now: deps.now(), baseUrl: deps.siteUrl })
-        : undefined;
-      const outcome = staging?.outcome;
-      if (outcome === undefined) {
-        const issues = loaded.ok ? (staging?.report.issues ?? []) : loaded.issues;
-        const issueCount = issues.length;
-        deps.logger.warn('dataset rejected; its published versions are left as they were', {
-          csv,
-          issueCount,
-          truncated: staging?.report.truncated ?? false,
-          issues: issues.slice(0, MAX_RESULT_ISSUES).map(formatIssue),
-        });
-        return { id, status: 'rejected', issueCount, issues: issues.slice(0, MAX_RESULT_ISSUES), csv };
-      }
-      if (outcome.status === 'unchanged') {
-        deps.logger.info('dataset unchanged; nothing written', { version: outcome.version });
-        return { id, status: 'unchanged', version: outcome.version };
-      }
-      const { version, change, rows } = outcome.staged.version;
-      deps.logger.info('new version staged', { version, change, rows });
-      return { id, status: 'staged', staged: outcome.staged };
+      return await stageFromCuratedSource(deps.sources, deps.site, id, {
+        now: deps.now(),
+        siteUrl: deps.siteUrl,
+        logger: deps.logger,
+      });
     } finally {
       deps.logger.removeKeys(['datasetId']);
     }
   };
+}
+
+/**
+ * Validates one dataset from the curated sources (a curator's upload when it
+ * is newer than the deployed CSV) and stages it against the catalog's head, or
+ * against `base` when the commit step re-bases it.
+ */
+export async function stageFromCuratedSource(
+  sources: CuratedSources,
+  site: ObjectStore,
+  id: string,
+  options: {
+    readonly now: Date;
+    readonly siteUrl?: string | undefined;
+    readonly base?: { readonly catalog: Catalog | undefined } | undefined;
+    readonly logger?: StepLogger | undefined;
+  },
+): Promise<Exclude<DatasetResult, { status: 'failed' }>> {
+  const logger = options.logger;
+  const { location, csvFile: csv, fromUpload } = await chooseDatasetSource(sources, id);
+  if (fromUpload) logger?.info('using the curator upload, newer than the deployed CSV', { upload: csv });
+  const loaded = await loadDatasetSource(location, id, { csvFile: csv });
+  const staging = loaded.ok
+    ? await validateAndStage(loaded.value, site, {
+        now: options.now,
+        baseUrl: options.siteUrl,
+        base: options.base,
+      })
+    : undefined;
+  const outcome = staging?.outcome;
+  if (outcome === undefined) {
+    const issues = loaded.ok ? (staging?.report.issues ?? []) : loaded.issues;
+    const issueCount = issues.length;
+    logger?.warn('dataset rejected; its published versions are left as they were', {
+      csv,
+      issueCount,
+      truncated: staging?.report.truncated ?? false,
+      issues: issues.slice(0, MAX_RESULT_ISSUES).map(formatIssue),
+    });
+    return { id, status: 'rejected', issueCount, issues: issues.slice(0, MAX_RESULT_ISSUES), csv };
+  }
+  if (outcome.status === 'unchanged') {
+    logger?.info('dataset unchanged; nothing written', { version: outcome.version });
+    return { id, status: 'unchanged', version: outcome.version };
+  }
+  const { version, change, rows } = outcome.staged.version;
+  logger?.info('new version staged', { version, change, rows, skipped: outcome.staged.skipped ?? [] });
+  return { id, status: 'staged', staged: outcome.staged };
 }

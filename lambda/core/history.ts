@@ -1,0 +1,381 @@
+/**
+ * The commit protocol: how a dataset's version history grows, for every store
+ * (directory, S3) and every entry point (the CLI, the Lambda steps).
+ *
+ * It follows the table formats that commit on object stores (Iceberg, Delta
+ * Lake): files first, under names no commit owns yet; then one atomic pointer
+ * swap; losers re-base on the new head and try again.
+ *
+ * 1. **Stage.** A version is rendered against the dataset's head in the catalog
+ *    as read (its *base*) and written create-only into `datasets/<id>/<v>/`
+ *    ({@link claimVersionFolder}). A folder the catalog does not list is debris
+ *    of an attempt that never committed: it is adopted when its bytes are
+ *    exactly what this run would write, and otherwise its version number is
+ *    skipped (SemVer allows gaps). Nothing is ever deleted or overwritten.
+ * 2. **Commit.** `catalog.json` is the only commit point. It is replaced only if
+ *    unchanged since read (`If-Match`), and a staged version is appended only if
+ *    its base is still the dataset's head ({@link commitVersions}). When another
+ *    publisher moved the head, this one re-bases: it stages again against the
+ *    new head (a new version number and a new diff) or finds its content
+ *    already there. So every history is linear: each listed version's
+ *    `previousVersion` is the one listed before it.
+ * 3. **Derive.** `latest/`, the pages, the feed and the DCAT catalog are
+ *    functions of the committed catalog. Every run brings them up to date,
+ *    repairing whatever is missing or altered, from the listed versions
+ *    ({@link syncDerivedFiles}); version folders are never touched.
+ *
+ * A crash at any instant leaves the previous catalog valid; the next ordinary
+ * run adopts or skips the debris and repairs the derived files.
+ */
+import {
+  appendVersions,
+  type Catalog,
+  type CatalogVersion,
+  type Distribution,
+  type SiteMeta,
+  type StagedVersion,
+} from './catalog.js';
+import { objectMetaFor } from './content-policy.js';
+import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
+import { OpenDataError } from './errors.js';
+import { digestStream, ObjectStoreError, type ObjectStore, type PutBody } from './object-store.js';
+import { DEFAULT_BASE_URL, publishSiteFiles } from './site.js';
+import { CATALOG_KEY, fileNameOf, latestFileKey, versionFolder } from './tree-keys.js';
+
+export { CATALOG_KEY };
+
+/** The published catalog cannot be read as a catalog. */
+export class CorruptCatalogError extends OpenDataError {
+  override readonly name = 'CorruptCatalogError';
+  readonly code = 'catalog-corrupt';
+}
+
+/** The catalog kept changing under a run: too many publishers at once, or one that loops. */
+export class CommitContentionError extends OpenDataError {
+  override readonly name = 'CommitContentionError';
+  readonly code = 'commit-contention';
+}
+
+/** The catalog as read, with the tag a conditional replace needs. */
+export interface CatalogSnapshot {
+  readonly catalog?: Catalog;
+  readonly etag?: string;
+}
+
+/** Reads and parses `catalog.json`; absent ⇒ no catalog. */
+export async function readCatalog(store: Pick<ObjectStore, 'get'>): Promise<CatalogSnapshot> {
+  const object = await store.get(CATALOG_KEY);
+  if (object === undefined) return {};
+  let catalog: unknown;
+  try {
+    catalog = JSON.parse(new TextDecoder().decode(object.body));
+  } catch (error) {
+    throw new CorruptCatalogError(`${CATALOG_KEY} in the published tree is not valid JSON`, { cause: error });
+  }
+  if (!isCatalogShaped(catalog))
+    throw new CorruptCatalogError(
+      `${CATALOG_KEY} in the published tree is not a catalog (expected an object with a "datasets" list of datasets with "versions")`,
+    );
+  return { catalog, etag: object.etag };
+}
+
+/** Enough of the catalog's shape for the protocol to rely on; the full schema is checked by `verify`. */
+function isCatalogShaped(value: unknown): value is Catalog {
+  if (typeof value !== 'object' || value === null) return false;
+  const datasets = (value as { datasets?: unknown }).datasets;
+  return (
+    Array.isArray(datasets) &&
+    datasets.every(
+      (dataset: unknown) =>
+        typeof dataset === 'object' &&
+        dataset !== null &&
+        typeof (dataset as { id?: unknown }).id === 'string' &&
+        typeof (dataset as { latest?: unknown }).latest === 'string' &&
+        Array.isArray((dataset as { versions?: unknown }).versions),
+    )
+  );
+}
+
+/** The dataset's newest listed version in a catalog, if it has any. */
+export function headOf(catalog: Catalog | undefined, id: string): CatalogVersion | undefined {
+  const dataset = catalog?.datasets.find((entry) => entry.id === id);
+  return dataset?.versions.find((version) => version.version === dataset.latest);
+}
+
+/** A file ready to be written into a version folder. */
+export interface VersionFile {
+  readonly name: string;
+  readonly body: PutBody;
+  readonly sha256: string;
+}
+
+/**
+ * Writes a version's files into `datasets/<id>/<version>/`, create-only, in the
+ * order given. Returns `'written'` when the folder now holds exactly these
+ * files (all written by this call, or some left by an earlier attempt with the
+ * same bytes: adopted), and `'taken'` when the folder holds anything else — a
+ * file with other bytes or another name, from a crashed attempt or a concurrent
+ * publisher. A taken folder is left as it is.
+ *
+ * Concurrent publishers write the files in the same order, so the first file
+ * decides which of them owns a contended folder: the loser stops at that file
+ * and has written nothing there.
+ */
+export async function claimVersionFolder(
+  store: ObjectStore,
+  id: string,
+  version: string,
+  files: readonly VersionFile[],
+): Promise<'written' | 'taken'> {
+  const folder = versionFolder(id, version);
+  const names = new Set(files.map((file) => file.name));
+  for await (const key of store.list(folder)) {
+    if (!names.has(key.slice(folder.length))) return 'taken';
+  }
+  for (const file of files) {
+    const key = `${folder}${file.name}`;
+    if ((await store.putIfAbsent(key, file.body, objectMetaFor(key))) === 'created') continue;
+    const existing = await store.open(key);
+    if (existing === undefined || (await digestStream(existing)).sha256 !== file.sha256) return 'taken';
+  }
+  return 'written';
+}
+
+/** How many version numbers a dataset may skip over debris before the run gives up. */
+export const MAX_SKIPPED_VERSIONS = 50;
+
+/**
+ * The version numbers to try for a new version, in order: the bump the change
+ * calls for, then the next patch numbers, so that a skipped number never hides
+ * the kind of change (`1.0.0` → `1.1.0` taken → `1.1.1` is still a minor step).
+ */
+export function* candidateVersions(first: string): Generator<string> {
+  const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(first);
+  if (match === null) throw new Error(`"${first}" is not a major.minor.patch version`);
+  for (let skip = 0; skip <= MAX_SKIPPED_VERSIONS; skip++)
+    yield `${match[1]}.${match[2]}.${Number(match[3]) + skip}`;
+}
+
+/** What staging found for one dataset: nothing new, or a version written and waiting to be listed. */
+export type StageResult =
+  | { readonly status: 'unchanged'; readonly id: string; readonly version: string }
+  | { readonly status: 'staged'; readonly id: string; readonly staged: StagedVersion };
+
+/**
+ * Stages a dataset again against the catalog as it is now (the head moved
+ * since it was first staged). Supplied by the entry point, which knows where
+ * the dataset's source is.
+ */
+export type Restage = (id: string, catalog: Catalog | undefined) => Promise<StageResult>;
+
+/** What became of one staged version at commit. */
+export type CommitResult =
+  | {
+      readonly status: 'listed';
+      readonly id: string;
+      readonly version: CatalogVersion;
+      readonly rebased: boolean;
+    }
+  | {
+      /** The head already holds this content (another publisher listed it first). */
+      readonly status: 'unchanged';
+      readonly id: string;
+      readonly version: string;
+    };
+
+/** What a commit did. */
+export interface CommitOutcome {
+  readonly catalog: Catalog;
+  readonly catalogWritten: boolean;
+  readonly results: readonly CommitResult[];
+  /** Files of `latest/`, pages, feed and DCAT rewritten because they were missing or differed. */
+  readonly derivedFilesWritten: number;
+  /** Listed files that do not read back as the catalog states (empty when all is well). */
+  readonly problems: readonly VerifyProblem[];
+}
+
+/** How {@link commitVersions} runs. */
+export interface CommitOptions {
+  /** Absolute site URL for the links in pages, feed and DCAT. */
+  readonly baseUrl?: string | undefined;
+  /** Stages a dataset again when its base is no longer the head; without it, such a run fails. */
+  readonly restage?: Restage | undefined;
+  /**
+   * Which listed files to read back after the commit: `'all'` (every version:
+   * the run's exit status then says whether the whole tree verifies) or
+   * `'new'` (the versions this run listed).
+   * @default 'all'
+   */
+  readonly check?: 'all' | 'new';
+}
+
+/** How many times a commit re-reads the catalog and tries again after losing a race. */
+export const CATALOG_COMMIT_ATTEMPTS = 20;
+
+/**
+ * Lists staged versions in the catalog, last of all the writes, keeping every
+ * history linear; then brings the derived files up to date and reads back what
+ * the catalog lists. Runs even when nothing was staged: it is also the repair.
+ */
+export async function commitVersions(
+  store: ObjectStore,
+  site: SiteMeta,
+  staged: readonly StagedVersion[],
+  now: Date,
+  options: CommitOptions = {},
+): Promise<CommitOutcome> {
+  let pending = [...staged];
+  const rebased = new Set<string>();
+  for (let attempt = 1; attempt <= CATALOG_COMMIT_ATTEMPTS; attempt++) {
+    const { catalog: current, etag } = await readCatalog(store);
+    const accepted: StagedVersion[] = [];
+    const results: CommitResult[] = [];
+    const next: StagedVersion[] = [];
+    for (const entry of pending) {
+      let candidate: StagedVersion | undefined = entry;
+      const head = headOf(current, entry.id);
+      if (head?.version !== entry.version.previousVersion) {
+        if (head !== undefined && head.contentHash === entry.version.contentHash) candidate = undefined;
+        else if (options.restage === undefined)
+          throw new CommitContentionError(
+            `dataset "${entry.id}" was staged on version ${entry.version.previousVersion ?? '(none)'} but the catalog's head is now ${head?.version ?? '(none)'}, and this run cannot stage it again`,
+          );
+        else {
+          const again = await options.restage(entry.id, current);
+          rebased.add(entry.id);
+          candidate = again.status === 'staged' ? again.staged : undefined;
+        }
+      }
+      if (candidate === undefined) {
+        results.push({
+          status: 'unchanged',
+          id: entry.id,
+          version: headOf(current, entry.id)?.version ?? '',
+        });
+        continue;
+      }
+      accepted.push(candidate);
+      next.push(candidate);
+      results.push({
+        status: 'listed',
+        id: candidate.id,
+        version: candidate.version,
+        rebased: rebased.has(candidate.id),
+      });
+    }
+    const { catalog, changed } = appendVersions(current, site, accepted, now.toISOString());
+    if (changed) {
+      const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
+      const write = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
+      if (write.status === 'conflict') {
+        pending = next;
+        continue;
+      }
+    }
+    const derived = await syncDerivedFiles(store, catalog, options.baseUrl ?? DEFAULT_BASE_URL);
+    const newKeys = new Set(
+      accepted.flatMap((entry) => entry.version.distributions.map((file) => file.path)),
+    );
+    const toCheck = catalog.datasets.flatMap((dataset) =>
+      dataset.versions.flatMap((version) =>
+        version.distributions.filter((file) => (options.check === 'new' ? newKeys.has(file.path) : true)),
+      ),
+    );
+    const listedProblems = await verifyDistributions(store, toCheck);
+    // A listed file that is wrong is reported once, not again as the latest/ mirror it cannot feed.
+    const problems = [
+      ...listedProblems,
+      ...derived.problems.filter((problem) => !listedProblems.some((known) => known.path === problem.path)),
+    ];
+    return {
+      catalog: derived.catalog,
+      catalogWritten: changed,
+      results,
+      derivedFilesWritten: derived.written,
+      problems,
+    };
+  }
+  throw new CommitContentionError(
+    `${CATALOG_KEY} kept changing under this run: gave up after ${CATALOG_COMMIT_ATTEMPTS} attempts; the versions it staged are not listed, and the next run adopts them or skips their numbers`,
+  );
+}
+
+/** How many times the derived files are brought up to date when the head keeps moving meanwhile. */
+const DERIVE_ROUNDS = 5;
+
+/**
+ * Makes `latest/` of every dataset equal its newest listed version, and the
+ * pages, feed and DCAT catalog equal what the catalog renders to, writing only
+ * what is missing or differs. Reads the catalog again afterwards: if another
+ * publisher moved a head meanwhile, its `latest/` may have been overwritten by
+ * this run's older files, so the round is repeated on the new catalog.
+ */
+export async function syncDerivedFiles(
+  store: ObjectStore,
+  catalog: Catalog,
+  baseUrl: string,
+): Promise<{ catalog: Catalog; written: number; problems: readonly VerifyProblem[] }> {
+  let written = 0;
+  let current = catalog;
+  for (let round = 1; ; round++) {
+    const problems: VerifyProblem[] = [];
+    for (const dataset of current.datasets) {
+      const head = headOf(current, dataset.id);
+      if (head === undefined) continue;
+      for (const file of head.distributions) {
+        const outcome = await syncLatestFile(store, dataset.id, file);
+        if (outcome === 'written') written++;
+        else if (outcome !== 'same') problems.push(outcome);
+      }
+    }
+    written += (await publishSiteFiles(store, current, baseUrl)).written;
+    const { catalog: after } = await readCatalog(store);
+    if (after === undefined || sameHeads(after, current) || round >= DERIVE_ROUNDS)
+      return { catalog: current, written, problems };
+    current = after;
+  }
+}
+
+/** Brings one `latest/` file in line with the listed version's file, copying it from there when it differs. */
+async function syncLatestFile(
+  store: ObjectStore,
+  id: string,
+  file: Distribution,
+): Promise<'same' | 'written' | VerifyProblem> {
+  const mirror = latestFileKey(id, fileNameOf(file.path));
+  const existing = await store.open(mirror);
+  if (existing !== undefined) {
+    const digest = await digestStream(existing);
+    if (digest.bytes === file.bytes && digest.sha256 === file.sha256) return 'same';
+  }
+  const source = file.path;
+  if ((await store.head(source)) === undefined)
+    return { path: source, message: 'is listed in the catalog but missing, so latest/ cannot mirror it' };
+  const body = {
+    bytes: file.bytes,
+    sha256: file.sha256,
+    // The store checks these bytes against the catalog's size and SHA-256 as it writes them.
+    async *open() {
+      const chunks = await store.open(source);
+      if (chunks === undefined)
+        throw new ObjectStoreError(`${source} disappeared while being copied`, source);
+      yield* chunks;
+    },
+  };
+  try {
+    await store.put(mirror, body, objectMetaFor(mirror));
+  } catch (error) {
+    if (!(error instanceof ObjectStoreError)) throw error;
+    return {
+      path: source,
+      message: `does not match the catalog, so latest/ cannot mirror it (${error.message})`,
+    };
+  }
+  return 'written';
+}
+
+function sameHeads(a: Catalog, b: Catalog): boolean {
+  const heads = (catalog: Catalog) =>
+    catalog.datasets.map((dataset) => `${dataset.id}@${dataset.latest}`).join(' ');
+  return heads(a) === heads(b) && a.modified === b.modified;
+}
