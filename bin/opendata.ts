@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isOpenDataError, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
 import { VersionConflictError } from '../lambda/core/catalog.js';
@@ -57,6 +58,7 @@ Exit codes: 0 success, 1 invalid data or mismatch, 2 usage error.
 SOURCE_DATE_EPOCH, if set, is used as the publish time (reproducible builds).
 `;
 
+/** The command line itself is wrong (exit 2): a CLI-local error, never thrown by the core. */
 class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -71,8 +73,33 @@ const consoleOutput: Output = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
+/**
+ * Characters a terminal acts on instead of showing: C0 controls but tab and
+ * line feed (so multi-line output such as the help and `--format json` stays
+ * as it is), DEL, C1 controls (U+009B is a second CSI), and the bidi controls
+ * that reorder what a line shows.
+ */
+const TERMINAL_CONTROLS =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point of this pattern
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Makes a line safe to print: every terminal control becomes a `\uXXXX`
+ * escape. That spelling is a valid JSON string escape too, so JSON output
+ * still parses to exactly the strings it holds.
+ */
+export function forTerminal(line: string): string {
+  return line.replace(TERMINAL_CONTROLS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Runs one CLI invocation and resolves to its exit code (`serve` resolves once listening). */
-export async function runCli(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
+export async function runCli(argv: readonly string[], output: Output = consoleOutput): Promise<number> {
+  // Ids, file names, cell values and error messages all come from input: every printed line is escaped here,
+  // at the one place all printing passes through, so no command can forget to.
+  const io: Output = {
+    out: (line) => output.out(forTerminal(line)),
+    err: (line) => output.err(forTerminal(line)),
+  };
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -94,22 +121,77 @@ export async function runCli(argv: readonly string[], io: Output = consoleOutput
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || isParseArgsError(error)) {
-      io.err(`opendata: ${(error as Error).message}`);
-      io.err('Run "npm run opendata -- --help" for usage.');
-      return EXIT.usage;
-    }
-    if (isOperationalError(error)) {
-      // Problems a user can act on (storage, a corrupt catalog, bad site metadata): a message, not a stack trace.
-      const cause =
-        error.cause instanceof Error && !error.message.includes(error.cause.message)
-          ? ` (${error.cause.message})`
-          : '';
-      io.err(`opendata: ${error.message}${cause}`);
-      return EXIT.invalid;
-    }
-    throw error;
+    const failure = cliFailure(error);
+    // Anything else is a bug: it propagates, and the entry point prints its stack and exits 3.
+    if (failure === undefined) throw error;
+    for (const line of failure.lines) io.err(line);
+    return failure.exitCode;
   }
+}
+
+/** How the CLI reports an error it expects: the lines to print and the exit code. */
+export interface CliFailure {
+  readonly exitCode: typeof EXIT.invalid | typeof EXIT.usage;
+  readonly lines: readonly string[];
+}
+
+/**
+ * The CLI's error model: a usage error exits 2; an error a user can act on
+ * (every `OpenDataError`, the store and catalog errors not yet converted to
+ * it, and a file-system refusal such as an output folder that cannot be
+ * written) is one line and exits 1. `undefined` for anything else, a bug,
+ * which the entry point reports with its stack and exit code 3.
+ */
+export function cliFailure(error: unknown): CliFailure | undefined {
+  if (error instanceof UsageError || isParseArgsError(error)) {
+    return {
+      exitCode: EXIT.usage,
+      lines: [`opendata: ${(error as Error).message}`, 'Run "npm run opendata -- --help" for usage.'],
+    };
+  }
+  if (isOperationalError(error)) {
+    const cause =
+      error.cause instanceof Error && !error.message.includes(error.cause.message)
+        ? ` (${error.cause.message})`
+        : '';
+    return { exitCode: EXIT.invalid, lines: [oneLine(`opendata: ${error.message}${cause}`)] };
+  }
+  const system = fileSystemFailure(error);
+  if (system !== undefined) return { exitCode: EXIT.invalid, lines: [oneLine(`opendata: ${system}`)] };
+  return undefined;
+}
+
+/** System calls that create or change files: their refusal means a folder cannot be written. */
+const WRITING_CALLS: ReadonlySet<string> = new Set([
+  'mkdir',
+  'open',
+  'write',
+  'rename',
+  'link',
+  'unlink',
+  'rmdir',
+  'copyfile',
+  'mkdtemp',
+]);
+
+/**
+ * A Node.js file-system error (`code` such as `EACCES`, the `syscall` and the
+ * `path`) as one sentence naming the path and the operating system's reason,
+ * e.g. `cannot write public: permission denied (EACCES)`.
+ */
+function fileSystemFailure(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const {
+    code,
+    syscall,
+    path: file,
+  } = error as Error & { code?: unknown; syscall?: unknown; path?: unknown };
+  if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code) || typeof syscall !== 'string') return undefined;
+  // Node's message is "<CODE>: <reason>, <syscall> '<path>'"; the reason is the part a person reads.
+  const reason = /^E[A-Z0-9]+: ([^,]+)/.exec(error.message)?.[1] ?? code;
+  const target = typeof file === 'string' ? file : '(unknown path)';
+  const verb = WRITING_CALLS.has(syscall) ? 'cannot write' : `cannot ${syscall}`;
+  return `${verb} ${target}: ${reason} (${code})`;
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
@@ -135,7 +217,7 @@ const OPERATIONAL_ERRORS = [
 ];
 
 function isOperationalError(error: unknown): error is Error {
-  return OPERATIONAL_ERRORS.some((type) => error instanceof type);
+  return isOpenDataError(error) || OPERATIONAL_ERRORS.some((type) => error instanceof type);
 }
 
 /** `util.parseArgs` reports unknown options and missing values as TypeErrors with an `ERR_PARSE_ARGS_*` code. */
@@ -259,12 +341,28 @@ function describeOutcome(outcome: DatasetOutcome, width: number, io: Output): st
   }
 }
 
-/** The publish time: `SOURCE_DATE_EPOCH` (seconds) when set, so a tree can be rebuilt byte for byte. */
+/**
+ * The last second a published time can name: catalog times are RFC 3339,
+ * whose years have four digits (9999-12-31T23:59:59Z).
+ */
+const MAX_SOURCE_DATE_EPOCH = 253_402_300_799;
+
+/**
+ * The publish time: `SOURCE_DATE_EPOCH` (seconds) when set, so a tree can be
+ * rebuilt byte for byte. Checked here, before anything is written: a value
+ * past year 9999 would otherwise pass as a number and fail only when the first
+ * time is formatted, after files were written.
+ */
 export function publishTime(sourceDateEpoch: string | undefined): Date {
   if (sourceDateEpoch === undefined || sourceDateEpoch === '') return new Date();
   if (!/^\d+$/.test(sourceDateEpoch))
     throw new UsageError(`SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${sourceDateEpoch}"`);
-  return new Date(Number(sourceDateEpoch) * 1000);
+  const seconds = Number(sourceDateEpoch);
+  if (seconds > MAX_SOURCE_DATE_EPOCH)
+    throw new UsageError(
+      `SOURCE_DATE_EPOCH must be at most ${MAX_SOURCE_DATE_EPOCH} (9999-12-31T23:59:59Z), not ${sourceDateEpoch}`,
+    );
+  return new Date(seconds * 1000);
 }
 
 async function serveCommand(args: readonly string[], io: Output): Promise<number> {
@@ -323,8 +421,9 @@ if (invokedDirectly) {
       if (process.argv[2] !== 'serve' || code !== EXIT.ok) process.exitCode = code;
     },
     (error: unknown) => {
+      // A bug: the stack is for the report, escaped like every other line (a message may quote input).
       process.stderr.write(
-        `opendata: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        `${forTerminal(`opendata: unexpected failure (a bug, please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)}\n`,
       );
       process.exitCode = 3;
     },

@@ -28,9 +28,8 @@ describe('links from curator text are only ever http(s) or mailto', () => {
     const files = renderAll(url);
     expect(files.size).toBeGreaterThan(0);
     for (const [key, text] of files) {
-      expect(text.toLowerCase(), key).not.toMatch(
-        /java\s*script:|vbscript:|data:text|file:\/\/|\[not a host/,
-      );
+      // `script:` also catches `java\tscript:` as JSON writes it (`java\\tscript:`).
+      expect(text.toLowerCase(), key).not.toMatch(/script:|data:text|file:\/\/|\[not a host/);
     }
   });
 
