@@ -9,12 +9,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isOpenDataError, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
-import { VersionConflictError } from '../lambda/core/catalog.js';
-import {
-  CorruptCatalogError,
-  CorruptPublishedFileError,
-  ImmutableFileConflictError,
-} from '../lambda/core/publish.js';
+import { CorruptCatalogError } from '../lambda/core/history.js';
+import { CorruptPublishedFileError } from '../lambda/core/publish.js';
 import { ScratchSpaceError } from '../lambda/core/scratch.js';
 import {
   publishDatasets,
@@ -211,8 +207,6 @@ const OPERATIONAL_ERRORS = [
   CorruptCatalogError,
   CorruptPublishedFileError,
   SiteMetaError,
-  ImmutableFileConflictError,
-  VersionConflictError,
   ImmutableKeyError,
 ];
 
