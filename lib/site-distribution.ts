@@ -4,6 +4,12 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import {
+  CONTENT_SECURITY_POLICY,
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from '../lambda/core/site-headers.js';
 import { DirectoryIndexFunction } from './directory-index.js';
 
 /** A custom domain for the site: the name and an ACM certificate (us-east-1) covering it. */
@@ -88,10 +94,10 @@ export class SiteDistribution extends Construct {
       corsBehavior: {
         accessControlAllowOrigins: ['*'],
         accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
-        accessControlAllowHeaders: ['Range'],
-        accessControlExposeHeaders: ['Content-Length', 'Content-Range', 'ETag', 'Accept-Ranges'],
+        accessControlAllowHeaders: [...CORS_ALLOWED_HEADERS],
+        accessControlExposeHeaders: [...CORS_EXPOSED_HEADERS],
         accessControlAllowCredentials: false,
-        accessControlMaxAge: Duration.days(1),
+        accessControlMaxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
         originOverride: true,
       },
       securityHeadersBehavior: {
@@ -106,12 +112,8 @@ export class SiteDistribution extends Construct {
           referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
           override: true,
         },
-        // The pages are self-contained: no third-party scripts, styles, fonts or frames.
-        contentSecurityPolicy: {
-          contentSecurityPolicy:
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'",
-          override: true,
-        },
+        // Shared with `opendata serve`: the pages run no script and load nothing from elsewhere.
+        contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
       },
     });
     const directoryIndex = new DirectoryIndexFunction(this, 'DirectoryIndex');

@@ -1,8 +1,11 @@
 import { mkdir, rename, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../lambda/core/site-headers.js';
+import { REPO_ROOT } from '../support/workspace.js';
 import {
   INDEX_HTML,
   LETTERS,
@@ -371,6 +374,38 @@ describe('an error while answering', () => {
       expect(errors).toHaveLength(2);
     } finally {
       await broken.close();
+    }
+  });
+});
+
+describe('as a process (opendata serve)', () => {
+  it('answers the URL it prints, survives Range: bytes=5-2, and keeps serving', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bin/opendata.ts', 'serve', '--dir', tree.root, '--port', '0'],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let printed = '';
+      child.stdout.setEncoding('utf8');
+      while (!/http:\/\/\S+\//.test(printed)) {
+        const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [unknown];
+        if (typeof chunk !== 'string') throw new Error(`serve exited before listening: ${String(chunk)}`);
+        printed += chunk;
+      }
+      const url = /http:\/\/\S+\//.exec(printed)?.[0] ?? '';
+
+      const reversed = await fetch(`${url}datasets/trade/1.0.0/letters.csv`, {
+        headers: { Range: 'bytes=5-2' },
+      });
+      const index = await fetch(url);
+
+      expect(reversed.status).toBe(200);
+      expect(index.status).toBe(200);
+      expect(await index.text()).toBe(INDEX_HTML);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill();
     }
   });
 });
