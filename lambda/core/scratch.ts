@@ -4,6 +4,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StreamedBody } from './object-store.js';
+import { OpenDataError } from './errors.js';
 
 /** Where bytes are written a piece at a time: a scratch file, a hash, a test's buffer. */
 export interface ByteSink {
@@ -11,8 +12,9 @@ export interface ByteSink {
 }
 
 /** Scratch space could not be created or written (no such folder, no permission, disk full). */
-export class ScratchSpaceError extends Error {
+export class ScratchSpaceError extends OpenDataError {
   override readonly name = 'ScratchSpaceError';
+  readonly code = 'scratch-space';
 }
 
 function scratchError(action: string, target: string, error: unknown): ScratchSpaceError {

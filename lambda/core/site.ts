@@ -12,6 +12,7 @@ import { CHANGELOG_ITEMS, datasetPagesRenderer } from './site/html-dataset.js';
 import { indexPageRenderer } from './site/html-index.js';
 import { JsonExcerptError } from './site/json-excerpt.js';
 import { latestVersion } from './site/links.js';
+import { OpenDataError } from './errors.js';
 
 /** Base URL used for absolute links when none is configured: where `opendata serve` listens by default. */
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080/';
@@ -78,8 +79,9 @@ export const SITE_RENDERERS: SiteRenderer[] = [
 ];
 
 /** A published file the site is rendered from is missing, or is not what the catalog says it is. */
-export class SiteSourceError extends Error {
+export class SiteSourceError extends OpenDataError {
   override readonly name = 'SiteSourceError';
+  readonly code = 'site-source';
   constructor(
     message: string,
     readonly key: string,

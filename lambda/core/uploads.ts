@@ -1,6 +1,7 @@
 import { isValidDatasetId } from './dataset-id.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 import type { SourceLocation } from './sources.js';
+import { OpenDataError } from './errors.js';
 
 /** The deployed `data/` and `schemas/`, with `head` on `data` so the upload rule can compare times. */
 export interface DeployedSourceLocation extends SourceLocation {
@@ -32,8 +33,9 @@ export interface DatasetSourceChoice {
 }
 
 /** A store reported an object without its modification time, so the upload rule cannot be decided. */
-export class UnknownModificationTimeError extends Error {
+export class UnknownModificationTimeError extends OpenDataError {
   override readonly name = 'UnknownModificationTimeError';
+  readonly code = 'unknown-modification-time';
   constructor(readonly file: string) {
     super(
       `the store reported no modification time for ${file}: cannot tell whether the upload or the deployed CSV is newer`,

@@ -1,6 +1,9 @@
+import { OpenDataError } from './errors.js';
+
 /** The input is not valid UTF-8; the location is of the first offending byte. */
-export class InvalidUtf8Error extends Error {
+export class InvalidUtf8Error extends OpenDataError {
   override readonly name = 'InvalidUtf8Error';
+  readonly code = 'invalid-utf8';
   constructor(
     /** 0-based offset of the first invalid byte in the whole input. */
     readonly byteOffset: number,

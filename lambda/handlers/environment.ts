@@ -1,6 +1,9 @@
+import { OpenDataError } from '../core/errors.js';
+
 /** A handler's environment is missing a variable or has an unusable one; the message names it. */
-export class ConfigurationError extends Error {
+export class ConfigurationError extends OpenDataError {
   override readonly name = 'ConfigurationError';
+  readonly code = 'configuration';
 }
 
 /** Environment variables of the pipeline functions (set by `lib/publishing-workflow.ts`). */

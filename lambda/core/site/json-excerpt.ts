@@ -1,4 +1,5 @@
 import { JSONParser, TokenType } from '@streamparser/json';
+import { OpenDataError } from '../errors.js';
 
 /** What to keep of a JSON object read as a stream of bytes. */
 export interface ExcerptPlan {
@@ -24,8 +25,9 @@ export interface Excerpt {
 }
 
 /** A streamed JSON document is not valid JSON, is not an object, or lacks a member the plan needs. */
-export class JsonExcerptError extends Error {
+export class JsonExcerptError extends OpenDataError {
   override readonly name = 'JsonExcerptError';
+  readonly code = 'json-excerpt';
 }
 
 /**
