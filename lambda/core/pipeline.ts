@@ -28,6 +28,10 @@ export type DatasetOutcome =
       readonly version: string;
       readonly change: ChangeKind;
       readonly rows: number;
+      /** Version numbers passed over because unlisted folders of failed attempts hold other files. */
+      readonly skipped: readonly string[];
+      /** Staged again on a head that another publisher moved while this run was working. */
+      readonly rebased: boolean;
     };
 
 /**
@@ -175,15 +179,6 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   const outcomes = new Map<string, DatasetOutcome>();
   const reports = new Map<string, DatasetReport>();
   const staged: StagedVersion[] = [];
-  // One dataset at a time, validated then staged, each streamed through scratch files.
-  for (const id of await wantedIds(run.source, run.ids ?? [])) {
-    const { report, outcome } = await validateAndStageFromSource(run, id, undefined);
-    reports.set(report.id, report);
-    if (outcome === undefined) outcomes.set(report.id, { id: report.id, status: 'rejected', report });
-    else if (outcome.status === 'unchanged')
-      outcomes.set(report.id, { id: report.id, status: 'unchanged', report, version: outcome.version });
-    else staged.push(outcome.staged);
-  }
   // Another publisher moved a head since this run staged: validate and stage that dataset again on it.
   const restage: Restage = async (id, catalog) => {
     const { report, outcome } = await validateAndStageFromSource(run, id, { catalog });
@@ -192,11 +187,21 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       throw new UncommittedVersionsError(
         `dataset "${id}" changed in its source while this run was publishing it and is now invalid; run again`,
       );
+    if (outcome.status === 'staged') staged.push(outcome.staged);
     return outcome;
   };
   let commit;
   try {
-    commit = await commitVersions(run.store, site.value, staged, run.now, {
+    // One dataset at a time, validated then staged, each streamed through scratch files.
+    for (const id of await wantedIds(run.source, run.ids ?? [])) {
+      const { report, outcome } = await validateAndStageFromSource(run, id, undefined);
+      reports.set(report.id, report);
+      if (outcome === undefined) outcomes.set(report.id, { id: report.id, status: 'rejected', report });
+      else if (outcome.status === 'unchanged')
+        outcomes.set(report.id, { id: report.id, status: 'unchanged', report, version: outcome.version });
+      else staged.push(outcome.staged);
+    }
+    commit = await commitVersions(run.store, site.value, [...staged], run.now, {
       baseUrl: run.baseUrl,
       restage,
       check: 'all',
@@ -223,6 +228,8 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
             version: result.version.version,
             change: result.version.change,
             rows: result.version.rows,
+            skipped: staged.find((entry) => entry.version === result.version)?.skipped ?? [],
+            rebased: result.rebased,
           }
         : { id: result.id, status: 'unchanged', report, version: result.version },
     );
