@@ -20,8 +20,19 @@ import {
 } from '../lambda/core/pipeline.js';
 import type { SourceLocation } from '../lambda/core/sources.js';
 import type { DatasetReport } from '../lambda/core/validate.js';
-import { verifyPublishedTree } from '../lambda/core/verify.js';
-import { HttpReader } from '../lambda/store/http-reader.js';
+import {
+  DEFAULT_MAX_CATALOG_BYTES,
+  DEFAULT_VERIFY_DEADLINE_MS,
+  VerifyDeadlineError,
+  verifyPublishedTree,
+} from '../lambda/core/verify.js';
+import { ContainedDirectoryReader } from '../lambda/store/contained-directory-reader.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  HttpReader,
+  redactCredentials,
+} from '../lambda/store/http-reader.js';
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
 import { createS3Client, S3Store } from '../lambda/store/s3.js';
 import { createSiteServer } from './site-server.js';
@@ -382,22 +393,60 @@ async function serveCommand(args: readonly string[], io: Output): Promise<number
 }
 
 async function verifyCommand(args: readonly string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, {});
+  const { values, positionals } = parse(args, {
+    'connect-timeout-ms': { type: 'string' },
+    'idle-timeout-ms': { type: 'string' },
+    'deadline-ms': { type: 'string' },
+    'max-catalog-bytes': { type: 'string' },
+  });
   if (values.help === true) return help(io);
   const [target, ...extra] = positionals;
   if (target === undefined || extra.length > 0)
     throw new UsageError('verify takes one directory or base URL');
-  const reader = /^https?:\/\//.test(target) ? new HttpReader(target) : new LocalDirectoryStore(target);
-  const { checked, problems } = await verifyPublishedTree(reader);
-  for (const problem of problems) io.err(`${target.replace(/\/+$/, '')}/${problem.path}: ${problem.message}`);
-  if (problems.length > 0) {
-    io.out(
-      `verify: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${checked} files checked`,
-    );
+  const positive = (name: keyof typeof values, fallback: number): number => {
+    const text = values[name];
+    if (typeof text !== 'string') return fallback;
+    if (!/^[1-9]\d{0,15}$/.test(text))
+      throw new UsageError(`--${name} must be a whole number above 0, not ${JSON.stringify(text)}`);
+    return Number(text);
+  };
+  const deadlineMs = positive('deadline-ms', DEFAULT_VERIFY_DEADLINE_MS);
+  const readerOptions = {
+    connectTimeoutMs: positive('connect-timeout-ms', DEFAULT_CONNECT_TIMEOUT_MS),
+    idleTimeoutMs: positive('idle-timeout-ms', DEFAULT_IDLE_TIMEOUT_MS),
+  };
+  const maxCatalogBytes = positive('max-catalog-bytes', DEFAULT_MAX_CATALOG_BYTES);
+  // The target may be a URL with credentials: nothing printed may show them, nor a control character from a hostile catalog.
+  const print = (line: string): string => oneLine(redactCredentials(line));
+  const shown = target.replace(/\/+$/, '');
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new VerifyDeadlineError(deadlineMs)), deadlineMs);
+  let reader: HttpReader | ContainedDirectoryReader | undefined;
+  try {
+    reader = /^https?:\/\//i.test(target)
+      ? new HttpReader(target, { ...readerOptions, signal: deadline.signal })
+      : new ContainedDirectoryReader(target);
+    const { checked, problems } = await verifyPublishedTree(reader, {
+      signal: deadline.signal,
+      maxCatalogBytes,
+    });
+    for (const problem of problems) io.err(print(`${shown}/${problem.path}: ${problem.message}`));
+    if (problems.length > 0) {
+      io.out(
+        `verify: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${checked} files checked`,
+      );
+      return EXIT.invalid;
+    }
+    io.out(`verify: ok, ${checked} files match the catalog`);
+    return EXIT.ok;
+  } catch (error) {
+    // verifyPublishedTree reports what it finds as problems; this is for a target that cannot be read at all.
+    io.err(print(`opendata: verify ${shown}: ${error instanceof Error ? error.message : String(error)}`));
     return EXIT.invalid;
+  } finally {
+    clearTimeout(timer);
+    if (reader instanceof HttpReader) reader.close();
   }
-  io.out(`verify: ok, ${checked} files match the catalog`);
-  return EXIT.ok;
 }
 
 function help(io: Output): number {

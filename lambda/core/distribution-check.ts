@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Distribution } from './catalog.js';
-import { digestStream, type ObjectStore } from './object-store.js';
+import type { ObjectStore } from './object-store.js';
+import { relativeKeyProblem } from './relative-key.js';
 
 /** A published file that does not match what the catalog says about it. */
 export interface VerifyProblem {
@@ -7,28 +9,103 @@ export interface VerifyProblem {
   readonly message: string;
 }
 
+/** Options of {@link verifyDistributions} and {@link checkFile}. */
+export interface FileCheckOptions {
+  /**
+   * Stops reading when it aborts; the file being read is then reported with the
+   * signal's reason (the CLI's total deadline).
+   * @default - no deadline
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** What a file is expected to hold: its catalog entry's `bytes` and `sha256`. */
+export interface ExpectedContent {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * Reads one file as a stream and compares it with what is expected; returns
+ * the problem messages (empty when it matches). The file is never held: each
+ * chunk is hashed and dropped, and reading stops once it has given more bytes
+ * than expected (one more chunk is read only to say how many it has when that
+ * chunk ends it), so neither a huge nor an endless body costs memory or time.
+ * A key that is not a plain site-relative path is never read at all.
+ */
+export async function checkFile(
+  reader: Pick<ObjectStore, 'open'>,
+  key: string,
+  expected: ExpectedContent,
+  options: FileCheckOptions = {},
+): Promise<string[]> {
+  const unsafe = relativeKeyProblem(key);
+  if (unsafe !== undefined) return [`${unsafe}: not read`];
+  if (isAborted(options.signal)) return [abortMessage(options.signal)];
+  let iterator: AsyncIterator<Uint8Array> | undefined;
+  try {
+    const chunks = await reader.open(key);
+    if (chunks === undefined) return ['is listed in the catalog but missing'];
+    iterator = chunks[Symbol.asyncIterator]();
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for (;;) {
+      if (isAborted(options.signal)) return [abortMessage(options.signal)];
+      const next = await iterator.next();
+      if (next.done === true) break;
+      bytes += next.value.byteLength;
+      if (bytes > expected.bytes) {
+        const last = await iterator.next();
+        return last.done === true
+          ? [`has ${bytes} bytes; the catalog says ${expected.bytes}`]
+          : [`has more than ${bytes} bytes; the catalog says ${expected.bytes} (stopped reading there)`];
+      }
+      hash.update(next.value);
+    }
+    const problems: string[] = [];
+    if (bytes !== expected.bytes) problems.push(`has ${bytes} bytes; the catalog says ${expected.bytes}`);
+    const actual = hash.digest('hex');
+    if (actual !== expected.sha256)
+      problems.push(`has sha256 ${actual}; the catalog says ${expected.sha256}`);
+    return problems;
+  } catch (error) {
+    if (isAborted(options.signal)) return [abortMessage(options.signal)];
+    return [`could not be read: ${messageOf(error)}`];
+  } finally {
+    // Ends the underlying stream (a socket, a file handle) when reading stopped early.
+    await iterator?.return?.().catch(() => undefined);
+  }
+}
+
 /**
  * Checks that each file exists with the stated byte count and SHA-256; one
- * problem per mismatch. Files are streamed, so their size does not matter.
+ * problem per mismatch. Files are streamed and capped at their stated size
+ * (see {@link checkFile}), and a path that is not a plain site-relative key is
+ * a problem, never read.
  */
 export async function verifyDistributions(
   reader: Pick<ObjectStore, 'open'>,
   distributions: readonly Distribution[],
+  options: FileCheckOptions = {},
 ): Promise<VerifyProblem[]> {
   const problems: VerifyProblem[] = [];
   for (const file of distributions) {
-    const chunks = await reader.open(file.path);
-    if (chunks === undefined) {
-      problems.push({ path: file.path, message: 'is listed in the catalog but missing' });
-      continue;
-    }
-    const { bytes, sha256: actual } = await digestStream(chunks);
-    if (bytes !== file.bytes) {
-      problems.push({ path: file.path, message: `has ${bytes} bytes; the catalog says ${file.bytes}` });
-    }
-    if (actual !== file.sha256) {
-      problems.push({ path: file.path, message: `has sha256 ${actual}; the catalog says ${file.sha256}` });
-    }
+    for (const message of await checkFile(reader, file.path, file, options))
+      problems.push({ path: file.path, message });
   }
   return problems;
+}
+
+/** The reason an aborted signal carries, as one message. */
+export function abortMessage(signal: AbortSignal | undefined): string {
+  return `stopped: ${messageOf(signal?.reason)}`;
+}
+
+/** True once the signal has aborted (a function, so that TypeScript does not narrow it to a constant). */
+export function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,9 +1,45 @@
-import { sha256Hex } from './canonical.js';
+import { checkCatalogShape } from './catalog-shape.js';
 import type { Catalog } from './catalog.js';
-import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
+import {
+  abortMessage,
+  checkFile,
+  isAborted,
+  verifyDistributions,
+  type FileCheckOptions,
+  type VerifyProblem,
+} from './distribution-check.js';
+import { OpenDataError } from './errors.js';
 import type { ObjectStore } from './object-store.js';
-import { CATALOG_KEY, readCatalog } from './publish.js';
+import { relativeKeyProblem } from './relative-key.js';
 
+/** The catalog's key at the site root. */
+const CATALOG_KEY = 'catalog.json';
+
+/** The default for {@link VerifyOptions.maxCatalogBytes}: 64 MiB, far above any real catalog. */
+export const DEFAULT_MAX_CATALOG_BYTES = 64 * 1024 * 1024;
+
+/** The CLI's default total deadline for one `verify` run: 10 minutes. */
+export const DEFAULT_VERIFY_DEADLINE_MS = 10 * 60 * 1000;
+
+/** The reason a verify run stopped: its total deadline passed (abort the run's signal with it). */
+export class VerifyDeadlineError extends OpenDataError {
+  override readonly name = 'VerifyDeadlineError';
+  readonly code = 'verify-deadline';
+  constructor(readonly deadlineMs: number) {
+    super(`the total deadline of ${deadlineMs} ms for verify passed before every file was checked`);
+  }
+}
+
+/** Options of {@link verifyPublishedTree}. */
+export interface VerifyOptions extends FileCheckOptions {
+  /**
+   * The largest `catalog.json` read; a longer one is a problem, read no further.
+   * @default DEFAULT_MAX_CATALOG_BYTES
+   */
+  readonly maxCatalogBytes?: number;
+}
+
+/** What {@link verifyPublishedTree} found. */
 export interface VerifyResult {
   /** Files checked (every distribution of every version, and the `latest/` mirrors). */
   readonly checked: number;
@@ -14,45 +50,128 @@ export interface VerifyResult {
  * Checks a published tree against its catalog: every distribution of every
  * version must exist with the stated byte count and SHA-256, and each
  * dataset's `latest/` files must equal its latest version's.
+ *
+ * The tree may be anyone's (a mirror, a URL typed by hand), so nothing read is
+ * trusted: the catalog is read up to {@link VerifyOptions.maxCatalogBytes} and
+ * must match `schemas/catalog.schema.json`; every path must be a plain
+ * site-relative key inside its own version folder (never a URL, never `..`),
+ * and the optional `url` of a distribution is never followed; every file,
+ * `latest/` mirrors included, is streamed and read no further than its stated
+ * size. Every failure, of the reader included, is a problem: this never throws.
  */
-export async function verifyPublishedTree(reader: Pick<ObjectStore, 'get' | 'open'>): Promise<VerifyResult> {
-  let catalog: Catalog | undefined;
-  try {
-    catalog = (await readCatalog(reader)).catalog;
-  } catch (error) {
-    return {
-      checked: 0,
-      problems: [{ path: CATALOG_KEY, message: error instanceof Error ? error.message : String(error) }],
-    };
-  }
-  if (catalog === undefined)
-    return {
-      checked: 0,
-      problems: [{ path: CATALOG_KEY, message: 'is missing: nothing has been published here' }],
-    };
-  if (!Array.isArray(catalog.datasets))
-    return { checked: 0, problems: [{ path: CATALOG_KEY, message: 'has no "datasets" list' }] };
+export async function verifyPublishedTree(
+  reader: Pick<ObjectStore, 'open'>,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
+  const read = await readCatalog(reader, options);
+  if (!read.ok) return { checked: 0, problems: [{ path: CATALOG_KEY, message: read.message }] };
 
   const problems: VerifyProblem[] = [];
   let checked = 0;
-  for (const dataset of catalog.datasets) {
+  // Once the deadline passes, the file being read reports it and nothing more is read.
+  const stopped = (): boolean =>
+    isAborted(options.signal) && problems.at(-1)?.message === abortMessage(options.signal);
+  const stopBefore = (key: string): boolean => {
+    if (!isAborted(options.signal)) return false;
+    problems.push({ path: key, message: abortMessage(options.signal) });
+    return true;
+  };
+  for (const dataset of read.catalog.datasets) {
+    if (!dataset.versions.some((version) => version.version === dataset.latest)) {
+      problems.push({
+        path: CATALOG_KEY,
+        message: `dataset "${dataset.id}" names ${dataset.latest} as its latest version, but lists no such version`,
+      });
+    }
     for (const version of dataset.versions) {
-      checked += version.distributions.length;
-      problems.push(...(await verifyDistributions(reader, version.distributions)));
-      if (version.version !== dataset.latest) continue;
+      const folder = `datasets/${dataset.id}/${version.version}/`;
       for (const file of version.distributions) {
-        checked++;
-        const mirrorPath = file.path.replace(`/${version.version}/`, '/latest/');
-        const mirror = await reader.get(mirrorPath);
-        if (mirror === undefined)
-          problems.push({ path: mirrorPath, message: `is missing (should mirror ${file.path})` });
-        else if (sha256Hex(mirror.body) !== file.sha256) {
-          problems.push({ path: mirrorPath, message: `differs from ${file.path}, the latest version` });
+        const name = file.path.slice(folder.length);
+        const unsafe = relativeKeyProblem(file.path);
+        if (unsafe !== undefined || !file.path.startsWith(folder) || name.includes('/')) {
+          // Also what keeps the latest/ check honest: a path outside its folder would "mirror" itself.
+          problems.push({
+            path: file.path,
+            message: `${unsafe ?? `is listed for ${dataset.id} ${version.version} but is not a file of ${folder}`}: not read`,
+          });
+          continue;
         }
+        if (stopBefore(file.path)) return { checked, problems };
+        checked++;
+        problems.push(...(await verifyDistributions(reader, [file], options)));
+        if (stopped()) return { checked, problems };
+        if (version.version !== dataset.latest) continue;
+        const mirror = `datasets/${dataset.id}/latest/${name}`;
+        if (stopBefore(mirror)) return { checked, problems };
+        checked++;
+        for (const message of await checkFile(reader, mirror, file, options)) {
+          problems.push({ path: mirror, message: mirrorMessage(message, file.path) });
+        }
+        if (stopped()) return { checked, problems };
       }
     }
   }
   return { checked, problems };
 }
 
-export { verifyDistributions, type VerifyProblem };
+type CatalogRead =
+  { readonly ok: true; readonly catalog: Catalog } | { readonly ok: false; readonly message: string };
+
+/** Reads `catalog.json` as a stream, up to the size limit, then parses and checks its shape. */
+async function readCatalog(reader: Pick<ObjectStore, 'open'>, options: VerifyOptions): Promise<CatalogRead> {
+  const limit = options.maxCatalogBytes ?? DEFAULT_MAX_CATALOG_BYTES;
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  let iterator: AsyncIterator<Uint8Array> | undefined;
+  try {
+    if (isAborted(options.signal)) return { ok: false, message: abortMessage(options.signal) };
+    const body = await reader.open(CATALOG_KEY);
+    if (body === undefined) return { ok: false, message: 'is missing: nothing has been published here' };
+    iterator = body[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) break;
+      bytes += next.value.byteLength;
+      if (bytes > limit)
+        return {
+          ok: false,
+          message: `is larger than the ${limit}-byte limit for a catalog: read no further`,
+        };
+      chunks.push(next.value);
+    }
+  } catch (error) {
+    if (isAborted(options.signal)) return { ok: false, message: abortMessage(options.signal) };
+    return {
+      ok: false,
+      message: `could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  } finally {
+    await iterator?.return?.().catch(() => undefined);
+  }
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    return { ok: false, message: 'is not UTF-8 text' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, message: `is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const shape = checkCatalogShape(parsed);
+  return shape.ok
+    ? shape
+    : { ok: false, message: `does not match schemas/catalog.schema.json: ${shape.message}` };
+}
+
+/** A mirror's problem in terms of the file it mirrors, keeping the words users grep for. */
+function mirrorMessage(message: string, original: string): string {
+  if (message === 'is listed in the catalog but missing') return `is missing (should mirror ${original})`;
+  if (message.startsWith('stopped: ') || message.startsWith('could not be read')) return message;
+  return `differs from ${original}, the latest version: ${message}`;
+}
+
+export { checkFile, verifyDistributions, type VerifyProblem };
