@@ -1,3 +1,4 @@
+import { isVersionedKey } from './site-keys.js';
 import type { ObjectMeta } from './object-store.js';
 
 /** Cache policy for files inside `datasets/<id>/<version>/`: they never change. */
@@ -16,12 +17,7 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
   txt: 'text/plain; charset=utf-8',
 };
 
-const VERSIONED_KEY = /^datasets\/[a-z][a-z0-9-]{0,62}\/\d+\.\d+\.\d+\//;
-
-/** True for keys inside an immutable version folder (`datasets/<id>/<x.y.z>/…`). */
-export function isVersionedKey(key: string): boolean {
-  return VERSIONED_KEY.test(key);
-}
+export { isVersionedKey };
 
 /** The `Content-Type` a published key is served with, from its extension. */
 export function contentTypeFor(key: string): string {

@@ -40,7 +40,7 @@ import { verifyDistributions, type VerifyProblem } from './distribution-check.js
 import { OpenDataError } from './errors.js';
 import { digestStream, ObjectStoreError, type ObjectStore, type PutBody } from './object-store.js';
 import { DEFAULT_BASE_URL, publishSiteFiles } from './site.js';
-import { CATALOG_KEY, fileNameOf, latestFileKey, versionFolder } from './tree-keys.js';
+import { CATALOG_KEY, fileNameOf, latestFileKey, versionFolder } from './site-keys.js';
 
 export { CATALOG_KEY };
 

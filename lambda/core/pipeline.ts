@@ -4,6 +4,7 @@ import { canonicalizeTable } from './canonical.js';
 import type { ObjectStore } from './object-store.js';
 import { OpenDataError } from './errors.js';
 import { commitVersions, type Restage } from './history.js';
+import { versionFolder } from './site-keys.js';
 import { stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
 import { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
@@ -208,7 +209,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     });
   } catch (error) {
     if (staged.length === 0) throw error;
-    const folders = staged.map((entry) => `datasets/${entry.id}/${entry.version.version}/`).join(', ');
+    const folders = staged.map((entry) => versionFolder(entry.id, entry.version.version)).join(', ');
     const reason = error instanceof Error ? error.message : String(error);
     throw new UncommittedVersionsError(
       `${reason}. Written but not listed in the catalog: ${folders}; readers do not see them, and the next run adopts them (same bytes) or skips their version numbers`,

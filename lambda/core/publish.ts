@@ -26,7 +26,7 @@ import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
 import { withTrailingSlash } from './site.js';
-import { versionFileKey } from './tree-keys.js';
+import { versionFileKey } from './site-keys.js';
 import type { DatasetReport } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
 

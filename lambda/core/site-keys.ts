@@ -1,15 +1,81 @@
 // Kept apart from site.ts so that the CDK app can read these keys without loading the renderers.
 /**
- * Every key the catalog commit writes, as IAM object-key patterns (`*` is any
- * run of characters): `catalog.json`, then what the `SITE_RENDERERS` of site.ts
- * write. The stack grants the commit function exactly these, so a renderer
- * that writes another key must add it here.
+ * The published tree's key layout, the one place that knows it: where the
+ * catalog, a version's files, the `latest/` mirror, the pages and the charts
+ * live, relative to the site root. The publisher, the renderers, the verifier,
+ * the content policy, `serve` and the CDK grants all build or match keys here.
+ */
+
+/** The catalog: the history's only commit point. */
+export const CATALOG_KEY = 'catalog.json';
+
+/** The name of the folder that mirrors the newest listed version of a dataset. */
+export const LATEST = 'latest';
+
+/** `datasets/<id>/` */
+export function datasetFolder(id: string): string {
+  return `datasets/${id}/`;
+}
+
+/** `datasets/<id>/<version>/`: an immutable version folder. */
+export function versionFolder(id: string, version: string): string {
+  return `${datasetFolder(id)}${version}/`;
+}
+
+/** `datasets/<id>/<version>/<name>` */
+export function versionFileKey(id: string, version: string, name: string): string {
+  return `${versionFolder(id, version)}${name}`;
+}
+
+/** `datasets/<id>/latest/` */
+export function latestFolder(id: string): string {
+  return `${datasetFolder(id)}${LATEST}/`;
+}
+
+/** `datasets/<id>/latest/<name>` */
+export function latestFileKey(id: string, name: string): string {
+  return `${latestFolder(id)}${name}`;
+}
+
+/** `datasets/<id>/index.html`: the dataset's page. */
+export function datasetPageKey(id: string): string {
+  return `${datasetFolder(id)}index.html`;
+}
+
+/** `datasets/<id>/<chart>.svg`: a chart of the dataset's page, published on its own. */
+export function chartKey(id: string, chart: string): string {
+  return `${datasetFolder(id)}${chart}.svg`;
+}
+
+/** The file name at the end of a key. */
+export function fileNameOf(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
+}
+
+const VERSIONED_KEY = /^datasets\/[a-z][a-z0-9-]{0,62}\/\d+\.\d+\.\d+\//;
+
+/** True for keys inside an immutable version folder (`datasets/<id>/<x.y.z>/…`). */
+export function isVersionedKey(key: string): boolean {
+  return VERSIONED_KEY.test(key);
+}
+
+/**
+ * Every key the catalog commit writes outside the dataset folders, as IAM
+ * object-key patterns (`*` is any run of characters): `catalog.json`, then
+ * what the `SITE_RENDERERS` of site.ts write. The stack grants the commit
+ * function exactly these, so a renderer that writes another key must add it here.
  */
 export const SITE_KEY_PATTERNS = [
-  'catalog.json',
+  CATALOG_KEY,
   'catalog.jsonld',
   'index.html',
   'feed.xml',
-  'datasets/*/index.html',
-  'datasets/*/*.svg',
+  datasetPageKey('*'),
+  chartKey('*', '*'),
 ] as const;
+
+/** Every file of every dataset (version folders, `latest/`, pages, charts), as an IAM object-key pattern. */
+export const DATASET_FILES_PATTERN = 'datasets/*';
+
+/** Every `latest/` file, as a key pattern (CloudFront cache behaviours). */
+export const LATEST_FILES_PATTERN = `${latestFolder('*')}*`;

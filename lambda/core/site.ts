@@ -68,6 +68,7 @@ export interface SiteRenderer {
 }
 
 export { SITE_KEY_PATTERNS } from './site-keys.js';
+import { versionFileKey } from './site-keys.js';
 
 /** Site renderers run after every catalog commit, in this order. */
 export const SITE_RENDERERS: SiteRenderer[] = [
@@ -121,7 +122,7 @@ export async function loadSiteContext(
   const datasets = await Promise.all(
     catalog.datasets.map(async (entry): Promise<SiteDataset> => ({
       entry,
-      document: await read(`datasets/${entry.id}/${entry.latest}/${entry.id}.json`, (chunks) =>
+      document: await read(versionFileKey(entry.id, entry.latest, `${entry.id}.json`), (chunks) =>
         readDatasetExcerpt(chunks, SITE_ROW_LIMIT),
       ),
       totalRows: latestVersion(entry).rows,
@@ -129,7 +130,7 @@ export async function loadSiteContext(
         entry.versions.map((version) =>
           version.change === 'initial'
             ? initialChanges(entry.id, version)
-            : read(`datasets/${entry.id}/${version.version}/changes.json`, (chunks) =>
+            : read(versionFileKey(entry.id, version.version, 'changes.json'), (chunks) =>
                 readChangesExcerpt(chunks, CHANGELOG_ITEMS),
               ),
         ),
