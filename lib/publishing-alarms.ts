@@ -1,6 +1,7 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -39,6 +40,31 @@ export class PublishingAlarms extends Construct {
       reason:
         'Alarm notifications carry only the alarm name and state, no data. CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, so encryption would need a customer-managed KMS key for no confidentiality gain.',
     });
+    // enforceSSL gives the topic a policy, and a topic policy replaces SNS's default one, which let
+    // the account (and CloudWatch acting for it) publish: without this Allow every alarm would fire
+    // into a topic that refuses it, silently. Scoped as CloudWatch's documentation asks, to alarms of
+    // this account and region (not only ours, so an operator may point an alarm of their own here).
+    const stack = Stack.of(this);
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        effect: iam.Effect.ALLOW,
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (props.email !== undefined) topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     this.topic = topic;
 

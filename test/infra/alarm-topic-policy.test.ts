@@ -1,0 +1,134 @@
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PublishingAlarms } from '../../lib/publishing-alarms.js';
+import { PublishingTriggers } from '../../lib/publishing-triggers.js';
+
+// The alarm topic's synthesized policy, evaluated by an IAM policy simulator as SNS would evaluate
+// it when CloudWatch publishes an alarm: a policy can read right and still refuse the one caller
+// that matters.
+
+const ACCOUNT = '111122223333';
+const OTHER_ACCOUNT = '444455556666';
+const REGION = 'eu-central-1';
+const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:alarms`;
+
+/** Replaces CloudFormation references in a synthesized document by the values they take in a deployment. */
+function resolveReferences(value: unknown, refs: Readonly<Record<string, string>>): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveReferences(item, refs));
+  if (typeof value !== 'object' || value === null) return value;
+  const node = value as Record<string, unknown>;
+  if (typeof node.Ref === 'string') {
+    const resolved = refs[node.Ref];
+    if (resolved === undefined) throw new Error(`no value for Ref ${node.Ref}`);
+    return resolved;
+  }
+  const join = node['Fn::Join'] as [string, unknown[]] | undefined;
+  if (join !== undefined) return join[1].map((part) => resolveReferences(part, refs)).join(join[0]);
+  return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, resolveReferences(item, refs)]));
+}
+
+let topicPolicy: Record<string, unknown>;
+let alarmArns: string[];
+
+beforeAll(() => {
+  const stack = new Stack(new App(), 'Alarms', { env: { account: ACCOUNT, region: REGION } });
+  const stateMachine = new sfn.StateMachine(stack, 'Machine', {
+    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
+  });
+  const { deadLetterQueue } = new PublishingTriggers(stack, 'Triggers', {
+    stateMachine,
+    sourceBucket: new s3.Bucket(stack, 'Source', { eventBridgeEnabled: true }),
+    deploymentRevision: 'abc',
+    logRetention: logs.RetentionDays.ONE_WEEK,
+  });
+  new PublishingAlarms(stack, 'Alarms', { stateMachine, deadLetterQueue });
+  const template = Template.fromStack(stack);
+
+  const topics = Object.keys(template.findResources('AWS::SNS::Topic'));
+  expect(topics).toHaveLength(1);
+  const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as {
+    Properties: { PolicyDocument: unknown };
+  }[];
+  // SNS keeps one policy per topic: a second TopicPolicy would replace the first.
+  expect(policies).toHaveLength(1);
+  const refs = { [topics[0] as string]: TOPIC_ARN, 'AWS::Partition': 'aws' };
+  topicPolicy = resolveReferences(policies[0]?.Properties.PolicyDocument, refs) as Record<string, unknown>;
+  alarmArns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map(
+    (id) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${id}`,
+  );
+  expect(alarmArns).toHaveLength(2);
+});
+
+/** What SNS decides when CloudWatch publishes an alarm of `sourceAccount` to the topic. */
+async function cloudWatchPublishes(options: {
+  readonly secureTransport: boolean;
+  readonly sourceAccount: string;
+  readonly sourceArn: string;
+}): Promise<string> {
+  const simulation: Simulation = {
+    request: {
+      principal: 'cloudwatch.amazonaws.com',
+      action: 'sns:Publish',
+      resource: { resource: TOPIC_ARN, accountId: ACCOUNT },
+      contextVariables: {
+        'aws:SecureTransport': String(options.secureTransport),
+        'aws:SourceAccount': options.sourceAccount,
+        'aws:SourceArn': options.sourceArn,
+      },
+    },
+    identityPolicies: [],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: topicPolicy,
+  };
+  const response = await runSimulation(simulation, {});
+  if (response.resultType === 'error') throw new Error(JSON.stringify(response.errors));
+  return response.overallResult;
+}
+
+describe('the alarm topic policy, as IAM evaluates it', () => {
+  it.each([0, 1])('lets CloudWatch publish alarm %i of the stack over TLS', async (index) => {
+    const decision = await cloudWatchPublishes({
+      secureTransport: true,
+      sourceAccount: ACCOUNT,
+      sourceArn: alarmArns[index] as string,
+    });
+
+    expect(decision).toBe('Allowed');
+  });
+
+  it('refuses a publish over plain HTTP', async () => {
+    const decision = await cloudWatchPublishes({
+      secureTransport: false,
+      sourceAccount: ACCOUNT,
+      sourceArn: alarmArns[0] as string,
+    });
+
+    expect(decision).toBe('ExplicitlyDenied');
+  });
+
+  it("refuses CloudWatch publishing another account's alarm (confused deputy)", async () => {
+    const decision = await cloudWatchPublishes({
+      secureTransport: true,
+      sourceAccount: OTHER_ACCOUNT,
+      sourceArn: `arn:aws:cloudwatch:${REGION}:${OTHER_ACCOUNT}:alarm:anything`,
+    });
+
+    expect(decision).not.toBe('Allowed');
+  });
+
+  it('refuses an alarm ARN of another account even when the source account claims ours', async () => {
+    const decision = await cloudWatchPublishes({
+      secureTransport: true,
+      sourceAccount: ACCOUNT,
+      sourceArn: `arn:aws:cloudwatch:${REGION}:${OTHER_ACCOUNT}:alarm:anything`,
+    });
+
+    expect(decision).not.toBe('Allowed');
+  });
+});
