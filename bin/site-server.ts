@@ -86,7 +86,9 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
   const segments = target.folder ? [...target.segments, 'index.html'] : target.segments;
   const file = await resolveInside(root, segments);
   if (file === undefined) return sendText(response, 404, 'Not Found');
-  const kind = await lstat(file);
+  // A file removed by a publish between two calls is simply not there (any more).
+  const kind = await unlessMissing(lstat(file));
+  if (kind === undefined) return sendText(response, 404, 'Not Found');
   if (kind.isDirectory() && !target.folder) {
     // Relative links in the folder's index.html resolve only under the slash form.
     return sendText(response, 301, 'Moved Permanently', {
@@ -98,10 +100,10 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
 
   // O_NOFOLLOW: the path was resolved above and must not have become a symlink since;
   // O_NONBLOCK: a FIFO swapped in must not hang the open.
-  const handle = await open(
-    file,
-    fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0),
+  const handle = await unlessMissing(
+    open(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0)),
   );
+  if (handle === undefined) return sendText(response, 404, 'Not Found');
   let streaming = false;
   try {
     // Validators come from the open file, so headers and bytes describe the same file.
@@ -199,13 +201,20 @@ function isPlainName(segment: string): boolean {
  * published after the server started is found.
  */
 async function resolveInside(root: string, segments: readonly string[]): Promise<string | undefined> {
+  const realRoot = await unlessMissing(realpath(root));
+  if (realRoot === undefined) return undefined;
+  const real = await unlessMissing(realpath(path.join(realRoot, ...segments)));
+  if (real === undefined) return undefined;
+  const relative = path.relative(realRoot, real);
+  if (relative === '') return real;
+  if (path.isAbsolute(relative)) return undefined;
+  return relative.split(path.sep).every(isPlainName) ? real : undefined;
+}
+
+/** The value of `operation`, or undefined when it failed because the file is not there (or not reachable). */
+async function unlessMissing<T>(operation: Promise<T>): Promise<T | undefined> {
   try {
-    const realRoot = await realpath(root);
-    const real = await realpath(path.join(realRoot, ...segments));
-    const relative = path.relative(realRoot, real);
-    if (relative === '') return real;
-    if (path.isAbsolute(relative)) return undefined;
-    return relative.split(path.sep).every(isPlainName) ? real : undefined;
+    return await operation;
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
