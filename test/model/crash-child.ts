@@ -15,6 +15,8 @@ export interface ChildRequest {
   readonly folder: string;
   /** The published tree (a directory). */
   readonly out: string;
+  /** Where the run's scratch files go. */
+  readonly scratchParent: string;
   /** The store operation at which the process kills itself. */
   readonly crashAt?: number;
   /** Or: the process kills itself at the first write to a key matching this pattern. */
@@ -29,5 +31,10 @@ const store = new CrashingStore(new LocalDirectoryStore(request.out), {
   ...(request.crashOnWrite === undefined ? {} : { crashOnWrite: new RegExp(request.crashOnWrite) }),
   mode: 'kill',
 });
-await publishDatasets({ source: sourceLocation(request.folder), store, now: new Date(request.now) });
+await publishDatasets({
+  source: sourceLocation(request.folder),
+  store,
+  now: new Date(request.now),
+  scratchParent: request.scratchParent,
+});
 process.stdout.write(`completed after ${store.operations} store operations\n`);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -64,6 +64,11 @@ export interface World {
   readonly sourceA: string;
   /** Folder B, a second curator's copy used by concurrent runs. */
   readonly sourceB: string;
+  /**
+   * The runs' scratch space. Private: a Lambda entry point loaded by another test on this machine
+   * removes every scratch folder it finds in the shared temporary directory.
+   */
+  readonly scratch: string;
   /** A fresh store over the published tree (a new client each call costs nothing). */
   store(): ObjectStore;
   /** Deletes a key of the published tree behind the pipeline's back. */
@@ -518,14 +523,14 @@ function checkOrdinaryRun(
 // ---------------------------------------------------------------------------------------------
 // Running publishes.
 
-async function publish(folder: string, store: ObjectStore, now: Date): Promise<PublishResult> {
-  return publishDatasets({ source: sourceLocation(folder), store, now });
+async function publish(world: World, folder: string, store: ObjectStore, now: Date): Promise<PublishResult> {
+  return publishDatasets({ source: sourceLocation(folder), store, now, scratchParent: world.scratch });
 }
 
 async function ordinaryPublish(world: World, model: HistoryModel, sources: TinySources): Promise<void> {
   await writeSources(world.sourceA, sources, DATASET_IDS);
   const started = performance.now();
-  const result = await publish(world.sourceA, world.store(), world.tick());
+  const result = await publish(world, world.sourceA, world.store(), world.tick());
   model.ordinaryMs.push(performance.now() - started);
   model.sources = sources;
   checkOrdinaryRun(model, sources, result);
@@ -555,7 +560,7 @@ async function recoverAfterCrash(world: World, model: HistoryModel, sources: Tin
     finishing.add(id);
   }
   const started = performance.now();
-  const result = await publish(world.sourceA, world.store(), world.tick());
+  const result = await publish(world, world.sourceA, world.store(), world.tick());
   const elapsed = performance.now() - started;
   checkOrdinaryRun(model, sources, result, finishing);
   await checkSettledTree(world.store(), model);
@@ -637,8 +642,8 @@ class ForkCommand implements HistoryCommand {
     await writeSources(world.sourceA, sourcesA, DATASET_IDS);
     await writeSources(world.sourceB, sourcesB, DATASET_IDS);
     const [ranA, ranB] = await Promise.allSettled([
-      publish(world.sourceA, world.store(), world.tick()),
-      publish(world.sourceB, world.store(), world.tick()),
+      publish(world, world.sourceA, world.store(), world.tick()),
+      publish(world, world.sourceB, world.store(), world.tick()),
     ]);
     model.sources = sourcesA;
     for (const [name, ran] of [
@@ -717,7 +722,7 @@ class CrashCommand implements HistoryCommand {
     const store = new CrashingStore(world.store(), { crashAt: this.crashAt, mode: this.mode });
     let result: PublishResult | undefined;
     try {
-      result = await publish(world.sourceA, store, world.tick());
+      result = await publish(world, world.sourceA, store, world.tick());
     } catch (error) {
       if (!isCrash(error)) throw error;
     }
@@ -868,12 +873,15 @@ export async function directoryWorld(
   const out = path.join(root, 'public');
   const sourceA = path.join(root, 'a');
   const sourceB = path.join(root, 'b');
+  const scratch = path.join(root, 'scratch');
+  await mkdir(scratch);
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const storeOptions = options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs };
   const child = options.child;
   return {
     sourceA,
     sourceB,
+    scratch,
     store: () => new LocalDirectoryStore(out, storeOptions),
     remove: (key) => rm(path.join(out, ...key.split('/')), { force: true }),
     overwrite: (key, body) => writeFile(path.join(out, ...key.split('/')), body),
@@ -881,7 +889,13 @@ export async function directoryWorld(
       ? {}
       : {
           killedPublish: (crashAt: number, now: Date) =>
-            runChildPublish(child.script, { folder: sourceA, out, crashAt, now: now.toISOString() }),
+            runChildPublish(child.script, {
+              folder: sourceA,
+              out,
+              scratchParent: scratch,
+              crashAt,
+              now: now.toISOString(),
+            }),
         }),
     tick: () => new Date((clock += 60_000)),
     dispose: () => rm(root, { recursive: true, force: true }),

@@ -49,7 +49,9 @@ function publishCli(folder: string, out: string, plan?: KillPlan): Promise<CliRu
     const started = performance.now();
     const args = ['--import', 'tsx', 'bin/opendata.ts', 'publish'];
     args.push('--data', path.join(folder, 'data'), '--schemas', path.join(folder, 'schemas'), '--out', out);
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // A private TMPDIR: a Lambda entry point loaded by another test clears scratch folders from the shared one.
+    const env = { ...process.env, TMPDIR: path.join(path.dirname(out), 'tmp') };
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => (stderr += chunk));
@@ -104,6 +106,7 @@ describe('a publish killed with SIGKILL', () => {
       writeSources(folder, { siteTitle: 'Kill catalog', datasets: { alpha: content(n) } }, ['alpha']);
     await write(0);
     await mkdir(out);
+    await mkdir(path.join(root, 'tmp'));
     const first = await publishCli(folder, out);
     expect(first.code, first.stderr).toBe(0);
     const ordinaryMs = first.ms;

@@ -2,7 +2,7 @@
  * One directed test per defect the history model found, on a directory and on S3 (moto), and the
  * undo and fork cases through the Lambda steps. Each names the user-visible failure it guards.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -79,11 +79,21 @@ afterAll(async () => {
   await child?.dispose();
 });
 
-/** A scratch folder with source folders `a` and `b` and an output folder; removed after the file. */
-async function scratch(): Promise<{ a: string; b: string; out: string }> {
+/**
+ * A folder with source folders `a` and `b`, an output folder and the runs' scratch space (private:
+ * a Lambda entry point loaded by another test clears scratch folders from the shared temporary
+ * directory); removed after the file.
+ */
+async function scratch(): Promise<{ a: string; b: string; out: string; scratch: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'opendata-regression-'));
   cleanups.push(() => rm(root, { recursive: true, force: true }));
-  return { a: path.join(root, 'a'), b: path.join(root, 'b'), out: path.join(root, 'public') };
+  await mkdir(path.join(root, 'scratch'));
+  return {
+    a: path.join(root, 'a'),
+    b: path.join(root, 'b'),
+    out: path.join(root, 'public'),
+    scratch: path.join(root, 'scratch'),
+  };
 }
 
 async function directoryTree(out: string): Promise<Tree> {
@@ -123,9 +133,26 @@ async function treeFor(kind: Kind, out: string, skip: (note: string) => void): P
 let clock = Date.parse('2026-03-01T00:00:00Z');
 const tick = () => new Date((clock += 60_000));
 
-async function publishFrom(folder: string, content: TinyContent, store: ObjectStore): Promise<PublishResult> {
-  await writeSources(folder, sourcesOf(content), [ID]);
-  return publishDatasets({ source: sourceLocation(folder), store, now: tick() });
+type Folders = Awaited<ReturnType<typeof scratch>>;
+
+/** An ordinary publish of `folder` (folder A by default) as it is now. */
+function run(folders: Folders, store: ObjectStore, folder = folders.a): Promise<PublishResult> {
+  return publishDatasets({
+    source: sourceLocation(folder),
+    store,
+    now: tick(),
+    scratchParent: folders.scratch,
+  });
+}
+
+/** Folder A set to `content`, then published. */
+async function publishFrom(
+  folders: Folders,
+  content: TinyContent,
+  store: ObjectStore,
+): Promise<PublishResult> {
+  await writeSources(folders.a, sourcesOf(content), [ID]);
+  return run(folders, store);
 }
 
 function outcomeOf(result: PublishResult): { status: string; version?: string } {
@@ -173,14 +200,14 @@ describe.each(KINDS)('on a %s store', (kind) => {
     const folders = await scratch();
     const tree = await treeFor(kind, folders.out, (note) => context.skip(note));
     if (tree === undefined) return;
-    await publishFrom(folders.a, BASE, tree.store());
-    expect(outcomeOf(await publishFrom(folders.a, EDITED, tree.store()))).toEqual({
+    await publishFrom(folders, BASE, tree.store());
+    expect(outcomeOf(await publishFrom(folders, EDITED, tree.store()))).toEqual({
       status: 'published',
       version: '1.0.1',
     });
 
     // Act
-    const undone = await publishFrom(folders.a, BASE, tree.store());
+    const undone = await publishFrom(folders, BASE, tree.store());
 
     // Assess
     expect(outcomeOf(undone)).toEqual({ status: 'published', version: '1.0.2' });
@@ -188,7 +215,7 @@ describe.each(KINDS)('on a %s store', (kind) => {
     expect(await chain(tree.store())).toEqual(['1.0.2<-1.0.1', '1.0.1<-1.0.0', '1.0.0<-none']);
     expect(await changesSummary(tree.store(), '1.0.2')).toEqual({ added: 0, removed: 0, changed: 1 });
     await expectSettledOn(tree.store(), BASE);
-    const next = await publishFrom(folders.a, GROWN, tree.store());
+    const next = await publishFrom(folders, GROWN, tree.store());
     expect(outcomeOf(next)).toEqual({ status: 'published', version: '1.1.0' });
     expect(await chain(tree.store())).toEqual([
       '1.1.0<-1.0.2',
@@ -204,19 +231,17 @@ describe.each(KINDS)('on a %s store', (kind) => {
     const folders = await scratch();
     const tree = await treeFor(kind, folders.out, (note) => context.skip(note));
     if (tree === undefined) return;
-    await publishFrom(folders.a, BASE, tree.store());
+    await publishFrom(folders, BASE, tree.store());
     await writeSources(folders.a, sourcesOf(EDITED), [ID]);
     await writeSources(folders.b, sourcesOf(GROWN), [ID]);
 
     // Act
     const runs = await Promise.allSettled(
-      [folders.a, folders.b].map((folder) =>
-        publishDatasets({ source: sourceLocation(folder), store: tree.store(), now: tick() }),
-      ),
+      [folders.a, folders.b].map((folder) => run(folders, tree.store(), folder)),
     );
 
     // Assess: both runs finish, and the history is one of the two serial orders of them.
-    expect(runs.map((run) => (run.status === 'fulfilled' ? run.value.problems : String(run.reason)))).toEqual(
+    expect(runs.map((ran) => (ran.status === 'fulfilled' ? ran.value.problems : String(ran.reason)))).toEqual(
       [[], []],
     );
     const serialOrders = [
@@ -248,12 +273,12 @@ describe.each(KINDS)('on a %s store', (kind) => {
     const folders = await scratch();
     const tree = await treeFor(kind, folders.out, (note) => context.skip(note));
     if (tree === undefined) return;
-    await publishFrom(folders.a, BASE, tree.store());
+    await publishFrom(folders, BASE, tree.store());
     const before = await text(tree.store(), key);
     await tree.remove(key);
 
     // Act
-    const result = await publishFrom(folders.a, BASE, tree.store());
+    const result = await publishFrom(folders, BASE, tree.store());
 
     // Assess
     expect(outcomeOf(result)).toEqual({ status: 'unchanged', version: '1.0.0' });
@@ -268,7 +293,7 @@ describe.each(KINDS)('on a %s store', (kind) => {
     const tree = await treeFor(kind, folders.out, (note) => context.skip(note));
     if (tree === undefined) return;
     let started = performance.now();
-    await publishFrom(folders.a, BASE, tree.store());
+    await publishFrom(folders, BASE, tree.store());
     const ordinaryMs = performance.now() - started;
     await writeSources(folders.a, sourcesOf(EDITED), [ID]);
     const latestCsv = `^datasets/${ID}/latest/${ID}\\.csv$`;
@@ -278,25 +303,20 @@ describe.each(KINDS)('on a %s store', (kind) => {
       const ended = await runChildPublish(child.script, {
         folder: folders.a,
         out: folders.out,
+        scratchParent: folders.scratch,
         crashOnWrite: latestCsv,
         now: tick().toISOString(),
       });
       expect(ended).toBe('killed');
     } else {
       const dying = new CrashingStore(tree.store(), { crashOnWrite: new RegExp(latestCsv), mode: 'torn' });
-      await publishDatasets({ source: sourceLocation(folders.a), store: dying, now: tick() }).catch(
-        () => undefined,
-      );
+      await run(folders, dying).catch(() => undefined);
       expect(dying.crashed).toBe(true);
     }
 
     // Act
     started = performance.now();
-    const result = await publishDatasets({
-      source: sourceLocation(folders.a),
-      store: tree.store(),
-      now: tick(),
-    });
+    const result = await run(folders, tree.store());
     const recoveryMs = performance.now() - started;
 
     // Assess
@@ -340,15 +360,15 @@ describe('through the Lambda steps (list, validate-and-publish, commit)', () => 
     // Prepare
     const folders = await scratch();
     const site = new LocalDirectoryStore(folders.out);
-    const run = lambdaRun(folders.a, site);
+    const execute = lambdaRun(folders.a, site);
     for (const content of [BASE, EDITED]) {
       await writeSources(folders.a, sourcesOf(content), [ID]);
-      await run();
+      await execute();
     }
     await writeSources(folders.a, sourcesOf(BASE), [ID]);
 
     // Act
-    const summary = await run();
+    const summary = await execute();
 
     // Assess
     expect(summary).toMatchObject({ published: [{ id: ID, version: '1.0.2' }] });
@@ -364,13 +384,13 @@ describe('through the Lambda steps (list, validate-and-publish, commit)', () => 
     await lambdaRun(folders.a, site)();
     await writeSources(folders.a, sourcesOf(EDITED), [ID]);
     await writeSources(folders.b, sourcesOf(GROWN), [ID]);
-    const runs = [lambdaRun(folders.a, site), lambdaRun(folders.b, site)];
+    const executions = [lambdaRun(folders.a, site), lambdaRun(folders.b, site)];
 
     // Act
-    const settled = await Promise.allSettled(runs.map((run) => run()));
+    const settled = await Promise.allSettled(executions.map((execute) => execute()));
     // An execution that lost the race may fail and be retried, as the state machine retries it; once only.
     for (const [index, outcome] of settled.entries())
-      if (outcome.status === 'rejected') await runs[index]?.();
+      if (outcome.status === 'rejected') await executions[index]?.();
 
     // Assess
     const history = await chain(site);
