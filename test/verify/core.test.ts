@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Distribution } from '../../lambda/core/catalog.js';
+import { relativeKeyProblem } from '../../lambda/core/relative-key.js';
+import { verifyDistributions, verifyPublishedTree } from '../../lambda/core/verify.js';
+import { fixtureTree } from '../support/hostile-http-server.js';
+
+/** A reader over keys in memory that records what it was asked for; it has no `get` at all. */
+function memoryReader(files: ReadonlyMap<string, Uint8Array>) {
+  const opened: string[] = [];
+  return {
+    opened,
+    open: async (key: string): Promise<AsyncIterable<Uint8Array> | undefined> => {
+      opened.push(key);
+      const body = files.get(key);
+      if (body === undefined) return undefined;
+      return (async function* () {
+        // Two chunks, so that a file is never judged by its first chunk alone.
+        yield body.subarray(0, 3);
+        yield body.subarray(3);
+      })();
+    },
+  };
+}
+
+function treeFiles(): Map<string, Uint8Array> {
+  const { files, catalog } = fixtureTree();
+  return new Map<string, Uint8Array>([...files, ['catalog.json', Buffer.from(JSON.stringify(catalog))]]);
+}
+
+describe('verifyPublishedTree', () => {
+  it('streams every file, latest/ mirrors included, through open alone', async () => {
+    const reader = memoryReader(treeFiles());
+
+    const result = await verifyPublishedTree(reader);
+
+    expect(result).toEqual({ checked: 4, problems: [] });
+    expect(reader.opened).toEqual([
+      'catalog.json',
+      'datasets/t/1.0.0/t.csv',
+      'datasets/t/latest/t.csv',
+      'datasets/t/1.0.0/t.json',
+      'datasets/t/latest/t.json',
+    ]);
+  });
+
+  it('stops reading an endless file just past its stated size', async () => {
+    let served = 0;
+    const files = treeFiles();
+    const reader = {
+      open: async (key: string) =>
+        key === 'datasets/t/latest/t.json'
+          ? (async function* () {
+              for (;;) {
+                served += 1024;
+                yield new Uint8Array(1024);
+              }
+            })()
+          : memoryReader(files).open(key),
+    };
+
+    const result = await verifyPublishedTree(reader);
+
+    expect(result.problems).toEqual([
+      {
+        path: 'datasets/t/latest/t.json',
+        message: expect.stringMatching(
+          /^differs from datasets\/t\/1\.0\.0\/t\.json, the latest version: has more than 1024 bytes/,
+        ),
+      },
+    ]);
+    expect(served).toBe(2048);
+  });
+
+  it('turns a reader that throws into a problem for that file, and goes on', async () => {
+    const files = treeFiles();
+    const reader = {
+      open: async (key: string) => {
+        if (key === 'datasets/t/1.0.0/t.csv') throw new Error('socket hang up');
+        return memoryReader(files).open(key);
+      },
+    };
+
+    const result = await verifyPublishedTree(reader);
+
+    expect(result).toEqual({
+      checked: 4,
+      problems: [{ path: 'datasets/t/1.0.0/t.csv', message: 'could not be read: socket hang up' }],
+    });
+  });
+
+  it('stops at an aborted signal with its reason', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('the total deadline passed'));
+
+    const result = await verifyPublishedTree(memoryReader(treeFiles()), { signal: controller.signal });
+
+    expect(result).toEqual({
+      checked: 0,
+      problems: [{ path: 'catalog.json', message: 'stopped: the total deadline passed' }],
+    });
+  });
+});
+
+describe('verifyDistributions', () => {
+  it.each([
+    'data:text/csv,a',
+    'file:///etc/passwd',
+    'http://169.254.169.254/latest/meta-data/',
+    '//evil.example/x',
+    '/etc/passwd',
+    '../x',
+    'datasets/t/1.0.0/../../../x',
+    'datasets/t/1.0.0/%2e%2e/x',
+    'datasets\\t\\x',
+    'datasets/t/1.0.0/t.csv?x=1',
+    'datasets/t/1.0.0/t.csv#x',
+    'datasets//t.csv',
+    '',
+  ])('never opens %j', async (key) => {
+    const reader = memoryReader(new Map());
+    const file: Distribution = {
+      format: 'csv',
+      mediaType: 'text/csv',
+      path: key,
+      bytes: 1,
+      sha256: '0'.repeat(64),
+    };
+
+    const problems = await verifyDistributions(reader, [file]);
+
+    expect(problems).toEqual([{ path: key, message: expect.stringMatching(/: not read$/) }]);
+    expect(reader.opened).toEqual([]);
+  });
+});
+
+describe('relativeKeyProblem', () => {
+  it('accepts only keys that resolve under any base URL to exactly that key', () => {
+    const base = new URL('https://mirror.example/some/base/');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (key) => {
+        if (relativeKeyProblem(key) !== undefined) return;
+        const url = new URL(key, base);
+        expect(url.origin).toBe(base.origin);
+        expect(url.pathname.startsWith(base.pathname)).toBe(true);
+        expect(decodeURIComponent(url.pathname.slice(base.pathname.length))).toBe(key);
+        expect(url.search + url.hash).toBe('');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
