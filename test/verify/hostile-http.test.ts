@@ -1,5 +1,6 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../bin/opendata.js';
 import {
@@ -198,6 +199,32 @@ describe('verify over HTTP against a hostile server', () => {
 
       expectOneLineProblem(result, /t\.csv: could not be read: sent nothing for 200 ms/);
     });
+  });
+
+  it('a TLS handshake that never completes ends at the connect timeout', async () => {
+    // A TCP server that accepts and then says nothing: the TLS handshake counts as connecting.
+    const silent = createNetServer(() => undefined);
+    const sockets: Socket[] = [];
+    silent.on('connection', (socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+
+    const result = await verify(
+      `https://127.0.0.1:${port}/`,
+      '--connect-timeout-ms',
+      '200',
+      '--idle-timeout-ms',
+      '30000',
+      '--deadline-ms',
+      '30000',
+    );
+
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+    expectOneLineProblem(
+      result,
+      /catalog\.json: could not be read: no connection to 127\.0\.0\.1:\d+ within 200 ms/,
+    );
   });
 
   describe('reads no more than the catalog states', () => {
