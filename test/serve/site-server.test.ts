@@ -1,4 +1,4 @@
-import { mkdir, rename, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -374,6 +374,31 @@ describe('an error while answering', () => {
       expect(errors).toHaveLength(2);
     } finally {
       await broken.close();
+    }
+  });
+});
+
+describe('a file cut short while it is being sent', () => {
+  it('ends the connection with an error instead of passing the short body off as complete', async () => {
+    // Far more than the socket buffers hold, so the server is still reading the file when it is cut.
+    const big = path.join(tree.root, 'datasets/trade/latest/big.csv');
+    await writeFile(big, Buffer.alloc(64 * 1024 * 1024, 'x'));
+    // Idle keep-alive connections stay open, so only the server's own check can end a short body.
+    const keeping = await startServer(tree.root);
+    keeping.server.keepAliveTimeout = 10 * 60_000;
+    try {
+      const response = await fetch(`${keeping.base}/datasets/trade/latest/big.csv`);
+      expect(response.headers.get('content-length')).toBe(String(64 * 1024 * 1024));
+
+      await truncate(big, 0);
+
+      await expect(response.arrayBuffer()).rejects.toThrow();
+      expect(
+        (await fetch(`${keeping.base}/datasets/trade/latest/big.csv`)).headers.get('content-length'),
+      ).toBe('0');
+    } finally {
+      await keeping.close();
+      await rm(big, { force: true });
     }
   });
 });
