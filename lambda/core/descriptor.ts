@@ -25,6 +25,29 @@ export interface DatasetDescriptor {
   readonly columns: readonly ColumnDescription[];
   readonly conflicts?: readonly { readonly id: string; readonly summary: string }[];
   readonly limits?: Partial<DatasetLimits>;
+  /** Charts of the dataset's page, each naming the columns it draws. */
+  readonly charts?: readonly ChartDeclaration[];
+  /** EU data-theme codes (`ECON`, `INTR`, …), published as `dcat:theme`. */
+  readonly themes?: readonly string[];
+  /** EU frequency code (`IRREG`, `ANNUAL`, …), published as `dct:accrualPeriodicity`. */
+  readonly accrualPeriodicity?: string;
+}
+
+/** A chart the descriptor asks for: its kind and the columns it draws (see `schemas/dataset.schema.json`). */
+export interface ChartDeclaration {
+  readonly name: string;
+  readonly kind: 'series' | 'timeline' | 'bars';
+  readonly title: string;
+  readonly x: string;
+  readonly y?: string;
+  readonly series?: string;
+  readonly label?: string;
+  readonly year?: string;
+  readonly precision?: string;
+  readonly flag?: string;
+  readonly facet?: string;
+  readonly unit?: string;
+  readonly where?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** What the descriptor says about one column. */
