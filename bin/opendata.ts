@@ -59,7 +59,12 @@ Commands:
   serve             serve a published tree with production headers
       --dir DIR           (default: public)
       --port N            (default: 8080)
-  verify <dir|url>  check every catalog file's size and SHA-256
+  verify <dir|url>  check every catalog file's size and SHA-256, reading only
+                    under <dir|url> (no redirects away, no compressed bodies)
+      --connect-timeout-ms N  connecting, TLS included (default: 10000)
+      --idle-timeout-ms N     longest silence of the server (default: 30000)
+      --deadline-ms N         the whole run (default: 600000)
+      --max-catalog-bytes N   largest catalog.json read (default: 67108864)
 
 Exit codes: 0 success, 1 invalid data or mismatch, 2 usage error.
 SOURCE_DATE_EPOCH, if set, is used as the publish time (reproducible builds).
