@@ -1,8 +1,6 @@
-import type { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv';
-import descriptorSchema from '../../schemas/dataset.schema.json' with { type: 'json' };
 import type { Issue, Result } from './issue.js';
 import type { DatasetLimits } from './limits.js';
+import { descriptorValidator, issuesFromErrors } from './pipeline-schemas.js';
 import type { Column } from './row-schema.js';
 
 /** The curator's description of a dataset (`data/<id>.dataset.json`), see `schemas/dataset.schema.json`. */
@@ -62,18 +60,20 @@ export interface ColumnDescription {
  * Checks a parsed descriptor against `schemas/dataset.schema.json`, then
  * against the dataset it describes: its id must match the file name, its
  * columns must be the schema's columns in the same order, and its primary key
- * must name required columns.
+ * must name required columns. Text fields must be free of control and
+ * bidirectional formatting characters (titles and names on one line), and
+ * links must be `https:`, `http:` or `mailto:` URLs (`x-text` in the schema).
+ *
+ * The schema is compiled in the pipeline's own ajv instance, which no
+ * dataset's row schema can reach (see `pipeline-schemas.ts`).
  */
 export function checkDescriptor(
   descriptor: unknown,
   expectedId: string,
   columns: readonly Column[] | undefined,
   file: string,
-  ajv: Ajv2020,
 ): Result<DatasetDescriptor> {
-  // Compiled once per ajv instance, then found again by its $id.
-  const validate = (ajv.getSchema(descriptorSchema.$id) ??
-    ajv.compile(descriptorSchema)) as ValidateFunction<DatasetDescriptor>;
+  const validate = descriptorValidator<DatasetDescriptor>();
   const issue = (field: string, message: string): Issue => ({
     code: 'descriptor-error',
     file,
@@ -82,15 +82,8 @@ export function checkDescriptor(
     field,
     message,
   });
-  if (!validate(descriptor)) {
-    const issues = (validate.errors ?? []).map((error) =>
-      issue(
-        error.instancePath === '' ? '/' : error.instancePath,
-        `${error.message ?? 'is invalid'}${paramsText(error.params)}`,
-      ),
-    );
-    return { ok: false, issues };
-  }
+  if (!validate(descriptor))
+    return { ok: false, issues: issuesFromErrors(validate.errors ?? [], file, 'descriptor-error') };
   const issues: Issue[] = [];
   if (descriptor.id !== expectedId) {
     issues.push(issue('/id', `is "${descriptor.id}" but the file is named for "${expectedId}"`));
@@ -115,11 +108,4 @@ export function checkDescriptor(
     }
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: descriptor };
-}
-
-function paramsText(params: Record<string, unknown>): string {
-  const entries = Object.entries(params).filter(([, value]) => value !== undefined);
-  return entries.length === 0
-    ? ''
-    : ` (${entries.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ')})`;
 }

@@ -1,3 +1,5 @@
+import { oneLine } from './errors.js';
+
 /**
  * Validation findings as plain data, modelled on Frictionless error codes so
  * that a user can search for them.
@@ -41,18 +43,72 @@ export interface Issue {
   readonly message: string;
 }
 
+/** Longest raw value kept in an issue's `value`, in characters. */
 const MAX_VALUE_LENGTH = 80;
+/** Longest `field` (a column name or JSON pointer), in characters. */
+export const MAX_FIELD_CHARS = 200;
+/** Longest message, in characters: long enough for any explanation, short enough that 1,000 stay small. */
+export const MAX_MESSAGE_CHARS = 500;
+/** How many values of a list (an `enum`, the expected columns) a message quotes before "and N more". */
+const LISTED_VALUES = 5;
 
 /** Shortens a raw value for reports so a 10 MB cell does not become a 10 MB message. */
 export function displayValue(raw: string): string {
-  return raw.length <= MAX_VALUE_LENGTH ? raw : `${raw.slice(0, MAX_VALUE_LENGTH)}… (${raw.length} chars)`;
+  return cut(raw, MAX_VALUE_LENGTH);
 }
 
-/** `data/trade.csv:14:3: [type-error] value_musd: "12,5" is not a number` */
+/**
+ * Quotes the first few of `values` as JSON and counts the rest, so that a
+ * 100,000-value `enum` costs a message a few dozen characters:
+ * `"a", "b", "c", "d", "e" and 99995 more`.
+ */
+export function summarizeValues(values: readonly unknown[]): string {
+  const shown = values
+    .slice(0, LISTED_VALUES)
+    .map((value) => (typeof value === 'string' ? JSON.stringify(displayValue(value)) : displayJson(value)));
+  const rest = values.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+}
+
+/** The same issue with its message, field and value cut to their limits (each cut says its full length). */
+export function boundIssue(issue: Issue): Issue {
+  const message = cut(issue.message, MAX_MESSAGE_CHARS);
+  const field = issue.field === undefined ? undefined : cut(issue.field, MAX_FIELD_CHARS);
+  const value = issue.value === undefined ? undefined : displayValue(issue.value);
+  if (message === issue.message && field === issue.field && value === issue.value) return issue;
+  return {
+    ...issue,
+    message,
+    ...(field === undefined ? {} : { field }),
+    ...(value === undefined ? {} : { value }),
+  };
+}
+
+/**
+ * `data/trade.csv:14:3: [type-error] value_musd: "12,5" is not a number`, on
+ * one line: line breaks, control and bidirectional characters that came from
+ * the input are shown as escapes, so a column name cannot rewrite a terminal.
+ */
 export function formatIssue(issue: Issue): string {
   const where = `${issue.file}:${issue.line}:${issue.column}`;
   const field = issue.field === undefined ? '' : `${issue.field}: `;
-  return `${where}: [${issue.code}] ${field}${issue.message}`;
+  return oneLine(`${where}: [${issue.code}] ${field}${issue.message}`);
+}
+
+/** `text` itself when short enough, else its first `max` characters, an ellipsis and its full length. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // Never end on the first half of a surrogate pair: the cut text must stay valid UTF-16.
+  const end = isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, end)}… (${text.length} chars)`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function displayJson(value: unknown): string {
+  return cut(JSON.stringify(value) ?? String(value), MAX_VALUE_LENGTH);
 }
 
 /** A value that is either valid or comes with the issues that make it invalid. */

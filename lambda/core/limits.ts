@@ -1,3 +1,5 @@
+import { OpenDataError } from './errors.js';
+
 /** Per-dataset safety limits on the CSV, set in the descriptor's `limits`. */
 export interface DatasetLimits {
   /** Largest CSV file, in bytes. */
@@ -23,9 +25,42 @@ export function resolveLimits(overrides: Partial<DatasetLimits> | undefined): Da
   return { ...DEFAULT_LIMITS, ...overrides };
 }
 
+/**
+ * Fixed limits on a dataset's JSON files (row schema and descriptor), which
+ * a descriptor cannot raise: they protect the validator that reads those very
+ * files. Each is far above what a real schema needs and low enough that a
+ * hostile file fails fast, with a `limit-exceeded` issue naming the file and
+ * the JSON pointer, instead of exhausting memory or the stack. Checked in
+ * `json-limits.ts` before any schema is compiled.
+ */
+export const SCHEMA_LIMITS = {
+  /**
+   * Largest row schema file, in bytes (UTF-8). A 100,000-value `enum` of short
+   * codes is about 1 MiB; ajv's compiled code and the published copies of the
+   * schema grow with it.
+   */
+  maxSchemaBytes: 2 * 1024 ** 2,
+  /** Largest descriptor file, in bytes (UTF-8): a description of a few pages is a few tens of KiB. */
+  maxDescriptorBytes: 1024 ** 2,
+  /**
+   * Deepest nesting of objects and arrays in either file (the document itself
+   * is level 1). Recursive code that later reads the schema (ajv, canonical
+   * JSON, the published copies) overflows the stack somewhere past a few
+   * thousand levels; a row schema needs fewer than ten.
+   */
+  maxDepth: 64,
+  /** Most keys in one object of a schema, e.g. `properties` (a CSV has at most 1,000 columns by default). */
+  maxProperties: 1000,
+  /** Most values in one `enum`, e.g. every code of a registry. */
+  maxEnumValues: 100_000,
+  /** Longest `pattern` (or `patternProperties` key), in characters; RE2 bounds the rest of its cost. */
+  maxPatternLength: 1000,
+} as const;
+
 /** The byte stream passed a limit; `line` is where reading had got to. */
-export class FileTooLargeError extends Error {
+export class FileTooLargeError extends OpenDataError {
   override readonly name = 'FileTooLargeError';
+  readonly code = 'file-too-large';
   constructor(readonly maxFileBytes: number) {
     super(
       `the file is larger than the limit of ${maxFileBytes} bytes (raise limits.maxFileBytes in the descriptor if this is intended)`,

@@ -3,6 +3,11 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { ColumnType } from './coerce.js';
 import type { Issue, Result } from './issue.js';
+import { pointerSegment } from './json-limits.js';
+import { SCHEMA_LIMITS } from './limits.js';
+import { compileLinearPattern, linearRegExp, UnsupportedPatternError } from './linear-regexp.js';
+import { PIPELINE_SCHEMA_IDS } from './pipeline-schemas.js';
+import { columnNameProblem } from './text-rules.js';
 
 /** One column of a dataset, in the order the schema's `properties` list it. */
 export interface Column {
@@ -22,9 +27,22 @@ export interface RowSchema {
   readonly validate: ValidateFunction<Row>;
 }
 
-/** Creates the ajv instance every schema is compiled with: draft 2020-12, strict, all errors, formats. */
-export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
+/**
+ * Creates the ajv instance one row schema is compiled in: draft 2020-12,
+ * strict, all errors, formats, and RE2 for `pattern` and `patternProperties`
+ * (linear time, see `linear-regexp.ts`). Every row schema gets a fresh one,
+ * so nothing it declares (an `$id`, a `$ref` target) is visible to another
+ * dataset or to the pipeline's own schemas.
+ */
+function createRowAjv(): Ajv2020 {
+  const ajv = new Ajv2020({
+    strict: true,
+    allErrors: true,
+    code: { regExp: linearRegExp },
+    // An `enum` longer than this is checked by a loop over the values rather than one expression per value,
+    // so a 100,000-value enum does not become a 100,000-term function.
+    loopEnum: 64,
+  });
   addFormats.default(ajv);
   // Annotation only: lets a text column hold cells starting with = + - @ (see FORMULA_PREFIX in validate.ts).
   ajv.addKeyword({ keyword: 'allowFormulaPrefix', schemaType: 'boolean' });
@@ -32,19 +50,66 @@ export function createAjv(): Ajv2020 {
 }
 
 /**
+ * The row schemas of one validation run (one `opendata validate`, one
+ * publish): remembers which file declared each `$id`, so that two datasets
+ * declaring the same one, or one declaring a pipeline schema's, are told so.
+ * Each schema is still compiled in an ajv instance of its own.
+ */
+export class RowSchemaScope {
+  readonly #claimed = new Map<string, string>();
+
+  /** Compiles `schema` (read from `file`) in a fresh ajv instance; see {@link compileRowSchema}. */
+  compile(schema: unknown, file: string): Result<RowSchema> {
+    return compileRowSchema(schema, file, this);
+  }
+
+  /** Records the `$id`s `file` declares, returning an issue for each already taken. */
+  claim(ids: readonly { id: string; pointer: string }[], file: string): Issue[] {
+    const issues: Issue[] = [];
+    for (const { id, pointer } of ids) {
+      const owner = PIPELINE_SCHEMA_IDS.has(id) ? 'a schema of the pipeline itself' : this.#claimed.get(id);
+      if (owner !== undefined && owner !== file) {
+        issues.push(
+          schemaIssue(
+            file,
+            pointer,
+            `"${id}" is already the $id of ${owner}; give this schema an $id of its own`,
+          ),
+        );
+      }
+    }
+    if (issues.length === 0) for (const { id } of ids) this.#claimed.set(id, file);
+    return issues;
+  }
+}
+
+/**
+ * Kept for the pipeline's call sites, which predate {@link RowSchemaScope}:
+ * returns a new scope for one validation run (not an ajv instance; row schemas
+ * are never compiled in a shared one).
+ */
+export function createAjv(): RowSchemaScope {
+  return new RowSchemaScope();
+}
+
+/**
  * Compiles a dataset's row schema (draft 2020-12, strict mode) and derives its
  * columns. The schema must describe an object whose `properties` each declare
  * one of `integer`, `number`, `boolean`, `string` or `string` with
- * `format: date`, and must forbid additional properties.
+ * `format: date`, and must forbid additional properties. Column names follow
+ * the rules of CSV headers (no formula prefix, no control or bidirectional
+ * formatting characters); `enum`s and patterns are held to `SCHEMA_LIMITS`,
+ * and every pattern must compile with RE2. The caller has checked the file's
+ * size and nesting (`json-limits.ts`).
  */
 export function compileRowSchema(
   schema: unknown,
   file: string,
-  ajv: Ajv2020 = createAjv(),
+  scope: RowSchemaScope = new RowSchemaScope(),
 ): Result<RowSchema> {
   const issues: Issue[] = [];
   const problem = (pointer: string, message: string): void => {
-    issues.push({ code: 'schema-error', file, line: 1, column: 1, field: pointer, message });
+    issues.push(schemaIssue(file, pointer, message));
   };
   if (!isRecord(schema) || schema.type !== 'object' || !isRecord(schema.properties)) {
     problem('', 'a dataset schema must be an object schema with "type": "object" and "properties"');
@@ -56,15 +121,21 @@ export function compileRowSchema(
   const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
   const columns: Column[] = [];
   for (const [name, property] of Object.entries(schema.properties)) {
+    const pointer = `/properties/${pointerSegment(name)}`;
     if (name === '__proto__') {
       // ajv skips a property of this name, so its cells could never be checked.
-      problem(`/properties/${name}`, 'a column may not be named __proto__; rename it');
+      problem(pointer, 'a column may not be named __proto__; rename it');
+      continue;
+    }
+    const nameProblem = columnNameProblem(name);
+    if (nameProblem !== undefined) {
+      problem(pointer, nameProblem.message);
       continue;
     }
     const type = isRecord(property) ? columnTypeOf(property) : undefined;
     if (!isRecord(property) || type === undefined) {
       problem(
-        `/properties/${name}`,
+        pointer,
         'declare "type" as one of integer, number, boolean, string, or string with "format": "date"',
       );
       continue;
@@ -74,13 +145,125 @@ export function compileRowSchema(
   for (const name of required) {
     if (!(name in schema.properties)) problem('/required', `"${name}" is required but has no property`);
   }
+  const { ids, issues: keywordIssues } = checkKeywords(schema, file);
+  issues.push(...keywordIssues);
   if (issues.length > 0) return { ok: false, issues };
+  const taken = scope.claim(ids, file);
+  if (taken.length > 0) return { ok: false, issues: taken };
   try {
-    return { ok: true, value: { columns, validate: ajv.compile<Row>(schema) } };
+    return { ok: true, value: { columns, validate: createRowAjv().compile<Row>(schema) } };
   } catch (error) {
     problem('', `the schema does not compile: ${error instanceof Error ? error.message : String(error)}`);
     return { ok: false, issues };
   }
+}
+
+function schemaIssue(file: string, pointer: string, message: string): Issue {
+  return { code: 'schema-error', file, line: 1, column: 1, field: pointer, message };
+}
+
+/** Keywords whose value is a map of subschemas. */
+const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
+/** Keywords whose value is a subschema or a list of them. */
+const SCHEMA_LISTS = [
+  'items',
+  'prefixItems',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'propertyNames',
+  'additionalItems',
+];
+
+/**
+ * Walks every subschema (never into `enum`, `const`, `default` or
+ * `examples`, which are data) and checks what ajv would not bound: each
+ * `pattern` and `patternProperties` key must be short and compile with RE2,
+ * and each `enum` must be within its limit. Collects the `$id`s declared,
+ * resolved against the enclosing one as ajv resolves them.
+ */
+function checkKeywords(
+  root: Record<string, unknown>,
+  file: string,
+): { ids: { id: string; pointer: string }[]; issues: Issue[] } {
+  const ids: { id: string; pointer: string }[] = [];
+  const issues: Issue[] = [];
+  const checkPattern = (pattern: string, pointer: string): void => {
+    if (pattern.length > SCHEMA_LIMITS.maxPatternLength) {
+      issues.push({
+        code: 'limit-exceeded',
+        file,
+        line: 1,
+        column: 1,
+        field: pointer,
+        message: `the pattern is ${pattern.length} characters long, more than the limit of ${SCHEMA_LIMITS.maxPatternLength} characters`,
+      });
+      return;
+    }
+    try {
+      compileLinearPattern(pattern);
+    } catch (error) {
+      if (!(error instanceof UnsupportedPatternError)) throw error;
+      issues.push(schemaIssue(file, pointer, error.message));
+    }
+  };
+  // The depth of this walk is bounded by SCHEMA_LIMITS.maxDepth, checked before.
+  const visit = (schema: unknown, pointer: string, base: string | undefined): void => {
+    if (!isRecord(schema)) return;
+    let here = base;
+    if (typeof schema.$id === 'string') {
+      here = resolveId(schema.$id, base);
+      ids.push({ id: here, pointer: `${pointer}/$id` });
+    }
+    if (typeof schema.pattern === 'string') checkPattern(schema.pattern, `${pointer}/pattern`);
+    if (Array.isArray(schema.enum) && schema.enum.length > SCHEMA_LIMITS.maxEnumValues) {
+      issues.push({
+        code: 'limit-exceeded',
+        file,
+        line: 1,
+        column: 1,
+        field: `${pointer}/enum`,
+        message: `the enum has ${schema.enum.length} values, more than the limit of ${SCHEMA_LIMITS.maxEnumValues} values`,
+      });
+    }
+    if (isRecord(schema.patternProperties)) {
+      for (const key of Object.keys(schema.patternProperties))
+        checkPattern(key, `${pointer}/patternProperties/${pointerSegment(key)}`);
+    }
+    for (const keyword of SCHEMA_MAPS) {
+      const map = schema[keyword];
+      if (!isRecord(map)) continue;
+      for (const [key, sub] of Object.entries(map))
+        visit(sub, `${pointer}/${keyword}/${pointerSegment(key)}`, here);
+    }
+    for (const keyword of SCHEMA_LISTS) {
+      const value = schema[keyword];
+      if (Array.isArray(value))
+        value.forEach((sub, index) => visit(sub, `${pointer}/${keyword}/${index}`, here));
+      else visit(value, `${pointer}/${keyword}`, here);
+    }
+  };
+  visit(root, '', undefined);
+  return { ids, issues };
+}
+
+/** An `$id` as ajv knows it: resolved against the enclosing schema's, without an empty fragment. */
+function resolveId(id: string, base: string | undefined): string {
+  let resolved = id;
+  try {
+    resolved = new URL(id, base).href;
+  } catch {
+    // Not a URL, or relative with no absolute base: ajv keeps such an id as written.
+  }
+  return resolved.endsWith('#') ? resolved.slice(0, -1) : resolved;
 }
 
 function columnTypeOf(property: Record<string, unknown>): ColumnType | undefined {

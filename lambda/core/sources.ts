@@ -3,6 +3,7 @@ import { isValidDatasetId } from './dataset-id.js';
 import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { ObjectStoreError, type ObjectStore } from './object-store.js';
+import { checkSiteMeta } from './site-meta.js';
 import type { DatasetSource } from './validate.js';
 
 /** Where the curated files are read from: a store for `data/` and one for `schemas/`, and how to name them to users. */
@@ -117,41 +118,7 @@ export async function loadSiteMeta(source: SourceLocation): Promise<Result<SiteM
   }
   const parsed = parseJsonDocument(new TextDecoder().decode(object.body), file, 'descriptor-error');
   if (!parsed.ok) return parsed;
-  const site = parsed.value as Partial<SiteMeta>;
-  const problems: Issue[] = [];
-  for (const field of ['title', 'description'] as const) {
-    if (typeof site[field] !== 'string' || site[field].length === 0) {
-      problems.push({
-        code: 'descriptor-error',
-        file,
-        line: 1,
-        column: 1,
-        field: `/${field}`,
-        message: 'must be a non-empty string',
-      });
-    }
-  }
-  if (typeof site.publisher?.name !== 'string') {
-    problems.push({
-      code: 'descriptor-error',
-      file,
-      line: 1,
-      column: 1,
-      field: '/publisher/name',
-      message: 'must be a string',
-    });
-  }
-  if (site.license !== 'CC-BY-4.0') {
-    problems.push({
-      code: 'descriptor-error',
-      file,
-      line: 1,
-      column: 1,
-      field: '/license',
-      message: 'must be "CC-BY-4.0"',
-    });
-  }
-  return problems.length > 0 ? { ok: false, issues: problems } : { ok: true, value: site as SiteMeta };
+  return checkSiteMeta(parsed.value, file);
 }
 
 async function* streamed(data: Pick<ObjectStore, 'open'>, key: string): AsyncGenerator<Uint8Array> {

@@ -1,20 +1,21 @@
-import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { compareKeys } from './canonical.js';
 import { coerceCell } from './coerce.js';
 import { readCsvRecordBatches } from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
-import { displayValue, type Issue } from './issue.js';
-import { parseJsonDocument } from './json-document.js';
 import {
-  columnOfError,
-  compileRowSchema,
-  createAjv,
-  type Column,
-  type Row,
-  type RowSchema,
-} from './row-schema.js';
+  boundIssue,
+  displayValue,
+  summarizeValues,
+  type Issue,
+  type IssueCode,
+  type Result,
+} from './issue.js';
+import { parseJsonDocument } from './json-document.js';
+import { checkJsonShape, checkJsonSize, type JsonDocumentLimits } from './json-limits.js';
+import { columnOfError, RowSchemaScope, type Column, type Row, type RowSchema } from './row-schema.js';
 import { FORMULA_PREFIX } from './formula.js';
-import { FileTooLargeError, limitBytes, resolveLimits, type DatasetLimits } from './limits.js';
+import { FileTooLargeError, limitBytes, resolveLimits, SCHEMA_LIMITS, type DatasetLimits } from './limits.js';
+import { columnNameProblem, describeCharacter, forbiddenCharacter } from './text-rules.js';
 import { decodeUtf8Strict, InvalidUtf8Error } from './utf8.js';
 
 /** The three files of one dataset as the adapter found them; `file` fields are the paths shown to users. */
@@ -37,6 +38,12 @@ export interface DatasetReport {
   readonly issues: readonly Issue[];
   /** True when more issues were found than are listed. */
   readonly truncated: boolean;
+  /**
+   * How many issues were found in all, when that is more than are listed
+   * (`truncated`): the list stops at {@link MAX_ISSUES} issues or
+   * {@link MAX_REPORT_BYTES} bytes, whichever comes first.
+   */
+  readonly issueCount?: number;
 }
 
 /** What a dataset is, apart from its rows: descriptor, schema and the columns it defines. */
@@ -84,10 +91,34 @@ export interface RowSink {
 export const MAX_ISSUES = 1000;
 
 /**
+ * The issues a report lists take at most this many bytes as JSON; the rest
+ * are counted. With every message, field and value already cut to its limit
+ * (`boundIssue`), 1,000 issues would fit in about a megabyte; this keeps a
+ * report, and what the CLI prints for it, well below.
+ */
+export const MAX_REPORT_BYTES = 256 * 1024;
+
+const SCHEMA_DOCUMENT: JsonDocumentLimits = {
+  maxBytes: SCHEMA_LIMITS.maxSchemaBytes,
+  maxDepth: SCHEMA_LIMITS.maxDepth,
+  maxProperties: SCHEMA_LIMITS.maxProperties,
+};
+const DESCRIPTOR_DOCUMENT: JsonDocumentLimits = {
+  maxBytes: SCHEMA_LIMITS.maxDescriptorBytes,
+  maxDepth: SCHEMA_LIMITS.maxDepth,
+  maxProperties: SCHEMA_LIMITS.maxProperties,
+};
+
+/**
  * Validates one dataset: descriptor and schema first, then the CSV streamed
  * record by record — strict UTF-8, header against the schema, each cell
  * coerced by its column type, each row against the compiled schema, and
  * primary-key uniqueness. Every issue is collected, none is thrown.
+ *
+ * The row schema is compiled in an ajv instance of its own, recorded in
+ * `scope` (one per validation run, so that a second dataset reusing an `$id`
+ * is told); the descriptor is checked in the pipeline's own instance, which no
+ * row schema can reach.
  *
  * With `keepRows: false` (checking only, as `opendata validate` does) no row
  * is kept: memory holds one batch of records and the primary keys seen, and
@@ -95,7 +126,7 @@ export const MAX_ISSUES = 1000;
  */
 export async function validateDataset(
   source: DatasetSource,
-  ajv: Ajv2020 = createAjv(),
+  scope: RowSchemaScope = new RowSchemaScope(),
   options: ValidateOptions = {},
 ): Promise<Validation> {
   const keepRows = options.keepRows ?? options.sinkRows === undefined;
@@ -105,28 +136,24 @@ export async function validateDataset(
     id: source.id,
     valid: issues.count === 0,
     rows,
-    invalidRows: issues.rowLines.size,
+    invalidRows: issues.invalidRows,
     files,
     issues: issues.items,
     truncated: issues.truncated,
+    ...(issues.truncated ? { issueCount: issues.count } : {}),
   });
 
-  const schemaJson = parseJsonDocument(source.schema.text, source.schema.file, 'schema-error');
-  const rowSchema = schemaJson.ok ? compileRowSchema(schemaJson.value, source.schema.file, ajv) : schemaJson;
+  const schemaJson = parseLimitedJson(source.schema, 'schema-error', SCHEMA_DOCUMENT);
+  const rowSchema = schemaJson.ok ? scope.compile(schemaJson.value, source.schema.file) : schemaJson;
   if (!rowSchema.ok) issues.add(...rowSchema.issues);
 
-  const descriptorJson = parseJsonDocument(
-    source.descriptor.text,
-    source.descriptor.file,
-    'descriptor-error',
-  );
+  const descriptorJson = parseLimitedJson(source.descriptor, 'descriptor-error', DESCRIPTOR_DOCUMENT);
   const descriptor = descriptorJson.ok
     ? checkDescriptor(
         descriptorJson.value,
         source.id,
         rowSchema.ok ? rowSchema.value.columns : undefined,
         source.descriptor.file,
-        ajv,
       )
     : descriptorJson;
   if (!descriptor.ok) issues.add(...descriptor.issues);
@@ -212,7 +239,7 @@ async function readTable(
           header = record.fields;
           issues.headerLine = record.line;
           issues.add(
-            ...checkCells(record.fields, limits).map((issue) => at(record.line, issue.column, issue)),
+            ...checkHeaderCells(record.fields, limits).map((issue) => at(record.line, issue.column, issue)),
           );
           const headerIssues = checkHeader(record.fields, schema.columns).map((issue) =>
             at(record.line, issue.column, issue),
@@ -287,9 +314,12 @@ async function readTable(
     }
   }
   if (header === undefined && issues.count === 0) {
-    const expected = schema.columns.map((column) => column.name).join(',');
+    const expected = schema.columns.map((column) => column.name);
     issues.add(
-      at(1, 1, { code: 'missing-header', message: `the file is empty: expected a header row "${expected}"` }),
+      at(1, 1, {
+        code: 'missing-header',
+        message: `the file is empty: expected a header row of the columns ${summarizeValues(expected)}`,
+      }),
     );
   }
   return { rows, rowCount, outOfOrder };
@@ -325,7 +355,7 @@ function checkHeader(header: readonly string[], columns: readonly Column[]): Omi
         code: 'extra-header',
         column,
         field: name,
-        message: `is not a column of the schema (expected one of: ${expected.join(', ')})`,
+        message: `is not a column of the schema (expected one of: ${summarizeValues(expected)})`,
       });
     }
   });
@@ -347,7 +377,7 @@ function checkHeader(header: readonly string[], columns: readonly Column[]): Omi
         code: 'header-order',
         column: seen.get(name) ?? 0,
         field: name,
-        message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${expected.join(', ')})`,
+        message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${summarizeValues(expected)})`,
       });
     }
   }
@@ -459,36 +489,80 @@ function readRow(
   return { row, complete: badCells.size === 0 };
 }
 
-/** C0 control characters other than tab, line feed and carriage return, and DEL. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point of this pattern
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-
-/** Checks that hold for every cell whatever its column: length limit and control characters. */
+/** Checks that hold for every cell whatever its column: length limit, control and bidi characters. */
 function checkCells(fields: readonly string[], limits: DatasetLimits): Omit<Issue, 'file' | 'line'>[] {
   const problems: Omit<Issue, 'file' | 'line'>[] = [];
   fields.forEach((raw, index) => {
     const column = index + 1;
-    if (raw.length > limits.maxFieldLength) {
-      problems.push({
-        code: 'limit-exceeded',
-        column,
-        value: displayValue(raw),
-        message: `cell is ${raw.length} characters long, more than the limit of ${limits.maxFieldLength} (limits.maxFieldLength)`,
-      });
+    const tooLong = lengthProblem(raw, column, limits);
+    if (tooLong !== undefined) {
+      problems.push(tooLong);
       return;
     }
-    const control = CONTROL_CHARACTER.exec(raw);
-    if (control !== null) {
-      const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const found = forbiddenCharacter(raw, 'cell');
+    if (found !== undefined) {
       problems.push({
         code: 'control-character',
         column,
         value: displayValue(raw),
-        message: `contains the control character U+${code} at position ${control.index + 1}; remove it`,
+        message: `contains ${describeCharacter(found.char)} at position ${found.index + 1}; control and bidirectional formatting characters are not allowed in data, remove it`,
       });
     }
   });
   return problems;
+}
+
+/**
+ * The header's cells are column names: besides the length limit, each is held
+ * to the rules of schema column names (one line, no control or bidirectional
+ * formatting character, no formula prefix), since it is written into the
+ * published CSV's header, where no `allowFormulaPrefix` applies.
+ */
+function checkHeaderCells(fields: readonly string[], limits: DatasetLimits): Omit<Issue, 'file' | 'line'>[] {
+  const problems: Omit<Issue, 'file' | 'line'>[] = [];
+  fields.forEach((raw, index) => {
+    const column = index + 1;
+    const problem = lengthProblem(raw, column, limits) ?? nameProblem(raw, column);
+    if (problem !== undefined) problems.push(problem);
+  });
+  return problems;
+}
+
+function nameProblem(name: string, column: number): Omit<Issue, 'file' | 'line'> | undefined {
+  const problem = columnNameProblem(name);
+  if (problem === undefined) return undefined;
+  return { code: problem.code, column, value: displayValue(name), message: problem.message };
+}
+
+function lengthProblem(
+  raw: string,
+  column: number,
+  limits: DatasetLimits,
+): Omit<Issue, 'file' | 'line'> | undefined {
+  if (raw.length <= limits.maxFieldLength) return undefined;
+  return {
+    code: 'limit-exceeded',
+    column,
+    value: displayValue(raw),
+    message: `cell is ${raw.length} characters long, more than the limit of ${limits.maxFieldLength} (limits.maxFieldLength)`,
+  };
+}
+
+/**
+ * Parses a schema or descriptor after checking its size, then checks its
+ * nesting and object sizes before anything else reads it (see `SCHEMA_LIMITS`).
+ */
+function parseLimitedJson(
+  document: { readonly file: string; readonly text: string },
+  code: IssueCode,
+  limits: JsonDocumentLimits,
+): Result<unknown> {
+  const tooLarge = checkJsonSize(document.text, document.file, limits);
+  if (tooLarge !== undefined) return { ok: false, issues: [tooLarge] };
+  const parsed = parseJsonDocument(document.text, document.file, code);
+  if (!parsed.ok) return parsed;
+  const misshapen = checkJsonShape(parsed.value, document.file, limits);
+  return misshapen === undefined ? parsed : { ok: false, issues: [misshapen] };
 }
 
 function constraintMessage(
@@ -502,20 +576,29 @@ function constraintMessage(
     case 'required':
       return 'is required but the cell is empty';
     case 'enum':
-      return `${shown}is not one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+      return `${shown}is not one of ${summarizeValues(params.allowedValues as unknown[])}`;
     default:
       return `${shown}${message ?? 'violates the schema'}`;
   }
 }
 
-/** Collects issues up to {@link MAX_ISSUES}, remembering whether the header itself is broken. */
+/**
+ * Collects issues up to {@link MAX_ISSUES} and {@link MAX_REPORT_BYTES}, each
+ * cut to its limits (`boundIssue`), counting the rest; remembers whether the
+ * header itself is broken and how many rows have an issue. Memory stays the
+ * same however many issues a file has.
+ */
 class IssueList {
   readonly items: Issue[] = [];
-  /** Lines of data rows that have an issue (counted even past MAX_ISSUES). */
-  readonly rowLines = new Set<number>();
+  /** Issues found, listed or not. */
   count = 0;
+  /** Data rows with an issue (counted even past the list's limits). */
+  invalidRows = 0;
   headerBroken = false;
   headerLine = Number.POSITIVE_INFINITY;
+  #bytes = 0;
+  #full = false;
+  #lastRowLine = 0;
 
   get truncated(): boolean {
     return this.count > this.items.length;
@@ -525,8 +608,25 @@ class IssueList {
     for (const issue of issues) {
       this.count++;
       if (issue.code.endsWith('-header') || issue.code === 'header-order') this.headerBroken = true;
-      if (issue.line > this.headerLine) this.rowLines.add(issue.line);
-      if (this.items.length < MAX_ISSUES) this.items.push(issue);
+      // Rows are read in order and each row's issues are added together, so a new line is a new row.
+      if (issue.line > this.headerLine && issue.line !== this.#lastRowLine) {
+        this.invalidRows++;
+        this.#lastRowLine = issue.line;
+      }
+      if (this.#full) continue;
+      const bounded = boundIssue(issue);
+      const bytes = utf8Bytes(JSON.stringify(bounded)) + 1;
+      if (this.items.length >= MAX_ISSUES || this.#bytes + bytes > MAX_REPORT_BYTES) {
+        // Later issues are only counted: the first ones are the ones a curator fixes first.
+        this.#full = true;
+        continue;
+      }
+      this.items.push(bounded);
+      this.#bytes += bytes;
     }
   }
+}
+
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
 }

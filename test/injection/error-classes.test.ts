@@ -14,11 +14,8 @@ const NOT_YET_OPEN_DATA_ERRORS = new Set([
   'ObjectStoreError',
   'ImmutableKeyError',
   'InvalidObjectKeyError',
-  // Dataset limits (lambda/core/limits.ts), converted in the working tree as this is written.
-  'FileTooLargeError',
   // Lambda steps (lambda/handlers/steps/*).
   'NoDatasetsError',
-  'InvalidEventError',
   'PublishedFilesMismatchError',
   'DatasetsNotPublishedError',
 ]);

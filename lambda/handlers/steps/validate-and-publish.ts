@@ -5,7 +5,7 @@ import { validateAndStage } from '../../core/pipeline.js';
 import { loadDatasetSource } from '../../core/sources.js';
 import { chooseDatasetSource, type CuratedSources } from '../../core/uploads.js';
 import type { StepLogger } from '../logger.js';
-import { InvalidEventError, MAX_RESULT_ISSUES, type DatasetResult } from './dataset-result.js';
+import { InvalidEventError, rejectedResult, type DatasetResult } from './dataset-result.js';
 
 export interface ValidateAndPublishDeps {
   readonly sources: CuratedSources;
@@ -74,15 +74,17 @@ export async function stageFromCuratedSource(
     : undefined;
   const outcome = staging?.outcome;
   if (outcome === undefined) {
-    const issues = loaded.ok ? (staging?.report.issues ?? []) : loaded.issues;
-    const issueCount = issues.length;
+    const report = loaded.ok ? staging?.report : undefined;
+    const issues = report?.issues ?? (loaded.ok ? [] : loaded.issues);
+    // The report lists the first issues only; its count covers them all.
+    const result = rejectedResult(id, csv, issues, report?.issueCount ?? issues.length);
     logger?.warn('dataset rejected; its published versions are left as they were', {
       csv,
-      issueCount,
-      truncated: staging?.report.truncated ?? false,
-      issues: issues.slice(0, MAX_RESULT_ISSUES).map(formatIssue),
+      issueCount: result.issueCount,
+      omittedIssues: result.omittedIssues,
+      issues: result.issues.map(formatIssue),
     });
-    return { id, status: 'rejected', issueCount, issues: issues.slice(0, MAX_RESULT_ISSUES), csv };
+    return result;
   }
   if (outcome.status === 'unchanged') {
     logger?.info('dataset unchanged; nothing written', { version: outcome.version });

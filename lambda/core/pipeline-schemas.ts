@@ -1,0 +1,105 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { AnySchemaObject, ErrorObject, FuncKeywordDefinition, ValidateFunction } from 'ajv';
+import type { DataValidateFunction } from 'ajv/dist/types/index.js';
+import addFormats from 'ajv-formats';
+import catalogSchema from '../../schemas/catalog.schema.json' with { type: 'json' };
+import descriptorSchema from '../../schemas/dataset.schema.json' with { type: 'json' };
+import siteSchema from '../../schemas/site.schema.json' with { type: 'json' };
+import reportSchema from '../../schemas/validation-report.schema.json' with { type: 'json' };
+import type { Issue, IssueCode } from './issue.js';
+import { textProblem, type TextKind } from './text-rules.js';
+
+/**
+ * The `$id`s of the pipeline's own schemas. A dataset's row schema may not
+ * declare one (see `RowSchemaScope`): it could not replace them, since
+ * they live in an ajv instance of their own, but a curator reusing one has
+ * made a mistake worth naming.
+ */
+export const PIPELINE_SCHEMA_IDS: ReadonlySet<string> = new Set(
+  [catalogSchema, descriptorSchema, siteSchema, reportSchema].map((schema) => schema.$id),
+);
+
+const TEXT_KINDS: readonly TextKind[] = ['line', 'paragraph', 'link'];
+
+/**
+ * `"x-text": "line" | "paragraph" | "link"` on a string: which characters the
+ * text may hold and, for a link, which URL schemes (see `text-rules.ts`).
+ */
+const textKeyword: FuncKeywordDefinition = {
+  keyword: 'x-text',
+  type: 'string',
+  schemaType: 'string',
+  errors: true,
+  metaSchema: { enum: TEXT_KINDS },
+  compile(kind: TextKind) {
+    const validate: DataValidateFunction = (text: unknown) => {
+      const problem = typeof text === 'string' ? textProblem(text, kind) : undefined;
+      validate.errors =
+        problem === undefined ? undefined : [{ keyword: 'x-text', message: problem, params: {} }];
+      return problem === undefined;
+    };
+    return validate;
+  },
+};
+
+let ajv: Ajv2020 | undefined;
+
+/**
+ * The one ajv instance the pipeline's own schemas are compiled in. Nothing a
+ * dataset supplies is ever added to it: each row schema gets an instance of
+ * its own, so no `$id`, `$ref` or keyword of a curator's file can change how
+ * a descriptor or `site.json` is checked.
+ */
+function pipelineAjv(): Ajv2020 {
+  if (ajv === undefined) {
+    // Union types (`"type": ["string", "number"]`) are deliberate in these schemas, which no curator writes.
+    ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
+    addFormats.default(ajv);
+    ajv.addKeyword(textKeyword);
+  }
+  return ajv;
+}
+
+const compiled = new Map<object, ValidateFunction>();
+
+function validatorOf<T>(schema: AnySchemaObject): ValidateFunction<T> {
+  let validate = compiled.get(schema);
+  if (validate === undefined) {
+    validate = pipelineAjv().compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate as ValidateFunction<T>;
+}
+
+/** The compiled check of `schemas/dataset.schema.json` (a descriptor). */
+export function descriptorValidator<T>(): ValidateFunction<T> {
+  return validatorOf<T>(descriptorSchema);
+}
+
+/** The compiled check of `schemas/site.schema.json` (`data/site.json`). */
+export function siteMetaValidator<T>(): ValidateFunction<T> {
+  return validatorOf<T>(siteSchema);
+}
+
+/**
+ * ajv's errors for one of the pipeline's documents as issues of `code` in
+ * `file`, each at the JSON pointer of the value concerned (`/` for the
+ * document itself), with the keyword's parameters that say what was expected.
+ */
+export function issuesFromErrors(errors: readonly ErrorObject[], file: string, code: IssueCode): Issue[] {
+  return errors.map((error) => ({
+    code,
+    file,
+    line: 1,
+    column: 1,
+    field: error.instancePath === '' ? '/' : error.instancePath,
+    message: `${error.message ?? 'is invalid'}${paramsText(error.params)}`,
+  }));
+}
+
+function paramsText(params: Record<string, unknown>): string {
+  const entries = Object.entries(params).filter(([, value]) => value !== undefined);
+  return entries.length === 0
+    ? ''
+    : ` (${entries.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ')})`;
+}

@@ -1,0 +1,110 @@
+import { FORMULA_PREFIX } from './formula.js';
+import type { IssueCode } from './issue.js';
+
+/**
+ * Where a piece of text ends up decides which characters it may hold:
+ *
+ * - `cell`: a CSV cell; tab and line breaks are data, everything below is not;
+ * - `paragraph`: descriptions, rendered into pages, feeds and metadata; line feeds separate paragraphs;
+ * - `line`: titles, names, keywords, units and column names: one line, not even a tab;
+ * - `link`: a `line` that is also an `https:`, `http:` or `mailto:` URL.
+ *
+ * None may hold other C0 or C1 control characters, DEL, or the bidirectional
+ * formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E,
+ * U+2066–U+2069), which make a page, a spreadsheet or a terminal show text in
+ * another order than it is stored (`\u202E0001` is displayed as `1000`).
+ */
+export type TextKind = 'cell' | 'paragraph' | 'line' | 'link';
+
+/* eslint-disable no-control-regex -- matching control characters is the point of these patterns */
+const FORBIDDEN: Record<TextKind, RegExp> = {
+  cell: /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+  paragraph: /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+  line: /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+  link: /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+};
+/* eslint-enable no-control-regex */
+
+const NAMES: Readonly<Record<number, string>> = {
+  0x09: 'TAB',
+  0x0a: 'LINE FEED',
+  0x0d: 'CARRIAGE RETURN',
+  0x1b: 'ESCAPE',
+  0x061c: 'ARABIC LETTER MARK',
+  0x200e: 'LEFT-TO-RIGHT MARK',
+  0x200f: 'RIGHT-TO-LEFT MARK',
+  0x202a: 'LEFT-TO-RIGHT EMBEDDING',
+  0x202b: 'RIGHT-TO-LEFT EMBEDDING',
+  0x202c: 'POP DIRECTIONAL FORMATTING',
+  0x202d: 'LEFT-TO-RIGHT OVERRIDE',
+  0x202e: 'RIGHT-TO-LEFT OVERRIDE',
+  0x2066: 'LEFT-TO-RIGHT ISOLATE',
+  0x2067: 'RIGHT-TO-LEFT ISOLATE',
+  0x2068: 'FIRST STRONG ISOLATE',
+  0x2069: 'POP DIRECTIONAL ISOLATE',
+};
+
+/** The first character `kind` forbids in `text`, with its 0-based position, if any. */
+export function forbiddenCharacter(
+  text: string,
+  kind: TextKind,
+): { char: string; index: number } | undefined {
+  const found = FORBIDDEN[kind].exec(text);
+  return found === null ? undefined : { char: found[0], index: found.index };
+}
+
+/** `U+202E (RIGHT-TO-LEFT OVERRIDE)`, `U+0007`. */
+export function describeCharacter(char: string): string {
+  const code = char.charCodeAt(0);
+  const hex = code.toString(16).toUpperCase().padStart(4, '0');
+  const name = NAMES[code];
+  return name === undefined ? `U+${hex}` : `U+${hex} (${name})`;
+}
+
+const WHY: Record<TextKind, string> = {
+  cell: 'control and bidirectional formatting characters are not allowed in data',
+  paragraph:
+    'only line feeds may break a description, and no control or bidirectional formatting character is allowed',
+  line: 'it must be one line, without control or bidirectional formatting characters',
+  link: 'a link must be one line, without control or bidirectional formatting characters',
+};
+
+/** Why `text` may not be used as `kind`, or undefined when it may. */
+export function textProblem(text: string, kind: TextKind): string | undefined {
+  const found = forbiddenCharacter(text, kind);
+  if (found !== undefined)
+    return `contains ${describeCharacter(found.char)} at position ${found.index + 1}; ${WHY[kind]}`;
+  if (kind === 'link' && !isSafeLink(text)) return 'must be an https:, http: or mailto: URL';
+  return undefined;
+}
+
+/**
+ * True for an absolute `https://host…`, `http://host…` or `mailto:…` URL,
+ * the only schemes a published page, feed or DCAT document may link to (a
+ * `javascript:` or `data:` link runs in the reader's browser).
+ */
+export function isSafeLink(text: string): boolean {
+  if (!/^(?:https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?|mailto:[^\s/]\S*)$/.test(text)) return false;
+  try {
+    return ['https:', 'http:', 'mailto:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why `name` may not be a column name (in a CSV header or a schema's
+ * `properties`), or undefined when it may: a name is a `line`, and it is
+ * written into the published CSV's header, where a spreadsheet would run a
+ * formula prefix however the column's cells are allowed to start.
+ */
+export function columnNameProblem(name: string): { code: IssueCode; message: string } | undefined {
+  const text = textProblem(name, 'line');
+  if (text !== undefined) return { code: 'control-character', message: `column name ${text}` };
+  if (FORMULA_PREFIX.test(name))
+    return {
+      code: 'formula-prefix',
+      message: `column name starts with ${JSON.stringify(name[0])}, which spreadsheets run as a formula; rename the column`,
+    };
+  return undefined;
+}

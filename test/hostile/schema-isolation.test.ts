@@ -1,0 +1,104 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import descriptorSchema from '../../schemas/dataset.schema.json' with { type: 'json' };
+import { stageFromCuratedSource } from '../../lambda/handlers/steps/validate-and-publish.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
+import {
+  hostileWorkspace,
+  publishAll,
+  publishedDatasetFiles,
+  validateAll,
+  type HostileDataset,
+} from './hostile-workspace.js';
+
+/** A row schema that is valid for its own rows and also declares the descriptor schema's `$id` (accepting anything). */
+const POISONING_SCHEMA = {
+  ...FIXTURE_SCHEMA,
+  $id: 'https://kz-az-open-data.example/schemas/aaa.schema.json',
+  $defs: { anything: { $id: descriptorSchema.$id } },
+};
+
+/** A descriptor the pipeline must refuse: wrong license, a one-letter title, limits switched off. */
+function badDescriptor(id: string) {
+  return {
+    ...FIXTURE_DESCRIPTOR,
+    id,
+    license: 'all-rights-reserved',
+    title: 'x',
+    limits: { maxRows: 0, maxFieldLength: -1 },
+  };
+}
+
+const POISONER: HostileDataset = { schema: POISONING_SCHEMA, descriptor: badDescriptor('aaa') };
+const VICTIM: HostileDataset = { descriptor: badDescriptor('zzz') };
+
+describe('a row schema cannot replace the schema its descriptor is checked against', () => {
+  it('validate: the descriptor errors of both datasets are still found, and the $id collision is named', async () => {
+    const ws = await hostileWorkspace({ aaa: POISONER, zzz: VICTIM });
+
+    const results = await validateAll(ws);
+
+    const [poisoner, victim] = results.map((result) => result.report);
+    for (const report of [poisoner, victim]) {
+      expect(report?.valid).toBe(false);
+      const fields = report?.issues.filter((issue) => issue.code === 'descriptor-error').map((i) => i.field);
+      expect(fields).toEqual(expect.arrayContaining(['/license', '/title']));
+    }
+    expect(poisoner?.issues).toContainEqual(
+      expect.objectContaining({
+        code: 'schema-error',
+        file: path.join(ws.schemas, 'aaa.schema.json'),
+        field: '/$defs/anything/$id',
+        message: expect.stringContaining(descriptorSchema.$id) as string,
+      }),
+    );
+  });
+
+  it('publish: neither dataset is published', async () => {
+    const ws = await hostileWorkspace({ aaa: POISONER, zzz: VICTIM });
+
+    const { outcomes } = await publishAll(ws);
+
+    expect(outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([
+      ['aaa', 'rejected'],
+      ['zzz', 'rejected'],
+    ]);
+    expect(await publishedDatasetFiles(ws)).toEqual([]);
+  });
+
+  it('the Lambda step rejects the poisoning dataset with its descriptor errors', async () => {
+    const ws = await hostileWorkspace({ aaa: POISONER });
+    const uploads = await mkdtemp(path.join(tmpdir(), 'opendata-uploads-'));
+
+    const result = await stageFromCuratedSource(
+      { location: ws.source, uploads: { store: new LocalDirectoryStore(uploads), label: 'incoming' } },
+      new LocalDirectoryStore(ws.out),
+      'aaa',
+      { now: new Date('2026-01-01T00:00:00Z') },
+    );
+
+    expect(result.status).toBe('rejected');
+    const fields = result.status === 'rejected' ? result.issues.map((issue) => issue.field) : [];
+    expect(fields).toEqual(expect.arrayContaining(['/license', '/title']));
+    expect(await publishedDatasetFiles(ws)).toEqual([]);
+  });
+
+  it("a row schema reusing another dataset's $id in the same run is a schema-error naming both", async () => {
+    const ws = await hostileWorkspace({ aaa: {}, bbb: {} });
+
+    const [first, second] = (await validateAll(ws)).map((result) => result.report);
+
+    expect(first?.valid).toBe(true);
+    expect(second?.issues).toEqual([
+      expect.objectContaining({
+        code: 'schema-error',
+        file: path.join(ws.schemas, 'bbb.schema.json'),
+        field: '/$id',
+        message: expect.stringMatching(/sample\.schema\.json.*aaa\.schema\.json/) as string,
+      }),
+    ]);
+  });
+});
