@@ -411,8 +411,11 @@ async function verifyCommand(args: readonly string[], io: Output): Promise<numbe
   const positive = (name: keyof typeof values, fallback: number): number => {
     const text = values[name];
     if (typeof text !== 'string') return fallback;
-    if (!/^[1-9]\d{0,15}$/.test(text))
-      throw new UsageError(`--${name} must be a whole number above 0, not ${JSON.stringify(text)}`);
+    // Timers cannot wait longer than 2^31-1 ms (a longer delay would fire at once).
+    if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2 ** 31 - 1)
+      throw new UsageError(
+        `--${name} must be a whole number from 1 to 2147483647, not ${JSON.stringify(text)}`,
+      );
     return Number(text);
   };
   const deadlineMs = positive('deadline-ms', DEFAULT_VERIFY_DEADLINE_MS);

@@ -437,6 +437,13 @@ describe('verify over HTTP against a hostile server', () => {
     });
   });
 
+  it.each(['0', '-1', '1.5', '10s', '99999999999'])('--deadline-ms %s is a usage error', async (value) => {
+    const result = await verify('http://127.0.0.1:9/', `--deadline-ms=${value}`);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr[0]).toMatch(/--deadline-ms must be a whole number from 1 to 2147483647/);
+  });
+
   describe('credentials in the base URL', () => {
     it('are sent to the base origin only and never printed', async () => {
       const other = await otherHost();
