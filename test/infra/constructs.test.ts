@@ -229,7 +229,7 @@ describe('construct props are checked before anything is built', () => {
 });
 
 describe('the app with a scratch space from context', () => {
-  it("gives validate-and-publish that /tmp size, and leaves the other functions Lambda's default", () => {
+  it("gives validate-and-publish and commit (which re-bases) that /tmp size, and leaves list-datasets Lambda's default", () => {
     // Prepare: the stacks are built with bundling skipped, so nothing is bundled.
     const app = new App({
       context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] },
@@ -255,7 +255,7 @@ describe('the app with a scratch space from context', () => {
     expect(storage).toEqual({
       WorkflowListDatasets: undefined,
       WorkflowValidateAndPublish: { Size: 2048 },
-      WorkflowCommitCatalog: undefined,
+      WorkflowCommitCatalog: { Size: 2048 },
     });
   });
 });

@@ -1,3 +1,4 @@
+import { SITE_KEY_PATTERNS } from '../../lambda/core/site-keys.js';
 import { deploymentRevision } from '../../lib/deployment-revision.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -506,7 +507,8 @@ describe('Lambdas', () => {
   it.each([
     ['ListDatasets', 256, 60, ['SOURCE_BUCKET']],
     ['ValidateAndPublish', 1769, 600, ['SITE_BUCKET', 'SITE_URL', 'SOURCE_BUCKET']],
-    ['CommitCatalog', 1024, 300, ['SITE_BUCKET', 'SITE_URL', 'SOURCE_BUCKET']],
+    // The commit stages again a dataset another run overtook, so it is sized like validate-and-publish.
+    ['CommitCatalog', 1769, 600, ['SITE_BUCKET', 'SITE_URL', 'SOURCE_BUCKET']],
   ])(
     '%s runs on Node.js 24, ARM64, with %i MiB, %i s and its configuration',
     (name, memory, timeout, variables) => {
@@ -530,10 +532,10 @@ describe('Lambdas', () => {
     },
   );
 
-  it("gives validate-and-publish 10 GiB of scratch space in /tmp, the others Lambda's free 512 MiB", () => {
+  it("gives validate-and-publish and commit (which re-bases) 10 GiB of scratch space in /tmp, list Lambda's free 512 MiB", () => {
     expect(functionByEntry('ValidateAndPublish').properties.EphemeralStorage).toEqual({ Size: 10240 });
+    expect(functionByEntry('CommitCatalog').properties.EphemeralStorage).toEqual({ Size: 10240 });
     expect(functionByEntry('ListDatasets').properties).not.toHaveProperty('EphemeralStorage');
-    expect(functionByEntry('CommitCatalog').properties).not.toHaveProperty('EphemeralStorage');
   });
 
   it('gives validate-and-publish the site URL, from the distribution', () => {
@@ -885,18 +887,14 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('commit-catalog may read site.json and the tree, and replace the catalog and site files only', () => {
+  it('commit-catalog may read the sources and the tree, create dataset files, and replace the catalog and site files only', () => {
     const s3 = statementsOfRole('WorkflowCommitCatalogRole').filter((statement) =>
       actionsOf(statement)[0]?.startsWith('s3:'),
     );
-    const catalogFiles = [
-      'catalog.json',
-      'catalog.jsonld',
-      'datasets/*/*.svg',
-      'datasets/*/index.html',
-      'feed.xml',
-      'index.html',
-    ].map((key) => `OpenDataSite-SiteBucketArn/${key}`);
+    // Exactly the keys core says its renderers write (lambda/core/site-keys.ts).
+    const catalogFiles = [...SITE_KEY_PATTERNS].map((key) => `OpenDataSite-SiteBucketArn/${key}`);
+    // `datasets/*` covers latest/ (mirrored after the commit) and the version folder of a re-based dataset;
+    // the site bucket's policy keeps version folders create-only whatever the role may do.
     expect(s3.map((statement) => [actionsOf(statement), keyPatterns(statement)])).toEqual([
       [
         ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
@@ -905,7 +903,9 @@ describe('least privilege', () => {
           ...catalogFiles,
           'OpenDataSite-SiteBucketArn/datasets/*',
           'OpenDataSite-SourceBucketArn',
-          'OpenDataSite-SourceBucketArn/data/site.json',
+          'OpenDataSite-SourceBucketArn/data/*',
+          'OpenDataSite-SourceBucketArn/incoming/*',
+          'OpenDataSite-SourceBucketArn/schemas/*',
         ].sort(),
       ],
       [
@@ -917,7 +917,7 @@ describe('least privilege', () => {
           's3:PutObjectTagging',
           's3:PutObjectVersionTagging',
         ],
-        catalogFiles,
+        ['OpenDataSite-SiteBucketArn/datasets/*', ...catalogFiles].sort(),
       ],
     ]);
   });
