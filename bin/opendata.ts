@@ -341,8 +341,15 @@ async function publishCommand(args: readonly string[], io: Output): Promise<numb
 function describeOutcome(outcome: DatasetOutcome, width: number, io: Output): string {
   const id = outcome.id.padEnd(width);
   switch (outcome.status) {
-    case 'published':
-      return `${id}  published ${outcome.version} (${outcome.change}, ${outcome.rows} rows)`;
+    case 'published': {
+      const notes = [`${outcome.change}`, `${outcome.rows} rows`];
+      if (outcome.rebased) notes.push('re-based on a version another run published meanwhile');
+      if (outcome.skipped.length > 0)
+        notes.push(
+          `skipped ${outcome.skipped.join(', ')}: unlisted folder${outcome.skipped.length === 1 ? '' : 's'} of a failed attempt, left as found`,
+        );
+      return `${id}  published ${outcome.version} (${notes.join('; ')})`;
+    }
     case 'unchanged':
       return `${id}  unchanged ${outcome.version}`;
     case 'rejected':
