@@ -41,11 +41,11 @@ describe('the version history of a tree published to a directory', () => {
     'stays one linear, verifiable history through edits, undos, damage, concurrent runs, crashes and kills',
     async () => {
       await fc.assert(
-        fc.asyncProperty(historyCommands(COMMAND_FAMILIES, { maxCommands: 7 }), (commands) =>
+        fc.asyncProperty(historyCommands(COMMAND_FAMILIES, { maxCommands: 6 }), (commands) =>
           // A short lock timeout keeps a red run short; a green one never waits for a lock (checked in the model).
           runHistory(() => directoryWorld({ child, lockTimeoutMs: 3_000 }), commands),
         ),
-        { seed: SEED, numRuns: 10, plugins: [fc.interruptAfterTimeLimit(SHRINK_BUDGET_MS)] },
+        { seed: SEED, numRuns: 8, plugins: [fc.interruptAfterTimeLimit(SHRINK_BUDGET_MS)] },
       );
     },
     SHRINK_BUDGET_MS + 60_000,
@@ -103,10 +103,10 @@ describe('the version history of a tree published to S3 (moto)', () => {
       }
       await fc.assert(
         fc.asyncProperty(
-          historyCommands(['edits', 'tamper', 'fork', 'crash'], { maxCommands: 5 }),
+          historyCommands(['edits', 'tamper', 'fork', 'crash'], { maxCommands: 4 }),
           (commands) => runHistory(s3World, commands),
         ),
-        { seed: SEED, numRuns: 4, plugins: [fc.interruptAfterTimeLimit(SHRINK_BUDGET_MS)] },
+        { seed: SEED, numRuns: 3, plugins: [fc.interruptAfterTimeLimit(SHRINK_BUDGET_MS)] },
       );
     },
     SHRINK_BUDGET_MS + 60_000,
