@@ -342,7 +342,7 @@ function describeOutcome(outcome: DatasetOutcome, width: number, io: Output): st
   const id = outcome.id.padEnd(width);
   switch (outcome.status) {
     case 'published': {
-      const notes = [`${outcome.change}`, `${outcome.rows} rows`];
+      const notes = [`${outcome.change}, ${outcome.rows} rows`];
       if (outcome.rebased) notes.push('re-based on a version another run published meanwhile');
       if (outcome.skipped.length > 0)
         notes.push(
