@@ -1,10 +1,13 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { RUN_FILES } from '../lambda/handlers/steps/run-files.js';
 import { SITE_KEY_PATTERNS } from '../lambda/core/site-keys.js';
 import { acknowledgeFinding, nagNameOf } from './nag-findings.js';
 import { grantObjects } from './object-grants.js';
@@ -68,10 +71,34 @@ export interface PublishingWorkflowProps {
 }
 
 /**
+ * The Distributed Map's item reader, without the grant CDK would add (`s3:GetObject`
+ * on every key of the source bucket): the state machine's role is granted the
+ * run files' prefix instead.
+ */
+class RunItemsReader extends sfn.S3JsonItemReader {
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [];
+  }
+}
+
+/**
+ * The Distributed Map's result writer, without the grant CDK would add (put and
+ * get on every key of the source bucket, `data/` included): the state
+ * machine's role is granted the results prefix instead.
+ */
+class RunResultsWriter extends sfn.ResultWriterV2 {
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [];
+  }
+}
+
+/**
  * The publishing protocol as a Step Functions state machine: list the
- * datasets, validate and publish each in a Map state (bounded concurrency,
- * each dataset's failure caught so the others go on), then commit the catalog
- * once. The commit fails the execution when any dataset was rejected or
+ * datasets (into a file of the source bucket), validate and publish each in a
+ * Distributed Map (a child execution per dataset, bounded concurrency, each
+ * dataset's failure caught so the others go on, results written to S3), then
+ * commit the catalog once. No state's payload grows with the number of
+ * datasets. The commit fails the execution when any dataset was rejected or
  * failed, after listing the ones that were published.
  */
 export class PublishingWorkflow extends Construct {
@@ -82,6 +109,8 @@ export class PublishingWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: PublishingWorkflowProps) {
     super(scope, id);
+    // cdk.json predates this flag; without it DistributedMap renders the deprecated ResultWriter.
+    this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const maxConcurrency = props.maxConcurrency ?? 8;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40)
       throw new Error(`PublishingWorkflow: maxConcurrency must be 1 to 40, not ${maxConcurrency}`);
@@ -106,6 +135,12 @@ export class PublishingWorkflow extends Construct {
         access: 'read',
         keys: `${SOURCE_PREFIXES.data}*`,
         why: 'lists the dataset descriptors',
+      },
+      {
+        bucket: sourceBucket,
+        access: 'put',
+        keys: `${RUN_FILES.items}*`,
+        why: "writes the run's dataset ids for the Distributed Map to read",
       },
     ]);
 
@@ -181,6 +216,12 @@ export class PublishingWorkflow extends Construct {
         keys: 'datasets/*',
         why: 'mirrors the newest listed version into latest/, and creates the version folder of a re-based dataset (create-only, If-None-Match)',
       },
+      {
+        bucket: sourceBucket,
+        access: 'read',
+        keys: `${RUN_FILES.results}*`,
+        why: "reads the datasets' results that the Distributed Map wrote",
+      },
       // Core lists the keys its renderers write (plain data).
       ...SITE_KEY_PATTERNS.flatMap((keys) => [
         {
@@ -217,11 +258,16 @@ export class PublishingWorkflow extends Construct {
       return task;
     };
 
+    // The list step's payload is the run's input and the execution name, which names the run's file.
     const list = withRetries(
       new tasks.LambdaInvoke(this, 'List datasets', {
         lambdaFunction: this.listDatasets.function,
+        payload: sfn.TaskInput.fromObject({
+          'execution.$': '$$.Execution.Name',
+          'input.$': '$',
+        }),
         payloadResponseOnly: true,
-        resultSelector: { 'ids.$': '$.ids' },
+        resultSelector: { 'datasets.$': '$.datasets', 'itemsKey.$': '$.itemsKey' },
       }),
     );
     const publishOne = withRetries(
@@ -241,17 +287,28 @@ export class PublishingWorkflow extends Construct {
       },
     });
     publishOne.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
-    const publishEach = new sfn.Map(this, 'Publish each dataset', {
-      itemsPath: '$.ids',
+    // A Distributed Map: the ids are read from S3 and each dataset's result is written to S3, so
+    // neither grows the state's payload (256 KiB), which an inline Map's results did past some 70
+    // datasets, failing every run before its commit. Each dataset runs as a child execution;
+    // one that fails even its catch (a States.Runtime or a timeout) is listed in FAILED_n.json, and
+    // a 100% tolerance keeps it from failing the Map, so the commit still names it.
+    const publishEach = new sfn.DistributedMap(this, 'Publish each dataset', {
+      itemReader: new RunItemsReader({ bucket: sourceBucket, key: sfn.JsonPath.stringAt('$.itemsKey') }),
       itemSelector: { 'id.$': '$$.Map.Item.Value' },
       maxConcurrency,
+      toleratedFailurePercentage: 100,
+      resultWriterV2: new RunResultsWriter({
+        bucket: sourceBucket,
+        prefix: RUN_FILES.results.replace(/\/$/, ''),
+      }),
+      resultSelector: { 'resultWriterDetails.$': '$.ResultWriterDetails' },
       resultPath: '$.results',
     });
     publishEach.itemProcessor(publishOne);
     const commit = withRetries(
       new tasks.LambdaInvoke(this, 'Commit catalog', {
         lambdaFunction: this.commitCatalog.function,
-        payload: sfn.TaskInput.fromObject({ 'results.$': '$.results' }),
+        payload: sfn.TaskInput.fromObject({ 'resultWriterDetails.$': '$.results.resultWriterDetails' }),
         payloadResponseOnly: true,
       }),
     );
@@ -268,6 +325,26 @@ export class PublishingWorkflow extends Construct {
       tracingEnabled: true,
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    grantObjects(stateMachine.role, [
+      {
+        bucket: sourceBucket,
+        access: 'read',
+        keys: `${RUN_FILES.items}*`,
+        why: "reads the run's dataset ids (the Distributed Map's ItemReader)",
+      },
+      {
+        bucket: sourceBucket,
+        access: 'read',
+        keys: `${RUN_FILES.results}*`,
+        why: 'lists the parts of its result files (the ResultWriter)',
+      },
+      {
+        bucket: sourceBucket,
+        access: 'put',
+        keys: `${RUN_FILES.results}*`,
+        why: "writes the datasets' results (the Distributed Map's ResultWriter)",
+      },
+    ]);
     for (const fn of [this.listDatasets, this.validateAndPublish, this.commitCatalog]) {
       acknowledgeFinding(
         stateMachine.role,
@@ -276,6 +353,30 @@ export class PublishingWorkflow extends Construct {
         `Generated by LambdaInvoke: lambda:InvokeFunction on the versions and aliases of ${fn.node.id} only.`,
       );
     }
+    // CDK's grants for a Distributed Map: the child executions are executions of this state machine.
+    const executions = (suffix: string): string =>
+      nagNameOf(
+        stateMachine,
+        Stack.of(this).formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${Arn.split(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}${suffix}`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+    const distributedMapPolicy = stateMachine.node.findChild('DistributedMapPolicy');
+    acknowledgeFinding(
+      distributedMapPolicy,
+      'IAM5',
+      `Resource::${executions(':*')}`,
+      "Generated by DistributedMap: states:DescribeExecution and StopExecution on this state machine's executions only (the Map's child executions, whose names are not known in advance).",
+    );
+    acknowledgeFinding(
+      distributedMapPolicy,
+      'IAM5',
+      `Resource::${executions('/*:*')}`,
+      "Generated by DistributedMap: states:RedriveExecution on the Map Runs of this state machine's executions only.",
+    );
     acknowledgeFinding(
       stateMachine.role,
       'IAM5',

@@ -7,6 +7,10 @@ import { Construct } from 'constructs';
 import { acknowledgeCdkProvidedFunction } from './cdk-provided-functions.js';
 import { nagNameOf } from './nag-findings.js';
 import { privateDataBucketProps } from './access-log-bucket.js';
+import { RUN_FILES } from '../lambda/handlers/steps/run-files.js';
+
+/** Days a run's working files (`runs/`) are kept in the source bucket. */
+export const RUN_FILE_DAYS = 30;
 
 /** Key prefixes of the source bucket; the Lambdas read exactly these. */
 export const SOURCE_PREFIXES = {
@@ -32,7 +36,8 @@ export interface SourceBucketProps {
  * The private bucket the pipeline reads its inputs from. Each deployment
  * mirrors the repository's `data/` and `schemas/` into it (removing files
  * deleted from the repository, within those two prefixes only); curators
- * upload to `incoming/`, which no deployment touches. Object-created events go
+ * upload to `incoming/`, which no deployment touches; each run keeps its working
+ * files under `runs/` for {@link RUN_FILE_DAYS} days. Object-created events go
  * to EventBridge so that an upload can start a run.
  */
 export class SourceBucket extends Construct {
@@ -54,7 +59,17 @@ export class SourceBucket extends Construct {
       // behind, billed as storage. A week rather than the site bucket's day: some desktop clients
       // resume an interrupted multipart upload when the transfer is restarted, which for a person
       // may be after a weekend; a week of a few abandoned CSV parts costs next to nothing.
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [
+        { abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        // A run's working files (its dataset ids and the Map's results) are needed only while it
+        // runs; a month leaves time to look into a failed run. Versioning would otherwise keep
+        // every run's files for ever, as noncurrent versions.
+        {
+          prefix: RUN_FILES.root,
+          expiration: Duration.days(RUN_FILE_DAYS),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
     });
 
     const data = new Asset(this, 'DataAsset', { path: props.dataDirectory });

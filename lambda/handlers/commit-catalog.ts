@@ -1,5 +1,6 @@
 /**
- * Lambda entry: commits the staged versions to the catalog (staging again any
+ * Lambda entry: reads the datasets' results where the Distributed Map wrote
+ * them and commits the staged versions to the catalog (staging again any
  * dataset another run overtook), brings `latest/` and the pages up to date, and fails the run
  * if any dataset was not published. Configuration is read once, when the
  * function instance starts, and a missing variable fails it at once.
@@ -10,19 +11,26 @@ import { createS3Client, S3Store } from '../store/s3.js';
 import { ENV, requireUrl, requireVariable } from './environment.js';
 import { createLogger } from './logger.js';
 import { S3SourceBucket } from './source-bucket.js';
-import { createCommitCatalogHandler, type CommitSummary } from './steps/commit-catalog.js';
+import {
+  createCommitCatalogHandler,
+  type CommitCatalogEvent,
+  type CommitSummary,
+} from './steps/commit-catalog.js';
 
 const logger = createLogger();
 const client = createS3Client({});
+const sourceBucket = requireVariable(process.env, ENV.sourceBucket);
 const commitCatalog = createCommitCatalogHandler({
-  sources: new S3SourceBucket(client, requireVariable(process.env, ENV.sourceBucket)),
+  sources: new S3SourceBucket(client, sourceBucket),
+  // The Distributed Map writes the datasets' results under runs/results/ of the source bucket.
+  mapResults: { store: new S3Store({ client, bucket: sourceBucket }), bucket: sourceBucket },
   site: new S3Store({ client, bucket: requireVariable(process.env, ENV.siteBucket) }),
   siteUrl: requireUrl(process.env, ENV.siteUrl),
   now: () => new Date(),
   logger,
 });
 
-export const handler = async (event: { results?: unknown }, context: Context): Promise<CommitSummary> => {
+export const handler = async (event: CommitCatalogEvent, context: Context): Promise<CommitSummary> => {
   logger.addContext(context);
   // A re-base stages a dataset again in /tmp: scratch there now is from a run that timed out.
   const leftovers = await ScratchDirectory.removeLeftovers();

@@ -19,6 +19,8 @@ import {
   TEST_REGION,
   type MotoServer,
 } from '../support/moto-server.js';
+import { S3Store } from '../../lambda/store/s3.js';
+import { runDistributedMap } from '../support/distributed-map.js';
 import { synthesizeApp, type SynthesizedApp } from './app-fixture.js';
 
 // One synthesis (with real esbuild bundling and cdk-nag) shared by every test in this file.
@@ -147,6 +149,16 @@ function keyPatterns(statement: Statement): string[] {
 const actionsOf = (statement: Statement): string[] =>
   (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).slice().sort();
 
+/** The actions of `grantPut`: create or replace objects, never delete them. */
+const PUT_ACTIONS = [
+  's3:Abort*',
+  's3:PutObject',
+  's3:PutObjectLegalHold',
+  's3:PutObjectRetention',
+  's3:PutObjectTagging',
+  's3:PutObjectVersionTagging',
+];
+
 /** The statement of the site stack's bucket policies with this Sid. */
 function bucketPolicyStatement(sid: string): Statement {
   const statements = Object.values(resourcesOf(site, 'AWS::S3::BucketPolicy')).flatMap(
@@ -182,7 +194,7 @@ function conditionsHold(condition: unknown, context: Readonly<Record<string, str
 }
 
 describe('source bucket', () => {
-  it('is private, versioned, encrypted, logged, sends events to EventBridge and aborts week-old uploads', () => {
+  it("is private, versioned, encrypted, logged, sends events to EventBridge, aborts week-old uploads and expires runs' files", () => {
     site.hasResource('AWS::S3::Bucket', {
       Properties: {
         VersioningConfiguration: { Status: 'Enabled' },
@@ -203,7 +215,15 @@ describe('source bucket', () => {
     site.hasResourceProperties('AWS::S3::Bucket', {
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/source/' }),
       LifecycleConfiguration: {
-        Rules: [{ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }],
+        Rules: [
+          { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' },
+          {
+            Prefix: 'runs/',
+            ExpirationInDays: 30,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            Status: 'Enabled',
+          },
+        ],
       },
     });
     site.hasResourceProperties('Custom::S3BucketNotifications', {
@@ -608,25 +628,46 @@ describe('the bundled Lambdas, run as Lambda would against an S3-protocol server
     await moto?.stop();
   });
 
-  it('list, validate-and-publish and commit publish a dataset, logging JSON with its id', () => {
-    const listed = invokeBundle(bundleOf('ListDatasets'), env, { trigger: 'schedule' });
-    expect(listed.result, listed.stderr).toEqual({ ids: ['sample'] });
+  it('list, validate-and-publish and commit publish a dataset through the run files in S3, logging JSON with its id', async () => {
+    if (moto === undefined) throw new Error('moto is not running');
+    const listed = invokeBundle(bundleOf('ListDatasets'), env, {
+      execution: 'run-1',
+      input: { trigger: 'schedule' },
+    });
+    expect(listed.result, listed.stderr).toEqual({ datasets: 1, itemsKey: 'runs/items/run-1.json' });
 
-    const published = invokeBundle(bundleOf('ValidateAndPublish'), env, { id: 'sample' });
-    expect(published.result, published.stderr).toMatchObject({
+    // Step Functions' part: the Distributed Map reads the ids and writes each child's output to S3.
+    const client = createTestS3Client(moto.endpoint);
+    const sourceBucket = env.SOURCE_BUCKET as string;
+    let published: ReturnType<typeof invokeBundle> | undefined;
+    const mapOutput = await runDistributedMap({
+      store: new S3Store({ client, bucket: sourceBucket }),
+      bucket: sourceBucket,
+      itemsKey: 'runs/items/run-1.json',
+      resultsPrefix: 'runs/results',
+      maxConcurrency: 1,
+      child: async (input) => {
+        published = invokeBundle(bundleOf('ValidateAndPublish'), env, input);
+        return published.result;
+      },
+    });
+    client.destroy();
+    expect(published?.result, published?.stderr).toMatchObject({
       id: 'sample',
       status: 'staged',
       staged: { version: { version: '1.0.0' } },
     });
-    expect(published.logLines.length).toBeGreaterThan(0);
-    for (const line of published.logLines)
+    expect(published?.logLines.length).toBeGreaterThan(0);
+    for (const line of published?.logLines ?? [])
       expect(line).toMatchObject({
         datasetId: 'sample',
         service: 'kz-az-open-data',
         function_request_id: 'request-1',
       });
 
-    const committed = invokeBundle(bundleOf('CommitCatalog'), env, { results: [published.result] });
+    const committed = invokeBundle(bundleOf('CommitCatalog'), env, {
+      resultWriterDetails: mapOutput.ResultWriterDetails,
+    });
     expect(committed.result, committed.stderr).toMatchObject({
       catalogWritten: true,
       siteFilesWritten: expect.any(Number),
@@ -637,7 +678,7 @@ describe('the bundled Lambdas, run as Lambda would against an S3-protocol server
 });
 
 describe('state machine', () => {
-  it('lists the datasets, maps validate-and-publish over them, then commits the catalog once', () => {
+  it('lists the datasets to S3, maps validate-and-publish over them in a Distributed Map writing its results to S3, then commits the catalog once', () => {
     const definition = stateMachineDefinition() as {
       StartAt: string;
       States: Record<string, Record<string, unknown>>;
@@ -650,15 +691,31 @@ describe('state machine', () => {
     expect(definition.States['List datasets']).toMatchObject({
       Type: 'Task',
       Resource: `<${list}>`,
+      Parameters: { 'execution.$': '$$.Execution.Name', 'input.$': '$' },
+      ResultSelector: { 'datasets.$': '$.datasets', 'itemsKey.$': '$.itemsKey' },
       Next: 'Publish each dataset',
     });
-    expect(definition.States['Publish each dataset']).toMatchObject({
+    const map = definition.States['Publish each dataset'] ?? {};
+    expect(map).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.ids',
+      ItemReader: {
+        Resource: 'arn:<ref>:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSON' },
+        Parameters: { Bucket: '<ref>', 'Key.$': '$.itemsKey' },
+      },
+      ItemSelector: { 'id.$': '$$.Map.Item.Value' },
       MaxConcurrency: 8,
+      // A dataset whose child execution failed is a result, not the end of the run.
+      ToleratedFailurePercentage: 100,
+      ResultWriter: {
+        Resource: 'arn:<ref>:states:::s3:putObject',
+        Parameters: { Bucket: '<ref>', Prefix: 'runs/results' },
+      },
+      ResultSelector: { 'resultWriterDetails.$': '$.ResultWriterDetails' },
       ResultPath: '$.results',
       Next: 'Commit catalog',
       ItemProcessor: {
+        ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
         StartAt: 'Validate and publish dataset',
         States: {
           'Validate and publish dataset': {
@@ -673,11 +730,32 @@ describe('state machine', () => {
         },
       },
     });
+    // Nothing that grows with the number of datasets travels in the state's payload.
+    expect(map).not.toHaveProperty('ItemsPath');
     expect(definition.States['Commit catalog']).toMatchObject({
       Type: 'Task',
       Resource: `<${commit}>`,
-      Parameters: { 'results.$': '$.results' },
+      Parameters: { 'resultWriterDetails.$': '$.results.resultWriterDetails' },
       End: true,
+    });
+  });
+
+  it('reads the ids and writes the results in the source bucket, under runs/, which expires after 30 days', () => {
+    const [, machine] = only(resourcesOf(publishing, 'AWS::StepFunctions::StateMachine'));
+    // The ItemReader's and the ResultWriter's bucket.
+    const definition = JSON.stringify(machine.Properties?.DefinitionString);
+    expect(definition.match(/\{"Fn::ImportValue":"OpenDataSite-SourceBucketName"\}/g)).toHaveLength(2);
+    site.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Prefix: 'runs/',
+            ExpirationInDays: 30,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            Status: 'Enabled',
+          }),
+        ]),
+      },
     });
   });
 
@@ -844,7 +922,7 @@ describe('alarms', () => {
 });
 
 describe('least privilege', () => {
-  it('list-datasets may only read the source data/ keys (and list the bucket)', () => {
+  it("list-datasets may only read the source data/ keys (and list the bucket) and write the run's ids", () => {
     const s3 = statementsOfRole('WorkflowListDatasetsRole').filter((statement) =>
       actionsOf(statement)[0]?.startsWith('s3:'),
     );
@@ -853,6 +931,24 @@ describe('least privilege', () => {
         ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
         ['OpenDataSite-SourceBucketArn', 'OpenDataSite-SourceBucketArn/data/*'],
       ],
+      [PUT_ACTIONS, ['OpenDataSite-SourceBucketArn/runs/items/*']],
+    ]);
+  });
+
+  it("the state machine may read the run's ids and read and write the Map's results, nothing else in S3", () => {
+    const s3 = statementsOfRole('WorkflowStateMachineRole').filter((statement) =>
+      actionsOf(statement)[0]?.startsWith('s3:'),
+    );
+    expect(s3.map((statement) => [actionsOf(statement), keyPatterns(statement)])).toEqual([
+      [
+        ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
+        [
+          'OpenDataSite-SourceBucketArn',
+          'OpenDataSite-SourceBucketArn/runs/items/*',
+          'OpenDataSite-SourceBucketArn/runs/results/*',
+        ],
+      ],
+      [PUT_ACTIONS, ['OpenDataSite-SourceBucketArn/runs/results/*']],
     ]);
   });
 
@@ -887,7 +983,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('commit-catalog may read the sources and the tree, create dataset files, and replace the catalog and site files only', () => {
+  it("commit-catalog may read the sources, the Map's results and the tree, create dataset files, and replace the catalog and site files only", () => {
     const s3 = statementsOfRole('WorkflowCommitCatalogRole').filter((statement) =>
       actionsOf(statement)[0]?.startsWith('s3:'),
     );
@@ -905,6 +1001,7 @@ describe('least privilege', () => {
           'OpenDataSite-SourceBucketArn',
           'OpenDataSite-SourceBucketArn/data/*',
           'OpenDataSite-SourceBucketArn/incoming/*',
+          'OpenDataSite-SourceBucketArn/runs/results/*',
           'OpenDataSite-SourceBucketArn/schemas/*',
         ].sort(),
       ],

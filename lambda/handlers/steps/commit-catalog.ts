@@ -8,6 +8,7 @@ import type { CuratedSources } from '../../core/uploads.js';
 import { stageFromCuratedSource } from './validate-and-publish.js';
 import type { StepLogger } from '../logger.js';
 import { InvalidEventError, type DatasetResult } from './dataset-result.js';
+import { isResultWriterDetails, readMapResults, type MapResultsSource } from './map-results.js';
 
 export interface CommitCatalogDeps {
   /** Where datasets come from: a dataset whose head moved since it was staged is staged again from there. */
@@ -18,6 +19,25 @@ export interface CommitCatalogDeps {
   /** The catalog's `modified` time (the wall clock on Lambda). */
   readonly now: () => Date;
   readonly logger: StepLogger;
+  /**
+   * Where the Distributed Map's ResultWriter writes the datasets' results (the
+   * source bucket, read through a store over the whole bucket).
+   *
+   * @default - only events carrying the results inline are accepted
+   */
+  readonly mapResults?: MapResultsSource;
+}
+
+/**
+ * What the commit step is given: where the Distributed Map wrote the results
+ * (as the state machine runs it), or the results themselves (a step run by
+ * hand, or the tests).
+ */
+export interface CommitCatalogEvent {
+  /** The Map state's `ResultWriterDetails`: `{"Bucket": …, "Key": "runs/results/<map run>/manifest.json"}`. */
+  readonly resultWriterDetails?: unknown;
+  /** The datasets' results inline. */
+  readonly results?: unknown;
 }
 
 /** What a successful run did. */
@@ -59,13 +79,8 @@ export class DatasetsNotPublishedError extends Error {
  * DCAT catalog up to date, and the run fails if any dataset was rejected or failed.
  */
 export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
-  return async (event: { readonly results?: unknown } | null | undefined): Promise<CommitSummary> => {
-    const results = event?.results;
-    if (!Array.isArray(results))
-      throw new InvalidEventError(
-        `the event must carry the Map state's "results" list, not ${JSON.stringify(event)}`,
-      );
-    const datasetResults = results as DatasetResult[];
+  return async (event: CommitCatalogEvent | null | undefined): Promise<CommitSummary> => {
+    const datasetResults = await datasetResultsOf(event, deps.mapResults);
 
     const site = await loadSiteMeta(deps.sources.location);
     if (!site.ok) throw new SiteMetaError(site.issues.map(formatIssue).join('\n'));
@@ -166,6 +181,29 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
     }
     return { catalogWritten: written, siteFilesWritten, published, unchanged, rebased };
   };
+}
+
+/** The datasets' results, read from where the Map wrote them or taken from the event. */
+async function datasetResultsOf(
+  event: CommitCatalogEvent | null | undefined,
+  mapResults: MapResultsSource | undefined,
+): Promise<DatasetResult[]> {
+  const details = event?.resultWriterDetails;
+  if (details !== undefined) {
+    if (!isResultWriterDetails(details))
+      throw new InvalidEventError(
+        `"resultWriterDetails" must be the Map state's {"Bucket": …, "Key": …}, not ${JSON.stringify(details)}`,
+      );
+    if (mapResults === undefined)
+      throw new InvalidEventError('this commit step reads no Map results from S3: pass "results" instead');
+    return readMapResults(mapResults, details);
+  }
+  const results = event?.results;
+  if (!Array.isArray(results))
+    throw new InvalidEventError(
+      `the event must name the Map state's results as {"resultWriterDetails": {"Bucket": …, "Key": …}} or carry them as "results", not ${JSON.stringify(event)}`,
+    );
+  return results as DatasetResult[];
 }
 
 function describe(result: Extract<DatasetResult, { status: 'rejected' | 'failed' }>): string {

@@ -1,8 +1,11 @@
 import { datasetIdFromUploadKey, UPLOAD_FOLDER } from '../../core/dataset-id.js';
+import { OpenDataError } from '../../core/errors.js';
+import type { ObjectStore } from '../../core/object-store.js';
 import { findDatasetIds } from '../../core/sources.js';
 import type { CuratedSources } from '../../core/uploads.js';
 import type { StepLogger } from '../logger.js';
 import { InvalidEventError } from './dataset-result.js';
+import { itemsKey } from './run-files.js';
 
 /** What starts a run: nothing (every dataset), some ids, or the key of a curator's upload. */
 export interface ListDatasetsEvent {
@@ -20,8 +23,9 @@ export interface ListDatasetsDeps {
 }
 
 /** No `<id>.dataset.json` in the source bucket's `data/`: the deployment is broken, not the data. */
-export class NoDatasetsError extends Error {
+export class NoDatasetsError extends OpenDataError {
   override readonly name = 'NoDatasetsError';
+  readonly code = 'no-datasets';
 }
 
 /**
@@ -54,5 +58,51 @@ export function createListDatasetsHandler(deps: ListDatasetsDeps) {
     }
     deps.logger.info('datasets to publish', { trigger, datasetIds: ids });
     return { ids };
+  };
+}
+
+/** What the state machine passes to the list step: the run's input, and its execution name. */
+export interface ListRunEvent {
+  /** `$$.Execution.Name`: names the run's files. */
+  readonly execution?: unknown;
+  /** The execution's input, as {@link ListDatasetsEvent}. */
+  readonly input?: ListDatasetsEvent | null;
+}
+
+/** What the list step returns to the state machine: a count and a key, whatever the number of datasets. */
+export interface ListRunResult {
+  /** How many datasets the run maps over. */
+  readonly datasets: number;
+  /** Key, in the source bucket, of the JSON array of dataset ids the Distributed Map reads. */
+  readonly itemsKey: string;
+}
+
+export interface ListRunDeps extends ListDatasetsDeps {
+  /** The source bucket as a whole (keys are bucket keys): the ids are written under `runs/items/`. */
+  readonly runs: ObjectStore;
+}
+
+/**
+ * The list step as the state machine runs it: lists the ids as
+ * {@link createListDatasetsHandler} does and writes them to the source bucket
+ * as the Distributed Map's items, returning only their key, so that the
+ * state's payload does not grow with the number of datasets. A retried step
+ * writes the same key again.
+ */
+export function createListRunHandler(deps: ListRunDeps) {
+  const listDatasets = createListDatasetsHandler(deps);
+  return async (event: ListRunEvent | null | undefined): Promise<ListRunResult> => {
+    const execution = event?.execution;
+    if (typeof execution !== 'string')
+      throw new InvalidEventError(
+        `the event must carry the execution name as {"execution": "<name>", "input": {…}}, not ${JSON.stringify(event)}`,
+      );
+    const key = itemsKey(execution);
+    const { ids } = await listDatasets(event?.input);
+    await deps.runs.put(key, new TextEncoder().encode(JSON.stringify(ids)), {
+      contentType: 'application/json',
+      cacheControl: 'no-store',
+    });
+    return { datasets: ids.length, itemsKey: key };
   };
 }
