@@ -21,14 +21,17 @@ const POISONING_SCHEMA = {
   $defs: { anything: { $id: descriptorSchema.$id } },
 };
 
-/** A descriptor the pipeline must refuse: wrong license, a one-letter title, limits switched off. */
+/**
+ * A descriptor the pipeline must refuse: wrong license, a one-letter title, and limits switched off (a
+ * number compared with a string is never larger, so no CSV limit would ever be exceeded).
+ */
 function badDescriptor(id: string) {
   return {
     ...FIXTURE_DESCRIPTOR,
     id,
     license: 'all-rights-reserved',
     title: 'x',
-    limits: { maxRows: 0, maxFieldLength: -1 },
+    limits: { maxFileBytes: 'off', maxRows: 'off', maxFieldLength: 'off', maxColumns: 'off' },
   };
 }
 
@@ -45,7 +48,7 @@ describe('a row schema cannot replace the schema its descriptor is checked again
     for (const report of [poisoner, victim]) {
       expect(report?.valid).toBe(false);
       const fields = report?.issues.filter((issue) => issue.code === 'descriptor-error').map((i) => i.field);
-      expect(fields).toEqual(expect.arrayContaining(['/license', '/title']));
+      expect(fields).toEqual(expect.arrayContaining(['/license', '/title', '/limits/maxRows']));
     }
     expect(poisoner?.issues).toContainEqual(
       expect.objectContaining({
