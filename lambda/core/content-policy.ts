@@ -8,6 +8,8 @@ export const MUTABLE_CACHE = 'public, max-age=300';
 
 const MEDIA_TYPES: Readonly<Record<string, string>> = {
   csv: 'text/csv; charset=utf-8',
+  bib: 'application/x-bibtex; charset=utf-8',
+  ris: 'application/x-research-info-systems; charset=utf-8',
   json: 'application/json; charset=utf-8',
   jsonld: 'application/ld+json; charset=utf-8',
   html: 'text/html; charset=utf-8',

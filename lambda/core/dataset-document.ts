@@ -32,6 +32,10 @@ export interface DatasetDocument {
   readonly temporalCoverage: DatasetDescriptor['temporalCoverage'];
   readonly spatialCoverage: DatasetDescriptor['spatialCoverage'];
   readonly conflicts: NonNullable<DatasetDescriptor['conflicts']>;
+  /** The descriptor's chart declarations, EU data themes and update frequency, when it has them. */
+  readonly charts?: DatasetDescriptor['charts'];
+  readonly themes?: DatasetDescriptor['themes'];
+  readonly accrualPeriodicity?: DatasetDescriptor['accrualPeriodicity'];
   readonly primaryKey: readonly string[];
   readonly columns: readonly PublishedColumn[];
   readonly rows: readonly Row[];
@@ -73,6 +77,11 @@ export function datasetMetadata(
     temporalCoverage: descriptor.temporalCoverage,
     spatialCoverage: descriptor.spatialCoverage,
     conflicts: descriptor.conflicts ?? [],
+    ...(descriptor.charts === undefined ? {} : { charts: descriptor.charts }),
+    ...(descriptor.themes === undefined ? {} : { themes: descriptor.themes }),
+    ...(descriptor.accrualPeriodicity === undefined
+      ? {}
+      : { accrualPeriodicity: descriptor.accrualPeriodicity }),
     primaryKey: descriptor.primaryKey,
     columns: columns.map((column) => {
       const described = descriptor.columns.find((entry) => entry.name === column.name);

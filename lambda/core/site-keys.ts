@@ -47,6 +47,16 @@ export function chartKey(id: string, chart: string): string {
   return `${datasetFolder(id)}${chart}.svg`;
 }
 
+/** `datasets/<id>/chart-data/<chart>.csv`: the rows a chart draws, as CSV. */
+export function chartDataKey(id: string, chart: string): string {
+  return `${datasetFolder(id)}chart-data/${chart}.csv`;
+}
+
+/** `datasets/<id>/cite/<version>.<format>`: a version's citation as BibTeX (`bib`), RIS (`ris`) or CSL-JSON (`csl.json`). */
+export function citationKey(id: string, version: string, format: 'bib' | 'ris' | 'csl.json'): string {
+  return `${datasetFolder(id)}cite/${version}.${format}`;
+}
+
 /** The file name at the end of a key. */
 export function fileNameOf(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
@@ -72,6 +82,9 @@ export const SITE_KEY_PATTERNS = [
   'feed.xml',
   datasetPageKey('*'),
   chartKey('*', '*'),
+  // Folders no version folder has, so neither pattern reaches an immutable version's files.
+  chartDataKey('*', '*'),
+  `${datasetFolder('*')}cite/*`,
 ] as const;
 
 /** Every file of every dataset (version folders, `latest/`, pages, charts), as an IAM object-key pattern. */

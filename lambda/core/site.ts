@@ -5,6 +5,7 @@ import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
 import type { ObjectStore } from './object-store.js';
 import { chartFilesRenderer, MAX_CHART_ROWS } from './site/charts.js';
+import { citationFilesRenderer } from './site/citations.js';
 import { dcatRenderer } from './site/dcat.js';
 import { initialChanges, readChangesExcerpt, readDatasetExcerpt } from './site/document-excerpts.js';
 import { feedRenderer } from './site/feed.js';
@@ -73,6 +74,7 @@ import { versionFileKey } from './site-keys.js';
 /** Site renderers run after every catalog commit, in this order. */
 export const SITE_RENDERERS: SiteRenderer[] = [
   chartFilesRenderer,
+  citationFilesRenderer,
   datasetPagesRenderer,
   dcatRenderer,
   feedRenderer,

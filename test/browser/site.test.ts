@@ -76,7 +76,7 @@ async function inspect(page: Page, url: string, axe: string): Promise<PageReport
       .map((anchor) => decodeURIComponent(anchor.getAttribute('href')?.slice(1) ?? ''))
       .filter((id) => document.getElementById(id) === null),
   );
-  const charts = await page.$$eval('section[aria-labelledby="charts"] svg[role="img"]', (svgs) =>
+  const charts = await page.$$eval('section[aria-labelledby="charts"] .chart-wide svg[role="img"]', (svgs) =>
     (svgs as unknown as BrowserElement[]).map((svg) => {
       const box = svg.getBoundingClientRect();
       return {
@@ -216,7 +216,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the published site in a real browser', (
     expect(chartsOf('trade')).toHaveLength(1);
     expect(chartsOf('visits')).toHaveLength(1);
     expect(chartsOf('enterprises')).toHaveLength(2);
-    for (const chart of ['trade', 'visits', 'enterprises'].flatMap(chartsOf)) {
+    expect(chartsOf('milestones')).toHaveLength(1);
+    expect(chartsOf('transport')).toHaveLength(1);
+    for (const chart of ['trade', 'visits', 'enterprises', 'milestones', 'transport'].flatMap(chartsOf)) {
       expect(chart.width).toBeGreaterThan(300);
       expect(chart.height).toBeGreaterThan(100);
       expect(chart.title.length).toBeGreaterThan(10);

@@ -52,7 +52,7 @@ export function hostileDataset(
   id: string,
   columns: readonly PublishedColumn[],
   rows: readonly Row[],
-  options: { publisherUrl?: string } = {},
+  options: { publisherUrl?: string; charts?: DatasetDocument['charts'] } = {},
 ): SiteDataset {
   const catalogVersion = version(id, rows.length);
   const entry: CatalogDataset = {
@@ -80,6 +80,7 @@ export function hostileDataset(
     temporalCoverage: { start: '2001-01-01', end: '2019-12-31' },
     spatialCoverage: [{ name: HOSTILE, iso3166: 'KZ' }],
     conflicts: [{ id: 'c1', summary: HOSTILE }],
+    ...(options.charts === undefined ? {} : { charts: options.charts }),
     primaryKey: ['id'],
     columns,
     rows,
@@ -126,7 +127,22 @@ export function tradeDataset(years: readonly number[], options: { publisherUrl?:
       column('source_quote', 'string'),
     ],
     rows,
-    options,
+    {
+      ...options,
+      charts: [
+        {
+          name: 'turnover',
+          kind: 'series',
+          title: HOSTILE,
+          x: 'year',
+          y: 'value_musd',
+          series: 'flow',
+          flag: 'flagged',
+          unit: HOSTILE,
+          where: { measure: 'value' },
+        },
+      ],
+    },
   );
 }
 
@@ -155,6 +171,21 @@ export function visitsDataset(years: readonly number[]): SiteDataset {
       column('paper_wording', 'string'),
     ],
     rows,
+    {
+      charts: [
+        {
+          name: 'visits',
+          kind: 'timeline',
+          title: HOSTILE,
+          x: 'start_date',
+          year: 'year',
+          precision: 'date_precision',
+          series: 'visitor',
+          label: 'paper_wording',
+          flag: 'flagged',
+        },
+      ],
+    },
   );
 }
 
@@ -180,6 +211,26 @@ export function enterprisesDataset(years: readonly number[] = [2005, 2007]): Sit
       column('year', 'integer'),
     ],
     rows,
+    {
+      charts: [
+        {
+          name: 'enterprise-counts',
+          kind: 'bars',
+          title: HOSTILE,
+          x: 'name',
+          y: 'enterprise_count',
+          where: { record_type: 'registry-count' },
+        },
+        {
+          name: 'projects-by-year',
+          kind: 'timeline',
+          title: HOSTILE,
+          x: 'year',
+          series: 'record_type',
+          label: 'name',
+        },
+      ],
+    },
   );
 }
 

@@ -219,7 +219,7 @@ describe('pages of a dataset larger than the rows the site reads', () => {
     const page = text(renderDatasetPage(context, dataset).value);
 
     expect(page).toContain(`The first 100 of ${TOTAL_ROWS} rows (download a file for all of them)`);
-    expect(page).toContain(`<dt>Rows</dt> <dd>${TOTAL_ROWS}</dd>`);
+    expect(page).toContain(`<dt>Rows</dt> <dd>${TOTAL_ROWS.toLocaleString('en-US')}</dd>`);
   });
 
   it('links previewed flagged rows, names later ones, and says the rest were not searched', () => {

@@ -144,7 +144,7 @@ describe('dataset pages', () => {
       expect(page).toContain(`id="conflict-${conflict}"`);
     expect(page).toMatch(/<tbody\s+id="row-turnover-2018-series"\s+class="flagged"\s*>/);
     expect(page).toContain('in 2018 - 258.3 million dollars');
-    expect(page).toMatch(/<td>million USD<\/td>/);
+    expect(page).toMatch(/<td data-label="Unit">million USD<\/td>/);
     for (const snippet of [
       `curl -fsSLO ${BASE_URL}datasets/trade/1.0.0/trade.csv`,
       `pd.read_csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;)`,
@@ -152,7 +152,34 @@ describe('dataset pages', () => {
       `read_parquet(&#39;${BASE_URL}datasets/trade/1.0.0/trade.parquet&#39;)`,
     ])
       expect(page).toContain(snippet);
-    expect(page).toContain(`Data set]. ${BASE_URL}datasets/trade/index.html. Based on: Ospanova`);
+    // The paper's authors are credited, the project publishes, and the version and its URL are named.
+    expect(page).toContain(
+      `A.N. Ospanova, F.M. Agaeva (${new Date().getUTCFullYear()}). Azerbaijan-Kazakhstan bilateral trade, 2001-2019, version 1.0.0 [Data set]. kz-az-open-data. ${BASE_URL}datasets/trade/index.html#v1.0.0. Transcribed from: Ospanova`,
+    );
+  });
+
+  it('reads as short paragraphs: a one-sentence summary first, numbered points as a list', () => {
+    const page = pages.get('datasets/trade/index.html') ?? '';
+    const main = page.slice(page.indexOf('</dl>'), page.indexOf('<nav aria-label="On this page">'));
+    const paragraphs = [...main.matchAll(/<p[^>]*>([\s\S]*?)<\/p>/g)].map((match) => match[1] ?? '');
+
+    expect(main).toMatch(
+      /^<\/dl>\s*<p class="lead">Bilateral trade between Azerbaijan and Kazakhstan as reported in the paper, in long format: [^<]+\.<\/p>/,
+    );
+    expect(paragraphs.length).toBeGreaterThanOrEqual(4);
+    // The paper's three contradictions are items of a list, not a 16-line paragraph.
+    expect(main.match(/<li>/g)).toHaveLength(3);
+    expect(Math.max(...paragraphs.map((paragraph) => paragraph.length))).toBeLessThan(700);
+  });
+
+  it('shows thousands separators in numbers but not in years, and keeps dates on one line', () => {
+    const transport = pages.get('datasets/transport/index.html') ?? '';
+
+    expect(transport).toContain('data-label="value" dir="auto">1,600,000</td>');
+    expect(transport).toContain('data-label="year" dir="auto">2020</td>');
+    expect(pages.get('datasets/visits/index.html')).toContain(
+      '<td class="date" data-label="start_date" dir="auto">1995-02-09</td>',
+    );
   });
 
   it('draws the trade chart as SVG with the conflicting 2018 readings marked', async () => {
@@ -160,10 +187,32 @@ describe('dataset pages', () => {
 
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*role="img"/);
     expect(svg).toMatch(/<title id="chart-turnover-title">[^<]+<\/title><desc id="chart-turnover-desc">/);
-    expect(svg).toContain('2018: 258.3 million USD, flagged (turnover-2018)');
-    expect(svg).toContain('2018: 220.54 million USD, flagged (turnover-2018)');
+    expect(svg).toContain('2018: 258.3 (flagged: turnover-2018)');
+    expect(svg).toContain('2018: 220.54 (flagged: turnover-2018)');
     expect(pages.get('datasets/trade/index.html')).toContain('<title id="chart-turnover-title">');
+    expect(pages.get('datasets/trade/index.html')).toContain('<title id="chart-turnover-narrow-title">');
     expect(existsSync(path.join(out, 'datasets/milestones/chart-turnover.svg'))).toBe(false);
+  });
+
+  it('draws a chart for every dataset from its own declaration, with the CSV of what is drawn', async () => {
+    const charts = {
+      trade: ['chart-turnover'],
+      visits: ['chart-visits'],
+      enterprises: ['chart-enterprise-counts', 'chart-projects-by-year'],
+      milestones: ['chart-milestones'],
+      transport: ['chart-volumes'],
+    };
+    for (const [id, names] of Object.entries(charts))
+      for (const name of names) {
+        expect(existsSync(path.join(out, `datasets/${id}/${name}.svg`)), name).toBe(true);
+        expect(pages.get(`datasets/${id}/index.html`), name).toContain(`href="chart-data/${name}.csv"`);
+      }
+    const csv = await readFile(path.join(out, 'datasets/trade/chart-data/chart-turnover.csv'), 'utf8');
+    // Exactly the rows drawn: the value rows (where measure = value), with the columns the chart reads.
+    expect(csv.split('\n')[0]).toBe('id,year,flow,value_musd,flagged');
+    expect(csv).toContain('turnover-2018-comparison,2018,turnover,220.54,true');
+    expect(csv).not.toContain('change-percent');
+    expect(csv.trimEnd().split('\n')).toHaveLength(1 + 12);
   });
 });
 

@@ -1,89 +1,60 @@
-import type { ColumnType } from '../coerce.js';
-import type { DatasetDocument } from '../dataset-document.js';
-import type { Row } from '../row-schema.js';
+import type { Column, Row } from '../row-schema.js';
+import { renderCsv } from '../canonical.js';
+import type { DatasetDocument, PublishedColumn } from '../dataset-document.js';
+import type { ChartDeclaration } from '../descriptor.js';
+import { chartDataKey, chartKey } from '../site-keys.js';
 import type { SiteFile, SiteRenderer } from '../site.js';
-import { escapeXml as x } from './html.js';
+import {
+  Drawing,
+  FLAG,
+  fitText,
+  formatNumber,
+  GRID,
+  INK,
+  MUTED,
+  PALETTE,
+  textBox,
+  textWidth,
+  type TextStyle,
+  wrapText,
+} from './chart-layout.js';
+import { escapeXml } from './html.js';
 
 /**
  * Charts drawn at publish time as static, accessible SVG (a `<title>` and a
- * `<desc>` that states every plotted value, so a screen reader gets the
- * numbers the picture shows). The pipeline stays dataset-agnostic: a dataset
- * id picks candidate charts from {@link CHARTS}, and each chart is a pure
- * function of the dataset's `<id>.json` that returns `undefined` when the
- * columns it needs are missing, so a renamed column just drops the picture.
+ * `<desc>` that states every plotted value). Which charts a dataset has is
+ * declared in its own descriptor (`charts`: kind, x, y, series, flag, …), so
+ * the pipeline knows no dataset by name and a new dataset gets a chart without
+ * code. A declaration whose columns are missing, or of the wrong type, draws
+ * nothing. Each chart is laid out twice: for a desktop column and for a phone
+ * (the page shows the one that fits, so text is never scaled below its size),
+ * and it is published as an SVG and as the CSV of exactly the rows it draws.
  */
 export interface Chart {
-  /** File-name stem, unique per dataset: the chart is published as `datasets/<id>/<name>.svg`. */
+  /** File-name stem, unique per dataset: `chart-<declared name>`. */
   readonly name: string;
   readonly title: string;
   /** What the chart shows, in words (also the SVG's `<desc>`). */
   readonly description: string;
-  /** A standalone SVG document (also inlined in the dataset page). */
+  /** A standalone SVG document laid out {@link CHART_WIDTHS.wide} wide (published, and shown on wide screens). */
   readonly svg: string;
+  /** The same chart laid out {@link CHART_WIDTHS.narrow} wide, shown on phones. */
+  readonly narrowSvg: string;
+  /** The rows drawn, as CSV: the primary key and every column the chart reads. */
+  readonly csv: string;
 }
 
-type ChartBuilder = (document: DatasetDocument) => Chart | undefined;
+/** The two layouts' widths in CSS pixels: a desktop column, and a 390 px phone less the page's margins. */
+export const CHART_WIDTHS = { wide: 760, narrow: 340 } as const;
 
-const BLUE = '#0b5cad';
-const FLAG = '#b54708';
-const INK = '#1b1f24';
-const MUTED = '#4a525c';
-const GRID = '#d0d5db';
-const FONT = 'font-family="system-ui,-apple-system,Segoe UI,Roboto,sans-serif"';
-
-/** Candidate charts per dataset id; each draws only if the columns it needs are present. */
-const CHARTS: Readonly<Record<string, readonly ChartBuilder[]>> = {
-  trade: [tradeTurnoverChart],
-  visits: [visitsTimelineChart],
-  enterprises: [enterpriseCountsChart, namedProjectsChart],
-};
+/** Text sizes in user units; the page never shows a layout scaled below 1:1 by more than 10 %, so all stay ≥ 11 px. */
+const SIZE = { small: 12.5, body: 13, strong: 14 } as const;
 
 /**
  * Charts picture tables of tens or hundreds of rows; past this many a point per
  * row is unreadable and costly to render at every publish, so none is drawn.
  */
 export const MAX_CHART_ROWS = 2000;
-
-/**
- * The charts that can be drawn for a dataset (none for most, and none past
- * {@link MAX_CHART_ROWS}). `totalRows` is how many rows the dataset has, which
- * the site knows from the catalog while `document.rows` may hold only the first.
- */
-export function chartsFor(document: DatasetDocument, totalRows: number = document.rows.length): Chart[] {
-  if (totalRows > MAX_CHART_ROWS || document.rows.length > MAX_CHART_ROWS) return [];
-  return (CHARTS[document.id] ?? [])
-    .map((build) => build(document))
-    .filter((chart): chart is Chart => chart !== undefined);
-}
-
-/** Publishes each chart as `datasets/<id>/<chart>.svg`, for embedding elsewhere. */
-export const chartFilesRenderer: SiteRenderer = {
-  name: 'charts',
-  render: ({ datasets }) =>
-    datasets.flatMap(({ document, totalRows }): SiteFile[] =>
-      chartsFor(document, totalRows).map((chart) => ({
-        key: `datasets/${document.id}/${chart.name}.svg`,
-        body: new TextEncoder().encode(chart.svg),
-      })),
-    ),
-};
-
-function hasColumns(document: DatasetDocument, wanted: Readonly<Record<string, ColumnType>>): boolean {
-  return Object.entries(wanted).every(([name, type]) =>
-    document.columns.some((column) => column.name === name && column.type === type),
-  );
-}
-
-const num = (row: Row, name: string): number | undefined =>
-  typeof row[name] === 'number' ? (row[name] as number) : undefined;
-const str = (row: Row, name: string): string | undefined =>
-  typeof row[name] === 'string' ? (row[name] as string) : undefined;
-const isFlagged = (row: Row): boolean => row.flagged === true;
-
-/** Rounds a number for display without trailing noise (`220.54`, `258.3`). */
-function show(value: number): string {
-  return String(Math.round(value * 100) / 100);
-}
 
 /**
  * Caps that keep a chart's size and drawing work proportional to its points,
@@ -93,452 +64,694 @@ function show(value: number): string {
 export const CHART_CAPS = {
   /** Shaded "no figures" spans; past this many, gaps are left unmarked and a note says so. */
   gapMarkers: 12,
-  /** Year labels under the turnover axis; past this many, every n-th year is labelled. */
-  yearLabels: 25,
-  /** Grid lines of the visits timeline, at a step of 1, 2 or 5 × 10^k years. */
-  gridLines: 40,
   /** Readings of two consecutive years joined by lines; past this many pairs, only the markers are drawn. */
   joinsPerYearPair: 16,
+  /** Lanes (series) given a colour of their own; the rest share the last. */
+  colours: PALETTE.length,
 } as const;
 
-/** The smallest step of 1, 2 or 5 × 10^k (at least 1) that divides `span` into at most `count` parts. */
-function tickStep(span: number, count: number): number {
-  const rough = Math.max(1, span / count);
-  const power = 10 ** Math.floor(Math.log10(rough));
-  for (const factor of [1, 2, 5, 10]) if (factor * power >= rough) return factor * power;
-  return 10 * power;
+/**
+ * The charts a dataset declares that can be drawn (none past
+ * {@link MAX_CHART_ROWS}). `totalRows` is how many rows the dataset has, which
+ * the site knows from the catalog while `document.rows` may hold only the first.
+ */
+export function chartsFor(document: DatasetDocument, totalRows: number = document.rows.length): Chart[] {
+  if (totalRows > MAX_CHART_ROWS || document.rows.length > MAX_CHART_ROWS) return [];
+  return (document.charts ?? [])
+    .map((declaration) => drawChart(document, declaration))
+    .filter((chart): chart is Chart => chart !== undefined);
 }
+
+/** Publishes each chart as `datasets/<id>/<chart>.svg` and the rows it draws as `datasets/<id>/chart-data/<chart>.csv`. */
+export const chartFilesRenderer: SiteRenderer = {
+  name: 'charts',
+  render: ({ datasets }) =>
+    datasets.flatMap(({ document, totalRows }): SiteFile[] =>
+      chartsFor(document, totalRows).flatMap((chart) => [
+        { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) },
+        { key: chartDataKey(document.id, chart.name), body: new TextEncoder().encode(chart.csv) },
+      ]),
+    ),
+};
+
+/** A row drawn, with the values the chart read from it. */
+interface Mark {
+  readonly row: Row;
+  readonly flagged: boolean;
+  readonly lane: string;
+}
+
+type Layout = (drawing: Drawing) => number;
+
+interface Plan {
+  readonly description: string;
+  readonly rows: readonly Row[];
+  readonly columns: readonly string[];
+  readonly layout: Layout;
+}
+
+function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Chart | undefined {
+  const plan =
+    declaration.kind === 'series'
+      ? seriesPlan(document, declaration)
+      : declaration.kind === 'timeline'
+        ? timelinePlan(document, declaration)
+        : barsPlan(document, declaration);
+  if (plan === undefined) return undefined;
+  const name = `chart-${declaration.name}`;
+  const render = (width: number, id: string): string => {
+    const drawing = new Drawing(width);
+    const height = plan.layout(drawing);
+    return drawing.toSvg(id, height, declaration.title, plan.description);
+  };
+  const used = [...new Set([...document.primaryKey, ...plan.columns])];
+  const columns: Column[] = used.flatMap((column) => {
+    const published = document.columns.find((candidate) => candidate.name === column);
+    return published === undefined
+      ? []
+      : [{ name: published.name, type: published.type, required: published.required, schema: {} }];
+  });
+  return {
+    name,
+    title: declaration.title,
+    description: plan.description,
+    svg: render(CHART_WIDTHS.wide, name),
+    narrowSvg: render(CHART_WIDTHS.narrow, `${name}-narrow`),
+    csv: renderCsv(columns, plan.rows),
+  };
+}
+
+function columnOf(document: DatasetDocument, name: string | undefined): PublishedColumn | undefined {
+  return name === undefined ? undefined : document.columns.find((column) => column.name === name);
+}
+
+function isNumeric(column: PublishedColumn | undefined): boolean {
+  return column?.type === 'integer' || column?.type === 'number';
+}
+
+/** The rows a declaration draws: those matching its `where`, in file (primary-key) order. */
+function selected(document: DatasetDocument, declaration: ChartDeclaration): Row[] {
+  const where = Object.entries(declaration.where ?? {});
+  return document.rows.filter((row) => where.every(([column, value]) => row[column] === value));
+}
+
+/** Columns named by a declaration that the chart reads, in a stable order. */
+function declaredColumns(declaration: ChartDeclaration): string[] {
+  const { x, y, series, label, year, precision, flag, facet } = declaration;
+  return [x, year, precision, series, label, facet, y, flag].filter(
+    (column): column is string => column !== undefined,
+  );
+}
+
+function markOf(row: Row, declaration: ChartDeclaration): Mark {
+  const lane = declaration.series === undefined ? undefined : row[declaration.series];
+  return {
+    row,
+    flagged: declaration.flag !== undefined && row[declaration.flag] === true,
+    lane: lane === undefined ? '' : String(lane),
+  };
+}
+
+/** The conflict a flagged row names, by the pipeline's convention (a `conflict` column), for the description. */
+function flagNote(mark: Mark): string {
+  if (!mark.flagged) return '';
+  const conflict = mark.row.conflict;
+  return typeof conflict === 'string' ? ` (flagged: ${conflict})` : ' (flagged)';
+}
+
+/** Distinct lanes in first-seen order, each with its colour. */
+function lanesOf(marks: readonly Mark[]): Map<string, string> {
+  const lanes = new Map<string, string>();
+  for (const mark of marks) {
+    if (!lanes.has(mark.lane))
+      lanes.set(mark.lane, PALETTE[Math.min(lanes.size, CHART_CAPS.colours - 1)] ?? INK);
+  }
+  return lanes;
+}
+
+/** Legend entries flowed into rows across the width; returns the height used. */
+function legend(
+  drawing: Drawing,
+  top: number,
+  entries: readonly { readonly label: string; readonly swatch: (x: number, y: number) => string }[],
+): number {
+  const style: TextStyle = { size: SIZE.small, fill: INK };
+  const rowH = 20;
+  let [xPos, yPos] = [8, top + 14];
+  for (const entry of entries) {
+    const text = fitText(entry.label, style.size, drawing.width - 40);
+    const width = 22 + textWidth(text, style.size) + 16;
+    if (xPos > 8 && xPos + width > drawing.width) [xPos, yPos] = [8, yPos + rowH];
+    drawing.shape(entry.swatch(xPos + 7, yPos - 4));
+    drawing.text(xPos + 20, yPos, text, style);
+    xPos += width;
+  }
+  return entries.length === 0 ? top : yPos + 10;
+}
+
+const circle =
+  (colour: string, filled = true) =>
+  (cx: number, cy: number) =>
+    `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="${filled ? colour : '#fff'}" stroke="${colour}" stroke-width="2"/>`;
+const diamond = (cx: number, cy: number, size = 6.5): string =>
+  `<path d="M${cx.toFixed(1)} ${(cy - size).toFixed(1)}l${size} ${size}l${-size} ${size}l${-size} ${-size}z" fill="#fff" stroke="${FLAG}" stroke-width="2.5"/>`;
 
 function niceCeiling(value: number): number {
   if (value <= 0) return 1;
   const step = 10 ** Math.floor(Math.log10(value));
-  for (const factor of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (factor * step >= value) return factor * step;
+  for (const factor of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+    if (factor * step >= value) return factor * step;
   return 10 * step;
 }
 
-function svgDocument(
-  name: string,
-  width: number,
-  height: number,
-  title: string,
-  desc: string,
-  body: string,
-): string {
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
-    `role="img" aria-labelledby="${name}-title ${name}-desc" ${FONT} font-size="13">` +
-    `<title id="${name}-title">${x(title)}</title><desc id="${name}-desc">${x(desc)}</desc>` +
-    `<rect width="${width}" height="${height}" fill="#fff"/>${body}</svg>\n`
-  );
+// ---------------------------------------------------------------------------------------------
+// series: a number per year, one line per series
+
+interface Point extends Mark {
+  readonly year: number;
+  readonly value: number;
 }
 
-function text(
-  xPos: number,
-  yPos: number,
-  content: string,
-  attributes: Readonly<Record<string, string | number>> = {},
-): string {
-  // A white halo keeps labels legible where they cross a line. An attribute given overrides the default
-  // (XML allows each attribute once, so a second `fill` would make the standalone SVG ill-formed).
-  const merged = { fill: INK, stroke: '#fff', 'stroke-width': 3, 'paint-order': 'stroke', ...attributes };
-  const rest = Object.entries(merged)
-    .map(([key, value]) => ` ${key}="${x(String(value))}"`)
-    .join('');
-  return `<text x="${xPos.toFixed(1)}" y="${yPos.toFixed(1)}"${rest}>${x(content)}</text>`;
-}
-
-/** Trade turnover by year; the flagged (conflicting) readings are drawn as distinct, labelled markers. */
-function tradeTurnoverChart(document: DatasetDocument): Chart | undefined {
-  const needed = {
-    year: 'integer',
-    flow: 'string',
-    measure: 'string',
-    value_musd: 'number',
-    flagged: 'boolean',
-  };
-  if (!hasColumns(document, needed as Record<string, ColumnType>)) return undefined;
-  const points = document.rows
-    .filter((row) => row.flow === 'turnover' && row.measure === 'value')
-    .map((row) => ({ year: num(row, 'year'), value: num(row, 'value_musd'), row }))
-    .filter(
-      (point): point is { year: number; value: number; row: Row } =>
-        point.year !== undefined && point.value !== undefined,
-    )
+function seriesPlan(document: DatasetDocument, declaration: ChartDeclaration): Plan | undefined {
+  const xColumn = columnOf(document, declaration.x);
+  if (xColumn?.type !== 'integer' || !isNumeric(columnOf(document, declaration.y))) return undefined;
+  const yName = declaration.y ?? '';
+  const points: Point[] = selected(document, declaration)
+    .filter((row) => typeof row[declaration.x] === 'number' && typeof row[yName] === 'number')
+    .map((row) => ({
+      ...markOf(row, declaration),
+      year: row[declaration.x] as number,
+      value: row[yName] as number,
+    }))
     .sort((a, b) => a.year - b.year || a.value - b.value);
   if (points.length < 2) return undefined;
+  const lanes = lanesOf(points);
+  const unit = declaration.unit === undefined ? '' : ` ${declaration.unit}`;
+  const stated = [...lanes.keys()]
+    .map((lane) => {
+      const these = points.filter((point) => point.lane === lane);
+      const values = these.map((point) => `${point.year}: ${formatNumber(point.value)}${flagNote(point)}`);
+      return `${lane === '' ? '' : `${lane}: `}${values.join('; ')}`;
+    })
+    .join('. ');
+  const disputed = [...new Set(points.filter((point) => point.flagged).map((point) => point.year))];
+  const description =
+    `${declaration.title}${unit === '' ? '' : ` (${declaration.unit ?? ''})`}, by ${declaration.x}. ${stated}.` +
+    (disputed.length > 0
+      ? ` The source gives conflicting values for ${disputed.join(', ')}; every reading is drawn as a flagged marker and none is preferred.`
+      : '');
+  return {
+    description,
+    rows: points.map((point) => point.row),
+    columns: declaredColumns(declaration),
+    layout: (drawing) => seriesLayout(drawing, points, lanes, declaration),
+  };
+}
 
-  const name = 'chart-turnover';
-  const [width, height] = [760, 380];
-  const margin = { left: 64, right: 24, top: 56, bottom: 48 };
-  const years = points.map((point) => point.year);
-  const [minYear, maxYear] = [Math.min(...years), Math.max(...years)];
-  const yMax = niceCeiling(Math.max(...points.map((point) => point.value)) * 1.1);
-  const plotW = width - margin.left - margin.right;
-  const plotH = height - margin.top - margin.bottom;
-  const px = (year: number): number =>
-    margin.left + 28 + ((year - minYear) / Math.max(1, maxYear - minYear)) * (plotW - 56);
-  const py = (value: number): number => margin.top + plotH - (value / yMax) * plotH;
+function seriesLayout(
+  drawing: Drawing,
+  points: readonly Point[],
+  lanes: ReadonlyMap<string, string>,
+  declaration: ChartDeclaration,
+): number {
+  const narrow = drawing.width < 500;
+  const hasFlags = points.some((point) => point.flagged);
+  const top = legend(drawing, 0, [
+    ...[...lanes].map(([lane, colour]) => ({
+      label: lane === '' ? declaration.title : lane,
+      swatch: circle(colour),
+    })),
+    ...(hasFlags
+      ? [
+          {
+            label: 'conflicting readings (flagged)',
+            swatch: (cx: number, cy: number) => diamond(cx, cy, 5.5),
+          },
+        ]
+      : []),
+  ]);
+  const unitTop = top + 16;
+  if (declaration.unit !== undefined)
+    drawing.text(8, unitTop, fitText(declaration.unit, SIZE.small, drawing.width - 16), {
+      size: SIZE.small,
+      fill: MUTED,
+    });
 
-  const parts: string[] = [];
-  for (let i = 0; i <= 5; i++) {
-    const value = (yMax / 5) * i;
-    parts.push(
-      `<line x1="${margin.left}" x2="${width - margin.right}" y1="${py(value).toFixed(1)}" y2="${py(value).toFixed(1)}" stroke="${GRID}"/>`,
-      text(margin.left - 8, py(value) + 4, show(value), { 'text-anchor': 'end', fill: MUTED }),
-    );
-  }
-  parts.push(
-    text(margin.left - 52, margin.top - 14, 'million USD', { fill: MUTED }),
-    `<line x1="${margin.left}" x2="${width - margin.right}" y1="${margin.top + plotH}" y2="${margin.top + plotH}" stroke="${MUTED}"/>`,
-  );
-  // Years without figures are shaded and named, not bridged by a line. The gaps are found between
-  // consecutive years that have figures, so the work follows the points, not the span of years.
-  const present = [...new Set(years)];
-  const gaps: (readonly [number, number])[] = [];
-  for (let i = 1; i < present.length; i++) {
-    const [before = 0, after = 0] = [present[i - 1], present[i]];
-    if (after - before > 1) gaps.push([before + 1, after - 1]);
-  }
-  if (gaps.length <= CHART_CAPS.gapMarkers) {
-    for (const [first, last] of gaps) {
-      const [x1, x2] = [px(first - 0.5), px(last + 0.5)];
-      parts.push(
-        `<rect x="${x1.toFixed(1)}" y="${margin.top}" width="${(x2 - x1).toFixed(1)}" height="${plotH}" fill="#f3f5f7"/>`,
-        text((x1 + x2) / 2, margin.top + plotH / 2, `no figures ${first}–${last}`, {
-          'text-anchor': 'middle',
-          fill: MUTED,
-        }),
-      );
+  // The horizontal axis follows the points: one step per year that has figures, and a fixed, shaded
+  // step for a run of years without any, so a long gap neither hides the later years nor costs work.
+  const years = [...new Set(points.map((point) => point.year))];
+  const gapSteps = narrow ? 2.2 : 2;
+  const slots = new Map<number, number>();
+  const gaps: { first: number; last: number; from: number; to: number }[] = [];
+  let slot = 0;
+  years.forEach((year, index) => {
+    const before = years[index - 1];
+    if (before !== undefined) {
+      if (year - before > 1) {
+        gaps.push({ first: before + 1, last: year - 1, from: slot + 0.5, to: slot + gapSteps - 0.5 });
+        slot += gapSteps;
+      } else slot += 1;
     }
-  } else {
-    parts.push(
-      text(width - margin.right, height - 6, `${gaps.length} spans of years without figures are not marked`, {
-        'text-anchor': 'end',
-        fill: MUTED,
-        'font-size': 12,
-      }),
-    );
-  }
-  const labelEvery = Math.ceil(present.length / CHART_CAPS.yearLabels);
-  present.forEach((year, index) => {
-    if (index % labelEvery !== 0 && index !== present.length - 1) return;
-    parts.push(
-      text(px(year), margin.top + plotH + 20, String(year), {
-        'text-anchor': 'middle',
-        fill: MUTED,
-        'font-size': 12,
-      }),
-    );
+    slots.set(year, slot);
   });
-  // Consecutive years are joined: solid between single unflagged readings, dashed where a reading is disputed.
-  const byYear = new Map<number, typeof points>();
-  for (const point of points) {
-    const same = byYear.get(point.year);
-    if (same === undefined) byYear.set(point.year, [point]);
-    else same.push(point);
+  const values = points.map((point) => point.value);
+  const low = Math.min(0, ...values);
+  const high = niceCeiling(Math.max(...values) * 1.08);
+  const span = high - (low < 0 ? -niceCeiling(-low) : 0);
+  const bottomValue = high - span;
+  const ticks = narrow ? 4 : 5;
+  const tickText = (i: number): string => formatNumber(bottomValue + (span / ticks) * i);
+  const tickWidth = Math.max(
+    ...Array.from({ length: ticks + 1 }, (_, i) => textWidth(tickText(i), SIZE.small)),
+  );
+  const plot = {
+    left: 8 + tickWidth + 8,
+    right: drawing.width - 12,
+    top: unitTop + 14,
+    bottom: unitTop + 14 + (narrow ? 230 : 270),
+  };
+  const inset = 16;
+  const px = (year: number): number =>
+    plot.left + inset + ((slots.get(year) ?? 0) / Math.max(1, slot)) * (plot.right - plot.left - 2 * inset);
+  const pxSlot = (at: number): number =>
+    plot.left + inset + (at / Math.max(1, slot)) * (plot.right - plot.left - 2 * inset);
+  const py = (value: number): number =>
+    plot.bottom - ((value - bottomValue) / span) * (plot.bottom - plot.top);
+
+  const marked = gaps.length <= CHART_CAPS.gapMarkers ? gaps : [];
+  const gapBoxes = marked.map((gap) => ({ x1: pxSlot(gap.from), x2: pxSlot(gap.to) }));
+  for (const box of gapBoxes)
+    drawing.shape(
+      `<rect x="${box.x1.toFixed(1)}" y="${plot.top}" width="${(box.x2 - box.x1).toFixed(1)}" height="${plot.bottom - plot.top}" fill="#eef1f4"/>`,
+    );
+  // Grid lines stop at the shaded gaps, so the gap's own label sits on a clean ground.
+  for (let i = 0; i <= ticks; i++) {
+    const yLine = py(bottomValue + (span / ticks) * i);
+    let from = plot.left;
+    for (const box of gapBoxes) {
+      drawing.line(from, yLine, box.x1, yLine, `stroke="${i === 0 ? MUTED : GRID}"`);
+      from = box.x2;
+    }
+    drawing.line(from, yLine, plot.right, yLine, `stroke="${i === 0 ? MUTED : GRID}"`);
+    drawing.text(plot.left - 6, yLine + 4, tickText(i), { size: SIZE.small, anchor: 'end', fill: MUTED });
   }
-  for (const [year, these] of byYear) {
-    const next = byYear.get(year + 1) ?? [];
-    if (these.length * next.length > CHART_CAPS.joinsPerYearPair) continue;
-    for (const a of these) {
-      for (const b of next) {
-        const disputed = isFlagged(a.row) || isFlagged(b.row);
-        parts.push(
-          `<line x1="${px(a.year).toFixed(1)}" y1="${py(a.value).toFixed(1)}" x2="${px(b.year).toFixed(1)}" y2="${py(b.value).toFixed(1)}" stroke="${disputed ? FLAG : BLUE}" stroke-width="2"${disputed ? ' stroke-dasharray="5 4"' : ''}/>`,
-        );
-      }
+  // Consecutive years are joined: solid between unflagged readings, dashed where a reading is disputed.
+  for (const [lane, colour] of lanes) {
+    const these = points.filter((point) => point.lane === lane);
+    for (const year of new Set(these.map((point) => point.year))) {
+      const now = these.filter((point) => point.year === year);
+      const next = these.filter((point) => point.year === year + 1);
+      if (now.length * next.length > CHART_CAPS.joinsPerYearPair) continue;
+      for (const a of now)
+        for (const b of next) {
+          const disputed = a.flagged || b.flagged;
+          drawing.line(
+            px(a.year),
+            py(a.value),
+            px(b.year),
+            py(b.value),
+            `stroke="${disputed ? FLAG : colour}" stroke-width="2"${disputed ? ' stroke-dasharray="5 4"' : ''}`,
+          );
+        }
     }
   }
   for (const point of points) {
     const [cx, cy] = [px(point.year), py(point.value)];
-    if (isFlagged(point.row)) {
-      const s = 7;
-      parts.push(
-        `<path d="M${cx.toFixed(1)} ${(cy - s).toFixed(1)}l${s} ${s}l${-s} ${s}l${-s} ${-s}z" fill="#fff" stroke="${FLAG}" stroke-width="2.5"><title>${x(`${point.year}: ${show(point.value)} million USD, flagged (${str(point.row, 'conflict') ?? 'conflict'})`)}</title></path>`,
-        text(cx - 11, cy + 5, `⚠ ${show(point.value)}`, {
-          fill: FLAG,
-          'font-weight': 700,
-          'text-anchor': 'end',
-        }),
-      );
-    } else {
-      parts.push(
-        `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4.5" fill="${BLUE}"><title>${x(`${point.year}: ${show(point.value)} million USD`)}</title></circle>`,
-        text(cx, cy - 10, show(point.value), { 'text-anchor': 'middle', 'font-size': 12 }),
-      );
-    }
-  }
-  parts.push(
-    `<circle cx="${margin.left + 6}" cy="22" r="4.5" fill="${BLUE}"/>`,
-    text(margin.left + 16, 26, 'turnover as stated in the paper'),
-    `<path d="M${margin.left + 286} 15l7 7l-7 7l-7 -7z" fill="#fff" stroke="${FLAG}" stroke-width="2.5"/>`,
-    text(margin.left + 300, 26, 'conflicting readings of the same year (flagged)', { fill: FLAG }),
-  );
-
-  const stated = points
-    .map(
-      (point) =>
-        `${point.year}: ${show(point.value)}${isFlagged(point.row) ? ` (flagged: ${str(point.row, 'conflict') ?? 'conflict'})` : ''}`,
-    )
-    .join('; ');
-  const disputedYears = [
-    ...new Set(points.filter((point) => isFlagged(point.row)).map((point) => point.year)),
-  ];
-  const title = 'Bilateral trade turnover by year, million USD';
-  const description =
-    `Trade turnover between Azerbaijan and Kazakhstan in million US dollars, as stated in the paper. ${stated}.` +
-    (disputedYears.length > 0
-      ? ` The paper gives conflicting values for ${disputedYears.join(', ')}; both readings are drawn as flagged markers and neither is preferred.`
-      : '');
-  return {
-    name,
-    title,
-    description,
-    svg: svgDocument(name, width, height, title, description, parts.join('')),
-  };
-}
-
-/** Head-of-state visits on a timeline, one lane per visitor; precision and flagged entries are marked. */
-function visitsTimelineChart(document: DatasetDocument): Chart | undefined {
-  const needed = { visitor: 'string', year: 'integer', date_precision: 'string', flagged: 'boolean' };
-  if (!hasColumns(document, needed as Record<string, ColumnType>)) return undefined;
-  const visits = document.rows
-    .map((row) => ({ row, visitor: str(row, 'visitor'), year: num(row, 'year') }))
-    .filter(
-      (visit): visit is { row: Row; visitor: string; year: number } =>
-        visit.visitor !== undefined && visit.year !== undefined,
-    );
-  if (visits.length === 0) return undefined;
-  const when = (row: Row, year: number): number => {
-    const date = str(row, 'start_date');
-    if (date !== undefined) {
-      const [y, m, d] = date.split('-').map(Number);
-      return (y ?? year) + ((m ?? 1) - 1) / 12 + ((d ?? 1) - 1) / 365;
-    }
-    const month = num(row, 'month');
-    return month === undefined ? year + 0.5 : year + (month - 0.5) / 12;
-  };
-  const lanes = [
-    ...new Set([...visits].sort((a, b) => when(a.row, a.year) - when(b.row, b.year)).map((v) => v.visitor)),
-  ];
-
-  const name = 'chart-visits';
-  const laneH = 70;
-  const margin = { left: 24, right: 24, top: 44, bottom: 40 };
-  const width = 760;
-  const height = margin.top + lanes.length * laneH + margin.bottom;
-  const years = visits.map((visit) => visit.year);
-  const [start, end] = [Math.min(...years), Math.max(...years) + 1];
-  const plotW = width - margin.left - margin.right;
-  const px = (t: number): number => margin.left + ((t - start) / (end - start)) * plotW;
-  const laneY = (visitor: string): number => margin.top + lanes.indexOf(visitor) * laneH + laneH / 2 + 8;
-
-  const parts: string[] = [];
-  // One grid line per year on a short timeline (every fifth labelled), at most CHART_CAPS.gridLines on a long one.
-  const step = tickStep(end - start, CHART_CAPS.gridLines);
-  for (let year = Math.ceil(start / step) * step; year <= end; year += step) {
-    const major = (year / step) % 5 === 0;
-    parts.push(
-      `<line x1="${px(year).toFixed(1)}" x2="${px(year).toFixed(1)}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="${GRID}"${major ? '' : ' stroke-dasharray="2 4"'}/>`,
-    );
-    if (major)
-      parts.push(
-        text(px(year), height - margin.bottom + 20, String(year), { 'text-anchor': 'middle', fill: MUTED }),
-      );
-  }
-  for (const visitor of lanes) {
-    const y = laneY(visitor);
-    const count = visits.filter((visit) => visit.visitor === visitor).length;
-    parts.push(
-      text(margin.left, y - 22, `${visitor} (${count} ${count === 1 ? 'entry' : 'entries'})`, {
-        'font-weight': 600,
-      }),
-      `<line x1="${margin.left}" x2="${width - margin.right}" y1="${y}" y2="${y}" stroke="${MUTED}"/>`,
+    const tip = `${point.lane === '' ? '' : `${point.lane}, `}${point.year}: ${formatNumber(point.value)}${flagNote(point)}`;
+    const box = { x1: cx - 7, y1: cy - 7, x2: cx + 7, y2: cy + 7 };
+    drawing.shape(
+      point.flagged
+        ? diamond(cx, cy).replace('/>', `><title>${escapeXml(tip)}</title></path>`)
+        : circle(lanes.get(point.lane) ?? INK)(cx, cy).replace(
+            '/>',
+            `><title>${escapeXml(tip)}</title></circle>`,
+          ),
+      box,
     );
   }
-  // Flagged entries that share a conflict id across lanes are joined, so the contradiction is visible.
-  const byConflict = new Map<string, { x: number; y: number }[]>();
-  for (const visit of visits) {
-    const conflict = str(visit.row, 'conflict');
-    if (!isFlagged(visit.row) || conflict === undefined) continue;
-    const list = byConflict.get(conflict) ?? [];
-    list.push({ x: px(when(visit.row, visit.year)), y: laneY(visit.visitor) });
-    byConflict.set(conflict, list);
-  }
-  for (const [conflict, marks] of byConflict) {
-    const ys = marks.map((mark) => mark.y);
-    const first = marks[0];
-    if (first === undefined || new Set(ys).size < 2) continue;
-    parts.push(
-      `<line x1="${first.x.toFixed(1)}" x2="${first.x.toFixed(1)}" y1="${Math.min(...ys)}" y2="${Math.max(...ys)}" stroke="${FLAG}" stroke-width="2" stroke-dasharray="4 3"><title>${x(`flagged: ${conflict}`)}</title></line>`,
-    );
-  }
-  for (const visit of visits) {
-    const y = laneY(visit.visitor);
-    const flagged = isFlagged(visit.row);
-    const color = flagged ? FLAG : BLUE;
-    const wording = str(visit.row, 'paper_wording') ?? String(visit.year);
-    const label = `${visit.visitor}: ${wording}${flagged ? ` (flagged: ${str(visit.row, 'conflict') ?? 'conflict'})` : ''}`;
-    const precision = str(visit.row, 'date_precision');
-    if (precision === 'day') {
-      parts.push(
-        `<circle cx="${px(when(visit.row, visit.year)).toFixed(1)}" cy="${y}" r="${flagged ? 7 : 6}" fill="${color}" stroke="#fff" stroke-width="1.5"><title>${x(label)}</title></circle>`,
-      );
-    } else if (precision === 'month') {
-      parts.push(
-        `<circle cx="${px(when(visit.row, visit.year)).toFixed(1)}" cy="${y}" r="6" fill="#fff" stroke="${color}" stroke-width="2.5"><title>${x(label)}</title></circle>`,
-      );
-    } else {
-      const [x1, x2] = [px(visit.year), px(visit.year + 1)];
-      parts.push(
-        `<rect x="${x1.toFixed(1)}" y="${y + 10}" width="${(x2 - x1).toFixed(1)}" height="8" fill="#fff" stroke="${color}" stroke-width="2" stroke-dasharray="3 2"><title>${x(label)}</title></rect>`,
-      );
-    }
-    if (flagged)
-      parts.push(text(px(when(visit.row, visit.year)) + 9, y - 9, '⚠', { fill: FLAG, 'font-weight': 700 }));
-  }
-  const lx = margin.left;
-  parts.push(
-    `<circle cx="${lx + 6}" cy="22" r="6" fill="${BLUE}"/>`,
-    text(lx + 16, 26, 'exact day'),
-    `<circle cx="${lx + 106}" cy="22" r="6" fill="#fff" stroke="${BLUE}" stroke-width="2.5"/>`,
-    text(lx + 116, 26, 'month only'),
-    `<rect x="${lx + 206}" y="18" width="26" height="8" fill="#fff" stroke="${BLUE}" stroke-width="2" stroke-dasharray="3 2"/>`,
-    text(lx + 238, 26, 'year only'),
-    `<circle cx="${lx + 326}" cy="22" r="7" fill="${FLAG}"/>`,
-    text(lx + 338, 26, '⚠ flagged: the paper contradicts itself', { fill: FLAG }),
-  );
-
-  const perVisitor = lanes
-    .map((visitor) => {
-      const entries = visits
-        .filter((visit) => visit.visitor === visitor)
-        .map(
-          (visit) =>
-            `${str(visit.row, 'paper_wording') ?? visit.year}${isFlagged(visit.row) ? ' (flagged)' : ''}`,
-        );
-      return `${visitor}: ${entries.join(', ')}`;
-    })
-    .join('. ');
-  const title = `Head-of-state visits ${start}–${end - 1}, by visitor`;
-  const description = `Timeline of the visits listed in the paper, one lane per visiting head of state. ${perVisitor}.`;
-  return {
-    name,
-    title,
-    description,
-    svg: svgDocument(name, width, height, title, description, parts.join('')),
-  };
-}
-
-/** Registry counts side by side (e.g. all enterprises vs joint ventures). */
-function enterpriseCountsChart(document: DatasetDocument): Chart | undefined {
-  if (!hasColumns(document, { name: 'string', enterprise_count: 'integer' })) return undefined;
-  const bars = document.rows
-    .map((row) => ({ label: str(row, 'name'), value: num(row, 'enterprise_count') }))
-    .filter(
-      (bar): bar is { label: string; value: number } => bar.label !== undefined && bar.value !== undefined,
-    )
-    .sort((a, b) => b.value - a.value);
-  if (bars.length === 0) return undefined;
-  const name = 'chart-enterprise-counts';
-  const width = 760;
-  const barH = 30;
-  const rowH = 64;
-  const margin = { left: 16, right: 72, top: 16, bottom: 16 };
-  const height = margin.top + bars.length * rowH + margin.bottom;
-  const max = Math.max(...bars.map((bar) => bar.value));
-  const plotW = width - margin.left - margin.right;
-  const parts = bars.flatMap((bar, index) => {
-    const y = margin.top + index * rowH;
-    const w = Math.max(2, (bar.value / max) * plotW);
-    return [
-      text(margin.left, y + 16, bar.label, { 'font-weight': 600 }),
-      `<rect x="${margin.left}" y="${y + 24}" width="${w.toFixed(1)}" height="${barH}" fill="${index === 0 ? BLUE : '#5b8fc7'}"><title>${x(`${bar.label}: ${bar.value}`)}</title></rect>`,
-      text(margin.left + w + 8, y + 24 + barH / 2 + 5, String(bar.value), {
-        'font-weight': 700,
-        'font-size': 15,
-      }),
+  // Year labels under the axis, left to right, each only where it does not run into the one before.
+  // The first and last years are placed first, so the axis always shows where it starts and ends.
+  const yearOrder = [...new Set([years[0], years.at(-1), ...years])].filter((year) => year !== undefined);
+  for (const year of yearOrder)
+    drawing.label([{ x: px(year), y: plot.bottom + 18 }], String(year), {
+      size: SIZE.small,
+      anchor: 'middle',
+      fill: MUTED,
+    });
+  const unlabelled: string[] = [];
+  for (const [index, gap] of marked.entries()) {
+    const box = gapBoxes[index];
+    if (box === undefined) continue;
+    const middle = (box.x1 + box.x2) / 2;
+    const range = gap.first === gap.last ? String(gap.first) : `${gap.first}–${gap.last}`;
+    const y = (plot.top + plot.bottom) / 2;
+    const style: TextStyle = { size: SIZE.small, anchor: 'middle', fill: MUTED };
+    // Both lines or neither: a range on its own would read as a value.
+    const lines = [
+      { x: middle, y: y - 8, text: 'no figures' },
+      { x: middle, y: y + 10, text: range },
     ];
-  });
-  const title = 'Registered enterprises with Azerbaijani participation in Kazakhstan';
-  const description = `Counts stated in the paper: ${bars.map((bar) => `${bar.label}: ${bar.value}`).join('; ')}.`;
+    if (lines.every((line) => drawing.isFree(textBox(line.x, line.y, line.text, style))))
+      for (const line of lines) drawing.text(line.x, line.y, line.text, style);
+    else unlabelled.push(range);
+  }
+  // Value labels: disputed readings first, then the rest; each beside its marker where it is free.
+  const order = [...points].sort((a, b) => Number(b.flagged) - Number(a.flagged));
+  for (const point of order) {
+    const [cx, cy] = [px(point.year), py(point.value)];
+    const content = `${point.flagged ? '⚠ ' : ''}${formatNumber(point.value)}`;
+    const style: TextStyle = {
+      size: SIZE.small,
+      anchor: 'middle',
+      weight: point.flagged ? 700 : 400,
+      fill: point.flagged ? FLAG : INK,
+    };
+    drawing.label(labelSpots(cx, cy), content, style);
+  }
+  let height = plot.bottom + 30;
+  if (unlabelled.length > 0) {
+    drawing.text(
+      8,
+      height + 4,
+      fitText(`Shaded: no figures for ${unlabelled.join(', ')}`, SIZE.small, drawing.width - 16),
+      {
+        size: SIZE.small,
+        fill: MUTED,
+      },
+    );
+    height += 16;
+  }
+  if (gaps.length > CHART_CAPS.gapMarkers) {
+    drawing.text(
+      8,
+      height,
+      fitText(`${gaps.length} spans of years without figures are not marked`, SIZE.small, drawing.width - 16),
+      {
+        size: SIZE.small,
+        fill: MUTED,
+      },
+    );
+    height += 12;
+  }
+  return height;
+}
+
+/** Places to try for a value label, nearest to its marker first: above, below, beside, then further out. */
+function labelSpots(cx: number, cy: number): { x: number; y: number; anchor: 'start' | 'middle' | 'end' }[] {
+  const spots: { x: number; y: number; anchor: 'start' | 'middle' | 'end' }[] = [];
+  for (const d of [0, 9, 18, 30]) {
+    spots.push(
+      { x: cx, y: cy - 11 - d, anchor: 'middle' },
+      { x: cx, y: cy + 22 + d, anchor: 'middle' },
+      { x: cx + 10 + d, y: cy + 4, anchor: 'start' },
+      { x: cx - 10 - d, y: cy + 4, anchor: 'end' },
+      { x: cx + 8, y: cy - 10 - d, anchor: 'start' },
+      { x: cx - 8, y: cy - 10 - d, anchor: 'end' },
+      { x: cx + 8, y: cy + 20 + d, anchor: 'start' },
+      { x: cx - 8, y: cy + 20 + d, anchor: 'end' },
+    );
+  }
+  return spots;
+}
+
+// ---------------------------------------------------------------------------------------------
+// timeline: dated events, grouped by year, one line each
+
+interface Event extends Mark {
+  readonly year: number;
+  /** Sort key within the year: month and day where known. */
+  readonly when: number;
+  readonly date: string;
+  readonly text: string;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function eventOf(row: Row, document: DatasetDocument, declaration: ChartDeclaration): Event | undefined {
+  const value = row[declaration.x];
+  const yearValue = declaration.year === undefined ? undefined : row[declaration.year];
+  const precision = declaration.precision === undefined ? undefined : row[declaration.precision];
+  const match = typeof value === 'string' ? /^(-?\d{1,12})-(\d{2})-(\d{2})$/.exec(value) : null;
+  let year: number | undefined;
+  let month: number | undefined;
+  let day: number | undefined;
+  if (match !== null) {
+    [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else if (typeof value === 'number') year = value;
+  if (year === undefined && typeof yearValue === 'number') year = yearValue;
+  if (year === undefined) return undefined;
+  // A month known without its day is read from a `month` column, the curated datasets' convention.
+  const monthColumn = row.month;
+  if (month === undefined && typeof monthColumn === 'number' && columnOf(document, 'month') !== undefined)
+    month = monthColumn;
+  const known =
+    typeof precision === 'string'
+      ? precision
+      : match !== null
+        ? 'day'
+        : month !== undefined
+          ? 'month'
+          : 'year';
+  const shownMonth =
+    month !== undefined && month >= 1 && month <= 12 && known !== 'year' ? MONTHS[month - 1] : undefined;
+  const date =
+    known === 'day' && shownMonth !== undefined && day !== undefined
+      ? `${day} ${shownMonth}`
+      : (known === 'month' || known === 'month-day') && shownMonth !== undefined
+        ? shownMonth
+        : '';
+  const label = declaration.label === undefined ? undefined : row[declaration.label];
+  const mark = markOf(row, declaration);
   return {
-    name,
-    title,
-    description,
-    svg: svgDocument(name, width, height, title, description, parts.join('')),
+    ...mark,
+    year,
+    when: (shownMonth === undefined ? 13 : (month ?? 13)) * 40 + (known === 'day' ? (day ?? 0) : 0),
+    date,
+    text: label === undefined ? (mark.lane === '' ? String(value ?? year) : mark.lane) : String(label),
   };
 }
 
-/** Named companies and joint projects on a year axis, one line per name; undated ones are counted. */
-function namedProjectsChart(document: DatasetDocument): Chart | undefined {
-  if (!hasColumns(document, { name: 'string', year: 'integer', record_type: 'string' })) return undefined;
-  const named = document.rows.filter(
-    (row) => row.record_type !== 'registry-count' && str(row, 'name') !== undefined,
-  );
-  const dated = named
-    .map((row) => ({ row, year: num(row, 'year'), label: str(row, 'name') ?? '' }))
-    .filter((item): item is { row: Row; year: number; label: string } => item.year !== undefined)
-    .sort((a, b) => a.year - b.year || (a.label < b.label ? -1 : 1));
-  if (dated.length === 0) return undefined;
-  const undated = named.length - dated.length;
-  const name = 'chart-projects-by-year';
-  const width = 760;
-  const lineH = 24;
-  const margin = { left: 16, top: 48, bottom: 40 };
-  const years = [...new Set(dated.map((item) => item.year))];
-  const height = margin.top + dated.length * lineH + (years.length - 1) * 10 + margin.bottom;
-  const parts: string[] = [
-    `<rect x="${margin.left}" y="14" width="12" height="12" fill="${BLUE}"/>`,
-    text(margin.left + 18, 25, 'joint project'),
-    `<circle cx="${margin.left + 134}" cy="20" r="6" fill="#fff" stroke="${BLUE}" stroke-width="2.5"/>`,
-    text(margin.left + 146, 25, 'company or office'),
-  ];
-  let y = margin.top;
-  for (const year of years) {
-    const items = dated.filter((item) => item.year === year);
-    parts.push(
-      text(margin.left, y + 16, String(year), { 'font-weight': 700 }),
-      `<line x1="${margin.left + 56}" x2="${margin.left + 56}" y1="${y + 2}" y2="${y + items.length * lineH - 4}" stroke="${GRID}" stroke-width="3"/>`,
-    );
-    for (const item of items) {
-      const cy = y + 12;
-      parts.push(
-        item.row.record_type === 'joint-project'
-          ? `<rect x="${margin.left + 70}" y="${cy - 6}" width="12" height="12" fill="${BLUE}"/>`
-          : `<circle cx="${margin.left + 76}" cy="${cy}" r="6" fill="#fff" stroke="${BLUE}" stroke-width="2.5"/>`,
-        text(margin.left + 92, cy + 5, item.label),
-      );
-      y += lineH;
-    }
-    y += 10;
-  }
-  if (undated > 0)
-    parts.push(
-      text(
-        margin.left,
-        height - 14,
-        `${undated} more named in the paper without a year (see the table below).`,
-        { fill: MUTED },
-      ),
-    );
-  const title = 'Named companies and joint projects, by year';
+function timelinePlan(document: DatasetDocument, declaration: ChartDeclaration): Plan | undefined {
+  const xColumn = columnOf(document, declaration.x);
+  if (
+    xColumn === undefined ||
+    (xColumn.type !== 'date' && xColumn.type !== 'integer' && xColumn.type !== 'string')
+  )
+    return undefined;
+  const rows = selected(document, declaration);
+  const events = rows
+    .map((row) => eventOf(row, document, declaration))
+    .filter((event): event is Event => event !== undefined)
+    .sort((a, b) => a.year - b.year || a.when - b.when || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  if (events.length === 0) return undefined;
+  const undated = rows.length - events.length;
+  const lanes = lanesOf(events);
+  const years = [...new Set(events.map((event) => event.year))];
   const description =
-    `Companies, offices and joint projects the paper dates, by year: ` +
+    `${declaration.title}: ${events.length} dated entries from ${years[0] ?? ''} to ${years.at(-1) ?? ''}` +
+    `${undated > 0 ? `, and ${undated} without a date` : ''}. ` +
     years
       .map(
         (year) =>
-          `${year}: ${dated
-            .filter((item) => item.year === year)
-            .map((item) => item.label)
+          `${year}: ${events
+            .filter((event) => event.year === year)
+            .map(
+              (event) =>
+                `${event.date === '' ? '' : `${event.date}, `}${event.text}${event.lane !== '' && event.lane !== event.text ? ` (${event.lane})` : ''}${flagNote(event)}`,
+            )
             .join('; ')}`,
       )
       .join('. ') +
-    `. ${undated} more are named without a year.`;
+    '.';
   return {
-    name,
-    title,
     description,
-    svg: svgDocument(name, width, height, title, description, parts.join('')),
+    rows: events.map((event) => event.row),
+    columns: declaredColumns(declaration),
+    layout: (drawing) => timelineLayout(drawing, events, lanes, undated),
   };
+}
+
+function timelineLayout(
+  drawing: Drawing,
+  events: readonly Event[],
+  lanes: ReadonlyMap<string, string>,
+  undated: number,
+): number {
+  const hasFlags = events.some((event) => event.flagged);
+  let y = legend(drawing, 0, [
+    ...(lanes.size > 1 || [...lanes.keys()][0] !== ''
+      ? [...lanes].map(([lane, colour]) => ({ label: lane, swatch: circle(colour) }))
+      : []),
+    ...(hasFlags
+      ? [
+          {
+            label: 'flagged: the source contradicts itself',
+            swatch: (cx: number, cy: number) => diamond(cx, cy, 5.5),
+          },
+        ]
+      : []),
+  ]);
+  y += 8;
+  const years = [...new Set(events.map((event) => event.year))];
+  const yearStyle: TextStyle = { size: SIZE.strong, weight: 700 };
+  const yearW = Math.min(
+    drawing.width / 3,
+    Math.max(...years.map((year) => textWidth(String(year), SIZE.strong, 700))),
+  );
+  const rule = 8 + yearW + 8;
+  const dateW = Math.max(0, ...events.map((event) => textWidth(event.date, SIZE.body)));
+  const markX = rule + 12;
+  const dateX = markX + 12;
+  const textX = dateX + (dateW === 0 ? 0 : dateW + 8);
+  const lineH = 22;
+  const style: TextStyle = { size: SIZE.body };
+  years.forEach((year, index) => {
+    const before = years[index - 1];
+    if (before !== undefined && year - before > 1) {
+      const range = year - before === 2 ? String(before + 1) : `${before + 1}–${year - 1}`;
+      drawing.text(markX, y + 12, fitText(`no entries ${range}`, SIZE.small, drawing.width - markX - 8), {
+        size: SIZE.small,
+        fill: MUTED,
+      });
+      y += 20;
+    }
+    const these = events.filter((event) => event.year === year);
+    drawing.text(8, y + 15, fitText(String(year), SIZE.strong, yearW, 700), yearStyle);
+    const groupTop = y;
+    for (const event of these) {
+      const cy = y + 11;
+      const colour = lanes.get(event.lane) ?? INK;
+      const tip = `${year}${event.date === '' ? '' : ` ${event.date}`}: ${event.text}${event.lane !== '' && event.lane !== event.text ? ` (${event.lane})` : ''}${flagNote(event)}`;
+      drawing.shape(
+        event.flagged
+          ? diamond(markX, cy, 6).replace('/>', `><title>${escapeXml(tip)}</title></path>`)
+          : circle(colour)(markX, cy).replace('/>', `><title>${escapeXml(tip)}</title></circle>`),
+      );
+      if (event.date !== '') drawing.text(dateX, cy + 5, event.date, { size: SIZE.body, fill: MUTED });
+      // A long name takes a second line rather than being cut early; a third is never needed for a reader.
+      const suffix = event.flagged ? ' ⚠' : '';
+      const room = drawing.width - textX - 8 - textWidth(suffix, SIZE.body);
+      const lines = wrapText(event.text, SIZE.body, room, 2);
+      lines.forEach((line, index) => {
+        const last = index === lines.length - 1;
+        drawing.text(
+          textX,
+          cy + 5 + index * 16,
+          `${line}${last ? suffix : ''}`,
+          { ...style, fill: event.flagged ? FLAG : INK },
+          tip,
+        );
+      });
+      y += lineH + (lines.length - 1) * 16;
+    }
+    drawing.line(rule, groupTop + 3, rule, y - 3, `stroke="${GRID}" stroke-width="3"`);
+    y += 8;
+  });
+  if (undated > 0) {
+    drawing.text(
+      8,
+      y + 14,
+      fitText(`${undated} more without a date (see the table below)`, SIZE.small, drawing.width - 16),
+      {
+        size: SIZE.small,
+        fill: MUTED,
+      },
+    );
+    y += 22;
+  }
+  return y + 6;
+}
+
+// ---------------------------------------------------------------------------------------------
+// bars: a number per category, in panels by facet
+
+interface Bar extends Mark {
+  readonly label: string;
+  readonly value: number;
+  readonly facet: string;
+}
+
+function barsPlan(document: DatasetDocument, declaration: ChartDeclaration): Plan | undefined {
+  if (columnOf(document, declaration.x) === undefined || !isNumeric(columnOf(document, declaration.y)))
+    return undefined;
+  const yName = declaration.y ?? '';
+  const bars: Bar[] = selected(document, declaration)
+    .filter((row) => typeof row[yName] === 'number')
+    .map((row) => {
+      const mark = markOf(row, declaration);
+      const name = row[declaration.x];
+      const facet = declaration.facet === undefined ? undefined : row[declaration.facet];
+      const fallback = document.primaryKey.map((key) => String(row[key] ?? '')).join(' / ');
+      return {
+        ...mark,
+        label: `${name === undefined ? fallback : String(name)}${mark.lane === '' ? '' : ` (${mark.lane})`}`,
+        value: row[yName] as number,
+        facet: facet === undefined ? '' : String(facet),
+      };
+    });
+  if (bars.length === 0) return undefined;
+  const facets = [...new Set(bars.map((bar) => bar.facet))];
+  const unit = declaration.unit === undefined ? '' : ` ${declaration.unit}`;
+  const description =
+    `${declaration.title}. ` +
+    facets
+      .map(
+        (facet) =>
+          `${facet === '' ? '' : `In ${facet}: `}${bars
+            .filter((bar) => bar.facet === facet)
+            .map((bar) => `${bar.label}: ${formatNumber(bar.value)}${unit}${flagNote(bar)}`)
+            .join('; ')}`,
+      )
+      .join('. ') +
+    '.';
+  return {
+    description,
+    rows: bars.map((bar) => bar.row),
+    columns: declaredColumns(declaration),
+    layout: (drawing) => barsLayout(drawing, bars, facets),
+  };
+}
+
+function barsLayout(drawing: Drawing, bars: readonly Bar[], facets: readonly string[]): number {
+  let y = 6;
+  const barH = 20;
+  for (const facet of facets) {
+    const these = bars.filter((bar) => bar.facet === facet).sort((a, b) => b.value - a.value);
+    if (facet !== '') {
+      drawing.text(8, y + 16, fitText(facet, SIZE.strong, drawing.width - 16, 700), {
+        size: SIZE.strong,
+        weight: 700,
+      });
+      y += 26;
+    }
+    const max = Math.max(...these.map((bar) => Math.abs(bar.value)), 0);
+    const valueW = Math.max(
+      ...these.map((bar) =>
+        textWidth(`${bar.flagged ? '⚠ ' : ''}${formatNumber(bar.value)}`, SIZE.body, 700),
+      ),
+    );
+    const room = drawing.width - 8 - 8 - valueW - 8;
+    for (const bar of these) {
+      const tip = `${bar.label}: ${formatNumber(bar.value)}${flagNote(bar)}`;
+      for (const line of wrapText(bar.label, SIZE.body, drawing.width - 16, 2)) {
+        drawing.text(8, y + 14, line, { size: SIZE.body }, tip);
+        y += 17;
+      }
+      y -= 17;
+      const w = max === 0 ? 2 : Math.max(2, (Math.abs(bar.value) / max) * room);
+      const colour = bar.flagged ? FLAG : (PALETTE[0] ?? INK);
+      drawing.shape(
+        `<rect x="8" y="${(y + 20).toFixed(1)}" width="${w.toFixed(1)}" height="${barH}" fill="${colour}"><title>${escapeXml(tip)}</title></rect>`,
+        { x1: 8, y1: y + 20, x2: 8 + w, y2: y + 20 + barH },
+      );
+      drawing.text(8 + w + 6, y + 20 + barH / 2 + 5, `${bar.flagged ? '⚠ ' : ''}${formatNumber(bar.value)}`, {
+        size: SIZE.body,
+        weight: 700,
+        fill: bar.flagged ? FLAG : INK,
+      });
+      y += 20 + barH + 12;
+    }
+    y += 6;
+  }
+  return y;
 }

@@ -5,7 +5,16 @@ import { readJsonExcerpt } from './json-excerpt.js';
 
 // Written as records so that a member added to either document type fails to compile until it
 // is listed here, instead of silently going unread.
-const DATASET_MEMBERS: Record<Exclude<keyof DatasetDocument, 'rows'>, true> = {
+type OptionalDatasetMember = 'charts' | 'themes' | 'accrualPeriodicity';
+
+// Written before `rows` when the descriptor has them; older versions' files do not.
+const OPTIONAL_DATASET_MEMBERS: Record<OptionalDatasetMember, true> = {
+  charts: true,
+  themes: true,
+  accrualPeriodicity: true,
+};
+
+const DATASET_MEMBERS: Record<Exclude<keyof DatasetDocument, 'rows' | OptionalDatasetMember>, true> = {
   id: true,
   version: true,
   title: true,
@@ -46,6 +55,7 @@ export async function readDatasetExcerpt(
 ): Promise<DatasetDocument> {
   const { value } = await readJsonExcerpt(chunks, {
     members: Object.keys(DATASET_MEMBERS),
+    optionalMembers: Object.keys(OPTIONAL_DATASET_MEMBERS),
     lists: { rows: rowLimit },
   });
   // Every member was checked present; their shapes are trusted, as the pipeline wrote the file from this type.

@@ -4,6 +4,8 @@ import type { PublishedColumn } from '../dataset-document.js';
 import type { Row } from '../row-schema.js';
 import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
 import { chartsFor } from './charts.js';
+import { formatNumber } from './chart-layout.js';
+import { citationOf } from './citations.js';
 import {
   formatBytes,
   formatTime,
@@ -25,6 +27,7 @@ import {
   versionAnchor,
 } from './links.js';
 import { datasetJsonLd } from './schema-org.js';
+import { citationKey } from '../site-keys.js';
 
 /** How many rows the page previews; the files hold them all. */
 export const PREVIEW_ROWS = 100;
@@ -58,15 +61,18 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
       </div>
       <div>
         <dt>Last change</dt>
-        <dd>${formatTime(latest.published)} (${latest.change})</dd>
+        <dd><span class="nowrap">${formatTime(latest.published)}</span> (${latest.change})</dd>
       </div>
       <div>
         <dt>Rows</dt>
-        <dd>${latest.rows}</dd>
+        <dd>${formatNumber(latest.rows)}</dd>
       </div>
       <div>
         <dt>Period</dt>
-        <dd>${document.temporalCoverage.start} to ${document.temporalCoverage.end}</dd>
+        <dd>
+          <span class="nowrap">${document.temporalCoverage.start}</span> to
+          <span class="nowrap">${document.temporalCoverage.end}</span>
+        </dd>
       </div>
       <div>
         <dt>Places</dt>
@@ -77,7 +83,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
         <dd><a href="${license.url}" rel="license">${document.license}</a></dd>
       </div>
     </dl>
-    <p>${document.description}</p>
+    ${descriptionParagraphs(document.description)}
     <p class="muted">Keywords: ${document.keywords.join(', ')}</p>
     <nav aria-label="On this page">
       <p>
@@ -98,7 +104,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
     ${downloadsSection(latest)} ${loadSection(context, dataset, latest)}
     ${chartsSection(charts, dataset.totalRows <= PREVIEW_ROWS)} ${conflictsSection(dataset)}
     ${provenanceSection(dataset)} ${columnsSection(document.columns)} ${previewSection(dataset)}
-    ${versionsSection(dataset)} ${citeSection(dataset, latest, pageUrl)}`;
+    ${versionsSection(dataset)} ${citeSection(context, dataset, latest)}`;
   return page({
     title: `${document.title} — ${context.catalog.title}`,
     description: document.description,
@@ -122,7 +128,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
 
 function fileTable(version: CatalogVersion, caption: string): Html {
   return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${caption}">
-    <table>
+    <table class="cards-sm">
       <caption>
         ${caption}
       </caption>
@@ -139,11 +145,11 @@ function fileTable(version: CatalogVersion, caption: string): Html {
         ${version.distributions.map((distribution) => {
           const name = distribution.path.split('/').pop() ?? distribution.path;
           return html`<tr>
-            <td><a href="${ROOT}${distribution.path}" download>${name}</a></td>
-            <td>${formatLabel(distribution.format)}</td>
-            <td class="num">${formatBytes(distribution.bytes)}</td>
-            <td class="hash">${distribution.sha256}</td>
-            <td class="holds">${formatNote(distribution.format)}</td>
+            <td data-label="File"><a href="${ROOT}${distribution.path}" download>${name}</a></td>
+            <td data-label="Format">${formatLabel(distribution.format)}</td>
+            <td data-label="Size" class="num">${formatBytes(distribution.bytes)}</td>
+            <td data-label="SHA-256" class="hash">${distribution.sha256}</td>
+            <td data-label="Holds" class="holds">${formatNote(distribution.format)}</td>
           </tr> `;
         })}
       </tbody>
@@ -234,14 +240,15 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
 
 function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boolean): Html {
   if (charts.length === 0) return html``;
+  // Each chart is laid out for a desktop column and for a phone; the stylesheet shows the one that fits,
+  // so the picture is never shrunk until its text is unreadable (and never needs sideways scrolling).
   return html` <section aria-labelledby="charts">
     <h2 id="charts">Charts</h2>
     ${charts.map(
       (chart) =>
         html`<figure>
-          <div class="table-wrap chart" tabindex="0" role="region" aria-label="Chart: ${chart.title}">
-            ${trusted(chart.svg)}
-          </div>
+          <div class="chart-wide">${trusted(chart.svg.trimEnd())}</div>
+          <div class="chart-narrow">${trusted(chart.narrowSvg.trimEnd())}</div>
           <figcaption>
             ${chart.title}.
             ${
@@ -250,11 +257,44 @@ function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boole
                 : html`Every value drawn is in the downloads; the first ${PREVIEW_ROWS} rows are under
                     <a href="#preview">Preview</a>.`
             }
-            <a href="${chart.name}.svg">Download the chart (SVG)</a>.
+            Download <a href="${chart.name}.svg">the chart (SVG)</a> or
+            <a href="chart-data/${chart.name}.csv">the values drawn (CSV)</a>.
           </figcaption>
         </figure> `,
     )}
   </section>`;
+}
+
+/**
+ * A description as short paragraphs: the first sentence alone as a summary,
+ * then the rest in paragraphs of a few sentences, and each numbered point
+ * (`(1) …`, `(2) …`) as an item of its own list.
+ */
+function descriptionParagraphs(description: string): Html {
+  const [lead = '', ...rest] = description.split(/(?<=[a-z0-9)\]]\.)\s+(?=[A-Z(])/);
+  const blocks: Html[] = [html`<p class="lead">${lead}</p>`];
+  let paragraph: string[] = [];
+  const flush = (): void => {
+    if (paragraph.length > 0) blocks.push(html`<p>${paragraph.join(' ')}</p>`);
+    paragraph = [];
+  };
+  for (const sentence of rest) {
+    const points = sentence.split(/\s(?=\(\d+\)\s)/);
+    if (points.length > 2) {
+      flush();
+      blocks.push(html`<p>${points[0]}</p>`);
+      blocks.push(
+        html`<ul>
+          ${points.slice(1).map((point) => html`<li>${point.replace(/^\(\d+\)\s*/, '').replace(/;\s*$/, '.')}</li>`)}
+        </ul>`,
+      );
+      continue;
+    }
+    paragraph.push(sentence);
+    if (paragraph.join(' ').length > 280) flush();
+  }
+  flush();
+  return html`${blocks}`;
 }
 
 function rowLabel(row: Row, primaryKey: readonly string[]): string {
@@ -352,7 +392,7 @@ function columnsSection(columns: readonly PublishedColumn[]): Html {
   return html` <section aria-labelledby="columns">
     <h2 id="columns">Columns</h2>
     <div class="table-wrap" tabindex="0" role="region" aria-label="Column table">
-      <table>
+      <table class="cards-sm">
         <caption>
           ${columns.length} columns, in file order
         </caption>
@@ -369,14 +409,14 @@ function columnsSection(columns: readonly PublishedColumn[]): Html {
           ${columns.map(
             (column) =>
               html`<tr>
-                <td>
+                <td data-label="Name">
                   <code>${column.name}</code
                   >${column.title === undefined ? '' : html`<br /><span class="muted">${column.title}</span>`}
                 </td>
-                <td>${column.type === 'date' ? 'date (YYYY-MM-DD)' : column.type}</td>
-                <td>${column.unit ?? ''}</td>
-                <td class="long">${column.description ?? ''}</td>
-                <td>${constraintsText(column)}</td>
+                <td data-label="Type">${column.type === 'date' ? 'date (YYYY-MM-DD)' : column.type}</td>
+                <td data-label="Unit">${column.unit ?? ''}</td>
+                <td data-label="Description" class="long">${column.description ?? ''}</td>
+                <td data-label="Constraints">${constraintsText(column)}</td>
               </tr> `,
           )}
         </tbody>
@@ -406,10 +446,17 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
       document.conflicts.some((conflict) => conflict.id === value)
     )
       return html`<a href="#conflict-${value}">${value}</a>`;
+    if (typeof value === 'number' && !isYearLike(column)) return formatNumber(value);
     return value === undefined ? '' : String(value);
   };
   const cellClass = (column: PublishedColumn, index: number): string =>
-    column.type === 'integer' || column.type === 'number' ? 'num' : index === 0 ? 'key' : '';
+    column.type === 'integer' || column.type === 'number'
+      ? 'num'
+      : column.type === 'date'
+        ? 'date'
+        : index === 0
+          ? 'key'
+          : '';
   return html`<section aria-labelledby="preview">
     <h2 id="preview">Preview</h2>
     <p>
@@ -422,7 +469,7 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
       }
     </p>
     <div class="table-wrap" tabindex="0" role="region" aria-label="Preview of the rows">
-      <table class="preview">
+      <table class="preview cards-sm">
         <caption>
           ${caption}
         </caption>
@@ -431,22 +478,28 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
             ${grid.map((column) => html`<th scope="col">${column.name}</th>`)}
           </tr>
         </thead>
-        ${rows.map((row) => {
+        ${rows.map((row, rowIndex) => {
           const flagged = row.flagged === true;
           const details = long.filter((column) => row[column.name] !== undefined);
+          const previous = rows[rowIndex - 1];
+          // A note repeated on consecutive rows (one list of the paper, one remark) is shown once.
+          const repeated = (column: PublishedColumn): boolean =>
+            column.name !== 'source_quote' &&
+            previous !== undefined &&
+            previous[column.name] === row[column.name];
           return html`<tbody
             id="${rowAnchor(row, document.primaryKey)}"
             ${trusted(flagged ? ' class="flagged"' : '')}
           >
             <tr>
-              ${grid.map((column, index) => html`<td${trusted(cellClass(column, index) === '' ? '' : ` class="${cellClass(column, index)}"`)} dir="auto">${cell(row, column)}${index === 0 && flagged ? html`<br /><span class="flag">⚠ flagged</span>` : ''}</td>`)}
+              ${grid.map((column, index) => html`<td${trusted(cellClass(column, index) === '' ? '' : ` class="${cellClass(column, index)}"`)} data-label="${column.name}" dir="auto">${cell(row, column)}${index === 0 && flagged ? html`<br /><span class="flag">⚠ flagged</span>` : ''}</td>`)}
             </tr>
             ${
               details.length === 0
                 ? ''
                 : html`<tr class="detail">
                     <td colspan="${grid.length}">
-                      ${details.map((column) => html`<p><span class="label">${column.name}:</span> ${column.name === 'source_quote' ? html`<q dir="auto">${String(row[column.name])}</q>` : html`<bdi>${String(row[column.name])}</bdi>`}</p>`)}
+                      ${details.map((column) => html`<p><span class="label">${column.name}:</span> ${column.name === 'source_quote' ? html`<q dir="auto">${String(row[column.name])}</q>` : repeated(column) ? html`<span class="muted">as on the row above</span>` : html`<bdi>${String(row[column.name])}</bdi>`}</p>`)}
                     </td>
                   </tr>`
             }
@@ -539,8 +592,18 @@ function versionsSection({ entry, document, changes }: SiteDataset): Html {
           ${version.version}${version.version === entry.latest ? ' (latest)' : ''}
         </h3>
         <p>
-          Published ${formatTime(version.published)} · ${version.change} · ${version.rows}
+          Published <span class="nowrap">${formatTime(version.published)}</span> · ${version.change} ·
+          ${formatNumber(version.rows)}
           rows${version.previousVersion === undefined ? '' : html` · previous: <a href="#${versionAnchor(version.previousVersion)}">${version.previousVersion}</a>`}
+          · cite as
+          ${(['bib', 'ris', 'csl.json'] as const).map(
+            (format, index) =>
+              html`${index === 0 ? '' : ', '}<a
+                  href="${citationKey(entry.id, version.version, format).slice(`datasets/${entry.id}/`.length)}"
+                  download
+                  >${format === 'bib' ? 'BibTeX' : format === 'ris' ? 'RIS' : 'CSL-JSON'}</a
+                >`,
+          )}
         </p>
         ${changeLines(changesOf, document.primaryKey)}
         <details>
@@ -551,12 +614,39 @@ function versionsSection({ entry, document, changes }: SiteDataset): Html {
   </section>`;
 }
 
-function citeSection({ document }: SiteDataset, latest: CatalogVersion, pageUrl: string): Html {
-  const year = latest.published.slice(0, 4);
-  const citation = `${document.publisher.name} (${year}). ${document.title}, version ${latest.version} [Data set]. ${pageUrl}. Based on: ${document.source.citation}`;
+/** Columns whose numbers are years (or months, days), written without a thousands separator. */
+function isYearLike(column: PublishedColumn): boolean {
+  return /(^|_)(year|month|day)s?($|_)/.test(column.name);
+}
+
+function citeSection(context: SiteContext, { entry, document }: SiteDataset, latest: CatalogVersion): Html {
+  const citation = citationOf(document, latest, context.baseUrl);
+  const file = (format: 'bib' | 'ris' | 'csl.json'): string =>
+    citationKey(entry.id, latest.version, format).slice(`datasets/${entry.id}/`.length);
   return html` <section aria-labelledby="cite">
     <h2 id="cite">Cite</h2>
-    <p>Please cite the dataset version you used, and the source paper:</p>
-    <p class="citation">${citation}</p>
+    <p>
+      Please cite the dataset version you used. The figures are those of the source paper, so its authors are
+      credited as the authors, and ${document.publisher.name} as the publisher:
+    </p>
+    <p class="citation">${citation.text}</p>
+    <p>
+      For a reference manager: <a href="${file('bib')}" download>BibTeX</a> ·
+      <a href="${file('ris')}" download>RIS</a> · <a href="${file('csl.json')}" download>CSL-JSON</a>
+      (version ${latest.version}; every version's citation files are listed under
+      <a href="#versions">Versions and changes</a>).
+    </p>
+    <details>
+      <summary>BibTeX</summary>
+      <pre tabindex="0"><code>${citation.bibtex}</code></pre>
+    </details>
+    <details>
+      <summary>RIS</summary>
+      <pre tabindex="0"><code>${citation.ris.replace(/\r\n/g, '\n')}</code></pre>
+    </details>
+    <details>
+      <summary>CSL-JSON</summary>
+      <pre tabindex="0"><code>${citation.cslJson}</code></pre>
+    </details>
   </section>`;
 }

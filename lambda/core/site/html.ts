@@ -234,8 +234,8 @@ pre{background:var(--code-bg);padding:.75rem;border-radius:.35rem;overflow-x:aut
 .hash{font-family:ui-monospace,monospace;font-size:.75rem;word-break:break-all;min-width:12rem}
 tbody.flagged td{background:var(--flag-bg)}
 table.preview tbody{border-bottom:2px solid var(--line)}
-table.preview td{border-bottom:0;white-space:nowrap}
-td.key{white-space:nowrap;font-family:ui-monospace,monospace;font-size:.8rem}
+table.preview td{border-bottom:0}
+td.key{font-family:ui-monospace,monospace;font-size:.8rem;min-width:10rem}
 tr.detail td{white-space:normal;padding-top:0;color:var(--muted);font-size:.85rem}
 tr.detail p{margin:.15rem 0;max-width:60rem}
 tr.detail .label{font-family:ui-monospace,monospace;color:var(--ink)}
@@ -246,7 +246,12 @@ q{quotes:"“" "”"}
 .conflicts a{color:#5a3d00}
 blockquote{margin:.5rem 0;padding:.25rem .75rem;border-left:3px solid var(--line);color:var(--muted)}
 figure{margin:1rem 0}
-figure svg{width:100%;height:auto;max-width:56rem;min-width:38rem;display:block}
+figure svg{width:100%;height:auto;display:block}
+.chart-wide svg{max-width:62rem}
+.chart-narrow{display:none}
+.chart-narrow svg{max-width:30rem}
+.nowrap,td.date{white-space:nowrap}
+.lead{font-size:1.05rem}
 figcaption{color:var(--muted);font-size:.9rem}
 details{margin:.5rem 0}
 summary{cursor:pointer;font-weight:600}
@@ -254,5 +259,18 @@ summary{cursor:pointer;font-weight:600}
 p code,li code,dd code{overflow-wrap:anywhere}
 .citation{background:var(--code-bg);padding:.75rem;border-radius:.35rem;font-family:ui-monospace,monospace;font-size:.85rem;overflow-wrap:anywhere}
 footer.site{margin-top:3rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid var(--line);font-size:.9rem;color:var(--muted)}
-@media (max-width:40rem){h1{font-size:1.45rem}.cards{grid-template-columns:1fr}.facts{grid-template-columns:1fr 1fr}.holds{display:none}}
+@media (max-width:47.99rem){.chart-wide{display:none}.chart-narrow{display:block}}
+@media (max-width:40rem){h1{font-size:1.45rem}.cards{grid-template-columns:1fr}.facts{grid-template-columns:1fr 1fr}
+.table-wrap{border:0;overflow-x:visible}
+table.cards-sm thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+table.cards-sm,table.cards-sm tbody,table.cards-sm tr,table.cards-sm td{display:block;width:100%}
+table.cards-sm caption{display:block;padding:.25rem 0}
+table.cards-sm tbody{border:1px solid var(--line);border-radius:.35rem;margin:0 0 .75rem}
+table.cards-sm > tbody > tr:not(.detail){display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:0 .75rem;padding:.4rem .6rem;border-bottom:1px solid var(--line)}
+table.cards-sm td{border:0;padding:.2rem 0;white-space:normal;overflow-wrap:anywhere;text-align:left}
+table.cards-sm td.num,table.cards-sm td.date{white-space:nowrap;text-align:left}
+table.cards-sm td[data-label]::before{content:attr(data-label);display:block;font-size:.75rem;font-weight:400;color:var(--muted);font-family:ui-monospace,monospace}
+table.cards-sm td.long,table.cards-sm td.hash{min-width:0;max-width:none}
+table.cards-sm tr.detail td{padding:.4rem .6rem}
+}
 `;

@@ -5,6 +5,11 @@ import { OpenDataError } from '../errors.js';
 export interface ExcerptPlan {
   /** Top-level members kept whole. Each must be present: reading goes on until all have been seen. */
   readonly members: readonly string[];
+  /**
+   * Top-level members kept whole when present. Reading never waits for one, so
+   * each must come before the lists in the file (as the pipeline writes them).
+   */
+  readonly optionalMembers?: readonly string[];
   /** Top-level arrays of which only the first elements are kept: the most to keep of each, by name. */
   readonly lists: Readonly<Record<string, number>>;
   /**
@@ -57,7 +62,10 @@ export async function readJsonExcerpt(
   // `keepStack: false` each emitted value is then detached from its parent, so a list of
   // millions of elements never accumulates in the parser.
   const parser = new JSONParser({
-    paths: [...plan.members.map((name) => `$.${name}`), ...listNames.map((name) => `$.${name}.*`)],
+    paths: [
+      ...[...plan.members, ...(plan.optionalMembers ?? [])].map((name) => `$.${name}`),
+      ...listNames.map((name) => `$.${name}.*`),
+    ],
     keepStack: false,
   });
   parser.onValue = ({ value, key, stack }) => {
