@@ -349,8 +349,12 @@ async function syncLatestFile(
     if (digest.bytes === file.bytes && digest.sha256 === file.sha256) return 'same';
   }
   const source = file.path;
-  if ((await store.head(source)) === undefined)
-    return { path: source, message: 'is listed in the catalog but missing, so latest/ cannot mirror it' };
+  if (store.copy !== undefined) {
+    const copied = await store.copy(source, mirror, objectMetaFor(mirror));
+    if (copied === 'missing') return missingSource(source);
+    if (copied === 'copied') return 'written';
+  }
+  if ((await store.head(source)) === undefined) return missingSource(source);
   const body = {
     bytes: file.bytes,
     sha256: file.sha256,
@@ -372,6 +376,10 @@ async function syncLatestFile(
     };
   }
   return 'written';
+}
+
+function missingSource(source: string): VerifyProblem {
+  return { path: source, message: 'is listed in the catalog but missing, so latest/ cannot mirror it' };
 }
 
 function sameHeads(a: Catalog, b: Catalog): boolean {

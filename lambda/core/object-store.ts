@@ -38,6 +38,15 @@ export interface ObjectStore {
   put(key: string, body: PutBody, meta: ObjectMeta): Promise<void>;
   /** Every key under `prefix` (no particular order). */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * Replaces the mutable object at `to` with a copy of the object at `from`,
+   * made by the store itself without passing the bytes through this process
+   * (S3 `CopyObject`, a hard link on a directory). Returns `'missing'` when
+   * `from` does not exist, and `'unsupported'` when this store cannot copy
+   * that object (the caller then writes the bytes itself). Like `put`, it
+   * never writes inside a version folder.
+   */
+  copy?(from: string, to: string, meta: ObjectMeta): Promise<'copied' | 'missing' | 'unsupported'>;
 }
 
 /**

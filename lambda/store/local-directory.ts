@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -160,6 +161,41 @@ export class LocalDirectoryStore implements ObjectStore {
     await this.#makeParent(key, file);
     // Under the lock so that it cannot slip between a `putIfMatch`'s check and its rename.
     await this.#withLock(key, file, () => this.#replaceWith(key, file, body));
+  }
+
+  /**
+   * A hard link to the source under a temporary name, renamed over the target:
+   * no byte is copied, and the version file and its mirror are one file on
+   * disk. Safe because nothing here ever writes a file in place (every write
+   * is a new file renamed into place), so replacing the mirror later never
+   * touches the version file. Falls back to a copy where links are refused.
+   */
+  async copy(from: string, to: string, _meta: ObjectMeta): Promise<'copied' | 'missing' | 'unsupported'> {
+    assertReplaceable(to);
+    const source = this.#fileFor(from);
+    const file = this.#fileFor(to);
+    await this.#makeParent(to, file);
+    return this.#withLock(to, file, async () => {
+      const temp = path.join(
+        path.dirname(file),
+        `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
+      );
+      try {
+        try {
+          await fs.link(source, temp);
+        } catch (error) {
+          if (isMissing(error)) return 'missing';
+          // Another file system, or one without hard links: copy the bytes instead.
+          if (!['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP'].includes(errorCode(error) ?? '')) throw error;
+          await fs.copyFile(source, temp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+        }
+        await fs.rename(temp, file);
+        return 'copied';
+      } catch (error) {
+        await removeQuietly(temp);
+        throw storeError(`copy ${JSON.stringify(from)} to`, to, error);
+      }
+    });
   }
 
   async *list(prefix: string): AsyncIterable<string> {

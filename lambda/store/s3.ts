@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  CopyObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
@@ -208,6 +209,36 @@ export class S3Store implements ObjectStore {
       await this.#write(key, body, meta, {});
     } catch (error) {
       throw this.#error('put', key, error);
+    }
+  }
+
+  /**
+   * `CopyObject`: S3 copies the bytes itself, so `latest/` costs no upload.
+   * One `CopyObject` carries at most 5 GiB; a larger source is `'unsupported'`
+   * and the caller streams it (a multipart `UploadPartCopy` would avoid that).
+   */
+  async copy(from: string, to: string, meta: ObjectMeta): Promise<'copied' | 'missing' | 'unsupported'> {
+    assertReplaceable(to);
+    const source = await this.head(from);
+    if (source === undefined) return 'missing';
+    if (source.bytes > MAX_PUT_OBJECT_BYTES) return 'unsupported';
+    try {
+      await this.#client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: this.#s3Key(to),
+          CopySource: `${this.bucket}/${this.#s3Key(from).split('/').map(encodeURIComponent).join('/')}`,
+          // Copy exactly the version of the source that was just looked at.
+          CopySourceIfMatch: source.etag,
+          MetadataDirective: 'REPLACE',
+          ContentType: meta.contentType,
+          CacheControl: meta.cacheControl,
+        }),
+      );
+      return 'copied';
+    } catch (error) {
+      if (isNotFound(error)) return 'missing';
+      throw this.#error(`copy ${JSON.stringify(from)} to`, to, error);
     }
   }
 

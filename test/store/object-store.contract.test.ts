@@ -154,6 +154,35 @@ describe.each(adapters)('ObjectStore contract: $name', ({ create }) => {
     expect(await store.head(MUTABLE)).toBeUndefined();
   });
 
+  it("copies an object onto a mutable key, replacing it, with the target key's metadata", async () => {
+    const latest = 'datasets/trade/latest/trade.csv';
+    await store.putIfAbsent(VERSIONED, utf8('year,value\n2001,1\n'), objectMetaFor(VERSIONED));
+    await store.put(latest, utf8('stale'), objectMetaFor(latest));
+
+    expect(await store.copy?.(VERSIONED, latest, objectMetaFor(latest))).toBe('copied');
+
+    const copied = await store.get(latest);
+    expect(new TextDecoder().decode(copied?.body)).toBe('year,value\n2001,1\n');
+    expect(copied?.cacheControl).toBe(objectMetaFor(latest).cacheControl);
+    expect(new TextDecoder().decode((await store.get(VERSIONED))?.body)).toBe('year,value\n2001,1\n');
+    // Replacing the copy later leaves the source as it was.
+    await store.put(latest, utf8('newer'), objectMetaFor(latest));
+    expect(new TextDecoder().decode((await store.get(VERSIONED))?.body)).toBe('year,value\n2001,1\n');
+  });
+
+  it('copies nothing from a missing key, and never onto a version folder', async () => {
+    const latest = 'datasets/trade/latest/trade.csv';
+    expect(await store.copy?.('datasets/trade/9.9.9/trade.csv', latest, objectMetaFor(latest))).toBe(
+      'missing',
+    );
+    expect(await store.get(latest)).toBeUndefined();
+    await store.put(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE));
+    await expect(store.copy?.(MUTABLE, VERSIONED, objectMetaFor(VERSIONED))).rejects.toThrow(
+      ImmutableKeyError,
+    );
+    expect(await store.get(VERSIONED)).toBeUndefined();
+  });
+
   it('lists nothing when nothing was written', async () => {
     expect(await collect(store.list(''))).toEqual([]);
     expect(await collect(store.list('datasets/'))).toEqual([]);
@@ -537,6 +566,18 @@ describe('LocalDirectoryStore specifics', () => {
     expect(await filesUnder(root)).toEqual([MUTABLE, VERSIONED]);
     expect(await fs.readFile(path.join(root, ...VERSIONED.split('/')), 'utf8')).toBe('a');
     expect(await fs.readFile(path.join(root, MUTABLE), 'utf8')).toBe('2');
+  });
+
+  it('copies by hard link: the mirror costs no bytes, and replacing it leaves the version file', async () => {
+    const latest = 'datasets/trade/latest/trade.csv';
+    await store.putIfAbsent(VERSIONED, utf8('a'), objectMetaFor(VERSIONED));
+    await store.copy(VERSIONED, latest, objectMetaFor(latest));
+    const file = (key: string) => path.join(root, ...key.split('/'));
+
+    expect((await fs.stat(file(latest))).ino).toBe((await fs.stat(file(VERSIONED))).ino);
+    await store.put(latest, utf8('b'), objectMetaFor(latest));
+    expect(await fs.readFile(file(VERSIONED), 'utf8')).toBe('a');
+    expect(await filesUnder(root)).toEqual([VERSIONED, latest]);
   });
 
   it('hides stray temp and lock files from list', async () => {
