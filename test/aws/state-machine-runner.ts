@@ -1,0 +1,200 @@
+/**
+ * Runs the synthesized state machine in aws-local-stepfunctions (which needs
+ * Node.js 22+, so state-machine.test.ts starts this file under Node 24), each
+ * Lambda task mapped to the project's step handler over S3 (moto).
+ *
+ * aws-local-stepfunctions 3.0.0 runs a Map state inline only: it ignores
+ * `ItemReader`, `ResultWriter` and `ToleratedFailurePercentage` and wants the
+ * items in the state's input, so the synthesized "Publish each dataset" cannot
+ * run as it is. That one state is run as a Task of the interpreter whose
+ * `Parameters` are the real ItemReader's parameters and whose `ResultSelector`
+ * and `ResultPath` are the real Map's (all evaluated by the interpreter); its
+ * handler does what Step Functions does with S3 (test/support/distributed-map.ts):
+ * read the items, start a child per item, and write the results. Each child
+ * is the real `ItemProcessor`, its input the real `ItemSelector`, both run by
+ * the interpreter. Every other state runs as synthesized.
+ *
+ * Input: a JSON file named by argv[2] ({@link RunnerConfig}); output: one line
+ * `RUNNER-RESULT <json>` on stdout.
+ */
+import { readFileSync } from 'node:fs';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { StepLogger } from '../../lambda/handlers/logger.js';
+import { S3SourceBucket } from '../../lambda/handlers/source-bucket.js';
+import { createCommitCatalogHandler } from '../../lambda/handlers/steps/commit-catalog.js';
+import { createListRunHandler } from '../../lambda/handlers/steps/list-datasets.js';
+import { createValidateAndPublishHandler } from '../../lambda/handlers/steps/validate-and-publish.js';
+import { S3Store } from '../../lambda/store/s3.js';
+import { runDistributedMap } from '../support/distributed-map.js';
+import { createTestS3Client } from '../support/moto-server.js';
+
+/** What the test hands over. */
+export interface RunnerConfig {
+  /** The synthesized definition, with CloudFormation references replaced by values. */
+  readonly definition: Record<string, unknown>;
+  readonly endpoint: string;
+  readonly sourceBucket: string;
+  readonly siteBucket: string;
+  readonly siteUrl: string;
+  readonly executionName: string;
+  readonly input: unknown;
+  /** Datasets whose validate-and-publish Lambda fails as a crashed function does (`Lambda.Unknown`). */
+  readonly crashingIds: readonly string[];
+}
+
+/** What the runner reports. */
+export interface RunnerResult {
+  /** The full synthesized definition passed the interpreter's validation (asl-validator). */
+  readonly validated: boolean;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  /** The largest input or output of a top-level state (a child's are its own), in bytes. */
+  readonly largestPayloadBytes: number;
+}
+
+type States = Record<string, Record<string, unknown>>;
+type Definition = { StartAt: string; States: States };
+
+const config = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as RunnerConfig;
+const MAP_STATE = 'Publish each dataset';
+const quiet = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  appendKeys: () => undefined,
+  removeKeys: () => undefined,
+} as unknown as StepLogger;
+
+const client = createTestS3Client(config.endpoint);
+const sources = new S3SourceBucket(client, config.sourceBucket);
+const runs = new S3Store({ client, bucket: config.sourceBucket });
+const site = new S3Store({ client, bucket: config.siteBucket });
+const now = (): Date => new Date('2026-03-01T12:00:00Z');
+const list = createListRunHandler({ sources, runs, logger: quiet });
+const publishOne = createValidateAndPublishHandler({
+  sources,
+  site,
+  siteUrl: config.siteUrl,
+  now,
+  logger: quiet,
+});
+const commit = createCommitCatalogHandler({
+  sources,
+  site,
+  siteUrl: config.siteUrl,
+  now,
+  logger: quiet,
+  mapResults: { store: runs, bucket: config.sourceBucket },
+});
+
+let largestPayloadBytes = 0;
+/** Wraps a task handler so that the size of what it is given and gives back is measured. */
+function measured<I, O>(handler: (input: I) => Promise<O>): (input: I) => Promise<O> {
+  return async (input) => {
+    const output = await handler(input);
+    for (const payload of [input, output])
+      largestPayloadBytes = Math.max(largestPayloadBytes, Buffer.byteLength(JSON.stringify(payload ?? null)));
+    return output;
+  };
+}
+
+/** An error as Step Functions names it (the interpreter matches Retry and Catch on `name`). */
+function lambdaError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
+}
+
+const definition = config.definition as Definition;
+// Validation of the whole definition, Distributed Map fields included, as synthesized.
+new StateMachine(definition as never);
+
+const mapState = definition.States[MAP_STATE] as {
+  ItemReader: { Parameters: Record<string, unknown> };
+  ItemSelector: Record<string, unknown>;
+  ItemProcessor: { StartAt: string; States: States; ProcessorConfig?: unknown };
+  ResultWriter: { Parameters: { Prefix: string } };
+  ResultSelector: Record<string, unknown>;
+  ResultPath: string;
+  MaxConcurrency: number;
+  Next: string;
+};
+// The child's definition is the ItemProcessor without its ProcessorConfig (not ASL of a machine).
+const processor = { StartAt: mapState.ItemProcessor.StartAt, States: mapState.ItemProcessor.States };
+const childMachine = new StateMachine(processor as never);
+const itemSelector = new StateMachine({
+  StartAt: 'Select',
+  States: { Select: { Type: 'Pass', Parameters: mapState.ItemSelector, End: true } },
+} as never);
+const runnable: Definition = {
+  ...definition,
+  States: {
+    ...definition.States,
+    [MAP_STATE]: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::s3:getObject',
+      Parameters: mapState.ItemReader.Parameters,
+      ResultSelector: mapState.ResultSelector,
+      ResultPath: mapState.ResultPath,
+      Next: mapState.Next,
+    },
+  },
+};
+
+const handlers = {
+  'List datasets': measured(list),
+  [MAP_STATE]: measured(async (reader: { Bucket: string; Key: string }) => {
+    let index = 0;
+    return runDistributedMap({
+      store: runs,
+      bucket: reader.Bucket,
+      itemsKey: reader.Key,
+      resultsPrefix: mapState.ResultWriter.Parameters.Prefix,
+      maxConcurrency: mapState.MaxConcurrency,
+      child: async (item) => {
+        const value = item.id;
+        const input = await itemSelector.run(null, {
+          context: { Map: { Item: { Index: index++, Value: value } } } as never,
+        }).result;
+        return childMachine.run(input, {
+          overrides: {
+            taskResourceLocalHandlers: {
+              'Validate and publish dataset': (async (event: { id?: unknown }) => {
+                if (typeof event.id === 'string' && config.crashingIds.includes(event.id))
+                  throw lambdaError('Lambda.Unknown', 'The Lambda runtime exited without a response');
+                return publishOne(event);
+              }) as never,
+            },
+            retryIntervalOverrides: { 'Validate and publish dataset': 0 },
+          },
+        }).result;
+      },
+    });
+  }),
+  'Commit catalog': measured(commit),
+};
+
+let result: RunnerResult;
+try {
+  const output = await new StateMachine(runnable as never, { validationOptions: { noValidate: true } }).run(
+    config.input as never,
+    {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context: { Execution: { Name: config.executionName } } as never,
+    },
+  ).result;
+  result = { validated: true, status: 'SUCCEEDED', output, largestPayloadBytes };
+} catch (error) {
+  // The interpreter rejects with an ExecutionError whose cause is the state's error.
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const failure = cause instanceof Error ? cause : new Error(String(cause));
+  result = {
+    validated: true,
+    status: 'FAILED',
+    error: failure.name,
+    cause: failure.message,
+    largestPayloadBytes,
+  };
+}
+client.destroy();
+process.stdout.write(`RUNNER-RESULT ${JSON.stringify(result)}\n`);
