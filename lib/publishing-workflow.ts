@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Arn, ArnFormat, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -18,6 +18,9 @@ import { SOURCE_PREFIXES } from './source-bucket.js';
 export const TRANSIENT_ERRORS = ['ObjectStoreError'] as const;
 /** Lambda refusing an invocation because the account or function is at its concurrency limit. */
 export const THROTTLING_ERRORS = ['Lambda.TooManyRequestsException'] as const;
+
+/** Prefix of the state machine's log group: Step Functions delivers there without a resource policy. */
+export const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
 
 /** Properties of a {@link PublishingWorkflow}. */
 export interface PublishingWorkflowProps {
@@ -313,7 +316,13 @@ export class PublishingWorkflow extends Construct {
       }),
     );
 
+    // The one physical name of the stack, because AWS asks for it: a log group named
+    // /aws/vendedlogs/… needs no CloudWatch Logs resource policy for Step Functions to deliver to
+    // it, where any other name gets a statement added to the account's resource policy, which is
+    // limited to 5,120 characters per region and fails a deployment once full. Unique per stack
+    // and construct path, so two deployments in one account do not collide.
     const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      logGroupName: `${VENDED_LOGS_PREFIX}${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
       retention: logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
