@@ -1,4 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { OpenDataError } from '../lambda/core/errors.js';
+import { scheduleExpressionProblem } from './schedule-expression.js';
 
 /**
  * The deployment settings an operator may change, read from CDK context
@@ -40,8 +42,9 @@ export const CONTEXT_KEYS = {
 } as const satisfies Record<keyof OpenDataConfig, string>;
 
 /** A context value that cannot be used; the message names the key and what was expected. */
-export class ConfigError extends Error {
+export class ConfigError extends OpenDataError {
   override readonly name = 'ConfigError';
+  readonly code = 'config';
 }
 
 const SCHEDULE = /^(rate|cron|at)\(.+\)$/;
@@ -78,6 +81,11 @@ export function parseOpenDataConfig(context: (key: string) => unknown): OpenData
   };
 
   const schedule = text(CONTEXT_KEYS.schedule, SCHEDULE, 'a schedule expression such as "cron(0 3 * * ? *)"');
+  const scheduleProblem = schedule === undefined ? undefined : scheduleExpressionProblem(schedule);
+  if (scheduleProblem !== undefined)
+    throw new ConfigError(
+      `context "${CONTEXT_KEYS.schedule}" is no schedule expression EventBridge Scheduler accepts (${JSON.stringify(schedule)}): ${scheduleProblem}`,
+    );
   const alarmEmail = text(CONTEXT_KEYS.alarmEmail, EMAIL, 'an e-mail address');
   const domainName = text(CONTEXT_KEYS.domainName, DOMAIN, 'a lowercase DNS name such as "data.example.org"');
   const certificateArn = text(

@@ -10,6 +10,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeCdkProvidedFunction } from './cdk-provided-functions.js';
+import { scheduleExpressionProblem } from './schedule-expression.js';
 import { SOURCE_PREFIXES } from './source-bucket.js';
 
 /** Every day at 03:00 UTC. */
@@ -58,8 +59,11 @@ export class PublishingTriggers extends Construct {
   constructor(scope: Construct, id: string, props: PublishingTriggersProps) {
     super(scope, id);
     const expression = props.schedule ?? DEFAULT_SCHEDULE;
-    if (!/^(rate|cron|at)\(.+\)$/.test(expression))
-      throw new Error(`PublishingTriggers: schedule must be rate(…), cron(…) or at(…), not "${expression}"`);
+    const problem = scheduleExpressionProblem(expression);
+    if (problem !== undefined)
+      throw new Error(
+        `PublishingTriggers: schedule must be rate(…), cron(…) or at(…), not "${expression}": ${problem}`,
+      );
 
     const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
