@@ -113,10 +113,18 @@ describe('dataset pages', () => {
         identifier: id,
         version: entry?.latest,
         license: 'https://creativecommons.org/licenses/by/4.0/',
-        creator: { '@type': 'Organization', name: 'kz-az-open-data' },
+        creator: [
+          { '@type': 'Person', name: 'A.N. Ospanova' },
+          { '@type': 'Person', name: 'F.M. Agaeva' },
+        ],
+        publisher: { '@type': 'Organization', name: 'kz-az-open-data' },
+        isAccessibleForFree: true,
         includedInDataCatalog: { '@type': 'DataCatalog', url: `${BASE_URL}index.html` },
       });
       for (const key of ['name', 'citation', 'temporalCoverage']) expect(typeof ld[key], key).toBe('string');
+      expect((ld.distribution as { contentUrl: string }[]).map((d) => d.contentUrl)).toContain(
+        `${BASE_URL}datasets/${id}/${entry?.latest ?? ''}/${id}.csv`,
+      );
       expect(String(ld.description).length).toBeGreaterThanOrEqual(50);
       expect((ld.keywords as string[]).length).toBeGreaterThan(0);
       expect((ld.spatialCoverage as { '@type': string }[])[0]).toMatchObject({ '@type': 'Place' });

@@ -14,7 +14,52 @@ const CONTEXT = {
   rdfs: 'http://www.w3.org/2000/01/rdf-schema#',
   skos: 'http://www.w3.org/2004/02/skos/core#',
   spdx: 'http://spdx.org/rdf/terms#',
+  vcard: 'http://www.w3.org/2006/vcard/ns#',
   xsd: 'http://www.w3.org/2001/XMLSchema#',
+};
+
+/** The EU Publications Office authority tables that DCAT-AP and the data.europa.eu quality assessment expect. */
+const EU_AUTHORITY = 'http://publications.europa.eu/resource/authority/';
+
+/** EU licence-authority entries of the SPDX licence ids the pipeline accepts. */
+const EU_LICENCES: Readonly<Record<string, string>> = {
+  'CC-BY-4.0': 'CC_BY_4_0',
+  'CC0-1.0': 'CC0',
+};
+
+/** The licence as an IRI a portal recognises: the EU licence authority's entry, else the SPDX licence page. */
+function licenceIri(spdx: string): string {
+  const eu = EU_LICENCES[spdx];
+  return eu === undefined ? licenseOf(spdx).url : `${EU_AUTHORITY}licence/${eu}`;
+}
+
+/** The English labels of the EU data themes (a concept needs its label, DCAT-AP says). */
+const DATA_THEMES: Readonly<Record<string, string>> = {
+  AGRI: 'Agriculture, fisheries, forestry and food',
+  ECON: 'Economy and finance',
+  EDUC: 'Education, culture and sport',
+  ENER: 'Energy',
+  ENVI: 'Environment',
+  GOVE: 'Government and public sector',
+  HEAL: 'Health',
+  INTR: 'International issues',
+  JUST: 'Justice, legal system and public safety',
+  OP_DATPRO: 'Provisional data',
+  REGI: 'Regions and cities',
+  SOCI: 'Population and society',
+  TECH: 'Science and technology',
+  TRAN: 'Transport',
+};
+
+/** Every dataset is open to anyone: EU access right PUBLIC. */
+const PUBLIC_ACCESS = { '@id': `${EU_AUTHORITY}access-right/PUBLIC`, '@type': 'dct:RightsStatement' };
+/** Titles, descriptions and columns are written in English. */
+const ENGLISH = { '@id': `${EU_AUTHORITY}language/ENG`, '@type': 'dct:LinguisticSystem' };
+/** The Frictionless Table Schema, which each version's `datapackage.json` states the table in. */
+const TABLE_SCHEMA = {
+  '@id': 'https://datapackage.org/standard/table-schema/',
+  '@type': 'dct:Standard',
+  'dct:title': { '@value': 'Frictionless Table Schema', '@language': 'en' },
 };
 
 /** EU file-type authority entries for the formats the pipeline publishes. */
@@ -51,7 +96,6 @@ export const dcatRenderer: SiteRenderer = {
 export function buildDcatCatalog(context: SiteContext): Node {
   const { catalog, baseUrl } = context;
   const url = (path: string): string => absoluteUrl(baseUrl, path);
-  const license = licenseOf(catalog.license);
   const issued = context.datasets
     .flatMap(({ entry }) => entry.versions.map((version) => version.published))
     .sort()[0];
@@ -62,7 +106,7 @@ export function buildDcatCatalog(context: SiteContext): Node {
     'dct:title': english(catalog.title),
     'dct:description': english(catalog.description),
     'dct:publisher': agent(catalog.publisher),
-    'dct:license': licenseNode(license.url),
+    'dct:license': licenseNode(licenceIri(catalog.license)),
     'foaf:homepage': { '@id': url('index.html'), '@type': 'foaf:Document' },
     'dct:modified': dateTime(catalog.modified),
     ...(issued === undefined ? {} : { 'dct:issued': dateTime(issued) }),
@@ -87,13 +131,40 @@ function licenseNode(licenseUrl: string): Node {
 function datasetNode(context: SiteContext, { entry, document }: SiteDataset): Node {
   const url = (path: string): string => absoluteUrl(context.baseUrl, path);
   const pageUrl = url(datasetPagePath(entry.id));
-  const licenseUrl = licenseOf(document.license).url;
+  const licenseUrl = licenceIri(document.license);
+  const rights = {
+    '@type': 'dct:RightsStatement',
+    'rdfs:label': english(
+      `${licenseOf(document.license).title} (${document.license}). Attribute the source: ${document.source.citation}`,
+    ),
+  };
   const first = entry.versions[entry.versions.length - 1];
   const latest = entry.versions.find((version) => version.version === entry.latest) ?? entry.versions[0];
   const versionId = (version: string): string => `${pageUrl}#${versionAnchor(version)}`;
   const common = {
     'dct:publisher': agent(document.publisher),
+    'dcat:contactPoint': contactPoint(context, document.publisher),
     'dct:license': licenseNode(licenseUrl),
+    'dct:accessRights': PUBLIC_ACCESS,
+    'dct:language': ENGLISH,
+    'dct:conformsTo': TABLE_SCHEMA,
+    ...(document.themes === undefined || document.themes.length === 0
+      ? {}
+      : {
+          'dcat:theme': document.themes.map((theme) => ({
+            '@id': `${EU_AUTHORITY}data-theme/${theme}`,
+            '@type': 'skos:Concept',
+            'skos:prefLabel': english(DATA_THEMES[theme] ?? theme),
+          })),
+        }),
+    ...(document.accrualPeriodicity === undefined
+      ? {}
+      : {
+          'dct:accrualPeriodicity': {
+            '@id': `${EU_AUTHORITY}frequency/${document.accrualPeriodicity}`,
+            '@type': 'dct:Frequency',
+          },
+        }),
     'dcat:keyword': document.keywords.map(english),
     'dct:temporal': {
       '@type': 'dct:PeriodOfTime',
@@ -128,7 +199,7 @@ function datasetNode(context: SiteContext, { entry, document }: SiteDataset): No
       : { 'dcat:previousVersion': { '@id': versionId(version.previousVersion) } }),
     ...common,
     'dcat:distribution': version.distributions.map((distribution) =>
-      distributionNode(distribution, url(distribution.path), version, licenseUrl),
+      distributionNode(distribution, url(distribution.path), version, licenseUrl, rights),
     ),
   }));
   const versionRefs = entry.versions.map((version) => ({ '@id': versionId(version.version) }));
@@ -156,6 +227,7 @@ function datasetNode(context: SiteContext, { entry, document }: SiteDataset): No
               url(`datasets/${entry.id}/latest/${name}`),
               latest,
               licenseUrl,
+              rights,
             );
           }),
   };
@@ -166,6 +238,7 @@ function distributionNode(
   downloadUrl: string,
   version: CatalogVersion,
   licenseUrl: string,
+  rights: Node,
 ): Node {
   const fileType = FILE_TYPES[distribution.mediaType];
   const name = distribution.path.split('/').pop() ?? distribution.path;
@@ -194,6 +267,32 @@ function distributionNode(
       'spdx:checksumValue': { '@value': distribution.sha256, '@type': 'xsd:hexBinary' },
     },
     'dct:license': licenseNode(licenseUrl),
+    'dct:rights': rights,
+    'dct:language': ENGLISH,
+    ...(distribution.format === 'csv' ? { 'dct:conformsTo': TABLE_SCHEMA } : {}),
     'dct:issued': dateTime(version.published),
+    // A version's files never change: they were last modified when the version was published.
+    'dct:modified': dateTime(version.published),
+  };
+}
+
+/**
+ * Whom to ask about a dataset, as a vCard: the publisher, reached at its own
+ * URL when it has an http(s) or mailto one (an email address as
+ * `vcard:hasEmail`), else at the site's home page.
+ */
+function contactPoint(
+  context: SiteContext,
+  publisher: { readonly name: string; readonly url?: string },
+): Node {
+  const link = safeLink(publisher.url);
+  const home = absoluteUrl(context.baseUrl, 'index.html');
+  return {
+    // vcard:Kind is what the DCAT-AP range check expects (shapes do not infer the subclass).
+    '@type': ['vcard:Kind', 'vcard:Organization'],
+    'vcard:fn': publisher.name,
+    ...(link?.startsWith('mailto:') === true
+      ? { 'vcard:hasEmail': { '@id': link } }
+      : { 'vcard:hasURL': { '@id': link ?? home } }),
   };
 }

@@ -29,9 +29,11 @@ export function datasetJsonLd(context: SiteContext, dataset: SiteDataset): Recor
     version: latest.version,
     license: licenseOf(document.license).url,
     isAccessibleForFree: true,
-    creator: publisher,
+    // The figures are the paper's: its authors are the creators; the project publishes the data set.
+    creator: document.source.authors.map((name) => ({ '@type': 'Person', name })),
     publisher,
     citation: document.source.citation,
+    inLanguage: 'en',
     isBasedOn: {
       '@type': 'ScholarlyArticle',
       name: document.source.title,
