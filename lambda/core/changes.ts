@@ -64,6 +64,11 @@ export interface ChangesDocument {
   /** Column-level detail of a schema change (a change to other schema keywords shows only in `schemaChanged`). */
   readonly schemaChanges: SchemaChanges;
   readonly summary: { readonly added: number; readonly removed: number; readonly changed: number };
+  /**
+   * False for an initial version, whose row lists are empty rather than
+   * repeating every row (the summary still counts them); true otherwise.
+   */
+  readonly rowsListed?: boolean;
   readonly added: readonly Row[];
   readonly removed: readonly Row[];
   readonly changed: readonly ChangedRow[];

@@ -114,7 +114,12 @@ const validationRenderer: VersionRenderer = {
   },
 };
 
-/** `changes.json`: what changed since the previous version, the row lists streamed one row per line. */
+/**
+ * `changes.json`: what changed since the previous version, the row lists
+ * streamed one row per line. An initial version states its change without
+ * repeating every row as added (they are in `<id>.json` and the CSV):
+ * `rowsListed` is false and the lists are empty.
+ */
 const changesRenderer: VersionRenderer = {
   format: 'changes',
   mediaType: 'application/json',
@@ -131,7 +136,15 @@ const changesRenderer: VersionRenderer = {
       schemaChanged,
       schemaChanges,
       summary: rowChanges.summary,
+      rowsListed: change !== 'initial',
+      ...(change === 'initial'
+        ? {
+            note: `Initial version: all ${rowChanges.summary.added} rows are new; they are in ${table.definition.id}.json and ${table.definition.id}.csv.`,
+          }
+        : {}),
     };
+    if (change === 'initial')
+      return writeJsonObject(sink, { ...head, added: [], removed: [], changed: [] }, []);
     return writeJsonObject(sink, head, [
       ['added', rowChanges.added.openJson()],
       ['removed', rowChanges.removed.openJson()],

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
@@ -79,6 +79,17 @@ describe('changes.json between two versions', () => {
       summary: { added: 0, removed: 0, changed: 0 },
     });
     expect(await changesOf('1.0.0')).toMatchObject({ previousVersion: null, change: 'initial' });
+  });
+
+  it('states an initial version without repeating its rows (they are in <id>.json and the CSV)', async () => {
+    const initial = await changesOf('1.0.0');
+    const bytes = (await stat(path.join(ws.out, 'datasets/trade/1.0.0/changes.json'))).size;
+    const rows = (await stat(path.join(ws.out, 'datasets/trade/1.0.0/trade.json'))).size;
+
+    expect(initial).toMatchObject({ rowsListed: false, summary: { added: 16, removed: 0, changed: 0 } });
+    expect([initial.added, initial.removed, initial.changed]).toEqual([[], [], []]);
+    expect(bytes).toBeLessThan(rows / 4);
+    expect(await changesOf('1.0.1')).toMatchObject({ rowsListed: true });
   });
 
   it('shows the changelog and every version’s files on the dataset page, newest first', async () => {

@@ -40,6 +40,7 @@ const CHANGES_MEMBERS: Record<Exclude<keyof ChangesDocument, ChangeList>, true> 
   schemaChanged: true,
   schemaChanges: true,
   summary: true,
+  rowsListed: true,
 };
 
 const CHANGE_LISTS: readonly ChangeList[] = ['added', 'removed', 'changed'];
