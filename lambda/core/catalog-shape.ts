@@ -15,7 +15,7 @@ const MAX_QUOTED_CHARS = 80;
 let compiled: ValidateFunction<Catalog> | undefined;
 
 /**
- * A validator of its own rather than row-schema's `createAjv`: the catalog is
+ * A validator of its own rather than row-schema.ts row-schema scopes: the catalog is
  * not a row schema and needs none of its keywords, and `allErrors` stays off so
  * that a catalog with a million bad entries costs one error, not a million.
  */

@@ -9,7 +9,7 @@ import { stageDataset, type StageOutcome, type StreamingTuning } from './publish
 import { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
-import { createAjv } from './row-schema.js';
+import { RowSchemaScope } from './row-schema.js';
 import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
 import type { VerifyProblem } from './distribution-check.js';
 
@@ -45,10 +45,10 @@ export async function validateDatasets(
   ids: readonly string[] = [],
   options: { readonly keepRows?: boolean } = {},
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }[]> {
-  const ajv = createAjv();
+  const scope = new RowSchemaScope();
   const results: { report: DatasetReport; dataset?: ValidDataset }[] = [];
   for (const id of await wantedIds(source, ids))
-    results.push(await validateOne(source, id, ajv, options.keepRows ?? false));
+    results.push(await validateOne(source, id, scope, options.keepRows ?? false));
   return results;
 }
 
@@ -59,11 +59,11 @@ async function wantedIds(source: SourceLocation, ids: readonly string[]): Promis
 async function validateOne(
   source: SourceLocation,
   id: string,
-  ajv: ReturnType<typeof createAjv>,
+  scope: RowSchemaScope,
   keepRows: boolean,
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }> {
   const loaded = await loadDatasetSource(source, id);
-  if (loaded.ok) return validateDataset(loaded.value, ajv, { keepRows });
+  if (loaded.ok) return validateDataset(loaded.value, scope, { keepRows });
   return { report: unloadedReport(source, id, loaded.issues) };
 }
 
@@ -81,7 +81,8 @@ function unloadedReport(source: SourceLocation, id: string, issues: DatasetRepor
 export interface ValidateAndStageOptions {
   readonly now: Date;
   readonly baseUrl?: string | undefined;
-  readonly ajv?: ReturnType<typeof createAjv>;
+  /** The run's record of row-schema `$id`s, so that two datasets cannot claim the same one. */
+  readonly scope?: RowSchemaScope | undefined;
   /** Where scratch files go (the OS temp directory by default). */
   readonly scratchParent?: string | undefined;
   readonly tuning?: StreamingTuning | undefined;
@@ -104,7 +105,7 @@ export async function validateAndStage(
   const scratch = await ScratchDirectory.create(options.scratchParent);
   try {
     let sorter: RowSorter | undefined;
-    const validation = await validateDataset(source, options.ajv, {
+    const validation = await validateDataset(source, options.scope, {
       sinkRows: (definition) =>
         (sorter = new RowSorter(scratch, definition.descriptor.primaryKey, options.tuning?.sortRunRows)),
     });
@@ -177,12 +178,14 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     throw new SiteMetaError(
       site.issues.map((issue) => `${issue.file}: ${issue.field ?? ''} ${issue.message}`).join('\n'),
     );
+  // One record of row-schema `$id`s for the run, so that two datasets cannot claim the same one.
+  const scope = new RowSchemaScope();
   const outcomes = new Map<string, DatasetOutcome>();
   const reports = new Map<string, DatasetReport>();
   const staged: StagedVersion[] = [];
   // Another publisher moved a head since this run staged: validate and stage that dataset again on it.
   const restage: Restage = async (id, catalog) => {
-    const { report, outcome } = await validateAndStageFromSource(run, id, { catalog });
+    const { report, outcome } = await validateAndStageFromSource(run, scope, id, { catalog });
     reports.set(id, report);
     if (outcome === undefined)
       throw new UncommittedVersionsError(
@@ -195,7 +198,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   try {
     // One dataset at a time, validated then staged, each streamed through scratch files.
     for (const id of await wantedIds(run.source, run.ids ?? [])) {
-      const { report, outcome } = await validateAndStageFromSource(run, id, undefined);
+      const { report, outcome } = await validateAndStageFromSource(run, scope, id, undefined);
       reports.set(report.id, report);
       if (outcome === undefined) outcomes.set(report.id, { id: report.id, status: 'rejected', report });
       else if (outcome.status === 'unchanged')
@@ -246,6 +249,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
 
 async function validateAndStageFromSource(
   run: PublishRun,
+  scope: RowSchemaScope,
   id: string,
   base: { readonly catalog: Catalog | undefined } | undefined,
 ): Promise<{ report: DatasetReport; outcome?: StageOutcome }> {
@@ -254,7 +258,7 @@ async function validateAndStageFromSource(
   return validateAndStage(loaded.value, run.store, {
     now: run.now,
     baseUrl: run.baseUrl,
-    ajv: undefined,
+    scope,
     scratchParent: run.scratchParent,
     tuning: run.tuning,
     base,

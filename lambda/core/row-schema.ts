@@ -84,15 +84,6 @@ export class RowSchemaScope {
 }
 
 /**
- * Kept for the pipeline's call sites, which predate {@link RowSchemaScope}:
- * returns a new scope for one validation run (not an ajv instance; row schemas
- * are never compiled in a shared one).
- */
-export function createAjv(): RowSchemaScope {
-  return new RowSchemaScope();
-}
-
-/**
  * Compiles a dataset's row schema (draft 2020-12, strict mode) and derives its
  * columns. The schema must describe an object whose `properties` each declare
  * one of `integer`, `number`, `boolean`, `string` or `string` with

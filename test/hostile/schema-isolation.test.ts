@@ -104,4 +104,18 @@ describe('a row schema cannot replace the schema its descriptor is checked again
       }),
     ]);
   });
+
+  it("publish refuses a row schema reusing another dataset's $id too, and publishes the first only", async () => {
+    const ws = await hostileWorkspace({ aaa: {}, bbb: {} });
+
+    const { outcomes } = await publishAll(ws);
+
+    expect(outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([
+      ['aaa', 'published'],
+      ['bbb', 'rejected'],
+    ]);
+    expect(outcomes[1]?.report.issues.map((issue) => [issue.code, issue.field])).toEqual([
+      ['schema-error', '/$id'],
+    ]);
+  });
 });
