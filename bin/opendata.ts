@@ -279,9 +279,7 @@ function printReport(report: DatasetReport, io: Output): void {
   }
   for (const issue of report.issues) io.err(formatIssue(issue));
   const more = report.truncated ? ' (only the first ones are listed)' : '';
-  io.out(
-    `${report.id}: invalid, ${report.issues.length} issue${report.issues.length === 1 ? '' : 's'}${more}`,
-  );
+  io.out(`${report.id}: invalid, ${issueTotal(report)}${more}`);
 }
 
 async function publishCommand(args: readonly string[], io: Output): Promise<number> {
@@ -338,6 +336,12 @@ async function publishCommand(args: readonly string[], io: Output): Promise<numb
   return outcomes.some((outcome) => outcome.status === 'rejected') ? EXIT.invalid : EXIT.ok;
 }
 
+/** "3 issues": every issue found, including those a capped report leaves out. */
+function issueTotal(report: DatasetReport): string {
+  const count = report.issueCount ?? report.issues.length;
+  return `${count} issue${count === 1 ? '' : 's'}`;
+}
+
 function describeOutcome(outcome: DatasetOutcome, width: number, io: Output): string {
   const id = outcome.id.padEnd(width);
   switch (outcome.status) {
@@ -354,7 +358,7 @@ function describeOutcome(outcome: DatasetOutcome, width: number, io: Output): st
       return `${id}  unchanged ${outcome.version}`;
     case 'rejected':
       for (const issue of outcome.report.issues) io.err(formatIssue(issue));
-      return `${id}  rejected: ${outcome.report.issues.length} issue${outcome.report.issues.length === 1 ? '' : 's'}, published versions left as they were`;
+      return `${id}  rejected: ${issueTotal(outcome.report)}${outcome.report.truncated ? ' (only the first ones are listed)' : ''}, published versions left as they were`;
   }
 }
 

@@ -49,6 +49,24 @@ describe('validate', () => {
     expect(stdout).toBe('trade: invalid, 1 issue');
   });
 
+  it('counts every issue, also those a capped report leaves out, in validate and publish', async () => {
+    const ws = await makeWorkspace();
+    const file = path.join(ws.data, 'trade.csv');
+    const [header = '', first = ''] = (await readFile(file, 'utf8')).split('\n');
+    const bad = Array.from({ length: 1500 }, (_, i) =>
+      first.replace('turnover-2001-series', `t${i}`).replace(',2001,', ',20O1,'),
+    );
+    await writeFile(file, `${[header, ...bad].join('\n')}\n`);
+    const options = ['trade', '--data', ws.data, '--schemas', ws.schemas] as const;
+
+    const validate = await cli('validate', ...options);
+    const publish = await cli('publish', ...options, '--out', ws.out);
+
+    expect(validate.stdout).toBe('trade: invalid, 1500 issues (only the first ones are listed)');
+    expect(publish.stdout).toMatch(/^trade +rejected: 1500 issues \(only the first ones are listed\)/m);
+    expect(validate.stderr.split('\n').length).toBeLessThan(1500);
+  });
+
   it('reports a dataset id with no files', async () => {
     const ws = await makeWorkspace();
 
