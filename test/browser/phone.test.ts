@@ -85,6 +85,8 @@ interface PageCheck {
   width: number;
   overflow: number;
   viewport: number;
+  /** Dates and year ranges drawn on more than one line. */
+  brokenDates: string[];
   charts: DrawnChart[];
   violations: AxeViolation[];
 }
@@ -208,13 +210,18 @@ describe.skipIf(!existsSync(CHROMIUM))('every page on a phone and on a laptop', 
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         const viewport = await page.evaluate(() => window.innerWidth);
         const charts = await drawnCharts(page, 'figure svg[role="img"]');
+        const brokenDates = await page.$$eval('.nowrap, td.date', (nodes) =>
+          (nodes as unknown as { textContent: string | null; getClientRects(): { length: number } }[])
+            .filter((node) => node.getClientRects().length > 1 || /\n/.test(node.textContent ?? ''))
+            .map((node) => node.textContent ?? ''),
+        );
         await page.evaluate(axe);
         const { violations } = await page.evaluate(() =>
           window.axe.run(document, { resultTypes: ['violations'] }),
         );
         const name = key === 'index.html' ? 'index' : key.split('/')[1];
         await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
-        checks.push({ url: key, width, overflow, viewport, charts, violations });
+        checks.push({ url: key, width, overflow, viewport, brokenDates, charts, violations });
       }
       await page.close();
     }
@@ -245,6 +252,12 @@ describe.skipIf(!existsSync(CHROMIUM))('every page on a phone and on a laptop', 
       checks
         .filter((check) => check.overflow > 0)
         .map((c) => `${c.url} at ${c.width}px: ${c.overflow}px wider`),
+    ).toEqual([]);
+  });
+
+  it('keeps every date and year range on one line', () => {
+    expect(
+      checks.flatMap((check) => check.brokenDates.map((text) => `${check.url} at ${check.width}px: ${text}`)),
     ).toEqual([]);
   });
 

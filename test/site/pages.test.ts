@@ -5,7 +5,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import type { PublishedColumn } from '../../lambda/core/dataset-document.js';
 import { escapeHtml, html } from '../../lambda/core/site/html.js';
-import { cli, makeWorkspace, readJson, treeDigest, publishWorkspace } from '../support/workspace.js';
+import {
+  cli,
+  makeWorkspace,
+  readJson,
+  REPO_ROOT,
+  treeDigest,
+  publishWorkspace,
+} from '../support/workspace.js';
 
 const BASE_URL = 'https://data.example.org/kz-az/';
 const TRICKY_TITLE = 'Transport <b>volumes</b> & "routes" </script>';
@@ -162,7 +169,7 @@ describe('dataset pages', () => {
       expect(page).toContain(snippet);
     // The paper's authors are credited, the project publishes, and the version and its URL are named.
     expect(page).toContain(
-      `A.N. Ospanova, F.M. Agaeva (${new Date().getUTCFullYear()}). Azerbaijan-Kazakhstan bilateral trade, 2001-2019, version 1.0.0 [Data set]. kz-az-open-data. ${BASE_URL}datasets/trade/index.html#v1.0.0. Transcribed from: Ospanova`,
+      `A.N. Ospanova, F.M. Agaeva (${new Date().getUTCFullYear()}). Kazakh-Azerbaijani bilateral trade, 2001-2019, version 1.0.0 [Data set]. kz-az-open-data. ${BASE_URL}datasets/trade/index.html#v1.0.0. Transcribed from: Ospanova`,
     );
   });
 
@@ -178,6 +185,19 @@ describe('dataset pages', () => {
     // The paper's three contradictions are items of a list, not a 16-line paragraph.
     expect(main.match(/<li>/g)).toHaveLength(3);
     expect(Math.max(...paragraphs.map((paragraph) => paragraph.length))).toBeLessThan(700);
+  });
+
+  it('names the two countries the same way in every curated title, as the source paper does', async () => {
+    const titles = await Promise.all(
+      ['trade', 'visits', 'enterprises', 'milestones', 'transport'].map(
+        async (id) =>
+          (await readJson<{ title: string }>(path.join(REPO_ROOT, 'data', `${id}.dataset.json`))).title,
+      ),
+    );
+    expect(titles.filter((title) => /Azerbaijani?-Kazakh|Azerbaijan and Kazakhstan/.test(title))).toEqual([]);
+    expect(titles.filter((title) => /Kazakh-Azerbaijani|Kazakhstan and Azerbaijan/.test(title))).toHaveLength(
+      5,
+    );
   });
 
   it('shows thousands separators in numbers but not in years, and keeps dates on one line', () => {

@@ -214,12 +214,16 @@ export class Drawing {
   }
 }
 
-/** A number as a reader expects it: thousands separated by commas, at most two decimals (`1,600,000`, `220.54`). */
+/**
+ * A number as a reader expects it: thousands separated by commas, at most two
+ * decimals (`1,600,000`, `220.54`), and an ASCII minus so a copied value still
+ * pastes as a number.
+ */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const rounded = Math.round(value * 100) / 100;
   if (Math.abs(rounded) >= 1e21) return String(rounded);
   const [whole = '', fraction] = Math.abs(rounded).toString().split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${rounded < 0 ? '−' : ''}${grouped}${fraction === undefined ? '' : `.${fraction}`}`;
+  return `${rounded < 0 ? '-' : ''}${grouped}${fraction === undefined ? '' : `.${fraction}`}`;
 }

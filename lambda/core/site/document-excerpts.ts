@@ -32,7 +32,10 @@ const DATASET_MEMBERS: Record<Exclude<keyof DatasetDocument, 'rows' | OptionalDa
 
 type ChangeList = 'added' | 'removed' | 'changed';
 
-const CHANGES_MEMBERS: Record<Exclude<keyof ChangesDocument, ChangeList>, true> = {
+// Kept when read (nothing on the site relies on it): older versions' files do not have it.
+const OPTIONAL_CHANGES_MEMBERS: Record<'rowsListed', true> = { rowsListed: true };
+
+const CHANGES_MEMBERS: Record<Exclude<keyof ChangesDocument, ChangeList | 'rowsListed'>, true> = {
   id: true,
   version: true,
   previousVersion: true,
@@ -40,7 +43,6 @@ const CHANGES_MEMBERS: Record<Exclude<keyof ChangesDocument, ChangeList>, true> 
   schemaChanged: true,
   schemaChanges: true,
   summary: true,
-  rowsListed: true,
 };
 
 const CHANGE_LISTS: readonly ChangeList[] = ['added', 'removed', 'changed'];
@@ -75,6 +77,7 @@ export async function readChangesExcerpt(
 ): Promise<ChangesDocument> {
   const { value } = await readJsonExcerpt(chunks, {
     members: Object.keys(CHANGES_MEMBERS),
+    optionalMembers: Object.keys(OPTIONAL_CHANGES_MEMBERS),
     lists: Object.fromEntries(CHANGE_LISTS.map((list) => [list, items])),
     listLength: (members, list) => {
       const summary = members.summary as Partial<Record<string, unknown>> | undefined;

@@ -15,6 +15,7 @@ import {
   trusted,
   type Html,
   type HtmlValue,
+  unbrokenDates,
 } from './html.js';
 import {
   absoluteUrl,
@@ -53,7 +54,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
   const pageUrl = absoluteUrl(context.baseUrl, datasetPagePath(entry.id));
   const license = licenseOf(document.license);
   const charts = chartsFor(document, dataset.totalRows);
-  const main = html` <h1>${document.title}</h1>
+  const main = html` <h1>${unbrokenDates(document.title)}</h1>
     <dl class="facts">
       <div>
         <dt>Latest version</dt>

@@ -1,5 +1,5 @@
 import type { SiteContext, SiteRenderer } from '../site.js';
-import { formatBytes, formatTime, html, page, summaryOf, type Html } from './html.js';
+import { formatBytes, formatTime, html, page, summaryOf, unbrokenDates, type Html } from './html.js';
 import {
   absoluteUrl,
   datasetPagePath,
@@ -29,7 +29,7 @@ export function renderIndexPage(context: SiteContext): Html {
       (distribution) => distribution !== undefined,
     );
     return html`<li class="card">
-      <h2><a href="${datasetPagePath(entry.id)}">${entry.title}</a></h2>
+      <h2><a href="${datasetPagePath(entry.id)}">${unbrokenDates(entry.title)}</a></h2>
       <p>${summaryOf(document.description)}</p>
       <dl class="facts">
         <div>
@@ -69,8 +69,9 @@ export function renderIndexPage(context: SiteContext): Html {
     <p class="lead">${catalog.description}</p>
     <p>
       ${catalog.datasets.length} datasets, ${versions} published versions, last updated
-      ${formatTime(catalog.modified)}. Every file is versioned and never changes once published; each dataset
-      page explains its columns, shows where every number came from, and how to load it.
+      <span class="nowrap">${formatTime(catalog.modified)}</span>. Every file is versioned and never changes
+      once published; each dataset page explains its columns, shows where every number came from, and how to
+      load it.
     </p>
     <ul class="cards">
       ${cards}

@@ -78,6 +78,15 @@ export function html(strings: TemplateStringsArray, ...values: readonly HtmlValu
   return new Html(out);
 }
 
+/**
+ * Text with its dates and year ranges (`2001-01-01`, `1995-2018`) kept on one
+ * line, so a narrow screen never breaks a value at its hyphen.
+ */
+export function unbrokenDates(text: string): Html {
+  const parts = text.split(/(\b\d{4}(?:-\d{2}-\d{2}|[-–]\d{4})\b)/);
+  return html`${parts.map((part, index) => (index % 2 === 1 ? html`<span class="nowrap">${part}</span>` : part))}`;
+}
+
 /** Trusted markup produced elsewhere by this module's own builders (e.g. SVG charts). */
 export function trusted(markup: string): Html {
   return new Html(markup);
@@ -272,5 +281,6 @@ table.cards-sm td.num,table.cards-sm td.date{white-space:nowrap;text-align:left}
 table.cards-sm td[data-label]::before{content:attr(data-label);display:block;font-size:.75rem;font-weight:400;color:var(--muted);font-family:ui-monospace,monospace}
 table.cards-sm td.long,table.cards-sm td.hash{min-width:0;max-width:none}
 table.cards-sm tr.detail td{padding:.4rem .6rem}
+table.cards-sm tbody.flagged,table.cards-sm tbody.flagged td{background:var(--flag-bg)}
 }
 `;
