@@ -31,7 +31,8 @@ export const MAX_ERROR_MESSAGE_CHARS = 2_000;
  */
 export function oneLine(message: string): string {
   const flat = message.replace(/\r?\n+/g, '; ').replace(
-    // C0 and C1 controls, DEL, and the bidirectional formatting characters.
+    // C0 and C1 controls, DEL, and the bidirectional formatting characters: finding them is the point.
+    // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
     (char) => `\\u{${char.codePointAt(0)?.toString(16) ?? ''}}`,
   );
