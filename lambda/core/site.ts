@@ -1,6 +1,7 @@
 import { sha256Hex } from './canonical.js';
 import type { Catalog, CatalogDataset } from './catalog.js';
 import type { ChangesDocument } from './changes.js';
+import type { StatsDocument } from './column-stats.js';
 import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
 import type { ObjectStore } from './object-store.js';
@@ -54,7 +55,12 @@ export interface SiteDataset {
    * from the catalog entry, with empty row lists.
    */
   readonly changes: readonly ChangesDocument[];
+  /** The latest version's `stats.json`, when it has one (versions published before it do not). */
+  readonly stats?: StatsDocument;
 }
+
+/** `stats.json` is a few lines per column; a larger one is not what the pipeline wrote, and is not shown. */
+const MAX_STATS_BYTES = 4 * 1024 * 1024;
 
 /** A site-wide file (`index.html`, `catalog.jsonld`, `feed.xml`, `datasets/<id>/index.html`, …). */
 export interface SiteFile {
@@ -128,6 +134,7 @@ export async function loadSiteContext(
         readDatasetExcerpt(chunks, SITE_ROW_LIMIT),
       ),
       totalRows: latestVersion(entry).rows,
+      ...(await readStats(store, entry)),
       changes: await Promise.all(
         entry.versions.map((version) =>
           version.change === 'initial'
@@ -165,6 +172,38 @@ export async function publishSiteFiles(
     }
   }
   return { written };
+}
+
+async function readStats(
+  store: Pick<ObjectStore, 'open'>,
+  entry: CatalogDataset,
+): Promise<{ stats?: StatsDocument }> {
+  const listed = latestVersion(entry).distributions.find((distribution) => distribution.format === 'stats');
+  if (listed === undefined || listed.bytes > MAX_STATS_BYTES) return {};
+  const chunks = await store.open(listed.path);
+  if (chunks === undefined)
+    throw new SiteSourceError(
+      `${listed.path} is listed in the catalog but missing from the store`,
+      listed.path,
+    );
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.byteLength;
+    if (size > MAX_STATS_BYTES) return {};
+    parts.push(chunk);
+  }
+  try {
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.byteLength;
+    }
+    return { stats: JSON.parse(new TextDecoder().decode(bytes)) as StatsDocument };
+  } catch (error) {
+    throw new SiteSourceError(`${listed.path}: not valid JSON`, listed.path, { cause: error });
+  }
 }
 
 /** Normalises a base URL to end with `/`, so relative keys resolve under it. */

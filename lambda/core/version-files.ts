@@ -1,5 +1,6 @@
 import type { CanonicalTable } from './canonical.js';
 import type { ChangeKind, SchemaChanges, SpilledRowChanges } from './changes.js';
+import { columnStats } from './column-stats.js';
 import { datasetMetadata } from './dataset-document.js';
 import { buildDataPackage, type PackagedFile } from './datapackage.js';
 import { writeJsonObject } from './json-writer.js';
@@ -153,6 +154,18 @@ const changesRenderer: VersionRenderer = {
   },
 };
 
+/** `stats.json`: each column's count, missing, distinct, range and common values (two streamed passes). */
+const statsRenderer: VersionRenderer = {
+  format: 'stats',
+  mediaType: 'application/json',
+  packaged: false,
+  tabular: false,
+  fileName: () => 'stats.json',
+  render: async ({ table }, sink) => {
+    await sink.write(json(await columnStats(table.definition.columns, table.rows)));
+  },
+};
+
 /** The per-version files, in the order they are rendered; `datapackage.json` is added after them. */
 export const VERSION_RENDERERS: readonly VersionRenderer[] = [
   csvRenderer,
@@ -160,6 +173,7 @@ export const VERSION_RENDERERS: readonly VersionRenderer[] = [
   parquetRenderer,
   validationRenderer,
   changesRenderer,
+  statsRenderer,
 ];
 
 /**

@@ -6,6 +6,7 @@ import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
 import { chartsFor } from './charts.js';
 import { formatNumber } from './chart-layout.js';
 import { citationOf } from './citations.js';
+import type { ColumnStats, StatsDocument } from '../column-stats.js';
 import {
   formatBytes,
   formatTime,
@@ -15,6 +16,7 @@ import {
   trusted,
   type Html,
   type HtmlValue,
+  escapeHtml,
   unbrokenDates,
 } from './html.js';
 import {
@@ -104,8 +106,8 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
     </nav>
     ${downloadsSection(latest)} ${loadSection(context, dataset, latest)}
     ${chartsSection(charts, dataset.totalRows <= PREVIEW_ROWS)} ${conflictsSection(dataset)}
-    ${provenanceSection(dataset)} ${columnsSection(document.columns)} ${previewSection(dataset)}
-    ${versionsSection(dataset)} ${citeSection(context, dataset, latest)}`;
+    ${provenanceSection(dataset)} ${columnsSection(document.columns, dataset.stats)}
+    ${previewSection(dataset)} ${versionsSection(dataset)} ${citeSection(context, dataset, latest)}`;
   return page({
     title: `${document.title} — ${context.catalog.title}`,
     description: document.description,
@@ -389,7 +391,47 @@ function constraintsText(column: PublishedColumn): HtmlValue[] {
   return parts.map((part, index) => html`${index === 0 ? '' : '; '}${part}`);
 }
 
-function columnsSection(columns: readonly PublishedColumn[]): Html {
+/** A column's statistics in a line, with a small bar sketch of how numbers or dates spread between min and max. */
+function statsSummary(stats: ColumnStats | undefined, column: PublishedColumn): HtmlValue {
+  if (stats === undefined) return '';
+  const show = (value: number | string | undefined): string =>
+    typeof value === 'number' && !isYearLike(column) ? formatNumber(value) : String(value ?? '');
+  const distinct =
+    stats.distinct === undefined
+      ? `over ${formatNumber(stats.distinctAtLeast ?? 0)} distinct`
+      : `${formatNumber(stats.distinct)} distinct`;
+  const parts: HtmlValue[] = [
+    `${formatNumber(stats.count)} ${stats.count === 1 ? 'value' : 'values'}, ${formatNumber(stats.missing)} missing, ${distinct}`,
+  ];
+  if (stats.min !== undefined)
+    parts.push(
+      html`; <span class="nowrap">${show(stats.min)}</span> to
+        <span class="nowrap">${show(stats.max)}</span>`,
+    );
+  if (stats.top !== undefined && stats.top.length > 0 && stats.distinct !== stats.count)
+    parts.push(
+      html`; most common:
+      ${stats.top.map((top, index) => html`${index === 0 ? '' : ', '}<code>${top.value}</code> (${stats.topExact === true ? '' : '≤ '}${formatNumber(top.count)})`)}`,
+    );
+  const histogram = stats.histogram ?? [];
+  const peak = Math.max(0, ...histogram);
+  const sketch =
+    histogram.length === 0 || peak === 0
+      ? ''
+      : trusted(
+          `<svg class="spark" viewBox="0 0 ${histogram.length * 6} 20" width="${histogram.length * 6}" height="20" role="img" aria-label="${escapeHtml(`How the values spread from ${show(stats.min)} to ${show(stats.max)}, in ${histogram.length} equal bins: ${histogram.join(', ')}`)}">` +
+            histogram
+              .map((n, i) => {
+                const h = n === 0 ? 0 : Math.max(1.5, (n / peak) * 20);
+                return `<rect x="${i * 6}" y="${(20 - h).toFixed(1)}" width="5" height="${h.toFixed(1)}" fill="#0b5cad"/>`;
+              })
+              .join('') +
+            '</svg>',
+        );
+  return html`${sketch} ${parts}`;
+}
+
+function columnsSection(columns: readonly PublishedColumn[], stats: StatsDocument | undefined): Html {
   return html` <section aria-labelledby="columns">
     <h2 id="columns">Columns</h2>
     <div class="table-wrap" tabindex="0" role="region" aria-label="Column table">
@@ -404,6 +446,7 @@ function columnsSection(columns: readonly PublishedColumn[]): Html {
             <th scope="col">Unit</th>
             <th scope="col">Description</th>
             <th scope="col">Constraints</th>
+            ${stats === undefined ? '' : html`<th scope="col">Values</th>`}
           </tr>
         </thead>
         <tbody>
@@ -418,6 +461,16 @@ function columnsSection(columns: readonly PublishedColumn[]): Html {
                 <td data-label="Unit">${column.unit ?? ''}</td>
                 <td data-label="Description" class="long">${column.description ?? ''}</td>
                 <td data-label="Constraints">${constraintsText(column)}</td>
+                ${
+                  stats === undefined
+                    ? ''
+                    : html`<td data-label="Values" class="stats">
+                        ${statsSummary(
+                          stats.columns.find((entry) => entry.name === column.name),
+                          column,
+                        )}
+                      </td>`
+                }
               </tr> `,
           )}
         </tbody>

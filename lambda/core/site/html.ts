@@ -260,6 +260,9 @@ figure svg{width:100%;height:auto;display:block}
 .chart-narrow{display:none}
 .chart-narrow svg{max-width:30rem}
 .nowrap,td.date{white-space:nowrap}
+.spark{display:block;margin:.1rem 0 .2rem}
+td.stats{min-width:14rem;font-size:.85rem}
+td.stats code{white-space:normal;overflow-wrap:anywhere}
 .lead{font-size:1.05rem}
 figcaption{color:var(--muted);font-size:.9rem}
 details{margin:.5rem 0}
@@ -279,7 +282,8 @@ table.cards-sm > tbody > tr:not(.detail){display:grid;grid-template-columns:repe
 table.cards-sm td{border:0;padding:.2rem 0;white-space:normal;overflow-wrap:anywhere;text-align:left}
 table.cards-sm td.num,table.cards-sm td.date{white-space:nowrap;text-align:left}
 table.cards-sm td[data-label]::before{content:attr(data-label);display:block;font-size:.75rem;font-weight:400;color:var(--muted);font-family:ui-monospace,monospace}
-table.cards-sm td.long,table.cards-sm td.hash{min-width:0;max-width:none}
+table.cards-sm td.long,table.cards-sm td.hash,table.cards-sm td.stats{min-width:0;max-width:none}
+table.cards-sm td code{white-space:normal;overflow-wrap:anywhere}
 table.cards-sm tr.detail td{padding:.4rem .6rem}
 table.cards-sm tbody.flagged,table.cards-sm tbody.flagged td{background:var(--flag-bg)}
 }

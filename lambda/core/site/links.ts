@@ -65,6 +65,7 @@ const FORMAT_LABELS: Readonly<Record<string, string>> = {
   datapackage: 'Data Package',
   validation: 'Validation report',
   changes: 'Changes',
+  stats: 'Column statistics',
 };
 
 /** A reader-facing label for a catalog format. */
@@ -79,6 +80,7 @@ const FORMAT_NOTES: Readonly<Record<string, string>> = {
   datapackage: 'Frictionless Data Package: Table Schema, sizes and hashes',
   validation: 'the validation report of this version',
   changes: 'rows added, removed and changed since the previous version',
+  stats: 'per column: values, missing, distinct, range, common values',
 };
 
 /** One line saying what a file of this format holds. */

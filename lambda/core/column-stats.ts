@@ -1,0 +1,185 @@
+import type { ColumnType } from './coerce.js';
+import type { Column, Row } from './row-schema.js';
+
+/**
+ * Column statistics of one version, computed while publishing in two streamed
+ * passes over the key-sorted rows with memory bounded whatever the row count:
+ * distinct values are counted exactly up to {@link STATS_LIMITS.distinct} (as
+ * 53-bit hashes, never the values), the most common values are tracked with
+ * the space-saving algorithm in {@link STATS_LIMITS.counters} counters (exact
+ * while the column has no more distinct values than that), and the second pass
+ * sorts numbers and dates into {@link STATS_LIMITS.bins} equal bins between the
+ * first pass's minimum and maximum.
+ */
+export const STATS_LIMITS = {
+  distinct: 10_000,
+  counters: 64,
+  topValues: 5,
+  bins: 10,
+  /** Characters of a value kept for display; longer values are counted whole (by hash) and shown cut. */
+  shownChars: 120,
+} as const;
+
+/** What is known about one column (published in `stats.json`). */
+export interface ColumnStats {
+  readonly name: string;
+  readonly type: ColumnType;
+  /** Rows with a value. */
+  readonly count: number;
+  /** Rows without one (an empty cell). */
+  readonly missing: number;
+  /** Distinct values, exact; absent past {@link STATS_LIMITS.distinct}, when `distinctAtLeast` says so. */
+  readonly distinct?: number;
+  readonly distinctAtLeast?: number;
+  /** Numbers and dates: the smallest and largest value. */
+  readonly min?: number | string;
+  readonly max?: number | string;
+  /** Numbers and dates: how many values fall in each of equal bins from `min` to `max` (the last bin includes `max`). */
+  readonly histogram?: readonly number[];
+  /** Text and booleans: the most common values, most common first. */
+  readonly top?: readonly { readonly value: string; readonly count: number }[];
+  /** Whether `top` counts are exact (false once the column outgrew the counters: they are then upper bounds). */
+  readonly topExact?: boolean;
+}
+
+/** `stats.json`. */
+export interface StatsDocument {
+  readonly rows: number;
+  readonly columns: readonly ColumnStats[];
+}
+
+/** A 53-bit hash of a string (cyrb53): distinct values are counted by hash, so no value is ever held. */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+interface Counter {
+  shown: string;
+  count: number;
+}
+
+class Accumulator {
+  count = 0;
+  missing = 0;
+  private readonly seen = new Set<number>();
+  private overflow = false;
+  min: number | string | undefined;
+  max: number | string | undefined;
+  private readonly counters = new Map<number, Counter>();
+  private evicted = false;
+  histogram: number[] | undefined;
+
+  constructor(readonly column: Column) {}
+
+  private get ordered(): boolean {
+    return ['integer', 'number', 'date'].includes(this.column.type);
+  }
+
+  add(value: string | number | boolean | undefined): void {
+    if (value === undefined) {
+      this.missing++;
+      return;
+    }
+    this.count++;
+    const text = String(value);
+    const key = hash53(text);
+    if (!this.overflow) {
+      this.seen.add(key);
+      if (this.seen.size > STATS_LIMITS.distinct) {
+        this.overflow = true;
+        this.seen.clear();
+      }
+    }
+    if (this.ordered) {
+      if (this.min === undefined || value < this.min) this.min = value as number | string;
+      if (this.max === undefined || value > this.max) this.max = value as number | string;
+      return;
+    }
+    // Space-saving: a new value takes over the smallest counter, inheriting its count as an upper bound.
+    const counter = this.counters.get(key);
+    if (counter !== undefined) counter.count++;
+    else if (this.counters.size < STATS_LIMITS.counters)
+      this.counters.set(key, { shown: text.slice(0, STATS_LIMITS.shownChars), count: 1 });
+    else {
+      let smallest: [number, Counter] | undefined;
+      for (const entry of this.counters)
+        if (smallest === undefined || entry[1].count < smallest[1].count) smallest = entry;
+      if (smallest !== undefined) {
+        this.counters.delete(smallest[0]);
+        this.counters.set(key, {
+          shown: text.slice(0, STATS_LIMITS.shownChars),
+          count: smallest[1].count + 1,
+        });
+        this.evicted = true;
+      }
+    }
+  }
+
+  /** Second pass: the bin of each number or date between the minimum and the maximum. */
+  bin(value: string | number | boolean | undefined): void {
+    if (value === undefined || this.min === undefined || this.max === undefined) return;
+    this.histogram ??= new Array<number>(STATS_LIMITS.bins).fill(0);
+    const [low, high, at] = [
+      this.position(this.min),
+      this.position(this.max),
+      this.position(value as number | string),
+    ];
+    const index =
+      high === low
+        ? 0
+        : Math.min(STATS_LIMITS.bins - 1, Math.floor(((at - low) / (high - low)) * STATS_LIMITS.bins));
+    this.histogram[index] = (this.histogram[index] ?? 0) + 1;
+  }
+
+  /** Dates binned by day number, numbers by value. */
+  private position(value: number | string): number {
+    return typeof value === 'number' ? value : Date.parse(`${value}T00:00:00Z`) / 86_400_000 || 0;
+  }
+
+  result(): ColumnStats {
+    const top = [...this.counters.values()]
+      .sort((a, b) => b.count - a.count || (a.shown < b.shown ? -1 : a.shown > b.shown ? 1 : 0))
+      .slice(0, STATS_LIMITS.topValues)
+      .map(({ shown, count }) => ({ value: shown, count }));
+    return {
+      name: this.column.name,
+      type: this.column.type,
+      count: this.count,
+      missing: this.missing,
+      ...(this.overflow ? { distinctAtLeast: STATS_LIMITS.distinct } : { distinct: this.seen.size }),
+      ...(this.ordered && this.min !== undefined ? { min: this.min, max: this.max } : {}),
+      ...(this.histogram === undefined ? {} : { histogram: this.histogram }),
+      ...(this.ordered ? {} : { top, topExact: !this.evicted }),
+    };
+  }
+}
+
+/** Computes every column's statistics from rows that can be read twice, a batch at a time. */
+export async function columnStats(
+  columns: readonly Column[],
+  rows: { open(): AsyncIterable<readonly Row[]> },
+): Promise<StatsDocument> {
+  const accumulators = columns.map((column) => new Accumulator(column));
+  let count = 0;
+  for await (const batch of rows.open()) {
+    for (const row of batch) {
+      count++;
+      for (const accumulator of accumulators) accumulator.add(row[accumulator.column.name]);
+    }
+  }
+  const binned = accumulators.filter((accumulator) => accumulator.min !== undefined);
+  if (binned.length > 0)
+    for await (const batch of rows.open())
+      for (const row of batch)
+        for (const accumulator of binned) accumulator.bin(row[accumulator.column.name]);
+  return { rows: count, columns: accumulators.map((accumulator) => accumulator.result()) };
+}

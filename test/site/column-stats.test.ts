@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { columnStats, STATS_LIMITS, type StatsDocument } from '../../lambda/core/column-stats.js';
+import type { Column, Row } from '../../lambda/core/row-schema.js';
+import { makeWorkspace, publishWorkspace, readJson, REPO_ROOT } from '../support/workspace.js';
+
+const run = promisify(execFile);
+
+const column = (name: string, type: Column['type']): Column => ({ name, type, required: false, schema: {} });
+
+/** Rows made on demand, a batch at a time, as the publisher's scratch files give them. */
+function generated(count: number, make: (i: number) => Row): { open(): AsyncIterable<readonly Row[]> } {
+  return {
+    async *open() {
+      for (let start = 0; start < count; start += 1000)
+        yield Array.from({ length: Math.min(1000, count - start) }, (_, i) => make(start + i));
+    },
+  };
+}
+
+describe('column statistics', () => {
+  it('counts values, missing, distinct, range, common values and a histogram', async () => {
+    const rows = generated(1000, (i) => ({
+      ...(i % 10 === 0 ? {} : { n: i }),
+      day: `2020-01-${String((i % 28) + 1).padStart(2, '0')}`,
+      kind: i % 4 === 0 ? 'a' : i % 4 === 1 ? 'b' : 'c',
+    }));
+    const stats = await columnStats(
+      [column('n', 'integer'), column('day', 'date'), column('kind', 'string')],
+      rows,
+    );
+
+    const [n, day, kind] = stats.columns;
+    expect(stats.rows).toBe(1000);
+    expect(n).toMatchObject({ count: 900, missing: 100, distinct: 900, min: 1, max: 999 });
+    expect(n?.histogram?.reduce((a, b) => a + b, 0)).toBe(900);
+    expect(n?.histogram).toHaveLength(STATS_LIMITS.bins);
+    expect(day).toMatchObject({
+      count: 1000,
+      missing: 0,
+      distinct: 28,
+      min: '2020-01-01',
+      max: '2020-01-28',
+    });
+    expect(kind?.top).toEqual([
+      { value: 'c', count: 500 },
+      { value: 'a', count: 250 },
+      { value: 'b', count: 250 },
+    ]);
+    expect(kind?.topExact).toBe(true);
+  });
+
+  it('stays bounded on a column of all-distinct long values, and says where counts are no longer exact', async () => {
+    const script = `
+      import { columnStats } from './lambda/core/column-stats.ts';
+      const long = 'x'.repeat(1000);
+      const rows = { async *open() { for (let s = 0; s < 400000; s += 1000)
+        yield Array.from({ length: 1000 }, (_, i) => ({ t: long + (s + i), n: (s + i) % 7 === 0 ? 'seven' : long + (s + i) })); } };
+      const stats = await columnStats([{ name: 't', type: 'string', required: true, schema: {} }, { name: 'n', type: 'string', required: true, schema: {} }], rows);
+      console.log(JSON.stringify({ stats, heapMB: process.memoryUsage().heapUsed / 1e6 }));`;
+    // 400,000 values of a kilobyte each (400 MB of text) through a 96 MB heap: nothing may keep them.
+    const { stdout } = await run(
+      process.execPath,
+      ['--max-old-space-size=96', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: REPO_ROOT,
+        maxBuffer: 1 << 22,
+        timeout: 120_000,
+      },
+    );
+    const { stats } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { stats: StatsDocument };
+    const [t, n] = stats.columns;
+    expect(t).toMatchObject({ count: 400_000, distinctAtLeast: STATS_LIMITS.distinct, topExact: false });
+    expect(t?.distinct).toBeUndefined();
+    expect(t?.top?.[0]?.value.length).toBe(STATS_LIMITS.shownChars);
+    // The one frequent value is found among the rest: space-saving never loses an item above n/k.
+    expect(n?.top?.[0]).toMatchObject({ value: 'seven' });
+    expect(n?.top?.[0]?.count).toBeGreaterThanOrEqual(400_000 / 7);
+  }, 150_000);
+
+  it('is published with every version and summarised on the page', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'visits')).code).toBe(0);
+    const stats = await readJson<StatsDocument>(path.join(ws.out, 'datasets/visits/1.0.0/stats.json'));
+    const visitor = stats.columns.find((entry) => entry.name === 'visitor');
+    expect(visitor).toMatchObject({ count: 21, missing: 0, distinct: 3, topExact: true });
+    expect(visitor?.top?.[0]).toEqual({ value: 'Ilham Aliyev', count: 9 });
+    const page = await readFile(path.join(ws.out, 'datasets/visits/index.html'), 'utf8');
+    expect(page).toContain('<th scope="col">Values</th>');
+    expect(page).toMatch(/21 values, 0 missing, 3 distinct; most common:\s*<code>Ilham Aliyev<\/code> \(9\)/);
+    expect(page).toContain('class="spark"');
+  });
+});
