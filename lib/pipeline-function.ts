@@ -1,3 +1,4 @@
+import { SERVICE_NAME } from '../lambda/handlers/deploy-contract.js';
 import { Duration, RemovalPolicy, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,7 +9,7 @@ import { Construct } from 'constructs';
 /** The Node.js runtime of every pipeline function (the newest Lambda offers). */
 export const PIPELINE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** The `service` field of every structured log line. */
-export const SERVICE_NAME = 'kz-az-open-data';
+export { SERVICE_NAME };
 
 /** Properties of a {@link PipelineFunction}. */
 export interface PipelineFunctionProps {

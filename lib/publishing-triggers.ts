@@ -11,7 +11,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeCdkProvidedFunction } from './cdk-provided-functions.js';
 import { scheduleExpressionProblem } from './schedule-expression.js';
-import { SOURCE_PREFIXES } from './source-bucket.js';
+import { SOURCE_PREFIXES } from '../lambda/handlers/deploy-contract.js';
 
 /** Every day at 03:00 UTC. */
 export const DEFAULT_SCHEDULE = 'cron(0 3 * * ? *)';

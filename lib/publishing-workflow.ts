@@ -7,17 +7,19 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { RUN_FILES } from '../lambda/handlers/steps/run-files.js';
+import {
+  ENV,
+  RUN_FILES,
+  SOURCE_PREFIXES,
+  THROTTLING_ERRORS,
+  TRANSIENT_ERRORS,
+} from '../lambda/handlers/deploy-contract.js';
 import { SITE_KEY_PATTERNS } from '../lambda/core/site-keys.js';
 import { acknowledgeFinding, nagNameOf } from './nag-findings.js';
 import { grantObjects } from './object-grants.js';
 import { PipelineFunction } from './pipeline-function.js';
-import { SOURCE_PREFIXES } from './source-bucket.js';
 
-/** Error names a Lambda task is retried on: transient S3 failures surface as the store's `ObjectStoreError`. */
-export const TRANSIENT_ERRORS = ['ObjectStoreError'] as const;
-/** Lambda refusing an invocation because the account or function is at its concurrency limit. */
-export const THROTTLING_ERRORS = ['Lambda.TooManyRequestsException'] as const;
+export { THROTTLING_ERRORS, TRANSIENT_ERRORS };
 
 /** Prefix of the state machine's log group: Step Functions delivers there without a resource policy. */
 export const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
@@ -127,7 +129,7 @@ export class PublishingWorkflow extends Construct {
       entry: entry('list-datasets'),
       projectRoot: props.projectRoot,
       description: 'Lists the dataset ids of a run (all, the given ones, or the uploaded one)',
-      environment: { SOURCE_BUCKET: sourceBucket.bucketName },
+      environment: { [ENV.sourceBucket]: sourceBucket.bucketName },
       memorySize: 256,
       timeout: Duration.minutes(1),
       logRetention,
@@ -152,9 +154,9 @@ export class PublishingWorkflow extends Construct {
       projectRoot: props.projectRoot,
       description: 'Validates one dataset and writes its new version files (never the catalog)',
       environment: {
-        SOURCE_BUCKET: sourceBucket.bucketName,
-        SITE_BUCKET: siteBucket.bucketName,
-        SITE_URL: props.siteUrl,
+        [ENV.sourceBucket]: sourceBucket.bucketName,
+        [ENV.siteBucket]: siteBucket.bucketName,
+        [ENV.siteUrl]: props.siteUrl,
       },
       memorySize: props.datasetMemorySize ?? 1769,
       ephemeralStorageSize: props.datasetScratchSpace ?? Size.gibibytes(10),
@@ -190,9 +192,9 @@ export class PublishingWorkflow extends Construct {
       description:
         'Lists the staged versions in the catalog, last, re-basing overtaken ones; refreshes latest/ and the pages',
       environment: {
-        SOURCE_BUCKET: sourceBucket.bucketName,
-        SITE_BUCKET: siteBucket.bucketName,
-        SITE_URL: props.siteUrl,
+        [ENV.sourceBucket]: sourceBucket.bucketName,
+        [ENV.siteBucket]: siteBucket.bucketName,
+        [ENV.siteUrl]: props.siteUrl,
       },
       // A dataset overtaken by another run is validated and staged again here, like validate-and-publish does.
       memorySize: props.datasetMemorySize ?? 1769,

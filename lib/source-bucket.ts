@@ -7,20 +7,12 @@ import { Construct } from 'constructs';
 import { acknowledgeCdkProvidedFunction } from './cdk-provided-functions.js';
 import { nagNameOf } from './nag-findings.js';
 import { privateDataBucketProps } from './access-log-bucket.js';
-import { RUN_FILES } from '../lambda/handlers/steps/run-files.js';
+import { RUN_FILES, SOURCE_PREFIXES } from '../lambda/handlers/deploy-contract.js';
 
 /** Days a run's working files (`runs/`) are kept in the source bucket. */
 export const RUN_FILE_DAYS = 30;
 
-/** Key prefixes of the source bucket; the Lambdas read exactly these. */
-export const SOURCE_PREFIXES = {
-  /** Curated CSVs, descriptors and `site.json`, mirrored from the repository's `data/`. */
-  data: 'data/',
-  /** JSON Schemas, mirrored from the repository's `schemas/`. */
-  schemas: 'schemas/',
-  /** Curator uploads: `incoming/<id>.csv` replaces `data/<id>.csv` when newer and valid. */
-  incoming: 'incoming/',
-} as const;
+export { SOURCE_PREFIXES };
 
 /** Properties of a {@link SourceBucket}. */
 export interface SourceBucketProps {

@@ -6,15 +6,7 @@ export class ConfigurationError extends OpenDataError {
   readonly code = 'configuration';
 }
 
-/** Environment variables of the pipeline functions (set by `lib/publishing-workflow.ts`). */
-export const ENV = {
-  /** Name of the bucket holding `data/`, `schemas/` and `incoming/`. */
-  sourceBucket: 'SOURCE_BUCKET',
-  /** Name of the bucket holding the published tree. */
-  siteBucket: 'SITE_BUCKET',
-  /** Absolute base URL of the site, for download links in the catalog. */
-  siteUrl: 'SITE_URL',
-} as const;
+export { ENV } from './deploy-contract.js';
 
 /** The value of a required variable, or a {@link ConfigurationError} naming it. */
 export function requireVariable(env: Readonly<Record<string, string | undefined>>, name: string): string {

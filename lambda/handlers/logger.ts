@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
-/** The `service` of every log line (also set as POWERTOOLS_SERVICE_NAME by the stack). */
-export const SERVICE_NAME = 'kz-az-open-data';
+import { SERVICE_NAME } from './deploy-contract.js';
+
+export { SERVICE_NAME };
 
 /** The part of Powertools' Logger the steps use; tests pass a Logger writing to a buffer. */
 export type StepLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'appendKeys' | 'removeKeys'>;

@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { UPLOAD_FOLDER } from '../core/dataset-id.js';
+import { SOURCE_FOLDERS } from './deploy-contract.js';
 import type { CuratedSources, DeployedSourceLocation, UploadFolder } from '../core/uploads.js';
 import { S3Store } from '../store/s3.js';
 
 /** Folders of the source bucket: the deployed repository files and the curators' uploads. */
-export const SOURCE_FOLDERS = { data: 'data', schemas: 'schemas', incoming: UPLOAD_FOLDER } as const;
+export { SOURCE_FOLDERS };
 
 /**
  * The source bucket over S3: `data/` and `schemas/` as deployed from the

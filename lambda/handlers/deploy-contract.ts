@@ -1,0 +1,46 @@
+/**
+ * The deploy contract: what the stacks in `lib/` and the functions in
+ * `lambda/handlers/` must agree on, owned here once. `lib/` imports these
+ * values to configure, grant and retry; the handlers import them to read their
+ * configuration and their buckets. Plain data only, so that the CDK app can
+ * load it without loading any handler.
+ */
+import { UPLOAD_FOLDER } from '../core/dataset-id.js';
+import { RUN_FILES } from './steps/run-files.js';
+
+/** Environment variables of the pipeline functions. */
+export const ENV = {
+  /** Name of the bucket holding `data/`, `schemas/` and `incoming/`. */
+  sourceBucket: 'SOURCE_BUCKET',
+  /** Name of the bucket holding the published tree. */
+  siteBucket: 'SITE_BUCKET',
+  /** Absolute base URL of the site, for download links in the catalog. */
+  siteUrl: 'SITE_URL',
+} as const;
+
+/** The `service` of every log line and metric (Powertools' `POWERTOOLS_SERVICE_NAME`). */
+export const SERVICE_NAME = 'kz-az-open-data';
+
+/** Folders of the source bucket (no trailing slash), as the handlers read them. */
+export const SOURCE_FOLDERS = { data: 'data', schemas: 'schemas', incoming: UPLOAD_FOLDER } as const;
+
+/** Key prefixes of the source bucket; the stack deploys, grants and triggers on exactly these. */
+export const SOURCE_PREFIXES = {
+  /** Curated CSVs, descriptors and `site.json`, mirrored from the repository's `data/`. */
+  data: `${SOURCE_FOLDERS.data}/`,
+  /** JSON Schemas, mirrored from the repository's `schemas/`. */
+  schemas: `${SOURCE_FOLDERS.schemas}/`,
+  /** Curator uploads: `incoming/<id>.csv` replaces `data/<id>.csv` when newer and valid. */
+  incoming: `${SOURCE_FOLDERS.incoming}/`,
+} as const;
+
+export { RUN_FILES };
+
+/**
+ * Error names a Lambda task is retried on: transient S3 failures surface as
+ * the store's `ObjectStoreError` (after the SDK's own retries).
+ */
+export const TRANSIENT_ERRORS = ['ObjectStoreError'] as const;
+
+/** Lambda refusing an invocation because the account or function is at its concurrency limit. */
+export const THROTTLING_ERRORS = ['Lambda.TooManyRequestsException'] as const;
