@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Distribution } from './catalog.js';
+import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import type { ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
 
@@ -88,12 +89,10 @@ export async function verifyDistributions(
   distributions: readonly Distribution[],
   options: FileCheckOptions = {},
 ): Promise<VerifyProblem[]> {
-  const problems: VerifyProblem[] = [];
-  for (const file of distributions) {
-    for (const message of await checkFile(reader, file.path, file, options))
-      problems.push({ path: file.path, message });
-  }
-  return problems;
+  const checked = await mapConcurrent(distributions, STORE_CONCURRENCY, async (file) =>
+    (await checkFile(reader, file.path, file, options)).map((message) => ({ path: file.path, message })),
+  );
+  return checked.flat();
 }
 
 /** The reason an aborted signal carries, as one message. */

@@ -35,6 +35,7 @@ import {
   type SiteMeta,
   type StagedVersion,
 } from './catalog.js';
+import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import { objectMetaFor } from './content-policy.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
 import { OpenDataError } from './errors.js';
@@ -319,14 +320,15 @@ export async function syncDerivedFiles(
   let current = catalog;
   for (let round = 1; ; round++) {
     const problems: VerifyProblem[] = [];
-    for (const dataset of current.datasets) {
-      const head = headOf(current, dataset.id);
-      if (head === undefined) continue;
-      for (const file of head.distributions) {
-        const outcome = await syncLatestFile(store, dataset.id, file);
-        if (outcome === 'written') written++;
-        else if (outcome !== 'same') problems.push(outcome);
-      }
+    const mirrors = current.datasets.flatMap((dataset) =>
+      (headOf(current, dataset.id)?.distributions ?? []).map((file) => ({ id: dataset.id, file })),
+    );
+    const outcomes = await mapConcurrent(mirrors, STORE_CONCURRENCY, ({ id, file }) =>
+      syncLatestFile(store, id, file),
+    );
+    for (const outcome of outcomes) {
+      if (outcome === 'written') written++;
+      else if (outcome !== 'same') problems.push(outcome);
     }
     written += (await publishSiteFiles(store, current, baseUrl)).written;
     const { catalog: after } = await readCatalog(store);
