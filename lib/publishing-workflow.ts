@@ -14,7 +14,7 @@ import {
   THROTTLING_ERRORS,
   TRANSIENT_ERRORS,
 } from '../lambda/handlers/deploy-contract.js';
-import { SITE_KEY_PATTERNS } from '../lambda/core/site-keys.js';
+import { CATALOG_KEY, DATASET_FILES_PATTERN, SITE_KEY_PATTERNS } from '../lambda/core/site-keys.js';
 import { acknowledgeFinding, nagNameOf } from './nag-findings.js';
 import { grantObjects } from './object-grants.js';
 import { PipelineFunction } from './pipeline-function.js';
@@ -171,17 +171,17 @@ export class PublishingWorkflow extends Construct {
         why: 'reads the CSV, descriptor and schema of the dataset it validates (and a curator upload)',
       })),
       // The catalog decides the version; the previous version's rows give the diff.
-      { bucket: siteBucket, access: 'read', keys: 'catalog.json', why: 'reads the catalog' },
+      { bucket: siteBucket, access: 'read', keys: CATALOG_KEY, why: 'reads the catalog' },
       {
         bucket: siteBucket,
         access: 'read',
-        keys: 'datasets/*',
+        keys: DATASET_FILES_PATTERN,
         why: "reads the dataset's previous version to diff",
       },
       {
         bucket: siteBucket,
         access: 'put',
-        keys: 'datasets/*',
+        keys: DATASET_FILES_PATTERN,
         why: "creates the dataset's version folder (create-only, If-None-Match)",
       },
     ]);
@@ -212,13 +212,13 @@ export class PublishingWorkflow extends Construct {
       {
         bucket: siteBucket,
         access: 'read',
-        keys: 'datasets/*',
+        keys: DATASET_FILES_PATTERN,
         why: "reads each dataset's versions to mirror latest/, render the pages and feed, and diff a re-based version",
       },
       {
         bucket: siteBucket,
         access: 'put',
-        keys: 'datasets/*',
+        keys: DATASET_FILES_PATTERN,
         why: 'mirrors the newest listed version into latest/, and creates the version folder of a re-based dataset (create-only, If-None-Match)',
       },
       {

@@ -2,14 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { VERSIONED_FILES_PATTERN } from '../lambda/core/site-keys.js';
 import { privateDataBucketProps } from './access-log-bucket.js';
 
-/**
- * Object ARN pattern of the immutable version folders `datasets/<id>/<x.y.z>/<file>`. IAM
- * wildcards cannot say "digits", but only version folders have a `/` after two dots: `latest/`
- * files, dataset pages and catalog files never do.
- */
-export const VERSIONED_OBJECTS_PATTERN = 'datasets/*/*.*.*/*';
+/** Object key pattern of the immutable version folders (see core's key layout). */
+export const VERSIONED_OBJECTS_PATTERN = VERSIONED_FILES_PATTERN;
 
 /**
  * When the bucket policy denies an `s3:PutObject` request into a version folder: when it has no

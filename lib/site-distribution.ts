@@ -11,6 +11,7 @@ import {
   CORS_MAX_AGE_SECONDS,
 } from '../lambda/core/site-headers.js';
 import { DirectoryIndexFunction } from './directory-index.js';
+import { CATALOG_KEY, LATEST_FILES_PATTERN } from '../lambda/core/site-keys.js';
 
 /** A custom domain for the site: the name and an ACM certificate (us-east-1) covering it. */
 export interface SiteDomain {
@@ -34,11 +35,11 @@ export interface SiteDistributionProps {
 
 /** Paths whose content changes in place: capped at five minutes at the edge whatever the object says. */
 export const MUTABLE_PATH_PATTERNS = [
-  'catalog.json',
+  CATALOG_KEY,
   'catalog.jsonld',
   'feed.xml',
   '*.html',
-  'datasets/*/latest/*',
+  LATEST_FILES_PATTERN,
 ] as const;
 
 /** Edge and browser lifetime of files that change in place (`latest/`, catalog, HTML, feed). */

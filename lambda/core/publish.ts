@@ -26,7 +26,7 @@ import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
 import { withTrailingSlash } from './site.js';
-import { versionFileKey } from './site-keys.js';
+import { datasetFolder, versionFileKey } from './site-keys.js';
 import type { DatasetReport } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
 
@@ -173,7 +173,7 @@ export async function stageDataset(
     };
   }
   throw new NoFreeVersionError(
-    `dataset "${id}": versions ${skipped[0]} to ${skipped[skipped.length - 1]} are all held by unlisted folders of failed attempts (over ${MAX_SKIPPED_VERSIONS}); look at datasets/${id}/ in the published tree`,
+    `dataset "${id}": versions ${skipped[0]} to ${skipped[skipped.length - 1]} are all held by unlisted folders of failed attempts (over ${MAX_SKIPPED_VERSIONS}); look at ${datasetFolder(id)} in the published tree`,
   );
 }
 

@@ -90,5 +90,12 @@ export const SITE_KEY_PATTERNS = [
 /** Every file of every dataset (version folders, `latest/`, pages, charts), as an IAM object-key pattern. */
 export const DATASET_FILES_PATTERN = 'datasets/*';
 
+/**
+ * Every file of an immutable version folder `datasets/<id>/<x.y.z>/<file>`, as an IAM
+ * object-key pattern. IAM wildcards cannot say "digits", but only version folders have a
+ * `/` after two dots: `latest/` files, dataset pages, charts and catalog files never do.
+ */
+export const VERSIONED_FILES_PATTERN = `${versionFolder('*', '*.*.*')}*`;
+
 /** Every `latest/` file, as a key pattern (CloudFront cache behaviours). */
 export const LATEST_FILES_PATTERN = `${latestFolder('*')}*`;

@@ -11,9 +11,9 @@ import {
 import { OpenDataError } from './errors.js';
 import type { ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
+import { CATALOG_KEY, latestFileKey, versionFolder } from './site-keys.js';
 
 /** The catalog's key at the site root. */
-const CATALOG_KEY = 'catalog.json';
 
 /** The default for {@link VerifyOptions.maxCatalogBytes}: 64 MiB, far above any real catalog. */
 export const DEFAULT_MAX_CATALOG_BYTES = 64 * 1024 * 1024;
@@ -84,7 +84,7 @@ export async function verifyPublishedTree(
       });
     }
     for (const version of dataset.versions) {
-      const folder = `datasets/${dataset.id}/${version.version}/`;
+      const folder = versionFolder(dataset.id, version.version);
       for (const file of version.distributions) {
         const name = file.path.slice(folder.length);
         const unsafe = relativeKeyProblem(file.path);
@@ -101,7 +101,7 @@ export async function verifyPublishedTree(
         problems.push(...(await verifyDistributions(reader, [file], options)));
         if (stopped()) return { checked, problems };
         if (version.version !== dataset.latest) continue;
-        const mirror = `datasets/${dataset.id}/latest/${name}`;
+        const mirror = latestFileKey(dataset.id, name);
         if (stopBefore(mirror)) return { checked, problems };
         checked++;
         for (const message of await checkFile(reader, mirror, file, options)) {

@@ -1,6 +1,7 @@
 import type { CatalogVersion, Distribution } from '../catalog.js';
 import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
 import { absoluteUrl, datasetPagePath, formatLabel, licenseOf, safeLink, versionAnchor } from './links.js';
+import { latestFileKey } from '../site-keys.js';
 
 /**
  * The context is inline, so a harvester (and the SHACL test) needs no network
@@ -224,7 +225,7 @@ function datasetNode(context: SiteContext, { entry, document }: SiteDataset): No
             const name = distribution.path.split('/').pop() ?? distribution.path;
             return distributionNode(
               distribution,
-              url(`datasets/${entry.id}/latest/${name}`),
+              url(latestFileKey(entry.id, name)),
               latest,
               licenseUrl,
               rights,

@@ -2,6 +2,7 @@ import type { ChangesDocument } from '../changes.js';
 import type { SiteContext, SiteRenderer } from '../site.js';
 import { escapeXml as x } from './html.js';
 import { absoluteUrl, datasetPagePath, versionAnchor } from './links.js';
+import { versionFolder } from '../site-keys.js';
 
 /** `feed.xml`: an Atom feed (RFC 4287) with one entry per published version, newest first. */
 export const feedRenderer: SiteRenderer = {
@@ -41,7 +42,7 @@ export function renderFeed(context: SiteContext): string {
     );
   const items = entries.map(({ entry, version, changes }) => {
     const page = `${absoluteUrl(baseUrl, datasetPagePath(entry.id))}#${versionAnchor(version.version)}`;
-    const folder = absoluteUrl(baseUrl, `datasets/${entry.id}/${version.version}/`);
+    const folder = absoluteUrl(baseUrl, versionFolder(entry.id, version.version));
     const csv = version.distributions.find((distribution) => distribution.format === 'csv');
     return [
       '  <entry>',

@@ -30,7 +30,7 @@ import {
   versionAnchor,
 } from './links.js';
 import { datasetJsonLd } from './schema-org.js';
-import { citationKey } from '../site-keys.js';
+import { citationKey, datasetFolder, latestFileKey } from '../site-keys.js';
 
 /** How many rows the page previews; the files hold them all. */
 export const PREVIEW_ROWS = 100;
@@ -180,7 +180,7 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
   const parquet = url('parquet');
   const csvFile = distributionOf(latest, 'csv');
   const dates = document.columns.filter((column) => column.type === 'date').map((column) => column.name);
-  const latestCsv = absoluteUrl(context.baseUrl, `datasets/${entry.id}/latest/${entry.id}.csv`);
+  const latestCsv = absoluteUrl(context.baseUrl, latestFileKey(entry.id, `${entry.id}.csv`));
   const snippets: [string, string][] = [];
   if (csv !== undefined) {
     snippets.push([
@@ -653,7 +653,7 @@ function versionsSection({ entry, document, changes }: SiteDataset): Html {
           ${(['bib', 'ris', 'csl.json'] as const).map(
             (format, index) =>
               html`${index === 0 ? '' : ', '}<a
-                  href="${citationKey(entry.id, version.version, format).slice(`datasets/${entry.id}/`.length)}"
+                  href="${citationKey(entry.id, version.version, format).slice(datasetFolder(entry.id).length)}"
                   download
                   >${format === 'bib' ? 'BibTeX' : format === 'ris' ? 'RIS' : 'CSL-JSON'}</a
                 >`,
@@ -676,7 +676,7 @@ function isYearLike(column: PublishedColumn): boolean {
 function citeSection(context: SiteContext, { entry, document }: SiteDataset, latest: CatalogVersion): Html {
   const citation = citationOf(document, latest, context.baseUrl);
   const file = (format: 'bib' | 'ris' | 'csl.json'): string =>
-    citationKey(entry.id, latest.version, format).slice(`datasets/${entry.id}/`.length);
+    citationKey(entry.id, latest.version, format).slice(datasetFolder(entry.id).length);
   return html` <section aria-labelledby="cite">
     <h2 id="cite">Cite</h2>
     <p>

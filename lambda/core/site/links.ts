@@ -1,8 +1,9 @@
 import type { CatalogDataset, CatalogVersion, Distribution } from '../catalog.js';
+import { datasetPageKey } from '../site-keys.js';
 
 /** Site-relative path of a dataset's page. Explicit `index.html`, so links work on disk and on S3 alike. */
 export function datasetPagePath(id: string): string {
-  return `datasets/${id}/index.html`;
+  return datasetPageKey(id);
 }
 
 /** The fragment that anchors a version on its dataset page. */
