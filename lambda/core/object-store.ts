@@ -1,3 +1,4 @@
+import { OpenDataError } from './errors.js';
 import { createHash } from 'node:crypto';
 import { isVersionedKey } from './content-policy.js';
 
@@ -152,8 +153,9 @@ export interface StoredObject extends ObjectInfo {
 }
 
 /** A store request failed for a reason other than a precondition (network, permissions, …). */
-export class ObjectStoreError extends Error {
+export class ObjectStoreError extends OpenDataError {
   override readonly name = 'ObjectStoreError';
+  readonly code = 'store-error';
   constructor(
     message: string,
     readonly key: string,
@@ -164,8 +166,9 @@ export class ObjectStoreError extends Error {
 }
 
 /** A replace or overwrite was attempted on a file inside an immutable version folder. */
-export class ImmutableKeyError extends Error {
+export class ImmutableKeyError extends OpenDataError {
   override readonly name = 'ImmutableKeyError';
+  readonly code = 'immutable-key';
   constructor(readonly key: string) {
     super(`${key} is inside a published version folder: it can only be created once, never replaced`);
   }

@@ -1,3 +1,4 @@
+import { OpenDataError } from '../core/errors.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
@@ -16,8 +17,9 @@ import {
 } from '../core/object-store.js';
 
 /** A key (or list prefix) that cannot be mapped safely to a file under the store's root. */
-export class InvalidObjectKeyError extends Error {
+export class InvalidObjectKeyError extends OpenDataError {
   override readonly name = 'InvalidObjectKeyError';
+  readonly code = 'invalid-key';
   constructor(
     readonly key: string,
     reason: string,

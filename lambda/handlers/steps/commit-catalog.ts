@@ -1,3 +1,4 @@
+import { OpenDataError } from '../../core/errors.js';
 import type { StagedVersion } from '../../core/catalog.js';
 import { formatIssue } from '../../core/issue.js';
 import type { ObjectStore } from '../../core/object-store.js';
@@ -52,8 +53,9 @@ export interface CommitSummary {
 }
 
 /** Files just listed in the catalog read back with other sizes or hashes: the store lost or changed them. */
-export class PublishedFilesMismatchError extends Error {
+export class PublishedFilesMismatchError extends OpenDataError {
   override readonly name = 'PublishedFilesMismatchError';
+  readonly code = 'published-files-mismatch';
 }
 
 /**
