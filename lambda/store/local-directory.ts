@@ -166,11 +166,10 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   /**
-   * A hard link to the source under a temporary name, renamed over the target:
-   * no byte is copied, and the version file and its mirror are one file on
-   * disk. Safe because nothing here ever writes a file in place (every write
-   * is a new file renamed into place), so replacing the mirror later never
-   * touches the version file. Falls back to a copy where links are refused.
+   * A copy made by the file system (`copyFile`, a copy-on-write clone where the
+   * file system offers one), renamed over the target. Never a hard link: the
+   * mirror must stay a file of its own, so that a hand edit of `latest/` can
+   * never change a published version.
    */
   async copy(from: string, to: string, _meta: ObjectMeta): Promise<'copied' | 'missing' | 'unsupported'> {
     assertReplaceable(to);
@@ -184,12 +183,10 @@ export class LocalDirectoryStore implements ObjectStore {
       );
       try {
         try {
-          await fs.link(source, temp);
+          await fs.copyFile(source, temp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
         } catch (error) {
           if (isMissing(error)) return 'missing';
-          // Another file system, or one without hard links: copy the bytes instead.
-          if (!['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP'].includes(errorCode(error) ?? '')) throw error;
-          await fs.copyFile(source, temp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+          throw error;
         }
         await fs.rename(temp, file);
         return 'copied';
@@ -316,24 +313,39 @@ export class LocalDirectoryStore implements ObjectStore {
     const lock = path.join(path.dirname(file), `.${path.basename(file)}.lock`);
     const owner: LockOwner = { token: randomBytes(16).toString('hex'), pid: process.pid, host: hostname() };
     const deadline = Date.now() + this.#lockTimeoutMs;
-    let delay = 2;
-    for (;;) {
-      try {
-        await fs.writeFile(lock, `${JSON.stringify(owner)}\n`, { flag: 'wx' });
-        break;
-      } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw storeError('lock', key, error);
-      }
-      if (await this.#takeOverIfStale(lock)) continue;
-      if (Date.now() >= deadline) {
-        throw new ObjectStoreError(
-          `could not lock ${JSON.stringify(key)}: ${lock} is held by a live writer and was not released within ${this.#lockTimeoutMs} ms`,
-          key,
-        );
-      }
-      await sleep(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, 100);
+    // The lock appears with its owner already written in it (a complete file linked into place), so a
+    // crash can never leave a lock that does not say whose it is.
+    const claim = `${lock.slice(0, -'.lock'.length)}.tmp-${randomBytes(8).toString('hex')}`;
+    try {
+      await fs.writeFile(claim, `${JSON.stringify(owner)}\n`, { flag: 'wx' });
+    } catch (error) {
+      throw storeError('lock', key, error);
     }
+    let delay = 2;
+    try {
+      for (;;) {
+        try {
+          await fs.link(claim, lock);
+          break;
+        } catch (error) {
+          if (errorCode(error) !== 'EEXIST') throw storeError('lock', key, error);
+        }
+        if (await this.#takeOverIfStale(lock)) continue;
+        if (Date.now() >= deadline) {
+          throw new ObjectStoreError(
+            `could not lock ${JSON.stringify(key)}: ${lock} is held by a live writer and was not released within ${this.#lockTimeoutMs} ms`,
+            key,
+          );
+        }
+        await sleep(delay + Math.random() * delay);
+        delay = Math.min(delay * 2, 100);
+      }
+    } finally {
+      await removeQuietly(claim);
+    }
+    // The claim was written before any wait: the lease starts now.
+    const acquired = new Date();
+    await fs.utimes(lock, acquired, acquired).catch(() => undefined);
     // Renew the lease while working, so that a slow write is never taken for a dead one.
     const renewal = setInterval(
       () => {
