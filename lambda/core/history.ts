@@ -35,6 +35,7 @@ import {
   type SiteMeta,
   type StagedVersion,
 } from './catalog.js';
+import { nextVersion } from './changes.js';
 import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import { objectMetaFor } from './content-policy.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
@@ -151,10 +152,11 @@ export const MAX_SKIPPED_VERSIONS = 50;
  * the kind of change (`1.0.0` → `1.1.0` taken → `1.1.1` is still a minor step).
  */
 export function* candidateVersions(first: string): Generator<string> {
-  const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(first);
-  if (match === null) throw new Error(`"${first}" is not a major.minor.patch version`);
-  for (let skip = 0; skip <= MAX_SKIPPED_VERSIONS; skip++)
-    yield `${match[1]}.${match[2]}.${Number(match[3]) + skip}`;
+  let version = first;
+  for (let skip = 0; skip <= MAX_SKIPPED_VERSIONS; skip++) {
+    yield version;
+    version = nextVersion(version, 'patch');
+  }
 }
 
 /** What staging found for one dataset: nothing new, or a version written and waiting to be listed. */
@@ -231,7 +233,6 @@ export async function commitVersions(
     const { catalog: current, etag } = await readCatalog(store);
     const accepted: StagedVersion[] = [];
     const results: CommitResult[] = [];
-    const next: StagedVersion[] = [];
     for (const entry of pending) {
       let candidate: StagedVersion | undefined = entry;
       const head = headOf(current, entry.id);
@@ -256,7 +257,6 @@ export async function commitVersions(
         continue;
       }
       accepted.push(candidate);
-      next.push(candidate);
       results.push({
         status: 'listed',
         id: candidate.id,
@@ -269,7 +269,7 @@ export async function commitVersions(
       const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
       const write = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
       if (write.status === 'conflict') {
-        pending = next;
+        pending = accepted;
         continue;
       }
     }
