@@ -1,30 +1,36 @@
 import { oneLine } from './errors.js';
 
 /**
- * Validation findings as plain data, modelled on Frictionless error codes so
- * that a user can search for them.
+ * Every code an issue can carry, modelled on Frictionless error codes so that
+ * a user can search for them. This list is the one place they are declared:
+ * `schemas/validation-report.schema.json` lists the same codes, and a test
+ * keeps the two equal.
  */
-export type IssueCode =
-  | 'encoding-error'
-  | 'parse-error'
-  | 'blank-header'
-  | 'duplicate-header'
-  | 'missing-header'
-  | 'extra-header'
-  | 'header-order'
-  | 'blank-row'
-  | 'missing-cell'
-  | 'extra-cell'
-  | 'type-error'
-  | 'constraint-error'
-  | 'primary-key'
-  | 'limit-exceeded'
-  | 'control-character'
-  | 'formula-prefix'
-  | 'schema-error'
-  | 'descriptor-error'
-  | 'file-missing'
-  | 'invalid-id';
+export const ISSUE_CODES = [
+  'encoding-error',
+  'parse-error',
+  'blank-header',
+  'duplicate-header',
+  'missing-header',
+  'extra-header',
+  'header-order',
+  'blank-row',
+  'missing-cell',
+  'extra-cell',
+  'type-error',
+  'constraint-error',
+  'primary-key',
+  'limit-exceeded',
+  'control-character',
+  'formula-prefix',
+  'schema-error',
+  'descriptor-error',
+  'file-missing',
+  'invalid-id',
+] as const;
+
+/** One of {@link ISSUE_CODES}. */
+export type IssueCode = (typeof ISSUE_CODES)[number];
 
 /**
  * One problem found in a dataset's files. `line` and `column` are 1-based and
@@ -114,3 +120,69 @@ function displayJson(value: unknown): string {
 /** A value that is either valid or comes with the issues that make it invalid. */
 export type Result<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly Issue[] };
+
+/** Reports list at most this many issues per dataset; the rest are counted as truncated. */
+export const MAX_ISSUES = 1000;
+
+/**
+ * The issues a report lists take at most this many bytes as JSON; the rest
+ * are counted. With every message, field and value already cut to its limit
+ * (`boundIssue`), 1,000 issues would fit in about a megabyte; this keeps a
+ * report, and what the CLI prints for it, well below.
+ */
+export const MAX_REPORT_BYTES = 256 * 1024;
+
+/**
+ * Collects issues up to {@link MAX_ISSUES} and {@link MAX_REPORT_BYTES}, each
+ * cut to its limits (`boundIssue`), counting the rest, and counts the data
+ * rows (lines after `headerLine`) that have an issue. Memory stays the same
+ * however many issues a file has.
+ */
+export class IssueList {
+  readonly items: Issue[] = [];
+  /** Issues found, listed or not. */
+  count = 0;
+  /** Data rows with an issue (counted even past the list's limits). */
+  invalidRows = 0;
+  /** The line of the CSV header: issues on later lines of the CSV are about data rows. */
+  headerLine = Number.POSITIVE_INFINITY;
+  /** The CSV the rows are read from; issues in other files are not about rows. */
+  readonly rowFile: string | undefined;
+  #bytes = 0;
+  #full = false;
+  #lastRowLine = 0;
+
+  constructor(rowFile?: string) {
+    this.rowFile = rowFile;
+  }
+
+  get truncated(): boolean {
+    return this.count > this.items.length;
+  }
+
+  add(...issues: Issue[]): void {
+    for (const issue of issues) {
+      this.count++;
+      // Rows are read in order and each row's issues are added together, so a later line is a new row. An
+      // issue found at the end of the table about an earlier row (a sum rule) is not counted a second time.
+      if (issue.file === this.rowFile && issue.line > this.headerLine && issue.line > this.#lastRowLine) {
+        this.invalidRows++;
+        this.#lastRowLine = issue.line;
+      }
+      if (this.#full) continue;
+      const bounded = boundIssue(issue);
+      const bytes = utf8Bytes(JSON.stringify(bounded)) + 1;
+      if (this.items.length >= MAX_ISSUES || this.#bytes + bytes > MAX_REPORT_BYTES) {
+        // Later issues are only counted: the first ones are the ones a curator fixes first.
+        this.#full = true;
+        continue;
+      }
+      this.items.push(bounded);
+      this.#bytes += bytes;
+    }
+  }
+}
+
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
+}

@@ -1,22 +1,22 @@
-import { compareKeys } from './canonical.js';
-import { coerceCell } from './coerce.js';
-import { readCsvRecordBatches } from './csv-records.js';
-import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
 import {
-  boundIssue,
-  displayValue,
-  summarizeValues,
-  type Issue,
-  type IssueCode,
-  type Result,
-} from './issue.js';
+  CHECKS,
+  type Check,
+  type CheckContext,
+  type CheckOutcome,
+  type RowState,
+  type RunContext,
+} from './checks/index.js';
+import type { CellValue } from './coerce.js';
+import { readCsvRecordBatches, type CsvProblem } from './csv-records.js';
+import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
+import { IssueList, type Issue, type IssueCode, type Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { checkJsonShape, checkJsonSize, type JsonDocumentLimits } from './json-limits.js';
-import { columnOfError, RowSchemaScope, type Column, type Row, type RowSchema } from './row-schema.js';
-import { FORMULA_PREFIX } from './formula.js';
-import { FileTooLargeError, limitBytes, resolveLimits, SCHEMA_LIMITS, type DatasetLimits } from './limits.js';
-import { columnNameProblem, describeCharacter, forbiddenCharacter } from './text-rules.js';
+import { RowSchemaScope, type Column, type Row, type RowSchema } from './row-schema.js';
+import { FileTooLargeError, limitBytes, resolveLimits, SCHEMA_LIMITS } from './limits.js';
 import { decodeUtf8Strict, InvalidUtf8Error } from './utf8.js';
+
+export { MAX_ISSUES, MAX_REPORT_BYTES } from './issue.js';
 
 /** The three files of one dataset as the adapter found them; `file` fields are the paths shown to users. */
 export interface DatasetSource {
@@ -44,6 +44,8 @@ export interface DatasetReport {
    * {@link MAX_REPORT_BYTES} bytes, whichever comes first.
    */
   readonly issueCount?: number;
+  /** What checks state about the dataset beside its issues (a rule held, a known conflict, not checked). */
+  readonly checks?: readonly CheckOutcome[];
 }
 
 /** What a dataset is, apart from its rows: descriptor, schema and the columns it defines. */
@@ -80,23 +82,14 @@ export interface ValidateOptions {
    * dataset's rows (and after the first issue none are handed over).
    */
   readonly sinkRows?: (definition: DatasetDefinition) => RowSink;
+  /** What the run shares between datasets, for checks that look beyond one table (see `checks/check.ts`). */
+  readonly run?: RunContext;
 }
 
 /** Takes rows a batch at a time (a spill file, a sorter). */
 export interface RowSink {
   add(rows: readonly Row[]): Promise<void>;
 }
-
-/** Reports list at most this many issues per dataset; the rest are counted as truncated. */
-export const MAX_ISSUES = 1000;
-
-/**
- * The issues a report lists take at most this many bytes as JSON; the rest
- * are counted. With every message, field and value already cut to its limit
- * (`boundIssue`), 1,000 issues would fit in about a megabyte; this keeps a
- * report, and what the CLI prints for it, well below.
- */
-export const MAX_REPORT_BYTES = 256 * 1024;
 
 const SCHEMA_DOCUMENT: JsonDocumentLimits = {
   maxBytes: SCHEMA_LIMITS.maxSchemaBytes,
@@ -111,9 +104,10 @@ const DESCRIPTOR_DOCUMENT: JsonDocumentLimits = {
 
 /**
  * Validates one dataset: descriptor and schema first, then the CSV streamed
- * record by record — strict UTF-8, header against the schema, each cell
- * coerced by its column type, each row against the compiled schema, and
- * primary-key uniqueness. Every issue is collected, none is thrown.
+ * record by record (strict UTF-8, within the dataset's limits) through the
+ * checks of `checks/index.ts`, each a rule of its own: header, row shape,
+ * cell text, formula prefixes, types and schema constraints, primary key.
+ * Every issue is collected, none is thrown.
  *
  * The row schema is compiled in an ajv instance of its own, recorded in
  * `scope` (one per validation run, so that a second dataset reusing an `$id`
@@ -121,8 +115,9 @@ const DESCRIPTOR_DOCUMENT: JsonDocumentLimits = {
  * row schema can reach.
  *
  * With `keepRows: false` (checking only, as `opendata validate` does) no row
- * is kept: memory holds one batch of records and the primary keys seen, and
- * no `dataset` is returned.
+ * is kept: memory holds one batch of records and what the checks keep (the
+ * previous row's key, or every key of a file out of key order), and no
+ * `dataset` is returned.
  */
 export async function validateDataset(
   source: DatasetSource,
@@ -130,7 +125,8 @@ export async function validateDataset(
   options: ValidateOptions = {},
 ): Promise<Validation> {
   const keepRows = options.keepRows ?? options.sinkRows === undefined;
-  let issues = new IssueList();
+  let issues = new IssueList(source.csv.file);
+  let outcomes: CheckOutcome[] = [];
   const files = { csv: source.csv.file, schema: source.schema.file, descriptor: source.descriptor.file };
   const report = (rows: number): DatasetReport => ({
     id: source.id,
@@ -141,6 +137,7 @@ export async function validateDataset(
     issues: issues.items,
     truncated: issues.truncated,
     ...(issues.truncated ? { issueCount: issues.count } : {}),
+    ...(outcomes.length > 0 ? { checks: outcomes } : {}),
   });
 
   const schemaJson = parseLimitedJson(source.schema, 'schema-error', SCHEMA_DOCUMENT);
@@ -166,24 +163,21 @@ export async function validateDataset(
     schema: schemaJson.value as Record<string, unknown>,
     columns: rowSchema.value.columns,
   };
-  const limits = resolveLimits(descriptor.value.limits);
-  const read = (keyOrder: KeyOrder) =>
-    readTable(
-      source.csv,
-      rowSchema.value,
-      descriptor.value.primaryKey,
-      limits,
+  const read = (rereading: boolean) =>
+    readTable(source, definition, rowSchema.value, {
       issues,
+      outcomes,
+      run: options.run ?? {},
+      rereading,
       keepRows,
-      options.sinkRows?.(definition),
-      keyOrder,
-    );
-  // Files in key order (the usual case) are checked for repeated keys against the previous row alone, so no
-  // key is kept; a file found out of order is read again from the start, remembering every key.
-  let table = await read('ordered');
-  if (table.outOfOrder) {
-    issues = new IssueList();
-    table = await read('any');
+      sink: options.sinkRows?.(definition),
+    });
+  let table = await read(false);
+  if (table.restart) {
+    // A check (the primary key, on a file out of key order) asked for a second reading with fresh checks.
+    issues = new IssueList(source.csv.file);
+    outcomes = [];
+    table = await read(true);
   }
   if (issues.count > 0) return { report: report(table.rowCount) };
   return {
@@ -193,29 +187,63 @@ export async function validateDataset(
   };
 }
 
+/** Where one reading of a table sends what it finds, and how it hands rows over. */
+interface Reading {
+  readonly issues: IssueList;
+  readonly outcomes: CheckOutcome[];
+  readonly run: RunContext;
+  readonly rereading: boolean;
+  readonly keepRows: boolean;
+  readonly sink: RowSink | undefined;
+}
+
+/**
+ * Reads the CSV once, calling every check's hooks (see `checks/check.ts`).
+ * The reader itself enforces only what stops reading: strict UTF-8, the file
+ * size, the number of rows and of fields in a record.
+ */
 async function readTable(
-  csv: DatasetSource['csv'],
+  source: DatasetSource,
+  definition: DatasetDefinition,
   schema: RowSchema,
-  primaryKey: readonly string[],
-  limits: DatasetLimits,
-  issues: IssueList,
-  keepRows: boolean,
-  sink: RowSink | undefined,
-  keyOrder: KeyOrder,
-): Promise<{ rows: Row[]; rowCount: number; outOfOrder: boolean }> {
+  reading: Reading,
+): Promise<{ rows: Row[]; rowCount: number; restart: boolean }> {
+  const { issues, keepRows, sink } = reading;
+  const csv = source.csv;
+  const limits = resolveLimits(definition.descriptor.limits);
   const rows: Row[] = [];
   let accepted: Row[] = [];
-  const keyLines = new Map<string, number>();
-  let last: { key: unknown[]; line: number } | undefined;
-  let outOfOrder = false;
-  let header: readonly string[] | undefined;
-  let rowCount = 0;
-  const at = (line: number, column: number, rest: Omit<Issue, 'file' | 'line' | 'column'>): Issue => ({
+  let restart = false;
+  const at = (line: number, column: number, rest: Omit<Issue, 'file' | 'line' | 'column'>): void => {
+    issues.add({ file: csv.file, line, column, ...rest });
+  };
+  const context: CheckContext = {
+    id: definition.id,
     file: csv.file,
-    line,
-    column,
-    ...rest,
-  });
+    descriptorFile: source.descriptor.file,
+    descriptor: definition.descriptor,
+    columns: definition.columns,
+    schema,
+    limits,
+    run: reading.run,
+    rereading: reading.rereading,
+    report: (issue) => issues.add(issue),
+    at,
+    issueCount: () => issues.count,
+    restart: () => {
+      if (!reading.rereading) restart = true;
+    },
+    record: (outcome) => reading.outcomes.push(outcome),
+  };
+  const checks: Check[] = [];
+  for (const factory of CHECKS) {
+    const check = factory(context);
+    if (check !== undefined) checks.push(check);
+  }
+  let header: readonly string[] | undefined;
+  let positions: ReadonlyMap<string, number> = new Map();
+  let headerMatches = false;
+  let rowCount = 0;
 
   let line = 1;
   try {
@@ -225,12 +253,10 @@ async function readTable(
       for (const record of batch) {
         line = record.line;
         if (record.fields.length > limits.maxColumns) {
-          issues.add(
-            at(record.line, limits.maxColumns + 1, {
-              code: 'limit-exceeded',
-              message: `record has ${record.fields.length} fields, more than the limit of ${limits.maxColumns} (limits.maxColumns)`,
-            }),
-          );
+          at(record.line, limits.maxColumns + 1, {
+            code: 'limit-exceeded',
+            message: `record has ${record.fields.length} fields, more than the limit of ${limits.maxColumns} (limits.maxColumns)`,
+          });
           if (header === undefined) break reading; // without a usable header no row can be read
           rowCount++;
           continue;
@@ -238,66 +264,32 @@ async function readTable(
         if (header === undefined) {
           header = record.fields;
           issues.headerLine = record.line;
-          issues.add(
-            ...checkHeaderCells(record.fields, limits).map((issue) => at(record.line, issue.column, issue)),
-          );
-          const headerIssues = checkHeader(record.fields, schema.columns).map((issue) =>
-            at(record.line, issue.column, issue),
-          );
-          issues.add(...headerIssues);
-          for (const problem of record.problems) {
-            issues.add(
-              at(record.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message }),
-            );
-          }
+          positions = columnPositions(definition.columns);
+          headerMatches = sameNames(header, definition.columns);
+          const start = { header, line: record.line, problems: record.problems, positions };
+          for (const check of checks) await check.validateStart?.(start);
           continue;
         }
         rowCount++;
         if (rowCount > limits.maxRows) {
-          issues.add(
-            at(record.line, 1, {
-              code: 'limit-exceeded',
-              message: `more than ${limits.maxRows} data rows (limits.maxRows); reading stopped here`,
-            }),
-          );
+          at(record.line, 1, {
+            code: 'limit-exceeded',
+            message: `more than ${limits.maxRows} data rows (limits.maxRows); reading stopped here`,
+          });
           rowCount--;
           break reading;
         }
-        if (issues.headerBroken) continue; // column positions are unknown: fix the header first
-        const read = readRow(record.line, record.fields, record.problems, header, schema, limits, at, issues);
-        if (read === undefined) continue;
-        const { row, complete } = read;
-        // A row with a bad cell elsewhere still claims its key, so a later duplicate is reported too.
-        if (primaryKey.some((name) => row[name] === undefined)) continue;
-        let firstLine: number | undefined;
-        if (keyOrder === 'ordered') {
-          const key = primaryKey.map((name) => row[name]);
-          const order = last === undefined ? 1 : compareKeys(key, last.key);
-          if (order < 0) {
-            outOfOrder = true;
-            break reading;
-          }
-          if (order === 0) firstLine = last?.line;
-          else last = { key, line: record.line };
-        } else {
-          const key = JSON.stringify(primaryKey.map((name) => row[name]));
-          firstLine = keyLines.get(key);
-          if (firstLine === undefined) keyLines.set(key, record.line);
+        if (!headerMatches) continue; // column positions are unknown: fix the header first
+        const row = new TableRow(record.line, record.fields, record.problems, header, positions);
+        for (const check of checks) {
+          check.validateRow?.(row);
+          if (restart) break reading;
+          if (row.skipped) break;
         }
-        if (firstLine !== undefined) {
-          const keyText = primaryKey.map((name) => `${name}=${String(row[name])}`).join(', ');
-          issues.add(
-            at(record.line, header.indexOf(primaryKey[0] ?? '') + 1, {
-              code: 'primary-key',
-              field: primaryKey.join('+'),
-              value: displayValue(keyText),
-              message: `primary key ${keyText} repeats the row on line ${firstLine}`,
-            }),
-          );
-        }
-        if (complete && keepRows) rows.push(row);
+        const complete = !row.skipped && row.badCells.size === 0;
+        if (complete && keepRows) rows.push(row.values);
         // Once an issue is found the rows can never be published: stop handing them over.
-        if (complete && sink !== undefined && issues.count === 0) accepted.push(row);
+        if (complete && sink !== undefined && issues.count === 0) accepted.push(row.values);
       }
       if (accepted.length > 0 && sink !== undefined) {
         await sink.add(accepted);
@@ -306,246 +298,57 @@ async function readTable(
     }
   } catch (error) {
     if (error instanceof InvalidUtf8Error) {
-      issues.add(at(error.line, error.column, { code: 'encoding-error', message: error.message }));
+      at(error.line, error.column, { code: 'encoding-error', message: error.message });
     } else if (error instanceof FileTooLargeError) {
-      issues.add(at(line, 1, { code: 'limit-exceeded', message: error.message }));
+      at(line, 1, { code: 'limit-exceeded', message: error.message });
     } else {
       throw error;
     }
   }
-  if (header === undefined && issues.count === 0) {
-    const expected = schema.columns.map((column) => column.name);
-    issues.add(
-      at(1, 1, {
-        code: 'missing-header',
-        message: `the file is empty: expected a header row of the columns ${summarizeValues(expected)}`,
-      }),
-    );
+  if (!restart) {
+    const end = { ...(header === undefined ? {} : { header }), rows: rowCount };
+    for (const check of checks) await check.validateEnd?.(end);
   }
-  return { rows, rowCount, outOfOrder };
+  return { rows, rowCount, restart };
 }
 
-/** Whether the rows may be assumed in primary-key order until one shows otherwise. */
-type KeyOrder = 'ordered' | 'any';
-
-/** Compares the header with the schema's columns; each problem names the column and where it is. */
-function checkHeader(header: readonly string[], columns: readonly Column[]): Omit<Issue, 'file' | 'line'>[] {
-  const problems: Omit<Issue, 'file' | 'line'>[] = [];
-  const expected = columns.map((column) => column.name);
-  const seen = new Map<string, number>();
-  header.forEach((name, index) => {
-    const column = index + 1;
-    if (name.trim() === '') {
-      problems.push({ code: 'blank-header', column, message: `header cell ${column} is blank` });
-      return;
-    }
-    const first = seen.get(name);
-    if (first !== undefined) {
-      problems.push({
-        code: 'duplicate-header',
-        column,
-        field: name,
-        message: `repeats the header of column ${first}`,
-      });
-      return;
-    }
-    seen.set(name, column);
-    if (!expected.includes(name)) {
-      problems.push({
-        code: 'extra-header',
-        column,
-        field: name,
-        message: `is not a column of the schema (expected one of: ${summarizeValues(expected)})`,
-      });
-    }
-  });
-  expected.forEach((name, index) => {
-    if (!seen.has(name)) {
-      problems.push({
-        code: 'missing-header',
-        column: index + 1,
-        field: name,
-        message: `column is missing from the header (expected at position ${index + 1})`,
-      });
-    }
-  });
-  if (problems.length === 0) {
-    const moved = expected.findIndex((name, index) => header[index] !== name);
-    if (moved !== -1) {
-      const name = expected[moved] ?? '';
-      problems.push({
-        code: 'header-order',
-        column: seen.get(name) ?? 0,
-        field: name,
-        message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${summarizeValues(expected)})`,
-      });
-    }
-  }
-  return problems;
+/** Where each schema column's cells are in a record whose header matches the schema. */
+function columnPositions(columns: readonly Column[]): ReadonlyMap<string, number> {
+  return new Map(columns.map((column, index) => [column.name, index]));
 }
 
-function readRow(
-  line: number,
-  fields: readonly string[],
-  problems: readonly { fieldIndex: number; message: string }[],
-  header: readonly string[],
-  schema: RowSchema,
-  limits: DatasetLimits,
-  at: (line: number, column: number, rest: Omit<Issue, 'file' | 'line' | 'column'>) => Issue,
-  issues: IssueList,
-): { row: Row; complete: boolean } | undefined {
-  if (problems.length > 0) {
-    for (const problem of problems) {
-      issues.add(
-        at(line, problem.fieldIndex + 1, {
-          code: 'parse-error',
-          field: header[problem.fieldIndex],
-          message: problem.message,
-        }),
-      );
-    }
-    return undefined;
-  }
-  if (fields.length === 1 && fields[0] === '' && header.length > 1) {
-    issues.add(at(line, 1, { code: 'blank-row', message: 'blank line: remove it or fill in the row' }));
-    return undefined;
-  }
-  if (fields.length < header.length) {
-    const column = fields.length + 1;
-    issues.add(
-      at(line, column, {
-        code: 'missing-cell',
-        field: header[fields.length],
-        message: `row has ${fields.length} cells but the header has ${header.length}`,
-      }),
-    );
-    return undefined;
-  }
-  if (fields.length > header.length) {
-    issues.add(
-      at(line, header.length + 1, {
-        code: 'extra-cell',
-        value: displayValue(fields[header.length] ?? ''),
-        message: `row has ${fields.length} cells but the header has ${header.length}`,
-      }),
-    );
-    return undefined;
-  }
+function sameNames(header: readonly string[], columns: readonly Column[]): boolean {
+  return header.length === columns.length && columns.every((column, index) => header[index] === column.name);
+}
+
+/** One data row as the checks see it (see {@link RowState}). */
+class TableRow implements RowState {
   // A prototype-free object: a column named __proto__ or constructor is just a column.
-  const row = Object.create(null) as Record<string, string | number | boolean>;
-  const badCells = new Set<string>();
-  for (const issue of checkCells(fields, limits)) {
-    const name = header[issue.column - 1] ?? '';
-    badCells.add(name);
-    issues.add(at(line, issue.column, { ...issue, field: name }));
+  readonly values = Object.create(null) as Record<string, CellValue>;
+  readonly badCells = new Set<string>();
+  skipped = false;
+
+  constructor(
+    readonly line: number,
+    readonly fields: readonly string[],
+    readonly problems: readonly CsvProblem[],
+    readonly header: readonly string[],
+    readonly positions: ReadonlyMap<string, number>,
+  ) {}
+
+  cell(name: string): string | undefined {
+    const position = this.positions.get(name);
+    return position === undefined ? undefined : this.fields[position];
   }
-  schema.columns.forEach((column, index) => {
-    if (badCells.has(column.name)) return;
-    const raw = fields[index] ?? '';
-    const cell = coerceCell(raw, column.type);
-    if (cell.kind === 'value') {
-      if (column.type === 'string' && FORMULA_PREFIX.test(raw) && column.schema.allowFormulaPrefix !== true) {
-        badCells.add(column.name);
-        issues.add(
-          at(line, index + 1, {
-            code: 'formula-prefix',
-            field: column.name,
-            value: displayValue(raw),
-            message: `text starts with ${JSON.stringify(raw[0])}, which spreadsheets run as a formula; rewrite it, or set "allowFormulaPrefix": true on the column if it is intended`,
-          }),
-        );
-        return;
-      }
-      row[column.name] = cell.value;
-    } else if (cell.kind === 'invalid') {
-      badCells.add(column.name);
-      issues.add(
-        at(line, index + 1, {
-          code: 'type-error',
-          field: column.name,
-          value: displayValue(raw),
-          message: cell.message,
-        }),
-      );
-    }
-  });
-  if (!schema.validate(row)) {
-    for (const error of schema.validate.errors ?? []) {
-      if (error.keyword === 'if') continue; // the failing `then` branch is reported on its own
-      const field = columnOfError(error);
-      if (field !== undefined && badCells.has(field)) continue;
-      const index = schema.columns.findIndex((column) => column.name === field);
-      const raw = index === -1 ? undefined : fields[index];
-      issues.add(
-        at(line, index + 1 || 1, {
-          code: 'constraint-error',
-          ...(field === undefined ? {} : { field }),
-          ...(raw === undefined || raw === '' ? {} : { value: displayValue(raw) }),
-          message: constraintMessage(error.keyword, error.message, error.params, raw),
-        }),
-      );
-    }
+
+  columnOf(name: string): number {
+    const position = this.positions.get(name);
+    return position === undefined ? 1 : position + 1;
   }
-  return { row, complete: badCells.size === 0 };
-}
 
-/** Checks that hold for every cell whatever its column: length limit, control and bidi characters. */
-function checkCells(fields: readonly string[], limits: DatasetLimits): Omit<Issue, 'file' | 'line'>[] {
-  const problems: Omit<Issue, 'file' | 'line'>[] = [];
-  fields.forEach((raw, index) => {
-    const column = index + 1;
-    const tooLong = lengthProblem(raw, column, limits);
-    if (tooLong !== undefined) {
-      problems.push(tooLong);
-      return;
-    }
-    const found = forbiddenCharacter(raw, 'cell');
-    if (found !== undefined) {
-      problems.push({
-        code: 'control-character',
-        column,
-        value: displayValue(raw),
-        message: `contains ${describeCharacter(found.char)} at position ${found.index + 1}; control and bidirectional formatting characters are not allowed in data, remove it`,
-      });
-    }
-  });
-  return problems;
-}
-
-/**
- * The header's cells are column names: besides the length limit, each is held
- * to the rules of schema column names (one line, no control or bidirectional
- * formatting character, no formula prefix), since it is written into the
- * published CSV's header, where no `allowFormulaPrefix` applies.
- */
-function checkHeaderCells(fields: readonly string[], limits: DatasetLimits): Omit<Issue, 'file' | 'line'>[] {
-  const problems: Omit<Issue, 'file' | 'line'>[] = [];
-  fields.forEach((raw, index) => {
-    const column = index + 1;
-    const problem = lengthProblem(raw, column, limits) ?? nameProblem(raw, column);
-    if (problem !== undefined) problems.push(problem);
-  });
-  return problems;
-}
-
-function nameProblem(name: string, column: number): Omit<Issue, 'file' | 'line'> | undefined {
-  const problem = columnNameProblem(name);
-  if (problem === undefined) return undefined;
-  return { code: problem.code, column, value: displayValue(name), message: problem.message };
-}
-
-function lengthProblem(
-  raw: string,
-  column: number,
-  limits: DatasetLimits,
-): Omit<Issue, 'file' | 'line'> | undefined {
-  if (raw.length <= limits.maxFieldLength) return undefined;
-  return {
-    code: 'limit-exceeded',
-    column,
-    value: displayValue(raw),
-    message: `cell is ${raw.length} characters long, more than the limit of ${limits.maxFieldLength} (limits.maxFieldLength)`,
-  };
+  skip(): void {
+    this.skipped = true;
+  }
 }
 
 /**
@@ -563,70 +366,4 @@ function parseLimitedJson(
   if (!parsed.ok) return parsed;
   const misshapen = checkJsonShape(parsed.value, document.file, limits);
   return misshapen === undefined ? parsed : { ok: false, issues: [misshapen] };
-}
-
-function constraintMessage(
-  keyword: string,
-  message: string | undefined,
-  params: Record<string, unknown>,
-  raw: string | undefined,
-): string {
-  const shown = raw === undefined || raw === '' ? '' : `${JSON.stringify(displayValue(raw))} `;
-  switch (keyword) {
-    case 'required':
-      return 'is required but the cell is empty';
-    case 'enum':
-      return `${shown}is not one of ${summarizeValues(params.allowedValues as unknown[])}`;
-    default:
-      return `${shown}${message ?? 'violates the schema'}`;
-  }
-}
-
-/**
- * Collects issues up to {@link MAX_ISSUES} and {@link MAX_REPORT_BYTES}, each
- * cut to its limits (`boundIssue`), counting the rest; remembers whether the
- * header itself is broken and how many rows have an issue. Memory stays the
- * same however many issues a file has.
- */
-class IssueList {
-  readonly items: Issue[] = [];
-  /** Issues found, listed or not. */
-  count = 0;
-  /** Data rows with an issue (counted even past the list's limits). */
-  invalidRows = 0;
-  headerBroken = false;
-  headerLine = Number.POSITIVE_INFINITY;
-  #bytes = 0;
-  #full = false;
-  #lastRowLine = 0;
-
-  get truncated(): boolean {
-    return this.count > this.items.length;
-  }
-
-  add(...issues: Issue[]): void {
-    for (const issue of issues) {
-      this.count++;
-      if (issue.code.endsWith('-header') || issue.code === 'header-order') this.headerBroken = true;
-      // Rows are read in order and each row's issues are added together, so a new line is a new row.
-      if (issue.line > this.headerLine && issue.line !== this.#lastRowLine) {
-        this.invalidRows++;
-        this.#lastRowLine = issue.line;
-      }
-      if (this.#full) continue;
-      const bounded = boundIssue(issue);
-      const bytes = utf8Bytes(JSON.stringify(bounded)) + 1;
-      if (this.items.length >= MAX_ISSUES || this.#bytes + bytes > MAX_REPORT_BYTES) {
-        // Later issues are only counted: the first ones are the ones a curator fixes first.
-        this.#full = true;
-        continue;
-      }
-      this.items.push(bounded);
-      this.#bytes += bytes;
-    }
-  }
-}
-
-function utf8Bytes(text: string): number {
-  return new TextEncoder().encode(text).byteLength;
 }

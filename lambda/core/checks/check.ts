@@ -1,0 +1,144 @@
+import type { CellValue } from '../coerce.js';
+import type { CsvProblem } from '../csv-records.js';
+import type { DatasetDescriptor } from '../descriptor.js';
+import type { Issue } from '../issue.js';
+import type { DatasetLimits } from '../limits.js';
+import type { Column, RowSchema } from '../row-schema.js';
+
+/**
+ * The contract every validation rule follows, in the shape of Frictionless's
+ * `Check` (`validate_start`, `validate_row`, `validate_end`). `validate.ts`
+ * reads the CSV and calls the checks of `checks/index.ts` in their order:
+ *
+ * 1. each check's factory once per table, with the {@link CheckContext}
+ *    (the dataset's descriptor and columns, its limits, and the run's
+ *    {@link RunContext}); a factory returns `undefined` when its rule does not
+ *    apply to the dataset (no `unique` column, no foreign key declared);
+ * 2. `validateStart` once the header row is read (async: the place to load
+ *    what the rule compares against, such as another dataset's keys);
+ * 3. `validateRow` for every data row, in file order, synchronously;
+ * 4. `validateEnd` after the last row (async), also for a file without a
+ *    header (then `validateStart` was never called).
+ *
+ * A check reports through `context.report`/`context.at`, never throws for bad
+ * data, and keeps memory bounded: nothing per row unless its rule needs it.
+ * Adding a rule is one module exporting a {@link CheckFactory}, listed in
+ * `checks/index.ts`.
+ */
+export interface Check {
+  validateStart?(table: TableStart): void | Promise<void>;
+  validateRow?(row: RowState): void;
+  validateEnd?(table: TableEnd): void | Promise<void>;
+}
+
+/** Builds a table's check, or `undefined` when the rule does not apply to this dataset. */
+export type CheckFactory = (context: CheckContext) => Check | undefined;
+
+/**
+ * What one validation run shares between its datasets: what a check needs
+ * beyond the dataset it is checking. The CLI's pipeline and the Lambda's
+ * validate step each supply it from where they read sources. A check that
+ * needs something new adds an optional member here and says what it does
+ * when the member is absent (for example, record a `not-checked` outcome).
+ */
+export interface RunContext {
+  /** Brought in by the foreign-key and rule checks (phase 3); absent: those checks are not run. */
+  readonly datasets?: undefined;
+}
+
+/** How a check sees the table it is checking, for the whole run of the table. */
+export interface CheckContext {
+  readonly id: string;
+  /** The CSV as users name it (`data/trade.csv`). */
+  readonly file: string;
+  /** The descriptor as users name it (`data/trade.dataset.json`). */
+  readonly descriptorFile: string;
+  readonly descriptor: DatasetDescriptor;
+  readonly columns: readonly Column[];
+  readonly schema: RowSchema;
+  readonly limits: DatasetLimits;
+  readonly run: RunContext;
+  /**
+   * True on the second reading of a table (see {@link restart}); the issues
+   * of the first reading were dropped.
+   */
+  readonly rereading: boolean;
+  /** Adds an issue to the dataset's report (which caps and counts them). */
+  report(issue: Issue): void;
+  /** Adds an issue at `line` and `column` of the CSV. */
+  at(line: number, column: number, rest: IssueDetails): void;
+  /** How many issues the table has so far, from every check. */
+  issueCount(): number;
+  /**
+   * Asks for the table to be read again from its first line with new checks
+   * and no issues, `rereading` true (once: a second request is ignored). The
+   * primary-key check asks for it when a file turns out not to be in key
+   * order, to remember every key instead of only the previous row's. The
+   * current row is the last one of the first reading.
+   */
+  restart(): void;
+  /** Records the outcome of a check in the report (`checks` in validation.json). */
+  record(outcome: CheckOutcome): void;
+}
+
+/** An issue without the place it is in, which {@link CheckContext.at} adds. */
+export type IssueDetails = Omit<Issue, 'file' | 'line' | 'column'>;
+
+/**
+ * What a check states about the dataset as a whole, beside its issues: that a
+ * declared rule held, failed as a known conflict of the source, or could not
+ * be checked (and why). Listed in the report's `checks`.
+ */
+export interface CheckOutcome {
+  /** The check's name (`rule`, `foreign-key`, `provenance`, …). */
+  readonly check: string;
+  /** What it was about, when the check has several (a rule's id). */
+  readonly subject?: string;
+  readonly status: 'passed' | 'failed' | 'conflict' | 'not-checked';
+  readonly message: string;
+}
+
+/** The table once its header is read. */
+export interface TableStart {
+  readonly header: readonly string[];
+  readonly line: number;
+  /** Quoting problems in the header record. */
+  readonly problems: readonly CsvProblem[];
+  /** Where each schema column's cells are in a record (0-based), for the columns the header has. */
+  readonly positions: ReadonlyMap<string, number>;
+}
+
+/** The table once read. */
+export interface TableEnd {
+  /** Absent when the file had no header row (it was empty, or unreadable from its first line). */
+  readonly header?: readonly string[];
+  /** Data rows read. */
+  readonly rows: number;
+}
+
+/**
+ * One data row as the checks before this one left it. Checks run in the
+ * order of `checks/index.ts`: the cells check fills `values`, so checks after
+ * it read typed values.
+ */
+export interface RowState {
+  readonly line: number;
+  /** The record's cells, as read. */
+  readonly fields: readonly string[];
+  /** Quoting problems the CSV reader found in the record. */
+  readonly problems: readonly CsvProblem[];
+  /** The header of the table, for naming cells by position. */
+  readonly header: readonly string[];
+  /** The raw cell of a schema column, or `undefined` when the row has no cell for it. */
+  cell(name: string): string | undefined;
+  /** The 1-based column of a schema column's cell in the file (where an issue about it points). */
+  columnOf(name: string): number;
+  /** Typed values of the accepted cells, by column name; an empty cell is a missing key. */
+  readonly values: Record<string, CellValue>;
+  /** Columns whose cell has an issue already: later checks leave them alone. */
+  readonly badCells: Set<string>;
+  /** True once a check has decided that the row is not checked further (a blank row, a quoting error). */
+  readonly skipped: boolean;
+  /** Stops the checks after this one from looking at the row; it is not published either. */
+  skip(): void;
+}

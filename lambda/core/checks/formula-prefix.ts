@@ -1,0 +1,32 @@
+import { FORMULA_PREFIX } from '../formula.js';
+import { displayValue } from '../issue.js';
+import type { Check, CheckContext, CheckFactory } from './check.js';
+
+/**
+ * Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at
+ * the start) in a text column, unless the column sets
+ * `"allowFormulaPrefix": true`. Numbers such as `-5` are typed columns and
+ * never reach this rule.
+ */
+export const formulaPrefixCheck: CheckFactory = (context: CheckContext): Check | undefined => {
+  const columns = context.columns.filter(
+    (column) => column.type === 'string' && column.schema.allowFormulaPrefix !== true,
+  );
+  if (columns.length === 0) return undefined;
+  return {
+    validateRow(row) {
+      for (const column of columns) {
+        if (row.badCells.has(column.name)) continue;
+        const raw = row.cell(column.name);
+        if (raw === undefined || !FORMULA_PREFIX.test(raw)) continue;
+        row.badCells.add(column.name);
+        context.at(row.line, row.columnOf(column.name), {
+          code: 'formula-prefix',
+          field: column.name,
+          value: displayValue(raw),
+          message: `text starts with ${JSON.stringify(raw[0])}, which spreadsheets run as a formula; rewrite it, or set "allowFormulaPrefix": true on the column if it is intended`,
+        });
+      }
+    },
+  };
+};
