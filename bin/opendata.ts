@@ -5,7 +5,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isOpenDataError, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
@@ -36,43 +35,20 @@ import {
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
 import { createS3Client, S3Store } from '../lambda/store/s3.js';
 import { createSiteServer } from './site-server.js';
+import { didYouMean, parseCommandArguments, UsageError, type ParsedArguments } from './cli-arguments.js';
+import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandName } from './cli-commands.js';
+import { isValidDatasetId } from '../lambda/core/dataset-id.js';
+import { findDatasetIds } from '../lambda/core/sources.js';
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
-const HELP = `opendata — validate and publish the curated open datasets
+type Env = Readonly<Record<string, string | undefined>>;
 
-Usage: npm run opendata -- <command> [options]
-
-Commands:
-  validate [ids…]   check datasets without writing anything
-      --data DIR          curated CSVs and descriptors (default: data)
-      --schemas DIR       JSON Schemas (default: schemas)
-      --format text|json  output format (default: text)
-  publish [ids…]    validate, then publish every valid dataset
-      --data DIR, --schemas DIR
-      --out DIR           publish to a local directory (default: public)
-      --bucket NAME       publish to an S3 bucket instead
-      --prefix P          key prefix inside the bucket
-      --endpoint URL      S3-compatible endpoint (e.g. a local test server)
-      --base-url URL      absolute site URL for download links
-  serve             serve a published tree with production headers
-      --dir DIR           (default: public)
-      --port N            (default: 8080)
-  verify <dir|url>  check every catalog file's size and SHA-256, reading only
-                    under <dir|url> (no redirects away, no compressed bodies)
-      --connect-timeout-ms N  connecting, TLS included (default: 10000)
-      --idle-timeout-ms N     longest silence of the server (default: 30000)
-      --deadline-ms N         the whole run (default: 600000)
-      --max-catalog-bytes N   largest catalog.json read (default: 67108864)
-
-Exit codes: 0 success, 1 invalid data or mismatch, 2 usage error.
-SOURCE_DATE_EPOCH, if set, is used as the publish time (reproducible builds).
-`;
-
-/** The command line itself is wrong (exit 2): a CLI-local error, never thrown by the core. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
+/** What a run reads from its surroundings besides the arguments (tests pass their own). */
+export interface CliContext {
+  /** Where npm's `npm_config_*` variables are looked up (default: `process.env`). */
+  readonly env?: Env;
 }
 
 interface Output {
@@ -105,7 +81,11 @@ export function forTerminal(line: string): string {
 }
 
 /** Runs one CLI invocation and resolves to its exit code (`serve` resolves once listening). */
-export async function runCli(argv: readonly string[], output: Output = consoleOutput): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  output: Output = consoleOutput,
+  context: CliContext = {},
+): Promise<number> {
   // Ids, file names, cell values and error messages all come from input: every printed line is escaped here,
   // at the one place all printing passes through, so no command can forget to.
   const io: Output = {
@@ -113,27 +93,40 @@ export async function runCli(argv: readonly string[], output: Output = consoleOu
     err: (line) => output.err(forTerminal(line)),
   };
   const [command, ...rest] = argv;
+  const env = context.env ?? process.env;
   try {
     switch (command) {
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
-        io.out(HELP);
+        io.out(generalHelp());
         return command === undefined ? EXIT.usage : EXIT.ok;
+      case 'help': {
+        const [topic] = rest;
+        if (topic === undefined) {
+          io.out(generalHelp());
+          return EXIT.ok;
+        }
+        if (!isCommandName(topic))
+          throw new UsageError(`no help for "${topic}": not a command${didYouMean(topic, COMMAND_NAMES)}`);
+        io.out(commandHelp(topic));
+        return EXIT.ok;
+      }
       case 'validate':
-        return await validateCommand(rest, io);
+        return await validateCommand(rest, io, env);
       case 'publish':
-        return await publishCommand(rest, io);
+        return await publishCommand(rest, io, env);
       case 'serve':
-        return await serveCommand(rest, io);
+        return await serveCommand(rest, io, env);
       case 'verify':
-        return await verifyCommand(rest, io);
+        return await verifyCommand(rest, io, env);
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(
+          `unknown command "${command}"${didYouMean(command, COMMAND_NAMES)}; the commands are ${COMMAND_NAMES.join(', ')}`,
+        );
     }
   } catch (error) {
-    const failure = cliFailure(error);
+    const failure = cliFailure(error, command !== undefined && isCommandName(command) ? command : undefined);
     // Anything else is a bug: it propagates, and the entry point prints its stack and exits 3.
     if (failure === undefined) throw error;
     for (const line of failure.lines) io.err(line);
@@ -154,11 +147,14 @@ export interface CliFailure {
  * written) is one line and exits 1. `undefined` for anything else, a bug,
  * which the entry point reports with its stack and exit code 3.
  */
-export function cliFailure(error: unknown): CliFailure | undefined {
+export function cliFailure(error: unknown, command?: CommandName): CliFailure | undefined {
   if (error instanceof UsageError || isParseArgsError(error)) {
     return {
       exitCode: EXIT.usage,
-      lines: [`opendata: ${(error as Error).message}`, 'Run "npm run opendata -- --help" for usage.'],
+      lines: [
+        `opendata: ${(error as Error).message}`,
+        `Run "npm run opendata -- ${command === undefined ? '' : `${command} `}--help" for usage.`,
+      ],
     };
   }
   if (isOperationalError(error)) {
@@ -206,17 +202,6 @@ function fileSystemFailure(error: unknown): string | undefined {
   return `${verb} ${target}: ${reason} (${code})`;
 }
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
-  return parseArgs({
-    args: [...args],
-    options: { ...options, help: { type: 'boolean', short: 'h' } } as T & {
-      help: { type: 'boolean'; short: 'h' };
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-}
-
 const OPERATIONAL_ERRORS = [
   ObjectStoreError,
   ScratchSpaceError,
@@ -237,11 +222,6 @@ function isParseArgsError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
-const SOURCE_OPTIONS = {
-  data: { type: 'string', default: 'data' },
-  schemas: { type: 'string', default: 'schemas' },
-} as const;
-
 function sourceLocation(dataDir: string, schemasDir: string): SourceLocation {
   return {
     data: new LocalDirectoryStore(dataDir),
@@ -251,20 +231,44 @@ function sourceLocation(dataDir: string, schemasDir: string): SourceLocation {
   };
 }
 
-async function validateCommand(args: readonly string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, {
-    ...SOURCE_OPTIONS,
-    format: { type: 'string', default: 'text' },
-  });
-  if (values.help === true) return help(io);
-  if (values.format !== 'text' && values.format !== 'json')
-    throw new UsageError(`--format must be text or json, not "${values.format}"`);
-  const results = await validateDatasets(sourceLocation(values.data, values.schemas), positionals);
-  if (results.length === 0)
-    throw new UsageError(`no datasets found in ${values.data} (expected <id>.dataset.json files)`);
+/** An option's value as given or defaulted; `undefined` when absent without a default. */
+function text(values: ParsedArguments['values'], name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Checks the ids asked for against the datasets in the data folder: an id
+ * with no descriptor there is a usage error listing the datasets that exist
+ * and the closest one. An id that is not an id at all is left to the pipeline,
+ * which reports it as an issue of its own (`invalid-id`).
+ */
+async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): Promise<void> {
+  const known = await findDatasetIds(source);
+  if (known.length === 0)
+    throw new UsageError(`no datasets found in ${source.dataLabel} (expected <id>.dataset.json files)`);
+  for (const id of ids) {
+    if (!isValidDatasetId(id) || known.includes(id)) continue;
+    throw new UsageError(
+      `unknown dataset "${id}": there is no ${source.dataLabel}/${id}.dataset.json${didYouMean(id, known)}; the datasets are ${known.join(', ')}`,
+    );
+  }
+}
+
+async function validateCommand(args: readonly string[], io: Output, env: Env): Promise<number> {
+  const { values, positionals } = parseCommandArguments('validate', args, env);
+  if (values.help === true) return help(io, 'validate');
+  const format = text(values, 'format');
+  if (format !== 'text' && format !== 'json')
+    throw new UsageError(
+      `--format must be text or json, not "${format}"${didYouMean(format ?? '', ['text', 'json'])}`,
+    );
+  const source = sourceLocation(text(values, 'data') ?? 'data', text(values, 'schemas') ?? 'schemas');
+  await checkDatasetIds(source, positionals);
+  const results = await validateDatasets(source, positionals);
   const reports = results.map((result) => result.report);
   const valid = reports.every((report) => report.valid);
-  if (values.format === 'json') {
+  if (format === 'json') {
     io.out(JSON.stringify({ valid, datasets: reports }, null, 2));
   } else {
     for (const report of reports) printReport(report, io);
@@ -282,51 +286,47 @@ function printReport(report: DatasetReport, io: Output): void {
   io.out(`${report.id}: invalid, ${issueTotal(report)}${more}`);
 }
 
-async function publishCommand(args: readonly string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, {
-    ...SOURCE_OPTIONS,
-    out: { type: 'string' },
-    bucket: { type: 'string' },
-    prefix: { type: 'string' },
-    endpoint: { type: 'string' },
-    'base-url': { type: 'string' },
-  });
-  if (values.help === true) return help(io);
-  if (values.out !== undefined && values.bucket !== undefined)
+async function publishCommand(args: readonly string[], io: Output, env: Env): Promise<number> {
+  const { values, positionals } = parseCommandArguments('publish', args, env);
+  if (values.help === true) return help(io, 'publish');
+  const [out, bucket, prefix, endpoint, baseUrl] = ['out', 'bucket', 'prefix', 'endpoint', 'base-url'].map(
+    (name) => text(values, name),
+  );
+  if (out !== undefined && bucket !== undefined)
     throw new UsageError('use either --out or --bucket, not both');
-  if (values.bucket === undefined && (values.prefix !== undefined || values.endpoint !== undefined)) {
+  if (bucket === undefined && (prefix !== undefined || endpoint !== undefined)) {
     throw new UsageError('--prefix and --endpoint only apply with --bucket');
   }
-  const baseUrl = values['base-url'];
   if (baseUrl !== undefined && !/^https?:\/\//.test(baseUrl))
     throw new UsageError(`--base-url must be an http(s) URL, not "${baseUrl}"`);
   const now = publishTime(process.env.SOURCE_DATE_EPOCH);
 
+  const source = sourceLocation(text(values, 'data') ?? 'data', text(values, 'schemas') ?? 'schemas');
+  await checkDatasetIds(source, positionals);
+
   let store: ObjectStore;
   let destination: string;
-  if (values.bucket !== undefined) {
+  if (bucket !== undefined) {
     store = new S3Store({
-      client: createS3Client({ ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }) }),
-      bucket: values.bucket,
-      ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
+      client: createS3Client({ ...(endpoint === undefined ? {} : { endpoint }) }),
+      bucket,
+      ...(prefix === undefined ? {} : { prefix }),
     });
-    destination = `s3://${values.bucket}/${values.prefix ?? ''}`;
+    destination = `s3://${bucket}/${prefix ?? ''}`;
   } else {
-    const out = values.out ?? 'public';
-    await mkdir(out, { recursive: true });
-    store = new LocalDirectoryStore(out);
-    destination = `${path.relative(process.cwd(), path.resolve(out)) || '.'}/`;
+    const folder = out ?? 'public';
+    await mkdir(folder, { recursive: true });
+    store = new LocalDirectoryStore(folder);
+    destination = `${path.relative(process.cwd(), path.resolve(folder)) || '.'}/`;
   }
 
   const { outcomes, catalogWritten, problems } = await publishDatasets({
-    source: sourceLocation(values.data, values.schemas),
+    source,
     store,
     ids: positionals,
     now,
     ...(baseUrl === undefined ? {} : { baseUrl }),
   });
-  if (outcomes.length === 0)
-    throw new UsageError(`no datasets found in ${values.data} (expected <id>.dataset.json files)`);
   const width = Math.max(...outcomes.map((outcome) => outcome.id.length));
   for (const outcome of outcomes) io.out(describeOutcome(outcome, width, io));
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
@@ -386,48 +386,42 @@ export function publishTime(sourceDateEpoch: string | undefined): Date {
   return new Date(seconds * 1000);
 }
 
-async function serveCommand(args: readonly string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, {
-    dir: { type: 'string', default: 'public' },
-    port: { type: 'string', default: '8080' },
-  });
-  if (values.help === true) return help(io);
+async function serveCommand(args: readonly string[], io: Output, env: Env): Promise<number> {
+  const { values, positionals } = parseCommandArguments('serve', args, env);
+  if (values.help === true) return help(io, 'serve');
+  const dir = text(values, 'dir') ?? 'public';
   if (positionals.length > 0)
     throw new UsageError(`serve takes no arguments (got "${positionals.join(' ')}")`);
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`--port must be a port number, not "${values.port}"`);
-  const server = createSiteServer(values.dir);
+  const portText = text(values, 'port') ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535)
+    throw new UsageError(`--port must be a port number, not "${portText}"`);
+  const server = createSiteServer(dir);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
   const address = server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-  io.out(`Serving ${values.dir}/ at http://127.0.0.1:${actualPort}/ (Ctrl+C to stop)`);
+  io.out(`Serving ${dir}/ at http://127.0.0.1:${actualPort}/ (Ctrl+C to stop)`);
   return EXIT.ok;
 }
 
-async function verifyCommand(args: readonly string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, {
-    'connect-timeout-ms': { type: 'string' },
-    'idle-timeout-ms': { type: 'string' },
-    'deadline-ms': { type: 'string' },
-    'max-catalog-bytes': { type: 'string' },
-  });
-  if (values.help === true) return help(io);
+async function verifyCommand(args: readonly string[], io: Output, env: Env): Promise<number> {
+  const { values, positionals } = parseCommandArguments('verify', args, env);
+  if (values.help === true) return help(io, 'verify');
   const [target, ...extra] = positionals;
   if (target === undefined || extra.length > 0)
     throw new UsageError('verify takes one directory or base URL');
-  const positive = (name: keyof typeof values, fallback: number): number => {
-    const text = values[name];
-    if (typeof text !== 'string') return fallback;
+  const positive = (name: string, fallback: number): number => {
+    const given = text(values, name);
+    if (given === undefined) return fallback;
     // Timers cannot wait longer than 2^31-1 ms (a longer delay would fire at once).
-    if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2 ** 31 - 1)
+    if (!/^[1-9]\d{0,9}$/.test(given) || Number(given) > 2 ** 31 - 1)
       throw new UsageError(
-        `--${name} must be a whole number from 1 to 2147483647, not ${JSON.stringify(text)}`,
+        `--${name} must be a whole number from 1 to 2147483647, not ${JSON.stringify(given)}`,
       );
-    return Number(text);
+    return Number(given);
   };
   const deadlineMs = positive('deadline-ms', DEFAULT_VERIFY_DEADLINE_MS);
   const readerOptions = {
@@ -468,8 +462,8 @@ async function verifyCommand(args: readonly string[], io: Output): Promise<numbe
   }
 }
 
-function help(io: Output): number {
-  io.out(HELP);
+function help(io: Output, command: CommandName): number {
+  io.out(commandHelp(command));
   return EXIT.ok;
 }
 

@@ -67,14 +67,26 @@ describe('validate', () => {
     expect(validate.stderr.split('\n').length).toBeLessThan(1500);
   });
 
-  it('reports a dataset id with no files', async () => {
+  it('reports a dataset id with no descriptor as a usage error listing the datasets', async () => {
     const ws = await makeWorkspace();
 
     const { code, stderr } = await cli('validate', 'nosuch', '--data', ws.data, '--schemas', ws.schemas);
 
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `opendata: unknown dataset "nosuch": there is no ${ws.data}/nosuch.dataset.json; the datasets are enterprises, milestones, trade, transport, visits`,
+    );
+  });
+
+  it('reports the missing files of a dataset that has its descriptor', async () => {
+    const ws = await makeWorkspace();
+    await rm(path.join(ws.data, 'trade.csv'));
+
+    const { code, stderr } = await cli('validate', 'trade', '--data', ws.data, '--schemas', ws.schemas);
+
     expect(code).toBe(1);
     expect(stderr).toContain(
-      `${ws.data}/nosuch.dataset.json:0:0: [file-missing] the descriptor of dataset "nosuch" is missing`,
+      `${ws.data}/trade.csv:0:0: [file-missing] the CSV file of dataset "trade" is missing`,
     );
   });
 
@@ -99,7 +111,7 @@ describe('usage errors exit 2', () => {
   it.each([
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['validate', '--format', 'xml'], '--format must be text or json, not "xml"'],
-    [['validate', '--nope'], "Unknown option '--nope'"],
+    [['validate', '--nope'], 'unknown option --nope for validate'],
     [['publish', '--out', 'x', '--bucket', 'b'], 'use either --out or --bucket, not both'],
     [['publish', '--prefix', 'p'], '--prefix and --endpoint only apply with --bucket'],
     [['publish', '--base-url', 'data.example.org'], '--base-url must be an http(s) URL'],
@@ -110,7 +122,7 @@ describe('usage errors exit 2', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain(message);
-    expect(stderr).toContain('npm run opendata -- --help');
+    expect(stderr).toMatch(/Run "npm run opendata -- (\w+ )?--help" for usage\.$/);
   });
 
   it('shows help with --help and exits 0', async () => {
