@@ -218,7 +218,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the published site in a real browser', (
     expect(chartsOf('enterprises')).toHaveLength(2);
     expect(chartsOf('milestones')).toHaveLength(1);
     expect(chartsOf('transport')).toHaveLength(1);
-    for (const chart of ['trade', 'visits', 'enterprises', 'milestones', 'transport'].flatMap(chartsOf)) {
+    expect(chartsOf('trade-by-year')).toHaveLength(1);
+    for (const chart of [
+      'trade',
+      'trade-by-year',
+      'visits',
+      'enterprises',
+      'milestones',
+      'transport',
+    ].flatMap(chartsOf)) {
       expect(chart.width).toBeGreaterThan(300);
       expect(chart.height).toBeGreaterThan(100);
       expect(chart.title.length).toBeGreaterThan(10);

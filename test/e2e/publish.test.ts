@@ -5,7 +5,7 @@ import type { Catalog } from '../../lambda/core/catalog.js';
 import { isVersionedKey } from '../../lambda/core/content-policy.js';
 import { makeWorkspace, readJson, treeDigest, publishWorkspace } from '../support/workspace.js';
 
-const DATASETS = ['enterprises', 'milestones', 'trade', 'transport', 'visits'];
+const DATASETS = ['enterprises', 'milestones', 'trade', 'trade-by-year', 'transport', 'visits'];
 
 const publish = publishWorkspace;
 

@@ -104,7 +104,7 @@ describe('every page', () => {
 });
 
 describe('dataset pages', () => {
-  it.each(['trade', 'visits', 'enterprises', 'milestones', 'transport'])(
+  it.each(['trade', 'trade-by-year', 'visits', 'enterprises', 'milestones', 'transport'])(
     '%s embeds a schema.org Dataset with absolute URLs',
     async (id) => {
       const ld = jsonLdOf(pages.get(`datasets/${id}/index.html`) ?? '');
@@ -189,14 +189,14 @@ describe('dataset pages', () => {
 
   it('names the two countries the same way in every curated title, as the source paper does', async () => {
     const titles = await Promise.all(
-      ['trade', 'visits', 'enterprises', 'milestones', 'transport'].map(
+      ['trade', 'trade-by-year', 'visits', 'enterprises', 'milestones', 'transport'].map(
         async (id) =>
           (await readJson<{ title: string }>(path.join(REPO_ROOT, 'data', `${id}.dataset.json`))).title,
       ),
     );
     expect(titles.filter((title) => /Azerbaijani?-Kazakh|Azerbaijan and Kazakhstan/.test(title))).toEqual([]);
     expect(titles.filter((title) => /Kazakh-Azerbaijani|Kazakhstan and Azerbaijan/.test(title))).toHaveLength(
-      5,
+      6,
     );
   });
 

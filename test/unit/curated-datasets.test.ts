@@ -79,8 +79,20 @@ describe('curated datasets', () => {
   });
 });
 
+/** Datasets whose figures are quoted from the paper; the others take every figure from a quoted row. */
+const quotedIds = (
+  await Promise.all(ids.map(async (id) => ((await rowsOf(id))[0]?.source_quote === undefined ? [] : [id])))
+).flat();
+
+describe('datasets without quotes', () => {
+  it('are only the tidy series, whose figures each name the quoted trade row they come from', () => {
+    // test/data/trade-by-year.test.ts checks those references cell for cell.
+    expect(ids.filter((id) => !quotedIds.includes(id))).toEqual(['trade-by-year']);
+  });
+});
+
 describe.skipIf(SOURCES_DIR === undefined)('provenance against the source paper', () => {
-  it.each(ids)('every source_quote of %s is a verbatim substring of the paper', async (id) => {
+  it.each(quotedIds)('every source_quote of %s is a verbatim substring of the paper', async (id) => {
     const descriptor = await readJson<DatasetDescriptor>(path.join(REPO_ROOT, 'data', `${id}.dataset.json`));
     const paper = await readFile(path.join(SOURCES_DIR ?? '', descriptor.source.file), 'utf8');
 
