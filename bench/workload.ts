@@ -1,14 +1,20 @@
 /**
  * One benchmark measurement, run in its own Node process so that its peak RSS is its own:
  *   node --import tsx bench/workload.ts <operation> <data dir> <schemas dir> <out dir> [endpoint bucket]
- * Prints one JSON line: { seconds, rows, bytes, maxRssBytes, requests?, writes? }.
+ * Prints one JSON line: { seconds, rows, bytes, maxRssBytes, requests?, writes?, bytesSent?, versionBytes?,
+ * treeBytes?, latestBytes? }.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import * as nodeModule from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { readCsvRecords } from '../lambda/core/csv-records.js';
-import type { ObjectMeta, ObjectStore, PutBody } from '../lambda/core/object-store.js';
+import { bodyBytes, type ObjectMeta, type ObjectStore, type PutBody } from '../lambda/core/object-store.js';
 import { publishDatasets } from '../lambda/core/pipeline.js';
+import type * as DuckDB from '@duckdb/node-api';
+import { compileRowSchema } from '../lambda/core/row-schema.js';
+import { isVersionedKey } from '../lambda/core/site-keys.js';
 import { loadDatasetSource } from '../lambda/core/sources.js';
 import { validateDataset } from '../lambda/core/validate.js';
 import { decodeUtf8Strict } from '../lambda/core/utf8.js';
@@ -19,11 +25,26 @@ const [operation, dataDir = '', schemasDir = '', outDir = '', endpoint, bucket] 
 const ID = 'trade';
 const NOW = new Date('2026-01-01T00:00:00Z');
 
-/** Counts requests and writes on the way to a store. */
+/**
+ * Counts requests, writes and bytes on the way to a store: `bytesSent` are the bodies this process hands
+ * to the store (what S3 receives as uploads); copies the store makes itself (`latest/`) send none.
+ */
 class CountingStore implements ObjectStore {
   requests = 0;
   writes = 0;
-  constructor(private readonly inner: ObjectStore) {}
+  bytesSent = 0;
+  /** Of `bytesSent`, those written into version folders: the new version itself. */
+  versionBytes = 0;
+  readonly copy?: ObjectStore['copy'];
+  constructor(private readonly inner: ObjectStore) {
+    const copy = inner.copy?.bind(inner);
+    if (copy !== undefined)
+      this.copy = async (from, to, meta) => {
+        this.requests++;
+        this.writes++;
+        return copy(from, to, meta);
+      };
+  }
   get(key: string) {
     this.requests++;
     return this.inner.get(key);
@@ -39,16 +60,20 @@ class CountingStore implements ObjectStore {
   putIfAbsent(key: string, body: PutBody, meta: ObjectMeta) {
     this.requests++;
     this.writes++;
+    this.bytesSent += bodyBytes(body);
+    if (isVersionedKey(key)) this.versionBytes += bodyBytes(body);
     return this.inner.putIfAbsent(key, body, meta);
   }
   putIfMatch(key: string, body: PutBody, meta: ObjectMeta, etag: string | undefined) {
     this.requests++;
     this.writes++;
+    this.bytesSent += bodyBytes(body);
     return this.inner.putIfMatch(key, body, meta, etag);
   }
   put(key: string, body: PutBody, meta: ObjectMeta) {
     this.requests++;
     this.writes++;
+    this.bytesSent += bodyBytes(body);
     return this.inner.put(key, body, meta);
   }
   list(prefix: string) {
@@ -100,16 +125,88 @@ async function run(): Promise<Record<string, number>> {
       const result = await publishDatasets({ source, store: counting, ids: [ID], now: NOW });
       const outcome = result.outcomes[0];
       if (outcome?.status === 'rejected') throw new Error('rejected');
-      return { rows: outcome?.report.rows ?? 0, requests: counting.requests, writes: counting.writes };
+      if (result.problems.length > 0) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
+      return {
+        rows: outcome?.report.rows ?? 0,
+        requests: counting.requests,
+        writes: counting.writes,
+        bytesSent: counting.bytesSent,
+        versionBytes: counting.versionBytes,
+      };
     }
+    case 'duckdb':
+      return { rows: await duckdbToParquet() };
     default:
       throw new Error(`unknown operation ${operation}`);
   }
 }
 
+/**
+ * The yardstick: what a user might do instead of publishing, DuckDB reading the same CSV with the
+ * schema's declared column types and writing it sorted by the primary key to one Snappy Parquet file.
+ */
+async function duckdbToParquet(): Promise<number> {
+  // Resolved from the project at run time, so the bundled workload loads DuckDB's native binding in place.
+  const entry = nodeModule
+    .createRequire(path.join(process.cwd(), 'package.json'))
+    .resolve('@duckdb/node-api');
+  const { DuckDBInstance } = (await import(pathToFileURL(entry).href)) as typeof DuckDB;
+  const schema: unknown = JSON.parse(await readFile(path.join(schemasDir, `${ID}.schema.json`), 'utf8'));
+  const descriptor = JSON.parse(await readFile(path.join(dataDir, `${ID}.dataset.json`), 'utf8')) as {
+    primaryKey: string[];
+  };
+  const compiled = compileRowSchema(schema, `${ID}.schema.json`);
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
+  const sqlTypes = {
+    string: 'VARCHAR',
+    integer: 'BIGINT',
+    number: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    date: 'DATE',
+  };
+  const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const columns = compiled.value.columns.map((column) => `${quote(column.name)}: '${sqlTypes[column.type]}'`);
+  const orderBy = descriptor.primaryKey.map((name) => `"${name.replaceAll('"', '""')}"`).join(', ');
+  await mkdir(outDir, { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  await connection.run(
+    `COPY (SELECT * FROM read_csv(${quote(path.join(dataDir, `${ID}.csv`))}, header = true, auto_detect = false, columns = {${columns.join(', ')}}) ORDER BY ${orderBy}) TO ${quote(path.join(outDir, `${ID}.parquet`))} (FORMAT parquet, COMPRESSION snappy)`,
+  );
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) FROM ${quote(path.join(outDir, `${ID}.parquet`))}`,
+  );
+  const count = Number(reader.getRows()[0]?.[0]);
+  connection.closeSync();
+  instance.closeSync();
+  return count;
+}
+
+/**
+ * What a publish left in a directory tree, in bytes: every file once (a hard link is not counted twice),
+ * and of those the `latest/` mirrors. Measured after the clock stops.
+ */
+async function treeBytes(root: string): Promise<{ treeBytes: number; latestBytes: number }> {
+  const seen = new Set<string>();
+  let total = 0;
+  let latest = 0;
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const info = await stat(file);
+    const inode = `${info.dev}:${info.ino}`;
+    if (seen.has(inode)) continue;
+    seen.add(inode);
+    total += info.size;
+    if (path.relative(root, file).split(path.sep).includes('latest')) latest += info.size;
+  }
+  return { treeBytes: total, latestBytes: latest };
+}
+
 const started = process.hrtime.bigint();
 const measured = await run();
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+if (operation === 'publish' && endpoint === undefined) Object.assign(measured, await treeBytes(outDir));
 const bytes = (await stat(path.join(dataDir, `${ID}.csv`))).size;
 process.stdout.write(
   `${JSON.stringify({ ...measured, seconds, bytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
