@@ -1,3 +1,4 @@
+import type { StatedAs } from './provenance.js';
 import type { Issue, Result } from './issue.js';
 import type { DatasetLimits } from './limits.js';
 import { descriptorValidator, issuesFromErrors } from './pipeline-schemas.js';
@@ -15,6 +16,8 @@ export interface DatasetDescriptor {
     readonly authors: readonly string[];
     readonly title: string;
     readonly file: string;
+    /** The column holding each row's quote of the source (default `source_quote`), see `provenance.ts`. */
+    readonly quoteColumn?: string;
   };
   readonly keywords: readonly string[];
   readonly temporalCoverage: { readonly start: string; readonly end: string };
@@ -54,6 +57,8 @@ export interface ColumnDescription {
   readonly title?: string;
   readonly description: string;
   readonly unit?: string;
+  /** How the row's quote must state this column's cells (see `provenance.ts`); default by the column's type. */
+  readonly stated?: StatedAs;
 }
 
 /**

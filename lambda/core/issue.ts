@@ -23,6 +23,8 @@ export const ISSUE_CODES = [
   'limit-exceeded',
   'control-character',
   'formula-prefix',
+  'quote-not-in-source',
+  'value-not-in-quote',
   'schema-error',
   'descriptor-error',
   'file-missing',

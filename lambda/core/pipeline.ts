@@ -12,6 +12,7 @@ import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } 
 import { RowSchemaScope } from './row-schema.js';
 import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
 import type { VerifyProblem } from './distribution-check.js';
+import type { RunContext } from './checks/index.js';
 
 /** What happened to one dataset in a publish run. */
 export type DatasetOutcome =
@@ -63,8 +64,13 @@ async function validateOne(
   keepRows: boolean,
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }> {
   const loaded = await loadDatasetSource(source, id);
-  if (loaded.ok) return validateDataset(loaded.value, scope, { keepRows });
+  if (loaded.ok) return validateDataset(loaded.value, scope, { keepRows, run: runContextOf(source) });
   return { report: unloadedReport(source, id, loaded.issues) };
+}
+
+/** What a validation run shares between its datasets, from where it reads them (see `checks/check.ts`). */
+export function runContextOf(source: SourceLocation): RunContext {
+  return source.texts === undefined ? {} : { sourceTexts: source.texts };
 }
 
 /** The report of a dataset whose files could not be loaded. */
@@ -88,6 +94,8 @@ export interface ValidateAndStageOptions {
   readonly tuning?: StreamingTuning | undefined;
   /** The catalog to stage against (a re-base); read from the store when not given. */
   readonly base?: { readonly catalog: Catalog | undefined } | undefined;
+  /** What the run shares between datasets (source texts, other datasets), see {@link runContextOf}. */
+  readonly run?: RunContext | undefined;
 }
 
 /**
@@ -106,6 +114,7 @@ export async function validateAndStage(
   try {
     let sorter: RowSorter | undefined;
     const validation = await validateDataset(source, options.scope, {
+      ...(options.run === undefined ? {} : { run: options.run }),
       sinkRows: (definition) =>
         (sorter = new RowSorter(scratch, definition.descriptor.primaryKey, options.tuning?.sortRunRows)),
     });
@@ -262,5 +271,6 @@ async function validateAndStageFromSource(
     scratchParent: run.scratchParent,
     tuning: run.tuning,
     base,
+    run: runContextOf(run.source),
   });
 }

@@ -4,6 +4,7 @@ import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { ObjectStoreError, type ObjectStore } from './object-store.js';
 import { checkSiteMeta } from './site-meta.js';
+import type { SourceTexts } from './source-texts.js';
 import type { DatasetSource } from './validate.js';
 
 /** Where the curated files are read from: a store for `data/` and one for `schemas/`, and how to name them to users. */
@@ -14,6 +15,11 @@ export interface SourceLocation {
   readonly dataLabel: string;
   /** Display prefix for schema files, e.g. `schemas`. */
   readonly schemasLabel: string;
+  /**
+   * The source texts quotes are checked against (`source.file` of each
+   * descriptor); absent: provenance is not checked, and reports say so.
+   */
+  readonly texts?: SourceTexts;
 }
 
 const DESCRIPTOR_SUFFIX = '.dataset.json';

@@ -22,7 +22,7 @@ export const ENV = {
 export const SERVICE_NAME = 'kz-az-open-data';
 
 /** Folders of the source bucket (no trailing slash), as the handlers read them. */
-export const SOURCE_FOLDERS = { data: 'data', schemas: 'schemas', incoming: UPLOAD_FOLDER } as const;
+export const SOURCE_FOLDERS = { data: 'data', schemas: 'schemas', incoming: UPLOAD_FOLDER, sources: 'sources' } as const;
 
 /** Key prefixes of the source bucket; the stack deploys, grants and triggers on exactly these. */
 export const SOURCE_PREFIXES = {
@@ -32,6 +32,8 @@ export const SOURCE_PREFIXES = {
   schemas: `${SOURCE_FOLDERS.schemas}/`,
   /** Curator uploads: `incoming/<id>.csv` replaces `data/<id>.csv` when newer and valid. */
   incoming: `${SOURCE_FOLDERS.incoming}/`,
+  /** Source texts the quotes are checked against, deployed from `OPEN_DATA_SOURCES_DIR` when it exists at synth. */
+  sources: `${SOURCE_FOLDERS.sources}/`,
 } as const;
 
 export { RUN_FILES };

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SOURCE_FOLDERS } from './deploy-contract.js';
 import type { CuratedSources, DeployedSourceLocation, UploadFolder } from '../core/uploads.js';
+import { sourceTextsFrom } from '../core/source-texts.js';
 import { S3Store } from '../store/s3.js';
 
 /** Folders of the source bucket: the deployed repository files and the curators' uploads. */
@@ -22,6 +23,7 @@ export class S3SourceBucket implements CuratedSources {
       schemas: folder(SOURCE_FOLDERS.schemas),
       dataLabel: SOURCE_FOLDERS.data,
       schemasLabel: SOURCE_FOLDERS.schemas,
+      texts: sourceTextsFrom(folder(SOURCE_FOLDERS.sources), SOURCE_FOLDERS.sources),
     };
     this.uploads = { store: folder(SOURCE_FOLDERS.incoming), label: SOURCE_FOLDERS.incoming };
   }

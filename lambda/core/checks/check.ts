@@ -4,6 +4,7 @@ import type { DatasetDescriptor } from '../descriptor.js';
 import type { Issue } from '../issue.js';
 import type { DatasetLimits } from '../limits.js';
 import type { Column, RowSchema } from '../row-schema.js';
+import type { SourceTexts } from '../source-texts.js';
 
 /**
  * The contract every validation rule follows, in the shape of Frictionless's
@@ -44,6 +45,11 @@ export type CheckFactory = (context: CheckContext) => Check | undefined;
 export interface RunContext {
   /** Brought in by the foreign-key and rule checks (phase 3); absent: those checks are not run. */
   readonly datasets?: undefined;
+  /**
+   * The source texts quotes are checked against (the provenance check);
+   * absent: provenance is recorded as not checked.
+   */
+  readonly sourceTexts?: SourceTexts;
 }
 
 /** How a check sees the table it is checking, for the whole run of the table. */

@@ -4,6 +4,7 @@ import type { CheckFactory } from './check.js';
 import { formulaPrefixCheck } from './formula-prefix.js';
 import { headerCheck } from './header.js';
 import { primaryKeyCheck } from './primary-key.js';
+import { provenanceCheck } from './provenance.js';
 import { rowShapeCheck } from './row-shape.js';
 
 export type {
@@ -31,4 +32,5 @@ export const CHECKS: readonly CheckFactory[] = [
   formulaPrefixCheck,
   cellsCheck,
   primaryKeyCheck,
+  provenanceCheck,
 ];

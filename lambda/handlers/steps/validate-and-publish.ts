@@ -1,7 +1,7 @@
 import type { Catalog } from '../../core/catalog.js';
 import { formatIssue } from '../../core/issue.js';
 import type { ObjectStore } from '../../core/object-store.js';
-import { validateAndStage } from '../../core/pipeline.js';
+import { runContextOf, validateAndStage } from '../../core/pipeline.js';
 import { loadDatasetSource } from '../../core/sources.js';
 import { chooseDatasetSource, type CuratedSources } from '../../core/uploads.js';
 import type { StepLogger } from '../logger.js';
@@ -70,6 +70,7 @@ export async function stageFromCuratedSource(
         now: options.now,
         baseUrl: options.siteUrl,
         base: options.base,
+        run: runContextOf(location),
       })
     : undefined;
   const outcome = staging?.outcome;

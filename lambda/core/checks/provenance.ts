@@ -1,0 +1,74 @@
+import {
+  checkRowProvenance,
+  defaultStatedAs,
+  DEFAULT_QUOTE_COLUMN,
+  type ProvenanceRules,
+  type StatedAs,
+} from '../provenance.js';
+import type { Check, CheckContext, CheckFactory } from './check.js';
+
+/**
+ * Provenance (rules in `provenance.ts`): each row's quote occurs in the
+ * source text the descriptor names (`source.file`) and states every value the
+ * row states. Applies to a dataset whose descriptor names a source file and
+ * whose columns include the quote column (`source.quoteColumn`, default
+ * `source_quote`). When the run has no source texts, or not this one, the
+ * outcome is `not-checked` with the reason, and no row is refused for it.
+ */
+export const provenanceCheck: CheckFactory = (context: CheckContext): Check | undefined => {
+  const { source } = context.descriptor;
+  const quoteColumn = source.quoteColumn ?? DEFAULT_QUOTE_COLUMN;
+  if (!context.columns.some((column) => column.name === quoteColumn)) return undefined;
+  let rules: ProvenanceRules | undefined;
+  let rowsWithProblems = 0;
+  return {
+    async validateStart() {
+      const texts = context.run.sourceTexts;
+      const found = texts === undefined ? undefined : await texts.get(source.file);
+      if (found === undefined || !found.ok) {
+        context.record({
+          check: 'provenance',
+          status: 'not-checked',
+          message: `provenance not checked: ${found?.why ?? 'no source texts were given to this run'}`,
+        });
+        return;
+      }
+      rules = { quoteColumn, stated: statedColumns(context), source: found.text, sourceFile: found.file };
+    },
+    validateRow(row) {
+      if (rules === undefined || row.skipped || row.badCells.has(quoteColumn)) return;
+      const problems = checkRowProvenance(row.values, rules).filter((problem) => !row.badCells.has(problem.field));
+      if (problems.length > 0) rowsWithProblems++;
+      for (const problem of problems) {
+        context.at(row.line, row.columnOf(problem.field), {
+          code: problem.code,
+          field: problem.field,
+          message: problem.message,
+        });
+        row.badCells.add(problem.field);
+      }
+    },
+    validateEnd(table) {
+      if (rules === undefined) return;
+      context.record({
+        check: 'provenance',
+        status: rowsWithProblems === 0 ? 'passed' : 'failed',
+        message:
+          rowsWithProblems === 0
+            ? `every quote of ${table.rows} rows occurs in ${rules.sourceFile} and states the row's values`
+            : `${rowsWithProblems} of ${table.rows} rows have a quote that is not in ${rules.sourceFile} or does not state their values`,
+      });
+    },
+  };
+};
+
+/** The checked columns and how each is stated: the descriptor's `stated`, else the column type's default. */
+function statedColumns(context: CheckContext): Map<string, Exclude<StatedAs, false>> {
+  const declared = new Map(context.descriptor.columns.map((column) => [column.name, column.stated]));
+  const stated = new Map<string, Exclude<StatedAs, false>>();
+  for (const column of context.columns) {
+    const how = declared.get(column.name) ?? defaultStatedAs(column);
+    if (how !== false) stated.set(column.name, how);
+  }
+  return stated;
+}

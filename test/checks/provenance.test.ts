@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssue } from '../../lambda/core/issue.js';
+import { sourceTextsFrom } from '../../lambda/core/source-texts.js';
+import { validateDataset } from '../../lambda/core/validate.js';
+import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+
+// The provenance check run by validate itself: a dataset whose rows quote a source text.
+
+const SOURCE_TEXT = [
+  'In 2001 the turnover amounted to \\$ 106.1 million, and in 2002 to \\$ 161.2',
+  'million. Exports in 2019 were \\$ 24.06 million.',
+].join('\n');
+
+const schema = {
+  ...FIXTURE_SCHEMA,
+  properties: { ...FIXTURE_SCHEMA.properties, quote: { type: 'string', minLength: 1 } },
+  required: [...FIXTURE_SCHEMA.required, 'quote'],
+};
+const descriptor = {
+  ...FIXTURE_DESCRIPTOR,
+  source: { ...FIXTURE_DESCRIPTOR.source, quoteColumn: 'quote' },
+  columns: [...FIXTURE_DESCRIPTOR.columns, { name: 'quote', description: 'The sentence of the source.' }],
+};
+const HEADER = 'id,year,value_musd,flagged,day,kind,quote';
+const GOOD = [
+  't-2001,2001,106.1,false,,turnover,In 2001 the turnover amounted to $ 106.1 million',
+  't-2002,2002,161.2,false,,turnover,"in 2002 to $ 161.2 million"',
+  'e-2019,2019,24.06,true,,export,Exports in 2019 were $ 24.06 million.',
+];
+
+function texts(files: Record<string, string>) {
+  return sourceTextsFrom(
+    {
+      get: async (key) => {
+        const text = files[key];
+        if (text === undefined) return undefined;
+        const body = new TextEncoder().encode(text);
+        return { body, bytes: body.byteLength, etag: '"e"', sha256: '' } as never;
+      },
+    },
+    'sources',
+  );
+}
+
+async function validate(rows: string[], run = { sourceTexts: texts({ 'source.txt': SOURCE_TEXT }) }) {
+  const csv = [HEADER, ...rows, ''].join('\n');
+  return validateDataset(fixtureSource({ csv, schema, descriptor }), undefined, { run });
+}
+
+describe('the provenance check in validate', () => {
+  it('accepts rows whose quotes occur in the source and state their values, and records that it checked', async () => {
+    const { report } = await validate(GOOD);
+
+    expect(report.issues).toEqual([]);
+    expect(report.checks).toEqual([
+      {
+        check: 'provenance',
+        status: 'passed',
+        message: "every quote of 3 rows occurs in sources/source.txt and states the row's values",
+      },
+    ]);
+  });
+
+  it('refuses a quote that is not in the source, at its line and column', async () => {
+    const rows = [...GOOD];
+    rows[1] = 't-2002,2002,161.2,false,,turnover,"in 2002 to $ 162.2 million"';
+
+    const { report } = await validate(rows);
+
+    expect(report.valid).toBe(false);
+    expect(report.issues.map(formatIssue)).toEqual([
+      expect.stringMatching(
+        /^data\/sample\.csv:3:7: \[quote-not-in-source\] quote: the quote does not occur in the source text sources\/source\.txt; it matches up to character 15/,
+      ),
+      expect.stringMatching(/^data\/sample\.csv:3:3: \[value-not-in-quote\] value_musd: .*the number 161\.2$/),
+    ]);
+    expect(report.checks?.[0]).toMatchObject({ check: 'provenance', status: 'failed' });
+  });
+
+  it('refuses a value its quote does not state, naming the column', async () => {
+    const rows = [...GOOD];
+    rows[0] = 't-2001,2002,106.1,false,,turnover,In 2001 the turnover amounted to $ 106.1 million';
+
+    const { report } = await validate(rows);
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      "data/sample.csv:2:2: [value-not-in-quote] year: the row's quote does not state the number 2002",
+    ]);
+  });
+
+  it('follows the descriptor: a column declared not stated is not checked', async () => {
+    const rows = [...GOOD];
+    rows[0] = 't-2001,2002,106.1,false,,turnover,In 2001 the turnover amounted to $ 106.1 million';
+    const lenient = {
+      ...descriptor,
+      columns: descriptor.columns.map((column) => (column.name === 'year' ? { ...column, stated: false } : column)),
+    };
+    const csv = [HEADER, ...rows, ''].join('\n');
+
+    const { report } = await validateDataset(fixtureSource({ csv, schema, descriptor: lenient }), undefined, {
+      run: { sourceTexts: texts({ 'source.txt': SOURCE_TEXT }) },
+    });
+
+    expect(report.issues).toEqual([]);
+  });
+
+  it('says provenance was not checked, and why, when the source text is missing or not given', async () => {
+    const missing = await validate(GOOD, { sourceTexts: texts({}) });
+    const none = await validateDataset(fixtureSource({ csv: [HEADER, ...GOOD, ''].join('\n'), schema, descriptor }));
+
+    expect(missing.report.valid).toBe(true);
+    expect(missing.report.checks).toEqual([
+      { check: 'provenance', status: 'not-checked', message: 'provenance not checked: source text sources/source.txt not found' },
+    ]);
+    expect(none.report.checks).toEqual([
+      {
+        check: 'provenance',
+        status: 'not-checked',
+        message: 'provenance not checked: no source texts were given to this run',
+      },
+    ]);
+  });
+
+  it('leaves a dataset without a quote column alone', async () => {
+    const { report } = await validateDataset(fixtureSource(), undefined, {
+      run: { sourceTexts: texts({ 'source.txt': SOURCE_TEXT }) },
+    });
+
+    expect(report.issues).toEqual([]);
+    expect(report.checks).toBeUndefined();
+  });
+});
