@@ -63,8 +63,8 @@ describe('publish', () => {
     const before = await treeDigest(ws.out);
     await replaceInFile(
       path.join(ws.data, 'trade.csv'),
-      'in 2003 - \\$ 148.5 million',
-      'in 2003 - \\$ 148.5 million.',
+      'in 2003 - $ 148.5 million',
+      'in 2003 - $ 148.5 million.',
     );
 
     // The quote no longer matches the paper, but the pipeline itself only sees a changed cell.
@@ -87,7 +87,7 @@ describe('publish', () => {
       {
         key: { id: 'turnover-2003-series' },
         changes: {
-          source_quote: { old: 'in 2003 - \\$ 148.5 million', new: 'in 2003 - \\$ 148.5 million.' },
+          source_quote: { old: 'in 2003 - $ 148.5 million', new: 'in 2003 - $ 148.5 million.' },
         },
       },
     ]);
@@ -150,7 +150,7 @@ describe('publish', () => {
   it.each([
     [
       'an unclosed quote',
-      (text: string) => text.replace('in 2002 - \\$ 161.2 million', '"in 2002'),
+      (text: string) => text.replace('in 2002 - $ 161.2 million', '"in 2002'),
       'parse-error',
     ],
     ['non-UTF-8 bytes', (text: string) => text.replace('in 2002 -', 'in 2002 \u00e9'), 'encoding-error'],
