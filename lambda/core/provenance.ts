@@ -103,7 +103,11 @@ export function checkRowProvenance(row: Row, rules: ProvenanceRules): Provenance
     if (value === undefined || value === '') continue;
     const missing = missingFromQuote(value, statedAs, reading);
     if (missing !== undefined)
-      problems.push({ code: 'value-not-in-quote', field, message: `the row's quote does not state ${missing}` });
+      problems.push({
+        code: 'value-not-in-quote',
+        field,
+        message: `the row's quote does not state ${missing}`,
+      });
   }
   return problems;
 }
@@ -168,7 +172,8 @@ function missingFromQuote(
       if (!quote.integers.has(Number(match[1]))) parts.push(`the year ${match[1]}`);
       if (match[2] !== undefined && !quote.months.has(Number(match[2])))
         parts.push(`the month ${MONTHS[Number(match[2]) - 1] ?? match[2]}`);
-      if (match[3] !== undefined && !quote.integers.has(Number(match[3]))) parts.push(`the day ${Number(match[3])}`);
+      if (match[3] !== undefined && !quote.integers.has(Number(match[3])))
+        parts.push(`the day ${Number(match[3])}`);
       return parts.length === 0 ? undefined : `${parts.join(', ')} of ${String(value)}`;
     }
   }

@@ -22,7 +22,12 @@ export const ENV = {
 export const SERVICE_NAME = 'kz-az-open-data';
 
 /** Folders of the source bucket (no trailing slash), as the handlers read them. */
-export const SOURCE_FOLDERS = { data: 'data', schemas: 'schemas', incoming: UPLOAD_FOLDER, sources: 'sources' } as const;
+export const SOURCE_FOLDERS = {
+  data: 'data',
+  schemas: 'schemas',
+  incoming: UPLOAD_FOLDER,
+  sources: 'sources',
+} as const;
 
 /** Key prefixes of the source bucket; the stack deploys, grants and triggers on exactly these. */
 export const SOURCE_PREFIXES = {

@@ -72,7 +72,9 @@ describe('the provenance check in validate', () => {
       expect.stringMatching(
         /^data\/sample\.csv:3:7: \[quote-not-in-source\] quote: the quote does not occur in the source text sources\/source\.txt; it matches up to character 15/,
       ),
-      expect.stringMatching(/^data\/sample\.csv:3:3: \[value-not-in-quote\] value_musd: .*the number 161\.2$/),
+      expect.stringMatching(
+        /^data\/sample\.csv:3:3: \[value-not-in-quote\] value_musd: .*the number 161\.2$/,
+      ),
     ]);
     expect(report.checks?.[0]).toMatchObject({ check: 'provenance', status: 'failed' });
   });
@@ -93,7 +95,9 @@ describe('the provenance check in validate', () => {
     rows[0] = 't-2001,2002,106.1,false,,turnover,In 2001 the turnover amounted to $ 106.1 million';
     const lenient = {
       ...descriptor,
-      columns: descriptor.columns.map((column) => (column.name === 'year' ? { ...column, stated: false } : column)),
+      columns: descriptor.columns.map((column) =>
+        column.name === 'year' ? { ...column, stated: false } : column,
+      ),
     };
     const csv = [HEADER, ...rows, ''].join('\n');
 
@@ -106,11 +110,17 @@ describe('the provenance check in validate', () => {
 
   it('says provenance was not checked, and why, when the source text is missing or not given', async () => {
     const missing = await validate(GOOD, { sourceTexts: texts({}) });
-    const none = await validateDataset(fixtureSource({ csv: [HEADER, ...GOOD, ''].join('\n'), schema, descriptor }));
+    const none = await validateDataset(
+      fixtureSource({ csv: [HEADER, ...GOOD, ''].join('\n'), schema, descriptor }),
+    );
 
     expect(missing.report.valid).toBe(true);
     expect(missing.report.checks).toEqual([
-      { check: 'provenance', status: 'not-checked', message: 'provenance not checked: source text sources/source.txt not found' },
+      {
+        check: 'provenance',
+        status: 'not-checked',
+        message: 'provenance not checked: source text sources/source.txt not found',
+      },
     ]);
     expect(none.report.checks).toEqual([
       {

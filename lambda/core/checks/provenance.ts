@@ -37,7 +37,9 @@ export const provenanceCheck: CheckFactory = (context: CheckContext): Check | un
     },
     validateRow(row) {
       if (rules === undefined || row.skipped || row.badCells.has(quoteColumn)) return;
-      const problems = checkRowProvenance(row.values, rules).filter((problem) => !row.badCells.has(problem.field));
+      const problems = checkRowProvenance(row.values, rules).filter(
+        (problem) => !row.badCells.has(problem.field),
+      );
       if (problems.length > 0) rowsWithProblems++;
       for (const problem of problems) {
         context.at(row.line, row.columnOf(problem.field), {
