@@ -4,6 +4,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { DatasetDescriptor } from '../../lambda/core/descriptor.js';
 import { validateDatasets } from '../../lambda/core/pipeline.js';
+import { sourceTextsFrom } from '../../lambda/core/source-texts.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { readJson, REPO_ROOT, SOURCES_DIR } from '../support/workspace.js';
 
@@ -12,6 +13,12 @@ const source = {
   schemas: new LocalDirectoryStore(path.join(REPO_ROOT, 'schemas')),
   dataLabel: 'data',
   schemasLabel: 'schemas',
+  // With the paper at hand, validation also holds every quote to it (the provenance check).
+  ...(SOURCES_DIR === undefined
+    ? {}
+    : {
+        texts: sourceTextsFrom(new LocalDirectoryStore(SOURCES_DIR), path.relative(REPO_ROOT, SOURCES_DIR)),
+      }),
 };
 
 async function rowsOf(id: string): Promise<Record<string, string>[]> {
@@ -28,10 +35,16 @@ describe('curated datasets', () => {
   });
 
   it.each(ids)('%s is valid', (id) => {
-    const report = results.find((result) => result.report.id === id)?.report;
+    const result = results.find((candidate) => candidate.report.id === id);
+    const report = result?.report;
 
     expect(report?.issues).toEqual([]);
     expect(report?.rows).toBeGreaterThan(0);
+    if (
+      SOURCES_DIR !== undefined &&
+      result?.dataset?.columns.some((column) => column.name === 'source_quote')
+    )
+      expect(report?.checks?.find((check) => check.check === 'provenance')?.status).toBe('passed');
   });
 
   it.each(ids)('%s flags each row that names a conflict the descriptor explains', async (id) => {
