@@ -77,11 +77,11 @@ class Accumulator {
   private readonly counters = new Map<number, Counter>();
   private evicted = false;
   histogram: number[] | undefined;
+  /** Numbers and dates get a range and a histogram; text and booleans get common values. */
+  private readonly ordered: boolean;
 
-  constructor(readonly column: Column) {}
-
-  private get ordered(): boolean {
-    return ['integer', 'number', 'date'].includes(this.column.type);
+  constructor(readonly column: Column) {
+    this.ordered = column.type === 'integer' || column.type === 'number' || column.type === 'date';
   }
 
   add(value: string | number | boolean | undefined): void {
@@ -104,24 +104,50 @@ class Accumulator {
       if (this.max === undefined || value > this.max) this.max = value as number | string;
       return;
     }
-    // Space-saving: a new value takes over the smallest counter, inheriting its count as an upper bound.
+    // Space-saving: a new value takes over the smallest counter (the oldest of the smallest), inheriting
+    // its count as an upper bound.
     const counter = this.counters.get(key);
-    if (counter !== undefined) counter.count++;
-    else if (this.counters.size < STATS_LIMITS.counters)
+    if (counter !== undefined) {
+      if (
+        this.smallest !== undefined &&
+        counter.count === this.smallest.count &&
+        --this.smallest.holders === 0
+      )
+        this.smallest = undefined;
+      counter.count++;
+    } else if (this.counters.size < STATS_LIMITS.counters) {
       this.counters.set(key, { shown: text.slice(0, STATS_LIMITS.shownChars), count: 1 });
-    else {
-      let smallest: [number, Counter] | undefined;
-      for (const entry of this.counters)
-        if (smallest === undefined || entry[1].count < smallest[1].count) smallest = entry;
-      if (smallest !== undefined) {
-        this.counters.delete(smallest[0]);
-        this.counters.set(key, {
-          shown: text.slice(0, STATS_LIMITS.shownChars),
-          count: smallest[1].count + 1,
-        });
+      this.smallest = undefined;
+    } else {
+      this.smallest ??= this.findSmallest();
+      const { count } = this.smallest;
+      for (const [oldKey, old] of this.counters) {
+        if (old.count !== count) continue;
+        this.counters.delete(oldKey);
+        this.counters.set(key, { shown: text.slice(0, STATS_LIMITS.shownChars), count: count + 1 });
         this.evicted = true;
+        if (--this.smallest.holders === 0) this.smallest = undefined;
+        break;
       }
     }
+  }
+
+  /**
+   * The smallest count among the counters and how many hold it, kept between values so that a column
+   * of mostly new values (an id, a free-text note) finds the counter to replace at the front of the
+   * map instead of scanning all of them for each value; found again by one scan once no counter
+   * holds that count any more.
+   */
+  private smallest: { count: number; holders: number } | undefined;
+
+  private findSmallest(): { count: number; holders: number } {
+    let count = Infinity;
+    let holders = 0;
+    for (const counter of this.counters.values()) {
+      if (counter.count < count) [count, holders] = [counter.count, 1];
+      else if (counter.count === count) holders++;
+    }
+    return { count, holders };
   }
 
   /** Second pass: the bin of each number or date between the minimum and the maximum. */
