@@ -23,6 +23,8 @@ export interface DatasetDescriptor {
   readonly temporalCoverage: { readonly start: string; readonly end: string };
   readonly spatialCoverage: readonly { readonly name: string; readonly iso3166: string }[];
   readonly primaryKey: readonly string[];
+  /** Column lists no two rows may share values in (Table Schema `uniqueKeys`). */
+  readonly uniqueKeys?: readonly (readonly string[])[];
   readonly columns: readonly ColumnDescription[];
   readonly conflicts?: readonly { readonly id: string; readonly summary: string }[];
   readonly limits?: Partial<DatasetLimits>;
@@ -111,6 +113,13 @@ export function checkDescriptor(
       else if (!column.required)
         issues.push(issue('/primaryKey', `names "${key}", which the schema must list as required`));
     }
+    const names = new Set(columns.map((column) => column.name));
+    descriptor.uniqueKeys?.forEach((key, index) => {
+      for (const name of key) {
+        if (!names.has(name))
+          issues.push(issue(`/uniqueKeys/${index}`, `names "${name}", which is not a column of the schema`));
+      }
+    });
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: descriptor };
 }

@@ -7,6 +7,7 @@ import {
   type RunContext,
 } from './checks/index.js';
 import type { CellValue } from './coerce.js';
+import { layoutHeader } from './checks/header.js';
 import { readCsvRecordBatches, type CsvProblem } from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
 import { IssueList, type Issue, type IssueCode, type Result } from './issue.js';
@@ -242,7 +243,7 @@ async function readTable(
   }
   let header: readonly string[] | undefined;
   let positions: ReadonlyMap<string, number> = new Map();
-  let headerMatches = false;
+  let readRows = false;
   let rowCount = 0;
 
   let line = 1;
@@ -264,8 +265,10 @@ async function readTable(
         if (header === undefined) {
           header = record.fields;
           issues.headerLine = record.line;
-          positions = columnPositions(definition.columns);
-          headerMatches = sameNames(header, definition.columns);
+          const layout = layoutHeader(header, definition.columns);
+          positions = layout.positions;
+          // A ;-separated file reads as one cell a row: the header check says so once, instead of every row.
+          readRows = !layout.semicolons;
           const start = { header, line: record.line, problems: record.problems, positions };
           for (const check of checks) await check.validateStart?.(start);
           continue;
@@ -279,7 +282,7 @@ async function readTable(
           rowCount--;
           break reading;
         }
-        if (!headerMatches) continue; // column positions are unknown: fix the header first
+        if (!readRows) continue;
         const row = new TableRow(record.line, record.fields, record.problems, header, positions);
         for (const check of checks) {
           check.validateRow?.(row);
@@ -312,15 +315,6 @@ async function readTable(
   return { rows, rowCount, restart };
 }
 
-/** Where each schema column's cells are in a record whose header matches the schema. */
-function columnPositions(columns: readonly Column[]): ReadonlyMap<string, number> {
-  return new Map(columns.map((column, index) => [column.name, index]));
-}
-
-function sameNames(header: readonly string[], columns: readonly Column[]): boolean {
-  return header.length === columns.length && columns.every((column, index) => header[index] === column.name);
-}
-
 /** One data row as the checks see it (see {@link RowState}). */
 class TableRow implements RowState {
   // A prototype-free object: a column named __proto__ or constructor is just a column.
@@ -330,7 +324,7 @@ class TableRow implements RowState {
 
   constructor(
     readonly line: number,
-    readonly fields: readonly string[],
+    public fields: readonly string[],
     readonly problems: readonly CsvProblem[],
     readonly header: readonly string[],
     readonly positions: ReadonlyMap<string, number>,
@@ -348,6 +342,10 @@ class TableRow implements RowState {
 
   skip(): void {
     this.skipped = true;
+  }
+
+  reshape(fields: readonly string[]): void {
+    this.fields = fields;
   }
 }
 

@@ -70,11 +70,12 @@ describe('reports stay bounded whatever the input', () => {
 
   it('long header names and key values are cut with their length in every part of an issue', async () => {
     const long = 'k'.repeat(100_000);
-    const csv = `id,year,value_musd,flagged,day,kind,${long}\n${long},2001,1,false,,turnover\n${long},2001,1,false,,turnover\n`;
+    // Rows are checked whatever the header: each has a cell under the extra column, and they share a key.
+    const csv = `id,year,value_musd,flagged,day,kind,${long}\n${long},2001,1,false,,turnover,\n${long},2001,1,false,,turnover,\n`;
 
     const { report } = await validateDataset(fixtureSource({ csv }));
 
-    expect(report.issues.map((issue) => issue.code)).toEqual(['extra-header']);
+    expect(report.issues.map((issue) => issue.code)).toEqual(['extra-header', 'primary-key']);
     const dup = await validateDataset(
       fixtureSource({
         csv: `id,year,value_musd,flagged,day,kind\n${long},2001,1,false,,turnover\n${long},2001,1,false,,turnover\n`,

@@ -60,7 +60,8 @@ describe('validateDataset', () => {
       csv('A B,2001,1,false,,turnover'),
       { code: 'constraint-error', line: 2, column: 1, field: 'id' },
     ],
-    ['missing cell', csv('a,2001,1,false'), { code: 'missing-cell', line: 2, column: 5, field: 'day' }],
+    // Blamed on the row, not on the column where it ends: the cell it lacks may be anywhere in it.
+    ['missing cell', csv('a,2001,1,false'), { code: 'missing-cell', line: 2, column: 5, field: undefined }],
     [
       'extra cell',
       csv('a,2001,1,false,,turnover,surplus'),
@@ -194,12 +195,15 @@ describe('validateDataset', () => {
     expect(report.issues[0]?.message).toContain(`byte offset ${latin1.length - 2}`);
   });
 
-  it('stops at the header when it is wrong instead of flooding every row', async () => {
+  it('reports the header and the rows in one pass, reading cells by name when the order is wrong', async () => {
     const { report } = await validateDataset(
       fixtureSource({ csv: 'year,id,value_musd,flagged,day,kind\n2001,a,x,false,,turnover\n' }),
     );
 
-    expect(report.issues.map((issue) => issue.code)).toEqual(['header-order']);
+    expect(report.issues.map(brief)).toEqual([
+      { code: 'header-order', line: 1, column: 2, field: 'id' },
+      { code: 'type-error', line: 2, column: 3, field: 'value_musd' },
+    ]);
     expect(report.rows).toBe(1);
   });
 

@@ -147,4 +147,10 @@ export interface RowState {
   readonly skipped: boolean;
   /** Stops the checks after this one from looking at the row; it is not published either. */
   skip(): void;
+  /**
+   * Replaces the record's cells for the checks after this one, when a check
+   * knows how the record was misread (the row-shape check joins a number
+   * that an unquoted decimal comma split in two).
+   */
+  reshape(fields: readonly string[]): void;
 }

@@ -7,8 +7,10 @@ import type { Check, CheckContext, CheckFactory } from './check.js';
 
 /**
  * The header row: each name held to the rules of schema column names, then
- * the names against the schema's columns (blank, repeated, unknown, missing,
- * out of order). A file with no header row at all is a `missing-header`.
+ * the names against the schema's columns (see {@link layoutHeader}): blank,
+ * repeated, unknown, misnamed, missing, out of order. A file whose header is
+ * one cell holding the schema's names between semicolons is named as such,
+ * once. A file with no header row at all is a `missing-header`.
  */
 export const headerCheck: CheckFactory = (context: CheckContext): Check => ({
   validateStart(table) {
@@ -17,7 +19,7 @@ export const headerCheck: CheckFactory = (context: CheckContext): Check => ({
       context.at(table.line, column, rest);
     };
     checkHeaderCells(table.header, context.limits).forEach(at);
-    compareWithSchema(table.header, context.columns).forEach(at);
+    compareWithSchema(table.header, context.columns, layoutHeader(table.header, context.columns)).forEach(at);
     for (const problem of table.problems)
       context.at(table.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message });
   },
@@ -30,6 +32,54 @@ export const headerCheck: CheckFactory = (context: CheckContext): Check => ({
     });
   },
 });
+
+/** How the cells of a record are read as the schema's columns, decided once from the header. */
+export interface HeaderLayout {
+  /** The 0-based position in a record of each schema column the header has. */
+  readonly positions: ReadonlyMap<string, number>;
+  /** Columns read by position because their name is not in the header: the cell there is blank or other. */
+  readonly byPosition: ReadonlySet<string>;
+  /** The header is one cell of names separated by semicolons: no row can be read. */
+  readonly semicolons: boolean;
+}
+
+/**
+ * Maps the schema's columns to the header's cells: by name where the header
+ * has the name (its first occurrence), otherwise by position, when the cell
+ * at the column's place in the schema is not another column's by name (a
+ * blank, repeated or misspelt name). A column neither finds is missing: its
+ * cells are not read.
+ */
+export function layoutHeader(header: readonly string[], columns: readonly Column[]): HeaderLayout {
+  const firstByName = new Map<string, number>();
+  header.forEach((name, index) => {
+    if (!firstByName.has(name)) firstByName.set(name, index);
+  });
+  const positions = new Map<string, number>();
+  const claimed = new Set<number>();
+  for (const column of columns) {
+    const index = firstByName.get(column.name);
+    if (index !== undefined) {
+      positions.set(column.name, index);
+      claimed.add(index);
+    }
+  }
+  const byPosition = new Set<string>();
+  columns.forEach((column, index) => {
+    if (positions.has(column.name) || index >= header.length || claimed.has(index)) return;
+    positions.set(column.name, index);
+    byPosition.add(column.name);
+  });
+  return { positions, byPosition, semicolons: looksSemicolonSeparated(header, columns) };
+}
+
+/** A header read as one cell (or a few) whose text splits on semicolons into the schema's names. */
+function looksSemicolonSeparated(header: readonly string[], columns: readonly Column[]): boolean {
+  if (header.length >= columns.length || !header.some((cell) => cell.includes(';'))) return false;
+  const names = new Set(columns.map((column) => column.name));
+  const pieces = header.join(',').split(';');
+  return pieces.filter((piece) => names.has(piece.trim())).length >= Math.min(2, columns.length);
+}
 
 /**
  * The header's cells are column names: besides the length limit, each is held
@@ -54,14 +104,42 @@ function nameProblem(name: string, column: number): CellProblem | undefined {
 }
 
 /** Compares the header with the schema's columns; each problem names the column and where it is. */
-function compareWithSchema(header: readonly string[], columns: readonly Column[]): CellProblem[] {
+function compareWithSchema(
+  header: readonly string[],
+  columns: readonly Column[],
+  layout: HeaderLayout,
+): CellProblem[] {
+  if (layout.semicolons) {
+    return [
+      {
+        code: 'parse-error',
+        column: 1,
+        value: displayValue(header.join(',')),
+        message:
+          'the header is one cell of column names separated by semicolons: the file looks ;-separated (as spreadsheets save CSV where the decimal separator is a comma, e.g. in Russian, Kazakh and Azerbaijani locales); save it with commas between cells. No row was read',
+      },
+    ];
+  }
   const problems: CellProblem[] = [];
   const expected = columns.map((column) => column.name);
+  // Which schema column reads the cells under each header cell, when it is not the cell's own name.
+  const readAs = new Map<number, string>();
+  for (const name of layout.byPosition) readAs.set(layout.positions.get(name) ?? -1, name);
+  const readNote = (index: number): string => {
+    const name = readAs.get(index);
+    return name === undefined
+      ? 'its cells are not read'
+      : `its cells are read as ${name}, the schema's column ${index + 1}`;
+  };
   const seen = new Map<string, number>();
   header.forEach((name, index) => {
     const column = index + 1;
     if (name.trim() === '') {
-      problems.push({ code: 'blank-header', column, message: `header cell ${column} is blank` });
+      problems.push({
+        code: 'blank-header',
+        column,
+        message: `header cell ${column} is blank; ${readNote(index)}`,
+      });
       return;
     }
     const first = seen.get(name);
@@ -70,22 +148,32 @@ function compareWithSchema(header: readonly string[], columns: readonly Column[]
         code: 'duplicate-header',
         column,
         field: name,
-        message: `repeats the header of column ${first}`,
+        message: `repeats the header of column ${first}; ${readNote(index)}`,
       });
       return;
     }
     seen.set(name, column);
-    if (!expected.includes(name)) {
-      problems.push({
-        code: 'extra-header',
-        column,
-        field: name,
-        message: `is not a column of the schema (expected one of: ${summarizeValues(expected)})`,
-      });
-    }
+    if (expected.includes(name)) return;
+    const as = readAs.get(index);
+    problems.push(
+      as === undefined
+        ? {
+            code: 'extra-header',
+            column,
+            field: name,
+            message: `is not a column of the schema (expected one of: ${summarizeValues(expected)}); its cells are not read`,
+          }
+        : {
+            code: 'incorrect-header',
+            column,
+            field: name,
+            value: displayValue(name),
+            message: `is not a column of the schema, and the schema has ${as} here: its cells are read as ${as}; rename the header cell`,
+          },
+    );
   });
   expected.forEach((name, index) => {
-    if (!seen.has(name)) {
+    if (!layout.positions.has(name)) {
       problems.push({
         code: 'missing-header',
         column: index + 1,
@@ -102,7 +190,7 @@ function compareWithSchema(header: readonly string[], columns: readonly Column[]
         code: 'header-order',
         column: seen.get(name) ?? 0,
         field: name,
-        message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${summarizeValues(expected)})`,
+        message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${summarizeValues(expected)}); its cells are read by name`,
       });
     }
   }

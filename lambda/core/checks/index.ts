@@ -6,6 +6,7 @@ import { headerCheck } from './header.js';
 import { primaryKeyCheck } from './primary-key.js';
 import { provenanceCheck } from './provenance.js';
 import { rowShapeCheck } from './row-shape.js';
+import { uniqueCheck } from './unique.js';
 
 export type {
   Check,
@@ -32,5 +33,6 @@ export const CHECKS: readonly CheckFactory[] = [
   formulaPrefixCheck,
   cellsCheck,
   primaryKeyCheck,
+  uniqueCheck,
   provenanceCheck,
 ];

@@ -1,45 +1,132 @@
 import { displayValue } from '../issue.js';
-import type { Check, CheckContext, CheckFactory } from './check.js';
+import type { Column } from '../row-schema.js';
+import type { Check, CheckContext, CheckFactory, RowState } from './check.js';
 
 /**
- * The shape of a record before any cell is read: a quoting problem, a blank
- * line, too few or too many cells. Such a row is not checked further.
+ * The shape of a record before any cell is read: a quoting problem (the row
+ * is not checked further), a row of empty cells, too few or too many cells.
+ * A row of the wrong length is still checked, its cells matched to the
+ * header's columns from the left; a cell the row lacks is left out of the
+ * checks after this one (it was reported here, or at the header). When the
+ * extra cells come from numbers written with an unquoted decimal comma
+ * (`161,2` read as `161` and `2`), the number is named and the row read as
+ * it was meant.
  */
-export const rowShapeCheck: CheckFactory = (context: CheckContext): Check => ({
-  validateRow(row) {
-    const { line, fields, header } = row;
-    if (row.problems.length > 0) {
-      for (const problem of row.problems) {
-        context.at(line, problem.fieldIndex + 1, {
-          code: 'parse-error',
-          field: header[problem.fieldIndex],
-          message: problem.message,
+export const rowShapeCheck: CheckFactory = (context: CheckContext): Check => {
+  let columnAt: (position: number) => Column | undefined = () => undefined;
+  return {
+    validateStart(table) {
+      const byPosition = new Map<number, Column>();
+      for (const column of context.columns) {
+        const position = table.positions.get(column.name);
+        if (position !== undefined) byPosition.set(position, column);
+      }
+      columnAt = (position) => byPosition.get(position);
+    },
+    validateRow(row) {
+      const { line, header } = row;
+      if (row.problems.length > 0) {
+        for (const problem of row.problems) {
+          context.at(line, problem.fieldIndex + 1, {
+            code: 'parse-error',
+            field: header[problem.fieldIndex],
+            message: problem.message,
+          });
+        }
+        row.skip();
+        return;
+      }
+      if (row.fields.every((cell) => cell === '') && (row.fields.length > 1 || header.length > 1)) {
+        context.at(line, 1, {
+          code: 'blank-row',
+          message:
+            row.fields.length === 1
+              ? 'blank line: remove it or fill in the row'
+              : 'every cell of the row is empty: remove it or fill it in',
+        });
+        row.skip();
+        return;
+      }
+      if (row.fields.length > header.length) extraCells(row, columnAt, context);
+      const { fields } = row;
+      if (fields.length < header.length) {
+        context.at(line, fields.length + 1, {
+          code: 'missing-cell',
+          message: `the row has ${fields.length} cells but the header has ${header.length}: it ends early here, but the cell it lacks may be anywhere in it, since cells are matched to columns from the left (a cell left out, or two cells written as one)`,
         });
       }
-      row.skip();
-      return;
+      // A column with no cell in this row was reported (here or at the header); no check looks at it again.
+      for (const column of context.columns)
+        if (row.cell(column.name) === undefined) row.badCells.add(column.name);
+    },
+  };
+};
+
+/** Names numbers split by an unquoted decimal comma and reads the row without the split, else reports the extra cell. */
+function extraCells(
+  row: RowState,
+  columnAt: (position: number) => Column | undefined,
+  context: CheckContext,
+): void {
+  const { fields, header, line } = row;
+  const joined = joinDecimalCommas(fields, fields.length - header.length, columnAt);
+  if (joined === undefined) {
+    context.at(line, header.length + 1, {
+      code: 'extra-cell',
+      value: displayValue(fields[header.length] ?? ''),
+      message: `the row has ${fields.length} cells but the header has ${header.length}`,
+    });
+    return;
+  }
+  row.reshape(joined.fields);
+  for (const position of joined.splits) {
+    const column = columnAt(position);
+    if (column === undefined) continue;
+    const raw = joined.fields[position] ?? '';
+    row.badCells.add(column.name);
+    context.at(line, position + 1, {
+      code: 'type-error',
+      field: column.name,
+      value: displayValue(raw),
+      message: `${JSON.stringify(displayValue(raw))} is not a number: written with a decimal comma and not quoted, it was read as two cells, so the row has ${fields.length} cells where the header has ${header.length} (write ${raw.replace(',', '.')})`,
+    });
+  }
+}
+
+const WHOLE = /^-?\d+$/;
+const DIGITS = /^\d+$/;
+
+/**
+ * Joins, from the left, each pair of cells that reads as one number of a
+ * `number` column split at a decimal comma (`161` and `2` under value_musd),
+ * until the row has as many cells as the header; `undefined` when that
+ * cannot make it fit.
+ */
+function joinDecimalCommas(
+  fields: readonly string[],
+  extra: number,
+  columnAt: (position: number) => Column | undefined,
+): { fields: string[]; splits: number[] } | undefined {
+  const out: string[] = [];
+  const splits: number[] = [];
+  let left = extra;
+  for (let index = 0; index < fields.length; index++) {
+    const cell = fields[index] ?? '';
+    const next = fields[index + 1];
+    if (
+      left > 0 &&
+      next !== undefined &&
+      columnAt(out.length)?.type === 'number' &&
+      WHOLE.test(cell) &&
+      DIGITS.test(next)
+    ) {
+      splits.push(out.length);
+      out.push(`${cell},${next}`);
+      index++;
+      left--;
+      continue;
     }
-    if (fields.length === 1 && fields[0] === '' && header.length > 1) {
-      context.at(line, 1, { code: 'blank-row', message: 'blank line: remove it or fill in the row' });
-      row.skip();
-      return;
-    }
-    if (fields.length < header.length) {
-      context.at(line, fields.length + 1, {
-        code: 'missing-cell',
-        field: header[fields.length],
-        message: `row has ${fields.length} cells but the header has ${header.length}`,
-      });
-      row.skip();
-      return;
-    }
-    if (fields.length > header.length) {
-      context.at(line, header.length + 1, {
-        code: 'extra-cell',
-        value: displayValue(fields[header.length] ?? ''),
-        message: `row has ${fields.length} cells but the header has ${header.length}`,
-      });
-      row.skip();
-    }
-  },
-});
+    out.push(cell);
+  }
+  return left === 0 ? { fields: out, splits } : undefined;
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssue, type Issue } from '../../lambda/core/issue.js';
+import { validateDataset } from '../../lambda/core/validate.js';
+import { FIXTURE_DESCRIPTOR, fixtureSource } from '../support/dataset-fixture.js';
+
+const HEADER = 'id,year,value_musd,flagged,day,kind';
+const csv = (...lines: string[]): string => [HEADER, ...lines, ''].join('\n');
+const brief = (issue: Issue) => [issue.line, issue.column, issue.code, issue.field];
+
+describe('error hints', () => {
+  it('says once that a file looks ;-separated, instead of reporting every header cell and row', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({
+        csv: 'id;year;value_musd;flagged;day;kind\na;2001;1,5;false;;turnover\nb;2002;2;false;;turnover\n',
+      }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([[1, 1, 'parse-error', undefined]]);
+    expect(report.issues[0]?.message).toContain('looks ;-separated');
+  });
+
+  it('names a number that an unquoted decimal comma split in two, and reads the rest of the row in place', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: csv('a,2001,161,2,false,,turnover', 'b,2002,3,4,maybe,,turnover') }),
+    );
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:2:3: [type-error] value_musd: "161,2" is not a number: written with a decimal comma and not quoted, it was read as two cells, so the row has 7 cells where the header has 6 (write 161.2)',
+      'data/sample.csv:3:3: [type-error] value_musd: "3,4" is not a number: written with a decimal comma and not quoted, it was read as two cells, so the row has 7 cells where the header has 6 (write 3.4)',
+      'data/sample.csv:3:4: [type-error] flagged: "maybe" is not a boolean (write true or false)',
+    ]);
+  });
+
+  it('reports an extra cell that no decimal comma explains as an extra cell', async () => {
+    const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,1,false,,turnover,2') }));
+
+    expect(report.issues.map(brief)).toEqual([[2, 7, 'extra-cell', undefined]]);
+  });
+
+  it('blames a missing cell on the row and still checks the cells it has', async () => {
+    const { report } = await validateDataset(fixtureSource({ csv: csv('a,x,1,false') }));
+
+    expect(report.issues.map(brief)).toEqual([
+      [2, 5, 'missing-cell', undefined],
+      [2, 2, 'type-error', 'year'],
+    ]);
+    expect(report.issues[0]?.message).toContain('may be anywhere in it');
+  });
+
+  it('reports a row of empty cells as a blank row, once', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: csv('a,2001,1,false,,turnover', ',,,,,') }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([[3, 1, 'blank-row', undefined]]);
+  });
+
+  it('reads a column whose header cell is blank or repeated by position, without a second missing-header', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: 'id,year,,flagged,day,year\na,2001,x,false,,turnover\n' }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([
+      [1, 3, 'blank-header', undefined],
+      [1, 6, 'duplicate-header', 'year'],
+      [2, 3, 'type-error', 'value_musd'],
+    ]);
+    expect(report.issues[0]?.message).toContain('read as value_musd');
+  });
+
+  it('names a misspelt header cell and reads its column in its place', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: 'id,year,value,flagged,day,kind\na,2001,x,false,,turnover\n' }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([
+      [1, 3, 'incorrect-header', 'value'],
+      [2, 3, 'type-error', 'value_musd'],
+    ]);
+  });
+
+  it('checks a unique key beside the primary key', async () => {
+    const descriptor = { ...FIXTURE_DESCRIPTOR, uniqueKeys: [['year', 'kind']] };
+    const { report } = await validateDataset(
+      fixtureSource({
+        descriptor,
+        csv: csv('a,2001,1,false,,turnover', 'b,2001,2,false,,export', 'c,2001,3,false,,turnover'),
+      }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([[4, 2, 'unique-error', 'year+kind']]);
+    expect(report.issues[0]?.message).toContain('repeats the row on line 2');
+  });
+
+  it('refuses a unique key naming a column the schema lacks', async () => {
+    const descriptor = { ...FIXTURE_DESCRIPTOR, uniqueKeys: [['yr']] };
+    const { report } = await validateDataset(fixtureSource({ descriptor }));
+
+    expect(report.issues.map((issue) => [issue.code, issue.field])).toEqual([
+      ['descriptor-error', '/uniqueKeys/0'],
+    ]);
+  });
+});
