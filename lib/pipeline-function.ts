@@ -1,3 +1,4 @@
+import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
 import { SERVICE_NAME } from '../lambda/handlers/deploy-contract.js';
 import { Duration, RemovalPolicy, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -115,6 +116,9 @@ export class PipelineFunction extends Construct {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         externalModules: [],
+        // The chart PNG renderer's WebAssembly and fonts, inlined as bytes (see chart-png-bundling.ts).
+        loader: { ...RASTER_BUNDLING.loader },
+        define: { ...RASTER_BUNDLING.define },
         minify: true,
         sourceMap: true,
         sourcesContent: false,
