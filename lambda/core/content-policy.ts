@@ -16,6 +16,7 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
   xml: 'application/atom+xml; charset=utf-8',
   parquet: 'application/vnd.apache.parquet',
   svg: 'image/svg+xml',
+  png: 'image/png',
   txt: 'text/plain; charset=utf-8',
 };
 

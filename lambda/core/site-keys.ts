@@ -47,6 +47,11 @@ export function chartKey(id: string, chart: string): string {
   return `${datasetFolder(id)}${chart}.svg`;
 }
 
+/** `datasets/<id>/<chart>.png`: the same chart as a picture to paste into documents. */
+export function chartImageKey(id: string, chart: string): string {
+  return `${datasetFolder(id)}${chart}.png`;
+}
+
 /** `datasets/<id>/chart-data/<chart>.csv`: the rows a chart draws, as CSV. */
 export function chartDataKey(id: string, chart: string): string {
   return `${datasetFolder(id)}chart-data/${chart}.csv`;
@@ -82,6 +87,7 @@ export const SITE_KEY_PATTERNS = [
   'feed.xml',
   datasetPageKey('*'),
   chartKey('*', '*'),
+  chartImageKey('*', '*'),
   // Folders no version folder has, so neither pattern reaches an immutable version's files.
   chartDataKey('*', '*'),
   `${datasetFolder('*')}cite/*`,

@@ -6,6 +6,7 @@ import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
 import type { ObjectStore } from './object-store.js';
 import { chartFilesRenderer, MAX_CHART_ROWS } from './site/charts.js';
+import { chartRasterizer, type ChartRasterizer } from './site/chart-png.js';
 import { citationFilesRenderer } from './site/citations.js';
 import { dcatRenderer } from './site/dcat.js';
 import { initialChanges, readChangesExcerpt, readDatasetExcerpt } from './site/document-excerpts.js';
@@ -26,6 +27,11 @@ export interface SiteContext {
   readonly baseUrl: string;
   /** One entry per catalog dataset, in catalog order. */
   readonly datasets: readonly SiteDataset[];
+  /**
+   * Draws a chart's SVG as PNG. {@link loadSiteContext} always supplies it; a
+   * context without one renders no PNGs and links none.
+   */
+  readonly rasterize?: ChartRasterizer;
 }
 
 /**
@@ -106,6 +112,7 @@ export class SiteSourceError extends OpenDataError {
  * `<id>.json` (see {@link SITE_ROW_LIMIT}) and of each later version's
  * `changes.json`, streamed and released as soon as enough is read. An
  * `initial` version's `changes.json`, which lists every row, is not read at all.
+ * The context carries the process's chart rasterizer (created on first use).
  */
 export async function loadSiteContext(
   store: Pick<ObjectStore, 'open'>,
@@ -146,7 +153,7 @@ export async function loadSiteContext(
       ),
     })),
   );
-  return { catalog, baseUrl: withTrailingSlash(baseUrl), datasets };
+  return { catalog, baseUrl: withTrailingSlash(baseUrl), datasets, rasterize: await chartRasterizer() };
 }
 
 /**

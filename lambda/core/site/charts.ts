@@ -2,7 +2,7 @@ import type { Column, Row } from '../row-schema.js';
 import { renderCsv } from '../canonical.js';
 import type { DatasetDocument, PublishedColumn } from '../dataset-document.js';
 import type { ChartDeclaration } from '../descriptor.js';
-import { chartDataKey, chartKey } from '../site-keys.js';
+import { chartDataKey, chartImageKey, chartKey } from '../site-keys.js';
 import type { SiteFile, SiteRenderer } from '../site.js';
 import {
   Drawing,
@@ -82,13 +82,20 @@ export function chartsFor(document: DatasetDocument, totalRows: number = documen
     .filter((chart): chart is Chart => chart !== undefined);
 }
 
-/** Publishes each chart as `datasets/<id>/<chart>.svg` and the rows it draws as `datasets/<id>/chart-data/<chart>.csv`. */
+/**
+ * Publishes each chart as `datasets/<id>/<chart>.svg`, as a PNG of that SVG
+ * when the context has a rasterizer (`datasets/<id>/<chart>.png`), and the
+ * rows it draws as `datasets/<id>/chart-data/<chart>.csv`.
+ */
 export const chartFilesRenderer: SiteRenderer = {
   name: 'charts',
-  render: ({ datasets }) =>
+  render: ({ datasets, rasterize }) =>
     datasets.flatMap(({ document, totalRows }): SiteFile[] =>
       chartsFor(document, totalRows).flatMap((chart) => [
         { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) },
+        ...(rasterize === undefined
+          ? []
+          : [{ key: chartImageKey(document.id, chart.name), body: rasterize(chart.svg) }]),
         { key: chartDataKey(document.id, chart.name), body: new TextEncoder().encode(chart.csv) },
       ]),
     ),

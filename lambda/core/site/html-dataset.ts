@@ -105,9 +105,10 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
       </p>
     </nav>
     ${downloadsSection(latest)} ${loadSection(context, dataset, latest)}
-    ${chartsSection(charts, dataset.totalRows <= PREVIEW_ROWS)} ${conflictsSection(dataset)}
-    ${provenanceSection(dataset)} ${columnsSection(document.columns, dataset.stats)}
-    ${previewSection(dataset)} ${versionsSection(dataset)} ${citeSection(context, dataset, latest)}`;
+    ${chartsSection(charts, dataset.totalRows <= PREVIEW_ROWS, context.rasterize !== undefined)}
+    ${conflictsSection(dataset)} ${provenanceSection(dataset)}
+    ${columnsSection(document.columns, dataset.stats)} ${previewSection(dataset)} ${versionsSection(dataset)}
+    ${citeSection(context, dataset, latest)}`;
   return page({
     title: `${document.title} — ${context.catalog.title}`,
     description: document.description,
@@ -241,7 +242,7 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
   </section>`;
 }
 
-function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boolean): Html {
+function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boolean, withPng: boolean): Html {
   if (charts.length === 0) return html``;
   // Each chart is laid out for a desktop column and for a phone; the stylesheet shows the one that fits,
   // so the picture is never shrunk until its text is unreadable (and never needs sideways scrolling).
@@ -260,8 +261,10 @@ function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boole
                 : html`Every value drawn is in the downloads; the first ${PREVIEW_ROWS} rows are under
                     <a href="#preview">Preview</a>.`
             }
-            Download <a href="${chart.name}.svg">the chart (SVG)</a> or
-            <a href="chart-data/${chart.name}.csv">the values drawn (CSV)</a>.
+            Download the chart as <a href="${chart.name}.svg">SVG</a>${
+              withPng ? html` or <a href="${chart.name}.png">PNG</a> (for documents)` : ''
+            },
+            or <a href="chart-data/${chart.name}.csv">the values drawn (CSV)</a>.
           </figcaption>
         </figure> `,
     )}

@@ -1,0 +1,92 @@
+import { initWasm, Resvg } from '@resvg/resvg-wasm';
+
+/**
+ * Charts as PNG, for people who paste a chart into a document: each
+ * standalone SVG drawn by resvg (compiled to WebAssembly, so the same code runs
+ * under the CLI and in the Lambda bundle, with no native binary per platform)
+ * with the DejaVu Sans faces the chart layout measures its text by. The
+ * WebAssembly build has no system fonts: the faces are loaded from their
+ * bytes, and every generic family resolves to them, so what the PNG shows does
+ * not depend on the machine that drew it.
+ */
+
+/** PNGs are drawn at twice the SVG's size: sharp when pasted into a document or shown on a dense screen. */
+export const PNG_SCALE = 2;
+
+/** The family the faces below register as; the charts' `font-family` names it first. */
+export const PNG_FONT_FAMILY = 'DejaVu Sans';
+
+/** The bytes the renderer needs: resvg's WebAssembly module and the font faces (regular and bold). */
+export interface RasterAssets {
+  readonly wasm: Uint8Array;
+  readonly fonts: readonly Uint8Array[];
+}
+
+/** Draws a standalone SVG document as PNG bytes, {@link PNG_SCALE} times its size. */
+export type ChartRasterizer = (svg: string) => Uint8Array;
+
+// Defined (as `true`) by the Lambda bundle: see RASTER_BUNDLING in chart-png-bundling.ts.
+declare const __OPEN_DATA_INLINE_ASSETS__: boolean | undefined;
+
+/**
+ * The renderer's own files, as bytes. These belong to two packages, like code
+ * the renderer imports, not to the data: in the bundle they are part of the
+ * JavaScript, and under Node they are read where the packages are installed.
+ */
+export async function loadRasterAssets(): Promise<RasterAssets> {
+  // Static imports of the files, in a module of their own: a dynamic import of each would make esbuild
+  // wrap the bytes as a CommonJS namespace, copying every byte of them as a property (a minute's work).
+  if (typeof __OPEN_DATA_INLINE_ASSETS__ !== 'undefined')
+    return (await import('./chart-png-inline-assets.js')).INLINE_RASTER_ASSETS;
+  const [{ readFile }, { createRequire }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:module'),
+  ]);
+  const resolve = createRequire(import.meta.url).resolve;
+  const read = async (name: string): Promise<Uint8Array> => new Uint8Array(await readFile(resolve(name)));
+  const [wasm, regular, bold] = await Promise.all([
+    read('@resvg/resvg-wasm/index_bg.wasm'),
+    read('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+    read('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+  ]);
+  return { wasm, fonts: [regular, bold] };
+}
+
+/** resvg's WebAssembly may be instantiated once per process; every rasterizer shares it. */
+let instantiated: Promise<void> | undefined;
+
+/** A rasterizer drawing with the given assets (the WebAssembly is instantiated on the first call only). */
+export async function createChartRasterizer(assets: RasterAssets): Promise<ChartRasterizer> {
+  instantiated ??= initWasm(assets.wasm);
+  await instantiated;
+  const font = {
+    fontBuffers: [...assets.fonts],
+    defaultFontFamily: PNG_FONT_FAMILY,
+    sansSerifFamily: PNG_FONT_FAMILY,
+    serifFamily: PNG_FONT_FAMILY,
+    monospaceFamily: PNG_FONT_FAMILY,
+    cursiveFamily: PNG_FONT_FAMILY,
+    fantasyFamily: PNG_FONT_FAMILY,
+  };
+  return (svg) => {
+    const resvg = new Resvg(svg, { font, fitTo: { mode: 'zoom', value: PNG_SCALE } });
+    try {
+      const image = resvg.render();
+      try {
+        return image.asPng();
+      } finally {
+        image.free();
+      }
+    } finally {
+      resvg.free();
+    }
+  };
+}
+
+let shared: Promise<ChartRasterizer> | undefined;
+
+/** The process's rasterizer, with the packaged assets; created on first use. */
+export function chartRasterizer(): Promise<ChartRasterizer> {
+  shared ??= loadRasterAssets().then(createChartRasterizer);
+  return shared;
+}
