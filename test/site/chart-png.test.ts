@@ -78,14 +78,16 @@ function textsOf(svg: string): { box: ReturnType<typeof textBox>; text: string }
 
 describe('charts as PNG', () => {
   it('publishes a PNG beside every chart SVG: a valid PNG of the viewBox times the scale, not blank', () => {
-    expect(charts.map((chart) => chart.key).sort()).toEqual([
-      'datasets/enterprises/chart-enterprise-counts.svg',
-      'datasets/enterprises/chart-projects-by-year.svg',
-      'datasets/milestones/chart-milestones.svg',
-      'datasets/trade/chart-turnover.svg',
-      'datasets/transport/chart-volumes.svg',
-      'datasets/visits/chart-visits.svg',
-    ]);
+    expect(charts.map((chart) => chart.key)).toEqual(
+      expect.arrayContaining([
+        'datasets/enterprises/chart-enterprise-counts.svg',
+        'datasets/enterprises/chart-projects-by-year.svg',
+        'datasets/milestones/chart-milestones.svg',
+        'datasets/trade/chart-turnover.svg',
+        'datasets/transport/chart-volumes.svg',
+        'datasets/visits/chart-visits.svg',
+      ]),
+    );
     for (const chart of charts) {
       const image = decodePng(chart.png);
       const viewBox = viewBoxOf(chart.svg);
