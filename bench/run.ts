@@ -25,20 +25,24 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     sizes: { type: 'string' },
     'heap-mb': { type: 'string' },
+    'semi-space-mb': { type: 'string' },
     'no-node24': { type: 'boolean', default: false },
   },
 });
 /** Caps each measured process's JavaScript heap (`--max-old-space-size`), to tell retained memory from GC slack. */
 const HEAP_MB = values['heap-mb'] === undefined ? undefined : Number(values['heap-mb']);
+/** Caps each measured process's young generation (`--max-semi-space-size`), as the CLI does with 1. */
+const SEMI_SPACE_MB = values['semi-space-mb'] === undefined ? undefined : Number(values['semi-space-mb']);
 const RUNS = Number(values.runs);
 const SIZES = values.sizes?.split(',').map(Number) ?? (values.large ? [1e4, 1e5, 1e6, 1e7] : [1e4, 1e5, 1e6]);
 if (
   !(RUNS >= 1) ||
   SIZES.some((size) => !Number.isInteger(size) || size < 1) ||
-  (HEAP_MB !== undefined && !(HEAP_MB >= 16))
+  (HEAP_MB !== undefined && !(HEAP_MB >= 16)) ||
+  (SEMI_SPACE_MB !== undefined && !(SEMI_SPACE_MB >= 1))
 ) {
   console.error(
-    'usage: npm run bench [-- --large] [-- --runs N] [-- --sizes 10000,100000] [-- --heap-mb 64] [-- --no-node24]',
+    'usage: npm run bench [-- --large] [-- --runs N] [-- --sizes 10000,100000] [-- --heap-mb 64] [-- --semi-space-mb 1] [-- --no-node24]',
   );
   process.exit(2);
 }
@@ -105,7 +109,10 @@ async function runtimes(): Promise<Runtime[]> {
 }
 
 async function measure(runtime: Runtime, workload: string, args: string[]): Promise<Measurement> {
-  const heap = HEAP_MB === undefined ? [] : [`--max-old-space-size=${HEAP_MB}`];
+  const heap = [
+    ...(HEAP_MB === undefined ? [] : [`--max-old-space-size=${HEAP_MB}`]),
+    ...(SEMI_SPACE_MB === undefined ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]),
+  ];
   const { stdout } = await run(runtime.execPath, [...heap, workload, ...args], {
     cwd: ROOT,
     maxBuffer: 1 << 20,
@@ -149,7 +156,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}\n`,
+    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('÷ parse', 8)} ${pad('× DuckDB', 9)} ${pad('peak RSS MB', 12)} ${pad('bytes ÷ CSV', 12)}`;
   const table: string[] = [header];
