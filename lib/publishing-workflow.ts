@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Arn, ArnFormat, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -347,7 +347,7 @@ export class PublishingWorkflow extends Construct {
         bucket: sourceBucket,
         access: 'read',
         keys: `${RUN_FILES.results}*`,
-        why: 'lists the parts of its result files (the ResultWriter)',
+        why: 'reads back its result files (the ResultWriter)',
       },
       {
         bucket: sourceBucket,
@@ -356,6 +356,14 @@ export class PublishingWorkflow extends Construct {
         why: "writes the datasets' results (the Distributed Map's ResultWriter)",
       },
     ]);
+    // The ResultWriter uploads its files in parts; these are the four actions Step Functions
+    // documents for it (s3:PutObject, GetObject, ListMultipartUploadParts, AbortMultipartUpload).
+    stateMachine.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListMultipartUploadParts'],
+        resources: [sourceBucket.arnForObjects(`${RUN_FILES.results}*`)],
+      }),
+    );
     for (const fn of [this.listDatasets, this.validateAndPublish, this.commitCatalog]) {
       acknowledgeFinding(
         stateMachine.role,

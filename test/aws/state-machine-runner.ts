@@ -18,15 +18,18 @@
  * `RUNNER-RESULT <json>` on stdout.
  */
 import { readFileSync } from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StepLogger } from '../../lambda/handlers/logger.js';
 import { S3SourceBucket } from '../../lambda/handlers/source-bucket.js';
 import { createCommitCatalogHandler } from '../../lambda/handlers/steps/commit-catalog.js';
 import { createListRunHandler } from '../../lambda/handlers/steps/list-datasets.js';
 import { createValidateAndPublishHandler } from '../../lambda/handlers/steps/validate-and-publish.js';
+import { ObjectStoreError, type ObjectStore } from '../../lambda/core/object-store.js';
 import { S3Store } from '../../lambda/store/s3.js';
 import { runDistributedMap } from '../support/distributed-map.js';
 import { createTestS3Client } from '../support/moto-server.js';
+import { recordS3Requests, type Caller, type S3Request } from './s3-access.js';
 
 /** What the test hands over. */
 export interface RunnerConfig {
@@ -40,6 +43,11 @@ export interface RunnerConfig {
   readonly input: unknown;
   /** Datasets whose validate-and-publish Lambda fails as a crashed function does (`Lambda.Unknown`). */
   readonly crashingIds: readonly string[];
+  /**
+   * Datasets whose first validate-and-publish attempt fails with a store error (S3 still failing
+   * after the SDK's retries) at its second create-only write, leaving a partial version folder.
+   */
+  readonly flakyStoreIds?: readonly string[];
 }
 
 /** What the runner reports. */
@@ -52,6 +60,10 @@ export interface RunnerResult {
   readonly cause?: string;
   /** The largest input or output of a top-level state (a child's are its own), in bytes. */
   readonly largestPayloadBytes: number;
+  /** Every S3 request of the run, as IAM authorises it, by the function (or state machine) that sent it. */
+  readonly s3Requests: readonly S3Request[];
+  /** Invocations of validate-and-publish per dataset id, retries included. */
+  readonly attempts: Readonly<Record<string, number>>;
 }
 
 type States = Record<string, Record<string, unknown>>;
@@ -67,27 +79,75 @@ const quiet = {
   removeKeys: () => undefined,
 } as unknown as StepLogger;
 
-const client = createTestS3Client(config.endpoint);
-const sources = new S3SourceBucket(client, config.sourceBucket);
-const runs = new S3Store({ client, bucket: config.sourceBucket });
-const site = new S3Store({ client, bucket: config.siteBucket });
+// One client per caller, as each function has its own (and Step Functions its own), so that
+// every request is recorded as sent by the role that would send it in a deployment.
+const s3Requests: S3Request[] = [];
+const clients: S3Client[] = [];
+function clientOf(caller: Caller): S3Client {
+  const client = createTestS3Client(config.endpoint);
+  recordS3Requests(client, caller, s3Requests);
+  clients.push(client);
+  return client;
+}
+/** The buckets as a function's handler module builds them from its environment. */
+function bucketsOf(caller: Caller) {
+  const client = clientOf(caller);
+  return {
+    sources: new S3SourceBucket(client, config.sourceBucket),
+    runs: new S3Store({ client, bucket: config.sourceBucket }),
+    site: new S3Store({ client, bucket: config.siteBucket }),
+  };
+}
+
+/** `inner`, except that its second create-only write fails as S3 failing after the SDK's retries does. */
+function failingSecondCreate(inner: ObjectStore): ObjectStore {
+  let creates = 0;
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property !== 'putIfAbsent') return value.bind(target);
+      return async (key: string, ...rest: unknown[]) => {
+        if (++creates === 2)
+          throw new ObjectStoreError(
+            `could not create ${key}: injected 503 SlowDown after the SDK's retries`,
+            key,
+          );
+        return value.call(target, key, ...rest);
+      };
+    },
+  });
+}
+
 const now = (): Date => new Date('2026-03-01T12:00:00Z');
-const list = createListRunHandler({ sources, runs, logger: quiet });
+const listing = bucketsOf('list-datasets');
+const list = createListRunHandler({ sources: listing.sources, runs: listing.runs, logger: quiet });
+const publishing = bucketsOf('validate-and-publish');
 const publishOne = createValidateAndPublishHandler({
-  sources,
-  site,
+  sources: publishing.sources,
+  site: publishing.site,
   siteUrl: config.siteUrl,
   now,
   logger: quiet,
 });
+const publishFlaky = createValidateAndPublishHandler({
+  sources: publishing.sources,
+  site: failingSecondCreate(publishing.site),
+  siteUrl: config.siteUrl,
+  now,
+  logger: quiet,
+});
+const committing = bucketsOf('commit-catalog');
 const commit = createCommitCatalogHandler({
-  sources,
-  site,
+  sources: committing.sources,
+  site: committing.site,
   siteUrl: config.siteUrl,
   now,
   logger: quiet,
-  mapResults: { store: runs, bucket: config.sourceBucket },
+  mapResults: { store: committing.runs, bucket: config.sourceBucket },
 });
+const mapRuns = bucketsOf('state-machine').runs;
+const attempts: Record<string, number> = {};
 
 let largestPayloadBytes = 0;
 /** Wraps a task handler so that the size of what it is given and gives back is measured. */
@@ -146,7 +206,7 @@ const handlers = {
   [MAP_STATE]: measured(async (reader: { Bucket: string; Key: string }) => {
     let index = 0;
     return runDistributedMap({
-      store: runs,
+      store: mapRuns,
       bucket: reader.Bucket,
       itemsKey: reader.Key,
       resultsPrefix: mapState.ResultWriter.Parameters.Prefix,
@@ -160,11 +220,16 @@ const handlers = {
           overrides: {
             taskResourceLocalHandlers: {
               'Validate and publish dataset': (async (event: { id?: unknown }) => {
-                if (typeof event.id === 'string' && config.crashingIds.includes(event.id))
+                const id = String(event.id);
+                attempts[id] = (attempts[id] ?? 0) + 1;
+                if (config.crashingIds.includes(id))
                   throw lambdaError('Lambda.Unknown', 'The Lambda runtime exited without a response');
+                if (attempts[id] === 1 && (config.flakyStoreIds ?? []).includes(id))
+                  return publishFlaky(event);
                 return publishOne(event);
               }) as never,
             },
+            // The synthesized Retry's intervals (seconds, with backoff) would only slow the test.
             retryIntervalOverrides: { 'Validate and publish dataset': 0 },
           },
         }).result;
@@ -183,7 +248,7 @@ try {
       context: { Execution: { Name: config.executionName } } as never,
     },
   ).result;
-  result = { validated: true, status: 'SUCCEEDED', output, largestPayloadBytes };
+  result = { validated: true, status: 'SUCCEEDED', output, largestPayloadBytes, s3Requests, attempts };
 } catch (error) {
   // The interpreter rejects with an ExecutionError whose cause is the state's error.
   const cause = (error as { cause?: unknown }).cause ?? error;
@@ -194,7 +259,9 @@ try {
     error: failure.name,
     cause: failure.message,
     largestPayloadBytes,
+    s3Requests,
+    attempts,
   };
 }
-client.destroy();
+for (const client of clients) client.destroy();
 process.stdout.write(`RUNNER-RESULT ${JSON.stringify(result)}\n`);

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
@@ -17,13 +17,32 @@ import {
   type MotoServer,
 } from '../support/moto-server.js';
 import { cdkJsonContext, PROJECT_ROOT } from '../infra/app-fixture.js';
+import {
+  refusedRequests,
+  synthesizedAccessPolicies,
+  type AccessPolicies,
+  type BucketKind,
+  type S3Request,
+} from './s3-access.js';
 import type { RunnerConfig, RunnerResult } from './state-machine-runner.js';
 
 // The synthesized state machine run by aws-local-stepfunctions, its Lambda tasks mapped to the
 // step handlers over moto. The interpreter needs Node.js 22+ and the tests run on Node 20, so the
 // run happens in a child process under Node 24, fetched by npx from the npm registry (cached
-// after the first time); without it the tests are skipped with a message. What the interpreter
-// cannot run (the Distributed Map's S3 reader and writer) is said in state-machine-runner.ts.
+// after the first time); without it the tests are skipped with a message.
+//
+// What the interpreter does not run, and where it is covered instead:
+// - the Distributed Map's ItemReader, ResultWriter and ToleratedFailurePercentage (it runs a Map
+//   inline only): played by test/support/distributed-map.ts around the real ItemProcessor and
+//   ItemSelector (see state-machine-runner.ts); their synthesized fields are asserted in
+//   test/infra/open-data-app.test.ts;
+// - Retry intervals, backoff and jitter: the runner sets the retried task's interval to 0 so a
+//   run stays short; the synthesized values are asserted in test/infra/open-data-app.test.ts;
+// - TimeoutSeconds, the execution's two-hour timeout, logging and tracing: template assertions;
+// - the Lambda runtime itself: the tasks call the step handlers (the code the bundles wrap) in
+//   this process, on Node 24, over moto; test/handlers/handler-config.test.ts loads the entries.
+// Every S3 request of every run is recorded and evaluated against the synthesized role and
+// bucket policies (test/aws/s3-access.ts): moto checks no permission, the simulator does.
 
 const SITE_URL = 'https://data.example.org/';
 const SITE_META = {
@@ -91,6 +110,7 @@ async function runStateMachine(config: RunnerConfig): Promise<RunnerResult> {
 let node24: ReturnType<typeof findNode24>;
 let moto: MotoServer | undefined;
 let client: S3Client;
+let policies: AccessPolicies;
 let bucketCounter = 0;
 
 beforeAll(async () => {
@@ -98,6 +118,7 @@ beforeAll(async () => {
   if (!node24.ok) return;
   moto = await startMotoServer();
   client = createTestS3Client(moto.endpoint);
+  policies = synthesizedAccessPolicies();
 }, 360_000);
 
 afterAll(async () => {
@@ -130,27 +151,59 @@ async function catalogOf(bucket: string): Promise<Catalog> {
   return JSON.parse((await response.Body?.transformToString()) ?? '') as Catalog;
 }
 
+type Buckets = { readonly sourceBucket: string; readonly siteBucket: string };
+
+/** Runs the synthesized state machine on `buckets` and checks every S3 request it made against IAM. */
+async function run(
+  { sourceBucket, siteBucket }: Buckets,
+  options: Partial<Pick<RunnerConfig, 'input' | 'crashingIds' | 'flakyStoreIds' | 'executionName'>> = {},
+): Promise<RunnerResult> {
+  const result = await runStateMachine({
+    definition: synthesizedDefinition(sourceBucket),
+    endpoint: moto?.endpoint ?? '',
+    sourceBucket,
+    siteBucket,
+    siteUrl: SITE_URL,
+    executionName: options.executionName ?? 'run-1',
+    input: options.input ?? {},
+    crashingIds: options.crashingIds ?? [],
+    ...(options.flakyStoreIds === undefined ? {} : { flakyStoreIds: options.flakyStoreIds }),
+  });
+  expect(result.validated).toBe(true);
+  // Every request of the run, as S3 would decide it in a deployment.
+  const kinds: Record<string, BucketKind> = { [sourceBucket]: 'source', [siteBucket]: 'site' };
+  expect(await refusedRequests(result.s3Requests, policies, kinds)).toEqual([]);
+  return result;
+}
+
+/** The requests of `caller` with `action` whose key or prefix starts with `start`. */
+const requestsOf = (result: RunnerResult, caller: S3Request['caller'], action: string, start = '') =>
+  result.s3Requests.filter(
+    (request) =>
+      request.caller === caller &&
+      request.action === action &&
+      (request.key ?? request.prefix ?? '').startsWith(start),
+  );
+
+async function put(bucket: string, key: string, body: string): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+}
+
+async function etagOf(bucket: string, key: string): Promise<string | undefined> {
+  return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag;
+}
+
 describe('the synthesized state machine, run by aws-local-stepfunctions', () => {
-  it('publishes every dataset of a scheduled run and commits the catalog', async (context) => {
+  it('publishes every dataset of a scheduled run and commits the catalog, each request allowed by IAM', async (context) => {
     if (!node24.ok) return context.skip(node24.why);
     // Prepare
-    const { sourceBucket, siteBucket } = await buckets(['alpha', 'beta']);
+    const buckets_ = await buckets(['alpha', 'beta']);
 
     // Act
-    const result = await runStateMachine({
-      definition: synthesizedDefinition(sourceBucket),
-      endpoint: moto?.endpoint ?? '',
-      sourceBucket,
-      siteBucket,
-      siteUrl: SITE_URL,
-      executionName: 'scheduled-1',
-      input: { trigger: 'schedule' },
-      crashingIds: [],
-    });
+    const result = await run(buckets_, { executionName: 'scheduled-1', input: { trigger: 'schedule' } });
 
     // Assess
     expect(result, result.cause).toMatchObject({
-      validated: true,
       status: 'SUCCEEDED',
       output: {
         catalogWritten: true,
@@ -160,33 +213,126 @@ describe('the synthesized state machine, run by aws-local-stepfunctions', () => 
         ],
       },
     });
-    expect((await catalogOf(siteBucket)).datasets.map((dataset) => dataset.id)).toEqual(['alpha', 'beta']);
+    expect((await catalogOf(buckets_.siteBucket)).datasets.map((dataset) => dataset.id)).toEqual([
+      'alpha',
+      'beta',
+    ]);
+    // The evaluation covered the requests that matter: create-only writes into version folders,
+    // the catalog's conditional replace, listings, the 404s of a first run, the Map's run files.
+    const versionWrites = requestsOf(result, 'validate-and-publish', 's3:PutObject', 'datasets/alpha/1.0.0/');
+    expect(versionWrites.length).toBeGreaterThan(3);
+    for (const write of versionWrites) expect(write.ifNoneMatch).toBe('*');
+    expect(requestsOf(result, 'commit-catalog', 's3:PutObject', 'catalog.json')).not.toEqual([]);
+    expect(requestsOf(result, 'commit-catalog', 's3:PutObject', 'datasets/alpha/latest/')).not.toEqual([]);
+    expect(result.s3Requests.some((request) => request.command === '404 check')).toBe(true);
+    expect(requestsOf(result, 'list-datasets', 's3:ListBucket', 'data/')).not.toEqual([]);
+    expect(requestsOf(result, 'list-datasets', 's3:PutObject', 'runs/items/')).not.toEqual([]);
+    expect(requestsOf(result, 'state-machine', 's3:PutObject', 'runs/results/')).not.toEqual([]);
+    expect(requestsOf(result, 'commit-catalog', 's3:GetObject', 'runs/results/')).not.toEqual([]);
+  });
+
+  it('an unchanged run reads and writes nothing to the site', async (context) => {
+    if (!node24.ok) return context.skip(node24.why);
+    // Prepare
+    const buckets_ = await buckets(['alpha', 'beta']);
+    const first = await run(buckets_, { executionName: 'first' });
+    expect(first.status, first.cause).toBe('SUCCEEDED');
+    const catalogEtag = await etagOf(buckets_.siteBucket, 'catalog.json');
+
+    // Act
+    const second = await run(buckets_, { executionName: 'second', input: { trigger: 'schedule' } });
+
+    // Assess
+    expect(second, second.cause).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { catalogWritten: false, siteFilesWritten: 0, published: [], unchanged: ['alpha', 'beta'] },
+    });
+    const siteWrites = second.s3Requests.filter(
+      (request) =>
+        request.bucket === buckets_.siteBucket &&
+        request.action !== 's3:GetObject' &&
+        request.action !== 's3:ListBucket',
+    );
+    expect(siteWrites).toEqual([]);
+    expect(await etagOf(buckets_.siteBucket, 'catalog.json')).toBe(catalogEtag);
+  });
+
+  it('an invalid upload fails the run naming the upload, and what was published stays as it was', async (context) => {
+    if (!node24.ok) return context.skip(node24.why);
+    // Prepare: alpha is published, then a curator uploads a broken alpha.
+    const buckets_ = await buckets(['alpha', 'beta']);
+    expect((await run(buckets_, { executionName: 'before' })).status).toBe('SUCCEEDED');
+    const catalogEtag = await etagOf(buckets_.siteBucket, 'catalog.json');
+    await put(buckets_.sourceBucket, 'incoming/alpha.csv', FIXTURE_CSV.replace('2001,106.1', '2001,lots'));
+
+    // Act
+    const result = await run(buckets_, {
+      executionName: 'upload-1',
+      input: { trigger: 'upload', key: 'incoming/alpha.csv' },
+    });
+
+    // Assess: the run was for the uploaded dataset only, and it failed naming the file.
+    expect(result).toMatchObject({ status: 'FAILED', error: 'DatasetsNotPublishedError' });
+    expect(result.cause).toContain('1 of 1 datasets not published');
+    expect(result.cause).toContain('alpha: 1 issue');
+    expect(result.cause).toContain('incoming/alpha.csv');
+    expect(Object.keys(result.attempts)).toEqual(['alpha']);
+    expect(await etagOf(buckets_.siteBucket, 'catalog.json')).toBe(catalogEtag);
+    expect(
+      result.s3Requests.filter(
+        (request) => request.bucket === buckets_.siteBucket && request.action === 's3:PutObject',
+      ),
+    ).toEqual([]);
   });
 
   it('commits the valid datasets, then fails the execution naming the rejected one and the crashed one', async (context) => {
     if (!node24.ok) return context.skip(node24.why);
     // Prepare
-    const { sourceBucket, siteBucket } = await buckets(['alpha', 'beta', 'gamma'], ['beta']);
+    const buckets_ = await buckets(['alpha', 'beta', 'gamma'], ['beta']);
 
     // Act
-    const result = await runStateMachine({
-      definition: synthesizedDefinition(sourceBucket),
-      endpoint: moto?.endpoint ?? '',
-      sourceBucket,
-      siteBucket,
-      siteUrl: SITE_URL,
-      executionName: 'hand-started',
-      input: {},
-      crashingIds: ['gamma'],
-    });
+    const result = await run(buckets_, { executionName: 'hand-started', crashingIds: ['gamma'] });
 
     // Assess: the crash went through the child's Catch and "Record dataset failure".
     expect(result).toMatchObject({ status: 'FAILED', error: 'DatasetsNotPublishedError' });
     expect(result.cause).toContain('2 of 3 datasets not published');
     expect(result.cause).toContain('beta: 1 issue');
     expect(result.cause).toContain('gamma: step failed with Lambda.Unknown');
-    expect((await catalogOf(siteBucket)).datasets.map((dataset) => dataset.id)).toEqual(['alpha']);
+    // Lambda.Unknown is not among the retried errors: one attempt.
+    expect(result.attempts.gamma).toBe(1);
+    expect((await catalogOf(buckets_.siteBucket)).datasets.map((dataset) => dataset.id)).toEqual(['alpha']);
     // Each dataset's result travelled through S3, not through the states' payloads.
     expect(result.largestPayloadBytes).toBeLessThan(1024);
+  });
+
+  it('retries a dataset whose store failed mid-version, and the retry publishes it whole', async (context) => {
+    if (!node24.ok) return context.skip(node24.why);
+    // Prepare
+    const buckets_ = await buckets(['alpha', 'beta']);
+
+    // Act: beta's first attempt fails at its second version file, after the first was created.
+    const result = await run(buckets_, { executionName: 'flaky', flakyStoreIds: ['beta'] });
+
+    // Assess: the synthesized Retry on ObjectStoreError ran the step again, which adopted the
+    // file the failed attempt had left and published the version.
+    expect(result, result.cause).toMatchObject({
+      status: 'SUCCEEDED',
+      output: {
+        published: [
+          { id: 'alpha', version: '1.0.0' },
+          { id: 'beta', version: '1.0.0' },
+        ],
+      },
+    });
+    expect(result.attempts).toEqual({ alpha: 1, beta: 2 });
+    const beta = (await catalogOf(buckets_.siteBucket)).datasets.find((dataset) => dataset.id === 'beta');
+    for (const distribution of beta?.versions[0]?.distributions ?? []) {
+      const stored = await client.send(
+        new GetObjectCommand({ Bucket: buckets_.siteBucket, Key: distribution.path }),
+      );
+      expect(Number(stored.ContentLength), distribution.path).toBe(distribution.bytes);
+      await stored.Body?.transformToByteArray();
+    }
+    expect(beta?.versions[0]?.distributions.length).toBeGreaterThan(3);
   });
 });

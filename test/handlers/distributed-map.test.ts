@@ -17,6 +17,13 @@ import { RUN_FILES, RunFileError } from '../../lambda/handlers/steps/run-files.j
 import { createValidateAndPublishHandler } from '../../lambda/handlers/steps/validate-and-publish.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { S3Store } from '../../lambda/store/s3.js';
+import {
+  recordS3Requests,
+  refusedRequests,
+  synthesizedAccessPolicies,
+  type Caller,
+  type S3Request,
+} from '../aws/s3-access.js';
 import { runDistributedMap } from '../support/distributed-map.js';
 import { FIXTURE_CSV, FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
 import {
@@ -52,6 +59,7 @@ const quietLogger = {
 
 let moto: MotoServer | undefined;
 let client: S3Client;
+const callerClients: S3Client[] = [];
 let bucketCounter = 0;
 
 beforeAll(async () => {
@@ -61,6 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.destroy();
+  for (const own of callerClients) own.destroy();
   await moto?.stop();
 });
 
@@ -106,10 +115,18 @@ describe('a run over 1,000 datasets', () => {
       uploads: { store: new LocalDirectoryStore(path.join(root, 'incoming')), label: 'incoming' },
     };
     const runsBucket = await bucket('source');
-    const runs = new S3Store({ client, bucket: runsBucket });
+    // Each caller has its own client, whose requests are recorded for the IAM evaluation below.
+    const requests: S3Request[] = [];
+    const runsOf = (caller: Caller): S3Store => {
+      const own = createTestS3Client(moto?.endpoint ?? '');
+      recordS3Requests(own, caller, requests);
+      callerClients.push(own);
+      return new S3Store({ client: own, bucket: runsBucket });
+    };
+    const runs = runsOf('commit-catalog');
     const site = new LocalDirectoryStore(path.join(root, 'public'));
     const now = (): Date => NOW;
-    const list = createListRunHandler({ sources, runs, logger: quietLogger });
+    const list = createListRunHandler({ sources, runs: runsOf('list-datasets'), logger: quietLogger });
     const publishOne = createValidateAndPublishHandler({
       sources,
       site,
@@ -129,7 +146,7 @@ describe('a run over 1,000 datasets', () => {
     // Act: the three states as the state machine chains them.
     const listed = await list({ execution: 'scheduled-run-1', input: { trigger: 'schedule' } });
     const mapOutput = await runDistributedMap({
-      store: runs,
+      store: runsOf('state-machine'),
       bucket: runsBucket,
       itemsKey: listed.itemsKey,
       resultsPrefix: RUN_FILES.results.replace(/\/$/, ''),
@@ -167,6 +184,19 @@ describe('a run over 1,000 datasets', () => {
       ids.filter((id) => ![INVALID, STEP_FAILED, CHILD_FAILED].includes(id)),
     );
     expect(catalog.datasets.every((dataset) => dataset.latest === '1.0.0')).toBe(true);
+    // Every request to the source bucket (the run files: the datasets and the site are local folders
+    // here) is one the synthesized role of its sender and the bucket's policy allow.
+    expect(new Set(requests.map((request) => `${request.caller} ${request.action}`))).toEqual(
+      new Set([
+        'list-datasets s3:PutObject',
+        'state-machine s3:GetObject',
+        'state-machine s3:PutObject',
+        'commit-catalog s3:GetObject',
+      ]),
+    );
+    expect(await refusedRequests(requests, synthesizedAccessPolicies(), { [runsBucket]: 'source' })).toEqual(
+      [],
+    );
     // What the inline Map carried instead: every result in one payload, past Step Functions' limit.
     const results = await readMapResults({ store: runs, bucket: runsBucket }, mapOutput.ResultWriterDetails);
     expect(results).toHaveLength(COUNT);

@@ -133,31 +133,51 @@ function statementsOfRole(roleIdPrefix: string): Statement[] {
   );
 }
 
-/** `<export name>/<key pattern>` for each object resource of a statement (`Fn::Join` of an import). */
-function keyPatterns(statement: Statement): string[] {
-  const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-  return resources
-    .map((resource) => {
-      const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-      if (join === undefined) return `${(resource as { 'Fn::ImportValue'?: string })['Fn::ImportValue']}`;
-      const [imported, suffix] = join[1] as [{ 'Fn::ImportValue': string }, string];
-      return `${imported['Fn::ImportValue']}${suffix}`;
-    })
-    .sort();
+/** `<export name>` or `<export name>/<key pattern>` of a resource (an import, or `Fn::Join` of one). */
+function resourceName(resource: unknown): string {
+  const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join === undefined) return `${(resource as { 'Fn::ImportValue'?: string })['Fn::ImportValue']}`;
+  const [imported, suffix] = join[1] as [{ 'Fn::ImportValue': string }, string];
+  return `${imported['Fn::ImportValue']}${suffix}`;
 }
 
 const actionsOf = (statement: Statement): string[] =>
   (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).slice().sort();
 
-/** The actions of `grantPut`: create or replace objects, never delete them. */
-const PUT_ACTIONS = [
-  's3:Abort*',
-  's3:PutObject',
-  's3:PutObjectLegalHold',
-  's3:PutObjectRetention',
-  's3:PutObjectTagging',
-  's3:PutObjectVersionTagging',
+/**
+ * A role's S3 permissions, one line per action and resource (`s3:GetObject OpenDataSite-SourceBucketArn/data/*`),
+ * with the `s3:prefix` a listing is limited to (`… prefix=data/*`), however CDK merged the statements.
+ */
+function s3PermissionsOf(roleIdPrefix: string): string[] {
+  const lines = new Set<string>();
+  for (const statement of statementsOfRole(roleIdPrefix)) {
+    expect(statement.Effect).toBe('Allow');
+    const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+    const prefixes = (statement.Condition as { StringLike?: { 's3:prefix'?: string | string[] } } | undefined)
+      ?.StringLike?.['s3:prefix'];
+    for (const action of actionsOf(statement).filter((entry) => entry.startsWith('s3:')))
+      for (const resource of resources) {
+        if (prefixes === undefined) lines.add(`${action} ${resourceName(resource)}`);
+        else
+          for (const prefix of [prefixes].flat())
+            lines.add(`${action} ${resourceName(resource)} prefix=${prefix}`);
+      }
+  }
+  return [...lines].sort();
+}
+
+/** The permissions `grantObjects` gives for reading `keys` of a bucket (by export name). */
+const reads = (bucket: string, keys: string): string[] => [
+  `s3:GetObject ${bucket}/${keys}`,
+  `s3:ListBucket ${bucket} prefix=${keys}`,
 ];
+/** The permissions `grantObjects` gives for writing `keys` of a bucket: create or replace, abort an upload, never delete. */
+const puts = (bucket: string, keys: string): string[] => [
+  `s3:AbortMultipartUpload ${bucket}/${keys}`,
+  `s3:PutObject ${bucket}/${keys}`,
+];
+const SOURCE_ARN = 'OpenDataSite-SourceBucketArn';
+const SITE_ARN = 'OpenDataSite-SiteBucketArn';
 
 /** The statement of the site stack's bucket policies with this Sid. */
 function bucketPolicyStatement(sid: string): Statement {
@@ -939,101 +959,52 @@ describe('alarms', () => {
 });
 
 describe('least privilege', () => {
-  it("list-datasets may only read the source data/ keys (and list the bucket) and write the run's ids", () => {
-    const s3 = statementsOfRole('WorkflowListDatasetsRole').filter((statement) =>
-      actionsOf(statement)[0]?.startsWith('s3:'),
+  it("list-datasets may only read the source data/ keys (and list them) and write the run's ids", () => {
+    expect(s3PermissionsOf('WorkflowListDatasetsRole')).toEqual(
+      [...reads(SOURCE_ARN, 'data/*'), ...puts(SOURCE_ARN, 'runs/items/*')].sort(),
     );
-    expect(s3.map((statement) => [actionsOf(statement), keyPatterns(statement)])).toEqual([
-      [
-        ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
-        ['OpenDataSite-SourceBucketArn', 'OpenDataSite-SourceBucketArn/data/*'],
-      ],
-      [PUT_ACTIONS, ['OpenDataSite-SourceBucketArn/runs/items/*']],
-    ]);
   });
 
   it("the state machine may read the run's ids and read and write the Map's results, nothing else in S3", () => {
-    const s3 = statementsOfRole('WorkflowStateMachineRole').filter((statement) =>
-      actionsOf(statement)[0]?.startsWith('s3:'),
-    );
-    expect(s3.map((statement) => [actionsOf(statement), keyPatterns(statement)])).toEqual([
+    expect(s3PermissionsOf('WorkflowStateMachineRole')).toEqual(
       [
-        ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
-        [
-          'OpenDataSite-SourceBucketArn',
-          'OpenDataSite-SourceBucketArn/runs/items/*',
-          'OpenDataSite-SourceBucketArn/runs/results/*',
-        ],
-      ],
-      [PUT_ACTIONS, ['OpenDataSite-SourceBucketArn/runs/results/*']],
-    ]);
+        ...reads(SOURCE_ARN, 'runs/items/*'),
+        ...reads(SOURCE_ARN, 'runs/results/*'),
+        ...puts(SOURCE_ARN, 'runs/results/*'),
+        `s3:ListMultipartUploadParts ${SOURCE_ARN}/runs/results/*`,
+      ].sort(),
+    );
   });
 
   it('validate-and-publish may read its sources and create objects under datasets/ only', () => {
-    const s3 = statementsOfRole('WorkflowValidateAndPublishRole').filter((statement) =>
-      actionsOf(statement)[0]?.startsWith('s3:'),
+    expect(s3PermissionsOf('WorkflowValidateAndPublishRole')).toEqual(
+      [
+        ...reads(SOURCE_ARN, 'data/*'),
+        ...reads(SOURCE_ARN, 'schemas/*'),
+        ...reads(SOURCE_ARN, 'incoming/*'),
+        ...reads(SITE_ARN, 'catalog.json'),
+        ...reads(SITE_ARN, 'datasets/*'),
+        ...puts(SITE_ARN, 'datasets/*'),
+      ].sort(),
     );
-    expect(s3.map((statement) => [actionsOf(statement), keyPatterns(statement)])).toEqual([
-      [
-        ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
-        [
-          'OpenDataSite-SiteBucketArn',
-          'OpenDataSite-SiteBucketArn/catalog.json',
-          'OpenDataSite-SiteBucketArn/datasets/*',
-          'OpenDataSite-SourceBucketArn',
-          'OpenDataSite-SourceBucketArn/data/*',
-          'OpenDataSite-SourceBucketArn/incoming/*',
-          'OpenDataSite-SourceBucketArn/schemas/*',
-        ],
-      ],
-      [
-        [
-          's3:Abort*',
-          's3:PutObject',
-          's3:PutObjectLegalHold',
-          's3:PutObjectRetention',
-          's3:PutObjectTagging',
-          's3:PutObjectVersionTagging',
-        ],
-        ['OpenDataSite-SiteBucketArn/datasets/*'],
-      ],
-    ]);
   });
 
   it("commit-catalog may read the sources, the Map's results and the tree, create dataset files, and replace the catalog and site files only", () => {
-    const s3 = statementsOfRole('WorkflowCommitCatalogRole').filter((statement) =>
-      actionsOf(statement)[0]?.startsWith('s3:'),
-    );
     // Exactly the keys core says its renderers write (lambda/core/site-keys.ts).
-    const catalogFiles = [...SITE_KEY_PATTERNS].map((key) => `OpenDataSite-SiteBucketArn/${key}`);
+    const catalogFiles = [...SITE_KEY_PATTERNS];
     // `datasets/*` covers latest/ (mirrored after the commit) and the version folder of a re-based dataset;
     // the site bucket's policy keeps version folders create-only whatever the role may do.
-    expect(s3.map((statement) => [actionsOf(statement), keyPatterns(statement)])).toEqual([
+    expect(s3PermissionsOf('WorkflowCommitCatalogRole')).toEqual(
       [
-        ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
-        [
-          'OpenDataSite-SiteBucketArn',
-          ...catalogFiles,
-          'OpenDataSite-SiteBucketArn/datasets/*',
-          'OpenDataSite-SourceBucketArn',
-          'OpenDataSite-SourceBucketArn/data/*',
-          'OpenDataSite-SourceBucketArn/incoming/*',
-          'OpenDataSite-SourceBucketArn/runs/results/*',
-          'OpenDataSite-SourceBucketArn/schemas/*',
-        ].sort(),
-      ],
-      [
-        [
-          's3:Abort*',
-          's3:PutObject',
-          's3:PutObjectLegalHold',
-          's3:PutObjectRetention',
-          's3:PutObjectTagging',
-          's3:PutObjectVersionTagging',
-        ],
-        ['OpenDataSite-SiteBucketArn/datasets/*', ...catalogFiles].sort(),
-      ],
-    ]);
+        ...reads(SOURCE_ARN, 'data/*'),
+        ...reads(SOURCE_ARN, 'schemas/*'),
+        ...reads(SOURCE_ARN, 'incoming/*'),
+        ...reads(SOURCE_ARN, 'runs/results/*'),
+        ...reads(SITE_ARN, 'datasets/*'),
+        ...puts(SITE_ARN, 'datasets/*'),
+        ...catalogFiles.flatMap((keys) => [...reads(SITE_ARN, keys), ...puts(SITE_ARN, keys)]),
+      ].sort(),
+    );
   });
 
   it('each function writes only its own log group and has no managed policy', () => {
