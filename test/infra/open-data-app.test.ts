@@ -1,4 +1,5 @@
 import { SITE_KEY_PATTERNS } from '../../lambda/core/site-keys.js';
+import { SOURCE_PREFIXES } from '../../lambda/handlers/deploy-contract.js';
 import { deploymentRevision } from '../../lib/deployment-revision.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -979,9 +980,7 @@ describe('least privilege', () => {
   it('validate-and-publish may read its sources and create objects under datasets/ only', () => {
     expect(s3PermissionsOf('WorkflowValidateAndPublishRole')).toEqual(
       [
-        ...reads(SOURCE_ARN, 'data/*'),
-        ...reads(SOURCE_ARN, 'schemas/*'),
-        ...reads(SOURCE_ARN, 'incoming/*'),
+        ...Object.values(SOURCE_PREFIXES).flatMap((prefix) => reads(SOURCE_ARN, `${prefix}*`)),
         ...reads(SITE_ARN, 'catalog.json'),
         ...reads(SITE_ARN, 'datasets/*'),
         ...puts(SITE_ARN, 'datasets/*'),
@@ -996,9 +995,7 @@ describe('least privilege', () => {
     // the site bucket's policy keeps version folders create-only whatever the role may do.
     expect(s3PermissionsOf('WorkflowCommitCatalogRole')).toEqual(
       [
-        ...reads(SOURCE_ARN, 'data/*'),
-        ...reads(SOURCE_ARN, 'schemas/*'),
-        ...reads(SOURCE_ARN, 'incoming/*'),
+        ...Object.values(SOURCE_PREFIXES).flatMap((prefix) => reads(SOURCE_ARN, `${prefix}*`)),
         ...reads(SOURCE_ARN, 'runs/results/*'),
         ...reads(SITE_ARN, 'datasets/*'),
         ...puts(SITE_ARN, 'datasets/*'),
