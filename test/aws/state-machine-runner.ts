@@ -14,8 +14,12 @@
  * is the real `ItemProcessor`, its input the real `ItemSelector`, both run by
  * the interpreter. Every other state runs as synthesized.
  *
+ * Several runs happen in one process (starting Node 24 and loading the code
+ * is most of a run's time): each scenario is a pair of buckets and the runs
+ * made on them in turn, with files put into the source bucket before a run.
+ *
  * Input: a JSON file named by argv[2] ({@link RunnerConfig}); output: one line
- * `RUNNER-RESULT <json>` on stdout.
+ * `RUNNER-RESULT <json>` on stdout, the results of each scenario's runs.
  */
 import { readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -31,18 +35,14 @@ import { runDistributedMap } from '../support/distributed-map.js';
 import { createTestS3Client } from '../support/moto-server.js';
 import { recordS3Requests, type Caller, type S3Request } from './s3-access.js';
 
-/** What the test hands over. */
-export interface RunnerConfig {
-  /** The synthesized definition, with CloudFormation references replaced by values. */
-  readonly definition: Record<string, unknown>;
-  readonly endpoint: string;
-  readonly sourceBucket: string;
-  readonly siteBucket: string;
-  readonly siteUrl: string;
+/** One execution of the state machine. */
+export interface RunSpec {
   readonly executionName: string;
   readonly input: unknown;
+  /** Files put into the source bucket before the run (a curator's upload). */
+  readonly sourceFiles?: Readonly<Record<string, string>>;
   /** Datasets whose validate-and-publish Lambda fails as a crashed function does (`Lambda.Unknown`). */
-  readonly crashingIds: readonly string[];
+  readonly crashingIds?: readonly string[];
   /**
    * Datasets whose first validate-and-publish attempt fails with a store error (S3 still failing
    * after the SDK's retries) at its second create-only write, leaving a partial version folder.
@@ -50,7 +50,24 @@ export interface RunnerConfig {
   readonly flakyStoreIds?: readonly string[];
 }
 
-/** What the runner reports. */
+/** Runs made in turn on one pair of buckets. */
+export interface Scenario {
+  readonly name: string;
+  /** The synthesized definition, with CloudFormation references replaced by values. */
+  readonly definition: Record<string, unknown>;
+  readonly sourceBucket: string;
+  readonly siteBucket: string;
+  readonly runs: readonly RunSpec[];
+}
+
+/** What the test hands over. */
+export interface RunnerConfig {
+  readonly endpoint: string;
+  readonly siteUrl: string;
+  readonly scenarios: readonly Scenario[];
+}
+
+/** What the runner reports for one run. */
 export interface RunnerResult {
   /** The full synthesized definition passed the interpreter's validation (asl-validator). */
   readonly validated: boolean;
@@ -79,26 +96,6 @@ const quiet = {
   removeKeys: () => undefined,
 } as unknown as StepLogger;
 
-// One client per caller, as each function has its own (and Step Functions its own), so that
-// every request is recorded as sent by the role that would send it in a deployment.
-const s3Requests: S3Request[] = [];
-const clients: S3Client[] = [];
-function clientOf(caller: Caller): S3Client {
-  const client = createTestS3Client(config.endpoint);
-  recordS3Requests(client, caller, s3Requests);
-  clients.push(client);
-  return client;
-}
-/** The buckets as a function's handler module builds them from its environment. */
-function bucketsOf(caller: Caller) {
-  const client = clientOf(caller);
-  return {
-    sources: new S3SourceBucket(client, config.sourceBucket),
-    runs: new S3Store({ client, bucket: config.sourceBucket }),
-    site: new S3Store({ client, bucket: config.siteBucket }),
-  };
-}
-
 /** `inner`, except that its second create-only write fails as S3 failing after the SDK's retries does. */
 function failingSecondCreate(inner: ObjectStore): ObjectStore {
   let creates = 0;
@@ -119,149 +116,189 @@ function failingSecondCreate(inner: ObjectStore): ObjectStore {
   });
 }
 
-const now = (): Date => new Date('2026-03-01T12:00:00Z');
-const listing = bucketsOf('list-datasets');
-const list = createListRunHandler({ sources: listing.sources, runs: listing.runs, logger: quiet });
-const publishing = bucketsOf('validate-and-publish');
-const publishOne = createValidateAndPublishHandler({
-  sources: publishing.sources,
-  site: publishing.site,
-  siteUrl: config.siteUrl,
-  now,
-  logger: quiet,
-});
-const publishFlaky = createValidateAndPublishHandler({
-  sources: publishing.sources,
-  site: failingSecondCreate(publishing.site),
-  siteUrl: config.siteUrl,
-  now,
-  logger: quiet,
-});
-const committing = bucketsOf('commit-catalog');
-const commit = createCommitCatalogHandler({
-  sources: committing.sources,
-  site: committing.site,
-  siteUrl: config.siteUrl,
-  now,
-  logger: quiet,
-  mapResults: { store: committing.runs, bucket: config.sourceBucket },
-});
-const mapRuns = bucketsOf('state-machine').runs;
-const attempts: Record<string, number> = {};
-
-let largestPayloadBytes = 0;
-/** Wraps a task handler so that the size of what it is given and gives back is measured. */
-function measured<I, O>(handler: (input: I) => Promise<O>): (input: I) => Promise<O> {
-  return async (input) => {
-    const output = await handler(input);
-    for (const payload of [input, output])
-      largestPayloadBytes = Math.max(largestPayloadBytes, Buffer.byteLength(JSON.stringify(payload ?? null)));
-    return output;
-  };
-}
-
 /** An error as Step Functions names it (the interpreter matches Retry and Catch on `name`). */
 function lambdaError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
 
-const definition = config.definition as Definition;
-// Validation of the whole definition, Distributed Map fields included, as synthesized.
-new StateMachine(definition as never);
-
-const mapState = definition.States[MAP_STATE] as {
-  ItemReader: { Parameters: Record<string, unknown> };
-  ItemSelector: Record<string, unknown>;
-  ItemProcessor: { StartAt: string; States: States; ProcessorConfig?: unknown };
-  ResultWriter: { Parameters: { Prefix: string } };
-  ResultSelector: Record<string, unknown>;
-  ResultPath: string;
-  MaxConcurrency: number;
-  Next: string;
-};
-// The child's definition is the ItemProcessor without its ProcessorConfig (not ASL of a machine).
-const processor = { StartAt: mapState.ItemProcessor.StartAt, States: mapState.ItemProcessor.States };
-const childMachine = new StateMachine(processor as never);
-const itemSelector = new StateMachine({
-  StartAt: 'Select',
-  States: { Select: { Type: 'Pass', Parameters: mapState.ItemSelector, End: true } },
-} as never);
-const runnable: Definition = {
-  ...definition,
-  States: {
-    ...definition.States,
-    [MAP_STATE]: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::s3:getObject',
-      Parameters: mapState.ItemReader.Parameters,
-      ResultSelector: mapState.ResultSelector,
-      ResultPath: mapState.ResultPath,
-      Next: mapState.Next,
-    },
-  },
-};
-
-const handlers = {
-  'List datasets': measured(list),
-  [MAP_STATE]: measured(async (reader: { Bucket: string; Key: string }) => {
-    let index = 0;
-    return runDistributedMap({
-      store: mapRuns,
-      bucket: reader.Bucket,
-      itemsKey: reader.Key,
-      resultsPrefix: mapState.ResultWriter.Parameters.Prefix,
-      maxConcurrency: mapState.MaxConcurrency,
-      child: async (item) => {
-        const value = item.id;
-        const input = await itemSelector.run(null, {
-          context: { Map: { Item: { Index: index++, Value: value } } } as never,
-        }).result;
-        return childMachine.run(input, {
-          overrides: {
-            taskResourceLocalHandlers: {
-              'Validate and publish dataset': (async (event: { id?: unknown }) => {
-                const id = String(event.id);
-                attempts[id] = (attempts[id] ?? 0) + 1;
-                if (config.crashingIds.includes(id))
-                  throw lambdaError('Lambda.Unknown', 'The Lambda runtime exited without a response');
-                if (attempts[id] === 1 && (config.flakyStoreIds ?? []).includes(id))
-                  return publishFlaky(event);
-                return publishOne(event);
-              }) as never,
-            },
-            // The synthesized Retry's intervals (seconds, with backoff) would only slow the test.
-            retryIntervalOverrides: { 'Validate and publish dataset': 0 },
-          },
-        }).result;
-      },
-    });
-  }),
-  'Commit catalog': measured(commit),
-};
-
-let result: RunnerResult;
-try {
-  const output = await new StateMachine(runnable as never, { validationOptions: { noValidate: true } }).run(
-    config.input as never,
-    {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-      context: { Execution: { Name: config.executionName } } as never,
-    },
-  ).result;
-  result = { validated: true, status: 'SUCCEEDED', output, largestPayloadBytes, s3Requests, attempts };
-} catch (error) {
-  // The interpreter rejects with an ExecutionError whose cause is the state's error.
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  const failure = cause instanceof Error ? cause : new Error(String(cause));
-  result = {
-    validated: true,
-    status: 'FAILED',
-    error: failure.name,
-    cause: failure.message,
-    largestPayloadBytes,
-    s3Requests,
-    attempts,
+/** Runs the scenario's definition once, as `spec` says. */
+async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult> {
+  // One client per caller, as each function has its own (and Step Functions its own), so that
+  // every request is recorded as sent by the role that would send it in a deployment.
+  const s3Requests: S3Request[] = [];
+  const clients: S3Client[] = [];
+  const bucketsOf = (caller: Caller) => {
+    const client = createTestS3Client(config.endpoint);
+    recordS3Requests(client, caller, s3Requests);
+    clients.push(client);
+    return {
+      sources: new S3SourceBucket(client, scenario.sourceBucket),
+      runs: new S3Store({ client, bucket: scenario.sourceBucket }),
+      site: new S3Store({ client, bucket: scenario.siteBucket }),
+    };
   };
+  const setup = createTestS3Client(config.endpoint);
+  for (const [key, body] of Object.entries(spec.sourceFiles ?? {}))
+    await new S3Store({ client: setup, bucket: scenario.sourceBucket }).put(
+      key,
+      new TextEncoder().encode(body),
+      {
+        contentType: 'text/csv',
+        cacheControl: 'no-store',
+      },
+    );
+  setup.destroy();
+
+  const now = (): Date => new Date('2026-03-01T12:00:00Z');
+  const listing = bucketsOf('list-datasets');
+  const list = createListRunHandler({ sources: listing.sources, runs: listing.runs, logger: quiet });
+  const publishing = bucketsOf('validate-and-publish');
+  const publishOne = createValidateAndPublishHandler({
+    sources: publishing.sources,
+    site: publishing.site,
+    siteUrl: config.siteUrl,
+    now,
+    logger: quiet,
+  });
+  const publishFlaky = createValidateAndPublishHandler({
+    sources: publishing.sources,
+    site: failingSecondCreate(publishing.site),
+    siteUrl: config.siteUrl,
+    now,
+    logger: quiet,
+  });
+  const committing = bucketsOf('commit-catalog');
+  const commit = createCommitCatalogHandler({
+    sources: committing.sources,
+    site: committing.site,
+    siteUrl: config.siteUrl,
+    now,
+    logger: quiet,
+    mapResults: { store: committing.runs, bucket: scenario.sourceBucket },
+  });
+  const mapRuns = bucketsOf('state-machine').runs;
+  const attempts: Record<string, number> = {};
+
+  let largestPayloadBytes = 0;
+  /** Wraps a task handler so that the size of what it is given and gives back is measured. */
+  function measured<I, O>(handler: (input: I) => Promise<O>): (input: I) => Promise<O> {
+    return async (input) => {
+      const output = await handler(input);
+      for (const payload of [input, output])
+        largestPayloadBytes = Math.max(
+          largestPayloadBytes,
+          Buffer.byteLength(JSON.stringify(payload ?? null)),
+        );
+      return output;
+    };
+  }
+
+  const definition = scenario.definition as Definition;
+  // Validation of the whole definition, Distributed Map fields included, as synthesized.
+  new StateMachine(definition as never);
+
+  const mapState = definition.States[MAP_STATE] as {
+    ItemReader: { Parameters: Record<string, unknown> };
+    ItemSelector: Record<string, unknown>;
+    ItemProcessor: { StartAt: string; States: States; ProcessorConfig?: unknown };
+    ResultWriter: { Parameters: { Prefix: string } };
+    ResultSelector: Record<string, unknown>;
+    ResultPath: string;
+    MaxConcurrency: number;
+    Next: string;
+  };
+  // The child's definition is the ItemProcessor without its ProcessorConfig (not ASL of a machine).
+  const processor = { StartAt: mapState.ItemProcessor.StartAt, States: mapState.ItemProcessor.States };
+  const childMachine = new StateMachine(processor as never);
+  const itemSelector = new StateMachine({
+    StartAt: 'Select',
+    States: { Select: { Type: 'Pass', Parameters: mapState.ItemSelector, End: true } },
+  } as never);
+  const runnable: Definition = {
+    ...definition,
+    States: {
+      ...definition.States,
+      [MAP_STATE]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::s3:getObject',
+        Parameters: mapState.ItemReader.Parameters,
+        ResultSelector: mapState.ResultSelector,
+        ResultPath: mapState.ResultPath,
+        Next: mapState.Next,
+      },
+    },
+  };
+
+  const handlers = {
+    'List datasets': measured(list),
+    [MAP_STATE]: measured(async (reader: { Bucket: string; Key: string }) => {
+      let index = 0;
+      return runDistributedMap({
+        store: mapRuns,
+        bucket: reader.Bucket,
+        itemsKey: reader.Key,
+        resultsPrefix: mapState.ResultWriter.Parameters.Prefix,
+        maxConcurrency: mapState.MaxConcurrency,
+        child: async (item) => {
+          const value = item.id;
+          const input = await itemSelector.run(null, {
+            context: { Map: { Item: { Index: index++, Value: value } } } as never,
+          }).result;
+          return childMachine.run(input, {
+            overrides: {
+              taskResourceLocalHandlers: {
+                'Validate and publish dataset': (async (event: { id?: unknown }) => {
+                  const id = String(event.id);
+                  attempts[id] = (attempts[id] ?? 0) + 1;
+                  if ((spec.crashingIds ?? []).includes(id))
+                    throw lambdaError('Lambda.Unknown', 'The Lambda runtime exited without a response');
+                  if (attempts[id] === 1 && (spec.flakyStoreIds ?? []).includes(id))
+                    return publishFlaky(event);
+                  return publishOne(event);
+                }) as never,
+              },
+              // The synthesized Retry's intervals (seconds, with backoff) would only slow the test.
+              retryIntervalOverrides: { 'Validate and publish dataset': 0 },
+            },
+          }).result;
+        },
+      });
+    }),
+    'Commit catalog': measured(commit),
+  };
+
+  let result: RunnerResult;
+  try {
+    const output = await new StateMachine(runnable as never, { validationOptions: { noValidate: true } }).run(
+      spec.input as never,
+      {
+        overrides: { taskResourceLocalHandlers: handlers as never },
+        context: { Execution: { Name: spec.executionName } } as never,
+      },
+    ).result;
+    result = { validated: true, status: 'SUCCEEDED', output, largestPayloadBytes, s3Requests, attempts };
+  } catch (error) {
+    // The interpreter rejects with an ExecutionError whose cause is the state's error.
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    const failure = cause instanceof Error ? cause : new Error(String(cause));
+    result = {
+      validated: true,
+      status: 'FAILED',
+      error: failure.name,
+      cause: failure.message,
+      largestPayloadBytes,
+      s3Requests,
+      attempts,
+    };
+  }
+
+  for (const client of clients) client.destroy();
+  return result;
 }
-for (const client of clients) client.destroy();
-process.stdout.write(`RUNNER-RESULT ${JSON.stringify(result)}\n`);
+
+const results: Record<string, RunnerResult[]> = {};
+for (const scenario of config.scenarios) {
+  results[scenario.name] = [];
+  for (const spec of scenario.runs) results[scenario.name]?.push(await runOnce(scenario, spec));
+}
+process.stdout.write(`RUNNER-RESULT ${JSON.stringify(results)}\n`);
