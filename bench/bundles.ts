@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
 
 const run = promisify(execFile);
 const HANDLERS = ['list-datasets', 'validate-and-publish', 'commit-catalog'];
@@ -33,6 +34,9 @@ export async function bundleForNode(
     format: 'esm',
     target: 'node20',
     mainFields: ['module', 'main'],
+    // As the stack bundles them: resvg's WebAssembly and the fonts inlined for the PNG charts.
+    loader: { ...RASTER_BUNDLING.loader },
+    define: { ...RASTER_BUNDLING.define },
     ...(options.asLambda ? { minify: true, treeShaking: true, sourcemap: true, sourcesContent: false } : {}),
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
