@@ -11,12 +11,7 @@ import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda
 import { CorruptCatalogError } from '../lambda/core/history.js';
 import { CorruptPublishedFileError } from '../lambda/core/publish.js';
 import { ScratchSpaceError } from '../lambda/core/scratch.js';
-import {
-  publishDatasets,
-  SiteMetaError,
-  validateDatasets,
-  type DatasetOutcome,
-} from '../lambda/core/pipeline.js';
+import { publishDatasets, SiteMetaError, validateDatasets } from '../lambda/core/pipeline.js';
 import type { SourceLocation } from '../lambda/core/sources.js';
 import type { DatasetReport } from '../lambda/core/validate.js';
 import {
@@ -35,6 +30,14 @@ import {
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
 import { createS3Client, S3Store } from '../lambda/store/s3.js';
 import { createSiteServer } from './site-server.js';
+import {
+  baseUrlNote,
+  describeOutcome,
+  issueTotal,
+  whereToLook,
+  type Destination,
+  type ReportLines,
+} from './publish-report.js';
 import { didYouMean, parseCommandArguments, UsageError, type ParsedArguments } from './cli-arguments.js';
 import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandName } from './cli-commands.js';
 import { isValidDatasetId } from '../lambda/core/dataset-id.js';
@@ -297,8 +300,7 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
   if (bucket === undefined && (prefix !== undefined || endpoint !== undefined)) {
     throw new UsageError('--prefix and --endpoint only apply with --bucket');
   }
-  if (baseUrl !== undefined && !/^https?:\/\//.test(baseUrl))
-    throw new UsageError(`--base-url must be an http(s) URL, not "${baseUrl}"`);
+  if (baseUrl !== undefined) checkBaseUrl(baseUrl);
   const now = publishTime(process.env.SOURCE_DATE_EPOCH);
 
   const source = sourceLocation(text(values, 'data') ?? 'data', text(values, 'schemas') ?? 'schemas');
@@ -306,6 +308,7 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
 
   let store: ObjectStore;
   let destination: string;
+  let place: Destination;
   if (bucket !== undefined) {
     store = new S3Store({
       client: createS3Client({ ...(endpoint === undefined ? {} : { endpoint }) }),
@@ -313,53 +316,55 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
       ...(prefix === undefined ? {} : { prefix }),
     });
     destination = `s3://${bucket}/${prefix ?? ''}`;
+    place = { kind: 'bucket', url: destination.endsWith('/') ? destination : `${destination}/` };
   } else {
     const folder = out ?? 'public';
     await mkdir(folder, { recursive: true });
     store = new LocalDirectoryStore(folder);
-    destination = `${path.relative(process.cwd(), path.resolve(folder)) || '.'}/`;
+    // As given relative to here when it lies below; otherwise the absolute path, not a chain of "../".
+    const relative = path.relative(process.cwd(), path.resolve(folder));
+    const shown = relative === '' ? '.' : relative.startsWith('..') ? path.resolve(folder) : relative;
+    destination = `${shown}/`;
+    place = { kind: 'folder', folder: shown, isDefault: out === undefined };
   }
 
-  const { outcomes, catalogWritten, problems } = await publishDatasets({
+  const result = await publishDatasets({
     source,
     store,
     ids: positionals,
     now,
     ...(baseUrl === undefined ? {} : { baseUrl }),
   });
+  const { outcomes, catalogWritten, problems } = result;
+  const print = (lines: ReportLines) => {
+    for (const line of lines.err) io.err(line);
+    for (const line of lines.out) io.out(line);
+  };
   const width = Math.max(...outcomes.map((outcome) => outcome.id.length));
-  for (const outcome of outcomes) io.out(describeOutcome(outcome, width, io));
+  for (const outcome of outcomes) print(describeOutcome(outcome, width));
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
   for (const problem of problems)
     io.err(`${destination}${problem.path}: ${problem.message} (read back after publishing)`);
+  print(baseUrlNote(result));
+  io.out(whereToLook(place, result.baseUrl));
   if (problems.length > 0) return EXIT.invalid;
   return outcomes.some((outcome) => outcome.status === 'rejected') ? EXIT.invalid : EXIT.ok;
 }
 
-/** "3 issues": every issue found, including those a capped report leaves out. */
-function issueTotal(report: DatasetReport): string {
-  const count = report.issueCount ?? report.issues.length;
-  return `${count} issue${count === 1 ? '' : 's'}`;
-}
-
-function describeOutcome(outcome: DatasetOutcome, width: number, io: Output): string {
-  const id = outcome.id.padEnd(width);
-  switch (outcome.status) {
-    case 'published': {
-      const notes = [`${outcome.change}, ${outcome.rows} rows`];
-      if (outcome.rebased) notes.push('re-based on a version another run published meanwhile');
-      if (outcome.skipped.length > 0)
-        notes.push(
-          `skipped ${outcome.skipped.join(', ')}: unlisted folder${outcome.skipped.length === 1 ? '' : 's'} of a failed attempt, left as found`,
-        );
-      return `${id}  published ${outcome.version} (${notes.join('; ')})`;
-    }
-    case 'unchanged':
-      return `${id}  unchanged ${outcome.version}`;
-    case 'rejected':
-      for (const issue of outcome.report.issues) io.err(formatIssue(issue));
-      return `${id}  rejected: ${issueTotal(outcome.report)}${outcome.report.truncated ? ' (only the first ones are listed)' : ''}, published versions left as they were`;
+/** A base URL the site can be served from: an absolute http(s) URL with no query or fragment. */
+function checkBaseUrl(baseUrl: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
   }
+  if (url === undefined || !/^https?:$/.test(url.protocol))
+    throw new UsageError(`--base-url must be an http(s) URL, not "${baseUrl}"`);
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(baseUrl))
+    throw new UsageError(
+      `--base-url is where the site is served from: no query or fragment, not "${baseUrl}"`,
+    );
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ChangeKind } from './changes.js';
+import type { ChangeKind, ChangePreview } from './changes.js';
 
 /** Site-wide metadata written at the top of the catalog (`data/site.json`). */
 export interface SiteMeta {
@@ -48,6 +48,13 @@ export interface CatalogDataset {
 
 /** `catalog.json`: see `schemas/catalog.schema.json`. */
 export interface Catalog extends SiteMeta {
+  /**
+   * The absolute URL the tree is served from, ending in `/`: the base of every
+   * absolute link in the pages, feed and DCAT catalog, and of each
+   * distribution's `url`. Recorded by the first run that is given one and kept
+   * by runs that are not; absent while none was ever given.
+   */
+  readonly baseUrl?: string;
   readonly modified: string;
   readonly datasets: readonly CatalogDataset[];
 }
@@ -62,6 +69,35 @@ export interface StagedVersion {
   readonly version: CatalogVersion;
   /** Version numbers passed over because unlisted folders of failed attempts hold other bytes. */
   readonly skipped?: readonly string[];
+  /** The rows this version changed, for the run's report (not listed in the catalog). */
+  readonly changes?: ChangePreview;
+}
+
+/**
+ * A base URL as the catalog records it: parsed and printed by the URL
+ * standard (lowercase host, default port dropped), ending in `/` so that
+ * site-relative keys resolve under it. Throws a `TypeError` for text that is
+ * not a URL.
+ */
+export function normalizeBaseUrl(url: string): string {
+  return new URL(url.endsWith('/') ? url : `${url}/`).href;
+}
+
+/**
+ * The base URL a published tree was published for: the catalog's `baseUrl`,
+ * or, in a catalog written before it was recorded there, the base that its
+ * distributions' `url`s were made from (a `url` is the base followed by the
+ * file's `path`). `undefined` when none was ever given.
+ */
+export function recordedBaseUrl(catalog: Catalog | undefined): string | undefined {
+  if (catalog === undefined) return undefined;
+  if (catalog.baseUrl !== undefined) return catalog.baseUrl;
+  for (const dataset of catalog.datasets)
+    for (const version of dataset.versions)
+      for (const file of version.distributions)
+        if (file.url?.endsWith(`/${file.path}`) === true && /^https?:\/\//.test(file.url))
+          return file.url.slice(0, -file.path.length);
+  return undefined;
 }
 
 /**
@@ -69,18 +105,26 @@ export interface StagedVersion {
  * `history.ts`. Each staged version must have been staged on the dataset's
  * current head (its `previousVersion` is the head, or both are absent) and
  * carry a higher version number, so that the history stays linear; anything
- * else is a bug in the caller. Datasets stay sorted by id, nothing already
- * listed is ever dropped or changed, and `modified` moves to `now` only if
- * something changed (a new version, or new site metadata).
+ * else is a bug in the caller. Datasets stay sorted by id, no listed version
+ * is ever dropped and none of its facts changes, and `modified` moves to `now`
+ * only if something changed (a new version, new site metadata, a new base URL).
+ *
+ * `baseUrl` is the base URL this run was given, if any; without one the
+ * catalog keeps the one it records ({@link recordedBaseUrl}). Each
+ * distribution's `url` is the base URL followed by its `path`, so a new base
+ * URL moves every `url` with it: the one part of a listed version that is not
+ * a fact about its files but about where the tree is served.
  */
 export function appendVersions(
   current: Catalog | undefined,
   site: SiteMeta,
   staged: readonly StagedVersion[],
   now: string,
+  baseUrl?: string,
 ): { catalog: Catalog; changed: boolean } {
+  const base = baseUrl === undefined ? recordedBaseUrl(current) : normalizeBaseUrl(baseUrl);
   const datasets = new Map((current?.datasets ?? []).map((dataset) => [dataset.id, dataset]));
-  let changed = current === undefined || !sameSite(current, site);
+  let changed = current === undefined || !sameSite(current, site) || current.baseUrl !== base;
   for (const entry of staged) {
     const existing = datasets.get(entry.id);
     const head = existing?.versions.find((version) => version.version === existing.latest);
@@ -104,15 +148,28 @@ export function appendVersions(
       versions: [entry.version, ...(existing?.versions ?? [])],
     });
   }
+  const sorted = [...datasets.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const catalog: Catalog = {
     title: site.title,
     description: site.description,
     publisher: site.publisher,
     license: site.license,
+    ...(base === undefined ? {} : { baseUrl: base }),
     modified: changed ? now : (current?.modified ?? now),
-    datasets: [...datasets.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    datasets: base === undefined ? sorted : sorted.map((dataset) => withUrls(dataset, base)),
   };
   return { catalog, changed };
+}
+
+/** The dataset with every distribution's `url` made from `base` and its `path`. */
+function withUrls(dataset: CatalogDataset, base: string): CatalogDataset {
+  return {
+    ...dataset,
+    versions: dataset.versions.map((version) => ({
+      ...version,
+      distributions: version.distributions.map((file) => ({ ...file, url: new URL(file.path, base).href })),
+    })),
+  };
 }
 
 function sameSite(catalog: Catalog, site: SiteMeta): boolean {

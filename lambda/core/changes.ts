@@ -9,7 +9,7 @@ export type ChangeKind = 'initial' | 'major' | 'minor' | 'patch';
 
 /** A row that kept its primary key but changed some values. */
 export interface ChangedRow {
-  readonly key: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly key: RowKey;
   /** Per changed column: the old and new value (`null` where the cell is empty). */
   readonly changes: Readonly<Record<string, { readonly old: unknown; readonly new: unknown }>>;
 }
@@ -192,3 +192,49 @@ export function nextVersion(current: string, change: Exclude<ChangeKind, 'initia
 
 /** The first version of every dataset. */
 export const FIRST_VERSION = '1.0.0';
+
+/** A primary key's values, by column. */
+export type RowKey = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** What a run tells a curator about a new version's rows: the counts, and the keys of the first few rows of each kind. */
+export interface ChangePreview {
+  readonly summary: ChangeSummary;
+  readonly keys: {
+    readonly added: readonly RowKey[];
+    readonly removed: readonly RowKey[];
+    readonly changed: readonly RowKey[];
+  };
+}
+
+/** How many keys of each kind a {@link ChangePreview} names. */
+export const PREVIEW_KEYS = 3;
+
+/**
+ * The counts of a version's row changes and the primary keys of the first
+ * `limit` rows added, removed and changed, in key order. Reads no further
+ * than the first batch of each list.
+ */
+export async function previewChanges(
+  changes: SpilledRowChanges,
+  primaryKey: readonly string[],
+  limit = PREVIEW_KEYS,
+): Promise<ChangePreview> {
+  const keyOf = (row: Row): RowKey => Object.fromEntries(primaryKey.map((name) => [name, row[name]]));
+  const first = async <T>(values: Rereadable<T>, key: (value: T) => RowKey): Promise<RowKey[]> => {
+    const keys: RowKey[] = [];
+    if (limit <= 0 || values.count === 0) return keys;
+    for await (const batch of values.open()) {
+      for (const value of batch.slice(0, limit - keys.length)) keys.push(key(value));
+      if (keys.length >= limit) break;
+    }
+    return keys;
+  };
+  return {
+    summary: changes.summary,
+    keys: {
+      added: await first(changes.added, keyOf),
+      removed: await first(changes.removed, keyOf),
+      changed: await first(changes.changed, (row) => row.key),
+    },
+  };
+}

@@ -29,6 +29,7 @@
  */
 import {
   appendVersions,
+  recordedBaseUrl,
   type Catalog,
   type CatalogVersion,
   type Distribution,
@@ -195,11 +196,17 @@ export interface CommitOutcome {
   readonly derivedFilesWritten: number;
   /** Listed files that do not read back as the catalog states (empty when all is well). */
   readonly problems: readonly VerifyProblem[];
+  /** The base URL the tree recorded before this commit, if any (see `recordedBaseUrl`). */
+  readonly previousBaseUrl?: string | undefined;
 }
 
 /** How {@link commitVersions} runs. */
 export interface CommitOptions {
-  /** Absolute site URL for the links in pages, feed and DCAT. */
+  /**
+   * Absolute site URL for the links in pages, feed and DCAT, recorded in the
+   * catalog. Without it the catalog's recorded one is kept, and where none was
+   * ever recorded the links use `DEFAULT_BASE_URL`.
+   */
   readonly baseUrl?: string | undefined;
   /** Stages a dataset again when its base is no longer the head; without it, such a run fails. */
   readonly restage?: Restage | undefined;
@@ -264,7 +271,7 @@ export async function commitVersions(
         rebased: rebased.has(candidate.id),
       });
     }
-    const { catalog, changed } = appendVersions(current, site, accepted, now.toISOString());
+    const { catalog, changed } = appendVersions(current, site, accepted, now.toISOString(), options.baseUrl);
     if (changed) {
       const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
       const write = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
@@ -273,7 +280,7 @@ export async function commitVersions(
         continue;
       }
     }
-    const derived = await syncDerivedFiles(store, catalog, options.baseUrl ?? DEFAULT_BASE_URL);
+    const derived = await syncDerivedFiles(store, catalog, DEFAULT_BASE_URL);
     const newKeys = new Set(
       accepted.flatMap((entry) => entry.version.distributions.map((file) => file.path)),
     );
@@ -294,6 +301,7 @@ export async function commitVersions(
       results,
       derivedFilesWritten: derived.written,
       problems,
+      previousBaseUrl: recordedBaseUrl(current),
     };
   }
   throw new CommitContentionError(
@@ -310,11 +318,13 @@ const DERIVE_ROUNDS = 5;
  * what is missing or differs. Reads the catalog again afterwards: if another
  * publisher moved a head meanwhile, its `latest/` may have been overwritten by
  * this run's older files, so the round is repeated on the new catalog.
+ * Absolute links use the catalog's recorded base URL, or `fallbackBaseUrl`
+ * where it records none.
  */
 export async function syncDerivedFiles(
   store: ObjectStore,
   catalog: Catalog,
-  baseUrl: string,
+  fallbackBaseUrl: string,
 ): Promise<{ catalog: Catalog; written: number; problems: readonly VerifyProblem[] }> {
   let written = 0;
   let current = catalog;
@@ -330,7 +340,8 @@ export async function syncDerivedFiles(
       if (outcome === 'written') written++;
       else if (outcome !== 'same') problems.push(outcome);
     }
-    written += (await publishSiteFiles(store, current, baseUrl)).written;
+    // The catalog's recorded base URL wins: another publisher may have recorded a new one meanwhile.
+    written += (await publishSiteFiles(store, current, current.baseUrl ?? fallbackBaseUrl)).written;
     const { catalog: after } = await readCatalog(store);
     if (after === undefined || sameHeads(after, current) || round >= DERIVE_ROUNDS)
       return { catalog: current, written, problems };

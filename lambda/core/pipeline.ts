@@ -1,4 +1,4 @@
-import type { ChangeKind } from './changes.js';
+import type { ChangeKind, ChangePreview } from './changes.js';
 import type { Catalog, StagedVersion } from './catalog.js';
 import { canonicalizeTable } from './canonical.js';
 import type { ObjectStore } from './object-store.js';
@@ -34,6 +34,8 @@ export type DatasetOutcome =
       readonly skipped: readonly string[];
       /** Staged again on a head that another publisher moved while this run was working. */
       readonly rebased: boolean;
+      /** The rows it changed since the previous version (absent for a first version). */
+      readonly changes?: ChangePreview;
     };
 
 /**
@@ -140,7 +142,10 @@ export interface PublishRun {
   readonly ids?: readonly string[];
   /** The publish time recorded in the catalog (honour `SOURCE_DATE_EPOCH` in the adapter). */
   readonly now: Date;
-  /** Absolute site URL used for download links in the catalog. */
+  /**
+   * Absolute site URL for the links of the catalog, pages, feed and DCAT,
+   * recorded in the catalog; without it the tree keeps the one it recorded.
+   */
   readonly baseUrl?: string;
   /** Where scratch files go (the OS temp directory by default) and the sizes they are streamed in. */
   readonly scratchParent?: string;
@@ -155,6 +160,10 @@ export interface PublishResult {
   readonly siteFilesWritten: number;
   /** Listed files that do not read back as the catalog states (empty when the tree verifies). */
   readonly problems: readonly VerifyProblem[];
+  /** The base URL the tree records after the run; `undefined` while none was ever given. */
+  readonly baseUrl: string | undefined;
+  /** The one it recorded before (differs from {@link PublishResult.baseUrl} when the run was given a new one). */
+  readonly previousBaseUrl: string | undefined;
 }
 
 /** A site metadata problem stops a run before anything is written. */
@@ -231,6 +240,8 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   for (const result of commit.results) {
     const report = reports.get(result.id);
     if (report === undefined) continue;
+    const entry =
+      result.status === 'listed' ? staged.find((each) => each.version === result.version) : undefined;
     outcomes.set(
       result.id,
       result.status === 'listed'
@@ -241,8 +252,9 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
             version: result.version.version,
             change: result.version.change,
             rows: result.version.rows,
-            skipped: staged.find((entry) => entry.version === result.version)?.skipped ?? [],
+            skipped: entry?.skipped ?? [],
             rebased: result.rebased,
+            ...(entry?.changes === undefined ? {} : { changes: entry.changes }),
           }
         : { id: result.id, status: 'unchanged', report, version: result.version },
     );
@@ -253,6 +265,8 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     catalogWritten: commit.catalogWritten,
     siteFilesWritten: commit.derivedFilesWritten,
     problems: commit.problems,
+    baseUrl: commit.catalog.baseUrl,
+    previousBaseUrl: commit.previousBaseUrl,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   diffSortedRows,
   FIRST_VERSION,
   nextVersion,
+  previewChanges,
   type SchemaChanges,
   type SpilledRowChanges,
 } from './changes.js';
@@ -169,6 +170,9 @@ export async function stageDataset(
           ),
         },
         ...(skipped.length === 0 ? {} : { skipped }),
+        ...(change === 'initial'
+          ? {}
+          : { changes: await previewChanges(rowChanges, definition.descriptor.primaryKey) }),
       },
     };
   }

@@ -141,6 +141,7 @@ describe('publish', () => {
     expect(stderr.split('\n')).toEqual([
       `${ws.data}/trade.csv:3:5: [type-error] value_musd: "161,2" is not a number (use a dot as the decimal separator)`,
       `${ws.data}/trade.csv:5:1: [primary-key] id: primary key id=turnover-2001-series repeats the row on line 2`,
+      expect.stringMatching(/^opendata: warning: no base URL recorded for this tree/),
     ]);
     expect(stdout).toMatch(/^trade +rejected: 2 issues, published versions left as they were$/m);
     expect(stdout).toMatch(/^visits +unchanged 1\.0\.0$/m);

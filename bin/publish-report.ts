@@ -1,0 +1,117 @@
+/**
+ * What `opendata publish` prints when it is done: one line per dataset (with
+ * the rows each new version changed), where to look at the result, and what
+ * base URL its absolute links use.
+ */
+import type { ChangePreview, RowKey } from '../lambda/core/changes.js';
+import { formatIssue } from '../lambda/core/issue.js';
+import type { DatasetOutcome, PublishResult } from '../lambda/core/pipeline.js';
+import { DEFAULT_BASE_URL } from '../lambda/core/site.js';
+import type { DatasetReport } from '../lambda/core/validate.js';
+
+/** Lines for standard output and for standard error. */
+export interface ReportLines {
+  readonly out: readonly string[];
+  readonly err: readonly string[];
+}
+
+/** "3 issues": every issue found, including those a capped report leaves out. */
+export function issueTotal(report: DatasetReport): string {
+  const count = report.issueCount ?? report.issues.length;
+  return `${count} issue${count === 1 ? '' : 's'}`;
+}
+
+/** A row's key as a curator would look it up: its value, or `column=value` pairs for a composite key. */
+export function formatKey(key: RowKey): string {
+  const entries = Object.entries(key);
+  if (entries.length === 1) return String(entries[0]?.[1]);
+  return entries.map(([column, value]) => `${column}=${String(value)}`).join(' ');
+}
+
+/** `2 added (a, b), 1 changed (c)`, naming the first keys of each kind and how many more there are. */
+export function describeChanges(preview: ChangePreview): string {
+  const parts = (['added', 'removed', 'changed'] as const).flatMap((kind) => {
+    const count = preview.summary[kind];
+    if (count === 0) return [];
+    const keys = preview.keys[kind].map(formatKey);
+    const more = count > keys.length ? `, ${count - keys.length} more` : '';
+    return [`${count} ${kind} (${keys.join(', ')}${more})`];
+  });
+  return parts.length === 0 ? 'no row changed (schema or descriptor only)' : parts.join(', ');
+}
+
+/** The lines of one dataset's outcome. */
+export function describeOutcome(outcome: DatasetOutcome, width: number): ReportLines {
+  const id = outcome.id.padEnd(width);
+  switch (outcome.status) {
+    case 'published': {
+      const notes = [`${outcome.change}, ${outcome.rows} rows`];
+      if (outcome.rebased) notes.push('re-based on a version another run published meanwhile');
+      if (outcome.skipped.length > 0)
+        notes.push(
+          `skipped ${outcome.skipped.join(', ')}: unlisted folder${outcome.skipped.length === 1 ? '' : 's'} of a failed attempt, left as found`,
+        );
+      const detail = ' '.repeat(width + 2);
+      return {
+        out: [
+          `${id}  published ${outcome.version} (${notes.join('; ')})`,
+          ...(outcome.changes === undefined ? [] : [`${detail}rows: ${describeChanges(outcome.changes)}`]),
+        ],
+        err: [],
+      };
+    }
+    case 'unchanged':
+      return { out: [`${id}  unchanged ${outcome.version}`], err: [] };
+    case 'rejected':
+      return {
+        out: [
+          `${id}  rejected: ${issueTotal(outcome.report)}${outcome.report.truncated ? ' (only the first ones are listed)' : ''}, published versions left as they were`,
+        ],
+        err: outcome.report.issues.map(formatIssue),
+      };
+  }
+}
+
+/** Where the tree went, as the curator named it. */
+export type Destination =
+  | { readonly kind: 'folder'; readonly folder: string; readonly isDefault: boolean }
+  | { readonly kind: 'bucket'; readonly url: string };
+
+/**
+ * Where to look at what was published: the folder's `index.html` and the
+ * `serve` command, or the site itself for a bucket whose base URL is known.
+ */
+export function whereToLook(destination: Destination, baseUrl: string | undefined): string {
+  if (destination.kind === 'bucket')
+    return baseUrl === undefined
+      ? `Look at ${destination.url}index.html (no base URL recorded: give --base-url for the site's address)`
+      : `Look at ${baseUrl} (the catalog: ${baseUrl}catalog.json)`;
+  const serve = `npm run opendata -- serve${destination.isDefault ? '' : ` --dir ${destination.folder}`}`;
+  return `Look at ${destination.folder}/index.html in a browser, or run "${serve}" and open ${DEFAULT_BASE_URL}`;
+}
+
+/**
+ * What to say about the base URL: a warning (standard error) when none was
+ * ever given, so that the absolute links say 127.0.0.1; a note when this run
+ * recorded one or changed it; nothing when the tree kept the one it had.
+ */
+export function baseUrlNote(result: Pick<PublishResult, 'baseUrl' | 'previousBaseUrl'>): ReportLines {
+  const { baseUrl, previousBaseUrl } = result;
+  if (baseUrl === undefined)
+    return {
+      out: [],
+      err: [
+        `opendata: warning: no base URL recorded for this tree, so the absolute URLs of its feed, DCAT catalog and page metadata say ${DEFAULT_BASE_URL}; publish once with --base-url https://… to record the site's address`,
+      ],
+    };
+  if (previousBaseUrl === undefined)
+    return { out: [`Base URL ${baseUrl} recorded in catalog.json; later runs keep it`], err: [] };
+  if (previousBaseUrl !== baseUrl)
+    return {
+      out: [
+        `Base URL changed from ${previousBaseUrl} to ${baseUrl}: pages, feed, DCAT catalog and download URLs follow it; no version file changed`,
+      ],
+      err: [],
+    };
+  return { out: [], err: [] };
+}
