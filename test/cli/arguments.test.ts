@@ -1,8 +1,19 @@
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../bin/opendata.js';
 import { suggest } from '../../bin/cli-arguments.js';
 import { cli, makeWorkspace } from '../support/workspace.js';
+
+/** The ids of the datasets in a data folder (every `<id>.dataset.json`), sorted, as the CLI lists them. */
+async function datasetIds(data: string): Promise<string> {
+  const names = await readdir(data);
+  return names
+    .filter((name) => name.endsWith('.dataset.json'))
+    .map((name) => name.slice(0, -'.dataset.json'.length))
+    .sort()
+    .join(', ');
+}
 
 /** Runs the CLI in-process with the environment given (where npm leaves its variables), capturing what it prints. */
 async function cliWithEnv(env: Record<string, string>, ...args: string[]) {
@@ -32,7 +43,7 @@ describe('an unknown dataset id', () => {
       expect(code).toBe(2);
       expect(stdout).toBe('');
       expect(stderr.split('\n')).toEqual([
-        `opendata: unknown dataset "trad": there is no ${ws.data}/trad.dataset.json (did you mean "trade"?); the datasets are enterprises, milestones, trade, transport, visits`,
+        `opendata: unknown dataset "trad": there is no ${ws.data}/trad.dataset.json (did you mean "trade"?); the datasets are ${await datasetIds(ws.data)}`,
         `Run "npm run opendata -- ${command} --help" for usage.`,
       ]);
       expect(existsSync(ws.out)).toBe(false);
@@ -46,7 +57,7 @@ describe('an unknown dataset id', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain(
-      `unknown dataset "population": there is no ${ws.data}/population.dataset.json; the datasets are enterprises, milestones, trade, transport, visits`,
+      `unknown dataset "population": there is no ${ws.data}/population.dataset.json; the datasets are ${await datasetIds(ws.data)}`,
     );
     expect(stderr).not.toContain('did you mean');
   });
