@@ -5,7 +5,16 @@ export interface SiteMeta {
   readonly title: string;
   readonly description: string;
   readonly publisher: { readonly name: string; readonly url?: string };
+  /** Whom users write to about the data: a name with an email address, a web page, or both. */
+  readonly contactPoint?: ContactPoint;
   readonly license: 'CC-BY-4.0';
+}
+
+/** A contact point from `data/site.json` (at least one of `email` and `url`). */
+export interface ContactPoint {
+  readonly name: string;
+  readonly email?: string;
+  readonly url?: string;
 }
 
 /** One downloadable file of a version. `path` is relative to the site root. */
@@ -153,6 +162,7 @@ export function appendVersions(
     title: site.title,
     description: site.description,
     publisher: site.publisher,
+    ...(site.contactPoint === undefined ? {} : { contactPoint: site.contactPoint }),
     license: site.license,
     ...(base === undefined ? {} : { baseUrl: base }),
     modified: changed ? now : (current?.modified ?? now),
@@ -177,7 +187,8 @@ function sameSite(catalog: Catalog, site: SiteMeta): boolean {
     catalog.title === site.title &&
     catalog.description === site.description &&
     catalog.license === site.license &&
-    JSON.stringify(catalog.publisher) === JSON.stringify(site.publisher)
+    JSON.stringify(catalog.publisher) === JSON.stringify(site.publisher) &&
+    JSON.stringify(catalog.contactPoint) === JSON.stringify(site.contactPoint)
   );
 }
 

@@ -1,6 +1,14 @@
 import type { CatalogVersion, Distribution } from '../catalog.js';
 import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
-import { absoluteUrl, datasetPagePath, formatLabel, licenseOf, safeLink, versionAnchor } from './links.js';
+import {
+  absoluteUrl,
+  datasetPagePath,
+  formatLabel,
+  licenseOf,
+  mailtoOf,
+  safeLink,
+  versionAnchor,
+} from './links.js';
 import { latestFileKey } from '../site-keys.js';
 
 /**
@@ -278,19 +286,34 @@ function distributionNode(
 }
 
 /**
- * Whom to ask about a dataset, as a vCard: the publisher, reached at its own
- * URL when it has an http(s) or mailto one (an email address as
- * `vcard:hasEmail`), else at the site's home page.
+ * Whom to ask about a dataset, as a vCard: the contact point of
+ * `data/site.json` (its name as `vcard:fn`, its email address as a `mailto:`
+ * `vcard:hasEmail`, its page as `vcard:hasURL`); without one, the publisher,
+ * reached at its own URL when it has an http(s) or mailto one, else at the
+ * site's home page.
  */
 function contactPoint(
   context: SiteContext,
   publisher: { readonly name: string; readonly url?: string },
 ): Node {
+  // vcard:Kind is what the DCAT-AP range check expects (shapes do not infer the subclass).
+  const type = ['vcard:Kind', 'vcard:Organization'];
+  const configured = context.catalog.contactPoint;
+  if (configured !== undefined) {
+    const email = mailtoOf(configured.email);
+    const page = safeLink(configured.url);
+    if (email !== undefined || page !== undefined)
+      return {
+        '@type': type,
+        'vcard:fn': configured.name,
+        ...(email === undefined ? {} : { 'vcard:hasEmail': { '@id': email } }),
+        ...(page === undefined ? {} : { 'vcard:hasURL': { '@id': page } }),
+      };
+  }
   const link = safeLink(publisher.url);
   const home = absoluteUrl(context.baseUrl, 'index.html');
   return {
-    // vcard:Kind is what the DCAT-AP range check expects (shapes do not infer the subclass).
-    '@type': ['vcard:Kind', 'vcard:Organization'],
+    '@type': type,
     'vcard:fn': publisher.name,
     ...(link?.startsWith('mailto:') === true
       ? { 'vcard:hasEmail': { '@id': link } }

@@ -8,6 +8,7 @@ import { formatNumber } from './chart-layout.js';
 import { citationOf } from './citations.js';
 import type { ColumnStats, StatsDocument } from '../column-stats.js';
 import {
+  contactSentence,
   formatBytes,
   formatTime,
   html,
@@ -123,7 +124,8 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
     main,
     footer: html`<p>
       Data: <a href="${license.url}" rel="license">${license.title}</a>. Published by
-      ${document.publisher.name}. Machine-readable: <a href="${ROOT}catalog.json">catalog.json</a> ·
+      ${document.publisher.name}.${contactSentence(context.catalog.contactPoint)} Machine-readable:
+      <a href="${ROOT}catalog.json">catalog.json</a> ·
       <a href="${ROOT}catalog.jsonld">DCAT (catalog.jsonld)</a> ·
       <a href="${ROOT}feed.xml">Atom feed of new versions</a>.
     </p>`,

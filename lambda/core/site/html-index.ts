@@ -1,5 +1,14 @@
 import type { SiteContext, SiteRenderer } from '../site.js';
-import { formatBytes, formatTime, html, page, summaryOf, unbrokenDates, type Html } from './html.js';
+import {
+  contactSentence,
+  formatBytes,
+  formatTime,
+  html,
+  page,
+  summaryOf,
+  unbrokenDates,
+  type Html,
+} from './html.js';
 import {
   absoluteUrl,
   datasetPagePath,
@@ -96,7 +105,7 @@ export function renderIndexPage(context: SiteContext): Html {
     main,
     footer: html`<p>
       Data: <a href="${license.url}" rel="license">${license.title}</a>. Published by
-      ${catalog.publisher.name}.
+      ${catalog.publisher.name}.${contactSentence(catalog.contactPoint)}
     </p>`,
   });
 }

@@ -1,3 +1,5 @@
+import type { ContactPoint } from '../catalog.js';
+import { mailtoOf, safeLink } from './links.js';
 /**
  * HTML building blocks for the site pages: an escaping template tag, the page
  * shell with its stylesheet, and number/date formatting. Everything
@@ -146,6 +148,22 @@ export interface PageOptions {
   readonly head?: Html;
   readonly main: Html;
   readonly footer: Html;
+}
+
+/**
+ * The footer's "write to" sentence for the contact point of `data/site.json`:
+ * its email address and its page, where each is a safe link; nothing without one.
+ */
+export function contactSentence(contact: ContactPoint | undefined): Html {
+  const email = mailtoOf(contact?.email);
+  const url = safeLink(contact?.url);
+  if (contact === undefined || (email === undefined && url === undefined)) return html``;
+  const ways = [
+    ...(email === undefined ? [] : [html`<a href="${email}">${contact.email ?? ''}</a>`]),
+    ...(url === undefined ? [] : [html`<a href="${url}">the contact page</a>`]),
+  ];
+  return html` Questions and corrections: ${contact.name},
+  ${ways.map((way, index) => html`${index === 0 ? '' : ' or '}${way}`)}.`;
 }
 
 /** A complete HTML document: landmarks (header, nav, main, footer), a skip link, and the stylesheet. */

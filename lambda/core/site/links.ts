@@ -31,6 +31,16 @@ export function safeLink(url: string | undefined): string | undefined {
   return SAFE_LINK_PROTOCOLS.has(parsed.protocol) ? parsed.href : undefined;
 }
 
+/**
+ * An email address as a `mailto:` link; undefined for anything but a plain
+ * `local@domain` (the schema checks the address; this keeps an unchecked one
+ * from making a link with spaces, controls or markup).
+ */
+export function mailtoOf(email: string | undefined): string | undefined {
+  const plain = /^[^\s\p{Cc}\p{Cf}\p{Cs}@<>()[\]\\,;:"]+@[^\s\p{Cc}\p{Cf}\p{Cs}@<>()[\]\\,;:"]+$/u;
+  return email !== undefined && plain.test(email) ? safeLink(`mailto:${email}`) : undefined;
+}
+
 /** The latest version's catalog entry (the catalog lists versions newest first). */
 export function latestVersion(entry: CatalogDataset): CatalogVersion {
   const latest = entry.versions.find((version) => version.version === entry.latest) ?? entry.versions[0];

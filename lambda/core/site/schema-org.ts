@@ -1,5 +1,13 @@
 import type { SiteContext, SiteDataset } from '../site.js';
-import { absoluteUrl, datasetPagePath, formatLabel, latestVersion, licenseOf, safeLink } from './links.js';
+import {
+  absoluteUrl,
+  datasetPagePath,
+  formatLabel,
+  latestVersion,
+  licenseOf,
+  mailtoOf,
+  safeLink,
+} from './links.js';
 
 /**
  * The schema.org `Dataset` description embedded as JSON-LD in a dataset page,
@@ -13,10 +21,17 @@ export function datasetJsonLd(context: SiteContext, dataset: SiteDataset): Recor
   const pageUrl = absoluteUrl(context.baseUrl, datasetPagePath(entry.id));
   // A link that is not http(s) or mailto (`javascript:`, `data:`) is left out, whatever validation let through.
   const publisherUrl = safeLink(document.publisher.url);
+  const contact = contactPointJsonLd(context);
+  const sitePublisher = context.catalog.publisher;
+  // The site's contact point answers for the site's publisher; a dataset published by another
+  // organisation gets it only through the catalog it is part of.
   const publisher = {
     '@type': 'Organization',
     name: document.publisher.name,
     ...(publisherUrl === undefined ? {} : { url: publisherUrl }),
+    ...(contact === undefined || document.publisher.name !== sitePublisher.name
+      ? {}
+      : { contactPoint: contact }),
   };
   return {
     '@context': 'https://schema.org',
@@ -66,6 +81,27 @@ export function datasetJsonLd(context: SiteContext, dataset: SiteDataset): Recor
       '@type': 'DataCatalog',
       name: context.catalog.title,
       url: absoluteUrl(context.baseUrl, 'index.html'),
+      publisher: {
+        '@type': 'Organization',
+        name: sitePublisher.name,
+        ...(safeLink(sitePublisher.url) === undefined ? {} : { url: safeLink(sitePublisher.url) }),
+        ...(contact === undefined ? {} : { contactPoint: contact }),
+      },
     },
+  };
+}
+
+/** The contact point of `data/site.json` as a schema.org `ContactPoint`, when it has a safe email or page. */
+function contactPointJsonLd(context: SiteContext): Record<string, unknown> | undefined {
+  const configured = context.catalog.contactPoint;
+  const email = mailtoOf(configured?.email);
+  const url = safeLink(configured?.url);
+  if (configured === undefined || (email === undefined && url === undefined)) return undefined;
+  return {
+    '@type': 'ContactPoint',
+    contactType: 'data enquiries',
+    name: configured.name,
+    ...(email === undefined ? {} : { email: email.slice('mailto:'.length) }),
+    ...(url === undefined ? {} : { url }),
   };
 }
