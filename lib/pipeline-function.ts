@@ -47,6 +47,12 @@ export interface PipelineFunctionProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Modules left out of the bundle because the Lambda runtime provides them (its AWS SDK v3).
+   *
+   * @default - none: every dependency is bundled
+   */
+  readonly runtimeModules?: readonly string[];
 }
 
 /**
@@ -115,7 +121,7 @@ export class PipelineFunction extends Construct {
         // Some bundled CommonJS dependencies call require() for Node built-ins.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        externalModules: [],
+        externalModules: [...(props.runtimeModules ?? [])],
         // The chart PNG renderer's WebAssembly and fonts, inlined as bytes (see chart-png-bundling.ts).
         loader: { ...RASTER_BUNDLING.loader },
         define: { ...RASTER_BUNDLING.define },

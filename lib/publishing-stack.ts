@@ -97,6 +97,7 @@ export class PublishingStack extends Stack {
       sourceBucket,
       deploymentRevision: deploymentRevision(props.sourceRevision, functionCode),
       logRetention,
+      projectRoot: props.projectRoot,
       ...(props.schedule === undefined ? {} : { schedule: props.schedule }),
     });
     this.alarms = new PublishingAlarms(this, 'Alarms', {

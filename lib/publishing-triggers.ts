@@ -1,15 +1,16 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as path from 'node:path';
+import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeCdkProvidedFunction } from './cdk-provided-functions.js';
+import type { RunAfterDeploymentProperties } from '../lambda/handlers/steps/run-after-deployment.js';
+import { PipelineFunction } from './pipeline-function.js';
 import { scheduleExpressionProblem } from './schedule-expression.js';
 import { SOURCE_PREFIXES } from '../lambda/handlers/deploy-contract.js';
 
@@ -41,6 +42,8 @@ export interface PublishingTriggersProps {
   readonly deploymentRevision: string;
   /** Retention of the log group of the after-deployment custom resource's function. */
   readonly logRetention: logs.RetentionDays;
+  /** Repository root: holds `lambda/` and `package-lock.json` (the after-deployment function's code). */
+  readonly projectRoot: string;
 }
 
 /**
@@ -111,29 +114,31 @@ export class PublishingTriggers extends Construct {
       ],
     });
 
-    const startExecution: cr.AwsSdkCall = {
-      service: 'SFN',
-      action: 'startExecution',
-      parameters: {
-        stateMachineArn: props.stateMachine.stateMachineArn,
-        input: JSON.stringify({ trigger: 'deployment', revision: props.deploymentRevision }),
-      },
-      // A new id per deployment revision: CloudFormation calls onUpdate exactly when sources or code changed.
-      physicalResourceId: cr.PhysicalResourceId.of(`run-after-deployment-${props.deploymentRevision}`),
-    };
-    new cr.AwsCustomResource(this, 'RunAfterDeployment', {
-      onCreate: startExecution,
-      onUpdate: startExecution,
-      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [props.stateMachine.stateMachineArn] }),
-      installLatestAwsSdk: false,
-      logGroup: new logs.LogGroup(this, 'RunAfterDeploymentLogs', {
-        retention: props.logRetention,
-        removalPolicy: RemovalPolicy.RETAIN,
-      }),
+    // The run after a deployment: a custom resource backed directly by a function that starts the
+    // state machine, retrying with backoff while IAM makes its new permission effective (on a first
+    // deployment, StartExecution can be refused for some seconds, which would roll the stack back).
+    const starter = new PipelineFunction(this, 'RunAfterDeploymentFunction', {
+      entry: path.join(props.projectRoot, 'lambda', 'handlers', 'run-after-deployment.ts'),
+      projectRoot: props.projectRoot,
+      description: 'Starts the state machine once after a deployment that changed the sources or the code',
+      environment: {},
+      memorySize: 256,
+      // Room for the retries (about three minutes) and the answer to CloudFormation.
+      timeout: Duration.minutes(5),
+      logRetention: props.logRetention,
+      runtimeModules: ['@aws-sdk/client-sfn'],
     });
-    acknowledgeCdkProvidedFunction(Stack.of(this), {
-      idPrefix: 'AWS679f53fac002430cb0da5b7982bd2287',
-      does: 'AwsCustomResource makes one SFN StartExecution call after a deployment',
+    props.stateMachine.grantStartExecution(starter.role);
+    const properties: RunAfterDeploymentProperties = {
+      StateMachineArn: props.stateMachine.stateMachineArn,
+      Revision: props.deploymentRevision,
+      Input: JSON.stringify({ trigger: 'deployment', revision: props.deploymentRevision }),
+    };
+    // New properties per deployment revision: CloudFormation sends an Update exactly when sources or code changed.
+    new CustomResource(this, 'RunAfterDeployment', {
+      serviceToken: starter.function.functionArn,
+      resourceType: 'Custom::RunAfterDeployment',
+      properties: { ...properties },
     });
   }
 }

@@ -4,7 +4,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveReferences } from '../aws/s3-access.js';
+import { PROJECT_ROOT } from './app-fixture.js';
 import { PublishingAlarms } from '../../lib/publishing-alarms.js';
 import { PublishingTriggers } from '../../lib/publishing-triggers.js';
 
@@ -17,26 +20,13 @@ const OTHER_ACCOUNT = '444455556666';
 const REGION = 'eu-central-1';
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:alarms`;
 
-/** Replaces CloudFormation references in a synthesized document by the values they take in a deployment. */
-function resolveReferences(value: unknown, refs: Readonly<Record<string, string>>): unknown {
-  if (Array.isArray(value)) return value.map((item) => resolveReferences(item, refs));
-  if (typeof value !== 'object' || value === null) return value;
-  const node = value as Record<string, unknown>;
-  if (typeof node.Ref === 'string') {
-    const resolved = refs[node.Ref];
-    if (resolved === undefined) throw new Error(`no value for Ref ${node.Ref}`);
-    return resolved;
-  }
-  const join = node['Fn::Join'] as [string, unknown[]] | undefined;
-  if (join !== undefined) return join[1].map((part) => resolveReferences(part, refs)).join(join[0]);
-  return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, resolveReferences(item, refs)]));
-}
-
 let topicPolicy: Record<string, unknown>;
 let alarmArns: string[];
 
 beforeAll(() => {
-  const stack = new Stack(new App(), 'Alarms', { env: { account: ACCOUNT, region: REGION } });
+  const stack = new Stack(new App({ context: { [BUNDLING_STACKS]: [] } }), 'Alarms', {
+    env: { account: ACCOUNT, region: REGION },
+  });
   const stateMachine = new sfn.StateMachine(stack, 'Machine', {
     definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
   });
@@ -45,6 +35,7 @@ beforeAll(() => {
     sourceBucket: new s3.Bucket(stack, 'Source', { eventBridgeEnabled: true }),
     deploymentRevision: 'abc',
     logRetention: logs.RetentionDays.ONE_WEEK,
+    projectRoot: PROJECT_ROOT,
   });
   new PublishingAlarms(stack, 'Alarms', { stateMachine, deadLetterQueue });
   const template = Template.fromStack(stack);

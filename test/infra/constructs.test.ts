@@ -82,7 +82,8 @@ describe('SiteStack props', () => {
 
 /** A stack with a trivial state machine: the triggers and alarms need nothing bundled. */
 function stackWithStateMachine(): { stack: Stack; stateMachine: sfn.StateMachine; bucket: s3.Bucket } {
-  const stack = new Stack(new App(), 'Test');
+  // Nothing is bundled: only the templates are read.
+  const stack = new Stack(new App({ context: { [BUNDLING_STACKS]: [] } }), 'Test');
   const stateMachine = new sfn.StateMachine(stack, 'Machine', {
     definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
   });
@@ -101,6 +102,7 @@ describe('PublishingTriggers', () => {
       schedule: 'rate(6 hours)',
       deploymentRevision: 'abc',
       logRetention: logs.RetentionDays.ONE_WEEK,
+      projectRoot: PROJECT_ROOT,
     });
 
     // Assess
@@ -121,6 +123,7 @@ describe('PublishingTriggers', () => {
         schedule: 'every day',
         deploymentRevision: 'abc',
         logRetention: logs.RetentionDays.ONE_WEEK,
+        projectRoot: PROJECT_ROOT,
       });
 
     // Assess
@@ -137,6 +140,7 @@ describe('PublishingAlarms', () => {
       sourceBucket: new s3.Bucket(stack, 'Other'),
       deploymentRevision: 'abc',
       logRetention: logs.RetentionDays.ONE_WEEK,
+      projectRoot: PROJECT_ROOT,
     });
 
     // Act

@@ -893,22 +893,30 @@ describe('triggers', () => {
     });
   });
 
-  it('a deployment that changed the sources or the functions starts one run', () => {
-    const [, run] = only(resourcesOf(publishing, 'Custom::AWS'));
-    const functions = Object.values(resourcesOf(publishing, 'AWS::Lambda::Function'));
+  it('a deployment that changed the sources or the functions starts one run, through a function that retries the start', () => {
+    const [, run] = only(resourcesOf(publishing, 'Custom::RunAfterDeployment'));
+    const functions = Object.entries(resourcesOf(publishing, 'AWS::Lambda::Function'));
+    const byDescription = (description: string) =>
+      functions.find(([, fn]) => String(fn.Properties?.Description).startsWith(description));
     const codeOf = (description: string) =>
-      (
-        functions.find((fn) => String(fn.Properties?.Description).startsWith(description))?.Properties
-          ?.Code as { S3Key?: string }
-      )?.S3Key;
+      (byDescription(description)?.[1].Properties?.Code as { S3Key?: string } | undefined)?.S3Key;
     const code = ['Lists the dataset ids', 'Validates one dataset', 'Lists the staged versions'].map(codeOf);
-    const create = JSON.stringify(run.Properties?.Create);
     expect(code.every((entry) => entry !== undefined)).toBe(true);
-    expect(create).toContain('\\"action\\":\\"startExecution\\"');
-    expect(create).toContain(
-      `revision\\\\\\":\\\\\\"${deploymentRevision(synthesized.stacks.site.sourceRevision, code)}`,
-    );
-    expect(run.Properties?.Update).toEqual(run.Properties?.Create);
+    const revision = deploymentRevision(synthesized.stacks.site.sourceRevision, code);
+    const [starterId, starter] = byDescription('Starts the state machine once after a deployment') ?? [];
+    expect(starter?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 300 });
+    expect(run.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [starterId, 'Arn'] },
+      StateMachineArn: { Ref: expect.stringMatching(/^WorkflowStateMachine/) },
+      Revision: revision,
+      Input: JSON.stringify({ trigger: 'deployment', revision }),
+    });
+    // The function may start the state machine, and nothing else but write its logs.
+    const role = (starter?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(statementsOfRole(role).map((statement) => actionsOf(statement))).toEqual([
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      ['states:StartExecution'],
+    ]);
   });
 });
 
