@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Cite } from '@citation-js/core';
+import '@citation-js/plugin-bibtex';
+import '@citation-js/plugin-ris';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import { contentTypeFor } from '../../lambda/core/content-policy.js';
@@ -9,54 +12,41 @@ import { HOSTILE, tradeDataset } from '../injection/hostile-site.js';
 import { makeWorkspace, publishWorkspace, readJson } from '../support/workspace.js';
 
 /**
- * The citation files read back as a reference manager would. No BibTeX or RIS
- * parser is installed (the project adds no dependencies without need), so the
- * two readers below follow the formats' grammars: BibTeX entries of brace-
- * delimited fields (braces balanced, `\{` literal), RIS lines of a two-letter
- * tag, two spaces, a dash and a space. CSL-JSON is checked with ajv against
- * the CSL data schema's rules for the fields we write.
+ * The citation files read back as a reference manager would: BibTeX and RIS by
+ * citation-js (its BibTeX/biblatex and RIS plugins), which gives each entry as
+ * CSL-JSON; CSL-JSON itself is checked with ajv against the CSL data schema's
+ * rules for the fields we write. The page's own copies are read the same way.
  */
 
-function parseBibtex(text: string): { type: string; key: string; fields: Record<string, string> } {
-  const head = /^@(\w+)\{([^,\s]+),/.exec(text);
-  if (head === null) throw new Error('no entry head');
-  const fields: Record<string, string> = {};
-  let at = head[0].length;
-  for (;;) {
-    const field = /^\s*(\w+)\s*=\s*\{/.exec(text.slice(at));
-    if (field === null) break;
-    at += field[0].length;
-    let depth = 1;
-    let value = '';
-    while (depth > 0) {
-      const char = text[at];
-      if (char === undefined) throw new Error(`unclosed field ${field[1] ?? ''}`);
-      if (char === '\\') {
-        value += char + (text[at + 1] ?? '');
-        at += 2;
-        continue;
-      }
-      if (char === '{') depth++;
-      if (char === '}') depth--;
-      if (depth > 0) value += char;
-      at++;
-    }
-    fields[field[1] ?? ''] = value;
-    const comma = /^\s*,/.exec(text.slice(at));
-    if (comma !== null) at += comma[0].length;
-  }
-  if (!/^\s*\}\s*$/.test(text.slice(at)))
-    throw new Error(`unexpected text after the fields: ${text.slice(at)}`);
-  return { type: head[1] ?? '', key: head[2] ?? '', fields };
+/** One CSL item as citation-js reads it. */
+interface CslItem {
+  type?: string;
+  title?: string;
+  author?: { family?: string; given?: string; literal?: string }[];
+  publisher?: string;
+  version?: string;
+  URL?: string;
+  issued?: { 'date-parts'?: number[][] };
 }
 
-function parseRis(text: string): [string, string][] {
-  const lines = text.split('\r\n').filter((line) => line !== '');
-  return lines.map((line) => {
-    const match = /^([A-Z][A-Z0-9]) {2}- (.*)$/.exec(line);
-    if (match === null) throw new Error(`not a RIS line: ${JSON.stringify(line)}`);
-    return [match[1] ?? '', match[2] ?? ''];
-  });
+/** The entries citation-js finds in a BibTeX or RIS text (type detected, as a user's paste would be). */
+async function parsed(text: string, type: '@biblatex/text' | '@ris/file'): Promise<CslItem[]> {
+  const cite = await Cite.async(text, { forceType: type });
+  return cite.data as CslItem[];
+}
+
+/** The text of the page's `<pre><code>` under a `<summary>`, with the HTML escapes read back. */
+function pageCopy(page: string, summary: string): string {
+  const match = new RegExp(`<summary>${summary}</summary>\\s*<pre[^>]*><code>([\\s\\S]*?)</code></pre>`).exec(
+    page,
+  );
+  if (match === null) throw new Error(`no ${summary} copy on the page`);
+  return (match[1] ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /** The CSL-JSON data schema's rules for the fields written (csl-data.json, v1.0). */
@@ -112,33 +102,60 @@ describe('citation files', () => {
     catalog = await readJson<Catalog>(path.join(out, 'catalog.json'));
   });
 
-  it('credits the paper’s authors and the project, with the version and its URL, in BibTeX', async () => {
+  /** What every citation of a dataset's version 1.0.0 must say, as CSL. */
+  function expected(id: string): Partial<CslItem> {
+    const dataset = catalog.datasets.find((candidate) => candidate.id === id);
+    const published = dataset?.versions.find((v) => v.version === '1.0.0')?.published ?? '';
+    return {
+      type: 'dataset',
+      title: dataset?.title ?? '',
+      author: [
+        { family: 'Ospanova', given: 'A.N.' },
+        { family: 'Agaeva', given: 'F.M.' },
+      ],
+      publisher: 'kz-az-open-data',
+      version: '1.0.0',
+      URL: `${BASE_URL}datasets/${id}/index.html#v1.0.0`,
+      issued: { 'date-parts': [[Number(published.slice(0, 4)), Number(published.slice(5, 7))]] },
+    };
+  }
+
+  it('credits the paper’s authors and the project, with the title, year, version and URL, in BibTeX', async () => {
     for (const dataset of catalog.datasets) {
-      const bib = parseBibtex(
-        await readFile(path.join(out, `datasets/${dataset.id}/cite/1.0.0.bib`), 'utf8'),
-      );
-      expect(bib.type).toBe('dataset');
-      expect(bib.fields.author).toBe('Ospanova, A.N. and Agaeva, F.M.');
-      expect(bib.fields.publisher).toBe('kz-az-open-data');
-      expect(bib.fields.version).toBe('1.0.0');
-      expect(bib.fields.url).toBe(`${BASE_URL}datasets/${dataset.id}/index.html\\#v1.0.0`);
-      expect(bib.fields.title).toBe(dataset.title);
+      const text = await readFile(path.join(out, `datasets/${dataset.id}/cite/1.0.0.bib`), 'utf8');
+      const items = await parsed(text, '@biblatex/text');
+      expect(items, dataset.id).toHaveLength(1);
+      expect(items[0], dataset.id).toMatchObject(expected(dataset.id));
     }
   });
 
-  it('says the same in RIS', async () => {
-    const ris = parseRis(await readFile(path.join(out, 'datasets/trade/cite/1.0.0.ris'), 'utf8'));
-    expect(ris[0]).toEqual(['TY', 'DATA']);
-    expect(ris.at(-1)).toEqual(['ER', '']);
-    expect(ris.filter(([tag]) => tag === 'AU').map(([, value]) => value)).toEqual([
-      'Ospanova, A.N.',
-      'Agaeva, F.M.',
-    ]);
-    expect(Object.fromEntries(ris)).toMatchObject({
-      PB: 'kz-az-open-data',
-      ET: '1.0.0',
-      UR: `${BASE_URL}datasets/trade/index.html#v1.0.0`,
-    });
+  it('says the same in RIS, with the day of publication', async () => {
+    for (const dataset of catalog.datasets) {
+      const text = await readFile(path.join(out, `datasets/${dataset.id}/cite/1.0.0.ris`), 'utf8');
+      const items = await parsed(text, '@ris/file');
+      expect(items, dataset.id).toHaveLength(1);
+      const published = dataset.versions.find((v) => v.version === '1.0.0')?.published ?? '';
+      expect(items[0], dataset.id).toMatchObject({
+        ...expected(dataset.id),
+        issued: { 'date-parts': [published.slice(0, 10).split('-').map(Number)] },
+      });
+    }
+  });
+
+  it('shows on each page copies that read back as the files do', async () => {
+    for (const dataset of catalog.datasets) {
+      const page = await readFile(path.join(out, `datasets/${dataset.id}/index.html`), 'utf8');
+      const bib = await parsed(pageCopy(page, 'BibTeX'), '@biblatex/text');
+      const ris = await parsed(pageCopy(page, 'RIS'), '@ris/file');
+      const [fileBib, fileRis] = await Promise.all([
+        readFile(path.join(out, `datasets/${dataset.id}/cite/${dataset.latest}.bib`), 'utf8'),
+        readFile(path.join(out, `datasets/${dataset.id}/cite/${dataset.latest}.ris`), 'utf8'),
+      ]);
+      const strip = ({ _graph, ...item }: CslItem & { _graph?: unknown }): CslItem => item;
+      expect(bib.map(strip), dataset.id).toEqual((await parsed(fileBib, '@biblatex/text')).map(strip));
+      expect(ris.map(strip), dataset.id).toEqual((await parsed(fileRis, '@ris/file')).map(strip));
+      expect(bib[0], dataset.id).toMatchObject(expected(dataset.id));
+    }
   });
 
   it('writes CSL-JSON that the CSL data schema accepts', async () => {
@@ -166,26 +183,24 @@ describe('citation files', () => {
     expect(page).toContain('<summary>BibTeX</summary>');
   });
 
-  it('keeps each format intact whatever the text: no field ends early, no forged RIS tag', () => {
+  it('keeps each format intact whatever the text: no field ends early, no forged RIS tag', async () => {
     const { document, entry } = tradeDataset([2001, 2002]);
     const hostile = { ...document, title: `${HOSTILE}}\nTY  - JOUR\r\nER  - ` };
     const citation = citationOf(hostile, entry.versions[0] as (typeof entry.versions)[number], BASE_URL);
 
-    const bib = parseBibtex(citation.bibtex);
-    expect(Object.keys(bib.fields)).toEqual([
-      'author',
-      'title',
-      'version',
-      'publisher',
-      'year',
-      'month',
-      'url',
-      'note',
-      'copyright',
-    ]);
-    const ris = parseRis(citation.ris);
-    expect(ris.filter(([tag]) => tag === 'TY')).toHaveLength(1);
-    expect(ris.filter(([tag]) => tag === 'ER')).toHaveLength(1);
+    const [bib] = await parsed(citation.bibtex, '@biblatex/text').then((items) => {
+      expect(items).toHaveLength(1);
+      return items;
+    });
+    // Every field survives the hostile title: nothing after it was swallowed or cut.
+    expect(bib).toMatchObject({ type: 'dataset', version: '1.0.0', publisher: expect.stringMatching(/\S/) });
+    // The forged tags stay inside the title (BibTeX reads runs of white space as one space).
+    expect(bib?.title).toMatch(/\}\s+TY\s+-\s+JOUR\s+ER\s+-\s*$/);
+    expect(bib?.URL).toBe(`${BASE_URL}datasets/trade/index.html#v1.0.0`);
+    const ris = await parsed(citation.ris, '@ris/file');
+    expect(ris).toHaveLength(1);
+    expect(ris[0]?.type).toBe('dataset');
+    expect(ris[0]?.URL).toBe(`${BASE_URL}datasets/trade/index.html#v1.0.0`);
     expect(JSON.parse(citation.cslJson)).toHaveLength(1);
   });
 });

@@ -42,6 +42,15 @@ function bibText(text: string): string {
     .replace(/[&%$#_^~]/g, (char) => (char === '^' ? '\\^{}' : char === '~' ? '\\~{}' : `\\${char}`));
 }
 
+// A URL field is verbatim in biblatex (and for the url package): an escape such as `\#` would stay in the
+// link. The characters that would end the field early are percent-encoded instead, which names the same URL.
+function bibUrl(url: string): string {
+  return url.replace(
+    /[\\{}\s]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
 // A RIS value is the rest of its line: line breaks would start a forged tag, so they become spaces.
 function risText(text: string): string {
   return showHiddenCharacters(text).replace(/[\r\n]+/g, ' ');
@@ -65,7 +74,7 @@ export function citationOf(document: DatasetDocument, version: CatalogVersion, b
     `  publisher = {${bibText(publisher)}},`,
     `  year = {${year}},`,
     `  month = {${Number(month)}},`,
-    `  url = {${bibText(url)}},`,
+    `  url = {${bibUrl(url)}},`,
     `  note = {${bibText(note)}},`,
     `  copyright = {${bibText(licenseOf(document.license).title)}}`,
     '}',
