@@ -25,6 +25,10 @@ export interface DatasetDescriptor {
   readonly primaryKey: readonly string[];
   /** Column lists no two rows may share values in (Table Schema `uniqueKeys`). */
   readonly uniqueKeys?: readonly (readonly string[])[];
+  /** References to rows of another dataset or of this one (Table Schema `foreignKeys`). */
+  readonly foreignKeys?: readonly ForeignKey[];
+  /** Declared rules between rows (see `checks/rules.ts`). */
+  readonly rules?: readonly DeclaredRule[];
   readonly columns: readonly ColumnDescription[];
   readonly conflicts?: readonly { readonly id: string; readonly summary: string }[];
   readonly limits?: Partial<DatasetLimits>;
@@ -34,6 +38,51 @@ export interface DatasetDescriptor {
   readonly themes?: readonly string[];
   /** EU frequency code (`IRREG`, `ANNUAL`, …), published as `dct:accrualPeriodicity`. */
   readonly accrualPeriodicity?: string;
+}
+
+/** A column name or a list of them, as Table Schema writes `fields`. */
+export type ColumnList = string | readonly string[];
+
+/** A Table Schema foreign key: `resource` is a dataset id, or `""` for the dataset itself. */
+export interface ForeignKey {
+  readonly fields: ColumnList;
+  readonly reference: { readonly resource: string; readonly fields: ColumnList };
+}
+
+/** Selects the one row whose cells equal these typed values. */
+export type RowSelector = Readonly<Record<string, string | number | boolean>>;
+
+/** What every declared rule has: an id, and the conflict of the source it is known to fail as, if any. */
+interface RuleBase {
+  readonly id: string;
+  readonly description?: string;
+  /** Numbers may differ by this much (default 0). */
+  readonly tolerance?: number;
+  /** The id of an entry of `conflicts`: the rule fails as a known conflict of the source, explained there. */
+  readonly conflict?: string;
+}
+
+/** `column` of each row equals `reference.column` of the row that `fields` names by `reference.fields`. */
+export interface EqualsRule extends RuleBase {
+  readonly kind: 'equals';
+  readonly column: string;
+  readonly fields: ColumnList;
+  readonly reference: { readonly resource: string; readonly fields: ColumnList; readonly column: string };
+}
+
+/** `column` of the rows `parts` select adds up to `column` of the row `total` selects. */
+export interface SumRule extends RuleBase {
+  readonly kind: 'sum';
+  readonly column: string;
+  readonly parts: readonly RowSelector[];
+  readonly total: RowSelector;
+}
+
+export type DeclaredRule = EqualsRule | SumRule;
+
+/** A column list as an array. */
+export function columnList(list: ColumnList): readonly string[] {
+  return typeof list === 'string' ? [list] : list;
 }
 
 /** A chart the descriptor asks for: its kind and the columns it draws (see `schemas/dataset.schema.json`). */
@@ -114,10 +163,47 @@ export function checkDescriptor(
         issues.push(issue('/primaryKey', `names "${key}", which the schema must list as required`));
     }
     const names = new Set(columns.map((column) => column.name));
+    const known = (name: string, pointer: string): void => {
+      if (!names.has(name))
+        issues.push(issue(pointer, `names "${name}", which is not a column of the schema`));
+    };
     descriptor.uniqueKeys?.forEach((key, index) => {
-      for (const name of key) {
-        if (!names.has(name))
-          issues.push(issue(`/uniqueKeys/${index}`, `names "${name}", which is not a column of the schema`));
+      for (const name of key) known(name, `/uniqueKeys/${index}`);
+    });
+    descriptor.foreignKeys?.forEach((key, index) => {
+      const fields = columnList(key.fields);
+      for (const name of fields) known(name, `/foreignKeys/${index}/fields`);
+      if (fields.length !== columnList(key.reference.fields).length)
+        issues.push(
+          issue(
+            `/foreignKeys/${index}/reference/fields`,
+            `must name as many columns as fields (${fields.length})`,
+          ),
+        );
+    });
+    const conflicts = new Set(descriptor.conflicts?.map((conflict) => conflict.id));
+    const ruleIds = new Set<string>();
+    descriptor.rules?.forEach((rule, index) => {
+      const at = `/rules/${index}`;
+      if (ruleIds.has(rule.id)) issues.push(issue(`${at}/id`, `"${rule.id}" is the id of an earlier rule`));
+      ruleIds.add(rule.id);
+      if (rule.conflict !== undefined && !conflicts.has(rule.conflict))
+        issues.push(
+          issue(`${at}/conflict`, `names "${rule.conflict}", which is not the id of an entry of conflicts`),
+        );
+      known(rule.column, `${at}/column`);
+      if (rule.kind === 'equals') {
+        const fields = columnList(rule.fields);
+        for (const name of fields) known(name, `${at}/fields`);
+        if (fields.length !== columnList(rule.reference.fields).length)
+          issues.push(
+            issue(`${at}/reference/fields`, `must name as many columns as fields (${fields.length})`),
+          );
+      } else {
+        [...rule.parts, rule.total].forEach((selector, part) => {
+          const pointer = part < rule.parts.length ? `${at}/parts/${part}` : `${at}/total`;
+          for (const name of Object.keys(selector)) known(name, pointer);
+        });
       }
     });
   }

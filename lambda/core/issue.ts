@@ -22,6 +22,8 @@ export const ISSUE_CODES = [
   'constraint-error',
   'primary-key',
   'unique-error',
+  'foreign-key',
+  'rule-error',
   'limit-exceeded',
   'control-character',
   'formula-prefix',

@@ -13,6 +13,7 @@ import { RowSchemaScope } from './row-schema.js';
 import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
 import type { VerifyProblem } from './distribution-check.js';
 import type { RunContext } from './checks/index.js';
+import { referencedDatasetsFrom } from './referenced-datasets.js';
 
 /** What happened to one dataset in a publish run. */
 export type DatasetOutcome =
@@ -49,9 +50,11 @@ export async function validateDatasets(
   options: { readonly keepRows?: boolean } = {},
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }[]> {
   const scope = new RowSchemaScope();
+  // One run context for the run, so a dataset referred to by several is read once.
+  const context = runContextOf(source);
   const results: { report: DatasetReport; dataset?: ValidDataset }[] = [];
   for (const id of await wantedIds(source, ids))
-    results.push(await validateOne(source, id, scope, options.keepRows ?? false));
+    results.push(await validateOne(source, id, scope, context, options.keepRows ?? false));
   return results;
 }
 
@@ -63,16 +66,19 @@ async function validateOne(
   source: SourceLocation,
   id: string,
   scope: RowSchemaScope,
+  context: RunContext,
   keepRows: boolean,
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }> {
   const loaded = await loadDatasetSource(source, id);
-  if (loaded.ok) return validateDataset(loaded.value, scope, { keepRows, run: runContextOf(source) });
+  if (loaded.ok) return validateDataset(loaded.value, scope, { keepRows, run: context });
   return { report: unloadedReport(source, id, loaded.issues) };
 }
 
 /** What a validation run shares between its datasets, from where it reads them (see `checks/check.ts`). */
 export function runContextOf(source: SourceLocation): RunContext {
-  return source.texts === undefined ? {} : { sourceTexts: source.texts };
+  // Datasets that foreign keys and rules refer to are read from the same place, each once per context.
+  const datasets = referencedDatasetsFrom(source);
+  return source.texts === undefined ? { datasets } : { sourceTexts: source.texts, datasets };
 }
 
 /** The report of a dataset whose files could not be loaded. */
@@ -198,12 +204,13 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     );
   // One record of row-schema `$id`s for the run, so that two datasets cannot claim the same one.
   const scope = new RowSchemaScope();
+  const context = runContextOf(run.source);
   const outcomes = new Map<string, DatasetOutcome>();
   const reports = new Map<string, DatasetReport>();
   const staged: StagedVersion[] = [];
   // Another publisher moved a head since this run staged: validate and stage that dataset again on it.
   const restage: Restage = async (id, catalog) => {
-    const { report, outcome } = await validateAndStageFromSource(run, scope, id, { catalog });
+    const { report, outcome } = await validateAndStageFromSource(run, scope, context, id, { catalog });
     reports.set(id, report);
     if (outcome === undefined)
       throw new UncommittedVersionsError(
@@ -216,7 +223,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   try {
     // One dataset at a time, validated then staged, each streamed through scratch files.
     for (const id of await wantedIds(run.source, run.ids ?? [])) {
-      const { report, outcome } = await validateAndStageFromSource(run, scope, id, undefined);
+      const { report, outcome } = await validateAndStageFromSource(run, scope, context, id, undefined);
       reports.set(report.id, report);
       if (outcome === undefined) outcomes.set(report.id, { id: report.id, status: 'rejected', report });
       else if (outcome.status === 'unchanged')
@@ -273,6 +280,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
 async function validateAndStageFromSource(
   run: PublishRun,
   scope: RowSchemaScope,
+  context: RunContext,
   id: string,
   base: { readonly catalog: Catalog | undefined } | undefined,
 ): Promise<{ report: DatasetReport; outcome?: StageOutcome }> {
@@ -285,6 +293,6 @@ async function validateAndStageFromSource(
     scratchParent: run.scratchParent,
     tuning: run.tuning,
     base,
-    run: runContextOf(run.source),
+    run: context,
   });
 }

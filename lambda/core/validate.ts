@@ -10,6 +10,7 @@ import type { CellValue } from './coerce.js';
 import { layoutHeader } from './checks/header.js';
 import { readCsvRecordBatches, type CsvProblem } from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
+import { locateNearest } from './json-locate.js';
 import { IssueList, type Issue, type IssueCode, type Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { checkJsonShape, checkJsonSize, type JsonDocumentLimits } from './json-limits.js';
@@ -154,7 +155,7 @@ export async function validateDataset(
         source.descriptor.file,
       )
     : descriptorJson;
-  if (!descriptor.ok) issues.add(...descriptor.issues);
+  if (!descriptor.ok) issues.add(...descriptor.issues.map((issue) => locatedIn(source.descriptor, issue)));
 
   if (!rowSchema.ok || !descriptor.ok || !schemaJson.ok) return { report: report(0) };
 
@@ -230,6 +231,16 @@ async function readTable(
     rereading: reading.rereading,
     report: (issue) => issues.add(issue),
     at,
+    atDescriptor: (pointer, rest) =>
+      issues.add(
+        locatedIn(source.descriptor, {
+          file: source.descriptor.file,
+          line: 1,
+          column: 1,
+          field: pointer,
+          ...rest,
+        }),
+      ),
     issueCount: () => issues.count,
     restart: () => {
       if (!reading.rereading) restart = true;
@@ -347,6 +358,21 @@ class TableRow implements RowState {
   reshape(fields: readonly string[]): void {
     this.fields = fields;
   }
+}
+
+/**
+ * An issue about a JSON document's member, pointed at the line where the
+ * member is written (the checks of a parsed document know only its pointer).
+ */
+export function locatedIn(document: { readonly file: string; readonly text: string }, issue: Issue): Issue {
+  if (
+    issue.file !== document.file ||
+    issue.field?.startsWith('/') !== true ||
+    issue.line !== 1 ||
+    issue.column !== 1
+  )
+    return issue;
+  return { ...issue, ...locateNearest(document.text, issue.field) };
 }
 
 /**

@@ -40,6 +40,7 @@ export interface ParityCase {
   readonly columns: readonly CaseColumn[];
   readonly primaryKey: readonly string[];
   readonly uniqueKeys?: readonly (readonly string[])[];
+  readonly foreignKeys?: readonly object[];
   readonly csv: string;
   /** Only errors of these codes are compared (the Frictionless test picks them: `pick_errors`). */
   readonly pick?: readonly string[];
@@ -330,6 +331,24 @@ export const CASES: readonly ParityCase[] = [
       [5, 1, 'primary-key'],
       [6, 1, 'blank-row'],
     ],
+  },
+  {
+    from: 'test_resource_validate_schema_foreign_key_error_self_referencing',
+    columns: [integer('id', {}, true), integer('parent'), text('name')],
+    primaryKey: ['id'],
+    foreignKeys: [{ fields: 'parent', reference: { resource: '', fields: 'id' } }],
+    csv: lines('id,parent,name', '1,,Kazakhstan', '2,,Azerbaijan', '3,1,Astana', '4,2,Baku'),
+    expected: [],
+    ours: [],
+  },
+  {
+    from: 'test_resource_validate_schema_foreign_key_error_self_referencing_invalid',
+    columns: [integer('id', {}, true), integer('parent'), text('name')],
+    primaryKey: ['id'],
+    foreignKeys: [{ fields: 'parent', reference: { resource: '', fields: 'id' } }],
+    csv: lines('id,parent,name', '1,,Kazakhstan', '2,,Azerbaijan', '3,1,Astana', '4,2,Baku', '5,6,Ganja'),
+    expected: [[[6, null, 'foreign-key'], convention([6, 2, 'foreign-key'])]],
+    ours: [[6, 2, 'foreign-key']],
   },
   {
     from: 'test_resource_validate_less_actual_fields_with_required_constraint_issue_950',

@@ -77,16 +77,17 @@ describe('descriptor text and links', () => {
   });
 
   it('the CLI prints the located issue and publish writes nothing', async () => {
-    const ws = await hostileWorkspace({
-      sample: { descriptor: { ...D, publisher: { name: 'x', url: 'javascript:alert(1)' } } },
-    });
+    const descriptor = { ...D, publisher: { name: 'x', url: 'javascript:alert(1)' } };
+    const ws = await hostileWorkspace({ sample: { descriptor } });
+    // The issue points at the member in the descriptor as written (one line here).
+    const column = JSON.stringify(descriptor).indexOf('"url"') + 1;
 
     const validated = await cli('validate', '--data', ws.data, '--schemas', ws.schemas);
     const published = await publishAll(ws);
 
     expect(validated.code).toBe(1);
     expect(validated.stderr).toContain(
-      `${path.join(ws.data, 'sample.dataset.json')}:1:1: [descriptor-error] /publisher/url: `,
+      `${path.join(ws.data, 'sample.dataset.json')}:1:${column}: [descriptor-error] /publisher/url: `,
     );
     expect(published.outcomes.map((outcome) => outcome.status)).toEqual(['rejected']);
     expect(await publishedDatasetFiles(ws)).toEqual([]);

@@ -3,6 +3,7 @@ import type { CsvProblem } from '../csv-records.js';
 import type { DatasetDescriptor } from '../descriptor.js';
 import type { Issue } from '../issue.js';
 import type { DatasetLimits } from '../limits.js';
+import type { DatasetResolver } from '../referenced-datasets.js';
 import type { Column, RowSchema } from '../row-schema.js';
 import type { SourceTexts } from '../source-texts.js';
 
@@ -43,8 +44,12 @@ export type CheckFactory = (context: CheckContext) => Check | undefined;
  * when the member is absent (for example, record a `not-checked` outcome).
  */
 export interface RunContext {
-  /** Brought in by the foreign-key and rule checks (phase 3); absent: those checks are not run. */
-  readonly datasets?: undefined;
+  /**
+   * The other datasets foreign keys and rules refer to; absent: references to
+   * other datasets are recorded as not checked (references within the
+   * dataset itself are checked all the same).
+   */
+  readonly datasets?: DatasetResolver;
   /**
    * The source texts quotes are checked against (the provenance check);
    * absent: provenance is recorded as not checked.
@@ -73,6 +78,8 @@ export interface CheckContext {
   report(issue: Issue): void;
   /** Adds an issue at `line` and `column` of the CSV. */
   at(line: number, column: number, rest: IssueDetails): void;
+  /** Adds an issue about the descriptor's member at `pointer`, located at the line it is written on. */
+  atDescriptor(pointer: string, rest: Omit<IssueDetails, 'field'>): void;
   /** How many issues the table has so far, from every check. */
   issueCount(): number;
   /**

@@ -1,11 +1,13 @@
 import { cellTextCheck } from './cell-text.js';
 import { cellsCheck } from './cells.js';
 import type { CheckFactory } from './check.js';
+import { foreignKeysCheck } from './foreign-keys.js';
 import { formulaPrefixCheck } from './formula-prefix.js';
 import { headerCheck } from './header.js';
 import { primaryKeyCheck } from './primary-key.js';
 import { provenanceCheck } from './provenance.js';
 import { rowShapeCheck } from './row-shape.js';
+import { rulesCheck } from './rules.js';
 import { uniqueCheck } from './unique.js';
 
 export type {
@@ -34,5 +36,7 @@ export const CHECKS: readonly CheckFactory[] = [
   cellsCheck,
   primaryKeyCheck,
   uniqueCheck,
+  foreignKeysCheck,
+  rulesCheck,
   provenanceCheck,
 ];

@@ -1,0 +1,327 @@
+import type { CellValue } from '../coerce.js';
+import {
+  columnList,
+  type DeclaredRule,
+  type EqualsRule,
+  type RowSelector,
+  type SumRule,
+} from '../descriptor.js';
+import { displayValue } from '../issue.js';
+import type { Check, CheckContext, CheckFactory, RowState } from './check.js';
+import {
+  describeKey,
+  indexOther,
+  isSelf,
+  keyOf,
+  sameValue,
+  withinTolerance,
+  type KeyIndex,
+} from './references.js';
+
+/**
+ * The descriptor's declared `rules`, each with an outcome in the report
+ * (`checks`: passed, failed, conflict, or not-checked with the reason):
+ *
+ * - `equals`: each row's `column` equals `reference.column` of the row of
+ *   `reference.resource` (another dataset, or `""` for this one) whose
+ *   `reference.fields` hold the row's `fields` values (numbers within
+ *   `tolerance`); a row with an empty cell in `fields` is not compared;
+ * - `sum`: `column` of the rows the `parts` select adds up to `column` of the
+ *   row `total` selects, within `tolerance`; each selector must select exactly
+ *   one row.
+ *
+ * A violation is a `rule-error` where it is (the row, or for a selector that
+ * selects no row or several, the descriptor's line) unless the rule names one
+ * of the descriptor's `conflicts`: then it is a known conflict of the source,
+ * recorded as `conflict` with the conflict's explanation, and not an error.
+ */
+export const rulesCheck: CheckFactory = (context: CheckContext): Check | undefined => {
+  const rules = context.descriptor.rules ?? [];
+  if (rules.length === 0) return undefined;
+  const states = rules.map((rule, index) =>
+    rule.kind === 'equals' ? equalsRule(context, rule, index) : sumRule(context, rule, index),
+  );
+  return {
+    async validateStart() {
+      for (const state of states) await state.start?.();
+    },
+    validateRow(row) {
+      for (const state of states) state.row(row);
+    },
+    validateEnd() {
+      for (const state of states) state.end();
+    },
+  };
+};
+
+/** One rule's run over the table. */
+interface RuleState {
+  start?(): Promise<void>;
+  row(row: RowState): void;
+  end(): void;
+}
+
+/** A failure of a rule: where, and what. */
+interface Failure {
+  readonly line: number;
+  readonly column: number;
+  readonly field: string;
+  readonly value?: string;
+  readonly message: string;
+}
+
+/** Reports a rule's failures as errors, or as its known conflict, and records its outcome. */
+function settle(
+  context: CheckContext,
+  rule: DeclaredRule,
+  checked: number,
+  failures: readonly Failure[],
+): void {
+  const rows = `${checked} row${checked === 1 ? '' : 's'}`;
+  const what = rule.kind === 'equals' ? `${rows} compared` : `${rows} added`;
+  const conflict = context.descriptor.conflicts?.find((entry) => entry.id === rule.conflict);
+  if (failures.length === 0) {
+    context.record({
+      check: 'rule',
+      subject: rule.id,
+      status: 'passed',
+      message:
+        conflict === undefined
+          ? `holds (${what})`
+          : `holds (${what}), although declared as the known conflict "${conflict.id}": check the declaration`,
+    });
+    return;
+  }
+  if (conflict !== undefined) {
+    const where = failures.map((failure) => `line ${failure.line}: ${failure.message}`).join('; ');
+    context.record({
+      check: 'rule',
+      subject: rule.id,
+      status: 'conflict',
+      message: `fails as the known conflict "${conflict.id}" of the source (${where}). ${conflict.summary}`,
+    });
+    return;
+  }
+  for (const failure of failures) {
+    const { line, column, ...rest } = failure;
+    context.at(line, column, { code: 'rule-error', ...rest, message: `rule ${rule.id}: ${failure.message}` });
+  }
+  context.record({
+    check: 'rule',
+    subject: rule.id,
+    status: 'failed',
+    message: `fails on ${failures.length} row${failures.length === 1 ? '' : 's'} (${what}); the issues say where`,
+  });
+}
+
+function shown(value: CellValue | undefined): string {
+  return value === undefined ? 'empty' : String(value);
+}
+
+function equalsRule(context: CheckContext, rule: EqualsRule, index: number): RuleState {
+  const fields = columnList(rule.fields);
+  const referenced = columnList(rule.reference.fields);
+  const refColumn = rule.reference.column;
+  const self = isSelf(context, rule.reference.resource);
+  const tolerance = rule.tolerance ?? 0;
+  const failures: Failure[] = [];
+  let checked = 0;
+  let other: KeyIndex | undefined;
+  // A reference to this dataset is settled at the end: the referenced row may come later.
+  const own = new Map<string, CellValue | undefined>();
+  const pending: { line: number; column: number; key: string; text: string; value: CellValue | undefined }[] =
+    [];
+  let unusable = false;
+  const compare = (
+    line: number,
+    column: number,
+    text: string,
+    value: CellValue | undefined,
+    found: boolean,
+    expected: CellValue | undefined,
+    where: string,
+  ): void => {
+    checked++;
+    if (!found) {
+      failures.push({
+        line,
+        column,
+        field: rule.column,
+        message: `no row of ${where} has ${referenced.join('+')} equal to ${text}`,
+      });
+    } else if (!sameValue(value, expected, tolerance)) {
+      failures.push({
+        line,
+        column,
+        field: rule.column,
+        ...(value === undefined ? {} : { value: displayValue(String(value)) }),
+        message: `${rule.column} is ${shown(value)} but ${refColumn} of the row of ${where} with ${text} is ${shown(expected)}${tolerance > 0 ? ` (tolerance ${tolerance})` : ''}`,
+      });
+    }
+  };
+  return {
+    async start() {
+      if (self) {
+        const names = new Set(context.columns.map((column) => column.name));
+        const unknown = [...referenced, refColumn].find((name) => !names.has(name));
+        if (unknown === undefined) return;
+        unusable = true;
+        context.atDescriptor(`/rules/${index}/reference`, {
+          code: 'rule-error',
+          message: `rule ${rule.id} cannot be checked: "${unknown}" is not a column of this dataset`,
+        });
+        return;
+      }
+      other = await indexOther(context, rule.reference.resource, referenced, [refColumn]);
+      if (other.ok) return;
+      unusable = true;
+      if (other.notChecked === true) {
+        context.record({
+          check: 'rule',
+          subject: rule.id,
+          status: 'not-checked',
+          message: `not checked: ${other.why}`,
+        });
+      } else {
+        context.atDescriptor(`/rules/${index}/reference`, {
+          code: 'rule-error',
+          message: `rule ${rule.id} cannot be checked: ${other.why}`,
+        });
+      }
+    },
+    row(row) {
+      if (unusable) return;
+      if (self) {
+        const mine = keyOf(row.values, referenced);
+        if (mine !== undefined && !own.has(mine)) own.set(mine, row.values[refColumn]);
+      }
+      if (row.skipped || fields.some((name) => row.badCells.has(name)) || row.badCells.has(rule.column))
+        return;
+      const key = keyOf(row.values, fields);
+      if (key === undefined) return;
+      const text = describeKey(
+        row.values,
+        fields.map((name) => name),
+      );
+      const column = row.columnOf(rule.column);
+      const value = row.values[rule.column];
+      if (self) {
+        pending.push({ line: row.line, column, key, text: keyText(text, fields, referenced), value });
+        return;
+      }
+      if (other?.ok !== true) return;
+      const target = other.rows.get(key);
+      compare(
+        row.line,
+        column,
+        keyText(text, fields, referenced),
+        value,
+        target !== undefined,
+        target?.[refColumn],
+        `${rule.reference.resource} (${other.file})`,
+      );
+    },
+    end() {
+      if (unusable) return;
+      for (const item of pending)
+        compare(
+          item.line,
+          item.column,
+          item.text,
+          item.value,
+          own.has(item.key),
+          own.get(item.key),
+          'this dataset',
+        );
+      settle(context, rule, checked, failures);
+    },
+  };
+}
+
+/** The key as the referenced dataset names it: `id=turnover-2019` for a row's `turnover_row=turnover-2019`. */
+function keyText(text: string, fields: readonly string[], referenced: readonly string[]): string {
+  let result = text;
+  fields.forEach((name, index) => {
+    result = result.replace(`${name}=`, `${referenced[index] ?? name}=`);
+  });
+  return result;
+}
+
+function sumRule(context: CheckContext, rule: SumRule, index: number): RuleState {
+  const selectors: {
+    selector: RowSelector;
+    pointer: string;
+    matches: { line: number; column: number; value: CellValue | undefined }[];
+  }[] = [
+    ...rule.parts.map((selector, part) => ({
+      selector,
+      pointer: `/rules/${index}/parts/${part}`,
+      matches: [],
+    })),
+    { selector: rule.total, pointer: `/rules/${index}/total`, matches: [] },
+  ];
+  const tolerance = rule.tolerance ?? 0;
+  return {
+    row(row) {
+      if (row.skipped) return;
+      for (const entry of selectors) {
+        if (Object.entries(entry.selector).every(([name, value]) => row.values[name] === value))
+          entry.matches.push({
+            line: row.line,
+            column: row.columnOf(rule.column),
+            value: row.values[rule.column],
+          });
+      }
+    },
+    end() {
+      let selectable = true;
+      for (const { selector, pointer, matches } of selectors) {
+        if (matches.length === 1) continue;
+        selectable = false;
+        const text = Object.entries(selector)
+          .map(([name, value]) => `${name}=${String(value)}`)
+          .join(', ');
+        context.atDescriptor(pointer, {
+          code: 'rule-error',
+          message: `rule ${rule.id}: ${text} selects ${matches.length === 0 ? 'no row' : `${matches.length} rows (lines ${matches.map((match) => match.line).join(', ')})`}; a selector must select exactly one`,
+        });
+      }
+      if (!selectable) {
+        context.record({
+          check: 'rule',
+          subject: rule.id,
+          status: 'failed',
+          message: 'a selector does not select exactly one row; the issues say which',
+        });
+        return;
+      }
+      const parts = selectors.slice(0, -1).map((entry) => entry.matches[0]);
+      const total = selectors.at(-1)?.matches[0];
+      if (total === undefined) return;
+      const values = parts.map((part) => part?.value);
+      const failures: Failure[] = [];
+      const numbers = values.filter((value): value is number => typeof value === 'number');
+      if (numbers.length !== values.length || typeof total.value !== 'number') {
+        failures.push({
+          line: total.line,
+          column: total.column,
+          field: rule.column,
+          message: `${rule.column} must be a number in every row added and in the total; found ${[...values, total.value].map(shown).join(', ')}`,
+        });
+      } else {
+        const sum = numbers.reduce((a, b) => a + b, 0);
+        if (!withinTolerance(sum, total.value, tolerance)) {
+          const lines = parts.map((part) => part?.line).join(', ');
+          failures.push({
+            line: total.line,
+            column: total.column,
+            field: rule.column,
+            value: String(total.value),
+            message: `${numbers.join(' + ')} = ${Number(sum.toFixed(10))} (lines ${lines}), but ${rule.column} here is ${total.value}${tolerance > 0 ? ` (tolerance ${tolerance})` : ''}`,
+          });
+        }
+      }
+      settle(context, rule, parts.length, failures);
+    },
+  };
+}

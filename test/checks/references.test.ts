@@ -1,0 +1,282 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatIssue, type Issue } from '../../lambda/core/issue.js';
+import { validateDatasets } from '../../lambda/core/pipeline.js';
+import type { DatasetResolver } from '../../lambda/core/referenced-datasets.js';
+import { RowSchemaScope } from '../../lambda/core/row-schema.js';
+import { validateDataset, type DatasetSource } from '../../lambda/core/validate.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+import { REPO_ROOT } from '../support/workspace.js';
+
+const HEADER = 'id,year,value_musd,flagged,day,kind';
+const csv = (...lines: string[]): string => [HEADER, ...lines, ''].join('\n');
+const brief = (issue: Issue) => [issue.line, issue.column, issue.code, issue.field];
+
+/** The referenced dataset, "totals": one total per year. */
+const TOTALS = fixtureSource({
+  id: 'totals',
+  schema: { ...FIXTURE_SCHEMA, $id: 'https://kz-az-open-data.example/schemas/totals.schema.json' },
+  descriptor: { ...FIXTURE_DESCRIPTOR, id: 'totals' },
+  csv: csv('t-2001,2001,10.5,false,,turnover', 't-2002,2002,20,false,,turnover'),
+});
+
+/** Other datasets as a run gives them: validated on their own, rows kept. */
+function resolverOf(...sources: DatasetSource[]): DatasetResolver {
+  return {
+    async get(id) {
+      const source = sources.find((candidate) => candidate.id === id);
+      if (source === undefined) return { ok: false, why: 'does not exist' };
+      const { dataset } = await validateDataset(source, new RowSchemaScope());
+      return dataset === undefined
+        ? { ok: false, why: 'has issues' }
+        : { ok: true, file: source.csv.file, columns: dataset.columns, rows: dataset.rows };
+    },
+  };
+}
+
+/** The sample dataset, each row naming a row of "totals" in `kind`'s place: `day` holds nothing, `id` the key. */
+const referring = (descriptor: object, ...lines: string[]) =>
+  validateDataset(
+    fixtureSource({
+      schema: { ...FIXTURE_SCHEMA, properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string' } } },
+      descriptor: { ...FIXTURE_DESCRIPTOR, ...descriptor },
+      csv: csv(...lines),
+    }),
+    undefined,
+    { run: { datasets: resolverOf(TOTALS) } },
+  );
+
+describe('foreign keys', () => {
+  const foreignKeys = [{ fields: 'kind', reference: { resource: 'totals', fields: 'id' } }];
+
+  it('accepts rows whose key is a row of the referenced dataset', async () => {
+    const { report } = await referring(
+      { foreignKeys },
+      'a,2001,10.5,false,,t-2001',
+      'b,2002,20,false,,t-2002',
+    );
+
+    expect(report.issues).toEqual([]);
+  });
+
+  it('rejects a broken reference at its row and column', async () => {
+    const { report } = await referring(
+      { foreignKeys },
+      'a,2001,10.5,false,,t-2001',
+      'b,2002,20,false,,t-2003',
+    );
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:3:6: [foreign-key] kind: kind=t-2003: no row of totals (data/totals.csv) has id equal to it (foreignKeys/0)',
+    ]);
+  });
+
+  it('rejects a reference to a dataset that does not exist, at the descriptor line that declares it', async () => {
+    const descriptor = {
+      ...FIXTURE_DESCRIPTOR,
+      foreignKeys: [{ fields: 'kind', reference: { resource: 'nosuch', fields: 'id' } }],
+    };
+    const source = fixtureSource({ descriptor, csv: csv('a,2001,1,false,,turnover') });
+    const text = JSON.stringify(descriptor, null, 2);
+    const { report } = await validateDataset(
+      { ...source, descriptor: { ...source.descriptor, text } },
+      undefined,
+      {
+        run: { datasets: resolverOf(TOTALS) },
+      },
+    );
+
+    const line = text.split('\n').findIndex((row) => row.includes('"reference"')) + 1;
+    expect(report.issues.map(brief)).toEqual([[line, 7, 'foreign-key', '/foreignKeys/0/reference']]);
+    expect(report.issues[0]?.message).toContain('"nosuch" does not exist');
+  });
+
+  it('records references to another dataset as not checked when the run has no datasets', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({
+        descriptor: { ...FIXTURE_DESCRIPTOR, foreignKeys },
+        csv: csv('a,2001,1,false,,turnover'),
+      }),
+    );
+
+    expect(report.valid).toBe(true);
+    expect(report.checks).toEqual([expect.objectContaining({ check: 'foreign-key', status: 'not-checked' })]);
+  });
+
+  it('checks a reference to the dataset itself, to earlier and later rows', async () => {
+    const self = [{ fields: ['kind'], reference: { resource: '', fields: ['id'] } }];
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string' } },
+    };
+    const { report } = await validateDataset(
+      fixtureSource({
+        schema,
+        descriptor: { ...FIXTURE_DESCRIPTOR, foreignKeys: self },
+        csv: csv('a,2001,1,false,,b', 'b,2002,1,false,,a', 'c,2003,1,false,,c', 'd,2004,1,false,,x'),
+      }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([[5, 6, 'foreign-key', 'kind']]);
+  });
+});
+
+describe('declared rules', () => {
+  const equals = {
+    id: 'value-from-totals',
+    kind: 'equals',
+    column: 'value_musd',
+    fields: 'kind',
+    reference: { resource: 'totals', fields: 'id', column: 'value_musd' },
+  };
+
+  it('rejects a cell that differs from the referenced row, at the cell, and records the rule as failed', async () => {
+    const { report } = await referring(
+      { rules: [equals] },
+      'a,2001,10.5,false,,t-2001',
+      'b,2002,21,false,,t-2002',
+    );
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:3:3: [rule-error] value_musd: rule value-from-totals: value_musd is 21 but value_musd of the row of totals (data/totals.csv) with id=t-2002 is 20',
+    ]);
+    expect(report.checks).toEqual([
+      expect.objectContaining({ check: 'rule', subject: 'value-from-totals', status: 'failed' }),
+    ]);
+  });
+
+  it('accepts cells within the tolerance and records the rule as passed', async () => {
+    const { report } = await referring(
+      { rules: [{ ...equals, tolerance: 0.5 }] },
+      'a,2001,10.9,false,,t-2001',
+    );
+
+    expect(report.issues).toEqual([]);
+    expect(report.checks).toEqual([
+      expect.objectContaining({ subject: 'value-from-totals', status: 'passed' }),
+    ]);
+  });
+
+  const sum = {
+    id: 'parts-make-total',
+    kind: 'sum',
+    column: 'value_musd',
+    parts: [{ id: 'export' }, { id: 'import' }],
+    total: { id: 'total' },
+    tolerance: 0.01,
+  };
+  const sumRows = (total: string) =>
+    csv(
+      'export,2019,24.06,false,,export',
+      'import,2019,205.54,false,,export',
+      `total,2019,${total},false,,turnover`,
+    );
+
+  it('accepts rows that add up to the total, binary floating point notwithstanding', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, rules: [sum] }, csv: sumRows('229.6') }),
+    );
+
+    expect(report.issues).toEqual([]);
+    expect(report.checks).toEqual([
+      expect.objectContaining({ subject: 'parts-make-total', status: 'passed' }),
+    ]);
+  });
+
+  it('rejects rows that do not add up, at the total', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, rules: [sum] }, csv: sumRows('230.14') }),
+    );
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:4:3: [rule-error] value_musd: rule parts-make-total: 24.06 + 205.54 = 229.6 (lines 2, 3), but value_musd here is 230.14 (tolerance 0.01)',
+    ]);
+  });
+
+  it('flags a failure declared as a known conflict of the source instead of rejecting it', async () => {
+    const conflicts = [
+      { id: 'stated-sum', summary: 'The source states a total that its parts do not add up to.' },
+    ];
+    const { report } = await validateDataset(
+      fixtureSource({
+        descriptor: { ...FIXTURE_DESCRIPTOR, conflicts, rules: [{ ...sum, conflict: 'stated-sum' }] },
+        csv: sumRows('230.14'),
+      }),
+    );
+
+    expect(report.valid).toBe(true);
+    expect(report.checks).toEqual([
+      expect.objectContaining({ check: 'rule', subject: 'parts-make-total', status: 'conflict' }),
+    ]);
+    expect(report.checks?.[0]?.message).toContain('The source states a total');
+  });
+
+  it('rejects a selector that selects no row, at its descriptor line', async () => {
+    const descriptor = { ...FIXTURE_DESCRIPTOR, rules: [{ ...sum, total: { id: 'nothing' } }] };
+    const source = fixtureSource({ descriptor, csv: sumRows('229.6') });
+    const text = JSON.stringify(descriptor, null, 2);
+    const { report } = await validateDataset({ ...source, descriptor: { ...source.descriptor, text } });
+
+    const line = text.split('\n').findIndex((row) => row.includes('"total"')) + 1;
+    expect(report.issues.map(brief)).toEqual([[line, 7, 'rule-error', '/rules/0/total']]);
+  });
+
+  it('refuses a rule naming a conflict the descriptor does not list', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, rules: [{ ...sum, conflict: 'nope' }] } }),
+    );
+
+    expect(report.issues.map((issue) => [issue.code, issue.field])).toEqual([
+      ['descriptor-error', '/rules/0/conflict'],
+    ]);
+  });
+});
+
+describe('the curated datasets', () => {
+  it('check the 2019 trade arithmetic, flag the stated 2019 increase as a known conflict, and tie the tidy series to trade', async () => {
+    const location = {
+      data: new LocalDirectoryStore(path.join(REPO_ROOT, 'data')),
+      schemas: new LocalDirectoryStore(path.join(REPO_ROOT, 'schemas')),
+      dataLabel: 'data',
+      schemasLabel: 'schemas',
+    };
+    const [trade, byYear] = await validateDatasets(location, ['trade', 'trade-by-year']);
+    const outcome = (checks: readonly { subject?: string; status: string }[] | undefined, subject: string) =>
+      checks?.find((check) => check.subject === subject)?.status;
+
+    expect(trade?.report.valid).toBe(true);
+    expect(outcome(trade?.report.checks, 'exports-plus-imports-2019')).toBe('passed');
+    expect(outcome(trade?.report.checks, 'turnover-2018-base-plus-increase-2019')).toBe('conflict');
+    expect(byYear?.report.valid).toBe(true);
+    const rules = byYear?.report.checks?.filter((check) => check.check === 'rule') ?? [];
+    expect(rules.length).toBeGreaterThanOrEqual(8);
+    expect(rules.every((check) => check.status === 'passed')).toBe(true);
+  });
+});
+
+describe('descriptor errors', () => {
+  it('point at the line of the member in the descriptor as written', async () => {
+    const descriptor = { ...FIXTURE_DESCRIPTOR, license: 'MIT' };
+    const source = fixtureSource({ descriptor });
+    const text = JSON.stringify(descriptor, null, 2);
+    const { report } = await validateDataset({ ...source, descriptor: { ...source.descriptor, text } });
+
+    const line = text.split('\n').findIndex((row) => row.includes('"license"')) + 1;
+    expect(line).toBeGreaterThan(1);
+    expect(report.issues.map(brief)).toEqual([[line, 3, 'descriptor-error', '/license']]);
+  });
+
+  it('point at the enclosing object when a required member is missing', async () => {
+    const { publisher, ...rest } = FIXTURE_DESCRIPTOR;
+    const descriptor = { ...rest, source: { ...FIXTURE_DESCRIPTOR.source, title: undefined } };
+    const source = fixtureSource({ descriptor });
+    const text = JSON.stringify(descriptor, null, 2);
+    const { report } = await validateDataset({ ...source, descriptor: { ...source.descriptor, text } });
+
+    expect(publisher).toBeDefined();
+    const sourceLine = text.split('\n').findIndex((row) => row.includes('"source"')) + 1;
+    expect(report.issues.map(brief)).toContainEqual([1, 1, 'descriptor-error', '/']);
+    expect(report.issues.map(brief)).toContainEqual([sourceLine, 3, 'descriptor-error', '/source']);
+  });
+});
