@@ -87,7 +87,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
         <dd><a href="${license.url}" rel="license">${document.license}</a></dd>
       </div>
     </dl>
-    ${descriptionParagraphs(document.description)}
+    ${descriptionParagraphs(document.description, datasetMentions(context, entry.id))}
     <p class="muted">Keywords: ${document.keywords.join(', ')}</p>
     <nav aria-label="On this page">
       <p>
@@ -278,22 +278,22 @@ function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boole
  * then the rest in paragraphs of a few sentences, and each numbered point
  * (`(1) …`, `(2) …`) as an item of its own list.
  */
-function descriptionParagraphs(description: string): Html {
+function descriptionParagraphs(description: string, mention: (text: string) => Html): Html {
   const [lead = '', ...rest] = description.split(/(?<=[a-z0-9)\]]\.)\s+(?=[A-Z(])/);
-  const blocks: Html[] = [html`<p class="lead">${lead}</p>`];
+  const blocks: Html[] = [html`<p class="lead">${mention(lead)}</p>`];
   let paragraph: string[] = [];
   const flush = (): void => {
-    if (paragraph.length > 0) blocks.push(html`<p>${paragraph.join(' ')}</p>`);
+    if (paragraph.length > 0) blocks.push(html`<p>${mention(paragraph.join(' '))}</p>`);
     paragraph = [];
   };
   for (const sentence of rest) {
     const points = sentence.split(/\s(?=\(\d+\)\s)/);
     if (points.length > 2) {
       flush();
-      blocks.push(html`<p>${points[0]}</p>`);
+      blocks.push(html`<p>${mention(points[0] ?? '')}</p>`);
       blocks.push(
         html`<ul>
-          ${points.slice(1).map((point) => html`<li>${point.replace(/^\(\d+\)\s*/, '').replace(/;\s*$/, '.')}</li>`)}
+          ${points.slice(1).map((point) => html`<li>${mention(point.replace(/^\(\d+\)\s*/, '').replace(/;\s*$/, '.'))}</li>`)}
         </ul>`,
       );
       continue;
@@ -303,6 +303,33 @@ function descriptionParagraphs(description: string): Html {
   }
   flush();
   return html`${blocks}`;
+}
+
+/**
+ * Text with a link wherever it names another dataset of the catalog: an id
+ * followed by the word "dataset" ("the visits dataset"), or an id with a
+ * hyphen, which no English word is ("trade-by-year"). A bare word such as
+ * "trade" is left alone, since it is also just a word; a dataset that is not
+ * in the catalog is never linked, so a mention cannot become a broken link.
+ */
+function datasetMentions(context: SiteContext, self: string): (text: string) => Html {
+  const others = context.datasets.map(({ entry }) => entry.id).filter((id) => id !== self);
+  if (others.length === 0) return (text) => html`${text}`;
+  // Longest first, so "trade-by-year" is never read as "trade" followed by text.
+  const ids = [...others].sort((a, b) => b.length - a.length).map((id) => id.replace(/[-]/g, '\\-'));
+  const pattern = new RegExp(`(?<![\\w-])(${ids.join('|')})(?![\\w-])(?=(\\s+datasets?\\b)?)`, 'g');
+  return (text) => {
+    const parts: HtmlValue[] = [];
+    let at = 0;
+    for (const match of text.matchAll(pattern)) {
+      const id = match[1] ?? '';
+      if (!id.includes('-') && match[2] === undefined) continue;
+      parts.push(text.slice(at, match.index), html`<a href="../${id}/index.html">${id}</a>`);
+      at = match.index + id.length;
+    }
+    parts.push(text.slice(at));
+    return html`${parts}`;
+  };
 }
 
 function rowLabel(row: Row, primaryKey: readonly string[]): string {
