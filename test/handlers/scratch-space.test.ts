@@ -57,7 +57,7 @@ const quietLogger = {
 } as unknown as StepLogger;
 
 async function workspace() {
-  const root = await mkdtemp(path.join(tmpdir(), 'opendata-scratch-test-'));
+  const root = await mkdtemp(path.join(tmpdir(), 'opendata-no-room-'));
   for (const folder of ['data', 'schemas', 'incoming', 'public']) await mkdir(path.join(root, folder));
   await writeFile(path.join(root, 'data', 'trade.csv'), FIXTURE_CSV);
   await writeFile(

@@ -2,7 +2,8 @@ import { SITE_KEY_PATTERNS } from '../../lambda/core/site-keys.js';
 import { SOURCE_PREFIXES } from '../../lambda/handlers/deploy-contract.js';
 import { deploymentRevision } from '../../lib/deployment-revision.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -646,6 +647,9 @@ describe('the bundled Lambdas, run as Lambda would against an S3-protocol server
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       // The SDK reads the endpoint from the environment and uses path-style URLs for an IP address.
       AWS_ENDPOINT_URL_S3: moto.endpoint,
+      // A /tmp of its own, as each Lambda environment has: the handlers remove scratch left in it by
+      // an interrupted run, which in the shared /tmp would be other tests' scratch, still in use.
+      TMPDIR: mkdtempSync(path.join(tmpdir(), 'opendata-lambda-tmp-')),
     };
   }, 60_000);
 
