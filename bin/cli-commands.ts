@@ -31,6 +31,11 @@ export type CommandName = 'validate' | 'publish' | 'serve' | 'verify';
 const SOURCE_OPTIONS = {
   data: { type: 'string', value: 'DIR', default: 'data', help: 'curated CSVs and descriptors' },
   schemas: { type: 'string', value: 'DIR', default: 'schemas', help: 'JSON Schemas' },
+  sources: {
+    type: 'string',
+    value: 'DIR',
+    help: 'source texts the quotes are checked against (default: $OPEN_DATA_SOURCES_DIR, else ../shared/sources)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const COMMANDS = {

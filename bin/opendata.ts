@@ -38,6 +38,7 @@ import {
   type Destination,
   type ReportLines,
 } from './publish-report.js';
+import { localSourceTexts } from './source-texts-folder.js';
 import { didYouMean, parseCommandArguments, UsageError, type ParsedArguments } from './cli-arguments.js';
 import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandName } from './cli-commands.js';
 import { isValidDatasetId } from '../lambda/core/dataset-id.js';
@@ -225,13 +226,24 @@ function isParseArgsError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
-function sourceLocation(dataDir: string, schemasDir: string): SourceLocation {
-  return {
+/**
+ * The curated files and source texts a command reads, and what to say at the
+ * end when the source texts were missing (once, however many datasets).
+ */
+function sourceLocation(
+  values: ParsedArguments['values'],
+  env: Env,
+): { source: SourceLocation; notice: () => string | undefined } {
+  const [dataDir, schemasDir] = [text(values, 'data') ?? 'data', text(values, 'schemas') ?? 'schemas'];
+  const { texts, notice } = localSourceTexts(text(values, 'sources'), env);
+  const source = {
     data: new LocalDirectoryStore(dataDir),
     schemas: new LocalDirectoryStore(schemasDir),
     dataLabel: dataDir.replace(/\/+$/, ''),
     schemasLabel: schemasDir.replace(/\/+$/, ''),
+    texts,
   };
+  return { source, notice };
 }
 
 /** An option's value as given or defaulted; `undefined` when absent without a default. */
@@ -266,7 +278,7 @@ async function validateCommand(args: readonly string[], io: Output, env: Env): P
     throw new UsageError(
       `--format must be text or json, not "${format}"${didYouMean(format ?? '', ['text', 'json'])}`,
     );
-  const source = sourceLocation(text(values, 'data') ?? 'data', text(values, 'schemas') ?? 'schemas');
+  const { source, notice } = sourceLocation(values, env);
   await checkDatasetIds(source, positionals);
   const results = await validateDatasets(source, positionals);
   const reports = results.map((result) => result.report);
@@ -276,6 +288,7 @@ async function validateCommand(args: readonly string[], io: Output, env: Env): P
   } else {
     for (const report of reports) printReport(report, io);
   }
+  printNotice(notice(), io);
   return valid ? EXIT.ok : EXIT.invalid;
 }
 
@@ -303,7 +316,7 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
   if (baseUrl !== undefined) checkBaseUrl(baseUrl);
   const now = publishTime(process.env.SOURCE_DATE_EPOCH);
 
-  const source = sourceLocation(text(values, 'data') ?? 'data', text(values, 'schemas') ?? 'schemas');
+  const { source, notice } = sourceLocation(values, env);
   await checkDatasetIds(source, positionals);
 
   let store: ObjectStore;
@@ -347,8 +360,13 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
     io.err(`${destination}${problem.path}: ${problem.message} (read back after publishing)`);
   print(baseUrlNote(result));
   io.out(whereToLook(place, result.baseUrl));
+  printNotice(notice(), io);
   if (problems.length > 0) return EXIT.invalid;
   return outcomes.some((outcome) => outcome.status === 'rejected') ? EXIT.invalid : EXIT.ok;
+}
+
+function printNotice(line: string | undefined, io: Output): void {
+  if (line !== undefined) io.err(line);
 }
 
 /** A base URL the site can be served from: an absolute http(s) URL with no query or fragment. */

@@ -84,7 +84,7 @@ describe('a mistyped option', () => {
     ],
     [
       ['validate', '--zzzzzz'],
-      "unknown option --zzzzzz for validate (validate's options: --data, --schemas, --format)",
+      "unknown option --zzzzzz for validate (validate's options: --data, --schemas, --sources, --format)",
     ],
     [['publish', '--out'], '--out needs a value: --out DIR'],
     [['validate', '--help=yes'], '--help takes no value (got "yes")'],

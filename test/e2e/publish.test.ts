@@ -61,13 +61,9 @@ describe('publish', () => {
     const ws = await makeWorkspace();
     await publish(ws);
     const before = await treeDigest(ws.out);
-    await replaceInFile(
-      path.join(ws.data, 'trade.csv'),
-      'in 2003 - $ 148.5 million',
-      'in 2003 - $ 148.5 million.',
-    );
+    // A changed note (a changed quote would have to be in the paper, or provenance refuses the row).
+    await replaceInFile(path.join(ws.data, 'trade.csv'), "One item of the paper's", "An item of the paper's");
 
-    // The quote no longer matches the paper, but the pipeline itself only sees a changed cell.
     const { code, stdout } = await publish(ws);
 
     expect(code).toBe(0);
@@ -85,9 +81,12 @@ describe('publish', () => {
     expect(changes.summary).toEqual({ added: 0, removed: 0, changed: 1 });
     expect(changes.changed).toEqual([
       {
-        key: { id: 'turnover-2003-series' },
+        key: { id: 'turnover-2001-series' },
         changes: {
-          source_quote: { old: 'in 2003 - $ 148.5 million', new: 'in 2003 - $ 148.5 million.' },
+          note: {
+            old: expect.stringMatching(/^One item of the paper's sentence/),
+            new: expect.stringMatching(/^An item of the paper's sentence/),
+          },
         },
       },
     ]);

@@ -1,0 +1,55 @@
+import { statSync } from 'node:fs';
+import { sourceTextsFrom, type SourceTexts } from '../lambda/core/source-texts.js';
+import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
+import { UsageError } from './cli-arguments.js';
+
+/** Where the CLI looks for source texts when neither `--sources` nor the environment says. */
+export const DEFAULT_SOURCES_DIR = '../shared/sources';
+/** The environment variable naming the source texts folder. */
+export const SOURCES_DIR_VARIABLE = 'OPEN_DATA_SOURCES_DIR';
+
+/** The source texts a command checks quotes against, and the line to print if they were missing when needed. */
+export interface LocalSourceTexts {
+  readonly texts: SourceTexts;
+  /** The one line saying provenance was not checked, once a dataset needed the missing texts; else undefined. */
+  notice(): string | undefined;
+}
+
+/**
+ * The folder of source texts the provenance check reads: `--sources DIR`
+ * (which must exist), else `OPEN_DATA_SOURCES_DIR`, else
+ * {@link DEFAULT_SOURCES_DIR}. When the folder found that way is absent, every
+ * dataset's report records "provenance not checked", and `notice` gives the
+ * one line the command prints about it at the end.
+ */
+export function localSourceTexts(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): LocalSourceTexts {
+  const fromEnv = env[SOURCES_DIR_VARIABLE];
+  const folder = option ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_SOURCES_DIR);
+  if (isDirectory(folder))
+    return { texts: sourceTextsFrom(new LocalDirectoryStore(folder), folder), notice: () => undefined };
+  if (option !== undefined) throw new UsageError(`--sources ${option}: no such folder`);
+  let needed = false;
+  return {
+    texts: {
+      get: async () => {
+        needed = true;
+        return { ok: false, why: 'no source texts folder was given to this run' };
+      },
+    },
+    notice: () =>
+      needed
+        ? `opendata: provenance not checked: no source texts folder at ${folder} (give --sources DIR or set ${SOURCES_DIR_VARIABLE})`
+        : undefined,
+  };
+}
+
+function isDirectory(folder: string): boolean {
+  try {
+    return statSync(folder).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,93 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../bin/opendata.js';
+import { makeWorkspace, readJson } from '../support/workspace.js';
+
+// Provenance as a curator meets it on the command line: the source texts folder is found
+// (--sources, OPEN_DATA_SOURCES_DIR, ../shared/sources), quotes are held to it, and a run
+// without it says so once and records it in validation.json.
+
+const PAPER = [
+  'Trade grew. The trade turnover between two countries in 2001 amounted to \\$ 106.1 million,',
+  'in 2002 - \\$ 161.2 million. Nothing else is said here.',
+].join('\n');
+
+/** A workspace holding only `trade`, cut to two rows quoting {@link PAPER}, and a sources folder. */
+async function workspace() {
+  const ws = await makeWorkspace();
+  const sources = path.join(ws.root, 'sources');
+  await mkdir(sources);
+  const descriptor = await readJson<{ source: { file: string } }>(path.join(ws.data, 'trade.dataset.json'));
+  await writeFile(path.join(sources, descriptor.source.file), PAPER);
+  const lines = (await readFile(path.join(ws.data, 'trade.csv'), 'utf8')).split('\n');
+  await writeFile(path.join(ws.data, 'trade.csv'), `${lines.slice(0, 3).join('\n')}\n`);
+  return { ...ws, sources };
+}
+
+async function run(args: string[], env: Record<string, string | undefined> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) }, { env });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+describe('provenance on the command line', () => {
+  it('validates quotes against --sources and names the line, column and field of each problem', async () => {
+    const ws = await workspace();
+    const csv = path.join(ws.data, 'trade.csv');
+    const text = await readFile(csv, 'utf8');
+    await writeFile(csv, text.replace('in 2002 - $ 161.2 million', 'in 2002 - $ 161.3 million'));
+    const args = ['validate', 'trade', '--data', ws.data, '--schemas', ws.schemas];
+
+    const checked = await run([...args, '--sources', ws.sources]);
+
+    expect(checked.code).toBe(1);
+    expect(checked.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /trade\.csv:3:11: \[quote-not-in-source\] source_quote: the quote does not occur/,
+      ),
+      expect.stringMatching(/trade\.csv:3:5: \[value-not-in-quote\] value_musd: .* the number 161\.2$/),
+    ]);
+  });
+
+  it('finds the folder through OPEN_DATA_SOURCES_DIR and accepts quotes as the paper reads', async () => {
+    const ws = await workspace();
+
+    const result = await run(['validate', 'trade', '--data', ws.data, '--schemas', ws.schemas], {
+      OPEN_DATA_SOURCES_DIR: ws.sources,
+    });
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toBe('trade: valid (2 rows)');
+  });
+
+  it('without source texts, says so once, publishes, and records "not checked" in validation.json', async () => {
+    const ws = await workspace();
+    const missing = path.join(ws.root, 'no-such-folder');
+
+    const result = await run(['publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out], {
+      OPEN_DATA_SOURCES_DIR: missing,
+    });
+
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.includes('provenance'))).toEqual([
+      `opendata: provenance not checked: no source texts folder at ${missing} (give --sources DIR or set OPEN_DATA_SOURCES_DIR)`,
+    ]);
+    const report = await readJson<{ datasets: { checks?: unknown[] }[] }>(
+      path.join(ws.out, 'datasets', 'trade', '1.0.0', 'validation.json'),
+    );
+    expect(report.datasets[0]?.checks).toContainEqual({
+      check: 'provenance',
+      status: 'not-checked',
+      message: 'provenance not checked: no source texts folder was given to this run',
+    });
+  });
+
+  it('refuses a --sources folder that does not exist as a usage error', async () => {
+    const result = await run(['validate', '--sources', '/no/such/folder']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--sources /no/such/folder: no such folder');
+  });
+});
