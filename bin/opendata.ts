@@ -43,6 +43,7 @@ import { didYouMean, parseCommandArguments, UsageError, type ParsedArguments } f
 import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandName } from './cli-commands.js';
 import { isValidDatasetId } from '../lambda/core/dataset-id.js';
 import { findDatasetIds } from '../lambda/core/sources.js';
+import { textProblem } from '../lambda/core/text-rules.js';
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
@@ -314,6 +315,11 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
     throw new UsageError('--prefix and --endpoint only apply with --bucket');
   }
   if (baseUrl !== undefined) checkBaseUrl(baseUrl);
+  const message = text(values, 'message');
+  if (message !== undefined) {
+    const problem = message.trim() === '' ? 'is empty' : textProblem(message, 'paragraph');
+    if (problem !== undefined) throw new UsageError(`--message ${problem}`);
+  }
   const now = publishTime(process.env.SOURCE_DATE_EPOCH);
 
   const { source, notice } = sourceLocation(values, env);
@@ -347,6 +353,7 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
     ids: positionals,
     now,
     ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(message === undefined ? {} : { message }),
   });
   const { outcomes, catalogWritten, problems } = result;
   const print = (lines: ReportLines) => {
@@ -358,6 +365,8 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
   for (const problem of problems)
     io.err(`${destination}${problem.path}: ${problem.message} (read back after publishing)`);
+  if (message !== undefined && !outcomes.some((outcome) => outcome.status === 'published'))
+    io.out('--message not used: no dataset has a new version');
   print(baseUrlNote(result));
   io.out(whereToLook(place, result.baseUrl));
   printNotice(notice(), io);

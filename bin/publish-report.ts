@@ -56,6 +56,7 @@ export function describeOutcome(outcome: DatasetOutcome, width: number): ReportL
         out: [
           `${id}  published ${outcome.version} (${notes.join('; ')})`,
           ...(outcome.changes === undefined ? [] : [`${detail}rows: ${describeChanges(outcome.changes)}`]),
+          ...(outcome.message === undefined ? [] : [`${detail}why: ${outcome.message}`]),
         ],
         err: [],
       };

@@ -72,9 +72,17 @@ export async function canonicalizeTable(
   };
 }
 
-/** What the content hash covers before the CSV: the schema and descriptor, canonical JSON, and a line break. */
+/**
+ * What the content hash covers before the CSV: the schema and descriptor,
+ * canonical JSON, and a line break. The descriptor's `changeMessage` is left
+ * out: it says why the next version changes, and is no content of its own
+ * (editing it alone must not publish a version).
+ */
 function contentHashPrefix(definition: DatasetDefinition): string {
-  return `${canonicalJson({ schema: definition.schema, descriptor: definition.descriptor })}\n`;
+  const descriptor = Object.fromEntries(
+    Object.entries(definition.descriptor).filter(([member]) => member !== 'changeMessage'),
+  );
+  return `${canonicalJson({ schema: definition.schema, descriptor })}\n`;
 }
 
 function schemaHashOf(definition: DatasetDefinition): string {

@@ -39,6 +39,8 @@ export interface CatalogVersion {
   readonly rows: number;
   readonly change: ChangeKind;
   readonly previousVersion?: string;
+  /** The curator's reason for the change (`--message`, or the descriptor's `changeMessage`). */
+  readonly message?: string;
   readonly distributions: readonly Distribution[];
 }
 

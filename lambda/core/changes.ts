@@ -60,6 +60,8 @@ export interface ChangesDocument {
   readonly version: string;
   readonly previousVersion: string | null;
   readonly change: ChangeKind;
+  /** The curator's reason for the change, when one was given. */
+  readonly message?: string;
   readonly schemaChanged: boolean;
   /** Column-level detail of a schema change (a change to other schema keywords shows only in `schemaChanged`). */
   readonly schemaChanges: SchemaChanges;

@@ -38,6 +38,8 @@ export interface DatasetDescriptor {
   readonly themes?: readonly string[];
   /** EU frequency code (`IRREG`, `ANNUAL`, …), published as `dct:accrualPeriodicity`. */
   readonly accrualPeriodicity?: string;
+  /** Why the data changed, for the next version only (see `schemas/dataset.schema.json`); not content-hashed. */
+  readonly changeMessage?: string;
 }
 
 /** A column name or a list of them, as Table Schema writes `fields`. */

@@ -37,6 +37,8 @@ export type DatasetOutcome =
       readonly rebased: boolean;
       /** The rows it changed since the previous version (absent for a first version). */
       readonly changes?: ChangePreview;
+      /** The curator's reason for the change, when one was given. */
+      readonly message?: string;
     };
 
 /**
@@ -100,6 +102,8 @@ export interface ValidateAndStageOptions {
   /** Where scratch files go (the OS temp directory by default). */
   readonly scratchParent?: string | undefined;
   readonly tuning?: StreamingTuning | undefined;
+  /** The curator's reason for the change, given to every dataset this run publishes a new version of. */
+  readonly message?: string | undefined;
   /** The catalog to stage against (a re-base); read from the store when not given. */
   readonly base?: { readonly catalog: Catalog | undefined } | undefined;
   /** What the run shares between datasets (source texts, other datasets), see {@link runContextOf}. */
@@ -133,6 +137,7 @@ export async function validateAndStage(
       scratch,
       baseUrl: options.baseUrl,
       tuning: options.tuning,
+      message: options.message,
       base: options.base,
     });
     return { report, outcome };
@@ -156,6 +161,8 @@ export interface PublishRun {
   /** Where scratch files go (the OS temp directory by default) and the sizes they are streamed in. */
   readonly scratchParent?: string;
   readonly tuning?: StreamingTuning;
+  /** The curator's reason for this run's changes (`--message`); overrides each descriptor's `changeMessage`. */
+  readonly message?: string;
 }
 
 /** What a publish run did. */
@@ -262,6 +269,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
             skipped: entry?.skipped ?? [],
             rebased: result.rebased,
             ...(entry?.changes === undefined ? {} : { changes: entry.changes }),
+            ...(result.version.message === undefined ? {} : { message: result.version.message }),
           }
         : { id: result.id, status: 'unchanged', report, version: result.version },
     );
@@ -292,6 +300,7 @@ async function validateAndStageFromSource(
     scope,
     scratchParent: run.scratchParent,
     tuning: run.tuning,
+    message: run.message,
     base,
     run: context,
   });

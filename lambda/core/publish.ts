@@ -61,6 +61,8 @@ export interface StageOptions {
   /** Absolute site URL for download links in the catalog. */
   readonly baseUrl?: string | undefined;
   readonly tuning?: StreamingTuning | undefined;
+  /** The curator's reason for this run's changes; overrides the descriptor's `changeMessage`. */
+  readonly message?: string | undefined;
   /**
    * The catalog to stage against (a re-base passes the one it just read);
    * read from the store when not given.
@@ -125,6 +127,7 @@ export async function stageDataset(
     first = nextVersion(latest.version, change);
   }
 
+  const message = changeMessage(options.message, definition.descriptor.changeMessage, latest);
   const skipped: string[] = [];
   for (const version of candidateVersions(first)) {
     const files = await renderVersionFiles(
@@ -137,6 +140,7 @@ export async function stageDataset(
         schemaChanges,
         rowChanges,
         report,
+        message,
         ...(options.tuning?.parquetRowGroupRows === undefined
           ? {}
           : { parquetRowGroupRows: options.tuning.parquetRowGroupRows }),
@@ -165,6 +169,7 @@ export async function stageDataset(
           rows: table.rows.count,
           change,
           ...(latest === undefined ? {} : { previousVersion: latest.version }),
+          ...(message === undefined ? {} : { message }),
           distributions: files.map((file) =>
             distribution(versionFileKey(id, version, file.name), file, baseUrl),
           ),
@@ -179,6 +184,20 @@ export async function stageDataset(
   throw new NoFreeVersionError(
     `dataset "${id}": versions ${skipped[0]} to ${skipped[skipped.length - 1]} are all held by unlisted folders of failed attempts (over ${MAX_SKIPPED_VERSIONS}); look at ${datasetFolder(id)} in the published tree`,
   );
+}
+
+/**
+ * The message a new version carries: the one this run was given, else the
+ * descriptor's `changeMessage` unless the previous version already carries it
+ * (a message left in the descriptor explains one change, not every later one).
+ */
+function changeMessage(
+  given: string | undefined,
+  descriptor: string | undefined,
+  previous: CatalogVersion | undefined,
+): string | undefined {
+  if (given !== undefined) return given;
+  return descriptor !== undefined && descriptor !== previous?.message ? descriptor : undefined;
 }
 
 /** The previous version as the comparison needs it: its columns, and its rows sorted by the new key. */

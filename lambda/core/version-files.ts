@@ -19,6 +19,8 @@ export interface VersionContext {
   readonly schemaChanges: SchemaChanges;
   readonly rowChanges: SpilledRowChanges;
   readonly report: DatasetReport;
+  /** The curator's reason for the change, written into `changes.json`. */
+  readonly message?: string | undefined;
   /** Rows per Parquet row group (the default suits publishing; tests make it small). */
   readonly parquetRowGroupRows?: number;
 }
@@ -128,12 +130,14 @@ const changesRenderer: VersionRenderer = {
   tabular: false,
   fileName: () => 'changes.json',
   render: (context, sink) => {
-    const { table, version, previousVersion, change, schemaChanged, schemaChanges, rowChanges } = context;
+    const { table, version, previousVersion, change, schemaChanged, schemaChanges, rowChanges, message } =
+      context;
     const head = {
       id: table.definition.id,
       version,
       previousVersion: previousVersion ?? null,
       change,
+      ...(message === undefined ? {} : { message }),
       schemaChanged,
       schemaChanges,
       summary: rowChanges.summary,

@@ -32,10 +32,10 @@ const DATASET_MEMBERS: Record<Exclude<keyof DatasetDocument, 'rows' | OptionalDa
 
 type ChangeList = 'added' | 'removed' | 'changed';
 
-// Kept when read (nothing on the site relies on it): older versions' files do not have it.
-const OPTIONAL_CHANGES_MEMBERS: Record<'rowsListed', true> = { rowsListed: true };
+// Kept when read: older versions' files do not have `rowsListed`, and `message` is there only when a curator gave one.
+const OPTIONAL_CHANGES_MEMBERS: Record<'rowsListed' | 'message', true> = { rowsListed: true, message: true };
 
-const CHANGES_MEMBERS: Record<Exclude<keyof ChangesDocument, ChangeList | 'rowsListed'>, true> = {
+const CHANGES_MEMBERS: Record<Exclude<keyof ChangesDocument, ChangeList | 'rowsListed' | 'message'>, true> = {
   id: true,
   version: true,
   previousVersion: true,
@@ -101,6 +101,7 @@ export function initialChanges(id: string, version: CatalogVersion): ChangesDocu
     version: version.version,
     previousVersion: null,
     change: 'initial',
+    ...(version.message === undefined ? {} : { message: version.message }),
     schemaChanged: false,
     schemaChanges: { added: [], removed: [], changed: [] },
     summary: { added: version.rows, removed: 0, changed: 0 },

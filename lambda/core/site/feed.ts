@@ -11,6 +11,11 @@ export const feedRenderer: SiteRenderer = {
 };
 
 function changeSummary(changes: ChangesDocument | undefined, rows: number): string {
+  if (changes?.message !== undefined) return `${changes.message} — ${changeFacts(changes, rows)}`;
+  return changeFacts(changes, rows);
+}
+
+function changeFacts(changes: ChangesDocument | undefined, rows: number): string {
   if (changes === undefined) return `${rows} rows.`;
   if (changes.change === 'initial') return `First version, ${rows} rows.`;
   const { added, removed, changed } = changes.summary;

@@ -602,6 +602,7 @@ function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly 
   const more = (count: number): HtmlValue =>
     count > CHANGELOG_ITEMS ? html` and ${count - CHANGELOG_ITEMS} more (see <code>changes.json</code>)` : '';
   const lines: Html[] = [];
+  if (changes.message !== undefined) lines.push(html`<li class="message">Why: ${changes.message}</li>`);
   if (changes.change === 'initial') {
     lines.push(html`<li>First version: ${summary.added} rows.</li>`);
   } else {
