@@ -6,6 +6,11 @@ import { makeWorkspace, publishWorkspace, readJson } from '../support/workspace.
 
 const REASON = 'Corrected the 2001 turnover after re-reading the paper <p. 3>';
 
+// Edits change a row's note, not a number: a number must stay one its quote states (provenance is checked).
+const NOTE = "One item of the paper's";
+const NOTE_EDITED = "An item of the paper's";
+const NOTE_EDITED_AGAIN = "A single item of the paper's";
+
 async function editCsv(ws: { data: string }, from: string, to: string): Promise<void> {
   const file = path.join(ws.data, 'trade.csv');
   const text = await readFile(file, 'utf8');
@@ -40,7 +45,7 @@ describe("a curator's reason for a change", () => {
   it('given with --message appears in changes.json, the catalog, the page changelog, the feed and the run', async () => {
     const ws = await makeWorkspace();
     await publishWorkspace(ws, 'trade');
-    await editCsv(ws, ',106.1,', ',106.2,');
+    await editCsv(ws, NOTE, NOTE_EDITED);
 
     const { code, stdout } = await publishWorkspace(ws, 'trade', '--message', REASON);
 
@@ -61,9 +66,9 @@ describe("a curator's reason for a change", () => {
     await setChangeMessage(ws, REASON);
 
     const alone = await publishWorkspace(ws, 'trade');
-    await editCsv(ws, ',106.1,', ',106.2,');
+    await editCsv(ws, NOTE, NOTE_EDITED);
     const first = await publishWorkspace(ws, 'trade');
-    await editCsv(ws, ',106.2,', ',106.3,');
+    await editCsv(ws, NOTE_EDITED, NOTE_EDITED_AGAIN);
     const second = await publishWorkspace(ws, 'trade');
 
     expect(alone.stdout).toMatch(/^trade +unchanged 1\.0\.0$/m);
@@ -82,7 +87,7 @@ describe("a curator's reason for a change", () => {
     const ws = await makeWorkspace();
     await publishWorkspace(ws, 'trade');
     await setChangeMessage(ws, 'the descriptor says this');
-    await editCsv(ws, ',106.1,', ',106.2,');
+    await editCsv(ws, NOTE, NOTE_EDITED);
 
     await publishWorkspace(ws, 'trade', '--message', REASON);
     const unused = await publishWorkspace(ws, 'trade', '--message', 'nothing to explain');
