@@ -81,7 +81,7 @@ describe('publish', () => {
     expect(changes.summary).toEqual({ added: 0, removed: 0, changed: 1 });
     expect(changes.changed).toEqual([
       {
-        key: { id: 'turnover-2001-series' },
+        key: { year: 2001, id: 'turnover-2001-series' },
         changes: {
           note: {
             old: expect.stringMatching(/^One item of the paper's sentence/),
@@ -139,7 +139,7 @@ describe('publish', () => {
     expect(code).toBe(1);
     expect(stderr.split('\n')).toEqual([
       `${ws.data}/trade.csv:3:5: [type-error] value_musd: "161,2" is not a number (use a dot as the decimal separator)`,
-      `${ws.data}/trade.csv:5:1: [primary-key] id: primary key id=turnover-2001-series repeats the row on line 2`,
+      `${ws.data}/trade.csv:5:2: [primary-key] year+id: primary key year=2001, id=turnover-2001-series repeats the row on line 2`,
       expect.stringMatching(/^opendata: warning: no base URL recorded for this tree/),
     ]);
     expect(stdout).toMatch(/^trade +rejected: 2 issues, published versions left as they were$/m);

@@ -104,7 +104,10 @@ describe('streamed publishing at sizes that cross every boundary', () => {
     expect(changes.summary).toEqual({ added: 0, removed: 1, changed: 1 });
     expect(changes.removed.map((row) => row.id)).toEqual(['turnover-2003-series']);
     expect(changes.changed).toEqual([
-      { key: { id: 'turnover-2002-series' }, changes: { value_musd: { old: 161.2, new: 161.3 } } },
+      {
+        key: { year: 2002, id: 'turnover-2002-series' },
+        changes: { value_musd: { old: 161.2, new: 161.3 } },
+      },
     ]);
   });
 

@@ -67,7 +67,10 @@ describe('changes.json between two versions', () => {
     expect(changes.removed.map((row) => row.id)).toEqual(['turnover-2015-series']);
     expect(changes.removed[0]).toMatchObject({ year: 2015, value_musd: 116.8 });
     expect(changes.changed).toEqual([
-      { key: { id: 'turnover-2001-series' }, changes: { value_musd: { old: 106.1, new: 106.2 } } },
+      {
+        key: { year: 2001, id: 'turnover-2001-series' },
+        changes: { value_musd: { old: 106.1, new: 106.2 } },
+      },
     ]);
   });
 
@@ -102,8 +105,8 @@ describe('changes.json between two versions', () => {
     expect(anchors.every((index) => index > 0)).toBe(true);
     expect([...anchors].sort((a, b) => a - b)).toEqual(anchors);
     expect(page).toContain('The schema changed');
-    expect(page).toMatch(/1 added:\s*<code>turnover-2020-test<\/code>/);
-    expect(page).toMatch(/1 removed:\s*<code>turnover-2015-series<\/code>/);
+    expect(page).toMatch(/1 added:\s*<code>2020 \/ turnover-2020-test<\/code>/);
+    expect(page).toMatch(/1 removed:\s*<code>2015 \/ turnover-2015-series<\/code>/);
     expect(page).toMatch(/<code>value_musd<\/code>\s+106\.1\s+→\s+106\.2/);
     for (const version of versions) {
       for (const distribution of version.distributions) {

@@ -157,7 +157,7 @@ describe('dataset pages', () => {
     expect(page).toContain('Ospanova A.N., Agaeva F.M. Kazakh-Azerbaijani relations at the present stage.');
     for (const conflict of ['turnover-2018', 'turnover-change-2019', 'trade-direction-change-2019'])
       expect(page).toContain(`id="conflict-${conflict}"`);
-    expect(page).toMatch(/<tbody\s+id="row-turnover-2018-series"\s+class="flagged"\s*>/);
+    expect(page).toMatch(/<tbody\s+id="row-2018-turnover-2018-series"\s+class="flagged"\s*>/);
     expect(page).toContain('in 2018 - 258.3 million dollars');
     expect(page).toMatch(/<td data-label="Unit">million USD<\/td>/);
     for (const snippet of [
@@ -237,8 +237,8 @@ describe('dataset pages', () => {
       }
     const csv = await readFile(path.join(out, 'datasets/trade/chart-data/chart-turnover.csv'), 'utf8');
     // Exactly the rows drawn: the value rows (where measure = value), with the columns the chart reads.
-    expect(csv.split('\n')[0]).toBe('id,year,flow,value_musd,flagged');
-    expect(csv).toContain('turnover-2018-comparison,2018,turnover,220.54,true');
+    expect(csv.split('\n')[0]).toBe('year,id,flow,value_musd,flagged');
+    expect(csv).toContain('2018,turnover-2018-comparison,turnover,220.54,true');
     expect(csv).not.toContain('change-percent');
     expect(csv.trimEnd().split('\n')).toHaveLength(1 + 12);
   });

@@ -79,14 +79,17 @@ describe('curated datasets', () => {
     );
   });
 
-  it('records the list entry that cannot be a date as a flagged row without dates', async () => {
-    const undated = (await rowsOf('visits')).filter((row) => row.date_precision === 'unknown');
+  it("records the bare '2015' list entry as a flagged year-only row without a day or month", async () => {
+    const yearOnly = (await rowsOf('visits')).filter((row) => row.date_precision === 'year');
 
-    expect(undated).toHaveLength(1);
-    expect(undated[0]).toMatchObject({
+    expect(yearOnly).toHaveLength(1);
+    expect(yearOnly[0]).toMatchObject({
       paper_wording: '2015',
       start_date: '',
       end_date: '',
+      date_edtf: '2015',
+      year: '2015',
+      month: '',
       flagged: 'true',
     });
   });

@@ -1,0 +1,130 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import type { DatasetDescriptor } from '../../lambda/core/descriptor.js';
+import { readJson, REPO_ROOT } from '../support/workspace.js';
+
+// How the curated tables read to an analyst: in time order, one vocabulary for how precisely a row is
+// dated, and no integer column that silently turns into floats in pandas.
+
+const DATA = path.join(REPO_ROOT, 'data');
+const ids = (await readdir(DATA))
+  .filter((name) => name.endsWith('.dataset.json'))
+  .map((name) => name.slice(0, -'.dataset.json'.length))
+  .sort();
+
+interface ColumnSchema {
+  type?: string;
+  description?: string;
+  enum?: string[];
+}
+
+async function load(id: string) {
+  const rows = Papa.parse<Record<string, string>>(await readFile(path.join(DATA, `${id}.csv`), 'utf8'), {
+    header: true,
+    skipEmptyLines: true,
+  }).data;
+  const descriptor = await readJson<DatasetDescriptor>(path.join(DATA, `${id}.dataset.json`));
+  const schema = await readJson<{ properties: Record<string, ColumnSchema> }>(
+    path.join(REPO_ROOT, 'schemas', `${id}.schema.json`),
+  );
+  return { rows, descriptor, schema };
+}
+
+const datasets = new Map(await Promise.all(ids.map(async (id) => [id, await load(id)] as const)));
+
+/** The one vocabulary for date precision (see the milestones schema for what each value means). */
+const PRECISIONS = ['day', 'month', 'season', 'year', 'month-day', 'undated'];
+
+const SEASONS: Record<string, string> = { spring: '21', summer: '22', autumn: '23', fall: '23', winter: '24' };
+
+/** The EDTF date a row's other date columns say, built independently of the stored one. */
+function expectedEdtf(row: Record<string, string>): string {
+  const start = row.date ?? row.start_date ?? '';
+  const month = (row.month ?? '').padStart(2, '0');
+  switch (row.date_precision) {
+    case 'day':
+      return row.end_date ? `${start}/${row.end_date}` : start;
+    case 'month':
+      return `${row.year}-${month}`;
+    case 'season': {
+      const season = Object.keys(SEASONS).find((name) => (row.paper_wording ?? '').toLowerCase().includes(name));
+      return `${row.year}-${SEASONS[season ?? ''] ?? '??'}`;
+    }
+    case 'year':
+      return row.end_year ? `${row.year}/${row.end_year}` : (row.year ?? '');
+    case 'month-day':
+      return `XXXX-${month}-${/\d+/.exec(row.paper_wording ?? '')?.[0]?.padStart(2, '0') ?? '??'}`;
+    default:
+      return 'XXXX';
+  }
+}
+
+describe('reading order and types of the curated datasets', () => {
+  it('puts every time-indexed dataset in time order through its primary key', () => {
+    const keys = Object.fromEntries(ids.map((id) => [id, datasets.get(id)?.descriptor.primaryKey]));
+
+    expect(keys).toMatchObject({
+      trade: ['year', 'id'],
+      'trade-by-year': ['year'],
+      transport: ['year', 'id'],
+      visits: ['date_edtf', 'id'],
+      milestones: ['date_edtf', 'id'],
+      enterprises: ['date_edtf', 'id'],
+    });
+  });
+
+  it.each(ids)('%s is stored in primary-key order, as it is published', (id) => {
+    const { rows, descriptor, schema } = datasets.get(id) ?? expect.unreachable();
+    const numeric = (name: string) => ['integer', 'number'].includes(schema.properties[name]?.type ?? '');
+    const keyOf = (row: Record<string, string>) =>
+      descriptor.primaryKey.map((name) => (numeric(name) ? Number(row[name]) : (row[name] ?? '')));
+    const sorted = [...rows].sort((a, b) => {
+      const [x, y] = [keyOf(a), keyOf(b)];
+      for (let i = 0; i < x.length; i++) {
+        if (x[i] === y[i]) continue;
+        return (x[i] ?? '') < (y[i] ?? '') ? -1 : 1;
+      }
+      return 0;
+    });
+
+    expect(rows.map((row) => keyOf(row).join('|'))).toEqual(sorted.map((row) => keyOf(row).join('|')));
+  });
+
+  it.each(['visits', 'milestones', 'enterprises'])("%s: date_edtf says what the row's date columns say", (id) => {
+    const { rows } = datasets.get(id) ?? expect.unreachable();
+    const wrong = rows.filter((row) => row.date_edtf !== expectedEdtf(row)).map((row) => row.id);
+
+    expect(rows.length).toBeGreaterThan(0);
+    expect(wrong).toEqual([]);
+  });
+
+  it('uses one date-precision vocabulary in every dataset that has one', () => {
+    const used = ids.flatMap((id) => {
+      const { rows, schema } = datasets.get(id) ?? expect.unreachable();
+      const allowed = schema.properties.date_precision?.enum;
+      if (allowed === undefined) return [];
+      return [...allowed, ...rows.map((row) => row.date_precision ?? '')].map((value) => `${id}: ${value}`);
+    });
+
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((entry) => !PRECISIONS.includes(entry.split(': ')[1] ?? ''))).toEqual([]);
+  });
+
+  it('documents every integer column with empty cells as reading as float in pandas without Int64', () => {
+    const undocumented = ids.flatMap((id) => {
+      const { rows, schema, descriptor } = datasets.get(id) ?? expect.unreachable();
+      return Object.entries(schema.properties)
+        .filter(([name, column]) => column.type === 'integer' && rows.some((row) => row[name] === ''))
+        .filter(
+          ([name, column]) =>
+            !column.description?.includes('Int64') ||
+            !descriptor.columns.find((entry) => entry.name === name)?.description.includes('Int64'),
+        )
+        .map(([name]) => `${id}.${name}`);
+    });
+
+    expect(undocumented).toEqual([]);
+  });
+});
