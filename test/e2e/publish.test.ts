@@ -137,7 +137,15 @@ describe('publish', () => {
     const { code, stdout, stderr } = await publish(ws);
 
     expect(code).toBe(1);
-    expect(stderr.split('\n')).toEqual([
+    // trade-by-year refers to trade, so it is refused too, each reference named as unchecked.
+    const dependent = stderr
+      .split('\n')
+      .filter((line) => line.startsWith(`${ws.data}/trade-by-year.dataset.json:`));
+    expect(dependent.length).toBeGreaterThan(0);
+    expect(dependent.every((line) => line.includes('the dataset "trade" has 2 issues of its own'))).toBe(
+      true,
+    );
+    expect(stderr.split('\n').filter((line) => !dependent.includes(line))).toEqual([
       `${ws.data}/trade.csv:3:5: [type-error] value_musd: "161,2" is not a number (use a dot as the decimal separator)`,
       `${ws.data}/trade.csv:5:2: [primary-key] year+id: primary key year=2001, id=turnover-2001-series repeats the row on line 2`,
       expect.stringMatching(/^opendata: warning: no base URL recorded for this tree/),
