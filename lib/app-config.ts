@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { OpenDataError } from '../lambda/core/errors.js';
 import { scheduleExpressionProblem } from './schedule-expression.js';
@@ -26,6 +28,12 @@ export interface OpenDataConfig {
   readonly maxConcurrency?: number;
   /** Scratch space (`/tmp`) of validate-and-publish, in MiB: Lambda's ephemeral storage, 512 to 10240. */
   readonly datasetScratchMiB?: number;
+  /**
+   * Local folder of source texts deployed to the source bucket's `sources/`,
+   * which the validate step checks each row's quote against; an existing
+   * folder, relative to where `cdk` runs.
+   */
+  readonly sourcesDirectory?: string;
 }
 
 /** Context keys, all under the `opendata:` namespace so they never clash with CDK's own flags. */
@@ -39,6 +47,7 @@ export const CONTEXT_KEYS = {
   accessLogDays: 'opendata:accessLogDays',
   maxConcurrency: 'opendata:maxConcurrency',
   datasetScratchMiB: 'opendata:datasetScratchMiB',
+  sourcesDirectory: 'opendata:sourcesDirectory',
 } as const satisfies Record<keyof OpenDataConfig, string>;
 
 /** A context value that cannot be used; the message names the key and what was expected. */
@@ -104,8 +113,14 @@ export function parseOpenDataConfig(context: (key: string) => unknown): OpenData
       `context "${CONTEXT_KEYS.logRetention}" must be a retention CloudWatch Logs offers (${[...RETENTION_VALUES].sort((a, b) => a - b).join(', ')}), not ${logRetention}`,
     );
   }
+  const sourcesDirectory = text(CONTEXT_KEYS.sourcesDirectory, /^[^\0]+$/, 'a folder');
+  if (sourcesDirectory !== undefined && !isDirectory(sourcesDirectory))
+    throw new ConfigError(
+      `context "${CONTEXT_KEYS.sourcesDirectory}" must name an existing folder of source texts, not ${JSON.stringify(sourcesDirectory)} (no such folder from ${process.cwd()})`,
+    );
   return {
     ...(schedule === undefined ? {} : { schedule }),
+    ...(sourcesDirectory === undefined ? {} : { sourcesDirectory: path.resolve(sourcesDirectory) }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(domainName === undefined ? {} : { domainName }),
     ...(certificateArn === undefined ? {} : { certificateArn }),
@@ -116,6 +131,14 @@ export function parseOpenDataConfig(context: (key: string) => unknown): OpenData
     // Lambda's own bounds for ephemeral storage.
     ...optional('datasetScratchMiB', integer(CONTEXT_KEYS.datasetScratchMiB, 512, 10240)),
   };
+}
+
+function isDirectory(folder: string): boolean {
+  try {
+    return statSync(folder).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {

@@ -37,6 +37,7 @@ export function buildOpenDataApp(scope: Stage, props: OpenDataAppProps): OpenDat
     description: 'kz-az-open-data: source and site buckets, CloudFront distribution (stateful)',
     dataDirectory: path.join(props.projectRoot, 'data'),
     schemasDirectory: path.join(props.projectRoot, 'schemas'),
+    ...(config.sourcesDirectory === undefined ? {} : { sourcesDirectory: config.sourcesDirectory }),
     ...(config.domainName === undefined ? {} : { domainName: config.domainName }),
     ...(config.certificateArn === undefined ? {} : { certificateArn: config.certificateArn }),
     ...(config.noncurrentVersionDays === undefined

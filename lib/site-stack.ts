@@ -15,6 +15,12 @@ export interface SiteStackProps extends StackProps {
   /** Local folder deployed to the source bucket's `schemas/` (the repository's `schemas/`). */
   readonly schemasDirectory: string;
   /**
+   * Local folder of source texts deployed to the source bucket's `sources/`.
+   *
+   * @default - none: the Lambdas record "provenance not checked" in each report
+   */
+  readonly sourcesDirectory?: string;
+  /**
    * Custom domain of the site; needs `certificateArn`.
    *
    * @default - the distribution's `*.cloudfront.net` name
@@ -67,6 +73,7 @@ export class SiteStack extends Stack {
     const source = new SourceBucket(this, 'Source', {
       dataDirectory: props.dataDirectory,
       schemasDirectory: props.schemasDirectory,
+      ...(props.sourcesDirectory === undefined ? {} : { sourcesDirectory: props.sourcesDirectory }),
       accessLogBucket: logs.bucket,
     });
     const site = new SiteBucket(this, 'Site', {

@@ -20,6 +20,12 @@ export interface SourceBucketProps {
   readonly dataDirectory: string;
   /** Local folder deployed to `schemas/` (the repository's `schemas/`). */
   readonly schemasDirectory: string;
+  /**
+   * Local folder deployed to `sources/`: the source texts quotes are checked against.
+   *
+   * @default - none: nothing is deployed to `sources/`, and provenance is not checked
+   */
+  readonly sourcesDirectory?: string;
   /** Bucket receiving this bucket's S3 server access logs. */
   readonly accessLogBucket: s3.IBucket;
 }
@@ -78,21 +84,26 @@ export class SourceBucket extends Construct {
       });
     deploy('DeployData', data, SOURCE_PREFIXES.data);
     deploy('DeploySchemas', schemas, SOURCE_PREFIXES.schemas);
+    const sources =
+      props.sourcesDirectory === undefined
+        ? undefined
+        : new Asset(this, 'SourcesAsset', { path: props.sourcesDirectory });
+    if (sources !== undefined) deploy('DeploySources', sources, SOURCE_PREFIXES.sources);
     const stack = Stack.of(this);
     acknowledgeCdkProvidedFunction(stack, {
       idPrefix: 'Custom::CDKBucketDeployment',
-      does: 'BucketDeployment copies the repository data/ and schemas/ into the source bucket during a deployment',
+      does: 'BucketDeployment copies the repository data/ and schemas/ (and the source texts, to sources/, when configured) into the source bucket during a deployment',
       wildcards: {
-        'Action::s3:GetObject*': 'reads the zipped data/ and schemas/ assets',
+        'Action::s3:GetObject*': 'reads the zipped data/, schemas/ and sources/ assets',
         'Action::s3:GetBucket*': 'bucket metadata needed by aws s3 sync',
         'Action::s3:List*': 'aws s3 sync lists source and destination',
         'Action::s3:Abort*': 'cleans up interrupted multipart uploads',
         'Action::s3:DeleteObject*':
-          'prunes files deleted from the repository, within data/ and schemas/ of the (versioned, so recoverable) source bucket only; never the site bucket',
+          'prunes files deleted from the repository, within data/, schemas/ and sources/ of the (versioned, so recoverable) source bucket only; never the site bucket',
         [`Resource::${nagNameOf(stack, data.bucket.bucketArn)}/*`]:
-          'CDK asset bucket: the zipped data/ and schemas/ assets are read from it',
+          'CDK asset bucket: the zipped data/, schemas/ and sources/ assets are read from it',
         [`Resource::${nagNameOf(stack, bucket.bucketArn)}/*`]:
-          'writes data/ and schemas/ (the destination prefixes) of the source bucket',
+          'writes data/, schemas/ and sources/ (the destination prefixes) of the source bucket',
       },
       pinnedRuntime: true,
     });
@@ -101,7 +112,9 @@ export class SourceBucket extends Construct {
       does: "turns on the source bucket's EventBridge notifications during a deployment",
     });
     this.revision = createHash('sha256')
-      .update(`${data.assetHash}\n${schemas.assetHash}`)
+      .update(
+        `${data.assetHash}\n${schemas.assetHash}${sources === undefined ? '' : `\n${sources.assetHash}`}`,
+      )
       .digest('hex')
       .slice(0, 16);
     this.bucket = bucket;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, ConfigError, parseOpenDataConfig } from '../../lib/app-config.js';
@@ -49,7 +50,21 @@ describe('parseOpenDataConfig', () => {
     });
   });
 
+  it('takes a folder of source texts that exists, as an absolute path', () => {
+    const config = parseOpenDataConfig(context({ [CONTEXT_KEYS.sourcesDirectory]: 'test/fixtures' }));
+
+    expect(config).toEqual({ sourcesDirectory: path.resolve('test/fixtures') });
+  });
+
   it.each([
+    [
+      { [CONTEXT_KEYS.sourcesDirectory]: 'no/such/folder' },
+      /"opendata:sourcesDirectory" must name an existing folder of source texts, not "no\/such\/folder"/,
+    ],
+    [
+      { [CONTEXT_KEYS.sourcesDirectory]: 'package.json' },
+      /"opendata:sourcesDirectory" must name an existing folder/,
+    ],
     [{ [CONTEXT_KEYS.schedule]: 'daily' }, /"opendata:schedule" must be a schedule expression/],
     [{ [CONTEXT_KEYS.alarmEmail]: 'ops' }, /"opendata:alarmEmail" must be an e-mail address/],
     [{ [CONTEXT_KEYS.domainName]: 'data.example.org' }, /must be given together/],

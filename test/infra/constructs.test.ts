@@ -67,6 +67,24 @@ describe('SiteStack with a custom domain', () => {
   });
 });
 
+describe('SiteStack with source texts', () => {
+  it('deploys them to sources/ beside data/ and schemas/, and a change to them is a new revision', () => {
+    const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+    const sources = path.join(PROJECT_ROOT, 'test', 'fixtures');
+    const withTexts = new SiteStack(app, 'WithTexts', { ...directories, sourcesDirectory: sources });
+    const without = new SiteStack(app, 'Without', directories);
+
+    const deployed = (stack: Stack) =>
+      Object.values(Template.fromStack(stack).findResources('Custom::CDKBucketDeployment')).map(
+        (resource) =>
+          (resource.Properties as { DestinationBucketKeyPrefix: string }).DestinationBucketKeyPrefix,
+      );
+    expect(deployed(withTexts).sort()).toEqual(['data/', 'schemas/', 'sources/']);
+    expect(deployed(without).sort()).toEqual(['data/', 'schemas/']);
+    expect(withTexts.sourceRevision).not.toBe(without.sourceRevision);
+  });
+});
+
 describe('SiteStack props', () => {
   it('refuses a domain without a certificate', () => {
     // Prepare
