@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../bin/opendata.js';
+import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
 import { makeWorkspace, readJson } from '../support/workspace.js';
 
 // Provenance as a curator meets it on the command line: the source texts folder is found
@@ -13,15 +14,36 @@ const PAPER = [
   'in 2002 - \\$ 161.2 million. Nothing else is said here.',
 ].join('\n');
 
-/** A workspace holding only `trade`, cut to two rows quoting {@link PAPER}, and a sources folder. */
+/** A workspace with a small dataset, `sample`, whose rows quote {@link PAPER}, and a sources folder holding it. */
 async function workspace() {
   const ws = await makeWorkspace();
   const sources = path.join(ws.root, 'sources');
   await mkdir(sources);
-  const descriptor = await readJson<{ source: { file: string } }>(path.join(ws.data, 'trade.dataset.json'));
-  await writeFile(path.join(sources, descriptor.source.file), PAPER);
-  const lines = (await readFile(path.join(ws.data, 'trade.csv'), 'utf8')).split('\n');
-  await writeFile(path.join(ws.data, 'trade.csv'), `${lines.slice(0, 3).join('\n')}\n`);
+  await writeFile(path.join(sources, FIXTURE_DESCRIPTOR.source.file), PAPER);
+  const schema = {
+    ...FIXTURE_SCHEMA,
+    $id: 'https://kz-az-open-data.example/schemas/sample-quoted.schema.json',
+    properties: { ...FIXTURE_SCHEMA.properties, source_quote: { type: 'string', minLength: 1 } },
+    required: [...FIXTURE_SCHEMA.required, 'source_quote'],
+  };
+  const descriptor = {
+    ...FIXTURE_DESCRIPTOR,
+    columns: [
+      ...FIXTURE_DESCRIPTOR.columns,
+      { name: 'source_quote', description: 'The sentence of the source.' },
+    ],
+  };
+  await writeFile(path.join(ws.schemas, 'sample.schema.json'), JSON.stringify(schema));
+  await writeFile(path.join(ws.data, 'sample.dataset.json'), JSON.stringify(descriptor));
+  await writeFile(
+    path.join(ws.data, 'sample.csv'),
+    [
+      'id,year,value_musd,flagged,day,kind,source_quote',
+      't-2001,2001,106.1,false,,turnover,The trade turnover between two countries in 2001 amounted to $ 106.1 million',
+      't-2002,2002,161.2,false,,turnover,in 2002 - $ 161.2 million',
+      '',
+    ].join('\n'),
+  );
   return { ...ws, sources };
 }
 
@@ -35,31 +57,31 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
 describe('provenance on the command line', () => {
   it('validates quotes against --sources and names the line, column and field of each problem', async () => {
     const ws = await workspace();
-    const csv = path.join(ws.data, 'trade.csv');
+    const csv = path.join(ws.data, 'sample.csv');
     const text = await readFile(csv, 'utf8');
     await writeFile(csv, text.replace('in 2002 - $ 161.2 million', 'in 2002 - $ 161.3 million'));
-    const args = ['validate', 'trade', '--data', ws.data, '--schemas', ws.schemas];
+    const args = ['validate', 'sample', '--data', ws.data, '--schemas', ws.schemas];
 
     const checked = await run([...args, '--sources', ws.sources]);
 
     expect(checked.code).toBe(1);
     expect(checked.stderr.split('\n')).toEqual([
       expect.stringMatching(
-        /trade\.csv:3:11: \[quote-not-in-source\] source_quote: the quote does not occur/,
+        /sample\.csv:3:7: \[quote-not-in-source\] source_quote: the quote does not occur/,
       ),
-      expect.stringMatching(/trade\.csv:3:5: \[value-not-in-quote\] value_musd: .* the number 161\.2$/),
+      expect.stringMatching(/sample\.csv:3:3: \[value-not-in-quote\] value_musd: .* the number 161\.2$/),
     ]);
   });
 
   it('finds the folder through OPEN_DATA_SOURCES_DIR and accepts quotes as the paper reads', async () => {
     const ws = await workspace();
 
-    const result = await run(['validate', 'trade', '--data', ws.data, '--schemas', ws.schemas], {
+    const result = await run(['validate', 'sample', '--data', ws.data, '--schemas', ws.schemas], {
       OPEN_DATA_SOURCES_DIR: ws.sources,
     });
 
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toBe('trade: valid (2 rows)');
+    expect(result.stdout).toBe('sample: valid (2 rows)');
   });
 
   it('without source texts, says so once, publishes, and records "not checked" in validation.json', async () => {
@@ -75,7 +97,7 @@ describe('provenance on the command line', () => {
       `opendata: provenance not checked: no source texts folder at ${missing} (give --sources DIR or set OPEN_DATA_SOURCES_DIR)`,
     ]);
     const report = await readJson<{ datasets: { checks?: unknown[] }[] }>(
-      path.join(ws.out, 'datasets', 'trade', '1.0.0', 'validation.json'),
+      path.join(ws.out, 'datasets', 'sample', '1.0.0', 'validation.json'),
     );
     expect(report.datasets[0]?.checks).toContainEqual({
       check: 'provenance',
