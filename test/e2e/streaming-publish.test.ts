@@ -46,16 +46,35 @@ async function reverseRows(ws: Workspace): Promise<void> {
   }
 }
 
-/** Changes one trade value and drops another trade row, in the same way in any workspace. */
+/**
+ * Changes one trade value and drops another trade row, in the same way in any workspace, and
+ * follows both in trade-by-year, whose rules hold it to trade (so that it stays valid).
+ */
 async function editTrade(ws: Workspace): Promise<void> {
-  const file = path.join(ws.data, 'trade.csv');
+  await rewriteCsv(path.join(ws.data, 'trade.csv'), (rows) =>
+    rows
+      .filter((row) => row.id !== 'turnover-2003-series')
+      .map((row) => (row.id === 'turnover-2002-series' ? { ...row, value_musd: '161.3' } : row)),
+  );
+  await rewriteCsv(path.join(ws.data, 'trade-by-year.csv'), (rows) =>
+    rows.map((row) => {
+      if (row.year === '2002') return { ...row, turnover_musd: '161.3' };
+      if (row.year === '2003') return { ...row, turnover_musd: '', turnover_musd_trade_id: '' };
+      return row;
+    }),
+  );
+}
+
+/** Rewrites a CSV's rows, keeping its header and its order of columns. */
+async function rewriteCsv(
+  file: string,
+  edit: (rows: Record<string, string>[]) => Record<string, string>[],
+): Promise<void> {
   const parsed = Papa.parse<Record<string, string>>(await readFile(file, 'utf8'), {
     header: true,
     skipEmptyLines: true,
   });
-  const rows = parsed.data
-    .filter((row) => row.id !== 'turnover-2003-series')
-    .map((row) => (row.id === 'turnover-2002-series' ? { ...row, value_musd: '161.3' } : row));
+  const rows = edit(parsed.data);
   await writeFile(file, `${Papa.unparse(rows, { columns: parsed.meta.fields, newline: '\n' })}\n`);
 }
 

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from './workspace.js';
 
@@ -16,7 +16,13 @@ export async function writeSyntheticTrade(
   const schemas = path.join(dir, 'schemas');
   await mkdir(data, { recursive: true });
   await mkdir(schemas, { recursive: true });
-  await copyFile(path.join(REPO_ROOT, 'data/trade.dataset.json'), path.join(data, 'trade.dataset.json'));
+  // The curated descriptor, without its rules and references: they name rows of the real table.
+  const descriptor = JSON.parse(
+    await readFile(path.join(REPO_ROOT, 'data/trade.dataset.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  delete descriptor.rules;
+  delete descriptor.foreignKeys;
+  await writeFile(path.join(data, 'trade.dataset.json'), JSON.stringify(descriptor, null, 2));
   await copyFile(path.join(REPO_ROOT, 'data/site.json'), path.join(data, 'site.json'));
   await copyFile(path.join(REPO_ROOT, 'schemas/trade.schema.json'), path.join(schemas, 'trade.schema.json'));
 
@@ -30,7 +36,9 @@ export async function writeSyntheticTrade(
   let batch = '';
   for (let i = 0; i < rows; i++) {
     const value = ((i * 7919) % 100000) / 100;
-    batch += `row-${String(i).padStart(8, '0')},${2001 + (i % 19)},${flows[i % 3]},value,${value},,,false,,Synthetic row ${i},"in ${2001 + (i % 19)} - ${value} million dollars"\n`;
+    // In key order (year, then id): the years in ascending blocks, the ids ascending within each.
+    const year = 2001 + Math.floor((i * 19) / rows);
+    batch += `row-${String(i).padStart(8, '0')},${year},${flows[i % 3]},value,${value},,,false,,Synthetic row ${i},"in ${year} - ${value} million dollars"\n`;
     if (batch.length > 1 << 16) {
       await write(batch);
       batch = '';

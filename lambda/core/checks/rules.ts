@@ -68,6 +68,13 @@ interface Failure {
   readonly field: string;
   readonly value?: string;
   readonly message: string;
+  /**
+   * The failure without line numbers, for the outcome recorded in
+   * `validation.json`, which must not depend on the order of the input's rows
+   * (a published version is the same whatever order its CSV came in).
+   * Default: `message`.
+   */
+  readonly outcome?: string;
 }
 
 /** Reports a rule's failures as errors, or as its known conflict, and records its outcome. */
@@ -93,7 +100,7 @@ function settle(
     return;
   }
   if (conflict !== undefined) {
-    const where = failures.map((failure) => `line ${failure.line}: ${failure.message}`).join('; ');
+    const where = failures.map((failure) => failure.outcome ?? failure.message).join('; ');
     context.record({
       check: 'rule',
       subject: rule.id,
@@ -318,6 +325,7 @@ function sumRule(context: CheckContext, rule: SumRule, index: number): RuleState
             field: rule.column,
             value: String(total.value),
             message: `${numbers.join(' + ')} = ${Number(sum.toFixed(10))} (lines ${lines}), but ${rule.column} here is ${total.value}${tolerance > 0 ? ` (tolerance ${tolerance})` : ''}`,
+            outcome: `${numbers.join(' + ')} = ${Number(sum.toFixed(10))}, but the total's ${rule.column} is ${total.value}${tolerance > 0 ? ` (tolerance ${tolerance})` : ''}`,
           });
         }
       }
