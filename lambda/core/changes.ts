@@ -31,6 +31,11 @@ export interface SchemaChanges {
     readonly old: PublishedColumn;
     readonly new: PublishedColumn;
   }[];
+  /**
+   * The primary key before and after, when it changed: the rows are then
+   * ordered and compared by the new key. Absent when the key stayed.
+   */
+  readonly primaryKey?: { readonly old: readonly string[]; readonly new: readonly string[] };
 }
 
 /** Compares two versions' published columns by name. */

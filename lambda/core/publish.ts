@@ -115,8 +115,17 @@ export async function stageDataset(
       scratch,
       sortRunRows: options.tuning?.sortRunRows,
     });
-    schemaChanged = latest.schemaHash !== table.schemaHash;
-    schemaChanges = diffColumns(previous.columns, datasetMetadata(definition, FIRST_VERSION).columns);
+    const { primaryKey } = definition.descriptor;
+    // A new primary key reorders the table and changes what identifies a row: a schema change.
+    const keyChanged =
+      previous.primaryKey !== undefined && JSON.stringify(previous.primaryKey) !== JSON.stringify(primaryKey);
+    schemaChanged = latest.schemaHash !== table.schemaHash || keyChanged;
+    schemaChanges = {
+      ...diffColumns(previous.columns, datasetMetadata(definition, FIRST_VERSION).columns),
+      ...(keyChanged && previous.primaryKey !== undefined
+        ? { primaryKey: { old: previous.primaryKey, new: primaryKey } }
+        : {}),
+    };
     rowChanges = await diffSortedRows(
       previous.rows.open(),
       table.rows.open(),
@@ -206,7 +215,12 @@ async function readPreviousVersion(
   id: string,
   version: string,
   options: { primaryKey: readonly string[]; scratch: ScratchDirectory; sortRunRows: number | undefined },
-): Promise<{ columns: readonly PublishedColumn[]; rows: Awaited<ReturnType<RowSorter['finish']>> }> {
+): Promise<{
+  columns: readonly PublishedColumn[];
+  /** The previous version's primary key (absent from files that do not state it). */
+  primaryKey: readonly string[] | undefined;
+  rows: Awaited<ReturnType<RowSorter['finish']>>;
+}> {
   const key = versionFileKey(id, version, `${id}.json`);
   const open = async () => {
     const chunks = await store.open(key);
@@ -215,8 +229,14 @@ async function readPreviousVersion(
     return chunks;
   };
   // The metadata comes before the rows in the file, so this read stops early.
+  // `primaryKey` (a list of names) comes before `columns` (a list of objects).
   let columns: PublishedColumn[] | undefined;
-  await readJsonValues(key, await open(), ['$.columns'], (value) => {
+  let primaryKey: string[] | undefined;
+  await readJsonValues(key, await open(), ['$.primaryKey', '$.columns'], (value) => {
+    if (Array.isArray(value) && value.every((name) => typeof name === 'string') && columns === undefined) {
+      primaryKey = value as string[];
+      return 'continue';
+    }
     columns = value as PublishedColumn[];
     return 'stop';
   });
@@ -239,7 +259,7 @@ async function readPreviousVersion(
     },
   );
   await sorter.add(batch);
-  return { columns, rows: await sorter.finish() };
+  return { columns, primaryKey, rows: await sorter.finish() };
 }
 
 /**

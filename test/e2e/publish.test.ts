@@ -240,4 +240,30 @@ describe('schema changes', () => {
     expect(changes.schemaChanges.removed).toEqual([]);
     expect(changes.schemaChanges.changed.map((entry) => entry.column)).toEqual(['year']);
   });
+
+  it('count a new primary key alone as a major version whose changelog says how the key moved', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws, 'transport');
+    const descriptorFile = path.join(ws.data, 'transport.dataset.json');
+    const descriptor = await readJson<{ primaryKey: string[] }>(descriptorFile);
+    expect(descriptor.primaryKey).toEqual(['year', 'id']);
+    await writeFile(descriptorFile, JSON.stringify({ ...descriptor, primaryKey: ['id'] }, null, 2));
+
+    const { stdout } = await publish(ws, 'transport');
+
+    expect(stdout).toMatch(/^transport +published 2\.0\.0 \(major, 7 rows\)$/m);
+    const changes = await readJson<{
+      schemaChanged: boolean;
+      schemaChanges: { primaryKey?: unknown };
+      summary: unknown;
+    }>(path.join(ws.out, 'datasets/transport/2.0.0/changes.json'));
+    expect(changes.schemaChanged).toBe(true);
+    expect(changes.schemaChanges.primaryKey).toEqual({ old: ['year', 'id'], new: ['id'] });
+    // The same rows, compared by the new key: none added, removed or changed.
+    expect(changes.summary).toEqual({ added: 0, removed: 0, changed: 0 });
+    const page = await readFile(path.join(ws.out, 'datasets/transport/index.html'), 'utf8');
+    expect(page.replace(/\s+/g, ' ')).toContain(
+      'primary key (the row order) changed from <code>year, id</code> to <code>id</code>',
+    );
+  });
 });

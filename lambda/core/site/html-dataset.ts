@@ -612,6 +612,13 @@ function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly 
         ...detail.added.map((name) => html`column <code>${name}</code> added`),
         ...detail.removed.map((name) => html`column <code>${name}</code> removed`),
         ...detail.changed.map((entry) => html`column <code>${entry.column}</code> redefined`),
+        ...(detail.primaryKey === undefined
+          ? []
+          : [
+              html`primary key (the row order) changed from
+                <code>${detail.primaryKey.old.join(', ')}</code> to
+                <code>${detail.primaryKey.new.join(', ')}</code>`,
+            ]),
       ];
       lines.push(
         parts.length === 0
