@@ -51,7 +51,7 @@ describe("a curator's reason for a change", () => {
 
     expect(code).toBe(0);
     expect(stdout).toMatch(/^trade +published 1\.0\.1 \(patch, \d+ rows\)$/m);
-    expect(stdout).toMatch(/^ +rows: 1 changed \(turnover-2001-series\)$/m);
+    expect(stdout).toMatch(/^ +rows: 1 changed \(year=2001 id=turnover-2001-series\)$/m);
     expect(stdout).toContain(`why: ${REASON}`);
     const where = await shown(ws.out, '1.0.1');
     expect(where.changes).toBe(REASON);
