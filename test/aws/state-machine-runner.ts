@@ -24,7 +24,7 @@
 import { readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { StepLogger } from '../../lambda/handlers/logger.js';
+import { quietLogger } from '../support/quiet-logger.js';
 import { S3SourceBucket } from '../../lambda/handlers/source-bucket.js';
 import { createCommitCatalogHandler } from '../../lambda/handlers/steps/commit-catalog.js';
 import { createListRunHandler } from '../../lambda/handlers/steps/list-datasets.js';
@@ -88,13 +88,6 @@ type Definition = { StartAt: string; States: States };
 
 const config = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as RunnerConfig;
 const MAP_STATE = 'Publish each dataset';
-const quiet = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-  removeKeys: () => undefined,
-} as unknown as StepLogger;
 
 /** `inner`, except that its second create-only write fails as S3 failing after the SDK's retries does. */
 function failingSecondCreate(inner: ObjectStore): ObjectStore {
@@ -151,21 +144,21 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
 
   const now = (): Date => new Date('2026-03-01T12:00:00Z');
   const listing = bucketsOf('list-datasets');
-  const list = createListRunHandler({ sources: listing.sources, runs: listing.runs, logger: quiet });
+  const list = createListRunHandler({ sources: listing.sources, runs: listing.runs, logger: quietLogger });
   const publishing = bucketsOf('validate-and-publish');
   const publishOne = createValidateAndPublishHandler({
     sources: publishing.sources,
     site: publishing.site,
     siteUrl: config.siteUrl,
     now,
-    logger: quiet,
+    logger: quietLogger,
   });
   const publishFlaky = createValidateAndPublishHandler({
     sources: publishing.sources,
     site: failingSecondCreate(publishing.site),
     siteUrl: config.siteUrl,
     now,
-    logger: quiet,
+    logger: quietLogger,
   });
   const committing = bucketsOf('commit-catalog');
   const commit = createCommitCatalogHandler({
@@ -173,7 +166,7 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
     site: committing.site,
     siteUrl: config.siteUrl,
     now,
-    logger: quiet,
+    logger: quietLogger,
     mapResults: { store: committing.runs, bucket: scenario.sourceBucket },
   });
   const mapRuns = bucketsOf('state-machine').runs;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import type { CuratedSources } from '../../lambda/core/uploads.js';
-import type { StepLogger } from '../../lambda/handlers/logger.js';
+import { quietLogger } from '../support/quiet-logger.js';
 import { S3SourceBucket } from '../../lambda/handlers/source-bucket.js';
 import {
   createCommitCatalogHandler,
@@ -48,14 +48,6 @@ const NOW = new Date('2026-03-01T12:00:00Z');
 /** Step Functions' limit on a state's input or output. */
 const PAYLOAD_LIMIT_BYTES = 256 * 1024;
 const JSON_META = { contentType: 'application/json', cacheControl: 'no-store' } as const;
-
-const quietLogger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-  removeKeys: () => undefined,
-} as unknown as StepLogger;
 
 let moto: MotoServer | undefined;
 let client: S3Client;

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { StepLogger } from '../../lambda/handlers/logger.js';
+import { quietLogger } from '../support/quiet-logger.js';
 import {
   createRunAfterDeploymentHandler,
   executionName,
@@ -18,14 +18,6 @@ import {
 const STATE_MACHINE = 'arn:aws:states:eu-central-1:111122223333:stateMachine:Workflow-abc';
 const RESPONSE_URL = 'https://cloudformation-custom-resource-response.example/response';
 const INPUT = JSON.stringify({ trigger: 'deployment', revision: 'r1' });
-
-const quietLogger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-  removeKeys: () => undefined,
-} as unknown as StepLogger;
 
 function event(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
   const common = {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CuratedSources } from '../../lambda/core/uploads.js';
-import type { StepLogger } from '../../lambda/handlers/logger.js';
+import { quietLogger } from '../support/quiet-logger.js';
 import { createValidateAndPublishHandler } from '../../lambda/handlers/steps/validate-and-publish.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { FIXTURE_CSV, FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
@@ -47,14 +47,6 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
   return { ...actual, open, default: { ...actual, open } };
 });
-
-const quietLogger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-  removeKeys: () => undefined,
-} as unknown as StepLogger;
 
 async function workspace() {
   const root = await mkdtemp(path.join(tmpdir(), 'opendata-no-room-'));

@@ -12,7 +12,7 @@ import type { ObjectStore } from '../../lambda/core/object-store.js';
 import { publishDatasets, type PublishResult } from '../../lambda/core/pipeline.js';
 import type { CuratedSources } from '../../lambda/core/uploads.js';
 import { verifyPublishedTree } from '../../lambda/core/verify.js';
-import type { StepLogger } from '../../lambda/handlers/logger.js';
+import { quietLogger } from '../support/quiet-logger.js';
 import { createCommitCatalogHandler } from '../../lambda/handlers/steps/commit-catalog.js';
 import { createListDatasetsHandler } from '../../lambda/handlers/steps/list-datasets.js';
 import { createValidateAndPublishHandler } from '../../lambda/handlers/steps/validate-and-publish.js';
@@ -332,15 +332,6 @@ describe.each(KINDS)('on a %s store', (kind) => {
     expect(recoveryMs).toBeLessThan(5 * ordinaryMs + 3_000);
   });
 });
-
-/** Logs nowhere: these tests look at the published tree, not at the log lines. */
-const quietLogger: StepLogger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-  removeKeys: () => undefined,
-} as unknown as StepLogger;
 
 /** The three Lambda steps over a source folder and a site store, run as the state machine runs them. */
 function lambdaRun(folder: string, site: ObjectStore): () => Promise<unknown> {
