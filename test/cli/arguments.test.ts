@@ -1,19 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../bin/opendata.js';
 import { suggest } from '../../bin/cli-arguments.js';
-import { cli, makeWorkspace } from '../support/workspace.js';
-
-/** The ids of the datasets in a data folder (every `<id>.dataset.json`), sorted, as the CLI lists them. */
-async function datasetIds(data: string): Promise<string> {
-  const names = await readdir(data);
-  return names
-    .filter((name) => name.endsWith('.dataset.json'))
-    .map((name) => name.slice(0, -'.dataset.json'.length))
-    .sort()
-    .join(', ');
-}
+import { cli, datasetIds, makeWorkspace } from '../support/workspace.js';
 
 /** Runs the CLI in-process with the environment given (where npm leaves its variables), capturing what it prints. */
 async function cliWithEnv(env: Record<string, string>, ...args: string[]) {

@@ -1,23 +1,20 @@
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { appendFile, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiteServer } from '../../bin/site-server.js';
 import type { Catalog } from '../../lambda/core/catalog.js';
-import { cli, makeWorkspace, readJson, REPO_ROOT, publishWorkspace } from '../support/workspace.js';
-
-/** The ids of the datasets in a data folder (every `<id>.dataset.json`), sorted, as the CLI lists them. */
-async function datasetIds(data: string): Promise<string> {
-  const names = await readdir(data);
-  return names
-    .filter((name) => name.endsWith('.dataset.json'))
-    .map((name) => name.slice(0, -'.dataset.json'.length))
-    .sort()
-    .join(', ');
-}
+import {
+  cli,
+  datasetIds,
+  makeWorkspace,
+  readJson,
+  REPO_ROOT,
+  publishWorkspace,
+} from '../support/workspace.js';
 
 const run = promisify(execFile);
 

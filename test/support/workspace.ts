@@ -64,6 +64,16 @@ export async function treeDigest(dir: string): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(digest).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/** The ids of the datasets in a data folder (every `<id>.dataset.json`), sorted and joined as the CLI lists them. */
+export async function datasetIds(data: string): Promise<string> {
+  const names = await readdir(data);
+  return names
+    .filter((name) => name.endsWith('.dataset.json'))
+    .map((name) => name.slice(0, -'.dataset.json'.length))
+    .sort()
+    .join(', ');
+}
+
 /** Reads a JSON file. */
 export async function readJson<T = unknown>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
