@@ -52,7 +52,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** What a run reads from its surroundings besides the arguments (tests pass their own). */
 export interface CliContext {
-  /** Where npm's `npm_config_*` variables are looked up (default: `process.env`). */
+  /** Where `npm_config_*` variables and `OPEN_DATA_SOURCES_DIR` are looked up (default: `process.env`). */
   readonly env?: Env;
 }
 

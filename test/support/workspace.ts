@@ -36,13 +36,18 @@ export async function makeWorkspace(): Promise<{ root: string; data: string; sch
 
 const PROVENANCE_NOTICE = /^opendata: provenance not checked: no source texts folder at /;
 
+type CliResult = { code: number; stdout: string; stderr: string; notices: string[] };
+
 /** Runs the CLI in-process and captures what it prints. */
-export async function cli(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string; notices: string[] }> {
+export async function cli(...args: string[]): Promise<CliResult> {
+  return cliIn(process.env, ...args);
+}
+
+/** {@link cli} with the environment given instead of this process's. */
+export async function cliIn(env: Readonly<Record<string, string | undefined>>, ...args: string[]): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) }, { env });
   // Whether provenance can be checked depends on this machine (is ../shared/sources here?), so the one
   // line saying it was not is set apart; test/cli/provenance-sources.test.ts tests that line itself.
   const notices = err.filter((line) => PROVENANCE_NOTICE.test(line));
@@ -83,6 +88,19 @@ export async function readJson<T = unknown>(file: string): Promise<T> {
 export async function publishWorkspace(
   ws: { data: string; schemas: string; out: string },
   ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<CliResult> {
   return cli('publish', ...args, '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+}
+
+/**
+ * {@link publishWorkspace} for a workspace whose rows were made up by the test, not taken from
+ * the paper: the run is pointed at a source texts folder that does not exist, so it checks no
+ * provenance (and says so in `notices`) on every machine, whether or not the paper is next to it.
+ */
+export async function publishCraftedWorkspace(
+  ws: { root: string; data: string; schemas: string; out: string },
+  ...args: string[]
+): Promise<CliResult> {
+  const env = { ...process.env, OPEN_DATA_SOURCES_DIR: path.join(ws.root, 'no-source-texts') };
+  return cliIn(env, 'publish', ...args, '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
 }
