@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import Papa from 'papaparse';
+import { edtfOrderText } from './edtf-order.js';
 import { escapeFormula } from './formula.js';
 import type { StreamedBody } from './object-store.js';
 import type { RowSource } from './row-source.js';
@@ -125,7 +126,7 @@ function cellText(value: string | number | boolean | undefined, isText: boolean)
   return isText ? escapeFormula(String(value)) : String(value);
 }
 
-/** Orders rows by the primary key's typed values: numbers numerically, text by code point. */
+/** Orders rows by the primary key's typed values, as {@link compareKeys} compares them. */
 export function sortByPrimaryKey(rows: readonly Row[], primaryKey: readonly string[]): Row[] {
   return [...rows].sort((a, b) =>
     compareKeys(
@@ -135,7 +136,11 @@ export function sortByPrimaryKey(rows: readonly Row[], primaryKey: readonly stri
   );
 }
 
-/** Compares two primary-key tuples in publication order. */
+/**
+ * Compares two primary-key tuples in publication order: numbers numerically,
+ * text by code point, except that an EDTF date with a season sorts at the
+ * season's place in its year ({@link edtfOrderText}).
+ */
 export function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
@@ -144,6 +149,9 @@ export function compareKeys(a: readonly unknown[], b: readonly unknown[]): numbe
     if (typeof x === 'number' && typeof y === 'number') return x - y;
     const sx = String(x);
     const sy = String(y);
+    const ox = edtfOrderText(sx);
+    const oy = edtfOrderText(sy);
+    if (ox !== oy) return ox < oy ? -1 : 1;
     return sx < sy ? -1 : sx > sy ? 1 : 0;
   }
   return 0;

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
+import { compareKeys } from '../../lambda/core/canonical.js';
 import type { DatasetDescriptor } from '../../lambda/core/descriptor.js';
 import { readJson, REPO_ROOT } from '../support/workspace.js';
 
@@ -80,14 +81,7 @@ describe('reading order and types of the curated datasets', () => {
     const numeric = (name: string) => ['integer', 'number'].includes(schema.properties[name]?.type ?? '');
     const keyOf = (row: Record<string, string>) =>
       descriptor.primaryKey.map((name) => (numeric(name) ? Number(row[name]) : (row[name] ?? '')));
-    const sorted = [...rows].sort((a, b) => {
-      const [x, y] = [keyOf(a), keyOf(b)];
-      for (let i = 0; i < x.length; i++) {
-        if (x[i] === y[i]) continue;
-        return (x[i] ?? '') < (y[i] ?? '') ? -1 : 1;
-      }
-      return 0;
-    });
+    const sorted = [...rows].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
 
     expect(rows.map((row) => keyOf(row).join('|'))).toEqual(sorted.map((row) => keyOf(row).join('|')));
   });
@@ -99,6 +93,32 @@ describe('reading order and types of the curated datasets', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(wrong).toEqual([]);
   });
+
+  it.each(['visits', 'milestones', 'enterprises'])(
+    '%s reads in calendar order: a year before its months, a season before the first month it covers',
+    (id) => {
+      const { rows } = datasets.get(id) ?? expect.unreachable();
+      // The first month a row's date can fall in, from the year, month and wording columns alone
+      // (0 for a bare year, before its months; winter is the one at the start of its year).
+      const FIRST_MONTH: Record<string, number> = { winter: 1, spring: 3, summer: 6, autumn: 9, fall: 9 };
+      const startOf = (row: Record<string, string>): [number, number, string] => {
+        if (row.year === undefined || row.year === '') return [Infinity, 0, ''];
+        const wording = (row.paper_wording ?? '').toLowerCase();
+        const season = Object.keys(FIRST_MONTH).find((name) => wording.includes(name));
+        const month =
+          row.date_precision === 'season' ? (FIRST_MONTH[season ?? ''] ?? 13) - 0.5 : Number(row.month || 0);
+        return [Number(row.year), month, row.date ?? row.start_date ?? ''];
+      };
+      const outOfOrder = rows.slice(1).flatMap((row, i) => {
+        const [a, b] = [startOf(rows[i] ?? {}), startOf(row)];
+        const before = a[0] !== b[0] ? a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] <= b[2];
+        return before ? [] : [`${rows[i]?.id} before ${row.id}`];
+      });
+
+      expect(rows.length).toBeGreaterThan(1);
+      expect(outOfOrder).toEqual([]);
+    },
+  );
 
   it('uses one date-precision vocabulary in every dataset that has one', () => {
     const used = ids.flatMap((id) => {

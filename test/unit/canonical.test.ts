@@ -63,4 +63,49 @@ describe('canonical form', () => {
     expect([[10], [9], [100]].sort(compareKeys)).toEqual([[9], [10], [100]]);
     expect([['b'], ['B'], ['a']].sort(compareKeys)).toEqual([['B'], ['a'], ['b']]);
   });
+
+  it('places an EDTF season just before the first month it covers (winter before January), an interval at its start', () => {
+    const dates = [
+      '2016-12-30',
+      '2016-23',
+      '2016-10',
+      '2016-06-10',
+      '2016-22',
+      '2016-03-04',
+      '2016-21',
+      '2016-24',
+    ];
+    const more = ['2016-01', '2016', '2015-12', '2016-02-29', '2016/2017', 'XXXX', '2016-21/2016-22'];
+
+    expect(
+      [...dates, ...more]
+        .map((date) => [date, 'id'])
+        .sort(compareKeys)
+        .map(([date]) => date),
+    ).toEqual([
+      '2015-12',
+      '2016',
+      '2016/2017',
+      '2016-24',
+      '2016-01',
+      '2016-02-29',
+      '2016-21',
+      '2016-21/2016-22',
+      '2016-03-04',
+      '2016-22',
+      '2016-06-10',
+      '2016-23',
+      '2016-10',
+      '2016-12-30',
+      'XXXX',
+    ]);
+  });
+
+  it('orders text that only looks like a season by code point, and never calls two different texts equal', () => {
+    expect([['id-2016-24'], ['id-2016-03']].sort(compareKeys)).toEqual([['id-2016-03'], ['id-2016-24']]);
+    expect(compareKeys(['2016-00~'], ['2016-24'])).not.toBe(0);
+    expect(Math.sign(compareKeys(['2016-00~'], ['2016-24']))).toBe(
+      -Math.sign(compareKeys(['2016-24'], ['2016-00~'])),
+    );
+  });
 });
