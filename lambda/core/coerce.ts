@@ -15,6 +15,11 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ABSENT: Coerced = { kind: 'absent' };
 
+/** Why a cell is not of its column's type (see {@link readCell}). */
+export class InvalidCell {
+  constructor(readonly message: string) {}
+}
+
 /**
  * Reads a raw CSV cell as the column's declared type. An empty cell is absent
  * (so the schema's `required` decides whether that is allowed). Nothing is
@@ -22,57 +27,66 @@ const ABSENT: Coerced = { kind: 'absent' };
  * numbers and impossible dates are each refused with a reason.
  */
 export function coerceCell(raw: string, type: ColumnType): Coerced {
-  if (raw === '') return ABSENT;
+  const read = readCell(raw, type);
+  if (read === undefined) return ABSENT;
+  if (read instanceof InvalidCell) return { kind: 'invalid', message: read.message };
+  return { kind: 'value', value: read };
+}
+
+/**
+ * {@link coerceCell} without an object per cell, for reading rows: the typed
+ * value, `undefined` for an empty cell, or an {@link InvalidCell}.
+ */
+export function readCell(raw: string, type: ColumnType): CellValue | InvalidCell | undefined {
+  if (raw === '') return undefined;
   switch (type) {
     case 'string':
-      return { kind: 'value', value: raw };
+      return raw;
     case 'integer':
-      return coerceInteger(raw);
+      return readInteger(raw);
     case 'number':
-      return coerceNumber(raw);
+      return readNumber(raw);
     case 'boolean':
-      return coerceBoolean(raw);
+      return readBoolean(raw);
     case 'date':
-      return coerceDate(raw);
+      return readDate(raw);
   }
 }
 
-function coerceInteger(raw: string): Coerced {
+function readInteger(raw: string): number | InvalidCell {
   if (!INTEGER.test(raw)) return invalid(raw, 'an integer', numberHint(raw));
   const value = Number(raw);
-  if (!Number.isSafeInteger(value))
-    return { kind: 'invalid', message: `"${raw}" is outside the safe integer range` };
-  return { kind: 'value', value };
+  if (!Number.isSafeInteger(value)) return new InvalidCell(`"${raw}" is outside the safe integer range`);
+  return value;
 }
 
-function coerceNumber(raw: string): Coerced {
+function readNumber(raw: string): number | InvalidCell {
   if (!NUMBER.test(raw)) return invalid(raw, 'a number', numberHint(raw));
   const value = Number(raw);
-  if (!Number.isFinite(value))
-    return { kind: 'invalid', message: `"${raw}" is too large to be a finite number` };
-  return { kind: 'value', value: Object.is(value, -0) ? 0 : value };
+  if (!Number.isFinite(value)) return new InvalidCell(`"${raw}" is too large to be a finite number`);
+  return Object.is(value, -0) ? 0 : value;
 }
 
-function coerceBoolean(raw: string): Coerced {
-  if (raw === 'true') return { kind: 'value', value: true };
-  if (raw === 'false') return { kind: 'value', value: false };
+function readBoolean(raw: string): boolean | InvalidCell {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
   return invalid(raw, 'a boolean', 'write true or false');
 }
 
-function coerceDate(raw: string): Coerced {
+function readDate(raw: string): string | InvalidCell {
   const match = DATE.exec(raw);
   if (match === null) return invalid(raw, 'a date', 'write YYYY-MM-DD');
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    return { kind: 'invalid', message: `"${raw}" is not a date that exists in the calendar` };
+    return new InvalidCell(`"${raw}" is not a date that exists in the calendar`);
   }
-  return { kind: 'value', value: raw };
+  return raw;
 }
 
-function invalid(raw: string, expected: string, hint: string | undefined): Coerced {
+function invalid(raw: string, expected: string, hint: string | undefined): InvalidCell {
   const shown = JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw);
-  return { kind: 'invalid', message: `${shown} is not ${expected}${hint === undefined ? '' : ` (${hint})`}` };
+  return new InvalidCell(`${shown} is not ${expected}${hint === undefined ? '' : ` (${hint})`}`);
 }
 
 function numberHint(raw: string): string | undefined {

@@ -1,5 +1,6 @@
 import {
   CHECKS,
+  type CellMarks,
   type Check,
   type CheckContext,
   type CheckOutcome,
@@ -326,11 +327,42 @@ async function readTable(
   return { rows, rowCount, restart };
 }
 
+/**
+ * The typed values of one row: an object with no `Object.prototype` in its
+ * chain (a column named `constructor` or `toString` is just a column, never
+ * an inherited member), yet built by a constructor, so that the rows of a
+ * table share V8's hidden classes (fast property access in ajv's compiled
+ * check and everything after it) where `Object.create(null)` would give each
+ * row a hash table of its own. `__proto__` is refused as a column name
+ * (`row-schema.ts`); with no `Object.prototype` above it, it would be an own
+ * property all the same.
+ */
+const RowValues = function RowValues() {
+  // Properties are added by the cells check, in column order.
+} as unknown as new () => Record<string, CellValue>;
+RowValues.prototype = Object.create(null) as object;
+
+/** The columns of a row marked bad, made only when the first one is (most rows have none). */
+class BadCells implements CellMarks {
+  #names: Set<string> | undefined;
+
+  has(name: string): boolean {
+    return this.#names !== undefined && this.#names.has(name);
+  }
+
+  add(name: string): void {
+    (this.#names ??= new Set()).add(name);
+  }
+
+  get size(): number {
+    return this.#names?.size ?? 0;
+  }
+}
+
 /** One data row as the checks see it (see {@link RowState}). */
 class TableRow implements RowState {
-  // A prototype-free object: a column named __proto__ or constructor is just a column.
-  readonly values = Object.create(null) as Record<string, CellValue>;
-  readonly badCells = new Set<string>();
+  readonly values = new RowValues();
+  readonly badCells = new BadCells();
   skipped = false;
 
   constructor(

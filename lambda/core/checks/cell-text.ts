@@ -13,20 +13,22 @@ export type CellProblem = IssueDetails & { readonly column: number };
  */
 export const cellTextCheck: CheckFactory = (context: CheckContext): Check => ({
   validateRow(row) {
-    row.fields.forEach((raw, index) => {
-      const problem = cellTextProblem(raw, index + 1, context.limits);
-      if (problem === undefined) return;
+    const { fields } = row;
+    for (let index = 0; index < fields.length; index++) {
+      const problem = cellTextProblem(fields[index] ?? '', index + 1, context.limits);
+      if (problem === undefined) continue;
       const name = row.header[index] ?? '';
       row.badCells.add(name);
       const { column, ...rest } = problem;
       context.at(row.line, column, { ...rest, field: name });
-    });
+    }
   },
 });
 
 function cellTextProblem(raw: string, column: number, limits: DatasetLimits): CellProblem | undefined {
   const tooLong = lengthProblem(raw, column, limits);
   if (tooLong !== undefined) return tooLong;
+  if (!mayHoldForbidden(raw)) return undefined;
   const found = forbiddenCharacter(raw, 'cell');
   if (found === undefined) return undefined;
   return {
@@ -35,6 +37,20 @@ function cellTextProblem(raw: string, column: number, limits: DatasetLimits): Ce
     value: displayValue(raw),
     message: `contains ${describeCharacter(found.char)} at position ${found.index + 1}; control and bidirectional formatting characters are not allowed in data, remove it`,
   };
+}
+
+/**
+ * False when `raw` holds no character below U+0020 other than tab, line feed
+ * and carriage return, and none from U+007F up: then it cannot hold one that
+ * `forbiddenCharacter(raw, 'cell')` finds (all of them are in those ranges),
+ * and the common all-ASCII cell needs no regular expression.
+ */
+function mayHoldForbidden(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code >= 0x7f || (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d)) return true;
+  }
+  return false;
 }
 
 /** A cell (or header name) longer than `limits.maxFieldLength`. */

@@ -1,6 +1,6 @@
-import { coerceCell } from '../coerce.js';
+import { InvalidCell, readCell } from '../coerce.js';
 import { displayValue, summarizeValues } from '../issue.js';
-import { columnOfError } from '../row-schema.js';
+import { columnOfError, type Column } from '../row-schema.js';
 import type { Check, CheckContext, CheckFactory } from './check.js';
 
 /**
@@ -9,16 +9,29 @@ import type { Check, CheckContext, CheckFactory } from './check.js';
  * `minimum`, `pattern`, …). Fills the row's typed `values` for the checks
  * after it; a cell that fails is left out of them.
  */
-export const cellsCheck: CheckFactory = (context: CheckContext): Check => ({
-  validateRow(row) {
-    const { schema } = context;
-    for (const column of schema.columns) {
-      if (row.badCells.has(column.name)) continue;
-      const raw = row.cell(column.name) ?? '';
-      const cell = coerceCell(raw, column.type);
-      if (cell.kind === 'value') row.values[column.name] = cell.value;
-      else if (cell.kind === 'invalid') {
-        row.badCells.add(column.name);
+export const cellsCheck: CheckFactory = (context: CheckContext): Check => {
+  const { schema } = context;
+  const { columns } = schema;
+  // Where each column's cell is in a record (-1: the header lacks it), known once the header is read.
+  let positions: readonly number[] = [];
+  return {
+    validateStart(table) {
+      positions = columns.map((column) => table.positions.get(column.name) ?? -1);
+    },
+    validateRow(row) {
+      const { fields, badCells, values } = row;
+      for (let index = 0; index < columns.length; index++) {
+        const column = columns[index] as Column;
+        if (badCells.has(column.name)) continue;
+        const position = positions[index] ?? -1;
+        const raw = (position < 0 ? undefined : fields[position]) ?? '';
+        const cell = readCell(raw, column.type);
+        if (cell === undefined) continue;
+        if (!(cell instanceof InvalidCell)) {
+          values[column.name] = cell;
+          continue;
+        }
+        badCells.add(column.name);
         context.at(row.line, row.columnOf(column.name), {
           code: 'type-error',
           field: column.name,
@@ -26,23 +39,23 @@ export const cellsCheck: CheckFactory = (context: CheckContext): Check => ({
           message: cell.message,
         });
       }
-    }
-    if (schema.validate(row.values)) return;
-    for (const error of schema.validate.errors ?? []) {
-      if (error.keyword === 'if') continue; // the failing `then` branch is reported on its own
-      const field = columnOfError(error);
-      if (field !== undefined && row.badCells.has(field)) continue;
-      const known = field !== undefined && schema.columns.some((column) => column.name === field);
-      const raw = known ? row.cell(field) : undefined;
-      context.at(row.line, known ? row.columnOf(field) : 1, {
-        code: 'constraint-error',
-        ...(field === undefined ? {} : { field }),
-        ...(raw === undefined || raw === '' ? {} : { value: displayValue(raw) }),
-        message: constraintMessage(error.keyword, error.message, error.params, raw),
-      });
-    }
-  },
-});
+      if (schema.validate(values)) return;
+      for (const error of schema.validate.errors ?? []) {
+        if (error.keyword === 'if') continue; // the failing `then` branch is reported on its own
+        const field = columnOfError(error);
+        if (field !== undefined && badCells.has(field)) continue;
+        const known = field !== undefined && columns.some((column) => column.name === field);
+        const raw = known ? row.cell(field) : undefined;
+        context.at(row.line, known ? row.columnOf(field) : 1, {
+          code: 'constraint-error',
+          ...(field === undefined ? {} : { field }),
+          ...(raw === undefined || raw === '' ? {} : { value: displayValue(raw) }),
+          message: constraintMessage(error.keyword, error.message, error.params, raw),
+        });
+      }
+    },
+  };
+};
 
 function constraintMessage(
   keyword: string,

@@ -149,7 +149,7 @@ export interface RowState {
   /** Typed values of the accepted cells, by column name; an empty cell is a missing key. */
   readonly values: Record<string, CellValue>;
   /** Columns whose cell has an issue already: later checks leave them alone. */
-  readonly badCells: Set<string>;
+  readonly badCells: CellMarks;
   /** True once a check has decided that the row is not checked further (a blank row, a quoting error). */
   readonly skipped: boolean;
   /** Stops the checks after this one from looking at the row; it is not published either. */
@@ -160,4 +160,11 @@ export interface RowState {
    * that an unquoted decimal comma split in two).
    */
   reshape(fields: readonly string[]): void;
+}
+
+/** A set of column names, as {@link RowState.badCells} holds them (most rows have none). */
+export interface CellMarks {
+  has(name: string): boolean;
+  add(name: string): void;
+  readonly size: number;
 }

@@ -1,5 +1,6 @@
 import { FORMULA_PREFIX } from '../formula.js';
 import { displayValue } from '../issue.js';
+import type { Column } from '../row-schema.js';
 import type { Check, CheckContext, CheckFactory } from './check.js';
 
 /**
@@ -13,12 +14,18 @@ export const formulaPrefixCheck: CheckFactory = (context: CheckContext): Check |
     (column) => column.type === 'string' && column.schema.allowFormulaPrefix !== true,
   );
   if (columns.length === 0) return undefined;
+  // Where each column's cell is in a record (-1: the header lacks it), known once the header is read.
+  let positions: readonly number[] = [];
   return {
+    validateStart(table) {
+      positions = columns.map((column) => table.positions.get(column.name) ?? -1);
+    },
     validateRow(row) {
-      for (const column of columns) {
-        if (row.badCells.has(column.name)) continue;
-        const raw = row.cell(column.name);
-        if (raw === undefined || !FORMULA_PREFIX.test(raw)) continue;
+      for (let index = 0; index < columns.length; index++) {
+        const column = columns[index] as Column;
+        const position = positions[index] ?? -1;
+        const raw = position < 0 ? undefined : row.fields[position];
+        if (raw === undefined || !FORMULA_PREFIX.test(raw) || row.badCells.has(column.name)) continue;
         row.badCells.add(column.name);
         context.at(row.line, row.columnOf(column.name), {
           code: 'formula-prefix',

@@ -11,6 +11,7 @@ import { rulesCheck } from './rules.js';
 import { uniqueCheck } from './unique.js';
 
 export type {
+  CellMarks,
   Check,
   CheckContext,
   CheckFactory,

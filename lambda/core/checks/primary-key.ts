@@ -18,8 +18,12 @@ export const primaryKeyCheck: CheckFactory = (context: CheckContext): Check | un
   let last: { key: unknown[]; line: number } | undefined;
   return {
     validateRow(row) {
-      const key = primaryKey.map((name) => row.values[name]);
-      if (key.some((value) => value === undefined)) return;
+      const key: unknown[] = [];
+      for (const name of primaryKey) {
+        const value = row.values[name];
+        if (value === undefined) return;
+        key.push(value);
+      }
       let firstLine: number | undefined;
       if (!context.rereading) {
         const order = last === undefined ? 1 : compareKeys(key, last.key);

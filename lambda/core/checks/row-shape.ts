@@ -14,6 +14,8 @@ import type { Check, CheckContext, CheckFactory, RowState } from './check.js';
  */
 export const rowShapeCheck: CheckFactory = (context: CheckContext): Check => {
   let columnAt: (position: number) => Column | undefined = () => undefined;
+  // Where each column's cell is in a record (-1: the header lacks it), known once the header is read.
+  let positions: readonly number[] = [];
   return {
     validateStart(table) {
       const byPosition = new Map<number, Column>();
@@ -22,6 +24,7 @@ export const rowShapeCheck: CheckFactory = (context: CheckContext): Check => {
         if (position !== undefined) byPosition.set(position, column);
       }
       columnAt = (position) => byPosition.get(position);
+      positions = context.columns.map((column) => table.positions.get(column.name) ?? -1);
     },
     validateRow(row) {
       const { line, header } = row;
@@ -56,8 +59,10 @@ export const rowShapeCheck: CheckFactory = (context: CheckContext): Check => {
         });
       }
       // A column with no cell in this row was reported (here or at the header); no check looks at it again.
-      for (const column of context.columns)
-        if (row.cell(column.name) === undefined) row.badCells.add(column.name);
+      for (let index = 0; index < positions.length; index++) {
+        const position = positions[index] ?? -1;
+        if (position < 0 || position >= fields.length) row.badCells.add(context.columns[index]?.name ?? '');
+      }
     },
   };
 };
