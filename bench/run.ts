@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --large] [-- --runs N] [-- --sizes 1e4,1e5]`: generates trade-shaped datasets of
+ * `npm run bench [-- --large] [-- --runs N] [-- --sizes 1e4,1e5] [-- --out-dir DIR]`: generates trade-shaped datasets of
  * 10^4…10^6 rows (10^7 with --large), measures each operation in a fresh process running the pipeline
  * as a bundle (as Lambda runs it, without a TypeScript loader), under the local Node and under Node 24
  * (the Lambda runtime, from npm's `node` package), beside DuckDB converting the same CSV to sorted
@@ -7,7 +7,7 @@
  * the targets met or missed, then the Lambda bundles' sizes and import times. See BENCHMARKS.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +27,15 @@ const { values } = parseArgs({
     'heap-mb': { type: 'string' },
     'semi-space-mb': { type: 'string' },
     'no-node24': { type: 'boolean', default: false },
+    'out-dir': { type: 'string' },
   },
 });
+/**
+ * Where the generated datasets and the published trees go (default: the system's temporary folder). On a
+ * file system with clones (XFS with reflink=1, btrfs) `latest/` shares its blocks with the version folder,
+ * which the blocks-in-use difference of each publish shows.
+ */
+const OUT_DIR = values['out-dir'] ?? tmpdir();
 /** Caps each measured process's JavaScript heap (`--max-old-space-size`), to tell retained memory from GC slack. */
 const HEAP_MB = values['heap-mb'] === undefined ? undefined : Number(values['heap-mb']);
 /** Caps each measured process's young generation (`--max-semi-space-size`), as the CLI does with 1. */
@@ -42,7 +49,7 @@ if (
   (SEMI_SPACE_MB !== undefined && !(SEMI_SPACE_MB >= 1))
 ) {
   console.error(
-    'usage: npm run bench [-- --large] [-- --runs N] [-- --sizes 10000,100000] [-- --heap-mb 64] [-- --semi-space-mb 1] [-- --no-node24]',
+    'usage: npm run bench [-- --large] [-- --runs N] [-- --sizes 10000,100000] [-- --heap-mb 64] [-- --semi-space-mb 1] [-- --no-node24] [-- --out-dir DIR]',
   );
   process.exit(2);
 }
@@ -74,6 +81,8 @@ interface Measurement {
   versionBytes?: number;
   treeBytes?: number;
   latestBytes?: number;
+  /** Blocks the publish took on the file system (statfs before and after, flushed): clones cost nothing. */
+  diskBytes?: number;
 }
 
 /** A Node binary the pipeline is measured under. */
@@ -144,7 +153,8 @@ interface Summary {
 }
 
 const moto = await startMotoServer();
-const work = await mkdtemp(path.join(tmpdir(), 'opendata-bench-'));
+const work = await mkdtemp(path.join(OUT_DIR, 'opendata-bench-'));
+const fileSystem = fileSystemName((await statfs(work)).type);
 const workload = await bundleWorkload(work);
 const nodes = await runtimes();
 /** `${size} ${runtime} ${operation}` → its medians. */
@@ -243,6 +253,19 @@ try {
       `  ${operation.padEnd(12)} version folder ${(version / csv).toFixed(2)}, latest/ ${(latest / csv).toFixed(2)} (${operation === 'publish dir' ? 'file-system copies' : 'CopyObject, not uploaded'}), catalog and pages ${((total - version - latest) / csv).toFixed(3)}`,
     );
   }
+  console.log(
+    `\non disk, publish dir (blocks in use on ${fileSystem} before and after each publish, flushed; clones share blocks; meaningful only where nothing else writes to that file system):`,
+  );
+  for (const size of SIZES) {
+    for (const runtime of nodes) {
+      const result = results.get(key(size, runtime.label, 'publish dir'));
+      if (result?.sample.diskBytes === undefined) continue;
+      const { diskBytes, treeBytes: files = 0, bytes } = result.sample;
+      console.log(
+        `${pad(size, 9)} ${runtime.label.padEnd(7)} ${(diskBytes / bytes).toFixed(2)} × CSV on disk (${(files / bytes).toFixed(2)} × in file sizes)`,
+      );
+    }
+  }
   console.log('\nunchanged republish (target: 0 writes):');
   console.log(republish.join('\n'));
   console.log('\ntargets (issue 15):');
@@ -289,6 +312,18 @@ try {
 } finally {
   await moto.stop();
   await rm(work, { recursive: true, force: true });
+}
+
+/** A file system's name from its `statfs` magic number, for the ones this bench is likely to meet. */
+function fileSystemName(type: number): string {
+  const names: Record<number, string> = {
+    0xef53: 'ext4',
+    0x58465342: 'XFS',
+    0x9123683e: 'btrfs',
+    0x01021994: 'tmpfs',
+    0x794c7630: 'overlayfs',
+  };
+  return names[type] ?? `file system 0x${type.toString(16)}`;
 }
 
 /** Bytes a publish left in the tree (directory) or uploaded (S3), over the CSV's bytes. */

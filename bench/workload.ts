@@ -2,10 +2,11 @@
  * One benchmark measurement, run in its own Node process so that its peak RSS is its own:
  *   node --import tsx bench/workload.ts <operation> <data dir> <schemas dir> <out dir> [endpoint bucket]
  * Prints one JSON line: { seconds, rows, bytes, maxRssBytes, requests?, writes?, bytesSent?, versionBytes?,
- * treeBytes?, latestBytes? }.
+ * treeBytes?, latestBytes?, diskBytes? }.
  */
+import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, statfs } from 'node:fs/promises';
 import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -203,10 +204,24 @@ async function treeBytes(root: string): Promise<{ treeBytes: number; latestBytes
   return { treeBytes: total, latestBytes: latest };
 }
 
+/**
+ * Blocks in use on the file system holding `dir`, in bytes, after flushing it (`sync -f`): the difference
+ * across a publish is what it took on disk, where a cloned file (reflink) shares its blocks and costs none.
+ */
+async function usedBytes(dir: string): Promise<number> {
+  execFileSync('sync', ['-f', dir]);
+  const info = await statfs(dir);
+  return (info.blocks - info.bfree) * info.bsize;
+}
+
+const onDirectory = operation === 'publish' && endpoint === undefined;
+if (onDirectory) await mkdir(outDir, { recursive: true });
+const usedBefore = onDirectory ? await usedBytes(outDir) : 0;
 const started = process.hrtime.bigint();
 const measured = await run();
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-if (operation === 'publish' && endpoint === undefined) Object.assign(measured, await treeBytes(outDir));
+if (onDirectory)
+  Object.assign(measured, await treeBytes(outDir), { diskBytes: (await usedBytes(outDir)) - usedBefore });
 const bytes = (await stat(path.join(dataDir, `${ID}.csv`))).size;
 process.stdout.write(
   `${JSON.stringify({ ...measured, seconds, bytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
