@@ -11,7 +11,12 @@ import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda
 import { CorruptCatalogError } from '../lambda/core/history.js';
 import { CorruptPublishedFileError } from '../lambda/core/publish.js';
 import { ScratchSpaceError } from '../lambda/core/scratch.js';
-import { publishDatasets, SiteMetaError, validateDatasets } from '../lambda/core/pipeline.js';
+import {
+  publishDatasets,
+  SiteMetaError,
+  validateDatasets,
+  type ProgressListener,
+} from '../lambda/core/pipeline.js';
 import type { SourceLocation } from '../lambda/core/sources.js';
 import type { DatasetReport } from '../lambda/core/validate.js';
 import {
@@ -44,6 +49,10 @@ import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandNam
 import { isValidDatasetId } from '../lambda/core/dataset-id.js';
 import { findDatasetIds } from '../lambda/core/sources.js';
 import { textProblem } from '../lambda/core/text-rules.js';
+import { forTerminal } from './terminal-text.js';
+import { terminalProgress, type ProgressStream, type TerminalProgress } from './progress.js';
+
+export { forTerminal };
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
@@ -54,6 +63,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface CliContext {
   /** Where `npm_config_*` variables and `OPEN_DATA_SOURCES_DIR` are looked up (default: `process.env`). */
   readonly env?: Env;
+  /**
+   * Where `publish` and `validate` draw their progress line, if it is a
+   * terminal (see `progress.ts`). Default: standard error when the run prints
+   * to the console; none when the caller captures the output.
+   */
+  readonly progress?: ProgressStream;
 }
 
 interface Output {
@@ -65,25 +80,6 @@ const consoleOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
-
-/**
- * Characters a terminal acts on instead of showing: C0 controls but tab and
- * line feed (so multi-line output such as the help and `--format json` stays
- * as it is), DEL, C1 controls (U+009B is a second CSI), and the bidi controls
- * that reorder what a line shows.
- */
-const TERMINAL_CONTROLS =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point of this pattern
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * Makes a line safe to print: every terminal control becomes a `\uXXXX`
- * escape. That spelling is a valid JSON string escape too, so JSON output
- * still parses to exactly the strings it holds.
- */
-export function forTerminal(line: string): string {
-  return line.replace(TERMINAL_CONTROLS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Runs one CLI invocation and resolves to its exit code (`serve` resolves once listening). */
 export async function runCli(
@@ -99,6 +95,9 @@ export async function runCli(
   };
   const [command, ...rest] = argv;
   const env = context.env ?? process.env;
+  const progressStream = context.progress ?? (output === consoleOutput ? process.stderr : undefined);
+  const progress = (): TerminalProgress | undefined =>
+    progressStream === undefined ? undefined : terminalProgress(progressStream, env);
   try {
     switch (command) {
       case undefined:
@@ -118,9 +117,9 @@ export async function runCli(
         return EXIT.ok;
       }
       case 'validate':
-        return await validateCommand(rest, io, env);
+        return await validateCommand(rest, io, env, progress);
       case 'publish':
-        return await publishCommand(rest, io, env);
+        return await publishCommand(rest, io, env, progress);
       case 'serve':
         return await serveCommand(rest, io, env);
       case 'verify':
@@ -271,7 +270,28 @@ async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): 
   }
 }
 
-async function validateCommand(args: readonly string[], io: Output, env: Env): Promise<number> {
+/** Makes the progress line of a run, when there is a terminal to draw it on. */
+type ProgressFactory = () => TerminalProgress | undefined;
+
+/** Runs `work` with a progress line, erased before anything else is printed, also when `work` fails. */
+async function withProgress<T>(
+  factory: ProgressFactory,
+  work: (onProgress: ProgressListener | undefined) => Promise<T>,
+): Promise<T> {
+  const progress = factory();
+  try {
+    return await work(progress?.listener);
+  } finally {
+    progress?.finish();
+  }
+}
+
+async function validateCommand(
+  args: readonly string[],
+  io: Output,
+  env: Env,
+  progress: ProgressFactory,
+): Promise<number> {
   const { values, positionals } = parseCommandArguments('validate', args, env);
   if (values.help === true) return help(io, 'validate');
   const format = text(values, 'format');
@@ -281,7 +301,9 @@ async function validateCommand(args: readonly string[], io: Output, env: Env): P
     );
   const { source, notice } = sourceLocation(values, env);
   await checkDatasetIds(source, positionals);
-  const results = await validateDatasets(source, positionals);
+  const results = await withProgress(progress, (onProgress) =>
+    validateDatasets(source, positionals, { onProgress }),
+  );
   const reports = results.map((result) => result.report);
   const valid = reports.every((report) => report.valid);
   if (format === 'json') {
@@ -303,7 +325,12 @@ function printReport(report: DatasetReport, io: Output): void {
   io.out(`${report.id}: invalid, ${issueTotal(report)}${more}`);
 }
 
-async function publishCommand(args: readonly string[], io: Output, env: Env): Promise<number> {
+async function publishCommand(
+  args: readonly string[],
+  io: Output,
+  env: Env,
+  progress: ProgressFactory,
+): Promise<number> {
   const { values, positionals } = parseCommandArguments('publish', args, env);
   if (values.help === true) return help(io, 'publish');
   const [out, bucket, prefix, endpoint, baseUrl] = ['out', 'bucket', 'prefix', 'endpoint', 'base-url'].map(
@@ -347,14 +374,17 @@ async function publishCommand(args: readonly string[], io: Output, env: Env): Pr
     place = { kind: 'folder', folder: shown, isDefault: out === undefined };
   }
 
-  const result = await publishDatasets({
-    source,
-    store,
-    ids: positionals,
-    now,
-    ...(baseUrl === undefined ? {} : { baseUrl }),
-    ...(message === undefined ? {} : { message }),
-  });
+  const result = await withProgress(progress, (onProgress) =>
+    publishDatasets({
+      source,
+      store,
+      ids: positionals,
+      now,
+      ...(baseUrl === undefined ? {} : { baseUrl }),
+      ...(message === undefined ? {} : { message }),
+      ...(onProgress === undefined ? {} : { onProgress }),
+    }),
+  );
   const { outcomes, catalogWritten, problems } = result;
   const print = (lines: ReportLines) => {
     for (const line of lines.err) io.err(line);

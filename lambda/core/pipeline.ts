@@ -7,6 +7,7 @@ import { commitVersions, type Restage } from './history.js';
 import { versionFolder } from './site-keys.js';
 import { stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
 import { ScratchDirectory } from './scratch.js';
+import type { RowSource } from './row-source.js';
 import { RowSorter } from './sort-rows.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
 import { RowSchemaScope } from './row-schema.js';
@@ -41,6 +42,29 @@ export type DatasetOutcome =
       readonly message?: string;
     };
 
+/** What a run is doing, as a progress display names it. */
+export type ProgressPhase = 'validating' | 'sorting' | 'writing files' | 'site';
+
+/**
+ * Where a run is, for a progress display (the CLI's, on a terminal). Events
+ * come often (after every batch of rows read): a listener throttles itself.
+ */
+export interface ProgressEvent {
+  readonly phase: ProgressPhase;
+  /** The dataset the phase works on; absent for `site`, which is the whole run's. */
+  readonly dataset?: string;
+  /** Which of the run's datasets it is (1-based) and how many the run has, when the run knows. */
+  readonly position?: { readonly index: number; readonly count: number };
+  /**
+   * Rows so far: read (`validating`), put in key order and written to the
+   * canonical CSV (`sorting`), or the dataset's rows (`writing files`); 0 for `site`.
+   */
+  readonly rows: number;
+}
+
+/** Receives {@link ProgressEvent}s; the Lambda passes none. */
+export type ProgressListener = (event: ProgressEvent) => void;
+
 /**
  * Validates the named datasets, or every dataset in the data folder when
  * `ids` is empty. One report per dataset, in id order; nothing is written.
@@ -49,15 +73,46 @@ export type DatasetOutcome =
 export async function validateDatasets(
   source: SourceLocation,
   ids: readonly string[] = [],
-  options: { readonly keepRows?: boolean } = {},
+  options: { readonly keepRows?: boolean; readonly onProgress?: ProgressListener | undefined } = {},
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }[]> {
   const scope = new RowSchemaScope();
   // One run context for the run, so a dataset referred to by several is read once.
   const context = runContextOf(source);
   const results: { report: DatasetReport; dataset?: ValidDataset }[] = [];
-  for (const id of await wantedIds(source, ids))
-    results.push(await validateOne(source, id, scope, context, options.keepRows ?? false));
+  const wanted = await wantedIds(source, ids);
+  for (const [index, id] of wanted.entries()) {
+    const onRows = validationProgress(options.onProgress, id, { index: index + 1, count: wanted.length });
+    results.push(await validateOne(source, id, scope, context, options.keepRows ?? false, onRows));
+  }
   return results;
+}
+
+/** Tells `listener` that validation of `dataset` starts, and returns what tells it the rows read since. */
+function validationProgress(
+  listener: ProgressListener | undefined,
+  dataset: string,
+  position: ProgressEvent['position'],
+): ((rows: number) => void) | undefined {
+  if (listener === undefined) return undefined;
+  const tell = (rows: number): void => listener({ phase: 'validating', dataset, position, rows });
+  tell(0);
+  return tell;
+}
+
+/** `source`, telling `onRows` how many rows a read has yielded after each batch. */
+function countingReads(source: RowSource, onRows: (rows: number) => void): RowSource {
+  return {
+    count: source.count,
+    openJson: () => source.openJson(),
+    async *open() {
+      let rows = 0;
+      for await (const batch of source.open()) {
+        rows += batch.length;
+        onRows(rows);
+        yield batch;
+      }
+    },
+  };
 }
 
 async function wantedIds(source: SourceLocation, ids: readonly string[]): Promise<string[]> {
@@ -70,9 +125,10 @@ async function validateOne(
   scope: RowSchemaScope,
   context: RunContext,
   keepRows: boolean,
+  onRows: ((rows: number) => void) | undefined,
 ): Promise<{ report: DatasetReport; dataset?: ValidDataset }> {
   const loaded = await loadDatasetSource(source, id);
-  if (loaded.ok) return validateDataset(loaded.value, scope, { keepRows, run: context });
+  if (loaded.ok) return validateDataset(loaded.value, scope, { keepRows, run: context, onRows });
   return { report: unloadedReport(source, id, loaded.issues) };
 }
 
@@ -108,6 +164,10 @@ export interface ValidateAndStageOptions {
   readonly base?: { readonly catalog: Catalog | undefined } | undefined;
   /** What the run shares between datasets (source texts, other datasets), see {@link runContextOf}. */
   readonly run?: RunContext | undefined;
+  /** Told what the staging is doing (a progress display); the Lambda passes none. */
+  readonly onProgress?: ProgressListener | undefined;
+  /** Which of the run's datasets this is, for {@link ProgressEvent.position}. */
+  readonly position?: ProgressEvent['position'] | undefined;
 }
 
 /**
@@ -123,16 +183,30 @@ export async function validateAndStage(
   options: ValidateAndStageOptions,
 ): Promise<{ report: DatasetReport; outcome?: StageOutcome }> {
   const scratch = await ScratchDirectory.create(options.scratchParent);
+  const { onProgress, position } = options;
+  const tell = (phase: ProgressPhase, rows: number): void =>
+    onProgress?.({ phase, dataset: source.id, position, rows });
   try {
     let sorter: RowSorter | undefined;
+    const onRows = validationProgress(onProgress, source.id, position);
     const validation = await validateDataset(source, options.scope, {
       ...(options.run === undefined ? {} : { run: options.run }),
+      onRows,
       sinkRows: (definition) =>
         (sorter = new RowSorter(scratch, definition.descriptor.primaryKey, options.tuning?.sortRunRows)),
     });
     const { report, definition } = validation;
     if (definition === undefined || sorter === undefined) return { report };
-    const table = await canonicalizeTable(definition, await sorter.finish(), scratch);
+    tell('sorting', 0);
+    const sorted = await sorter.finish();
+    // Writing the canonical CSV is the one full read of the sorted rows: the sorting phase's count.
+    const canonical = await canonicalizeTable(
+      definition,
+      onProgress === undefined ? sorted : countingReads(sorted, (rows) => tell('sorting', rows)),
+      scratch,
+    );
+    const table = { ...canonical, rows: sorted };
+    tell('writing files', table.rows.count);
     const outcome = await stageDataset(store, table, report, options.now, {
       scratch,
       baseUrl: options.baseUrl,
@@ -163,6 +237,8 @@ export interface PublishRun {
   readonly tuning?: StreamingTuning;
   /** The curator's reason for this run's changes (`--message`); overrides each descriptor's `changeMessage`. */
   readonly message?: string;
+  /** Told what the run is doing (a progress display); the Lambda passes none. */
+  readonly onProgress?: ProgressListener;
 }
 
 /** What a publish run did. */
@@ -229,14 +305,24 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   let commit;
   try {
     // One dataset at a time, validated then staged, each streamed through scratch files.
-    for (const id of await wantedIds(run.source, run.ids ?? [])) {
-      const { report, outcome } = await validateAndStageFromSource(run, scope, context, id, undefined);
+    const wanted = await wantedIds(run.source, run.ids ?? []);
+    for (const [index, id] of wanted.entries()) {
+      const position = { index: index + 1, count: wanted.length };
+      const { report, outcome } = await validateAndStageFromSource(
+        run,
+        scope,
+        context,
+        id,
+        undefined,
+        position,
+      );
       reports.set(report.id, report);
       if (outcome === undefined) outcomes.set(report.id, { id: report.id, status: 'rejected', report });
       else if (outcome.status === 'unchanged')
         outcomes.set(report.id, { id: report.id, status: 'unchanged', report, version: outcome.version });
       else staged.push(outcome.staged);
     }
+    run.onProgress?.({ phase: 'site', rows: 0 });
     commit = await commitVersions(run.store, site.value, [...staged], run.now, {
       baseUrl: run.baseUrl,
       restage,
@@ -291,6 +377,7 @@ async function validateAndStageFromSource(
   context: RunContext,
   id: string,
   base: { readonly catalog: Catalog | undefined } | undefined,
+  position?: ProgressEvent['position'],
 ): Promise<{ report: DatasetReport; outcome?: StageOutcome }> {
   const loaded = await loadDatasetSource(run.source, id);
   if (!loaded.ok) return { report: unloadedReport(run.source, id, loaded.issues) };
@@ -303,5 +390,7 @@ async function validateAndStageFromSource(
     message: run.message,
     base,
     run: context,
+    onProgress: run.onProgress,
+    position,
   });
 }

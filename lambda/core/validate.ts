@@ -87,6 +87,8 @@ export interface ValidateOptions {
   readonly sinkRows?: (definition: DatasetDefinition) => RowSink;
   /** What the run shares between datasets, for checks that look beyond one table (see `checks/check.ts`). */
   readonly run?: RunContext;
+  /** Told how many data rows have been read so far, after each batch (a progress display). */
+  readonly onRows?: (rows: number) => void;
 }
 
 /** Takes rows a batch at a time (a spill file, a sorter). */
@@ -174,6 +176,7 @@ export async function validateDataset(
       rereading,
       keepRows,
       sink: options.sinkRows?.(definition),
+      onRows: options.onRows,
     });
   let table = await read(false);
   if (table.restart) {
@@ -198,6 +201,7 @@ interface Reading {
   readonly rereading: boolean;
   readonly keepRows: boolean;
   readonly sink: RowSink | undefined;
+  readonly onRows: ((rows: number) => void) | undefined;
 }
 
 /**
@@ -310,6 +314,7 @@ async function readTable(
         await sink.add(accepted);
         accepted = [];
       }
+      reading.onRows?.(rowCount);
     }
   } catch (error) {
     if (error instanceof InvalidUtf8Error) {
