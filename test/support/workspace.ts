@@ -44,7 +44,10 @@ export async function cli(...args: string[]): Promise<CliResult> {
 }
 
 /** {@link cli} with the environment given instead of this process's. */
-export async function cliIn(env: Readonly<Record<string, string | undefined>>, ...args: string[]): Promise<CliResult> {
+export async function cliIn(
+  env: Readonly<Record<string, string | undefined>>,
+  ...args: string[]
+): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) }, { env });
