@@ -120,6 +120,17 @@ describe('reading order and types of the curated datasets', () => {
     },
   );
 
+  it("transport: date_precision says how precisely the period's words date it", () => {
+    const { rows } = datasets.get('transport') ?? expect.unreachable();
+    const MONTH = /\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b/;
+    const precisionOf = (period: string) =>
+      MONTH.test(period) ? 'day' : /spring|summer|autumn|fall|winter/i.test(period) ? 'season' : 'year';
+    const wrong = rows.filter((row) => row.date_precision !== precisionOf(row.period ?? '')).map((row) => row.id);
+
+    expect(rows.length).toBeGreaterThan(0);
+    expect(wrong).toEqual([]);
+  });
+
   it('uses one date-precision vocabulary in every dataset that has one', () => {
     const used = ids.flatMap((id) => {
       const { rows, schema } = datasets.get(id) ?? expect.unreachable();
