@@ -13,6 +13,8 @@ export interface PackagedFile {
   readonly name: string;
   readonly format: string;
   readonly mediaType: string;
+  /** The text encoding of a text file, given as the resource's `encoding`. */
+  readonly charset?: 'utf-8';
   readonly bytes: number;
   readonly sha256: string;
   /** True for files holding the table itself (CSV, Parquet): they get the Table Schema. */
@@ -55,7 +57,7 @@ export function buildDataPackage(
       ...(file.tabular ? { type: 'table' } : {}),
       format: file.format,
       mediatype: file.mediaType,
-      ...(isText(file.mediaType) ? { encoding: 'utf-8' } : {}),
+      ...(file.charset === undefined ? {} : { encoding: file.charset }),
       bytes: file.bytes,
       hash: `sha256:${file.sha256}`,
       ...(file.format === 'csv'
@@ -105,8 +107,4 @@ function tableSchemaField(column: Column, definition: DatasetDefinition): object
     ...(column.type === 'date' ? { format: 'default' } : {}),
     ...(Object.keys(constraints).length > 0 ? { constraints } : {}),
   };
-}
-
-function isText(mediaType: string): boolean {
-  return mediaType.startsWith('text/') || mediaType === 'application/json';
 }

@@ -57,9 +57,9 @@ export function chartDataKey(id: string, chart: string): string {
   return `${datasetFolder(id)}chart-data/${chart}.csv`;
 }
 
-/** `datasets/<id>/cite/<version>.<format>`: a version's citation as BibTeX (`bib`), RIS (`ris`) or CSL-JSON (`csl.json`). */
-export function citationKey(id: string, version: string, format: 'bib' | 'ris' | 'csl.json'): string {
-  return `${datasetFolder(id)}cite/${version}.${format}`;
+/** `datasets/<id>/cite/<version>.<extension>`: a version's citation in one format (`bib`, `ris`, `csl.json`: see formats/). */
+export function citationKey(id: string, version: string, extension: string): string {
+  return `${datasetFolder(id)}cite/${version}.${extension}`;
 }
 
 /** The file name at the end of a key. */

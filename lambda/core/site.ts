@@ -4,6 +4,7 @@ import type { ChangesDocument } from './changes.js';
 import type { StatsDocument } from './column-stats.js';
 import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
+import type { VersionFormat } from './formats/index.js';
 import type { ObjectStore } from './object-store.js';
 import { chartFilesRenderer, MAX_CHART_ROWS } from './site/charts.js';
 import { chartRasterizer, type ChartRasterizer } from './site/chart-png.js';
@@ -32,6 +33,12 @@ export interface SiteContext {
    * context without one renders no PNGs and links none.
    */
   readonly rasterize?: ChartRasterizer;
+  /**
+   * The version formats whose labels, descriptions, direct downloads and EU
+   * file types the pages and the DCAT catalog show.
+   * @default VERSION_FORMATS - the formats the pipeline publishes (a test passes its own)
+   */
+  readonly formats?: readonly VersionFormat[];
 }
 
 /**

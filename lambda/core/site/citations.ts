@@ -1,5 +1,6 @@
 import type { CatalogVersion } from '../catalog.js';
 import type { DatasetDocument } from '../dataset-document.js';
+import { CITATION_FORMATS } from '../formats/index.js';
 import { citationKey } from '../site-keys.js';
 import type { SiteDataset, SiteRenderer } from '../site.js';
 import { showHiddenCharacters } from './html.js';
@@ -112,19 +113,17 @@ export function citationOf(document: DatasetDocument, version: CatalogVersion, b
   return { bibtex, ris, cslJson: `${JSON.stringify(csl, null, 2)}\n`, text };
 }
 
-/** Every version's citation files: `datasets/<id>/cite/<version>.bib`, `.ris` and `.csl.json`. */
+/** Every version's citation files, one per citation format: `datasets/<id>/cite/<version>.bib`, `.ris`, `.csl.json`. */
 export const citationFilesRenderer: SiteRenderer = {
   name: 'citations',
   render: ({ datasets, baseUrl }) =>
     datasets.flatMap(({ entry, document }: SiteDataset) =>
       entry.versions.flatMap((version) => {
         const citation = citationOf(document, version, baseUrl);
-        const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-        return [
-          { key: citationKey(entry.id, version.version, 'bib'), body: encode(citation.bibtex) },
-          { key: citationKey(entry.id, version.version, 'ris'), body: encode(citation.ris) },
-          { key: citationKey(entry.id, version.version, 'csl.json'), body: encode(citation.cslJson) },
-        ];
+        return CITATION_FORMATS.map((format) => ({
+          key: citationKey(entry.id, version.version, format.extension),
+          body: new TextEncoder().encode(format.text(citation)),
+        }));
       }),
     ),
 };

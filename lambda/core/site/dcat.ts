@@ -9,6 +9,7 @@ import {
   safeLink,
   versionAnchor,
 } from './links.js';
+import { versionFormatOf } from '../formats/index.js';
 import { latestFileKey } from '../site-keys.js';
 
 /**
@@ -69,13 +70,6 @@ const TABLE_SCHEMA = {
   '@id': 'https://datapackage.org/standard/table-schema/',
   '@type': 'dct:Standard',
   'dct:title': { '@value': 'Frictionless Table Schema', '@language': 'en' },
-};
-
-/** EU file-type authority entries for the formats the pipeline publishes. */
-const FILE_TYPES: Readonly<Record<string, string>> = {
-  'text/csv': 'CSV',
-  'application/json': 'JSON',
-  'application/vnd.apache.parquet': 'PARQUET',
 };
 
 type Node = Record<string, unknown>;
@@ -208,7 +202,7 @@ function datasetNode(context: SiteContext, { entry, document }: SiteDataset): No
       : { 'dcat:previousVersion': { '@id': versionId(version.previousVersion) } }),
     ...common,
     'dcat:distribution': version.distributions.map((distribution) =>
-      distributionNode(distribution, url(distribution.path), version, licenseUrl, rights),
+      distributionNode(context, distribution, url(distribution.path), version, licenseUrl, rights),
     ),
   }));
   const versionRefs = entry.versions.map((version) => ({ '@id': versionId(version.version) }));
@@ -232,6 +226,7 @@ function datasetNode(context: SiteContext, { entry, document }: SiteDataset): No
         : latest.distributions.map((distribution) => {
             const name = distribution.path.split('/').pop() ?? distribution.path;
             return distributionNode(
+              context,
               distribution,
               url(latestFileKey(entry.id, name)),
               latest,
@@ -243,18 +238,21 @@ function datasetNode(context: SiteContext, { entry, document }: SiteDataset): No
 }
 
 function distributionNode(
+  context: SiteContext,
   distribution: Distribution,
   downloadUrl: string,
   version: CatalogVersion,
   licenseUrl: string,
   rights: Node,
 ): Node {
-  const fileType = FILE_TYPES[distribution.mediaType];
+  const fileType = versionFormatOf(distribution.format, context.formats)?.euFileType;
   const name = distribution.path.split('/').pop() ?? distribution.path;
   return {
     '@id': `${downloadUrl}#distribution`,
     '@type': 'dcat:Distribution',
-    'dct:title': english(`${name} (${formatLabel(distribution.format)}, version ${version.version})`),
+    'dct:title': english(
+      `${name} (${formatLabel(distribution.format, context.formats)}, version ${version.version})`,
+    ),
     'dcat:downloadURL': { '@id': downloadUrl },
     'dcat:accessURL': { '@id': downloadUrl },
     'dcat:mediaType': {
@@ -265,7 +263,7 @@ function distributionNode(
       ? {}
       : {
           'dct:format': {
-            '@id': `http://publications.europa.eu/resource/authority/file-type/${fileType}`,
+            '@id': `${EU_AUTHORITY}file-type/${fileType}`,
             '@type': 'dct:MediaTypeOrExtent',
           },
         }),

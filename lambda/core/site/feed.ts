@@ -59,7 +59,7 @@ export function renderFeed(context: SiteContext): string {
       ...(csv === undefined
         ? []
         : [
-            `    <link rel="enclosure" type="text/csv" length="${csv.bytes}" href="${x(absoluteUrl(baseUrl, csv.path))}"/>`,
+            `    <link rel="enclosure" type="${x(csv.mediaType)}" length="${csv.bytes}" href="${x(absoluteUrl(baseUrl, csv.path))}"/>`,
           ]),
       `    <category term="${x(entry.id)}"/>`,
       `    <summary>${x(changeSummary(changes, version.rows))}</summary>`,

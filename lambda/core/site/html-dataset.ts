@@ -32,6 +32,10 @@ import {
 } from './links.js';
 import { datasetJsonLd } from './schema-org.js';
 import { citationKey, datasetFolder, latestFileKey } from '../site-keys.js';
+import { CITATION_FORMATS, type CitationFormat } from '../formats/index.js';
+import { bibtexFormat as bibtex } from '../formats/bibtex.js';
+import { cslJsonFormat as csl } from '../formats/csl-json.js';
+import { risFormat as ris } from '../formats/ris.js';
 
 /** How many rows the page previews; the files hold them all. */
 export const PREVIEW_ROWS = 100;
@@ -57,6 +61,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
   const pageUrl = absoluteUrl(context.baseUrl, datasetPagePath(entry.id));
   const license = licenseOf(document.license);
   const charts = chartsFor(document, dataset.totalRows);
+  const versions = versionsSection(context, dataset);
   const main = html` <h1>${unbrokenDates(document.title)}</h1>
     <dl class="facts">
       <div>
@@ -105,10 +110,10 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
         ].map(([href, label], index) => html`${index === 0 ? '' : ' · '}<a href="${href}">${label}</a>`)}
       </p>
     </nav>
-    ${downloadsSection(latest)} ${loadSection(context, dataset, latest)}
+    ${downloadsSection(context, latest)} ${loadSection(context, dataset, latest)}
     ${chartsSection(charts, dataset.totalRows <= PREVIEW_ROWS, context.rasterize !== undefined)}
     ${conflictsSection(dataset)} ${provenanceSection(dataset)}
-    ${columnsSection(document.columns, dataset.stats)} ${previewSection(dataset)} ${versionsSection(dataset)}
+    ${columnsSection(document.columns, dataset.stats)} ${previewSection(dataset)} ${versions}
     ${citeSection(context, dataset, latest)}`;
   return page({
     title: `${document.title} — ${context.catalog.title}`,
@@ -132,7 +137,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
   });
 }
 
-function fileTable(version: CatalogVersion, caption: string): Html {
+function fileTable(context: SiteContext, version: CatalogVersion, caption: string): Html {
   return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${caption}">
     <table class="cards-sm">
       <caption>
@@ -152,10 +157,10 @@ function fileTable(version: CatalogVersion, caption: string): Html {
           const name = distribution.path.split('/').pop() ?? distribution.path;
           return html`<tr>
             <td data-label="File"><a href="${ROOT}${distribution.path}" download>${name}</a></td>
-            <td data-label="Format">${formatLabel(distribution.format)}</td>
+            <td data-label="Format">${formatLabel(distribution.format, context.formats)}</td>
             <td data-label="Size" class="num">${formatBytes(distribution.bytes)}</td>
             <td data-label="SHA-256" class="hash">${distribution.sha256}</td>
-            <td data-label="Holds" class="holds">${formatNote(distribution.format)}</td>
+            <td data-label="Holds" class="holds">${formatNote(distribution.format, context.formats)}</td>
           </tr> `;
         })}
       </tbody>
@@ -163,14 +168,14 @@ function fileTable(version: CatalogVersion, caption: string): Html {
   </div>`;
 }
 
-function downloadsSection(latest: CatalogVersion): Html {
+function downloadsSection(context: SiteContext, latest: CatalogVersion): Html {
   return html` <section aria-labelledby="downloads">
     <h2 id="downloads">Downloads</h2>
     <p>
       The files of version ${latest.version}. Versioned files never change; <code>latest/</code> always holds
       the newest version. Earlier versions are listed under <a href="#versions">Versions and changes</a>.
     </p>
-    ${fileTable(latest, `Files of version ${latest.version}`)}
+    ${fileTable(context, latest, `Files of version ${latest.version}`)}
   </section>`;
 }
 
@@ -672,7 +677,7 @@ function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly 
   </ul>`;
 }
 
-function versionsSection({ entry, document, changes }: SiteDataset): Html {
+function versionsSection(context: SiteContext, { entry, document, changes }: SiteDataset): Html {
   return html` <section aria-labelledby="versions">
     <h2 id="versions">Versions and changes</h2>
     <p>
@@ -690,19 +695,19 @@ function versionsSection({ entry, document, changes }: SiteDataset): Html {
           ${formatNumber(version.rows)}
           rows${version.previousVersion === undefined ? '' : html` · previous: <a href="#${versionAnchor(version.previousVersion)}">${version.previousVersion}</a>`}
           · cite as
-          ${(['bib', 'ris', 'csl.json'] as const).map(
+          ${CITATION_FORMATS.map(
             (format, index) =>
               html`${index === 0 ? '' : ', '}<a
-                  href="${citationKey(entry.id, version.version, format).slice(datasetFolder(entry.id).length)}"
+                  href="${citationKey(entry.id, version.version, format.extension).slice(datasetFolder(entry.id).length)}"
                   download
-                  >${format === 'bib' ? 'BibTeX' : format === 'ris' ? 'RIS' : 'CSL-JSON'}</a
+                  >${format.label}</a
                 >`,
           )}
         </p>
         ${changeLines(changesOf, document.primaryKey)}
         <details>
           <summary>Files of ${version.version} (${version.distributions.length})</summary>
-          ${fileTable(version, `Files of version ${version.version}`)}
+          ${fileTable(context, version, `Files of version ${version.version}`)}
         </details> `;
     })}
   </section>`;
@@ -715,8 +720,8 @@ function isYearLike(column: PublishedColumn): boolean {
 
 function citeSection(context: SiteContext, { entry, document }: SiteDataset, latest: CatalogVersion): Html {
   const citation = citationOf(document, latest, context.baseUrl);
-  const file = (format: 'bib' | 'ris' | 'csl.json'): string =>
-    citationKey(entry.id, latest.version, format).slice(datasetFolder(entry.id).length);
+  const file = (format: CitationFormat): string =>
+    citationKey(entry.id, latest.version, format.extension).slice(datasetFolder(entry.id).length);
   return html` <section aria-labelledby="cite">
     <h2 id="cite">Cite</h2>
     <p>
@@ -725,8 +730,8 @@ function citeSection(context: SiteContext, { entry, document }: SiteDataset, lat
     </p>
     <p class="citation">${citation.text}</p>
     <p>
-      For a reference manager: <a href="${file('bib')}" download>BibTeX</a> ·
-      <a href="${file('ris')}" download>RIS</a> · <a href="${file('csl.json')}" download>CSL-JSON</a>
+      For a reference manager: <a href="${file(bibtex)}" download>${bibtex.label}</a> ·
+      <a href="${file(ris)}" download>${ris.label}</a> · <a href="${file(csl)}" download>${csl.label}</a>
       (version ${latest.version}; every version's citation files are listed under
       <a href="#versions">Versions and changes</a>).
     </p>

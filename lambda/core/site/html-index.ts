@@ -16,8 +16,8 @@ import {
   formatLabel,
   latestVersion,
   licenseOf,
-  PRIMARY_FORMATS,
 } from './links.js';
+import { primaryFormats } from '../formats/index.js';
 
 /** `index.html`: the human catalog, one card per dataset with its latest version and direct downloads. */
 export const indexPageRenderer: SiteRenderer = {
@@ -34,9 +34,9 @@ export function renderIndexPage(context: SiteContext): Html {
   const versions = catalog.datasets.reduce((sum, dataset) => sum + dataset.versions.length, 0);
   const cards = context.datasets.map(({ entry, document }) => {
     const latest = latestVersion(entry);
-    const downloads = PRIMARY_FORMATS.map((format) => distributionOf(latest, format)).filter(
-      (distribution) => distribution !== undefined,
-    );
+    const downloads = primaryFormats(context.formats)
+      .map((format) => distributionOf(latest, format))
+      .filter((distribution) => distribution !== undefined);
     return html`<li class="card">
       <h2><a href="${datasetPagePath(entry.id)}">${unbrokenDates(entry.title)}</a></h2>
       <p>${summaryOf(document.description)}</p>
@@ -61,7 +61,7 @@ export function renderIndexPage(context: SiteContext): Html {
           (distribution) =>
             html`<li>
               <a href="${distribution.path}" download
-                >${formatLabel(distribution.format)}
+                >${formatLabel(distribution.format, context.formats)}
                 <span class="muted">(${formatBytes(distribution.bytes)})</span></a
               >
             </li> `,

@@ -1,4 +1,5 @@
 import type { CatalogDataset, CatalogVersion, Distribution } from '../catalog.js';
+import { VERSION_FORMATS, versionFormatOf, type VersionFormat } from '../formats/index.js';
 import { datasetPageKey } from '../site-keys.js';
 
 /** Site-relative path of a dataset's page. Explicit `index.html`, so links work on disk and on S3 alike. */
@@ -69,35 +70,12 @@ export function licenseOf(id: string): { readonly url: string; readonly title: s
   return LICENSES[id] ?? { url: `https://spdx.org/licenses/${encodeURIComponent(id)}.html`, title: id };
 }
 
-const FORMAT_LABELS: Readonly<Record<string, string>> = {
-  csv: 'CSV',
-  json: 'JSON',
-  parquet: 'Parquet',
-  datapackage: 'Data Package',
-  validation: 'Validation report',
-  changes: 'Changes',
-  stats: 'Column statistics',
-};
-
-/** A reader-facing label for a catalog format. */
-export function formatLabel(format: string): string {
-  return FORMAT_LABELS[format] ?? format;
+/** A reader-facing label for a catalog format (the format itself when the pipeline does not know it). */
+export function formatLabel(format: string, formats: readonly VersionFormat[] = VERSION_FORMATS): string {
+  return versionFormatOf(format, formats)?.label ?? format;
 }
 
-const FORMAT_NOTES: Readonly<Record<string, string>> = {
-  csv: 'the table: UTF-8, comma-separated, header row',
-  json: 'typed rows with column names, types, units and descriptions',
-  parquet: 'the table with typed columns, for DuckDB, pandas, R arrow, Spark',
-  datapackage: 'Frictionless Data Package: Table Schema, sizes and hashes',
-  validation: 'the validation report of this version',
-  changes: 'rows added, removed and changed since the previous version',
-  stats: 'per column: values, missing, distinct, range, common values',
-};
-
-/** One line saying what a file of this format holds. */
-export function formatNote(format: string): string {
-  return FORMAT_NOTES[format] ?? '';
+/** One line saying what a file of this format holds (empty when the pipeline does not know the format). */
+export function formatNote(format: string, formats: readonly VersionFormat[] = VERSION_FORMATS): string {
+  return versionFormatOf(format, formats)?.description ?? '';
 }
-
-/** Formats worth a direct download button, in the order shown. */
-export const PRIMARY_FORMATS: readonly string[] = ['csv', 'parquet', 'json', 'datapackage'];

@@ -71,7 +71,7 @@ export function datasetJsonLd(context: SiteContext, dataset: SiteDataset): Recor
     })),
     distribution: latest.distributions.map((distribution) => ({
       '@type': 'DataDownload',
-      name: `${formatLabel(distribution.format)} (${distribution.path.split('/').pop() ?? distribution.path})`,
+      name: `${formatLabel(distribution.format, context.formats)} (${distribution.path.split('/').pop() ?? distribution.path})`,
       contentUrl: absoluteUrl(context.baseUrl, distribution.path),
       encodingFormat: distribution.mediaType,
       contentSize: `${distribution.bytes} B`,
