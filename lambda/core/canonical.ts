@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import Papa from 'papaparse';
 import { edtfOrderText } from './edtf-order.js';
@@ -6,7 +6,7 @@ import { escapeFormula } from './formula.js';
 import type { StreamedBody } from './object-store.js';
 import type { RowSource } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
-import type { ScratchDirectory } from './scratch.js';
+import type { ScratchDirectory, ScratchFile } from './scratch.js';
 import type { DatasetDefinition, ValidDataset } from './validate.js';
 
 /** A dataset in its canonical form: the basis of its hash and of every published file. */
@@ -48,29 +48,71 @@ export interface CanonicalTable {
 /**
  * Writes the canonical CSV of key-sorted rows to a scratch file, hashing it
  * on the way: the same bytes and hashes as {@link canonicalizeDataset}, with
- * one batch of rows in memory at a time.
+ * one batch of rows in memory at a time. When validation already wrote the
+ * CSV as the rows came (`written`, for input in key order), that file is
+ * taken as it is and the rows are not read again.
  */
 export async function canonicalizeTable(
   definition: DatasetDefinition,
   sortedRows: RowSource,
   scratch: ScratchDirectory,
+  written?: CanonicalCsvWriter,
 ): Promise<CanonicalTable> {
-  const file = await scratch.createFile(`${definition.id}.csv`);
-  const content = createHash('sha256').update(contentHashPrefix(definition));
-  const write = async (text: string) => {
+  let writer = written;
+  if (writer === undefined) {
+    writer = new CanonicalCsvWriter(definition, scratch);
+    for await (const batch of sortedRows.open()) await writer.add(batch);
+  }
+  const { csv, contentHash } = await writer.close();
+  return { definition, rows: sortedRows, csv, contentHash, schemaHash: schemaHashOf(definition) };
+}
+
+/**
+ * The canonical CSV and the content hash, written a batch of key-sorted rows
+ * at a time into a scratch file (created with the first batch). Fed by
+ * {@link canonicalizeTable} from sorted rows, or during validation while the
+ * input is in key order (see `RowSorter`'s `inOrder`), which saves a read of
+ * the rows.
+ */
+export class CanonicalCsvWriter {
+  readonly #content: Hash;
+  #file: Promise<ScratchFile> | undefined;
+
+  constructor(
+    private readonly definition: DatasetDefinition,
+    private readonly scratch: ScratchDirectory,
+  ) {
+    this.#content = createHash('sha256').update(contentHashPrefix(definition));
+  }
+
+  /** Appends the rows' lines; they must follow the rows added before in key order. */
+  async add(rows: readonly Row[]): Promise<void> {
+    if (rows.length > 0) await this.#write(csvLines(this.definition.columns, rows));
+  }
+
+  /** The finished CSV (a header alone when no row was added) and the content hash. */
+  async close(): Promise<{ csv: StreamedBody; contentHash: string }> {
+    const file = await this.#open();
+    return { csv: await file.close(), contentHash: `sha256:${this.#content.digest('hex')}` };
+  }
+
+  #open(): Promise<ScratchFile> {
+    this.#file ??= (async () => {
+      const file = await this.scratch.createFile(`${this.definition.id}.csv`);
+      const header = Buffer.from(csvHeader(this.definition.columns), 'utf8');
+      this.#content.update(header);
+      await file.write(header);
+      return file;
+    })();
+    return this.#file;
+  }
+
+  async #write(text: string): Promise<void> {
+    const file = await this.#open();
     const bytes = Buffer.from(text, 'utf8');
-    content.update(bytes);
+    this.#content.update(bytes);
     await file.write(bytes);
-  };
-  await write(csvHeader(definition.columns));
-  for await (const batch of sortedRows.open()) await write(csvLines(definition.columns, batch));
-  return {
-    definition,
-    rows: sortedRows,
-    csv: await file.close(),
-    contentHash: `sha256:${content.digest('hex')}`,
-    schemaHash: schemaHashOf(definition),
-  };
+  }
 }
 
 /**

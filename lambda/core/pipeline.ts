@@ -1,6 +1,6 @@
 import type { ChangeKind, ChangePreview } from './changes.js';
 import type { Catalog, StagedVersion } from './catalog.js';
-import { canonicalizeTable } from './canonical.js';
+import { CanonicalCsvWriter, canonicalizeTable } from './canonical.js';
 import type { ObjectStore } from './object-store.js';
 import { OpenDataError } from './errors.js';
 import { commitVersions, type Restage } from './history.js';
@@ -188,22 +188,31 @@ export async function validateAndStage(
     onProgress?.({ phase, dataset: source.id, position, rows });
   try {
     let sorter: RowSorter | undefined;
+    // Rows in key order (the usual case) are written as canonical CSV while they are validated.
+    let csv: CanonicalCsvWriter | undefined;
     const onRows = validationProgress(onProgress, source.id, position);
     const validation = await validateDataset(source, options.scope, {
       ...(options.run === undefined ? {} : { run: options.run }),
       onRows,
-      sinkRows: (definition) =>
-        (sorter = new RowSorter(scratch, definition.descriptor.primaryKey, options.tuning?.sortRunRows)),
+      sinkRows: (definition) => {
+        csv = new CanonicalCsvWriter(definition, scratch);
+        const { primaryKey } = definition.descriptor;
+        return (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, csv));
+      },
     });
     const { report, definition } = validation;
     if (definition === undefined || sorter === undefined) return { report };
     tell('sorting', 0);
     const sorted = await sorter.finish();
-    // Writing the canonical CSV is the one full read of the sorted rows: the sorting phase's count.
+    // Input in key order needed no sorting, and its CSV is written: every row is through this phase.
+    if (sorter.sorted) tell('sorting', sorted.count);
+    // Writing the canonical CSV, when the input was out of order, is the one full read of the sorted rows:
+    // the sorting phase's count.
     const canonical = await canonicalizeTable(
       definition,
       onProgress === undefined ? sorted : countingReads(sorted, (rows) => tell('sorting', rows)),
       scratch,
+      sorter.sorted ? csv : undefined,
     );
     const table = { ...canonical, rows: sorted };
     tell('writing files', table.rows.count);

@@ -24,11 +24,22 @@ export class RowSorter {
   #last: readonly unknown[] | undefined;
   #sorted = true;
 
+  /**
+   * @param inOrder sees the rows while they arrive in key order, as they are written (a renderer that
+   * would otherwise read them back); once a row is out of order it sees no more, and {@link sorted}
+   * says the rows it saw are not the table.
+   */
   constructor(
     private readonly scratch: ScratchDirectory,
     private readonly primaryKey: readonly string[],
     private readonly runRows = SORT_RUN_ROWS,
+    private readonly inOrder?: { add(rows: readonly Row[]): Promise<void> },
   ) {}
+
+  /** True while every row added so far was in key order (then `inOrder` has seen them all). */
+  get sorted(): boolean {
+    return this.#sorted;
+  }
 
   async add(rows: readonly Row[]): Promise<void> {
     let from = 0;
@@ -43,8 +54,12 @@ export class RowSorter {
         this.#last = key;
       }
       this.#ordered ??= await Spill.rows(this.scratch, 'run');
-      await this.#ordered.add(from === rows.length ? rows : rows.slice(0, from));
-      if (this.#sorted) return;
+      const ordered = from === rows.length ? rows : rows.slice(0, from);
+      await this.#ordered.add(ordered);
+      if (this.#sorted) {
+        await this.inOrder?.add(ordered);
+        return;
+      }
     }
     for (const row of rows.slice(from)) {
       this.#pending.push(row);

@@ -1,7 +1,12 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalizeDataset, canonicalizeTable, sortByPrimaryKey } from '../../lambda/core/canonical.js';
+import {
+  CanonicalCsvWriter,
+  canonicalizeDataset,
+  canonicalizeTable,
+  sortByPrimaryKey,
+} from '../../lambda/core/canonical.js';
 import { diffRows, diffSortedRows } from '../../lambda/core/changes.js';
 import { writeJsonObject } from '../../lambda/core/json-writer.js';
 import { collectRows, inMemory, Spill } from '../../lambda/core/row-source.js';
@@ -170,6 +175,38 @@ describe('streamed canonical form', () => {
       expect(table.contentHash).toBe(inMemory.contentHash);
       expect(table.schemaHash).toBe(inMemory.schemaHash);
       expect(table.csv.bytes).toBe(inMemory.csv.byteLength);
+    }
+  });
+
+  it('writes the same CSV while validating when the input is in key order, and says when it was not', async () => {
+    const [head, ...body] = lines;
+    const sortedCsv = `${[head, ...[...body].sort()].join('\n')}\n`;
+    for (const [text, inOrder] of [
+      [sortedCsv, true],
+      [csv, false],
+    ] as const) {
+      const source = () => fixtureSource({ csv: text, schema: { ...schema, properties: columnSchema } });
+      const { dataset, report } = await validateDataset(source());
+      if (dataset === undefined) throw new Error(JSON.stringify(report.issues.slice(0, 3)));
+      const inMemory = canonicalizeDataset(dataset);
+
+      let sorter: RowSorter | undefined;
+      let written: CanonicalCsvWriter | undefined;
+      const { definition } = await validateDataset(source(), undefined, {
+        sinkRows: (definition) => {
+          written = new CanonicalCsvWriter(definition, scratch);
+          return (sorter = new RowSorter(scratch, ['id'], 100, written));
+        },
+      });
+      if (definition === undefined || sorter === undefined) throw new Error('fixture should be valid');
+      const rows = await sorter.finish();
+      expect(sorter.sorted).toBe(inOrder);
+      const table = await canonicalizeTable(definition, rows, scratch, sorter.sorted ? written : undefined);
+
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of table.csv.open()) chunks.push(chunk);
+      expect(Buffer.concat(chunks).equals(Buffer.from(inMemory.csv))).toBe(true);
+      expect(table.contentHash).toBe(inMemory.contentHash);
     }
   });
 
