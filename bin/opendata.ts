@@ -38,6 +38,7 @@ import { createSiteServer } from './site-server.js';
 import {
   baseUrlNote,
   describeOutcome,
+  describeRules,
   issueTotal,
   whereToLook,
   type Destination,
@@ -316,13 +317,15 @@ async function validateCommand(
 }
 
 function printReport(report: DatasetReport, io: Output): void {
+  const rules = describeRules(report);
   if (report.valid) {
     io.out(`${report.id}: valid (${report.rows} rows)`);
-    return;
+  } else {
+    for (const issue of report.issues) io.err(formatIssue(issue));
+    const more = report.truncated ? ' (only the first ones are listed)' : '';
+    io.out(`${report.id}: invalid, ${issueTotal(report)}${more}`);
   }
-  for (const issue of report.issues) io.err(formatIssue(issue));
-  const more = report.truncated ? ' (only the first ones are listed)' : '';
-  io.out(`${report.id}: invalid, ${issueTotal(report)}${more}`);
+  if (rules !== undefined) io.out(`${report.id}: ${rules}`);
 }
 
 async function publishCommand(

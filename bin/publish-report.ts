@@ -7,6 +7,7 @@ import type { ChangePreview, RowKey } from '../lambda/core/changes.js';
 import { formatIssue } from '../lambda/core/issue.js';
 import type { DatasetOutcome, PublishResult } from '../lambda/core/pipeline.js';
 import { DEFAULT_BASE_URL } from '../lambda/core/site.js';
+import type { CheckOutcome } from '../lambda/core/checks/index.js';
 import type { DatasetReport } from '../lambda/core/validate.js';
 
 /** Lines for standard output and for standard error. */
@@ -40,8 +41,49 @@ export function describeChanges(preview: ChangePreview): string {
   return parts.length === 0 ? 'no row changed (schema or descriptor only)' : parts.join(', ');
 }
 
+/**
+ * What the descriptor's declared rules came to (see `checks/rules.ts`), in a
+ * line: `8 rules checked: 7 held, 1 flagged conflict (turnover-2018-base)`.
+ * A flagged conflict is a rule that fails as a conflict of the source the
+ * descriptor declares (both readings kept); a failed rule is also an issue.
+ * `undefined` for a dataset without rules. The details are in the report
+ * (`validate --format json`, and `validation.json` of a published version).
+ */
+export function describeRules(report: DatasetReport): string | undefined {
+  const rules = (report.checks ?? []).filter((outcome) => outcome.check === 'rule');
+  if (rules.length === 0) return undefined;
+  const named = (status: CheckOutcome['status']): string[] =>
+    rules.filter((outcome) => outcome.status === status).map((outcome) => outcome.subject ?? 'unnamed');
+  const held = named('passed').length;
+  const conflicts = named('conflict');
+  const failed = named('failed');
+  const notChecked = rules.filter((outcome) => outcome.status === 'not-checked');
+  const checked = rules.length - notChecked.length;
+  const parts = [
+    ...(held > 0 || checked === 0 ? [`${held} held`] : []),
+    ...(conflicts.length > 0
+      ? [`${conflicts.length} flagged conflict${conflicts.length === 1 ? '' : 's'} (${conflicts.join(', ')})`]
+      : []),
+    ...(failed.length > 0 ? [`${failed.length} failed (${failed.join(', ')})`] : []),
+  ];
+  const skipped = notChecked.map(
+    (outcome) => `${outcome.subject ?? 'unnamed'}: ${outcome.message.replace(/^not checked: /, '')}`,
+  );
+  return (
+    `${checked} rule${checked === 1 ? '' : 's'} checked: ${parts.join(', ')}` +
+    (skipped.length === 0 ? '' : `; ${skipped.length} not checked (${skipped.join('; ')})`)
+  );
+}
+
 /** The lines of one dataset's outcome. */
 export function describeOutcome(outcome: DatasetOutcome, width: number): ReportLines {
+  const rules = describeRules(outcome.report);
+  const rulesLine = rules === undefined ? [] : [`${' '.repeat(width + 2)}${rules}`];
+  const lines = outcomeLines(outcome, width);
+  return { out: [...lines.out, ...rulesLine], err: lines.err };
+}
+
+function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {
   const id = outcome.id.padEnd(width);
   switch (outcome.status) {
     case 'published': {

@@ -33,7 +33,9 @@ describe('validate', () => {
     );
 
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^trade: valid \(16 rows\)\nvisits: valid \(\d+ rows\)$/);
+    expect(stdout).toMatch(
+      /^trade: valid \(16 rows\)\ntrade: 2 rules checked: 1 held, 1 flagged conflict \(turnover-2018-base-plus-increase-2019\)\nvisits: valid \(\d+ rows\)$/,
+    );
     expect(stderr).toBe('');
   });
 
@@ -53,7 +55,9 @@ describe('validate', () => {
 
     expect(code).toBe(1);
     expect(stderr).toBe(`${ws.data}/trade.csv:3:2: [type-error] year: "20O2" is not an integer`);
-    expect(stdout).toBe('trade: invalid, 1 issue');
+    expect(stdout).toBe(
+      'trade: invalid, 1 issue\ntrade: 2 rules checked: 1 held, 1 flagged conflict (turnover-2018-base-plus-increase-2019)',
+    );
   });
 
   it('counts every issue, also those a capped report leaves out, in validate and publish', async () => {
@@ -70,7 +74,9 @@ describe('validate', () => {
     const publish = await cli('publish', ...options, '--out', ws.out);
 
     // 1500 type errors, and the 6 row selectors of trade's two declared rules, which find no row now.
-    expect(validate.stdout).toBe('trade: invalid, 1506 issues (only the first ones are listed)');
+    expect(validate.stdout).toBe(
+      'trade: invalid, 1506 issues (only the first ones are listed)\ntrade: 2 rules checked: 2 failed (exports-plus-imports-2019, turnover-2018-base-plus-increase-2019)',
+    );
     expect(publish.stdout).toMatch(/^trade +rejected: 1506 issues \(only the first ones are listed\)/m);
     expect(validate.stderr.split('\n').length).toBeLessThan(1500);
   });
