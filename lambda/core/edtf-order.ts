@@ -15,8 +15,11 @@ const MONTH_BEFORE_SEASON: Readonly<Record<string, string>> = {
   '24': '00',
 };
 
-/** A date or interval as `date_edtf` columns hold it: year (or XXXX), then month or season, then day. */
-const EDTF_DATE = /^(?:\d{4}|XXXX)(?:-\d\d(?:-\d\d)?)?(?:\/(?:\d{4}|XXXX)(?:-\d\d(?:-\d\d)?)?)?$/;
+/** A date or interval as `date_edtf` columns hold it: year (or decade 199X, or XXXX), then month or season, then day. */
+const EDTF_DATE = /^(?:\d{4}|\d{3}X|XXXX)(?:-\d\d(?:-\d\d)?)?(?:\/(?:\d{4}|XXXX)(?:-\d\d(?:-\d\d)?)?)?$/;
+
+/** A decade: a year whose last digit is unspecified. */
+const DECADE = /^(\d{3})X/;
 
 /** A season code right after a year, at the end of a date or of an interval's first date. */
 const SEASON = /(\d{4}|XXXX)-(2[1-4])(?=\/|$)/g;
@@ -26,12 +29,14 @@ const SEASON = /(\d{4}|XXXX)-(2[1-4])(?=\/|$)/g;
  * by the month before its first month and a `~` (which sorts after that
  * month's days and before the next month), and an interval's `/` by a space,
  * so an interval sorts at its start, before the finer dates inside its first
- * year or month (2017/2018 before 2017-05-02), as a bare year does. Any other
- * text is returned as it is.
+ * year or month (2017/2018 before 2017-05-02), as a bare year does. A decade
+ * (`199X`) has its `X` replaced by `!`, which sorts before every digit, so it
+ * comes before the years inside it. Any other text is returned as it is.
  */
 export function edtfOrderText(text: string): string {
   if (!EDTF_DATE.test(text)) return text;
   return text
+    .replace(DECADE, '$1!')
     .replace(SEASON, (_, year: string, season: string) => `${year}-${MONTH_BEFORE_SEASON[season] ?? season}~`)
     .replace('/', ' ');
 }

@@ -36,9 +36,16 @@ async function load(id: string) {
 const datasets = new Map(await Promise.all(ids.map(async (id) => [id, await load(id)] as const)));
 
 /** The one vocabulary for date precision (see the milestones schema for what each value means). */
-const PRECISIONS = ['day', 'month', 'season', 'year', 'month-day', 'undated'];
+const PRECISIONS = ['day', 'month', 'season', 'year', 'decade', 'month-day', 'undated'];
 
 const SEASONS: Record<string, string> = { spring: '21', summer: '22', autumn: '23', fall: '23', winter: '24' };
+
+/** The first year of the decade a row's wording names ('since the 1990s', 'since the 80s of the last century'). */
+function decadeOf(row: Record<string, string>): number | undefined {
+  const digits = /\b(\d{2}|\d{4})s\b/.exec(row.paper_wording ?? '')?.[1];
+  if (digits === undefined) return undefined;
+  return digits.length === 2 ? 1900 + Number(digits) : Number(digits);
+}
 
 /** The EDTF date a row's other date columns say, built independently of the stored one. */
 function expectedEdtf(row: Record<string, string>): string {
@@ -55,6 +62,8 @@ function expectedEdtf(row: Record<string, string>): string {
     }
     case 'year':
       return row.end_year ? `${row.year}/${row.end_year}` : (row.year ?? '');
+    case 'decade':
+      return `${decadeOf(row) ?? '????'}`.slice(0, 3) + 'X';
     case 'month-day':
       return `XXXX-${month}-${/\d+/.exec(row.paper_wording ?? '')?.[0]?.padStart(2, '0') ?? '??'}`;
     default:
@@ -99,9 +108,11 @@ describe('reading order and types of the curated datasets', () => {
     (id) => {
       const { rows } = datasets.get(id) ?? expect.unreachable();
       // The first month a row's date can fall in, from the year, month and wording columns alone
-      // (0 for a bare year, before its months; winter is the one at the start of its year).
+      // (0 for a bare year, before its months; winter is the one at the start of its year; a decade before its years).
       const FIRST_MONTH: Record<string, number> = { winter: 1, spring: 3, summer: 6, autumn: 9, fall: 9 };
       const startOf = (row: Record<string, string>): [number, number, string] => {
+        // A decade comes before the years inside it.
+        if (row.date_precision === 'decade') return [(decadeOf(row) ?? NaN) - 0.5, 0, ''];
         if (row.year === undefined || row.year === '') return [Infinity, 0, ''];
         const wording = (row.paper_wording ?? '').toLowerCase();
         const season = Object.keys(FIRST_MONTH).find((name) => wording.includes(name));

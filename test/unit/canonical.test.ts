@@ -64,7 +64,7 @@ describe('canonical form', () => {
     expect([['b'], ['B'], ['a']].sort(compareKeys)).toEqual([['B'], ['a'], ['b']]);
   });
 
-  it('places an EDTF season just before the first month it covers (winter before January), an interval at its start', () => {
+  it('places an EDTF season just before the first month it covers (winter before January), an interval at its start, a decade before its years', () => {
     const dates = [
       '2016-12-30',
       '2016-23',
@@ -75,7 +75,17 @@ describe('canonical form', () => {
       '2016-21',
       '2016-24',
     ];
-    const more = ['2016-01', '2016', '2015-12', '2016-02-29', '2016/2017', 'XXXX', '2016-21/2016-22'];
+    const more = [
+      '2016-01',
+      '2016',
+      '2015-12',
+      '2016-02-29',
+      '2016/2017',
+      'XXXX',
+      '2016-21/2016-22',
+      '201X',
+      '2009',
+    ];
 
     expect(
       [...dates, ...more]
@@ -83,6 +93,8 @@ describe('canonical form', () => {
         .sort(compareKeys)
         .map(([date]) => date),
     ).toEqual([
+      '2009',
+      '201X',
       '2015-12',
       '2016',
       '2016/2017',
