@@ -101,6 +101,8 @@ export interface ChartDeclaration {
   readonly flag?: string;
   readonly facet?: string;
   readonly unit?: string;
+  /** series: other number columns holding another reading of `y` for the same row (each drawn beside it). */
+  readonly readings?: readonly string[];
   readonly where?: Readonly<Record<string, string | number | boolean>>;
 }
 

@@ -164,10 +164,15 @@ function selected(document: DatasetDocument, declaration: ChartDeclaration): Row
 
 /** Columns named by a declaration that the chart reads, in a stable order. */
 function declaredColumns(declaration: ChartDeclaration): string[] {
-  const { x, y, series, label, year, precision, flag, facet } = declaration;
-  return [x, year, precision, series, label, facet, y, flag].filter(
+  const { x, y, series, label, year, precision, flag, facet, readings = [] } = declaration;
+  return [x, year, precision, series, label, facet, y, ...readings, flag].filter(
     (column): column is string => column !== undefined,
   );
+}
+
+/** Each row once, in the order first met (a row with several readings gives several points). */
+function distinctRows(marks: readonly Mark[]): Row[] {
+  return [...new Set(marks.map((mark) => mark.row))];
 }
 
 function markOf(row: Row, declaration: ChartDeclaration): Mark {
@@ -237,27 +242,51 @@ function niceCeiling(value: number): number {
 interface Point extends Mark {
   readonly year: number;
   readonly value: number;
+  /** The column the value comes from, when its row gives more than one reading (`y` and `readings`). */
+  readonly column?: string;
+}
+
+/**
+ * One point per number a row holds in `y` and in each of the declaration's
+ * `readings`: the other readings of the same figure, where the source
+ * contradicts itself and the table keeps each reading in a column of its own.
+ */
+function seriesPoints(document: DatasetDocument, declaration: ChartDeclaration): Point[] | undefined {
+  const xColumn = columnOf(document, declaration.x);
+  if (xColumn?.type !== 'integer' || !isNumeric(columnOf(document, declaration.y))) return undefined;
+  const readings = (declaration.readings ?? []).map((name) => columnOf(document, name));
+  if (readings.some((column) => !isNumeric(column))) return undefined;
+  const columns = [declaration.y ?? '', ...readings.flatMap((column) => column?.name ?? [])];
+  return selected(document, declaration)
+    .filter((row) => typeof row[declaration.x] === 'number')
+    .flatMap((row) => {
+      const year = row[declaration.x] as number;
+      const given = columns.filter((name) => typeof row[name] === 'number');
+      return given.map((name): Point => ({
+        ...markOf(row, declaration),
+        year,
+        value: row[name] as number,
+        ...(given.length > 1 ? { column: name } : {}),
+      }));
+    })
+    .sort((a, b) => a.year - b.year || a.value - b.value);
+}
+
+/** How a point is named in the description and its tooltip: its value, which reading, whether flagged. */
+function pointNote(point: Point): string {
+  return `${formatNumber(point.value)}${point.column === undefined ? '' : ` in ${point.column}`}${flagNote(point)}`;
 }
 
 function seriesPlan(document: DatasetDocument, declaration: ChartDeclaration): Plan | undefined {
-  const xColumn = columnOf(document, declaration.x);
-  if (xColumn?.type !== 'integer' || !isNumeric(columnOf(document, declaration.y))) return undefined;
-  const yName = declaration.y ?? '';
-  const points: Point[] = selected(document, declaration)
-    .filter((row) => typeof row[declaration.x] === 'number' && typeof row[yName] === 'number')
-    .map((row) => ({
-      ...markOf(row, declaration),
-      year: row[declaration.x] as number,
-      value: row[yName] as number,
-    }))
-    .sort((a, b) => a.year - b.year || a.value - b.value);
+  const points = seriesPoints(document, declaration);
+  if (points === undefined) return undefined;
   if (points.length < 2) return undefined;
   const lanes = lanesOf(points);
   const unit = declaration.unit === undefined ? '' : ` ${declaration.unit}`;
   const stated = [...lanes.keys()]
     .map((lane) => {
       const these = points.filter((point) => point.lane === lane);
-      const values = these.map((point) => `${point.year}: ${formatNumber(point.value)}${flagNote(point)}`);
+      const values = these.map((point) => `${point.year}: ${pointNote(point)}`);
       return `${lane === '' ? '' : `${lane}: `}${values.join('; ')}`;
     })
     .join('. ');
@@ -269,7 +298,7 @@ function seriesPlan(document: DatasetDocument, declaration: ChartDeclaration): P
       : '');
   return {
     description,
-    rows: points.map((point) => point.row),
+    rows: distinctRows(points),
     columns: declaredColumns(declaration),
     layout: (drawing) => seriesLayout(drawing, points, lanes, declaration),
   };
@@ -384,7 +413,7 @@ function seriesLayout(
   }
   for (const point of points) {
     const [cx, cy] = [px(point.year), py(point.value)];
-    const tip = `${point.lane === '' ? '' : `${point.lane}, `}${point.year}: ${formatNumber(point.value)}${flagNote(point)}`;
+    const tip = `${point.lane === '' ? '' : `${point.lane}, `}${point.year}: ${pointNote(point)}`;
     const box = { x1: cx - 7, y1: cy - 7, x2: cx + 7, y2: cy + 7 };
     drawing.shape(
       point.flagged
