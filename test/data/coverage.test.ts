@@ -41,8 +41,12 @@ export function parseCoverage(markdown: string): Entry[] {
 
 /** The three counts the README states in its coverage section, in the order facts, captured, left out. */
 export function readmeCounts(readme: string): number[] {
-  const section = /^## How much of the paper is in the data\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
-  const match = /\*\*(\d+)\*\* such facts: \*\*(\d+)\*\* are captured and \*\*(\d+)\*\* are\s+left out/.exec(section);
+  // Line breaks fall anywhere in a reflowed paragraph: read it with white space collapsed.
+  const section = (/^## How much of the paper is in the data\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '').replace(
+    /\s+/g,
+    ' ',
+  );
+  const match = /\*\*(\d+)\*\* such facts: \*\*(\d+)\*\* are captured and \*\*(\d+)\*\* are left out/.exec(section);
   return match === null ? [] : match.slice(1).map(Number);
 }
 
