@@ -1,5 +1,6 @@
 /**
- * Where a season falls in its year, for sorting. EDTF (ISO 8601-2) writes a
+ * Where an EDTF date falls in time, for sorting primary keys (compareKeys):
+ * decades, intervals and above all seasons. EDTF (ISO 8601-2) writes a
  * season in the month's place with a code from 21 to 24 (`2014-21` is spring
  * 2014), so as text a season sorts after December. A season here sorts just
  * before the first month it covers: spring (21) before March, summer (22)
