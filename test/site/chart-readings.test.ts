@@ -62,7 +62,12 @@ describe('a series chart draws every reading of a contradiction kept in columns 
       expect(marks).toContain('2019: 229.6');
       expect(texts).toContain('⚠ 220.54');
       expect(texts).toContain('⚠ 258.3');
-      expect(published.svg).toContain(BASE_2018); // in the <desc> that states every value
+      // The <desc> states every value, and the unit once.
+      expect(published.svg).toMatch(
+        new RegExp(
+          `<desc [^>]*>Bilateral trade turnover by year, million USD, by year\\. [^<]*${BASE_2018.replace(/[().]/g, '\\$&')}`,
+        ),
+      );
       // The rows drawn, with the column of the other reading, each row once.
       const lines = published.csv.trim().split('\n');
       expect(lines[0]).toBe('year,turnover_musd,turnover_2019_base_musd,flagged');

@@ -292,7 +292,8 @@ function seriesPlan(document: DatasetDocument, declaration: ChartDeclaration): P
     .join('. ');
   const disputed = [...new Set(points.filter((point) => point.flagged).map((point) => point.year))];
   const description =
-    `${declaration.title}${unit === '' ? '' : ` (${declaration.unit ?? ''})`}, by ${declaration.x}. ${stated}.` +
+    // The unit is named once: titles often end with it already ("…, million USD").
+    `${declaration.title}${unit === '' || declaration.title.includes(unit.trim()) ? '' : ` (${declaration.unit ?? ''})`}, by ${declaration.x}. ${stated}.` +
     (disputed.length > 0
       ? ` The source gives conflicting values for ${disputed.join(', ')}; every reading is drawn as a flagged marker and none is preferred.`
       : '');
