@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
 import {
   createTestBucket,
@@ -20,20 +20,20 @@ import { cli, makeWorkspace, treeDigest } from '../support/workspace.js';
 
 let moto: MotoServer;
 let client: S3Client;
-const savedEnv = { ...process.env };
-
 beforeAll(async () => {
   moto = await startMotoServer();
   client = createTestS3Client(moto.endpoint);
   // The CLI builds its own client from the standard AWS environment, as it would for a user.
-  process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = TEST_REGION;
-  process.env.SOURCE_DATE_EPOCH = '1767225600';
+  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+  vi.stubEnv('AWS_REGION', TEST_REGION);
+  vi.stubEnv('SOURCE_DATE_EPOCH', '1767225600');
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
+  // Puts each variable back in the process's own environment: the worker runs other files after this
+  // one, and replacing process.env with a copy would cut it off from the real one (os.tmpdir() reads that).
+  vi.unstubAllEnvs();
   await moto?.stop();
 });
 
