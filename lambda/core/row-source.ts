@@ -1,12 +1,18 @@
 import { createReadStream } from 'node:fs';
 import type { Row } from './row-schema.js';
-import { READ_BYTES, type ScratchDirectory, type ScratchFile } from './scratch.js';
+import type { ScratchDirectory, ScratchFile } from './scratch.js';
 
 /** Rows arriving a batch at a time, so the per-row cost of async iteration is paid once per batch. */
 export type RowBatches = AsyncIterable<readonly Row[]>;
 
 /** A table's rows that can be read from the start as often as needed, without holding them all. */
 export type RowSource = Rereadable<Row>;
+
+/**
+ * Bytes read from a spill file at a time. Each piece is decoded into one string, which at 128 KiB and more V8
+ * puts in its large-object space, freed only by a full collection; at 64 KiB it is an ordinary young object.
+ */
+const SPILL_READ_BYTES = 1 << 16;
 
 /** Values are read back from a spill file in batches of this many. */
 export const SPILL_BATCH_ROWS = 4096;
@@ -125,7 +131,9 @@ export class Spill<T> {
 async function* readLineBatches(path: string, batchSize: number): AsyncGenerator<string[]> {
   let carry: Buffer = Buffer.alloc(0);
   let batch: string[] = [];
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: SPILL_READ_BYTES,
+  }) as AsyncIterable<Buffer>) {
     const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
     const end = data.lastIndexOf(0x0a);
     if (end === -1) {
