@@ -10,8 +10,8 @@
  * `NODE_OPTIONS`; `v8.setFlagsFromString` from here runs after the heap is
  * configured and leaves the young generation as it is (checked under Node 20
  * and 24). Only a wrapper script (`AWS_LAMBDA_EXEC_WRAPPER`) could put the flag
- * after the bootstrap's; at 1,769 MB the function has room, and the flag trades
- * memory for garbage-collection time (see BENCHMARKS.md, Memory).
+ * after the bootstrap's; at 1,769 MB the function has room to spare (see
+ * BENCHMARKS.md, Memory).
  */
 import type { Context } from 'aws-lambda';
 import { ScratchDirectory } from '../core/scratch.js';
