@@ -197,8 +197,10 @@ export async function stageDataset(
 
 /**
  * The message a new version carries: the one this run was given, else the
- * descriptor's `changeMessage` unless the previous version already carries it
- * (a message left in the descriptor explains one change, not every later one).
+ * descriptor's `changeMessage` when there is a previous version and it does not
+ * already carry that message. A message left in the descriptor explains one
+ * change, not every later one, and a first version changes nothing: a tree
+ * published afresh from curated data says no "why" it has no "before" for.
  */
 function changeMessage(
   given: string | undefined,
@@ -206,7 +208,8 @@ function changeMessage(
   previous: CatalogVersion | undefined,
 ): string | undefined {
   if (given !== undefined) return given;
-  return descriptor !== undefined && descriptor !== previous?.message ? descriptor : undefined;
+  if (descriptor === undefined || previous === undefined) return undefined;
+  return descriptor !== previous.message ? descriptor : undefined;
 }
 
 /** The previous version as the comparison needs it: its columns, and its rows sorted by the new key. */

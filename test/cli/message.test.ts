@@ -83,6 +83,23 @@ describe("a curator's reason for a change", () => {
     expect(two.page.split(`Why: ${ESCAPED}`).length - 1).toBe(1);
   });
 
+  it('in the descriptor does not go with a first version, which has nothing before it to explain', async () => {
+    const ws = await makeWorkspace();
+    await setChangeMessage(ws, REASON);
+
+    const initial = await publishWorkspace(ws, 'trade');
+    await editCsv(ws, NOTE, NOTE_EDITED);
+    const next = await publishWorkspace(ws, 'trade');
+
+    expect(initial.stdout).toMatch(/^trade +published 1\.0\.0 \(initial/m);
+    expect(initial.stdout).not.toContain('why:');
+    const zero = await shown(ws.out, '1.0.0');
+    expect([zero.changes, zero.catalog]).toEqual([undefined, undefined]);
+    expect(next.stdout).toContain(`why: ${REASON}`);
+    const one = await shown(ws.out, '1.0.1');
+    expect([one.changes, one.catalog]).toEqual([REASON, REASON]);
+  });
+
   it('from --message wins over the descriptor, and is said to be unused when nothing changed', async () => {
     const ws = await makeWorkspace();
     await publishWorkspace(ws, 'trade');
