@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
-import type { CuratedSources } from '../../lambda/core/uploads.js';
+import { curatedSources } from '../support/local-sources.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { S3SourceBucket } from '../../lambda/handlers/source-bucket.js';
 import {
@@ -97,15 +97,7 @@ describe('a run over 1,000 datasets', () => {
       await writeFile(path.join(root, 'data', `${id}.dataset.json`), JSON.stringify(descriptor));
       await writeFile(path.join(root, 'schemas', `${id}.schema.json`), JSON.stringify(FIXTURE_SCHEMA));
     }
-    const sources: CuratedSources = {
-      location: {
-        data: new LocalDirectoryStore(path.join(root, 'data')),
-        schemas: new LocalDirectoryStore(path.join(root, 'schemas')),
-        dataLabel: 'data',
-        schemasLabel: 'schemas',
-      },
-      uploads: { store: new LocalDirectoryStore(path.join(root, 'incoming')), label: 'incoming' },
-    };
+    const sources = curatedSources(root);
     const runsBucket = await bucket('source');
     // Each caller has its own client, whose requests are recorded for the IAM evaluation below.
     const requests: S3Request[] = [];

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CuratedSources } from '../../lambda/core/uploads.js';
+import { curatedSources } from '../support/local-sources.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { createValidateAndPublishHandler } from '../../lambda/handlers/steps/validate-and-publish.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
@@ -57,15 +57,7 @@ async function workspace() {
     JSON.stringify({ ...FIXTURE_DESCRIPTOR, id: 'trade' }),
   );
   await writeFile(path.join(root, 'schemas', 'trade.schema.json'), JSON.stringify(FIXTURE_SCHEMA));
-  const sources: CuratedSources = {
-    location: {
-      data: new LocalDirectoryStore(path.join(root, 'data')),
-      schemas: new LocalDirectoryStore(path.join(root, 'schemas')),
-      dataLabel: 'data',
-      schemasLabel: 'schemas',
-    },
-    uploads: { store: new LocalDirectoryStore(path.join(root, 'incoming')), label: 'incoming' },
-  };
+  const sources = curatedSources(root);
   const site = new LocalDirectoryStore(path.join(root, 'public'));
   const publishOne = createValidateAndPublishHandler({
     sources,

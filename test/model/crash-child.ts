@@ -7,7 +7,7 @@
 import { publishDatasets } from '../../lambda/core/pipeline.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { CrashingStore } from '../support/crashing-store.js';
-import { sourceLocation } from './tiny-dataset.js';
+import { sourceLocation } from '../support/local-sources.js';
 
 /** What the child publisher is told (one JSON argument). */
 export interface ChildRequest {

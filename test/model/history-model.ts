@@ -18,10 +18,10 @@ import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { CrashError, CrashingStore } from '../support/crashing-store.js';
 import { bundleForNode } from '../../bench/bundles.js';
 import type { ChildRequest } from './crash-child.js';
+import { sourceLocation } from '../support/local-sources.js';
 import {
   contentKey,
   rowMap,
-  sourceLocation,
   tinyCsv,
   writeSources,
   type TinyContent,

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import type { ObjectStore } from '../../lambda/core/object-store.js';
 import { publishDatasets, type PublishResult } from '../../lambda/core/pipeline.js';
-import type { CuratedSources } from '../../lambda/core/uploads.js';
 import { verifyPublishedTree } from '../../lambda/core/verify.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { createCommitCatalogHandler } from '../../lambda/handlers/steps/commit-catalog.js';
@@ -26,7 +25,8 @@ import {
   type MotoServer,
 } from '../support/moto-server.js';
 import { buildKillableChild, runChildPublish, type KillableChild } from './history-model.js';
-import { sourceLocation, tinyCsv, writeSources, type TinyContent, type TinySources } from './tiny-dataset.js';
+import { curatedSources, sourceLocation } from '../support/local-sources.js';
+import { tinyCsv, writeSources, type TinyContent, type TinySources } from './tiny-dataset.js';
 
 const ID = 'alpha';
 const BASE: TinyContent = {
@@ -335,11 +335,7 @@ describe.each(KINDS)('on a %s store', (kind) => {
 
 /** The three Lambda steps over a source folder and a site store, run as the state machine runs them. */
 function lambdaRun(folder: string, site: ObjectStore): () => Promise<unknown> {
-  const location = sourceLocation(folder);
-  const sources: CuratedSources = {
-    location,
-    uploads: { store: new LocalDirectoryStore(path.join(folder, 'incoming')), label: 'incoming' },
-  };
+  const sources = curatedSources(folder);
   const now = tick;
   const list = createListDatasetsHandler({ sources, logger: quietLogger });
   const publishOne = createValidateAndPublishHandler({ sources, site, now, logger: quietLogger });

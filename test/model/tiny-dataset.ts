@@ -1,7 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { SourceLocation } from '../../lambda/core/sources.js';
-import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { FIXTURE_DESCRIPTOR } from '../support/dataset-fixture.js';
 
 /** One row of the model's tiny dataset: `n` and `note` are the editable cells, `extra` exists only in the wide schema. */
@@ -130,14 +128,4 @@ export function rowMap(content: TinyContent): Map<string, Record<string, unknown
       },
     ]),
   );
-}
-
-/** The source location of a folder holding `data/` and `schemas/`, as the CLI builds it. */
-export function sourceLocation(folder: string): SourceLocation {
-  return {
-    data: new LocalDirectoryStore(path.join(folder, 'data')),
-    schemas: new LocalDirectoryStore(path.join(folder, 'schemas')),
-    dataLabel: 'data',
-    schemasLabel: 'schemas',
-  };
 }
