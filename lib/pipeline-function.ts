@@ -1,5 +1,6 @@
+import * as path from 'node:path';
 import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
-import { SERVICE_NAME } from '../lambda/handlers/deploy-contract.js';
+import { EXEC_WRAPPER, SERVICE_NAME } from '../lambda/handlers/deploy-contract.js';
 import { Duration, RemovalPolicy, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -60,8 +61,10 @@ export interface PipelineFunctionProps {
  * bundled by the local esbuild (never Docker) into one ESM file with every
  * dependency inside (the AWS SDK too, so S3 conditional writes use the SDK
  * version the store was tested with), on ARM64 and the current Node.js
- * runtime, logging JSON to its own log group with a retention. Its role starts
- * empty except for writing that log group; callers add `grant*`s.
+ * runtime, logging JSON to its own log group with a retention. Lambda starts
+ * its node through `lambda/handlers/heap-wrapper.sh`, shipped in the bundle,
+ * which caps V8's young generation as the CLI does. Its role starts empty
+ * except for writing that log group; callers add `grant*`s.
  */
 export class PipelineFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -112,6 +115,8 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
+        // Heap flags in NODE_OPTIONS lose to the ones the runtime's bootstrap puts on node's command line.
+        [EXEC_WRAPPER.variable]: `${EXEC_WRAPPER.taskRoot}/${EXEC_WRAPPER.file}`,
       },
       bundling: {
         forceDockerBundling: false,
@@ -128,8 +133,23 @@ export class PipelineFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Lambda refuses a wrapper that is not executable; the asset's zip keeps the mode.
+          afterBundling: (inputDir, outputDir) => {
+            const wrapper = shellQuote(path.join(outputDir, EXEC_WRAPPER.file));
+            const source = shellQuote(path.join(inputDir, 'lambda', 'handlers', EXEC_WRAPPER.file));
+            return [`cp ${source} ${wrapper}`, `chmod 755 ${wrapper}`];
+          },
+        },
       },
     });
     this.function.node.addDependency(this.logGroup);
   }
+}
+
+/** One POSIX shell word: the bundling hooks run as `bash -c` commands. */
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -18,6 +18,18 @@ export const ENV = {
   siteUrl: 'SITE_URL',
 } as const;
 
+/**
+ * The script Lambda's Node.js runtime starts node through: it adds the CLI's
+ * V8 heap flag after the bootstrap's own (see `heap-wrapper.sh` beside this
+ * file). `lib/` copies `file` into every function's bundle, whose root Lambda
+ * unpacks to `taskRoot`, and names it in `variable`.
+ */
+export const EXEC_WRAPPER = {
+  variable: 'AWS_LAMBDA_EXEC_WRAPPER',
+  file: 'heap-wrapper.sh',
+  taskRoot: '/var/task',
+} as const;
+
 /** The `service` of every log line and metric (Powertools' `POWERTOOLS_SERVICE_NAME`). */
 export const SERVICE_NAME = 'kz-az-open-data';
 

@@ -3,15 +3,15 @@
  * Configuration is read once, when the function instance starts, and a
  * missing variable fails it at once.
  *
- * No V8 heap flag is set for this function (the CLI runs with
- * `--max-semi-space-size=1`). The Node.js runtime's bootstrap passes
- * `--max-semi-space-size` and `--max-old-space-size`, sized from the
- * function's memory, on node's command line, where they override
- * `NODE_OPTIONS`; `v8.setFlagsFromString` from here runs after the heap is
- * configured and leaves the young generation as it is (checked under Node 20
- * and 24). Only a wrapper script (`AWS_LAMBDA_EXEC_WRAPPER`) could put the flag
- * after the bootstrap's; at 1,769 MB the function has room to spare (see
- * BENCHMARKS.md, Memory).
+ * The function runs with the CLI's V8 heap flag, `--max-semi-space-size=1`,
+ * put on node's command line by `heap-wrapper.sh`, through which Lambda starts
+ * node (`AWS_LAMBDA_EXEC_WRAPPER`, set for every pipeline function). It cannot
+ * come from here or from `NODE_OPTIONS`: the Node.js runtime's bootstrap passes
+ * its own `--max-semi-space-size` and `--max-old-space-size`, sized from the
+ * function's memory, on the command line, where they override `NODE_OPTIONS`;
+ * and `v8.setFlagsFromString` runs after the heap is configured and leaves the
+ * young generation as it is (checked under Node 20 and 24). See BENCHMARKS.md,
+ * Memory.
  */
 import type { Context } from 'aws-lambda';
 import { ScratchDirectory } from '../core/scratch.js';

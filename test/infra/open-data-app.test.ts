@@ -1,17 +1,18 @@
 import { SITE_KEY_PATTERNS } from '../../lambda/core/site-keys.js';
-import { SOURCE_PREFIXES } from '../../lambda/handlers/deploy-contract.js';
+import { EXEC_WRAPPER, SOURCE_PREFIXES } from '../../lambda/handlers/deploy-contract.js';
 import { deploymentRevision } from '../../lib/deployment-revision.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECTORY_INDEX_CODE } from '../../lib/directory-index.js';
 import { MUTABLE_PATH_PATTERNS } from '../../lib/site-distribution.js';
+import { PipelineFunction } from '../../lib/pipeline-function.js';
 import { FIXTURE_CSV, FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
 import {
   createTestBucket,
@@ -23,7 +24,7 @@ import {
 } from '../support/moto-server.js';
 import { S3Store } from '../../lambda/store/s3.js';
 import { runDistributedMap } from '../support/distributed-map.js';
-import { synthesizeApp, type SynthesizedApp } from './app-fixture.js';
+import { PROJECT_ROOT, synthesizeApp, type SynthesizedApp } from './app-fixture.js';
 
 // One synthesis (with real esbuild bundling and cdk-nag) shared by every test in this file.
 let synthesized: SynthesizedApp;
@@ -572,7 +573,13 @@ describe('Lambdas', () => {
       });
       const environment = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(Object.keys(environment).sort()).toEqual(
-        [...variables, 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'].sort(),
+        [
+          ...variables,
+          'AWS_LAMBDA_EXEC_WRAPPER',
+          'NODE_OPTIONS',
+          'POWERTOOLS_LOG_LEVEL',
+          'POWERTOOLS_SERVICE_NAME',
+        ].sort(),
       );
       expect(environment.POWERTOOLS_SERVICE_NAME).toBe('kz-az-open-data');
     },
@@ -604,12 +611,42 @@ describe('Lambdas', () => {
 
   it('were bundled by the local esbuild into one ESM file that fails fast without its configuration', () => {
     const bundle = bundleOf('ListDatasets');
-    expect(readdirSync(path.dirname(bundle)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readdirSync(path.dirname(bundle)).sort()).toEqual([
+      EXEC_WRAPPER.file,
+      'index.mjs',
+      'index.mjs.map',
+    ]);
 
     const missing = invokeBundle(bundle, { AWS_REGION: TEST_REGION }, {});
 
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('environment variable SOURCE_BUCKET is not set');
+  });
+});
+
+describe('every pipeline function', () => {
+  it("starts node through the heap wrapper, shipped executable in its bundle, to run with the CLI's heap flag", () => {
+    const pipelineFunctions = synthesized.stacks.publishing.node
+      .findAll()
+      .filter((construct): construct is PipelineFunction => construct instanceof PipelineFunction);
+    // list, validate-and-publish, commit, and the start after a deployment
+    expect(pipelineFunctions).toHaveLength(4);
+    const functions = resourcesOf(publishing, 'AWS::Lambda::Function');
+    const repositoryCopy = readFileSync(path.join(PROJECT_ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file));
+    for (const pipelineFunction of pipelineFunctions) {
+      const logicalId = synthesized.stacks.publishing.getLogicalId(
+        pipelineFunction.function.node.defaultChild as CfnElement,
+      );
+      const properties = functions[logicalId]?.Properties ?? {};
+      const environment = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(environment.AWS_LAMBDA_EXEC_WRAPPER).toBe(`/var/task/${EXEC_WRAPPER.file}`);
+
+      const assetHash = (properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      const wrapper = path.join(synthesized.assembly.directory, `asset.${assetHash}`, EXEC_WRAPPER.file);
+      // The asset's zip keeps the file's mode, and Lambda's bootstrap refuses a wrapper it cannot execute.
+      expect((statSync(wrapper).mode & 0o777).toString(8)).toBe('755');
+      expect(readFileSync(wrapper).equals(repositoryCopy)).toBe(true);
+    }
   });
 });
 

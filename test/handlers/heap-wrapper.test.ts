@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EXEC_WRAPPER } from '../../lambda/handlers/deploy-contract.js';
+
+// The wrapper Lambda's Node.js runtime starts node through (AWS_LAMBDA_EXEC_WRAPPER), run by `sh`
+// against the command line the runtime's bootstrap builds, as published for nodejs18.x and 20.x:
+// `node --expose-gc --max-http-header-size 81920 --max-semi-space-size=<memory/20>
+// --max-old-space-size=<memory*0.9> /var/runtime/index.mjs` (here 88 and 1500 MB).
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WRAPPER = path.join(PROJECT_ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
+/** The heap setting of the CLI (package.json) that the Lambda functions must get too. */
+const FLAG = '--max-semi-space-size=1';
+const OLD_SPACE_MB = 1500;
+const MiB = 1024 * 1024;
+const BOOTSTRAP_OPTIONS = [
+  '--expose-gc',
+  '--max-http-header-size',
+  '81920',
+  '--max-semi-space-size=88',
+  `--max-old-space-size=${OLD_SPACE_MB}`,
+];
+
+interface Probe {
+  /** V8's reservation for the young generation: the heap limit less the old space's. */
+  youngGenerationMiB: number;
+  execArgv: string[];
+  argv: string[];
+  exposesGc: boolean;
+}
+
+let directory: string;
+let probe: string;
+
+beforeAll(() => {
+  directory = mkdtempSync(path.join(tmpdir(), 'heap-wrapper-'));
+  probe = path.join(directory, 'probe.mjs');
+  writeFileSync(
+    probe,
+    `import v8 from 'node:v8';
+process.stdout.write(JSON.stringify({
+  youngGenerationMiB: (v8.getHeapStatistics().heap_size_limit - ${OLD_SPACE_MB * MiB}) / ${MiB},
+  execArgv: process.execArgv,
+  argv: process.argv.slice(2),
+  exposesGc: typeof globalThis.gc === 'function',
+}));`,
+  );
+});
+
+function run(command: string, args: readonly string[]): { probe: Probe; stderr: string } {
+  const child = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  expect(child.status, child.stderr).toBe(0);
+  return { probe: JSON.parse(child.stdout) as Probe, stderr: child.stderr };
+}
+
+const wrapped = (node: string, args: readonly string[]) => run('sh', [WRAPPER, node, ...args]);
+
+/** Node 24 (the functions' runtime) from npm's `node` package, or why it cannot be had. */
+function findNode24(): { node: string } | { why: string } {
+  if (process.versions.node.startsWith('24.')) return { node: process.execPath };
+  const found = spawnSync('npx', ['-y', '-p', 'node@24', 'node', '-p', 'process.execPath'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const node = found.stdout?.trim() ?? '';
+  if (found.status === 0 && node !== '') return { node };
+  return { why: `npx -p node@24 did not give Node 24 (${found.error?.message ?? found.stderr.trim()})` };
+}
+
+describe('the heap wrapper', () => {
+  const runtimes = [
+    ['the local Node', () => ({ node: process.execPath })],
+    ['Node 24', findNode24],
+  ] as const;
+
+  it.for(runtimes)(
+    "caps the young generation as the CLI's flag does, over the bootstrap's own (%s)",
+    ([, find], context) => {
+      // Prepare
+      const found = find();
+      if ('why' in found) return context.skip(found.why);
+      const { node } = found;
+
+      // Act
+      const bootstrap = run(node, [...BOOTSTRAP_OPTIONS, probe]).probe;
+      const capped = run(node, [FLAG, `--max-old-space-size=${OLD_SPACE_MB}`, probe]).probe;
+      const { probe: inWrapper } = wrapped(node, [...BOOTSTRAP_OPTIONS, probe]);
+
+      // Assess: the bootstrap alone reserves far more; the wrapper's run reserves what the flag does.
+      expect(bootstrap.youngGenerationMiB).toBeGreaterThan(capped.youngGenerationMiB);
+      expect(inWrapper.youngGenerationMiB).toBe(capped.youngGenerationMiB);
+      expect(inWrapper.execArgv).toEqual([...BOOTSTRAP_OPTIONS, FLAG]);
+      expect(inWrapper.exposesGc).toBe(true);
+    },
+  );
+
+  it.each([
+    ['options with their values in one word', ['--expose-gc', '--max-semi-space-size=88'], []],
+    ['arguments after the entry, left as they are', ['--expose-gc'], ['--max-semi-space-size=88', 'a b', '']],
+  ])('puts the flag last among the options: %s', (_case, options, scriptArgs) => {
+    // Act
+    const { probe: result } = wrapped(process.execPath, [...options, probe, ...scriptArgs]);
+
+    // Assess
+    expect(result.execArgv).toEqual([...options, FLAG]);
+    expect(result.argv).toEqual(scriptArgs);
+  });
+
+  it('skips the value of an option that names a module file', () => {
+    // Prepare: --import's value is a file, as the entry is.
+    const preload = path.join(directory, 'preload.mjs');
+    writeFileSync(preload, '');
+
+    // Act
+    const { probe: result } = wrapped(process.execPath, ['--import', preload, probe]);
+
+    // Assess
+    expect(result.execArgv).toEqual(['--import', preload, FLAG]);
+  });
+
+  it('starts node unchanged, and says so, when it finds no entry file', () => {
+    // Act
+    const child = spawnSync(
+      'sh',
+      [WRAPPER, process.execPath, '--expose-gc', '-e', 'console.log(process.execArgv.join(" "))'],
+      {
+        encoding: 'utf8',
+      },
+    );
+
+    // Assess
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('--expose-gc -e console.log(process.execArgv.join(" "))');
+    expect(child.stderr).toContain(`no entry file on the command line; node starts without ${FLAG}`);
+  });
+
+  it("is the CLI's setting: npm start and npm run opendata run node with the same flag", () => {
+    const { scripts } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.start).toMatch(new RegExp(`^node ${FLAG} `));
+    expect(scripts.opendata).toMatch(new RegExp(`^node ${FLAG} `));
+  });
+});
