@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import type { ColumnRanges } from './column-stats.js';
 import Papa from 'papaparse';
 import { edtfOrderText } from './edtf-order.js';
 import { escapeFormula } from './formula.js';
@@ -43,6 +44,8 @@ export interface CanonicalTable {
   readonly csv: StreamedBody;
   readonly contentHash: string;
   readonly schemaHash: string;
+  /** The number and date columns' ranges, when they were taken as the rows were validated (one read fewer for `stats.json`). */
+  readonly ranges?: ColumnRanges;
 }
 
 /**

@@ -81,8 +81,22 @@ class Accumulator {
   private readonly ordered: boolean;
 
   constructor(readonly column: Column) {
-    this.ordered = column.type === 'integer' || column.type === 'number' || column.type === 'date';
+    this.ordered = isOrdered(column);
   }
+
+  /**
+   * Takes a number or date column's range from `ranges` before the read, so that {@link bin} can
+   * run in the same read as {@link add}; false for other columns and for a column with no value.
+   */
+  knowRange(ranges: ColumnRanges): boolean {
+    const range = this.ordered ? ranges.of(this.column.name) : undefined;
+    if (range === undefined) return false;
+    this.binRange = range;
+    return true;
+  }
+
+  /** The range values are binned in: given ahead by {@link knowRange}, or the first pass's. */
+  private binRange: { min: number | string; max: number | string } | undefined;
 
   add(value: string | number | boolean | undefined): void {
     if (value === undefined) {
@@ -152,18 +166,30 @@ class Accumulator {
 
   /** Second pass: the bin of each number or date between the minimum and the maximum. */
   bin(value: string | number | boolean | undefined): void {
-    if (value === undefined || this.min === undefined || this.max === undefined) return;
+    if (value === undefined) return;
+    const bounds = this.bounds();
+    if (bounds === undefined) return;
     this.histogram ??= new Array<number>(STATS_LIMITS.bins).fill(0);
-    const [low, high, at] = [
-      this.position(this.min),
-      this.position(this.max),
-      this.position(value as number | string),
-    ];
+    const { low, high } = bounds;
+    const at = this.position(value as number | string);
     const index =
       high === low
         ? 0
         : Math.min(STATS_LIMITS.bins - 1, Math.floor(((at - low) / (high - low)) * STATS_LIMITS.bins));
     this.histogram[index] = (this.histogram[index] ?? 0) + 1;
+  }
+
+  #bounds: { low: number; high: number } | undefined;
+
+  /** The binned range's ends as positions, worked out once. */
+  private bounds(): { low: number; high: number } | undefined {
+    if (this.#bounds !== undefined) return this.#bounds;
+    const range =
+      this.binRange ??
+      (this.min === undefined || this.max === undefined ? undefined : { min: this.min, max: this.max });
+    if (range === undefined) return undefined;
+    this.#bounds = { low: this.position(range.min), high: this.position(range.max) };
+    return this.#bounds;
   }
 
   /** Dates binned by day number, numbers by value. */
@@ -189,20 +215,72 @@ class Accumulator {
   }
 }
 
-/** Computes every column's statistics from rows that can be read twice, a batch at a time. */
+/**
+ * The smallest and largest value of each number and date column, taken while the rows pass by in
+ * any order (validation sees them in file order): with them known, {@link columnStats} bins the
+ * histogram in the same read as everything else instead of reading the rows a second time. The
+ * same comparisons as the statistics' own, so the range is exactly the one a first pass finds.
+ */
+export class ColumnRanges {
+  readonly #columns: readonly {
+    readonly name: string;
+    min: number | string | undefined;
+    max: number | string | undefined;
+  }[];
+
+  constructor(columns: readonly Column[]) {
+    this.#columns = columns
+      .filter((column) => isOrdered(column))
+      .map((column) => ({ name: column.name, min: undefined, max: undefined }));
+  }
+
+  add(rows: readonly Row[]): void {
+    for (const range of this.#columns)
+      for (const row of rows) {
+        const value = row[range.name] as number | string | undefined;
+        if (value === undefined) continue;
+        if (range.min === undefined || value < range.min) range.min = value;
+        if (range.max === undefined || value > range.max) range.max = value;
+      }
+  }
+
+  /** The range of a number or date column, `undefined` while it has no value. */
+  of(name: string): { min: number | string; max: number | string } | undefined {
+    const range = this.#columns.find((column) => column.name === name);
+    return range?.min === undefined || range.max === undefined
+      ? undefined
+      : { min: range.min, max: range.max };
+  }
+}
+
+function isOrdered(column: Column): boolean {
+  return column.type === 'integer' || column.type === 'number' || column.type === 'date';
+}
+
+/**
+ * Computes every column's statistics from rows that can be read again, a batch at a time: in one
+ * read when the number and date columns' `ranges` are known (see {@link ColumnRanges}), else in
+ * two, the second binning values between the first's minimum and maximum. Both give the same result.
+ */
 export async function columnStats(
   columns: readonly Column[],
   rows: { open(): AsyncIterable<readonly Row[]> },
+  ranges?: ColumnRanges,
 ): Promise<StatsDocument> {
   const accumulators = columns.map((column) => new Accumulator(column));
+  const known =
+    ranges === undefined ? [] : accumulators.filter((accumulator) => accumulator.knowRange(ranges));
   let count = 0;
   for await (const batch of rows.open()) {
     for (const row of batch) {
       count++;
       for (const accumulator of accumulators) accumulator.add(row[accumulator.column.name]);
+      for (const accumulator of known) accumulator.bin(row[accumulator.column.name]);
     }
   }
-  const binned = accumulators.filter((accumulator) => accumulator.min !== undefined);
+  const binned = accumulators.filter(
+    (accumulator) => accumulator.min !== undefined && !known.includes(accumulator),
+  );
   if (binned.length > 0)
     for await (const batch of rows.open())
       for (const row of batch)

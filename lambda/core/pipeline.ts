@@ -1,6 +1,7 @@
 import type { ChangeKind, ChangePreview } from './changes.js';
 import type { Catalog, StagedVersion } from './catalog.js';
 import { CanonicalCsvWriter, canonicalizeTable } from './canonical.js';
+import { ColumnRanges } from './column-stats.js';
 import type { ObjectStore } from './object-store.js';
 import { OpenDataError } from './errors.js';
 import { commitVersions, type Restage } from './history.js';
@@ -104,6 +105,7 @@ function countingReads(source: RowSource, onRows: (rows: number) => void): RowSo
   return {
     count: source.count,
     openJson: () => source.openJson(),
+    openBatches: (want) => source.openBatches(want),
     async *open() {
       let rows = 0;
       for await (const batch of source.open()) {
@@ -190,6 +192,8 @@ export async function validateAndStage(
     let sorter: RowSorter | undefined;
     // Rows in key order (the usual case) are written as canonical CSV while they are validated.
     let csv: CanonicalCsvWriter | undefined;
+    // The number and date columns' ranges, so that the statistics need one read of the rows, not two.
+    let ranges: ColumnRanges | undefined;
     const onRows = validationProgress(onProgress, source.id, position);
     const validation = await validateDataset(source, options.scope, {
       ...(options.run === undefined ? {} : { run: options.run }),
@@ -197,7 +201,14 @@ export async function validateAndStage(
       sinkRows: (definition) => {
         csv = new CanonicalCsvWriter(definition, scratch);
         const { primaryKey } = definition.descriptor;
-        return (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, csv));
+        const sorting = (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, csv));
+        const taking = (ranges = new ColumnRanges(definition.columns));
+        return {
+          add: async (rows) => {
+            taking.add(rows);
+            await sorting.add(rows);
+          },
+        };
       },
     });
     const { report, definition } = validation;
@@ -214,7 +225,7 @@ export async function validateAndStage(
       scratch,
       sorter.sorted ? csv : undefined,
     );
-    const table = { ...canonical, rows: sorted };
+    const table = { ...canonical, rows: sorted, ...(ranges === undefined ? {} : { ranges }) };
     tell('writing files', table.rows.count);
     const outcome = await stageDataset(store, table, report, options.now, {
       scratch,

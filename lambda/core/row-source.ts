@@ -29,6 +29,13 @@ export function inMemory<T>(values: readonly T[], batchSize = SPILL_BATCH_ROWS):
     async *openJson() {
       for await (const batch of batches()) yield batch.map((value) => JSON.stringify(value));
     },
+    async *openBatches(want) {
+      for await (const batch of batches())
+        yield {
+          ...(want.values ? { values: batch } : {}),
+          ...(want.json ? { json: batch.map((value) => JSON.stringify(value)) } : {}),
+        };
+    },
   };
 }
 
@@ -68,6 +75,23 @@ export interface Rereadable<T> {
   open(): AsyncIterable<readonly T[]>;
   /** The same values, each serialised as `JSON.stringify(value)`: what JSON files embed, without re-serialising. */
   openJson(): AsyncIterable<readonly string[]>;
+  /**
+   * One read giving each batch in the forms asked for, values and JSON text side by side (what
+   * {@link SharedReads} hands to readers of either kind at once).
+   */
+  openBatches(want: BatchForms): AsyncIterable<Batch<T>>;
+}
+
+/** Which forms of a batch a read should produce. */
+export interface BatchForms {
+  readonly values: boolean;
+  readonly json: boolean;
+}
+
+/** A batch in the forms asked for (see {@link Rereadable.openBatches}). */
+export interface Batch<T> {
+  readonly values?: readonly T[];
+  readonly json?: readonly string[];
 }
 
 /**
@@ -119,6 +143,10 @@ export class Spill<T> {
         for await (const batch of lines()) yield batch.map(parse);
       },
       openJson: lines,
+      async *openBatches(want) {
+        for await (const json of lines())
+          yield { ...(want.values ? { values: json.map(parse) } : {}), ...(want.json ? { json } : {}) };
+      },
     };
   }
 }

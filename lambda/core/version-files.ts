@@ -4,6 +4,7 @@ import type { PackagedFile } from './datapackage.js';
 import { VERSION_FORMATS, versionFileName, type VersionFormat } from './formats/index.js';
 import { bodyBytes, bodySha256, type PutBody } from './object-store.js';
 import type { ByteSink, ScratchDirectory } from './scratch.js';
+import { SharedReads } from './shared-reads.js';
 import type { DatasetReport } from './validate.js';
 
 /** Everything a renderer may use to produce one file of a version. */
@@ -38,9 +39,10 @@ export interface RenderedFile {
 }
 
 /**
- * Renders every file of a version into scratch files, in the order of
- * `formats`; a format that describes the others (`datapackage.json`, small,
- * kept in memory) is rendered once all of them are.
+ * Renders every file of a version into scratch files, listed in the order of
+ * `formats`; the streamed ones render at the same time and share each read of
+ * the rows, and a format that describes the others (`datapackage.json`,
+ * small, kept in memory) is rendered once all of them are.
  */
 export async function renderVersionFiles(
   context: VersionContext,
@@ -56,14 +58,31 @@ export async function renderVersionFiles(
     body,
     ...measure(body),
   });
-  for (const format of formats) {
+  // The streamed files render together, sharing each read of the rows (see SharedReads): one read of
+  // the spill feeds `<id>.json`, Parquet and the statistics' first pass.
+  const shared = new SharedReads(context.table.rows);
+  const streamed = formats.flatMap((format) => {
     const { renderer } = format;
-    if (renderer.kind !== 'streamed') continue;
+    if (renderer.kind !== 'streamed') return [];
+    const rows = shared.reader();
+    const own: VersionContext = { ...context, table: { ...context.table, rows } };
     const name = versionFileName(format, id);
-    const body =
-      renderer.existing?.(context) ??
-      (await renderTo(scratch, name, (sink) => renderer.render(context, sink)));
-    rendered.set(format, file(format, name, body));
+    const body = (async () => {
+      try {
+        return (
+          renderer.existing?.(own) ?? (await renderTo(scratch, name, (sink) => renderer.render(own, sink)))
+        );
+      } finally {
+        rows.done();
+      }
+    })();
+    return [{ format, name, body }];
+  });
+  const settled = await Promise.allSettled(streamed.map(({ body }) => body));
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  for (const [index, { format, name }] of streamed.entries()) {
+    const outcome = settled[index];
+    if (outcome?.status === 'fulfilled') rendered.set(format, file(format, name, outcome.value));
   }
   const packaged: PackagedFile[] = formats.flatMap((format) => {
     const done = rendered.get(format);

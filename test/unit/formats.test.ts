@@ -13,7 +13,8 @@ import {
   type VersionFormat,
 } from '../../lambda/core/formats/index.js';
 import { isStreamedBody, type PutBody } from '../../lambda/core/object-store.js';
-import { inMemory } from '../../lambda/core/row-source.js';
+import { inMemory, type RowSource } from '../../lambda/core/row-source.js';
+import { ColumnRanges } from '../../lambda/core/column-stats.js';
 import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import { buildDcatCatalog } from '../../lambda/core/site/dcat.js';
 import { initialChanges } from '../../lambda/core/site/document-excerpts.js';
@@ -61,12 +62,19 @@ afterEach(async () => {
   await scratch.dispose();
 });
 
-/** The fixture dataset's first version, rendered with the given formats. */
-async function renderFixture(formats: readonly VersionFormat[]) {
+/**
+ * The fixture dataset's first version, rendered with the given formats; `watch` may replace the
+ * table's rows (to count their reads) and give the columns' ranges.
+ */
+async function renderFixture(
+  formats: readonly VersionFormat[],
+  watch?: (rows: RowSource) => { rows: RowSource; ranges?: ColumnRanges },
+) {
   const { dataset, report } = await validateDataset(fixtureSource());
   if (dataset === undefined) throw new Error(JSON.stringify(report.issues));
   const rows = sortByPrimaryKey(dataset.rows, dataset.descriptor.primaryKey);
-  const table = await canonicalizeTable(dataset, inMemory(rows), scratch);
+  const canonical = await canonicalizeTable(dataset, inMemory(rows), scratch);
+  const table = { ...canonical, ...watch?.(canonical.rows) };
   const context: VersionContext = {
     table,
     version: '1.0.0',
@@ -268,5 +276,30 @@ describe('the format list', () => {
   it('offers the direct downloads in the order of their rank, not of the list', () => {
     expect(primaryFormats()).toEqual(['csv', 'parquet', 'json', 'datapackage']);
     expect(primaryFormats(WITH_XLSX)).toEqual(['csv', 'parquet', 'xlsx', 'json', 'datapackage']);
+  });
+});
+
+describe("a version's files", () => {
+  it('read the rows once between them: JSON, Parquet and the statistics share one read', async () => {
+    const reads: string[] = [];
+    const counted = (rows: RowSource): RowSource => ({
+      count: rows.count,
+      open: () => (reads.push('open'), rows.open()),
+      openJson: () => (reads.push('openJson'), rows.openJson()),
+      openBatches: (want) => (reads.push('openBatches'), rows.openBatches(want)),
+    });
+    const plain = await renderFixture(VERSION_FORMATS);
+
+    const shared = await renderFixture(VERSION_FORMATS, (rows) => {
+      const ranges = new ColumnRanges(plain.dataset.columns);
+      ranges.add(plain.rows);
+      return { rows: counted(rows), ranges };
+    });
+
+    expect(reads).toEqual(['openBatches']);
+    // The same bytes as rendered without the ranges (the statistics then read the rows twice).
+    expect(shared.files.map(({ name, sha256 }) => [name, sha256])).toEqual(
+      plain.files.map(({ name, sha256 }) => [name, sha256]),
+    );
   });
 });

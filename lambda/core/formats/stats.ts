@@ -2,7 +2,7 @@ import { columnStats } from '../column-stats.js';
 import type { VersionFormat } from './format.js';
 import { prettyJson } from './pretty-json.js';
 
-/** `stats.json`: each column's count, missing, distinct, range and common values (two streamed passes). */
+/** `stats.json`: each column's count, missing, distinct, range and common values (one streamed pass when the ranges are known, else two). */
 export const statsFormat: VersionFormat = {
   format: 'stats',
   stem: 'stats',
@@ -17,7 +17,7 @@ export const statsFormat: VersionFormat = {
   renderer: {
     kind: 'streamed',
     render: async ({ table }, sink) => {
-      await sink.write(prettyJson(await columnStats(table.definition.columns, table.rows)));
+      await sink.write(prettyJson(await columnStats(table.definition.columns, table.rows, table.ranges)));
     },
   },
 };
