@@ -14,7 +14,7 @@ import { EXEC_WRAPPER } from '../../lambda/handlers/deploy-contract.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRAPPER = path.join(PROJECT_ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
 /** The heap setting of the CLI (package.json) that the Lambda functions must get too. */
-const FLAG = '--max-semi-space-size=1';
+const FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=50'];
 const OLD_SPACE_MB = 1500;
 const MiB = 1024 * 1024;
 const BOOTSTRAP_OPTIONS = [
@@ -87,13 +87,13 @@ describe('the heap wrapper', () => {
 
       // Act
       const bootstrap = run(node, [...BOOTSTRAP_OPTIONS, probe]).probe;
-      const capped = run(node, [FLAG, `--max-old-space-size=${OLD_SPACE_MB}`, probe]).probe;
+      const capped = run(node, [...FLAGS, `--max-old-space-size=${OLD_SPACE_MB}`, probe]).probe;
       const { probe: inWrapper } = wrapped(node, [...BOOTSTRAP_OPTIONS, probe]);
 
       // Assess: the bootstrap alone reserves far more; the wrapper's run reserves what the flag does.
       expect(bootstrap.youngGenerationMiB).toBeGreaterThan(capped.youngGenerationMiB);
       expect(inWrapper.youngGenerationMiB).toBe(capped.youngGenerationMiB);
-      expect(inWrapper.execArgv).toEqual([...BOOTSTRAP_OPTIONS, FLAG]);
+      expect(inWrapper.execArgv).toEqual([...BOOTSTRAP_OPTIONS, ...FLAGS]);
       expect(inWrapper.exposesGc).toBe(true);
     },
   );
@@ -101,12 +101,12 @@ describe('the heap wrapper', () => {
   it.each([
     ['options with their values in one word', ['--expose-gc', '--max-semi-space-size=88'], []],
     ['arguments after the entry, left as they are', ['--expose-gc'], ['--max-semi-space-size=88', 'a b', '']],
-  ])('puts the flag last among the options: %s', (_case, options, scriptArgs) => {
+  ])('puts the flags last among the options: %s', (_case, options, scriptArgs) => {
     // Act
     const { probe: result } = wrapped(process.execPath, [...options, probe, ...scriptArgs]);
 
     // Assess
-    expect(result.execArgv).toEqual([...options, FLAG]);
+    expect(result.execArgv).toEqual([...options, ...FLAGS]);
     expect(result.argv).toEqual(scriptArgs);
   });
 
@@ -119,7 +119,7 @@ describe('the heap wrapper', () => {
     const { probe: result } = wrapped(process.execPath, ['--import', preload, probe]);
 
     // Assess
-    expect(result.execArgv).toEqual(['--import', preload, FLAG]);
+    expect(result.execArgv).toEqual(['--import', preload, ...FLAGS]);
   });
 
   it('starts node unchanged, and says so, when it finds no entry file', () => {
@@ -135,14 +135,28 @@ describe('the heap wrapper', () => {
     // Assess
     expect(child.status).toBe(0);
     expect(child.stdout.trim()).toBe('--expose-gc -e console.log(process.execArgv.join(" "))');
-    expect(child.stderr).toContain(`no entry file on the command line; node starts without ${FLAG}`);
+    expect(child.stderr).toContain(
+      `no entry file on the command line; node starts without ${FLAGS.join(' ')}`,
+    );
   });
 
-  it("is the CLI's setting: npm start and npm run opendata run node with the same flag", () => {
+  it("is the CLI's setting: npm start and npm run opendata run node with the same flags", () => {
     const { scripts } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(scripts.start).toMatch(new RegExp(`^node ${FLAG} `));
-    expect(scripts.opendata).toMatch(new RegExp(`^node ${FLAG} `));
+    expect(scripts.start).toMatch(new RegExp(`^node ${FLAGS.join(' ')} `));
+    expect(scripts.opendata).toMatch(new RegExp(`^node ${FLAGS.join(' ')} `));
+  });
+
+  it.for([
+    ['the local Node', () => ({ node: process.execPath })],
+    ['Node 24', findNode24],
+  ] as const)('uses flags the Node knows (%s): it starts with them and says nothing', ([, find], context) => {
+    const found = find();
+    if ('why' in found) return context.skip(found.why);
+
+    const child = spawnSync(found.node, [...FLAGS, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
+
+    expect([child.status, child.stdout, child.stderr]).toEqual([0, 'ok', '']);
   });
 });
