@@ -7,7 +7,7 @@
  * the targets met or missed, then the Lambda bundles' sizes and import times. See BENCHMARKS.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, statfs } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,10 +117,29 @@ async function runtimes(): Promise<Runtime[]> {
   }
 }
 
-async function measure(runtime: Runtime, workload: string, args: string[]): Promise<Measurement> {
+/**
+ * The V8 heap flags the CLI runs with, read from package.json's `opendata` script (the Lambdas' wrapper,
+ * `lambda/handlers/heap-wrapper.sh`, applies the same; a test keeps them equal): the `publish cli` row.
+ */
+async function cliHeapFlags(): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return (manifest.scripts.opendata ?? '')
+    .split(/\s+/)
+    .filter((word) => /^--(max-semi-space-size|max-old-space-size|heap-growing-percent)=/.test(word));
+}
+
+async function measure(
+  runtime: Runtime,
+  workload: string,
+  args: string[],
+  flags: readonly string[] = [],
+): Promise<Measurement> {
   const heap = [
     ...(HEAP_MB === undefined ? [] : [`--max-old-space-size=${HEAP_MB}`]),
     ...(SEMI_SPACE_MB === undefined ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]),
+    ...flags,
   ];
   const { stdout } = await run(runtime.execPath, [...heap, workload, ...args], {
     cwd: ROOT,
@@ -142,8 +161,9 @@ const pad = (text: string | number, width: number) => String(text).padStart(widt
 const verdict = (met: boolean, goalMet?: boolean) =>
   met ? (goalMet === false ? 'pass (goal missed)' : 'pass') : 'MISS';
 
-type Operation = 'parse' | 'validate' | 'publish dir' | 'publish s3' | 'duckdb';
-const PIPELINE: readonly Operation[] = ['parse', 'validate', 'publish dir', 'publish s3'];
+/** `publish cli` is `publish dir` run with the CLI's heap flags ({@link cliHeapFlags}); the others with Node's defaults. */
+type Operation = 'parse' | 'validate' | 'publish dir' | 'publish cli' | 'publish s3' | 'duckdb';
+const PIPELINE: readonly Operation[] = ['parse', 'validate', 'publish dir', 'publish cli', 'publish s3'];
 
 /** Medians of one operation at one size under one runtime. */
 interface Summary {
@@ -156,6 +176,7 @@ const moto = await startMotoServer();
 const work = await mkdtemp(path.join(OUT_DIR, 'opendata-bench-'));
 const fileSystem = fileSystemName((await statfs(work)).type);
 const workload = await bundleWorkload(work);
+const CLI_HEAP = await cliHeapFlags();
 const nodes = await runtimes();
 /** `${size} ${runtime} ${operation}` → its medians. */
 const results = new Map<string, Summary>();
@@ -166,7 +187,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's heap flags (${CLI_HEAP.join(' ') || 'none'})${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('÷ parse', 8)} ${pad('× DuckDB', 9)} ${pad('peak RSS MB', 12)} ${pad('bytes ÷ CSV', 12)}`;
   const table: string[] = [header];
@@ -197,10 +218,15 @@ try {
           out,
           ...(operation === 'publish s3' ? [moto.endpoint, bucket] : []),
         ];
-        const sample = await measure(runtime, workload, args);
+        const sample = await measure(runtime, workload, args, operation === 'publish cli' ? CLI_HEAP : []);
         const id = key(size, runtime.label, operation);
         samples.set(id, [...(samples.get(id) ?? []), sample]);
-        if (operation.startsWith('publish') && i === 0 && size < ONE_RUN_FROM && runtime === nodes[0]) {
+        if (
+          (operation === 'publish dir' || operation === 'publish s3') &&
+          i === 0 &&
+          size < ONE_RUN_FROM &&
+          runtime === nodes[0]
+        ) {
           const again = await measure(runtime, workload, ['republish', ...args.slice(1)]);
           republish.push(
             `${pad(size, 9)} ${operation.padEnd(12)} writes ${again.writes ?? '?'}, requests ${again.requests ?? '?'}   ${verdict(again.writes === 0)}`,
@@ -275,6 +301,7 @@ try {
       const parse = get('parse');
       const validate = get('validate');
       const dir = get('publish dir');
+      const cli = get('publish cli');
       const s3 = get('publish s3');
       const duck = results.get(key(size, nodes[0]?.label ?? '', 'duckdb'));
       const at = `${pad(size, 9)} ${runtime.label.padEnd(7)}`;
@@ -290,15 +317,23 @@ try {
           `${at} validate ÷ parse ${ratio.toFixed(2)} (≥ ${TARGETS.validate}, goal ${TARGETS.validateGoal})   ${verdict(ratio >= TARGETS.validate, ratio >= TARGETS.validateGoal)}`,
         );
       }
+      if (cli !== undefined && duck !== undefined) {
+        const ratio = cli.seconds / duck.seconds;
+        console.log(
+          `${at} publish cli ÷ DuckDB ${ratio.toFixed(1)}× (the same publish with the CLI's heap flags)`,
+        );
+      }
       for (const [operation, result] of [
         ['publish dir', dir],
+        ['publish cli', cli],
         ['publish s3', s3],
       ] as const) {
         if (result === undefined) continue;
         const footprint = footprintOf(operation, result.sample) ?? 0;
-        console.log(
-          `${at} ${operation} bytes ÷ CSV ${footprint.toFixed(2)} (≤ ${TARGETS.footprint})   ${verdict(footprint <= TARGETS.footprint)}`,
-        );
+        if (operation !== 'publish cli')
+          console.log(
+            `${at} ${operation} bytes ÷ CSV ${footprint.toFixed(2)} (≤ ${TARGETS.footprint})   ${verdict(footprint <= TARGETS.footprint)}`,
+          );
         console.log(
           `${at} ${operation} peak RSS ${mb(result.peak).toFixed(0)} MB (< ${TARGETS.rssMb} MB)   ${verdict(mb(result.peak) < TARGETS.rssMb)}`,
         );
@@ -328,6 +363,6 @@ function fileSystemName(type: number): string {
 
 /** Bytes a publish left in the tree (directory) or uploaded (S3), over the CSV's bytes. */
 function footprintOf(operation: Operation, sample: Measurement): number | undefined {
-  const bytes = operation === 'publish dir' ? sample.treeBytes : sample.bytesSent;
+  const bytes = operation === 'publish s3' ? sample.bytesSent : sample.treeBytes;
   return bytes === undefined ? undefined : bytes / sample.bytes;
 }
