@@ -2,14 +2,15 @@ import type { ColumnType } from './coerce.js';
 import type { Column, Row } from './row-schema.js';
 
 /**
- * Column statistics of one version, computed while publishing in two streamed
- * passes over the key-sorted rows with memory bounded whatever the row count:
- * distinct values are counted exactly up to {@link STATS_LIMITS.distinct} (as
- * 53-bit hashes, never the values), the most common values are tracked with
- * the space-saving algorithm in {@link STATS_LIMITS.counters} counters (exact
- * while the column has no more distinct values than that), and the second pass
- * sorts numbers and dates into {@link STATS_LIMITS.bins} equal bins between the
- * first pass's minimum and maximum.
+ * Column statistics of one version, computed while publishing in one streamed
+ * pass over the key-sorted rows (two when the number and date ranges are not
+ * known ahead, see {@link ColumnRanges}) with memory bounded whatever the row
+ * count: distinct values are counted exactly up to {@link STATS_LIMITS.distinct}
+ * (numbers as themselves, other values as 53-bit hashes of their text, never
+ * the text), the most common values are tracked with the space-saving
+ * algorithm in {@link STATS_LIMITS.counters} counters (exact while the column
+ * has no more distinct values than that), and numbers and dates are sorted
+ * into {@link STATS_LIMITS.bins} equal bins between the minimum and maximum.
  */
 export const STATS_LIMITS = {
   distinct: 10_000,
@@ -104,20 +105,17 @@ class Accumulator {
       return;
     }
     this.count++;
-    const text = String(value);
-    const key = hash53(text);
-    if (!this.overflow) {
-      this.seen.add(key);
-      if (this.seen.size > STATS_LIMITS.distinct) {
-        this.overflow = true;
-        this.seen.clear();
-      }
-    }
     if (this.ordered) {
+      // A number is its own key (a Set tells numbers apart exactly, -0 and 0 as one, as their text
+      // does), so neither its text nor a hash is made; past the limit no key is needed at all.
+      if (!this.overflow) this.see(typeof value === 'number' ? value : hash53(String(value)));
       if (this.min === undefined || value < this.min) this.min = value as number | string;
       if (this.max === undefined || value > this.max) this.max = value as number | string;
       return;
     }
+    const text = String(value);
+    const key = hash53(text);
+    if (!this.overflow) this.see(key);
     // Space-saving: a new value takes over the smallest counter (the oldest of the smallest), inheriting
     // its count as an upper bound.
     const counter = this.counters.get(key);
@@ -143,6 +141,15 @@ class Accumulator {
         if (--this.smallest.holders === 0) this.smallest = undefined;
         break;
       }
+    }
+  }
+
+  /** Counts a distinct value by its key, until there are more than {@link STATS_LIMITS.distinct}. */
+  private see(key: number): void {
+    this.seen.add(key);
+    if (this.seen.size > STATS_LIMITS.distinct) {
+      this.overflow = true;
+      this.seen.clear();
     }
   }
 
