@@ -156,11 +156,16 @@ export class ScratchFile implements ByteSink {
     const buffer = Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#inflight = this.handle.write(buffer).then(
+    const write = this.handle.write(buffer).then(
       () => undefined,
       (error: unknown) => {
         throw scratchError('write the scratch file', this.path, error);
       },
     );
+    // A failed write is thrown by the next flush or close; until one awaits it, a handler keeps Node
+    // from ending the process over an unhandled rejection (a disk filling up mid-write did, with a stack
+    // trace and the scratch folder left behind).
+    write.catch(() => undefined);
+    this.#inflight = write;
   }
 }
