@@ -25,12 +25,47 @@ export function compileLinearPattern(pattern: string): RegExpLike {
 export function compileRe2(pattern: string): RE2JS {
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(RE2JS.translateRegExp(pattern));
+    compiled = RE2JS.compile(RE2JS.translateRegExp(withEcmaScriptClasses(pattern)));
   } catch (error) {
     throw new UnsupportedPatternError(pattern, error instanceof Error ? error.message : String(error));
   }
   preferAutomaton(compiled);
   return compiled;
+}
+
+/** ECMAScript's white space and line terminators (what its `\s` matches), as class members. */
+const WHITE_SPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** Every code point but those of {@link WHITE_SPACE} (ECMAScript's `\S`), as class members. */
+const NOT_WHITE_SPACE =
+  '\\u0000-\\u0008\\u000e-\\u001f!-\\u009f\\u00a1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\ufefe\\uff00-\\u{10ffff}';
+
+/**
+ * The same ECMAScript pattern with `.`, `\s` and `\S` written out as classes: RE2 spells them alike but
+ * means less (its `.` stops only at \n, not at \r, U+2028 or U+2029; its `\s` is ASCII's five). Classes
+ * are followed as ECMAScript reads them with the `u` flag (the first `]` ends one, `[` inside is a
+ * letter), escapes are kept as they are.
+ */
+function withEcmaScriptClasses(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char === '\\') {
+      const next = pattern[index + 1] ?? '';
+      index++;
+      if (next === 's') out += inClass ? WHITE_SPACE : `[${WHITE_SPACE}]`;
+      else if (next === 'S') out += inClass ? NOT_WHITE_SPACE : `[${NOT_WHITE_SPACE}]`;
+      else out += char + next;
+    } else if (inClass) {
+      if (char === ']') inClass = false;
+      out += char;
+    } else if (char === '[') {
+      inClass = true;
+      out += char;
+      if (pattern[index + 1] === '^') out += pattern[++index];
+    } else out += char === '.' ? '[^\\n\\r\\u2028\\u2029]' : char;
+  }
+  return out;
 }
 
 /**
