@@ -1,7 +1,10 @@
-import { writeParquet } from '../parquet.js';
+import { writeParquetRows } from '../parquet-thread.js';
 import type { VersionFormat } from './format.js';
 
-/** `<id>.parquet`: the version's table with typed columns, written a row group at a time. */
+/**
+ * `<id>.parquet`: the version's table with typed columns, written a row group at a time, on a thread
+ * of its own where there is a second core (see parquet-thread.ts).
+ */
 export const parquetFormat: VersionFormat = {
   format: 'parquet',
   extension: 'parquet',
@@ -15,7 +18,7 @@ export const parquetFormat: VersionFormat = {
   renderer: {
     kind: 'streamed',
     render: async ({ table, parquetRowGroupRows }, sink) => {
-      await writeParquet(table.definition.columns, table.rows.open(), sink, {
+      await writeParquetRows(table.definition.columns, table.rows, sink, {
         ...(parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows }),
       });
     },
