@@ -187,7 +187,7 @@ async function* readLineBatches(path: string, batchSize: number): AsyncGenerator
  * that halves the cost of a read of the spill, and the object keeps V8's fast
  * properties, where a copy would be a hash table of its own.
  */
-export function parseRow(line: string): Row {
+function parseRow(line: string): Row {
   // JSON.parse makes `__proto__` an own property, never the prototype: a column of that name is just a column.
   return Object.setPrototypeOf(JSON.parse(line) as Row, null) as Row;
 }

@@ -1,10 +1,7 @@
-import { writeParquetRows } from '../parquet-thread.js';
+import { writeParquet } from '../parquet.js';
 import type { VersionFormat } from './format.js';
 
-/**
- * `<id>.parquet`: the version's table with typed columns, written a row group at a time, on a thread
- * of its own where there is a second core (see parquet-thread.ts).
- */
+/** `<id>.parquet`: the version's table with typed columns, written a row group at a time. */
 export const parquetFormat: VersionFormat = {
   format: 'parquet',
   extension: 'parquet',
@@ -18,7 +15,7 @@ export const parquetFormat: VersionFormat = {
   renderer: {
     kind: 'streamed',
     render: async ({ table, parquetRowGroupRows }, sink) => {
-      await writeParquetRows(table.definition.columns, table.rows, sink, {
+      await writeParquet(table.definition.columns, table.rows.open(), sink, {
         ...(parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows }),
       });
     },
