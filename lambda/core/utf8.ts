@@ -27,7 +27,7 @@ export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): Asyn
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const position = new TextPosition();
   let bytesBefore = 0;
-  let tail = new Uint8Array(0); // last ≤3 bytes of the previous chunk: an incomplete sequence may start there
+  let tail: Uint8Array = new Uint8Array(0); // last ≤3 bytes of the previous chunk: an incomplete sequence may start there
   for await (const chunk of chunks) {
     let text: string;
     try {
@@ -38,7 +38,7 @@ export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): Asyn
     position.advance(text);
     if (text.length > 0) yield text;
     bytesBefore += chunk.length;
-    tail = concat(tail, chunk).slice(-3);
+    tail = lastBytes(tail, chunk, 3);
   }
   try {
     const rest = decoder.decode();
@@ -58,21 +58,24 @@ function locate(
   bytesBefore: number,
   position: TextPosition,
 ): InvalidUtf8Error {
-  const at = firstInvalidUtf8Byte(bytes);
-  const validPrefix = bytes.subarray(tailLength, Math.max(tailLength, at));
-  position.advance(new TextDecoder('utf-8').decode(validPrefix));
+  const at = firstInvalidUtf8Byte(bytes, tailLength);
+  // The position has reached the end of the text decoded so far; a sequence the decoder still held
+  // (begun in the carried-over bytes, not yet text) is counted from its start.
+  const from = Math.min(heldSequenceStart(bytes.subarray(0, tailLength)), at);
+  position.advance(new TextDecoder('utf-8').decode(bytes.subarray(from, at)));
   return new InvalidUtf8Error(bytesBefore - tailLength + at, position.line, position.column);
 }
 
 /**
  * Index of the first byte in `bytes` that starts an invalid or truncated UTF-8
- * sequence. Bytes before a sequence that began in an earlier chunk are skipped
- * as continuation bytes. Returns `bytes.length` if none is found.
+ * sequence. The first `carried` bytes were carried over from earlier input, which
+ * decoded: continuation bytes leading them end a sequence that began before, and
+ * are skipped. A continuation byte after them (or at the very start of the input)
+ * is a stray one, and is the answer. Returns `bytes.length` if none is found.
  */
-export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+export function firstInvalidUtf8Byte(bytes: Uint8Array, carried = 0): number {
   let i = 0;
-  // Skip leading continuation bytes: they belong to a sequence that started before `bytes`.
-  while (i < bytes.length && i < 3 && ((bytes[i] ?? 0) & 0xc0) === 0x80) i++;
+  while (i < bytes.length && i < carried && ((bytes[i] ?? 0) & 0xc0) === 0x80) i++;
   while (i < bytes.length) {
     const lead = bytes[i] ?? 0;
     const length = sequenceLength(lead);
@@ -83,6 +86,19 @@ export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
     i += length;
   }
   return bytes.length;
+}
+
+/**
+ * Where, in bytes carried over from input that decoded, an incomplete sequence starts (the bytes the
+ * decoder holds until the rest arrives); their length when they end with a complete character.
+ */
+function heldSequenceStart(carried: Uint8Array): number {
+  for (let i = carried.length - 1; i >= 0 && i >= carried.length - 3; i--) {
+    const byte = carried[i] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue;
+    return sequenceLength(byte) > carried.length - i ? i : carried.length;
+  }
+  return carried.length;
 }
 
 function sequenceLength(lead: number): number {
@@ -100,6 +116,15 @@ function validSecondByte(lead: number, second: number): boolean {
   if (lead === 0xf0) return second >= 0x90;
   if (lead === 0xf4) return second <= 0x8f;
   return true;
+}
+
+/**
+ * The last `count` bytes of `a` followed by `b`, copied: only what is kept is copied, never the whole chunk
+ * (the chunk's memory may be reused by its stream once it is handed on).
+ */
+function lastBytes(a: Uint8Array, b: Uint8Array, count: number): Uint8Array {
+  if (b.length >= count) return Uint8Array.from(b.subarray(b.length - count));
+  return concat(a, b).slice(-count);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,0 +1,79 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeUtf8Strict, InvalidUtf8Error } from '../../lambda/core/utf8.js';
+
+/** What decoding gives: the text, or where the error says the first bad byte is. */
+async function outcome(
+  chunks: Uint8Array[],
+): Promise<string | { byteOffset: number; line: number; column: number }> {
+  async function* source(): AsyncGenerator<Uint8Array> {
+    for (const chunk of chunks) yield chunk;
+  }
+  let text = '';
+  try {
+    for await (const piece of decodeUtf8Strict(source())) text += piece;
+    return text;
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    return { byteOffset: error.byteOffset, line: error.line, column: error.column };
+  }
+}
+
+/** Cuts bytes into pieces at the given offsets (sorted, deduplicated, any may fall inside a sequence). */
+function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
+  const offsets = [...new Set(at.map((offset) => offset % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  for (const offset of [...offsets, bytes.length]) {
+    pieces.push(bytes.slice(start, offset));
+    start = offset;
+  }
+  return pieces;
+}
+
+/** Text with line breaks of every kind and characters of one to four bytes. */
+const text = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('a', ',', '\n', '\r', '\r\n', 'é', 'ә', '€', '🇦🇿', '𝄞'),
+    fc.string({ unit: 'grapheme', maxLength: 3 }),
+  ),
+  maxLength: 60,
+});
+
+/** Bytes that break UTF-8: a stray continuation, a lead without its tail, overlong forms, a surrogate, Latin-1. */
+const badBytes = fc.constantFrom(
+  [0x80],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x87],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xe9],
+  [0xff],
+);
+
+describe('strict UTF-8 decoding of a stream', () => {
+  it('gives the same text or the same error however the bytes are cut into chunks', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        text,
+        fc.option(fc.tuple(badBytes, fc.nat()), { nil: undefined }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (value, bad, offsets) => {
+          let bytes = new TextEncoder().encode(value);
+          if (bad !== undefined) {
+            const [inserted, where] = bad;
+            const at = where % (bytes.length + 1);
+            bytes = Uint8Array.from([...bytes.subarray(0, at), ...inserted, ...bytes.subarray(at)]);
+          }
+          const whole = await outcome([bytes]);
+          expect(await outcome(cut(bytes, offsets))).toEqual(whole);
+          // One byte at a time: every sequence straddles chunks.
+          expect(await outcome([...bytes].map((byte) => Uint8Array.of(byte)))).toEqual(whole);
+          if (bad === undefined) expect(whole).toBe(value.startsWith('\ufeff') ? value.slice(1) : value);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
