@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import Papa from 'papaparse';
 
 /** One CSV record as papaparse read it, with the 1-based line it starts on. */
@@ -15,8 +14,6 @@ export interface CsvProblem {
   readonly message: string;
 }
 
-const HIGH_WATER = 1024;
-
 /** Streams records one at a time; see {@link readCsvRecordBatches}. */
 export async function* readCsvRecords(text: AsyncIterable<string>): AsyncGenerator<CsvRecord> {
   for await (const batch of readCsvRecordBatches(text)) yield* batch;
@@ -24,95 +21,113 @@ export async function* readCsvRecords(text: AsyncIterable<string>): AsyncGenerat
 
 /**
  * Streams RFC 4180 records out of decoded text with papaparse, in batches of
- * whatever has been parsed since the consumer last asked (so the per-record
- * cost of async iteration is paid once per batch). Line numbers follow the
- * file, counting line breaks inside quoted fields, so errors point at the line
- * a user sees in an editor. LF, CRLF and CR files read the same. The source
- * stream is paused while more than {@link HIGH_WATER} records wait to be
- * consumed, so memory stays bounded.
+ * the records each piece of text completes (so the per-record cost of async
+ * iteration is paid once per batch). Line numbers follow the file, counting
+ * line breaks inside quoted fields, so errors point at the line a user sees in
+ * an editor. LF, CRLF and CR files read the same. A piece of text is read
+ * only when the consumer asks for the next batch, so memory holds one piece
+ * and its records (a file or S3 stream yields pieces of 64 KiB or so).
+ *
+ * papaparse's own parser is driven here a piece at a time, as its stream
+ * reader would, so that the text it is parsing is at hand: a quoting problem
+ * is tied to the cell it is in, found from where papaparse says it is.
  */
 export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncGenerator<CsvRecord[]> {
-  const queue: CsvRecord[] = [];
-  let finished = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  let parserHandle: Papa.Parser | undefined;
-  let paused = false;
-  let nextLine = 1;
-
-  const notify = (): void => {
-    wake?.();
-    wake = undefined;
-  };
-
   // papaparse would guess the line ending from its first chunk, which may be a single byte;
   // we decide it from the first line break instead, however the text arrives.
   const { newline, text: wholeText } = await detectNewline(text);
-  const source = Readable.from(wholeText, { objectMode: false });
-  source.on('error', (error: unknown) => {
-    failure = error;
-    finished = true;
-    notify();
-  });
+  let batch: CsvRecord[] = [];
+  let nextLine = 1;
+  // The text being parsed (what the last parse left unfinished, then a new piece), the offset in the whole
+  // text where it starts, and where the next record starts.
+  let input = '';
+  let inputStart = 0;
+  let recordStart = 0;
 
-  Papa.parse<string[]>(source as unknown as File /* papaparse's Node stream overload is untyped */, {
+  const parser = new Papa.Parser({
     delimiter: ',',
     quoteChar: '"',
     escapeChar: '"',
-    header: false,
-    dynamicTyping: false,
-    skipEmptyLines: false,
     newline,
-    step(results, parser) {
-      parserHandle = parser;
-      const fields = results.data;
+    step(results: ParserStep) {
+      const fields = results.data[0] ?? [];
       const breaks = fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
       const problems = results.errors.map((error) => ({
-        fieldIndex: Math.max(0, fields.length - 1),
+        fieldIndex:
+          error.index === undefined
+            ? Math.max(0, fields.length - 1)
+            : cellsBefore(input, recordStart - inputStart, error.index - 1),
         message: describePapaError(error, nextLine, nextLine + breaks),
       }));
-      queue.push({ line: nextLine, fields, problems });
+      batch.push({ line: nextLine, fields, problems });
       nextLine += 1 + breaks;
-      if (queue.length >= HIGH_WATER && !paused) {
-        paused = true;
-        parser.pause();
-      }
-      notify();
+      recordStart = results.meta.cursor;
     },
-    complete() {
-      finished = true;
-      notify();
-    },
-    error(error: Error) {
-      failure = error;
-      finished = true;
-      notify();
-    },
-  });
+  } as Papa.ParseConfig);
 
-  try {
-    while (true) {
-      if (queue.length > 0) {
-        const batch = queue.splice(0, queue.length);
-        if (paused) {
-          paused = false;
-          parserHandle?.resume();
-        }
-        yield batch;
-        continue;
-      }
-      if (failure !== undefined) throw failure;
-      if (finished) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+  /** Parses `text` after what is left; unless `last`, a record it does not finish waits for the next piece. */
+  const parse = (text: string, last: boolean): void => {
+    input = input.substring(recordStart - inputStart) + text;
+    inputStart = recordStart;
+    parser.parse(input, inputStart, !last);
+  };
+
+  // A consumer that stops early (a limit, an encoding error) ends this loop, which returns the source: its
+  // file handle or S3 socket is released.
+  for await (const piece of wholeText) {
+    parse(piece, false);
+    if (batch.length > 0) {
+      yield batch;
+      batch = [];
     }
-  } finally {
-    // A reader that stops early (a limit, an encoding error) releases the source: file handle or S3 socket.
-    if (!finished) {
-      parserHandle?.abort();
-      source.destroy();
+  }
+  parse('', true);
+  if (batch.length > 0) yield batch;
+}
+
+/** What papaparse's parser hands its `step`: the one record it read, its quoting errors and where it ends. */
+interface ParserStep {
+  readonly data: string[][];
+  readonly errors: Papa.ParseError[];
+  /** `cursor`: the offset in the whole text just past the record and its line break. */
+  readonly meta: Papa.ParseMeta;
+}
+
+/**
+ * How many cells of the record starting at `from` in `text` come before `at`
+ * (the opening quote of the cell papaparse found a quoting problem in),
+ * reading them as papaparse does: a quoted cell ends at a quote followed by a
+ * comma (spaces between allowed), a doubled quote is a quote, and a quote
+ * followed by anything else is stray and read as text.
+ */
+function cellsBefore(text: string, from: number, at: number): number {
+  let cells = 0;
+  let i = from;
+  while (i < at) {
+    if (text.charCodeAt(i) === QUOTE) i = closingQuote(text, i);
+    const comma = text.indexOf(',', i);
+    if (comma === -1 || comma >= at) break;
+    cells++;
+    i = comma + 1;
+  }
+  return cells;
+}
+
+const QUOTE = 0x22;
+
+/** Where the quoted cell opened at `open` closes, as papaparse reads it; the text's length if it does not. */
+function closingQuote(text: string, open: number): number {
+  let i = open + 1;
+  while (true) {
+    const quote = text.indexOf('"', i);
+    if (quote === -1) return text.length;
+    if (text.charCodeAt(quote + 1) === QUOTE) {
+      i = quote + 2;
+      continue;
     }
+    const comma = text.indexOf(',', quote + 1);
+    if (comma !== -1 && /^[^\S\r\n]*$/.test(text.slice(quote + 1, comma))) return quote;
+    i = quote + 1;
   }
 }
 
