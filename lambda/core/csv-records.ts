@@ -52,13 +52,17 @@ export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncG
     step(results: ParserStep) {
       const fields = results.data[0] ?? [];
       const breaks = fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
-      const problems = results.errors.map((error) => ({
-        fieldIndex:
+      const problems: CsvProblem[] = [];
+      for (const error of results.errors) {
+        const fieldIndex =
           error.index === undefined
             ? Math.max(0, fields.length - 1)
-            : cellsBefore(input, recordStart - inputStart, error.index - 1),
-        message: describePapaError(error, nextLine, nextLine + breaks),
-      }));
+            : cellsBefore(input, recordStart - inputStart, error.index - 1);
+        const message = describePapaError(error, nextLine, nextLine + breaks);
+        // papaparse names each stray quote of a cell; the cell is told once of each kind of problem.
+        if (!problems.some((seen) => seen.fieldIndex === fieldIndex && seen.message === message))
+          problems.push({ fieldIndex, message });
+      }
       batch.push({ line: nextLine, fields, problems });
       nextLine += 1 + breaks;
       recordStart = results.meta.cursor;
