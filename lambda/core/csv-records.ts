@@ -53,15 +53,22 @@ export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncG
       const fields = results.data[0] ?? [];
       const breaks = fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
       const problems: CsvProblem[] = [];
+      const told = new Set<string>();
+      // papaparse names a record's problems in the order of the text: the count of cells goes on from
+      // where the last one stopped, so a record of many problems is still read once.
+      const cells =
+        results.errors.length === 0 ? undefined : new CellCounter(input, recordStart - inputStart);
       for (const error of results.errors) {
         const fieldIndex =
-          error.index === undefined
+          error.index === undefined || cells === undefined
             ? Math.max(0, fields.length - 1)
-            : cellsBefore(input, recordStart - inputStart, error.index - 1);
+            : cells.before(error.index - 1);
         const message = describePapaError(error, nextLine, nextLine + breaks);
         // papaparse names each stray quote of a cell; the cell is told once of each kind of problem.
-        if (!problems.some((seen) => seen.fieldIndex === fieldIndex && seen.message === message))
-          problems.push({ fieldIndex, message });
+        const key = `${fieldIndex}\n${message}`;
+        if (told.has(key)) continue;
+        told.add(key);
+        problems.push({ fieldIndex, message });
       }
       batch.push({ line: nextLine, fields, problems });
       nextLine += 1 + breaks;
@@ -98,26 +105,45 @@ interface ParserStep {
 }
 
 /**
- * How many cells of the record starting at `from` in `text` come before `at`
- * (the opening quote of the cell papaparse found a quoting problem in),
- * reading them as papaparse does: a quoted cell ends at a quote followed by a
- * comma (spaces between allowed), a doubled quote is a quote, and a quote
- * followed by anything else is stray and read as text.
+ * Counts the cells of the record starting at `from` in `text` that come before a point (the opening
+ * quote of the cell papaparse found a quoting problem in), reading them as papaparse does: a quoted
+ * cell ends at a quote followed by a comma (spaces between allowed), a doubled quote is a quote, and
+ * a quote followed by anything else is stray and read as text. Points must come in increasing order:
+ * each count goes on from the last, so the record is read once however many problems it has.
  */
-function cellsBefore(text: string, from: number, at: number): number {
-  let cells = 0;
-  let i = from;
-  while (i < at) {
-    if (text.charCodeAt(i) === QUOTE) i = closingQuote(text, i);
-    const comma = text.indexOf(',', i);
-    if (comma === -1 || comma >= at) break;
-    cells++;
-    i = comma + 1;
+class CellCounter {
+  /** Where the current cell starts, how many cells came before it, and the comma that ends it, once found. */
+  #start: number;
+  #cells = 0;
+  #comma: number | undefined;
+
+  constructor(
+    private readonly text: string,
+    from: number,
+  ) {
+    this.#start = from;
   }
-  return cells;
+
+  before(at: number): number {
+    for (;;) {
+      if (this.#start >= at) return this.#cells;
+      if (this.#comma === undefined) {
+        const end =
+          this.text.charCodeAt(this.#start) === QUOTE ? closingQuote(this.text, this.#start) : this.#start;
+        this.#comma = this.text.indexOf(',', end);
+      }
+      if (this.#comma === -1 || this.#comma >= at) return this.#cells;
+      this.#cells++;
+      this.#start = this.#comma + 1;
+      this.#comma = undefined;
+    }
+  }
 }
 
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+/** White space other than a line break, one character. */
+const SPACE_NOT_LINE_BREAK = /^[^\S\r\n]$/;
 
 /** Where the quoted cell opened at `open` closes, as papaparse reads it; the text's length if it does not. */
 function closingQuote(text: string, open: number): number {
@@ -129,8 +155,10 @@ function closingQuote(text: string, open: number): number {
       i = quote + 2;
       continue;
     }
-    const comma = text.indexOf(',', quote + 1);
-    if (comma !== -1 && /^[^\S\r\n]*$/.test(text.slice(quote + 1, comma))) return quote;
+    // Closing when only spaces (no line break) lie between it and a comma; each space is looked at once.
+    let after = quote + 1;
+    while (after < text.length && SPACE_NOT_LINE_BREAK.test(text.charAt(after))) after++;
+    if (text.charCodeAt(after) === COMMA) return quote;
     i = quote + 1;
   }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readCsvRecords } from '../../lambda/core/csv-records.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
 
@@ -30,6 +31,11 @@ const DESCRIPTOR = {
   primaryKey: ['id'],
   columns: COLUMNS.map((name) => ({ name, description: `The ${name} column.` })),
 };
+
+/** Text as a file stream gives it, 64 KiB at a time. */
+async function* inPieces(text: string): AsyncGenerator<string> {
+  for (let start = 0; start < text.length; start += 65_536) yield text.slice(start, start + 65_536);
+}
 
 /** A cell as the user typed it, before the file's quoting. */
 type Cell = string;
@@ -222,5 +228,16 @@ describe('where a problem in a CSV is reported', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('reads a record with many quoting problems once, and still names the cell', async () => {
+    // 100,000 doubled quotes in one cell, then 100,000 stray ones in the next: counting the cells before
+    // each stray quote from the start of the record made this a minute's work (n × m); it is one pass.
+    const doubled = `"${'""'.repeat(100_000)}"`;
+    const stray = `"${'x"'.repeat(100_000)}`;
+    const csv = `${COLUMNS.join(',')}\n${doubled},${stray},1,\n`;
+    const problems = [];
+    for await (const record of readCsvRecords(inPieces(csv))) problems.push(...record.problems);
+    expect(problems.map((problem) => problem.fieldIndex)).toEqual([1]);
   });
 });
