@@ -184,7 +184,12 @@ export function sortByPrimaryKey(rows: readonly Row[], primaryKey: readonly stri
 /**
  * Compares two primary-key tuples in publication order: numbers numerically,
  * text by code point, except that an EDTF date with a season sorts at the
- * season's place in its year ({@link edtfOrderText}).
+ * season's place in its year ({@link edtfOrderText}). Values of different
+ * types are never equal, as when the rows are matched by their keys' JSON:
+ * numbers come before other values, and the others go by type name. Only a
+ * key column whose type changed since the previous version mixes them, and
+ * then the previous rows (say "9" and "10") must not be matched with some
+ * of the new ones (9) and not others (10).
  */
 export function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
   for (let i = 0; i < a.length; i++) {
@@ -192,6 +197,11 @@ export function compareKeys(a: readonly unknown[], b: readonly unknown[]): numbe
     const y = b[i];
     if (x === y) continue;
     if (typeof x === 'number' && typeof y === 'number') return x - y;
+    if (typeof x !== typeof y) {
+      if (typeof x === 'number') return -1;
+      if (typeof y === 'number') return 1;
+      return typeof x < typeof y ? -1 : 1;
+    }
     const sx = String(x);
     const sy = String(y);
     const ox = edtfOrderText(sx);
