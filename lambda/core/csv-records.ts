@@ -180,7 +180,11 @@ function describePapaError(error: Papa.ParseError, firstLine: number, lastLine: 
         ? `quoted field is never closed: lines ${firstLine}-${lastLine} were read into this one cell (missing closing double quote)`
         : 'quoted field is never closed (missing closing double quote)';
     case 'InvalidQuotes':
-      return 'stray double quote: inside a quoted field a quote must be doubled ("")';
+      // The cell goes on to the next quote that is followed by a comma or a line break, which may be
+      // lines further down: those lines are then not rows of their own.
+      return lastLine > firstLine
+        ? `stray double quote: inside a quoted field a quote must be doubled (""); lines ${firstLine}-${lastLine} were read as this one row`
+        : 'stray double quote: inside a quoted field a quote must be doubled ("")';
     default:
       return error.message;
   }

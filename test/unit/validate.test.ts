@@ -177,6 +177,18 @@ describe('validateDataset', () => {
     expect(results[2]?.dataset?.rows).toEqual(results[0]?.dataset?.rows);
   });
 
+  it('says which lines a stray quote made into one row', async () => {
+    // The quote before "c" is stray, and the one after it closes the cell: lines 3 and 4 are not rows.
+    const { report } = await validateDataset(
+      fixtureSource({ csv: csv('"a"x,2001,1,false,,turnover', 'b,2002,1,false,,', '"c",2003,1,false,,') }),
+    );
+
+    const quoting = report.issues.filter((issue) => issue.code === 'parse-error');
+    expect(quoting).toHaveLength(1);
+    expect(quoting[0]).toMatchObject({ line: 2, column: 1, field: 'id' });
+    expect(quoting[0]?.message).toContain('lines 2-4 were read as this one row');
+  });
+
   it('drops a UTF-8 byte-order mark', async () => {
     const { report } = await validateDataset(
       fixtureSource({ csv: `\uFEFF${csv('a,2001,1,false,,turnover')}` }),
