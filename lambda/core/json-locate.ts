@@ -15,7 +15,8 @@ type Frame =
  * Where the value a JSON pointer names is written in a JSON text (which has
  * already parsed): the line and column of its member name, or of the value
  * itself for an array element or the whole document. `undefined` when the
- * pointer names nothing in the text. The text is tokenized by
+ * pointer names nothing in the text. Of a member written twice, the later
+ * writing is the one located, as it is the one `JSON.parse` keeps. The text is tokenized by
  * `@streamparser/json`, which gives each token's byte offset.
  */
 export function locatePointer(text: string, pointer: string): TextPlace | undefined {
@@ -25,7 +26,6 @@ export function locatePointer(text: string, pointer: string): TextPlace | undefi
   let found: number | undefined;
   const tokenizer = new Tokenizer();
   tokenizer.onToken = ({ token, value, offset }) => {
-    if (found !== undefined) return;
     const top = frames.at(-1);
     if (top?.kind === 'object' && top.expectKey) {
       if (token === TokenType.STRING) {
@@ -51,9 +51,10 @@ export function locatePointer(text: string, pointer: string): TextPlace | undefi
     }
     // A value starts here: its path is the key or index of every open container.
     const path = frames.map((frame) => (frame.kind === 'object' ? (frame.key ?? '') : String(frame.index)));
-    if (path.length === target.length && path.every((segment, index) => segment === target[index])) {
-      found = top?.kind === 'object' ? top.keyOffset : offset;
-      return;
+    if (path.length <= target.length && path.every((segment, index) => segment === target[index])) {
+      // A member written twice is the later one (as `JSON.parse` reads it): a later writing of the
+      // target or of one of its containers replaces what was found in an earlier one.
+      found = path.length === target.length ? (top?.kind === 'object' ? top.keyOffset : offset) : undefined;
     }
     if (token === TokenType.LEFT_BRACE)
       frames.push({ kind: 'object', key: undefined, keyOffset: offset, expectKey: true });
