@@ -49,12 +49,15 @@ export function locatePointer(text: string, pointer: string): TextPlace | undefi
       default:
         break;
     }
-    // A value starts here: its path is the key or index of every open container.
-    const path = frames.map((frame) => (frame.kind === 'object' ? (frame.key ?? '') : String(frame.index)));
-    if (path.length <= target.length && path.every((segment, index) => segment === target[index])) {
+    // A value starts here: its path is the key or index of every open container. Only a value no deeper
+    // than the target can be it or hold it, so a deeper one costs nothing (a document nested 20,000 deep).
+    if (
+      frames.length <= target.length &&
+      frames.every((frame, index) => segmentOf(frame) === target[index])
+    ) {
       // A member written twice is the later one (as `JSON.parse` reads it): a later writing of the
       // target or of one of its containers replaces what was found in an earlier one.
-      found = path.length === target.length ? (top?.kind === 'object' ? top.keyOffset : offset) : undefined;
+      found = frames.length === target.length ? (top?.kind === 'object' ? top.keyOffset : offset) : undefined;
     }
     if (token === TokenType.LEFT_BRACE)
       frames.push({ kind: 'object', key: undefined, keyOffset: offset, expectKey: true });
@@ -66,6 +69,11 @@ export function locatePointer(text: string, pointer: string): TextPlace | undefi
     return undefined; // not JSON: the parse error itself is located where it is found
   }
   return found === undefined ? undefined : placeOfByte(bytes, found);
+}
+
+/** The key or index a container gives the value being read in it. */
+function segmentOf(frame: Frame): string {
+  return frame.kind === 'object' ? (frame.key ?? '') : String(frame.index);
 }
 
 function placeOfByte(bytes: Uint8Array, offset: number): TextPlace {
