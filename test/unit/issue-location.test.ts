@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCsvRecords } from '../../lambda/core/csv-records.js';
 import { validateDataset } from '../../lambda/core/validate.js';
+import { cutBytes } from '../support/byte-pieces.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+import { briefIssue } from '../support/issue-brief.js';
 
 /*
  * Where an issue in a CSV is reported, checked against an oracle that knows where it put the fault.
@@ -180,25 +182,6 @@ const table = fc
   .array(row, { minLength: 1, maxLength: 6 })
   .map((rows) => rows.map((row, index) => ({ cells: [`${row.cells[0]}${index}`, ...row.cells.slice(1)] })));
 
-/** Cuts bytes into pieces at the given offsets, any of which may fall inside a character. */
-function cut(bytes: Uint8Array, at: readonly number[]): Uint8Array[] {
-  const offsets = [...new Set(at.map((offset) => offset % (bytes.length + 1)))].sort((a, b) => a - b);
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const offset of [...offsets, bytes.length]) {
-    pieces.push(bytes.slice(start, offset));
-    start = offset;
-  }
-  return pieces;
-}
-
-const brief = (issue: { code: string; line: number; column: number; field?: string | undefined }) => ({
-  code: issue.code,
-  line: issue.line,
-  column: issue.column,
-  field: issue.field,
-});
-
 describe('where a problem in a CSV is reported', () => {
   it('is the line its record starts on and the column of its cell, however the file is written', async () => {
     await fc.assert(
@@ -210,7 +193,7 @@ describe('where a problem in a CSV is reported', () => {
         fc.array(fc.nat(), { maxLength: 4 }),
         async ([rows, fault], eol, bom, quoted, cuts) => {
           const { text, expected } = build(rows, fault, eol, bom, quoted);
-          const csv = cut(new TextEncoder().encode(text), cuts);
+          const csv = cutBytes(new TextEncoder().encode(text), cuts);
 
           const { report } = await validateDataset(
             fixtureSource({ csv, schema: SCHEMA, descriptor: DESCRIPTOR }),
@@ -219,7 +202,7 @@ describe('where a problem in a CSV is reported', () => {
           expect(report.issues.length).toBeGreaterThan(0);
           for (const issue of report.issues) {
             expect(issue.file).toBe('data/sample.csv');
-            expect(brief(issue)).toEqual(expected);
+            expect(briefIssue(issue)).toEqual(expected);
           }
           // Only a quoting error may be told twice, each time differently (a stray quote, then a field never closed).
           if (expected.code !== 'parse-error') expect(report.issues).toHaveLength(1);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeUtf8Strict, InvalidUtf8Error } from '../../lambda/core/utf8.js';
+import { cutBytes } from '../support/byte-pieces.js';
 
 /** What decoding gives: the text, or where the error says the first bad byte is. */
 async function outcome(
@@ -17,18 +18,6 @@ async function outcome(
     if (!(error instanceof InvalidUtf8Error)) throw error;
     return { byteOffset: error.byteOffset, line: error.line, column: error.column };
   }
-}
-
-/** Cuts bytes into pieces at the given offsets (sorted, deduplicated, any may fall inside a sequence). */
-function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
-  const offsets = [...new Set(at.map((offset) => offset % (bytes.length + 1)))].sort((a, b) => a - b);
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const offset of [...offsets, bytes.length]) {
-    pieces.push(bytes.slice(start, offset));
-    start = offset;
-  }
-  return pieces;
 }
 
 /** Text with line breaks of every kind and characters of one to four bytes. */
@@ -67,7 +56,7 @@ describe('strict UTF-8 decoding of a stream', () => {
             bytes = Uint8Array.from([...bytes.subarray(0, at), ...inserted, ...bytes.subarray(at)]);
           }
           const whole = await outcome([bytes]);
-          expect(await outcome(cut(bytes, offsets))).toEqual(whole);
+          expect(await outcome(cutBytes(bytes, offsets))).toEqual(whole);
           // One byte at a time: every sequence straddles chunks.
           expect(await outcome([...bytes].map((byte) => Uint8Array.of(byte)))).toEqual(whole);
           if (bad === undefined) expect(whole).toBe(value.startsWith('\ufeff') ? value.slice(1) : value);

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue, type Issue } from '../../lambda/core/issue.js';
+import { formatIssue } from '../../lambda/core/issue.js';
 import { MAX_ISSUES, validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+import { briefIssue as brief } from '../support/issue-brief.js';
 
 const HEADER = 'id,year,value_musd,flagged,day,kind';
 const csv = (...lines: string[]): string => [HEADER, ...lines, ''].join('\n');
-const brief = (issue: Issue) => ({
-  code: issue.code,
-  line: issue.line,
-  column: issue.column,
-  field: issue.field,
-});
 
 describe('validateDataset', () => {
   it('accepts the fixture and returns typed rows in file order', async () => {
