@@ -23,16 +23,87 @@ const PATTERNS = [
 const ALPHABET = ['a', 'b', 'c', 'd', 'x', 'y', 'z', 'A', 'Z', '0', '1', '9', '-', '.', 'é', ' ', '\n'];
 const text = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 14 }).map((chars) => chars.join(''));
 
+/** Expects a row schema pattern to answer as V8's own engine does, JSON Schema's reference (`u` flag). */
+function expectSameAsV8(pattern: string, input: string): void {
+  expect(compileLinearPattern(pattern).test(input), `${pattern} on ${JSON.stringify(input)}`).toBe(
+    new RegExp(pattern, 'u').test(input),
+  );
+}
+
+/** The same, for every pattern of a list on generated input. */
+function expectAnswersAsV8(
+  patterns: readonly string[],
+  input: fc.Arbitrary<string>,
+  parameters: fc.Parameters<[string, string]>,
+): void {
+  fc.assert(
+    fc.property(fc.constantFrom(...patterns), input, (pattern, text) => expectSameAsV8(pattern, text)),
+    parameters,
+  );
+}
+
+/**
+ * Patterns whose meaning ECMAScript and RE2 spell alike but define differently: `.` (ECMAScript stops at
+ * \r, U+2028 and U+2029 as well as \n) and `\s` / `\S` (ECMAScript's white space is Unicode's, RE2's is
+ * ASCII), outside and inside classes, beside the class forms RE2 reads otherwise (`[]`, `[^]`).
+ */
+const ECMASCRIPT_PATTERNS = [
+  'a.c',
+  '^.$',
+  '^.*$',
+  '^\\s$',
+  '^\\S+$',
+  '^[\\s]$',
+  '^[^\\s]+$',
+  '^[\\S]$',
+  '^[a\\S]$',
+  '^[^\\S]$',
+  '^[.]$',
+  '^\\.$',
+  '^\\\\s$',
+  '^[\\\\s]$',
+  '^[]$',
+  '^[^]$',
+  '\\s\\S',
+  '^[\\]s.]$',
+];
+/** Every kind of line end and white space either engine knows, some near misses, and plain letters. */
+const SPACES_AND_LINE_ENDS = [
+  'a',
+  'c',
+  's',
+  'S',
+  '.',
+  '\\',
+  ']',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\f',
+  '\u00a0',
+  '\u1680',
+  '\u2000',
+  '\u200a',
+  '\u200b',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+  '\u0085',
+  '\u180e',
+  'é',
+  '😀',
+];
+const spacedText = fc
+  .array(fc.constantFrom(...SPACES_AND_LINE_ENDS), { maxLength: 6 })
+  .map((chars) => chars.join(''));
+
 describe('row schema patterns (RE2, answered by its DFA)', () => {
   it('answer as ECMAScript does, for generated input', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...PATTERNS), text, (pattern, input) => {
-        expect(compileLinearPattern(pattern).test(input), `${pattern} on ${JSON.stringify(input)}`).toBe(
-          new RegExp(pattern, 'u').test(input),
-        );
-      }),
-      { seed: 20261204, numRuns: 3000 },
-    );
+    expectAnswersAsV8(PATTERNS, text, { seed: 20261204, numRuns: 3000 });
   });
 
   it('answer as re2js does with its one-pass matcher left in place', () => {
@@ -54,5 +125,16 @@ describe('row schema patterns (RE2, answered by its DFA)', () => {
 
     expect(compiled.re2Input.onepass).toBeNull();
     expect(compiled.re2Input.lazyDFA, 'the DFA was built to answer').not.toBeNull();
+  });
+});
+
+describe('row schema patterns answer as ECMAScript for the letters RE2 reads otherwise', () => {
+  it('`.`, `\\s` and `\\S` match what V8 matches, in and out of classes', () => {
+    expectAnswersAsV8(ECMASCRIPT_PATTERNS, spacedText, { seed: 20261205, numRuns: 4000 });
+  });
+
+  it('every white space and line end on its own', () => {
+    for (const char of SPACES_AND_LINE_ENDS)
+      for (const pattern of ['^\\s$', '^\\S$', '^.$', '^[^\\s]$', '^[\\S]$']) expectSameAsV8(pattern, char);
   });
 });
