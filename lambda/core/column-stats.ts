@@ -109,8 +109,7 @@ class Accumulator {
       // A number is its own key (a Set tells numbers apart exactly, -0 and 0 as one, as their text
       // does), so neither its text nor a hash is made; past the limit no key is needed at all.
       if (!this.overflow) this.see(typeof value === 'number' ? value : hash53(String(value)));
-      if (this.min === undefined || value < this.min) this.min = value as number | string;
-      if (this.max === undefined || value > this.max) this.max = value as number | string;
+      widen(this, value as number | string);
       return;
     }
     const text = String(value);
@@ -226,7 +225,7 @@ class Accumulator {
  * The smallest and largest value of each number and date column, taken while the rows pass by in
  * any order (validation sees them in file order): with them known, {@link columnStats} bins the
  * histogram in the same read as everything else instead of reading the rows a second time. The
- * same comparisons as the statistics' own, so the range is exactly the one a first pass finds.
+ * statistics' own comparison ({@link widen}), so the range is exactly the one a first pass finds.
  */
 export class ColumnRanges {
   readonly #columns: readonly {
@@ -246,8 +245,7 @@ export class ColumnRanges {
       for (const row of rows) {
         const value = row[range.name] as number | string | undefined;
         if (value === undefined) continue;
-        if (range.min === undefined || value < range.min) range.min = value;
-        if (range.max === undefined || value > range.max) range.max = value;
+        widen(range, value);
       }
   }
 
@@ -258,6 +256,15 @@ export class ColumnRanges {
       ? undefined
       : { min: range.min, max: range.max };
   }
+}
+
+/** Widens a running minimum and maximum to take in `value`: the one comparison of the statistics and of {@link ColumnRanges}. */
+function widen(
+  range: { min: number | string | undefined; max: number | string | undefined },
+  value: number | string,
+): void {
+  if (range.min === undefined || value < range.min) range.min = value;
+  if (range.max === undefined || value > range.max) range.max = value;
 }
 
 function isOrdered(column: Column): boolean {
