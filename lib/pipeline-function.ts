@@ -63,7 +63,8 @@ export interface PipelineFunctionProps {
  * version the store was tested with), on ARM64 and the current Node.js
  * runtime, logging JSON to its own log group with a retention. Lambda starts
  * its node through `lambda/handlers/heap-wrapper.sh`, shipped in the bundle,
- * which caps V8's young generation as the CLI does. Its role starts empty
+ * which gives V8 the CLI's heap flags (a 1 MiB young generation, an old one
+ * that grows by half of what is live). Its role starts empty
  * except for writing that log group; callers add `grant*`s.
  */
 export class PipelineFunction extends Construct {

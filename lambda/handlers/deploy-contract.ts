@@ -20,7 +20,7 @@ export const ENV = {
 
 /**
  * The script Lambda's Node.js runtime starts node through: it adds the CLI's
- * V8 heap flag after the bootstrap's own (see `heap-wrapper.sh` beside this
+ * V8 heap flags after the bootstrap's own (see `heap-wrapper.sh` beside this
  * file). `lib/` copies `file` into every function's bundle, whose root Lambda
  * unpacks to `taskRoot`, and names it in `variable`.
  */
