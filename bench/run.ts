@@ -176,7 +176,8 @@ interface Summary {
   readonly sample: Measurement;
 }
 
-const moto = await startMotoServer();
+// Started only when S3 is measured (`--no-s3` needs no moto_server).
+const moto = PIPELINE.includes('publish s3') ? await startMotoServer() : undefined;
 const work = await mkdtemp(path.join(OUT_DIR, 'opendata-bench-'));
 const fileSystem = fileSystemName((await statfs(work)).type);
 const workload = await bundleWorkload(work);
@@ -214,13 +215,14 @@ try {
         const name = `${operation.replace(' ', '-')}-${runtime.label.replace(' ', '')}-${i}`;
         const out = path.join(dir, `out-${name}`);
         const bucket = `bench-${size}-${name}`;
-        if (operation === 'publish s3') await createTestBucket(moto.endpoint, bucket, { versioning: true });
+        const s3 = operation === 'publish s3' ? moto?.endpoint : undefined;
+        if (s3 !== undefined) await createTestBucket(s3, bucket, { versioning: true });
         const args = [
           operation.startsWith('publish') ? 'publish' : operation,
           data,
           schemas,
           out,
-          ...(operation === 'publish s3' ? [moto.endpoint, bucket] : []),
+          ...(s3 === undefined ? [] : [s3, bucket]),
         ];
         const sample = await measure(runtime, workload, args, operation === 'publish cli' ? CLI_HEAP : []);
         const id = key(size, runtime.label, operation);
@@ -349,7 +351,7 @@ try {
   );
   console.log((await measureBundles(ROOT, RUNS + 2)).join('\n'));
 } finally {
-  await moto.stop();
+  await moto?.stop();
   await rm(work, { recursive: true, force: true });
 }
 
