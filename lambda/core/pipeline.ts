@@ -10,6 +10,7 @@ import { stageDataset, type StageOutcome, type StreamingTuning } from './publish
 import { ScratchDirectory } from './scratch.js';
 import type { RowSource } from './row-source.js';
 import { RowSorter } from './sort-rows.js';
+import { FilesWhileValidating } from './version-files.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
 import { RowSchemaScope } from './row-schema.js';
 import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
@@ -194,14 +195,26 @@ export async function validateAndStage(
     let csv: CanonicalCsvWriter | undefined;
     // The number and date columns' ranges, so that the statistics need one read of the rows, not two.
     let ranges: ColumnRanges | undefined;
+    // Rows in key order also go straight into the files that need no version (Parquet, the statistics).
+    let early: FilesWhileValidating | undefined;
     const onRows = validationProgress(onProgress, source.id, position);
     const validation = await validateDataset(source, options.scope, {
       ...(options.run === undefined ? {} : { run: options.run }),
       onRows,
       sinkRows: (definition) => {
-        csv = new CanonicalCsvWriter(definition, scratch);
+        const writing = (csv = new CanonicalCsvWriter(definition, scratch));
+        const rendering = (early = new FilesWhileValidating({
+          definition,
+          scratch,
+          parquetRowGroupRows: options.tuning?.parquetRowGroupRows,
+        }));
         const { primaryKey } = definition.descriptor;
-        const sorting = (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, csv));
+        const sorting = (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, {
+          add: async (rows) => {
+            await writing.add(rows);
+            await rendering.add(rows);
+          },
+        }));
         const taking = (ranges = new ColumnRanges(definition.columns));
         return {
           add: async (rows) => {
@@ -225,7 +238,13 @@ export async function validateAndStage(
       scratch,
       sorter.sorted ? csv : undefined,
     );
-    const table = { ...canonical, rows: sorted, ...(ranges === undefined ? {} : { ranges }) };
+    const rendered = sorter.sorted ? await early?.finish() : undefined;
+    const table = {
+      ...canonical,
+      rows: sorted,
+      ...(ranges === undefined ? {} : { ranges }),
+      ...(rendered === undefined ? {} : { rendered }),
+    };
     tell('writing files', table.rows.count);
     const outcome = await stageDataset(store, table, report, options.now, {
       scratch,
