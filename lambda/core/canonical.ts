@@ -1,7 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { ColumnRanges } from './column-stats.js';
-import Papa from 'papaparse';
 import { edtfOrderText } from './edtf-order.js';
 import { escapeFormula } from './formula.js';
 import type { PutBody, StreamedBody } from './object-store.js';
@@ -154,19 +153,56 @@ export function renderCsv(columns: readonly Column[], rows: readonly Row[]): str
 
 /** The canonical CSV's header line, with its line break. */
 export function csvHeader(columns: readonly Column[]): string {
-  return `${Papa.unparse([columns.map((column) => column.name)], UNPARSE)}\n`;
+  return `${columns.map((column) => csvField(column.name)).join(',')}\n`;
 }
 
 /** Canonical CSV lines of some rows, each ending with a line break (empty for no rows). */
 export function csvLines(columns: readonly Column[], rows: readonly Row[]): string {
-  if (rows.length === 0) return '';
-  const fields = columns.map((column) => column.name);
-  const text = columns.map((column) => column.type === 'string');
-  const data = rows.map((row) => fields.map((name, index) => cellText(row[name], text[index] === true)));
-  return `${Papa.unparse(data, UNPARSE)}\n`;
+  const cells = columns.map((column, index) => ({
+    name: column.name,
+    isText: column.type === 'string',
+    before: index === 0 ? '' : ',',
+  }));
+  let lines = '';
+  for (const row of rows) {
+    for (const { name, isText, before } of cells) lines += before + csvCell(row[name], isText);
+    // A table without columns still gets one (empty) line per row, as papaparse wrote it.
+    lines += '\n';
+  }
+  return lines;
 }
 
-const UNPARSE = { newline: '\n', quotes: false, header: false } as const;
+/*
+ * The canonical CSV was first written by papaparse 5.7.1's `unparse` with
+ * `{ newline: '\n', quotes: false, header: false }`, and its bytes feed the
+ * content hash: one byte written differently would republish every dataset.
+ * So the serializer below keeps exactly papaparse's rules with those options,
+ * and no others (the property test in canonical-csv.test.ts compares the two):
+ *
+ * - fields are joined by `,` and every line ends with `\n` (papaparse put it
+ *   between rows, and the last one was added after its output); a row of one
+ *   empty field is an empty line, as the empty string is never quoted;
+ * - a field is quoted when it contains `"`, `,`, `\r`, `\n` or a byte order
+ *   mark (U+FEFF, anywhere), or when it starts or ends with a space (U+0020
+ *   only: a tab or another space character does not count);
+ * - inside quotes a `"` is doubled, and nothing else changes.
+ *
+ * papaparse's own formula escaping was off; cells of text columns go through
+ * `escapeFormula` before the quoting rules, as they did before, and the
+ * header's column names through the quoting rules alone.
+ */
+const NEEDS_QUOTES = /[",\r\n\uFEFF]|^ | $/;
+
+function csvField(text: string): string {
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csvCell(value: string | number | boolean | undefined, isText: boolean): string {
+  // A number or boolean outside a text column is written as String(value): digits, `.`, `e`, `+`, `-`,
+  // `NaN`, `Infinity`, `true` or `false`, none of which is ever quoted, so the check is skipped.
+  if (!isText && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
+  return csvField(cellText(value, isText));
+}
 
 function cellText(value: string | number | boolean | undefined, isText: boolean): string {
   if (value === undefined) return '';
