@@ -92,21 +92,10 @@ interface Runtime {
   readonly execPath: string;
 }
 
-/**
- * Bundles the workload as the Lambda functions are bundled, so no TypeScript loader runs while measuring,
- * and beside it the Parquet encoder's thread as the CLI has it (`lambda/core/parquet-thread.ts` looks for
- * `parquet-worker.mjs` beside the bundle; the Lambda bundles leave it out).
- */
+/** Bundles the workload as the Lambda functions are bundled, so no TypeScript loader runs while measuring. */
 async function bundleWorkload(dir: string): Promise<string> {
   const outfile = path.join(dir, 'workload.mjs');
   await bundleForNode(path.join(ROOT, 'bench/workload.ts'), outfile, { asLambda: false });
-  await bundleForNode(
-    path.join(ROOT, 'lambda/core/parquet-worker.ts'),
-    path.join(dir, 'parquet-worker.mjs'),
-    {
-      asLambda: false,
-    },
-  );
   return outfile;
 }
 

@@ -4,9 +4,6 @@ import type { Column, Row } from './row-schema.js';
 
 const MILLIS_PER_DAY = 86_400_000;
 
-/** What the encoder needs of a column (a plain object, so it can be handed to another thread). */
-export type ParquetColumn = Pick<Column, 'name' | 'type' | 'required'>;
-
 /**
  * Rows per Parquet row group unless a caller asks otherwise. One row group's
  * column values, and the encoder's work on them, are what the writer holds,
@@ -24,7 +21,7 @@ export const PARQUET_ROW_GROUP_ROWS = 16_384;
  * the value the CSV and JSON files carry), dates as DATE, text as UTF-8
  * STRING. Required columns are REQUIRED, the others OPTIONAL (empty cell ⇒ null).
  */
-export function parquetElement(column: ParquetColumn): SchemaElement {
+export function parquetElement(column: Column): SchemaElement {
   const repetition_type = column.required ? 'REQUIRED' : 'OPTIONAL';
   const name = column.name;
   switch (column.type) {
@@ -76,19 +73,19 @@ export interface WriteParquetOptions {
  * bytes a row group at a time. It is synchronous so that the in-memory
  * {@link encodeParquet} can stay synchronous and still share every byte
  * decision with the streaming {@link writeParquet}, which awaits its sink
- * between row groups, and with the encoder's own thread (`parquet-thread.ts`).
+ * between row groups.
  */
-export class ParquetEncoder {
+class ParquetEncoder {
   /** Holds one encoded row group (or the footer) until it is taken out. */
   readonly #writer = new ByteWriter();
   readonly #parquet: ParquetWriter;
   /** The current row group's values, column by column, already in the writer's representation. */
-  readonly #group: { readonly column: ParquetColumn; values: ParquetCell[] }[];
+  readonly #group: { readonly column: Column; values: ParquetCell[] }[];
   #groupRows = 0;
   #rows = 0;
 
   constructor(
-    columns: readonly ParquetColumn[],
+    columns: readonly Column[],
     private readonly rowGroupRows: number,
   ) {
     if (!Number.isSafeInteger(rowGroupRows) || rowGroupRows < 1) {
@@ -186,7 +183,7 @@ export interface ParquetSink {
  * @returns the number of rows written.
  */
 export async function writeParquet(
-  columns: readonly ParquetColumn[],
+  columns: readonly Column[],
   batches: AsyncIterable<readonly Row[]>,
   sink: ParquetSink,
   options: WriteParquetOptions = {},
@@ -205,7 +202,7 @@ export class ParquetFileWriter {
   readonly #encoder: ParquetEncoder;
 
   constructor(
-    columns: readonly ParquetColumn[],
+    columns: readonly Column[],
     private readonly sink: ParquetSink,
     options: WriteParquetOptions = {},
   ) {
@@ -230,7 +227,7 @@ export class ParquetFileWriter {
  * Encodes rows as one Parquet file in memory, with the same encoder and the
  * same bytes as {@link writeParquet} with the default row group size.
  */
-export function encodeParquet(columns: readonly ParquetColumn[], rows: readonly Row[]): Uint8Array {
+export function encodeParquet(columns: readonly Column[], rows: readonly Row[]): Uint8Array {
   const encoder = new ParquetEncoder(columns, PARQUET_ROW_GROUP_ROWS);
   const chunks: Uint8Array[] = [];
   for (const row of rows) {

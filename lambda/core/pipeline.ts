@@ -189,14 +189,14 @@ export async function validateAndStage(
   const { onProgress, position } = options;
   const tell = (phase: ProgressPhase, rows: number): void =>
     onProgress?.({ phase, dataset: source.id, position, rows });
-  // Rows in key order also go straight into the files that need no version (Parquet, the statistics).
-  let early: FilesWhileValidating | undefined;
   try {
     let sorter: RowSorter | undefined;
     // Rows in key order (the usual case) are written as canonical CSV while they are validated.
     let csv: CanonicalCsvWriter | undefined;
     // The number and date columns' ranges, so that the statistics need one read of the rows, not two.
     let ranges: ColumnRanges | undefined;
+    // Rows in key order also go straight into the files that need no version (Parquet, the statistics).
+    let early: FilesWhileValidating | undefined;
     const onRows = validationProgress(onProgress, source.id, position);
     const validation = await validateDataset(source, options.scope, {
       ...(options.run === undefined ? {} : { run: options.run }),
@@ -207,14 +207,12 @@ export async function validateAndStage(
           definition,
           scratch,
           parquetRowGroupRows: options.tuning?.parquetRowGroupRows,
-          csvBytes: source.csv.bytes,
-          parquetThreadMinBytes: options.tuning?.parquetThreadMinBytes,
         }));
         const { primaryKey } = definition.descriptor;
         const sorting = (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, {
-          add: async (rows, lines) => {
+          add: async (rows) => {
             await writing.add(rows);
-            await rendering.add(rows, lines);
+            await rendering.add(rows);
           },
         }));
         const taking = (ranges = new ColumnRanges(definition.columns));
@@ -257,7 +255,6 @@ export async function validateAndStage(
     });
     return { report, outcome };
   } finally {
-    await early?.abandon();
     await scratch.dispose();
   }
 }

@@ -52,11 +52,6 @@ export interface StreamingTuning {
   readonly sortRunRows?: number;
   /** Rows per Parquet row group. */
   readonly parquetRowGroupRows?: number;
-  /**
-   * The CSV size from which Parquet is encoded on a thread of its own (see `parquet-thread.ts`).
-   * @default PARQUET_THREAD_MIN_BYTES
-   */
-  readonly parquetThreadMinBytes?: number;
 }
 
 /** Where and how a dataset is staged. */

@@ -123,14 +123,12 @@ export class Spill<T> {
     return this.#count;
   }
 
-  /** Appends values; gives back the lines written (each ending with `\n`), for a reader of the same rows. */
-  async add(values: readonly T[]): Promise<string> {
-    if (values.length === 0) return '';
+  async add(values: readonly T[]): Promise<void> {
+    if (values.length === 0) return;
     let text = '';
     for (const value of values) text += `${JSON.stringify(value)}\n`;
     this.#count += values.length;
     await this.file.write(text);
-    return text;
   }
 
   /** Finishes writing; the result reads the values back in the order they were added. */
@@ -189,7 +187,7 @@ async function* readLineBatches(path: string, batchSize: number): AsyncGenerator
  * that halves the cost of a read of the spill, and the object keeps V8's fast
  * properties, where a copy would be a hash table of its own.
  */
-export function parseRow(line: string): Row {
+function parseRow(line: string): Row {
   // JSON.parse makes `__proto__` an own property, never the prototype: a column of that name is just a column.
   return Object.setPrototypeOf(JSON.parse(line) as Row, null) as Row;
 }

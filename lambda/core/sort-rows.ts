@@ -26,14 +26,14 @@ export class RowSorter {
 
   /**
    * @param inOrder sees the rows while they arrive in key order, as they are written (a renderer that
-   * would otherwise read them back), with the JSON lines the spill got for them; once a row is out of
-   * order it sees no more, and {@link sorted} says the rows it saw are not the table.
+   * would otherwise read them back); once a row is out of order it sees no more, and {@link sorted}
+   * says the rows it saw are not the table.
    */
   constructor(
     private readonly scratch: ScratchDirectory,
     private readonly primaryKey: readonly string[],
     private readonly runRows = SORT_RUN_ROWS,
-    private readonly inOrder?: { add(rows: readonly Row[], lines: string): Promise<void> },
+    private readonly inOrder?: { add(rows: readonly Row[]): Promise<void> },
   ) {}
 
   /** True while every row added so far was in key order (then `inOrder` has seen them all). */
@@ -55,9 +55,9 @@ export class RowSorter {
       }
       this.#ordered ??= await Spill.rows(this.scratch, 'run');
       const ordered = from === rows.length ? rows : rows.slice(0, from);
-      const lines = await this.#ordered.add(ordered);
+      await this.#ordered.add(ordered);
       if (this.#sorted) {
-        await this.inOrder?.add(ordered, lines);
+        await this.inOrder?.add(ordered);
         return;
       }
     }

@@ -103,7 +103,7 @@ export async function loadDatasetSource(
     ok: true,
     value: {
       id,
-      csv: { file: csvFile, open: () => streamed(source.data, `${id}.csv`), bytes: csv.bytes },
+      csv: { file: csvFile, open: () => streamed(source.data, `${id}.csv`) },
       schema: { file: schemaFile, text: decoder.decode(schema.body) },
       descriptor: { file: descriptorFile, text: decoder.decode(descriptor.body) },
     },

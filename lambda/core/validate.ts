@@ -24,12 +24,7 @@ export { MAX_ISSUES, MAX_REPORT_BYTES } from './issue.js';
 /** The three files of one dataset as the adapter found them; `file` fields are the paths shown to users. */
 export interface DatasetSource {
   readonly id: string;
-  readonly csv: {
-    readonly file: string;
-    readonly open: () => AsyncIterable<Uint8Array>;
-    /** Its size, where the adapter knows it: a hint of how much work is coming, never trusted as a limit. */
-    readonly bytes?: number;
-  };
+  readonly csv: { readonly file: string; readonly open: () => AsyncIterable<Uint8Array> };
   readonly schema: { readonly file: string; readonly text: string };
   readonly descriptor: { readonly file: string; readonly text: string };
 }

@@ -143,9 +143,9 @@ export class FilesWhileValidating {
     });
   }
 
-  /** Takes the next rows, in key order, and the same rows as the JSON lines the sorter spilled. */
-  async add(rows: readonly Row[], lines: string): Promise<void> {
-    for (const { renderer } of await this.#start()) await renderer.add(rows, lines);
+  /** Takes the next rows, in key order. */
+  async add(rows: readonly Row[]): Promise<void> {
+    for (const { renderer } of await this.#start()) await renderer.add(rows);
   }
 
   /** Finishes every file (an empty table's too) and gives the bodies by catalog format. */
@@ -156,12 +156,6 @@ export class FilesWhileValidating {
       bodies.set(format.format, await file.close());
     }
     return bodies;
-  }
-
-  /** Stops every renderer that is still at work (the rows were not in key order, or the run failed). */
-  async abandon(): Promise<void> {
-    if (this.#started === undefined) return;
-    await Promise.allSettled((await this.#started).map(({ renderer }) => renderer.abandon?.()));
   }
 
   /** Opens every file at the first rows (or at the end, for a table without any). */

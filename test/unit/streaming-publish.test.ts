@@ -52,7 +52,7 @@ function shuffledRows(count: number, seed = 7): Row[] {
 
 /** Feeds rows to a sink in batches of the given sizes, cycling. */
 async function feed(
-  sink: { add(rows: readonly Row[]): Promise<unknown> },
+  sink: { add(rows: readonly Row[]): Promise<void> },
   rows: readonly Row[],
   sizes: number[],
 ) {

@@ -47,23 +47,14 @@ export interface ValidatingContext {
   /** Room for the renderer's own scratch files. */
   readonly scratch: ScratchDirectory;
   readonly parquetRowGroupRows?: number | undefined;
-  /** The CSV's size in bytes, where the source told it: a hint of how much work is coming. */
-  readonly csvBytes?: number | undefined;
-  /** From which CSV size Parquet is encoded on a thread of its own (tests make it 0). */
-  readonly parquetThreadMinBytes?: number | undefined;
 }
 
 /** Renders one file from rows handed over a batch at a time. */
 export interface RowsRenderer {
-  /**
-   * Takes the next rows, in key order, with the same rows as JSON lines each ending with `\n` (the
-   * text the sorter spilled, for a renderer that hands the rows on to another thread).
-   */
-  add(rows: readonly Row[], lines: string): Promise<void>;
+  /** Takes the next rows, in key order. */
+  add(rows: readonly Row[]): Promise<void>;
   /** Writes the rest of the file: no more rows come. */
   finish(): Promise<void>;
-  /** Stops without finishing the file, releasing what the renderer holds (a thread); harmless after {@link finish}. */
-  abandon?(): Promise<void>;
 }
 
 /**

@@ -1,5 +1,4 @@
 import { ParquetFileWriter, writeParquet } from '../parquet.js';
-import { PARQUET_THREAD_MIN_BYTES, parquetThreadAvailable, ParquetThreadWriter } from '../parquet-thread.js';
 import type { VersionFormat } from './format.js';
 
 /** `<id>.parquet`: the version's table with typed columns, written a row group at a time. */
@@ -20,20 +19,10 @@ export const parquetFormat: VersionFormat = {
         ...(parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows }),
       });
     },
-    whileValidating: ({ definition, parquetRowGroupRows, csvBytes, parquetThreadMinBytes }, sink) => {
-      const options = parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows };
-      // A large table is encoded on a second core while this one validates (see parquet-thread.ts).
-      const thread =
-        (csvBytes ?? 0) >= (parquetThreadMinBytes ?? PARQUET_THREAD_MIN_BYTES) && parquetThreadAvailable()
-          ? ParquetThreadWriter.start(definition.columns, sink, options)
-          : undefined;
-      if (thread !== undefined)
-        return {
-          add: (_rows, lines) => thread.add(lines),
-          finish: async () => void (await thread.finish()),
-          abandon: () => thread.abandon(),
-        };
-      const writer = new ParquetFileWriter(definition.columns, sink, options);
+    whileValidating: ({ definition, parquetRowGroupRows }, sink) => {
+      const writer = new ParquetFileWriter(definition.columns, sink, {
+        ...(parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows }),
+      });
       return { add: (rows) => writer.add(rows), finish: async () => void (await writer.finish()) };
     },
   },
