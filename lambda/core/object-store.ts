@@ -20,6 +20,12 @@ export interface ObjectStore {
   /** Metadata of an object without its body, or `undefined` when absent. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /**
+   * Whether an object exists at `key`, exactly when `head` would find one, for a
+   * store that can tell without `head`'s work (a directory store reads the whole
+   * file to compute its ETag). Absent: callers ask `head`.
+   */
+  exists?(key: string): Promise<boolean>;
+  /**
    * Creates the object only if no object exists at `key` (S3 `If-None-Match: *`).
    * Returns `'created'` or, when something is already there, `'exists'`; never overwrites.
    */

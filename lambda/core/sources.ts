@@ -9,7 +9,7 @@ import type { DatasetSource } from './validate.js';
 
 /** Where the curated files are read from: a store for `data/` and one for `schemas/`, and how to name them to users. */
 export interface SourceLocation {
-  readonly data: Pick<ObjectStore, 'get' | 'head' | 'open' | 'list'>;
+  readonly data: Pick<ObjectStore, 'get' | 'head' | 'exists' | 'open' | 'list'>;
   readonly schemas: Pick<ObjectStore, 'get'>;
   /** Display prefix for data files, e.g. `data` ⇒ `data/trade.csv`. */
   readonly dataLabel: string;
@@ -76,8 +76,11 @@ export async function loadDatasetSource(
   const descriptorFile = `${source.dataLabel}/${id}${DESCRIPTOR_SUFFIX}`;
   const schemaFile = `${source.schemasLabel}/${id}.schema.json`;
   const [csv, descriptor, schema] = await Promise.all([
-    // Only looked at here; the CSV itself is streamed when validation reads it.
-    source.data.head(`${id}.csv`),
+    // Only looked for here; the CSV itself is streamed when validation reads it. `exists` where the store
+    // has it: a directory store's `head` reads the whole file to hash it (0.2 s of 10^6 rows' 3 s).
+    source.data.exists === undefined
+      ? source.data.head(`${id}.csv`)
+      : source.data.exists(`${id}.csv`).then((found) => (found ? true : undefined)),
     source.data.get(`${id}${DESCRIPTOR_SUFFIX}`),
     source.schemas.get(`${id}.schema.json`),
   ]);

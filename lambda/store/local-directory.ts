@@ -123,6 +123,26 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
+  /**
+   * What {@link head} answers about presence, without hashing the file: the file is opened as `head`
+   * opens it (so a file it could not read throws the same error), and a directory is absent, as `head`
+   * finds it when reading fails with EISDIR.
+   */
+  async exists(key: string): Promise<boolean> {
+    const file = this.#fileFor(key);
+    try {
+      const handle = await fs.open(file, 'r');
+      try {
+        return !(await handle.stat()).isDirectory();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw storeError('stat', key, error);
+    }
+  }
+
   async putIfAbsent(key: string, body: PutBody, _meta: ObjectMeta): Promise<'created' | 'exists'> {
     const file = this.#fileFor(key);
     await this.#makeParent(key, file);

@@ -535,6 +535,7 @@ describe('LocalDirectoryStore specifics', () => {
       await expect(store.put(key, body, meta)).rejects.toThrow(InvalidObjectKeyError);
       await expect(store.get(key)).rejects.toThrow(InvalidObjectKeyError);
       await expect(store.head(key)).rejects.toThrow(InvalidObjectKeyError);
+      await expect(store.exists(key)).rejects.toThrow(InvalidObjectKeyError);
 
       expect(await fs.readdir(parent)).toEqual([]);
       await expect(store.putIfAbsent(key, body, meta)).rejects.toThrow(JSON.stringify(key));
@@ -544,6 +545,20 @@ describe('LocalDirectoryStore specifics', () => {
   it('rejects list prefixes that climb out of the root', async () => {
     await expect(collect(store.list('../'))).rejects.toThrow(InvalidObjectKeyError);
     await expect(collect(store.list('a/../../'))).rejects.toThrow(InvalidObjectKeyError);
+  });
+
+  it('answers exists as head finds objects: a file is there, a missing key or a directory is not', async () => {
+    await store.putIfAbsent(VERSIONED, utf8('abc'), objectMetaFor(VERSIONED));
+    await store.put(MUTABLE, new Uint8Array(0), objectMetaFor(MUTABLE));
+
+    for (const key of [VERSIONED, MUTABLE, 'datasets/trade', 'datasets', 'missing.csv', 'catalog.json/x']) {
+      expect({ key, exists: await store.exists(key) }).toEqual({
+        key,
+        exists: (await store.head(key)) !== undefined,
+      });
+    }
+    expect(await store.exists(VERSIONED)).toBe(true);
+    expect(await store.exists('datasets/trade')).toBe(false);
   });
 
   it('reports objectMetaFor metadata and a quoted sha256 etag', async () => {
