@@ -8,6 +8,7 @@ import {
   type RunContext,
 } from './checks/index.js';
 import type { CellValue } from './coerce.js';
+import { PlainTextWatch } from './checks/cell-text.js';
 import { layoutHeader } from './checks/header.js';
 import { readCsvRecordBatches, type CsvProblem } from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
@@ -263,9 +264,10 @@ async function readTable(
   let rowCount = 0;
 
   let line = 1;
+  const text = new PlainTextWatch();
   try {
     reading: for await (const batch of readCsvRecordBatches(
-      decodeUtf8Strict(limitBytes(csv.open(), limits.maxFileBytes)),
+      decodeUtf8Strict(text.watch(limitBytes(csv.open(), limits.maxFileBytes))),
     )) {
       for (const record of batch) {
         line = record.line;
@@ -299,7 +301,8 @@ async function readTable(
           break reading;
         }
         if (!readRows) continue;
-        const row = new TableRow(record.line, record.fields, record.problems, header, positions);
+        // The records of a batch come from bytes the watch has seen: `plain` speaks for them.
+        const row = new TableRow(record.line, record.fields, record.problems, text.plain, header, positions);
         for (const check of checks) {
           check.validateRow?.(row);
           if (restart) break reading;
@@ -374,6 +377,7 @@ class TableRow implements RowState {
     readonly line: number,
     public fields: readonly string[],
     readonly problems: readonly CsvProblem[],
+    readonly plainText: boolean,
     readonly header: readonly string[],
     readonly positions: ReadonlyMap<string, number>,
   ) {}

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { forbiddenCharacter } from '../../lambda/core/text-rules.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
 import { cli } from '../support/workspace.js';
@@ -119,5 +121,99 @@ describe('cells with bidirectional controls', () => {
     expect(validated.stderr).toContain(`${path.join(ws.data, 'sample.csv')}:2:6: [control-character] kind: `);
     expect(published.outcomes.map((outcome) => outcome.status)).toEqual(['rejected']);
     expect(await publishedDatasetFiles(ws)).toEqual([]);
+  });
+});
+
+describe('cells of plain text are not searched for control characters, and no such cell is missed', () => {
+  const schema = {
+    ...FIXTURE_SCHEMA,
+    properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string' } },
+  };
+  const HEADER = 'id,year,value_musd,flagged,day,kind\n';
+  const row = (index: number, kind: string) => `t-${index},2001,1,false,,${csvField(kind)}\n`;
+  /** What the cell-text check finds in each `kind` cell, searched one by one. */
+  const expected = (kinds: readonly string[]) =>
+    kinds.flatMap((kind, index) => {
+      const found = forbiddenCharacter(kind, 'cell');
+      return found === undefined
+        ? []
+        : [{ line: index + 2, column: 6, field: 'kind', position: `position ${found.index + 1};` }];
+    });
+  const controlIssues = async (chunks: Uint8Array[]) => {
+    const { report } = await validateDataset(fixtureSource({ csv: chunks, schema }));
+    return report.issues
+      .filter((issue) => issue.code === 'control-character')
+      .map((issue) => ({
+        line: issue.line,
+        column: issue.column,
+        field: issue.field,
+        position: /position \d+;/.exec(issue.message)?.[0],
+      }));
+  };
+
+  it.each([
+    ['a C0 control', '\u0007'],
+    ['DEL', '\u007f'],
+    ['a C1 control', '\u0085'],
+    ['a bidi override', '\u202e'],
+  ])('%s in a chunk after 64 KiB of plain text is found where it is', async (_name, char) => {
+    const plain = Array.from({ length: 2500 }, (_, index) => row(index, 'turnover')).join('');
+    const encoder = new TextEncoder();
+    const chunks = [
+      encoder.encode(HEADER + plain),
+      encoder.encode(row(2500, `tur${char}nover`) + row(2501, 'x')),
+    ];
+
+    expect(chunks[0]?.byteLength).toBeGreaterThan(65536);
+    expect(await controlIssues(chunks)).toEqual([
+      { line: 2502, column: 6, field: 'kind', position: 'position 4;' },
+    ]);
+  });
+
+  it('for any text, however the bytes are split and with or without a byte-order mark', async () => {
+    const plainCell = fc.constantFrom('turnover', 'export', 'a b', 'x-1', '');
+    const anyCell = fc
+      .array(
+        fc.constantFrom(
+          'a',
+          'Ж',
+          'ə',
+          ' ',
+          '\t',
+          '\u0000',
+          '\u0007',
+          '\u007f',
+          '\u0085',
+          '\u00a0',
+          '\u202e',
+          '\u200f',
+          '\u061c',
+          '\u2069',
+        ),
+        { maxLength: 4 },
+      )
+      .map((chars) => chars.join(''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof({ arbitrary: plainCell, weight: 4 }, { arbitrary: anyCell, weight: 1 }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        async (kinds, cuts, bom) => {
+          const text = HEADER + kinds.map((kind, index) => row(index, kind)).join('');
+          const bytes = new TextEncoder().encode(text);
+          const whole = bom ? new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]) : bytes;
+          const points = [...new Set(cuts.map((cut) => cut % (whole.length + 1)))].sort((a, b) => a - b);
+          const chunks = [0, ...points].map((from, index) =>
+            whole.subarray(from, points[index] ?? whole.length),
+          );
+
+          expect(await controlIssues(chunks)).toEqual(expected(kinds));
+        },
+      ),
+      { seed: 20261205, numRuns: 300 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { Buffer, isAscii } from 'node:buffer';
 import { displayValue } from '../issue.js';
 import type { DatasetLimits } from '../limits.js';
 import { describeCharacter, forbiddenCharacter } from '../text-rules.js';
@@ -13,9 +14,13 @@ export type CellProblem = IssueDetails & { readonly column: number };
  */
 export const cellTextCheck: CheckFactory = (context: CheckContext): Check => ({
   validateRow(row) {
-    const { fields } = row;
+    const { fields, plainText } = row;
     for (let index = 0; index < fields.length; index++) {
-      const problem = cellTextProblem(fields[index] ?? '', index + 1, context.limits);
+      const raw = fields[index] ?? '';
+      // Plain text holds no character forbiddenCharacter finds: only the length is left to check.
+      const problem = plainText
+        ? lengthProblem(raw, index + 1, context.limits)
+        : cellTextProblem(raw, index + 1, context.limits);
       if (problem === undefined) continue;
       const name = row.header[index] ?? '';
       row.badCells.add(name);
@@ -52,6 +57,45 @@ function mayHoldForbidden(raw: string): boolean {
 
 /** Any character but tab, line feed, carriage return and U+0020–U+007E; a third faster than a loop over char codes (0.25 against 0.39 µs a trade row). */
 const NOT_PLAIN_ASCII = /[^\t\n\r\x20-\x7e]/;
+
+/**
+ * Watches a CSV's bytes on their way to the decoder: `plain` stays true while every byte read so far
+ * (after a leading byte-order mark, which the decoder drops) is ASCII and none is a control character
+ * other than tab, line feed and carriage return. Every character `forbiddenCharacter(…, 'cell')` finds
+ * is outside that set, so no cell of a record read while `plain` holds one, and the cell-text check
+ * can skip its search: one native scan of each chunk (`isAscii`, then one `indexOf` for each control
+ * byte) costs less than a regular expression for each cell (on synthetic trade rows, about 0.07
+ * against 0.25 µs a row). Once a chunk is not plain, every later cell is searched as before.
+ */
+export class PlainTextWatch {
+  plain = true;
+  #bytesSeen = 0;
+
+  async *watch(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      if (this.plain) this.plain = isPlainText(this.#bytesSeen === 0 ? withoutByteOrderMark(chunk) : chunk);
+      this.#bytesSeen += chunk.byteLength;
+      yield chunk;
+    }
+  }
+}
+
+/** The control bytes a cell may not hold, all of them ASCII: U+0000–U+0008, U+000B, U+000C, U+000E–U+001F, U+007F. */
+const CONTROL_BYTES = [...Array(0x20).keys(), 0x7f].filter(
+  (byte) => byte !== 0x09 && byte !== 0x0a && byte !== 0x0d,
+);
+
+function isPlainText(chunk: Uint8Array): boolean {
+  if (!isAscii(chunk)) return false;
+  const bytes = Buffer.isBuffer(chunk)
+    ? chunk
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return CONTROL_BYTES.every((byte) => !bytes.includes(byte));
+}
+
+function withoutByteOrderMark(chunk: Uint8Array): Uint8Array {
+  return chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
+}
 
 /** A cell (or header name) longer than `limits.maxFieldLength`. */
 export function lengthProblem(raw: string, column: number, limits: DatasetLimits): CellProblem | undefined {

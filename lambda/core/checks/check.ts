@@ -140,6 +140,12 @@ export interface RowState {
   readonly fields: readonly string[];
   /** Quoting problems the CSV reader found in the record. */
   readonly problems: readonly CsvProblem[];
+  /**
+   * True when every byte of the file read up to this record is ASCII and none is a control character
+   * other than tab, line feed and carriage return (see `PlainTextWatch`): then no cell of the row holds
+   * a character the cell-text check refuses.
+   */
+  readonly plainText: boolean;
   /** The header of the table, for naming cells by position. */
   readonly header: readonly string[];
   /** The raw cell of a schema column, or `undefined` when the row has no cell for it. */
