@@ -1,4 +1,4 @@
-import { FORMULA_PREFIX } from '../formula.js';
+import { startsWithFormulaPrefix } from '../formula.js';
 import { displayValue } from '../issue.js';
 import type { Column } from '../row-schema.js';
 import type { Check, CheckContext, CheckFactory } from './check.js';
@@ -25,7 +25,7 @@ export const formulaPrefixCheck: CheckFactory = (context: CheckContext): Check |
         const column = columns[index] as Column;
         const position = positions[index] ?? -1;
         const raw = position < 0 ? undefined : row.fields[position];
-        if (raw === undefined || !FORMULA_PREFIX.test(raw) || row.badCells.has(column.name)) continue;
+        if (raw === undefined || !startsWithFormulaPrefix(raw) || row.badCells.has(column.name)) continue;
         row.badCells.add(column.name);
         context.at(row.line, row.columnOf(column.name), {
           code: 'formula-prefix',
