@@ -12,11 +12,9 @@ import { OpenDataError } from './errors.js';
  * {@link UnsupportedPatternError}.
  */
 export function compileLinearPattern(pattern: string): RegExpLike {
-  // The program behind RE2JS's `test`, asked directly: `test` first asks whether its input is a byte
-  // array, by `Object.prototype.toString`, on every call; ajv only ever tests strings.
-  const program = compileRe2(pattern).re2Input;
+  const compiled = compileRe2(pattern);
   const linear: RegExpLike & { toString(): string } = {
-    test: (text: string) => program.match(text),
+    test: (text: string) => compiled.test(text),
     // ajv keys its compiled patterns by this text, so two patterns must never share it.
     toString: () => `re2:${pattern}`,
   };
