@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import type { ColumnRanges } from './column-stats.js';
 import { edtfOrderText } from './edtf-order.js';
 import { escapeFormula } from './formula.js';
-import type { PutBody, StreamedBody } from './object-store.js';
+import type { StreamedBody } from './object-store.js';
 import type { RowSource } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
 import type { ScratchDirectory, ScratchFile } from './scratch.js';
@@ -45,8 +45,6 @@ export interface CanonicalTable {
   readonly schemaHash: string;
   /** The number and date columns' ranges, when they were taken as the rows were validated (one read fewer for `stats.json`). */
   readonly ranges?: ColumnRanges;
-  /** Version files already rendered from the rows as they were validated, by catalog format (see `FilesWhileValidating`). */
-  readonly rendered?: ReadonlyMap<string, PutBody>;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { ColumnType } from './coerce.js';
 import type { Column, Row } from './row-schema.js';
-import type { ScratchDirectory, ScratchFile } from './scratch.js';
 
 /**
  * Column statistics of one version, computed while publishing in one streamed
@@ -80,7 +79,7 @@ class Accumulator {
   private evicted = false;
   histogram: number[] | undefined;
   /** Numbers and dates get a range and a histogram; text and booleans get common values. */
-  readonly ordered: boolean;
+  private readonly ordered: boolean;
 
   constructor(readonly column: Column) {
     this.ordered = isOrdered(column);
@@ -173,15 +172,12 @@ class Accumulator {
 
   /** Second pass: the bin of each number or date between the minimum and the maximum. */
   bin(value: string | number | boolean | undefined): void {
-    if (value !== undefined) this.binAt(this.position(value as number | string));
-  }
-
-  /** {@link bin} for a value already turned into its {@link position}. */
-  binAt(at: number): void {
+    if (value === undefined) return;
     const bounds = this.bounds();
     if (bounds === undefined) return;
     this.histogram ??= new Array<number>(STATS_LIMITS.bins).fill(0);
     const { low, high } = bounds;
+    const at = this.position(value as number | string);
     const index =
       high === low
         ? 0
@@ -203,7 +199,7 @@ class Accumulator {
   }
 
   /** Dates binned by day number, numbers by value. */
-  position(value: number | string): number {
+  private position(value: number | string): number {
     return typeof value === 'number' ? value : Date.parse(`${value}T00:00:00Z`) / 86_400_000 || 0;
   }
 
@@ -304,77 +300,4 @@ export async function columnStats(
       for (const row of batch)
         for (const accumulator of binned) accumulator.bin(row[accumulator.column.name]);
   return { rows: count, columns: accumulators.map((accumulator) => accumulator.result()) };
-}
-
-/**
- * The statistics of {@link columnStats}, taken from rows that pass by once in key order (validation hands
- * them over so when the input is sorted) instead of from a read of the spilled rows. Everything but the
- * histograms is counted as the rows come; each number and date is also written, as its position (a
- * double: the number, or a date's day), to a scratch file, which is binned once the pass has found each
- * column's range. Same rows in the same order, same document as `columnStats`.
- */
-export class OnePassStats {
-  readonly #accumulators: readonly Accumulator[];
-  readonly #ordered: readonly Accumulator[];
-  #positions: Promise<ScratchFile> | undefined;
-  #rows = 0;
-
-  constructor(
-    columns: readonly Column[],
-    private readonly scratch: ScratchDirectory,
-  ) {
-    this.#accumulators = columns.map((column) => new Accumulator(column));
-    this.#ordered = this.#accumulators.filter((accumulator) => accumulator.ordered);
-  }
-
-  /** Takes the next rows, in key order. */
-  async add(rows: readonly Row[]): Promise<void> {
-    if (rows.length === 0) return;
-    this.#rows += rows.length;
-    const ordered = this.#ordered;
-    // Row by row, the ordered columns' positions side by side; NaN where a cell is empty (no position is NaN).
-    const positions = ordered.length === 0 ? undefined : new Float64Array(rows.length * ordered.length);
-    let at = 0;
-    for (const row of rows) {
-      for (const accumulator of this.#accumulators) accumulator.add(row[accumulator.column.name]);
-      if (positions === undefined) continue;
-      for (const accumulator of ordered) {
-        const value = row[accumulator.column.name] as number | string | undefined;
-        positions[at++] = value === undefined ? NaN : accumulator.position(value);
-      }
-    }
-    if (positions === undefined) return;
-    this.#positions ??= this.scratch.createFile('stats-positions.f64');
-    await (await this.#positions).write(new Uint8Array(positions.buffer));
-  }
-
-  /** The statistics of every row added: the histograms are binned now, from the positions file. */
-  async finish(): Promise<StatsDocument> {
-    const ordered = this.#ordered;
-    if (this.#positions !== undefined) {
-      const body = await (await this.#positions).close();
-      let carry = new Uint8Array(0);
-      let column = 0;
-      for await (const chunk of body.open()) {
-        // A read may end inside a double: its bytes wait for the next piece.
-        const bytes = carry.length === 0 ? chunk : concat(carry, chunk);
-        const whole = bytes.length - (bytes.length % 8);
-        // Copied out, so that the doubles are aligned whatever the piece's offset in its buffer.
-        const values = new Float64Array(bytes.slice(0, whole).buffer);
-        carry = bytes.slice(whole);
-        for (const value of values) {
-          if (!Number.isNaN(value)) (ordered[column] as Accumulator).binAt(value);
-          column = column + 1 === ordered.length ? 0 : column + 1;
-        }
-      }
-    }
-    return { rows: this.#rows, columns: this.#accumulators.map((accumulator) => accumulator.result()) };
-  }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
 }

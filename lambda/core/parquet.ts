@@ -188,39 +188,15 @@ export async function writeParquet(
   sink: ParquetSink,
   options: WriteParquetOptions = {},
 ): Promise<{ rows: number }> {
-  const writer = new ParquetFileWriter(columns, sink, options);
-  for await (const batch of batches) await writer.add(batch);
-  return writer.finish();
-}
-
-/**
- * {@link writeParquet} for rows that are handed over rather than read: each
- * call to {@link add} takes the next rows, {@link finish} ends the file. The
- * same bytes for the same rows, however they are split between calls.
- */
-export class ParquetFileWriter {
-  readonly #encoder: ParquetEncoder;
-
-  constructor(
-    columns: readonly Column[],
-    private readonly sink: ParquetSink,
-    options: WriteParquetOptions = {},
-  ) {
-    this.#encoder = new ParquetEncoder(columns, options.rowGroupRows ?? PARQUET_ROW_GROUP_ROWS);
-  }
-
-  async add(rows: readonly Row[]): Promise<void> {
-    for (const row of rows) {
-      const group = this.#encoder.add(row);
-      if (group !== undefined) await this.sink.write(group);
+  const encoder = new ParquetEncoder(columns, options.rowGroupRows ?? PARQUET_ROW_GROUP_ROWS);
+  for await (const batch of batches) {
+    for (const row of batch) {
+      const group = encoder.add(row);
+      if (group !== undefined) await sink.write(group);
     }
   }
-
-  /** Writes the last row group and the footer. */
-  async finish(): Promise<{ rows: number }> {
-    await this.sink.write(this.#encoder.finish());
-    return { rows: this.#encoder.rows };
-  }
+  await sink.write(encoder.finish());
+  return { rows: encoder.rows };
 }
 
 /**

@@ -10,7 +10,6 @@ import { stageDataset, type StageOutcome, type StreamingTuning } from './publish
 import { ScratchDirectory } from './scratch.js';
 import type { RowSource } from './row-source.js';
 import { RowSorter } from './sort-rows.js';
-import { FilesWhileValidating } from './version-files.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
 import { RowSchemaScope } from './row-schema.js';
 import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
@@ -195,26 +194,14 @@ export async function validateAndStage(
     let csv: CanonicalCsvWriter | undefined;
     // The number and date columns' ranges, so that the statistics need one read of the rows, not two.
     let ranges: ColumnRanges | undefined;
-    // Rows in key order also go straight into the files that need no version (Parquet, the statistics).
-    let early: FilesWhileValidating | undefined;
     const onRows = validationProgress(onProgress, source.id, position);
     const validation = await validateDataset(source, options.scope, {
       ...(options.run === undefined ? {} : { run: options.run }),
       onRows,
       sinkRows: (definition) => {
-        const writing = (csv = new CanonicalCsvWriter(definition, scratch));
-        const rendering = (early = new FilesWhileValidating({
-          definition,
-          scratch,
-          parquetRowGroupRows: options.tuning?.parquetRowGroupRows,
-        }));
+        csv = new CanonicalCsvWriter(definition, scratch);
         const { primaryKey } = definition.descriptor;
-        const sorting = (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, {
-          add: async (rows) => {
-            await writing.add(rows);
-            await rendering.add(rows);
-          },
-        }));
+        const sorting = (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, csv));
         const taking = (ranges = new ColumnRanges(definition.columns));
         return {
           add: async (rows) => {
@@ -238,13 +225,7 @@ export async function validateAndStage(
       scratch,
       sorter.sorted ? csv : undefined,
     );
-    const rendered = sorter.sorted ? await early?.finish() : undefined;
-    const table = {
-      ...canonical,
-      rows: sorted,
-      ...(ranges === undefined ? {} : { ranges }),
-      ...(rendered === undefined ? {} : { rendered }),
-    };
+    const table = { ...canonical, rows: sorted, ...(ranges === undefined ? {} : { ranges }) };
     tell('writing files', table.rows.count);
     const outcome = await stageDataset(store, table, report, options.now, {
       scratch,

@@ -1,18 +1,10 @@
 import type { CanonicalTable } from './canonical.js';
 import type { ChangeKind, SchemaChanges, SpilledRowChanges } from './changes.js';
 import type { PackagedFile } from './datapackage.js';
-import {
-  VERSION_FORMATS,
-  versionFileName,
-  type RowsRenderer,
-  type StreamedRenderer,
-  type ValidatingContext,
-  type VersionFormat,
-} from './formats/index.js';
+import { VERSION_FORMATS, versionFileName, type VersionFormat } from './formats/index.js';
 import { bodyBytes, bodySha256, type PutBody } from './object-store.js';
-import type { ByteSink, ScratchDirectory, ScratchFile } from './scratch.js';
+import type { ByteSink, ScratchDirectory } from './scratch.js';
 import { SharedReads } from './shared-reads.js';
-import type { Row } from './row-schema.js';
 import type { DatasetReport } from './validate.js';
 
 /** Everything a renderer may use to produce one file of a version. */
@@ -78,9 +70,7 @@ export async function renderVersionFiles(
     const body = (async () => {
       try {
         return (
-          context.table.rendered?.get(format.format) ??
-          renderer.existing?.(own) ??
-          (await renderTo(scratch, name, (sink) => renderer.render(own, sink)))
+          renderer.existing?.(own) ?? (await renderTo(scratch, name, (sink) => renderer.render(own, sink)))
         );
       } finally {
         rows.done();
@@ -120,58 +110,6 @@ export async function renderVersionFiles(
     return done === undefined ? [] : [done];
   });
 }
-
-/**
- * The version files that render from the rows while they are validated (a format's
- * `whileValidating`), fed by the sorter as long as the input stays in key order. Once it is over,
- * {@link finish} gives their bodies by catalog format, to be listed as they are
- * (`CanonicalTable.rendered`); if the rows were not in order, the files are left unfinished in the
- * scratch folder and rendered from the sorted rows as the others are.
- */
-export class FilesWhileValidating {
-  readonly #formats: readonly { format: VersionFormat; render: RenderWhileValidating }[];
-  #started: Promise<{ format: VersionFormat; file: ScratchFile; renderer: RowsRenderer }[]> | undefined;
-
-  constructor(
-    private readonly context: ValidatingContext,
-    formats: readonly VersionFormat[] = VERSION_FORMATS,
-  ) {
-    this.#formats = formats.flatMap((format) => {
-      const { renderer } = format;
-      const render = renderer.kind === 'streamed' ? renderer.whileValidating?.bind(renderer) : undefined;
-      return render === undefined ? [] : [{ format, render }];
-    });
-  }
-
-  /** Takes the next rows, in key order. */
-  async add(rows: readonly Row[]): Promise<void> {
-    for (const { renderer } of await this.#start()) await renderer.add(rows);
-  }
-
-  /** Finishes every file (an empty table's too) and gives the bodies by catalog format. */
-  async finish(): Promise<ReadonlyMap<string, PutBody>> {
-    const bodies = new Map<string, PutBody>();
-    for (const { format, file, renderer } of await this.#start()) {
-      await renderer.finish();
-      bodies.set(format.format, await file.close());
-    }
-    return bodies;
-  }
-
-  /** Opens every file at the first rows (or at the end, for a table without any). */
-  #start() {
-    const { scratch, definition } = this.context;
-    this.#started ??= Promise.all(
-      this.#formats.map(async ({ format, render }) => {
-        const file = await scratch.createFile(versionFileName(format, definition.id));
-        return { format, file, renderer: render(this.context, file) };
-      }),
-    );
-    return this.#started;
-  }
-}
-
-type RenderWhileValidating = NonNullable<StreamedRenderer['whileValidating']>;
 
 async function renderTo(
   scratch: ScratchDirectory,

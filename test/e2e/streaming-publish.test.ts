@@ -105,7 +105,8 @@ describe('streamed publishing at sizes that cross every boundary', () => {
     const shuffled = await makeWorkspace();
     await reverseRows(shuffled);
 
-    // In key order but for the last two rows: the files rendered while the rows were in order are dropped.
+    // In key order but for the last two rows: the canonical CSV written while the rows were in order is
+    // dropped, and written again from the sorted rows.
     const lateSwap = await makeWorkspace();
     await reorderRows(lateSwap, (rows) => [...rows.slice(0, -2), ...rows.slice(-2).reverse()]);
 

@@ -7,12 +7,10 @@ import fc from 'fast-check';
 import {
   ColumnRanges,
   columnStats,
-  OnePassStats,
   STATS_LIMITS,
   type StatsDocument,
 } from '../../lambda/core/column-stats.js';
 import { inMemory } from '../../lambda/core/row-source.js';
-import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
 import { makeWorkspace, publishWorkspace, readJson, REPO_ROOT } from '../support/workspace.js';
 
@@ -59,57 +57,6 @@ describe('column statistics', () => {
       ),
       { seed: 41204, numRuns: 200 },
     );
-  });
-
-  it('are the same taken from rows handed over once, however the batches fall, as read from a spill', async () => {
-    const columns = [
-      column('n', 'number'),
-      column('i', 'integer'),
-      column('day', 'date'),
-      column('t', 'string'),
-      column('b', 'boolean'),
-    ];
-    const cell = {
-      n: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-0, 0, 1e21, -5e-7)),
-      i: fc.integer({ min: -1000, max: 1000 }),
-      day: fc
-        .date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
-        .map((date) => date.toISOString().slice(0, 10)),
-      t: fc.oneof(fc.constantFrom('a', 'b', 'é', '😀', ''), fc.string({ unit: 'grapheme', maxLength: 6 })),
-      b: fc.boolean(),
-    };
-    const row = fc.record(cell, { requiredKeys: [] }).map((value) => value as Row);
-    const scratch = await ScratchDirectory.create();
-    try {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(row, { maxLength: 300 }),
-          fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }),
-          async (rows, cuts) => {
-            const stats = new OnePassStats(columns, scratch);
-            let from = 0;
-            for (let k = 0; from < rows.length; k++) {
-              const size = cuts[k % cuts.length] ?? 1;
-              await stats.add(rows.slice(from, from + size));
-              from += size;
-            }
-            expect(await stats.finish()).toEqual(await columnStats(columns, inMemory(rows)));
-          },
-        ),
-        { seed: 51205, numRuns: 150 },
-      );
-      // Enough rows that the positions file is read back in several pieces.
-      const many = Array.from({ length: 70_000 }, (_, k): Row => ({
-        n: (k * 7919) % 1000.5,
-        ...(k % 3 === 0 ? {} : { day: `20${String(k % 100).padStart(2, '0')}-01-01` }),
-      }));
-      const stats = new OnePassStats(columns, scratch);
-      for (let start = 0; start < many.length; start += 4096)
-        await stats.add(many.slice(start, start + 4096));
-      expect(await stats.finish()).toEqual(await columnStats(columns, inMemory(many)));
-    } finally {
-      await scratch.dispose();
-    }
   });
 
   it('counts values, missing, distinct, range, common values and a histogram', async () => {

@@ -1,9 +1,7 @@
 import type { PackagedFile } from '../datapackage.js';
 import type { PutBody } from '../object-store.js';
-import type { Row } from '../row-schema.js';
-import type { ByteSink, ScratchDirectory } from '../scratch.js';
+import type { ByteSink } from '../scratch.js';
 import type { Citation } from '../site/citations.js';
-import type { DatasetDefinition } from '../validate.js';
 import type { VersionContext } from '../version-files.js';
 
 /**
@@ -32,29 +30,6 @@ export interface StreamedRenderer {
   render(context: VersionContext, sink: ByteSink): Promise<void>;
   /** The file when it already exists as a body (the canonical CSV): handed over instead of rendered again. */
   existing?(context: VersionContext): PutBody;
-  /**
-   * Renders the file from the rows as validation hands them over, in key order, before any version
-   * exists: only for a file that depends on nothing else (Parquet, the statistics). The pipeline uses
-   * it while the input stays in key order (the usual case), which saves reading the spilled rows back,
-   * and lists the result instead of calling {@link render}, which must give the same bytes.
-   */
-  whileValidating?(context: ValidatingContext, sink: ByteSink): RowsRenderer;
-}
-
-/** What a file rendered while the rows are validated may use: no version, no previous one. */
-export interface ValidatingContext {
-  readonly definition: DatasetDefinition;
-  /** Room for the renderer's own scratch files. */
-  readonly scratch: ScratchDirectory;
-  readonly parquetRowGroupRows?: number | undefined;
-}
-
-/** Renders one file from rows handed over a batch at a time. */
-export interface RowsRenderer {
-  /** Takes the next rows, in key order. */
-  add(rows: readonly Row[]): Promise<void>;
-  /** Writes the rest of the file: no more rows come. */
-  finish(): Promise<void>;
 }
 
 /**

@@ -18,15 +18,7 @@ import { SITE_FILE_TYPES } from './site-files.js';
 import { statsFormat } from './stats.js';
 import { validationFormat } from './validation.js';
 
-export type {
-  CitationFormat,
-  FileType,
-  PackageRenderer,
-  RowsRenderer,
-  StreamedRenderer,
-  ValidatingContext,
-  VersionFormat,
-} from './format.js';
+export type { CitationFormat, FileType, PackageRenderer, StreamedRenderer, VersionFormat } from './format.js';
 export { contentTypeOf, versionFileName } from './format.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ParquetFileWriter, writeParquet } from '../parquet.js';
+import { writeParquet } from '../parquet.js';
 import type { VersionFormat } from './format.js';
 
 /** `<id>.parquet`: the version's table with typed columns, written a row group at a time. */
@@ -18,12 +18,6 @@ export const parquetFormat: VersionFormat = {
       await writeParquet(table.definition.columns, table.rows.open(), sink, {
         ...(parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows }),
       });
-    },
-    whileValidating: ({ definition, parquetRowGroupRows }, sink) => {
-      const writer = new ParquetFileWriter(definition.columns, sink, {
-        ...(parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows }),
-      });
-      return { add: (rows) => writer.add(rows), finish: async () => void (await writer.finish()) };
     },
   },
 };

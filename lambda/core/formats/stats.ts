@@ -1,4 +1,4 @@
-import { columnStats, OnePassStats } from '../column-stats.js';
+import { columnStats } from '../column-stats.js';
 import type { VersionFormat } from './format.js';
 import { prettyJson } from './pretty-json.js';
 
@@ -18,13 +18,6 @@ export const statsFormat: VersionFormat = {
     kind: 'streamed',
     render: async ({ table }, sink) => {
       await sink.write(prettyJson(await columnStats(table.definition.columns, table.rows, table.ranges)));
-    },
-    whileValidating: ({ definition, scratch }, sink) => {
-      const stats = new OnePassStats(definition.columns, scratch);
-      return {
-        add: (rows) => stats.add(rows),
-        finish: async () => sink.write(prettyJson(await stats.finish())),
-      };
     },
   },
 };
