@@ -8,6 +8,17 @@ import {
   type PutBody,
 } from '../../lambda/core/object-store.js';
 
+/** Closes what an operation opened (a file's read stream), when it opened anything. */
+function release(result: unknown): void {
+  if (
+    typeof result === 'object' &&
+    result !== null &&
+    'destroy' in result &&
+    typeof result.destroy === 'function'
+  )
+    (result as { destroy(): void }).destroy();
+}
+
 /** How the injected fault shows itself to the caller. */
 export type FaultMode = 'error' | 'timeout' | 'lost-response';
 
@@ -34,7 +45,10 @@ export class FaultyStore implements ObjectStore {
       await sleep(2);
       throw new ObjectStoreError(`injected timeout on request ${this.requests}`, key);
     }
-    await operation();
+    // Done, but the caller never sees the result: a body it would have read is closed here, as a client
+    // drops a response it lost (a file left open would be closed by the garbage collector, which Node
+    // warns about and means to make an error).
+    release(await operation());
     throw new ObjectStoreError(`injected lost response on request ${this.requests}`, key);
   }
 
