@@ -1,12 +1,9 @@
 /**
- * Text that spreadsheets evaluate as a formula when a CSV is opened (CSV
- * injection): a cell starting with `=`, `+`, `-`, `@`, tab or carriage return.
- */
-export const FORMULA_PREFIX = /^[=+\-@\t\r]/;
-
-/**
- * `FORMULA_PREFIX.test(text)` by the first UTF-16 unit, for a check that asks it of every text cell:
- * a regular expression call costs more than the comparison (about 15 ns a cell).
+ * Whether spreadsheets would evaluate `text` as a formula when a CSV is opened
+ * (CSV injection): it starts with `=`, `+`, `-`, `@`, tab or carriage return.
+ * The one place that says so, for the check of every text cell, column names
+ * and the published CSV; the first UTF-16 unit is compared rather than a
+ * regular expression run, which cost about 15 ns more a cell.
  */
 export function startsWithFormulaPrefix(text: string): boolean {
   switch (text.charCodeAt(0)) {
@@ -28,5 +25,5 @@ export function startsWithFormulaPrefix(text: string): boolean {
  * number such as -5 is never touched.
  */
 export function escapeFormula(text: string): string {
-  return FORMULA_PREFIX.test(text) ? `'${text}` : text;
+  return startsWithFormulaPrefix(text) ? `'${text}` : text;
 }

@@ -47,7 +47,7 @@ function createRowAjv(options: { validateSchema?: boolean } = {}): Ajv2020 {
     loopEnum: 64,
   });
   addFormats.default(ajv);
-  // Annotation only: lets a text column hold cells starting with = + - @ (see FORMULA_PREFIX in validate.ts).
+  // Annotation only: lets a text column hold cells starting with = + - @ (see startsWithFormulaPrefix in formula.ts).
   ajv.addKeyword({ keyword: 'allowFormulaPrefix', schemaType: 'boolean' });
   return ajv;
 }

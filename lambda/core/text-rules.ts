@@ -1,4 +1,4 @@
-import { FORMULA_PREFIX } from './formula.js';
+import { startsWithFormulaPrefix } from './formula.js';
 import type { IssueCode } from './issue.js';
 
 /**
@@ -101,7 +101,7 @@ export function isSafeLink(text: string): boolean {
 export function columnNameProblem(name: string): { code: IssueCode; message: string } | undefined {
   const text = textProblem(name, 'line');
   if (text !== undefined) return { code: 'control-character', message: `column name ${text}` };
-  if (FORMULA_PREFIX.test(name))
+  if (startsWithFormulaPrefix(name))
     return {
       code: 'formula-prefix',
       message: `column name starts with ${JSON.stringify(name[0])}, which spreadsheets run as a formula; rename the column`,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FORMULA_PREFIX, startsWithFormulaPrefix } from '../../lambda/core/formula.js';
+import { startsWithFormulaPrefix } from '../../lambda/core/formula.js';
+
+/** The rule as a regular expression, as the project first wrote it: the oracle the comparison is checked against. */
+const FORMULA_PREFIX = /^[=+\-@\t\r]/;
 
 describe('startsWithFormulaPrefix', () => {
   it('answers as FORMULA_PREFIX for every first UTF-16 unit, alone or followed by text', () => {
