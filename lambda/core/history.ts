@@ -41,7 +41,13 @@ import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import { objectMetaFor } from './content-policy.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
 import { OpenDataError } from './errors.js';
-import { digestStream, ObjectStoreError, type ObjectStore, type PutBody } from './object-store.js';
+import {
+  digestStream,
+  objectExists,
+  ObjectStoreError,
+  type ObjectStore,
+  type PutBody,
+} from './object-store.js';
 import { DEFAULT_BASE_URL, publishSiteFiles } from './site.js';
 import { CATALOG_KEY, fileNameOf, latestFileKey, versionFolder } from './site-keys.js';
 
@@ -367,7 +373,7 @@ async function syncLatestFile(
     if (copied === 'missing') return missingSource(source);
     if (copied === 'copied') return 'written';
   }
-  if ((await store.head(source)) === undefined) return missingSource(source);
+  if (!(await objectExists(store, source))) return missingSource(source);
   const body = {
     bytes: file.bytes,
     sha256: file.sha256,

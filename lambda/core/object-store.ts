@@ -22,7 +22,7 @@ export interface ObjectStore {
   /**
    * Whether an object exists at `key`, exactly when `head` would find one, for a
    * store that can tell without `head`'s work (a directory store reads the whole
-   * file to compute its ETag). Absent: callers ask `head`.
+   * file to compute its ETag). Absent: `objectExists` asks `head`.
    */
   exists?(key: string): Promise<boolean>;
   /**
@@ -71,6 +71,14 @@ export interface StreamedBody {
 
 /** What a write accepts: bytes in memory, or a {@link StreamedBody} that is read as it is sent. */
 export type PutBody = Uint8Array | StreamedBody;
+
+/** Whether an object exists at `key`: the store's `exists` where it has one, else its `head`. */
+export async function objectExists(
+  store: Pick<ObjectStore, 'head' | 'exists'>,
+  key: string,
+): Promise<boolean> {
+  return store.exists === undefined ? (await store.head(key)) !== undefined : store.exists(key);
+}
 
 /** True when the body is streamed rather than held. */
 export function isStreamedBody(body: PutBody): body is StreamedBody {

@@ -2,7 +2,7 @@ import type { SiteMeta } from './catalog.js';
 import { isValidDatasetId } from './dataset-id.js';
 import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
-import { ObjectStoreError, type ObjectStore } from './object-store.js';
+import { objectExists, ObjectStoreError, type ObjectStore } from './object-store.js';
 import { checkSiteMeta } from './site-meta.js';
 import type { SourceTexts } from './source-texts.js';
 import type { DatasetSource } from './validate.js';
@@ -78,9 +78,7 @@ export async function loadDatasetSource(
   const [csv, descriptor, schema] = await Promise.all([
     // Only looked for here; the CSV itself is streamed when validation reads it. `exists` where the store
     // has it: a directory store's `head` reads the whole file to hash it (0.2 s of 10^6 rows' 3 s).
-    source.data.exists === undefined
-      ? source.data.head(`${id}.csv`)
-      : source.data.exists(`${id}.csv`).then((found) => (found ? true : undefined)),
+    objectExists(source.data, `${id}.csv`).then((found) => (found ? true : undefined)),
     source.data.get(`${id}${DESCRIPTOR_SUFFIX}`),
     source.schemas.get(`${id}.schema.json`),
   ]);
