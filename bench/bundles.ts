@@ -3,7 +3,7 @@
  * (esbuild, ESM, minified, tree-shaken, source maps), then imported in fresh Node processes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +12,11 @@ import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
 
 const run = promisify(execFile);
 const HANDLERS = ['list-datasets', 'validate-and-publish', 'commit-catalog'];
-/** Targets from the performance issue: each bundle under 1 MB, imported in under 300 ms. */
+/**
+ * Targets from the performance issue: each bundle under 1 MB, imported in under 300 ms. The bundle is the
+ * JavaScript a cold start loads; files copied beside it (the chart renderer's WebAssembly and fonts, read
+ * when a chart is drawn) are counted in their own column, as they count in the function's package.
+ */
 const MAX_BYTES = 1024 * 1024;
 const MAX_IMPORT_MS = 300;
 
@@ -34,7 +38,7 @@ export async function bundleForNode(
     format: 'esm',
     target: 'node20',
     mainFields: ['module', 'main'],
-    // As the stack bundles them: resvg's WebAssembly and the fonts inlined for the PNG charts.
+    // As the stack bundles them: resvg's WebAssembly and the fonts for the PNG charts copied beside the bundle.
     loader: { ...RASTER_BUNDLING.loader },
     define: { ...RASTER_BUNDLING.define },
     ...(options.asLambda ? { minify: true, treeShaking: true, sourcemap: true, sourcesContent: false } : {}),
@@ -49,14 +53,20 @@ export async function bundleForNode(
 export async function measureBundles(root: string, runs: number): Promise<string[]> {
   const out = await mkdtemp(path.join(tmpdir(), 'opendata-bundles-'));
   const lines = [
-    `${'handler'.padEnd(22)} ${'bundle KB'.padStart(10)} ${'map KB'.padStart(8)} ${'import ms'.padStart(10)}`,
+    `${'handler'.padEnd(22)} ${'bundle KB'.padStart(10)} ${'map KB'.padStart(8)} ${'files KB'.padStart(9)} ${'import ms'.padStart(10)}`,
   ];
   try {
     for (const name of HANDLERS) {
-      const outfile = path.join(out, `${name}.mjs`);
+      const dir = path.join(out, name);
+      await mkdir(dir);
+      const outfile = path.join(dir, 'index.mjs');
       await bundleForNode(path.join(root, 'lambda/handlers', `${name}.ts`), outfile, { asLambda: true });
       const size = (await stat(outfile)).size;
       const mapSize = (await stat(`${outfile}.map`)).size;
+      let filesSize = 0;
+      for (const file of await readdir(dir))
+        if (file !== 'index.mjs' && file !== 'index.mjs.map')
+          filesSize += (await stat(path.join(dir, file))).size;
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const { stdout } = await run(
@@ -85,7 +95,7 @@ export async function measureBundles(root: string, runs: number): Promise<string
         importMs > MAX_IMPORT_MS ? 'import over 300 ms' : '',
       ].filter(Boolean);
       lines.push(
-        `${name.padEnd(22)} ${(size / 1024).toFixed(0).padStart(10)} ${(mapSize / 1024).toFixed(0).padStart(8)} ${importMs.toFixed(0).padStart(10)}${flags.length > 0 ? `   ← ${flags.join(', ')}` : ''}`,
+        `${name.padEnd(22)} ${(size / 1024).toFixed(0).padStart(10)} ${(mapSize / 1024).toFixed(0).padStart(8)} ${(filesSize / 1024).toFixed(0).padStart(9)} ${importMs.toFixed(0).padStart(10)}${flags.length > 0 ? `   ← ${flags.join(', ')}` : ''}`,
       );
     }
   } finally {

@@ -128,7 +128,7 @@ export class PipelineFunction extends Construct {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         externalModules: [...(props.runtimeModules ?? [])],
-        // The chart PNG renderer's WebAssembly and fonts, inlined as bytes (see chart-png-bundling.ts).
+        // The chart PNG renderer's WebAssembly and fonts, copied beside the bundle (see chart-png-bundling.ts).
         loader: { ...RASTER_BUNDLING.loader },
         define: { ...RASTER_BUNDLING.define },
         minify: true,

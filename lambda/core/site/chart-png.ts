@@ -25,31 +25,37 @@ export interface RasterAssets {
 /** Draws a standalone SVG document as PNG bytes, {@link PNG_SCALE} times its size. */
 export type ChartRasterizer = (svg: string) => Uint8Array;
 
-// Defined (as `true`) by the Lambda bundle: see RASTER_BUNDLING in chart-png-bundling.ts.
-declare const __OPEN_DATA_INLINE_ASSETS__: boolean | undefined;
+// Defined (as `true`) by a bundle: see RASTER_BUNDLING in chart-png-bundling.ts.
+declare const __OPEN_DATA_BUNDLED_ASSETS__: boolean | undefined;
 
 /**
- * The renderer's own files, as bytes. These belong to two packages, like code
- * the renderer imports, not to the data: in the bundle they are part of the
- * JavaScript, and under Node they are read where the packages are installed.
+ * The renderer's own files, as bytes, read when the first chart is drawn.
+ * These belong to two packages, like code the renderer imports, not to the
+ * data: a bundle ships them as files beside itself, and under Node they are
+ * read where the packages are installed.
  */
 export async function loadRasterAssets(): Promise<RasterAssets> {
-  // Static imports of the files, in a module of their own: a dynamic import of each would make esbuild
-  // wrap the bytes as a CommonJS namespace, copying every byte of them as a property (a minute's work).
-  if (typeof __OPEN_DATA_INLINE_ASSETS__ !== 'undefined')
-    return (await import('./chart-png-inline-assets.js')).INLINE_RASTER_ASSETS;
-  const [{ readFile }, { createRequire }] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:module'),
-  ]);
-  const resolve = createRequire(import.meta.url).resolve;
-  const read = async (name: string): Promise<Uint8Array> => new Uint8Array(await readFile(resolve(name)));
-  const [wasm, regular, bold] = await Promise.all([
-    read('@resvg/resvg-wasm/index_bg.wasm'),
-    read('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
-    read('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
-  ]);
-  return { wasm, fonts: [regular, bold] };
+  const { readFile } = await import('node:fs/promises');
+  const read = async (file: string | URL): Promise<Uint8Array> => new Uint8Array(await readFile(file));
+  let files: { readonly wasm: string | URL; readonly fonts: readonly (string | URL)[] };
+  // The paths in a module of their own, imported statically there, so that only a bundle's loader sees the files.
+  if (typeof __OPEN_DATA_BUNDLED_ASSETS__ !== 'undefined') {
+    const { BUNDLED_RASTER_FILES } = await import('./chart-png-bundled-assets.js');
+    const beside = (relative: string): URL => new URL(relative, import.meta.url);
+    files = { wasm: beside(BUNDLED_RASTER_FILES.wasm), fonts: BUNDLED_RASTER_FILES.fonts.map(beside) };
+  } else {
+    const { createRequire } = await import('node:module');
+    const resolve = createRequire(import.meta.url).resolve;
+    files = {
+      wasm: resolve('@resvg/resvg-wasm/index_bg.wasm'),
+      fonts: [
+        resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+        resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+      ],
+    };
+  }
+  const [wasm, fonts] = await Promise.all([read(files.wasm), Promise.all(files.fonts.map(read))]);
+  return { wasm, fonts };
 }
 
 /** resvg's WebAssembly may be instantiated once per process; every rasterizer shares it. */

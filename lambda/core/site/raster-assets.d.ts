@@ -1,9 +1,10 @@
-// What esbuild's `binary` loader makes of these files in the Lambda bundle (see chart-png.ts).
+// What esbuild's `file` loader makes of these files in a bundle: the path of a copy beside the bundle,
+// relative to it (see chart-png-bundling.ts).
 declare module '*.wasm' {
-  const bytes: Uint8Array;
-  export default bytes;
+  const relativePath: string;
+  export default relativePath;
 }
 declare module '*.ttf' {
-  const bytes: Uint8Array;
-  export default bytes;
+  const relativePath: string;
+  export default relativePath;
 }
