@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { createTestBucket, startMotoServer } from '../test/support/moto-server.js';
 import { writeSyntheticTrade } from '../test/support/synthetic-trade.js';
+import { EXEC_WRAPPER } from '../lambda/handlers/deploy-contract.js';
 import { bundleForNode, measureBundles } from './bundles.js';
 
 const run = promisify(execFile);
@@ -131,18 +132,24 @@ async function cliHeapFlags(): Promise<string[]> {
     .filter((word) => /^--(max-semi-space-size|max-old-space-size|heap-growing-percent)=/.test(word));
 }
 
+/** The script every pipeline function starts node through (`AWS_LAMBDA_EXEC_WRAPPER`): the `publish fn` row. */
+const LAMBDA_WRAPPER = path.join(ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
+
 async function measure(
   runtime: Runtime,
   workload: string,
   args: string[],
-  flags: readonly string[] = [],
+  start: { readonly flags?: readonly string[]; readonly throughLambdaWrapper?: boolean } = {},
 ): Promise<Measurement> {
   const heap = [
     ...(HEAP_MB === undefined ? [] : [`--max-old-space-size=${HEAP_MB}`]),
     ...(SEMI_SPACE_MB === undefined ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]),
-    ...flags,
+    ...(start.flags ?? []),
   ];
-  const { stdout } = await run(runtime.execPath, [...heap, workload, ...args], {
+  const command = [runtime.execPath, ...heap, workload, ...args];
+  // The wrapper execs node, so the process measured is node's own, started with what the wrapper gives it.
+  const [file = '', ...rest] = start.throughLambdaWrapper ? ['sh', LAMBDA_WRAPPER, ...command] : command;
+  const { stdout } = await run(file, rest, {
     cwd: ROOT,
     maxBuffer: 1 << 20,
   });
@@ -162,11 +169,17 @@ const pad = (text: string | number, width: number) => String(text).padStart(widt
 const verdict = (met: boolean, goalMet?: boolean) =>
   met ? (goalMet === false ? 'pass (goal missed)' : 'pass') : 'MISS';
 
-/** `publish cli` is `publish dir` run with the CLI's heap flags ({@link cliHeapFlags}); the others with Node's defaults. */
-type Operation = 'parse' | 'validate' | 'publish dir' | 'publish cli' | 'publish s3' | 'duckdb';
+/**
+ * `publish cli` is `publish dir` run with the CLI's heap flags ({@link cliHeapFlags}), and `publish fn` the same
+ * publish with node started as the Lambda functions start it: through their wrapper script
+ * (`lambda/handlers/heap-wrapper.sh`), which adds those flags and caps glibc's malloc arenas. The others run with
+ * Node's defaults.
+ */
+type Operation =
+  'parse' | 'validate' | 'publish dir' | 'publish cli' | 'publish fn' | 'publish s3' | 'duckdb';
 /** `--no-s3` leaves out publishing to moto's S3 (which holds every object in memory: at 10^7 rows, gigabytes). */
 const PIPELINE: readonly Operation[] = (
-  ['parse', 'validate', 'publish dir', 'publish cli', 'publish s3'] as const
+  ['parse', 'validate', 'publish dir', 'publish cli', 'publish fn', 'publish s3'] as const
 ).filter((operation) => !(values['no-s3'] && operation === 'publish s3'));
 
 /** Medians of one operation at one size under one runtime. */
@@ -192,7 +205,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's heap flags (${CLI_HEAP.join(' ') || 'none'})${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's heap flags (${CLI_HEAP.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('÷ parse', 8)} ${pad('× DuckDB', 9)} ${pad('peak RSS MB', 12)} ${pad('bytes ÷ CSV', 12)}`;
   const table: string[] = [header];
@@ -224,7 +237,10 @@ try {
           out,
           ...(s3 === undefined ? [] : [s3, bucket]),
         ];
-        const sample = await measure(runtime, workload, args, operation === 'publish cli' ? CLI_HEAP : []);
+        const sample = await measure(runtime, workload, args, {
+          flags: operation === 'publish cli' ? CLI_HEAP : [],
+          throughLambdaWrapper: operation === 'publish fn',
+        });
         const id = key(size, runtime.label, operation);
         samples.set(id, [...(samples.get(id) ?? []), sample]);
         if (
@@ -308,6 +324,7 @@ try {
       const validate = get('validate');
       const dir = get('publish dir');
       const cli = get('publish cli');
+      const fn = get('publish fn');
       const s3 = get('publish s3');
       const duck = results.get(key(size, nodes[0]?.label ?? '', 'duckdb'));
       const at = `${pad(size, 9)} ${runtime.label.padEnd(7)}`;
@@ -332,11 +349,12 @@ try {
       for (const [operation, result] of [
         ['publish dir', dir],
         ['publish cli', cli],
+        ['publish fn', fn],
         ['publish s3', s3],
       ] as const) {
         if (result === undefined) continue;
         const footprint = footprintOf(operation, result.sample) ?? 0;
-        if (operation !== 'publish cli')
+        if (operation !== 'publish cli' && operation !== 'publish fn')
           console.log(
             `${at} ${operation} bytes ÷ CSV ${footprint.toFixed(2)} (≤ ${TARGETS.footprint})   ${verdict(footprint <= TARGETS.footprint)}`,
           );

@@ -31,6 +31,8 @@ interface Probe {
   execArgv: string[];
   argv: string[];
   exposesGc: boolean;
+  /** The glibc arena cap node was started with, as its environment gave it. */
+  mallocArenaMax: string | null;
 }
 
 let directory: string;
@@ -47,17 +49,30 @@ process.stdout.write(JSON.stringify({
   execArgv: process.execArgv,
   argv: process.argv.slice(2),
   exposesGc: typeof globalThis.gc === 'function',
+  mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
 }));`,
   );
 });
 
-function run(command: string, args: readonly string[]): { probe: Probe; stderr: string } {
-  const child = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+/** The environment the runtime would start node with: this one's, without a glibc arena cap of its own. */
+function environment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  if (!('MALLOC_ARENA_MAX' in extra)) delete env.MALLOC_ARENA_MAX;
+  return env;
+}
+
+function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = environment(),
+): { probe: Probe; stderr: string } {
+  const child = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000, env });
   expect(child.status, child.stderr).toBe(0);
   return { probe: JSON.parse(child.stdout) as Probe, stderr: child.stderr };
 }
 
-const wrapped = (node: string, args: readonly string[]) => run('sh', [WRAPPER, node, ...args]);
+const wrapped = (node: string, args: readonly string[], env?: NodeJS.ProcessEnv) =>
+  run('sh', [WRAPPER, node, ...args], env);
 
 /** Node 24 (the functions' runtime) from npm's `node` package, or why it cannot be had. */
 function findNode24(): { node: string } | { why: string } {
@@ -108,6 +123,22 @@ describe('the heap wrapper', () => {
     // Assess
     expect(result.execArgv).toEqual([...options, ...FLAGS]);
     expect(result.argv).toEqual(scriptArgs);
+  });
+
+  it('caps glibc at two malloc arenas, unless the function sets its own cap', () => {
+    // Act
+    const unset = wrapped(process.execPath, [...BOOTSTRAP_OPTIONS, probe]).probe;
+    const own = wrapped(
+      process.execPath,
+      [...BOOTSTRAP_OPTIONS, probe],
+      environment({ MALLOC_ARENA_MAX: '4' }),
+    );
+    const bare = run(process.execPath, [probe]).probe;
+
+    // Assess
+    expect(bare.mallocArenaMax).toBeNull();
+    expect(unset.mallocArenaMax).toBe('2');
+    expect(own.probe.mallocArenaMax).toBe('4');
   });
 
   it('skips the value of an option that names a module file', () => {
