@@ -20,7 +20,6 @@ import { loadDatasetSource } from '../lambda/core/sources.js';
 import { validateDataset } from '../lambda/core/validate.js';
 import { decodeUtf8Strict } from '../lambda/core/utf8.js';
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
-import { createS3Client, S3Store } from '../lambda/store/s3.js';
 
 const [operation, dataDir = '', schemasDir = '', outDir = '', endpoint, bucket] = process.argv.slice(2);
 const ID = 'trade';
@@ -90,8 +89,10 @@ const source = {
   schemasLabel: schemasDir,
 };
 
-function store(): ObjectStore {
+/** As the CLI does, the S3 client is loaded only to publish to a bucket. */
+async function store(): Promise<ObjectStore> {
   if (endpoint !== undefined && bucket !== undefined) {
+    const { createS3Client, S3Store } = await import('../lambda/store/s3.js');
     return new S3Store({
       client: createS3Client({
         endpoint,
@@ -122,7 +123,7 @@ async function run(): Promise<Record<string, number>> {
     }
     case 'publish':
     case 'republish': {
-      const counting = new CountingStore(store());
+      const counting = new CountingStore(await store());
       const result = await publishDatasets({ source, store: counting, ids: [ID], now: NOW });
       const outcome = result.outcomes[0];
       if (outcome?.status === 'rejected') throw new Error('rejected');

@@ -33,7 +33,6 @@ import {
   redactCredentials,
 } from '../lambda/store/http-reader.js';
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
-import { createS3Client, S3Store } from '../lambda/store/s3.js';
 import { createSiteServer } from './site-server.js';
 import {
   baseUrlNote,
@@ -359,6 +358,8 @@ async function publishCommand(
   let destination: string;
   let place: Destination;
   if (bucket !== undefined) {
+    // Loaded only to publish to a bucket: a publish to a folder never uses the AWS SDK's S3 client.
+    const { createS3Client, S3Store } = await import('../lambda/store/s3.js');
     store = new S3Store({
       client: createS3Client({ ...(endpoint === undefined ? {} : { endpoint }) }),
       bucket,
