@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   GetObjectCommand,
@@ -31,6 +30,7 @@ import {
   type S3Request,
 } from './s3-access.js';
 import type { RunnerConfig, RunnerResult, RunSpec } from './state-machine-runner.js';
+import { makeTempDirSync } from '../support/temp-dir.js';
 
 // The synthesized state machine run by aws-local-stepfunctions, its Lambda tasks mapped to the
 // step handlers over moto. The interpreter needs Node.js 22+ and the tests run on Node 20, so the
@@ -99,7 +99,7 @@ function synthesizedDefinition(sourceBucket: string): Record<string, unknown> {
 
 /** Runs the scenarios in the interpreter under Node 24, in one process. */
 async function runStateMachine(config: RunnerConfig): Promise<Record<string, RunnerResult[]>> {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'opendata-sfn-')), 'config.json');
+  const file = path.join(makeTempDirSync('opendata-sfn-'), 'config.json');
   writeFileSync(file, JSON.stringify(config));
   const runner = path.join(PROJECT_ROOT, 'test', 'aws', 'state-machine-runner.ts');
   const child = spawn('npx', [...NODE_24, '--import', 'tsx', runner, file], { cwd: PROJECT_ROOT });

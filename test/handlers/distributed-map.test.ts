@@ -1,6 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
@@ -32,6 +31,7 @@ import {
   startMotoServer,
   type MotoServer,
 } from '../support/moto-server.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 // The steps as the Distributed Map runs them: the list step writes the ids to S3, each dataset is
 // a child execution, the results come back through S3, and the commit reads them there. Step
@@ -86,7 +86,7 @@ describe('a run over 1,000 datasets', () => {
     // Prepare: the run files go through S3 (moto) as on AWS; the datasets are read and published
     // on local folders through the same core, as a thousand of them through moto take a quarter
     // of an hour (the commit alone makes some 27 requests per dataset).
-    const root = await mkdtemp(path.join(tmpdir(), 'opendata-distributed-'));
+    const root = await makeTempDir('opendata-distributed-');
     await mkdir(path.join(root, 'data'));
     await mkdir(path.join(root, 'schemas'));
     await writeFile(path.join(root, 'data', 'site.json'), JSON.stringify(SITE_META));

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXEC_WRAPPER } from '../../lambda/handlers/deploy-contract.js';
+import { makeTempDirSync } from '../support/temp-dir.js';
 
 // The wrapper Lambda's Node.js runtime starts node through (AWS_LAMBDA_EXEC_WRAPPER), run by `sh`
 // against the command line the runtime's bootstrap builds, as published for nodejs18.x and 20.x:
@@ -39,7 +39,7 @@ let directory: string;
 let probe: string;
 
 beforeAll(() => {
-  directory = mkdtempSync(path.join(tmpdir(), 'heap-wrapper-'));
+  directory = makeTempDirSync('heap-wrapper-');
   probe = path.join(directory, 'probe.mjs');
   writeFileSync(
     probe,

@@ -1,6 +1,5 @@
 import type * as FsPromises from 'node:fs/promises';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { curatedSources } from '../support/local-sources.js';
@@ -8,6 +7,7 @@ import { quietLogger } from '../support/quiet-logger.js';
 import { createValidateAndPublishHandler } from '../../lambda/handlers/steps/validate-and-publish.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { FIXTURE_CSV, FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 // What a dataset too large for validate-and-publish's /tmp does: Lambda's /tmp is a fixed size
 // (opendata:datasetScratchMiB), and a publish writes about seven times the CSV there. Here the
@@ -49,7 +49,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 
 async function workspace() {
-  const root = await mkdtemp(path.join(tmpdir(), 'opendata-no-room-'));
+  const root = await makeTempDir('opendata-no-room-');
   for (const folder of ['data', 'schemas', 'incoming', 'public']) await mkdir(path.join(root, folder));
   await writeFile(path.join(root, 'data', 'trade.csv'), FIXTURE_CSV);
   await writeFile(

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { publishDatasets, validateDatasets } from '../../lambda/core/pipeline.js';
 import type { SourceLocation } from '../../lambda/core/sources.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { FIXTURE_CSV, FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { REPO_ROOT } from '../support/workspace.js';
 
 /** What one dataset of a hostile workspace holds; anything left out is the valid fixture's. */
@@ -35,12 +35,12 @@ export interface HostileWorkspace {
   readonly source: SourceLocation;
 }
 
-/** Writes `datasets` (id ⇒ files) and `site.json` into a fresh temporary folder. */
+/** Writes `datasets` (id ⇒ files) and `site.json` into a fresh temporary folder, removed when the test file ends. */
 export async function hostileWorkspace(
   datasets: Readonly<Record<string, HostileDataset>>,
   site: unknown = SITE,
 ): Promise<HostileWorkspace> {
-  const root = await mkdtemp(path.join(tmpdir(), 'opendata-hostile-'));
+  const root = await makeTempDir('opendata-hostile-');
   const data = path.join(root, 'data');
   const schemas = path.join(root, 'schemas');
   const out = path.join(root, 'public');

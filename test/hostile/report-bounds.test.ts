@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_CHARS } from '../../lambda/core/issue.js';
 import { MAX_ISSUES, MAX_REPORT_BYTES, validateDataset } from '../../lambda/core/validate.js';
@@ -9,6 +6,7 @@ import { stageFromCuratedSource } from '../../lambda/handlers/steps/validate-and
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
 import { hostileWorkspace, runCliChild } from './hostile-workspace.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const ENUM_VALUES = 100_000;
 const BAD_ROWS = 1_200;
@@ -93,7 +91,7 @@ describe('reports stay bounded whatever the input', () => {
 
   it('the Lambda result of a rejected hostile dataset stays under its byte cap and counts what it left out', async () => {
     const ws = await hostileWorkspace({ sample: { csv: BAD_ROWS_CSV, schema: BIG_ENUM_SCHEMA } });
-    const uploads = await mkdtemp(path.join(tmpdir(), 'opendata-uploads-'));
+    const uploads = await makeTempDir('opendata-uploads-');
 
     const result = await stageFromCuratedSource(
       { location: ws.source, uploads: { store: new LocalDirectoryStore(uploads), label: 'incoming' } },

@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import descriptorSchema from '../../schemas/dataset.schema.json' with { type: 'json' };
@@ -13,6 +11,7 @@ import {
   validateAll,
   type HostileDataset,
 } from './hostile-workspace.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 /** A row schema that is valid for its own rows and also declares the descriptor schema's `$id` (accepting anything). */
 const POISONING_SCHEMA = {
@@ -74,7 +73,7 @@ describe('a row schema cannot replace the schema its descriptor is checked again
 
   it('the Lambda step rejects the poisoning dataset with its descriptor errors', async () => {
     const ws = await hostileWorkspace({ aaa: POISONER });
-    const uploads = await mkdtemp(path.join(tmpdir(), 'opendata-uploads-'));
+    const uploads = await makeTempDir('opendata-uploads-');
 
     const result = await stageFromCuratedSource(
       { location: ws.source, uploads: { store: new LocalDirectoryStore(uploads), label: 'incoming' } },

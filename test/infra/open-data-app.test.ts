@@ -2,8 +2,7 @@ import { SITE_KEY_PATTERNS } from '../../lambda/core/site-keys.js';
 import { EXEC_WRAPPER, SOURCE_PREFIXES } from '../../lambda/handlers/deploy-contract.js';
 import { deploymentRevision } from '../../lib/deployment-revision.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -25,6 +24,7 @@ import {
 import { S3Store } from '../../lambda/store/s3.js';
 import { runDistributedMap } from '../support/distributed-map.js';
 import { PROJECT_ROOT, synthesizeApp, type SynthesizedApp } from './app-fixture.js';
+import { makeTempDirSync } from '../support/temp-dir.js';
 
 // One synthesis (with real esbuild bundling and cdk-nag) shared by every test in this file.
 let synthesized: SynthesizedApp;
@@ -695,7 +695,7 @@ describe('the bundled Lambdas, run as Lambda would against an S3-protocol server
       AWS_ENDPOINT_URL_S3: moto.endpoint,
       // A /tmp of its own, as each Lambda environment has: the handlers remove scratch left in it by
       // an interrupted run, which in the shared /tmp would be other tests' scratch, still in use.
-      TMPDIR: mkdtempSync(path.join(tmpdir(), 'opendata-lambda-tmp-')),
+      TMPDIR: makeTempDirSync('opendata-lambda-tmp-'),
     };
   }, 60_000);
 

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { createSiteServer, type SiteServerOptions } from '../../bin/site-server.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 /** The 26 bytes of the range fixture, so that every expected slice reads as letters. */
 export const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -30,7 +30,7 @@ export interface ServeTree {
  * `absolute.txt` (absolute, out), `inside.csv` (in) and `inside-dir` (folder, in).
  */
 export async function makeServeTree(): Promise<ServeTree> {
-  const base = await mkdtemp(path.join(tmpdir(), 'opendata-serve-'));
+  const base = await makeTempDir('opendata-serve-');
   const root = path.join(base, 'public');
   const outside = path.join(base, 'secret');
   await mkdir(path.join(root, 'datasets/trade/1.0.0'), { recursive: true });

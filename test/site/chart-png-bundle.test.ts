@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { chartsFor } from '../../lambda/core/site/charts.js';
 import { REPO_ROOT } from '../support/workspace.js';
 import { tradeDataset } from '../injection/hostile-site.js';
 import { decodePng } from './png-decode.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 /**
  * The PNG renderer as the Lambda functions run it: bundled by esbuild into one
@@ -22,7 +22,7 @@ let bundle: string;
 const svg = chartsFor(tradeDataset([2001, 2002, 2005, 2006]).document)[0]?.svg ?? '';
 
 beforeAll(async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'opendata-png-bundle-'));
+  const dir = await makeTempDir('opendata-png-bundle-');
   bundle = path.join(dir, 'index.mjs');
   await build({
     stdin: {

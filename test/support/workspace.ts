@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../bin/opendata.js';
+import { makeTempDir } from './temp-dir.js';
 
 /** The repository root. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,9 +24,12 @@ export const SOURCES_DIR = ((): string | undefined => {
   return existsSync(dir) ? dir : undefined;
 })();
 
-/** A scratch copy of `data/` and `schemas/` plus an empty output folder, so tests can edit freely. */
+/**
+ * A scratch copy of `data/` and `schemas/` plus an empty output folder, so tests can edit freely;
+ * removed when the test file ends (test/support/temp-dir.ts).
+ */
 export async function makeWorkspace(): Promise<{ root: string; data: string; schemas: string; out: string }> {
-  const root = await mkdtemp(path.join(tmpdir(), 'opendata-'));
+  const root = await makeTempDir('opendata-');
   const data = path.join(root, 'data');
   const schemas = path.join(root, 'schemas');
   await cp(path.join(REPO_ROOT, 'data'), data, { recursive: true });

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixtureTree, startServer, treeRoutes, type TestServer } from '../support/hostile-http-server.js';
 import { REPO_ROOT } from '../support/workspace.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const run = promisify(execFile);
 
@@ -28,7 +28,7 @@ afterEach(async () => {
 async function verifyInChild(
   url: string,
 ): Promise<{ code: number; stdout: string; stderr: string; rss: number }> {
-  const rssFile = path.join(await mkdtemp(path.join(tmpdir(), 'opendata-rss-')), 'rss');
+  const rssFile = path.join(await makeTempDir('opendata-rss-'), 'rss');
   const args = [
     '--max-old-space-size=128',
     '--import',

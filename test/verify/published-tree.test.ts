@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { execFile } from 'node:child_process';
-import { readFile, rm, symlink, writeFile, mkdtemp, cp } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile, cp } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiteServer } from '../../bin/site-server.js';
 import { cli, makeWorkspace, publishWorkspace } from '../support/workspace.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 let out: string;
 const servers: Server[] = [];
@@ -47,7 +47,7 @@ function mirrorServer(root: string): Server {
 
 /** A copy of the published tree that a test may damage. */
 async function copyOfTree(): Promise<string> {
-  const copy = path.join(await mkdtemp(path.join(tmpdir(), 'opendata-verify-')), 'public');
+  const copy = path.join(await makeTempDir('opendata-verify-'), 'public');
   await cp(out, copy, { recursive: true });
   return copy;
 }
