@@ -15,6 +15,7 @@ import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { buildOpenDataApp } from '../../lib/open-data-app.js';
 import { cdkJsonContext, PROJECT_ROOT } from '../infra/app-fixture.js';
+import { makeTempDirSync } from '../support/temp-dir.js';
 
 /** Who sends a request: a pipeline function, or Step Functions for the Distributed Map. */
 export type Caller = 'list-datasets' | 'validate-and-publish' | 'commit-catalog' | 'state-machine';
@@ -195,6 +196,7 @@ export function synthesizedAccessPolicies(): AccessPolicies {
   const app = new App({
     context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] },
     builtinCloudFormationValidation: false,
+    outdir: makeTempDirSync('opendata-cdk-'),
   });
   const { site, publishing } = buildOpenDataApp(app, { projectRoot: PROJECT_ROOT, config: {} });
   const { source, site: siteName } = DEPLOYED.buckets;

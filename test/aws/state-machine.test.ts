@@ -76,6 +76,7 @@ function synthesizedDefinition(sourceBucket: string): Record<string, unknown> {
   const app = new App({
     context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] },
     builtinCloudFormationValidation: false,
+    outdir: makeTempDirSync('opendata-cdk-'),
   });
   const { publishing } = buildOpenDataApp(app, { projectRoot: PROJECT_ROOT, config: {} });
   const machines = Object.values(

@@ -10,6 +10,7 @@ import { resolveReferences } from '../aws/s3-access.js';
 import { PROJECT_ROOT } from './app-fixture.js';
 import { PublishingAlarms } from '../../lib/publishing-alarms.js';
 import { PublishingTriggers } from '../../lib/publishing-triggers.js';
+import { makeTempDirSync } from '../support/temp-dir.js';
 
 // The alarm topic's synthesized policy, evaluated by an IAM policy simulator as SNS would evaluate
 // it when CloudWatch publishes an alarm: a policy can read right and still refuse the one caller
@@ -24,9 +25,8 @@ let topicPolicy: Record<string, unknown>;
 let alarmArns: string[];
 
 beforeAll(() => {
-  const stack = new Stack(new App({ context: { [BUNDLING_STACKS]: [] } }), 'Alarms', {
-    env: { account: ACCOUNT, region: REGION },
-  });
+  const app = new App({ context: { [BUNDLING_STACKS]: [] }, outdir: makeTempDirSync('opendata-cdk-') });
+  const stack = new Stack(app, 'Alarms', { env: { account: ACCOUNT, region: REGION } });
   const stateMachine = new sfn.StateMachine(stack, 'Machine', {
     definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
   });

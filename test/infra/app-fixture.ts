@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
@@ -8,6 +7,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { OpenDataConfig } from '../../lib/app-config.js';
 import { buildOpenDataApp, type OpenDataStacks } from '../../lib/open-data-app.js';
+import { makeTempDirSync } from '../support/temp-dir.js';
 
 /** The repository root (holds cdk.json, data/, schemas/, lambda/). */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,7 +35,7 @@ export interface SynthesizedApp {
 export function synthesizeApp(config: OpenDataConfig = {}): SynthesizedApp {
   const app = new App({
     context: cdkJsonContext(),
-    outdir: mkdtempSync(path.join(tmpdir(), 'opendata-cdk-')),
+    outdir: makeTempDirSync('opendata-cdk-'),
     // CloudFormation schema validation (run by `cdk synth`) costs seconds; the tests assert more.
     builtinCloudFormationValidation: false,
   });

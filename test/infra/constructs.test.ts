@@ -13,6 +13,7 @@ import { PublishingTriggers } from '../../lib/publishing-triggers.js';
 import { PublishingWorkflow } from '../../lib/publishing-workflow.js';
 import { SiteStack } from '../../lib/site-stack.js';
 import { cdkJsonContext, PROJECT_ROOT } from './app-fixture.js';
+import { makeTempDirSync } from '../support/temp-dir.js';
 
 // Constructs and variants synthesized without the pipeline's Lambdas: nothing here is bundled
 // (the full app, bundled, is tested in open-data-app.test.ts).
@@ -25,7 +26,11 @@ const directories = {
 
 describe('SiteStack with a custom domain', () => {
   // The site stack has no function to bundle: synthesizing it alone is cheap.
-  const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  const app = new App({
+    context: cdkJsonContext(),
+    builtinCloudFormationValidation: false,
+    outdir: makeTempDirSync('opendata-cdk-'),
+  });
   const stack = new SiteStack(app, 'Site', {
     ...directories,
     domainName: 'data.example.org',
@@ -69,7 +74,11 @@ describe('SiteStack with a custom domain', () => {
 
 describe('SiteStack with source texts', () => {
   it('deploys them to sources/ beside data/ and schemas/, and a change to them is a new revision', () => {
-    const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+    const app = new App({
+      context: cdkJsonContext(),
+      builtinCloudFormationValidation: false,
+      outdir: makeTempDirSync('opendata-cdk-'),
+    });
     const sources = path.join(PROJECT_ROOT, 'test', 'fixtures');
     const withTexts = new SiteStack(app, 'WithTexts', { ...directories, sourcesDirectory: sources });
     const without = new SiteStack(app, 'Without', directories);
@@ -88,7 +97,7 @@ describe('SiteStack with source texts', () => {
 describe('SiteStack props', () => {
   it('refuses a domain without a certificate', () => {
     // Prepare
-    const app = new App();
+    const app = new App({ outdir: makeTempDirSync('opendata-cdk-') });
 
     // Act
     const create = () => new SiteStack(app, 'Site', { ...directories, domainName: 'data.example.org' });
@@ -101,7 +110,10 @@ describe('SiteStack props', () => {
 /** A stack with a trivial state machine: the triggers and alarms need nothing bundled. */
 function stackWithStateMachine(): { stack: Stack; stateMachine: sfn.StateMachine; bucket: s3.Bucket } {
   // Nothing is bundled: only the templates are read.
-  const stack = new Stack(new App({ context: { [BUNDLING_STACKS]: [] } }), 'Test');
+  const stack = new Stack(
+    new App({ context: { [BUNDLING_STACKS]: [] }, outdir: makeTempDirSync('opendata-cdk-') }),
+    'Test',
+  );
   const stateMachine = new sfn.StateMachine(stack, 'Machine', {
     definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
   });
@@ -256,6 +268,7 @@ describe('the app with a scratch space from context', () => {
     const app = new App({
       context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] },
       builtinCloudFormationValidation: false,
+      outdir: makeTempDirSync('opendata-cdk-'),
     });
 
     // Act

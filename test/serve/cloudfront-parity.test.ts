@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiteDistribution } from '../../lib/site-distribution.js';
 import { makeServeTree, startServer, type RunningServer } from './serve-fixture.js';
+import { makeTempDirSync } from '../support/temp-dir.js';
 
 interface PolicyConfig {
   CorsConfig: {
@@ -24,7 +25,7 @@ let policy: PolicyConfig;
 
 beforeAll(async () => {
   site = await startServer((await makeServeTree()).root);
-  const stack = new Stack(new App(), 'Site');
+  const stack = new Stack(new App({ outdir: makeTempDirSync('opendata-cdk-') }), 'Site');
   new SiteDistribution(stack, 'Site', {
     siteBucket: new s3.Bucket(stack, 'Published'),
     accessLogBucket: new s3.Bucket(stack, 'Logs', { objectOwnership: s3.ObjectOwnership.OBJECT_WRITER }),
