@@ -50,6 +50,8 @@ export default defineConfig({
     // worker there: cores - 1).
     maxWorkers: 2,
     sequence: { sequencer: SlowFirstSequencer },
+    // The run's temporary files go to a folder of its own; a file a test leaves there fails the run.
+    globalSetup: ['test/support/temp-guard.ts'],
     // Removes the folders made with test/support/temp-dir.ts when each test file ends.
     setupFiles: ['test/support/remove-temp-dirs.ts'],
     projects: [
