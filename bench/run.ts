@@ -120,7 +120,7 @@ async function runtimes(): Promise<Runtime[]> {
 }
 
 /**
- * The V8 heap flags the CLI runs with, read from package.json's `opendata` script (the Lambdas' wrapper,
+ * The V8 flags the CLI runs with (heap and WebAssembly tiering), read from package.json's `opendata` script (the Lambdas' wrapper,
  * `lambda/handlers/heap-wrapper.sh`, applies the same; a test keeps them equal): the `publish cli` row.
  */
 async function cliHeapFlags(): Promise<string[]> {
@@ -129,7 +129,9 @@ async function cliHeapFlags(): Promise<string[]> {
   };
   return (manifest.scripts.opendata ?? '')
     .split(/\s+/)
-    .filter((word) => /^--(max-semi-space-size|max-old-space-size|heap-growing-percent)=/.test(word));
+    .filter((word) =>
+      /^--((max-semi-space-size|max-old-space-size|heap-growing-percent)=|liftoff-only$)/.test(word),
+    );
 }
 
 /** The script every pipeline function starts node through (`AWS_LAMBDA_EXEC_WRAPPER`): the `publish fn` row. */
@@ -170,7 +172,7 @@ const verdict = (met: boolean, goalMet?: boolean) =>
   met ? (goalMet === false ? 'pass (goal missed)' : 'pass') : 'MISS';
 
 /**
- * `publish cli` is `publish dir` run with the CLI's heap flags ({@link cliHeapFlags}), and `publish fn` the same
+ * `publish cli` is `publish dir` run with the CLI's V8 flags ({@link cliHeapFlags}), and `publish fn` the same
  * publish with node started as the Lambda functions start it: through their wrapper script
  * (`lambda/handlers/heap-wrapper.sh`), which adds those flags and caps glibc's malloc arenas. The others run with
  * Node's defaults.
@@ -205,7 +207,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's heap flags (${CLI_HEAP.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_HEAP.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('÷ parse', 8)} ${pad('× DuckDB', 9)} ${pad('peak RSS MB', 12)} ${pad('bytes ÷ CSV', 12)}`;
   const table: string[] = [header];
@@ -343,7 +345,7 @@ try {
       if (cli !== undefined && duck !== undefined) {
         const ratio = cli.seconds / duck.seconds;
         console.log(
-          `${at} publish cli ÷ DuckDB ${ratio.toFixed(1)}× (the same publish with the CLI's heap flags)`,
+          `${at} publish cli ÷ DuckDB ${ratio.toFixed(1)}× (the same publish with the CLI's V8 flags)`,
         );
       }
       for (const [operation, result] of [

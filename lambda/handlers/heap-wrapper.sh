@@ -1,9 +1,11 @@
 #!/bin/sh
 # Lambda starts Node.js through this script (AWS_LAMBDA_EXEC_WRAPPER, set by
 # lib/pipeline-function.ts), so that the pipeline functions run with the CLI's
-# heap setting (README, Memory): 1 MiB per semi-space of V8's young generation,
-# and an old generation that grows by half of what is live after each full
-# collection, where V8 would otherwise let it grow by up to four times.
+# V8 flags (README, Memory): 1 MiB per semi-space of V8's young generation, an
+# old generation that grows by half of what is live after each full
+# collection, where V8 would otherwise let it grow by up to four times, and
+# WebAssembly (the chart renderer) kept to V8's baseline compiler, whose
+# optimising tier took 50-80 MB more to draw one chart.
 #
 # "$@" is the runtime's own command line: the node binary, the bootstrap's
 # options (among them a --max-semi-space-size sized from the function's
@@ -23,7 +25,7 @@ set -eu
 
 : "${MALLOC_ARENA_MAX:=2}"
 export MALLOC_ARENA_MAX
-flags='--max-semi-space-size=1 --heap-growing-percent=50'
+flags='--max-semi-space-size=1 --heap-growing-percent=50 --liftoff-only'
 node=$1
 shift
 state=options # or: value (the next argument is an option's), placed

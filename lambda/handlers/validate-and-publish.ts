@@ -3,8 +3,8 @@
  * Configuration is read once, when the function instance starts, and a
  * missing variable fails it at once.
  *
- * The function runs with the CLI's V8 heap flags (`--max-semi-space-size=1
- * --heap-growing-percent=50`), put on node's command line by `heap-wrapper.sh`, through which Lambda starts
+ * The function runs with the CLI's V8 flags (listed in `heap-wrapper.sh`), put
+ * on node's command line by `heap-wrapper.sh`, through which Lambda starts
  * node (`AWS_LAMBDA_EXEC_WRAPPER`, set for every pipeline function). It cannot
  * come from here or from `NODE_OPTIONS`: the Node.js runtime's bootstrap passes
  * its own `--max-semi-space-size` and `--max-old-space-size`, sized from the
