@@ -120,18 +120,18 @@ async function runtimes(): Promise<Runtime[]> {
 }
 
 /**
- * The V8 flags the CLI runs with (heap and WebAssembly tiering), read from package.json's `opendata` script (the Lambdas' wrapper,
- * `lambda/handlers/heap-wrapper.sh`, applies the same; a test keeps them equal): the `publish cli` row.
+ * The flags the CLI starts node with: every option of package.json's `opendata` script before its `--import`
+ * of the TypeScript loader (the Lambdas' wrapper, `lambda/handlers/heap-wrapper.sh`, applies the same; a test
+ * keeps them equal). Taken whole, so that a flag added there is measured without a change here: the `publish
+ * cli` row.
  */
-async function cliHeapFlags(): Promise<string[]> {
+async function cliFlags(): Promise<string[]> {
   const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
-  return (manifest.scripts.opendata ?? '')
-    .split(/\s+/)
-    .filter((word) =>
-      /^--((max-semi-space-size|max-old-space-size|heap-growing-percent)=|liftoff-only$)/.test(word),
-    );
+  const [, ...words] = (manifest.scripts.opendata ?? '').split(/\s+/); // after `node`
+  const loader = words.indexOf('--import');
+  return (loader === -1 ? words : words.slice(0, loader)).filter((word) => word.startsWith('--'));
 }
 
 /** The script every pipeline function starts node through (`AWS_LAMBDA_EXEC_WRAPPER`): the `publish fn` row. */
@@ -172,7 +172,7 @@ const verdict = (met: boolean, goalMet?: boolean) =>
   met ? (goalMet === false ? 'pass (goal missed)' : 'pass') : 'MISS';
 
 /**
- * `publish cli` is `publish dir` run with the CLI's V8 flags ({@link cliHeapFlags}), and `publish fn` the same
+ * `publish cli` is `publish dir` run with the CLI's V8 flags ({@link cliFlags}), and `publish fn` the same
  * publish with node started as the Lambda functions start it: through their wrapper script
  * (`lambda/handlers/heap-wrapper.sh`), which adds those flags and caps glibc's malloc arenas. The others run with
  * Node's defaults.
@@ -196,7 +196,7 @@ const moto = PIPELINE.includes('publish s3') ? await startMotoServer() : undefin
 const work = await mkdtemp(path.join(OUT_DIR, 'opendata-bench-'));
 const fileSystem = fileSystemName((await statfs(work)).type);
 const workload = await bundleWorkload(work);
-const CLI_HEAP = await cliHeapFlags();
+const CLI_FLAGS = await cliFlags();
 const nodes = await runtimes();
 /** `${size} ${runtime} ${operation}` → its medians. */
 const results = new Map<string, Summary>();
@@ -207,7 +207,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_HEAP.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('÷ parse', 8)} ${pad('× DuckDB', 9)} ${pad('peak RSS MB', 12)} ${pad('bytes ÷ CSV', 12)}`;
   const table: string[] = [header];
@@ -240,7 +240,7 @@ try {
           ...(s3 === undefined ? [] : [s3, bucket]),
         ];
         const sample = await measure(runtime, workload, args, {
-          flags: operation === 'publish cli' ? CLI_HEAP : [],
+          flags: operation === 'publish cli' ? CLI_FLAGS : [],
           throughLambdaWrapper: operation === 'publish fn',
         });
         const id = key(size, runtime.label, operation);
