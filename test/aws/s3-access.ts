@@ -8,14 +8,13 @@
  */
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { buildOpenDataApp } from '../../lib/open-data-app.js';
-import { cdkJsonContext, PROJECT_ROOT } from '../infra/app-fixture.js';
-import { makeTempDirSync } from '../support/temp-dir.js';
+import { cdkJsonContext, PROJECT_ROOT, testApp } from '../infra/app-fixture.js';
 
 /** Who sends a request: a pipeline function, or Step Functions for the Distributed Map. */
 export type Caller = 'list-datasets' | 'validate-and-publish' | 'commit-catalog' | 'state-machine';
@@ -193,10 +192,9 @@ const logicalId = (construct: IConstruct): string =>
  * buckets, from the app as `cdk synth` builds it (no bundling: only policies are read).
  */
 export function synthesizedAccessPolicies(): AccessPolicies {
-  const app = new App({
+  const app = testApp({
     context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] },
     builtinCloudFormationValidation: false,
-    outdir: makeTempDirSync('opendata-cdk-'),
   });
   const { site, publishing } = buildOpenDataApp(app, { projectRoot: PROJECT_ROOT, config: {} });
   const { source, site: siteName } = DEPLOYED.buckets;

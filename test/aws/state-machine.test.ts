@@ -8,7 +8,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +20,7 @@ import {
   startMotoServer,
   type MotoServer,
 } from '../support/moto-server.js';
-import { cdkJsonContext, PROJECT_ROOT } from '../infra/app-fixture.js';
+import { cdkJsonContext, PROJECT_ROOT, testApp } from '../infra/app-fixture.js';
 import {
   refusedRequests,
   synthesizedAccessPolicies,
@@ -73,10 +72,9 @@ function findNode24(): { ok: true } | { ok: false; why: string } {
 /** The publishing state machine's ASL with CloudFormation references replaced by values. */
 function synthesizedDefinition(sourceBucket: string): Record<string, unknown> {
   // Only the definition is needed: nothing is bundled.
-  const app = new App({
+  const app = testApp({
     context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] },
     builtinCloudFormationValidation: false,
-    outdir: makeTempDirSync('opendata-cdk-'),
   });
   const { publishing } = buildOpenDataApp(app, { projectRoot: PROJECT_ROOT, config: {} });
   const machines = Object.values(

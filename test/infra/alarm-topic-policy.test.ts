@@ -1,5 +1,5 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -7,10 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveReferences } from '../aws/s3-access.js';
-import { PROJECT_ROOT } from './app-fixture.js';
+import { PROJECT_ROOT, testApp } from './app-fixture.js';
 import { PublishingAlarms } from '../../lib/publishing-alarms.js';
 import { PublishingTriggers } from '../../lib/publishing-triggers.js';
-import { makeTempDirSync } from '../support/temp-dir.js';
 
 // The alarm topic's synthesized policy, evaluated by an IAM policy simulator as SNS would evaluate
 // it when CloudWatch publishes an alarm: a policy can read right and still refuse the one caller
@@ -25,7 +24,7 @@ let topicPolicy: Record<string, unknown>;
 let alarmArns: string[];
 
 beforeAll(() => {
-  const app = new App({ context: { [BUNDLING_STACKS]: [] }, outdir: makeTempDirSync('opendata-cdk-') });
+  const app = testApp({ context: { [BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, 'Alarms', { env: { account: ACCOUNT, region: REGION } });
   const stateMachine = new sfn.StateMachine(stack, 'Machine', {
     definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),

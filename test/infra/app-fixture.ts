@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -20,6 +20,14 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
+/**
+ * A CDK app for a test: synthesizes into a folder of its own that is removed when the test file ends (an
+ * app given no `outdir` makes `<temp>/cdk.outXXXXXX` and never removes it).
+ */
+export function testApp(props: Omit<AppProps, 'outdir'> = {}): App {
+  return new App({ ...props, outdir: makeTempDirSync('opendata-cdk-') });
+}
+
 export interface SynthesizedApp {
   readonly stacks: OpenDataStacks;
   readonly assembly: CloudAssembly;
@@ -33,9 +41,8 @@ export interface SynthesizedApp {
  * if cdk-nag reports an unacknowledged finding.
  */
 export function synthesizeApp(config: OpenDataConfig = {}): SynthesizedApp {
-  const app = new App({
+  const app = testApp({
     context: cdkJsonContext(),
-    outdir: makeTempDirSync('opendata-cdk-'),
     // CloudFormation schema validation (run by `cdk synth`) costs seconds; the tests assert more.
     builtinCloudFormationValidation: false,
   });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { App, Size, Stack } from 'aws-cdk-lib';
+import { Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,8 +12,7 @@ import { PublishingAlarms } from '../../lib/publishing-alarms.js';
 import { PublishingTriggers } from '../../lib/publishing-triggers.js';
 import { PublishingWorkflow } from '../../lib/publishing-workflow.js';
 import { SiteStack } from '../../lib/site-stack.js';
-import { cdkJsonContext, PROJECT_ROOT } from './app-fixture.js';
-import { makeTempDirSync } from '../support/temp-dir.js';
+import { cdkJsonContext, PROJECT_ROOT, testApp } from './app-fixture.js';
 
 // Constructs and variants synthesized without the pipeline's Lambdas: nothing here is bundled
 // (the full app, bundled, is tested in open-data-app.test.ts).
@@ -26,10 +25,9 @@ const directories = {
 
 describe('SiteStack with a custom domain', () => {
   // The site stack has no function to bundle: synthesizing it alone is cheap.
-  const app = new App({
+  const app = testApp({
     context: cdkJsonContext(),
     builtinCloudFormationValidation: false,
-    outdir: makeTempDirSync('opendata-cdk-'),
   });
   const stack = new SiteStack(app, 'Site', {
     ...directories,
@@ -74,10 +72,9 @@ describe('SiteStack with a custom domain', () => {
 
 describe('SiteStack with source texts', () => {
   it('deploys them to sources/ beside data/ and schemas/, and a change to them is a new revision', () => {
-    const app = new App({
+    const app = testApp({
       context: cdkJsonContext(),
       builtinCloudFormationValidation: false,
-      outdir: makeTempDirSync('opendata-cdk-'),
     });
     const sources = path.join(PROJECT_ROOT, 'test', 'fixtures');
     const withTexts = new SiteStack(app, 'WithTexts', { ...directories, sourcesDirectory: sources });
@@ -97,7 +94,7 @@ describe('SiteStack with source texts', () => {
 describe('SiteStack props', () => {
   it('refuses a domain without a certificate', () => {
     // Prepare
-    const app = new App({ outdir: makeTempDirSync('opendata-cdk-') });
+    const app = testApp();
 
     // Act
     const create = () => new SiteStack(app, 'Site', { ...directories, domainName: 'data.example.org' });
@@ -110,10 +107,7 @@ describe('SiteStack props', () => {
 /** A stack with a trivial state machine: the triggers and alarms need nothing bundled. */
 function stackWithStateMachine(): { stack: Stack; stateMachine: sfn.StateMachine; bucket: s3.Bucket } {
   // Nothing is bundled: only the templates are read.
-  const stack = new Stack(
-    new App({ context: { [BUNDLING_STACKS]: [] }, outdir: makeTempDirSync('opendata-cdk-') }),
-    'Test',
-  );
+  const stack = new Stack(testApp({ context: { [BUNDLING_STACKS]: [] } }), 'Test');
   const stateMachine = new sfn.StateMachine(stack, 'Machine', {
     definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
   });
@@ -265,10 +259,9 @@ describe('construct props are checked before anything is built', () => {
 describe('the app with a scratch space from context', () => {
   it("gives validate-and-publish and commit (which re-bases) that /tmp size, and leaves list-datasets Lambda's default", () => {
     // Prepare: the stacks are built with bundling skipped, so nothing is bundled.
-    const app = new App({
+    const app = testApp({
       context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] },
       builtinCloudFormationValidation: false,
-      outdir: makeTempDirSync('opendata-cdk-'),
     });
 
     // Act

@@ -1,10 +1,10 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiteDistribution } from '../../lib/site-distribution.js';
 import { makeServeTree, startServer, type RunningServer } from './serve-fixture.js';
-import { makeTempDirSync } from '../support/temp-dir.js';
+import { testApp } from '../infra/app-fixture.js';
 
 interface PolicyConfig {
   CorsConfig: {
@@ -25,7 +25,7 @@ let policy: PolicyConfig;
 
 beforeAll(async () => {
   site = await startServer((await makeServeTree()).root);
-  const stack = new Stack(new App({ outdir: makeTempDirSync('opendata-cdk-') }), 'Site');
+  const stack = new Stack(testApp(), 'Site');
   new SiteDistribution(stack, 'Site', {
     siteBucket: new s3.Bucket(stack, 'Published'),
     accessLogBucket: new s3.Bucket(stack, 'Logs', { objectOwnership: s3.ObjectOwnership.OBJECT_WRITER }),
