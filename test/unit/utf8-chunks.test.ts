@@ -65,4 +65,38 @@ describe('strict UTF-8 decoding of a stream', () => {
       { numRuns: 400 },
     );
   });
+
+  it('names the line and column of the first bad byte, counted over all the text before it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        text,
+        badBytes,
+        fc.nat(),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (value, inserted, where, offsets) => {
+          const good = new TextEncoder().encode(value);
+          const at = where % (good.length + 1);
+          const bytes = Uint8Array.from([...good.subarray(0, at), ...inserted, ...good.subarray(at)]);
+          const found = await outcome(cutBytes(bytes, offsets));
+          if (typeof found === 'string') throw new Error(`decoded ${JSON.stringify(found)} without an error`);
+          // Pieces of one, two and three bytes as well: a CR ends a piece or sits inside one, and its LF, or
+          // another character, starts the next.
+          for (const size of [1, 2, 3]) {
+            const pieces = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+              bytes.subarray(i * size, (i + 1) * size),
+            );
+            expect(await outcome(pieces)).toEqual(found);
+          }
+          // Everything before the first bad byte decodes; its lines and the units after the last break say where it is.
+          const before = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, found.byteOffset));
+          const lines = before.split(/\r\n|\r|\n/);
+          expect({ line: found.line, column: found.column }).toEqual({
+            line: lines.length,
+            column: (lines.at(-1) ?? '').length + 1,
+          });
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
 });
