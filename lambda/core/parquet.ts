@@ -112,8 +112,10 @@ class ParquetEncoder {
 
   /** Adds a row; when it completes a row group, returns that group's bytes. */
   add(row: Row): Uint8Array | undefined {
+    // By index: the first group's arrays grow, and later groups overwrite them in place (see #writeGroup).
+    const at = this.#groupRows;
     for (const cells of this.#group) {
-      cells.values.push(parquetValue(cells.column.type, row[cells.column.name]));
+      cells.values[at] = parquetValue(cells.column.type, row[cells.column.name]);
     }
     this.#rows++;
     if (++this.#groupRows < this.rowGroupRows) return undefined;
@@ -129,14 +131,18 @@ class ParquetEncoder {
   }
 
   #writeGroup(): void {
-    // Passed whole, the group becomes exactly one row group.
+    // A last, partial group is cut to its rows; values left from the group before it are not its own.
+    for (const cells of this.#group)
+      if (cells.values.length > this.#groupRows) cells.values.length = this.#groupRows;
+    // Passed whole, the group becomes exactly one row group. The writer encodes it before returning and
+    // keeps none of the arrays (only each column's minimum and maximum, which are values, for the footer),
+    // so the next group reuses them: no array is grown or made again for each group.
     assertSynchronous(
       this.#parquet.write({
         columnData: this.#group.map(({ column, values }) => ({ name: column.name, data: values })),
         rowGroupSize: this.#groupRows,
       }),
     );
-    for (const cells of this.#group) cells.values = [];
     this.#groupRows = 0;
   }
 
