@@ -1,9 +1,9 @@
 /**
- * `npm run bench [-- --large] [-- --runs N] [-- --sizes 1e4,1e5] [-- --out-dir DIR]`: generates trade-shaped datasets of
- * 10^4…10^6 rows (10^7 with --large), measures each operation in a fresh process running the pipeline
- * as a bundle (as Lambda runs it, without a TypeScript loader), under the local Node and under Node 24
- * (the Lambda runtime, from npm's `node` package), beside DuckDB converting the same CSV to sorted
- * Parquet; prints medians, ratios measured side by side in this one run, the bytes each publish writes,
+ * `npm run bench -- [--large] [--runs N] [--sizes 1e4,1e5] [--out-dir DIR]` (`-- --help` lists every option):
+ * generates trade-shaped datasets of 10^4…10^6 rows (10^7 with --large), measures each operation in a fresh
+ * process running the pipeline as a bundle (as Lambda runs it, without a TypeScript loader), under the local
+ * Node and under Node 24 (the Lambda runtime, from npm's `node` package), beside DuckDB converting the same CSV
+ * to sorted Parquet; prints medians, ratios measured side by side in this one run, the bytes each publish writes,
  * the targets met or missed, then the Lambda bundles' sizes and import times. See BENCHMARKS.md.
  */
 import { execFile } from 'node:child_process';
@@ -12,51 +12,47 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
+import { isParseArgsError, UsageError } from '../bin/cli-arguments.js';
+import { forTerminal } from '../bin/terminal-text.js';
 import { createTestBucket, startMotoServer } from '../test/support/moto-server.js';
 import { writeSyntheticTrade } from '../test/support/synthetic-trade.js';
 import { EXEC_WRAPPER } from '../lambda/handlers/deploy-contract.js';
 import { bundleForNode, measureBundles } from './bundles.js';
+import { benchHelp, ONE_RUN_FROM, parseBenchArguments, USAGE, type BenchOptions } from './options.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({
-  options: {
-    large: { type: 'boolean', default: false },
-    runs: { type: 'string', default: '3' },
-    sizes: { type: 'string' },
-    'heap-mb': { type: 'string' },
-    'semi-space-mb': { type: 'string' },
-    'no-node24': { type: 'boolean', default: false },
-    'no-s3': { type: 'boolean', default: false },
-    'out-dir': { type: 'string' },
-  },
-});
+const options = readOptions(process.argv.slice(2));
 /**
  * Where the generated datasets and the published trees go (default: the system's temporary folder). On a
  * file system with clones (XFS with reflink=1, btrfs) `latest/` shares its blocks with the version folder,
  * which the blocks-in-use difference of each publish shows.
  */
-const OUT_DIR = values['out-dir'] ?? tmpdir();
+const OUT_DIR = options.outDir ?? tmpdir();
 /** Caps each measured process's JavaScript heap (`--max-old-space-size`), to tell retained memory from GC slack. */
-const HEAP_MB = values['heap-mb'] === undefined ? undefined : Number(values['heap-mb']);
+const HEAP_MB = options.heapMb;
 /** Caps each measured process's young generation (`--max-semi-space-size`), as the CLI does with 1. */
-const SEMI_SPACE_MB = values['semi-space-mb'] === undefined ? undefined : Number(values['semi-space-mb']);
-const RUNS = Number(values.runs);
-const SIZES = values.sizes?.split(',').map(Number) ?? (values.large ? [1e4, 1e5, 1e6, 1e7] : [1e4, 1e5, 1e6]);
-if (
-  !(RUNS >= 1) ||
-  SIZES.some((size) => !Number.isInteger(size) || size < 1) ||
-  (HEAP_MB !== undefined && !(HEAP_MB >= 16)) ||
-  (SEMI_SPACE_MB !== undefined && !(SEMI_SPACE_MB >= 1))
-) {
-  console.error(
-    'usage: npm run bench [-- --large] [-- --runs N] [-- --sizes 10000,100000] [-- --heap-mb 64] [-- --semi-space-mb 1] [-- --no-node24] [-- --no-s3] [-- --out-dir DIR]',
-  );
-  process.exit(2);
+const SEMI_SPACE_MB = options.semiSpaceMb;
+const RUNS = options.runs;
+const SIZES = options.sizes;
+
+/**
+ * The options, or the usage and exit: `--help` prints it and exits 0; an option the bench cannot run with is one
+ * line naming it, then the usage, exit 2 (as `npm run opendata` reports a usage error).
+ */
+function readOptions(args: readonly string[]): BenchOptions {
+  try {
+    const parsed = parseBenchArguments(args, process.env);
+    if (parsed !== 'help') return parsed;
+    console.log(benchHelp());
+    process.exit(0);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !isParseArgsError(error)) throw error;
+    console.error(forTerminal((error as Error).message));
+    console.error(USAGE);
+    process.exit(2);
+  }
 }
-/** Sizes from here up are measured once, and their unchanged republish is not re-measured. */
-const ONE_RUN_FROM = 1e6;
 
 /** Targets of issue 15, printed as pass or miss (never asserted: the machine is shared). */
 const TARGETS = {
@@ -106,7 +102,7 @@ async function bundleWorkload(dir: string): Promise<string> {
  */
 async function runtimes(): Promise<Runtime[]> {
   const local: Runtime = { label: `node ${process.versions.node.split('.')[0]}`, execPath: process.execPath };
-  if (values['no-node24'] || process.versions.node.startsWith('24.')) return [local];
+  if (!options.node24 || process.versions.node.startsWith('24.')) return [local];
   try {
     const { stdout } = await run('npx', ['-y', '-p', 'node@24', 'node', '-p', 'process.execPath'], {
       cwd: ROOT,
@@ -187,7 +183,7 @@ type Operation =
 /** `--no-s3` leaves out publishing to moto's S3 (which holds every object in memory: at 10^7 rows, gigabytes). */
 const PIPELINE: readonly Operation[] = (
   ['parse', 'validate', 'publish dir', 'publish cli', 'publish fn', 'publish s3'] as const
-).filter((operation) => !(values['no-s3'] && operation === 'publish s3'));
+).filter((operation) => options.s3 || operation !== 'publish s3');
 
 /** Medians of one operation at one size under one runtime. */
 interface Summary {

@@ -159,8 +159,9 @@ function wrap(text: string, width: number, first = '', indent = ''): string[] {
   return lines;
 }
 
-function optionLines(spec: CommandSpec, withHelp: boolean): string[] {
-  const entries = Object.entries(spec.options).map(([name, option]) => {
+/** Options as help lists them, one a line (wrapped), with `-h, --help` last when `withHelp`. */
+export function optionLines(options: Readonly<Record<string, OptionSpec>>, withHelp: boolean): string[] {
+  const entries = Object.entries(options).map(([name, option]) => {
     const flag = `--${name}${option.value === undefined ? '' : ` ${option.value}`}`;
     const fallback = option.default === undefined ? '' : ` (default: ${option.default})`;
     return { flag, text: `${option.help}${fallback}` };
@@ -175,7 +176,8 @@ function optionLines(spec: CommandSpec, withHelp: boolean): string[] {
 export function generalHelp(): string {
   const sections = COMMAND_NAMES.map((name) => {
     const spec: CommandSpec = COMMANDS[name];
-    return [`${`${name} ${spec.args}`.trim()}  — ${spec.summary}`, ...optionLines(spec, false)].join('\n');
+    const heading = `${`${name} ${spec.args}`.trim()}  — ${spec.summary}`;
+    return [heading, ...optionLines(spec.options, false)].join('\n');
   });
   return [
     'opendata — validate and publish the curated open datasets',
@@ -197,7 +199,7 @@ export function commandHelp(name: CommandName): string {
     `${spec.summary.charAt(0).toUpperCase()}${spec.summary.slice(1)}.`,
     '',
     'Options:',
-    ...optionLines(spec, true),
+    ...optionLines(spec.options, true),
     '',
     ...spec.details.flatMap((paragraph) => [...wrap(paragraph, WIDTH), '']),
   ]

@@ -44,7 +44,13 @@ import {
   type ReportLines,
 } from './publish-report.js';
 import { localSourceTexts } from './source-texts-folder.js';
-import { didYouMean, parseCommandArguments, UsageError, type ParsedArguments } from './cli-arguments.js';
+import {
+  didYouMean,
+  isParseArgsError,
+  parseCommandArguments,
+  UsageError,
+  type ParsedArguments,
+} from './cli-arguments.js';
 import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandName } from './cli-commands.js';
 import { isValidDatasetId } from '../lambda/core/dataset-id.js';
 import { findDatasetIds } from '../lambda/core/sources.js';
@@ -217,13 +223,6 @@ const OPERATIONAL_ERRORS = [
 
 function isOperationalError(error: unknown): error is Error {
   return isOpenDataError(error) || OPERATIONAL_ERRORS.some((type) => error instanceof type);
-}
-
-/** `util.parseArgs` reports unknown options and missing values as TypeErrors with an `ERR_PARSE_ARGS_*` code. */
-function isParseArgsError(error: unknown): boolean {
-  const code: unknown =
-    error instanceof TypeError ? (error as TypeError & { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
 /**
