@@ -1,7 +1,8 @@
 /**
  * The bench's command line, `npm run bench -- [options]`, read with the `opendata` CLI's parser
  * (bin/cli-arguments.ts): an unknown or mistyped option, a missing value and options npm kept for itself
- * (no `--`) are each said in one line, as `npm run opendata` says them.
+ * (no `--`) are each said in one line, as `npm run opendata` says them. And what the report's header says
+ * about the runs.
  */
 import { parseOptions, UsageError, type OptionSet } from '../bin/cli-arguments.js';
 import { optionLines, type OptionSpec } from '../bin/cli-commands.js';
@@ -67,6 +68,9 @@ export function benchHelp(): string {
 /** Sizes from here up are measured once, and their unchanged republish is not re-measured. */
 export const ONE_RUN_FROM = 1e6;
 
+/** The runs made at `size` when `runs` were asked for. */
+export const runsAt = (size: number, runs: number): number => (size >= ONE_RUN_FROM ? 1 : runs);
+
 /** What the command line asked for. */
 export interface BenchOptions {
   readonly runs: number;
@@ -118,4 +122,21 @@ export function parseBenchArguments(
     s3: values['no-s3'] !== true,
     outDir: text('out-dir'),
   };
+}
+
+/**
+ * How many runs the report's figures come from, as its header says it: what ran, given that sizes from
+ * {@link ONE_RUN_FROM} rows run once.
+ */
+export function describeRuns(runs: number, sizes: readonly number[]): string {
+  const rows = (list: readonly number[]) => {
+    const shown = list.map((size) => size.toLocaleString('en'));
+    const last = shown.pop();
+    return `${shown.length === 0 ? '' : `${shown.join(', ')} and `}${last} rows`;
+  };
+  const once = sizes.filter((size) => runsAt(size, runs) === 1);
+  const more = sizes.filter((size) => runsAt(size, runs) > 1);
+  if (more.length === 0) return 'one run of each operation';
+  if (once.length === 0) return `medians of ${runs} runs`;
+  return `medians of ${runs} runs at ${rows(more)}, one run at ${rows(once)}`;
 }

@@ -18,7 +18,15 @@ import { createTestBucket, startMotoServer } from '../test/support/moto-server.j
 import { writeSyntheticTrade } from '../test/support/synthetic-trade.js';
 import { EXEC_WRAPPER } from '../lambda/handlers/deploy-contract.js';
 import { bundleForNode, measureBundles } from './bundles.js';
-import { benchHelp, ONE_RUN_FROM, parseBenchArguments, USAGE, type BenchOptions } from './options.js';
+import {
+  benchHelp,
+  describeRuns,
+  ONE_RUN_FROM,
+  parseBenchArguments,
+  runsAt,
+  USAGE,
+  type BenchOptions,
+} from './options.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -208,7 +216,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `medians of ${RUNS} runs (1 from ${ONE_RUN_FROM.toLocaleString('en')} rows), each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('÷ parse', 8)} ${pad('× DuckDB', 9)} ${pad('peak RSS MB', 12)} ${pad('bytes ÷ CSV', 12)}`;
   const table: string[] = [header];
@@ -217,7 +225,7 @@ try {
     const dir = path.join(work, String(size));
     const { data, schemas } = await writeSyntheticTrade(dir, size);
     // Past 10^5 rows one run takes a minute or more on a 2-core machine; the small sizes carry the medians.
-    const runs = size >= ONE_RUN_FROM ? 1 : RUNS;
+    const runs = runsAt(size, RUNS);
     const samples = new Map<string, Measurement[]>();
     // Interleaved (each run goes through every operation and runtime) so that a burst of load from
     // other jobs on the machine lands on all of them rather than on one.

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseBenchArguments, USAGE } from '../../bench/options.js';
+import { describeRuns, parseBenchArguments, USAGE } from '../../bench/options.js';
 import { UsageError } from '../../bin/cli-arguments.js';
 import { REPO_ROOT } from '../support/workspace.js';
 
@@ -125,5 +125,23 @@ describe('parseBenchArguments', () => {
       ),
     );
     expect(parseBenchArguments(['--no-s3'], { npm_config_s3: '' })).toMatchObject({ s3: false });
+  });
+});
+
+describe("the header's account of the runs", () => {
+  it('says what ran: medians where a size ran more than once, one run from 10^6 rows', () => {
+    expect(describeRuns(3, [1e4, 1e5, 1e6])).toBe(
+      'medians of 3 runs at 10,000 and 100,000 rows, one run at 1,000,000 rows',
+    );
+    expect(describeRuns(3, [1e4, 1e5, 1e6, 1e7])).toBe(
+      'medians of 3 runs at 10,000 and 100,000 rows, one run at 1,000,000 and 10,000,000 rows',
+    );
+    expect(describeRuns(5, [1000])).toBe('medians of 5 runs');
+    expect(describeRuns(2, [1000, 2000, 3000])).toBe('medians of 2 runs');
+  });
+
+  it('speaks of no medians when every size ran once', () => {
+    expect(describeRuns(1, [1000])).toBe('one run of each operation');
+    expect(describeRuns(3, [1e7])).toBe('one run of each operation');
   });
 });
