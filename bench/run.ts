@@ -219,8 +219,8 @@ try {
     `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('÷ parse', 8)} ${pad('× DuckDB', 9)} ${pad('peak RSS MB', 12)} ${pad('bytes ÷ CSV', 12)}`;
+  // Printed once, when every size has run; while they run, a progress line on standard error per run.
   const table: string[] = [header];
-  console.log(header);
   for (const size of SIZES) {
     const dir = path.join(work, String(size));
     const { data, schemas } = await writeSyntheticTrade(dir, size);
@@ -230,6 +230,7 @@ try {
     // Interleaved (each run goes through every operation and runtime) so that a burst of load from
     // other jobs on the machine lands on all of them rather than on one.
     for (let i = 0; i < runs; i++) {
+      process.stderr.write(`measuring ${size.toLocaleString('en')} rows: run ${i + 1} of ${runs}\n`);
       const jobs: { runtime: Runtime; operation: Operation }[] = [
         ...PIPELINE.flatMap((operation) => nodes.map((runtime) => ({ runtime, operation }))),
         // DuckDB is native code: the Node running it does not matter.
@@ -290,7 +291,6 @@ try {
       const footprint = footprintOf(operation, sample);
       const line = `${pad(size, 9)} ${(operation === 'duckdb' ? '—' : runtime.label).padEnd(7)} ${operation.padEnd(12)} ${pad(seconds.toFixed(3), 9)} ${pad(Math.round(size / seconds).toLocaleString('en'), 11)} ${pad((mb(sample.bytes) / seconds).toFixed(1), 7)} ${pad(parseRatioText(parse.seconds / seconds), 8)} ${pad(duck === undefined ? '' : (seconds / duck.seconds).toFixed(1), 9)} ${pad(mb(peak).toFixed(0), 12)} ${pad(footprint === undefined ? '' : footprint.toFixed(2), 12)}${runs === 1 ? '  (1 run)' : ''}`;
       table.push(line);
-      console.log(line);
     }
     await rm(dir, { recursive: true, force: true });
   }
