@@ -386,7 +386,7 @@ try {
     }
   }
   console.log(
-    `\nLambda bundles, median import time of ${RUNS + 2} fresh processes (targets: < 1 MB, import < 300 ms):`,
+    `\nLambda bundles, median import time of ${RUNS + 2} fresh processes (targets: < 1 MiB, import < 300 ms):`,
   );
   console.log((await measureBundles(ROOT, RUNS + 2)).join('\n'));
 } finally {
