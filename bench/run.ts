@@ -72,7 +72,7 @@ const TARGETS = {
   /** Validate's rows per second over papaparse parsing alone: must, and goal. */
   validate: 0.55,
   validateGoal: 0.75,
-  /** Peak RSS of a publish, MB. */
+  /** Peak RSS of a publish, MiB (bytes over 1024²), as the table counts it. */
   rssMb: 200,
 } as const;
 
@@ -183,6 +183,8 @@ const TIME_VS_DUCKDB = 'time vs DuckDB';
  * ratio just under the target never prints as the target beside a MISS.
  */
 const parseRatioText = (ratio: number) => (Math.floor(ratio * 1000) / 1000).toFixed(3);
+/** A peak in MiB, rounded down to a tenth, so that a peak printed under the target is under it. */
+const peakText = (bytes: number) => (Math.floor(mb(bytes) * 10) / 10).toFixed(1);
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 const verdict = (met: boolean, goalMet?: boolean) =>
   met ? (goalMet === false ? 'pass (goal missed)' : 'pass') : 'MISS';
@@ -225,7 +227,7 @@ try {
   console.log(
     `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
-  const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad(SPEED_VS_PARSE, 15)} ${pad(TIME_VS_DUCKDB, 15)} ${pad('peak RSS MB', 12)} ${pad('bytes ÷ CSV', 12)}`;
+  const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MiB/s', 7)} ${pad(SPEED_VS_PARSE, 15)} ${pad(TIME_VS_DUCKDB, 15)} ${pad('peak RSS MiB', 13)} ${pad('bytes ÷ CSV', 12)}`;
   // Printed once, when every size has run; while they run, a progress line on standard error per run.
   const table: string[] = [header];
   for (const size of SIZES) {
@@ -296,7 +298,7 @@ try {
       if (result === undefined || parse === undefined) continue;
       const { seconds, peak, sample } = result;
       const footprint = footprintOf(operation, sample);
-      const line = `${pad(size, 9)} ${(operation === 'duckdb' ? '—' : runtime.label).padEnd(7)} ${operation.padEnd(12)} ${pad(seconds.toFixed(3), 9)} ${pad(Math.round(size / seconds).toLocaleString('en'), 11)} ${pad((mb(sample.bytes) / seconds).toFixed(1), 7)} ${pad(parseRatioText(parse.seconds / seconds), 15)} ${pad(duck === undefined ? '' : (seconds / duck.seconds).toFixed(1), 15)} ${pad(mb(peak).toFixed(0), 12)} ${pad(footprint === undefined ? '' : footprint.toFixed(2), 12)}${runs === 1 ? '  (1 run)' : ''}`;
+      const line = `${pad(size, 9)} ${(operation === 'duckdb' ? '—' : runtime.label).padEnd(7)} ${operation.padEnd(12)} ${pad(seconds.toFixed(3), 9)} ${pad(Math.round(size / seconds).toLocaleString('en'), 11)} ${pad((mb(sample.bytes) / seconds).toFixed(1), 7)} ${pad(parseRatioText(parse.seconds / seconds), 15)} ${pad(duck === undefined ? '' : (seconds / duck.seconds).toFixed(1), 15)} ${pad(peakText(peak), 13)} ${pad(footprint === undefined ? '' : footprint.toFixed(2), 12)}${runs === 1 ? '  (1 run)' : ''}`;
       table.push(line);
     }
     await rm(dir, { recursive: true, force: true });
@@ -380,7 +382,7 @@ try {
             `${at} ${operation} bytes ÷ CSV ${footprint.toFixed(2)} (≤ ${TARGETS.footprint})   ${verdict(footprint <= TARGETS.footprint)}`,
           );
         console.log(
-          `${at} ${operation} peak RSS ${mb(result.peak).toFixed(0)} MB (< ${TARGETS.rssMb} MB)   ${verdict(mb(result.peak) < TARGETS.rssMb)}`,
+          `${at} ${operation} peak RSS ${peakText(result.peak)} MiB (< ${TARGETS.rssMb} MiB)   ${verdict(mb(result.peak) < TARGETS.rssMb)}`,
         );
       }
     }
