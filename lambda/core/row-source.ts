@@ -111,12 +111,15 @@ export class Spill<T> {
 
   /** A spill of typed rows, read back as prototype-free objects like the rows validation builds. */
   static async rows(scratch: ScratchDirectory, hint: string): Promise<Spill<Row>> {
-    return new Spill(await scratch.createFile(`${hint}.jsonl`), parseRow);
+    return new Spill(await scratch.createFile(`${hint}.jsonl`, { digest: false }), parseRow);
   }
 
   /** A spill of any JSON values. */
   static async values<T>(scratch: ScratchDirectory, hint: string): Promise<Spill<T>> {
-    return new Spill(await scratch.createFile(`${hint}.jsonl`), (line) => JSON.parse(line) as T);
+    return new Spill(
+      await scratch.createFile(`${hint}.jsonl`, { digest: false }),
+      (line) => JSON.parse(line) as T,
+    );
   }
 
   get count(): number {
@@ -133,7 +136,7 @@ export class Spill<T> {
 
   /** Finishes writing; the result reads the values back in the order they were added. */
   async close(batchSize = SPILL_BATCH_ROWS): Promise<Rereadable<T>> {
-    await this.file.close();
+    await this.file.end();
     const { path } = this.file;
     const parse = this.parse;
     const lines = () => readLineBatches(path, batchSize);

@@ -68,8 +68,12 @@ export class ScratchDirectory {
     return leftovers;
   }
 
-  /** A new, empty file in the directory; `hint` only makes its name readable. */
-  async createFile(hint: string): Promise<ScratchFile> {
+  /**
+   * A new, empty file in the directory; `hint` only makes its name readable. A file created with
+   * `digest: false` is not hashed as it is written, for files read back by the run itself and never
+   * published (spilled rows): it is finished with {@link ScratchFile.end}, not closed into a body.
+   */
+  async createFile(hint: string, options: { readonly digest?: boolean } = {}): Promise<ScratchFile> {
     const name = `${String(this.#next++).padStart(4, '0')}-${hint.replace(/[^A-Za-z0-9._-]/g, '_')}`;
     const target = path.join(this.path, name);
     let handle: fs.FileHandle;
@@ -78,7 +82,7 @@ export class ScratchDirectory {
     } catch (error) {
       throw scratchError('create the scratch file', target, error);
     }
-    const file = new ScratchFile(target, handle);
+    const file = new ScratchFile(target, handle, options.digest ?? true);
     this.#files.add(file);
     return file;
   }
@@ -92,28 +96,32 @@ export class ScratchDirectory {
 }
 
 /**
- * A scratch file being written: buffered, hashed as it goes, and closed into a
- * {@link StreamedBody} that can be read back as often as needed.
+ * A scratch file being written: buffered, hashed as it goes (unless created without a digest), and
+ * closed into a {@link StreamedBody} that can be read back as often as needed.
  */
 export class ScratchFile implements ByteSink {
-  readonly #hash: Hash = createHash('sha256');
+  readonly #hash: Hash | undefined;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #bytes = 0;
   #closed: StreamedBody | undefined;
+  #ended = false;
   #abandoned = false;
   #inflight: Promise<void> = Promise.resolve();
 
   constructor(
     readonly path: string,
     private readonly handle: fs.FileHandle,
-  ) {}
+    digest = true,
+  ) {
+    this.#hash = digest ? createHash('sha256') : undefined;
+  }
 
   async write(chunk: Uint8Array | string): Promise<void> {
-    if (this.#closed !== undefined || this.#abandoned) throw new Error(`${this.path} is closed`);
+    if (this.#ended || this.#abandoned) throw new Error(`${this.path} is closed`);
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
     if (buffer.byteLength === 0) return;
-    this.#hash.update(buffer);
+    this.#hash?.update(buffer);
     this.#bytes += buffer.byteLength;
     this.#pending.push(buffer);
     this.#pendingBytes += buffer.byteLength;
@@ -123,22 +131,31 @@ export class ScratchFile implements ByteSink {
   /** Writes what is buffered and closes the file; the result reads it back. Closing twice is harmless. */
   async close(): Promise<StreamedBody> {
     if (this.#closed !== undefined) return this.#closed;
-    if (this.#abandoned) throw new Error(`${this.path} was abandoned`);
-    await this.#flush();
-    await this.#inflight;
-    await this.handle.close();
+    const hash = this.#hash;
+    if (hash === undefined) throw new Error(`${this.path} was written without a digest: end() it instead`);
+    await this.end();
     const file = this.path;
     this.#closed = {
       bytes: this.#bytes,
-      sha256: this.#hash.digest('hex'),
+      sha256: hash.digest('hex'),
       open: () => createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Uint8Array>,
     };
     return this.#closed;
   }
 
+  /** Writes what is buffered and closes the file, which is then read by its {@link path}. */
+  async end(): Promise<void> {
+    if (this.#ended) return;
+    if (this.#abandoned) throw new Error(`${this.path} was abandoned`);
+    await this.#flush();
+    await this.#inflight;
+    await this.handle.close();
+    this.#ended = true;
+  }
+
   /** Closes the file without finishing it (its contents no longer matter). */
   async abandon(): Promise<void> {
-    if (this.#closed === undefined && !this.#abandoned) {
+    if (!this.#ended && !this.#abandoned) {
       this.#abandoned = true;
       await this.#inflight.catch(() => undefined);
       await this.handle.close();
