@@ -7,7 +7,6 @@ import {
   type RowState,
   type RunContext,
 } from './checks/index.js';
-import type { CellValue } from './coerce.js';
 import { PlainTextWatch } from './checks/cell-text.js';
 import { layoutHeader } from './checks/header.js';
 import { readCsvRecordBatches, type CsvProblem } from './csv-records.js';
@@ -17,6 +16,7 @@ import { IssueList, type Issue, type IssueCode, type Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { checkJsonShape, checkJsonSize, type JsonDocumentLimits } from './json-limits.js';
 import { RowSchemaScope, type Column, type Row, type RowSchema } from './row-schema.js';
+import { RowValues } from './row-values.js';
 import { FileTooLargeError, limitBytes, resolveLimits, SCHEMA_LIMITS } from './limits.js';
 import { decodeUtf8Strict, InvalidUtf8Error } from './utf8.js';
 
@@ -334,21 +334,6 @@ async function readTable(
   }
   return { rows, rowCount, restart };
 }
-
-/**
- * The typed values of one row: an object with no `Object.prototype` in its
- * chain (a column named `constructor` or `toString` is just a column, never
- * an inherited member), yet built by a constructor, so that the rows of a
- * table share V8's hidden classes (fast property access in ajv's compiled
- * check and everything after it) where `Object.create(null)` would give each
- * row a hash table of its own. `__proto__` is refused as a column name
- * (`row-schema.ts`); with no `Object.prototype` above it, it would be an own
- * property all the same.
- */
-const RowValues = function RowValues() {
-  // Properties are added by the cells check, in column order.
-} as unknown as new () => Record<string, CellValue>;
-RowValues.prototype = Object.create(null) as object;
 
 /** The columns of a row marked bad, made only when the first one is (most rows have none). */
 class BadCells implements CellMarks {

@@ -1,6 +1,7 @@
 import { InvalidCell, readCell } from '../coerce.js';
 import { displayValue, summarizeValues } from '../issue.js';
 import { columnOfError, type Column } from '../row-schema.js';
+import { valueSetter } from '../row-values.js';
 import type { Check, CheckContext, CheckFactory } from './check.js';
 
 /**
@@ -14,6 +15,7 @@ export const cellsCheck: CheckFactory = (context: CheckContext): Check => {
   const { columns } = schema;
   // Where each column's cell is in a record (-1: the header lacks it), known once the header is read.
   let positions: readonly number[] = [];
+  const setters = columns.map((column) => valueSetter(column.name));
   return {
     validateStart(table) {
       positions = columns.map((column) => table.positions.get(column.name) ?? -1);
@@ -28,7 +30,7 @@ export const cellsCheck: CheckFactory = (context: CheckContext): Check => {
         const cell = readCell(raw, column.type);
         if (cell === undefined) continue;
         if (!(cell instanceof InvalidCell)) {
-          values[column.name] = cell;
+          (setters[index] as (typeof setters)[number])(values, cell);
           continue;
         }
         badCells.add(column.name);
