@@ -25,6 +25,27 @@ export type Row = Readonly<Record<string, string | number | boolean>>;
 export interface RowSchema {
   readonly columns: readonly Column[];
   readonly validate: ValidateFunction<Row>;
+  /** The schema's file, for an issue about the schema found while checking rows. */
+  readonly file: string;
+}
+
+/**
+ * What is said of a schema that applies itself to the same row without end: a `$ref` or
+ * `$dynamicRef` leading back to a schema above it (`"$ref": "#"`) never reaches a value it has not
+ * seen, so checking a row overflows the stack. A row schema has no nested values to recurse into.
+ */
+export const SELF_REFERENCE_MESSAGE =
+  'the schema applies itself to the same row without end (a $ref or $dynamicRef leading back to a schema above it, such as "$ref": "#"); a row has no nested values to recurse into, so refer only to $defs that do not lead back';
+
+/** Whether `error` is the stack overflow a self-applying schema causes (V8's RangeError for it). */
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+/** A row of every column with a value of its type, to try a compiled schema on before any real row. */
+function probeRow(columns: readonly Column[]): Record<string, string | number | boolean> {
+  const sample = { string: 'a', integer: 1, number: 1, boolean: true, date: '2000-01-01' } as const;
+  return Object.fromEntries(columns.map((column) => [column.name, sample[column.type]]));
 }
 
 /**
@@ -170,7 +191,20 @@ export function compileRowSchema(
   const taken = scope.claim(ids, file);
   if (taken.length > 0) return { ok: false, issues: taken };
   try {
-    return { ok: true, value: { columns, validate: compileInOwnAjv(schema) } };
+    const validate = compileInOwnAjv(schema);
+    // A schema that applies itself without end overflows the stack on the first row it checks, which
+    // would end the whole run; tried here on two rows, and caught again row by row (checks/cells.ts) for
+    // a cycle only some values reach.
+    for (const probe of [{}, probeRow(columns)]) {
+      try {
+        validate(probe);
+      } catch (error) {
+        if (!isStackOverflow(error)) throw error;
+        problem('', SELF_REFERENCE_MESSAGE);
+        return { ok: false, issues };
+      }
+    }
+    return { ok: true, value: { columns, validate, file } };
   } catch (error) {
     problem('', `the schema does not compile: ${error instanceof Error ? error.message : String(error)}`);
     return { ok: false, issues };

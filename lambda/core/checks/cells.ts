@@ -1,6 +1,6 @@
 import { InvalidCell, readCell } from '../coerce.js';
 import { displayValue, summarizeValues } from '../issue.js';
-import { columnOfError, type Column } from '../row-schema.js';
+import { columnOfError, isStackOverflow, SELF_REFERENCE_MESSAGE, type Column } from '../row-schema.js';
 import { valueSetter } from '../row-values.js';
 import type { Check, CheckContext, CheckFactory } from './check.js';
 
@@ -16,6 +16,8 @@ export const cellsCheck: CheckFactory = (context: CheckContext): Check => {
   // Where each column's cell is in a record (-1: the header lacks it), known once the header is read.
   let positions: readonly number[] = [];
   const setters = columns.map((column) => valueSetter(column.name));
+  // Set when the schema overflowed the stack on a row (see SELF_REFERENCE_MESSAGE); no row is checked after.
+  let schemaBroken = false;
   return {
     validateStart(table) {
       positions = columns.map((column) => table.positions.get(column.name) ?? -1);
@@ -41,7 +43,24 @@ export const cellsCheck: CheckFactory = (context: CheckContext): Check => {
           message: cell.message,
         });
       }
-      if (schema.validate(values)) return;
+      if (schemaBroken) return;
+      let valid: boolean;
+      try {
+        valid = schema.validate(values);
+      } catch (error) {
+        if (!isStackOverflow(error)) throw error;
+        // Said once, at the schema: every later row would overflow the same way.
+        schemaBroken = true;
+        context.report({
+          code: 'schema-error',
+          file: schema.file,
+          line: 1,
+          column: 1,
+          message: SELF_REFERENCE_MESSAGE,
+        });
+        return;
+      }
+      if (valid) return;
       for (const error of schema.validate.errors ?? []) {
         if (error.keyword === 'if') continue; // the failing `then` branch is reported on its own
         const field = columnOfError(error);
