@@ -3,7 +3,7 @@
  * The `opendata` command line: a thin adapter that parses arguments, builds
  * stores, calls the core and prints. Run as `npm run opendata -- <command>`.
  */
-import { mkdir } from 'node:fs/promises';
+import { makeDirectory } from '../lambda/store/file-system.js';
 import path from 'node:path';
 import { isOpenDataError, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
@@ -368,7 +368,7 @@ async function publishCommand(
     place = { kind: 'bucket', url: destination.endsWith('/') ? destination : `${destination}/` };
   } else {
     const folder = out ?? 'public';
-    await mkdir(folder, { recursive: true });
+    await makeDirectory(folder);
     store = new LocalDirectoryStore(folder);
     // As given relative to here when it lies below; otherwise the absolute path, not a chain of "../".
     const relative = path.relative(process.cwd(), path.resolve(folder));

@@ -4,6 +4,7 @@ import { TLSSocket } from 'node:tls';
 import { OpenDataError } from '../core/errors.js';
 import type { ObjectStore } from '../core/object-store.js';
 import { relativeKeyProblem } from '../core/relative-key.js';
+import { errorCode } from './file-system.js';
 
 /** Default for {@link HttpReaderOptions.connectTimeoutMs}. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -305,10 +306,4 @@ function displayUrl(url: URL): string {
 function reasonOf(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new HttpReadError('stopped');
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
 }

@@ -15,6 +15,7 @@ import {
   ObjectStoreError,
   verifiedChunks,
 } from '../core/object-store.js';
+import { errorCode, makeDirectory } from './file-system.js';
 
 /** A key (or list prefix) that cannot be mapped safely to a file under the store's root. */
 export class InvalidObjectKeyError extends OpenDataError {
@@ -270,7 +271,7 @@ export class LocalDirectoryStore implements ObjectStore {
 
   async #makeParent(key: string, file: string): Promise<void> {
     try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
+      await makeDirectory(path.dirname(file));
     } catch (error) {
       throw storeError('create the parent directory of', key, error);
     }
@@ -470,12 +471,6 @@ async function hashFile(file: string): Promise<{ bytes: number; etag: string; la
   } finally {
     await handle.close();
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
 }
 
 /** No file at that key: nothing there, a parent is a file, or the key names a directory. */
