@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import { OpenDataError } from './errors.js';
 
 /** One CSV record as papaparse read it, with the 1-based line it starts on. */
 export interface CsvRecord {
@@ -32,7 +33,11 @@ export async function* readCsvRecords(text: AsyncIterable<string>): AsyncGenerat
  * reader would, so that the text it is parsing is at hand: a quoting problem
  * is tied to the cell it is in, found from where papaparse says it is.
  */
-export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncGenerator<CsvRecord[]> {
+export async function* readCsvRecordBatches(
+  text: AsyncIterable<string>,
+  options: CsvReadOptions = {},
+): AsyncGenerator<CsvRecord[]> {
+  const { maxFieldLength } = options;
   // papaparse would guess the line ending from its first chunk, which may be a single byte;
   // we decide it from the first line break instead, however the text arrives.
   const { newline, text: wholeText } = await detectNewline(text);
@@ -87,6 +92,20 @@ export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncG
   // file handle or S3 socket is released.
   for await (const piece of wholeText) {
     parse(piece, false);
+    // The record papaparse could not finish is parsed again with the next piece; a cell longer than the
+    // limit would be read whole, each piece scanning all of it again, before any check saw it.
+    if (maxFieldLength !== undefined && input.length - (recordStart - inputStart) > maxFieldLength) {
+      let unfinished = input.substring(recordStart - inputStart);
+      // A CR at the end may be the first half of a CRLF, which papaparse reads as a line break after a
+      // quoted cell whatever the file's line ending: left out, it is counted in no cell.
+      if (unfinished.endsWith('\r')) unfinished = unfinished.slice(0, -1);
+      const cell = lastCell(unfinished, newline);
+      if (cell.length > maxFieldLength) {
+        // The records before it are handed over first (the header among them), then reading stops.
+        if (batch.length > 0) yield batch;
+        throw new CellTooLongError(nextLine, cell.index, maxFieldLength);
+      }
+    }
     if (batch.length > 0) {
       yield batch;
       batch = [];
@@ -94,6 +113,56 @@ export async function* readCsvRecordBatches(text: AsyncIterable<string>): AsyncG
   }
   parse('', true);
   if (batch.length > 0) yield batch;
+}
+
+/** Options of {@link readCsvRecordBatches}. */
+export interface CsvReadOptions {
+  /**
+   * The longest cell allowed (`limits.maxFieldLength`): reading stops with a {@link CellTooLongError} as
+   * soon as a record not yet finished holds a cell surely longer. Completed records are not checked
+   * here; the cell-text check measures every cell.
+   * @default no limit
+   */
+  readonly maxFieldLength?: number;
+}
+
+/** A cell longer than the limit, found before its record ends: reading stops there. */
+export class CellTooLongError extends OpenDataError {
+  override readonly name = 'CellTooLongError';
+  readonly code = 'limit-exceeded';
+  constructor(
+    /** 1-based line its record starts on (where every issue about a cell points). */
+    readonly line: number,
+    /** 0-based index of the cell in its record. */
+    readonly fieldIndex: number,
+    readonly maxFieldLength: number,
+  ) {
+    super(
+      `cell is more than ${maxFieldLength} characters long, the limit (limits.maxFieldLength); reading stopped here`,
+    );
+  }
+}
+
+/**
+ * The last cell of a record not yet finished, as papaparse reads it so far: its index, and a length the
+ * rest of the record can only add to. Without a quote in the record the cells are what lies between
+ * commas. With one, papaparse reads the record as if it ended here, once as it is and once closed by a
+ * quote: a quoted cell left open at the end is read raw, its doubled quotes counted twice, and the
+ * closing quote makes it the cell read so far; the shorter reading stands. (In a record with a stray
+ * quote papaparse may settle a cell shorter once the rest arrives; such a record is refused for its quotes.)
+ */
+function lastCell(record: string, newline: CsvNewline): { index: number; length: number } {
+  if (!record.includes('"')) {
+    let index = 0;
+    for (let comma = record.indexOf(','); comma !== -1; comma = record.indexOf(',', comma + 1)) index++;
+    return { index, length: record.length - record.lastIndexOf(',') - 1 };
+  }
+  const [asItIs, closed] = [record, `${record}"`].map((text) => {
+    const fields = Papa.parse<string[]>(text, { delimiter: ',', quoteChar: '"', escapeChar: '"', newline })
+      .data[0] ?? [''];
+    return { index: fields.length - 1, length: (fields.at(-1) ?? '').length };
+  }) as [{ index: number; length: number }, { index: number; length: number }];
+  return closed.length < asItIs.length ? closed : asItIs;
 }
 
 /** What papaparse's parser hands its `step`: the one record it read, its quoting errors and where it ends. */
@@ -190,6 +259,16 @@ function describePapaError(error: Papa.ParseError, firstLine: number, lastLine: 
   }
 }
 
+/** The line endings a CSV file may use. */
+type CsvNewline = '\r\n' | '\r' | '\n';
+
+/**
+ * How far the first line break is looked for. A first line longer than this is a header no row schema
+ * can match (a schema file holds at most 2 MiB), so the file is refused whatever the line ending; LF is
+ * assumed, and the text is not held whole while its end is awaited.
+ */
+const NEWLINE_SEARCH_CHARS = 4 * 1024 ** 2;
+
 /**
  * Reads just enough of the text to find its first line break and name the
  * file's line ending (CRLF, CR or LF; LF when there is none), then hands back
@@ -197,22 +276,36 @@ function describePapaError(error: Papa.ParseError, firstLine: number, lastLine: 
  */
 async function detectNewline(
   text: AsyncIterable<string>,
-): Promise<{ newline: '\r\n' | '\r' | '\n'; text: AsyncIterable<string> }> {
+): Promise<{ newline: CsvNewline; text: AsyncIterable<string> }> {
   const iterator = text[Symbol.asyncIterator]();
   const seen: string[] = [];
-  let buffered = '';
+  let read = 0;
+  let newline: CsvNewline | undefined;
   let done = false;
-  // A CR at the very end of what we have might be the first half of a CRLF: read one more piece.
-  while (!done && !/\n|\r[^]/.test(buffered)) {
+  // A CR at the very end of what we have might be the first half of a CRLF: the next piece says.
+  let pendingCr = false;
+  while (!done && newline === undefined && read <= NEWLINE_SEARCH_CHARS) {
     const next = await iterator.next();
-    if (next.done === true) done = true;
-    else {
-      seen.push(next.value);
-      buffered += next.value;
+    if (next.done === true) {
+      done = true;
+      if (pendingCr) newline = '\r';
+      break;
     }
+    const piece = next.value;
+    seen.push(piece);
+    read += piece.length;
+    if (pendingCr) {
+      if (piece.length === 0) continue;
+      newline = piece.charCodeAt(0) === 10 ? '\r\n' : '\r';
+      break;
+    }
+    // Only the new piece is searched: a first line of many pieces is not searched again each time.
+    const at = /\r\n|\r|\n/.exec(piece);
+    if (at === null) continue;
+    if (at[0] === '\r' && at.index === piece.length - 1) pendingCr = true;
+    else newline = at[0] as CsvNewline;
   }
-  const first = /\r\n|\r|\n/.exec(buffered)?.[0];
-  const newline = first === '\r\n' || first === '\r' ? first : '\n';
+  newline ??= '\n';
   async function* replay(): AsyncGenerator<string> {
     try {
       yield* seen;

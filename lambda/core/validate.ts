@@ -9,7 +9,7 @@ import {
 } from './checks/index.js';
 import { PlainTextWatch } from './checks/cell-text.js';
 import { layoutHeader } from './checks/header.js';
-import { readCsvRecordBatches, type CsvProblem } from './csv-records.js';
+import { CellTooLongError, readCsvRecordBatches, type CsvProblem } from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
 import { locateNearest } from './json-locate.js';
 import { IssueList, type Issue, type IssueCode, type Result } from './issue.js';
@@ -268,6 +268,7 @@ async function readTable(
   try {
     reading: for await (const batch of readCsvRecordBatches(
       decodeUtf8Strict(text.watch(limitBytes(csv.open(), limits.maxFileBytes))),
+      { maxFieldLength: limits.maxFieldLength },
     )) {
       for (const record of batch) {
         line = record.line;
@@ -324,6 +325,13 @@ async function readTable(
       at(error.line, error.column, { code: 'encoding-error', message: error.message });
     } else if (error instanceof FileTooLargeError) {
       at(line, 1, { code: 'limit-exceeded', message: error.message });
+    } else if (error instanceof CellTooLongError) {
+      const field = header?.[error.fieldIndex];
+      at(error.line, error.fieldIndex + 1, {
+        code: 'limit-exceeded',
+        ...(field === undefined ? {} : { field }),
+        message: error.message,
+      });
     } else {
       throw error;
     }
