@@ -88,7 +88,7 @@ export class LocalDirectoryStore implements ObjectStore {
     let lastModified: Date;
     try {
       // One open file for both, so the time is that of the bytes read even if the file is replaced meanwhile.
-      const handle = await fs.open(file, 'r');
+      const handle = await openForReading(file);
       try {
         [body, { mtime: lastModified }] = await Promise.all([handle.readFile(), handle.stat()]);
       } finally {
@@ -106,7 +106,7 @@ export class LocalDirectoryStore implements ObjectStore {
     const file = this.#fileFor(key);
     try {
       // The stream owns the handle and closes it at the end, on error or when the reader stops early.
-      const handle = await fs.open(file, 'r');
+      const handle = await openForReading(file);
       return handle.createReadStream() as AsyncIterable<Uint8Array>;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -132,7 +132,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async exists(key: string): Promise<boolean> {
     const file = this.#fileFor(key);
     try {
-      const handle = await fs.open(file, 'r');
+      const handle = await openForReading(file);
       try {
         return !(await handle.stat()).isDirectory();
       } finally {
@@ -457,8 +457,32 @@ function etagOf(body: Uint8Array): string {
   return `"${createHash('sha256').update(body).digest('hex')}"`;
 }
 
+/**
+ * Opens a stored file for reading, without waiting for a writer: a FIFO, a socket or a device where a
+ * file should be (data/x.csv linked to /dev/zero, a named pipe) is refused at once with an error saying
+ * so, where opening a FIFO waited for ever and a device was read without end. A directory opens as
+ * before (reading it fails with EISDIR, which counts as missing).
+ */
+async function openForReading(file: string): Promise<fs.FileHandle> {
+  const handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  const stats = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
+  });
+  if (stats.isFile() || stats.isDirectory()) return handle;
+  await handle.close();
+  const kind = stats.isFIFO()
+    ? 'a named pipe'
+    : stats.isSocket()
+      ? 'a socket'
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? 'a device'
+        : 'not a file';
+  throw new Error(`${file} is ${kind}, not a regular file`);
+}
+
 async function hashFile(file: string): Promise<{ bytes: number; etag: string; lastModified: Date }> {
-  const handle = await fs.open(file, 'r');
+  const handle = await openForReading(file);
   try {
     const { mtime } = await handle.stat();
     const hash = createHash('sha256');
