@@ -411,7 +411,7 @@ function printNotice(line: string | undefined, io: Output): void {
   if (line !== undefined) io.err(line);
 }
 
-/** A base URL the site can be served from: an absolute http(s) URL with no query or fragment. */
+/** A base URL the site can be served from: an absolute http(s) URL with no query, fragment or user name. */
 function checkBaseUrl(baseUrl: string): void {
   let url: URL | undefined;
   try {
@@ -424,6 +424,11 @@ function checkBaseUrl(baseUrl: string): void {
   if (url.search !== '' || url.hash !== '' || /[?#]/.test(baseUrl))
     throw new UsageError(
       `--base-url is where the site is served from: no query or fragment, not "${baseUrl}"`,
+    );
+  // Shown in full in every page, feed, catalog and citation: a password there would be published.
+  if (url.username !== '' || url.password !== '')
+    throw new UsageError(
+      `--base-url is published in every page and catalog: no user name or password ("user:password@"); give the site's public address`,
     );
 }
 

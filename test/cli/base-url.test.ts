@@ -117,6 +117,8 @@ describe('the base URL belongs to the published tree', () => {
     ['data.example.org', '--base-url must be an http(s) URL, not "data.example.org"'],
     ['ftp://data.example.org/', '--base-url must be an http(s) URL, not "ftp://data.example.org/"'],
     ['https://data.example.org/?v=1', 'no query or fragment'],
+    ['https://user:secret@data.example.org/', 'no user name or password'],
+    ['https://user@data.example.org/', 'no user name or password'],
   ])('refuses %j before writing anything', async (url, message) => {
     const ws = await makeWorkspace();
 

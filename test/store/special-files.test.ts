@@ -33,7 +33,13 @@ describe.skipIf(!LINUX)('a directory store where a file should be something else
     else await symlink('/dev/zero', file);
     const store = new LocalDirectoryStore(root);
 
-    for (const call of [store.get('x.csv'), store.open('x.csv'), store.exists('x.csv'), store.head('x.csv')])
+    const calls: Promise<unknown>[] = [
+      store.get('x.csv'),
+      store.open('x.csv'),
+      store.exists('x.csv'),
+      store.head('x.csv'),
+    ];
+    for (const call of calls)
       await expect(within(5_000, call)).rejects.toThrow(`${file} is a ${kind}, not a regular file`);
   });
 
