@@ -236,6 +236,7 @@ h2{font-size:1.35rem;margin:2rem 0 .5rem;padding-top:.5rem;border-top:1px solid 
 h3{font-size:1.1rem;margin:1.25rem 0 .4rem}
 .lead{font-size:1.05rem;color:var(--muted);max-width:48rem}
 p,li{max-width:52rem}
+h1,h2,h3,p,li,dt,dd,figcaption{overflow-wrap:anywhere}
 .facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.25rem 1.5rem;margin:1rem 0;padding:0}
 .facts div{padding:.35rem 0;border-bottom:1px solid var(--line)}
 .facts dt{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted)}
