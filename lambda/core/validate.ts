@@ -148,7 +148,7 @@ export async function validateDataset(
 
   const schemaJson = parseLimitedJson(source.schema, 'schema-error', SCHEMA_DOCUMENT);
   const rowSchema = schemaJson.ok ? scope.compile(schemaJson.value, source.schema.file) : schemaJson;
-  if (!rowSchema.ok) issues.add(...rowSchema.issues);
+  if (!rowSchema.ok) issues.add(...rowSchema.issues.map((issue) => locatedIn(source.schema, issue)));
 
   const descriptorJson = parseLimitedJson(source.descriptor, 'descriptor-error', DESCRIPTOR_DOCUMENT);
   const descriptor = descriptorJson.ok
