@@ -3,6 +3,7 @@
  * The `opendata` command line: a thin adapter that parses arguments, builds
  * stores, calls the core and prints. Run as `npm run opendata -- <command>`.
  */
+import { stat } from 'node:fs/promises';
 import { makeDirectory } from '../lambda/store/file-system.js';
 import path from 'node:path';
 import { isOpenDataError, oneLine } from '../lambda/core/errors.js';
@@ -466,11 +467,27 @@ async function serveCommand(args: readonly string[], io: Output, env: Env): Prom
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535)
     throw new UsageError(`--port must be a port number, not "${portText}"`);
+  const folder = await stat(dir).catch(() => undefined);
+  if (folder?.isDirectory() !== true) {
+    io.err(
+      `opendata: no folder ${dir}/ to serve${dir === 'public' ? ': publish first (npm start)' : ' (--dir names the published tree)'}`,
+    );
+    return EXIT.invalid;
+  }
   const server = createSiteServer(dir);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+    io.err(
+      `opendata: cannot listen on 127.0.0.1:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'} (${code}); choose another with --port`,
+    );
+    return EXIT.invalid;
+  }
   const address = server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;
   io.out(`Serving ${dir}/ at http://127.0.0.1:${actualPort}/ (Ctrl+C to stop)`);
