@@ -286,8 +286,8 @@ async function readTable(
           issues.headerLine = record.line;
           const layout = layoutHeader(header, definition.columns);
           positions = layout.positions;
-          // A ;-separated file reads as one cell a row: the header check says so once, instead of every row.
-          readRows = !layout.semicolons;
+          // A ;- or tab-separated file reads as one cell a row: the header check says so once, instead of every row.
+          readRows = layout.otherSeparator === undefined;
           const start = { header, line: record.line, problems: record.problems, positions };
           for (const check of checks) await check.validateStart?.(start);
           continue;

@@ -19,6 +19,17 @@ describe('error hints', () => {
     expect(report.issues[0]?.message).toContain('looks ;-separated');
   });
 
+  it('says once that a file looks tab-separated, instead of reporting every header cell and row', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({
+        csv: 'id\tyear\tvalue_musd\tflagged\tday\tkind\na\t2001\t1.5\tfalse\t\tturnover\nb\t2002\t2\tfalse\t\tturnover\n',
+      }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([[1, 1, 'parse-error', undefined]]);
+    expect(report.issues[0]?.message).toContain('looks tab-separated');
+  });
+
   it('names a number that an unquoted decimal comma split in two, and reads the rest of the row in place', async () => {
     const { report } = await validateDataset(
       fixtureSource({ csv: csv('a,2001,161,2,false,,turnover', 'b,2002,3,4,maybe,,turnover') }),

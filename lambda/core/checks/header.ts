@@ -9,8 +9,8 @@ import type { Check, CheckContext, CheckFactory } from './check.js';
  * The header row: each name held to the rules of schema column names, then
  * the names against the schema's columns (see {@link layoutHeader}): blank,
  * repeated, unknown, misnamed, missing, out of order. A file whose header is
- * one cell holding the schema's names between semicolons is named as such,
- * once. A file with no header row at all is a `missing-header`.
+ * one cell holding the schema's names between semicolons or tabs is named as
+ * such, once. A file with no header row at all is a `missing-header`.
  */
 export const headerCheck: CheckFactory = (context: CheckContext): Check => ({
   validateStart(table) {
@@ -18,8 +18,10 @@ export const headerCheck: CheckFactory = (context: CheckContext): Check => ({
       const { column, ...rest } = problem;
       context.at(table.line, column, rest);
     };
-    checkHeaderCells(table.header, context.limits).forEach(at);
-    compareWithSchema(table.header, context.columns, layoutHeader(table.header, context.columns)).forEach(at);
+    const layout = layoutHeader(table.header, context.columns);
+    // In a tab-separated header the tabs are separators, not characters of a name: the one hint says it.
+    if (layout.otherSeparator !== '\t') checkHeaderCells(table.header, context.limits).forEach(at);
+    compareWithSchema(table.header, context.columns, layout).forEach(at);
     for (const problem of table.problems)
       context.at(table.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message });
   },
@@ -39,8 +41,8 @@ export interface HeaderLayout {
   readonly positions: ReadonlyMap<string, number>;
   /** Columns read by position because their name is not in the header: the cell there is blank or other. */
   readonly byPosition: ReadonlySet<string>;
-  /** The header is one cell of names separated by semicolons: no row can be read. */
-  readonly semicolons: boolean;
+  /** The header is one cell of names separated by semicolons or tabs: no row can be read. */
+  readonly otherSeparator: ';' | '\t' | undefined;
 }
 
 /**
@@ -70,14 +72,21 @@ export function layoutHeader(header: readonly string[], columns: readonly Column
     positions.set(column.name, index);
     byPosition.add(column.name);
   });
-  return { positions, byPosition, semicolons: looksSemicolonSeparated(header, columns) };
+  const otherSeparator = ([';', '\t'] as const).find((separator) =>
+    looksSeparatedBy(separator, header, columns),
+  );
+  return { positions, byPosition, otherSeparator };
 }
 
-/** A header read as one cell (or a few) whose text splits on semicolons into the schema's names. */
-function looksSemicolonSeparated(header: readonly string[], columns: readonly Column[]): boolean {
-  if (header.length >= columns.length || !header.some((cell) => cell.includes(';'))) return false;
+/** A header read as one cell (or a few) whose text splits on `separator` into the schema's names. */
+function looksSeparatedBy(
+  separator: ';' | '\t',
+  header: readonly string[],
+  columns: readonly Column[],
+): boolean {
+  if (header.length >= columns.length || !header.some((cell) => cell.includes(separator))) return false;
   const names = new Set(columns.map((column) => column.name));
-  const pieces = header.join(',').split(';');
+  const pieces = header.join(',').split(separator);
   return pieces.filter((piece) => names.has(piece.trim())).length >= Math.min(2, columns.length);
 }
 
@@ -109,14 +118,16 @@ function compareWithSchema(
   columns: readonly Column[],
   layout: HeaderLayout,
 ): CellProblem[] {
-  if (layout.semicolons) {
+  if (layout.otherSeparator !== undefined) {
     return [
       {
         code: 'parse-error',
         column: 1,
         value: displayValue(header.join(',')),
         message:
-          'the header is one cell of column names separated by semicolons: the file looks ;-separated (as spreadsheets save CSV where the decimal separator is a comma, e.g. in Russian, Kazakh and Azerbaijani locales); save it with commas between cells. No row was read',
+          layout.otherSeparator === ';'
+            ? 'the header is one cell of column names separated by semicolons: the file looks ;-separated (as spreadsheets save CSV where the decimal separator is a comma, e.g. in Russian, Kazakh and Azerbaijani locales); save it with commas between cells. No row was read'
+            : 'the header is one cell of column names separated by tabs: the file looks tab-separated (as a spreadsheet copies cells, or saves "Text (tab-delimited)"); save it as CSV, with commas between cells. No row was read',
       },
     ];
   }
