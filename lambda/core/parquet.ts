@@ -143,6 +143,8 @@ class ParquetEncoder {
         rowGroupSize: this.#groupRows,
       }),
     );
+    // The values written are let go at once (the arrays are kept, emptied), not held until overwritten.
+    for (const cells of this.#group) cells.values.fill(null);
     this.#groupRows = 0;
   }
 
