@@ -102,7 +102,8 @@ export function boundIssue(issue: Issue): Issue {
  * the input are shown as escapes, so a column name cannot rewrite a terminal.
  */
 export function formatIssue(issue: Issue): string {
-  const where = `${issue.file}:${issue.line}:${issue.column}`;
+  // Line 0 is the whole file (a file missing, a name it may not have): no place in it to point at.
+  const where = issue.line === 0 ? issue.file : `${issue.file}:${issue.line}:${issue.column}`;
   const field = issue.field === undefined ? '' : `${issue.field}: `;
   return oneLine(`${where}: [${issue.code}] ${field}${issue.message}`);
 }

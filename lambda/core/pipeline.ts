@@ -11,6 +11,7 @@ import { ScratchDirectory } from './scratch.js';
 import type { RowSource } from './row-source.js';
 import { RowSorter } from './sort-rows.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
+import { formatIssue } from './issue.js';
 import { RowSchemaScope } from './row-schema.js';
 import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
 import type { VerifyProblem } from './distribution-check.js';
@@ -302,9 +303,7 @@ export class UncommittedVersionsError extends OpenDataError {
 export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   const site = await loadSiteMeta(run.source);
   if (!site.ok)
-    throw new SiteMetaError(
-      site.issues.map((issue) => `${issue.file}: ${issue.field ?? ''} ${issue.message}`).join('\n'),
-    );
+    throw new SiteMetaError(site.issues.map((issue) => formatIssue(issue)).join('\n'));
   // One record of row-schema `$id`s for the run, so that two datasets cannot claim the same one.
   const scope = new RowSchemaScope();
   const context = runContextOf(run.source);

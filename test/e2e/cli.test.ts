@@ -100,8 +100,26 @@ describe('validate', () => {
 
     expect(code).toBe(1);
     expect(stderr).toContain(
-      `${ws.data}/trade.csv:0:0: [file-missing] the CSV file of dataset "trade" is missing`,
+      `${ws.data}/trade.csv: [file-missing] the CSV file of dataset "trade" is missing`,
     );
+  });
+
+  it('says a missing site.json as every other issue is said, without a position in a file that is not there', async () => {
+    const ws = await makeWorkspace();
+    await rm(path.join(ws.data, 'site.json'));
+
+    const { code, stderr } = await cli(
+      'publish',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+      '--out',
+      ws.out,
+    );
+
+    expect(code).not.toBe(0);
+    expect(stderr).toBe(`opendata: ${ws.data}/site.json: [file-missing] the site metadata file is missing`);
   });
 
   it('refuses an id that could escape the data folder before reading anything', async () => {
