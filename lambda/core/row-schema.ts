@@ -180,6 +180,14 @@ export function compileRowSchema(
       );
       continue;
     }
+    if (type !== 'string' && type !== 'date' && property.format !== undefined) {
+      // JSON Schema applies "format" to strings only: on a number or boolean it would check nothing.
+      problem(
+        `${pointer}/format`,
+        `"format" checks text only, and this column is ${String(property.type)}: a date column is "type": "string" with "format": "date"`,
+      );
+      continue;
+    }
     columns.push({ name, type, required: required.has(name), schema: property });
   }
   for (const name of required) {

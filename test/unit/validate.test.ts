@@ -259,6 +259,19 @@ describe('validateDataset', () => {
     ]);
   });
 
+  it('reports "format" on a column that is not text, where it would check nothing', async () => {
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, year: { type: 'integer', format: 'date' } },
+    };
+    const { report } = await validateDataset(fixtureSource({ schema }));
+
+    expect(report.issues.map((issue) => [issue.code, issue.field])).toEqual([
+      ['schema-error', '/properties/year/format'],
+    ]);
+    expect(report.issues[0]?.message).toContain('"format" checks text only');
+  });
+
   it('reports a schema that ajv strict mode refuses', async () => {
     const schema = {
       ...FIXTURE_SCHEMA,
