@@ -302,8 +302,7 @@ export class UncommittedVersionsError extends OpenDataError {
  */
 export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   const site = await loadSiteMeta(run.source);
-  if (!site.ok)
-    throw new SiteMetaError(site.issues.map((issue) => formatIssue(issue)).join('\n'));
+  if (!site.ok) throw new SiteMetaError(site.issues.map((issue) => formatIssue(issue)).join('\n'));
   // One record of row-schema `$id`s for the run, so that two datasets cannot claim the same one.
   const scope = new RowSchemaScope();
   const context = runContextOf(run.source);

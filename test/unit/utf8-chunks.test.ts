@@ -88,7 +88,9 @@ describe('strict UTF-8 decoding of a stream', () => {
             expect(await outcome(pieces)).toEqual(found);
           }
           // Everything before the first bad byte decodes; its lines and the units after the last break say where it is.
-          const before = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, found.byteOffset));
+          const before = new TextDecoder('utf-8', { fatal: true }).decode(
+            bytes.subarray(0, found.byteOffset),
+          );
           const lines = before.split(/\r\n|\r|\n/);
           expect({ line: found.line, column: found.column }).toEqual({
             line: lines.length,
