@@ -33,14 +33,15 @@ describe.skipIf(!LINUX)('a directory store where a file should be something else
     else await symlink('/dev/zero', file);
     const store = new LocalDirectoryStore(root);
 
-    const calls: Promise<unknown>[] = [
-      store.get('x.csv'),
-      store.open('x.csv'),
-      store.exists('x.csv'),
-      store.head('x.csv'),
+    // Each call made only when it is awaited: a refusal nobody awaits yet would be an unhandled rejection.
+    const calls: (() => Promise<unknown>)[] = [
+      () => store.get('x.csv'),
+      () => store.open('x.csv'),
+      () => store.exists('x.csv'),
+      () => store.head('x.csv'),
     ];
     for (const call of calls)
-      await expect(within(5_000, call)).rejects.toThrow(`${file} is a ${kind}, not a regular file`);
+      await expect(within(5_000, call())).rejects.toThrow(`${file} is a ${kind}, not a regular file`);
   });
 
   it('still reads a regular file, and finds a directory missing', async () => {
