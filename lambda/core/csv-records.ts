@@ -75,6 +75,16 @@ export async function* readCsvRecordBatches(
         told.add(key);
         problems.push({ fieldIndex, message });
       }
+      // A file whose lines end with CRLF (or CR) and one that ends with LF alone reads that line and the
+      // next as one record: said once, at the cell where the LF is, instead of as extra cells and types.
+      if (newline !== '\n' && breaks > 0) {
+        const at = strayLineFeed(input, recordStart - inputStart, results.meta.cursor - inputStart, newline);
+        if (at !== undefined)
+          problems.push({
+            fieldIndex: at,
+            message: `the file's lines end with ${newline === '\r\n' ? 'CRLF' : 'CR'}, and a line here ends with LF alone, so it and the line after it were read as one row: save the file with one kind of line ending`,
+          });
+      }
       batch.push({ line: nextLine, fields, problems });
       nextLine += 1 + breaks;
       recordStart = results.meta.cursor;
@@ -230,6 +240,24 @@ function closingQuote(text: string, open: number): number {
     if (text.charCodeAt(after) === COMMA) return quote;
     i = quote + 1;
   }
+}
+
+/**
+ * The index of the cell of the record `text[from, to)` holding an LF outside quotes that is not the end
+ * of the file's line ending (`newline`, CRLF or CR), if any. Only records that hold a line break are
+ * looked at, so this runs on few of them.
+ */
+function strayLineFeed(text: string, from: number, to: number, newline: '\r\n' | '\r'): number | undefined {
+  let quoted = false;
+  let cell = 0;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) quoted = !quoted;
+    else if (quoted) continue;
+    else if (code === COMMA) cell++;
+    else if (code === 10 && (newline === '\r' || text.charCodeAt(i - 1) !== 13)) return cell;
+  }
+  return undefined;
 }
 
 /** Line breaks inside a field: CRLF counts once, lone CR and LF once each. */
