@@ -77,7 +77,8 @@ export async function* readCsvRecordBatches(
       }
       // A file whose lines end with CRLF (or CR) and one that ends with LF alone reads that line and the
       // next as one record: said once, at the cell where the LF is, instead of as extra cells and types.
-      if (newline !== '\n' && breaks > 0) {
+      // (Not in a record with a stray or unclosed quote: where quotes begin and end there is papaparse's guess.)
+      if (newline !== '\n' && breaks > 0 && problems.length === 0) {
         const at = strayLineFeed(input, recordStart - inputStart, results.meta.cursor - inputStart, newline);
         if (at !== undefined)
           problems.push({
