@@ -249,14 +249,26 @@ function closingQuote(text: string, open: number): number {
  * looked at, so this runs on few of them.
  */
 function strayLineFeed(text: string, from: number, to: number, newline: '\r\n' | '\r'): number | undefined {
-  let quoted = false;
   let cell = 0;
+  let cellStart = true;
   for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
-    if (code === QUOTE) quoted = !quoted;
-    else if (quoted) continue;
-    else if (code === COMMA) cell++;
-    else if (code === 10 && (newline === '\r' || text.charCodeAt(i - 1) !== 13)) return cell;
+    // A quote opens a quoted cell only where a cell starts (elsewhere it is text); in one, a doubled
+    // quote is a quote and another ends it.
+    if (cellStart && code === QUOTE) {
+      for (i++; i < to; i++) {
+        if (text.charCodeAt(i) !== QUOTE) continue;
+        if (text.charCodeAt(i + 1) !== QUOTE) break;
+        i++;
+      }
+      cellStart = false;
+      continue;
+    }
+    cellStart = false;
+    if (code === COMMA) {
+      cell++;
+      cellStart = true;
+    } else if (code === 10 && (newline === '\r' || text.charCodeAt(i - 1) !== 13)) return cell;
   }
   return undefined;
 }

@@ -53,6 +53,12 @@ describe('a file with line endings of two kinds', () => {
     );
   });
 
+  it('takes a quote inside an unquoted cell as text, not as the start of quoting', async () => {
+    const read = await records('a,b\r\nx"y,"p\nq"\r\nx"y,p\nq\r\n');
+    expect(read[1]).toMatchObject({ fields: ['x"y', 'p\nq'], problems: [] });
+    expect(read[2]?.problems).toEqual([{ fieldIndex: 1, message: expect.stringMatching(MIXED) as string }]);
+  });
+
   it('in a CR file, names the cell an LF outside quotes is in', async () => {
     const read = await records('a,b\r1,2\n3\r');
     expect(read[1]?.problems).toEqual([{ fieldIndex: 1, message: expect.stringMatching(MIXED) as string }]);
