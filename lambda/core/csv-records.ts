@@ -245,22 +245,17 @@ function closingQuote(text: string, open: number): number {
 
 /**
  * The index of the cell of the record `text[from, to)` holding an LF outside quotes that is not the end
- * of the file's line ending (`newline`, CRLF or CR), if any. Only records that hold a line break are
- * looked at, so this runs on few of them.
+ * of the file's line ending (`newline`, CRLF or CR), if any. Quoted cells are skipped as papaparse reads
+ * them ({@link closingQuote}). Only records that hold a line break are looked at, so this runs on few.
  */
 function strayLineFeed(text: string, from: number, to: number, newline: '\r\n' | '\r'): number | undefined {
+  const record = text.slice(from, to);
   let cell = 0;
   let cellStart = true;
-  for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
-    // A quote opens a quoted cell only where a cell starts (elsewhere it is text); in one, a doubled
-    // quote is a quote and another ends it.
+  for (let i = 0; i < record.length; i++) {
+    const code = record.charCodeAt(i);
     if (cellStart && code === QUOTE) {
-      for (i++; i < to; i++) {
-        if (text.charCodeAt(i) !== QUOTE) continue;
-        if (text.charCodeAt(i + 1) !== QUOTE) break;
-        i++;
-      }
+      i = closingQuote(record, i);
       cellStart = false;
       continue;
     }
@@ -268,7 +263,7 @@ function strayLineFeed(text: string, from: number, to: number, newline: '\r\n' |
     if (code === COMMA) {
       cell++;
       cellStart = true;
-    } else if (code === 10 && (newline === '\r' || text.charCodeAt(i - 1) !== 13)) return cell;
+    } else if (code === 10 && (newline === '\r' || record.charCodeAt(i - 1) !== 13)) return cell;
   }
   return undefined;
 }
