@@ -108,15 +108,7 @@ describe('validate', () => {
     const ws = await makeWorkspace();
     await rm(path.join(ws.data, 'site.json'));
 
-    const { code, stderr } = await cli(
-      'publish',
-      '--data',
-      ws.data,
-      '--schemas',
-      ws.schemas,
-      '--out',
-      ws.out,
-    );
+    const { code, stderr } = await publishWorkspace(ws);
 
     expect(code).not.toBe(0);
     expect(stderr).toBe(`opendata: ${ws.data}/site.json: [file-missing] the site metadata file is missing`);

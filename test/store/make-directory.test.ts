@@ -5,22 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { makeDirectory } from '../../lambda/store/file-system.js';
 import { cli } from '../support/workspace.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { within } from '../support/within.js';
 
 /** Linux's /proc exists and refuses new entries with ENOENT, where Node's recursive mkdir retried for ever. */
 const PROC = process.platform === 'linux' && existsSync('/proc/self') ? '/proc' : undefined;
-
-/** Settles within `ms`, or fails saying it did not (the old mkdir never settled). */
-async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('makeDirectory', () => {
   it('creates missing parents, and accepts a folder or a link to one that is already there', async () => {

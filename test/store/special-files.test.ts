@@ -5,22 +5,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { within } from '../support/within.js';
 
 /** Named pipes and /dev/zero exist where the tests run on Linux; elsewhere these are skipped. */
 const LINUX = process.platform === 'linux' && existsSync('/dev/zero');
-
-/** Settles within `ms`, or fails saying it did not (opening a FIFO used to wait for a writer for ever). */
-async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe.skipIf(!LINUX)('a directory store where a file should be something else', () => {
   it.each([
