@@ -67,6 +67,12 @@ export interface StreamedBody {
   readonly sha256: string;
   /** Reads the bytes from the start; each call gives a fresh stream. */
   open(): AsyncIterable<Uint8Array>;
+  /**
+   * A file on this machine holding the bytes, never written again (a closed scratch file): a store on
+   * the same machine may have the file system copy it, a clone where it can, instead of reading it
+   * through `open`. The copy is checked against {@link bytes} and {@link sha256} all the same.
+   */
+  readonly file?: string;
 }
 
 /** What a write accepts: bytes in memory, or a {@link StreamedBody} that is read as it is sent. */
@@ -133,14 +139,24 @@ export async function* verifiedChunks(body: StreamedBody, key: string): AsyncGen
     held = chunk;
   }
   const sha256 = hash.digest('hex');
-  if (bytes !== body.bytes || sha256 !== body.sha256) {
-    throw new ObjectStoreError(
-      `the body streamed for ${JSON.stringify(key)} gave ${bytes} bytes with SHA-256 ${sha256}, ` +
-        `but declares ${body.bytes} bytes with SHA-256 ${body.sha256}`,
-      key,
-    );
-  }
+  if (bytes !== body.bytes || sha256 !== body.sha256) throw bodyMismatch(body, key, { bytes, sha256 });
   if (held !== undefined) yield held;
+}
+
+/**
+ * The error for a streamed body whose bytes are not what it declares: `got` is what was read, to its end.
+ * Every store refuses such a body with this one message, whichever way it read the bytes.
+ */
+export function bodyMismatch(
+  body: StreamedBody,
+  key: string,
+  got: { readonly bytes: number; readonly sha256: string },
+): ObjectStoreError {
+  return new ObjectStoreError(
+    `the body streamed for ${JSON.stringify(key)} gave ${got.bytes} bytes with SHA-256 ${got.sha256}, ` +
+      `but declares ${body.bytes} bytes with SHA-256 ${body.sha256}`,
+    key,
+  );
 }
 
 /** HTTP metadata stored with every object and served with it. */

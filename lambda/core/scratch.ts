@@ -139,6 +139,7 @@ export class ScratchFile implements ByteSink {
       bytes: this.#bytes,
       sha256: hash.digest('hex'),
       open: () => createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Uint8Array>,
+      file,
     };
     return this.#closed;
   }

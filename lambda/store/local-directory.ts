@@ -10,10 +10,12 @@ import { objectMetaFor } from '../core/content-policy.js';
 import type { ObjectInfo, ObjectMeta, ObjectStore, PutBody, StoredObject } from '../core/object-store.js';
 import {
   assertReplaceable,
+  bodyMismatch,
   bodySha256,
   isStreamedBody,
   ObjectStoreError,
   verifiedChunks,
+  type StreamedBody,
 } from '../core/object-store.js';
 import { errorCode, makeDirectory } from './file-system.js';
 
@@ -303,12 +305,17 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
-  /** Writes `body` to a new temporary file next to `file`; a streamed body must match what it declares. */
+  /**
+   * Writes `body` to a new temporary file next to `file`; a streamed body must match what it declares.
+   * A body that is a file already (a scratch file) is copied by the file system, a clone where it can
+   * make one, and the copy read once to check it; any other is written chunk by chunk as it is checked.
+   */
   async #writeTemp(key: string, file: string, body: PutBody): Promise<string> {
     const temp = path.join(
       path.dirname(file),
       `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
     );
+    if (isStreamedBody(body) && body.file !== undefined) return copyChecked(key, body, body.file, temp);
     // The file is opened (created) before anything else happens and closed before the clean-up, so a
     // failed write can never create it after it was removed.
     let handle: fs.FileHandle | undefined;
@@ -479,6 +486,26 @@ async function openForReading(file: string): Promise<fs.FileHandle> {
         ? 'a device'
         : 'not a file';
   throw new Error(`${file} is ${kind}, not a regular file`);
+}
+
+/**
+ * Copies `source` to the new file `temp` by the file system (create-only, a clone where the file
+ * system offers one) and reads the copy once: `temp` is returned only when it holds what the body
+ * declares, and is removed otherwise. The copy is one call, settled before any clean-up, so nothing
+ * can create `temp` after it was removed.
+ */
+async function copyChecked(key: string, body: StreamedBody, source: string, temp: string): Promise<string> {
+  try {
+    await fs.copyFile(source, temp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+    const copied = await hashFile(temp);
+    const sha256 = copied.etag.slice(1, -1);
+    if (copied.bytes !== body.bytes || sha256 !== body.sha256)
+      throw bodyMismatch(body, key, { bytes: copied.bytes, sha256 });
+    return temp;
+  } catch (error) {
+    await removeQuietly(temp);
+    throw storeError('write a temporary file for', key, error);
+  }
 }
 
 async function hashFile(file: string): Promise<{ bytes: number; etag: string; lastModified: Date }> {

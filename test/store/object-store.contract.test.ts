@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,8 +49,35 @@ function streamedBody(
   };
 }
 
+/** Where {@link fileBody} writes its files: removed after all tests. */
+const BODY_FILES = mkdtempSync(path.join(os.tmpdir(), 'store-body-files-'));
+
+/**
+ * A streamed body that names a file holding `bytes` (as a scratch file does), read from that file
+ * by `open` too; `declares` makes it claim another size or hash than the file has.
+ */
+function fileBody(bytes: Uint8Array, declares: { bytes?: number; sha256?: string } = {}): StreamedBody {
+  const file = path.join(BODY_FILES, randomBytes(8).toString('hex'));
+  writeFileSync(file, bytes);
+  return {
+    bytes: declares.bytes ?? bytes.byteLength,
+    sha256: declares.sha256 ?? sha256Hex(bytes),
+    open: () => createReadStream(file) as AsyncIterable<Uint8Array>,
+    file,
+  };
+}
+
 /** Ways a streamed body can misstate itself: every one must be refused, with nothing stored. */
 const LYING_BODIES: { lie: string; body: () => StreamedBody }[] = [
+  {
+    lie: 'another SHA-256 than its file has',
+    body: () => fileBody(utf8('a,b\n1,2\n'), { sha256: sha256Hex(utf8('a,b\n1,3\n')) }),
+  },
+  { lie: 'more bytes than its file holds', body: () => fileBody(utf8('a,b\n1,2\n'), { bytes: 9 }) },
+  {
+    lie: 'fewer bytes than its file holds',
+    body: () => fileBody(new Uint8Array(300_000).fill(7), { bytes: 100_000 }),
+  },
   {
     lie: 'another SHA-256',
     body: () => streamedBody(utf8('a,b\n1,2\n'), { sha256: sha256Hex(utf8('a,b\n1,3\n')) }),
@@ -88,6 +116,7 @@ beforeAll(async () => {
 afterAll(async () => {
   s3Client?.destroy();
   await moto?.stop();
+  rmSync(BODY_FILES, { recursive: true, force: true });
 });
 
 async function freshBucket(): Promise<string> {
@@ -654,6 +683,41 @@ describe('LocalDirectoryStore specifics', () => {
     expect(replaced).toEqual({ status: 'written', etag: `"${body.sha256}"` });
     expect((await store.head(VERSIONED))?.etag).toBe(`"${body.sha256}"`);
     expect(await filesUnder(root)).toEqual([MUTABLE, VERSIONED]);
+  });
+
+  it('copies a body that is a file into a file of its own: the source changing later changes nothing stored', async () => {
+    const bytes = new Uint8Array(randomBytes(3 * MIB + 5));
+    const body = fileBody(bytes);
+    const opened = { count: 0 };
+    const counted: StreamedBody = {
+      ...body,
+      open: () => {
+        opened.count++;
+        return body.open();
+      },
+    };
+
+    expect(await store.putIfAbsent(VERSIONED, counted, objectMetaFor(VERSIONED))).toBe('created');
+    await store.put(MUTABLE, counted, objectMetaFor(MUTABLE));
+    await fs.writeFile(body.file ?? '', 'changed afterwards');
+
+    expect(opened.count).toBe(0); // copied by the file system, not read through
+    for (const key of [VERSIONED, MUTABLE]) {
+      const stored = await store.get(key);
+      expect(sha256Hex(stored?.body ?? new Uint8Array())).toBe(body.sha256);
+      expect(stored?.etag).toBe(`"${body.sha256}"`);
+    }
+    expect(await filesUnder(root)).toEqual([MUTABLE, VERSIONED]);
+  });
+
+  it('refuses a body whose file is gone, storing nothing and naming the key', async () => {
+    const body = fileBody(utf8('a,b\n1,2\n'));
+    await fs.rm(body.file ?? '');
+
+    await expect(store.putIfAbsent(VERSIONED, body, objectMetaFor(VERSIONED))).rejects.toThrow(
+      /could not write a temporary file for "datasets\/trade\/1.0.0\/trade.csv": .*ENOENT/,
+    );
+    expect(await filesUnder(root)).toEqual([]);
   });
 
   it.each(LYING_BODIES)('leaves no temp or lock file behind for a body declaring $lie', async ({ body }) => {
