@@ -489,21 +489,27 @@ async function openForReading(file: string): Promise<fs.FileHandle> {
 }
 
 /**
- * Copies `source` to the new file `temp` by the file system (create-only, a clone where the file
- * system offers one) and reads the copy once: `temp` is returned only when it holds what the body
- * declares, and is removed otherwise. The copy is one call, settled before any clean-up, so nothing
- * can create `temp` after it was removed.
+ * Copies `source` to the new file `temp` by the file system (a clone where the file system offers
+ * one) and reads the copy once: `temp` is returned only when it holds what the body declares, and is
+ * removed otherwise. `temp` is created first, as any other body's is, and keeps the permissions a new
+ * file gets rather than the source's (a copy takes its source's). Each step is settled before any
+ * clean-up, so nothing can create `temp` after it was removed.
  */
 async function copyChecked(key: string, body: StreamedBody, source: string, temp: string): Promise<string> {
+  let created = false;
   try {
-    await fs.copyFile(source, temp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+    const handle = await fs.open(temp, 'wx');
+    created = true;
+    const { mode } = await handle.stat().finally(() => handle.close());
+    await fs.copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
+    await fs.chmod(temp, mode & 0o7777);
     const copied = await hashFile(temp);
     const sha256 = copied.etag.slice(1, -1);
     if (copied.bytes !== body.bytes || sha256 !== body.sha256)
       throw bodyMismatch(body, key, { bytes: copied.bytes, sha256 });
     return temp;
   } catch (error) {
-    await removeQuietly(temp);
+    if (created) await removeQuietly(temp);
     throw storeError('write a temporary file for', key, error);
   }
 }

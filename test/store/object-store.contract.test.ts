@@ -710,6 +710,18 @@ describe('LocalDirectoryStore specifics', () => {
     expect(await filesUnder(root)).toEqual([MUTABLE, VERSIONED]);
   });
 
+  it('gives a file copied from a body the permissions of any file it writes, not those of its source', async () => {
+    const body = fileBody(utf8('a,b\n1,2\n'));
+    await fs.chmod(body.file ?? '', 0o600);
+
+    await store.putIfAbsent(VERSIONED, body, objectMetaFor(VERSIONED));
+    await store.put(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE));
+
+    const mode = async (key: string) => (await fs.stat(path.join(root, key))).mode & 0o777;
+    expect(await mode(VERSIONED)).toBe(await mode(MUTABLE));
+    expect(await mode(VERSIONED)).not.toBe(0o600);
+  });
+
   it('refuses a body whose file is gone, storing nothing and naming the key', async () => {
     const body = fileBody(utf8('a,b\n1,2\n'));
     await fs.rm(body.file ?? '');
