@@ -77,11 +77,19 @@ function readDate(raw: string): string | InvalidCell {
   const match = DATE.exec(raw);
   if (match === null) return invalid(raw, 'a date', 'write YYYY-MM-DD');
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     return new InvalidCell(`"${raw}" is not a date that exists in the calendar`);
   }
   return raw;
+}
+
+/**
+ * Days in a month of the proleptic Gregorian calendar, which ISO 8601 dates count in for every year from
+ * 0000 to 9999. Worked out here, not by `Date.UTC`, which reads the years 0 to 99 as 1900 to 1999.
+ */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function invalid(raw: string, expected: string, hint: string | undefined): InvalidCell {
