@@ -36,7 +36,7 @@ export function localSourceTexts(
     texts: {
       get: async () => {
         needed = true;
-        return { ok: false, why: 'no source texts folder was given to this run' };
+        return { ok: false, why: 'no source texts folder was given to this run', notChecked: true };
       },
     },
     notice: () =>

@@ -1,13 +1,19 @@
+import type { IssueCode } from './issue.js';
 import type { ObjectStore } from './object-store.js';
 import { normalizeSourceText } from './provenance.js';
 
 /** The largest source text read, in bytes: a paper or a book, not a data file. */
 export const MAX_SOURCE_TEXT_BYTES = 16 * 1024 * 1024;
 
-/** A source text found and made ready for matching, or why it could not be. */
+/**
+ * A source text found and made ready for matching, or why it could not be: either the run has no
+ * source texts at all (`notChecked`: the quotes go unchecked, and the report says so), or it has
+ * some but the one named cannot be used, a fault of the dataset reported as an issue with `code`.
+ */
 export type SourceTextLookup =
   | { readonly ok: true; readonly file: string; readonly text: string }
-  | { readonly ok: false; readonly why: string };
+  | { readonly ok: false; readonly why: string; readonly notChecked: true }
+  | { readonly ok: false; readonly why: string; readonly notChecked?: undefined; readonly code: IssueCode };
 
 /** The source texts of a run, by file name (`source.file` of a descriptor). */
 export interface SourceTexts {
@@ -17,22 +23,47 @@ export interface SourceTexts {
 /**
  * Source texts read from a folder or bucket prefix (`label` names it to
  * users), each read and normalised once per run however many datasets cite it.
+ * A folder that holds no file at all means the run was given no source texts
+ * (a deployment without them): every lookup is then `notChecked`. Once it
+ * holds any, a name it does not hold is a fault of the descriptor naming it.
  */
-export function sourceTextsFrom(store: Pick<ObjectStore, 'get'>, label: string): SourceTexts {
+export function sourceTextsFrom(store: Pick<ObjectStore, 'get' | 'list'>, label: string): SourceTexts {
   const cache = new Map<string, Promise<SourceTextLookup>>();
+  const folder = label.replace(/\/+$/, '');
+  let holdsAny: Promise<boolean> | undefined;
+  const anyText = async (): Promise<boolean> => {
+    for await (const key of store.list('')) if (key !== '') return true;
+    return false;
+  };
   const read = async (file: string): Promise<SourceTextLookup> => {
-    const shown = `${label.replace(/\/+$/, '')}/${file}`;
+    const shown = `${folder}/${file}`;
     if (!/^[A-Za-z0-9._-]+$/.test(file) || file.startsWith('.'))
-      return { ok: false, why: `source file name "${file}" is not a plain file name` };
+      return {
+        ok: false,
+        why: `source file name "${file}" is not a plain file name`,
+        code: 'descriptor-error',
+      };
     const object = await store.get(file);
-    if (object === undefined) return { ok: false, why: `source text ${shown} not found` };
+    if (object === undefined) {
+      if (!(await (holdsAny ??= anyText())))
+        return { ok: false, why: `the source texts folder ${folder} holds no file`, notChecked: true };
+      return {
+        ok: false,
+        why: `source text ${shown} not found (the folder holds other source texts; check the name)`,
+        code: 'file-missing',
+      };
+    }
     if (object.body.byteLength > MAX_SOURCE_TEXT_BYTES)
-      return { ok: false, why: `source text ${shown} is larger than ${MAX_SOURCE_TEXT_BYTES} bytes` };
+      return {
+        ok: false,
+        why: `source text ${shown} is larger than ${MAX_SOURCE_TEXT_BYTES} bytes`,
+        code: 'limit-exceeded',
+      };
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(object.body);
     } catch {
-      return { ok: false, why: `source text ${shown} is not UTF-8` };
+      return { ok: false, why: `source text ${shown} is not UTF-8`, code: 'encoding-error' };
     }
     return { ok: true, file: shown, text: normalizeSourceText(text) };
   };

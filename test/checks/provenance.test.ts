@@ -37,6 +37,9 @@ function texts(files: Record<string, string>) {
         const body = new TextEncoder().encode(text);
         return { body, bytes: body.byteLength, etag: '"e"', sha256: '' } as never;
       },
+      async *list() {
+        yield* Object.keys(files);
+      },
     },
     'sources',
   );
@@ -108,18 +111,18 @@ describe('the provenance check in validate', () => {
     expect(report.issues).toEqual([]);
   });
 
-  it('says provenance was not checked, and why, when the source text is missing or not given', async () => {
-    const missing = await validate(GOOD, { sourceTexts: texts({}) });
+  it('says provenance was not checked, and why, when the run has no source texts', async () => {
+    const empty = await validate(GOOD, { sourceTexts: texts({}) });
     const none = await validateDataset(
       fixtureSource({ csv: [HEADER, ...GOOD, ''].join('\n'), schema, descriptor }),
     );
 
-    expect(missing.report.valid).toBe(true);
-    expect(missing.report.checks).toEqual([
+    expect(empty.report.valid).toBe(true);
+    expect(empty.report.checks).toEqual([
       {
         check: 'provenance',
         status: 'not-checked',
-        message: 'provenance not checked: source text sources/source.txt not found',
+        message: 'provenance not checked: the source texts folder sources holds no file',
       },
     ]);
     expect(none.report.checks).toEqual([
@@ -129,6 +132,22 @@ describe('the provenance check in validate', () => {
         message: 'provenance not checked: no source texts were given to this run',
       },
     ]);
+  });
+
+  it('refuses a dataset whose source file is not among the source texts the run has, at source.file', async () => {
+    const misnamed = await validate(GOOD, { sourceTexts: texts({ 'other-paper.txt': SOURCE_TEXT }) });
+
+    expect(misnamed.report.valid).toBe(false);
+    expect(misnamed.report.issues).toEqual([
+      expect.objectContaining({
+        code: 'file-missing',
+        file: 'data/sample.dataset.json',
+        field: '/source/file',
+        message:
+          'cannot check the quotes against the source: source text sources/source.txt not found (the folder holds other source texts; check the name)',
+      }),
+    ]);
+    expect(misnamed.report.checks).toBeUndefined();
   });
 
   it('leaves a dataset without a quote column alone', async () => {

@@ -12,8 +12,9 @@ import type { Check, CheckContext, CheckFactory } from './check.js';
  * source text the descriptor names (`source.file`) and states every value the
  * row states. Applies to a dataset whose descriptor names a source file and
  * whose columns include the quote column (`source.quoteColumn`, default
- * `source_quote`). When the run has no source texts, or not this one, the
- * outcome is `not-checked` with the reason, and no row is refused for it.
+ * `source_quote`). When the run has no source texts, the outcome is
+ * `not-checked` with the reason, and no row is refused for it; when it has
+ * some but not a usable one by that name, that is an issue at `source.file`.
  */
 export const provenanceCheck: CheckFactory = (context: CheckContext): Check | undefined => {
   const { source } = context.descriptor;
@@ -25,11 +26,20 @@ export const provenanceCheck: CheckFactory = (context: CheckContext): Check | un
     async validateStart() {
       const texts = context.run.sourceTexts;
       const found = texts === undefined ? undefined : await texts.get(source.file);
-      if (found === undefined || !found.ok) {
+      if (found === undefined || (!found.ok && found.notChecked === true)) {
         context.record({
           check: 'provenance',
           status: 'not-checked',
           message: `provenance not checked: ${found?.why ?? 'no source texts were given to this run'}`,
+        });
+        return;
+      }
+      if (!found.ok) {
+        // The run has source texts, but not the one this dataset names: its quotes cannot be checked, and
+        // the dataset is not called valid as if they had been.
+        context.atDescriptor('/source/file', {
+          code: found.code,
+          message: `cannot check the quotes against the source: ${found.why}`,
         });
         return;
       }
