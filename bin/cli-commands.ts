@@ -4,7 +4,7 @@
  * disagree.
  */
 import { DEFAULT_MAX_CATALOG_BYTES, DEFAULT_VERIFY_DEADLINE_MS } from '../lambda/core/verify.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../lambda/store/http-reader.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../lambda/store/network-timeouts.js';
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -35,6 +35,22 @@ const SOURCE_OPTIONS = {
     type: 'string',
     value: 'DIR',
     help: 'source texts the quotes are checked against (default: $OPEN_DATA_SOURCES_DIR, else ../shared/sources)',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** How long to wait for a server: `verify` over HTTP, `publish` to a bucket. */
+const SERVER_TIMEOUT_OPTIONS = {
+  'connect-timeout-ms': {
+    type: 'string',
+    value: 'N',
+    default: String(DEFAULT_CONNECT_TIMEOUT_MS),
+    help: 'connecting, TLS included',
+  },
+  'idle-timeout-ms': {
+    type: 'string',
+    value: 'N',
+    default: String(DEFAULT_IDLE_TIMEOUT_MS),
+    help: 'longest silence of the server',
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -72,6 +88,7 @@ export const COMMANDS = {
         value: 'TEXT',
         help: "why the data changed: shown with each new version's changes, page and feed entry",
       },
+      ...SERVER_TIMEOUT_OPTIONS,
     },
     details: [
       'A dataset whose content is unchanged keeps its version; a changed one gets the next version (major: schema changed, minor: rows only added, patch: anything else). Invalid datasets are reported and their published versions left as they were.',
@@ -97,18 +114,7 @@ export const COMMANDS = {
     args: '<dir|url>',
     summary: "check every catalog file's size and SHA-256",
     options: {
-      'connect-timeout-ms': {
-        type: 'string',
-        value: 'N',
-        default: String(DEFAULT_CONNECT_TIMEOUT_MS),
-        help: 'connecting, TLS included',
-      },
-      'idle-timeout-ms': {
-        type: 'string',
-        value: 'N',
-        default: String(DEFAULT_IDLE_TIMEOUT_MS),
-        help: 'longest silence of the server',
-      },
+      ...SERVER_TIMEOUT_OPTIONS,
       'deadline-ms': {
         type: 'string',
         value: 'N',

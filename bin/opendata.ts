@@ -27,12 +27,8 @@ import {
   verifyPublishedTree,
 } from '../lambda/core/verify.js';
 import { ContainedDirectoryReader } from '../lambda/store/contained-directory-reader.js';
-import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_IDLE_TIMEOUT_MS,
-  HttpReader,
-  redactCredentials,
-} from '../lambda/store/http-reader.js';
+import { HttpReader, redactCredentials } from '../lambda/store/http-reader.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../lambda/store/network-timeouts.js';
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
 import { createSiteServer } from './site-server.js';
 import {
@@ -258,6 +254,29 @@ function text(values: ParsedArguments['values'], name: string): string | undefin
  * and the closest one. An id that is not an id at all is left to the pipeline,
  * which reports it as an issue of its own (`invalid-id`).
  */
+/** A whole number of milliseconds from 1 to 2^31-1 given as `--<name>`, else `fallback`. */
+function positiveOption(values: ParsedArguments['values'], name: string, fallback: number): number {
+  const given = text(values, name);
+  if (given === undefined) return fallback;
+  // Timers cannot wait longer than 2^31-1 ms (a longer delay would fire at once).
+  if (!/^[1-9]\d{0,9}$/.test(given) || Number(given) > 2 ** 31 - 1)
+    throw new UsageError(
+      `--${name} must be a whole number from 1 to 2147483647, not ${JSON.stringify(given)}`,
+    );
+  return Number(given);
+}
+
+/** `--connect-timeout-ms` and `--idle-timeout-ms`: how long to wait for a server. */
+function serverTimeouts(values: ParsedArguments['values']): {
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+} {
+  return {
+    connectTimeoutMs: positiveOption(values, 'connect-timeout-ms', DEFAULT_CONNECT_TIMEOUT_MS),
+    idleTimeoutMs: positiveOption(values, 'idle-timeout-ms', DEFAULT_IDLE_TIMEOUT_MS),
+  };
+}
+
 async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): Promise<void> {
   const known = await findDatasetIds(source);
   if (known.length === 0)
@@ -343,6 +362,7 @@ async function publishCommand(
   if (bucket === undefined && (prefix !== undefined || endpoint !== undefined)) {
     throw new UsageError('--prefix and --endpoint only apply with --bucket');
   }
+  const timeouts = serverTimeouts(values);
   if (baseUrl !== undefined) checkBaseUrl(baseUrl);
   const message = text(values, 'message');
   if (message !== undefined) {
@@ -361,7 +381,7 @@ async function publishCommand(
     // Loaded only to publish to a bucket: a publish to a folder never uses the AWS SDK's S3 client.
     const { createS3Client, S3Store } = await import('../lambda/store/s3.js');
     store = new S3Store({
-      client: createS3Client({ ...(endpoint === undefined ? {} : { endpoint }) }),
+      client: createS3Client({ ...(endpoint === undefined ? {} : { endpoint }), ...timeouts }),
       bucket,
       ...(prefix === undefined ? {} : { prefix }),
     });
@@ -500,21 +520,9 @@ async function verifyCommand(args: readonly string[], io: Output, env: Env): Pro
   const [target, ...extra] = positionals;
   if (target === undefined || extra.length > 0)
     throw new UsageError('verify takes one directory or base URL');
-  const positive = (name: string, fallback: number): number => {
-    const given = text(values, name);
-    if (given === undefined) return fallback;
-    // Timers cannot wait longer than 2^31-1 ms (a longer delay would fire at once).
-    if (!/^[1-9]\d{0,9}$/.test(given) || Number(given) > 2 ** 31 - 1)
-      throw new UsageError(
-        `--${name} must be a whole number from 1 to 2147483647, not ${JSON.stringify(given)}`,
-      );
-    return Number(given);
-  };
+  const positive = (name: string, fallback: number): number => positiveOption(values, name, fallback);
   const deadlineMs = positive('deadline-ms', DEFAULT_VERIFY_DEADLINE_MS);
-  const readerOptions = {
-    connectTimeoutMs: positive('connect-timeout-ms', DEFAULT_CONNECT_TIMEOUT_MS),
-    idleTimeoutMs: positive('idle-timeout-ms', DEFAULT_IDLE_TIMEOUT_MS),
-  };
+  const readerOptions = serverTimeouts(values);
   const maxCatalogBytes = positive('max-catalog-bytes', DEFAULT_MAX_CATALOG_BYTES);
   // The target may be a URL with credentials: nothing printed may show them, nor a control character from a hostile catalog.
   const print = (line: string): string => oneLine(redactCredentials(line));

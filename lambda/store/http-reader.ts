@@ -5,11 +5,8 @@ import { OpenDataError } from '../core/errors.js';
 import type { ObjectStore } from '../core/object-store.js';
 import { relativeKeyProblem } from '../core/relative-key.js';
 import { errorCode } from './file-system.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './network-timeouts.js';
 
-/** Default for {@link HttpReaderOptions.connectTimeoutMs}. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Default for {@link HttpReaderOptions.idleTimeoutMs}. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 /** Default for {@link HttpReaderOptions.maxRedirects}. */
 export const DEFAULT_MAX_REDIRECTS = 3;
 

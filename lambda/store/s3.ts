@@ -26,6 +26,7 @@ import {
   ObjectStoreError,
   verifiedChunks,
 } from '../core/object-store.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './network-timeouts.js';
 
 export interface S3StoreOptions {
   readonly client: S3Client;
@@ -393,11 +394,27 @@ export function createS3Client(options: {
   endpoint?: string;
   region?: string;
   credentials?: S3ClientConfig['credentials'];
+  /**
+   * How long to wait for a connection (TLS included) to the endpoint.
+   * @default DEFAULT_CONNECT_TIMEOUT_MS
+   */
+  connectTimeoutMs?: number;
+  /**
+   * The longest silence of the endpoint on an open request before it is given up (and retried, as the
+   * SDK retries): an endpoint that stops answering ends the run with an error instead of holding it.
+   * @default DEFAULT_IDLE_TIMEOUT_MS
+   */
+  idleTimeoutMs?: number;
 }): S3Client {
   return new S3Client({
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint, forcePathStyle: true }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    requestHandler: {
+      connectionTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      // An idle timeout: `requestTimeout` would bound the whole request, a long upload or read included.
+      socketTimeout: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

@@ -138,6 +138,10 @@ describe('usage errors exit 2', () => {
     [['validate', '--nope'], 'unknown option --nope for validate'],
     [['publish', '--out', 'x', '--bucket', 'b'], 'use either --out or --bucket, not both'],
     [['publish', '--prefix', 'p'], '--prefix and --endpoint only apply with --bucket'],
+    [
+      ['publish', '--idle-timeout-ms', '0'],
+      '--idle-timeout-ms must be a whole number from 1 to 2147483647, not "0"',
+    ],
     [['publish', '--base-url', 'data.example.org'], '--base-url must be an http(s) URL'],
     [['verify'], 'verify takes one directory or base URL'],
     [['serve', '--port', 'eighty'], '--port must be a port number'],

@@ -6,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
 import {
@@ -114,4 +115,45 @@ describe('publishing to S3 and to a directory', () => {
       before.Contents?.map((object) => [object.Key, object.ETag, object.LastModified?.toISOString()]),
     );
   });
+});
+
+describe('publishing to an endpoint that stops answering', () => {
+  it('ends with one error naming the object and exit 1, within the timeouts given, not never', async () => {
+    const ws = await makeWorkspace();
+    const sockets = new Set<Socket>();
+    // Accepts every connection and reads the request, but never answers.
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const started = Date.now();
+    try {
+      const { code, stderr } = await cli(
+        'publish',
+        '--data',
+        ws.data,
+        '--schemas',
+        ws.schemas,
+        '--bucket',
+        'silent-bucket',
+        '--endpoint',
+        `http://127.0.0.1:${address.port}`,
+        '--connect-timeout-ms',
+        '300',
+        '--idle-timeout-ms',
+        '300',
+      );
+
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/could not get s3:\/\/silent-bucket\/catalog\.json: .*timed out after 300 ms/);
+      // Three attempts of 300 ms and the SDK's back-off between them; never the minutes of no timeout at all.
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }, 60_000);
 });
