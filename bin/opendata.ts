@@ -520,6 +520,15 @@ async function verifyCommand(args: readonly string[], io: Output, env: Env): Pro
   const [target, ...extra] = positionals;
   if (target === undefined || extra.length > 0)
     throw new UsageError('verify takes one directory or base URL');
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target)?.[1];
+  if (scheme !== undefined && !/^https?$/i.test(scheme))
+    throw new UsageError(
+      `verify reads a folder or an http(s) URL, not a ${scheme}: URL${/^file$/i.test(scheme) ? ` (for a local tree give its folder: ${JSON.stringify(target.replace(/^file:\/\//i, '') || '/')})` : ''}`,
+    );
+  if (scheme === undefined && path.basename(target.replace(/\/+$/, '')) === 'catalog.json')
+    throw new UsageError(
+      `verify takes the folder that holds catalog.json, not the file: ${JSON.stringify(path.dirname(target))}`,
+    );
   const positive = (name: string, fallback: number): number => positiveOption(values, name, fallback);
   const deadlineMs = positive('deadline-ms', DEFAULT_VERIFY_DEADLINE_MS);
   const readerOptions = serverTimeouts(values);

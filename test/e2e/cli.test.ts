@@ -144,6 +144,15 @@ describe('usage errors exit 2', () => {
     ],
     [['publish', '--base-url', 'data.example.org'], '--base-url must be an http(s) URL'],
     [['verify'], 'verify takes one directory or base URL'],
+    [
+      ['verify', 'file:///srv/site'],
+      'verify reads a folder or an http(s) URL, not a file: URL (for a local tree give its folder: "/srv/site")',
+    ],
+    [['verify', 'ftp://example.org/site'], 'verify reads a folder or an http(s) URL, not a ftp: URL\n'],
+    [
+      ['verify', 'public/catalog.json'],
+      'verify takes the folder that holds catalog.json, not the file: "public"',
+    ],
     [['serve', '--port', 'eighty'], '--port must be a port number'],
   ])('%j', async (args, message) => {
     const { code, stderr } = await cli(...args);
