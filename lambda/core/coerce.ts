@@ -103,5 +103,8 @@ function numberHint(raw: string): string | undefined {
   if (/^-?\d+,\d+$/.test(raw)) return 'use a dot as the decimal separator';
   if (/^[+-]?(NaN|Infinity|inf)$/i.test(raw)) return 'only finite numbers are allowed';
   if (raw.startsWith('+')) return 'remove the plus sign';
+  if (/^-?\.\d+$/.test(raw)) return `write ${raw.replace('.', '0.')}`;
+  if (/^-?\d+\.$/.test(raw)) return `write ${raw.slice(0, -1)}`;
+  if (/^-?0\d+$/.test(raw)) return `write ${raw.replace(/^(-?)0+(?=\d)/, '$1')}, without leading zeros`;
   return undefined;
 }

@@ -286,8 +286,9 @@ async function readTable(
           issues.headerLine = record.line;
           const layout = layoutHeader(header, definition.columns);
           positions = layout.positions;
-          // A ;- or tab-separated file reads as one cell a row: the header check says so once, instead of every row.
-          readRows = layout.otherSeparator === undefined;
+          // A ;- or tab-separated file reads as one cell a row, and one that starts with Excel's "sep=" line has
+          // its header as a row: the header check says so once, instead of every row.
+          readRows = layout.otherSeparator === undefined && !layout.separatorLine;
           const start = { header, line: record.line, problems: record.problems, positions };
           for (const check of checks) await check.validateStart?.(start);
           continue;

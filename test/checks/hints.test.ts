@@ -30,6 +30,35 @@ describe('error hints', () => {
     expect(report.issues[0]?.message).toContain('looks tab-separated');
   });
 
+  it('says once that the first line is the "sep=" line Excel writes, instead of reporting the header and every row', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: `sep=,\r\n${csv('a,2001,1.5,false,,turnover')}` }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([[1, 1, 'parse-error', undefined]]);
+    expect(report.issues[0]?.message).toContain('the first line is "sep=…", which Excel writes');
+  });
+
+  it('says a header cell is a column name with a space before or after it', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: 'id, year,value_musd,flagged,day,kind \na,2001,1.5,false,,turnover\n' }),
+    );
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:1:2: [incorrect-header]  year: is " year", the column "year" with a space before or after it: remove the space; its cells are read as year',
+      'data/sample.csv:1:6: [incorrect-header] kind : is "kind ", the column "kind" with a space before or after it: remove the space; its cells are read as kind',
+    ]);
+  });
+
+  it('says extra cells are empty when a row ends with the commas a spreadsheet writes', async () => {
+    const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,1,false,,turnover,,,') }));
+
+    expect(report.issues.map(brief)).toEqual([[2, 7, 'extra-cell', undefined]]);
+    expect(report.issues[0]?.message).toBe(
+      'the row has 9 cells but the header has 6; the 3 extra cells are empty (the line ends with commas, as a spreadsheet writes for empty columns after the table): remove them',
+    );
+  });
+
   it('names a number that an unquoted decimal comma split in two, and reads the rest of the row in place', async () => {
     const { report } = await validateDataset(
       fixtureSource({ csv: csv('a,2001,161,2,false,,turnover', 'b,2002,3,4,maybe,,turnover') }),

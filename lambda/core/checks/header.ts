@@ -43,6 +43,8 @@ export interface HeaderLayout {
   readonly byPosition: ReadonlySet<string>;
   /** The header is one cell of names separated by semicolons or tabs: no row can be read. */
   readonly otherSeparator: ';' | '\t' | undefined;
+  /** The first line is Excel's `sep=,` (naming the separator), so the header is the line after it: no row can be read. */
+  readonly separatorLine: boolean;
 }
 
 /**
@@ -75,7 +77,9 @@ export function layoutHeader(header: readonly string[], columns: readonly Column
   const otherSeparator = ([';', '\t'] as const).find((separator) =>
     looksSeparatedBy(separator, header, columns),
   );
-  return { positions, byPosition, otherSeparator };
+  const separatorLine =
+    /^sep=.?$/i.test(header[0] ?? '') && header.slice(1).every((cell) => cell === '') && header.length <= 2;
+  return { positions, byPosition, otherSeparator, separatorLine };
 }
 
 /** A header read as one cell (or a few) whose text splits on `separator` into the schema's names. */
@@ -131,6 +135,17 @@ function compareWithSchema(
       },
     ];
   }
+  if (layout.separatorLine) {
+    return [
+      {
+        code: 'parse-error',
+        column: 1,
+        value: displayValue(header.join(',')),
+        message:
+          'the first line is "sep=…", which Excel writes to name the separator; it is not part of CSV, and the header must come first: delete that line. No row was read',
+      },
+    ];
+  }
   const problems: CellProblem[] = [];
   const expected = columns.map((column) => column.name);
   // Which schema column reads the cells under each header cell, when it is not the cell's own name.
@@ -166,20 +181,32 @@ function compareWithSchema(
     seen.set(name, column);
     if (expected.includes(name)) return;
     const as = readAs.get(index);
+    const trimmed = name.trim();
+    // A space before or after a name cannot be seen in the message's own quoting of the field: said plainly.
+    const spaced =
+      trimmed !== name && expected.includes(trimmed)
+        ? `is ${JSON.stringify(name)}, the column ${JSON.stringify(trimmed)} with a space before or after it: remove the space; `
+        : undefined;
     problems.push(
       as === undefined
         ? {
             code: 'extra-header',
             column,
             field: name,
-            message: `is not a column of the schema (expected one of: ${summarizeValues(expected)}); its cells are not read`,
+            message:
+              spaced === undefined
+                ? `is not a column of the schema (expected one of: ${summarizeValues(expected)}); its cells are not read`
+                : `${spaced}its cells are not read`,
           }
         : {
             code: 'incorrect-header',
             column,
             field: name,
             value: displayValue(name),
-            message: `is not a column of the schema, and the schema has ${as} here: its cells are read as ${as}; rename the header cell`,
+            message:
+              spaced === undefined
+                ? `is not a column of the schema, and the schema has ${as} here: its cells are read as ${as}; rename the header cell`
+                : `${spaced}its cells are read as ${as}`,
           },
     );
   });

@@ -79,7 +79,11 @@ function extraCells(
     context.at(line, header.length + 1, {
       code: 'extra-cell',
       value: displayValue(fields[header.length] ?? ''),
-      message: `the row has ${fields.length} cells but the header has ${header.length}`,
+      message: `the row has ${fields.length} cells but the header has ${header.length}${
+        fields.slice(header.length).every((cell) => cell === '')
+          ? `; the ${fields.length - header.length === 1 ? 'extra cell is' : `${fields.length - header.length} extra cells are`} empty (the line ends with commas, as a spreadsheet writes for empty columns after the table): remove them`
+          : ''
+      }`,
     });
     return;
   }
