@@ -111,9 +111,13 @@ export function parseOptions(
     given.add(token.name);
     const known = token.name === 'help' ? { type: 'boolean' } : set.options[token.name];
     if (known === undefined) throw new UsageError(unknownOption(set, token.rawName, token.name));
-    if (known.type === 'string' && token.value === undefined)
+    const shape = `${token.rawName} ${set.options[token.name]?.value ?? 'VALUE'}`;
+    if (known.type === 'string' && (token.value === undefined || token.value === ''))
+      throw new UsageError(`${token.rawName} needs a value: ${shape}`);
+    // parseArgs refuses `--port -1` as ambiguous (was a value forgotten?): said in words, with the way to give it.
+    if (known.type === 'string' && !token.inlineValue && token.value?.startsWith('-') === true)
       throw new UsageError(
-        `${token.rawName} needs a value: ${token.rawName} ${set.options[token.name]?.value ?? 'VALUE'}`,
+        `${token.rawName} needs a value: ${shape}; a value that starts with "-" is written ${token.rawName}=${token.value}`,
       );
     if (known.type === 'boolean' && token.value !== undefined)
       throw new UsageError(`${token.rawName} takes no value (got "${token.value}")`);

@@ -282,6 +282,10 @@ async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): 
   if (known.length === 0)
     throw new UsageError(`no datasets found in ${source.dataLabel} (expected <id>.dataset.json files)`);
   for (const id of ids) {
+    // An id in other letter case is no id at all, but the one meant is plain: said as a usage error.
+    const lower = id.toLowerCase();
+    if (lower !== id && known.includes(lower))
+      throw new UsageError(`unknown dataset "${id}": dataset ids are lowercase (did you mean ${lower}?)`);
     if (!isValidDatasetId(id) || known.includes(id)) continue;
     throw new UsageError(
       `unknown dataset "${id}": there is no ${source.dataLabel}/${id}.dataset.json${didYouMean(id, known)}; the datasets are ${known.join(', ')}`,

@@ -76,6 +76,16 @@ describe('a mistyped option', () => {
       "unknown option --zzzzzz for validate (validate's options: --data, --schemas, --sources, --format)",
     ],
     [['publish', '--out'], '--out needs a value: --out DIR'],
+    [['validate', '--data='], '--data needs a value: --data DIR'],
+    [
+      ['serve', '--port', '-1'],
+      '--port needs a value: --port N; a value that starts with "-" is written --port=-1',
+    ],
+    [
+      ['publish', '--out', '--data'],
+      '--out needs a value: --out DIR; a value that starts with "-" is written --out=--data',
+    ],
+    [['validate', 'TRADE'], 'unknown dataset "TRADE": dataset ids are lowercase (did you mean trade?)'],
     [['validate', '--help=yes'], '--help takes no value (got "yes")'],
     [
       ['pubish'],
