@@ -423,6 +423,14 @@ async function publishCommand(
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
   for (const problem of problems)
     io.err(`${destination}${problem.path}: ${problem.message} (read back after publishing)`);
+  if (problems.length > 0)
+    io.err(
+      `a published file must never change, and no run rewrites one: restore ${problems.length === 1 ? 'it' : 'them'} from a copy (a backup, or the bucket's version history on S3), then run verify`,
+    );
+  if (result.siteFilesWritten > 0 && !outcomes.some((outcome) => outcome.status === 'published'))
+    io.out(
+      `${result.siteFilesWritten} file${result.siteFilesWritten === 1 ? '' : 's'} of latest/, the pages, feed or DCAT catalog ${result.siteFilesWritten === 1 ? 'was' : 'were'} missing or out of date, and written again`,
+    );
   if (message !== undefined && !outcomes.some((outcome) => outcome.status === 'published'))
     io.out('--message not used: no dataset has a new version');
   print(baseUrlNote(result));

@@ -20,10 +20,27 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
 
     // Assess
     expect(again.stdout).toMatch(/^trade +unchanged 1\.0\.0$/m);
+    expect(again.stdout).toContain(
+      '3 files of latest/, the pages, feed or DCAT catalog were missing or out of date, and written again',
+    );
     expect(again.code).toBe(0);
     expect(await readFile(file('datasets/trade/1.0.0/trade.csv'))).toEqual(version);
     expect(await readFile(file('datasets/trade/latest/trade.csv'))).toEqual(version);
     expect(await readFile(file('datasets/trade/index.html'), 'utf8')).toContain('1.0.0');
     expect(verify.code, verify.stderr).toBe(0);
+  });
+
+  it('says what to do about a version file that was changed by hand: restore it, since no run rewrites it', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    await appendFile(path.join(ws.out, 'datasets', 'trade', '1.0.0', 'trade.csv'), 'edited in place,\n');
+
+    const again = await publishWorkspace(ws, 'trade');
+
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/datasets\/trade\/1\.0\.0\/trade\.csv: has \d+ bytes; the catalog says \d+/);
+    expect(again.stderr).toContain(
+      "a published file must never change, and no run rewrites one: restore it from a copy (a backup, or the bucket's version history on S3), then run verify",
+    );
   });
 });
