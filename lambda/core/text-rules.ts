@@ -9,19 +9,28 @@ import type { IssueCode } from './issue.js';
  * - `line`: titles, names, keywords, units and column names: one line, not even a tab;
  * - `link`: a `line` that is also an `https:`, `http:` or `mailto:` URL.
  *
- * None may hold other C0 or C1 control characters, DEL, or the bidirectional
+ * None may hold other C0 or C1 control characters, DEL, the bidirectional
  * formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E,
  * U+2066–U+2069), which make a page, a spreadsheet or a terminal show text in
- * another order than it is stored (`\u202E0001` is displayed as `1000`).
+ * another order than it is stored (`\u202E0001` is displayed as `1000`), or
+ * the invisible characters that make two different texts look the same (a
+ * key `AKT` and a key `AKT` with a zero-width space after it): U+200B, U+2060,
+ * U+FEFF inside text, the tag characters U+E0000–U+E007F, and the
+ * noncharacters U+FFFE and U+FFFF. The zero-width joiner and non-joiner
+ * (U+200C, U+200D) stay allowed: scripts and emoji need them.
  */
 export type TextKind = 'cell' | 'paragraph' | 'line' | 'link';
 
 /* eslint-disable no-control-regex -- matching control characters is the point of these patterns */
+const INVISIBLE = '\u200b\u2060\ufeff\ufffe\uffff';
+const BIDI = '\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069';
+// The tag characters are astral: matched as their surrogate pairs.
+const TAGS = '|\udb40[\udc00-\udc7f]';
 const FORBIDDEN: Record<TextKind, RegExp> = {
-  cell: /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
-  paragraph: /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
-  line: /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
-  link: /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+  cell: new RegExp(`[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
+  paragraph: new RegExp(`[\u0000-\u0009\u000b-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
+  line: new RegExp(`[\u0000-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
+  link: new RegExp(`[\u0000-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
 };
 /* eslint-enable no-control-regex */
 
@@ -42,6 +51,11 @@ const NAMES: Readonly<Record<number, string>> = {
   0x2067: 'RIGHT-TO-LEFT ISOLATE',
   0x2068: 'FIRST STRONG ISOLATE',
   0x2069: 'POP DIRECTIONAL ISOLATE',
+  0x200b: 'ZERO WIDTH SPACE',
+  0x2060: 'WORD JOINER',
+  0xfeff: 'ZERO WIDTH NO-BREAK SPACE',
+  0xfffe: 'NONCHARACTER',
+  0xffff: 'NONCHARACTER',
 };
 
 /** The first character `kind` forbids in `text`, with its 0-based position, if any. */
@@ -55,18 +69,18 @@ export function forbiddenCharacter(
 
 /** `U+202E (RIGHT-TO-LEFT OVERRIDE)`, `U+0007`. */
 export function describeCharacter(char: string): string {
-  const code = char.charCodeAt(0);
+  const code = char.codePointAt(0) ?? 0;
   const hex = code.toString(16).toUpperCase().padStart(4, '0');
-  const name = NAMES[code];
+  const name = code >= 0xe0000 && code <= 0xe007f ? 'TAG CHARACTER' : NAMES[code];
   return name === undefined ? `U+${hex}` : `U+${hex} (${name})`;
 }
 
 const WHY: Record<TextKind, string> = {
-  cell: 'control and bidirectional formatting characters are not allowed in data',
+  cell: 'control, invisible and bidirectional formatting characters are not allowed in data',
   paragraph:
-    'only line feeds may break a description, and no control or bidirectional formatting character is allowed',
-  line: 'it must be one line, without control or bidirectional formatting characters',
-  link: 'a link must be one line, without control or bidirectional formatting characters',
+    'only line feeds may break a description, and no control, invisible or bidirectional formatting character is allowed',
+  line: 'it must be one line, without control, invisible or bidirectional formatting characters',
+  link: 'a link must be one line, without control, invisible or bidirectional formatting characters',
 };
 
 /** Why `text` may not be used as `kind`, or undefined when it may. */

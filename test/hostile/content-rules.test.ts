@@ -107,6 +107,43 @@ describe('cells with bidirectional controls', () => {
     ]);
   });
 
+  it.each([
+    ['\u200b', 'U+200B (ZERO WIDTH SPACE)'],
+    ['\u2060', 'U+2060 (WORD JOINER)'],
+    ['\ufeff', 'U+FEFF (ZERO WIDTH NO-BREAK SPACE)'],
+    ['\ufffe', 'U+FFFE (NONCHARACTER)'],
+    ['\u{e0001}', 'U+E0001 (TAG CHARACTER)'],
+  ])(
+    'an invisible %j in a key is a located control-character issue, so akt and akt%s are never two rows',
+    async (char, named) => {
+      const csv = `id,year,value_musd,flagged,day,kind\nakt,2001,1,false,,turnover\nakt${char},2002,2,false,,turnover\n`;
+
+      const { report } = await validateDataset(fixtureSource({ csv }));
+
+      expect(report.issues).toEqual([
+        expect.objectContaining({
+          code: 'control-character',
+          line: 3,
+          column: 1,
+          field: 'id',
+          message: `contains ${named} at position 4; control, invisible and bidirectional formatting characters are not allowed in data, remove it`,
+        }),
+      ]);
+    },
+  );
+
+  it('keeps the zero-width joiner and non-joiner, which scripts and emoji need', async () => {
+    const csv = `id,year,value_musd,flagged,day,kind\nt-2001,2001,1,false,,\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645\nt-2002,2002,1,false,,\u{1f469}\u200d\u{1f52c}\n`;
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string' } },
+    };
+
+    const { report } = await validateDataset(fixtureSource({ csv, schema }));
+
+    expect(report.issues).toEqual([]);
+  });
+
   it('"\\u202e0001\\u202c" is not published as a value a page would show as 1000', async () => {
     const schema = {
       ...FIXTURE_SCHEMA,

@@ -40,7 +40,7 @@ function cellTextProblem(raw: string, column: number, limits: DatasetLimits): Ce
     code: 'control-character',
     column,
     value: displayValue(raw),
-    message: `contains ${describeCharacter(found.char)} at position ${found.index + 1}; control and bidirectional formatting characters are not allowed in data, remove it`,
+    message: `contains ${describeCharacter(found.char)} at position ${found.index + 1}; control, invisible and bidirectional formatting characters are not allowed in data, remove it`,
   };
 }
 
