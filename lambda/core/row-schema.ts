@@ -7,6 +7,7 @@ import { pointerSegment } from './json-limits.js';
 import { SCHEMA_LIMITS } from './limits.js';
 import { compileLinearPattern, linearRegExp, UnsupportedPatternError } from './linear-regexp.js';
 import { PIPELINE_SCHEMA_IDS } from './pipeline-schemas.js';
+import { rowEvaluationCount, SATURATED } from './schema-cost.js';
 import { columnNameProblem } from './text-rules.js';
 
 /** One column of a dataset, in the order the schema's `properties` list it. */
@@ -196,6 +197,8 @@ export function compileRowSchema(
   const { ids, issues: keywordIssues } = checkKeywords(schema, file);
   issues.push(...keywordIssues);
   if (issues.length > 0) return { ok: false, issues };
+  const cost = checkRowCost(schema, columns.length, file);
+  if (cost.issues.length > 0) return { ok: false, issues: cost.issues };
   const taken = scope.claim(ids, file);
   if (taken.length > 0) return { ok: false, issues: taken };
   try {
@@ -217,6 +220,53 @@ export function compileRowSchema(
     problem('', `the schema does not compile: ${error instanceof Error ? error.message : String(error)}`);
     return { ok: false, issues };
   }
+}
+
+/**
+ * Counts how many subschemas one row can make the validator evaluate (`schema-cost.ts`), each
+ * `$ref` counted every time it is followed, and refuses a schema over
+ * `SCHEMA_LIMITS.maxRowEvaluations` as `limit-exceeded` at the subschema where the count passes the
+ * limit. A `$ref` the count cannot follow is a `schema-error`: ajv would either refuse it too or
+ * reach something this count did not see.
+ */
+function checkRowCost(
+  schema: Record<string, unknown>,
+  columns: number,
+  file: string,
+): { issues: Issue[]; cycle: boolean } {
+  const limit = SCHEMA_LIMITS.maxRowEvaluations;
+  const known = (metaSchemaChecker ??= createRowAjv());
+  const cost = rowEvaluationCount(schema, {
+    columns,
+    limit,
+    external: (uri) => {
+      let env = known.schemas[uri] ?? known.refs[uri];
+      if (typeof env === 'string') env = known.schemas[env] ?? known.refs[env];
+      return typeof env === 'object' ? env.schema : undefined;
+    },
+  });
+  const issues = cost.unresolved.map(({ ref, pointer }) =>
+    schemaIssue(
+      file,
+      pointer,
+      `"${ref}" does not lead to a schema in this file or to a meta-schema; refer to a $defs entry, an $anchor or an $id declared in this file`,
+    ),
+  );
+  if (cost.count > limit) {
+    const count =
+      cost.count >= SATURATED
+        ? `more than ${SATURATED.toLocaleString('en')}`
+        : cost.count.toLocaleString('en');
+    issues.push({
+      code: 'limit-exceeded',
+      file,
+      line: 1,
+      column: 1,
+      field: cost.pointer ?? '',
+      message: `checking one row would evaluate ${count} subschemas, each $ref counted every time it is followed, more than the limit of ${limit.toLocaleString('en')}; the count passes the limit here: refer to a definition once instead of through nested allOf, anyOf or oneOf that repeat it`,
+    });
+  }
+  return { issues, cycle: cost.cycle };
 }
 
 function schemaIssue(file: string, pointer: string, message: string): Issue {
