@@ -217,6 +217,12 @@ export function compileRowSchema(
     }
     return { ok: true, value: { columns, validate, file } };
   } catch (error) {
+    // ajv overflows the stack compiling a $ref that leads back to itself with nothing between
+    // (`"$defs": {"a": {"$ref": "#/$defs/a"}}`); the count above has met that cycle.
+    if (isStackOverflow(error) && cost.cycle) {
+      problem('', SELF_REFERENCE_MESSAGE);
+      return { ok: false, issues };
+    }
     problem('', `the schema does not compile: ${error instanceof Error ? error.message : String(error)}`);
     return { ok: false, issues };
   }

@@ -29,6 +29,13 @@ const SELF_APPLYING: Record<string, Record<string, unknown>> = {
     $defs: { again: { $ref: '#' } },
     allOf: [{ $ref: '#/$defs/again' }],
   },
+  // ajv itself overflowed the stack compiling it: "the schema does not compile: Maximum call stack size exceeded".
+  'a $defs entry referring to itself, and the root to it': {
+    ...FIXTURE_SCHEMA,
+    ...OWN_ID,
+    $defs: { a: { $ref: '#/$defs/a' } },
+    $ref: '#/$defs/a',
+  },
   // Reached only by the row whose kind is "export", so no row tried at compile time finds it.
   'a cycle only some values reach': {
     ...FIXTURE_SCHEMA,
