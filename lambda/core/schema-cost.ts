@@ -96,7 +96,16 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
   indexDocument(root, '', '', index);
   indexed.add('');
 
+  // Many references name the same target: each (base, reference) is resolved once.
+  const resolved = new Map<string, Node | undefined>();
   const resolve = (ref: string, from: Node): Node | undefined => {
+    const key = `${from.base}\u0000${ref}`;
+    if (resolved.has(key)) return resolved.get(key);
+    const target = resolveOnce(ref, from);
+    resolved.set(key, target);
+    return target;
+  };
+  const resolveOnce = (ref: string, from: Node): Node | undefined => {
     const full = resolveUri(from.base, ref);
     if (full === undefined) return undefined;
     const hash = full.indexOf('#');
@@ -189,13 +198,20 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
     return result;
   };
 
-  // Counts per schema value, base and level; a value being counted is in `open`.
-  const memo = new Map<unknown, Map<string, number>>();
+  // Counts per schema value, base and level (`keyOf`); a value being counted is in `open`.
+  const memo = new Map<string, number>();
   const open = new Set<string>();
-  const keyOf = (node: Node, level: Level): string => `${level}\u0000${node.base}`;
-  const known = (node: Node, level: Level): number | undefined =>
-    isRecord(node.schema) ? memo.get(node.schema)?.get(keyOf(node, level)) : 1;
   let cycle = false;
+  let idSeq = 0;
+  const ids = new WeakMap<object, number>();
+  const keyOf = (node: Node, level: Level): string => {
+    const schema = node.schema as object;
+    let id = ids.get(schema);
+    if (id === undefined) ids.set(schema, (id = idSeq++));
+    return `${id}\u0000${level}\u0000${node.base}`;
+  };
+  const known = (node: Node, level: Level): number | undefined =>
+    isRecord(node.schema) ? memo.get(keyOf(node, level)) : 1;
 
   interface Frame {
     readonly node: Node;
@@ -205,20 +221,12 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
     target: number;
     best: number;
     total: number;
-    readonly openKey: string;
+    readonly key: string;
   }
-  let idSeq = 0;
-  const ids = new WeakMap<object, number>();
-  const openKeyOf = (node: Node, level: Level): string => {
-    const schema = node.schema as object;
-    let id = ids.get(schema);
-    if (id === undefined) ids.set(schema, (id = idSeq++));
-    return `${id}\u0000${keyOf(node, level)}`;
-  };
   const enter = (node: Node, level: Level): Frame => {
-    const openKey = openKeyOf(node, level);
-    open.add(openKey);
-    return { node, level, groups: groups(node, level), group: 0, target: 0, best: 0, total: 1, openKey };
+    const key = keyOf(node, level);
+    open.add(key);
+    return { node, level, groups: groups(node, level), group: 0, target: 0, best: 0, total: 1, key };
   };
 
   const count = (start: Node, level: Level): number => {
@@ -231,11 +239,8 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
       const group = frame.groups[frame.group];
       if (group === undefined) {
         stack.pop();
-        open.delete(frame.openKey);
-        const schema = frame.node.schema as object;
-        let byKey = memo.get(schema);
-        if (byKey === undefined) memo.set(schema, (byKey = new Map()));
-        byKey.set(keyOf(frame.node, frame.level), frame.total);
+        open.delete(frame.key);
+        memo.set(frame.key, frame.total);
         result = frame.total;
         const parent = stack[stack.length - 1];
         if (parent !== undefined) take(parent, frame.total);
@@ -245,7 +250,7 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
       const value = known(target, group.level);
       if (value !== undefined) {
         take(frame, value);
-      } else if (open.has(openKeyOf(target, group.level))) {
+      } else if (open.has(keyOf(target, group.level))) {
         cycle = true;
         take(frame, 0);
       } else {
@@ -276,7 +281,7 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
   let level: Level = 0;
   const seen = new Set<string>();
   for (;;) {
-    seen.add(openKeyOf(node, level));
+    seen.add(keyOf(node, level));
     let next: { node: Node; level: Level; value: number } | undefined;
     for (const group of groups(node, level)) {
       for (const target of group.targets) {
@@ -285,7 +290,7 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
           next = { node: target, level: group.level, value };
       }
     }
-    if (next === undefined || seen.has(openKeyOf(next.node, next.level))) break;
+    if (next === undefined || seen.has(keyOf(next.node, next.level))) break;
     ({ node, level } = next);
   }
   return { count: total, pointer: node.pointer, cycle, unresolved };
