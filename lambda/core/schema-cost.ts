@@ -19,7 +19,8 @@ import { pointerSegment } from './json-limits.js';
  * size however large the count; the count stops growing at {@link SATURATED}. A reference back to
  * a subschema still being counted at the same level applies the schema to the same value without
  * end: it counts nothing here, and is left to the self-reference handling of `row-schema.ts`
- * (`cycle` says one was met). The walk keeps its own stack, so a long chain of references does not
+ * (`cycle` says one was met). Until the stack overflows, each turn of such a cycle may cost up to the
+ * limit: a cycle beside 65,000 evaluations took 0.85 s, once. The walk keeps its own stack, so a long chain of references does not
  * overflow the JavaScript one.
  */
 
