@@ -37,7 +37,7 @@ export async function* readCsvRecordBatches(
   text: AsyncIterable<string>,
   options: CsvReadOptions = {},
 ): AsyncGenerator<CsvRecord[]> {
-  const { maxFieldLength } = options;
+  const { maxFieldLength, maxColumns } = options;
   // papaparse would guess the line ending from its first chunk, which may be a single byte;
   // we decide it from the first line break instead, however the text arrives.
   const { newline, text: wholeText } = await detectNewline(text);
@@ -48,6 +48,10 @@ export async function* readCsvRecordBatches(
   let input = '';
   let inputStart = 0;
   let recordStart = 0;
+  // A record with more fields than the limit, found when papaparse handed it over: reading stops there.
+  let tooWide: TooManyFieldsError | undefined;
+  // The cells of the record not yet finished, counted as its text arrives (a new counter for each record).
+  let unfinished: { readonly start: number; readonly cells: CellCounter } | undefined;
 
   const parser = new Papa.Parser({
     delimiter: ',',
@@ -56,13 +60,20 @@ export async function* readCsvRecordBatches(
     newline,
     step(results: ParserStep) {
       const fields = results.data[0] ?? [];
+      if (maxColumns !== undefined && fields.length > maxColumns) {
+        tooWide = new TooManyFieldsError(nextLine, maxColumns);
+        parser.abort();
+        return;
+      }
       const breaks = fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
       const problems: CsvProblem[] = [];
       const told = new Set<string>();
       // papaparse names a record's problems in the order of the text: the count of cells goes on from
       // where the last one stopped, so a record of many problems is still read once.
       const cells =
-        results.errors.length === 0 ? undefined : new CellCounter(input, recordStart - inputStart);
+        results.errors.length === 0
+          ? undefined
+          : new CellCounter(input, inputStart, recordStart - inputStart, newline);
       for (const error of results.errors) {
         const fieldIndex =
           error.index === undefined || cells === undefined
@@ -103,6 +114,29 @@ export async function* readCsvRecordBatches(
   // file handle or S3 socket is released.
   for await (const piece of wholeText) {
     parse(piece, false);
+    if (tooWide !== undefined) {
+      if (batch.length > 0) yield batch;
+      throw tooWide;
+    }
+    // The record papaparse could not finish is parsed again with the next piece: one of millions of short
+    // cells would be read whole, each piece splitting all of it again, before its fields could be counted.
+    // Its cells are counted as the text arrives instead (each cell once, an open quoted cell again from
+    // its quote, as papaparse reads it again): with more than the limit closed, it can only have more.
+    if (maxColumns !== undefined) {
+      if (unfinished?.start !== recordStart) {
+        unfinished = {
+          start: recordStart,
+          cells: new CellCounter(input, inputStart, recordStart - inputStart, newline),
+        };
+      } else {
+        unfinished.cells.extend(input, inputStart);
+      }
+      // A comma outside quotes closes a cell and opens another: the record has at least one more field.
+      if (unfinished.cells.before(input.length) + 1 > maxColumns) {
+        if (batch.length > 0) yield batch;
+        throw new TooManyFieldsError(nextLine, maxColumns);
+      }
+    }
     // The record papaparse could not finish is parsed again with the next piece; a cell longer than the
     // limit would be read whole, each piece scanning all of it again, before any check saw it.
     if (maxFieldLength !== undefined && input.length - (recordStart - inputStart) > maxFieldLength) {
@@ -124,6 +158,7 @@ export async function* readCsvRecordBatches(
   }
   parse('', true);
   if (batch.length > 0) yield batch;
+  if (tooWide !== undefined) throw tooWide;
 }
 
 /** Options of {@link readCsvRecordBatches}. */
@@ -135,6 +170,27 @@ export interface CsvReadOptions {
    * @default no limit
    */
   readonly maxFieldLength?: number;
+  /**
+   * The most fields a record may have (`limits.maxColumns`): reading stops with a {@link TooManyFieldsError}
+   * at the first record with more, whether papaparse has finished it or not, so the same file stops at the
+   * same record however its text is cut into pieces. The records before it are handed over first.
+   * @default no limit
+   */
+  readonly maxColumns?: number;
+}
+
+/** A record with more fields than the limit, found as soon as it surely has them: reading stops there. */
+export class TooManyFieldsError extends OpenDataError {
+  override readonly name = 'TooManyFieldsError';
+  readonly code = 'limit-exceeded';
+  constructor(
+    /** 1-based line the record starts on. */
+    readonly line: number,
+    readonly maxColumns: number,
+  ) {
+    // Not the record's count of fields: reading stops before a record of millions is split into them.
+    super(`record has more than ${maxColumns} fields, the limit (limits.maxColumns); reading stopped here`);
+  }
 }
 
 /** A cell longer than the limit, found before its record ends: reading stops there. */
@@ -186,10 +242,11 @@ interface ParserStep {
 
 /**
  * Counts the cells of the record starting at `from` in `text` that come before a point (the opening
- * quote of the cell papaparse found a quoting problem in), reading them as papaparse does: a quoted
- * cell ends at a quote followed by a comma (spaces between allowed), a doubled quote is a quote, and
- * a quote followed by anything else is stray and read as text. Points must come in increasing order:
- * each count goes on from the last, so the record is read once however many problems it has.
+ * quote of the cell papaparse found a quoting problem in, or the end of the text read so far), reading
+ * them as papaparse does ({@link closingQuote}): a quoted cell ends at a quote followed by a comma, a
+ * doubled quote is a quote, and a quote followed by anything else is stray and read as text. Points must
+ * come in increasing order: each count goes on from the last, so the record is read once however many
+ * problems it has. The text may grow ({@link extend}) while the record is still arriving.
  */
 class CellCounter {
   /** Where the current cell starts, how many cells came before it, and the comma that ends it, once found. */
@@ -198,10 +255,25 @@ class CellCounter {
   #comma: number | undefined;
 
   constructor(
-    private readonly text: string,
+    private text: string,
+    /** Where `text` starts in the whole text. */
+    private offset: number,
     from: number,
+    private readonly newline: CsvNewline,
   ) {
     this.#start = from;
+  }
+
+  /**
+   * The text is now `text`, starting at `offset` in the whole text: the same record, with what came
+   * before it dropped and more after. A cell whose end was not found yet is looked at again.
+   */
+  extend(text: string, offset: number): void {
+    const shift = offset - this.offset;
+    this.text = text;
+    this.offset = offset;
+    this.#start -= shift;
+    if (this.#comma !== undefined) this.#comma = this.#comma === -1 ? undefined : this.#comma - shift;
   }
 
   before(at: number): number {
@@ -209,7 +281,9 @@ class CellCounter {
       if (this.#start >= at) return this.#cells;
       if (this.#comma === undefined) {
         const end =
-          this.text.charCodeAt(this.#start) === QUOTE ? closingQuote(this.text, this.#start) : this.#start;
+          this.text.charCodeAt(this.#start) === QUOTE
+            ? closingQuote(this.text, this.#start, this.newline)
+            : this.#start;
         this.#comma = this.text.indexOf(',', end);
       }
       if (this.#comma === -1 || this.#comma >= at) return this.#cells;
@@ -222,11 +296,14 @@ class CellCounter {
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
-/** White space other than a line break, one character. */
-const SPACE_NOT_LINE_BREAK = /^[^\S\r\n]$/;
+/** White space as papaparse trims it between a closing quote and a comma: line-break characters too. */
+const WHITE_SPACE = /^\s$/;
 
-/** Where the quoted cell opened at `open` closes, as papaparse reads it; the text's length if it does not. */
-function closingQuote(text: string, open: number): number {
+/**
+ * Where the quoted cell opened at `open` closes, as papaparse reads it; the text's length if it does not
+ * (yet: a quote at the end of text still arriving may close the cell once the next piece comes).
+ */
+function closingQuote(text: string, open: number, newline: CsvNewline): number {
   let i = open + 1;
   while (true) {
     const quote = text.indexOf('"', i);
@@ -235,9 +312,11 @@ function closingQuote(text: string, open: number): number {
       i = quote + 2;
       continue;
     }
-    // Closing when only spaces (no line break) lie between it and a comma; each space is looked at once.
+    // Closing when only white space lies between it and a comma, a CR or LF that is not the file's line
+    // ending among it ('"a"<CR>,b' in an LF file is the cells a and b); each character is looked at once.
     let after = quote + 1;
-    while (after < text.length && SPACE_NOT_LINE_BREAK.test(text.charAt(after))) after++;
+    while (after < text.length && WHITE_SPACE.test(text.charAt(after)) && !text.startsWith(newline, after))
+      after++;
     if (text.charCodeAt(after) === COMMA) return quote;
     i = quote + 1;
   }
@@ -255,7 +334,7 @@ function strayLineFeed(text: string, from: number, to: number, newline: '\r\n' |
   for (let i = 0; i < record.length; i++) {
     const code = record.charCodeAt(i);
     if (cellStart && code === QUOTE) {
-      i = closingQuote(record, i);
+      i = closingQuote(record, i, newline);
       cellStart = false;
       continue;
     }

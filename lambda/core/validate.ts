@@ -9,7 +9,12 @@ import {
 } from './checks/index.js';
 import { PlainTextWatch } from './checks/cell-text.js';
 import { layoutHeader } from './checks/header.js';
-import { CellTooLongError, readCsvRecordBatches, type CsvProblem } from './csv-records.js';
+import {
+  CellTooLongError,
+  readCsvRecordBatches,
+  TooManyFieldsError,
+  type CsvProblem,
+} from './csv-records.js';
 import { checkDescriptor, type DatasetDescriptor } from './descriptor.js';
 import { locateNearest } from './json-locate.js';
 import { IssueList, type Issue, type IssueCode, type Result } from './issue.js';
@@ -268,19 +273,11 @@ async function readTable(
   try {
     reading: for await (const batch of readCsvRecordBatches(
       decodeUtf8Strict(text.watch(limitBytes(csv.open(), limits.maxFileBytes))),
-      { maxFieldLength: limits.maxFieldLength },
+      // A record with more fields than limits.maxColumns stops reading (TooManyFieldsError): none comes here.
+      { maxFieldLength: limits.maxFieldLength, maxColumns: limits.maxColumns },
     )) {
       for (const record of batch) {
         line = record.line;
-        if (record.fields.length > limits.maxColumns) {
-          at(record.line, limits.maxColumns + 1, {
-            code: 'limit-exceeded',
-            message: `record has ${record.fields.length} fields, more than the limit of ${limits.maxColumns} (limits.maxColumns)`,
-          });
-          if (header === undefined) break reading; // without a usable header no row can be read
-          rowCount++;
-          continue;
-        }
         if (header === undefined) {
           header = record.fields;
           issues.headerLine = record.line;
@@ -326,6 +323,8 @@ async function readTable(
       at(error.line, error.column, { code: 'encoding-error', message: error.message });
     } else if (error instanceof FileTooLargeError) {
       at(line, 1, { code: 'limit-exceeded', message: error.message });
+    } else if (error instanceof TooManyFieldsError) {
+      at(error.line, error.maxColumns + 1, { code: 'limit-exceeded', message: error.message });
     } else if (error instanceof CellTooLongError) {
       const field = header?.[error.fieldIndex];
       at(error.line, error.fieldIndex + 1, {
