@@ -20,6 +20,36 @@ export const DEFAULT_LIMITS: DatasetLimits = {
   maxColumns: 1000,
 };
 
+/**
+ * The most a descriptor may raise a limit to: the `maximum` of each in the descriptor schema
+ * (`schemas/dataset.schema.json`, checked before the CSV is opened). The limits protect the pipeline
+ * from the dataset, and a descriptor is as untrusted as its CSV (SECURITY.md), so it may lower a limit
+ * but not lift it past what the pipeline is known to survive; a dataset that needs more needs the
+ * ceiling raised here, after measuring. `maxFileBytes` has none: a larger file costs time and scratch
+ * space, and running out of either fails the dataset visibly (docs/deploy.md), while memory does not
+ * grow with the bytes once rows, cells and columns are bounded.
+ */
+export const LIMIT_CEILINGS = {
+  /**
+   * The default. A file not in primary-key order is read a second time keeping every key, so memory
+   * grows with the rows; the default was chosen below what would exhaust a Lambda's memory, and no
+   * more has been measured.
+   */
+  maxRows: DEFAULT_LIMITS.maxRows,
+  /**
+   * 16 MiB. A cell arriving in pieces is parsed again from its record's start with each piece, so its
+   * time grows with the square of its length: with the CLI's flags, a 16 MiB cell validated in 15 s at
+   * 184 MB peak RSS, a 32 MiB one in 57 s at 267 MB (so 128 MiB would pass the Lambda timeout).
+   */
+  maxFieldLength: 16 * 1024 ** 2,
+  /**
+   * The default, which is also the most properties a row schema may have
+   * (`SCHEMA_LIMITS.maxProperties`): every header cell must be a column of the schema (`extra-header`
+   * is an error), so a wider record can never be valid, and reading one costs memory for nothing.
+   */
+  maxColumns: DEFAULT_LIMITS.maxColumns,
+} as const satisfies Partial<DatasetLimits>;
+
 /** The limits in force for a dataset: the descriptor's overrides on top of the defaults. */
 export function resolveLimits(overrides: Partial<DatasetLimits> | undefined): DatasetLimits {
   return { ...DEFAULT_LIMITS, ...overrides };

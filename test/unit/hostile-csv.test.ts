@@ -4,6 +4,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { readCsvRecords } from '../../lambda/core/csv-records.js';
 import { canonicalizeDataset } from '../../lambda/core/canonical.js';
+import { LIMIT_CEILINGS } from '../../lambda/core/limits.js';
 import { decodeUtf8Strict } from '../../lambda/core/utf8.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
@@ -175,7 +176,7 @@ describe('hostile and malformed CSV', () => {
       fixtureSource({
         csv,
         schema: SCHEMA,
-        descriptor: { ...FIXTURE_DESCRIPTOR, limits: { maxFieldLength: 20 * 1024 * 1024 } },
+        descriptor: { ...FIXTURE_DESCRIPTOR, limits: { maxFieldLength: LIMIT_CEILINGS.maxFieldLength } },
       }),
     );
 
