@@ -34,3 +34,24 @@ describe('a record of millions of fields', () => {
     90_000,
   );
 });
+
+describe('a record of many long cells, each within the limit', () => {
+  it('validates in a 128 MB heap within seconds: the record is not parsed again with every piece', async () => {
+    // 30 cells of 1 MiB (limits.maxFieldLength): 31 MB took 61 s, each 64 KiB piece parsing the record again.
+    const cells = Array.from({ length: 30 }, () => 'x'.repeat(1024 ** 2)).join(',');
+    const ws = await hostileWorkspace({
+      sample: { csv: `id,year\nt-1,${cells}\n`, descriptor: FIXTURE_DESCRIPTOR },
+    });
+
+    const started = Date.now();
+    const run = await runCliChild(['validate', '--data', ws.data, '--schemas', ws.schemas], {
+      heapMb: 128,
+      timeoutMs: 60_000,
+    });
+
+    expect(run.signal, run.stderr.slice(-2000)).toBeNull();
+    expect(run.code, run.stderr.slice(-2000)).toBe(1);
+    expect(run.stdout + run.stderr).toContain('sample.csv:2:3: [extra-cell] the row has 31 cells');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 90_000);
+});
