@@ -10,6 +10,11 @@ export interface DatasetLimits {
   readonly maxFieldLength: number;
   /** Most fields in one record. */
   readonly maxColumns: number;
+  /**
+   * Fewest data rows: a file of a header alone (or of nothing but) is refused, since it is far more
+   * often a failed or cut export than an empty dataset, and a version can never be taken back.
+   */
+  readonly minRows: number;
 }
 
 /** Safe defaults: far above the curated datasets, well below what would exhaust a Lambda's memory. */
@@ -18,6 +23,7 @@ export const DEFAULT_LIMITS: DatasetLimits = {
   maxRows: 50_000_000,
   maxFieldLength: 1024 ** 2,
   maxColumns: 1000,
+  minRows: 1,
 };
 
 /**

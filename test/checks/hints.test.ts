@@ -59,6 +59,28 @@ describe('error hints', () => {
     );
   });
 
+  it('refuses a header alone as a failed export, unless the descriptor sets limits.minRows to 0', async () => {
+    const headerOnly = await validateDataset(fixtureSource({ csv: csv() }));
+    const allowed = await validateDataset(
+      fixtureSource({ csv: csv(), descriptor: { ...FIXTURE_DESCRIPTOR, limits: { minRows: 0 } } }),
+    );
+    const cut = await validateDataset(
+      fixtureSource({
+        csv: csv('a,2001,1.5,false,,turnover'),
+        descriptor: { ...FIXTURE_DESCRIPTOR, limits: { minRows: 10 } },
+      }),
+    );
+
+    expect(headerOnly.report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:2:1: [limit-exceeded] the file has a header but no data row (limits.minRows is 1): a header alone is usually a failed or cut export, and a published version cannot be taken back; if the dataset is empty on purpose, set "limits": {"minRows": 0} in the descriptor',
+    ]);
+    expect(allowed.report.issues).toEqual([]);
+    expect(allowed.report.rows).toBe(0);
+    expect(cut.report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv: [limit-exceeded] the file has 1 data row, fewer than limits.minRows (10): is the export cut short?',
+    ]);
+  });
+
   it('names a number that an unquoted decimal comma split in two, and reads the rest of the row in place', async () => {
     const { report } = await validateDataset(
       fixtureSource({ csv: csv('a,2001,161,2,false,,turnover', 'b,2002,3,4,maybe,,turnover') }),

@@ -40,7 +40,8 @@ type Expected = { valid: true; rows: number } | { code: string; line: number; co
 describe('hostile and malformed CSV', () => {
   it.each<[string, Expected]>([
     ['empty.csv', { code: 'missing-header', line: 1, column: 1 }],
-    ['header-only.csv', { valid: true, rows: 0 }],
+    // A header alone is refused by default (limits.minRows is 1): test/checks/hints.test.ts has minRows 0.
+    ['header-only.csv', { code: 'limit-exceeded', line: 2, column: 1 }],
     ['bom.csv', { valid: true, rows: 1 }],
     ['lf.csv', { valid: true, rows: 2 }],
     ['crlf.csv', { valid: true, rows: 2 }],

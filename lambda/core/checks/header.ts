@@ -10,30 +10,49 @@ import type { Check, CheckContext, CheckFactory } from './check.js';
  * the names against the schema's columns (see {@link layoutHeader}): blank,
  * repeated, unknown, misnamed, missing, out of order. A file whose header is
  * one cell holding the schema's names between semicolons or tabs is named as
- * such, once. A file with no header row at all is a `missing-header`.
+ * such, once. A file with no header row at all is a `missing-header`; one
+ * with fewer data rows than `limits.minRows` (1 unless the descriptor says
+ * otherwise: a header alone) is a `limit-exceeded`.
  */
-export const headerCheck: CheckFactory = (context: CheckContext): Check => ({
-  validateStart(table) {
-    const at = (problem: CellProblem): void => {
-      const { column, ...rest } = problem;
-      context.at(table.line, column, rest);
-    };
-    const layout = layoutHeader(table.header, context.columns);
-    // In a tab-separated header the tabs are separators, not characters of a name: the one hint says it.
-    if (layout.otherSeparator !== '\t') checkHeaderCells(table.header, context.limits).forEach(at);
-    compareWithSchema(table.header, context.columns, layout).forEach(at);
-    for (const problem of table.problems)
-      context.at(table.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message });
-  },
-  validateEnd(table) {
-    if (table.header !== undefined || context.issueCount() > 0) return;
-    const expected = context.columns.map((column) => column.name);
-    context.at(1, 1, {
-      code: 'missing-header',
-      message: `the file is empty: expected a header row of the columns ${summarizeValues(expected)}`,
-    });
-  },
-});
+export const headerCheck: CheckFactory = (context: CheckContext): Check => {
+  let headerLine = 1;
+  return {
+    validateStart(table) {
+      headerLine = table.line;
+      const at = (problem: CellProblem): void => {
+        const { column, ...rest } = problem;
+        context.at(table.line, column, rest);
+      };
+      const layout = layoutHeader(table.header, context.columns);
+      // In a tab-separated header the tabs are separators, not characters of a name: the one hint says it.
+      if (layout.otherSeparator !== '\t') checkHeaderCells(table.header, context.limits).forEach(at);
+      compareWithSchema(table.header, context.columns, layout).forEach(at);
+      for (const problem of table.problems)
+        context.at(table.line, problem.fieldIndex + 1, { code: 'parse-error', message: problem.message });
+    },
+    validateEnd(table) {
+      if (table.header !== undefined) {
+        if (table.rows >= context.limits.minRows || context.issueCount() > 0) return;
+        // A header alone is told where the rows should begin; too few rows, of the file as a whole.
+        const [line, column] = table.rows === 0 ? [headerLine + 1, 1] : [0, 0];
+        context.at(line, column, {
+          code: 'limit-exceeded',
+          message:
+            table.rows === 0
+              ? `the file has a header but no data row (limits.minRows is ${context.limits.minRows}): a header alone is usually a failed or cut export, and a published version cannot be taken back; if the dataset is empty on purpose, set "limits": {"minRows": 0} in the descriptor`
+              : `the file has ${table.rows} data row${table.rows === 1 ? '' : 's'}, fewer than limits.minRows (${context.limits.minRows}): is the export cut short?`,
+        });
+        return;
+      }
+      if (context.issueCount() > 0) return;
+      const expected = context.columns.map((column) => column.name);
+      context.at(1, 1, {
+        code: 'missing-header',
+        message: `the file is empty: expected a header row of the columns ${summarizeValues(expected)}`,
+      });
+    },
+  };
+};
 
 /** How the cells of a record are read as the schema's columns, decided once from the header. */
 export interface HeaderLayout {
