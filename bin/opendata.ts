@@ -419,7 +419,14 @@ async function publishCommand(
     for (const line of lines.out) io.out(line);
   };
   const width = Math.max(...outcomes.map((outcome) => outcome.id.length));
-  for (const outcome of outcomes) print(describeOutcome(outcome, width));
+  for (const outcome of outcomes)
+    print(
+      describeOutcome(
+        outcome,
+        width,
+        result.notes.filter((note) => note.id === outcome.id).map((note) => note.message),
+      ),
+    );
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
   for (const problem of problems)
     io.err(`${destination}${problem.path}: ${problem.message} (read back after publishing)`);

@@ -75,12 +75,20 @@ export function describeRules(report: DatasetReport): string | undefined {
   );
 }
 
-/** The lines of one dataset's outcome. */
-export function describeOutcome(outcome: DatasetOutcome, width: number): ReportLines {
+/**
+ * The lines of one dataset's outcome, followed by what its page leaves out
+ * (`notes`: a chart not drawn, and why), each once.
+ */
+export function describeOutcome(
+  outcome: DatasetOutcome,
+  width: number,
+  notes: readonly string[] = [],
+): ReportLines {
+  const detail = ' '.repeat(width + 2);
   const rules = describeRules(outcome.report);
-  const rulesLine = rules === undefined ? [] : [`${' '.repeat(width + 2)}${rules}`];
+  const rulesLine = rules === undefined ? [] : [`${detail}${rules}`];
   const lines = outcomeLines(outcome, width);
-  return { out: [...lines.out, ...rulesLine], err: lines.err };
+  return { out: [...lines.out, ...rulesLine, ...notes.map((note) => `${detail}${note}`)], err: lines.err };
 }
 
 function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {

@@ -48,7 +48,7 @@ import {
   type ObjectStore,
   type PutBody,
 } from './object-store.js';
-import { DEFAULT_BASE_URL, publishSiteFiles } from './site.js';
+import { DEFAULT_BASE_URL, publishSiteFiles, type SiteNote } from './site.js';
 import { CATALOG_KEY, fileNameOf, latestFileKey, versionFolder } from './site-keys.js';
 
 export { CATALOG_KEY };
@@ -204,6 +204,8 @@ export interface CommitOutcome {
   readonly problems: readonly VerifyProblem[];
   /** The base URL the tree recorded before this commit, if any (see `recordedBaseUrl`). */
   readonly previousBaseUrl?: string | undefined;
+  /** What the pages leave out (a chart not drawn, and why), for every dataset in the catalog. */
+  readonly notes: readonly SiteNote[];
 }
 
 /** How {@link commitVersions} runs. */
@@ -307,6 +309,7 @@ export async function commitVersions(
       results,
       derivedFilesWritten: derived.written,
       problems,
+      notes: derived.notes,
       previousBaseUrl: recordedBaseUrl(current),
     };
   }
@@ -331,7 +334,12 @@ export async function syncDerivedFiles(
   store: ObjectStore,
   catalog: Catalog,
   fallbackBaseUrl: string,
-): Promise<{ catalog: Catalog; written: number; problems: readonly VerifyProblem[] }> {
+): Promise<{
+  catalog: Catalog;
+  written: number;
+  problems: readonly VerifyProblem[];
+  notes: readonly SiteNote[];
+}> {
   let written = 0;
   let current = catalog;
   for (let round = 1; ; round++) {
@@ -347,10 +355,11 @@ export async function syncDerivedFiles(
       else if (outcome !== 'same') problems.push(outcome);
     }
     // The catalog's recorded base URL wins: another publisher may have recorded a new one meanwhile.
-    written += (await publishSiteFiles(store, current, current.baseUrl ?? fallbackBaseUrl)).written;
+    const site = await publishSiteFiles(store, current, current.baseUrl ?? fallbackBaseUrl);
+    written += site.written;
     const { catalog: after } = await readCatalog(store);
     if (after === undefined || sameHeads(after, current) || round >= DERIVE_ROUNDS)
-      return { catalog: current, written, problems };
+      return { catalog: current, written, problems, notes: site.notes };
     current = after;
   }
 }

@@ -15,6 +15,7 @@ import { formatIssue } from './issue.js';
 import { RowSchemaScope } from './row-schema.js';
 import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
 import type { VerifyProblem } from './distribution-check.js';
+import type { SiteNote } from './site.js';
 import type { RunContext } from './checks/index.js';
 import { referencedDatasetsFrom } from './referenced-datasets.js';
 
@@ -270,6 +271,8 @@ export interface PublishResult {
   readonly siteFilesWritten: number;
   /** Listed files that do not read back as the catalog states (empty when the tree verifies). */
   readonly problems: readonly VerifyProblem[];
+  /** What the pages leave out (a chart not drawn, and why), for the datasets of {@link PublishResult.outcomes}. */
+  readonly notes: readonly SiteNote[];
   /** The base URL the tree records after the run; `undefined` while none was ever given. */
   readonly baseUrl: string | undefined;
   /** The one it recorded before (differs from {@link PublishResult.baseUrl} when the run was given a new one). */
@@ -384,6 +387,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     catalogWritten: commit.catalogWritten,
     siteFilesWritten: commit.derivedFilesWritten,
     problems: commit.problems,
+    notes: commit.notes.filter((note) => outcomes.has(note.id)),
     baseUrl: commit.catalog.baseUrl,
     previousBaseUrl: commit.previousBaseUrl,
   };

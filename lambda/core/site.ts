@@ -6,7 +6,7 @@ import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
 import type { VersionFormat } from './formats/index.js';
 import type { ObjectStore } from './object-store.js';
-import { chartFilesRenderer, MAX_CHART_ROWS } from './site/charts.js';
+import { chartFilesRenderer, chartNotes, MAX_CHART_ROWS } from './site/charts.js';
 import { chartRasterizer, type ChartRasterizer } from './site/chart-png.js';
 import { citationFilesRenderer } from './site/citations.js';
 import { dcatRenderer } from './site/dcat.js';
@@ -164,17 +164,35 @@ export async function loadSiteContext(
 }
 
 /**
+ * Something the pages leave out of a dataset that its publisher should hear
+ * of, as its page says it: a declared chart not drawn, and why.
+ */
+export interface SiteNote {
+  readonly id: string;
+  readonly message: string;
+}
+
+/** The notes of a context's datasets, in catalog order. */
+export function siteNotes(context: SiteContext): SiteNote[] {
+  return context.datasets.flatMap(({ entry, document, totalRows }) =>
+    chartNotes(document, totalRows).map((message) => ({ id: entry.id, message })),
+  );
+}
+
+/**
  * Renders the site-wide files from the committed catalog and writes those
  * whose bytes differ from what is published (so an unchanged run only reads).
  * Runs after the catalog commit, and so also repairs files a crash left stale.
+ * Returns how many files it wrote and the {@link SiteNote}s of what the pages
+ * leave out.
  */
 export async function publishSiteFiles(
   store: ObjectStore,
   catalog: Catalog,
   baseUrl: string,
   renderers: readonly SiteRenderer[] = SITE_RENDERERS,
-): Promise<{ written: number }> {
-  if (renderers.length === 0) return { written: 0 };
+): Promise<{ written: number; notes: readonly SiteNote[] }> {
+  if (renderers.length === 0) return { written: 0, notes: [] };
   const context = await loadSiteContext(store, catalog, baseUrl);
   let written = 0;
   for (const renderer of renderers) {
@@ -185,7 +203,7 @@ export async function publishSiteFiles(
       written++;
     }
   }
-  return { written };
+  return { written, notes: siteNotes(context) };
 }
 
 async function readStats(

@@ -52,14 +52,19 @@ const SIZE = { small: 12.5, body: 13, strong: 14 } as const;
 
 /**
  * Charts picture tables of tens or hundreds of rows; past this many a point per
- * row is unreadable and costly to render at every publish, so none is drawn.
+ * row is unreadable and costly to render at every publish, so none is drawn
+ * (the page and the publish output say so: see {@link chartsOf}).
  */
 export const MAX_CHART_ROWS = 2000;
 
 /**
  * Caps that keep a chart's size and drawing work proportional to its points,
  * never to the span of its axis: a table of two rows dated year 1 and year
- * 2×10^9 must not draw (or loop over) two billion years.
+ * 2×10^9 must not draw (or loop over) two billion years. The caps on what one
+ * chart holds (`bars` to `height`) bound the drawing, and with it the PNG
+ * renderer's memory, which is WebAssembly's and not capped by Node's heap
+ * flags: a chart over one is not drawn, and the page and the publish output
+ * say which cap and where its values are (see {@link chartsOf}).
  */
 export const CHART_CAPS = {
   /** Shaded "no figures" spans; past this many, gaps are left unmarked and a note says so. */
@@ -68,36 +73,126 @@ export const CHART_CAPS = {
   joinsPerYearPair: 16,
   /** Lanes (series) given a colour of their own; the rest share the last. */
   colours: PALETTE.length,
+  /** bars: most bars in one chart, all panels together (each is a row of its own, 52 px or more). */
+  bars: 60,
+  /** bars: most panels (values of `facet`), each with a heading and a scale of its own. */
+  panels: 12,
+  /** series and timeline: most lanes (values of `series`), each an entry of the legend. */
+  lanes: 24,
+  /** timeline: most dated entries (each is a line of its own, 22 px or more). */
+  entries: 150,
+  /** series: most points (a row's `y` and each of its `readings`), each labelled where there is room. */
+  points: 500,
+  /**
+   * Longest text taken from a cell (a bar's or an entry's name, a lane, a
+   * panel, a conflict), in UTF-16 code units; longer text is cut with an
+   * ellipsis. The drawing shows at most two lines of it, but tooltips and the
+   * description state it whole, once per layout and again in the page: 90
+   * entries of 200 KB took 4.5 GB before failing.
+   */
+  text: 300,
+  /**
+   * Tallest layout (wide or narrow), in CSS pixels. The PNG is drawn at twice
+   * the wide one (`PNG_SCALE`): 1520 × 8000 pixels, 49 MB of RGBA, at most.
+   */
+  height: 4000,
 } as const;
 
+/** A declared chart that is not drawn, and why. */
+export interface LeftOutChart {
+  /** File-name stem, as a drawn chart's: `chart-<declared name>`. */
+  readonly name: string;
+  readonly title: string;
+  /** Why it is not drawn, as a clause: `it has 2,000 bars, more than the 60 a chart can show`. */
+  readonly reason: string;
+  /**
+   * The rows it would draw, as CSV (published as its chart data, so the page
+   * can link the values); absent when the chart was not read at all (the
+   * dataset is over {@link MAX_CHART_ROWS}).
+   */
+  readonly csv?: string;
+}
+
+/** What became of one declared chart. */
+export type ChartOutcome =
+  | { readonly status: 'drawn'; readonly chart: Chart }
+  | { readonly status: 'left-out'; readonly chart: LeftOutChart };
+
+/** Each dataset's outcomes, so that the chart files, the page and the notes draw every chart once. */
+const drawnOutcomes = new WeakMap<DatasetDocument, Map<number, readonly ChartOutcome[]>>();
+
 /**
- * The charts a dataset declares that can be drawn (none past
- * {@link MAX_CHART_ROWS}). `totalRows` is how many rows the dataset has, which
- * the site knows from the catalog while `document.rows` may hold only the first.
+ * What becomes of each chart a dataset declares, in declaration order: drawn,
+ * or left out with the reason (a dataset over {@link MAX_CHART_ROWS}, or a
+ * chart over one of {@link CHART_CAPS}). A declaration whose columns are
+ * missing or of the wrong type has no outcome. `totalRows` is how many rows the
+ * dataset has, which the site knows from the catalog while `document.rows` may
+ * hold only the first.
  */
+export function chartsOf(
+  document: DatasetDocument,
+  totalRows: number = document.rows.length,
+): readonly ChartOutcome[] {
+  const known = drawnOutcomes.get(document)?.get(totalRows);
+  if (known !== undefined) return known;
+  const rows = Math.max(totalRows, document.rows.length);
+  const outcomes: ChartOutcome[] =
+    rows > MAX_CHART_ROWS
+      ? (document.charts ?? []).map((declaration) => ({
+          status: 'left-out',
+          chart: {
+            name: `chart-${declaration.name}`,
+            title: declaration.title,
+            reason: `the dataset has ${formatNumber(rows)} rows, and charts are drawn for at most ${formatNumber(MAX_CHART_ROWS)}`,
+          },
+        }))
+      : (document.charts ?? []).flatMap((declaration) => drawChart(document, declaration) ?? []);
+  const byTotal = drawnOutcomes.get(document) ?? new Map<number, readonly ChartOutcome[]>();
+  byTotal.set(totalRows, outcomes);
+  drawnOutcomes.set(document, byTotal);
+  return outcomes;
+}
+
+/** The charts a dataset declares that are drawn (see {@link chartsOf} for those that are not, and why). */
 export function chartsFor(document: DatasetDocument, totalRows: number = document.rows.length): Chart[] {
-  if (totalRows > MAX_CHART_ROWS || document.rows.length > MAX_CHART_ROWS) return [];
-  return (document.charts ?? [])
-    .map((declaration) => drawChart(document, declaration))
-    .filter((chart): chart is Chart => chart !== undefined);
+  return chartsOf(document, totalRows).flatMap((outcome) =>
+    outcome.status === 'drawn' ? [outcome.chart] : [],
+  );
+}
+
+/** One line per declared chart that is not drawn: `chart "b" not drawn: it has …`, for the publish output. */
+export function chartNotes(document: DatasetDocument, totalRows: number = document.rows.length): string[] {
+  return chartsOf(document, totalRows).flatMap((outcome) =>
+    outcome.status === 'left-out'
+      ? [`chart "${outcome.chart.name.replace(/^chart-/, '')}" not drawn: ${outcome.chart.reason}`]
+      : [],
+  );
 }
 
 /**
  * Publishes each chart as `datasets/<id>/<chart>.svg`, as a PNG of that SVG
  * when the context has a rasterizer (`datasets/<id>/<chart>.png`), and the
- * rows it draws as `datasets/<id>/chart-data/<chart>.csv`.
+ * rows it draws as `datasets/<id>/chart-data/<chart>.csv`. A chart over a cap
+ * has only its rows published, for the page to link.
  */
 export const chartFilesRenderer: SiteRenderer = {
   name: 'charts',
   render: ({ datasets, rasterize }) =>
     datasets.flatMap(({ document, totalRows }): SiteFile[] =>
-      chartsFor(document, totalRows).flatMap((chart) => [
-        { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) },
-        ...(rasterize === undefined
-          ? []
-          : [{ key: chartImageKey(document.id, chart.name), body: rasterize(chart.svg) }]),
-        { key: chartDataKey(document.id, chart.name), body: new TextEncoder().encode(chart.csv) },
-      ]),
+      chartsOf(document, totalRows).flatMap(({ status, chart }) => {
+        const data =
+          chart.csv === undefined
+            ? []
+            : [{ key: chartDataKey(document.id, chart.name), body: new TextEncoder().encode(chart.csv) }];
+        if (status === 'left-out') return data;
+        return [
+          { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) },
+          ...(rasterize === undefined
+            ? []
+            : [{ key: chartImageKey(document.id, chart.name), body: rasterize(chart.svg) }]),
+          ...data,
+        ];
+      }),
     ),
 };
 
@@ -110,14 +205,27 @@ interface Mark {
 
 type Layout = (drawing: Drawing) => number;
 
-interface Plan {
-  readonly description: string;
+/** A chart ready to be laid out, or one holding more than a cap allows (then neither described nor laid out). */
+type Plan = ({ readonly description: string; readonly layout: Layout } | { readonly overCap: string }) & {
   readonly rows: readonly Row[];
   readonly columns: readonly string[];
-  readonly layout: Layout;
+};
+
+/**
+ * The first of a chart's counts that is over its cap, as the reason it is not
+ * drawn (`it has 2,000 bars, more than the 60 a chart can show`); undefined
+ * when every count is within its cap.
+ */
+function overCap(
+  counts: readonly (readonly [count: number, cap: number, what: string])[],
+): string | undefined {
+  const over = counts.find(([count, cap]) => count > cap);
+  return over === undefined
+    ? undefined
+    : `it has ${formatNumber(over[0])} ${over[2]}, more than the ${formatNumber(over[1])} a chart can show`;
 }
 
-function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Chart | undefined {
+function drawChart(document: DatasetDocument, declaration: ChartDeclaration): ChartOutcome | undefined {
   const plan =
     declaration.kind === 'series'
       ? seriesPlan(document, declaration)
@@ -126,11 +234,6 @@ function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Ch
         : barsPlan(document, declaration);
   if (plan === undefined) return undefined;
   const name = `chart-${declaration.name}`;
-  const render = (width: number, id: string): string => {
-    const drawing = new Drawing(width);
-    const height = plan.layout(drawing);
-    return drawing.toSvg(id, height, declaration.title, plan.description);
-  };
   const used = [...new Set([...document.primaryKey, ...plan.columns])];
   const columns: Column[] = used.flatMap((column) => {
     const published = document.columns.find((candidate) => candidate.name === column);
@@ -138,13 +241,34 @@ function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Ch
       ? []
       : [{ name: published.name, type: published.type, required: published.required, schema: {} }];
   });
+  const csv = renderCsv(columns, plan.rows);
+  const leftOut = (reason: string): ChartOutcome => ({
+    status: 'left-out',
+    chart: { name, title: declaration.title, reason, csv },
+  });
+  if ('overCap' in plan) return leftOut(plan.overCap);
+  // Laid out, not yet written out: a layout taller than the cap is dropped before its markup is joined.
+  const layOut = (width: number): { drawing: Drawing; height: number } => {
+    const drawing = new Drawing(width);
+    return { drawing, height: plan.layout(drawing) };
+  };
+  const wide = layOut(CHART_WIDTHS.wide);
+  const narrow = layOut(CHART_WIDTHS.narrow);
+  const tallest = Math.ceil(Math.max(wide.height, narrow.height));
+  if (tallest > CHART_CAPS.height)
+    return leftOut(
+      `drawn, it would be ${formatNumber(tallest)} px tall, more than the ${formatNumber(CHART_CAPS.height)} px a chart can be`,
+    );
   return {
-    name,
-    title: declaration.title,
-    description: plan.description,
-    svg: render(CHART_WIDTHS.wide, name),
-    narrowSvg: render(CHART_WIDTHS.narrow, `${name}-narrow`),
-    csv: renderCsv(columns, plan.rows),
+    status: 'drawn',
+    chart: {
+      name,
+      title: declaration.title,
+      description: plan.description,
+      svg: wide.drawing.toSvg(name, wide.height, declaration.title, plan.description),
+      narrowSvg: narrow.drawing.toSvg(`${name}-narrow`, narrow.height, declaration.title, plan.description),
+      csv,
+    },
   };
 }
 
@@ -170,6 +294,15 @@ function declaredColumns(declaration: ChartDeclaration): string[] {
   );
 }
 
+/** A cell's text as a chart states it: cut to {@link CHART_CAPS.text}, with an ellipsis, never inside a character. */
+function clip(text: string): string {
+  if (text.length <= CHART_CAPS.text) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(CHART_CAPS.text - 1))
+    ? CHART_CAPS.text - 1
+    : CHART_CAPS.text;
+  return `${text.slice(0, end)}…`;
+}
+
 /** Each row once, in the order first met (a row with several readings gives several points). */
 function distinctRows(marks: readonly Mark[]): Row[] {
   return [...new Set(marks.map((mark) => mark.row))];
@@ -180,7 +313,7 @@ function markOf(row: Row, declaration: ChartDeclaration): Mark {
   return {
     row,
     flagged: declaration.flag !== undefined && row[declaration.flag] === true,
-    lane: lane === undefined ? '' : String(lane),
+    lane: lane === undefined ? '' : clip(String(lane)),
   };
 }
 
@@ -188,7 +321,7 @@ function markOf(row: Row, declaration: ChartDeclaration): Mark {
 function flagNote(mark: Mark): string {
   if (!mark.flagged) return '';
   const conflict = mark.row.conflict;
-  return typeof conflict === 'string' ? ` (flagged: ${conflict})` : ' (flagged)';
+  return typeof conflict === 'string' ? ` (flagged: ${clip(conflict)})` : ' (flagged)';
 }
 
 /** Distinct lanes in first-seen order, each with its colour. */
@@ -282,6 +415,12 @@ function seriesPlan(document: DatasetDocument, declaration: ChartDeclaration): P
   if (points === undefined) return undefined;
   if (points.length < 2) return undefined;
   const lanes = lanesOf(points);
+  const over = overCap([
+    [points.length, CHART_CAPS.points, 'points'],
+    [lanes.size, CHART_CAPS.lanes, `lines (values of ${declaration.series ?? ''})`],
+  ]);
+  if (over !== undefined)
+    return { overCap: over, rows: distinctRows(points), columns: declaredColumns(declaration) };
   const unit = declaration.unit === undefined ? '' : ` ${declaration.unit}`;
   const stated = [...lanes.keys()]
     .map((lane) => {
@@ -564,7 +703,7 @@ function eventOf(row: Row, document: DatasetDocument, declaration: ChartDeclarat
     year,
     when: (shownMonth === undefined ? 13 : (month ?? 13)) * 40 + (known === 'day' ? (day ?? 0) : 0),
     date,
-    text: label === undefined ? (mark.lane === '' ? String(value ?? year) : mark.lane) : String(label),
+    text: clip(label === undefined ? (mark.lane === '' ? String(value ?? year) : mark.lane) : String(label)),
   };
 }
 
@@ -583,6 +722,12 @@ function timelinePlan(document: DatasetDocument, declaration: ChartDeclaration):
   if (events.length === 0) return undefined;
   const undated = rows.length - events.length;
   const lanes = lanesOf(events);
+  const over = overCap([
+    [events.length, CHART_CAPS.entries, 'dated entries'],
+    [lanes.size, CHART_CAPS.lanes, `lanes (values of ${declaration.series ?? ''})`],
+  ]);
+  if (over !== undefined)
+    return { overCap: over, rows: events.map((event) => event.row), columns: declaredColumns(declaration) };
   const years = [...new Set(events.map((event) => event.year))];
   const description =
     `${declaration.title}: ${events.length} dated entries from ${years[0] ?? ''} to ${years.at(-1) ?? ''}` +
@@ -721,13 +866,19 @@ function barsPlan(document: DatasetDocument, declaration: ChartDeclaration): Pla
       const fallback = document.primaryKey.map((key) => String(row[key] ?? '')).join(' / ');
       return {
         ...mark,
-        label: `${name === undefined ? fallback : String(name)}${mark.lane === '' ? '' : ` (${mark.lane})`}`,
+        label: `${clip(name === undefined ? fallback : String(name))}${mark.lane === '' ? '' : ` (${mark.lane})`}`,
         value: row[yName] as number,
-        facet: facet === undefined ? '' : String(facet),
+        facet: facet === undefined ? '' : clip(String(facet)),
       };
     });
   if (bars.length === 0) return undefined;
   const facets = [...new Set(bars.map((bar) => bar.facet))];
+  const over = overCap([
+    [bars.length, CHART_CAPS.bars, 'bars'],
+    [facets.length, CHART_CAPS.panels, `panels (values of ${declaration.facet ?? ''})`],
+  ]);
+  if (over !== undefined)
+    return { overCap: over, rows: bars.map((bar) => bar.row), columns: declaredColumns(declaration) };
   const unit = declaration.unit === undefined ? '' : ` ${declaration.unit}`;
   const description =
     `${declaration.title}. ` +

@@ -3,7 +3,7 @@ import type { ChangesDocument } from '../changes.js';
 import type { PublishedColumn } from '../dataset-document.js';
 import type { Row } from '../row-schema.js';
 import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
-import { chartsFor } from './charts.js';
+import { chartsOf, type ChartOutcome, type LeftOutChart } from './charts.js';
 import { formatNumber } from './chart-layout.js';
 import { citationOf } from './citations.js';
 import type { ColumnStats, StatsDocument } from '../column-stats.js';
@@ -60,7 +60,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
   const latest = latestVersion(entry);
   const pageUrl = absoluteUrl(context.baseUrl, datasetPagePath(entry.id));
   const license = licenseOf(document.license);
-  const charts = chartsFor(document, dataset.totalRows);
+  const charts = chartsOf(document, dataset.totalRows);
   const versions = versionsSection(context, dataset);
   const main = html` <h1>${unbrokenDates(document.title)}</h1>
     <dl class="facts">
@@ -249,15 +249,16 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
   </section>`;
 }
 
-function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boolean, withPng: boolean): Html {
+function chartsSection(charts: readonly ChartOutcome[], allPreviewed: boolean, withPng: boolean): Html {
   if (charts.length === 0) return html``;
   // Each chart is laid out for a desktop column and for a phone; the stylesheet shows the one that fits,
   // so the picture is never shrunk until its text is unreadable (and never needs sideways scrolling).
   return html` <section aria-labelledby="charts">
     <h2 id="charts">Charts</h2>
-    ${charts.map(
-      (chart) =>
-        html`<figure>
+    ${charts.map((outcome) => {
+      if (outcome.status === 'drawn') {
+        const { chart } = outcome;
+        return html`<figure>
           <div class="chart-wide">${trusted(chart.svg.trimEnd())}</div>
           <div class="chart-narrow">${trusted(chart.narrowSvg.trimEnd())}</div>
           <figcaption>
@@ -273,9 +274,26 @@ function chartsSection(charts: ReturnType<typeof chartsFor>, allPreviewed: boole
             },
             or <a href="chart-data/${chart.name}.csv">the values drawn (CSV)</a>.
           </figcaption>
-        </figure> `,
-    )}
+        </figure> `;
+      }
+      return leftOutFigure(outcome.chart);
+    })}
   </section>`;
+}
+
+/** A declared chart that is not drawn, in its place: why, and where the values it would show are. */
+function leftOutFigure(chart: LeftOutChart): Html {
+  return html`<figure>
+    <figcaption>
+      ${chart.title}: this chart is not drawn, as ${chart.reason}.
+      ${
+        chart.csv === undefined
+          ? html`Its values are in the files under <a href="#downloads">Downloads</a>.`
+          : html`The values it would show are in <a href="chart-data/${chart.name}.csv">its data (CSV)</a>,
+              and in the files under <a href="#downloads">Downloads</a>.`
+      }
+    </figcaption>
+  </figure> `;
 }
 
 /**

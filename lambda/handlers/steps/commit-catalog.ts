@@ -144,6 +144,9 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
           });
           break;
       }
+      // Once per dataset of the run, as the CLI prints them: what its page leaves out, and why.
+      for (const note of commit.notes.filter((each) => each.id === result.id))
+        deps.logger.warn('left out of the dataset page', { note: note.message });
       deps.logger.removeKeys(['datasetId']);
     }
 
