@@ -81,10 +81,14 @@ export interface SiteFile {
   readonly body: Uint8Array;
 }
 
-/** Renders site-wide files from the catalog. Pure: the same context gives the same bytes. */
+/**
+ * Renders site-wide files from the catalog. Pure: the same context gives the
+ * same bytes. The files may be made one at a time as they are written (a
+ * generator), so that only one of them need be held.
+ */
 export interface SiteRenderer {
   readonly name: string;
-  render(context: SiteContext): readonly SiteFile[];
+  render(context: SiteContext): Iterable<SiteFile>;
 }
 
 export { SITE_KEY_PATTERNS } from './site-keys.js';

@@ -3,7 +3,7 @@ import { renderCsv } from '../canonical.js';
 import type { DatasetDocument, PublishedColumn } from '../dataset-document.js';
 import type { ChartDeclaration } from '../descriptor.js';
 import { chartDataKey, chartImageKey, chartKey } from '../site-keys.js';
-import type { SiteFile, SiteRenderer } from '../site.js';
+import type { SiteRenderer } from '../site.js';
 import {
   Drawing,
   FLAG,
@@ -177,23 +177,20 @@ export function chartNotes(document: DatasetDocument, totalRows: number = docume
  */
 export const chartFilesRenderer: SiteRenderer = {
   name: 'charts',
-  render: ({ datasets, rasterize }) =>
-    datasets.flatMap(({ document, totalRows }): SiteFile[] =>
-      chartsOf(document, totalRows).flatMap(({ status, chart }) => {
-        const data =
-          chart.csv === undefined
-            ? []
-            : [{ key: chartDataKey(document.id, chart.name), body: new TextEncoder().encode(chart.csv) }];
-        if (status === 'left-out') return data;
-        return [
-          { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) },
-          ...(rasterize === undefined
-            ? []
-            : [{ key: chartImageKey(document.id, chart.name), body: rasterize(chart.svg) }]),
-          ...data,
-        ];
-      }),
-    ),
+  // One file at a time: a PNG or a chart's rows are made when the file is written, and let go after.
+  *render({ datasets, rasterize }) {
+    for (const { document, totalRows } of datasets)
+      for (const { status, chart } of chartsOf(document, totalRows)) {
+        if (status === 'drawn') {
+          yield { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) };
+          if (rasterize !== undefined)
+            yield { key: chartImageKey(document.id, chart.name), body: rasterize(chart.svg) };
+        }
+        const csv = chart.csv;
+        if (csv !== undefined)
+          yield { key: chartDataKey(document.id, chart.name), body: new TextEncoder().encode(csv) };
+      }
+  },
 };
 
 /** A row drawn, with the values the chart read from it. */
@@ -241,10 +238,19 @@ function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Ch
       ? []
       : [{ name: published.name, type: published.type, required: published.required, schema: {} }];
   });
-  const csv = renderCsv(columns, plan.rows);
+  // Rendered each time it is read, not kept: the outcomes live as long as the site's rendering, and a
+  // chart's rows may hold long text (its drawing is cut to CHART_CAPS.text, its data is not).
+  const csv = (): string => renderCsv(columns, plan.rows);
   const leftOut = (reason: string): ChartOutcome => ({
     status: 'left-out',
-    chart: { name, title: declaration.title, reason, csv },
+    chart: {
+      name,
+      title: declaration.title,
+      reason,
+      get csv() {
+        return csv();
+      },
+    },
   });
   if ('overCap' in plan) return leftOut(plan.overCap);
   // Laid out, not yet written out: a layout taller than the cap is dropped before its markup is joined.
@@ -267,7 +273,9 @@ function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Ch
       description: plan.description,
       svg: wide.drawing.toSvg(name, wide.height, declaration.title, plan.description),
       narrowSvg: narrow.drawing.toSvg(`${name}-narrow`, narrow.height, declaration.title, plan.description),
-      csv,
+      get csv() {
+        return csv();
+      },
     },
   };
 }
