@@ -158,6 +158,7 @@ describe('a chart over a cap is not drawn, and says so', () => {
           name: 'chart-turnover',
           title: document.charts?.[0]?.title,
           reason: `the dataset has 2,001 rows, and charts are drawn for at most 2,000`,
+          svg: expect.stringContaining('Not drawn: the dataset has 2,001 rows') as string,
         },
       },
     ]);
@@ -169,7 +170,7 @@ describe('a chart over a cap is not drawn, and says so', () => {
 });
 
 describe('publishing a chart that is not drawn', () => {
-  it('says so once in the output and in the chart’s place on the page, linking its values', async () => {
+  it('says so once in the output and in the chart’s place on the page, linking its values, and replaces its drawing', async () => {
     const ws = await makeWorkspace();
     const descriptor = (id: string) => ({
       id,
@@ -195,15 +196,18 @@ describe('publishing a chart that is not drawn', () => {
       required: ['id'],
       additionalProperties: false,
     };
-    for (const [id, rows, categories] of [
-      ['many', CHART_CAPS.bars + 1, CHART_CAPS.bars + 1],
-      ['big', MAX_CHART_ROWS + 1, 3],
-    ] as const) {
+    const write = async (id: string, rows: number, categories: number): Promise<void> => {
       await writeFile(path.join(ws.data, `${id}.dataset.json`), JSON.stringify(descriptor(id)));
       await writeFile(path.join(ws.schemas, `${id}.schema.json`), JSON.stringify(schema));
       const lines = Array.from({ length: rows }, (_, i) => `${i + 1},category-${i % categories},${i}`);
       await writeFile(path.join(ws.data, `${id}.csv`), `id,cat,v\n${lines.join('\n')}\n`);
-    }
+    };
+    // First drawn (at the cap), so that the run over it has a drawing to replace.
+    await write('many', CHART_CAPS.bars, CHART_CAPS.bars);
+    expect((await publishCraftedWorkspace(ws, 'many')).stdout).not.toContain('not drawn');
+    expect(await readFile(path.join(ws.out, 'datasets/many/chart-b.svg'), 'utf8')).toContain('<rect x="8"');
+    await write('many', CHART_CAPS.bars + 1, CHART_CAPS.bars + 1);
+    await write('big', MAX_CHART_ROWS + 1, 3);
 
     const { code, stdout } = await publishCraftedWorkspace(ws, 'many', 'big');
 
@@ -222,8 +226,11 @@ describe('publishing a chart that is not drawn', () => {
     );
     expect(page).toContain('<a href="chart-data/chart-b.csv">its data (CSV)</a>');
     expect(page).not.toContain('class="chart-wide"');
-    expect(existsSync(path.join(folder('many'), 'chart-b.svg'))).toBe(false);
-    expect(existsSync(path.join(folder('many'), 'chart-b.png'))).toBe(false);
+    // The chart's own addresses show why it is not drawn, not a drawing an earlier version left there.
+    const picture = await readFile(path.join(folder('many'), 'chart-b.svg'), 'utf8');
+    expect(picture).toContain(`Not drawn: it has ${CHART_CAPS.bars + 1} bars`);
+    expect(picture).not.toContain('<rect x="8"');
+    expect(existsSync(path.join(folder('many'), 'chart-b.png'))).toBe(true);
     const data = await readFile(path.join(folder('many'), 'chart-data/chart-b.csv'), 'utf8');
     expect(data.trimEnd().split('\n')).toHaveLength(CHART_CAPS.bars + 2);
 
@@ -232,5 +239,8 @@ describe('publishing a chart that is not drawn', () => {
       'Values by category: this chart is not drawn, as the dataset has 2,001 rows, and charts are drawn for at most 2,000. Its values are in the files under <a href="#downloads">Downloads</a>.',
     );
     expect(existsSync(path.join(folder('big'), 'chart-data'))).toBe(false);
+    expect(await readFile(path.join(folder('big'), 'chart-b.svg'), 'utf8')).toContain(
+      'Not drawn: the dataset has 2,001 rows',
+    );
   }, 60_000);
 });

@@ -111,6 +111,12 @@ export interface LeftOutChart {
    * dataset is over {@link MAX_CHART_ROWS}).
    */
   readonly csv?: string;
+  /**
+   * A small picture saying so, published at the chart's SVG and PNG addresses
+   * in place of a drawing: an earlier version's chart there would otherwise
+   * go on showing old figures, as published files are replaced, never deleted.
+   */
+  readonly svg: string;
 }
 
 /** What became of one declared chart. */
@@ -140,11 +146,11 @@ export function chartsOf(
     rows > MAX_CHART_ROWS
       ? (document.charts ?? []).map((declaration) => ({
           status: 'left-out',
-          chart: {
-            name: `chart-${declaration.name}`,
-            title: declaration.title,
-            reason: `the dataset has ${formatNumber(rows)} rows, and charts are drawn for at most ${formatNumber(MAX_CHART_ROWS)}`,
-          },
+          chart: leftOutChart(
+            `chart-${declaration.name}`,
+            declaration.title,
+            `the dataset has ${formatNumber(rows)} rows, and charts are drawn for at most ${formatNumber(MAX_CHART_ROWS)}`,
+          ),
         }))
       : (document.charts ?? []).flatMap((declaration) => drawChart(document, declaration) ?? []);
   const byTotal = drawnOutcomes.get(document) ?? new Map<number, readonly ChartOutcome[]>();
@@ -172,20 +178,20 @@ export function chartNotes(document: DatasetDocument, totalRows: number = docume
 /**
  * Publishes each chart as `datasets/<id>/<chart>.svg`, as a PNG of that SVG
  * when the context has a rasterizer (`datasets/<id>/<chart>.png`), and the
- * rows it draws as `datasets/<id>/chart-data/<chart>.csv`. A chart over a cap
- * has only its rows published, for the page to link.
+ * rows it draws as `datasets/<id>/chart-data/<chart>.csv`. A chart not drawn
+ * has a picture saying why at the first two addresses, and the rows it would
+ * draw at the third when it was read (over a cap, not over the row window).
  */
 export const chartFilesRenderer: SiteRenderer = {
   name: 'charts',
   // One file at a time: a PNG or a chart's rows are made when the file is written, and let go after.
   *render({ datasets, rasterize }) {
     for (const { document, totalRows } of datasets)
-      for (const { status, chart } of chartsOf(document, totalRows)) {
-        if (status === 'drawn') {
-          yield { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) };
-          if (rasterize !== undefined)
-            yield { key: chartImageKey(document.id, chart.name), body: rasterize(chart.svg) };
-        }
+      for (const { chart } of chartsOf(document, totalRows)) {
+        // A chart not drawn has a picture saying so at the same addresses (see LeftOutChart.svg).
+        yield { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) };
+        if (rasterize !== undefined)
+          yield { key: chartImageKey(document.id, chart.name), body: rasterize(chart.svg) };
         const csv = chart.csv;
         if (csv !== undefined)
           yield { key: chartDataKey(document.id, chart.name), body: new TextEncoder().encode(csv) };
@@ -243,14 +249,7 @@ function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Ch
   const csv = (): string => renderCsv(columns, plan.rows);
   const leftOut = (reason: string): ChartOutcome => ({
     status: 'left-out',
-    chart: {
-      name,
-      title: declaration.title,
-      reason,
-      get csv() {
-        return csv();
-      },
-    },
+    chart: leftOutChart(name, declaration.title, reason, csv),
   });
   if ('overCap' in plan) return leftOut(plan.overCap);
   // Laid out, not yet written out: a layout taller than the cap is dropped before its markup is joined.
@@ -278,6 +277,36 @@ function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Ch
       },
     },
   };
+}
+
+/** A chart not drawn: why, its rows (rendered each time they are read) when it has any, and a picture saying so. */
+function leftOutChart(name: string, title: string, reason: string, csv?: () => string): LeftOutChart {
+  const sentence = `Not drawn: ${reason}.`;
+  const drawing = new Drawing(CHART_WIDTHS.wide);
+  const width = CHART_WIDTHS.wide - 16;
+  let y = 8;
+  for (const line of wrapText(title, SIZE.strong, width, 2)) {
+    drawing.text(8, (y += 20), line, { size: SIZE.strong, weight: 700 });
+  }
+  y += 6;
+  const where =
+    csv === undefined
+      ? "The values are in the dataset's files."
+      : `The values are in chart-data/${name}.csv and in the dataset's files.`;
+  for (const line of [...wrapText(sentence, SIZE.body, width, 3), ...wrapText(where, SIZE.body, width, 2)])
+    drawing.text(8, (y += 18), line, { size: SIZE.body, fill: MUTED });
+  const svg = drawing.toSvg(name, y + 12, title, `${sentence} ${where}`);
+  return csv === undefined
+    ? { name, title, reason, svg }
+    : {
+        name,
+        title,
+        reason,
+        svg,
+        get csv() {
+          return csv();
+        },
+      };
 }
 
 function columnOf(document: DatasetDocument, name: string | undefined): PublishedColumn | undefined {
