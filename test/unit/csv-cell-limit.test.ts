@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CellTooLongError, readCsvRecordBatches, type CsvRecord } from '../../lambda/core/csv-records.js';
-
-async function* pieces(text: string, cuts: readonly number[]): AsyncGenerator<string> {
-  let from = 0;
-  for (const cut of [...cuts].map((at) => at % (text.length + 1)).sort((a, b) => a - b)) {
-    yield text.slice(from, cut);
-    from = cut;
-  }
-  yield text.slice(from);
-}
+import { textPieces } from '../support/text-pieces.js';
 
 async function read(
   text: string,
@@ -19,7 +11,7 @@ async function read(
   const records: CsvRecord[] = [];
   try {
     const options = maxFieldLength === undefined ? {} : { maxFieldLength };
-    for await (const batch of readCsvRecordBatches(pieces(text, cuts), options)) records.push(...batch);
+    for await (const batch of readCsvRecordBatches(textPieces(text, cuts), options)) records.push(...batch);
     return records;
   } catch (error) {
     if (error instanceof CellTooLongError) return error;
