@@ -378,7 +378,12 @@ export class S3Store implements ObjectStore {
   }
 
   #error(action: string, key: string, cause: unknown): ObjectStoreError {
-    const detail = cause instanceof Error ? `: ${cause.name}: ${cause.message}` : '';
+    // The SDK's words for a client given no region say nothing of where one comes from.
+    const hint =
+      cause instanceof Error && cause.message === 'Region is missing'
+        ? ' (set AWS_REGION, or a region in the AWS profile in use)'
+        : '';
+    const detail = cause instanceof Error ? `: ${cause.name}: ${cause.message}${hint}` : '';
     return new ObjectStoreError(`could not ${action} s3://${this.bucket}/${this.#s3Key(key)}${detail}`, key, {
       cause,
     });

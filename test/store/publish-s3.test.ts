@@ -6,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
@@ -156,4 +157,35 @@ describe('publishing to an endpoint that stops answering', () => {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   }, 60_000);
+});
+
+describe('publishing to a bucket with no region given', () => {
+  it('says where a region comes from', async () => {
+    const ws = await makeWorkspace();
+    // The SDK reads the region from the environment and the AWS config file: neither gives one here.
+    vi.stubEnv('AWS_REGION', undefined);
+    vi.stubEnv('AWS_DEFAULT_REGION', undefined);
+    vi.stubEnv('AWS_PROFILE', 'none-such');
+    vi.stubEnv('AWS_CONFIG_FILE', path.join(ws.out, 'no-aws-config'));
+    try {
+      const { code, stderr } = await cli(
+        'publish',
+        '--data',
+        ws.data,
+        '--schemas',
+        ws.schemas,
+        '--bucket',
+        'some-bucket',
+        '--endpoint',
+        moto.endpoint,
+      );
+
+      expect(code).toBe(1);
+      expect(stderr).toContain('Region is missing (set AWS_REGION, or a region in the AWS profile in use)');
+    } finally {
+      vi.stubEnv('AWS_REGION', TEST_REGION);
+      vi.stubEnv('AWS_PROFILE', undefined);
+      vi.stubEnv('AWS_CONFIG_FILE', undefined);
+    }
+  });
 });
