@@ -15,13 +15,15 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
  * Why `key` is not a safe site-relative key such as `datasets/trade/1.0.0/trade.csv`,
  * or `undefined` when it is. A safe key has no scheme (`data:`, `file:`, `http:`),
  * no leading `/` (absolute or protocol-relative `//host`), no `.` or `..` or empty
- * segment, no backslash, no percent-escape, no query or fragment and no control
- * character.
+ * segment, no backslash, no percent-escape, no query or fragment, no control
+ * character and no space at either end.
  */
 export function relativeKeyProblem(key: string): string | undefined {
   if (key.length === 0) return 'is empty';
   if (key.length > MAX_RELATIVE_KEY_CHARS) return `is longer than ${MAX_RELATIVE_KEY_CHARS} characters`;
   if (hasControlCharacter(key)) return 'contains a control character';
+  // The URL parser drops spaces (and controls) at either end: " a" would be fetched as "a".
+  if (key.startsWith(' ') || key.endsWith(' ')) return 'starts or ends with a space, which URL parsers drop';
   const scheme = SCHEME.exec(key);
   if (scheme !== null) return `is a "${scheme[0]}" URL, not a path relative to the site root`;
   if (key.startsWith('/'))

@@ -135,6 +135,14 @@ describe('verifyDistributions', () => {
 });
 
 describe('relativeKeyProblem', () => {
+  it.each([' ', ' datasets/a.csv', 'datasets/a.csv ', 'a  '])(
+    'refuses %j, whose spaces at an end the URL parser drops',
+    (key) => {
+      expect(relativeKeyProblem(key)).toBe('starts or ends with a space, which URL parsers drop');
+      expect(new URL(key, 'https://mirror.example/').pathname).not.toBe(`/${encodeURI(key)}`);
+    },
+  );
+
   it('accepts only keys that resolve under any base URL to exactly that key', () => {
     const base = new URL('https://mirror.example/some/base/');
     fc.assert(
