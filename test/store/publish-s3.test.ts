@@ -54,6 +54,27 @@ async function bucketDigest(bucket: string, prefix: string): Promise<Record<stri
   return Object.fromEntries(Object.entries(digest).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/** `opendata publish` of a workspace's datasets to `bucket` at `endpoint`, with any further options. */
+function publishToBucket(
+  ws: { data: string; schemas: string },
+  bucket: string,
+  endpoint: string,
+  ...options: string[]
+) {
+  return cli(
+    'publish',
+    '--data',
+    ws.data,
+    '--schemas',
+    ws.schemas,
+    '--bucket',
+    bucket,
+    '--endpoint',
+    endpoint,
+    ...options,
+  );
+}
+
 describe('publishing to S3 and to a directory', () => {
   it('yields the same files, the same catalog and production headers', async () => {
     const ws = await makeWorkspace();
@@ -132,15 +153,9 @@ describe('publishing to an endpoint that stops answering', () => {
     if (address === null || typeof address === 'string') throw new Error('no port');
     const started = Date.now();
     try {
-      const { code, stderr } = await cli(
-        'publish',
-        '--data',
-        ws.data,
-        '--schemas',
-        ws.schemas,
-        '--bucket',
+      const { code, stderr } = await publishToBucket(
+        ws,
         'silent-bucket',
-        '--endpoint',
         `http://127.0.0.1:${address.port}`,
         '--connect-timeout-ms',
         '300',
@@ -168,17 +183,7 @@ describe('publishing to a bucket with no region given', () => {
     vi.stubEnv('AWS_PROFILE', 'none-such');
     vi.stubEnv('AWS_CONFIG_FILE', path.join(ws.out, 'no-aws-config'));
     try {
-      const { code, stderr } = await cli(
-        'publish',
-        '--data',
-        ws.data,
-        '--schemas',
-        ws.schemas,
-        '--bucket',
-        'some-bucket',
-        '--endpoint',
-        moto.endpoint,
-      );
+      const { code, stderr } = await publishToBucket(ws, 'some-bucket', moto.endpoint);
 
       expect(code).toBe(1);
       expect(stderr).toContain('Region is missing (set AWS_REGION, or a region in the AWS profile in use)');
