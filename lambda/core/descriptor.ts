@@ -1,3 +1,4 @@
+import { chartProblems } from './chart-declarations.js';
 import type { StatedAs } from './provenance.js';
 import type { Issue, Result } from './issue.js';
 import type { DatasetLimits } from './limits.js';
@@ -119,8 +120,10 @@ export interface ColumnDescription {
 /**
  * Checks a parsed descriptor against `schemas/dataset.schema.json`, then
  * against the dataset it describes: its id must match the file name, its
- * columns must be the schema's columns in the same order, and its primary key
- * must name required columns. Text fields must be free of control and
+ * columns must be the schema's columns in the same order, its primary key
+ * must name required columns, its charts must draw columns of the schema
+ * (`chart-declarations.ts`), and its temporal coverage must not end before it
+ * starts. Text fields must be free of control and
  * bidirectional formatting characters (titles and names on one line), and
  * links must be `https:`, `http:` or `mailto:` URLs (`x-text` in the schema).
  *
@@ -148,6 +151,11 @@ export function checkDescriptor(
   if (descriptor.id !== expectedId) {
     issues.push(issue('/id', `is "${descriptor.id}" but the file is named for "${expectedId}"`));
   }
+  const { start, end } = descriptor.temporalCoverage;
+  if (start > end)
+    issues.push(
+      issue('/temporalCoverage', `starts on ${start}, after it ends (${end}); give the start first`),
+    );
   if (columns !== undefined) {
     const described = descriptor.columns.map((column) => column.name).join(', ');
     const declared = columns.map((column) => column.name).join(', ');
@@ -185,6 +193,8 @@ export function checkDescriptor(
           ),
         );
     });
+    for (const { pointer, message } of chartProblems(descriptor.charts ?? [], columns))
+      issues.push(issue(pointer, message));
     const conflicts = new Set(descriptor.conflicts?.map((conflict) => conflict.id));
     const ruleIds = new Set<string>();
     descriptor.rules?.forEach((rule, index) => {

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { Issue } from '../../lambda/core/issue.js';
+import { validateDataset } from '../../lambda/core/validate.js';
+import { FIXTURE_DESCRIPTOR, fixtureSource } from '../support/dataset-fixture.js';
+
+/** The descriptor issues of validating the sample dataset with `overrides` in its descriptor. */
+async function descriptorIssues(overrides: object): Promise<Pick<Issue, 'field' | 'message'>[]> {
+  const { report } = await validateDataset(
+    fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, ...overrides } }),
+  );
+  return report.issues
+    .filter((issue) => issue.code === 'descriptor-error')
+    .map(({ field, message }) => ({ field, message }));
+}
+
+const series = { name: 'values', kind: 'series', title: 'Values by year', x: 'year', y: 'value_musd' };
+
+describe('a chart declaration', () => {
+  it('that draws columns of the schema, of types it can draw, is accepted', async () => {
+    expect(
+      await descriptorIssues({
+        charts: [
+          { ...series, series: 'kind', flag: 'flagged', where: { kind: 'turnover' } },
+          { name: 'events', kind: 'timeline', title: 'Dated figures', x: 'day', year: 'year', label: 'id' },
+          { name: 'bars', kind: 'bars', title: 'Each figure', x: 'id', y: 'value_musd', facet: 'kind' },
+        ],
+      }),
+    ).toEqual([]);
+  });
+
+  it('naming a column the schema does not have is refused at the member, for every member', async () => {
+    expect(
+      await descriptorIssues({
+        charts: [
+          { ...series, y: 'value_usd', series: 'knd', readings: ['other'], where: { kindd: 'turnover' } },
+          {
+            name: 'events',
+            kind: 'timeline',
+            title: 'Dated figures',
+            x: 'date',
+            label: 'title',
+            flag: 'flag',
+          },
+        ],
+      }),
+    ).toEqual([
+      { field: '/charts/0/y', message: 'names "value_usd", which is not a column of the schema' },
+      { field: '/charts/0/series', message: 'names "knd", which is not a column of the schema' },
+      { field: '/charts/0/readings/0', message: 'names "other", which is not a column of the schema' },
+      { field: '/charts/0/where', message: 'names "kindd", which is not a column of the schema' },
+      { field: '/charts/1/x', message: 'names "date", which is not a column of the schema' },
+      { field: '/charts/1/label', message: 'names "title", which is not a column of the schema' },
+      { field: '/charts/1/flag', message: 'names "flag", which is not a column of the schema' },
+    ]);
+  });
+
+  it('naming a column of a type the chart cannot draw says which type it needs', async () => {
+    expect(
+      await descriptorIssues({
+        charts: [
+          { ...series, x: 'day', y: 'kind', flag: 'year', readings: ['id'] },
+          { name: 'bars', kind: 'bars', title: 'Each figure', x: 'id', y: 'flagged' },
+          { name: 'events', kind: 'timeline', title: 'Dated figures', x: 'value_musd' },
+        ],
+      }),
+    ).toEqual([
+      {
+        field: '/charts/0/x',
+        message: 'names "day", of type date; a series chart needs an integer (year) column here',
+      },
+      {
+        field: '/charts/0/y',
+        message: 'names "kind", of type string; a series chart needs a number or integer column here',
+      },
+      {
+        field: '/charts/0/flag',
+        message: 'names "year", of type integer; a series chart needs a boolean column here',
+      },
+      {
+        field: '/charts/0/readings/0',
+        message: 'names "id", of type string; a series chart needs a number or integer column here',
+      },
+      {
+        field: '/charts/1/y',
+        message: 'names "flagged", of type boolean; a bars chart needs a number or integer column here',
+      },
+      {
+        field: '/charts/2/x',
+        message:
+          'names "value_musd", of type number; a timeline chart needs a date, integer (year) or text column here',
+      },
+    ]);
+  });
+
+  it('without the column a series or bars chart draws, or with the name of an earlier chart, is refused', async () => {
+    const { y, ...withoutY } = series;
+    expect(y).toBe('value_musd');
+    expect(
+      await descriptorIssues({
+        charts: [withoutY, { ...series, title: 'The same name again' }],
+      }),
+    ).toEqual([
+      { field: '/charts/0', message: 'a series chart needs "y", the column it draws' },
+      { field: '/charts/1/name', message: '"values" is the name of an earlier chart' },
+    ]);
+  });
+});
+
+describe('temporalCoverage', () => {
+  it('that ends before it starts is refused', async () => {
+    expect(await descriptorIssues({ temporalCoverage: { start: '2019-12-31', end: '2001-01-01' } })).toEqual([
+      {
+        field: '/temporalCoverage',
+        message: 'starts on 2019-12-31, after it ends (2001-01-01); give the start first',
+      },
+    ]);
+  });
+
+  it('of a single day is accepted', async () => {
+    expect(await descriptorIssues({ temporalCoverage: { start: '2019-12-31', end: '2019-12-31' } })).toEqual(
+      [],
+    );
+  });
+});
