@@ -13,10 +13,23 @@ import {
 } from '../../lambda/core/site/charts.js';
 import { makeWorkspace, publishCraftedWorkspace, publishWorkspace, readJson } from '../support/workspace.js';
 
-/** The published document of a curated dataset, its rows replaced by `count` made from its first row. */
-function withRows(document: DatasetDocument, count: number, row: (i: number) => Row): DatasetDocument {
+/**
+ * The published document of a curated dataset, its rows replaced by `count` made from its first row
+ * (a column given as undefined is left empty).
+ */
+function withRows(
+  document: DatasetDocument,
+  count: number,
+  row: (i: number) => Record<string, Row[string] | undefined>,
+): DatasetDocument {
   const template = document.rows[0] ?? {};
-  return { ...document, rows: Array.from({ length: count }, (_, i) => ({ ...template, ...row(i) })) };
+  const made = (i: number): Row =>
+    Object.fromEntries(
+      Object.entries({ ...template, ...row(i) }).filter(
+        (entry): entry is [string, Row[string]] => entry[1] !== undefined,
+      ),
+    );
+  return { ...document, rows: Array.from({ length: count }, (_, i) => made(i)) };
 }
 
 function only(outcomes: readonly ChartOutcome[]): ChartOutcome {
@@ -147,6 +160,41 @@ describe('a chart over a cap is not drawn, and says so', () => {
     expect(outcome.chart.svg).toContain(`${'x'.repeat(CHART_CAPS.text)}…`);
     expect(outcome.chart.description.length).toBeLessThan(4 * CHART_CAPS.text);
     expect(outcome.chart.svg.length).toBeLessThan(100_000);
+  });
+
+  it('a chart with nothing to draw is left out, saying why, rather than missing without a word', () => {
+    // trade's chart draws value_musd by year, where measure is value and flow is turnover.
+    const trade = (count: number): ChartOutcome =>
+      only(
+        chartsOf(
+          withRows(doc('trade'), count, (i) => ({
+            id: `row-${i}`,
+            year: 2000 + i,
+            flow: 'turnover',
+            measure: 'value',
+            value_musd: i,
+          })),
+        ),
+      );
+    expect(trade(2).status).toBe('drawn');
+    expect(reasonOf(trade(1))).toBe('it has 1 point, and a line needs at least 2');
+    const noValue = only(
+      chartsOf(withRows(doc('trade'), 3, (i) => ({ id: `row-${i}`, year: 2000 + i, value_musd: undefined }))),
+    );
+    expect(reasonOf(noValue)).toBe('no row has a value in value_musd to draw');
+    // transport's bars draw value; visits' timeline places each row by start_date or year.
+    expect(
+      reasonOf(only(chartsOf(withRows(doc('transport'), 3, (i) => ({ id: `row-${i}`, value: undefined }))))),
+    ).toBe('no row has a value in value to draw');
+    const undated = withRows(doc('visits'), 3, (i) => ({
+      id: `row-${i}`,
+      start_date: undefined,
+      year: undefined,
+    }));
+    expect(reasonOf(only(chartsOf(undated)))).toBe('no row has a date or year to place');
+    expect(chartNotes(undated)).toEqual([
+      `chart "${doc('visits').charts?.[0]?.name ?? ''}" not drawn: no row has a date or year to place`,
+    ]);
   });
 
   it('a dataset over the row window: every declared chart is left out, saying why', () => {

@@ -25,8 +25,8 @@ import { escapeXml } from './html.js';
  * `<desc>` that states every plotted value). Which charts a dataset has is
  * declared in its own descriptor (`charts`: kind, x, y, series, flag, …), so
  * the pipeline knows no dataset by name and a new dataset gets a chart without
- * code. A declaration whose columns are missing, or of the wrong type, draws
- * nothing. Each chart is laid out twice: for a desktop column and for a phone
+ * code. A declaration whose columns are missing, or of the wrong type, is
+ * refused with the descriptor (`chart-declarations.ts`). Each chart is laid out twice: for a desktop column and for a phone
  * (the page shows the one that fits, so text is never scaled below its size),
  * and it is published as an SVG and as the CSV of exactly the rows it draws.
  */
@@ -129,9 +129,10 @@ const drawnOutcomes = new WeakMap<DatasetDocument, Map<number, readonly ChartOut
 
 /**
  * What becomes of each chart a dataset declares, in declaration order: drawn,
- * or left out with the reason (a dataset over {@link MAX_CHART_ROWS}, or a
- * chart over one of {@link CHART_CAPS}). A declaration whose columns are
- * missing or of the wrong type has no outcome. `totalRows` is how many rows the
+ * or left out with the reason (a dataset over {@link MAX_CHART_ROWS}, a
+ * chart over one of {@link CHART_CAPS}, or one with nothing to draw). A
+ * declaration whose columns are missing or of the wrong type, which the
+ * descriptor check refuses (`chart-declarations.ts`), has no outcome. `totalRows` is how many rows the
  * dataset has, which the site knows from the catalog while `document.rows` may
  * hold only the first.
  */
@@ -208,8 +209,11 @@ interface Mark {
 
 type Layout = (drawing: Drawing) => number;
 
-/** A chart ready to be laid out, or one holding more than a cap allows (then neither described nor laid out). */
-type Plan = ({ readonly description: string; readonly layout: Layout } | { readonly overCap: string }) & {
+/**
+ * A chart ready to be laid out, or one that is not drawn (over a cap, or with nothing to draw), with the
+ * reason; then it is neither described nor laid out.
+ */
+type Plan = ({ readonly description: string; readonly layout: Layout } | { readonly notDrawn: string }) & {
   readonly rows: readonly Row[];
   readonly columns: readonly string[];
 };
@@ -251,7 +255,7 @@ function drawChart(document: DatasetDocument, declaration: ChartDeclaration): Ch
     status: 'left-out',
     chart: leftOutChart(name, declaration.title, reason, csv),
   });
-  if ('overCap' in plan) return leftOut(plan.overCap);
+  if ('notDrawn' in plan) return leftOut(plan.notDrawn);
   // Laid out, not yet written out: a layout taller than the cap is dropped before its markup is joined.
   const layOut = (width: number): { drawing: Drawing; height: number } => {
     const drawing = new Drawing(width);
@@ -450,14 +454,22 @@ function pointNote(point: Point): string {
 function seriesPlan(document: DatasetDocument, declaration: ChartDeclaration): Plan | undefined {
   const points = seriesPoints(document, declaration);
   if (points === undefined) return undefined;
-  if (points.length < 2) return undefined;
+  if (points.length < 2)
+    return {
+      notDrawn:
+        points.length === 0
+          ? `no row has a value in ${declaration.y ?? ''} to draw`
+          : `it has 1 point, and a line needs at least 2`,
+      rows: distinctRows(points),
+      columns: declaredColumns(declaration),
+    };
   const lanes = lanesOf(points);
   const over = overCap([
     [points.length, CHART_CAPS.points, 'points'],
     [lanes.size, CHART_CAPS.lanes, `lines (values of ${declaration.series ?? ''})`],
   ]);
   if (over !== undefined)
-    return { overCap: over, rows: distinctRows(points), columns: declaredColumns(declaration) };
+    return { notDrawn: over, rows: distinctRows(points), columns: declaredColumns(declaration) };
   const unit = declaration.unit === undefined ? '' : ` ${declaration.unit}`;
   const stated = [...lanes.keys()]
     .map((lane) => {
@@ -756,7 +768,12 @@ function timelinePlan(document: DatasetDocument, declaration: ChartDeclaration):
     .map((row) => eventOf(row, document, declaration))
     .filter((event): event is Event => event !== undefined)
     .sort((a, b) => a.year - b.year || a.when - b.when || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
-  if (events.length === 0) return undefined;
+  if (events.length === 0)
+    return {
+      notDrawn: `no row has a date or year to place`,
+      rows: [],
+      columns: declaredColumns(declaration),
+    };
   const undated = rows.length - events.length;
   const lanes = lanesOf(events);
   const over = overCap([
@@ -764,7 +781,7 @@ function timelinePlan(document: DatasetDocument, declaration: ChartDeclaration):
     [lanes.size, CHART_CAPS.lanes, `lanes (values of ${declaration.series ?? ''})`],
   ]);
   if (over !== undefined)
-    return { overCap: over, rows: events.map((event) => event.row), columns: declaredColumns(declaration) };
+    return { notDrawn: over, rows: events.map((event) => event.row), columns: declaredColumns(declaration) };
   const years = [...new Set(events.map((event) => event.year))];
   const description =
     `${declaration.title}: ${events.length} dated entries from ${years[0] ?? ''} to ${years.at(-1) ?? ''}` +
@@ -908,14 +925,19 @@ function barsPlan(document: DatasetDocument, declaration: ChartDeclaration): Pla
         facet: facet === undefined ? '' : clip(String(facet)),
       };
     });
-  if (bars.length === 0) return undefined;
+  if (bars.length === 0)
+    return {
+      notDrawn: `no row has a value in ${yName} to draw`,
+      rows: [],
+      columns: declaredColumns(declaration),
+    };
   const facets = [...new Set(bars.map((bar) => bar.facet))];
   const over = overCap([
     [bars.length, CHART_CAPS.bars, 'bars'],
     [facets.length, CHART_CAPS.panels, `panels (values of ${declaration.facet ?? ''})`],
   ]);
   if (over !== undefined)
-    return { overCap: over, rows: bars.map((bar) => bar.row), columns: declaredColumns(declaration) };
+    return { notDrawn: over, rows: bars.map((bar) => bar.row), columns: declaredColumns(declaration) };
   const unit = declaration.unit === undefined ? '' : ` ${declaration.unit}`;
   const description =
     `${declaration.title}. ` +
