@@ -64,7 +64,43 @@ function readNumber(raw: string): number | InvalidCell {
   if (!NUMBER.test(raw)) return invalid(raw, 'a number', numberHint(raw));
   const value = Number(raw);
   if (!Number.isFinite(value)) return new InvalidCell(`"${raw}" is too large to be a finite number`);
+  // Up to 15 characters with no exponent is at most 15 significant digits, which a double always keeps.
+  if (
+    (raw.length > 15 || raw.includes('e') || raw.includes('E')) &&
+    decimalOf(raw) !== decimalOf(String(value))
+  )
+    return new InvalidCell(
+      value === 0
+        ? `${shownCell(raw)} is too small to tell apart from 0 in a number column (a 64-bit float); write 0, or make the column text`
+        : `${shownCell(raw)} has more digits than a number column keeps (a 64-bit float holds 15 to 17): it would be published as ${String(value)}; round it, or make the column text`,
+    );
   return Object.is(value, -0) ? 0 : value;
+}
+
+/**
+ * The decimal value a number written as `text` (JSON's grammar, as {@link NUMBER} takes it) stands for, as
+ * `<significant digits>e<exponent>` with no leading or trailing zeros and no sign for zero: two texts give the
+ * same string exactly when they are the same number. Comparing a cell's with that of the double it is read as
+ * (`String` gives the shortest text that reads back as the same double) tells whether the double keeps it.
+ */
+function decimalOf(text: string): string {
+  const negative = text.startsWith('-');
+  let digits = negative ? text.slice(1) : text;
+  let exponent = 0;
+  const e = digits.search(/[eE]/);
+  if (e !== -1) {
+    exponent = Number(digits.slice(e + 1));
+    digits = digits.slice(0, e);
+  }
+  const dot = digits.indexOf('.');
+  if (dot !== -1) {
+    exponent -= digits.length - dot - 1;
+    digits = digits.slice(0, dot) + digits.slice(dot + 1);
+  }
+  digits = digits.replace(/^0+/, '');
+  if (digits === '') return '0';
+  const significant = digits.replace(/0+$/, '');
+  return `${negative ? '-' : ''}${significant}e${exponent + digits.length - significant.length}`;
 }
 
 function readBoolean(raw: string): boolean | InvalidCell {
@@ -93,8 +129,12 @@ function daysInMonth(year: number, month: number): number {
 }
 
 function invalid(raw: string, expected: string, hint: string | undefined): InvalidCell {
-  const shown = JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw);
-  return new InvalidCell(`${shown} is not ${expected}${hint === undefined ? '' : ` (${hint})`}`);
+  return new InvalidCell(`${shownCell(raw)} is not ${expected}${hint === undefined ? '' : ` (${hint})`}`);
+}
+
+/** A cell quoted for a message, cut to 80 characters. */
+function shownCell(raw: string): string {
+  return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw);
 }
 
 function numberHint(raw: string): string | undefined {

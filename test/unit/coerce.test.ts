@@ -11,6 +11,12 @@ describe('coerceCell', () => {
     ['number', '-47.4', -47.4],
     ['number', '1e3', 1000],
     ['number', '-0', 0],
+    ['number', '-0e-400', 0],
+    ['number', '0.1000000000000000', 0.1],
+    ['number', '123456789012345680000', 123456789012345680000],
+    ['number', '9007199254740993e-16', 0.9007199254740993],
+    ['number', '5e-324', 5e-324],
+    ['number', '1.7976931348623157e308', 1.7976931348623157e308],
     ['boolean', 'true', true],
     ['boolean', 'false', false],
     ['date', '2019-10-09', '2019-10-09'],
@@ -39,6 +45,26 @@ describe('coerceCell', () => {
     ['number', ' 5', '" 5" is not a number (remove the leading or trailing spaces)'],
     ['number', '+5', '"+5" is not a number (remove the plus sign)'],
     ['number', '1e999', '"1e999" is too large to be a finite number'],
+    [
+      'number',
+      '9007199254740993',
+      '"9007199254740993" has more digits than a number column keeps (a 64-bit float holds 15 to 17): it would be published as 9007199254740992; round it, or make the column text',
+    ],
+    [
+      'number',
+      '0.10000000000000000555',
+      '"0.10000000000000000555" has more digits than a number column keeps (a 64-bit float holds 15 to 17): it would be published as 0.1; round it, or make the column text',
+    ],
+    [
+      'number',
+      '-1.00000000000000000001e5',
+      '"-1.00000000000000000001e5" has more digits than a number column keeps (a 64-bit float holds 15 to 17): it would be published as -100000; round it, or make the column text',
+    ],
+    [
+      'number',
+      '1e-400',
+      '"1e-400" is too small to tell apart from 0 in a number column (a 64-bit float); write 0, or make the column text',
+    ],
     ['number', '.5', '".5" is not a number (write 0.5)'],
     ['number', '-.25', '"-.25" is not a number (write -0.25)'],
     ['number', '5.', '"5." is not a number (write 5)'],
@@ -76,6 +102,24 @@ describe('coerceCell', () => {
           expect(coerceCell(raw, 'date').kind).toBe(exists(year, month, day) ? 'value' : 'invalid');
         },
       ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('takes every number a double prints as itself, and refuses it with a digit past what a double holds', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (double) => {
+        const printed = String(double);
+        expect(coerceCell(printed, 'number')).toEqual({
+          kind: 'value',
+          value: Object.is(double, -0) ? 0 : double,
+        });
+        // A shortest print has at most 17 significant digits; this one has at least 26, so no double prints as it.
+        const [mantissa = '', exponent] = printed.split('e');
+        const longer = `${mantissa}${mantissa.includes('.') ? '' : '.'}00000000000000000000000001${exponent === undefined ? '' : `e${exponent}`}`;
+        // (Zero has no significant digit to extend: 0.000…01 is just a small number.)
+        if (double !== 0) expect(coerceCell(longer, 'number').kind).toBe('invalid');
+      }),
       { numRuns: 5000 },
     );
   });
