@@ -14,7 +14,11 @@ import {
 import { MAX_CHART_ROWS } from '../../lambda/core/site/charts.js';
 import { readDatasetExcerpt } from '../../lambda/core/site/document-excerpts.js';
 import { renderFeed } from '../../lambda/core/site/feed.js';
-import { CHANGELOG_ITEMS, renderDatasetPage } from '../../lambda/core/site/html-dataset.js';
+import {
+  CHANGELOG_ITEMS,
+  PREVIEW_CELL_CHARS,
+  renderDatasetPage,
+} from '../../lambda/core/site/html-dataset.js';
 
 const TOTAL_ROWS = 50_000;
 const FIRST_ROWS = 49_000;
@@ -241,6 +245,23 @@ describe('pages of a dataset larger than the rows the site reads', () => {
     expect(page).toContain(`and ${1000 - CHANGELOG_ITEMS} more (see <code>changes.json</code>)`);
     expect(page).toContain(`and ${3000 - CHANGELOG_ITEMS} more (see <code>changes.json</code>)`);
     expect(page).toContain(`<li>First version: ${FIRST_ROWS} rows.</li>`);
+  });
+
+  it('cuts each long cell of the preview, saying how long it is, so that the page stays small', () => {
+    const long = (i: number): string => `${String(i).padStart(4, '0')}${'é'.repeat(200_000)}`;
+    const withLongCells: SiteDataset = {
+      ...dataset,
+      document: {
+        ...dataset.document,
+        rows: dataset.document.rows.map((row, i) => ({ ...row, id: long(i), conflict: long(i) })),
+      },
+    };
+    const page = renderDatasetPage(context, withLongCells).value;
+
+    expect(page.length).toBeLessThan(1_000_000);
+    expect(page).toContain(`${long(0).slice(0, PREVIEW_CELL_CHARS)}…`);
+    expect(page).not.toContain(long(0).slice(0, PREVIEW_CELL_CHARS + 1));
+    expect(text(page)).toContain('(cut: 200,004 characters in all, in the files)');
   });
 
   it('writes feed entries from the catalog counts and the summary', () => {

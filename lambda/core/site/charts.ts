@@ -18,6 +18,7 @@ import {
   type TextStyle,
   wrapText,
 } from './chart-layout.js';
+import { cutText } from './cut-text.js';
 import { escapeXml } from './html.js';
 
 /**
@@ -337,11 +338,7 @@ function declaredColumns(declaration: ChartDeclaration): string[] {
 
 /** A cell's text as a chart states it: cut to {@link CHART_CAPS.text}, with an ellipsis, never inside a character. */
 function clip(text: string): string {
-  if (text.length <= CHART_CAPS.text) return text;
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(CHART_CAPS.text - 1))
-    ? CHART_CAPS.text - 1
-    : CHART_CAPS.text;
-  return `${text.slice(0, end)}…`;
+  return cutText(text, CHART_CAPS.text);
 }
 
 /** Each row once, in the order first met (a row with several readings gives several points). */

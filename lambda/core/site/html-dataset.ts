@@ -5,6 +5,7 @@ import type { Row } from '../row-schema.js';
 import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
 import { chartsOf, type ChartOutcome, type LeftOutChart } from './charts.js';
 import { formatNumber } from './chart-layout.js';
+import { cutText } from './cut-text.js';
 import { citationOf } from './citations.js';
 import type { ColumnStats, StatsDocument } from '../column-stats.js';
 import {
@@ -39,6 +40,11 @@ import { risFormat as ris } from '../formats/ris.js';
 
 /** How many rows the page previews; the files hold them all. */
 export const PREVIEW_ROWS = 100;
+/**
+ * Characters of one cell the preview shows; a longer cell is cut there and says how long it is (the
+ * files hold all of it), so that 100 rows of long cells make a page of bounded size.
+ */
+export const PREVIEW_CELL_CHARS = 1_000;
 /** How many rows a changelog entry names before pointing at `changes.json` (and so all the site reads of it). */
 export const CHANGELOG_ITEMS = 25;
 /** The page sits two folders below the site root. */
@@ -545,6 +551,13 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
     rows.length >= totalRows
       ? `All ${rows.length} rows`
       : `The first ${rows.length} of ${totalRows} rows (download a file for all of them)`;
+  // Text past PREVIEW_CELL_CHARS is cut, saying how long the cell is.
+  const shown = (text: string): HtmlValue =>
+    text.length <= PREVIEW_CELL_CHARS
+      ? text
+      : html`${cutText(text, PREVIEW_CELL_CHARS)}<span class="muted">
+            (cut: ${formatNumber(text.length)} characters in all, in the files)</span
+          >`;
   // Each cell is its own bidi isolate (`dir="auto"`), so text in one cannot reorder its neighbours; the
   // controls that could reorder a cell's own text are shown as marks by the escaping (see `escapeHtml`).
   const cell = (row: Row, column: PublishedColumn): HtmlValue => {
@@ -556,7 +569,7 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
     )
       return html`<a href="#conflict-${value}">${value}</a>`;
     if (typeof value === 'number' && !isYearLike(column)) return formatNumber(value);
-    return value === undefined ? '' : String(value);
+    return value === undefined ? '' : shown(String(value));
   };
   const cellClass = (column: PublishedColumn, index: number): string =>
     column.type === 'integer' || column.type === 'number'
@@ -608,7 +621,7 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
                 ? ''
                 : html`<tr class="detail">
                     <td colspan="${grid.length}">
-                      ${details.map((column) => html`<p><span class="label">${column.name}:</span> ${column.name === 'source_quote' ? html`<q dir="auto">${String(row[column.name])}</q>` : repeated(column) ? html`<span class="muted">as on the row above</span>` : html`<bdi>${String(row[column.name])}</bdi>`}</p>`)}
+                      ${details.map((column) => html`<p><span class="label">${column.name}:</span> ${column.name === 'source_quote' ? html`<q dir="auto">${shown(String(row[column.name]))}</q>` : repeated(column) ? html`<span class="muted">as on the row above</span>` : html`<bdi>${shown(String(row[column.name]))}</bdi>`}</p>`)}
                     </td>
                   </tr>`
             }
