@@ -10,7 +10,12 @@ import {
   unsatisfiedContentRange,
   type ByteRange,
 } from '../lambda/core/byte-ranges.js';
-import { isNotModified, rangeStillApplies, type Validators } from '../lambda/core/conditional-requests.js';
+import {
+  isNotModified,
+  isPreconditionFailed,
+  rangeStillApplies,
+  type Validators,
+} from '../lambda/core/conditional-requests.js';
 import { objectMetaFor } from '../lambda/core/content-policy.js';
 import { oneLine } from '../lambda/core/errors.js';
 import {
@@ -119,10 +124,16 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
       response.setHeader('Last-Modified', validators.lastModified.toUTCString());
     response.setHeader('Accept-Ranges', 'bytes');
     const conditions = {
+      ifMatch: request.headers['if-match'],
+      ifUnmodifiedSince: request.headers['if-unmodified-since'],
       ifNoneMatch: request.headers['if-none-match'],
       ifModifiedSince: request.headers['if-modified-since'],
       ifRange: headerText(request.headers['if-range']),
     };
+    if (isPreconditionFailed(conditions, validators)) {
+      response.writeHead(412).end();
+      return;
+    }
     if (isNotModified(conditions, validators, now)) {
       response.writeHead(304).end();
       return;

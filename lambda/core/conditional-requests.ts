@@ -1,7 +1,7 @@
 /**
- * Conditional GET and HEAD (RFC 9110 §13): `If-None-Match`,
- * `If-Modified-Since` and `If-Range`, evaluated against the validators of the
- * file as it is now.
+ * Conditional GET and HEAD (RFC 9110 §13): `If-Match`, `If-Unmodified-Since`,
+ * `If-None-Match`, `If-Modified-Since` and `If-Range`, evaluated in that order
+ * (§13.2.2) against the validators of the file as it is now.
  */
 
 /** The validators a response carries. */
@@ -20,6 +20,8 @@ export interface Validators {
 
 /** The conditional request headers, as received (undefined when absent). */
 export interface Conditions {
+  readonly ifMatch?: string;
+  readonly ifUnmodifiedSince?: string;
   readonly ifNoneMatch?: string;
   readonly ifModifiedSince?: string;
   readonly ifRange?: string;
@@ -44,6 +46,25 @@ export function parseHttpDate(text: string): Date | undefined {
   // The asctime form carries no zone; it is GMT by definition.
   const time = Date.parse(/GMT$/.test(text) ? text : `${text} GMT`);
   return Number.isNaN(time) ? undefined : new Date(time);
+}
+
+/**
+ * True when a request must be answered 412 Precondition Failed, before any
+ * other condition is looked at: `If-Match` names no entity tag equal to the
+ * current one by strong comparison (a weak tag never matches; `*` matches any
+ * existing file); or, without `If-Match`, the file was modified after the date
+ * in `If-Unmodified-Since`. That date is ignored when it is not an HTTP-date or
+ * when no strong `Last-Modified` is known (§13.1.4), as S3 answers the same
+ * request for the published file.
+ */
+export function isPreconditionFailed(conditions: Conditions, validators: Validators): boolean {
+  if (conditions.ifMatch !== undefined) {
+    if (conditions.ifMatch.trim() === '*') return false;
+    return !entityTags(conditions.ifMatch).some((tag) => tag === validators.etag);
+  }
+  if (conditions.ifUnmodifiedSince === undefined || validators.lastModified === undefined) return false;
+  const since = parseHttpDate(conditions.ifUnmodifiedSince.trim());
+  return since !== undefined && validators.lastModified.getTime() > since.getTime();
 }
 
 /**

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decideByteRange } from '../../lambda/core/byte-ranges.js';
-import { isNotModified, parseHttpDate, rangeStillApplies } from '../../lambda/core/conditional-requests.js';
+import {
+  isNotModified,
+  isPreconditionFailed,
+  parseHttpDate,
+  rangeStillApplies,
+} from '../../lambda/core/conditional-requests.js';
 
 describe('decideByteRange (pure)', () => {
   it.each([
@@ -50,7 +55,28 @@ describe('conditional requests (pure)', () => {
     expect(isNotModified(conditions, validators, now)).toBe(expected);
   });
 
+  it.each([
+    [{}, false],
+    [{ ifMatch: '"abc"' }, false],
+    [{ ifMatch: '"x", "abc"' }, false],
+    [{ ifMatch: '*' }, false],
+    // Strong comparison: a weak tag never matches.
+    [{ ifMatch: 'W/"abc"' }, true],
+    [{ ifMatch: '"abcd"' }, true],
+    [{ ifMatch: 'abc' }, true],
+    [{ ifUnmodifiedSince: 'Wed, 01 May 2024 10:00:00 GMT' }, false],
+    [{ ifUnmodifiedSince: 'Wed, 01 May 2024 09:59:59 GMT' }, true],
+    [{ ifUnmodifiedSince: 'not a date' }, false],
+    // If-Match wins over a failing date.
+    [{ ifMatch: '"abc"', ifUnmodifiedSince: 'Wed, 01 May 2024 09:59:59 GMT' }, false],
+  ])('%j → 412: %s', (conditions, expected) => {
+    expect(isPreconditionFailed(conditions, validators)).toBe(expected);
+  });
+
   it('a date never matches when Last-Modified was not sent', () => {
+    expect(
+      isPreconditionFailed({ ifUnmodifiedSince: 'Wed, 01 May 2024 09:59:59 GMT' }, { etag: '"abc"' }),
+    ).toBe(false);
     expect(isNotModified({ ifModifiedSince: 'Sat, 01 Jun 2024 00:00:00 GMT' }, { etag: '"abc"' }, now)).toBe(
       false,
     );

@@ -252,6 +252,47 @@ describe('publishing while serving', () => {
     expect(await changed.text()).toBe(LETTERS.toUpperCase());
   });
 
+  it('answers 412 when If-Match names another version of the file, before any other condition', async () => {
+    const file = path.join(tree.root, 'datasets/trade/latest/match.csv');
+    await writeFile(file, 'a\n');
+    const tag = (await get('/datasets/trade/latest/match.csv')).headers.get('etag') ?? '';
+
+    const same = await get('/datasets/trade/latest/match.csv', { 'If-Match': tag });
+    await writeFile(file, 'b\n');
+    const changed = await get('/datasets/trade/latest/match.csv', { 'If-Match': tag, 'If-None-Match': tag });
+    const ranged = await get('/datasets/trade/latest/match.csv', { 'If-Match': tag, Range: 'bytes=0-0' });
+    const any = await get('/datasets/trade/latest/match.csv', { 'If-Match': '*' });
+
+    expect(tag).not.toBe('');
+    expect(same.status).toBe(200);
+    expect(await same.text()).toBe('a\n');
+    expect(changed.status).toBe(412);
+    expect(await changed.text()).toBe('');
+    expect(ranged.status).toBe(412);
+    expect(any.status).toBe(200);
+    expect(await any.text()).toBe('b\n');
+  });
+
+  it('answers 412 to If-Unmodified-Since once the file has changed since that date', async () => {
+    const file = path.join(tree.root, 'datasets/trade/latest/unmodified.csv');
+    await writeFile(file, 'a\n');
+    await sleep(1_100);
+    const lastModified =
+      (await get('/datasets/trade/latest/unmodified.csv')).headers.get('last-modified') ?? '';
+    expect(lastModified).not.toBe('');
+
+    const unchanged = await get('/datasets/trade/latest/unmodified.csv', {
+      'If-Unmodified-Since': lastModified,
+    });
+    const before = await get('/datasets/trade/latest/unmodified.csv', {
+      'If-Unmodified-Since': new Date(Date.parse(lastModified) - 60_000).toUTCString(),
+    });
+
+    expect(unchanged.status).toBe(200);
+    expect(await unchanged.text()).toBe('a\n');
+    expect(before.status).toBe(412);
+  });
+
   it('answers 304 to If-Modified-Since only when the file has not changed since, even if its mtime was set back', async () => {
     const file = path.join(tree.root, 'datasets/trade/latest/since.csv');
     await writeFile(file, 'a\n');
