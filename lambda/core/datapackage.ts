@@ -1,4 +1,5 @@
 import type { Column } from './row-schema.js';
+import { authorName } from './authors.js';
 import type { DatasetDefinition } from './validate.js';
 
 /** Frictionless Data Package v2 profile URLs (declared in `$schema`). */
@@ -48,7 +49,7 @@ export function buildDataPackage(
     ],
     sources: [{ title: descriptor.source.citation }],
     contributors: [
-      ...descriptor.source.authors.map((author) => ({ title: author, roles: ['author'] })),
+      ...descriptor.source.authors.map((author) => ({ title: authorName(author), roles: ['author'] })),
       { title: descriptor.publisher.name, roles: ['publisher'] },
     ],
     resources: files.map((file) => ({

@@ -1,3 +1,4 @@
+import type { Author } from './authors.js';
 import { chartProblems } from './chart-declarations.js';
 import type { StatedAs } from './provenance.js';
 import type { Issue, Result } from './issue.js';
@@ -14,7 +15,7 @@ export interface DatasetDescriptor {
   readonly publisher: { readonly name: string; readonly url?: string };
   readonly source: {
     readonly citation: string;
-    readonly authors: readonly string[];
+    readonly authors: readonly Author[];
     readonly title: string;
     readonly file: string;
     /** The column holding each row's quote of the source (default `source_quote`), see `provenance.ts`. */

@@ -96,16 +96,21 @@ export function siteMetaValidator<T>(): ValidateFunction<T> {
  * ajv's errors for one of the pipeline's documents as issues of `code` in
  * `file`, each at the JSON pointer of the value concerned (`/` for the
  * document itself), with the keyword's parameters that say what was expected.
+ * An `if` error ("must match \"then\" schema") is left out: it only sums up the
+ * errors of its `then` or `else`, which are listed themselves (all errors are
+ * collected).
  */
 export function issuesFromErrors(errors: readonly ErrorObject[], file: string, code: IssueCode): Issue[] {
-  return errors.map((error) => ({
-    code,
-    file,
-    line: 1,
-    column: 1,
-    field: error.instancePath === '' ? '/' : error.instancePath,
-    message: `${error.message ?? 'is invalid'}${paramsText(error.params)}`,
-  }));
+  return errors
+    .filter((error) => error.keyword !== 'if')
+    .map((error) => ({
+      code,
+      file,
+      line: 1,
+      column: 1,
+      field: error.instancePath === '' ? '/' : error.instancePath,
+      message: `${error.message ?? 'is invalid'}${paramsText(error.params)}`,
+    }));
 }
 
 function paramsText(params: Record<string, unknown>): string {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../lambda/core/issue.js';
+import { datasetJsonLd } from '../../lambda/core/site/schema-org.js';
 import { validateDataset } from '../../lambda/core/validate.js';
+import { hostileSite, tradeDataset } from '../injection/hostile-site.js';
 import { FIXTURE_DESCRIPTOR, fixtureSource } from '../support/dataset-fixture.js';
 
 /** The descriptor issues of validating the sample dataset with `overrides` in its descriptor. */
@@ -120,5 +122,56 @@ describe('temporalCoverage', () => {
     expect(await descriptorIssues({ temporalCoverage: { start: '2019-12-31', end: '2019-12-31' } })).toEqual(
       [],
     );
+  });
+});
+
+describe('source.authors', () => {
+  const withAuthors = (authors: unknown[]) =>
+    descriptorIssues({ source: { ...FIXTURE_DESCRIPTOR.source, authors } });
+
+  it('takes people as names and organisations as {"organization": …}, in any order', async () => {
+    expect(
+      await withAuthors(['A.N. Ospanova', { organization: 'Ministry of Trade and Integration' }]),
+    ).toEqual([]);
+  });
+
+  it('refuses an organisation without its name, or with another member, once at the author', async () => {
+    expect(await withAuthors([{ organization: '' }, { org: 'x' }, 5])).toEqual([
+      {
+        field: '/source/authors/0/organization',
+        message: 'must NOT have fewer than 1 characters (limit: 1)',
+      },
+      {
+        field: '/source/authors/1',
+        message: `must have required property 'organization' (missingProperty: "organization")`,
+      },
+      {
+        field: '/source/authors/1',
+        message: 'must NOT have additional properties (additionalProperty: "org")',
+      },
+      { field: '/source/authors/2', message: 'must be object (type: "object")' },
+    ]);
+  });
+
+  it('states an organisation as a schema.org Organization and a person as a Person', () => {
+    const trade = tradeDataset([2001, 2002]);
+    const { document } = trade;
+    const dataset = {
+      ...trade,
+      document: {
+        ...document,
+        source: { ...document.source, authors: [{ organization: 'Statistics Agency' }, 'A. Author'] },
+      },
+    };
+    const jsonLd = datasetJsonLd(hostileSite([dataset], 'https://example.org/'), dataset) as {
+      creator: unknown;
+      isBasedOn: { author: unknown };
+    };
+    const expected = [
+      { '@type': 'Organization', name: 'Statistics Agency' },
+      { '@type': 'Person', name: 'A. Author' },
+    ];
+    expect(jsonLd.creator).toEqual(expected);
+    expect(jsonLd.isBasedOn.author).toEqual(expected);
   });
 });

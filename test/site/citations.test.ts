@@ -183,6 +183,39 @@ describe('citation files', () => {
     expect(page).toContain('<summary>BibTeX</summary>');
   });
 
+  it('keeps an organisation whole and a person turned, in every format, even with "and" in a name', async () => {
+    const { document, entry } = tradeDataset([2001, 2002]);
+    const authors = [
+      { organization: 'Ministry of Trade and Integration of Kazakhstan' },
+      'A.N. Ospanova',
+      'Ann and Bo',
+    ];
+    const citation = citationOf(
+      { ...document, source: { ...document.source, authors } },
+      entry.versions[0] as (typeof entry.versions)[number],
+      BASE_URL,
+    );
+    const expected = [
+      { literal: 'Ministry of Trade and Integration of Kazakhstan' },
+      { family: 'Ospanova', given: 'A.N.' },
+      { family: 'Bo', given: 'Ann and' },
+    ];
+
+    const [bib] = await parsed(citation.bibtex, '@biblatex/text');
+    const [ris] = await parsed(citation.ris, '@ris/file');
+    const [csl] = JSON.parse(citation.cslJson) as CslItem[];
+    // BibTeX keeps a braced name whole as one family name, which is how BibTeX styles print an organisation.
+    expect(bib?.author).toEqual([
+      { family: 'Ministry of Trade and Integration of Kazakhstan' },
+      ...expected.slice(1),
+    ]);
+    expect(ris?.author).toEqual(expected);
+    expect(csl?.author).toEqual(expected);
+    expect(citation.text).toMatch(
+      /^Ministry of Trade and Integration of Kazakhstan, A\.N\. Ospanova, Ann and Bo \(/,
+    );
+  });
+
   it('keeps each format intact whatever the text: no field ends early, no forged RIS tag', async () => {
     const { document, entry } = tradeDataset([2001, 2002]);
     const hostile = { ...document, title: `${HOSTILE}}\nTY  - JOUR\r\nER  - ` };

@@ -1,4 +1,5 @@
 import type { CatalogVersion } from '../catalog.js';
+import { authorName, isOrganization, splitName, type Author } from '../authors.js';
 import type { DatasetDocument } from '../dataset-document.js';
 import { CITATION_FORMATS } from '../formats/index.js';
 import { citationKey } from '../site-keys.js';
@@ -23,16 +24,38 @@ export interface Citation {
   readonly text: string;
 }
 
-/** A person's name split as reference formats want it: `A.N. Ospanova` → family `Ospanova`, given `A.N.`. */
-export function splitName(name: string): { readonly family: string; readonly given: string } {
-  const parts = name.trim().split(/\s+/);
-  const family = parts.pop() ?? name;
-  return { family, given: parts.join(' ') };
-}
-
 /** The URL a version is cited by: its place on the dataset page, which lists its files. */
 export function versionUrl(baseUrl: string, id: string, version: string): string {
   return `${absoluteUrl(baseUrl, datasetPagePath(id))}#${versionAnchor(version)}`;
+}
+
+/**
+ * An author in a BibTeX `author` field, where ` and ` separates names and a name is read as
+ * "Family, Given": an organisation's whole name in braces, which BibTeX keeps as one family name,
+ * uncut and unturned; a person's family and given names, each braced when it holds the word "and".
+ */
+function bibAuthor(author: Author): string {
+  if (isOrganization(author)) return `{${bibText(author.organization)}}`;
+  const { family, given } = splitName(author);
+  const part = (text: string): string =>
+    /(^|\s)and(\s|$)/i.test(text) ? `{${bibText(text)}}` : bibText(text);
+  return given === '' ? part(family) : `${part(family)}, ${part(given)}`;
+}
+
+/** An author as RIS states one (`AU`): a person as "Family, Given", an organisation's name as written. */
+function risAuthor(author: Author): string {
+  if (isOrganization(author)) return risText(author.organization);
+  const { family, given } = splitName(author);
+  return given === '' ? risText(family) : `${risText(family)}, ${risText(given)}`;
+}
+
+/** An author as CSL-JSON states one: a person's family and given names, an organisation as a literal name. */
+function cslAuthor(
+  author: Author,
+): { readonly family: string; readonly given: string } | { readonly literal: string } {
+  if (isOrganization(author)) return { literal: author.organization };
+  const { family, given } = splitName(author);
+  return { family, given };
 }
 
 // BibTeX treats braces, backslashes and a few others as markup; they are escaped so any text stays literal.
@@ -62,14 +85,14 @@ export function citationOf(document: DatasetDocument, version: CatalogVersion, b
   const url = versionUrl(baseUrl, document.id, version.version);
   const published = version.published.slice(0, 10);
   const [year = '', month = '', day = ''] = published.split('-');
-  const authors = document.source.authors.map(splitName);
+  const { authors } = document.source;
   const title = document.title;
   const publisher = document.publisher.name;
   const note = `Transcribed from: ${document.source.citation}`;
   const key = `${document.id}-${version.version}`.replace(/[^A-Za-z0-9-]/g, '-');
   const bibtex = [
     `@dataset{${key},`,
-    `  author = {${authors.map((a) => `${bibText(a.family)}, ${bibText(a.given)}`).join(' and ')}},`,
+    `  author = {${authors.map(bibAuthor).join(' and ')}},`,
     `  title = {${bibText(title)}},`,
     `  version = {${bibText(version.version)}},`,
     `  publisher = {${bibText(publisher)}},`,
@@ -83,7 +106,7 @@ export function citationOf(document: DatasetDocument, version: CatalogVersion, b
   ].join('\n');
   const ris = [
     'TY  - DATA',
-    ...authors.map((a) => `AU  - ${risText(a.family)}, ${risText(a.given)}`),
+    ...authors.map((author) => `AU  - ${risAuthor(author)}`),
     `TI  - ${risText(title)}`,
     `ET  - ${risText(version.version)}`,
     `PB  - ${risText(publisher)}`,
@@ -100,7 +123,7 @@ export function citationOf(document: DatasetDocument, version: CatalogVersion, b
       id: key,
       type: 'dataset',
       title,
-      author: authors.map((a) => ({ family: a.family, given: a.given })),
+      author: authors.map(cslAuthor),
       publisher,
       version: version.version,
       issued: { 'date-parts': [[Number(year), Number(month), Number(day)]] },
@@ -109,7 +132,7 @@ export function citationOf(document: DatasetDocument, version: CatalogVersion, b
       license: licenseOf(document.license).url,
     },
   ];
-  const text = `${document.source.authors.join(', ')} (${year}). ${title}, version ${version.version} [Data set]. ${publisher}. ${url}. ${note}`;
+  const text = `${authors.map(authorName).join(', ')} (${year}). ${title}, version ${version.version} [Data set]. ${publisher}. ${url}. ${note}`;
   return { bibtex, ris, cslJson: `${JSON.stringify(csl, null, 2)}\n`, text };
 }
 

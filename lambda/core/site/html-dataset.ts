@@ -1,4 +1,5 @@
 import type { CatalogVersion } from '../catalog.js';
+import { authorName } from '../authors.js';
 import type { ChangesDocument } from '../changes.js';
 import type { PublishedColumn } from '../dataset-document.js';
 import type { Row } from '../row-schema.js';
@@ -415,7 +416,10 @@ function provenanceSection({ document }: SiteDataset): Html {
   const sample = document.rows.slice(0, PREVIEW_ROWS).find((row) => typeof row.source_quote === 'string');
   return html` <section aria-labelledby="provenance">
     <h2 id="provenance">Provenance</h2>
-    <p>Source: <cite>${document.source.citation}</cite> (${document.source.authors.join(', ')}).</p>
+    <p>
+      Source:
+      <cite>${document.source.citation}</cite> (${document.source.authors.map(authorName).join(', ')}).
+    </p>
     ${
       quote === undefined
         ? ''

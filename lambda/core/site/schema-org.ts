@@ -1,4 +1,5 @@
 import type { SiteContext, SiteDataset } from '../site.js';
+import { authorName, isOrganization, type Author } from '../authors.js';
 import {
   absoluteUrl,
   datasetPagePath,
@@ -45,14 +46,14 @@ export function datasetJsonLd(context: SiteContext, dataset: SiteDataset): Recor
     license: licenseOf(document.license).url,
     isAccessibleForFree: true,
     // The figures are the paper's: its authors are the creators; the project publishes the data set.
-    creator: document.source.authors.map((name) => ({ '@type': 'Person', name })),
+    creator: document.source.authors.map(schemaOrgAgent),
     publisher,
     citation: document.source.citation,
     inLanguage: 'en',
     isBasedOn: {
       '@type': 'ScholarlyArticle',
       name: document.source.title,
-      author: document.source.authors.map((name) => ({ '@type': 'Person', name })),
+      author: document.source.authors.map(schemaOrgAgent),
     },
     keywords: document.keywords,
     datePublished: first.published,
@@ -104,4 +105,12 @@ function contactPointJsonLd(context: SiteContext): Record<string, unknown> | und
     ...(email === undefined ? {} : { email: email.slice('mailto:'.length) }),
     ...(url === undefined ? {} : { url }),
   };
+}
+
+/** An author as schema.org states one: a Person, or an Organization. */
+function schemaOrgAgent(author: Author): {
+  readonly '@type': 'Person' | 'Organization';
+  readonly name: string;
+} {
+  return { '@type': isOrganization(author) ? 'Organization' : 'Person', name: authorName(author) };
 }
