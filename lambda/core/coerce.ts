@@ -65,16 +65,18 @@ function readNumber(raw: string): number | InvalidCell {
   const value = Number(raw);
   if (!Number.isFinite(value)) return new InvalidCell(`"${raw}" is too large to be a finite number`);
   // Up to 15 characters with no exponent is at most 15 significant digits, which a double always keeps.
-  if (
-    (raw.length > 15 || raw.includes('e') || raw.includes('E')) &&
-    decimalOf(raw) !== decimalOf(String(value))
-  )
-    return new InvalidCell(
-      value === 0
-        ? `${shownCell(raw)} is too small to tell apart from 0 in a number column (a 64-bit float); write 0, or make the column text`
-        : `${shownCell(raw)} has more digits than a number column keeps (a 64-bit float holds 15 to 17): it would be published as ${String(value)}; round it, or make the column text`,
-    );
+  if (raw.length > 15 || raw.includes('e') || raw.includes('E')) return keptExactly(raw, value);
   return Object.is(value, -0) ? 0 : value;
+}
+
+/** `value`, read from `raw`, when it is the number `raw` writes; otherwise why the cell is refused. */
+function keptExactly(raw: string, value: number): number | InvalidCell {
+  if (decimalOf(raw) === decimalOf(String(value))) return Object.is(value, -0) ? 0 : value;
+  return new InvalidCell(
+    value === 0
+      ? `${shownCell(raw)} is too small to tell apart from 0 in a number column (a 64-bit float); write 0, or make the column text`
+      : `${shownCell(raw)} has more digits than a number column keeps (a 64-bit float holds 15 to 17): it would be published as ${String(value)}; round it, or make the column text`,
+  );
 }
 
 /**
