@@ -1,19 +1,16 @@
-import { formatIssue } from './issue.js';
-import { RowSchemaScope, type Column, type Row } from './row-schema.js';
+import type { CellValue } from './coerce.js';
+import { formatIssue, type Result } from './issue.js';
+import { RowSchemaScope, type Row } from './row-schema.js';
 import { loadDatasetSource, type SourceLocation } from './sources.js';
-import { validateDataset } from './validate.js';
+import { validateDataset, type DatasetSource } from './validate.js';
 
-/** Another dataset as its source files give it, for foreign keys and rules, or why it cannot be used. */
-export type ReferencedDataset =
-  | {
-      readonly ok: true;
-      /** Its CSV as users name it. */
-      readonly file: string;
-      readonly columns: readonly Column[];
-      /** Its typed rows, in file order. */
-      readonly rows: readonly Row[];
-    }
-  | { readonly ok: false; readonly why: string };
+/**
+ * The rows of another dataset a reference reads, by the JSON text of their key's values, each cut to
+ * the columns the reference compares; or why they cannot be read.
+ */
+export type KeyIndex =
+  | { readonly ok: true; readonly file: string; readonly rows: ReadonlyMap<string, Row> }
+  | { readonly ok: false; readonly why: string; readonly notChecked?: true };
 
 /**
  * The datasets of a run that foreign keys and rules refer to, by id. The CLI's
@@ -21,35 +18,101 @@ export type ReferencedDataset =
  * (`RunContext.datasets`), reading from where they read sources.
  */
 export interface DatasetResolver {
-  get(id: string): Promise<ReferencedDataset>;
+  /**
+   * The rows of dataset `id` by the JSON text of their values in `fields` (the first row of each
+   * key; a row with an empty cell there has none), each holding only its values in `columns`; or
+   * why they cannot be used.
+   */
+  index(id: string, fields: readonly string[], columns: readonly string[]): Promise<KeyIndex>;
+}
+
+/** The JSON text of a row's values in `fields`, or `undefined` when one is empty. */
+export function keyOf(row: Readonly<Row>, fields: readonly string[]): string | undefined {
+  const values = fields.map((name) => row[name]);
+  return values.some((value) => value === undefined) ? undefined : JSON.stringify(values);
+}
+
+/** What an index keeps of a row that a reference only looks up (a foreign key): nothing. */
+const KEY_ONLY: Row = Object.freeze(Object.create(null) as Row);
+
+/**
+ * Datasets read from a source location (the data folder, or the source bucket for the Lambda).
+ * See {@link referencedDatasets}.
+ */
+export function referencedDatasetsFrom(source: SourceLocation): DatasetResolver {
+  return referencedDatasets((id) => loadDatasetSource(source, id));
 }
 
 /**
- * Datasets read from a source location (the data folder, or the source
- * bucket for the Lambda), each validated on its own at most once per run and
- * kept in memory while the run lasts. A referenced dataset is checked without
- * its own references (so that two datasets may refer to each other) and in a
- * schema scope of its own (its `$id` is its own in this reading); one with an
- * issue cannot be referred to, and says so.
+ * Datasets as `load` gives their sources, each validated on its own when a
+ * reference first asks for it and indexed as it is read: only the index is
+ * kept (its keys, and the columns the reference compares), never the whole
+ * dataset, so memory follows the number of keys. A reference asking for
+ * other fields or columns reads the dataset again; each index is made once
+ * per run. A referenced dataset is checked without its own references (so
+ * that two datasets may refer to each other) and in a schema scope of its own
+ * (its `$id` is its own in this reading); one with an issue cannot be referred
+ * to, and says so.
  */
-export function referencedDatasetsFrom(source: SourceLocation): DatasetResolver {
-  const cache = new Map<string, Promise<ReferencedDataset>>();
-  const read = async (id: string): Promise<ReferencedDataset> => {
-    const loaded = await loadDatasetSource(source, id);
+export function referencedDatasets(load: (id: string) => Promise<Result<DatasetSource>>): DatasetResolver {
+  const indexes = new Map<string, Promise<KeyIndex>>();
+  const read = async (
+    id: string,
+    fields: readonly string[],
+    columns: readonly string[],
+  ): Promise<KeyIndex> => {
+    const loaded = await load(id);
     if (!loaded.ok)
-      return { ok: false, why: `cannot be read (${loaded.issues.map(formatIssue).join('; ')})` };
-    const { report, dataset } = await validateDataset(loaded.value, new RowSchemaScope(), { keepRows: true });
-    if (dataset === undefined) {
+      return {
+        ok: false,
+        why: `the dataset "${id}" cannot be read (${loaded.issues.map(formatIssue).join('; ')})`,
+      };
+    const rows = new Map<string, Row>();
+    let unknown: string | undefined;
+    const { report, definition } = await validateDataset(loaded.value, new RowSchemaScope(), {
+      keepRows: false,
+      sinkRows: (known) => {
+        const names = new Set(known.columns.map((column) => column.name));
+        unknown = [...fields, ...columns].find((name) => !names.has(name));
+        return {
+          async add(batch) {
+            if (unknown !== undefined) return;
+            for (const row of batch) {
+              const key = keyOf(row, fields);
+              if (key === undefined || rows.has(key)) continue;
+              rows.set(key, columns.length === 0 ? KEY_ONLY : cut(row, columns));
+            }
+          },
+        };
+      },
+    });
+    if (definition === undefined) {
       const count = report.issueCount ?? report.issues.length;
-      return { ok: false, why: `has ${count} issue${count === 1 ? '' : 's'} of its own (validate it first)` };
+      return {
+        ok: false,
+        why: `the dataset "${id}" has ${count} issue${count === 1 ? '' : 's'} of its own (validate it first)`,
+      };
     }
-    return { ok: true, file: loaded.value.csv.file, columns: dataset.columns, rows: dataset.rows };
+    if (unknown !== undefined)
+      return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}"` };
+    return { ok: true, file: loaded.value.csv.file, rows };
   };
   return {
-    get(id) {
-      let found = cache.get(id);
-      if (found === undefined) cache.set(id, (found = read(id)));
+    index(id, fields, columns) {
+      const signature = JSON.stringify([id, fields, columns]);
+      let found = indexes.get(signature);
+      if (found === undefined) indexes.set(signature, (found = read(id, fields, columns)));
       return found;
     },
   };
+}
+
+/** A row holding only its values in `names`, with no prototype (a column may be named `constructor`). */
+function cut(row: Readonly<Row>, names: readonly string[]): Row {
+  const kept = Object.create(null) as Record<string, CellValue>;
+  for (const name of names) {
+    const value = row[name];
+    if (value !== undefined) kept[name] = value;
+  }
+  return kept;
 }

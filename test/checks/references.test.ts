@@ -2,8 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIssue, type Issue } from '../../lambda/core/issue.js';
 import { validateDatasets } from '../../lambda/core/pipeline.js';
-import type { DatasetResolver } from '../../lambda/core/referenced-datasets.js';
-import { RowSchemaScope } from '../../lambda/core/row-schema.js';
+import { referencedDatasets, type DatasetResolver } from '../../lambda/core/referenced-datasets.js';
 import { validateDataset, type DatasetSource } from '../../lambda/core/validate.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
@@ -21,18 +20,19 @@ const TOTALS = fixtureSource({
   csv: csv('t-2001,2001,10.5,false,,turnover', 't-2002,2002,20,false,,turnover'),
 });
 
-/** Other datasets as a run gives them: validated on their own, rows kept. */
+/** Other datasets as a run gives them: the run's resolver over these sources, each validated on its own. */
 function resolverOf(...sources: DatasetSource[]): DatasetResolver {
-  return {
-    async get(id) {
-      const source = sources.find((candidate) => candidate.id === id);
-      if (source === undefined) return { ok: false, why: 'does not exist' };
-      const { dataset } = await validateDataset(source, new RowSchemaScope());
-      return dataset === undefined
-        ? { ok: false, why: 'has issues' }
-        : { ok: true, file: source.csv.file, columns: dataset.columns, rows: dataset.rows };
-    },
-  };
+  return referencedDatasets(async (id) => {
+    const source = sources.find((candidate) => candidate.id === id);
+    return source === undefined
+      ? {
+          ok: false,
+          issues: [
+            { code: 'file-missing', file: `data/${id}.csv`, line: 1, column: 1, message: 'does not exist' },
+          ],
+        }
+      : { ok: true, value: source };
+  });
 }
 
 /** The sample dataset, each row naming a row of "totals" in `kind`'s place: `day` holds nothing, `id` the key. */
@@ -46,6 +46,43 @@ const referring = (descriptor: object, ...lines: string[]) =>
     undefined,
     { run: { datasets: resolverOf(TOTALS) } },
   );
+
+describe('the index of a referenced dataset', () => {
+  it('keeps each key once, with only the columns a reference compares, never the rest of its rows', async () => {
+    const datasets = resolverOf(TOTALS);
+    const keys = await datasets.index('totals', ['id'], []);
+    const values = await datasets.index('totals', ['year', 'kind'], ['value_musd']);
+
+    if (!keys.ok || !values.ok) throw new Error('the totals dataset should be indexed');
+    expect([...keys.rows.keys()]).toEqual(['["t-2001"]', '["t-2002"]']);
+    for (const row of keys.rows.values()) expect(Object.keys(row)).toEqual([]);
+    expect([...values.rows].map(([key, row]) => [key, { ...row }])).toEqual([
+      ['[2001,"turnover"]', { value_musd: 10.5 }],
+      ['[2002,"turnover"]', { value_musd: 20 }],
+    ]);
+    // Asked again, the same index: the dataset is read once per fields and columns.
+    expect(await datasets.index('totals', ['id'], [])).toBe(keys);
+  });
+
+  it('says which column it lacks, and when the dataset has issues of its own', async () => {
+    const broken = fixtureSource({
+      id: 'broken',
+      schema: { ...FIXTURE_SCHEMA, $id: 'https://kz-az-open-data.example/schemas/broken.schema.json' },
+      descriptor: { ...FIXTURE_DESCRIPTOR, id: 'broken' },
+      csv: csv('t-2001,not-a-year,1,false,,turnover'),
+    });
+    const datasets = resolverOf(TOTALS, broken);
+
+    expect(await datasets.index('totals', ['nope'], [])).toEqual({
+      ok: false,
+      why: '"nope" is not a column of the dataset "totals"',
+    });
+    expect(await datasets.index('broken', ['id'], [])).toEqual({
+      ok: false,
+      why: 'the dataset "broken" has 1 issue of its own (validate it first)',
+    });
+  });
+});
 
 describe('foreign keys', () => {
   const foreignKeys = [{ fields: 'kind', reference: { resource: 'totals', fields: 'id' } }];
@@ -89,7 +126,9 @@ describe('foreign keys', () => {
 
     const line = text.split('\n').findIndex((row) => row.includes('"reference"')) + 1;
     expect(report.issues.map(brief)).toEqual([[line, 7, 'foreign-key', '/foreignKeys/0/reference']]);
-    expect(report.issues[0]?.message).toContain('"nosuch" does not exist');
+    expect(report.issues[0]?.message).toContain(
+      'the dataset "nosuch" cannot be read (data/nosuch.csv:1:1: [file-missing] does not exist)',
+    );
   });
 
   it('records references to another dataset as not checked when the run has no datasets', async () => {

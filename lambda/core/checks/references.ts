@@ -1,6 +1,8 @@
 import type { CellValue } from '../coerce.js';
-import type { Row } from '../row-schema.js';
+import type { KeyIndex } from '../referenced-datasets.js';
 import type { CheckContext } from './check.js';
+
+export { keyOf, type KeyIndex } from '../referenced-datasets.js';
 
 /**
  * What foreign keys and rules share: finding the rows of the dataset a
@@ -8,20 +10,16 @@ import type { CheckContext } from './check.js';
  * comparing typed values.
  */
 
-/** The rows a reference reads, by the JSON text of their key's values, or why they cannot be read. */
-export type KeyIndex =
-  | { readonly ok: true; readonly file: string; readonly rows: ReadonlyMap<string, Row> }
-  | { readonly ok: false; readonly why: string; readonly notChecked?: true };
-
 /** Whether a reference names this dataset (`""` or its own id). */
 export function isSelf(context: CheckContext, resource: string): boolean {
   return resource === '' || resource === context.id;
 }
 
 /**
- * Indexes another dataset's rows by the values of `fields` (the first row of
- * each key wins); when a field is not a column of that dataset, or the
- * dataset cannot be read, says why.
+ * Another dataset's rows by the values of `fields` (the first row of each
+ * key), each holding its values in `columns`, from the run's resolver; when
+ * a field is not a column of that dataset, or the dataset cannot be read,
+ * says why.
  */
 export async function indexOther(
   context: CheckContext,
@@ -32,27 +30,7 @@ export async function indexOther(
   const datasets = context.run.datasets;
   if (datasets === undefined)
     return { ok: false, why: 'no other datasets were given to this run', notChecked: true };
-  const found = await datasets.get(resource);
-  if (!found.ok) return { ok: false, why: `the dataset "${resource}" ${found.why}` };
-  const names = new Set(found.columns.map((column) => column.name));
-  const unknown = [...fields, ...columns].find((name) => !names.has(name));
-  if (unknown !== undefined)
-    return { ok: false, why: `"${unknown}" is not a column of the dataset "${resource}"` };
-  const rows = new Map<string, Row>();
-  for (const row of found.rows) {
-    const key = keyOf(row, fields);
-    if (key !== undefined && !rows.has(key)) rows.set(key, row);
-  }
-  return { ok: true, file: found.file, rows };
-}
-
-/** The JSON text of a row's values in `fields`, or `undefined` when one is empty. */
-export function keyOf(
-  row: Readonly<Record<string, CellValue>>,
-  fields: readonly string[],
-): string | undefined {
-  const values = fields.map((name) => row[name]);
-  return values.some((value) => value === undefined) ? undefined : JSON.stringify(values);
+  return datasets.index(resource, fields, columns);
 }
 
 /** `a=1, b=x` for messages. */
