@@ -21,7 +21,6 @@ import type { IssueCode } from './issue.js';
  */
 export type TextKind = 'cell' | 'paragraph' | 'line' | 'link';
 
-/* eslint-disable no-control-regex -- matching control characters is the point of these patterns */
 const INVISIBLE = '\u200b\u2060\ufeff\ufffe\uffff';
 const BIDI = '\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069';
 // The tag characters are astral: matched as their surrogate pairs.
@@ -32,7 +31,6 @@ const FORBIDDEN: Record<TextKind, RegExp> = {
   line: new RegExp(`[\u0000-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
   link: new RegExp(`[\u0000-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
 };
-/* eslint-enable no-control-regex */
 
 const NAMES: Readonly<Record<number, string>> = {
   0x09: 'TAB',
