@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { JSONParser } from '@streamparser/json';
 import type { CanonicalTable } from './canonical.js';
 import type { Catalog, CatalogVersion, Distribution } from './catalog.js';
@@ -34,11 +35,18 @@ import { renderVersionFiles, type RenderedFile } from './version-files.js';
 /** Result of staging one dataset: nothing to do, or a new version whose files are now written. */
 export type StageOutcome = StageResult;
 
-/** A published file this run must read (the previous version's `<id>.json`) cannot be read as such. */
+/**
+ * A published file this run must read (the previous version's `<id>.json`) cannot be read as such,
+ * or is not the file the catalog lists. The message ends with what to do.
+ */
 export class CorruptPublishedFileError extends OpenDataError {
   override readonly name = 'CorruptPublishedFileError';
   readonly code = 'published-file-corrupt';
 }
+
+/** What to do about a previous version's file that is missing or changed, after what is wrong with it. */
+const RESTORE_PREVIOUS =
+  "; the changes of a new version are worked out from it, so nothing was published: restore it from a copy (a backup, or the bucket's version history on S3), then run verify and publish again";
 
 /** Every version number a new version could take is held by debris of failed attempts. */
 export class NoFreeVersionError extends OpenDataError {
@@ -110,7 +118,7 @@ export async function stageDataset(
     changed: inMemory([]),
   };
   if (latest !== undefined) {
-    const previous = await readPreviousVersion(store, id, latest.version, {
+    const previous = await readPreviousVersion(store, id, latest, {
       primaryKey: definition.descriptor.primaryKey,
       scratch,
       sortRunRows: options.tuning?.sortRunRows,
@@ -212,11 +220,16 @@ function changeMessage(
   return descriptor !== previous.message ? descriptor : undefined;
 }
 
-/** The previous version as the comparison needs it: its columns, and its rows sorted by the new key. */
+/**
+ * The previous version as the comparison needs it: its columns, and its rows sorted by the new key.
+ * Its `<id>.json` is hashed as its rows are read and must be the file the catalog lists (its SHA-256):
+ * a file changed since it was published would make the new version's changes, which are never
+ * rewritten, state differences that no published version had.
+ */
 async function readPreviousVersion(
   store: ObjectStore,
   id: string,
-  version: string,
+  latest: CatalogVersion,
   options: { primaryKey: readonly string[]; scratch: ScratchDirectory; sortRunRows: number | undefined },
 ): Promise<{
   columns: readonly PublishedColumn[];
@@ -224,11 +237,14 @@ async function readPreviousVersion(
   primaryKey: readonly string[] | undefined;
   rows: Awaited<ReturnType<RowSorter['finish']>>;
 }> {
-  const key = versionFileKey(id, version, `${id}.json`);
+  const key = versionFileKey(id, latest.version, `${id}.json`);
+  const listed = latest.distributions.find((file) => file.path === key);
   const open = async () => {
     const chunks = await store.open(key);
     if (chunks === undefined)
-      throw new CorruptPublishedFileError(`${key} is listed in the catalog but missing from the store`);
+      throw new CorruptPublishedFileError(
+        `${key} is listed in the catalog but missing from the store${RESTORE_PREVIOUS}`,
+      );
     return chunks;
   };
   // The metadata comes before the rows in the file, so this read stops early.
@@ -247,9 +263,18 @@ async function readPreviousVersion(
   // Sorted again by this version's key: a no-op pass when the key and its types are unchanged.
   const sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
   let batch: Row[] = [];
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const hashed = async function* (chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+      yield chunk;
+    }
+  };
   await readJsonValues(
     key,
-    await open(),
+    hashed(await open()),
     ['$.rows.*'],
     (value) => {
       batch.push(value as Row);
@@ -262,6 +287,12 @@ async function readPreviousVersion(
     },
   );
   await sorter.add(batch);
+  const sha256 = hash.digest('hex');
+  if (listed !== undefined && (sha256 !== listed.sha256 || bytes !== listed.bytes))
+    throw new CorruptPublishedFileError(
+      `${key} has sha256 ${sha256} (${bytes} bytes); the catalog says ${listed.sha256} (${listed.bytes} bytes): ` +
+        `a published file must never change${RESTORE_PREVIOUS}`,
+    );
   return { columns, primaryKey, rows: await sorter.finish() };
 }
 
@@ -292,9 +323,11 @@ async function readJsonValues(
     if (!parser.isEnded) parser.end(); // ends by itself after a complete document; throws if cut short
   } catch (error) {
     if (error instanceof ObjectStoreError) throw error;
-    throw new CorruptPublishedFileError(`${key} in the published tree is not the JSON it should be`, {
-      cause: error,
-    });
+    const detail = error instanceof Error ? ` (${error.message})` : '';
+    throw new CorruptPublishedFileError(
+      `${key} in the published tree is not the JSON it should be${detail}${RESTORE_PREVIOUS}`,
+      { cause: error },
+    );
   }
 }
 

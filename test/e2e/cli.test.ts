@@ -373,7 +373,7 @@ describe('operational errors', () => {
 
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      /^opendata: datasets\/trade\/1\.0\.0\/trade\.json in the published tree is not the JSON it should be \(.+\)$/,
+      /^opendata: datasets\/trade\/1\.0\.0\/trade\.json in the published tree is not the JSON it should be \(.+\); the changes of a new version are worked out from it, so nothing was published: restore it from a copy \(a backup, or the bucket's version history on S3\), then run verify and publish again$/,
     );
     expect(await readFile(path.join(ws.out, 'catalog.json'), 'utf8')).toBe(catalogBefore);
     expect(existsSync(path.join(ws.out, 'datasets/trade/1.0.1'))).toBe(false);

@@ -1,4 +1,5 @@
-import { appendFile, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, makeWorkspace, publishWorkspace } from '../support/workspace.js';
@@ -42,5 +43,37 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
     expect(again.stderr).toContain(
       "a published file must never change, and no run rewrites one: restore it from a copy (a backup, or the bucket's version history on S3), then run verify",
     );
+  });
+
+  it('refuses to work out a new version from a previous version file changed since it was published', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    const json = path.join(ws.out, 'datasets', 'trade', '1.0.0', 'trade.json');
+    const published = await readFile(json, 'utf8');
+    // A value no version ever had, in a file that is still valid JSON.
+    const tampered = published.replace(
+      /"value_musd": ?([0-9.]+)/,
+      (_, value: string) => `"value_musd": ${value}9`,
+    );
+    expect(tampered).not.toBe(published);
+    await writeFile(json, tampered);
+    // An ordinary edit of the curator's notes, so that a new version is due.
+    const csv = path.join(ws.data, 'trade.csv');
+    await writeFile(csv, (await readFile(csv, 'utf8')).replace(/,false,,([A-Z])/, ',false,,Edited: $1'));
+
+    const again = await publishWorkspace(ws, 'trade');
+
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /datasets\/trade\/1\.0\.0\/trade\.json has sha256 [0-9a-f]{64} \(\d+ bytes\); the catalog says [0-9a-f]{64}/,
+    );
+    expect(again.stderr).toContain('so nothing was published: restore it');
+    expect(existsSync(path.join(ws.out, 'datasets', 'trade', '1.0.1'))).toBe(false);
+    const catalog = JSON.parse(await readFile(path.join(ws.out, 'catalog.json'), 'utf8')) as {
+      datasets: { id: string; versions: { version: string }[] }[];
+    };
+    expect(catalog.datasets.find((entry) => entry.id === 'trade')?.versions.map((v) => v.version)).toEqual([
+      '1.0.0',
+    ]);
   });
 });
