@@ -64,6 +64,9 @@ function createRowAjv(options: { validateSchema?: boolean } = {}): Ajv2020 {
     // No optimising pass over the generated code: it halved the compile time of trade's schema in a fresh
     // process (the meta-schema check of a curator's schema stays), and the compiled check ran as fast.
     code: { regExp: linearRegExp, optimize: false },
+    // `multipleOf` compared within 1e-9 of a whole number of steps: a step written in decimals (0.01) is not
+    // exact in binary floating point, and 0.07 / 0.01 is 7.000000000000001, which a plain check refuses.
+    multipleOfPrecision: 9,
     // An `enum` longer than this is checked by a loop over the values rather than one expression per value,
     // so a 100,000-value enum does not become a 100,000-term function.
     loopEnum: 64,

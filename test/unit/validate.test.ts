@@ -111,6 +111,24 @@ describe('validateDataset', () => {
     expect(report.issues.map(brief)).toContainEqual(expected);
   });
 
+  it('takes multipleOf with a decimal step as written: 0.07 is a multiple of 0.01, 0.071 is not', async () => {
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, value_musd: { type: 'number', multipleOf: 0.01 } },
+    };
+    const rows = ['0.07', '4.35', '0.29', '1.1', '123456.78', '0.071'].map(
+      (value, i) => `r-${i},2001,${value},false,,turnover`,
+    );
+    const { report } = await validateDataset(
+      fixtureSource({ schema, csv: ['id,year,value_musd,flagged,day,kind', ...rows, ''].join('\n') }),
+    );
+
+    expect(report.issues.map(brief)).toEqual([
+      { line: 7, column: 3, code: 'constraint-error', field: 'value_musd' },
+    ]);
+    expect(report.issues[0]?.message).toContain('multiple of 0.01');
+  });
+
   it('checks without keeping rows when asked, reporting the same issues', async () => {
     const text = csv('a,2001,1,false,,turnover', 'b,x,1,false,,turnover', 'a,2003,1,false,,turnover');
 
