@@ -162,7 +162,7 @@ describe('dataset pages', () => {
     expect(page).toMatch(/<td data-label="Unit">million USD<\/td>/);
     for (const snippet of [
       `curl -fsSLO ${BASE_URL}datasets/trade/1.0.0/trade.csv`,
-      `pd.read_csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;)`,
+      `pd.read_csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;, keep_default_na=False, na_values=[&quot;&quot;])`,
       `read.csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;`,
       `read_parquet(&#39;${BASE_URL}datasets/trade/1.0.0/trade.parquet&#39;)`,
     ])

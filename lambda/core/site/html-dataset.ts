@@ -212,7 +212,9 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
       [
         'import pandas as pd',
         '',
-        `df = pd.read_csv("${csv}"${parseDates})`,
+        // Only an empty cell is a missing value, as in the R line below: pandas would also read text such as
+        // "NA" (Namibia's code), "null" or "nan" as missing.
+        `df = pd.read_csv("${csv}", keep_default_na=False, na_values=[""]${parseDates})`,
         ...(parquet === undefined
           ? []
           : ['# or, with the column types kept (needs pyarrow):', `df = pd.read_parquet("${parquet}")`]),
