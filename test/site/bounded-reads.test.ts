@@ -16,6 +16,7 @@ import { readDatasetExcerpt } from '../../lambda/core/site/document-excerpts.js'
 import { renderFeed } from '../../lambda/core/site/feed.js';
 import {
   CHANGELOG_ITEMS,
+  CHANGELOG_TEXT_CHARS,
   PREVIEW_CELL_CHARS,
   renderDatasetPage,
 } from '../../lambda/core/site/html-dataset.js';
@@ -262,6 +263,39 @@ describe('pages of a dataset larger than the rows the site reads', () => {
     expect(page).toContain(`${long(0).slice(0, PREVIEW_CELL_CHARS)}…`);
     expect(page).not.toContain(long(0).slice(0, PREVIEW_CELL_CHARS + 1));
     expect(text(page)).toContain('(cut: 200,004 characters in all, in the files)');
+  });
+
+  it('cuts long keys and changed values in the changelog and row links, keeping anchors apart', () => {
+    const long = (i: number): string => `${'k'.repeat(300)}${i}`;
+    const [latest, ...older] = dataset.changes;
+    if (latest === undefined) throw new Error('no changes');
+    const withLongChanges: SiteDataset = {
+      ...dataset,
+      changes: [
+        {
+          ...latest,
+          added: latest.added.map((row, i) => ({ ...row, id: long(i) })),
+          changed: latest.changed.map((row, i) => ({
+            key: { id: long(i) },
+            changes: { value: { old: 'o'.repeat(100_000), new: 'n'.repeat(100_000) } },
+          })),
+        },
+        ...older,
+      ],
+      document: {
+        ...dataset.document,
+        rows: dataset.document.rows.map((row, i) => ({ ...row, id: long(i) })),
+      },
+    };
+    const page = renderDatasetPage(context, withLongChanges).value;
+
+    expect(page.length).toBeLessThan(2_000_000);
+    expect(page).toContain(`&quot;${'o'.repeat(CHANGELOG_TEXT_CHARS - 1)}…`);
+    expect(page).not.toContain('o'.repeat(CHANGELOG_TEXT_CHARS + 1));
+    const anchors = [...page.matchAll(/<tbody\s+id="(row-[^"]+)"/g)].map((match) => match[1] ?? '');
+    expect(anchors.length).toBe(100);
+    expect(new Set(anchors).size).toBe(anchors.length);
+    for (const anchor of anchors) expect(anchor.length).toBeLessThan(CHANGELOG_TEXT_CHARS + 30);
   });
 
   it('writes feed entries from the catalog counts and the summary', () => {

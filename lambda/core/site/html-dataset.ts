@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CatalogVersion } from '../catalog.js';
 import { authorName } from '../authors.js';
 import type { ChangesDocument } from '../changes.js';
@@ -48,6 +49,8 @@ export const PREVIEW_ROWS = 100;
 export const PREVIEW_CELL_CHARS = 1_000;
 /** How many rows a changelog entry names before pointing at `changes.json` (and so all the site reads of it). */
 export const CHANGELOG_ITEMS = 25;
+/** Characters of a key or a changed value the changelog and the row links show; the files hold all of it. */
+export const CHANGELOG_TEXT_CHARS = 200;
 /** The page sits two folders below the site root. */
 const ROOT = '../../';
 
@@ -364,12 +367,21 @@ function datasetMentions(context: SiteContext, self: string): (text: string) => 
   };
 }
 
-function rowLabel(row: Row, primaryKey: readonly string[]): string {
+function rowKeyText(row: Row, primaryKey: readonly string[]): string {
   return primaryKey.map((name) => String(row[name] ?? '')).join(' / ');
 }
 
+/** A row named on the page by its key, cut to {@link CHANGELOG_TEXT_CHARS}. */
+function rowLabel(row: Row, primaryKey: readonly string[]): string {
+  return cutText(rowKeyText(row, primaryKey), CHANGELOG_TEXT_CHARS);
+}
+
+/** A row's fragment id: its key as a slug; a longer one is cut and told apart by a hash of the whole key. */
 function rowAnchor(row: Row, primaryKey: readonly string[]): string {
-  return `row-${rowLabel(row, primaryKey).replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+  const slug = rowKeyText(row, primaryKey).replace(/[^A-Za-z0-9_-]+/g, '-');
+  return slug.length <= CHANGELOG_TEXT_CHARS
+    ? `row-${slug}`
+    : `row-${slug.slice(0, CHANGELOG_TEXT_CHARS)}-${createHash('sha256').update(slug).digest('hex').slice(0, 16)}`;
 }
 
 function conflictsSection({ document, totalRows }: SiteDataset): Html {
@@ -638,6 +650,11 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
   </section>`;
 }
 
+/** A changed value as the changelog states it: its JSON, cut to {@link CHANGELOG_TEXT_CHARS}. */
+function changedValue(value: unknown): string {
+  return cutText(JSON.stringify(value) ?? 'empty', CHANGELOG_TEXT_CHARS);
+}
+
 function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly string[]): Html {
   if (changes === undefined) return html``;
   const { summary } = changes;
@@ -694,11 +711,13 @@ function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly 
               .map(
                 (row) =>
                   html`<li>
-                    <code>${Object.values(row.key).map(String).join(' / ')}</code>:
+                    <code
+                      >${cutText(Object.values(row.key).map(String).join(' / '), CHANGELOG_TEXT_CHARS)}</code
+                    >:
                     ${Object.entries(row.changes).map(
                       ([column, change], i) =>
-                        html`${i === 0 ? '' : '; '}<code>${column}</code> ${JSON.stringify(change.old)} →
-                          ${JSON.stringify(change.new)}`,
+                        html`${i === 0 ? '' : '; '}<code>${column}</code> ${changedValue(change.old)} →
+                          ${changedValue(change.new)}`,
                     )}
                   </li>`,
               )}
