@@ -1,5 +1,6 @@
 import type { ColumnType } from './coerce.js';
 import type { ChartDeclaration } from './descriptor.js';
+import { pointerSegment } from './json-limits.js';
 import type { Column } from './row-schema.js';
 
 /** A declaration's member that names a column, with the column types a chart of that kind can draw from it. */
@@ -99,7 +100,41 @@ export function chartProblems(
     chart.readings?.forEach((name, reading) =>
       named(name, `${at}/readings/${reading}`, NUMERIC, 'a number or integer column'),
     );
-    for (const name of Object.keys(chart.where ?? {})) named(name, `${at}/where`);
+    for (const [name, value] of Object.entries(chart.where ?? {})) {
+      const column = byName.get(name);
+      if (column === undefined) {
+        named(name, `${at}/where`);
+        continue;
+      }
+      const problem = whereProblem(column, value);
+      if (problem !== undefined)
+        problems.push({
+          pointer: `${at}/where/${pointerSegment(name)}`,
+          message: `${JSON.stringify(value)} ${problem}: no row would be drawn`,
+        });
+    }
   });
   return problems;
+}
+
+/**
+ * Why no cell of `column` can equal `value` (a chart's `where`), or undefined when one can: a value of
+ * another type (the number 2019 for a text column, the text "2019" for an integer one), a whole number
+ * for an integer column, or a value the column's `enum` does not list.
+ */
+function whereProblem(column: Column, value: string | number | boolean): string | undefined {
+  const wanted =
+    column.type === 'integer' || column.type === 'number'
+      ? 'number'
+      : column.type === 'boolean'
+        ? 'boolean'
+        : 'string';
+  if (typeof value !== wanted)
+    return `is a ${typeof value}, and "${column.name}" holds ${column.type === 'date' ? 'dates written as text' : `${column.type} values`}`;
+  if (column.type === 'integer' && !Number.isInteger(value))
+    return `is not a whole number, and "${column.name}" holds integers`;
+  const listed = column.schema.enum;
+  if (Array.isArray(listed) && !listed.includes(value))
+    return `is not one of the values the schema allows in "${column.name}"`;
+  return undefined;
 }

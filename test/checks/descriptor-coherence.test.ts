@@ -108,6 +108,51 @@ describe('a chart declaration', () => {
   });
 });
 
+describe("a chart's where", () => {
+  it('that no cell of its column could equal is refused, saying why', async () => {
+    expect(
+      await descriptorIssues({
+        charts: [
+          {
+            ...series,
+            where: { kind: 'import', year: '2019', value_musd: true, flagged: 'false', id: 7, day: 20190101 },
+          },
+          { ...series, name: 'other', where: { year: 2019.5 } },
+        ],
+      }),
+    ).toEqual([
+      {
+        field: '/charts/0/where/kind',
+        message: '"import" is not one of the values the schema allows in "kind": no row would be drawn',
+      },
+      {
+        field: '/charts/0/where/year',
+        message: '"2019" is a string, and "year" holds integer values: no row would be drawn',
+      },
+      {
+        field: '/charts/0/where/value_musd',
+        message: 'true is a boolean, and "value_musd" holds number values: no row would be drawn',
+      },
+      {
+        field: '/charts/0/where/flagged',
+        message: '"false" is a string, and "flagged" holds boolean values: no row would be drawn',
+      },
+      {
+        field: '/charts/0/where/id',
+        message: '7 is a number, and "id" holds string values: no row would be drawn',
+      },
+      {
+        field: '/charts/0/where/day',
+        message: '20190101 is a number, and "day" holds dates written as text: no row would be drawn',
+      },
+      {
+        field: '/charts/1/where/year',
+        message: '2019.5 is not a whole number, and "year" holds integers: no row would be drawn',
+      },
+    ]);
+  });
+});
+
 describe('temporalCoverage', () => {
   it('that ends before it starts is refused', async () => {
     expect(await descriptorIssues({ temporalCoverage: { start: '2019-12-31', end: '2001-01-01' } })).toEqual([
