@@ -15,13 +15,15 @@ import type { IssueCode } from './issue.js';
  * another order than it is stored (`\u202E0001` is displayed as `1000`), or
  * the invisible characters that make two different texts look the same (a
  * key `AKT` and a key `AKT` with a zero-width space after it): U+200B, U+2060,
- * U+FEFF inside text, the tag characters U+E0000–U+E007F, and the
- * noncharacters U+FFFE and U+FFFF. The zero-width joiner and non-joiner
+ * U+FEFF inside text, the soft hyphen U+00AD, the combining grapheme joiner
+ * U+034F, the Mongolian vowel separator U+180E, the invisible operators
+ * U+2061–U+2064, the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the tag
+ * characters U+E0000–U+E007F, and the noncharacters U+FFFE and U+FFFF. The zero-width joiner and non-joiner
  * (U+200C, U+200D) stay allowed: scripts and emoji need them.
  */
 export type TextKind = 'cell' | 'paragraph' | 'line' | 'link';
 
-const INVISIBLE = '\u200b\u2060\ufeff\ufffe\uffff';
+const INVISIBLE = '\u00ad\u034f\u115f\u1160\u180e\u200b\u2060-\u2064\u3164\ufeff\uffa0\ufffe\uffff';
 const BIDI = '\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069';
 // The tag characters are astral: matched as their surrogate pairs.
 const TAGS = '|\udb40[\udc00-\udc7f]';
@@ -49,8 +51,19 @@ const NAMES: Readonly<Record<number, string>> = {
   0x2067: 'RIGHT-TO-LEFT ISOLATE',
   0x2068: 'FIRST STRONG ISOLATE',
   0x2069: 'POP DIRECTIONAL ISOLATE',
+  0x00ad: 'SOFT HYPHEN',
+  0x034f: 'COMBINING GRAPHEME JOINER',
+  0x115f: 'HANGUL CHOSEONG FILLER',
+  0x1160: 'HANGUL JUNGSEONG FILLER',
+  0x180e: 'MONGOLIAN VOWEL SEPARATOR',
   0x200b: 'ZERO WIDTH SPACE',
   0x2060: 'WORD JOINER',
+  0x2061: 'FUNCTION APPLICATION',
+  0x2062: 'INVISIBLE TIMES',
+  0x2063: 'INVISIBLE SEPARATOR',
+  0x2064: 'INVISIBLE PLUS',
+  0x3164: 'HANGUL FILLER',
+  0xffa0: 'HALFWIDTH HANGUL FILLER',
   0xfeff: 'ZERO WIDTH NO-BREAK SPACE',
   0xfffe: 'NONCHARACTER',
   0xffff: 'NONCHARACTER',

@@ -113,6 +113,12 @@ describe('cells with bidirectional controls', () => {
     ['\ufeff', 'U+FEFF (ZERO WIDTH NO-BREAK SPACE)'],
     ['\ufffe', 'U+FFFE (NONCHARACTER)'],
     ['\u{e0001}', 'U+E0001 (TAG CHARACTER)'],
+    ['\u00ad', 'U+00AD (SOFT HYPHEN)'],
+    ['\u034f', 'U+034F (COMBINING GRAPHEME JOINER)'],
+    ['\u180e', 'U+180E (MONGOLIAN VOWEL SEPARATOR)'],
+    ['\u2062', 'U+2062 (INVISIBLE TIMES)'],
+    ['\u3164', 'U+3164 (HANGUL FILLER)'],
+    ['\uffa0', 'U+FFA0 (HALFWIDTH HANGUL FILLER)'],
   ])(
     'an invisible %j in a key is a located control-character issue, so akt and akt%s are never two rows',
     async (char, named) => {
