@@ -23,10 +23,11 @@ import type { IssueCode } from './issue.js';
  */
 export type TextKind = 'cell' | 'paragraph' | 'line' | 'link';
 
-const INVISIBLE = '\u00ad\u034f\u115f\u1160\u180e\u200b\u2060-\u2064\u3164\ufeff\uffa0\ufffe\uffff';
+const INVISIBLE = '\u00ad\u115f\u1160\u180e\u200b\u2060-\u2064\u3164\ufeff\uffa0\ufffe\uffff';
 const BIDI = '\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069';
-// The tag characters are astral: matched as their surrogate pairs.
-const TAGS = '|\udb40[\udc00-\udc7f]';
+// The tag characters are astral: matched as their surrogate pairs. The combining grapheme joiner is matched
+// outside the character class, where a combining mark cannot attach to the character before it.
+const TAGS = '|\udb40[\udc00-\udc7f]|\u034f';
 const FORBIDDEN: Record<TextKind, RegExp> = {
   cell: new RegExp(`[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
   paragraph: new RegExp(`[\u0000-\u0009\u000b-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
