@@ -189,6 +189,7 @@ describe('citation files', () => {
       { organization: 'Ministry of Trade and Integration of Kazakhstan' },
       'A.N. Ospanova',
       'Ann and Bo',
+      'Agaeva, F.M.',
     ];
     const citation = citationOf(
       { ...document, source: { ...document.source, authors } },
@@ -199,6 +200,7 @@ describe('citation files', () => {
       { literal: 'Ministry of Trade and Integration of Kazakhstan' },
       { family: 'Ospanova', given: 'A.N.' },
       { family: 'Bo', given: 'Ann and' },
+      { family: 'Agaeva', given: 'F.M.' },
     ];
 
     const [bib] = await parsed(citation.bibtex, '@biblatex/text');
@@ -212,7 +214,7 @@ describe('citation files', () => {
     expect(ris?.author).toEqual(expected);
     expect(csl?.author).toEqual(expected);
     expect(citation.text).toMatch(
-      /^Ministry of Trade and Integration of Kazakhstan, A\.N\. Ospanova, Ann and Bo \(/,
+      /^Ministry of Trade and Integration of Kazakhstan, A\.N\. Ospanova, Ann and Bo, Agaeva, F\.M\. \(/,
     );
   });
 
