@@ -1,4 +1,4 @@
-import type { CellValue } from './coerce.js';
+import type { CellValue, ColumnType } from './coerce.js';
 import { formatIssue, type Result } from './issue.js';
 import { RowSchemaScope, type Row } from './row-schema.js';
 import { loadDatasetSource, type SourceLocation } from './sources.js';
@@ -9,7 +9,13 @@ import { validateDataset, type DatasetSource } from './validate.js';
  * the columns the reference compares; or why they cannot be read.
  */
 export type KeyIndex =
-  | { readonly ok: true; readonly file: string; readonly rows: ReadonlyMap<string, Row> }
+  | {
+      readonly ok: true;
+      readonly file: string;
+      readonly rows: ReadonlyMap<string, Row>;
+      /** The types of the key's fields in that dataset, in order. */
+      readonly fieldTypes: readonly ColumnType[];
+    }
   | { readonly ok: false; readonly why: string; readonly notChecked?: true };
 
 /**
@@ -69,11 +75,15 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
       };
     const rows = new Map<string, Row>();
     let unknown: string | undefined;
+    let fieldTypes: ColumnType[] = [];
     const { report, definition } = await validateDataset(loaded.value, new RowSchemaScope(), {
       keepRows: false,
       sinkRows: (known) => {
         const names = new Set(known.columns.map((column) => column.name));
         unknown = [...fields, ...columns].find((name) => !names.has(name));
+        fieldTypes = fields.map(
+          (name) => known.columns.find((column) => column.name === name)?.type ?? 'string',
+        );
         return {
           async add(batch) {
             if (unknown !== undefined) return;
@@ -95,7 +105,7 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
     }
     if (unknown !== undefined)
       return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}"` };
-    return { ok: true, file: loaded.value.csv.file, rows };
+    return { ok: true, file: loaded.value.csv.file, rows, fieldTypes };
   };
   return {
     index(id, fields, columns) {

@@ -131,6 +131,46 @@ describe('foreign keys', () => {
     );
   });
 
+  it('refuses a key whose columns can never equal the referenced ones, naming both types, not every row', async () => {
+    const other = await referring(
+      { foreignKeys: [{ fields: 'year', reference: { resource: 'totals', fields: 'id' } }] },
+      'a,2001,1,false,,t-2001',
+      'b,2002,1,false,,t-2002',
+    );
+    const self = await referring(
+      { foreignKeys: [{ fields: 'year', reference: { resource: '', fields: 'id' } }] },
+      'a,2001,1,false,,t-2001',
+    );
+    const rule = await referring(
+      {
+        rules: [
+          {
+            id: 'same-value',
+            kind: 'equals',
+            column: 'value_musd',
+            fields: 'flagged',
+            reference: { resource: 'totals', fields: 'year', column: 'value_musd' },
+          },
+        ],
+      },
+      'a,2001,1,false,,t-2001',
+    );
+
+    expect(other.report.issues.map((issue) => [issue.code, issue.field, issue.message])).toEqual([
+      [
+        'foreign-key',
+        '/foreignKeys/0/reference',
+        'cannot check the references to "totals": "year" is an integer column and "id" of the dataset "totals" a string column, so no value of one can equal a value of the other',
+      ],
+    ]);
+    expect(self.report.issues.map((issue) => issue.message)).toEqual([
+      'cannot check the references to this dataset: "year" is an integer column and "id" of this dataset a string column, so no value of one can equal a value of the other',
+    ]);
+    expect(rule.report.issues.map((issue) => issue.message)).toEqual([
+      'rule same-value cannot be checked: "flagged" is a boolean column and "year" of the dataset "totals" an integer column, so no value of one can equal a value of the other',
+    ]);
+  });
+
   it('records references to another dataset as not checked when the run has no datasets', async () => {
     const { report } = await validateDataset(
       fixtureSource({

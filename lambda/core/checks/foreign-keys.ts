@@ -1,7 +1,8 @@
 import { columnList } from '../descriptor.js';
 import { displayValue } from '../issue.js';
 import type { Check, CheckContext, CheckFactory } from './check.js';
-import { describeKey, indexOther, isSelf, keyOf, type KeyIndex } from './references.js';
+import type { ColumnType } from '../coerce.js';
+import { describeKey, indexOther, isSelf, keyOf, keyTypeProblem, type KeyIndex } from './references.js';
 
 /**
  * The descriptor's `foreignKeys` (Table Schema): each row's values in
@@ -40,14 +41,26 @@ export const foreignKeysCheck: CheckFactory = (context: CheckContext): Check | u
       message: `${text}: no row of ${where} has ${key.referenced.join('+')} equal to it (foreignKeys/${key.index})`,
     });
   };
+  const typeOf = (name: string): ColumnType =>
+    context.columns.find((column) => column.name === name)?.type ?? 'string';
   return {
     async validateStart() {
       for (const key of keys) {
         if (key.self) {
           const names = new Set(context.columns.map((column) => column.name));
           const unknown = key.referenced.find((name) => !names.has(name));
-          if (unknown !== undefined) {
-            key.other = { ok: false, why: `"${unknown}" is not a column of this dataset` };
+          const mismatch =
+            unknown === undefined
+              ? keyTypeProblem(
+                  context,
+                  key.fields,
+                  key.referenced,
+                  key.referenced.map(typeOf),
+                  'this dataset',
+                )
+              : undefined;
+          if (unknown !== undefined || mismatch !== undefined) {
+            key.other = { ok: false, why: mismatch ?? `"${unknown ?? ''}" is not a column of this dataset` };
             context.atDescriptor(`/foreignKeys/${key.index}/reference/fields`, {
               code: 'foreign-key',
               message: `cannot check the references to this dataset: ${key.other.why}`,
@@ -55,7 +68,7 @@ export const foreignKeysCheck: CheckFactory = (context: CheckContext): Check | u
           }
           continue;
         }
-        key.other = await indexOther(context, key.resource, key.referenced);
+        key.other = await indexOther(context, key.resource, key.referenced, [], key.fields);
         if (key.other.ok) continue;
         if (key.other.notChecked === true) {
           context.record({

@@ -1,4 +1,4 @@
-import type { CellValue } from '../coerce.js';
+import type { CellValue, ColumnType } from '../coerce.js';
 import type { KeyIndex } from '../referenced-datasets.js';
 import type { CheckContext } from './check.js';
 
@@ -26,11 +26,45 @@ export async function indexOther(
   resource: string,
   fields: readonly string[],
   columns: readonly string[] = [],
+  local: readonly string[] = [],
 ): Promise<KeyIndex> {
   const datasets = context.run.datasets;
   if (datasets === undefined)
     return { ok: false, why: 'no other datasets were given to this run', notChecked: true };
-  return datasets.index(resource, fields, columns);
+  const index = await datasets.index(resource, fields, columns);
+  if (!index.ok) return index;
+  const mismatch = keyTypeProblem(context, local, fields, index.fieldTypes, `the dataset "${resource}"`);
+  return mismatch === undefined ? index : { ok: false, why: mismatch };
+}
+
+/** The kind of value a column holds, as far as comparing keys goes: numbers compare with numbers, text with dates. */
+function comparable(type: ColumnType): 'number' | 'boolean' | 'text' {
+  return type === 'integer' || type === 'number' ? 'number' : type === 'boolean' ? 'boolean' : 'text';
+}
+
+/**
+ * Why the values of this dataset's `local` columns can never equal those of `fields` in `where`
+ * (a number column against a text one, say), or undefined when they can; `types` are the types of
+ * `fields` there. A reference between such columns would report every row as having no match.
+ */
+export function keyTypeProblem(
+  context: CheckContext,
+  local: readonly string[],
+  fields: readonly string[],
+  types: readonly ColumnType[],
+  where: string,
+): string | undefined {
+  for (const [i, name] of local.entries()) {
+    const mine = context.columns.find((column) => column.name === name)?.type;
+    const theirs = types[i];
+    if (mine === undefined || theirs === undefined || comparable(mine) === comparable(theirs)) continue;
+    return `"${name}" is ${article(mine)} ${mine} column and "${fields[i] ?? ''}" of ${where} ${article(theirs)} ${theirs} column, so no value of one can equal a value of the other`;
+  }
+  return undefined;
+}
+
+function article(type: ColumnType): string {
+  return type === 'integer' ? 'an' : 'a';
 }
 
 /** `a=1, b=x` for messages. */

@@ -1,4 +1,4 @@
-import type { CellValue } from '../coerce.js';
+import type { CellValue, ColumnType } from '../coerce.js';
 import {
   columnList,
   type DeclaredRule,
@@ -13,6 +13,7 @@ import {
   indexOther,
   isSelf,
   keyOf,
+  keyTypeProblem,
   sameValue,
   withinTolerance,
   type KeyIndex,
@@ -171,15 +172,21 @@ function equalsRule(context: CheckContext, rule: EqualsRule, index: number): Rul
       if (self) {
         const names = new Set(context.columns.map((column) => column.name));
         const unknown = [...referenced, refColumn].find((name) => !names.has(name));
-        if (unknown === undefined) return;
+        const typeOf = (name: string): ColumnType =>
+          context.columns.find((column) => column.name === name)?.type ?? 'string';
+        const mismatch =
+          unknown === undefined
+            ? keyTypeProblem(context, fields, referenced, referenced.map(typeOf), 'this dataset')
+            : undefined;
+        if (unknown === undefined && mismatch === undefined) return;
         unusable = true;
         context.atDescriptor(`/rules/${index}/reference`, {
           code: 'rule-error',
-          message: `rule ${rule.id} cannot be checked: "${unknown}" is not a column of this dataset`,
+          message: `rule ${rule.id} cannot be checked: ${mismatch ?? `"${unknown ?? ''}" is not a column of this dataset`}`,
         });
         return;
       }
-      other = await indexOther(context, rule.reference.resource, referenced, [refColumn]);
+      other = await indexOther(context, rule.reference.resource, referenced, [refColumn], fields);
       if (other.ok) return;
       unusable = true;
       if (other.notChecked === true) {
