@@ -144,7 +144,11 @@ export async function stageDataset(
     first = nextVersion(latest.version, change);
   }
 
-  const message = changeMessage(options.message, definition.descriptor.changeMessage, latest);
+  const message = changeMessage(
+    options.message,
+    definition.descriptor.changeMessage,
+    catalog?.datasets.find((entry) => entry.id === id)?.versions ?? [],
+  );
   const skipped: string[] = [];
   for (const version of candidateVersions(first)) {
     const files = await renderVersionFiles(
@@ -205,19 +209,20 @@ export async function stageDataset(
 
 /**
  * The message a new version carries: the one this run was given, else the
- * descriptor's `changeMessage` when there is a previous version and it does not
- * already carry that message. A message left in the descriptor explains one
- * change, not every later one, and a first version changes nothing: a tree
- * published afresh from curated data says no "why" it has no "before" for.
+ * descriptor's `changeMessage` when there is a previous version and no earlier
+ * version already carries that message. A message left in the descriptor
+ * explains one change, not every later one (nor every other one), and a first
+ * version changes nothing: a tree published afresh from curated data says no
+ * "why" it has no "before" for.
  */
 function changeMessage(
   given: string | undefined,
   descriptor: string | undefined,
-  previous: CatalogVersion | undefined,
+  earlier: readonly CatalogVersion[],
 ): string | undefined {
   if (given !== undefined) return given;
-  if (descriptor === undefined || previous === undefined) return undefined;
-  return descriptor !== previous.message ? descriptor : undefined;
+  if (descriptor === undefined || earlier.length === 0) return undefined;
+  return earlier.some((version) => version.message === descriptor) ? undefined : descriptor;
 }
 
 /**

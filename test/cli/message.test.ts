@@ -70,6 +70,9 @@ describe("a curator's reason for a change", () => {
     const first = await publishWorkspace(ws, 'trade');
     await editCsv(ws, NOTE_EDITED, NOTE_EDITED_AGAIN);
     const second = await publishWorkspace(ws, 'trade');
+    // A third change: the message in the descriptor is still the one 1.0.1 carries, two versions back.
+    await editCsv(ws, NOTE_EDITED_AGAIN, NOTE_EDITED);
+    const third = await publishWorkspace(ws, 'trade');
 
     expect(alone.stdout).toMatch(/^trade +unchanged 1\.0\.0$/m);
     expect(first.stdout).toMatch(/^trade +published 1\.0\.1 /m);
@@ -80,7 +83,11 @@ describe("a curator's reason for a change", () => {
     const two = await shown(ws.out, '1.0.2');
     expect(two.changes).toBeUndefined();
     expect(two.catalog).toBeUndefined();
-    expect(two.page.split(`Why: ${ESCAPED}`).length - 1).toBe(1);
+    expect(third.stdout).toMatch(/^trade +published 1\.0\.3 /m);
+    const three = await shown(ws.out, '1.0.3');
+    expect(three.changes).toBeUndefined();
+    expect(three.catalog).toBeUndefined();
+    expect(three.page.split(`Why: ${ESCAPED}`).length - 1).toBe(1);
   });
 
   it('in the descriptor does not go with a first version, which has nothing before it to explain', async () => {
