@@ -178,10 +178,11 @@ class Accumulator {
     this.histogram ??= new Array<number>(STATS_LIMITS.bins).fill(0);
     const { low, high } = bounds;
     const at = this.position(value as number | string);
+    // Halved where the span overflows (values near ±1.8e308): the same fraction, as halving is exact.
+    const span = high - low;
+    const fraction = Number.isFinite(span) ? (at - low) / span : (at / 2 - low / 2) / (high / 2 - low / 2);
     const index =
-      high === low
-        ? 0
-        : Math.min(STATS_LIMITS.bins - 1, Math.floor(((at - low) / (high - low)) * STATS_LIMITS.bins));
+      high === low ? 0 : Math.min(STATS_LIMITS.bins - 1, Math.floor(fraction * STATS_LIMITS.bins));
     this.histogram[index] = (this.histogram[index] ?? 0) + 1;
   }
 

@@ -197,6 +197,33 @@ describe('a chart over a cap is not drawn, and says so', () => {
     ]);
   });
 
+  it('a chart of values too large to scale is left out, saying why, rather than drawn with NaN', () => {
+    const huge = (sign: number) =>
+      only(
+        chartsOf(
+          withRows(doc('trade'), 3, (i) => ({
+            id: `row-${i}`,
+            year: 2000 + i,
+            flow: 'turnover',
+            measure: 'value',
+            value_musd: i === 1 ? sign * 1.7e308 : i,
+          })),
+        ),
+      );
+    expect(reasonOf(huge(1))).toBe('it holds 1.700e+308, too large for an axis to reach past');
+    expect(reasonOf(huge(-1))).toBe('it holds 1.700e+308, too large for an axis to reach past');
+    const bars = only(
+      chartsOf(withRows(doc('transport'), 2, (i) => ({ id: `row-${i}`, measure: `m-${i}`, value: 1e308 }))),
+    );
+    expect(reasonOf(bars)).toBe('it holds 1.000e+308, too large for an axis to reach past');
+    // Large but within reach: drawn, with no NaN in it.
+    const large = only(
+      chartsOf(withRows(doc('trade'), 3, (i) => ({ id: `row-${i}`, year: 2000 + i, value_musd: 1e300 * i }))),
+    );
+    if (large.status !== 'drawn') throw new Error(`not drawn: ${reasonOf(large) ?? ''}`);
+    expect(large.chart.svg).not.toContain('NaN');
+  });
+
   it('a dataset over the row window: every declared chart is left out, saying why', () => {
     const document = doc('trade');
     expect(chartsOf(document, MAX_CHART_ROWS + 1)).toEqual([

@@ -29,7 +29,7 @@ function generated(count: number, make: (i: number) => Row): { open(): AsyncIter
 }
 
 describe('column statistics', () => {
-  it('count distinct numbers as their published text does (-0 and 0 as one), and agree in one pass or two', async () => {
+  it('count distinct numbers as their published text does (-0 and 0 as one), bin every one, and agree in one pass or two', async () => {
     const numbers = fc.oneof(
       fc.integer({ min: -3, max: 3 }),
       fc.constantFrom(-0, 0.1, 1e21, 2 ** 53),
@@ -52,11 +52,25 @@ describe('column statistics', () => {
 
           const present = values.filter((n) => n !== undefined);
           expect(twoPasses.columns[0]?.distinct).toBe(new Set(present.map(String)).size);
+          // Every value lands in a bin, up to ±1.8e308, where the range's span overflows.
+          const binned = twoPasses.columns[0]?.histogram?.reduce((sum, count) => sum + count, 0) ?? 0;
+          expect(binned).toBe(present.length);
           expect(onePass).toEqual(twoPasses);
         },
       ),
       { seed: 41204, numRuns: 200 },
     );
+  });
+
+  it('bins values whose range spans more than a double holds, from -1.7e308 to 1.7e308', async () => {
+    const values = [-1.7e308, -1, 0, 1e300, 1.7e308];
+    const stats = await columnStats([column('n', 'number')], inMemory(values.map((n) => ({ n }))));
+
+    const histogram = stats.columns[0]?.histogram ?? [];
+    expect(histogram.reduce((sum, count) => sum + count, 0)).toBe(values.length);
+    expect(histogram[0]).toBe(1);
+    expect(histogram[Math.floor(STATS_LIMITS.bins / 2)]).toBe(3);
+    expect(histogram.at(-1)).toBe(1);
   });
 
   it('counts values, missing, distinct, range, common values and a histogram', async () => {

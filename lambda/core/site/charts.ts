@@ -220,6 +220,17 @@ type Plan = ({ readonly description: string; readonly layout: Layout } | { reado
 };
 
 /**
+ * Why values cannot be drawn to scale, or undefined when they can: an axis reaches past the largest
+ * value, which overflows past about 1.1e307 (a double's largest is about 1.8e308).
+ */
+function unscalable(values: readonly number[]): string | undefined {
+  const largest = values.reduce((most, value) => Math.max(most, Math.abs(value)), 0);
+  return Number.isFinite(largest * 16)
+    ? undefined
+    : `it holds ${largest.toExponential(3)}, too large for an axis to reach past`;
+}
+
+/**
  * The first of a chart's counts that is over its cap, as the reason it is not
  * drawn (`it has 2,000 bars, more than the 60 a chart can show`); undefined
  * when every count is within its cap.
@@ -460,6 +471,9 @@ function seriesPlan(document: DatasetDocument, declaration: ChartDeclaration): P
       rows: distinctRows(points),
       columns: declaredColumns(declaration),
     };
+  const unscaled = unscalable(points.map((point) => point.value));
+  if (unscaled !== undefined)
+    return { notDrawn: unscaled, rows: distinctRows(points), columns: declaredColumns(declaration) };
   const lanes = lanesOf(points);
   const over = overCap([
     [points.length, CHART_CAPS.points, 'points'],
@@ -928,6 +942,9 @@ function barsPlan(document: DatasetDocument, declaration: ChartDeclaration): Pla
       rows: [],
       columns: declaredColumns(declaration),
     };
+  const unscaled = unscalable(bars.map((bar) => bar.value));
+  if (unscaled !== undefined)
+    return { notDrawn: unscaled, rows: bars.map((bar) => bar.row), columns: declaredColumns(declaration) };
   const facets = [...new Set(bars.map((bar) => bar.facet))];
   const over = overCap([
     [bars.length, CHART_CAPS.bars, 'bars'],
