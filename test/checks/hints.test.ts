@@ -50,6 +50,31 @@ describe('error hints', () => {
     ]);
   });
 
+  it('names the invisible character in a header cell, which the message would otherwise show as the column', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({
+        csv: 'id,year\u00ad,value_musd,flagged,day,kind,note\u200b\na,2001,1.5,false,,turnover,x\n',
+      }),
+    );
+
+    expect(
+      report.issues
+        .filter((issue) => issue.code === 'control-character')
+        .map((issue) => [issue.line, issue.column, issue.message]),
+    ).toEqual([
+      [
+        1,
+        2,
+        'column name contains U+00AD (SOFT HYPHEN) at position 5; it must be one line, without control, invisible or bidirectional formatting characters',
+      ],
+      [
+        1,
+        7,
+        'column name contains U+200B (ZERO WIDTH SPACE) at position 5; it must be one line, without control, invisible or bidirectional formatting characters',
+      ],
+    ]);
+  });
+
   it('says extra cells are empty when a row ends with the commas a spreadsheet writes', async () => {
     const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,1,false,,turnover,,,') }));
 
