@@ -75,6 +75,15 @@ describe('error hints', () => {
     ]);
   });
 
+  it('says where allowFormulaPrefix goes when a text cell starts like a formula: the schema file, at the column', async () => {
+    const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,1,false,,=1+1') }));
+
+    expect(report.issues.map((issue) => [issue.code, issue.message])).toContainEqual([
+      'formula-prefix',
+      'text starts with "=", which spreadsheets run as a formula; rewrite it, or if it is intended set "allowFormulaPrefix": true in schemas/sample.schema.json at /properties/kind',
+    ]);
+  });
+
   it('says extra cells are empty when a row ends with the commas a spreadsheet writes', async () => {
     const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,1,false,,turnover,,,') }));
 

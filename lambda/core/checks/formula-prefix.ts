@@ -1,5 +1,6 @@
 import { startsWithFormulaPrefix } from '../formula.js';
 import { displayValue } from '../issue.js';
+import { pointerSegment } from '../json-limits.js';
 import type { Column } from '../row-schema.js';
 import type { Check, CheckContext, CheckFactory } from './check.js';
 
@@ -31,7 +32,7 @@ export const formulaPrefixCheck: CheckFactory = (context: CheckContext): Check |
           code: 'formula-prefix',
           field: column.name,
           value: displayValue(raw),
-          message: `text starts with ${JSON.stringify(raw[0])}, which spreadsheets run as a formula; rewrite it, or set "allowFormulaPrefix": true on the column if it is intended`,
+          message: `text starts with ${JSON.stringify(raw[0])}, which spreadsheets run as a formula; rewrite it, or if it is intended set "allowFormulaPrefix": true in ${context.schema.file} at /properties/${pointerSegment(column.name)}`,
         });
       }
     },
