@@ -36,9 +36,14 @@ export interface SchemaChanges {
    * ordered and compared by the new key. Absent when the key stayed.
    */
   readonly primaryKey?: { readonly old: readonly string[]; readonly new: readonly string[] };
+  /**
+   * Every column in order before and after, when the columns both versions have are in another order:
+   * the CSV's and Parquet's layout changed, which a reader by position sees. Absent when the order stayed.
+   */
+  readonly order?: { readonly old: readonly string[]; readonly new: readonly string[] };
 }
 
-/** Compares two versions' published columns by name. */
+/** Compares two versions' published columns by name, and the order of those both have. */
 export function diffColumns(
   previous: readonly PublishedColumn[],
   next: readonly PublishedColumn[],
@@ -47,7 +52,14 @@ export function diffColumns(
   const after = new Map(next.map((column) => [column.name, column]));
   const definition = (column: PublishedColumn) =>
     JSON.stringify({ type: column.type, required: column.required, constraints: column.constraints ?? {} });
+  const kept = (columns: readonly PublishedColumn[]): string =>
+    JSON.stringify(
+      columns.map((column) => column.name).filter((name) => before.has(name) && after.has(name)),
+    );
   return {
+    ...(kept(previous) === kept(next)
+      ? {}
+      : { order: { old: previous.map((column) => column.name), new: next.map((column) => column.name) } }),
     added: next.filter((column) => !before.has(column.name)).map((column) => column.name),
     removed: previous.filter((column) => !after.has(column.name)).map((column) => column.name),
     changed: next.flatMap((column) => {

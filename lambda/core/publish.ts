@@ -127,13 +127,15 @@ export async function stageDataset(
     // A new primary key reorders the table and changes what identifies a row: a schema change.
     const keyChanged =
       previous.primaryKey !== undefined && JSON.stringify(previous.primaryKey) !== JSON.stringify(primaryKey);
-    schemaChanged = latest.schemaHash !== table.schemaHash || keyChanged;
     schemaChanges = {
       ...diffColumns(previous.columns, datasetMetadata(definition, FIRST_VERSION).columns),
       ...(keyChanged && previous.primaryKey !== undefined
         ? { primaryKey: { old: previous.primaryKey, new: primaryKey } }
         : {}),
     };
+    // The schema's hash is of its canonical JSON, where the order of properties is lost: a new column
+    // order, which every file's layout follows, is a schema change all the same.
+    schemaChanged = latest.schemaHash !== table.schemaHash || keyChanged || schemaChanges.order !== undefined;
     rowChanges = await diffSortedRows(
       previous.rows.open(),
       table.rows.open(),

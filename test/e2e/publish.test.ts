@@ -1,3 +1,4 @@
+import Papa from 'papaparse';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -239,6 +240,53 @@ describe('schema changes', () => {
     expect(changes.schemaChanges.added).toEqual([]);
     expect(changes.schemaChanges.removed).toEqual([]);
     expect(changes.schemaChanges.changed.map((entry) => entry.column)).toEqual(['year']);
+  });
+
+  it('count a new column order alone as a major version, which the canonical hash of the schema cannot see', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws, 'transport');
+    // The last two columns swapped in the schema, the descriptor and the CSV: the same rows, in a new layout.
+    const schemaFile = path.join(ws.schemas, 'transport.schema.json');
+    const schema = await readJson<{ properties: Record<string, unknown> }>(schemaFile);
+    const names = Object.keys(schema.properties);
+    const swapped = [...names.slice(0, -2), names.at(-1) ?? '', names.at(-2) ?? ''];
+    await writeFile(
+      schemaFile,
+      JSON.stringify({
+        ...schema,
+        properties: Object.fromEntries(swapped.map((name) => [name, schema.properties[name]])),
+      }),
+    );
+    const descriptorFile = path.join(ws.data, 'transport.dataset.json');
+    const descriptor = await readJson<{ columns: { name: string }[] }>(descriptorFile);
+    await writeFile(
+      descriptorFile,
+      JSON.stringify({
+        ...descriptor,
+        columns: swapped.map((name) => descriptor.columns.find((column) => column.name === name)),
+      }),
+    );
+    const csvFile = path.join(ws.data, 'transport.csv');
+    const records = Papa.parse<string[]>((await readFile(csvFile, 'utf8')).trimEnd()).data;
+    const header = records[0] ?? [];
+    const moved = records.map((record) => swapped.map((name) => record[header.indexOf(name)] ?? ''));
+    await writeFile(csvFile, `${Papa.unparse(moved, { newline: '\n' })}\n`);
+
+    const { stdout } = await publish(ws, 'transport');
+
+    expect(stdout).toMatch(/^transport +published 2\.0\.0 \(major, 7 rows\)$/m);
+    const changes = await readJson<{
+      schemaChanged: boolean;
+      schemaChanges: { order?: unknown };
+      summary: unknown;
+    }>(path.join(ws.out, 'datasets/transport/2.0.0/changes.json'));
+    expect(changes.schemaChanged).toBe(true);
+    expect(changes.schemaChanges.order).toEqual({ old: names, new: swapped });
+    expect(changes.summary).toEqual({ added: 0, removed: 0, changed: 0 });
+    const page = await readFile(path.join(ws.out, 'datasets/transport/index.html'), 'utf8');
+    expect(page.replace(/\s+/g, ' ')).toContain(
+      `columns now in the order <code>${swapped.join(', ')}</code>`,
+    );
   });
 
   it('count a new primary key alone as a major version whose changelog says how the key moved', async () => {

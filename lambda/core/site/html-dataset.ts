@@ -678,6 +678,9 @@ function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly 
                 <code>${detail.primaryKey.old.join(', ')}</code> to
                 <code>${detail.primaryKey.new.join(', ')}</code>`,
             ]),
+        ...(detail.order === undefined
+          ? []
+          : [html`columns now in the order <code>${detail.order.new.join(', ')}</code>`]),
       ];
       lines.push(
         parts.length === 0
