@@ -240,10 +240,11 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
       'DuckDB',
       [
         'INSTALL httpfs; LOAD httpfs;',
+        // header = true: the first line is the header even when no row follows it to tell it apart.
         parquet === undefined
-          ? `SELECT * FROM read_csv('${csv}');`
+          ? `SELECT * FROM read_csv('${csv}', header = true);`
           : `SELECT * FROM read_parquet('${parquet}');`,
-        ...(parquet === undefined ? [] : [`-- or: SELECT * FROM read_csv('${csv}');`]),
+        ...(parquet === undefined ? [] : [`-- or: SELECT * FROM read_csv('${csv}', header = true);`]),
       ].join('\n'),
     ]);
   }
