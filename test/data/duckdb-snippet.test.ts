@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -31,6 +31,8 @@ describe("the page's DuckDB line for the CSV", () => {
 
     const empty = await read('id,year,t\n');
     const one = await read('id,year,flagged\nt-1,2001,true\n');
+    connection.closeSync();
+    await rm(folder, { recursive: true, force: true });
 
     expect(empty).toEqual({ columns: ['id', 'year', 't'], rows: [] });
     expect(one.columns).toEqual(['id', 'year', 'flagged']);
