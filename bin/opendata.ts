@@ -427,6 +427,10 @@ async function publishCommand(
         result.notes.filter((note) => note.id === outcome.id).map((note) => note.message),
       ),
     );
+  for (const id of result.notInSource)
+    io.out(
+      `${id.padEnd(width)}  not in ${source.dataLabel}: its published versions stay listed in the catalog, as they were`,
+    );
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
   for (const problem of problems)
     io.err(`${destination}${problem.path}: ${problem.message} (read back after publishing)`);

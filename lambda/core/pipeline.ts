@@ -277,6 +277,12 @@ export interface PublishResult {
   readonly baseUrl: string | undefined;
   /** The one it recorded before (differs from {@link PublishResult.baseUrl} when the run was given a new one). */
   readonly previousBaseUrl: string | undefined;
+  /**
+   * Datasets the catalog lists that a run over every dataset of the source did not find there (their
+   * files were removed): their published versions stay, listed as they were. Empty when the run was
+   * given ids.
+   */
+  readonly notInSource: readonly string[];
 }
 
 /** A site metadata problem stops a run before anything is written. */
@@ -390,6 +396,10 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     notes: commit.notes.filter((note) => outcomes.has(note.id)),
     baseUrl: commit.catalog.baseUrl,
     previousBaseUrl: commit.previousBaseUrl,
+    notInSource:
+      (run.ids ?? []).length > 0
+        ? []
+        : commit.catalog.datasets.map((entry) => entry.id).filter((id) => !outcomes.has(id)),
   };
 }
 

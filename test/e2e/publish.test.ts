@@ -1,5 +1,5 @@
 import Papa from 'papaparse';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
@@ -214,6 +214,26 @@ describe('publish', () => {
     expect(catalog.datasets[0]?.versions[0]?.distributions[0]?.url).toBe(
       'https://data.example.org/kz-az/datasets/enterprises/1.0.0/enterprises.csv',
     );
+  });
+});
+
+describe('a dataset whose files were removed from the data folder', () => {
+  it('is named in the output of a run over every dataset, and stays listed as it was', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    for (const file of ['transport.csv', 'transport.dataset.json']) await rm(path.join(ws.data, file));
+    await rm(path.join(ws.schemas, 'transport.schema.json'));
+
+    const all = await publishWorkspace(ws);
+    const one = await publishWorkspace(ws, 'trade');
+
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(
+      /^transport +not in .+: its published versions stay listed in the catalog, as they were$/m,
+    );
+    expect(one.stdout).not.toContain('not in');
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect(catalog.datasets.map((entry) => entry.id)).toContain('transport');
   });
 });
 
