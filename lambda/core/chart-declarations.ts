@@ -1,4 +1,4 @@
-import type { ColumnType } from './coerce.js';
+import { valueKind, type ColumnType } from './coerce.js';
 import type { ChartDeclaration } from './descriptor.js';
 import { pointerSegment } from './json-limits.js';
 import type { Column } from './row-schema.js';
@@ -123,13 +123,7 @@ export function chartProblems(
  * for an integer column, or a value the column's `enum` does not list.
  */
 function whereProblem(column: Column, value: string | number | boolean): string | undefined {
-  const wanted =
-    column.type === 'integer' || column.type === 'number'
-      ? 'number'
-      : column.type === 'boolean'
-        ? 'boolean'
-        : 'string';
-  if (typeof value !== wanted)
+  if (typeof value !== valueKind(column.type))
     return `is a ${typeof value}, and "${column.name}" holds ${column.type === 'date' ? 'dates written as text' : `${column.type} values`}`;
   if (column.type === 'integer' && !Number.isInteger(value))
     return `is not a whole number, and "${column.name}" holds integers`;

@@ -4,6 +4,11 @@ export type ColumnType = 'integer' | 'number' | 'boolean' | 'date' | 'string';
 /** A typed cell value; dates stay ISO `YYYY-MM-DD` strings. */
 export type CellValue = string | number | boolean;
 
+/** The JavaScript type of a typed cell of a column of `type` (a date is its ISO text). */
+export function valueKind(type: ColumnType): 'number' | 'boolean' | 'string' {
+  return type === 'integer' || type === 'number' ? 'number' : type === 'boolean' ? 'boolean' : 'string';
+}
+
 /** Outcome of reading one cell: absent (empty cell), a typed value, or why it is not of the type. */
 export type Coerced =
   | { readonly kind: 'absent' }

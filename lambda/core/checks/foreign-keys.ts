@@ -1,8 +1,7 @@
 import { columnList } from '../descriptor.js';
 import { displayValue } from '../issue.js';
 import type { Check, CheckContext, CheckFactory } from './check.js';
-import type { ColumnType } from '../coerce.js';
-import { describeKey, indexOther, isSelf, keyOf, keyTypeProblem, type KeyIndex } from './references.js';
+import { describeKey, indexOther, isSelf, keyOf, selfKeyTypeProblem, type KeyIndex } from './references.js';
 
 /**
  * The descriptor's `foreignKeys` (Table Schema): each row's values in
@@ -41,8 +40,6 @@ export const foreignKeysCheck: CheckFactory = (context: CheckContext): Check | u
       message: `${text}: no row of ${where} has ${key.referenced.join('+')} equal to it (foreignKeys/${key.index})`,
     });
   };
-  const typeOf = (name: string): ColumnType =>
-    context.columns.find((column) => column.name === name)?.type ?? 'string';
   return {
     async validateStart() {
       for (const key of keys) {
@@ -50,15 +47,7 @@ export const foreignKeysCheck: CheckFactory = (context: CheckContext): Check | u
           const names = new Set(context.columns.map((column) => column.name));
           const unknown = key.referenced.find((name) => !names.has(name));
           const mismatch =
-            unknown === undefined
-              ? keyTypeProblem(
-                  context,
-                  key.fields,
-                  key.referenced,
-                  key.referenced.map(typeOf),
-                  'this dataset',
-                )
-              : undefined;
+            unknown === undefined ? selfKeyTypeProblem(context, key.fields, key.referenced) : undefined;
           if (unknown !== undefined || mismatch !== undefined) {
             key.other = { ok: false, why: mismatch ?? `"${unknown ?? ''}" is not a column of this dataset` };
             context.atDescriptor(`/foreignKeys/${key.index}/reference/fields`, {

@@ -1,4 +1,4 @@
-import type { CellValue, ColumnType } from '../coerce.js';
+import { valueKind, type CellValue, type ColumnType } from '../coerce.js';
 import type { KeyIndex } from '../referenced-datasets.js';
 import type { CheckContext } from './check.js';
 
@@ -37,15 +37,11 @@ export async function indexOther(
   return mismatch === undefined ? index : { ok: false, why: mismatch };
 }
 
-/** The kind of value a column holds, as far as comparing keys goes: numbers compare with numbers, text with dates. */
-function comparable(type: ColumnType): 'number' | 'boolean' | 'text' {
-  return type === 'integer' || type === 'number' ? 'number' : type === 'boolean' ? 'boolean' : 'text';
-}
-
 /**
  * Why the values of this dataset's `local` columns can never equal those of `fields` in `where`
  * (a number column against a text one, say), or undefined when they can; `types` are the types of
  * `fields` there. A reference between such columns would report every row as having no match.
+ * Numbers compare with numbers, text with dates (a date is its text), booleans with booleans.
  */
 export function keyTypeProblem(
   context: CheckContext,
@@ -57,10 +53,22 @@ export function keyTypeProblem(
   for (const [i, name] of local.entries()) {
     const mine = context.columns.find((column) => column.name === name)?.type;
     const theirs = types[i];
-    if (mine === undefined || theirs === undefined || comparable(mine) === comparable(theirs)) continue;
+    if (mine === undefined || theirs === undefined || valueKind(mine) === valueKind(theirs)) continue;
     return `"${name}" is ${article(mine)} ${mine} column and "${fields[i] ?? ''}" of ${where} ${article(theirs)} ${theirs} column, so no value of one can equal a value of the other`;
   }
   return undefined;
+}
+
+/** {@link keyTypeProblem} for a reference from `local` to `fields` of this dataset itself. */
+export function selfKeyTypeProblem(
+  context: CheckContext,
+  local: readonly string[],
+  fields: readonly string[],
+): string | undefined {
+  const types = fields.map(
+    (name) => context.columns.find((column) => column.name === name)?.type ?? 'string',
+  );
+  return keyTypeProblem(context, local, fields, types, 'this dataset');
 }
 
 function article(type: ColumnType): string {

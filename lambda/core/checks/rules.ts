@@ -1,4 +1,4 @@
-import type { CellValue, ColumnType } from '../coerce.js';
+import type { CellValue } from '../coerce.js';
 import {
   columnList,
   type DeclaredRule,
@@ -13,7 +13,7 @@ import {
   indexOther,
   isSelf,
   keyOf,
-  keyTypeProblem,
+  selfKeyTypeProblem,
   sameValue,
   withinTolerance,
   type KeyIndex,
@@ -172,12 +172,7 @@ function equalsRule(context: CheckContext, rule: EqualsRule, index: number): Rul
       if (self) {
         const names = new Set(context.columns.map((column) => column.name));
         const unknown = [...referenced, refColumn].find((name) => !names.has(name));
-        const typeOf = (name: string): ColumnType =>
-          context.columns.find((column) => column.name === name)?.type ?? 'string';
-        const mismatch =
-          unknown === undefined
-            ? keyTypeProblem(context, fields, referenced, referenced.map(typeOf), 'this dataset')
-            : undefined;
+        const mismatch = unknown === undefined ? selfKeyTypeProblem(context, fields, referenced) : undefined;
         if (unknown === undefined && mismatch === undefined) return;
         unusable = true;
         context.atDescriptor(`/rules/${index}/reference`, {
