@@ -4,7 +4,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import type { PublishedColumn } from '../../lambda/core/dataset-document.js';
+import { renderDatasetPage } from '../../lambda/core/site/html-dataset.js';
 import { escapeHtml, html } from '../../lambda/core/site/html.js';
+import { hostileSite, tradeDataset } from '../injection/hostile-site.js';
 import {
   cli,
   makeWorkspace,
@@ -83,6 +85,16 @@ describe('every page', () => {
       'Transport &lt;b&gt;volumes&lt;/b&gt; &amp; &quot;routes&quot; &lt;/script&gt;',
     );
     expect(jsonLdOf(pages.get('datasets/transport/index.html') ?? '').name).toBe(TRICKY_TITLE);
+  });
+
+  it("carries none of the templates' indentation: outside preformatted text no line is indented", () => {
+    for (const [key, page] of pages) {
+      const flowing = page
+        .replace(/<pre[\s\S]*?<\/pre>/g, '<pre></pre>')
+        .replace(/<script type="application\/ld\+json">[\s\S]*?<\/script>/g, '<script></script>');
+      const indented = flowing.split('\n').filter((line) => /^(?: {2}|\t)/.test(line));
+      expect(indented.slice(0, 3), key).toEqual([]);
+    }
   });
 
   it('is byte-for-byte the same after a republish of unchanged data', async () => {
@@ -262,6 +274,38 @@ describe('feed.xml', () => {
   });
 });
 
+describe("a dataset page's files", () => {
+  it("lists the latest version's files once, under Downloads, and each earlier version's under it", () => {
+    const dataset = tradeDataset([2001, 2002]);
+    const [first] = dataset.entry.versions;
+    if (first === undefined) throw new Error('the fixture has a version');
+    const second = {
+      ...first,
+      version: '1.1.0',
+      change: 'minor' as const,
+      previousVersion: '1.0.0',
+      distributions: first.distributions.map((file) => ({
+        ...file,
+        path: file.path.replace('/1.0.0/', '/1.1.0/'),
+        sha256: 'e'.repeat(64),
+      })),
+    };
+    const twice = { ...dataset, entry: { ...dataset.entry, latest: '1.1.0', versions: [second, first] } };
+    const page = renderDatasetPage(hostileSite([twice]), twice).value;
+    const versions = page.slice(page.indexOf('id="versions"'));
+
+    const listed = (sha: string): number => page.split(`class="hash">${sha}<`).length - 1;
+    expect(listed('e'.repeat(64))).toBe(second.distributions.length);
+    expect(page.slice(0, page.indexOf('id="versions"'))).toContain(`class="hash">${'e'.repeat(64)}<`);
+    expect(versions).toContain(
+      `Its ${second.distributions.length} files are listed under <a href="#downloads">`,
+    );
+    expect(versions).toContain('<summary>Files of 1.0.0');
+    expect(listed(first.distributions[0]?.sha256 ?? 'none')).toBe(1);
+    expect(versions).not.toContain('<summary>Files of 1.1.0');
+  });
+});
+
 describe('html template tag', () => {
   it('escapes interpolated text and joins lists, but keeps nested markup', () => {
     const items = ['<a>', '"b"'];
@@ -274,5 +318,17 @@ describe('html template tag', () => {
       '<ul><li title="&lt;a&gt;">&lt;a&gt;</li><li title="&quot;b&quot;">&quot;b&quot;</li></ul>',
     );
     expect(scalars.value).toBe('0&#39;');
+  });
+
+  it("drops a literal part's line-leading spaces and blank lines, never an interpolated value's", () => {
+    const value = '  kept\n\n    as given ';
+    // prettier-ignore
+    const fragment = html`<p>
+        one
+\t
+        two ${value}
+      </p>`;
+
+    expect(fragment.value).toBe(`<p>\none\ntwo ${value}\n</p>`);
   });
 });

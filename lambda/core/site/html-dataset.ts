@@ -72,7 +72,7 @@ export function renderDatasetPage(context: SiteContext, dataset: SiteDataset): H
   const license = licenseOf(document.license);
   const charts = chartsOf(document, dataset.totalRows);
   const versions = versionsSection(context, dataset);
-  const main = html` <h1>${unbrokenDates(document.title)}</h1>
+  const main = html`<h1>${unbrokenDates(document.title)}</h1>
     <dl class="facts">
       <div>
         <dt>Latest version</dt>
@@ -179,7 +179,7 @@ function fileTable(context: SiteContext, version: CatalogVersion, caption: strin
 }
 
 function downloadsSection(context: SiteContext, latest: CatalogVersion): Html {
-  return html` <section aria-labelledby="downloads">
+  return html`<section aria-labelledby="downloads">
     <h2 id="downloads">Downloads</h2>
     <p>
       The files of version ${latest.version}. Versioned files never change; <code>latest/</code> always holds
@@ -248,7 +248,7 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
       ].join('\n'),
     ]);
   }
-  return html` <section aria-labelledby="load">
+  return html`<section aria-labelledby="load">
     <h2 id="load">How to load it</h2>
     <p>
       These URLs pin version ${latest.version}, so your analysis stays reproducible. To always get the newest
@@ -266,7 +266,7 @@ function chartsSection(charts: readonly ChartOutcome[], allPreviewed: boolean, w
   if (charts.length === 0) return html``;
   // Each chart is laid out for a desktop column and for a phone; the stylesheet shows the one that fits,
   // so the picture is never shrunk until its text is unreadable (and never needs sideways scrolling).
-  return html` <section aria-labelledby="charts">
+  return html`<section aria-labelledby="charts">
     <h2 id="charts">Charts</h2>
     ${charts.map((outcome) => {
       if (outcome.status === 'drawn') {
@@ -391,7 +391,7 @@ function conflictsSection({ document, totalRows }: SiteDataset): Html {
   // and rows past what the site reads (SITE_ROW_LIMIT) cannot be named at all.
   const previewed = new Set(document.rows.slice(0, PREVIEW_ROWS));
   const searched = Math.min(document.rows.length, totalRows);
-  return html` <section aria-labelledby="conflicts">
+  return html`<section aria-labelledby="conflicts">
     <h2 id="conflicts">Source conflicts</h2>
     <p>
       Where the source contradicts itself, every reading is kept as written and flagged (<code>flagged</code>
@@ -429,7 +429,7 @@ function provenanceSection({ document }: SiteDataset): Html {
   const quote = document.columns.find((column) => column.name === 'source_quote');
   // A previewed row, since the example links to its place in the preview.
   const sample = document.rows.slice(0, PREVIEW_ROWS).find((row) => typeof row.source_quote === 'string');
-  return html` <section aria-labelledby="provenance">
+  return html`<section aria-labelledby="provenance">
     <h2 id="provenance">Provenance</h2>
     <p>
       Source:
@@ -512,7 +512,7 @@ function statsSummary(stats: ColumnStats | undefined, column: PublishedColumn): 
 }
 
 function columnsSection(columns: readonly PublishedColumn[], stats: StatsDocument | undefined): Html {
-  return html` <section aria-labelledby="columns">
+  return html`<section aria-labelledby="columns">
     <h2 id="columns">Columns</h2>
     <div class="table-wrap" tabindex="0" role="region" aria-label="Column table">
       <table class="cards-sm">
@@ -628,10 +628,8 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
             column.name !== 'source_quote' &&
             previous !== undefined &&
             previous[column.name] === row[column.name];
-          return html`<tbody
-            id="${rowAnchor(row, document.primaryKey)}"
-            ${trusted(flagged ? ' class="flagged"' : '')}
-          >
+          const anchor = `id="${escapeHtml(rowAnchor(row, document.primaryKey))}"`;
+          return html`<tbody ${trusted(flagged ? `${anchor} class="flagged"` : anchor)}>
             <tr>
               ${grid.map((column, index) => html`<td${trusted(cellClass(column, index) === '' ? '' : ` class="${cellClass(column, index)}"`)} data-label="${column.name}" dir="auto">${cell(row, column)}${index === 0 && flagged ? html`<br /><span class="flag">⚠ flagged</span>` : ''}</td>`)}
             </tr>
@@ -738,7 +736,7 @@ function changeLines(changes: ChangesDocument | undefined, primaryKey: readonly 
 }
 
 function versionsSection(context: SiteContext, { entry, document, changes }: SiteDataset): Html {
-  return html` <section aria-labelledby="versions">
+  return html`<section aria-labelledby="versions">
     <h2 id="versions">Versions and changes</h2>
     <p>
       Versions follow SemVer: major when the schema changes, minor when rows are only added, patch otherwise.
@@ -765,10 +763,17 @@ function versionsSection(context: SiteContext, { entry, document, changes }: Sit
           )}
         </p>
         ${changeLines(changesOf, document.primaryKey)}
-        <details>
-          <summary>Files of ${version.version} (${version.distributions.length})</summary>
-          ${fileTable(context, version, `Files of version ${version.version}`)}
-        </details> `;
+        ${
+          // The latest version's files are the table under Downloads: pointed to, not listed twice.
+          version.version === entry.latest
+            ? html`<p>
+                Its ${version.distributions.length} files are listed under <a href="#downloads">Downloads</a>.
+              </p>`
+            : html`<details>
+                <summary>Files of ${version.version} (${version.distributions.length})</summary>
+                ${fileTable(context, version, `Files of version ${version.version}`)}
+              </details>`
+        } `;
     })}
   </section>`;
 }
@@ -782,7 +787,7 @@ function citeSection(context: SiteContext, { entry, document }: SiteDataset, lat
   const citation = citationOf(document, latest, context.baseUrl);
   const file = (format: CitationFormat): string =>
     citationKey(entry.id, latest.version, format.extension).slice(datasetFolder(entry.id).length);
-  return html` <section aria-labelledby="cite">
+  return html`<section aria-labelledby="cite">
     <h2 id="cite">Cite</h2>
     <p>
       Please cite the dataset version you used. The figures are those of the source paper, so its authors are

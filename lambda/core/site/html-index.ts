@@ -74,7 +74,7 @@ export function renderIndexPage(context: SiteContext): Html {
       </p>
     </li> `;
   });
-  const main = html` <h1>${catalog.title}</h1>
+  const main = html`<h1>${catalog.title}</h1>
     <p class="lead">${catalog.description}</p>
     <p>
       ${catalog.datasets.length} datasets, ${versions} published versions, last updated

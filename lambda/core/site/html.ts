@@ -71,11 +71,31 @@ function interpolate(value: HtmlValue): string {
   return escapeHtml(String(value));
 }
 
+/** Each template's literal parts as {@link literalParts} gives them, made once per template. */
+const LITERALS = new WeakMap<TemplateStringsArray, readonly string[]>();
+
+/**
+ * A template's literal parts without the source's indentation: a line break with
+ * the blank lines and spaces after it becomes one line break. A browser reads it
+ * as the same whitespace, and no literal part holds preformatted text (what a
+ * `<pre>` shows is always interpolated), so the page looks the same in fewer
+ * bytes: a tenth of a dataset page with its preview.
+ */
+function literalParts(strings: TemplateStringsArray): readonly string[] {
+  let parts = LITERALS.get(strings);
+  if (parts === undefined) {
+    parts = strings.map((part) => part.replace(/\n\s*/g, '\n'));
+    LITERALS.set(strings, parts);
+  }
+  return parts;
+}
+
 /** Template tag: literal parts are markup, interpolated values are escaped (arrays are joined). */
 export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): Html {
-  let out = strings[0] ?? '';
+  const parts = literalParts(strings);
+  let out = parts[0] ?? '';
   values.forEach((value, index) => {
-    out += interpolate(value) + (strings[index + 1] ?? '');
+    out += interpolate(value) + (parts[index + 1] ?? '');
   });
   return new Html(out);
 }
@@ -98,10 +118,11 @@ export function trusted(markup: string): Html {
  * JSON for a `<script type="application/ld+json">` block: `<` is escaped so no
  * `</script>` can close it early, and C1 controls, bidi controls and line
  * separators are written as JSON escapes, so the page holds none of them raw
- * while a harvester still reads the same strings.
+ * while a harvester still reads the same strings. Written without indentation:
+ * only programs read it, and it is sent with every view of the page.
  */
 export function jsonScript(value: unknown): Html {
-  const text = JSON.stringify(value, null, 2).replace(
+  const text = JSON.stringify(value).replace(
     /[<\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
