@@ -2,8 +2,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import fc from 'fast-check';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeParquet, writeParquet, type ParquetSink } from '../../lambda/core/parquet.js';
+import {
+  encodeParquet,
+  ownStatistics,
+  parquetElement,
+  PARQUET_ROW_GROUP_ROWS,
+  writeParquet,
+  type ParquetSink,
+} from '../../lambda/core/parquet.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
 
 const COLUMNS: readonly Column[] = [
@@ -218,5 +227,88 @@ describe('writeParquet', () => {
     await expect(
       writeParquet(COLUMNS, inBatches(tradeRows(1), [1]), new CollectingSink(), { rowGroupRows }),
     ).rejects.toThrow(/rowGroupRows must be a positive integer/);
+  });
+});
+
+describe('text columns', () => {
+  const TEXT: readonly Column[] = [
+    { name: 'key', type: 'string', required: true, schema: {} },
+    { name: 'label', type: 'string', required: false, schema: {} },
+  ];
+
+  /** The file hyparquet-writer makes when handed each string as it is, with the encoder's settings. */
+  function fromStrings(rows: readonly Row[]): Buffer {
+    const writer = new ByteWriter();
+    const parquet = new ParquetWriter({
+      writer,
+      schema: [{ name: 'root', num_children: TEXT.length }, ...TEXT.map((column) => parquetElement(column))],
+      codec: 'SNAPPY',
+      statistics: true,
+      statisticsTruncateLength: 64,
+      createdBy: 'kz-az-open-data',
+    });
+    for (let start = 0; start < rows.length; start += PARQUET_ROW_GROUP_ROWS) {
+      const group = rows.slice(start, start + PARQUET_ROW_GROUP_ROWS);
+      void parquet.write({
+        columnData: TEXT.map(({ name }) => ({ name, data: group.map((row) => row[name] ?? null) })),
+        rowGroupSize: group.length,
+      });
+    }
+    void parquet.finish();
+    return Buffer.from(writer.getBytes());
+  }
+
+  // Any text: astral characters (whose UTF-16 order differs from their UTF-8 order), long values past the
+  // statistics' 64 bytes, empty strings and empty cells; few distinct values (a dictionary) or many.
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.constantFrom('', 'a', '\uffff', '\u{10000}', '\u{1f1e6}\u{1f1ff}', 'ә'.repeat(40)),
+  );
+  const rows = fc
+    .tuple(fc.array(text, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 2_000 }), fc.boolean())
+    .map(([values, count, manyDistinct]) =>
+      Array.from({ length: count }, (_, i): Row => {
+        const value = values[i % values.length] ?? '';
+        return {
+          key: manyDistinct ? `${value}${i}` : value,
+          ...(i % 5 === 3 ? {} : { label: manyDistinct ? `${i}${value}` : value }),
+        };
+      }),
+    );
+
+  it('gives the bytes the writer gives for the strings themselves, dictionary or not', () => {
+    fc.assert(
+      fc.property(rows, (table) => {
+        expect(Buffer.from(encodeParquet(TEXT, table)).equals(fromStrings(table))).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("gives a row group's kept minimum and maximum bytes of their own, not a view of a shared slab", () => {
+    const slabView = (text: string): Uint8Array => Buffer.from(text, 'utf8');
+    const group = {
+      columns: [
+        {
+          file_offset: 0n,
+          meta_data: { statistics: { min_value: slabView('a'), max_value: slabView('z') } },
+        },
+        { file_offset: 0n, meta_data: { statistics: { min_value: 1, max_value: 2 } } },
+        { file_offset: 0n },
+      ],
+    } as unknown as Parameters<typeof ownStatistics>[0];
+    const [text] = group.columns;
+    expect((text?.meta_data?.statistics?.min_value as Uint8Array).buffer.byteLength).toBeGreaterThan(1);
+
+    ownStatistics(group);
+
+    const [own, numbers] = group.columns;
+    for (const value of [own?.meta_data?.statistics?.min_value, own?.meta_data?.statistics?.max_value]) {
+      expect(value).toBeInstanceOf(Uint8Array);
+      expect((value as Uint8Array).buffer.byteLength).toBe(1);
+    }
+    expect(Buffer.from(own?.meta_data?.statistics?.min_value as Uint8Array).toString()).toBe('a');
+    expect(Buffer.from(own?.meta_data?.statistics?.max_value as Uint8Array).toString()).toBe('z');
+    expect(numbers?.meta_data?.statistics).toEqual({ min_value: 1, max_value: 2 });
   });
 });
