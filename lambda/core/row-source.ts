@@ -27,16 +27,23 @@ export function inMemory<T>(values: readonly T[], batchSize = SPILL_BATCH_ROWS):
     count: values.length,
     open: batches,
     async *openJson() {
-      for await (const batch of batches()) yield batch.map((value) => JSON.stringify(value));
+      for await (const batch of batches()) yield jsonLinesOf(batch);
     },
     async *openBatches(want) {
       for await (const batch of batches())
         yield {
           ...(want.values ? { values: batch } : {}),
-          ...(want.json ? { json: batch.map((value) => JSON.stringify(value)) } : {}),
+          ...(want.json ? { json: jsonLinesOf(batch) } : {}),
         };
     },
   };
+}
+
+/** Values as {@link JsonLines}: one piece holding each value's JSON text and a line break. */
+function jsonLinesOf(values: readonly unknown[]): JsonLines {
+  let text = '';
+  for (const value of values) text += `${JSON.stringify(value)}\n`;
+  return [Buffer.from(text, 'utf8')];
 }
 
 /** Steps through batched rows one row at a time (merging and comparing sorted streams). */
@@ -73,8 +80,8 @@ export interface Rereadable<T> {
   /** How many values a full read yields. */
   readonly count: number;
   open(): AsyncIterable<readonly T[]>;
-  /** The same values, each serialised as `JSON.stringify(value)`: what JSON files embed, without re-serialising. */
-  openJson(): AsyncIterable<readonly string[]>;
+  /** The same values as JSON text ({@link JsonLines}): what JSON files embed, without re-serialising. */
+  openJson(): AsyncIterable<JsonLines>;
   /**
    * One read giving each batch in the forms asked for, values and JSON text side by side (what
    * {@link SharedReads} hands to readers of either kind at once).
@@ -91,8 +98,15 @@ export interface BatchForms {
 /** A batch in the forms asked for (see {@link Rereadable.openBatches}). */
 export interface Batch<T> {
   readonly values?: readonly T[];
-  readonly json?: readonly string[];
+  readonly json?: JsonLines;
 }
+
+/**
+ * Values as JSON text, as UTF-8 bytes: each value's `JSON.stringify` followed by a line break (`\n`), in
+ * pieces that each hold whole lines. A spill file is read into them as it is, so a JSON file embedding
+ * the values copies their bytes rather than decoding and encoding them again.
+ */
+export type JsonLines = readonly Uint8Array[];
 
 /**
  * Values spilled to a scratch file, one compact JSON document per line, and
@@ -139,29 +153,41 @@ export class Spill<T> {
     await this.file.end();
     const { path } = this.file;
     const parse = this.parse;
-    const lines = () => readLineBatches(path, batchSize);
+    const read = (want: BatchForms) => readLineBatches(path, batchSize, want);
     return {
       count: this.#count,
       async *open() {
-        for await (const batch of lines()) yield batch.map(parse);
+        for await (const { lines } of read({ values: true, json: false })) yield lines.map(parse);
       },
-      openJson: lines,
+      async *openJson() {
+        for await (const { pieces } of read({ values: false, json: true })) yield pieces;
+      },
       async *openBatches(want) {
-        for await (const json of lines())
-          yield { ...(want.values ? { values: json.map(parse) } : {}), ...(want.json ? { json } : {}) };
+        for await (const { lines, pieces } of read(want))
+          yield {
+            ...(want.values ? { values: lines.map(parse) } : {}),
+            ...(want.json ? { json: pieces } : {}),
+          };
       },
     };
   }
 }
 
 /**
- * Reads a file of `\n`-terminated lines in batches. Spilled JSON never holds a
- * raw line break, so lines are cut at the byte 0x0A and each piece is decoded
- * once: several times faster than `readline`, which decodes and scans twice.
+ * Reads a file of `\n`-terminated lines in batches of at least `batchSize` lines (a batch ends with a
+ * piece read), as decoded lines when `want.values`, as the bytes read when `want.json`. Spilled JSON
+ * never holds a raw line break, so lines are cut at the byte 0x0A and each piece is decoded once:
+ * several times faster than `readline`, which decodes and scans twice.
  */
-async function* readLineBatches(path: string, batchSize: number): AsyncGenerator<string[]> {
+async function* readLineBatches(
+  path: string,
+  batchSize: number,
+  want: BatchForms,
+): AsyncGenerator<{ lines: string[]; pieces: Uint8Array[] }> {
   let carry: Buffer = Buffer.alloc(0);
-  let batch: string[] = [];
+  let lines: string[] = [];
+  let pieces: Uint8Array[] = [];
+  let count = 0;
   for await (const chunk of createReadStream(path, {
     highWaterMark: SPILL_READ_BYTES,
   }) as AsyncIterable<Buffer>) {
@@ -172,16 +198,35 @@ async function* readLineBatches(path: string, batchSize: number): AsyncGenerator
       continue;
     }
     carry = data.subarray(end + 1);
-    for (const line of data.toString('utf8', 0, end).split('\n')) {
-      batch.push(line);
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-      }
+    if (want.values) {
+      const decoded = data.toString('utf8', 0, end).split('\n');
+      for (const line of decoded) lines.push(line);
+      count += decoded.length;
+    } else {
+      count += countLineBreaks(data, end + 1);
+    }
+    if (want.json) pieces.push(data.subarray(0, end + 1));
+    if (count >= batchSize) {
+      yield { lines, pieces };
+      lines = [];
+      pieces = [];
+      count = 0;
     }
   }
-  if (carry.length > 0) batch.push(carry.toString('utf8'));
-  if (batch.length > 0) yield batch;
+  // A last line without its line break (a spill always ends with one) is read all the same.
+  if (carry.length > 0) {
+    if (want.values) lines.push(carry.toString('utf8'));
+    if (want.json) pieces.push(Buffer.concat([carry, Buffer.from('\n')]));
+    count++;
+  }
+  if (count > 0) yield { lines, pieces };
+}
+
+/** How many line breaks the first `end` bytes of `data` hold. */
+function countLineBreaks(data: Buffer, end: number): number {
+  let count = 0;
+  for (let at = data.indexOf(0x0a); at !== -1 && at < end; at = data.indexOf(0x0a, at + 1)) count++;
+  return count;
 }
 
 /**

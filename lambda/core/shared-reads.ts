@@ -1,4 +1,4 @@
-import type { Batch, BatchForms, Rereadable } from './row-source.js';
+import type { Batch, BatchForms, JsonLines, Rereadable } from './row-source.js';
 
 /**
  * Lets readers that run at the same time share each read of a {@link Rereadable}: the renderers of a
@@ -116,8 +116,8 @@ export class SharedReader<T> implements Rereadable<T> {
     return this.#shared.read(this, 'values') as AsyncIterable<readonly T[]>;
   }
 
-  openJson(): AsyncIterable<readonly string[]> {
-    return this.#shared.read(this, 'json') as AsyncIterable<readonly string[]>;
+  openJson(): AsyncIterable<JsonLines> {
+    return this.#shared.read(this, 'json') as AsyncIterable<JsonLines>;
   }
 
   /** Not shared: a read in both forms is the source's own (no renderer asks for one). */

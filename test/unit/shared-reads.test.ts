@@ -40,6 +40,14 @@ const plan = fc.record({
   startAfter: fc.nat(4),
 });
 
+/** The JSON texts of a batch of JSON lines. */
+function linesOf(pieces: readonly unknown[]): string[] {
+  return Buffer.concat(pieces as Uint8Array[])
+    .toString('utf8')
+    .split('\n')
+    .slice(0, -1);
+}
+
 async function turns(count: number): Promise<void> {
   for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
@@ -56,7 +64,7 @@ async function follow(
       let batches = 0;
       const iterable = form === 'values' ? reader.open() : reader.openJson();
       for await (const batch of iterable) {
-        got.push(...batch.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))));
+        got.push(...(form === 'values' ? batch.map((item) => JSON.stringify(item)) : linesOf(batch)));
         if (stopAfter !== undefined && ++batches >= stopAfter) break;
         await turns(pause);
       }
@@ -134,7 +142,7 @@ describe('SharedReads: readers at work at the same time share each read', () => 
       open: () => inMemory([1]).open(),
       openJson: () => inMemory([1]).openJson(),
       async *openBatches() {
-        yield { values: [1], json: ['1'] };
+        yield { values: [1], json: [Buffer.from('1\n')] };
         throw new Error('disk gone');
       },
     };

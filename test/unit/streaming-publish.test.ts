@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,6 +107,28 @@ describe('row spill', () => {
     expect(Object.getPrototypeOf(back[0])).toBeNull();
     // Readable more than once.
     expect(await collectRows(source.open())).toEqual(rows);
+  });
+
+  it('reads back the JSON lines written, as bytes, alone or beside the rows, in batches of at least the size asked', async () => {
+    const rows = shuffledRows(500);
+    const spill = await Spill.rows(scratch, 'json');
+    await feed(spill, rows, [1, 13, 200]);
+    const source = await spill.close(7);
+    const written = rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+
+    const alone: Uint8Array[] = [];
+    for await (const pieces of source.openJson()) alone.push(...pieces);
+    const both = { json: [] as Uint8Array[], rows: [] as Row[], sizes: [] as number[] };
+    for await (const batch of source.openBatches({ values: true, json: true })) {
+      both.json.push(...(batch.json ?? []));
+      both.rows.push(...(batch.values ?? []));
+      both.sizes.push(batch.values?.length ?? 0);
+    }
+
+    expect(Buffer.concat(alone).toString('utf8')).toBe(written);
+    expect(Buffer.concat(both.json).toString('utf8')).toBe(written);
+    expect(both.rows).toEqual(rows);
+    expect(both.sizes.slice(0, -1).every((size) => size >= 7)).toBe(true);
   });
 });
 
@@ -321,9 +344,30 @@ describe('merge diff', () => {
 });
 
 describe('streamed JSON writer', () => {
-  async function write(head: Record<string, unknown>, arrays: [string, unknown[][]][]): Promise<string> {
-    let text = '';
-    const sink = { write: async (chunk: Uint8Array | string) => void (text += String(chunk)) };
+  /** Items as JSON lines, cut into pieces of whole lines at the given line counts (cycled). */
+  function jsonLines(items: readonly unknown[], cuts: readonly number[] = [items.length]): Uint8Array[] {
+    const pieces: Uint8Array[] = [];
+    for (let start = 0, i = 0; start < items.length; i++) {
+      const size = Math.max(1, cuts[i % cuts.length] ?? 1);
+      const text = items
+        .slice(start, start + size)
+        .map((item) => `${JSON.stringify(item)}\n`)
+        .join('');
+      pieces.push(Buffer.from(text, 'utf8'));
+      start += size;
+    }
+    return pieces;
+  }
+
+  async function write(
+    head: Record<string, unknown>,
+    arrays: [string, unknown[][]][],
+    cuts?: readonly number[],
+  ): Promise<string> {
+    const chunks: Buffer[] = [];
+    const sink = {
+      write: async (chunk: Uint8Array | string) => void chunks.push(Buffer.from(chunk as Uint8Array)),
+    };
     await writeJsonObject(
       sink,
       head,
@@ -332,13 +376,36 @@ describe('streamed JSON writer', () => {
           [
             name,
             (async function* () {
-              for (const batch of batches) yield batch.map((item) => JSON.stringify(item));
+              for (const batch of batches) yield jsonLines(batch, cuts);
             })(),
           ] as const,
       ),
     );
-    return text;
+    return Buffer.concat(chunks).toString('utf8');
   }
+
+  it('writes any items in any batches and pieces as the document JSON.stringify would give, item by item', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.jsonValue(), { maxLength: 6 }), { maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+        fc.option(fc.string({ unit: 'binary', minLength: 70_000, maxLength: 70_100 }), { nil: undefined }),
+        async (batches, cuts, long) => {
+          // A long item (past the 64 KiB a buffer holds) among the others when given.
+          const withLong = long === undefined ? batches : [...batches, [{ long }, 1]];
+          const items = withLong.flat();
+          const text = await write({ id: 'x' }, [['rows', withLong]], cuts);
+
+          expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ id: 'x', rows: items })));
+          const lines = items.map((item) => `    ${JSON.stringify(item)}`).join(',\n');
+          expect(text).toBe(
+            `{\n  "id": "x",\n  "rows": [${items.length === 0 ? ']' : `\n${lines}\n  ]`}\n}\n`,
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 
   it('writes one JSON document: the head pretty-printed, then each array one item per line', async () => {
     const text = await write({ id: 'x', nested: { a: [1, 2] } }, [
