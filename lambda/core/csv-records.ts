@@ -52,6 +52,8 @@ export async function* readCsvRecordBatches(
   let tooWide: TooManyFieldsError | undefined;
   // The cells of the record not yet finished, counted as its text arrives (a new counter for each record).
   let unfinished: { readonly start: number; readonly cells: CellCounter } | undefined;
+  // Where in `input` the next double quote is (-1: none after the records read), for the quoting check.
+  let nextQuote = 0;
 
   const parser = new Papa.Parser({
     delimiter: ',',
@@ -97,6 +99,17 @@ export async function* readCsvRecordBatches(
             message: `the file's lines end with ${newline === '\r\n' ? 'CRLF' : 'CR'}, and a line here ends with LF alone, so it and the line after it were read as one row: save the file with one kind of line ending`,
           });
       }
+      // Quotes papaparse reads in its own way without a word, where other readers read them otherwise.
+      // Only a record holding a quote is read again: where the next quote is, is looked for once a text.
+      if (problems.length === 0) {
+        const from = recordStart - inputStart;
+        const to = results.meta.cursor - inputStart;
+        if (nextQuote !== -1 && nextQuote < from) nextQuote = input.indexOf('"', from);
+        if (nextQuote !== -1 && nextQuote < to) {
+          const problem = ambiguousQuoting(input, from, to, newline);
+          if (problem !== undefined) problems.push(problem);
+        }
+      }
       batch.push({ line: nextLine, fields, problems });
       nextLine += 1 + breaks;
       recordStart = results.meta.cursor;
@@ -107,6 +120,7 @@ export async function* readCsvRecordBatches(
   const parse = (text: string, last: boolean): void => {
     input = input.substring(recordStart - inputStart) + text;
     inputStart = recordStart;
+    nextQuote = 0;
     parser.parse(input, inputStart, !last);
   };
 
@@ -334,6 +348,55 @@ function closingQuote(text: string, open: number, newline: CsvNewline): number {
       after++;
     if (text.charCodeAt(after) === COMMA) return quote;
     i = quote + 1;
+  }
+}
+
+/**
+ * The first cell of the record `text[from, to)` (its line break included, if any) whose quotes other
+ * readers read otherwise than papaparse, which says nothing of them: white space after a quoted cell's
+ * closing quote (`"hello" ,x`: papaparse and DuckDB read `hello`, Python's csv module `hello `; other text
+ * there papaparse tells as a stray quote), and white space
+ * before a cell's opening quote (` "sp",x`: papaparse and Python read ` "sp"`, DuckDB `sp`). A quote
+ * inside a cell that does not start with one (`he"llo`) is read as text by all of them, and stays allowed.
+ * A cell whose quotes papaparse found wrong is told by papaparse, and the record is not read here.
+ */
+function ambiguousQuoting(
+  text: string,
+  from: number,
+  to: number,
+  newline: CsvNewline,
+): CsvProblem | undefined {
+  const end =
+    to - from >= newline.length && text.startsWith(newline, to - newline.length) ? to - newline.length : to;
+  for (let at = from, cell = 0; ; cell++) {
+    if (text.charCodeAt(at) === QUOTE) {
+      // A quoted cell: it ends at a quote that is not doubled.
+      let close = text.indexOf('"', at + 1);
+      while (close !== -1 && close + 1 < end && text.charCodeAt(close + 1) === QUOTE)
+        close = text.indexOf('"', close + 2);
+      if (close === -1 || close >= end) return undefined;
+      at = close + 1;
+      if (at < end && text.charCodeAt(at) !== COMMA)
+        return {
+          fieldIndex: cell,
+          message:
+            'white space after the closing double quote of a quoted cell: readers disagree on whether it belongs to the cell (some drop it, others keep it); remove it, or put it inside the quotes',
+        };
+    } else {
+      const comma = text.indexOf(',', at);
+      const next = comma === -1 || comma > end ? end : comma;
+      let first = at;
+      while (first < next && (text.charCodeAt(first) === 0x20 || text.charCodeAt(first) === 0x09)) first++;
+      if (first > at && first < next && text.charCodeAt(first) === QUOTE)
+        return {
+          fieldIndex: cell,
+          message:
+            'white space before the opening double quote of a cell: readers disagree on whether the cell is quoted; remove the space, or put it inside the quotes',
+        };
+      at = next;
+    }
+    if (at >= end) return undefined;
+    at++; // past the comma
   }
 }
 
