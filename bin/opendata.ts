@@ -408,6 +408,7 @@ async function publishCommand(
       store,
       ids: positionals,
       now,
+      chosenTime: (process.env.SOURCE_DATE_EPOCH ?? '') !== '',
       ...(baseUrl === undefined ? {} : { baseUrl }),
       ...(message === undefined ? {} : { message }),
       ...(onProgress === undefined ? {} : { onProgress }),

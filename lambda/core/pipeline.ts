@@ -156,6 +156,8 @@ function unloadedReport(source: SourceLocation, id: string, issues: DatasetRepor
 /** How {@link validateAndStage} runs. */
 export interface ValidateAndStageOptions {
   readonly now: Date;
+  /** See {@link PublishRun.chosenTime}. */
+  readonly chosenTime?: boolean | undefined;
   readonly baseUrl?: string | undefined;
   /** The run's record of row-schema `$id`s, so that two datasets cannot claim the same one. */
   readonly scope?: RowSchemaScope | undefined;
@@ -235,6 +237,7 @@ export async function validateAndStage(
       tuning: options.tuning,
       message: options.message,
       base: options.base,
+      chosenTime: options.chosenTime,
     });
     return { report, outcome };
   } finally {
@@ -249,6 +252,12 @@ export interface PublishRun {
   readonly ids?: readonly string[];
   /** The publish time recorded in the catalog (honour `SOURCE_DATE_EPOCH` in the adapter). */
   readonly now: Date;
+  /**
+   * Whether {@link PublishRun.now} was chosen by whoever runs the publish (`SOURCE_DATE_EPOCH`) rather
+   * than read from the clock: a new version it would date before its dataset's latest is then refused.
+   * @default false
+   */
+  readonly chosenTime?: boolean;
   /**
    * Absolute site URL for the links of the catalog, pages, feed and DCAT,
    * recorded in the catalog; without it the tree keeps the one it recorded.
@@ -415,6 +424,7 @@ async function validateAndStageFromSource(
   if (!loaded.ok) return { report: unloadedReport(run.source, id, loaded.issues) };
   return validateAndStage(loaded.value, run.store, {
     now: run.now,
+    chosenTime: run.chosenTime,
     baseUrl: run.baseUrl,
     scope,
     scratchParent: run.scratchParent,

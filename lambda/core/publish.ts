@@ -54,6 +54,12 @@ export class NoFreeVersionError extends OpenDataError {
   readonly code = 'no-free-version';
 }
 
+/** The publish time chosen for the run is before the latest version's: the new version would be dated before it. */
+export class PublishTimeError extends OpenDataError {
+  override readonly name = 'PublishTimeError';
+  readonly code = 'publish-time-before-latest';
+}
+
 /** Sizes of the pieces publishing streams in; the defaults suit real data, tests make them tiny. */
 export interface StreamingTuning {
   /** Rows sorted in memory per run when the input is out of key order. */
@@ -76,6 +82,13 @@ export interface StageOptions {
    * read from the store when not given.
    */
   readonly base?: { readonly catalog: Catalog | undefined } | undefined;
+  /**
+   * Whether `now` was chosen (`SOURCE_DATE_EPOCH`) rather than read from the clock: a new version it
+   * would date before the dataset's latest is then refused. A clock's time is taken as it is: a run
+   * that started before another one committed publishes after it, with its own, earlier, time.
+   * @default false
+   */
+  readonly chosenTime?: boolean | undefined;
 }
 
 /**
@@ -105,6 +118,13 @@ export async function stageDataset(
   const latest = headOf(catalog, id);
   if (latest !== undefined && latest.contentHash === table.contentHash) {
     return { status: 'unchanged', id, version: latest.version };
+  }
+  if (options.chosenTime === true && latest !== undefined && now.getTime() < Date.parse(latest.published)) {
+    throw new PublishTimeError(
+      `the publish time chosen, ${now.toISOString()}, is before that of ${latest.version}, the latest version, ` +
+        `published ${latest.published}: a new version cannot be dated before the one it follows, so nothing ` +
+        `was published; set SOURCE_DATE_EPOCH to ${Math.ceil(Date.parse(latest.published) / 1000)} or later, or unset it`,
+    );
   }
 
   let change: CatalogVersion['change'] = 'initial';

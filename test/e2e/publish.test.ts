@@ -194,6 +194,32 @@ describe('publish', () => {
     );
   });
 
+  it('refuses a SOURCE_DATE_EPOCH before the latest version, publishing nothing, and says what to set', async () => {
+    const ws = await makeWorkspace();
+    process.env.SOURCE_DATE_EPOCH = '1767225600'; // 2026-01-01
+    try {
+      expect((await publish(ws, 'transport')).code).toBe(0);
+      await replaceInFile(
+        path.join(ws.data, 'transport.csv'),
+        '9800,containers,exact,false,,',
+        '9800,containers,exact,false,,Changed. ',
+      );
+      const before = await treeDigest(ws.out);
+      process.env.SOURCE_DATE_EPOCH = '1735689600'; // 2025-01-01
+
+      const { code, stderr } = await publish(ws, 'transport');
+
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        'the publish time chosen, 2025-01-01T00:00:00.000Z, is before that of 1.0.0, the latest version, published 2026-01-01T00:00:00.000Z',
+      );
+      expect(stderr).toContain('set SOURCE_DATE_EPOCH to 1767225600 or later, or unset it');
+      expect(await treeDigest(ws.out)).toEqual(before);
+    } finally {
+      delete process.env.SOURCE_DATE_EPOCH;
+    }
+  });
+
   it('publishes only the datasets named on the command line', async () => {
     const ws = await makeWorkspace();
 
