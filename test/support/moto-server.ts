@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
@@ -18,11 +19,27 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-/** Starts a private `moto_server` on a free local port and waits until it answers. */
+/** moto_server with S3's conditional writes made atomic (see the script), run by the Python that has moto. */
+const ATOMIC_SERVER = fileURLToPath(new URL('./moto-server.py', import.meta.url));
+
+/**
+ * Starts a private moto server on a free local port and waits until it answers: moto_server with S3's
+ * conditional writes made atomic ({@link ATOMIC_SERVER}), or moto_server itself where `python3` is not
+ * the Python moto is installed in.
+ */
 export async function startMotoServer(): Promise<MotoServer> {
+  try {
+    return await startServer('python3', [ATOMIC_SERVER]);
+  } catch {
+    // No python3, or not the one moto is in: moto_server as it is (its failure says what to install).
+    return startServer('moto_server', []);
+  }
+}
+
+async function startServer(command: string, script: readonly string[]): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(command, [...script, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
   });
