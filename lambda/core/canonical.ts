@@ -18,8 +18,10 @@ export interface CanonicalDataset {
   readonly csv: Uint8Array;
   /** `sha256:<hex>` of the canonical CSV, schema and descriptor together. */
   readonly contentHash: string;
-  /** `sha256:<hex>` of the schema alone: a change here is a major version. */
+  /** `sha256:<hex>` of the schema alone. */
   readonly schemaHash: string;
+  /** `sha256:<hex>` of the schema's rules, its annotations left out ({@link rulesOf}): a change here is a major version. */
+  readonly rulesHash: string;
 }
 
 /**
@@ -31,7 +33,14 @@ export function canonicalizeDataset(dataset: ValidDataset): CanonicalDataset {
   const rows = sortByPrimaryKey(dataset.rows, dataset.descriptor.primaryKey);
   const csv = new TextEncoder().encode(renderCsv(dataset.columns, rows));
   const contentHash = sha256Prefixed(contentHashPrefix(dataset), csv);
-  return { dataset, rows, csv, contentHash, schemaHash: schemaHashOf(dataset) };
+  return {
+    dataset,
+    rows,
+    csv,
+    contentHash,
+    schemaHash: schemaHashOf(dataset),
+    rulesHash: rulesHashOf(dataset),
+  };
 }
 
 /** A dataset in canonical form, streamed: rows in a scratch file sorted by key, the CSV in another. */
@@ -43,6 +52,7 @@ export interface CanonicalTable {
   readonly csv: StreamedBody;
   readonly contentHash: string;
   readonly schemaHash: string;
+  readonly rulesHash: string;
   /** The number and date columns' ranges, when they were taken as the rows were validated (one read fewer for `stats.json`). */
   readonly ranges?: ColumnRanges;
 }
@@ -66,7 +76,14 @@ export async function canonicalizeTable(
     for await (const batch of sortedRows.open()) await writer.add(batch);
   }
   const { csv, contentHash } = await writer.close();
-  return { definition, rows: sortedRows, csv, contentHash, schemaHash: schemaHashOf(definition) };
+  return {
+    definition,
+    rows: sortedRows,
+    csv,
+    contentHash,
+    schemaHash: schemaHashOf(definition),
+    rulesHash: rulesHashOf(definition),
+  };
 }
 
 /**
@@ -132,6 +149,68 @@ function contentHashPrefix(definition: DatasetDefinition): string {
 
 function schemaHashOf(definition: DatasetDefinition): string {
   return sha256Prefixed(canonicalJson(definition.schema));
+}
+
+function rulesHashOf(definition: DatasetDefinition): string {
+  return sha256Prefixed(canonicalJson(rulesOf(definition.schema)));
+}
+
+/** Keywords that say what a value means and check nothing: a change to them alone is no change of rules. */
+const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples']);
+/** Keywords whose value is a schema, or an array of schemas. */
+const SUBSCHEMA = new Set([
+  'additionalItems',
+  'additionalProperties',
+  'allOf',
+  'anyOf',
+  'contains',
+  'else',
+  'if',
+  'items',
+  'not',
+  'oneOf',
+  'prefixItems',
+  'propertyNames',
+  'then',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+]);
+/** Keywords whose value maps names (of columns, of definitions) to schemas. */
+const NAMED_SUBSCHEMAS = new Set([
+  '$defs',
+  'definitions',
+  'dependencies',
+  'dependentSchemas',
+  'patternProperties',
+  'properties',
+]);
+
+/**
+ * A JSON Schema with its annotations ({@link ANNOTATIONS}) left out wherever a schema stands, so that a
+ * new title or description is not a new rule. A column named `title` is kept: the names under
+ * `properties` are columns, not keywords. Values of other keywords (`enum`, `const`, custom ones) are
+ * kept as they are.
+ */
+export function rulesOf(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null) return schema;
+  if (Array.isArray(schema)) return schema.map(rulesOf);
+  const rules: [string, unknown][] = [];
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(keyword)) continue;
+    if (SUBSCHEMA.has(keyword)) rules.push([keyword, rulesOf(value)]);
+    else if (
+      NAMED_SUBSCHEMAS.has(keyword) &&
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value)
+    )
+      rules.push([
+        keyword,
+        Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, rulesOf(sub)])),
+      ]);
+    else rules.push([keyword, value]);
+  }
+  return Object.fromEntries(rules);
 }
 
 /** RFC 8785 JSON canonical form: the same value always gives the same bytes. */

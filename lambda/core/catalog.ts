@@ -36,6 +36,12 @@ export interface CatalogVersion {
   readonly published: string;
   readonly contentHash: string;
   readonly schemaHash: string;
+  /**
+   * The hash of the schema's rules, its titles, descriptions and comments left out: what decides a
+   * major version. Absent from versions published before it was recorded; the next version is then
+   * compared by {@link CatalogVersion.schemaHash}.
+   */
+  readonly rulesHash?: string;
   readonly rows: number;
   readonly change: ChangeKind;
   readonly previousVersion?: string;

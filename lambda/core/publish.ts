@@ -155,7 +155,13 @@ export async function stageDataset(
     };
     // The schema's hash is of its canonical JSON, where the order of properties is lost: a new column
     // order, which every file's layout follows, is a schema change all the same.
-    schemaChanged = latest.schemaHash !== table.schemaHash || keyChanged || schemaChanges.order !== undefined;
+    // A new title or description is not a new rule: compared by the rules' hash where the latest
+    // version records one, by the whole schema's before it was recorded.
+    const rulesChanged =
+      latest.rulesHash === undefined
+        ? latest.schemaHash !== table.schemaHash
+        : latest.rulesHash !== table.rulesHash;
+    schemaChanged = rulesChanged || keyChanged || schemaChanges.order !== undefined;
     rowChanges = await diffSortedRows(
       previous.rows.open(),
       table.rows.open(),
@@ -209,6 +215,7 @@ export async function stageDataset(
           published: now.toISOString(),
           contentHash: table.contentHash,
           schemaHash: table.schemaHash,
+          rulesHash: table.rulesHash,
           rows: table.rows.count,
           change,
           ...(latest === undefined ? {} : { previousVersion: latest.version }),

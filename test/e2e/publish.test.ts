@@ -117,7 +117,7 @@ describe('publish', () => {
     await replaceInFile(
       path.join(ws.schemas, 'transport.schema.json'),
       '"additionalProperties": false',
-      '"additionalProperties": false, "description": "changed"',
+      '"additionalProperties": false, "maxProperties": 64',
     );
     const major = await publish(ws);
 
@@ -286,6 +286,45 @@ describe('schema changes', () => {
     expect(changes.schemaChanges.added).toEqual([]);
     expect(changes.schemaChanges.removed).toEqual([]);
     expect(changes.schemaChanges.changed.map((entry) => entry.column)).toEqual(['year']);
+  });
+
+  it('count a new title or description alone as a patch, and a rule changed after it as a major version', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws, 'transport');
+    const schemaFile = path.join(ws.schemas, 'transport.schema.json');
+    const schema = await readJson<{ title?: string; properties: Record<string, Record<string, unknown>> }>(
+      schemaFile,
+    );
+    schema.title = 'Transport figures, retitled';
+    schema.properties.year = {
+      ...schema.properties.year,
+      description: 'The year the figure is for, described anew.',
+    };
+    await writeFile(schemaFile, JSON.stringify(schema, null, 2));
+
+    const annotated = await publish(ws, 'transport');
+    schema.properties.year = { ...schema.properties.year, maximum: 2020 };
+    await writeFile(schemaFile, JSON.stringify(schema, null, 2));
+    const ruled = await publish(ws, 'transport');
+
+    expect(annotated.stdout).toMatch(/^transport +published 1\.0\.1 \(patch, 7 rows\)$/m);
+    const changes = await readJson<{ schemaChanged: boolean; schemaChanges: unknown }>(
+      path.join(ws.out, 'datasets/transport/1.0.1/changes.json'),
+    );
+    expect(changes).toMatchObject({
+      schemaChanged: false,
+      schemaChanges: { added: [], removed: [], changed: [] },
+    });
+    expect(ruled.stdout).toMatch(/^transport +published 2\.0\.0 \(major, 7 rows\)$/m);
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    const versions = catalog.datasets.find((entry) => entry.id === 'transport')?.versions ?? [];
+    expect(
+      versions.map((version) => [version.version, version.rulesHash === versions[2]?.rulesHash]),
+    ).toEqual([
+      ['2.0.0', false],
+      ['1.0.1', true],
+      ['1.0.0', true],
+    ]);
   });
 
   it('count a new column order alone as a major version, which the canonical hash of the schema cannot see', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalizeDataset, compareKeys, renderCsv } from '../../lambda/core/canonical.js';
+import { canonicalizeDataset, compareKeys, renderCsv, rulesOf } from '../../lambda/core/canonical.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
 
@@ -57,6 +57,49 @@ describe('canonical form', () => {
     });
 
     expect(b.schemaHash).toBe(a.schemaHash);
+  });
+
+  it("hashes the schema's rules without its titles, descriptions and comments, wherever a schema stands", async () => {
+    const annotated = structuredClone(FIXTURE_SCHEMA) as Record<string, unknown> & {
+      properties: Record<string, Record<string, unknown>>;
+    };
+    annotated.title = 'A new title';
+    annotated.$comment = 'a comment';
+    for (const column of Object.values(annotated.properties)) {
+      column.description = 'Described anew';
+      column.examples = ['e'];
+    }
+    const stricter = structuredClone(FIXTURE_SCHEMA) as {
+      properties: Record<string, Record<string, unknown>>;
+    };
+    stricter.properties.year = { ...stricter.properties.year, maximum: 2100 };
+    const csv = 'id,year,value_musd,flagged,day,kind\na,2002,2,true,,export\n';
+    const [plain, renamed, ruled] = await Promise.all([
+      canonicalOf(csv),
+      canonicalOf(csv, { schema: annotated }),
+      canonicalOf(csv, { schema: stricter }),
+    ]);
+
+    expect(renamed.schemaHash).not.toBe(plain.schemaHash);
+    expect(renamed.rulesHash).toBe(plain.rulesHash);
+    expect(ruled.rulesHash).not.toBe(plain.rulesHash);
+  });
+
+  it('leaves out annotations by keyword, never a column or a value that shares their names', () => {
+    const schema = {
+      title: 'T',
+      properties: { title: { type: 'string', description: 'd' }, description: { enum: ['title'] } },
+      allOf: [{ if: { $comment: 'c', required: ['title'] }, then: { examples: [1], minimum: 0 } }],
+      $defs: { kind: { title: 'K', const: 'description' } },
+      items: [{ description: 'x', type: 'integer' }],
+    };
+
+    expect(rulesOf(schema)).toEqual({
+      properties: { title: { type: 'string' }, description: { enum: ['title'] } },
+      allOf: [{ if: { required: ['title'] }, then: { minimum: 0 } }],
+      $defs: { kind: { const: 'description' } },
+      items: [{ type: 'integer' }],
+    });
   });
 
   it('orders numeric keys numerically and text keys by code point', () => {

@@ -739,9 +739,9 @@ function versionsSection(context: SiteContext, { entry, document, changes }: Sit
   return html`<section aria-labelledby="versions">
     <h2 id="versions">Versions and changes</h2>
     <p>
-      Versions follow SemVer: major when the schema changes, minor when rows are only added, patch otherwise.
-      Each version's <code>changes.json</code> lists the rows added, removed and changed, with old and new
-      values.
+      Versions follow SemVer: major when the schema's rules change, minor when rows are only added, patch
+      otherwise (a new title or description in the schema among them). Each version's
+      <code>changes.json</code> lists the rows added, removed and changed, with old and new values.
     </p>
     ${entry.versions.map((version) => {
       const changesOf = changes.find((document) => document.version === version.version);
