@@ -18,7 +18,7 @@ async function publish(): Promise<void> {
 const changesOf = (version: string): Promise<ChangesDocument> =>
   readJson<ChangesDocument>(path.join(ws.out, 'datasets/trade', version, 'changes.json'));
 
-// Three versions of trade: the curated one; then a row added, one removed and one changed; then a schema edit.
+// Three versions of trade: the curated one; then a row added, one removed and one changed; then a rule added to the schema.
 beforeAll(async () => {
   ws = await makeWorkspace();
   await publish();
@@ -37,8 +37,8 @@ beforeAll(async () => {
   await publish();
 
   const schemaFile = path.join(ws.schemas, 'trade.schema.json');
-  const schema = await readJson<{ properties: { note: { description: string } } }>(schemaFile);
-  schema.properties.note.description += ' (edited)';
+  const schema = await readJson<{ properties: { note: { maxLength?: number } } }>(schemaFile);
+  schema.properties.note.maxLength = 10_000; // a new rule (a new description alone would be a patch)
   await writeFile(schemaFile, JSON.stringify(schema, null, 2));
   await publish();
 });
