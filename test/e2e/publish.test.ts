@@ -327,6 +327,29 @@ describe('schema changes', () => {
     ]);
   });
 
+  it('compare a latest version published before rulesHash was recorded by the whole schema, as before', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws, 'transport');
+    const catalogFile = path.join(ws.out, 'catalog.json');
+    const recorded = await readJson<Catalog>(catalogFile);
+    const older = {
+      ...recorded,
+      datasets: recorded.datasets.map((entry) => ({
+        ...entry,
+        versions: entry.versions.map(({ rulesHash: _recorded, ...version }) => version),
+      })),
+    };
+    await writeFile(catalogFile, `${JSON.stringify(older, null, 2)}\n`);
+    const schemaFile = path.join(ws.schemas, 'transport.schema.json');
+    const schema = await readJson<{ title?: string }>(schemaFile);
+    await writeFile(schemaFile, JSON.stringify({ ...schema, title: 'Retitled' }, null, 2));
+
+    const { code, stdout } = await publish(ws, 'transport');
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^transport +published 2\.0\.0 \(major, 7 rows\)$/m);
+  });
+
   it('count a new column order alone as a major version, which the canonical hash of the schema cannot see', async () => {
     const ws = await makeWorkspace();
     await publish(ws, 'transport');
