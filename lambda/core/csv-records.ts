@@ -324,6 +324,7 @@ class CellCounter {
 }
 
 const QUOTE = 0x22;
+const CR = 0x0d;
 const COMMA = 0x2c;
 /** White space as papaparse trims it between a closing quote and a comma: line-break characters too. */
 const WHITE_SPACE = /^\s$/;
@@ -376,6 +377,13 @@ function ambiguousQuoting(
         close = text.indexOf('"', close + 2);
       if (close === -1 || close >= end) return undefined;
       at = close + 1;
+      // A CR alone before the line break: a CRLF line in a file whose lines end with LF.
+      if (at + 1 === end && text.charCodeAt(at) === CR && newline === '\n')
+        return {
+          fieldIndex: cell,
+          message:
+            "the file's lines end with LF, and this line ends with CRLF: save the file with one kind of line ending",
+        };
       if (at < end && text.charCodeAt(at) !== COMMA)
         return {
           fieldIndex: cell,

@@ -73,6 +73,17 @@ describe('quotes other readers read otherwise', () => {
     );
   });
 
+  it('names a CRLF line in an LF file as such where it ends with a quoted cell, not as white space', async () => {
+    const read = await records('a,b\n"x","y"\r\n1,2\n');
+    expect(read[1]?.problems).toEqual([
+      {
+        fieldIndex: 1,
+        message:
+          "the file's lines end with LF, and this line ends with CRLF: save the file with one kind of line ending",
+      },
+    ]);
+  });
+
   it('still reads a quote inside a cell that does not start with one as text, as every reader does', async () => {
     const read = await records('a,b\nhe"llo,x"y"\n');
     expect(read[1]).toEqual({ line: 2, fields: ['he"llo', 'x"y"'], problems: [] });
