@@ -52,8 +52,10 @@ export async function* readCsvRecordBatches(
   let tooWide: TooManyFieldsError | undefined;
   // The cells of the record not yet finished, counted as its text arrives (a new counter for each record).
   let unfinished: { readonly start: number; readonly cells: CellCounter } | undefined;
-  // Where in `input` the next double quote is (-1: none after the records read), for the quoting check.
+  // Where in `input` the next double quote and CR are (-1: none after the records read), for the checks
+  // of quotes and of line endings.
   let nextQuote = 0;
+  let nextCr = 0;
 
   const parser = new Papa.Parser({
     delimiter: ',',
@@ -67,7 +69,7 @@ export async function* readCsvRecordBatches(
         parser.abort();
         return;
       }
-      const breaks = fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
+      let breaks = fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
       const problems: CsvProblem[] = [];
       const told = new Set<string>();
       // papaparse names a record's problems in the order of the text: the count of cells goes on from
@@ -104,8 +106,18 @@ export async function* readCsvRecordBatches(
       if (problems.length === 0) {
         const from = recordStart - inputStart;
         const to = results.meta.cursor - inputStart;
+        // A CR that is not the file's line ending, outside quotes: papaparse keeps it in the cell.
+        if (newline !== '\r' && nextCr !== -1 && nextCr < from) nextCr = input.indexOf('\r', from);
+        if (newline !== '\r' && nextCr !== -1 && nextCr < to) {
+          const stray = strayCarriageReturn(input, from, to, newline);
+          if (stray !== undefined) {
+            problems.push({ fieldIndex: stray.fieldIndex, message: stray.message });
+            // The CR of a CRLF line, kept at the end of the last cell, was counted as a line break.
+            if (stray.lineEnding && (fields.at(-1) ?? '').endsWith('\r')) breaks--;
+          }
+        }
         if (nextQuote !== -1 && nextQuote < from) nextQuote = input.indexOf('"', from);
-        if (nextQuote !== -1 && nextQuote < to) {
+        if (problems.length === 0 && nextQuote !== -1 && nextQuote < to) {
           const problem = ambiguousQuoting(input, from, to, newline);
           if (problem !== undefined) problems.push(problem);
         }
@@ -121,6 +133,7 @@ export async function* readCsvRecordBatches(
     input = input.substring(recordStart - inputStart) + text;
     inputStart = recordStart;
     nextQuote = 0;
+    nextCr = 0;
     parser.parse(input, inputStart, !last);
   };
 
@@ -324,7 +337,6 @@ class CellCounter {
 }
 
 const QUOTE = 0x22;
-const CR = 0x0d;
 const COMMA = 0x2c;
 /** White space as papaparse trims it between a closing quote and a comma: line-break characters too. */
 const WHITE_SPACE = /^\s$/;
@@ -377,13 +389,6 @@ function ambiguousQuoting(
         close = text.indexOf('"', close + 2);
       if (close === -1 || close >= end) return undefined;
       at = close + 1;
-      // A CR alone before the line break: a CRLF line in a file whose lines end with LF.
-      if (at + 1 === end && text.charCodeAt(at) === CR && newline === '\n')
-        return {
-          fieldIndex: cell,
-          message:
-            "the file's lines end with LF, and this line ends with CRLF: save the file with one kind of line ending",
-        };
       if (at < end && text.charCodeAt(at) !== COMMA)
         return {
           fieldIndex: cell,
@@ -405,6 +410,48 @@ function ambiguousQuoting(
     }
     if (at >= end) return undefined;
     at++; // past the comma
+  }
+}
+
+/**
+ * The first cell of the record `text[from, to)` (its line break included, if any) holding a CR outside
+ * quotes that is not part of the file's line ending (LF or CRLF). papaparse keeps such a CR in the cell,
+ * where Python's csv module ends the row and DuckDB cannot read the file. A CR just before the line's
+ * LF in a file whose lines end with LF is a CRLF line among LF ones, and said so (`lineEnding`).
+ */
+function strayCarriageReturn(
+  text: string,
+  from: number,
+  to: number,
+  newline: '\r\n' | '\n',
+): (CsvProblem & { readonly lineEnding: boolean }) | undefined {
+  const end =
+    to - from >= newline.length && text.startsWith(newline, to - newline.length) ? to - newline.length : to;
+  for (let at = from, cell = 0; ; cell++) {
+    let next: number;
+    if (text.charCodeAt(at) === QUOTE) {
+      // A quoted cell may hold any line break; what follows its closing quote up to the comma is looked at.
+      let close = text.indexOf('"', at + 1);
+      while (close !== -1 && close + 1 < end && text.charCodeAt(close + 1) === QUOTE)
+        close = text.indexOf('"', close + 2);
+      if (close === -1 || close >= end) return undefined;
+      at = close + 1;
+    }
+    const comma = text.indexOf(',', at);
+    next = comma === -1 || comma >= end ? end : comma;
+    const cr = text.indexOf('\r', at);
+    if (cr !== -1 && cr < next) {
+      const lineEnding = newline === '\n' && cr === end - 1 && end < to;
+      return {
+        fieldIndex: cell,
+        lineEnding,
+        message: lineEnding
+          ? "the file's lines end with LF, and this line ends with CRLF: save the file with one kind of line ending"
+          : 'a carriage return (CR) in a cell that is not quoted: readers disagree on whether it ends the row; put the cell in double quotes, or remove the CR',
+      };
+    }
+    if (next >= end) return undefined;
+    at = next + 1;
   }
 }
 

@@ -84,6 +84,32 @@ describe('quotes other readers read otherwise', () => {
     ]);
   });
 
+  it('refuses a CR outside quotes that is not the line ending, and counts the lines after it right', async () => {
+    const crlfLine = await records('a,b\nx,y\r\n1,2\nz,"w"\r\n3,4\n');
+    const bareCr = await records('a,b\nx\ry,z\n');
+    const bareCrInCrlf = await records('a,b\r\nx,y\rz\r\n');
+    const quoted = await records('a,b\nx,"p\rq"\n');
+
+    expect(crlfLine.map((record) => [record.line, record.problems])).toEqual([
+      [1, []],
+      [2, [{ fieldIndex: 1, message: expect.stringMatching(/this line ends with CRLF/) as string }]],
+      [3, []],
+      [4, [{ fieldIndex: 1, message: expect.stringMatching(/this line ends with CRLF/) as string }]],
+      [5, []],
+    ]);
+    for (const [read, index] of [
+      [bareCr, 0],
+      [bareCrInCrlf, 1],
+    ] as const)
+      expect(read[1]?.problems).toEqual([
+        {
+          fieldIndex: index,
+          message: expect.stringMatching(/^a carriage return \(CR\) in a cell that is not quoted/) as string,
+        },
+      ]);
+    expect(quoted[1]).toMatchObject({ fields: ['x', 'p\rq'], problems: [] });
+  });
+
   it('still reads a quote inside a cell that does not start with one as text, as every reader does', async () => {
     const read = await records('a,b\nhe"llo,x"y"\n');
     expect(read[1]).toEqual({ line: 2, fields: ['he"llo', 'x"y"'], problems: [] });
@@ -96,7 +122,11 @@ describe('quotes other readers read otherwise', () => {
       // Texts of quotes, commas, spaces and line breaks in any arrangement: many are refused; each one
       // accepted must mean the same to Python.
       const texts = fc.sample(
-        fc.string({ unit: fc.constantFrom('"', ',', ' ', 'a', '\n'), minLength: 1, maxLength: 14 }),
+        fc.string({
+          unit: fc.constantFrom('"', ',', ' ', 'a', '\n', '\r', '\r\n'),
+          minLength: 1,
+          maxLength: 14,
+        }),
         { numRuns: 3_000, seed: 1205 },
       );
       const accepted: { text: string; fields: (readonly string[])[] }[] = [];
