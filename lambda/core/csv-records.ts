@@ -428,7 +428,6 @@ function strayCarriageReturn(
   const end =
     to - from >= newline.length && text.startsWith(newline, to - newline.length) ? to - newline.length : to;
   for (let at = from, cell = 0; ; cell++) {
-    let next: number;
     if (text.charCodeAt(at) === QUOTE) {
       // A quoted cell may hold any line break; what follows its closing quote up to the comma is looked at.
       let close = text.indexOf('"', at + 1);
@@ -438,7 +437,7 @@ function strayCarriageReturn(
       at = close + 1;
     }
     const comma = text.indexOf(',', at);
-    next = comma === -1 || comma >= end ? end : comma;
+    const next = comma === -1 || comma >= end ? end : comma;
     const cr = text.indexOf('\r', at);
     if (cr !== -1 && cr < next) {
       const lineEnding = newline === '\n' && cr === end - 1 && end < to;
