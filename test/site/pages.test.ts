@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import type { PublishedColumn } from '../../lambda/core/dataset-document.js';
+import { formatNumber } from '../../lambda/core/site/chart-layout.js';
 import { renderDatasetPage } from '../../lambda/core/site/html-dataset.js';
 import { escapeHtml, html } from '../../lambda/core/site/html.js';
 import { hostileSite, tradeDataset } from '../injection/hostile-site.js';
@@ -303,6 +304,36 @@ describe("a dataset page's files", () => {
     expect(versions).toContain('<summary>Files of 1.0.0');
     expect(listed(first.distributions[0]?.sha256 ?? 'none')).toBe(1);
     expect(versions).not.toContain('<summary>Files of 1.1.0');
+  });
+});
+
+describe('numbers on the pages', () => {
+  it('never shows a non-zero value as 0 or a finite one as Infinity; others get separators and two decimals', () => {
+    const shown = [
+      1e-7,
+      -0.001,
+      0.004,
+      1.7976931348623157e308,
+      -1e21,
+      1e15 + 2,
+      1_600_000,
+      220.54,
+      3.14159,
+      -0,
+    ];
+
+    expect(shown.map(formatNumber)).toEqual([
+      '1e-7',
+      '-0.001',
+      '0.004',
+      '1.7976931348623157e+308',
+      '-1e+21',
+      '1,000,000,000,000,002',
+      '1,600,000',
+      '220.54',
+      '3.14',
+      '0',
+    ]);
   });
 });
 

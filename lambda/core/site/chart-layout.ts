@@ -221,8 +221,11 @@ export class Drawing {
  */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
-  const rounded = Math.round(value * 100) / 100;
-  if (Math.abs(rounded) >= 1e21) return String(rounded);
+  // Rounded to two decimals only where a double still holds them: from 1e15 on, value × 100 / 100 is not
+  // the value (-1e21 came back as -999,999,999,999,999,900,000, and 1.7e308 as Infinity).
+  const rounded = Math.abs(value) < 1e15 ? Math.round(value * 100) / 100 : value;
+  // Past what two decimals can show (1e-7 would read 0) and from 1e21 on, the value as JavaScript writes it.
+  if (Math.abs(rounded) >= 1e21 || (rounded === 0 && value !== 0)) return String(value);
   const [whole = '', fraction] = Math.abs(rounded).toString().split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${rounded < 0 ? '-' : ''}${grouped}${fraction === undefined ? '' : `.${fraction}`}`;
