@@ -121,7 +121,7 @@ export async function stageDataset(
   }
   if (options.chosenTime === true && latest !== undefined && now.getTime() < Date.parse(latest.published)) {
     throw new PublishTimeError(
-      `the publish time chosen, ${now.toISOString()}, is before that of ${latest.version}, the latest version, ` +
+      `${id}: the publish time chosen, ${now.toISOString()}, is before that of ${latest.version}, its latest version, ` +
         `published ${latest.published}: a new version cannot be dated before the one it follows, so nothing ` +
         `was published; set SOURCE_DATE_EPOCH to ${Math.ceil(Date.parse(latest.published) / 1000)} or later, or unset it`,
     );

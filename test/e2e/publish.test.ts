@@ -211,7 +211,7 @@ describe('publish', () => {
 
       expect(code).toBe(1);
       expect(stderr).toContain(
-        'the publish time chosen, 2025-01-01T00:00:00.000Z, is before that of 1.0.0, the latest version, published 2026-01-01T00:00:00.000Z',
+        'transport: the publish time chosen, 2025-01-01T00:00:00.000Z, is before that of 1.0.0, its latest version, published 2026-01-01T00:00:00.000Z',
       );
       expect(stderr).toContain('set SOURCE_DATE_EPOCH to 1767225600 or later, or unset it');
       expect(await treeDigest(ws.out)).toEqual(before);
