@@ -155,8 +155,22 @@ function rulesHashOf(definition: DatasetDefinition): string {
   return sha256Prefixed(canonicalJson(rulesOf(definition.schema)));
 }
 
-/** Keywords that say what a value means and check nothing: a change to them alone is no change of rules. */
-const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples']);
+/**
+ * Keywords that say what a value means and check nothing: a change to them alone is no change of rules.
+ * (`default` fills nothing here: rows are validated as they are.)
+ */
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  '$comment',
+  'examples',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+]);
+/** Keywords whose array is a set: its order checks nothing. */
+const UNORDERED = new Set(['required', 'enum', 'allOf', 'anyOf', 'oneOf']);
 /** Keywords whose value is a schema, or an array of schemas. */
 const SUBSCHEMA = new Set([
   'additionalItems',
@@ -186,8 +200,9 @@ const NAMED_SUBSCHEMAS = new Set([
 ]);
 
 /**
- * A JSON Schema with its annotations ({@link ANNOTATIONS}) left out wherever a schema stands, so that a
- * new title or description is not a new rule. A column named `title` is kept: the names under
+ * A JSON Schema with its annotations ({@link ANNOTATIONS}) left out wherever a schema stands and its
+ * sets ({@link UNORDERED}) in one order, so that a new title or description, or `required` listed in
+ * another order, is not a new rule. A column named `title` is kept: the names under
  * `properties` are columns, not keywords. Values of other keywords (`enum`, `const`, custom ones) are
  * kept as they are.
  */
@@ -197,7 +212,15 @@ export function rulesOf(schema: unknown): unknown {
   const rules: [string, unknown][] = [];
   for (const [keyword, value] of Object.entries(schema)) {
     if (ANNOTATIONS.has(keyword)) continue;
-    if (SUBSCHEMA.has(keyword)) rules.push([keyword, rulesOf(value)]);
+    if (UNORDERED.has(keyword) && Array.isArray(value))
+      rules.push([
+        keyword,
+        (SUBSCHEMA.has(keyword) ? value.map(rulesOf) : value)
+          .map((item) => ({ item, key: canonicalJson(item) }))
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+          .map(({ item }) => item),
+      ]);
+    else if (SUBSCHEMA.has(keyword)) rules.push([keyword, rulesOf(value)]);
     else if (
       NAMED_SUBSCHEMAS.has(keyword) &&
       typeof value === 'object' &&

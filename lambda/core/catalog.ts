@@ -37,7 +37,7 @@ export interface CatalogVersion {
   readonly contentHash: string;
   readonly schemaHash: string;
   /**
-   * The hash of the schema's rules, its titles, descriptions and comments left out: what decides a
+   * The hash of the schema's rules, its annotations left out and its sets in one order (`rulesOf`): what decides a
    * major version. Absent from versions published before it was recorded; the next version is then
    * compared by {@link CatalogVersion.schemaHash}.
    */

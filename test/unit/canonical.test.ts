@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalizeDataset, compareKeys, renderCsv, rulesOf } from '../../lambda/core/canonical.js';
+import {
+  canonicalizeDataset,
+  canonicalJson,
+  compareKeys,
+  renderCsv,
+  rulesOf,
+} from '../../lambda/core/canonical.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
 
@@ -83,6 +89,25 @@ describe('canonical form', () => {
     expect(renamed.schemaHash).not.toBe(plain.schemaHash);
     expect(renamed.rulesHash).toBe(plain.rulesHash);
     expect(ruled.rulesHash).not.toBe(plain.rulesHash);
+  });
+
+  it('reads required, enum, allOf, anyOf and oneOf as sets, and default as an annotation', () => {
+    const one = {
+      required: ['b', 'a'],
+      enum: [2, 'x', null],
+      anyOf: [{ minimum: 1, title: 'one' }, { type: 'string' }],
+      properties: { required: { default: 1, type: 'integer' } },
+    };
+    const other = {
+      properties: { required: { type: 'integer', default: 2, deprecated: true } },
+      anyOf: [{ type: 'string' }, { minimum: 1 }],
+      enum: [null, 2, 'x'],
+      required: ['a', 'b'],
+    };
+
+    expect(JSON.stringify(rulesOf(one))).not.toBe(JSON.stringify(one));
+    expect(canonicalJson(rulesOf(one))).toBe(canonicalJson(rulesOf(other)));
+    expect(canonicalJson(rulesOf({ ...one, required: ['a'] }))).not.toBe(canonicalJson(rulesOf(other)));
   });
 
   it('leaves out annotations by keyword, never a column or a value that shares their names', () => {
