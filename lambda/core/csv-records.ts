@@ -364,6 +364,24 @@ function closingQuote(text: string, open: number, newline: CsvNewline): number {
   }
 }
 
+/** Where the record `text[from, to)` ends without its line break (the file's `newline`), if it has one. */
+function recordEnd(text: string, from: number, to: number, newline: CsvNewline): number {
+  return to - from >= newline.length && text.startsWith(newline, to - newline.length)
+    ? to - newline.length
+    : to;
+}
+
+/**
+ * The closing quote of the quoted cell opened at `open`, before `end`: the first quote that is not
+ * doubled (RFC 4180), or -1 when there is none (papaparse tells of a cell never closed).
+ */
+function closingQuoteBefore(text: string, open: number, end: number): number {
+  let close = text.indexOf('"', open + 1);
+  while (close !== -1 && close + 1 < end && text.charCodeAt(close + 1) === QUOTE)
+    close = text.indexOf('"', close + 2);
+  return close === -1 || close >= end ? -1 : close;
+}
+
 /**
  * The first cell of the record `text[from, to)` (its line break included, if any) whose quotes other
  * readers read otherwise than papaparse, which says nothing of them: white space after a quoted cell's
@@ -379,15 +397,11 @@ function ambiguousQuoting(
   to: number,
   newline: CsvNewline,
 ): CsvProblem | undefined {
-  const end =
-    to - from >= newline.length && text.startsWith(newline, to - newline.length) ? to - newline.length : to;
+  const end = recordEnd(text, from, to, newline);
   for (let at = from, cell = 0; ; cell++) {
     if (text.charCodeAt(at) === QUOTE) {
-      // A quoted cell: it ends at a quote that is not doubled.
-      let close = text.indexOf('"', at + 1);
-      while (close !== -1 && close + 1 < end && text.charCodeAt(close + 1) === QUOTE)
-        close = text.indexOf('"', close + 2);
-      if (close === -1 || close >= end) return undefined;
+      const close = closingQuoteBefore(text, at, end);
+      if (close === -1) return undefined;
       at = close + 1;
       if (at < end && text.charCodeAt(at) !== COMMA)
         return {
@@ -425,15 +439,12 @@ function strayCarriageReturn(
   to: number,
   newline: '\r\n' | '\n',
 ): (CsvProblem & { readonly lineEnding: boolean }) | undefined {
-  const end =
-    to - from >= newline.length && text.startsWith(newline, to - newline.length) ? to - newline.length : to;
+  const end = recordEnd(text, from, to, newline);
   for (let at = from, cell = 0; ; cell++) {
     if (text.charCodeAt(at) === QUOTE) {
       // A quoted cell may hold any line break; what follows its closing quote up to the comma is looked at.
-      let close = text.indexOf('"', at + 1);
-      while (close !== -1 && close + 1 < end && text.charCodeAt(close + 1) === QUOTE)
-        close = text.indexOf('"', close + 2);
-      if (close === -1 || close >= end) return undefined;
+      const close = closingQuoteBefore(text, at, end);
+      if (close === -1) return undefined;
       at = close + 1;
     }
     const comma = text.indexOf(',', at);
