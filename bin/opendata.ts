@@ -341,7 +341,7 @@ async function validateCommand(
 function printReport(report: DatasetReport, io: Output): void {
   const rules = describeRules(report);
   if (report.valid) {
-    io.out(`${report.id}: valid (${report.rows} rows)`);
+    io.out(`${report.id}: valid (${report.rows} ${report.rows === 1 ? 'row' : 'rows'})`);
   } else {
     for (const issue of report.issues) io.err(formatIssue(issue));
     const more = report.truncated ? ' (only the first ones are listed)' : '';

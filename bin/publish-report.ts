@@ -95,7 +95,7 @@ function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {
   const id = outcome.id.padEnd(width);
   switch (outcome.status) {
     case 'published': {
-      const notes = [`${outcome.change}, ${outcome.rows} rows`];
+      const notes = [`${outcome.change}, ${outcome.rows} ${outcome.rows === 1 ? 'row' : 'rows'}`];
       if (outcome.rebased) notes.push('re-based on a version another run published meanwhile');
       if (outcome.skipped.length > 0)
         notes.push(

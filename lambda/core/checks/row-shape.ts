@@ -55,7 +55,7 @@ export const rowShapeCheck: CheckFactory = (context: CheckContext): Check => {
       if (fields.length < header.length) {
         context.at(line, fields.length + 1, {
           code: 'missing-cell',
-          message: `the row has ${fields.length} cells but the header has ${header.length}: it ends early here, but the cell it lacks may be anywhere in it, since cells are matched to columns from the left (a cell left out, or two cells written as one)`,
+          message: `the row has ${fields.length} ${fields.length === 1 ? 'cell' : 'cells'} but the header has ${header.length}: it ends early here, but the cell it lacks may be anywhere in it, since cells are matched to columns from the left (a cell left out, or two cells written as one)`,
         });
       }
       // A column with no cell in this row was reported (here or at the header); no check looks at it again.
