@@ -374,6 +374,11 @@ async function publishCommand(
     if (problem !== undefined) throw new UsageError(`--message ${problem}`);
   }
   const now = publishTime(process.env.SOURCE_DATE_EPOCH);
+  // A version dated ahead of the clock would be followed by versions dated before it once the variable is unset.
+  if (now.getTime() > Date.now() + FUTURE_EPOCH_SLACK_MS)
+    io.err(
+      `opendata: warning: SOURCE_DATE_EPOCH is ${now.toISOString()}, in the future: a version published later without it would be dated before this run's`,
+    );
 
   const { source, notice } = sourceLocation(values, env);
   await checkDatasetIds(source, positionals);
@@ -441,7 +446,7 @@ async function publishCommand(
     );
   if (result.siteFilesWritten > 0 && !outcomes.some((outcome) => outcome.status === 'published'))
     io.out(
-      `${result.siteFilesWritten} file${result.siteFilesWritten === 1 ? '' : 's'} of latest/, the pages, feed or DCAT catalog ${result.siteFilesWritten === 1 ? 'was' : 'were'} missing or out of date, and written again`,
+      `${result.siteFilesWritten} file${result.siteFilesWritten === 1 ? '' : 's'} of latest/, the pages, feed or DCAT catalog ${result.siteFilesWritten === 1 ? 'was' : 'were'} missing or out of date, and written`,
     );
   if (message !== undefined && !outcomes.some((outcome) => outcome.status === 'published'))
     io.out('--message not used: no dataset has a new version');
@@ -482,6 +487,9 @@ function checkBaseUrl(baseUrl: string): void {
  * whose years have four digits (9999-12-31T23:59:59Z).
  */
 const MAX_SOURCE_DATE_EPOCH = 253_402_300_799;
+
+/** How far ahead of the clock a SOURCE_DATE_EPOCH may be before the publish warns (clocks differ a little). */
+const FUTURE_EPOCH_SLACK_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The publish time: `SOURCE_DATE_EPOCH` (seconds) when set, so a tree can be

@@ -220,6 +220,21 @@ describe('publish', () => {
     }
   });
 
+  it('warns of a SOURCE_DATE_EPOCH in the future, which later runs on the clock would date versions before', async () => {
+    const ws = await makeWorkspace();
+    process.env.SOURCE_DATE_EPOCH = String(Math.floor(Date.now() / 1000) + 3 * 24 * 3600);
+    try {
+      const { code, stderr } = await publish(ws, 'transport');
+
+      expect(code).toBe(0);
+      expect(stderr).toMatch(
+        /^opendata: warning: SOURCE_DATE_EPOCH is \S+, in the future: a version published later without it would be dated before this run's$/m,
+      );
+    } finally {
+      delete process.env.SOURCE_DATE_EPOCH;
+    }
+  });
+
   it('publishes only the datasets named on the command line', async () => {
     const ws = await makeWorkspace();
 
