@@ -41,9 +41,14 @@ export function inMemory<T>(values: readonly T[], batchSize = SPILL_BATCH_ROWS):
 
 /** Values as {@link JsonLines}: one piece holding each value's JSON text and a line break. */
 function jsonLinesOf(values: readonly unknown[]): JsonLines {
+  return [Buffer.from(jsonLinesText(values), 'utf8')];
+}
+
+/** Each value's `JSON.stringify` followed by a line break: the text of {@link JsonLines} and of a spill file. */
+function jsonLinesText(values: readonly unknown[]): string {
   let text = '';
   for (const value of values) text += `${JSON.stringify(value)}\n`;
-  return [Buffer.from(text, 'utf8')];
+  return text;
 }
 
 /** Steps through batched rows one row at a time (merging and comparing sorted streams). */
@@ -142,10 +147,8 @@ export class Spill<T> {
 
   async add(values: readonly T[]): Promise<void> {
     if (values.length === 0) return;
-    let text = '';
-    for (const value of values) text += `${JSON.stringify(value)}\n`;
     this.#count += values.length;
-    await this.file.write(text);
+    await this.file.write(jsonLinesText(values));
   }
 
   /** Finishes writing; the result reads the values back in the order they were added. */
