@@ -439,55 +439,56 @@ function strayCarriageReturn(
   to: number,
   newline: '\r\n' | '\n',
 ): (CsvProblem & { readonly lineEnding: boolean }) | undefined {
+  const stray = lineBreakOutsideQuotes(text, from, to, newline, '\r');
+  if (stray === undefined) return undefined;
+  const end = recordEnd(text, from, to, newline);
+  const lineEnding = newline === '\n' && stray.at === end - 1 && end < to;
+  return {
+    fieldIndex: stray.cell,
+    lineEnding,
+    message: lineEnding
+      ? "the file's lines end with LF, and this line ends with CRLF: save the file with one kind of line ending"
+      : 'a carriage return (CR) in a cell that is not quoted: readers disagree on whether it ends the row; put the cell in double quotes, or remove the CR',
+  };
+}
+
+/**
+ * The first `character` (a CR or an LF) of the record `text[from, to)` that lies outside quotes, with
+ * the index of its cell. Quoted cells, which may hold any line break, are skipped; the record's own line
+ * break (the file's `newline`) is not looked at, and no other line ending can stand outside quotes in a
+ * record, so what is found is never part of one.
+ */
+function lineBreakOutsideQuotes(
+  text: string,
+  from: number,
+  to: number,
+  newline: CsvNewline,
+  character: '\r' | '\n',
+): { readonly cell: number; readonly at: number } | undefined {
   const end = recordEnd(text, from, to, newline);
   for (let at = from, cell = 0; ; cell++) {
     if (text.charCodeAt(at) === QUOTE) {
-      // A quoted cell may hold any line break; what follows its closing quote up to the comma is looked at.
+      // What follows the closing quote up to the comma is looked at too.
       const close = closingQuoteBefore(text, at, end);
       if (close === -1) return undefined;
       at = close + 1;
     }
     const comma = text.indexOf(',', at);
     const next = comma === -1 || comma >= end ? end : comma;
-    const cr = text.indexOf('\r', at);
-    if (cr !== -1 && cr < next) {
-      const lineEnding = newline === '\n' && cr === end - 1 && end < to;
-      return {
-        fieldIndex: cell,
-        lineEnding,
-        message: lineEnding
-          ? "the file's lines end with LF, and this line ends with CRLF: save the file with one kind of line ending"
-          : 'a carriage return (CR) in a cell that is not quoted: readers disagree on whether it ends the row; put the cell in double quotes, or remove the CR',
-      };
-    }
+    const found = text.indexOf(character, at);
+    if (found !== -1 && found < next) return { cell, at: found };
     if (next >= end) return undefined;
     at = next + 1;
   }
 }
 
 /**
- * The index of the cell of the record `text[from, to)` holding an LF outside quotes that is not the end
- * of the file's line ending (`newline`, CRLF or CR), if any. Quoted cells are skipped as papaparse reads
- * them ({@link closingQuote}). Only records that hold a line break are looked at, so this runs on few.
+ * The index of the cell of the record `text[from, to)` holding an LF outside quotes in a file whose
+ * lines end with CRLF or CR, if any ({@link lineBreakOutsideQuotes}). Only records that hold a line
+ * break are looked at, so this runs on few.
  */
 function strayLineFeed(text: string, from: number, to: number, newline: '\r\n' | '\r'): number | undefined {
-  const record = text.slice(from, to);
-  let cell = 0;
-  let cellStart = true;
-  for (let i = 0; i < record.length; i++) {
-    const code = record.charCodeAt(i);
-    if (cellStart && code === QUOTE) {
-      i = closingQuote(record, i, newline);
-      cellStart = false;
-      continue;
-    }
-    cellStart = false;
-    if (code === COMMA) {
-      cell++;
-      cellStart = true;
-    } else if (code === 10 && (newline === '\r' || record.charCodeAt(i - 1) !== 13)) return cell;
-  }
-  return undefined;
+  return lineBreakOutsideQuotes(text, from, to, newline, '\n')?.cell;
 }
 
 /** Line breaks inside a field: CRLF counts once, lone CR and LF once each. */
