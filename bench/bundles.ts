@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
 import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
 
 const run = promisify(execFile);
 const HANDLERS = ['list-datasets', 'validate-and-publish', 'commit-catalog'];
@@ -23,13 +26,23 @@ const MAX_IMPORT_MS = 300;
 /**
  * Bundles an entry point for Node as the stack bundles the Lambda functions (ESM, with `require`
  * available to CommonJS dependencies); `asLambda` adds what the stack adds: minified, tree-shaken,
- * with source maps.
+ * with source maps; `parquetWorker` builds the Parquet worker's bundle beside it.
  */
 export async function bundleForNode(
   entry: string,
   outfile: string,
-  options: { asLambda: boolean },
+  options: { asLambda: boolean; parquetWorker?: boolean },
 ): Promise<void> {
+  await buildOne(entry, outfile, options);
+  // The Parquet worker thread's bundle beside the one that starts it, as the stack ships it to a
+  // function with two vCPUs (without it, the Parquet file is written on the main thread).
+  if (options.parquetWorker === true) {
+    const worker = path.join(path.dirname(outfile), PARQUET_WORKER_BUNDLING.file);
+    await buildOne(path.join(ROOT, PARQUET_WORKER_BUNDLING.entry), worker, options);
+  }
+}
+
+async function buildOne(entry: string, outfile: string, options: { asLambda: boolean }): Promise<void> {
   await build({
     entryPoints: [entry],
     outfile,

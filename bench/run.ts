@@ -7,7 +7,7 @@
  * the targets met or missed, then the Lambda bundles' sizes and import times. See BENCHMARKS.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,10 +97,15 @@ interface Runtime {
   readonly execPath: string;
 }
 
-/** Bundles the workload as the Lambda functions are bundled, so no TypeScript loader runs while measuring. */
-async function bundleWorkload(dir: string): Promise<string> {
-  const outfile = path.join(dir, 'workload.mjs');
-  await bundleForNode(path.join(ROOT, 'bench/workload.ts'), outfile, { asLambda: false });
+/**
+ * Bundles the workload as the Lambda functions are bundled, so no TypeScript loader runs while measuring:
+ * with the Parquet worker's bundle beside it, as the CLI runs (and a function with two vCPUs), or without,
+ * as the default function (one vCPU) runs.
+ */
+async function bundleWorkload(dir: string, parquetWorker: boolean): Promise<string> {
+  const outfile = path.join(dir, parquetWorker ? 'workload.mjs' : path.join('fn', 'workload.mjs'));
+  await mkdir(path.dirname(outfile), { recursive: true });
+  await bundleForNode(path.join(ROOT, 'bench/workload.ts'), outfile, { asLambda: false, parquetWorker });
   return outfile;
 }
 
@@ -213,7 +218,8 @@ interface Summary {
 const moto = PIPELINE.includes('publish s3') ? await startMotoServer() : undefined;
 const work = await mkdtemp(path.join(OUT_DIR, 'opendata-bench-'));
 const fileSystem = fileSystemName((await statfs(work)).type);
-const workload = await bundleWorkload(work);
+const workload = await bundleWorkload(work, true);
+const functionWorkload = await bundleWorkload(work, false);
 const CLI_FLAGS = await cliFlags();
 const nodes = await runtimes();
 /** `${size} ${runtime} ${operation}` → its medians. */
@@ -225,7 +231,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas)${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas), without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MiB/s', 7)} ${pad(SPEED_VS_PARSE, 15)} ${pad(TIME_VS_DUCKDB, 15)} ${pad('peak RSS MiB', 13)} ${pad('bytes ÷ CSV', 12)}`;
   // Printed once, when every size has run; while they run, a progress line on standard error per run.
@@ -258,10 +264,15 @@ try {
           out,
           ...(s3 === undefined ? [] : [s3, bucket]),
         ];
-        const sample = await measure(runtime, workload, args, {
-          flags: operation === 'publish cli' ? CLI_FLAGS : [],
-          throughLambdaWrapper: operation === 'publish fn',
-        });
+        const sample = await measure(
+          runtime,
+          operation === 'publish fn' ? functionWorkload : workload,
+          args,
+          {
+            flags: operation === 'publish cli' ? CLI_FLAGS : [],
+            throughLambdaWrapper: operation === 'publish fn',
+          },
+        );
         const id = key(size, runtime.label, operation);
         samples.set(id, [...(samples.get(id) ?? []), sample]);
         if (

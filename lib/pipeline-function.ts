@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
 import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
 import { EXEC_WRAPPER, SERVICE_NAME } from '../lambda/handlers/deploy-contract.js';
 import { Duration, RemovalPolicy, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
@@ -54,7 +55,19 @@ export interface PipelineFunctionProps {
    * @default - none: every dependency is bundled
    */
   readonly runtimeModules?: readonly string[];
+  /**
+   * Ships the Parquet worker's bundle beside the handler's, so that a publish writes a large table's
+   * Parquet file on a second thread while it validates the rows (see `lambda/core/parquet-worker.ts`).
+   * Worth it only with two vCPUs or more ({@link TWO_VCPUS_MEMORY_MB}): on one, the thread shares the
+   * CPU the rest of the publish needs, and adds its own memory.
+   *
+   * @default false
+   */
+  readonly parquetWorker?: boolean;
 }
+
+/** The memory at which Lambda gives a function the equivalent of two vCPUs (1,769 MB per vCPU). */
+export const TWO_VCPUS_MEMORY_MB = 2 * 1769;
 
 /**
  * One pipeline Lambda as the project runs them all: a `NodejsFunction`
@@ -125,8 +138,7 @@ export class PipelineFunction extends Construct {
         target: 'node24',
         mainFields: ['module', 'main'],
         // Some bundled CommonJS dependencies call require() for Node built-ins.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner: REQUIRE_BANNER,
         externalModules: [...(props.runtimeModules ?? [])],
         // The chart PNG renderer's WebAssembly and fonts, copied beside the bundle (see chart-png-bundling.ts).
         loader: { ...RASTER_BUNDLING.loader },
@@ -141,13 +153,43 @@ export class PipelineFunction extends Construct {
           afterBundling: (inputDir, outputDir) => {
             const wrapper = shellQuote(path.join(outputDir, EXEC_WRAPPER.file));
             const source = shellQuote(path.join(inputDir, 'lambda', 'handlers', EXEC_WRAPPER.file));
-            return [`cp ${source} ${wrapper}`, `chmod 755 ${wrapper}`];
+            return [
+              `cp ${source} ${wrapper}`,
+              `chmod 755 ${wrapper}`,
+              ...(props.parquetWorker === true ? [parquetWorkerBundling(inputDir, outputDir)] : []),
+            ];
           },
         },
       },
     });
     this.function.node.addDependency(this.logGroup);
   }
+}
+
+/** Lets bundled CommonJS dependencies call require() for Node built-ins. */
+const REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * The command that bundles the Parquet worker beside the handler's bundle, with the local esbuild and
+ * the handler's own settings (see {@link PARQUET_WORKER_BUNDLING}).
+ */
+function parquetWorkerBundling(inputDir: string, outputDir: string): string {
+  return [
+    shellQuote(path.join(inputDir, 'node_modules', '.bin', 'esbuild')),
+    shellQuote(path.join(inputDir, PARQUET_WORKER_BUNDLING.entry)),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node24',
+    '--main-fields=module,main',
+    '--minify',
+    '--sourcemap',
+    '--sources-content=false',
+    '--log-level=warning',
+    shellQuote(`--banner:js=${REQUIRE_BANNER}`),
+    shellQuote(`--outfile=${path.join(outputDir, PARQUET_WORKER_BUNDLING.file)}`),
+  ].join(' ');
 }
 
 /** One POSIX shell word: the bundling hooks run as `bash -c` commands. */

@@ -17,7 +17,7 @@ import {
 import { CATALOG_KEY, DATASET_FILES_PATTERN, SITE_KEY_PATTERNS } from '../lambda/core/site-keys.js';
 import { acknowledgeFinding, nagNameOf } from './nag-findings.js';
 import { grantObjects } from './object-grants.js';
-import { PipelineFunction } from './pipeline-function.js';
+import { PipelineFunction, TWO_VCPUS_MEMORY_MB } from './pipeline-function.js';
 
 export { THROTTLING_ERRORS, TRANSIENT_ERRORS };
 
@@ -45,7 +45,8 @@ export interface PublishingWorkflowProps {
    * a few hundred MB whatever the dataset's size, so this is chosen for CPU, which Lambda gives
    * in proportion to memory: 1769 MiB is one full vCPU. Less would cost about as much per
    * dataset (a CPU-bound run takes longer in proportion) and bring large datasets nearer the
-   * timeout.
+   * timeout. From 3538 MiB (two vCPUs) the function also writes a large table's Parquet file on a
+   * second thread while it validates the rows.
    *
    * @default 1769
    */
@@ -149,6 +150,7 @@ export class PublishingWorkflow extends Construct {
       },
     ]);
 
+    const datasetMemorySize = props.datasetMemorySize ?? 1769;
     this.validateAndPublish = new PipelineFunction(this, 'ValidateAndPublish', {
       entry: entry('validate-and-publish'),
       projectRoot: props.projectRoot,
@@ -158,7 +160,8 @@ export class PublishingWorkflow extends Construct {
         [ENV.siteBucket]: siteBucket.bucketName,
         [ENV.siteUrl]: props.siteUrl,
       },
-      memorySize: props.datasetMemorySize ?? 1769,
+      memorySize: datasetMemorySize,
+      parquetWorker: datasetMemorySize >= TWO_VCPUS_MEMORY_MB,
       ephemeralStorageSize: props.datasetScratchSpace ?? Size.gibibytes(10),
       timeout: props.datasetTimeout ?? Duration.minutes(10),
       logRetention,
@@ -197,7 +200,8 @@ export class PublishingWorkflow extends Construct {
         [ENV.siteUrl]: props.siteUrl,
       },
       // A dataset overtaken by another run is validated and staged again here, like validate-and-publish does.
-      memorySize: props.datasetMemorySize ?? 1769,
+      memorySize: datasetMemorySize,
+      parquetWorker: datasetMemorySize >= TWO_VCPUS_MEMORY_MB,
       ephemeralStorageSize: props.datasetScratchSpace ?? Size.gibibytes(10),
       timeout: props.datasetTimeout ?? Duration.minutes(10),
       logRetention,

@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import type { ColumnRanges } from './column-stats.js';
 import { edtfOrderText } from './edtf-order.js';
 import { escapeFormula } from './formula.js';
-import type { StreamedBody } from './object-store.js';
+import type { PutBody, StreamedBody } from './object-store.js';
 import type { RowSource } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
 import type { ScratchDirectory, ScratchFile } from './scratch.js';
@@ -55,6 +55,11 @@ export interface CanonicalTable {
   readonly rulesHash: string;
   /** The number and date columns' ranges, when they were taken as the rows were validated (one read fewer for `stats.json`). */
   readonly ranges?: ColumnRanges;
+  /**
+   * Version files already being written while the rows were validated, by format (the Parquet file, by a
+   * worker thread): each gives its body, or `undefined` when the format's renderer must write it after all.
+   */
+  readonly prerendered?: Readonly<Record<string, Promise<PutBody | undefined>>>;
 }
 
 /**

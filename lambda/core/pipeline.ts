@@ -1,6 +1,7 @@
 import type { ChangeKind, ChangePreview } from './changes.js';
 import type { Catalog, StagedVersion } from './catalog.js';
 import { CanonicalCsvWriter, canonicalizeTable } from './canonical.js';
+import { ParquetBesideValidation } from './parquet-worker.js';
 import { ColumnRanges } from './column-stats.js';
 import type { ObjectStore } from './object-store.js';
 import { OpenDataError } from './errors.js';
@@ -9,7 +10,7 @@ import { versionFolder } from './site-keys.js';
 import { stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
 import { ScratchDirectory } from './scratch.js';
 import type { RowSource } from './row-source.js';
-import { RowSorter } from './sort-rows.js';
+import { RowSorter, type InOrderRows } from './sort-rows.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
 import { formatIssue } from './issue.js';
 import { RowSchemaScope } from './row-schema.js';
@@ -192,6 +193,8 @@ export async function validateAndStage(
   const { onProgress, position } = options;
   const tell = (phase: ProgressPhase, rows: number): void =>
     onProgress?.({ phase, dataset: source.id, position, rows });
+  // Rows in key order also go to a worker thread writing the Parquet file, on the other core.
+  let parquet: ParquetBesideValidation | undefined;
   try {
     let sorter: RowSorter | undefined;
     // Rows in key order (the usual case) are written as canonical CSV while they are validated.
@@ -203,9 +206,24 @@ export async function validateAndStage(
       ...(options.run === undefined ? {} : { run: options.run }),
       onRows,
       sinkRows: (definition) => {
-        csv = new CanonicalCsvWriter(definition, scratch);
+        const writer = (csv = new CanonicalCsvWriter(definition, scratch));
+        const beside = (parquet = new ParquetBesideValidation(
+          definition.columns,
+          scratch,
+          `${definition.id}.parquet`,
+          {
+            rowGroupRows: options.tuning?.parquetRowGroupRows,
+            startRows: options.tuning?.parquetWorkerRows,
+          },
+        ));
+        const inOrder: InOrderRows = {
+          add: async (rows, spilled) => {
+            beside.spilled(rows.length, spilled);
+            await writer.add(rows);
+          },
+        };
         const { primaryKey } = definition.descriptor;
-        const sorting = (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, csv));
+        const sorting = (sorter = new RowSorter(scratch, primaryKey, options.tuning?.sortRunRows, inOrder));
         const taking = (ranges = new ColumnRanges(definition.columns));
         return {
           add: async (rows) => {
@@ -229,7 +247,14 @@ export async function validateAndStage(
       scratch,
       sorter.sorted ? csv : undefined,
     );
-    const table = { ...canonical, rows: sorted, ...(ranges === undefined ? {} : { ranges }) };
+    if (!sorter.sorted) await parquet?.abandon();
+    const prerendered = sorter.sorted && parquet !== undefined ? { parquet: parquet.finish() } : undefined;
+    const table = {
+      ...canonical,
+      rows: sorted,
+      ...(ranges === undefined ? {} : { ranges }),
+      ...(prerendered === undefined ? {} : { prerendered }),
+    };
     tell('writing files', table.rows.count);
     const outcome = await stageDataset(store, table, report, options.now, {
       scratch,
@@ -241,6 +266,7 @@ export async function validateAndStage(
     });
     return { report, outcome };
   } finally {
+    await parquet?.abandon();
     await scratch.dispose();
   }
 }

@@ -66,6 +66,11 @@ export interface StreamingTuning {
   readonly sortRunRows?: number;
   /** Rows per Parquet row group. */
   readonly parquetRowGroupRows?: number;
+  /**
+   * Rows in key order before the Parquet file is written by a worker thread while the rows are validated.
+   * @default PARQUET_WORKER_ROWS
+   */
+  readonly parquetWorkerRows?: number;
 }
 
 /** Where and how a dataset is staged. */

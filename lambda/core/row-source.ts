@@ -113,6 +113,12 @@ export interface Batch<T> {
  */
 export type JsonLines = readonly Uint8Array[];
 
+/** Where a spill is being written, and how far: its first `bytes` bytes are whole lines, on disk. */
+export interface SpillWritten {
+  readonly path: string;
+  readonly bytes: number;
+}
+
 /**
  * Values spilled to a scratch file, one compact JSON document per line, and
  * read back as values or as those very lines. JSON keeps every value exactly:
@@ -149,6 +155,11 @@ export class Spill<T> {
     if (values.length === 0) return;
     this.#count += values.length;
     await this.file.write(jsonLinesText(values));
+  }
+
+  /** The spill's file, and how many of its bytes are written to it so far: whole lines, readable there. */
+  get written(): SpillWritten {
+    return { path: this.file.path, bytes: this.file.written };
   }
 
   /** Finishes writing; the result reads the values back in the order they were added. */
@@ -230,6 +241,19 @@ function countLineBreaks(data: Buffer, end: number): number {
   let count = 0;
   for (let at = data.indexOf(0x0a); at !== -1 && at < end; at = data.indexOf(0x0a, at + 1)) count++;
   return count;
+}
+
+/** The rows of spilled JSON lines (whole `\n`-terminated lines, as {@link Spill.add} gives them). */
+export function rowsOfJsonLines(lines: Uint8Array): Row[] {
+  const text = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
+  const rows: Row[] = [];
+  let start = 0;
+  for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+    rows.push(parseRow(text.slice(start, end)));
+    start = end + 1;
+  }
+  if (start < text.length) rows.push(parseRow(text.slice(start)));
+  return rows;
 }
 
 /**

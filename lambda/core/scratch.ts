@@ -74,8 +74,7 @@ export class ScratchDirectory {
    * published (spilled rows): it is finished with {@link ScratchFile.end}, not closed into a body.
    */
   async createFile(hint: string, options: { readonly digest?: boolean } = {}): Promise<ScratchFile> {
-    const name = `${String(this.#next++).padStart(4, '0')}-${hint.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-    const target = path.join(this.path, name);
+    const target = this.reservePath(hint);
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(target, 'wx');
@@ -85,6 +84,15 @@ export class ScratchDirectory {
     const file = new ScratchFile(target, handle, options.digest ?? true);
     this.#files.add(file);
     return file;
+  }
+
+  /**
+   * A path for a new file in the directory, no other file's, that something else creates (a worker
+   * thread); {@link dispose} removes it with the rest.
+   */
+  reservePath(hint: string): string {
+    const name = `${String(this.#next++).padStart(4, '0')}-${hint.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+    return path.join(this.path, name);
   }
 
   /** Closes files left open (a run that failed half-way) and removes the directory. */
@@ -104,6 +112,7 @@ export class ScratchFile implements ByteSink {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #bytes = 0;
+  #written = 0;
   #closed: StreamedBody | undefined;
   #ended = false;
   #abandoned = false;
@@ -115,6 +124,11 @@ export class ScratchFile implements ByteSink {
     digest = true,
   ) {
     this.#hash = digest ? createHash('sha256') : undefined;
+  }
+
+  /** Bytes handed to the file system and written: what a reader of {@link path} finds there so far. */
+  get written(): number {
+    return this.#written;
   }
 
   async write(chunk: Uint8Array | string): Promise<void> {
@@ -134,13 +148,7 @@ export class ScratchFile implements ByteSink {
     const hash = this.#hash;
     if (hash === undefined) throw new Error(`${this.path} was written without a digest: end() it instead`);
     await this.end();
-    const file = this.path;
-    this.#closed = {
-      bytes: this.#bytes,
-      sha256: hash.digest('hex'),
-      open: () => createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Uint8Array>,
-      file,
-    };
+    this.#closed = scratchBody(this.path, this.#bytes, hash.digest('hex'));
     return this.#closed;
   }
 
@@ -175,7 +183,9 @@ export class ScratchFile implements ByteSink {
     this.#pending = [];
     this.#pendingBytes = 0;
     const write = this.handle.write(buffer).then(
-      () => undefined,
+      () => {
+        this.#written += buffer.byteLength;
+      },
       (error: unknown) => {
         throw scratchError('write the scratch file', this.path, error);
       },
@@ -186,4 +196,14 @@ export class ScratchFile implements ByteSink {
     write.catch(() => undefined);
     this.#inflight = write;
   }
+}
+
+/** A finished scratch file, never written again, as a body: read from the start as often as needed. */
+export function scratchBody(file: string, bytes: number, sha256: string): StreamedBody {
+  return {
+    bytes,
+    sha256,
+    open: () => createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Uint8Array>,
+    file,
+  };
 }

@@ -1,5 +1,5 @@
 import { compareKeys } from './canonical.js';
-import { RowCursor, Spill, SPILL_BATCH_ROWS, type RowSource } from './row-source.js';
+import { RowCursor, Spill, SPILL_BATCH_ROWS, type RowSource, type SpillWritten } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 
@@ -8,6 +8,12 @@ export const SORT_RUN_ROWS = 100_000;
 
 /** At most this many runs are merged at once (one open file each); more take several passes. */
 export const MERGE_FAN_IN = 64;
+
+/** Sees a table's rows while they arrive in key order (see {@link RowSorter}'s `inOrder`). */
+export interface InOrderRows {
+  /** The next rows in key order; `spilled` is how far the file of the rows in order is written. */
+  add(rows: readonly Row[], spilled: SpillWritten): Promise<void>;
+}
 
 /**
  * Puts rows in primary-key order without holding them all: an external merge
@@ -33,7 +39,7 @@ export class RowSorter {
     private readonly scratch: ScratchDirectory,
     private readonly primaryKey: readonly string[],
     private readonly runRows = SORT_RUN_ROWS,
-    private readonly inOrder?: { add(rows: readonly Row[]): Promise<void> },
+    private readonly inOrder?: InOrderRows,
   ) {}
 
   /** True while every row added so far was in key order (then `inOrder` has seen them all). */
@@ -57,7 +63,7 @@ export class RowSorter {
       const ordered = from === rows.length ? rows : rows.slice(0, from);
       await this.#ordered.add(ordered);
       if (this.#sorted) {
-        await this.inOrder?.add(ordered);
+        await this.inOrder?.add(ordered, this.#ordered.written);
         return;
       }
     }

@@ -4,6 +4,7 @@ import type { PackagedFile } from './datapackage.js';
 import { VERSION_FORMATS, versionFileName, type VersionFormat } from './formats/index.js';
 import { bodyBytes, bodySha256, type PutBody } from './object-store.js';
 import type { ByteSink, ScratchDirectory } from './scratch.js';
+import type { RowSource } from './row-source.js';
 import { SharedReads } from './shared-reads.js';
 import type { DatasetReport } from './validate.js';
 
@@ -64,14 +65,21 @@ export async function renderVersionFiles(
   const streamed = formats.flatMap((format) => {
     const { renderer } = format;
     if (renderer.kind !== 'streamed') return [];
-    const rows = shared.reader();
-    const own: VersionContext = { ...context, table: { ...context.table, rows } };
     const name = versionFileName(format, id);
+    const render = (rows: RowSource): Promise<PutBody> =>
+      renderTo(scratch, name, (sink) =>
+        renderer.render({ ...context, table: { ...context.table, rows } }, sink),
+      );
+    // A file that exists already (or is being written elsewhere) takes no part in the shared reads,
+    // which would otherwise wait for it; should it not come after all, it reads the rows on its own.
+    const ready = renderer.existing?.(context);
+    if (ready !== undefined) {
+      return [{ format, name, body: (async () => (await ready) ?? (await render(shared.source)))() }];
+    }
+    const rows = shared.reader();
     const body = (async () => {
       try {
-        return (
-          renderer.existing?.(own) ?? (await renderTo(scratch, name, (sink) => renderer.render(own, sink)))
-        );
+        return await render(rows);
       } finally {
         rows.done();
       }

@@ -2,7 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import Papa from 'papaparse';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { publishDatasets, type PublishRun } from '../../lambda/core/pipeline.js';
 import type { StreamingTuning } from '../../lambda/core/publish.js';
 import type { SourceLocation } from '../../lambda/core/sources.js';
@@ -140,6 +141,48 @@ describe('streamed publishing at sizes that cross every boundary', () => {
         changes: { value_musd: { old: 161.2, new: 161.3 } },
       },
     ]);
+  });
+
+  it('gives the same tree when worker threads write the Parquet files while the rows are validated', async () => {
+    const plain = await makeWorkspace();
+    const threaded = await makeWorkspace();
+    // Out of key order only at the end: the worker is stopped and the file written from the sorted rows.
+    const lateSwap = await makeWorkspace();
+    await reorderRows(lateSwap, (rows) => [...rows.slice(0, -2), ...rows.slice(-2).reverse()]);
+    const finished = vi.spyOn(ParquetBesideValidation.prototype, 'finish');
+    const abandoned = vi.spyOn(ParquetBesideValidation.prototype, 'abandon');
+    try {
+      await publish(plain, { parquetRowGroupRows: 3 });
+      expect(finished).toHaveBeenCalled();
+      // Below the default threshold of rows, no worker starts.
+      for (const result of finished.mock.results) await expect(result.value).resolves.toBeUndefined();
+      finished.mockClear();
+
+      await publish(threaded, { parquetRowGroupRows: 3, parquetWorkerRows: 1 });
+      expect(await treeDigest(threaded.out)).toEqual(await treeDigest(plain.out));
+      // Every dataset's file came from a worker (none failed and left it to the main thread).
+      const bodies = await Promise.all(finished.mock.results.map((result) => result.value));
+      expect(bodies.length).toBeGreaterThanOrEqual(6);
+      for (const body of bodies) expect(body).toMatchObject({ bytes: expect.any(Number) });
+      finished.mockClear();
+      abandoned.mockClear();
+
+      await publish(lateSwap, { parquetRowGroupRows: 3, parquetWorkerRows: 1 });
+      expect(await treeDigest(lateSwap.out)).toEqual(await treeDigest(plain.out));
+      // Rows out of order at the end: each dataset's worker was stopped, none finished.
+      expect(finished).not.toHaveBeenCalled();
+      expect(abandoned).toHaveBeenCalled();
+
+      await editTrade(plain);
+      await editTrade(threaded);
+      const later = new Date('2026-03-02T00:00:00Z');
+      await publish(plain, { parquetRowGroupRows: 3 }, later);
+      await publish(threaded, { parquetRowGroupRows: 3, parquetWorkerRows: 1 }, later);
+      expect(await treeDigest(threaded.out)).toEqual(await treeDigest(plain.out));
+    } finally {
+      finished.mockRestore();
+      abandoned.mockRestore();
+    }
   });
 
   it('writes Parquet in many row groups that read back as the same rows', async () => {

@@ -28,8 +28,11 @@ export interface FileType {
 export interface StreamedRenderer {
   readonly kind: 'streamed';
   render(context: VersionContext, sink: ByteSink): Promise<void>;
-  /** The file when it already exists as a body (the canonical CSV): handed over instead of rendered again. */
-  existing?(context: VersionContext): PutBody;
+  /**
+   * The file when it already exists as a body (the canonical CSV, a Parquet file written beside
+   * validation): handed over instead of rendered again. `undefined` means render it.
+   */
+  existing?(context: VersionContext): PutBody | Promise<PutBody | undefined> | undefined;
 }
 
 /**

@@ -19,5 +19,7 @@ export const parquetFormat: VersionFormat = {
         ...(parquetRowGroupRows === undefined ? {} : { rowGroupRows: parquetRowGroupRows }),
       });
     },
+    // Written by a worker thread while the rows were validated, when they came in key order (parquet-worker.ts).
+    existing: ({ table }) => table.prerendered?.['parquet'],
   },
 };

@@ -1,0 +1,240 @@
+import { existsSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import type { StreamedBody } from './object-store.js';
+import { writeParquet } from './parquet.js';
+import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
+import { rowsOfJsonLines, type SpillWritten } from './row-source.js';
+import type { Column, Row } from './row-schema.js';
+import { ScratchFile, scratchBody, type ScratchDirectory } from './scratch.js';
+
+/**
+ * A table with at least this many rows in key order has its Parquet file written by a worker thread
+ * while the rows are validated; a smaller one is written with the other files, where a thread's start
+ * would cost more than it saves.
+ */
+export const PARQUET_WORKER_ROWS = 65_536;
+
+/** Bytes of the spill the worker reads at a time: decoded, well under V8's large-object size (see row-source.ts). */
+const READ_BYTES = 1 << 16;
+
+/** Tells this module, loaded as a worker's entry, that it is the Parquet worker. */
+const ROLE = 'kz-az-open-data/parquet-worker';
+
+/** What the worker is started with. */
+interface WorkerInput {
+  readonly role: typeof ROLE;
+  readonly columns: readonly Column[];
+  readonly rowGroupRows: number | undefined;
+  /** The spill of the rows in key order, which the worker reads as it grows. */
+  readonly spill: string;
+  /** The file to write, created by the worker. */
+  readonly file: string;
+}
+
+/** Sent to the worker: how far the spill is written, or that it is complete. */
+type ToWorker = { readonly written: number } | { readonly complete: true };
+
+/** Sent by the worker: the file written, or why it could not be. */
+type FromWorker =
+  { readonly done: { readonly bytes: number; readonly sha256: string } } | { readonly failed: string };
+
+/** Options of {@link ParquetBesideValidation}. */
+export interface ParquetBesideValidationOptions {
+  /** Rows per row group, as `writeParquet` takes them. */
+  readonly rowGroupRows?: number | undefined;
+  /**
+   * Rows in key order before a worker is started.
+   * @default PARQUET_WORKER_ROWS
+   */
+  readonly startRows?: number | undefined;
+}
+
+/**
+ * Writes a table's Parquet file on a second thread while the rows are still being validated, using the
+ * other core. While the rows arrive in key order (the usual case) they are spilled to a file, which the
+ * worker reads as it grows (told how far it is written), and encodes with the same {@link writeParquet}
+ * the main thread would use on the same spill: the same bytes. Nothing waits on the worker until the
+ * file is needed, and it holds one read and one row group, never a queue. A table with fewer than
+ * {@link ParquetBesideValidationOptions.startRows} rows gets no worker. {@link finish} gives the file, or
+ * `undefined` when there is none (too few rows, or the worker failed): it is then written with the other
+ * files, as without this.
+ */
+export class ParquetBesideValidation {
+  #rows = 0;
+  #worker: Worker | undefined;
+  #outcome: Promise<StreamedBody | undefined> | undefined;
+  #stopped = false;
+  #failure: string | undefined;
+  readonly #startRows: number;
+
+  constructor(
+    private readonly columns: readonly Column[],
+    private readonly scratch: ScratchDirectory,
+    private readonly hint: string,
+    private readonly options: ParquetBesideValidationOptions = {},
+  ) {
+    this.#startRows = options.startRows ?? PARQUET_WORKER_ROWS;
+  }
+
+  /** `rows` more rows in key order are in the spill, which is written up to `spilled.bytes`. */
+  spilled(rows: number, spilled: SpillWritten): void {
+    if (this.#stopped) return;
+    this.#rows += rows;
+    if (this.#worker === undefined && (this.#rows < this.#startRows || !this.#start(spilled.path))) return;
+    this.#worker?.postMessage({ written: spilled.bytes } satisfies ToWorker);
+  }
+
+  /** The Parquet file of every row spilled, once the spill is complete and the worker has written it. */
+  finish(): Promise<StreamedBody | undefined> {
+    if (this.#stopped || this.#worker === undefined || this.#outcome === undefined)
+      return Promise.resolve(undefined);
+    this.#worker.postMessage({ complete: true } satisfies ToWorker);
+    return this.#outcome;
+  }
+
+  /** Why the worker gave no file, when it was started and failed (the main thread then writes it). */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  /** Stops the worker, if any, without its file (the rows were out of order, invalid, or unchanged). */
+  async abandon(): Promise<void> {
+    this.#stopped = true;
+    await this.#worker?.terminate();
+  }
+
+  #start(spill: string): boolean {
+    // On one core the thread would share the CPU the rest of the publish needs, and add its memory.
+    const entry = availableParallelism() > 1 ? workerEntry() : undefined;
+    if (entry === undefined) {
+      this.#stopped = true;
+      return false;
+    }
+    const file = this.scratch.reservePath(this.hint);
+    const input: WorkerInput = {
+      role: ROLE,
+      columns: this.columns,
+      rowGroupRows: this.options.rowGroupRows,
+      spill,
+      file,
+    };
+    // No `execArgv` of the parent's: V8's flags are the process's anyway, and a loader is the entry's to set.
+    const worker = (this.#worker = new Worker(entry.code, {
+      workerData: input,
+      eval: entry.eval,
+      execArgv: [],
+    }));
+    this.#outcome = new Promise<StreamedBody | undefined>((resolve) => {
+      const fail = (reason: string): void => {
+        this.#failure ??= reason;
+        resolve(undefined);
+      };
+      worker.on('message', (message: FromWorker) => {
+        if ('done' in message) resolve(scratchBody(file, message.done.bytes, message.done.sha256));
+        else fail(message.failed);
+        void worker.terminate();
+      });
+      // A worker that cannot start or dies leaves the file to the main thread.
+      worker.on('error', (error) => fail(error.message));
+      worker.on('exit', (code) => fail(`the worker stopped (exit code ${code}) before writing the file`));
+    });
+    return true;
+  }
+}
+
+/**
+ * Where the worker's code is: its bundle beside a bundle (see {@link PARQUET_WORKER_BUNDLING}), or this
+ * very module run from source, loaded through tsx's loader (a worker does not take it from the parent's
+ * `--import tsx` on Node 20). A bundle without the worker's gets no worker: loading the bundle itself as
+ * the entry would run its top-level code a second time.
+ */
+function workerEntry(): { readonly code: URL | string; readonly eval: boolean } | undefined {
+  const here = new URL(import.meta.url);
+  if (here.pathname.endsWith('.ts')) {
+    let tsx: string;
+    try {
+      tsx = import.meta.resolve('tsx/esm/api');
+    } catch {
+      return undefined;
+    }
+    const load = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(here.href)}); })`;
+    return { code: load, eval: true };
+  }
+  const bundled = new URL(`./${PARQUET_WORKER_BUNDLING.file}`, here);
+  return existsSync(bundled) ? { code: bundled, eval: false } : undefined;
+}
+
+/** How far the spill is written, as the main thread says, and a wait for it to say more. */
+class SpillProgress {
+  written = 0;
+  complete = false;
+  #wake: (() => void) | undefined;
+
+  constructor(port: MessagePort) {
+    port.on('message', (message: ToWorker) => {
+      if ('complete' in message) this.complete = true;
+      else this.written = Math.max(this.written, message.written);
+      this.#wake?.();
+      this.#wake = undefined;
+    });
+  }
+
+  /** Resolves at the next word from the main thread. */
+  next(): Promise<void> {
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+}
+
+/**
+ * The rows of a spill being written, read as far as it is and parsed, until it is complete and read to
+ * its end: whole lines only (a line cut by a read waits for the next one).
+ */
+async function* followSpill(spill: fs.FileHandle, progress: SpillProgress): AsyncGenerator<readonly Row[]> {
+  let position = 0;
+  let carry = Buffer.alloc(0);
+  for (;;) {
+    const end = progress.complete ? Infinity : progress.written;
+    if (position >= end) {
+      await progress.next();
+      continue;
+    }
+    const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, end - position));
+    const { bytesRead } = await spill.read(buffer, 0, buffer.byteLength, position);
+    if (bytesRead === 0) {
+      if (progress.complete) break;
+      continue;
+    }
+    position += bytesRead;
+    const read = buffer.subarray(0, bytesRead);
+    const data = carry.length === 0 ? read : Buffer.concat([carry, read]);
+    const lineEnd = data.lastIndexOf(0x0a) + 1;
+    carry = Buffer.from(data.subarray(lineEnd));
+    if (lineEnd > 0) yield rowsOfJsonLines(data.subarray(0, lineEnd));
+  }
+  if (carry.length > 0) yield rowsOfJsonLines(carry);
+}
+
+/** The worker: writes the rows of `input.spill`, as it grows, to `input.file` as Parquet. */
+async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
+  const progress = new SpillProgress(port);
+  let spill: fs.FileHandle | undefined;
+  try {
+    spill = await fs.open(input.spill, 'r');
+    const file = new ScratchFile(input.file, await fs.open(input.file, 'wx'));
+    await writeParquet(input.columns, followSpill(spill, progress), file, {
+      ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
+    });
+    const { bytes, sha256 } = await file.close();
+    port.postMessage({ done: { bytes, sha256 } } satisfies FromWorker);
+  } catch (error) {
+    port.postMessage({ failed: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
+  } finally {
+    await spill?.close();
+  }
+}
+
+if (!isMainThread && parentPort !== null && (workerData as Partial<WorkerInput> | null)?.role === ROLE) {
+  void runWorker(workerData as WorkerInput, parentPort);
+}

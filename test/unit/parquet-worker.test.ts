@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeParquet } from '../../lambda/core/parquet.js';
+import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
+import { Spill } from '../../lambda/core/row-source.js';
+import type { Column, Row } from '../../lambda/core/row-schema.js';
+import { ScratchDirectory } from '../../lambda/core/scratch.js';
+
+const COLUMNS: readonly Column[] = [
+  { name: 'id', type: 'string', required: true, schema: {} },
+  { name: 'year', type: 'integer', required: true, schema: {} },
+  { name: 'value', type: 'number', required: false, schema: {} },
+  { name: 'day', type: 'date', required: false, schema: {} },
+  { name: 'flag', type: 'boolean', required: false, schema: {} },
+];
+
+const rowArbitrary: fc.Arbitrary<Row> = fc.record(
+  {
+    id: fc.string({ unit: 'binary', maxLength: 80 }),
+    year: fc.integer({ min: -1e9, max: 1e9 }),
+    value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    day: fc
+      .date({
+        min: new Date('1000-01-01T00:00:00Z'),
+        max: new Date('2999-12-31T00:00:00Z'),
+        noInvalidDate: true,
+      })
+      .map((date) => date.toISOString().slice(0, 10)),
+    flag: fc.boolean(),
+  },
+  { requiredKeys: ['id', 'year'] },
+);
+
+/** The Parquet file the main thread writes from the same rows. */
+async function onMainThread(rows: readonly Row[], rowGroupRows: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  async function* batches(): AsyncGenerator<readonly Row[]> {
+    yield rows;
+  }
+  await writeParquet(
+    COLUMNS,
+    batches(),
+    { write: async (chunk) => void chunks.push(chunk) },
+    { rowGroupRows },
+  );
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Spills `rows` in batches of `sizes` as validation does (RowSorter's spill of rows in order), telling
+ * `beside` after each, and returns the spill closed.
+ */
+async function spillRows(
+  scratch: ScratchDirectory,
+  beside: ParquetBesideValidation,
+  rows: readonly Row[],
+  sizes: readonly number[],
+): Promise<void> {
+  const spill = await Spill.rows(scratch, 'run');
+  for (let offset = 0, i = 0; offset < rows.length; i++) {
+    const batch = rows.slice(offset, offset + (sizes[i % sizes.length] ?? 1));
+    offset += batch.length;
+    await spill.add(batch);
+    beside.spilled(batch.length, spill.written);
+  }
+  await spill.close();
+}
+
+describe('Parquet written by a worker thread beside validation', () => {
+  let scratch: ScratchDirectory;
+  beforeEach(async () => {
+    scratch = await ScratchDirectory.create();
+  });
+  afterEach(async () => {
+    await scratch.dispose();
+  });
+
+  it('gives the bytes the main thread writes from the same rows, however they were batched', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rowArbitrary, { minLength: 1, maxLength: 300 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (rows, sizes, rowGroupRows) => {
+          const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', {
+            rowGroupRows,
+            startRows: 1,
+          });
+          try {
+            await spillRows(scratch, beside, rows, sizes);
+            const body = await beside.finish();
+            // A worker that did not run would give undefined and leave the file to the main thread.
+            expect(beside.failure).toBeUndefined();
+            expect(body).toBeDefined();
+            const written = await readFile(body?.file ?? '');
+            expect(written.equals(await onMainThread(rows, rowGroupRows))).toBe(true);
+            expect(body?.bytes).toBe(written.byteLength);
+          } finally {
+            await beside.abandon();
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('starts no worker for fewer rows than asked, and leaves the file to the main thread', async () => {
+    const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 100 });
+    await spillRows(scratch, beside, [{ id: 'a', year: 1 }], [1]);
+    expect(await beside.finish()).toBeUndefined();
+  });
+
+  it('gives no file when the worker fails, so that the main thread writes it (and reports the same error)', async () => {
+    const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 1 });
+    // An integer column's value that is not an integer: BigInt refuses it in the worker as on the main thread.
+    await spillRows(scratch, beside, [{ id: 'a', year: 1.5 }], [1]);
+    expect(await beside.finish()).toBeUndefined();
+    expect(beside.failure).toContain('1.5');
+  });
+
+  it('stops a worker that is abandoned before the spill is complete', async () => {
+    const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 1 });
+    const spill = await Spill.rows(scratch, 'run');
+    await spill.add([{ id: 'a', year: 1 }]);
+    beside.spilled(1, spill.written);
+    await beside.abandon();
+    expect(await beside.finish()).toBeUndefined();
+  });
+});
