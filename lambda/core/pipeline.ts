@@ -237,6 +237,8 @@ export async function validateAndStage(
     if (definition === undefined || sorter === undefined) return { report };
     tell('sorting', 0);
     const sorted = await sorter.finish();
+    // Out of order, the worker saw only the rows before the first one out of place: it is stopped at once.
+    if (!sorter.sorted) await parquet?.abandon();
     // Input in key order needed no sorting, and its CSV is written: every row is through this phase.
     if (sorter.sorted) tell('sorting', sorted.count);
     // Writing the canonical CSV, when the input was out of order, is the one full read of the sorted rows:
@@ -247,7 +249,6 @@ export async function validateAndStage(
       scratch,
       sorter.sorted ? csv : undefined,
     );
-    if (!sorter.sorted) await parquet?.abandon();
     const prerendered = sorter.sorted && parquet !== undefined ? { parquet: parquet.finish() } : undefined;
     const table = {
       ...canonical,

@@ -243,7 +243,7 @@ function countLineBreaks(data: Buffer, end: number): number {
   return count;
 }
 
-/** The rows of spilled JSON lines (whole `\n`-terminated lines, as {@link Spill.add} gives them). */
+/** The rows of whole lines of a spill file (each `\n`-terminated but perhaps the last), as read from it. */
 export function rowsOfJsonLines(lines: Uint8Array): Row[] {
   const text = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
   const rows: Row[] = [];
