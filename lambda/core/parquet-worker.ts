@@ -67,6 +67,7 @@ export class ParquetBesideValidation {
   #outcome: Promise<StreamedBody | undefined> | undefined;
   #stopped = false;
   #failure: string | undefined;
+  #exited = false;
   readonly #startRows: number;
 
   constructor(
@@ -92,6 +93,11 @@ export class ParquetBesideValidation {
       return Promise.resolve(undefined);
     this.#worker.postMessage({ complete: true } satisfies ToWorker);
     return this.#outcome;
+  }
+
+  /** Whether a worker was started and has not exited yet (it keeps the process alive while it runs). */
+  get running(): boolean {
+    return this.#worker !== undefined && !this.#exited;
   }
 
   /** Why the worker gave no file, when it was started and failed (the main thread then writes it). */
@@ -138,7 +144,10 @@ export class ParquetBesideValidation {
       });
       // A worker that cannot start or dies leaves the file to the main thread.
       worker.on('error', (error) => fail(error.message));
-      worker.on('exit', (code) => fail(`the worker stopped (exit code ${code}) before writing the file`));
+      worker.on('exit', (code) => {
+        this.#exited = true;
+        fail(`the worker stopped (exit code ${code}) before writing the file`);
+      });
     });
     return true;
   }

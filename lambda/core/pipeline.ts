@@ -193,8 +193,10 @@ export async function validateAndStage(
   const { onProgress, position } = options;
   const tell = (phase: ProgressPhase, rows: number): void =>
     onProgress?.({ phase, dataset: source.id, position, rows });
-  // Rows in key order also go to a worker thread writing the Parquet file, on the other core.
+  // Rows in key order also go to a worker thread writing the Parquet file, on the other core. A file out
+  // of key order is read twice, and each read has its own: every one is stopped by the end.
   let parquet: ParquetBesideValidation | undefined;
+  const workers: ParquetBesideValidation[] = [];
   try {
     let sorter: RowSorter | undefined;
     // Rows in key order (the usual case) are written as canonical CSV while they are validated.
@@ -207,6 +209,8 @@ export async function validateAndStage(
       onRows,
       sinkRows: (definition) => {
         const writer = (csv = new CanonicalCsvWriter(definition, scratch));
+        // The first read's worker, when the file is read again, has seen rows that are not the table's.
+        void parquet?.abandon();
         const beside = (parquet = new ParquetBesideValidation(
           definition.columns,
           scratch,
@@ -216,6 +220,7 @@ export async function validateAndStage(
             startRows: options.tuning?.parquetWorkerRows,
           },
         ));
+        workers.push(beside);
         const inOrder: InOrderRows = {
           add: async (rows, spilled) => {
             beside.spilled(rows.length, spilled);
@@ -267,7 +272,7 @@ export async function validateAndStage(
     });
     return { report, outcome };
   } finally {
-    await parquet?.abandon();
+    await Promise.all(workers.map((worker) => worker.abandon()));
     await scratch.dispose();
   }
 }
