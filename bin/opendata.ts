@@ -11,7 +11,7 @@ import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
 import { CorruptCatalogError } from '../lambda/core/history.js';
 import { CorruptPublishedFileError } from '../lambda/core/publish.js';
-import { ScratchSpaceError } from '../lambda/core/scratch.js';
+import { ScratchDirectory, ScratchSpaceError } from '../lambda/core/scratch.js';
 import {
   publishDatasets,
   SiteMetaError,
@@ -607,6 +607,18 @@ const invokedDirectly =
   process.argv[1] !== undefined &&
   path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (invokedDirectly) {
+  // Stopped by Ctrl-C or SIGTERM, a run removes its scratch files (about seven times the CSV) before it
+  // exits as the signal would have it; published files are only ever replaced whole, so none is half
+  // written. A second signal stops it at once.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      ScratchDirectory.removeLiveSync();
+      process.exit(code);
+    });
+  }
   runCli(process.argv.slice(2)).then(
     (code) => {
       // `serve` keeps the process alive through its server; everything else ends here.

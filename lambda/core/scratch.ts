@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -41,17 +41,31 @@ export const READ_BYTES = 1 << 18;
  * memory; {@link dispose} removes everything.
  */
 export class ScratchDirectory {
+  /** This process's directories not yet disposed of (see {@link removeLiveSync}). */
+  static readonly #live = new Set<string>();
   #next = 0;
   readonly #files = new Set<ScratchFile>();
 
   private constructor(readonly path: string) {}
 
   static async create(parent: string = os.tmpdir()): Promise<ScratchDirectory> {
+    let directory: string;
     try {
-      return new ScratchDirectory(await fs.mkdtemp(path.join(parent, SCRATCH_PREFIX)));
+      directory = await fs.mkdtemp(path.join(parent, SCRATCH_PREFIX));
     } catch (error) {
       throw scratchError('create a scratch folder in', parent, error);
     }
+    ScratchDirectory.#live.add(directory);
+    return new ScratchDirectory(directory);
+  }
+
+  /**
+   * Removes, at once, every scratch directory this process created and has not disposed of: for a
+   * process about to exit before its runs can clean up (the CLI stopped by Ctrl-C or SIGTERM).
+   */
+  static removeLiveSync(): void {
+    for (const directory of ScratchDirectory.#live) rmSync(directory, { recursive: true, force: true });
+    ScratchDirectory.#live.clear();
   }
 
   /**
@@ -100,6 +114,7 @@ export class ScratchDirectory {
     await Promise.allSettled([...this.#files].map((file) => file.abandon()));
     this.#files.clear();
     await fs.rm(this.path, { recursive: true, force: true });
+    ScratchDirectory.#live.delete(this.path);
   }
 }
 
