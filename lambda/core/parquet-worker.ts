@@ -126,12 +126,16 @@ export class ParquetBesideValidation {
       spill,
       file,
     };
-    // No `execArgv` of the parent's: V8's flags are the process's anyway, and a loader is the entry's to set.
-    const worker = (this.#worker = new Worker(entry.code, {
-      workerData: input,
-      eval: entry.eval,
-      execArgv: [],
-    }));
+    let worker: Worker;
+    try {
+      // No `execArgv` of the parent's: V8's flags are the process's anyway, and a loader is the entry's to set.
+      worker = this.#worker = new Worker(entry.code, { workerData: input, eval: entry.eval, execArgv: [] });
+    } catch (error) {
+      // A thread the system would not start (out of memory, of threads) leaves the file to the main thread.
+      this.#stopped = true;
+      this.#failure = error instanceof Error ? error.message : String(error);
+      return false;
+    }
     this.#outcome = new Promise<StreamedBody | undefined>((resolve) => {
       const fail = (reason: string): void => {
         this.#failure ??= reason;
