@@ -382,6 +382,39 @@ function closingQuoteBefore(text: string, open: number, end: number): number {
   return close === -1 || close >= end ? -1 : close;
 }
 
+/** A cell of a record, as {@link recordCells} finds it. */
+interface CellSpan {
+  /** Its index in the record. */
+  readonly cell: number;
+  /** Where it starts (its opening quote, for a quoted cell). */
+  readonly start: number;
+  /** Where its text outside quotes starts: past the closing quote of a quoted cell, else at `start`. */
+  readonly outside: number;
+  /** Where it ends: at its comma, or at the record's end. */
+  readonly next: number;
+}
+
+/**
+ * The cells of the record `text[from, end)` (`end`: where it ends without its line break, see
+ * {@link recordEnd}), each quoted cell skipped to its closing quote ({@link closingQuoteBefore}); the walk
+ * stops at a quoted cell never closed, which papaparse tells of.
+ */
+function* recordCells(text: string, from: number, end: number): Generator<CellSpan> {
+  for (let start = from, cell = 0; ; cell++) {
+    let outside = start;
+    if (text.charCodeAt(start) === QUOTE) {
+      const close = closingQuoteBefore(text, start, end);
+      if (close === -1) return;
+      outside = close + 1;
+    }
+    const comma = text.indexOf(',', outside);
+    const next = comma === -1 || comma >= end ? end : comma;
+    yield { cell, start, outside, next };
+    if (next >= end) return;
+    start = next + 1;
+  }
+}
+
 /**
  * The first cell of the record `text[from, to)` (its line break included, if any) whose quotes other
  * readers read otherwise than papaparse, which says nothing of them: white space after a quoted cell's
@@ -398,33 +431,27 @@ function ambiguousQuoting(
   newline: CsvNewline,
 ): CsvProblem | undefined {
   const end = recordEnd(text, from, to, newline);
-  for (let at = from, cell = 0; ; cell++) {
-    if (text.charCodeAt(at) === QUOTE) {
-      const close = closingQuoteBefore(text, at, end);
-      if (close === -1) return undefined;
-      at = close + 1;
-      if (at < end && text.charCodeAt(at) !== COMMA)
+  for (const { cell, start, outside, next } of recordCells(text, from, end)) {
+    if (outside > start) {
+      // A quoted cell: only its comma, or the record's end, may follow the closing quote.
+      if (outside < end && text.charCodeAt(outside) !== COMMA)
         return {
           fieldIndex: cell,
           message:
             'white space after the closing double quote of a quoted cell: readers disagree on whether it belongs to the cell (some drop it, others keep it); remove it, or put it inside the quotes',
         };
     } else {
-      const comma = text.indexOf(',', at);
-      const next = comma === -1 || comma > end ? end : comma;
-      let first = at;
+      let first = start;
       while (first < next && (text.charCodeAt(first) === 0x20 || text.charCodeAt(first) === 0x09)) first++;
-      if (first > at && first < next && text.charCodeAt(first) === QUOTE)
+      if (first > start && first < next && text.charCodeAt(first) === QUOTE)
         return {
           fieldIndex: cell,
           message:
             'white space before the opening double quote of a cell: readers disagree on whether the cell is quoted; remove the space, or put it inside the quotes',
         };
-      at = next;
     }
-    if (at >= end) return undefined;
-    at++; // past the comma
   }
+  return undefined;
 }
 
 /**
@@ -465,21 +492,12 @@ function lineBreakOutsideQuotes(
   newline: CsvNewline,
   character: '\r' | '\n',
 ): { readonly cell: number; readonly at: number } | undefined {
-  const end = recordEnd(text, from, to, newline);
-  for (let at = from, cell = 0; ; cell++) {
-    if (text.charCodeAt(at) === QUOTE) {
-      // What follows the closing quote up to the comma is looked at too.
-      const close = closingQuoteBefore(text, at, end);
-      if (close === -1) return undefined;
-      at = close + 1;
-    }
-    const comma = text.indexOf(',', at);
-    const next = comma === -1 || comma >= end ? end : comma;
-    const found = text.indexOf(character, at);
+  for (const { cell, outside, next } of recordCells(text, from, recordEnd(text, from, to, newline))) {
+    // In a quoted cell, what follows the closing quote up to the comma.
+    const found = text.indexOf(character, outside);
     if (found !== -1 && found < next) return { cell, at: found };
-    if (next >= end) return undefined;
-    at = next + 1;
   }
+  return undefined;
 }
 
 /**
