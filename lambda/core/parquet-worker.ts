@@ -5,7 +5,7 @@ import { isMainThread, parentPort, Worker, workerData, type MessagePort } from '
 import type { StreamedBody } from './object-store.js';
 import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
-import { rowsOfJsonLines, type SpillWritten } from './row-source.js';
+import { rowsOfLines, SPILL_READ_BYTES, wholeLines, type SpillWritten } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
 import { ScratchFile, scratchBody, type ScratchDirectory } from './scratch.js';
 
@@ -15,9 +15,6 @@ import { ScratchFile, scratchBody, type ScratchDirectory } from './scratch.js';
  * would cost more than it saves.
  */
 export const PARQUET_WORKER_ROWS = 65_536;
-
-/** Bytes of the spill the worker reads at a time: decoded, well under V8's large-object size (see row-source.ts). */
-const READ_BYTES = 1 << 16;
 
 /** Tells this module, loaded as a worker's entry, that it is the Parquet worker. */
 const ROLE = 'kz-az-open-data/parquet-worker';
@@ -206,27 +203,26 @@ class SpillProgress {
  */
 async function* followSpill(spill: fs.FileHandle, progress: SpillProgress): AsyncGenerator<readonly Row[]> {
   let position = 0;
-  let carry = Buffer.alloc(0);
+  let carry: Buffer = Buffer.alloc(0);
   for (;;) {
     const end = progress.complete ? Infinity : progress.written;
     if (position >= end) {
       await progress.next();
       continue;
     }
-    const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, end - position));
+    const buffer = Buffer.allocUnsafe(Math.min(SPILL_READ_BYTES, end - position));
     const { bytesRead } = await spill.read(buffer, 0, buffer.byteLength, position);
     if (bytesRead === 0) {
       if (progress.complete) break;
       continue;
     }
     position += bytesRead;
-    const read = buffer.subarray(0, bytesRead);
-    const data = carry.length === 0 ? read : Buffer.concat([carry, read]);
-    const lineEnd = data.lastIndexOf(0x0a) + 1;
-    carry = Buffer.from(data.subarray(lineEnd));
-    if (lineEnd > 0) yield rowsOfJsonLines(data.subarray(0, lineEnd));
+    const cut = wholeLines(carry, buffer.subarray(0, bytesRead));
+    carry = cut.carry;
+    if (cut.lines !== undefined) yield rowsOfLines(cut.lines);
   }
-  if (carry.length > 0) yield rowsOfJsonLines(carry);
+  // A spill ends with a line break; a last line without one is read all the same.
+  if (carry.length > 0) yield rowsOfLines(Buffer.concat([carry, Buffer.from('\n')]));
 }
 
 /** The worker: writes the rows of `input.spill`, as it grows, to `input.file` as Parquet. */
