@@ -195,7 +195,6 @@ export async function validateAndStage(
     onProgress?.({ phase, dataset: source.id, position, rows });
   // Rows in key order also go to a worker thread writing the Parquet file, on the other core. A file out
   // of key order is read twice, and each read has its own: every one is stopped by the end.
-  let parquet: ParquetBesideValidation | undefined;
   const workers: ParquetBesideValidation[] = [];
   try {
     let sorter: RowSorter | undefined;
@@ -210,16 +209,11 @@ export async function validateAndStage(
       sinkRows: (definition) => {
         const writer = (csv = new CanonicalCsvWriter(definition, scratch));
         // The first read's worker, when the file is read again, has seen rows that are not the table's.
-        void parquet?.abandon();
-        const beside = (parquet = new ParquetBesideValidation(
-          definition.columns,
-          scratch,
-          `${definition.id}.parquet`,
-          {
-            rowGroupRows: options.tuning?.parquetRowGroupRows,
-            startRows: options.tuning?.parquetWorkerRows,
-          },
-        ));
+        void workers.at(-1)?.abandon();
+        const beside = new ParquetBesideValidation(definition.columns, scratch, `${definition.id}.parquet`, {
+          rowGroupRows: options.tuning?.parquetRowGroupRows,
+          startRows: options.tuning?.parquetWorkerRows,
+        });
         workers.push(beside);
         const inOrder: InOrderRows = {
           add: async (rows, spilled) => {
@@ -242,7 +236,9 @@ export async function validateAndStage(
     if (definition === undefined || sorter === undefined) return { report };
     tell('sorting', 0);
     const sorted = await sorter.finish();
-    // Out of order, the worker saw only the rows before the first one out of place: it is stopped at once.
+    // The last read's worker, the one that saw the table. Out of order, it saw only the rows before the
+    // first one out of place: it is stopped at once.
+    const parquet = workers.at(-1);
     if (!sorter.sorted) await parquet?.abandon();
     // Input in key order needed no sorting, and its CSV is written: every row is through this phase.
     if (sorter.sorted) tell('sorting', sorted.count);
