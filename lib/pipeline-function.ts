@@ -135,8 +135,8 @@ export class PipelineFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
+        target: BUNDLE_TARGET,
+        mainFields: [...MAIN_FIELDS],
         // Some bundled CommonJS dependencies call require() for Node built-ins.
         banner: REQUIRE_BANNER,
         externalModules: [...(props.runtimeModules ?? [])],
@@ -166,6 +166,12 @@ export class PipelineFunction extends Construct {
   }
 }
 
+/** What the bundles are built for: the runtime's Node.js ({@link PIPELINE_RUNTIME}). */
+const BUNDLE_TARGET = 'node24';
+
+/** The package.json fields esbuild resolves a dependency by, ES modules first. */
+const MAIN_FIELDS = ['module', 'main'] as const;
+
 /** Lets bundled CommonJS dependencies call require() for Node built-ins. */
 const REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -181,8 +187,8 @@ function parquetWorkerBundling(inputDir: string, outputDir: string): string {
     '--bundle',
     '--platform=node',
     '--format=esm',
-    '--target=node24',
-    '--main-fields=module,main',
+    `--target=${BUNDLE_TARGET}`,
+    `--main-fields=${MAIN_FIELDS.join(',')}`,
     '--minify',
     '--sourcemap',
     '--sources-content=false',
