@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { describeRuns, parseBenchArguments, USAGE } from '../../bench/options.js';
+import { describeRuns, parseBenchArguments, runsAt, TARGET_OPERATIONS, USAGE } from '../../bench/options.js';
 import { UsageError } from '../../bin/cli-arguments.js';
 import { REPO_ROOT } from '../support/workspace.js';
 
@@ -129,15 +129,30 @@ describe('parseBenchArguments', () => {
 });
 
 describe("the header's account of the runs", () => {
-  it('says what ran: medians where a size ran more than once, one run from 10^6 rows', () => {
+  it("says what ran: medians where a size ran more than once, only the targets' operations repeated at 10^6 rows", () => {
     expect(describeRuns(3, [1e4, 1e5, 1e6])).toBe(
-      'medians of 3 runs at 10,000 and 100,000 rows, one run at 1,000,000 rows',
+      'medians of 3 runs at 10,000 and 100,000 rows, and of parse, validate, publish dir and duckdb at 1,000,000 rows (one run of the others)',
     );
     expect(describeRuns(3, [1e4, 1e5, 1e6, 1e7])).toBe(
-      'medians of 3 runs at 10,000 and 100,000 rows, one run at 1,000,000 and 10,000,000 rows',
+      'medians of 3 runs at 10,000 and 100,000 rows, and of parse, validate, publish dir and duckdb at 1,000,000 rows (one run of the others), one run at 10,000,000 rows',
     );
+    expect(describeRuns(3, [1e6])).toBe(
+      'medians of 3 runs of parse, validate, publish dir and duckdb at 1,000,000 rows (one run of the others)',
+    );
+    expect(describeRuns(3, [1e5, 1e7])).toBe('medians of 3 runs at 100,000 rows, one run at 10,000,000 rows');
     expect(describeRuns(5, [1000])).toBe('medians of 5 runs');
     expect(describeRuns(2, [1000, 2000, 3000])).toBe('medians of 2 runs');
+  });
+
+  it('repeats at 10^6 rows only the operations a speed target is judged by, and nothing at 10^7', () => {
+    expect(TARGET_OPERATIONS.map((operation) => runsAt(1e6, 3, operation))).toEqual([3, 3, 3, 3]);
+    expect(['publish cli', 'publish fn', 'publish s3'].map((operation) => runsAt(1e6, 3, operation))).toEqual(
+      [1, 1, 1],
+    );
+    expect([...TARGET_OPERATIONS, 'publish s3'].map((operation) => runsAt(1e7, 3, operation))).toEqual([
+      1, 1, 1, 1, 1,
+    ]);
+    expect(runsAt(1e5, 3, 'publish s3')).toBe(3);
   });
 
   it('speaks of no medians when every size ran once', () => {
