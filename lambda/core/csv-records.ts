@@ -52,10 +52,11 @@ export async function* readCsvRecordBatches(
   let tooWide: TooManyFieldsError | undefined;
   // The cells of the record not yet finished, counted as its text arrives (a new counter for each record).
   let unfinished: { readonly start: number; readonly cells: CellCounter } | undefined;
-  // Where in `input` the next double quote and CR are (-1: none after the records read), for the checks
-  // of quotes and of line endings.
+  // Where in `input` the next double quote, CR and LF are (-1: none after the records read), for the
+  // checks of quotes and of line endings and the count of lines.
   let nextQuote = 0;
   let nextCr = 0;
+  let nextLf = 0;
 
   const parser = new Papa.Parser({
     delimiter: ',',
@@ -69,7 +70,15 @@ export async function* readCsvRecordBatches(
         parser.abort();
         return;
       }
-      let breaks = fields.reduce((sum, field) => sum + countLineBreaks(field), 0);
+      const from = recordStart - inputStart;
+      const to = results.meta.cursor - inputStart;
+      const end = recordEnd(input, from, to, newline);
+      // Line breaks lie only in quoted cells: a record whose text holds none besides its own ends (nearly
+      // every record) counts none without looking at each cell.
+      if (nextLf !== -1 && nextLf < from) nextLf = input.indexOf('\n', from);
+      if (nextCr !== -1 && nextCr < from) nextCr = input.indexOf('\r', from);
+      const breakInside = (nextLf !== -1 && nextLf < end) || (nextCr !== -1 && nextCr < end);
+      let breaks = breakInside ? fields.reduce((sum, field) => sum + countLineBreaks(field), 0) : 0;
       const problems: CsvProblem[] = [];
       const told = new Set<string>();
       // papaparse names a record's problems in the order of the text: the count of cells goes on from
@@ -94,7 +103,7 @@ export async function* readCsvRecordBatches(
       // next as one record: said once, at the cell where the LF is, instead of as extra cells and types.
       // (Not in a record with a stray or unclosed quote: where quotes begin and end there is papaparse's guess.)
       if (newline !== '\n' && breaks > 0 && problems.length === 0) {
-        const at = strayLineFeed(input, recordStart - inputStart, results.meta.cursor - inputStart, newline);
+        const at = strayLineFeed(input, from, to, newline);
         if (at !== undefined)
           problems.push({
             fieldIndex: at,
@@ -104,10 +113,7 @@ export async function* readCsvRecordBatches(
       // Quotes papaparse reads in its own way without a word, where other readers read them otherwise.
       // Only a record holding a quote is read again: where the next quote is, is looked for once a text.
       if (problems.length === 0) {
-        const from = recordStart - inputStart;
-        const to = results.meta.cursor - inputStart;
         // A CR that is not the file's line ending, outside quotes: papaparse keeps it in the cell.
-        if (newline !== '\r' && nextCr !== -1 && nextCr < from) nextCr = input.indexOf('\r', from);
         if (newline !== '\r' && nextCr !== -1 && nextCr < to) {
           const stray = strayCarriageReturn(input, from, to, newline);
           if (stray !== undefined) {
@@ -134,6 +140,7 @@ export async function* readCsvRecordBatches(
     inputStart = recordStart;
     nextQuote = 0;
     nextCr = 0;
+    nextLf = 0;
     parser.parse(input, inputStart, !last);
   };
 
@@ -382,36 +389,51 @@ function closingQuoteBefore(text: string, open: number, end: number): number {
   return close === -1 || close >= end ? -1 : close;
 }
 
-/** A cell of a record, as {@link recordCells} finds it. */
-interface CellSpan {
-  /** Its index in the record. */
-  readonly cell: number;
-  /** Where it starts (its opening quote, for a quoted cell). */
-  readonly start: number;
-  /** Where its text outside quotes starts: past the closing quote of a quoted cell, else at `start`. */
-  readonly outside: number;
-  /** Where it ends: at its comma, or at the record's end. */
-  readonly next: number;
-}
-
 /**
- * The cells of the record `text[from, end)` (`end`: where it ends without its line break, see
- * {@link recordEnd}), each quoted cell skipped to its closing quote ({@link closingQuoteBefore}); the walk
- * stops at a quoted cell never closed, which papaparse tells of.
+ * A walk over the cells of the record `text[from, end)` (`end`: where it ends without its line break, see
+ * {@link recordEnd}), each quoted cell skipped to its closing quote ({@link closingQuoteBefore}): each
+ * {@link advance} moves to the next cell and says whether there is one; the walk stops at a quoted cell
+ * never closed, which papaparse tells of. One object a record, its fields updated in place: the checks
+ * walk every record that holds a quote, millions of cells in a large file.
  */
-function* recordCells(text: string, from: number, end: number): Generator<CellSpan> {
-  for (let start = from, cell = 0; ; cell++) {
+class RecordCells {
+  /** The cell's index in the record (-1 before the first {@link advance}). */
+  cell = -1;
+  /** Where it starts (its opening quote, for a quoted cell). */
+  start = 0;
+  /** Where its text outside quotes starts: past the closing quote of a quoted cell, else at `start`. */
+  outside = 0;
+  /** Where it ends: at its comma, or at the record's end. */
+  next: number;
+
+  constructor(
+    private readonly text: string,
+    from: number,
+    private readonly end: number,
+  ) {
+    // As if a comma stood just before the record: the first cell starts at `from`.
+    this.next = from - 1;
+  }
+
+  advance(): boolean {
+    const { text, end } = this;
+    if (this.next >= end) return false;
+    const start = this.next + 1;
     let outside = start;
     if (text.charCodeAt(start) === QUOTE) {
       const close = closingQuoteBefore(text, start, end);
-      if (close === -1) return;
+      if (close === -1) {
+        this.next = end;
+        return false;
+      }
       outside = close + 1;
     }
     const comma = text.indexOf(',', outside);
-    const next = comma === -1 || comma >= end ? end : comma;
-    yield { cell, start, outside, next };
-    if (next >= end) return;
-    start = next + 1;
+    this.cell++;
+    this.start = start;
+    this.outside = outside;
+    this.next = comma === -1 || comma >= end ? end : comma;
+    return true;
   }
 }
 
@@ -431,7 +453,8 @@ function ambiguousQuoting(
   newline: CsvNewline,
 ): CsvProblem | undefined {
   const end = recordEnd(text, from, to, newline);
-  for (const { cell, start, outside, next } of recordCells(text, from, end)) {
+  for (const cells = new RecordCells(text, from, end); cells.advance();) {
+    const { cell, start, outside, next } = cells;
     if (outside > start) {
       // A quoted cell: only its comma, or the record's end, may follow the closing quote.
       if (outside < end && text.charCodeAt(outside) !== COMMA)
@@ -492,7 +515,8 @@ function lineBreakOutsideQuotes(
   newline: CsvNewline,
   character: '\r' | '\n',
 ): { readonly cell: number; readonly at: number } | undefined {
-  for (const { cell, outside, next } of recordCells(text, from, recordEnd(text, from, to, newline))) {
+  for (const cells = new RecordCells(text, from, recordEnd(text, from, to, newline)); cells.advance();) {
+    const { cell, outside, next } = cells;
     // In a quoted cell, what follows the closing quote up to the comma.
     const found = text.indexOf(character, outside);
     if (found !== -1 && found < next) return { cell, at: found };
