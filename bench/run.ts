@@ -400,8 +400,13 @@ try {
           console.log(
             `${at} ${operation} bytes ÷ CSV ${footprint.toFixed(2)} (≤ ${TARGETS.footprint})   ${verdict(footprint <= TARGETS.footprint)}`,
           );
+        // The memory target is met by the heap setting the CLI and the functions apply themselves (issue 15
+        // allows it): judged on their rows; under Node's default heap V8 grows as far as the machine lets it.
+        const judged = operation === 'publish cli' || operation === 'publish fn';
         console.log(
-          `${at} ${operation} peak RSS ${peakText(result.peak)} MiB (< ${TARGETS.rssMb} MiB)   ${verdict(mb(result.peak) < TARGETS.rssMb)}`,
+          judged
+            ? `${at} ${operation} peak RSS ${peakText(result.peak)} MiB (< ${TARGETS.rssMb} MiB)   ${verdict(mb(result.peak) < TARGETS.rssMb)}`
+            : `${at} ${operation} peak RSS ${peakText(result.peak)} MiB (Node's default heap: not judged; the target is judged with the settings the CLI and the functions run with)`,
         );
       }
     }
