@@ -205,6 +205,13 @@ export async function* readCsvRecordBatches(
   // What is left finishes its records as the pieces before did (a last line break ends the last record,
   // it does not begin an empty one), then the end of the text finishes the last.
   if (pendingLength > 0) parse(pending.join(''), false);
+  // The end of the text ends the last record as a line break would. papaparse reads white space after the
+  // closing quote of the very last cell (`"abc"  ` and no line break) as a stray quote in a cell never
+  // closed; before a line break it reads the cell, and the space is told as readers disagree on it
+  // ({@link ambiguousQuoting}). That record is given the line break when it then reads cleanly.
+  const rest = input.substring(recordStart - inputStart);
+  if (tooWide === undefined && endsWithSpaceAfterQuote(rest) && cleanRecord(rest + newline, newline))
+    parse(newline, false);
   if (tooWide === undefined) parse('', true);
   if (batch.length > 0) yield batch;
   if (tooWide !== undefined) throw tooWide;
@@ -531,6 +538,18 @@ function lineBreakOutsideQuotes(
  */
 function strayLineFeed(text: string, from: number, to: number, newline: '\r\n' | '\r'): number | undefined {
   return lineBreakOutsideQuotes(text, from, to, newline, '\n')?.cell;
+}
+
+/** Whether `text` ends with a double quote followed by spaces or tabs. */
+function endsWithSpaceAfterQuote(text: string): boolean {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 0x20 || text.charCodeAt(end - 1) === 0x09)) end--;
+  return end < text.length && text.charCodeAt(end - 1) === QUOTE;
+}
+
+/** Whether papaparse reads `text` (one record and its line break) without a quoting error. */
+function cleanRecord(text: string, newline: CsvNewline): boolean {
+  return Papa.parse(text, { delimiter: ',', quoteChar: '"', escapeChar: '"', newline }).errors.length === 0;
 }
 
 /** Line breaks inside a field: CRLF counts once, lone CR and LF once each. */

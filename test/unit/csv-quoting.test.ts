@@ -73,6 +73,40 @@ describe('quotes other readers read otherwise', () => {
     );
   });
 
+  it('reads a last line with no line break after it as it reads it with one: white space after its closing quote is told as such', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.stringMatching(/^[a-z]{1,4}$/), { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(' ', '\t', ' \t'),
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.array(fc.nat(40), { maxLength: 2 }),
+        async (cells, extra, newline, cuts) => {
+          const line = `${cells.join(',')}${cells.length > 0 ? ',' : ''}"last"${extra}`;
+          const text = `a${newline}${line}`;
+          const read = await records(text, cuts);
+          expect(read).toEqual(await records(`${text}${newline}`));
+          expect(read.at(-1)).toEqual({
+            line: 2,
+            fields: [...cells, 'last'],
+            problems: [{ fieldIndex: cells.length, message: expect.stringMatching(AFTER_CLOSING) as string }],
+          });
+        },
+      ),
+    );
+  });
+
+  it('still tells a quoted cell left open at the end of the text as never closed', async () => {
+    for (const text of ['a\n"ab""  ', 'a\nx,"ab  ', 'a\r\n"ab""\t']) {
+      const read = await records(text);
+      expect(read.at(-1)?.problems).toEqual([
+        {
+          fieldIndex: text.includes('x,') ? 1 : 0,
+          message: 'quoted field is never closed (missing closing double quote)',
+        },
+      ]);
+    }
+  });
+
   it('names a CRLF line in an LF file as such where it ends with a quoted cell, not as white space', async () => {
     const read = await records('a,b\n"x","y"\r\n1,2\n');
     expect(read[1]?.problems).toEqual([
