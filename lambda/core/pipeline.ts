@@ -14,11 +14,18 @@ import { RowSorter, type InOrderRows } from './sort-rows.js';
 import { findDatasetIds, loadDatasetSource, loadSiteMeta, type SourceLocation } from './sources.js';
 import { formatIssue } from './issue.js';
 import { RowSchemaScope } from './row-schema.js';
-import { validateDataset, type DatasetReport, type DatasetSource, type ValidDataset } from './validate.js';
+import {
+  reserveRowSchemaIds,
+  validateDataset,
+  type DatasetReport,
+  type DatasetSource,
+  type ValidDataset,
+} from './validate.js';
 import type { VerifyProblem } from './distribution-check.js';
 import type { SiteNote } from './site.js';
 import type { RunContext } from './checks/index.js';
 import { referencedDatasetsFrom } from './referenced-datasets.js';
+import { isValidDatasetId } from './dataset-id.js';
 
 /** What happened to one dataset in a publish run. */
 export type DatasetOutcome =
@@ -83,9 +90,15 @@ export async function validateDatasets(
   // One run context for the run, so a dataset referred to by several is read once.
   const context = runContextOf(source);
   const results: { report: DatasetReport; dataset?: ValidDataset }[] = [];
-  const wanted = await wantedIds(source, ids);
-  for (const [index, id] of wanted.entries()) {
-    const onRows = validationProgress(options.onProgress, id, { index: index + 1, count: wanted.length });
+  const order = await runOrder(source, ids);
+  const count = order.filter((entry) => entry.wanted).length;
+  for (const { id, wanted } of order) {
+    if (!wanted) {
+      await passOver(source, id, scope);
+      continue;
+    }
+    const position = { index: results.length + 1, count };
+    const onRows = validationProgress(options.onProgress, id, position);
     results.push(await validateOne(source, id, scope, context, options.keepRows ?? false, onRows));
   }
   return results;
@@ -120,8 +133,31 @@ function countingReads(source: RowSource, onRows: (rows: number) => void): RowSo
   };
 }
 
-async function wantedIds(source: SourceLocation, ids: readonly string[]): Promise<string[]> {
-  return ids.length > 0 ? [...new Set(ids)] : findDatasetIds(source);
+/**
+ * The datasets a run goes through, in the order a run of every dataset takes (by id): each one asked for
+ * (every one, when none is named), and before it the others only lend their row schemas' `$id`s to the
+ * run's scope ({@link passOver}). A dataset checked with some of the others or alone is then refused for
+ * reusing an `$id` exactly when a run of them all would refuse it.
+ */
+async function runOrder(
+  source: SourceLocation,
+  ids: readonly string[],
+): Promise<{ readonly id: string; readonly wanted: boolean }[]> {
+  if (ids.length === 0) return (await findDatasetIds(source)).map((id) => ({ id, wanted: true }));
+  const wanted = new Set(ids);
+  // Only a well-formed id can come after others; a malformed one is refused before any read.
+  const last = [...wanted].filter(isValidDatasetId).sort().at(-1);
+  const all = last === undefined ? [] : await findDatasetIds(source);
+  return [...new Set([...all, ...wanted])]
+    .sort()
+    .filter((id) => wanted.has(id) || (last !== undefined && id < last))
+    .map((id) => ({ id, wanted: wanted.has(id) }));
+}
+
+/** Records in `scope` the `$id`s of the row schema of dataset `id`, which this run does not check. */
+async function passOver(source: SourceLocation, id: string, scope: RowSchemaScope): Promise<void> {
+  const loaded = await loadDatasetSource(source, id);
+  if (loaded.ok) reserveRowSchemaIds(loaded.value, scope);
 }
 
 async function validateOne(
@@ -369,9 +405,15 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   let commit;
   try {
     // One dataset at a time, validated then staged, each streamed through scratch files.
-    const wanted = await wantedIds(run.source, run.ids ?? []);
-    for (const [index, id] of wanted.entries()) {
-      const position = { index: index + 1, count: wanted.length };
+    const order = await runOrder(run.source, run.ids ?? []);
+    const count = order.filter((entry) => entry.wanted).length;
+    let index = 0;
+    for (const { id, wanted } of order) {
+      if (!wanted) {
+        await passOver(run.source, id, scope);
+        continue;
+      }
+      const position = { index: ++index, count };
       const { report, outcome } = await validateAndStageFromSource(
         run,
         scope,

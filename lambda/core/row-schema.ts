@@ -116,6 +116,17 @@ export class RowSchemaScope {
     return compileRowSchema(schema, file, this);
   }
 
+  /**
+   * Records the `$id`s the row schema `schema` (read from `file`) declares, as {@link compile} would, for a
+   * dataset the run passes over: a dataset checked alone (`publish <id>`, one function of the state
+   * machine's map) is refused for an `$id` a dataset before it declares, as a run of every dataset would
+   * refuse it. A schema that would not compile claims nothing, as in that run; it is not compiled here.
+   */
+  reserve(schema: unknown, file: string): void {
+    const checked = checkRowSchema(schema, file);
+    if (checked.ok) this.claim(checked.value.ids, file);
+  }
+
   /** Records the `$id`s `file` declares, returning an issue for each already taken. */
   claim(ids: readonly { id: string; pointer: string }[], file: string): Issue[] {
     const issues: Issue[] = [];
@@ -151,6 +162,57 @@ export function compileRowSchema(
   file: string,
   scope: RowSchemaScope = new RowSchemaScope(),
 ): Result<RowSchema> {
+  const checked = checkRowSchema(schema, file);
+  if (!checked.ok) return checked;
+  const { root, columns, ids, cycle } = checked.value;
+  const taken = scope.claim(ids, file);
+  if (taken.length > 0) return { ok: false, issues: taken };
+  const issues: Issue[] = [];
+  const problem = (pointer: string, message: string): void => {
+    issues.push(schemaIssue(file, pointer, message));
+  };
+  try {
+    const validate = compileInOwnAjv(root);
+    // A schema that applies itself without end overflows the stack on the first row it checks, which
+    // would end the whole run; tried here on two rows, and caught again row by row (checks/cells.ts) for
+    // a cycle only some values reach.
+    for (const probe of [{}, probeRow(columns)]) {
+      try {
+        validate(probe);
+      } catch (error) {
+        if (!isStackOverflow(error)) throw error;
+        problem('', SELF_REFERENCE_MESSAGE);
+        return { ok: false, issues };
+      }
+    }
+    return { ok: true, value: { columns, validate, file } };
+  } catch (error) {
+    // ajv overflows the stack compiling a $ref that leads back to itself with nothing between
+    // (`"$defs": {"a": {"$ref": "#/$defs/a"}}`); the count above has met that cycle.
+    if (isStackOverflow(error) && cycle) {
+      problem('', SELF_REFERENCE_MESSAGE);
+      return { ok: false, issues };
+    }
+    problem('', `the schema does not compile: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: false, issues };
+  }
+}
+
+/** What {@link checkRowSchema} found in a row schema that passes its checks. */
+interface CheckedRowSchema {
+  readonly root: Record<string, unknown>;
+  readonly columns: Column[];
+  /** The `$id`s it declares, resolved, with where each is written. */
+  readonly ids: { id: string; pointer: string }[];
+  /** Whether the count of evaluations met a `$ref` leading back to itself. */
+  readonly cycle: boolean;
+}
+
+/**
+ * Everything {@link compileRowSchema} checks before it claims the schema's `$id`s and compiles it: the
+ * columns, the keywords ajv would not bound, and the cost of a row.
+ */
+function checkRowSchema(schema: unknown, file: string): Result<CheckedRowSchema> {
   const issues: Issue[] = [];
   const problem = (pointer: string, message: string): void => {
     issues.push(schemaIssue(file, pointer, message));
@@ -202,33 +264,7 @@ export function compileRowSchema(
   if (issues.length > 0) return { ok: false, issues };
   const cost = checkRowCost(schema, columns.length, file);
   if (cost.issues.length > 0) return { ok: false, issues: cost.issues };
-  const taken = scope.claim(ids, file);
-  if (taken.length > 0) return { ok: false, issues: taken };
-  try {
-    const validate = compileInOwnAjv(schema);
-    // A schema that applies itself without end overflows the stack on the first row it checks, which
-    // would end the whole run; tried here on two rows, and caught again row by row (checks/cells.ts) for
-    // a cycle only some values reach.
-    for (const probe of [{}, probeRow(columns)]) {
-      try {
-        validate(probe);
-      } catch (error) {
-        if (!isStackOverflow(error)) throw error;
-        problem('', SELF_REFERENCE_MESSAGE);
-        return { ok: false, issues };
-      }
-    }
-    return { ok: true, value: { columns, validate, file } };
-  } catch (error) {
-    // ajv overflows the stack compiling a $ref that leads back to itself with nothing between
-    // (`"$defs": {"a": {"$ref": "#/$defs/a"}}`); the count above has met that cycle.
-    if (isStackOverflow(error) && cost.cycle) {
-      problem('', SELF_REFERENCE_MESSAGE);
-      return { ok: false, issues };
-    }
-    problem('', `the schema does not compile: ${error instanceof Error ? error.message : String(error)}`);
-    return { ok: false, issues };
-  }
+  return { ok: true, value: { root: schema, columns, ids, cycle: cost.cycle } };
 }
 
 /**

@@ -400,6 +400,16 @@ class TableRow implements RowState {
 }
 
 /**
+ * Records in `scope` the `$id`s of the row schema of a dataset a run passes over, as validating it would
+ * (see {@link RowSchemaScope.reserve}): the schema read as {@link validateDataset} reads it, and nothing
+ * claimed from one that would not compile.
+ */
+export function reserveRowSchemaIds(source: DatasetSource, scope: RowSchemaScope): void {
+  const parsed = parseLimitedJson(source.schema, 'schema-error', SCHEMA_DOCUMENT);
+  if (parsed.ok) scope.reserve(parsed.value, source.schema.file);
+}
+
+/**
  * An issue about a JSON document's member, pointed at the line where the
  * member is written (the checks of a parsed document know only its pointer).
  */

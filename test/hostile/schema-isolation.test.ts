@@ -1,6 +1,8 @@
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import descriptorSchema from '../../schemas/dataset.schema.json' with { type: 'json' };
+import { validateDatasets } from '../../lambda/core/pipeline.js';
 import { stageFromCuratedSource } from '../../lambda/handlers/steps/validate-and-publish.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA } from '../support/dataset-fixture.js';
@@ -116,5 +118,34 @@ describe('a row schema cannot replace the schema its descriptor is checked again
     expect(outcomes[1]?.report.issues.map((issue) => [issue.code, issue.field])).toEqual([
       ['schema-error', '/$id'],
     ]);
+  });
+
+  it('checked alone or with some of the others (publish <id>), a dataset is refused for reusing an $id exactly when a run of them all refuses it', async () => {
+    /** The row schema of each kind of dataset: two share an $id, one has its own, one fails its checks first. */
+    const schemaOf = (kind: string, id: string) =>
+      kind === 'broken'
+        ? { ...FIXTURE_SCHEMA, $id: 'https://example.org/shared-x.json', additionalProperties: true }
+        : { ...FIXTURE_SCHEMA, $id: `https://example.org/${kind === 'own' ? id : `shared-${kind}`}.json` };
+    const reuses = (issues: readonly { message: string }[]) =>
+      issues.some((issue) => issue.message.includes('is already the $id of'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('x', 'y', 'own', 'broken'), { minLength: 2, maxLength: 4 }),
+        fc.shuffledSubarray([0, 1, 2, 3], { minLength: 1 }),
+        async (kinds, picked) => {
+          const ids = kinds.map((_, index) => `d${index}`);
+          const ws = await hostileWorkspace(
+            Object.fromEntries(ids.map((id, index) => [id, { schema: schemaOf(kinds[index] ?? '', id) }])),
+          );
+          const inFullRun = new Map(
+            (await validateDatasets(ws.source)).map(({ report }) => [report.id, reuses(report.issues)]),
+          );
+          const subset = picked.filter((index) => index < ids.length).map((index) => ids[index] ?? '');
+          for (const { report } of await validateDatasets(ws.source, subset))
+            expect([report.id, reuses(report.issues)]).toEqual([report.id, inFullRun.get(report.id)]);
+        },
+      ),
+      { numRuns: 15 },
+    );
   });
 });

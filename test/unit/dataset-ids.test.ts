@@ -66,7 +66,13 @@ describe('dataset ids', () => {
 
       await validateDatasets(source, [id]);
 
-      expect(calls.sort()).toEqual([`get ${id}.dataset.json`, `get ${id}.schema.json`, `head ${id}.csv`]);
+      // And the data folder's listing: the datasets before it lend their row schemas' $ids (runOrder).
+      expect(calls.sort()).toEqual([
+        `get ${id}.dataset.json`,
+        `get ${id}.schema.json`,
+        `head ${id}.csv`,
+        'list ',
+      ]);
     },
   );
 });
