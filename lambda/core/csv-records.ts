@@ -79,6 +79,8 @@ export async function* readCsvRecordBatches(
       if (nextCr !== -1 && nextCr < from) nextCr = input.indexOf('\r', from);
       const breakInside = (nextLf !== -1 && nextLf < end) || (nextCr !== -1 && nextCr < end);
       let breaks = breakInside ? fields.reduce((sum, field) => sum + countLineBreaks(field), 0) : 0;
+      // A record that is only the second half of the line ending before it (see below).
+      let alone = false;
       const problems: CsvProblem[] = [];
       const told = new Set<string>();
       // papaparse names a record's problems in the order of the text: the count of cells goes on from
@@ -92,7 +94,10 @@ export async function* readCsvRecordBatches(
           error.index === undefined || cells === undefined
             ? Math.max(0, fields.length - 1)
             : cells.before(error.index - 1);
-        const message = describePapaError(error, nextLine, nextLine + breaks);
+        // A cell never closed runs to the end of the text: a line break ending the text ends its last line
+        // and begins none.
+        const ending = error.code === 'MissingQuotes' && /[\r\n]$/.test(fields.at(-1) ?? '') ? 1 : 0;
+        const message = describePapaError(error, nextLine, nextLine + breaks - ending);
         // papaparse names each stray quote of a cell; the cell is told once of each kind of problem.
         const key = `${fieldIndex}\n${message}`;
         if (told.has(key)) continue;
@@ -103,7 +108,19 @@ export async function* readCsvRecordBatches(
       // next as one record: said once, at the cell where the LF is, instead of as extra cells and types.
       // (Not in a record with a stray or unclosed quote: where quotes begin and end there is papaparse's guess.)
       if (newline !== '\n' && breaks > 0 && problems.length === 0) {
-        const at = strayLineFeed(input, from, to, newline);
+        // In a CR file the LF of a line ending with CRLF begins the next record: it ends the line before,
+        // and begins no line of its own.
+        const crlfBefore = newline === '\r' && input.charCodeAt(from) === 0x0a;
+        if (crlfBefore) {
+          breaks--;
+          // Nothing but that LF at the end of the text: told at the line it ends.
+          alone = end === from + 1 && end === to;
+          problems.push({
+            fieldIndex: 0,
+            message: `the file's lines end with CR, and ${alone ? 'this line' : 'the line before this one'} ends with CRLF: save the file with one kind of line ending`,
+          });
+        }
+        const at = strayLineFeed(input, crlfBefore ? from + 1 : from, to, newline);
         if (at !== undefined)
           problems.push({
             fieldIndex: at,
@@ -118,8 +135,10 @@ export async function* readCsvRecordBatches(
           const stray = strayCarriageReturn(input, from, to, newline);
           if (stray !== undefined) {
             problems.push({ fieldIndex: stray.fieldIndex, message: stray.message });
-            // The CR of a CRLF line, kept at the end of the last cell, was counted as a line break.
-            if (stray.lineEnding && (fields.at(-1) ?? '').endsWith('\r')) breaks--;
+            // The CR of a line ending with CRLF in an LF file, kept at the end of the last cell, was counted
+            // as a line break; it ends this line, whether it is the CR told of or one before it is.
+            const crlf = newline === '\n' && end < to && input.charCodeAt(end - 1) === 0x0d;
+            if (crlf && (fields.at(-1) ?? '').endsWith('\r')) breaks--;
           }
         }
         if (nextQuote !== -1 && nextQuote < from) nextQuote = input.indexOf('"', from);
@@ -128,7 +147,7 @@ export async function* readCsvRecordBatches(
           if (problem !== undefined) problems.push(problem);
         }
       }
-      batch.push({ line: nextLine, fields, problems });
+      batch.push({ line: alone ? nextLine - 1 : nextLine, fields, problems });
       nextLine += 1 + breaks;
       recordStart = results.meta.cursor;
     },

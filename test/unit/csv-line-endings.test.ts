@@ -64,3 +64,67 @@ describe('a file with line endings of two kinds', () => {
     expect(read[1]?.problems).toEqual([{ fieldIndex: 1, message: expect.stringMatching(MIXED) as string }]);
   });
 });
+
+/** The line an editor shows `offset` of `text` on: LF, CRLF and a lone CR each end a line. */
+function editorLine(text: string, offset: number): number {
+  return 1 + (text.slice(0, offset).match(/\r\n|\r|\n/g) ?? []).length;
+}
+
+describe('line numbers in a file of mixed line endings', () => {
+  it('give each record that starts a line the line an editor shows it on, whatever endings come before', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('\n', '\r', '\r\n'), { minLength: 2, maxLength: 12 }),
+        fc.nat(200),
+        async (endings, cut) => {
+          // One cell a line, named by the line it is written on; a lone CR may stand inside one too.
+          const text = endings.map((ending, index) => `r${index + 1}${ending}`).join('');
+          const read = await records(text, cut % (text.length + 1));
+          for (const record of read) {
+            const first = (record.fields[0] ?? '').replace(/^\n/, '');
+            const name = /^r(\d+)/.exec(first);
+            if (name === null) continue;
+            expect([first, record.line]).toEqual([first, editorLine(text, text.indexOf(`r${name[1]}`))]);
+          }
+          // And the last record ends on the last line.
+          const last = read.at(-1);
+          if (last !== undefined) expect(last.line).toBeLessThanOrEqual(editorLine(text, text.length - 1));
+        },
+      ),
+    );
+  });
+
+  it('in an LF file, counts a line holding a lone CR and ending with CRLF as two lines, not three', async () => {
+    const read = await records('h\nr1\nr2\rX\r\nr3\nr4\n');
+    expect(read.map((record) => record.line)).toEqual([1, 2, 3, 5, 6]);
+  });
+
+  it('in a CR file, tells a line ending with CRLF as such and counts it as one line', async () => {
+    const read = await records('h\rr1\rr2\r\nr3\rbad\r');
+    expect(read.map((record) => record.line)).toEqual([1, 2, 3, 4, 5]);
+    expect(read[3]?.problems).toEqual([
+      {
+        fieldIndex: 0,
+        message:
+          "the file's lines end with CR, and the line before this one ends with CRLF: save the file with one kind of line ending",
+      },
+    ]);
+    const atTheEnd = await records('h\rr1\rr2\r\n');
+    expect(atTheEnd.at(-1)).toMatchObject({
+      line: 3,
+      problems: [{ message: expect.stringContaining('this line ends with CRLF') as string }],
+    });
+  });
+
+  it('ends the lines a never-closed cell ran over at the last line, not at one after a final line break', async () => {
+    for (const newline of ['\n', '\r\n', '\r']) {
+      const read = await records(['h', 'r1', '"q', 'r3', 'r4', ''].join(newline));
+      expect(read.at(-1)?.problems).toEqual([
+        {
+          fieldIndex: 0,
+          message: expect.stringContaining('lines 3-5 were read into this one cell') as string,
+        },
+      ]);
+    }
+  });
+});
