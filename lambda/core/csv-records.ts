@@ -57,6 +57,8 @@ export async function* readCsvRecordBatches(
   let nextQuote = 0;
   let nextCr = 0;
   let nextLf = 0;
+  // Whether the last record read ended with a CR: an LF beginning the next one completes a CRLF.
+  let afterCr = false;
 
   const parser = new Papa.Parser({
     delimiter: ',',
@@ -78,7 +80,10 @@ export async function* readCsvRecordBatches(
       if (nextLf !== -1 && nextLf < from) nextLf = input.indexOf('\n', from);
       if (nextCr !== -1 && nextCr < from) nextCr = input.indexOf('\r', from);
       const breakInside = (nextLf !== -1 && nextLf < end) || (nextCr !== -1 && nextCr < end);
-      let breaks = breakInside ? fields.reduce((sum, field) => sum + countLineBreaks(field), 0) : 0;
+      // Counted in the record's text, not in its cells: where papaparse finds a quote out of place, its cells
+      // are its guess, and may leave out what the text holds.
+      let breaks = breakInside ? lineBreaksWithin(input, from, to, afterCr) : 0;
+      afterCr = to > from && input.charCodeAt(to - 1) === 0x0d;
       // A record that is only the second half of the line ending before it (see below).
       let alone = false;
       const problems: CsvProblem[] = [];
@@ -94,10 +99,7 @@ export async function* readCsvRecordBatches(
           error.index === undefined || cells === undefined
             ? Math.max(0, fields.length - 1)
             : cells.before(error.index - 1);
-        // A cell never closed runs to the end of the text: a line break ending the text ends its last line
-        // and begins none.
-        const ending = error.code === 'MissingQuotes' && /[\r\n]$/.test(fields.at(-1) ?? '') ? 1 : 0;
-        const message = describePapaError(error, nextLine, nextLine + breaks - ending);
+        const message = describePapaError(error, nextLine, nextLine + breaks);
         // papaparse names each stray quote of a cell; the cell is told once of each kind of problem.
         const key = `${fieldIndex}\n${message}`;
         if (told.has(key)) continue;
@@ -107,12 +109,11 @@ export async function* readCsvRecordBatches(
       // A file whose lines end with CRLF (or CR) and one that ends with LF alone reads that line and the
       // next as one record: said once, at the cell where the LF is, instead of as extra cells and types.
       // (Not in a record with a stray or unclosed quote: where quotes begin and end there is papaparse's guess.)
-      if (newline !== '\n' && breaks > 0 && problems.length === 0) {
+      if (newline !== '\n' && breakInside && problems.length === 0) {
         // In a CR file the LF of a line ending with CRLF begins the next record: it ends the line before,
-        // and begins no line of its own.
+        // and begins no line of its own (not counted, see lineBreaksWithin).
         const crlfBefore = newline === '\r' && input.charCodeAt(from) === 0x0a;
         if (crlfBefore) {
-          breaks--;
           // Nothing but that LF at the end of the text: told at the line it ends.
           alone = end === from + 1 && end === to;
           problems.push({
@@ -133,13 +134,7 @@ export async function* readCsvRecordBatches(
         // A CR that is not the file's line ending, outside quotes: papaparse keeps it in the cell.
         if (newline !== '\r' && nextCr !== -1 && nextCr < to) {
           const stray = strayCarriageReturn(input, from, to, newline);
-          if (stray !== undefined) {
-            problems.push({ fieldIndex: stray.fieldIndex, message: stray.message });
-            // The CR of a line ending with CRLF in an LF file, kept at the end of the last cell, was counted
-            // as a line break; it ends this line, whether it is the CR told of or one before it is.
-            const crlf = newline === '\n' && end < to && input.charCodeAt(end - 1) === 0x0d;
-            if (crlf && (fields.at(-1) ?? '').endsWith('\r')) breaks--;
-          }
+          if (stray !== undefined) problems.push({ fieldIndex: stray.fieldIndex, message: stray.message });
         }
         if (nextQuote !== -1 && nextQuote < from) nextQuote = input.indexOf('"', from);
         if (problems.length === 0 && nextQuote !== -1 && nextQuote < to) {
@@ -571,14 +566,21 @@ function cleanRecord(text: string, newline: CsvNewline): boolean {
   return Papa.parse(text, { delimiter: ',', quoteChar: '"', escapeChar: '"', newline }).errors.length === 0;
 }
 
-/** Line breaks inside a field: CRLF counts once, lone CR and LF once each. */
-function countLineBreaks(field: string): number {
+/**
+ * The line breaks inside the record `text[from, to)`, as an editor counts lines (CRLF once, a lone CR and a
+ * lone LF once each), but for the one that ends the record (at `to`), which ends its last line, and an LF at
+ * `from` completing a CRLF whose CR ended the record before (`afterCr`).
+ */
+function lineBreaksWithin(text: string, from: number, to: number, afterCr: boolean): number {
   let count = 0;
-  for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) count++;
-  for (let i = field.indexOf('\r'); i !== -1; i = field.indexOf('\r', i + 1)) {
-    if (field.charCodeAt(i + 1) !== 10) count++;
+  // One step a character of this record (a search with indexOf could run on to the end of the text for each).
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d || (c === 0x0a && !(i === from ? afterCr : text.charCodeAt(i - 1) === 0x0d))) count++;
   }
-  return count;
+  const last = text.charCodeAt(to - 1);
+  const endsLine = to > from && (last === 0x0d || (last === 0x0a && !(to - 1 === from && afterCr)));
+  return endsLine ? count - 1 : count;
 }
 
 function describePapaError(error: Papa.ParseError, firstLine: number, lastLine: number): string {
