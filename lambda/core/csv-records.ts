@@ -82,7 +82,7 @@ export async function* readCsvRecordBatches(
       const breakInside = (nextLf !== -1 && nextLf < end) || (nextCr !== -1 && nextCr < end);
       // Counted in the record's text, not in its cells: where papaparse finds a quote out of place, its cells
       // are its guess, and may leave out what the text holds.
-      let breaks = breakInside ? lineBreaksWithin(input, from, to, afterCr) : 0;
+      const breaks = breakInside ? lineBreaksWithin(input, from, to, afterCr) : 0;
       afterCr = to > from && input.charCodeAt(to - 1) === 0x0d;
       // A record that is only the second half of the line ending before it (see below).
       let alone = false;
