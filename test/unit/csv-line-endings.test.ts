@@ -127,6 +127,24 @@ describe('line numbers in a file of mixed line endings', () => {
     });
   });
 
+  it('says of a last line ending with LF alone, in a CR or CRLF file, that it is the last line, not that a line after it was joined to it', async () => {
+    for (const newline of ['\r', '\r\n']) {
+      const read = await records(`h${newline}r1${newline}r2\n`);
+      expect(read.at(-1)).toEqual({
+        line: 3,
+        fields: ['r2\n'],
+        problems: [
+          {
+            fieldIndex: 0,
+            message: `the file's lines end with ${newline === '\r' ? 'CR' : 'CRLF'}, and its last line ends with LF alone: save the file with one kind of line ending`,
+          },
+        ],
+      });
+      // Two lines joined by an LF are still told as joined, at the end of the text too.
+      expect((await records(`h${newline}r1\nr2\n`)).at(-1)?.problems[0]?.message).toMatch(MIXED);
+    }
+  });
+
   it('ends the lines a never-closed cell ran over at the last line, not at one after a final line break', async () => {
     for (const newline of ['\n', '\r\n', '\r']) {
       const read = await records(['h', 'r1', '"q', 'r3', 'r4', ''].join(newline));
