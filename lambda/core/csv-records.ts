@@ -82,7 +82,6 @@ export async function* readCsvRecordBatches(
       const breakInside = (nextLf !== -1 && nextLf < end) || (nextCr !== -1 && nextCr < end);
       // Counted in the record's text, not in its cells: where papaparse finds a quote out of place, its cells
       // are its guess, and may leave out what the text holds.
-      const afterCrBefore = afterCr;
       const breaks = breakInside ? lineBreaksWithin(input, from, to, afterCr) : 0;
       afterCr = to > from && input.charCodeAt(to - 1) === 0x0d;
       // A record that is only the second half of the line ending before it (see below).
@@ -128,7 +127,7 @@ export async function* readCsvRecordBatches(
         if (at !== undefined)
           problems.push({
             fieldIndex: at,
-            message: `the file's lines end with ${newline === '\r\n' ? 'CRLF' : 'CR'}, and ${lastLine && lineBreaksWithin(input, from, to, afterCrBefore) === 0 ? 'its last line ends with LF alone' : 'a line here ends with LF alone, so it and the line after it were read as one row'}: save the file with one kind of line ending`,
+            message: `the file's lines end with ${newline === '\r\n' ? 'CRLF' : 'CR'}, and ${lastLine && breaks === 0 ? 'its last line ends with LF alone' : 'a line here ends with LF alone, so it and the line after it were read as one row'}: save the file with one kind of line ending`,
           });
       }
       // Quotes papaparse reads in its own way without a word, where other readers read them otherwise.
