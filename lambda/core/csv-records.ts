@@ -61,10 +61,7 @@ export async function* readCsvRecordBatches(
   let afterCr = false;
 
   const parser = new Papa.Parser({
-    delimiter: ',',
-    quoteChar: '"',
-    escapeChar: '"',
-    newline,
+    ...dialect(newline),
     step(results: ParserStep) {
       const fields = results.data[0] ?? [];
       if (maxColumns !== undefined && fields.length > maxColumns) {
@@ -297,8 +294,7 @@ function lastCell(record: string, newline: CsvNewline): { index: number; length:
     return { index, length: record.length - record.lastIndexOf(',') - 1 };
   }
   const [asItIs, closed] = [record, `${record}"`].map((text) => {
-    const fields = Papa.parse<string[]>(text, { delimiter: ',', quoteChar: '"', escapeChar: '"', newline })
-      .data[0] ?? [''];
+    const fields = Papa.parse<string[]>(text, dialect(newline)).data[0] ?? [''];
     return { index: fields.length - 1, length: (fields.at(-1) ?? '').length };
   }) as [{ index: number; length: number }, { index: number; length: number }];
   return closed.length < asItIs.length ? closed : asItIs;
@@ -556,6 +552,14 @@ function strayLineFeed(text: string, from: number, to: number, newline: '\r\n' |
   return lineBreakOutsideQuotes(text, from, to, newline, '\n')?.cell;
 }
 
+/**
+ * How papaparse is told to read the project's CSV (RFC 4180: comma, double quotes doubled inside a quoted
+ * cell), with the line ending found for the file: the same for the reader and for every second look at a record.
+ */
+function dialect(newline: CsvNewline): Papa.ParseConfig {
+  return { delimiter: ',', quoteChar: '"', escapeChar: '"', newline };
+}
+
 /** Whether `text` ends with a double quote followed by spaces or tabs. */
 function endsWithSpaceAfterQuote(text: string): boolean {
   let end = text.length;
@@ -565,7 +569,7 @@ function endsWithSpaceAfterQuote(text: string): boolean {
 
 /** Whether papaparse reads `text` (one record and its line break) without a quoting error. */
 function cleanRecord(text: string, newline: CsvNewline): boolean {
-  return Papa.parse(text, { delimiter: ',', quoteChar: '"', escapeChar: '"', newline }).errors.length === 0;
+  return Papa.parse(text, dialect(newline)).errors.length === 0;
 }
 
 /**
