@@ -90,14 +90,7 @@ export async function validateDatasets(
   // One run context for the run, so a dataset referred to by several is read once.
   const context = runContextOf(source);
   const results: { report: DatasetReport; dataset?: ValidDataset }[] = [];
-  const order = await runOrder(source, ids);
-  const count = order.filter((entry) => entry.wanted).length;
-  for (const { id, wanted } of order) {
-    if (!wanted) {
-      await passOver(source, id, scope);
-      continue;
-    }
-    const position = { index: results.length + 1, count };
+  for await (const { id, position } of datasetsOfRun(source, ids, scope)) {
     const onRows = validationProgress(options.onProgress, id, position);
     results.push(await validateOne(source, id, scope, context, options.keepRows ?? false, onRows));
   }
@@ -152,6 +145,24 @@ async function runOrder(
     .sort()
     .filter((id) => wanted.has(id) || (last !== undefined && id < last))
     .map((id) => ({ id, wanted: wanted.has(id) }));
+}
+
+/**
+ * The datasets a run checks, in {@link runOrder}, each with its place among them; those it passes over
+ * have lent their `$id`s to `scope` ({@link passOver}) by the time the next one comes.
+ */
+async function* datasetsOfRun(
+  source: SourceLocation,
+  ids: readonly string[],
+  scope: RowSchemaScope,
+): AsyncGenerator<{ readonly id: string; readonly position: NonNullable<ProgressEvent['position']> }> {
+  const order = await runOrder(source, ids);
+  const count = order.filter((entry) => entry.wanted).length;
+  let index = 0;
+  for (const { id, wanted } of order) {
+    if (wanted) yield { id, position: { index: ++index, count } };
+    else await passOver(source, id, scope);
+  }
 }
 
 /** Records in `scope` the `$id`s of the row schema of dataset `id`, which this run does not check. */
@@ -405,15 +416,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   let commit;
   try {
     // One dataset at a time, validated then staged, each streamed through scratch files.
-    const order = await runOrder(run.source, run.ids ?? []);
-    const count = order.filter((entry) => entry.wanted).length;
-    let index = 0;
-    for (const { id, wanted } of order) {
-      if (!wanted) {
-        await passOver(run.source, id, scope);
-        continue;
-      }
-      const position = { index: ++index, count };
+    for await (const { id, position } of datasetsOfRun(run.source, run.ids ?? [], scope)) {
       const { report, outcome } = await validateAndStageFromSource(
         run,
         scope,
