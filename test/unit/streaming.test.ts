@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCsvRecordBatches } from '../../lambda/core/csv-records.js';
+import { PART_CHARS, readCsvRecordBatches } from '../../lambda/core/csv-records.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
 
@@ -86,5 +86,44 @@ describe('stopping early', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     expect(released).toBe(true);
+  });
+});
+
+describe('batches', () => {
+  it('hands over the records of a large piece of text in batches of at most PART_CHARS characters', async () => {
+    // One piece of 1 MiB, as a file or S3 stream may give: its records, 16 characters each with the line break.
+    const rows = 65_536;
+    const piece = `id,name\n${Array.from({ length: rows }, (_, i) => `${String(i).padStart(8, '0')},abcdef\n`).join('')}`;
+    async function* text(): AsyncGenerator<string> {
+      yield piece;
+    }
+
+    const sizes: number[] = [];
+    const lines: number[] = [];
+    for await (const batch of readCsvRecordBatches(text())) {
+      sizes.push(batch.reduce((chars, record) => chars + record.fields.join(',').length + 1, 0));
+      lines.push(...batch.map((record) => record.line));
+    }
+
+    // Every record once, in order, on its line; no batch holds more than a part's worth of text.
+    expect(lines).toEqual(Array.from({ length: rows + 1 }, (_, i) => i + 1));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(PART_CHARS);
+    expect(sizes.length).toBeGreaterThanOrEqual(piece.length / PART_CHARS);
+  });
+
+  it('reads a record longer than a part whole, wherever the parts cut it', async () => {
+    const long = 'Қ😀'.repeat(PART_CHARS); // three code units a time: cuts fall inside surrogate pairs too
+    async function* text(): AsyncGenerator<string> {
+      yield `a,b\n1,"${long}"\n2,"x""y"\n`;
+    }
+
+    const records = [];
+    for await (const batch of readCsvRecordBatches(text())) records.push(...batch);
+
+    expect(records).toEqual([
+      { line: 1, fields: ['a', 'b'], problems: [] },
+      { line: 2, fields: ['1', long], problems: [] },
+      { line: 3, fields: ['2', 'x"y'], problems: [] },
+    ]);
   });
 });
