@@ -14,7 +14,12 @@ import { makeTempDirSync } from '../support/temp-dir.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRAPPER = path.join(PROJECT_ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
 /** The V8 flags of the CLI (package.json) that the Lambda functions must get too. */
-const FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=50', '--liftoff-only'];
+const FLAGS = [
+  '--max-semi-space-size=1',
+  '--heap-growing-percent=50',
+  '--liftoff-only',
+  '--no-allocation-site-pretenuring',
+];
 const OLD_SPACE_MB = 1500;
 const MiB = 1024 * 1024;
 const BOOTSTRAP_OPTIONS = [
