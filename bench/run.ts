@@ -195,16 +195,24 @@ const verdict = (met: boolean, goalMet?: boolean) =>
   met ? (goalMet === false ? 'pass (goal missed)' : 'pass') : 'MISS';
 
 /**
- * `publish cli` is `publish dir` run with the CLI's V8 flags ({@link cliFlags}), and `publish fn` the same
- * publish with node started as the Lambda functions start it: through their wrapper script
+ * `validate cli` and `publish cli` are `validate` and `publish dir` run with the CLI's V8 flags
+ * ({@link cliFlags}), as `opendata validate` and `opendata publish` run them, and `publish fn` the same publish
+ * with node started as the Lambda functions start it: through their wrapper script
  * (`lambda/handlers/heap-wrapper.sh`), which adds those flags and caps glibc's malloc arenas. The others run with
  * Node's defaults.
  */
 type Operation =
-  'parse' | 'validate' | 'publish dir' | 'publish cli' | 'publish fn' | 'publish s3' | 'duckdb';
+  | 'parse'
+  | 'validate'
+  | 'validate cli'
+  | 'publish dir'
+  | 'publish cli'
+  | 'publish fn'
+  | 'publish s3'
+  | 'duckdb';
 /** `--no-s3` leaves out publishing to moto's S3 (which holds every object in memory: at 10^7 rows, gigabytes). */
 const PIPELINE: readonly Operation[] = (
-  ['parse', 'validate', 'publish dir', 'publish cli', 'publish fn', 'publish s3'] as const
+  ['parse', 'validate', 'validate cli', 'publish dir', 'publish cli', 'publish fn', 'publish s3'] as const
 ).filter((operation) => options.s3 || operation !== 'publish s3');
 
 /** Medians of one operation at one size under one runtime. */
@@ -231,7 +239,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; publish cli: a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas), without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; validate cli and publish cli: a validation and a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas), without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MiB/s', 7)} ${pad(SPEED_VS_PARSE, 15)} ${pad(TIME_VS_DUCKDB, 15)} ${pad('peak RSS MiB', 13)} ${pad('bytes ÷ CSV', 12)}`;
   // Printed once, when every size has run; while they run, a progress line on standard error per run.
@@ -259,7 +267,7 @@ try {
         const s3 = operation === 'publish s3' ? moto?.endpoint : undefined;
         if (s3 !== undefined) await createTestBucket(s3, bucket, { versioning: true });
         const args = [
-          operation.startsWith('publish') ? 'publish' : operation,
+          operation.startsWith('publish') ? 'publish' : operation.replace(' cli', ''),
           data,
           schemas,
           out,
@@ -270,7 +278,7 @@ try {
           operation === 'publish fn' ? functionWorkload : workload,
           args,
           {
-            flags: operation === 'publish cli' ? CLI_FLAGS : [],
+            flags: operation.endsWith(' cli') ? CLI_FLAGS : [],
             throughLambdaWrapper: operation === 'publish fn',
           },
         );
@@ -357,6 +365,7 @@ try {
       const get = (operation: Operation) => results.get(key(size, runtime.label, operation));
       const parse = get('parse');
       const validate = get('validate');
+      const validateCli = get('validate cli');
       const dir = get('publish dir');
       const cli = get('publish cli');
       const fn = get('publish fn');
@@ -375,6 +384,10 @@ try {
           `${at} validate ${SPEED_VS_PARSE} ${parseRatioText(ratio)} (≥ ${TARGETS.validate}, goal ${TARGETS.validateGoal})   ${verdict(ratio >= TARGETS.validate, ratio >= TARGETS.validateGoal)}`,
         );
       }
+      if (validateCli !== undefined && parse !== undefined)
+        console.log(
+          `${at} validate cli ${SPEED_VS_PARSE} ${parseRatioText(parse.seconds / validateCli.seconds)} (the same validation with the CLI's V8 flags, as opendata validate runs)`,
+        );
       if (cli !== undefined && duck !== undefined) {
         const ratio = cli.seconds / duck.seconds;
         console.log(
