@@ -437,6 +437,11 @@ async function publishCommand(
     io.out(
       `${id.padEnd(width)}  not in ${source.dataLabel}: its published versions stay listed in the catalog, as they were`,
     );
+  if (result.empty) {
+    // A first run that published nothing writes nothing: no empty catalog or site to mistake for a publication.
+    io.out(`nothing published, so nothing was written to ${destination}`);
+    return outcomes.some((outcome) => outcome.status === 'rejected') ? EXIT.invalid : EXIT.ok;
+  }
   io.out(`catalog.json ${catalogWritten ? 'updated' : 'unchanged'} in ${destination}`);
   for (const problem of problems)
     io.err(`${destination}${problem.path}: ${problem.message} (read back after publishing)`);

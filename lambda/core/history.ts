@@ -206,6 +206,8 @@ export interface CommitOutcome {
   readonly previousBaseUrl?: string | undefined;
   /** What the pages leave out (a chart not drawn, and why), for every dataset in the catalog. */
   readonly notes: readonly SiteNote[];
+  /** True when the tree has no catalog after the commit: it had none, and nothing was listed, so nothing was written. */
+  readonly empty: boolean;
 }
 
 /** How {@link commitVersions} runs. */
@@ -280,6 +282,18 @@ export async function commitVersions(
       });
     }
     const { catalog, changed } = appendVersions(current, site, accepted, now.toISOString(), options.baseUrl);
+    // A tree with no catalog yet and nothing to list in one (every dataset of a first run was rejected, or there
+    // were none): nothing is written, so a run that published nothing leaves no empty site behind.
+    if (current === undefined && accepted.length === 0)
+      return {
+        catalog,
+        catalogWritten: false,
+        results,
+        derivedFilesWritten: 0,
+        problems: [],
+        notes: [],
+        empty: true,
+      };
     if (changed) {
       const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
       const write = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
@@ -311,6 +325,7 @@ export async function commitVersions(
       problems,
       notes: derived.notes,
       previousBaseUrl: recordedBaseUrl(current),
+      empty: false,
     };
   }
   throw new CommitContentionError(

@@ -367,6 +367,8 @@ export interface PublishResult {
    * given ids.
    */
   readonly notInSource: readonly string[];
+  /** True when the destination has no catalog after the run: it had none, and no dataset was published. */
+  readonly empty: boolean;
 }
 
 /** A site metadata problem stops a run before anything is written. */
@@ -482,6 +484,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       (run.ids ?? []).length > 0
         ? []
         : commit.catalog.datasets.map((entry) => entry.id).filter((id) => !outcomes.has(id)),
+    empty: commit.empty,
   };
 }
 
