@@ -175,7 +175,8 @@ describe('dataset pages', () => {
     expect(page).toMatch(/<td data-label="Unit">million USD<\/td>/);
     for (const snippet of [
       `curl -fsSLO ${BASE_URL}datasets/trade/1.0.0/trade.csv`,
-      `pd.read_csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;, keep_default_na=False, na_values=[&quot;&quot;])`,
+      `pd.read_csv(\n    &quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;,\n    keep_default_na=False,\n    na_values=[&quot;&quot;],\n    dtype={\n        &quot;id&quot;: &quot;string&quot;,\n        &quot;year&quot;: &quot;Int64&quot;,`,
+      `        &quot;compared_to_year&quot;: &quot;Int64&quot;,\n        &quot;flagged&quot;: &quot;boolean&quot;,`,
       `read.csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;`,
       `read_parquet(&#39;${BASE_URL}datasets/trade/1.0.0/trade.parquet&#39;)`,
     ])

@@ -3,6 +3,7 @@ import type { CatalogVersion } from '../catalog.js';
 import { authorName } from '../authors.js';
 import type { ChangesDocument } from '../changes.js';
 import type { PublishedColumn } from '../dataset-document.js';
+import type { ColumnType } from '../coerce.js';
 import type { Row } from '../row-schema.js';
 import type { SiteContext, SiteDataset, SiteRenderer } from '../site.js';
 import { chartsOf, type ChartOutcome, type LeftOutChart } from './charts.js';
@@ -189,6 +190,19 @@ function downloadsSection(context: SiteContext, latest: CatalogVersion): Html {
   </section>`;
 }
 
+/**
+ * The pandas dtype the page's pandas line gives a column of each type, so that it reads as its type whatever
+ * its cells hold: without one, an integer column with an empty cell reads as floats (2018.0), a boolean one
+ * with an empty cell as text, a number column of whole numbers as integers, a text column of digits as numbers
+ * (codes lose their leading zeros) and an empty text column as floats. Dates are read by `parse_dates`.
+ */
+const PANDAS_DTYPES: Partial<Record<ColumnType, string>> = {
+  string: 'string',
+  integer: 'Int64',
+  number: 'float64',
+  boolean: 'boolean',
+};
+
 function loadSection(context: SiteContext, { entry, document }: SiteDataset, latest: CatalogVersion): Html {
   const url = (format: string): string | undefined => {
     const distribution = distributionOf(latest, format);
@@ -209,15 +223,26 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
         ...(parquet === undefined ? [] : [`curl -fsSLO ${parquet}`]),
       ].join('\n'),
     ]);
-    const parseDates = dates.length === 0 ? '' : `, parse_dates=${JSON.stringify(dates)}`;
+    // One argument a line, and one column a line: a column name is written as a JSON string, which Python reads
+    // as the same string.
+    const dtypes = document.columns.flatMap((column) => {
+      const dtype = PANDAS_DTYPES[column.type];
+      return dtype === undefined ? [] : [`        ${JSON.stringify(column.name)}: "${dtype}",`];
+    });
     snippets.push([
       'Python (pandas)',
       [
         'import pandas as pd',
         '',
+        'df = pd.read_csv(',
+        `    "${csv}",`,
         // Only an empty cell is a missing value, as in the R line below: pandas would also read text such as
         // "NA" (Namibia's code), "null" or "nan" as missing.
-        `df = pd.read_csv("${csv}", keep_default_na=False, na_values=[""]${parseDates})`,
+        '    keep_default_na=False,',
+        '    na_values=[""],',
+        ...(dtypes.length === 0 ? [] : ['    dtype={', ...dtypes, '    },']),
+        ...(dates.length === 0 ? [] : [`    parse_dates=${JSON.stringify(dates)},`]),
+        ')',
         ...(parquet === undefined
           ? []
           : ['# or, with the column types kept (needs pyarrow):', `df = pd.read_parquet("${parquet}")`]),

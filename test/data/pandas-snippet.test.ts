@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../lambda/core/catalog.js';
+import { makeWorkspace, publishWorkspace, REPO_ROOT } from '../support/workspace.js';
+
+const IDS = readdirSync(path.join(REPO_ROOT, 'data'))
+  .filter((name) => name.endsWith('.dataset.json'))
+  .map((name) => name.slice(0, -'.dataset.json'.length));
+
+/**
+ * Debian's Python with Debian's pandas (`apt-get install python3-pandas`), the pandas a user of this machine
+ * would have: not the Python first on the PATH, which may have no pandas.
+ */
+const PYTHON = '/usr/bin/python3';
+
+const pandas = spawnSync(PYTHON, ['-c', 'import pandas; print(pandas.__version__)'], { encoding: 'utf8' });
+const PANDAS = pandas.status === 0 ? pandas.stdout.trim() : undefined;
+if (PANDAS === undefined)
+  console.warn(
+    `Skipping the pandas test: ${PYTHON} cannot import pandas (install it with: apt-get install python3-pandas).`,
+  );
+
+/** A column as the dataset's JSON document describes it. */
+interface ColumnDoc {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+}
+
+/** What pandas made of a CSV: each column's dtype, and the rows as JSON (missing values as null). */
+interface PandasRead {
+  readonly dtypes: Record<string, string>;
+  readonly rows: Record<string, unknown>[];
+}
+
+/** The lines of the page's "Python (pandas)" block that read the CSV, entities decoded. */
+function pandasSnippet(page: string): string {
+  const block = /<h3>Python \(pandas\)<\/h3>\s*<pre[^>]*><code>([\s\S]*?)<\/code><\/pre>/.exec(page)?.[1];
+  if (block === undefined) throw new Error('no pandas block on the page');
+  const code = block
+    .replace(/&quot;|&#34;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  // The Parquet line needs pyarrow, which Debian's pandas does not bring; the CSV lines come first.
+  return code.split('\n# or')[0] ?? code;
+}
+
+/** Runs the page's snippet on `file` in place of the URL it reads (which must end with `key`). */
+function runSnippet(snippet: string, key: string, file: string): PandasRead {
+  const url = /pd\.read_csv\(\s*"([^"]+)"/.exec(snippet)?.[1];
+  expect(url?.endsWith(`/${key}`), `the snippet reads ${url}`).toBe(true);
+  const program = [
+    snippet.replace(`"${url}"`, JSON.stringify(file)),
+    'import json',
+    'print(json.dumps({"dtypes": {name: str(dtype) for name, dtype in df.dtypes.items()},',
+    '  "rows": json.loads(df.to_json(orient="records", date_format="iso"))}))',
+  ].join('\n');
+  const run = spawnSync(PYTHON, ['-c', program], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`pandas failed on ${file}:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as PandasRead;
+}
+
+/** The dtypes a column of each type must read as. */
+const DTYPES: Record<ColumnDoc['type'], readonly string[]> = {
+  string: ['string'],
+  integer: ['Int64'],
+  number: ['float64'],
+  boolean: ['boolean'],
+  date: ['datetime64[ns]'],
+};
+
+describe.skipIf(PANDAS === undefined)(`every dataset page's pandas lines, run by pandas ${PANDAS ?? ''}`, () => {
+  let out = '';
+  let catalog: Catalog;
+  beforeAll(async () => {
+    const ws = await makeWorkspace();
+    const published = await publishWorkspace(ws);
+    expect(published.code, published.stderr).toBe(0);
+    out = ws.out;
+    catalog = JSON.parse(await readFile(path.join(out, 'catalog.json'), 'utf8')) as Catalog;
+  }, 120_000);
+
+  it.each(IDS)(
+    '%s: reads every column as its type and every cell as the published JSON has it',
+    async (id) => {
+      const entry = catalog.datasets.find((dataset) => dataset.id === id);
+      const version = entry?.versions.find((each) => each.version === entry.latest);
+      const csv = version?.distributions.find((file) => file.path.endsWith(`/${id}.csv`));
+      if (entry === undefined || csv === undefined) throw new Error(`${id}: not in the catalog`);
+      const page = await readFile(path.join(out, 'datasets', id, 'index.html'), 'utf8');
+      const document = JSON.parse(await readFile(path.join(out, 'datasets', id, 'latest', `${id}.json`), 'utf8')) as {
+        columns: ColumnDoc[];
+        rows: Record<string, unknown>[];
+      };
+
+      const read = runSnippet(pandasSnippet(page), csv.path, path.join(out, ...csv.path.split('/')));
+
+      expect(Object.keys(read.dtypes)).toEqual(document.columns.map((column) => column.name));
+      for (const column of document.columns)
+        expect(DTYPES[column.type], `${id}.${column.name} read as ${read.dtypes[column.name]}`).toContain(
+          read.dtypes[column.name],
+        );
+      expect(read.rows).toHaveLength(document.rows.length);
+      read.rows.forEach((row, index) => {
+        const published = document.rows[index] ?? {};
+        for (const column of document.columns) {
+          const value = published[column.name];
+          const cell = row[column.name];
+          if (value === undefined) expect(cell, `${id} row ${index + 1} ${column.name}`).toBeNull();
+          else if (column.type === 'date')
+            expect(cell, `${id} row ${index + 1} ${column.name}`).toBe(`${String(value)}T00:00:00.000`);
+          else expect(cell, `${id} row ${index + 1} ${column.name}`).toEqual(value);
+        }
+      });
+    },
+    60_000,
+  );
+});
