@@ -62,7 +62,7 @@ function collapseSpace(text: string): string {
 /** How a column is checked when the descriptor does not say. */
 export function defaultStatedAs(column: Column): StatedAs {
   if (column.type === 'integer' || column.type === 'number') return 'number';
-  if (column.type === 'string' && column.schema.format === 'date') return 'date';
+  if (column.type === 'date') return 'date';
   return false;
 }
 

@@ -9,6 +9,7 @@ import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/da
 const SOURCE_TEXT = [
   'In 2001 the turnover amounted to \\$ 106.1 million, and in 2002 to \\$ 161.2',
   'million. Exports in 2019 were \\$ 24.06 million.',
+  'A protocol was signed on March 5, 2001.',
 ].join('\n');
 
 const schema = {
@@ -90,6 +91,16 @@ describe('the provenance check in validate', () => {
 
     expect(report.issues.map(formatIssue)).toEqual([
       "data/sample.csv:2:2: [value-not-in-quote] year: the row's quote does not state the number 2002",
+    ]);
+  });
+
+  it('holds a date column (format: date) to its quote, as the descriptor need not say', async () => {
+    const stated = 'p-2001,2001,,false,2001-03-05,turnover,"signed on March 5, 2001"';
+    const other = 'p-2001,2001,,false,2001-03-06,turnover,"signed on March 5, 2001"';
+
+    expect((await validate([...GOOD, stated])).report.issues).toEqual([]);
+    expect((await validate([...GOOD, other])).report.issues.map(formatIssue)).toEqual([
+      "data/sample.csv:5:5: [value-not-in-quote] day: the row's quote does not state the day 6 of 2001-03-06",
     ]);
   });
 
