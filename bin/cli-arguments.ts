@@ -142,6 +142,13 @@ function unknownOption(set: OptionSet, raw: string, name: string): string {
 }
 
 /**
+ * Options of ours that npm also reads as settings of its own with a value (`npm version --message`): given
+ * without `--`, npm keeps the option and its value (`npm_config_message=the value`), and the run would go on
+ * without them, silently.
+ */
+const NPM_VALUE_SETTINGS: ReadonlySet<string> = new Set(['message']);
+
+/**
  * `npm run opendata publish --out x` (no `--` after the script name) gives
  * `--out` to npm, which sets `npm_config_out=true`, and passes `x` on as an
  * argument: the run would then go on with a dataset id "x" and the default
@@ -158,6 +165,7 @@ function checkNpmKeptOptions(
     .filter(([option, { type }]) => {
       if (given.has(option)) return false;
       if (npmConfig(option) === 'true') return true;
+      if (NPM_VALUE_SETTINGS.has(option) && (npmConfig(option) ?? '') !== '') return true;
       return type === 'boolean' && option.startsWith('no-') && npmConfig(option.slice(3)) === '';
     })
     .map(([option, { type }]) => (type === 'boolean' ? `--${option}` : `--${option} …`));

@@ -133,6 +133,24 @@ describe('options npm kept for itself', () => {
     expect(existsSync(ws.out)).toBe(false);
   });
 
+  it('are named when npm kept one with its value: npm start --message "…" publishes nothing without it', async () => {
+    const ws = await makeWorkspace();
+
+    // What `npm start --message "fix a typo"` gives the CLI: npm reads --message as its own setting, value and all.
+    const { code, stderr } = await cliWithEnv(
+      { npm_config_message: 'fix a typo' },
+      'publish',
+      '--out',
+      ws.out,
+    );
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'opendata: npm took --message as its own option: put "--" before the command, as in "npm run opendata -- publish --message …"',
+    );
+    expect(existsSync(ws.out)).toBe(false);
+  });
+
   it('are not blamed when the option reached the CLI', async () => {
     const ws = await makeWorkspace();
 
