@@ -22,7 +22,7 @@ import {
   type ValidDataset,
 } from './validate.js';
 import type { VerifyProblem } from './distribution-check.js';
-import type { SiteNote } from './site.js';
+import { SiteSourceError, type SiteNote } from './site.js';
 import type { RunContext } from './checks/index.js';
 import { referencedDatasetsFrom } from './referenced-datasets.js';
 import { isValidDatasetId } from './dataset-id.js';
@@ -441,6 +441,9 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     });
   } catch (error) {
     if (staged.length === 0) throw error;
+    // The pages are drawn after the catalog is written: this run's versions are listed, not lost.
+    if (error instanceof SiteSourceError)
+      throw new SiteSourceError(error.problem, error.key, { cause: error, afterCommit: true });
     const folders = staged.map((entry) => versionFolder(entry.id, entry.version.version)).join(', ');
     const reason = error instanceof Error ? error.message : String(error);
     throw new UncommittedVersionsError(

@@ -104,16 +104,24 @@ export const SITE_RENDERERS: SiteRenderer[] = [
   indexPageRenderer,
 ];
 
-/** A published file the site is rendered from is missing, or is not what the catalog says it is. */
+/**
+ * A published file the site is rendered from is missing, or is not what the catalog says it is. The message
+ * says what to do: the file is a version's, which no run rewrites, so it is restored from a copy. `afterCommit`:
+ * the run had written the catalog, listing its new versions, before the pages were to be drawn.
+ */
 export class SiteSourceError extends OpenDataError {
   override readonly name = 'SiteSourceError';
   readonly code = 'site-source';
   constructor(
-    message: string,
+    readonly problem: string,
     readonly key: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; afterCommit?: boolean },
   ) {
-    super(message, options);
+    const listed = options?.afterCommit === true ? " (the catalog lists this run's new versions)" : '';
+    super(
+      `${problem}; latest/, the pages, feed and DCAT catalog are drawn from it, so they were not brought up to date${listed}: a published file must never change, and no run rewrites one: restore it from a copy (a backup, or the bucket's version history on S3), then run verify and publish again`,
+      options,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, makeWorkspace, publishWorkspace } from '../support/workspace.js';
@@ -75,5 +75,37 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
     expect(catalog.datasets.find((entry) => entry.id === 'trade')?.versions.map((v) => v.version)).toEqual([
       '1.0.0',
     ]);
+  });
+
+  it('says to restore a missing file the pages are drawn from, and keeps the new version it listed before', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const stats = path.join(ws.out, 'datasets', 'visits', '1.0.0', 'stats.json');
+    const backup = path.join(ws.root, 'stats.json');
+    await copyFile(stats, backup);
+    await rm(stats);
+    const csv = path.join(ws.data, 'trade.csv');
+    await writeFile(csv, (await readFile(csv, 'utf8')).replace(/,false,,([A-Z])/, ',false,,Edited: $1'));
+
+    const failed = await publishWorkspace(ws);
+
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      'datasets/visits/1.0.0/stats.json is listed in the catalog but missing from the store',
+    );
+    expect(failed.stderr).toContain("(the catalog lists this run's new versions)");
+    expect(failed.stderr).toContain('restore it from a copy');
+    const catalog = JSON.parse(await readFile(path.join(ws.out, 'catalog.json'), 'utf8')) as {
+      datasets: { id: string; latest: string }[];
+    };
+    expect(catalog.datasets.find((entry) => entry.id === 'trade')?.latest).toBe('1.0.1');
+
+    await copyFile(backup, stats);
+    const again = await publishWorkspace(ws);
+    const verify = await cli('verify', ws.out);
+
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^trade +unchanged 1\.0\.1$/m);
+    expect(verify.code, verify.stderr).toBe(0);
   });
 });
