@@ -18,9 +18,9 @@ export interface LocalSourceTexts {
 /**
  * The folder of source texts the provenance check reads: `--sources DIR`
  * (which must exist), else `OPEN_DATA_SOURCES_DIR`, else
- * {@link DEFAULT_SOURCES_DIR}. When the folder found that way is absent, every
- * dataset's report records "provenance not checked", and `notice` gives the
- * one line the command prints about it at the end.
+ * {@link DEFAULT_SOURCES_DIR}. When the folder found that way is absent, or holds
+ * no file, every dataset's report records "provenance not checked", and `notice`
+ * gives the one line the command prints about it at the end.
  */
 export function localSourceTexts(
   option: string | undefined,
@@ -28,8 +28,24 @@ export function localSourceTexts(
 ): LocalSourceTexts {
   const fromEnv = env[SOURCES_DIR_VARIABLE];
   const folder = option ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_SOURCES_DIR);
-  if (isDirectory(folder))
-    return { texts: sourceTextsFrom(new LocalDirectoryStore(folder), folder), notice: () => undefined };
+  if (isDirectory(folder)) {
+    // A folder that holds no file gives no source texts either: said once, as an absent folder is.
+    const texts = sourceTextsFrom(new LocalDirectoryStore(folder), folder);
+    let why: string | undefined;
+    return {
+      texts: {
+        get: async (file) => {
+          const found = await texts.get(file);
+          if (!found.ok && found.notChecked === true) why ??= found.why;
+          return found;
+        },
+      },
+      notice: () =>
+        why === undefined
+          ? undefined
+          : `opendata: provenance not checked: ${why} (give --sources DIR or set ${SOURCES_DIR_VARIABLE})`,
+    };
+  }
   if (option !== undefined) throw new UsageError(`--sources ${option}: no such folder`);
   let needed = false;
   return {

@@ -106,6 +106,25 @@ describe('provenance on the command line', () => {
     });
   });
 
+  it('says so once, too, when the folder given holds no file', async () => {
+    const ws = await workspace();
+    const empty = path.join(ws.root, 'empty-sources');
+    await mkdir(empty);
+
+    const common = ['--data', ws.data, '--schemas', ws.schemas, '--sources', empty];
+    for (const args of [
+      ['validate', ...common],
+      ['publish', ...common, '--out', ws.out],
+    ]) {
+      const result = await run(args);
+
+      expect(result.code).toBe(0);
+      expect(result.stderr.split('\n').filter((line) => line.includes('provenance'))).toEqual([
+        `opendata: provenance not checked: the source texts folder ${empty} holds no file (give --sources DIR or set OPEN_DATA_SOURCES_DIR)`,
+      ]);
+    }
+  });
+
   it('refuses a --sources folder that does not exist as a usage error', async () => {
     const result = await run(['validate', '--sources', '/no/such/folder']);
 
