@@ -36,6 +36,7 @@ import {
   type SiteMeta,
   type StagedVersion,
 } from './catalog.js';
+import { checkCatalogShape } from './catalog-shape.js';
 import { nextVersion } from './changes.js';
 import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import { objectMetaFor } from './content-policy.js';
@@ -81,28 +82,14 @@ export async function readCatalog(store: Pick<ObjectStore, 'get'>): Promise<Cata
   } catch (error) {
     throw new CorruptCatalogError(`${CATALOG_KEY} in the published tree is not valid JSON`, { cause: error });
   }
-  if (!isCatalogShaped(catalog))
+  // Checked whole, as verify checks it: a value of the wrong kind (a base URL that is no http(s) URL, a count
+  // that is text) is named here, rather than met by the code that draws the pages.
+  const shape = checkCatalogShape(catalog);
+  if (!shape.ok)
     throw new CorruptCatalogError(
-      `${CATALOG_KEY} in the published tree is not a catalog (expected an object with a "datasets" list of datasets with "versions")`,
+      `${CATALOG_KEY} in the published tree does not match schemas/catalog.schema.json: ${shape.message}; restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
     );
-  return { catalog, etag: object.etag };
-}
-
-/** Enough of the catalog's shape for the protocol to rely on; the full schema is checked by `verify`. */
-function isCatalogShaped(value: unknown): value is Catalog {
-  if (typeof value !== 'object' || value === null) return false;
-  const datasets = (value as { datasets?: unknown }).datasets;
-  return (
-    Array.isArray(datasets) &&
-    datasets.every(
-      (dataset: unknown) =>
-        typeof dataset === 'object' &&
-        dataset !== null &&
-        typeof (dataset as { id?: unknown }).id === 'string' &&
-        typeof (dataset as { latest?: unknown }).latest === 'string' &&
-        Array.isArray((dataset as { versions?: unknown }).versions),
-    )
-  );
+  return { catalog: shape.catalog, etag: object.etag };
 }
 
 /** The dataset's newest listed version in a catalog, if it has any. */

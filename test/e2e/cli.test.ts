@@ -337,6 +337,33 @@ describe('operational errors', () => {
     expect(stderr).toMatch(/^opendata: catalog\.json in the published tree is not valid JSON \(.+\)$/);
   });
 
+  it('checks the published catalog against its schema before publishing, naming the value that is wrong', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    const file = path.join(ws.out, 'catalog.json');
+    const published = await readFile(file, 'utf8');
+
+    for (const [edited, named] of [
+      [published.replace(/"rows": (\d+)/, '"rows": "$1"'), '/datasets/0/versions/0/rows must be integer'],
+      [
+        published.replace(/^\{/, '{\n  "baseUrl": "javascript:alert(1)//",'),
+        '/baseUrl must match pattern "^https?://[^?#]*/$"',
+      ],
+    ] as const) {
+      expect(edited).not.toBe(published);
+      await writeFile(file, edited);
+
+      const { code, stderr } = await publishWorkspace(ws, 'trade');
+
+      expect(code, stderr).toBe(1);
+      expect(stderr).toContain(
+        `opendata: catalog.json in the published tree does not match schemas/catalog.schema.json: ${named}`,
+      );
+      expect(stderr).not.toContain('a bug');
+      expect(await readFile(file, 'utf8')).toBe(edited);
+    }
+  });
+
   it('names the scratch folder it cannot use, exits 1 and publishes nothing', async () => {
     const ws = await makeWorkspace();
     const missing = path.join(ws.root, 'no-such-folder');
