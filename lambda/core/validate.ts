@@ -274,6 +274,7 @@ async function readTable(
   let rowCount = 0;
 
   let line = 1;
+  let readWhole = true;
   const text = new PlainTextWatch();
   try {
     reading: for await (const batch of readCsvRecordBatches(
@@ -302,6 +303,7 @@ async function readTable(
             message: `more than ${limits.maxRows} data rows (limits.maxRows); reading stopped here`,
           });
           rowCount--;
+          readWhole = false;
           break reading;
         }
         if (!readRows) continue;
@@ -324,6 +326,7 @@ async function readTable(
       reading.onRows?.(rowCount);
     }
   } catch (error) {
+    readWhole = false;
     if (error instanceof InvalidUtf8Error) {
       at(error.line, error.column, { code: 'encoding-error', message: error.message });
     } else if (error instanceof FileTooLargeError) {
@@ -342,7 +345,7 @@ async function readTable(
     }
   }
   if (!restart) {
-    const end = { ...(header === undefined ? {} : { header }), rows: rowCount };
+    const end = { ...(header === undefined ? {} : { header }), rows: rowCount, readWhole };
     for (const check of checks) await check.validateEnd?.(end);
   }
   return { rows, rowCount, restart };

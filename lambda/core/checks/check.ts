@@ -127,6 +127,8 @@ export interface TableEnd {
   readonly header?: readonly string[];
   /** Data rows read. */
   readonly rows: number;
+  /** False when reading stopped before the end of the file (an encoding error, a limit, a record too wide). */
+  readonly readWhole: boolean;
 }
 
 /**

@@ -49,7 +49,24 @@ export const rulesCheck: CheckFactory = (context: CheckContext): Check | undefin
     validateRow(row) {
       for (const state of states) state.row(row);
     },
-    validateEnd() {
+    validateEnd(table) {
+      // A file read in part, or of no rows, holds none of the rows a rule selects: its issues say why, and a
+      // rule failing on every row would only repeat them.
+      const unread = !table.readWhole
+        ? 'the file was not read to its end'
+        : table.rows === 0
+          ? 'the file has no data row'
+          : undefined;
+      if (unread !== undefined) {
+        for (const rule of rules)
+          context.record({
+            check: 'rule',
+            subject: rule.id,
+            status: 'not-checked',
+            message: `not checked: ${unread}`,
+          });
+        return;
+      }
       for (const state of states) state.end();
     },
   };

@@ -1,0 +1,55 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, makeWorkspace } from '../support/workspace.js';
+
+// trade's descriptor declares rules between its rows: a file that could not be read has none of those rows.
+describe("the descriptor's rules, on a file that was not read whole", () => {
+  it('are not checked, and say so, instead of failing once for each row they select', async () => {
+    const ws = await makeWorkspace();
+    const file = path.join(ws.data, 'trade.csv');
+    const original = await readFile(file);
+    const header = original.subarray(0, original.indexOf(0x0a) + 1);
+    const latin1 = Buffer.concat([original.subarray(0, 300), Buffer.from([0xe9]), original.subarray(300)]);
+
+    for (const [content, issue] of [
+      [Buffer.alloc(0), '[missing-header] the file is empty'],
+      [header, '[limit-exceeded] the file has a header but no data row'],
+      [latin1, '[encoding-error] invalid UTF-8 byte sequence at byte offset 300'],
+    ] as const) {
+      await writeFile(file, content);
+
+      const validated = await cli(
+        'validate',
+        'trade',
+        '--data',
+        ws.data,
+        '--schemas',
+        ws.schemas,
+        '--format',
+        'json',
+      );
+
+      expect(validated.code).toBe(1);
+      const report = JSON.parse(validated.stdout) as {
+        datasets: {
+          issues: { code: string; message: string }[];
+          checks?: { check: string; status: string; message: string }[];
+        }[];
+      };
+      const [dataset] = report.datasets;
+      expect(dataset?.issues.map((each) => `[${each.code}] ${each.message}`)).toEqual([
+        expect.stringContaining(issue) as string,
+      ]);
+      const rules = dataset?.checks?.filter((check) => check.check === 'rule') ?? [];
+      expect(rules.length).toBeGreaterThan(0);
+      for (const rule of rules)
+        expect(rule).toMatchObject({
+          status: 'not-checked',
+          message: expect.stringMatching(
+            /^not checked: the file (was not read to its end|has no data row)$/,
+          ) as string,
+        });
+    }
+  });
+});
