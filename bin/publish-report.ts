@@ -137,8 +137,13 @@ export function whereToLook(destination: Destination, baseUrl: string | undefine
     return baseUrl === undefined
       ? `Look at ${destination.url}index.html (no base URL recorded: give --base-url for the site's address)`
       : `Look at ${baseUrl} (the catalog: ${baseUrl}catalog.json)`;
-  const serve = `npm run opendata -- serve${destination.isDefault ? '' : ` --dir ${destination.folder}`}`;
+  const serve = `npm run opendata -- serve${destination.isDefault ? '' : ` --dir ${shellWord(destination.folder)}`}`;
   return `Look at ${destination.folder}/index.html in a browser, or run "${serve}" and open ${DEFAULT_BASE_URL}`;
+}
+
+/** A folder as a POSIX shell reads it back as one word: as it is when plain, else in single quotes. */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /**
