@@ -242,6 +242,24 @@ function sourceLocation(
   return { source, notice };
 }
 
+/**
+ * Refuses a folder to publish into that is a file, or that is (or lies inside) a folder the run reads from:
+ * the published tree would be written among the datasets or schemas.
+ */
+async function checkOutFolder(folder: string, sources: readonly (readonly [string, string])[]): Promise<void> {
+  const where = path.resolve(folder);
+  for (const [name, source] of sources) {
+    const relative = path.relative(path.resolve(source), where);
+    if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative)))
+      throw new UsageError(
+        `--out ${folder} ${relative === '' ? 'is' : 'lies inside'} the ${name} folder (${source}): the published tree would be written among the files it is made from; give another folder`,
+      );
+  }
+  const found = await stat(folder).catch(() => undefined);
+  if (found !== undefined && !found.isDirectory())
+    throw new UsageError(`--out ${folder} is a file, not a folder: give a folder to publish into`);
+}
+
 /** An option's value as given or defaulted; `undefined` when absent without a default. */
 function text(values: ParsedArguments['values'], name: string): string | undefined {
   const value = values[name];
@@ -398,6 +416,10 @@ async function publishCommand(
     place = { kind: 'bucket', url: destination.endsWith('/') ? destination : `${destination}/` };
   } else {
     const folder = out ?? 'public';
+    await checkOutFolder(folder, [
+      ['data', text(values, 'data') ?? 'data'],
+      ['schemas', text(values, 'schemas') ?? 'schemas'],
+    ]);
     await makeDirectory(folder);
     store = new LocalDirectoryStore(folder);
     // As given relative to here when it lies below; otherwise the absolute path, not a chain of "../".

@@ -364,6 +364,36 @@ describe('operational errors', () => {
     }
   });
 
+  it('refuses to publish into the data or schemas folder, or onto a file, before writing anything', async () => {
+    const ws = await makeWorkspace();
+    const before = await readFile(path.join(ws.data, 'trade.csv'), 'utf8');
+
+    for (const [out, said] of [
+      [ws.data, `--out ${ws.data} is the data folder (${ws.data})`],
+      [
+        path.join(ws.schemas, 'site'),
+        `--out ${path.join(ws.schemas, 'site')} lies inside the schemas folder (${ws.schemas})`,
+      ],
+      [
+        path.join(ws.data, 'trade.csv'),
+        `--out ${path.join(ws.data, 'trade.csv')} lies inside the data folder`,
+      ],
+    ] as const) {
+      const { code, stderr } = await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', out);
+
+      expect(code).toBe(2);
+      expect(stderr).toContain(`opendata: ${said}`);
+    }
+    const onFile = path.join(ws.root, 'a-file');
+    await writeFile(onFile, 'x');
+    const file = await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', onFile);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain(`opendata: --out ${onFile} is a file, not a folder`);
+    expect(await readFile(path.join(ws.data, 'trade.csv'), 'utf8')).toBe(before);
+    expect(existsSync(path.join(ws.data, 'catalog.json'))).toBe(false);
+    expect(existsSync(path.join(ws.schemas, 'site'))).toBe(false);
+  });
+
   it('names the scratch folder it cannot use, exits 1 and publishes nothing', async () => {
     const ws = await makeWorkspace();
     const missing = path.join(ws.root, 'no-such-folder');
