@@ -50,7 +50,7 @@ import {
 } from './cli-arguments.js';
 import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandName } from './cli-commands.js';
 import { isValidDatasetId } from '../lambda/core/dataset-id.js';
-import { findDatasetIds } from '../lambda/core/sources.js';
+import { csvWithoutDescriptor, findDatasetIds } from '../lambda/core/sources.js';
 import { textProblem } from '../lambda/core/text-rules.js';
 import { forTerminal } from './terminal-text.js';
 import { terminalProgress, type ProgressStream, type TerminalProgress } from './progress.js';
@@ -246,7 +246,10 @@ function sourceLocation(
  * Refuses a folder to publish into that is a file, or that is (or lies inside) a folder the run reads from:
  * the published tree would be written among the datasets or schemas.
  */
-async function checkOutFolder(folder: string, sources: readonly (readonly [string, string])[]): Promise<void> {
+async function checkOutFolder(
+  folder: string,
+  sources: readonly (readonly [string, string])[],
+): Promise<void> {
   const where = path.resolve(folder);
   for (const [name, source] of sources) {
     const relative = path.relative(path.resolve(source), where);
@@ -266,12 +269,6 @@ function text(values: ParsedArguments['values'], name: string): string | undefin
   return typeof value === 'string' ? value : undefined;
 }
 
-/**
- * Checks the ids asked for against the datasets in the data folder: an id
- * with no descriptor there is a usage error listing the datasets that exist
- * and the closest one. An id that is not an id at all is left to the pipeline,
- * which reports it as an issue of its own (`invalid-id`).
- */
 /** A whole number of milliseconds from 1 to 2^31-1 given as `--<name>`, else `fallback`. */
 function positiveOption(values: ParsedArguments['values'], name: string, fallback: number): number {
   const given = text(values, name);
@@ -295,6 +292,12 @@ function serverTimeouts(values: ParsedArguments['values']): {
   };
 }
 
+/**
+ * Checks the ids asked for against the datasets in the data folder: an id
+ * with no descriptor there is a usage error listing the datasets that exist
+ * and the closest one. An id that is not an id at all is left to the pipeline,
+ * which reports it as an issue of its own (`invalid-id`).
+ */
 async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): Promise<void> {
   const known = await findDatasetIds(source);
   if (known.length === 0)
@@ -309,6 +312,14 @@ async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): 
       `unknown dataset "${id}": there is no ${source.dataLabel}/${id}.dataset.json${didYouMean(id, known)}; the datasets are ${known.join(', ')}`,
     );
   }
+}
+
+/** Warns of each CSV of the data folder that no descriptor names: it is neither validated nor published. */
+async function warnOfCsvWithoutDescriptor(source: SourceLocation, io: Output): Promise<void> {
+  for (const { csv, descriptor, nearly } of await csvWithoutDescriptor(source))
+    io.err(
+      `opendata: warning: ${source.dataLabel}/${csv} has no descriptor ${source.dataLabel}/${descriptor}, so it is neither validated nor published${nearly === undefined ? '' : ` (${nearly} differs only in letter case: file names are case-sensitive)`}`,
+    );
 }
 
 /** Makes the progress line of a run, when there is a terminal to draw it on. */
@@ -342,6 +353,7 @@ async function validateCommand(
     );
   const { source, notice } = sourceLocation(values, env);
   await checkDatasetIds(source, positionals);
+  await warnOfCsvWithoutDescriptor(source, io);
   const results = await withProgress(progress, (onProgress) =>
     validateDatasets(source, positionals, { onProgress }),
   );
@@ -400,6 +412,7 @@ async function publishCommand(
 
   const { source, notice } = sourceLocation(values, env);
   await checkDatasetIds(source, positionals);
+  await warnOfCsvWithoutDescriptor(source, io);
 
   let store: ObjectStore;
   let destination: string;

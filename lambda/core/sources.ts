@@ -36,6 +36,29 @@ export async function findDatasetIds(source: SourceLocation): Promise<string[]> 
   return ids.sort();
 }
 
+/**
+ * The CSV files of the data folder that no descriptor names (`<id>.csv` without `<id>.dataset.json`), each with
+ * a file whose name differs from that descriptor's only in letter case, if there is one: such a CSV is neither
+ * validated nor published, which a curator who misnamed its descriptor would not otherwise learn.
+ */
+export async function csvWithoutDescriptor(
+  source: SourceLocation,
+): Promise<{ readonly csv: string; readonly descriptor: string; readonly nearly?: string }[]> {
+  const keys: string[] = [];
+  for await (const key of source.data.list('')) if (!key.includes('/')) keys.push(key);
+  const names = new Set(keys);
+  return keys
+    .filter(
+      (key) => key.endsWith('.csv') && !names.has(`${key.slice(0, -'.csv'.length)}${DESCRIPTOR_SUFFIX}`),
+    )
+    .sort()
+    .map((csv) => {
+      const descriptor = `${csv.slice(0, -'.csv'.length)}${DESCRIPTOR_SUFFIX}`;
+      const nearly = keys.find((key) => key.toLowerCase() === descriptor.toLowerCase());
+      return { csv, descriptor, ...(nearly === undefined ? {} : { nearly }) };
+    });
+}
+
 /** Options of {@link loadDatasetSource}. */
 export interface LoadDatasetSourceOptions {
   /**

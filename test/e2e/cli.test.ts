@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { appendFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +79,29 @@ describe('validate', () => {
     );
     expect(publish.stdout).toMatch(/^trade +rejected: 1506 issues \(only the first ones are listed\)/m);
     expect(validate.stderr.split('\n').length).toBeLessThan(1500);
+  });
+
+  it('warns of a CSV that no descriptor names, which is neither validated nor published', async () => {
+    const ws = await makeWorkspace();
+    await rename(path.join(ws.data, 'visits.dataset.json'), path.join(ws.data, 'visits.Dataset.json'));
+
+    for (const command of ['validate', 'publish']) {
+      const args = [
+        command,
+        '--data',
+        ws.data,
+        '--schemas',
+        ws.schemas,
+        ...(command === 'publish' ? ['--out', ws.out] : []),
+      ];
+      const { code, stdout, stderr } = await cli(...args);
+
+      expect(code, stderr).toBe(0);
+      expect(stderr.split('\n').filter((line) => line.includes('has no descriptor'))).toEqual([
+        `opendata: warning: ${ws.data}/visits.csv has no descriptor ${ws.data}/visits.dataset.json, so it is neither validated nor published (visits.Dataset.json differs only in letter case: file names are case-sensitive)`,
+      ]);
+      expect(stdout).not.toMatch(/^visits/m);
+    }
   });
 
   it('reports a dataset id with no descriptor as a usage error listing the datasets', async () => {
