@@ -113,12 +113,26 @@ function decimalOf(text: string): string {
 function readBoolean(raw: string): boolean | InvalidCell {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  return invalid(raw, 'a boolean', 'write true or false');
+  const trimmed = raw.trim();
+  return invalid(
+    raw,
+    'a boolean',
+    trimmed !== raw && (trimmed === 'true' || trimmed === 'false')
+      ? 'remove the leading or trailing spaces'
+      : 'write true or false',
+  );
 }
 
 function readDate(raw: string): string | InvalidCell {
   const match = DATE.exec(raw);
-  if (match === null) return invalid(raw, 'a date', 'write YYYY-MM-DD');
+  if (match === null)
+    return invalid(
+      raw,
+      'a date',
+      raw.trim() !== raw && DATE.test(raw.trim())
+        ? 'remove the leading or trailing spaces'
+        : 'write YYYY-MM-DD',
+    );
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     return new InvalidCell(`"${raw}" is not a date that exists in the calendar`);

@@ -81,6 +81,8 @@ describe('coerceCell', () => {
     ['date', '0050-00-10', '"0050-00-10" is not a date that exists in the calendar'],
     ['date', '09.10.2019', '"09.10.2019" is not a date (write YYYY-MM-DD)'],
     ['date', '2019-9-1', '"2019-9-1" is not a date (write YYYY-MM-DD)'],
+    ['date', '2019-09-01 ', '"2019-09-01 " is not a date (remove the leading or trailing spaces)'],
+    ['boolean', ' true', '" true" is not a boolean (remove the leading or trailing spaces)'],
   ])('refuses %s %j: %s', (type, raw, message) => {
     expect(coerceCell(raw, type)).toEqual({ kind: 'invalid', message });
   });
