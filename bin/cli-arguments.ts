@@ -5,32 +5,15 @@
  * and options npm kept for itself (`npm run opendata publish --out x`, without
  * `--`) are told apart from a typo.
  */
-import { closest, distance } from 'fastest-levenshtein';
 import { parseArgs } from 'node:util';
+import { suggest } from '../lambda/core/suggest.js';
 import { COMMAND_NAMES, COMMANDS, type CommandName, type OptionSpec } from './cli-commands.js';
+
+export { didYouMean, suggest } from '../lambda/core/suggest.js';
 
 /** The command line itself is wrong (exit 2): a CLI-local error, never thrown by the core. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-}
-
-/**
- * The closest of `candidates` to `input`, when it is close enough to be what
- * was meant: at most a third of its length away (at least 2 edits for short
- * words), or a candidate it begins (`--base` for `--base-url`).
- */
-export function suggest(input: string, candidates: readonly string[]): string | undefined {
-  if (candidates.length === 0 || input === '') return undefined;
-  const prefixed = candidates.filter((candidate) => candidate.startsWith(input));
-  if (prefixed.length === 1) return prefixed[0];
-  const best = closest(input, candidates);
-  return distance(input, best) <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
-}
-
-/** ` (did you mean "x"?)`, or nothing. */
-export function didYouMean(input: string, candidates: readonly string[], quote = '"'): string {
-  const guess = suggest(input, candidates);
-  return guess === undefined ? '' : ` (did you mean ${quote}${guess}${quote}?)`;
 }
 
 type Values = Record<string, string | boolean | undefined>;

@@ -104,7 +104,8 @@ export function boundIssue(issue: Issue): Issue {
 export function formatIssue(issue: Issue): string {
   // Line 0 is the whole file (a file missing, a name it may not have): no place in it to point at.
   const where = issue.line === 0 ? issue.file : `${issue.file}:${issue.line}:${issue.column}`;
-  const field = issue.field === undefined ? '' : `${issue.field}: `;
+  // The pointer "" (a JSON document as a whole) names nothing the file and place do not.
+  const field = issue.field === undefined || issue.field === '' ? '' : `${issue.field}: `;
   return oneLine(`${where}: [${issue.code}] ${field}${issue.message}`);
 }
 

@@ -8,6 +8,7 @@ import { SCHEMA_LIMITS } from './limits.js';
 import { compileLinearPattern, linearRegExp, UnsupportedPatternError } from './linear-regexp.js';
 import { PIPELINE_SCHEMA_IDS } from './pipeline-schemas.js';
 import { rowEvaluationCount, SATURATED } from './schema-cost.js';
+import { didYouMean } from './suggest.js';
 import { columnNameProblem } from './text-rules.js';
 
 /** One column of a dataset, in the order the schema's `properties` list it. */
@@ -193,9 +194,73 @@ export function compileRowSchema(
       problem('', SELF_REFERENCE_MESSAGE);
       return { ok: false, issues };
     }
-    problem('', `the schema does not compile: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    // ajv's strict mode names an unknown keyword but not where it is: found, and the keyword meant guessed.
+    const unknown = /^strict mode: unknown keyword: "(.*)"$/.exec(message)?.[1];
+    if (unknown !== undefined) {
+      problem(
+        pointerOfKey(root, unknown) ?? '',
+        `"${unknown}" is not a JSON Schema keyword${didYouMean(unknown, SCHEMA_KEYWORDS, '"', KEYWORD_EDITS(unknown))}, so the schema does not compile`,
+      );
+      return { ok: false, issues };
+    }
+    problem('', `the schema does not compile: ${message}`);
     return { ok: false, issues };
   }
+}
+
+/** How far a mistyped keyword may be from the one guessed: a slip of a key or two, not another word ("unit", "not"). */
+const KEYWORD_EDITS = (keyword: string): number => Math.max(1, Math.floor(keyword.length / 4));
+
+/** The keywords of JSON Schema draft 2020-12, and the project's own, for a guess at a mistyped one. */
+const SCHEMA_KEYWORDS = [
+  ...['$schema', '$id', '$ref', '$dynamicRef', '$dynamicAnchor', '$anchor', '$defs', '$comment'],
+  ...['type', 'enum', 'const', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum'],
+  ...[
+    'maxLength',
+    'minLength',
+    'pattern',
+    'maxItems',
+    'minItems',
+    'uniqueItems',
+    'maxContains',
+    'minContains',
+  ],
+  ...['maxProperties', 'minProperties', 'required', 'dependentRequired', 'properties', 'patternProperties'],
+  ...['additionalProperties', 'propertyNames', 'unevaluatedProperties', 'items', 'prefixItems', 'contains'],
+  ...[
+    'unevaluatedItems',
+    'allOf',
+    'anyOf',
+    'oneOf',
+    'not',
+    'if',
+    'then',
+    'else',
+    'dependentSchemas',
+    'format',
+  ],
+  ...[
+    'title',
+    'description',
+    'default',
+    'deprecated',
+    'readOnly',
+    'writeOnly',
+    'examples',
+    'allowFormulaPrefix',
+  ],
+];
+
+/** The JSON Pointer of the first member named `key`, anywhere in `value` (objects before what they hold). */
+function pointerOfKey(value: unknown, key: string, at = ''): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (!Array.isArray(value) && Object.hasOwn(value, key)) return `${at}/${pointerSegment(key)}`;
+  for (const [name, member] of Object.entries(value)) {
+    const found = pointerOfKey(member, key, `${at}/${pointerSegment(name)}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** What {@link checkRowSchema} found in a row schema that passes its checks. */

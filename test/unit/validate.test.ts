@@ -299,7 +299,27 @@ describe('validateDataset', () => {
 
     expect(report.issues).toHaveLength(1);
     expect(report.issues[0]?.code).toBe('schema-error');
-    expect(report.issues[0]?.message).toContain('unknown keyword: "unit"');
+    expect(report.issues[0]).toMatchObject({
+      field: '/properties/year/unit',
+      message: '"unit" is not a JSON Schema keyword, so the schema does not compile',
+    });
+  });
+
+  it('names a mistyped keyword where it is written, with the keyword meant', async () => {
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, year: { type: 'integer', minimun: 1991 } },
+    };
+    const source = fixtureSource({ schema });
+    const { report } = await validateDataset(source);
+
+    // The key's place in the file, as an editor shows it.
+    const at = source.schema.text.indexOf('"minimun"');
+    const line = source.schema.text.slice(0, at).split('\n').length;
+    const column = at - source.schema.text.lastIndexOf('\n', at - 1);
+    expect(report.issues.map(formatIssue)).toEqual([
+      `${source.schema.file}:${line}:${column}: [schema-error] /properties/year/minimun: "minimun" is not a JSON Schema keyword (did you mean "minimum"?), so the schema does not compile`,
+    ]);
   });
 
   it('reports invalid JSON in the schema with its line and column', async () => {

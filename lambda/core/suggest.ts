@@ -1,0 +1,30 @@
+import { closest, distance } from 'fastest-levenshtein';
+
+/**
+ * The closest of `candidates` to `input`, when it is close enough to be what
+ * was meant: at most `maxEdits` away (by default a third of its length, at
+ * least 2 edits for short words), or a candidate it begins (`--base` for
+ * `--base-url`).
+ */
+export function suggest(
+  input: string,
+  candidates: readonly string[],
+  maxEdits = Math.max(2, Math.floor(input.length / 3)),
+): string | undefined {
+  if (candidates.length === 0 || input === '') return undefined;
+  const prefixed = candidates.filter((candidate) => candidate.startsWith(input));
+  if (prefixed.length === 1) return prefixed[0];
+  const best = closest(input, candidates);
+  return distance(input, best) <= maxEdits ? best : undefined;
+}
+
+/** ` (did you mean "x"?)`, or nothing; `maxEdits` as {@link suggest} takes it. */
+export function didYouMean(
+  input: string,
+  candidates: readonly string[],
+  quote = '"',
+  maxEdits?: number,
+): string {
+  const guess = suggest(input, candidates, maxEdits);
+  return guess === undefined ? '' : ` (did you mean ${quote}${guess}${quote}?)`;
+}
