@@ -7,6 +7,8 @@ import descriptorSchema from '../../schemas/dataset.schema.json' with { type: 'j
 import siteSchema from '../../schemas/site.schema.json' with { type: 'json' };
 import reportSchema from '../../schemas/validation-report.schema.json' with { type: 'json' };
 import type { Issue, IssueCode } from './issue.js';
+import { pointerSegment } from './json-limits.js';
+import { didYouMean } from './suggest.js';
 import { textProblem, type TextKind } from './text-rules.js';
 
 /**
@@ -63,6 +65,8 @@ function pipelineAjv(): Ajv2020 {
       allErrors: true,
       allowUnionTypes: true,
       validateSchema: false,
+      // Each error carries its schema, so that an unknown member is told with the members allowed.
+      verbose: true,
       code: { optimize: false },
     });
     addFormats.default(ajv);
@@ -103,14 +107,31 @@ export function siteMetaValidator<T>(): ValidateFunction<T> {
 export function issuesFromErrors(errors: readonly ErrorObject[], file: string, code: IssueCode): Issue[] {
   return errors
     .filter((error) => error.keyword !== 'if')
-    .map((error) => ({
-      code,
-      file,
-      line: 1,
-      column: 1,
-      field: error.instancePath === '' ? '/' : error.instancePath,
-      message: `${error.message ?? 'is invalid'}${paramsText(error.params)}`,
-    }));
+    .map((error) => ({ code, file, line: 1, column: 1, ...said(error) }));
+}
+
+/**
+ * Where an error is and what it says: a member the object may not have is named at its own key, with the
+ * member meant when one is close (`"titel"`: did you mean "title"?), and a constant is said as the value it must be.
+ */
+function said(error: ErrorObject): { field: string; message: string } {
+  const at = error.instancePath === '' ? '/' : error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+    const member = params.additionalProperty;
+    const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+    const allowed = Object.keys(parent?.properties ?? {});
+    const guess = didYouMean(member, allowed);
+    const listed =
+      allowed.length === 0 ? '' : `; it may have ${allowed.map((name) => JSON.stringify(name)).join(', ')}`;
+    return {
+      field: `${error.instancePath}/${pointerSegment(member)}`,
+      message: `is not a member this object may have${guess === '' ? listed : guess}`,
+    };
+  }
+  if (error.keyword === 'const')
+    return { field: at, message: `must be ${JSON.stringify(params.allowedValue)}` };
+  return { field: at, message: `${error.message ?? 'is invalid'}${paramsText(params)}` };
 }
 
 function paramsText(params: Record<string, unknown>): string {

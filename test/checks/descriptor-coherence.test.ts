@@ -191,8 +191,8 @@ describe('source.authors', () => {
         message: `must have required property 'organization' (missingProperty: "organization")`,
       },
       {
-        field: '/source/authors/1',
-        message: 'must NOT have additional properties (additionalProperty: "org")',
+        field: '/source/authors/1/org',
+        message: 'is not a member this object may have (did you mean "organization"?)',
       },
       { field: '/source/authors/2', message: 'must be object (type: "object")' },
     ]);
@@ -218,5 +218,28 @@ describe('source.authors', () => {
     ];
     expect(jsonLd.creator).toEqual(expected);
     expect(jsonLd.isBasedOn.author).toEqual(expected);
+  });
+});
+
+describe('descriptor errors in plain words', () => {
+  it('names a mistyped member at its own key, with the one meant, and a constant as the value it must be', async () => {
+    const source = fixtureSource({
+      descriptor: {
+        ...FIXTURE_DESCRIPTOR,
+        titel: 'Typo',
+        license: 'CC-BY-40',
+      } as unknown as typeof FIXTURE_DESCRIPTOR,
+    });
+
+    const { report } = await validateDataset(source);
+
+    expect(report.issues.map((issue) => [issue.field, issue.message])).toEqual(
+      expect.arrayContaining([
+        ['/titel', 'is not a member this object may have (did you mean "title"?)'],
+        ['/license', 'must be "CC-BY-4.0"'],
+      ]),
+    );
+    const titel = report.issues.find((issue) => issue.field === '/titel');
+    expect(source.descriptor.text.split('\n')[(titel?.line ?? 0) - 1]).toContain('"titel"');
   });
 });
