@@ -212,46 +212,6 @@ export function compileRowSchema(
 /** How far a mistyped keyword may be from the one guessed: a slip of a key or two, not another word ("unit", "not"). */
 const KEYWORD_EDITS = (keyword: string): number => Math.max(1, Math.floor(keyword.length / 4));
 
-/** The keywords of JSON Schema draft 2020-12, and the project's own, for a guess at a mistyped one. */
-const SCHEMA_KEYWORDS = [
-  ...['$schema', '$id', '$ref', '$dynamicRef', '$dynamicAnchor', '$anchor', '$defs', '$comment'],
-  ...['type', 'enum', 'const', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum'],
-  ...[
-    'maxLength',
-    'minLength',
-    'pattern',
-    'maxItems',
-    'minItems',
-    'uniqueItems',
-    'maxContains',
-    'minContains',
-  ],
-  ...['maxProperties', 'minProperties', 'required', 'dependentRequired', 'properties', 'patternProperties'],
-  ...['additionalProperties', 'propertyNames', 'unevaluatedProperties', 'items', 'prefixItems', 'contains'],
-  ...[
-    'unevaluatedItems',
-    'allOf',
-    'anyOf',
-    'oneOf',
-    'not',
-    'if',
-    'then',
-    'else',
-    'dependentSchemas',
-    'format',
-  ],
-  ...[
-    'title',
-    'description',
-    'default',
-    'deprecated',
-    'readOnly',
-    'writeOnly',
-    'examples',
-    'allowFormulaPrefix',
-  ],
-];
-
 /** The JSON Pointer of the first member named `key`, anywhere in `value` (objects before what they hold). */
 function pointerOfKey(value: unknown, key: string, at = ''): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -402,6 +362,21 @@ const SCHEMA_LISTS = [
   'unevaluatedItems',
   'propertyNames',
   'additionalItems',
+];
+
+/** Every keyword of JSON Schema draft 2020-12, and the project's own, for a guess at a mistyped one. */
+const SCHEMA_KEYWORDS = [
+  ...new Set([
+    ...SCHEMA_MAPS,
+    ...SCHEMA_LISTS,
+    ...(
+      '$schema $id $ref $dynamicRef $dynamicAnchor $anchor $comment type enum const multipleOf maximum ' +
+      'exclusiveMaximum minimum exclusiveMinimum maxLength minLength pattern maxItems minItems uniqueItems ' +
+      'maxContains minContains maxProperties minProperties required dependentRequired propertyNames ' +
+      'unevaluatedProperties unevaluatedItems format title description default deprecated readOnly writeOnly ' +
+      'examples allowFormulaPrefix'
+    ).split(' '),
+  ]),
 ];
 
 /**
