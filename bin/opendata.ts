@@ -243,21 +243,19 @@ function sourceLocation(
 }
 
 /**
- * Refuses a folder to publish into that is a file, or that is (or lies inside) a folder the run reads from:
- * the published tree would be written among the datasets or schemas.
+ * Refuses a folder to publish into that is a file, or that is a folder the run reads from: the published tree
+ * would be written among the datasets or schemas. (A folder inside one is left alone: `--data .` with the
+ * default `public/` is a layout that reads only the data folder's own files.)
  */
 async function checkOutFolder(
   folder: string,
   sources: readonly (readonly [string, string])[],
 ): Promise<void> {
-  const where = path.resolve(folder);
-  for (const [name, source] of sources) {
-    const relative = path.relative(path.resolve(source), where);
-    if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative)))
+  for (const [name, source] of sources)
+    if (path.resolve(source) === path.resolve(folder))
       throw new UsageError(
-        `--out ${folder} ${relative === '' ? 'is' : 'lies inside'} the ${name} folder (${source}): the published tree would be written among the files it is made from; give another folder`,
+        `--out ${folder} is the ${name} folder (${source}): the published tree would be written among the files it is made from; give another folder`,
       );
-  }
   const found = await stat(folder).catch(() => undefined);
   if (found !== undefined && !found.isDirectory())
     throw new UsageError(`--out ${folder} is a file, not a folder: give a folder to publish into`);

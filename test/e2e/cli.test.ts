@@ -393,28 +393,31 @@ describe('operational errors', () => {
 
     for (const [out, said] of [
       [ws.data, `--out ${ws.data} is the data folder (${ws.data})`],
-      [
-        path.join(ws.schemas, 'site'),
-        `--out ${path.join(ws.schemas, 'site')} lies inside the schemas folder (${ws.schemas})`,
-      ],
-      [
-        path.join(ws.data, 'trade.csv'),
-        `--out ${path.join(ws.data, 'trade.csv')} lies inside the data folder`,
-      ],
+      [`${ws.schemas}/`, `--out ${ws.schemas}/ is the schemas folder (${ws.schemas})`],
+      [path.join(ws.data, 'trade.csv'), `--out ${path.join(ws.data, 'trade.csv')} is a file, not a folder`],
     ] as const) {
       const { code, stderr } = await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', out);
 
       expect(code).toBe(2);
       expect(stderr).toContain(`opendata: ${said}`);
     }
-    const onFile = path.join(ws.root, 'a-file');
-    await writeFile(onFile, 'x');
-    const file = await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', onFile);
-    expect(file.code).toBe(2);
-    expect(file.stderr).toContain(`opendata: --out ${onFile} is a file, not a folder`);
     expect(await readFile(path.join(ws.data, 'trade.csv'), 'utf8')).toBe(before);
     expect(existsSync(path.join(ws.data, 'catalog.json'))).toBe(false);
-    expect(existsSync(path.join(ws.schemas, 'site'))).toBe(false);
+    expect(existsSync(path.join(ws.schemas, 'catalog.json'))).toBe(false);
+
+    // A folder inside the data folder is a tree of its own: the data folder's own files are all that is read.
+    const inside = await cli(
+      'publish',
+      'trade',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+      '--out',
+      path.join(ws.data, 'public'),
+    );
+    expect(inside.code, inside.stderr).toBe(0);
+    expect((await cli('validate', '--data', ws.data, '--schemas', ws.schemas)).code).toBe(0);
   });
 
   it('names the scratch folder it cannot use, exits 1 and publishes nothing', async () => {
