@@ -212,15 +212,14 @@ export function compileRowSchema(
 /** How far a mistyped keyword may be from the one guessed: a slip of a key or two, not another word ("unit", "not"). */
 const KEYWORD_EDITS = (keyword: string): number => Math.max(1, Math.floor(keyword.length / 4));
 
-/** The JSON Pointer of the first member named `key`, anywhere in `value` (objects before what they hold). */
-function pointerOfKey(value: unknown, key: string, at = ''): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  if (!Array.isArray(value) && Object.hasOwn(value, key)) return `${at}/${pointerSegment(key)}`;
-  for (const [name, member] of Object.entries(value)) {
-    const found = pointerOfKey(member, key, `${at}/${pointerSegment(name)}`);
-    if (found !== undefined) return found;
-  }
-  return undefined;
+/** The JSON Pointer of the first use of the keyword `key` in a subschema of `root` (see {@link eachSubschema}). */
+function pointerOfKey(root: unknown, key: string): string | undefined {
+  let found: string | undefined;
+  eachSubschema(root, undefined, (schema, pointer) => {
+    if (found === undefined && Object.hasOwn(schema, key)) found = `${pointer}/${pointerSegment(key)}`;
+    return undefined;
+  });
+  return found;
 }
 
 /** What {@link checkRowSchema} found in a row schema that passes its checks. */
@@ -411,9 +410,7 @@ function checkKeywords(
       issues.push(schemaIssue(file, pointer, error.message));
     }
   };
-  // The depth of this walk is bounded by SCHEMA_LIMITS.maxDepth, checked before.
-  const visit = (schema: unknown, pointer: string, base: string | undefined): void => {
-    if (!isRecord(schema)) return;
+  eachSubschema(root, undefined as string | undefined, (schema, pointer, base) => {
     let here = base;
     if (typeof schema.$id === 'string') {
       here = resolveId(schema.$id, base);
@@ -434,6 +431,24 @@ function checkKeywords(
       for (const key of Object.keys(schema.patternProperties))
         checkPattern(key, `${pointer}/patternProperties/${pointerSegment(key)}`);
     }
+    return here;
+  });
+  return { ids, issues };
+}
+
+/**
+ * Calls `each` on every subschema of `root`, parents before their subschemas, with its JSON Pointer and what
+ * `each` returned for the schema enclosing it (`start` for the root); never into `enum`, `const`, `default` or
+ * `examples`, which are data. The depth of the walk is bounded by SCHEMA_LIMITS.maxDepth, checked before.
+ */
+function eachSubschema<T>(
+  root: unknown,
+  start: T,
+  each: (schema: Record<string, unknown>, pointer: string, enclosing: T) => T,
+): void {
+  const visit = (schema: unknown, pointer: string, enclosing: T): void => {
+    if (!isRecord(schema)) return;
+    const here = each(schema, pointer, enclosing);
     for (const keyword of SCHEMA_MAPS) {
       const map = schema[keyword];
       if (!isRecord(map)) continue;
@@ -447,8 +462,7 @@ function checkKeywords(
       else visit(value, `${pointer}/${keyword}`, here);
     }
   };
-  visit(root, '', undefined);
-  return { ids, issues };
+  visit(root, '', start);
 }
 
 /** An `$id` as ajv knows it: resolved against the enclosing schema's, without an empty fragment. */

@@ -322,6 +322,21 @@ describe('validateDataset', () => {
     ]);
   });
 
+  it('points at the mistyped keyword, not at a column that happens to bear its name', async () => {
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: {
+        ...FIXTURE_SCHEMA.properties,
+        minimun: { type: 'integer' },
+        year: { type: 'integer', minimun: 1991 },
+      },
+    };
+
+    const { report } = await validateDataset(fixtureSource({ schema }));
+
+    expect(report.issues.map((issue) => issue.field)).toEqual(['/properties/year/minimun']);
+  });
+
   it('reports invalid JSON in the schema with its line and column', async () => {
     const source = fixtureSource();
     const broken = {
