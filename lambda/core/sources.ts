@@ -26,14 +26,19 @@ const DESCRIPTOR_SUFFIX = '.dataset.json';
 /** Site-wide catalog metadata sits beside the datasets. */
 export const SITE_FILE = 'site.json';
 
+/** The names of the files directly in the data folder (not in folders inside it). */
+async function dataFolderFiles(source: SourceLocation): Promise<string[]> {
+  const names: string[] = [];
+  for await (const key of source.data.list('')) if (!key.includes('/')) names.push(key);
+  return names;
+}
+
 /** The ids of every dataset in the data folder (every `<id>.dataset.json`), sorted. */
 export async function findDatasetIds(source: SourceLocation): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const key of source.data.list('')) {
-    if (!key.includes('/') && key.endsWith(DESCRIPTOR_SUFFIX))
-      ids.push(key.slice(0, -DESCRIPTOR_SUFFIX.length));
-  }
-  return ids.sort();
+  return (await dataFolderFiles(source))
+    .filter((name) => name.endsWith(DESCRIPTOR_SUFFIX))
+    .map((name) => name.slice(0, -DESCRIPTOR_SUFFIX.length))
+    .sort();
 }
 
 /**
@@ -44,17 +49,15 @@ export async function findDatasetIds(source: SourceLocation): Promise<string[]> 
 export async function csvWithoutDescriptor(
   source: SourceLocation,
 ): Promise<{ readonly csv: string; readonly descriptor: string; readonly nearly?: string }[]> {
-  const keys: string[] = [];
-  for await (const key of source.data.list('')) if (!key.includes('/')) keys.push(key);
-  const names = new Set(keys);
-  return keys
-    .filter(
-      (key) => key.endsWith('.csv') && !names.has(`${key.slice(0, -'.csv'.length)}${DESCRIPTOR_SUFFIX}`),
-    )
+  const names = await dataFolderFiles(source);
+  const present = new Set(names);
+  return names
+    .filter((name) => name.endsWith('.csv'))
     .sort()
-    .map((csv) => {
-      const descriptor = `${csv.slice(0, -'.csv'.length)}${DESCRIPTOR_SUFFIX}`;
-      const nearly = keys.find((key) => key.toLowerCase() === descriptor.toLowerCase());
+    .map((csv) => ({ csv, descriptor: `${csv.slice(0, -'.csv'.length)}${DESCRIPTOR_SUFFIX}` }))
+    .filter(({ descriptor }) => !present.has(descriptor))
+    .map(({ csv, descriptor }) => {
+      const nearly = names.find((name) => name.toLowerCase() === descriptor.toLowerCase());
       return { csv, descriptor, ...(nearly === undefined ? {} : { nearly }) };
     });
 }
