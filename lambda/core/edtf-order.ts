@@ -19,6 +19,10 @@ const MONTH_BEFORE_SEASON: Readonly<Record<string, string>> = {
 /** A date or interval as `date_edtf` columns hold it: year (or decade 199X, or XXXX), then month or season, then day. */
 const EDTF_DATE = /^(?:\d{4}|\d{3}X|XXXX)(?:-\d\d(?:-\d\d)?)?(?:\/(?:\d{4}|XXXX)(?:-\d\d(?:-\d\d)?)?)?$/;
 
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const LETTER_X = 0x58;
+
 /** A decade: a year whose last digit is unspecified. */
 const DECADE = /^(\d{3})X/;
 
@@ -35,6 +39,10 @@ const SEASON = /(\d{4}|XXXX)-(2[1-4])(?=\/|$)/g;
  * comes before the years inside it. Any other text is returned as it is.
  */
 export function edtfOrderText(text: string): string {
+  // Every EDTF date starts with a digit or an X: a key such as `row-00000042` is passed back without the
+  // pattern being tried (compareKeys calls this twice for each row of a validate).
+  const first = text.charCodeAt(0);
+  if (!((first >= DIGIT_0 && first <= DIGIT_9) || first === LETTER_X)) return text;
   if (!EDTF_DATE.test(text)) return text;
   return text
     .replace(DECADE, '$1!')
