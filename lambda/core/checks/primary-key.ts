@@ -15,24 +15,31 @@ export const primaryKeyCheck: CheckFactory = (context: CheckContext): Check | un
   const first = primaryKey[0];
   if (first === undefined) return undefined;
   const keyLines = new Map<string, number>();
-  let last: { key: unknown[]; line: number } | undefined;
+  // The row's key and the previous row's, in two arrays that trade places (no array or object made a row).
+  let key: unknown[] = primaryKey.map(() => undefined);
+  let lastKey: unknown[] = primaryKey.map(() => undefined);
+  let lastLine: number | undefined;
   return {
     validateRow(row) {
-      const key: unknown[] = [];
-      for (const name of primaryKey) {
-        const value = row.values[name];
+      for (let index = 0; index < primaryKey.length; index++) {
+        const value = row.values[primaryKey[index] as string];
         if (value === undefined) return;
-        key.push(value);
+        key[index] = value;
       }
       let firstLine: number | undefined;
       if (!context.rereading) {
-        const order = last === undefined ? 1 : compareKeys(key, last.key);
+        const order = lastLine === undefined ? 1 : compareKeys(key, lastKey);
         if (order < 0) {
           context.restart();
           return;
         }
-        if (order === 0) firstLine = last?.line;
-        else last = { key, line: row.line };
+        if (order === 0) firstLine = lastLine;
+        else {
+          const spare = lastKey;
+          lastKey = key;
+          key = spare;
+          lastLine = row.line;
+        }
       } else {
         const text = JSON.stringify(key);
         firstLine = keyLines.get(text);
