@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { makeDirectory } from '../lambda/store/file-system.js';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isOpenDataError, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
@@ -439,6 +440,13 @@ async function publishCommand(
     destination = `${shown}/`;
     place = { kind: 'folder', folder: shown, isDefault: out === undefined };
   }
+
+  // A run killed outright (kill -9, out of memory) had no chance to remove its scratch files; they go now.
+  const abandoned = await ScratchDirectory.removeAbandoned();
+  if (abandoned.length > 0)
+    io.err(
+      `opendata: removed ${abandoned.length === 1 ? 'the scratch folder' : `${abandoned.length} scratch folders`} of an earlier run stopped before it could clean up: ${abandoned.map((name) => path.join(tmpdir(), name)).join(', ')}`,
+    );
 
   const result = await withProgress(progress, (onProgress) =>
     publishDatasets({

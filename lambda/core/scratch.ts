@@ -28,6 +28,32 @@ function scratchError(action: string, target: string, error: unknown): ScratchSp
 /** Every scratch directory's name starts with this. */
 const SCRATCH_PREFIX = 'opendata-scratch-';
 
+/**
+ * Who made a scratch directory, in its name: `<pid>@<host>`, so that a later run on the same machine can
+ * tell one whose process has gone (see {@link ScratchDirectory.removeAbandoned}).
+ */
+function ownerTag(hostname: string, pid: number): string {
+  return `${pid}@${hostTag(hostname)}`;
+}
+
+/** A scratch directory's name with its owner: the process id, the host, and the six characters mkdtemp adds. */
+const OWNER = new RegExp(`^${SCRATCH_PREFIX}(\\d+)@([A-Za-z0-9._-]+)-[A-Za-z0-9]{6}$`);
+
+/** The host name as a file name may hold it: letters, digits, dots, hyphens and underscores, at most 63 (never an @). */
+function hostTag(hostname: string): string {
+  return hostname.replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 63) || 'host';
+}
+
+/** Whether a process with this id runs on this machine (a signal 0 to it: ESRCH says no such process). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** Bytes are handed to the file system in pieces of about this size. */
 const FLUSH_BYTES = 1 << 20;
 
@@ -51,7 +77,9 @@ export class ScratchDirectory {
   static async create(parent: string = os.tmpdir()): Promise<ScratchDirectory> {
     let directory: string;
     try {
-      directory = await fs.mkdtemp(path.join(parent, SCRATCH_PREFIX));
+      directory = await fs.mkdtemp(
+        path.join(parent, `${SCRATCH_PREFIX}${ownerTag(os.hostname(), process.pid)}-`),
+      );
     } catch (error) {
       throw scratchError('create a scratch folder in', parent, error);
     }
@@ -80,6 +108,34 @@ export class ScratchDirectory {
       leftovers.map((name) => fs.rm(path.join(parent, name), { recursive: true, force: true })),
     );
     return leftovers;
+  }
+
+  /**
+   * Removes the scratch directories under `parent` that a process on this machine created and did not live
+   * to remove: one killed outright (`kill -9`, the kernel out of memory) has no chance to, and its
+   * directory holds up to about seven times its CSV. A directory is known by the host name and process id in
+   * its name (see {@link ownerTag}); one of another host (a container sharing the folder), of a process still
+   * running (or of another user, which this process may not signal), or named otherwise is left alone.
+   * Returns the names removed.
+   */
+  static async removeAbandoned(parent: string = os.tmpdir()): Promise<string[]> {
+    const host = hostTag(os.hostname());
+    let names: string[];
+    try {
+      names = await fs.readdir(parent);
+    } catch {
+      return []; // no temporary folder to look in: ScratchDirectory.create says what is wrong with it
+    }
+    const abandoned = names.filter((name) => {
+      const owner = OWNER.exec(name);
+      if (owner?.[2] !== host) return false;
+      const pid = Number(owner[1]);
+      return pid !== process.pid && !processRuns(pid);
+    });
+    await Promise.all(
+      abandoned.map((name) => fs.rm(path.join(parent, name), { recursive: true, force: true })),
+    );
+    return abandoned;
   }
 
   /**
