@@ -51,7 +51,7 @@ import {
 } from './cli-arguments.js';
 import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandName } from './cli-commands.js';
 import { isValidDatasetId } from '../lambda/core/dataset-id.js';
-import { csvWithoutDescriptor, findDatasetIds } from '../lambda/core/sources.js';
+import { csvWithoutDescriptor, csvWithoutDescriptorMessage, findDatasetIds } from '../lambda/core/sources.js';
 import { textProblem } from '../lambda/core/text-rules.js';
 import { forTerminal } from './terminal-text.js';
 import { terminalProgress, type ProgressStream, type TerminalProgress } from './progress.js';
@@ -315,10 +315,8 @@ async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): 
 
 /** Warns of each CSV of the data folder that no descriptor names: it is neither validated nor published. */
 async function warnOfCsvWithoutDescriptor(source: SourceLocation, io: Output): Promise<void> {
-  for (const { csv, descriptor, nearly } of await csvWithoutDescriptor(source))
-    io.err(
-      `opendata: warning: ${source.dataLabel}/${csv} has no descriptor ${source.dataLabel}/${descriptor}, so it is neither validated nor published${nearly === undefined ? '' : ` (${nearly} differs only in letter case: file names are case-sensitive)`}`,
-    );
+  for (const found of await csvWithoutDescriptor(source))
+    io.err(`opendata: warning: ${csvWithoutDescriptorMessage(source, found)}`);
 }
 
 /** Makes the progress line of a run, when there is a terminal to draw it on. */

@@ -62,6 +62,18 @@ export async function csvWithoutDescriptor(
     });
 }
 
+/** What is said of a CSV {@link csvWithoutDescriptor} found: the CLI's warning, and the list step's log. */
+export function csvWithoutDescriptorMessage(
+  source: SourceLocation,
+  {
+    csv,
+    descriptor,
+    nearly,
+  }: { readonly csv: string; readonly descriptor: string; readonly nearly?: string },
+): string {
+  return `${source.dataLabel}/${csv} has no descriptor ${source.dataLabel}/${descriptor}, so it is neither validated nor published${nearly === undefined ? '' : ` (${nearly} differs only in letter case: file names are case-sensitive)`}`;
+}
+
 /** Options of {@link loadDatasetSource}. */
 export interface LoadDatasetSourceOptions {
   /**

@@ -47,15 +47,19 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-/** What the loggers wrote to stdout during the current test (Powertools writes one JSON object per line). */
+/**
+ * What the loggers wrote during the current test (Powertools writes one JSON object per line: to stdout, and
+ * warnings and errors to stderr).
+ */
 let stdout: string[] = [];
 
 beforeEach(() => {
   stdout = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk));
-    return true;
-  });
+  for (const stream of [process.stdout, process.stderr])
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk));
+      return true;
+    });
 });
 
 afterEach(() => {
@@ -214,6 +218,36 @@ describe('a run over the deployed sources', () => {
     ]);
     expect(commit).toMatchObject({ status: 'fulfilled', value: { catalogWritten: false } });
     expect(await text(subject.siteBucket, 'catalog.json')).toBe(before);
+  });
+
+  it('warns in its log of each CSV in data/ that no descriptor names, as the CLI does', async () => {
+    // Prepare: one with no descriptor at all, one whose descriptor's name differs in letter case.
+    await put(subject.sourceBucket, 'data/extra.csv', FIXTURE_CSV);
+    await put(subject.sourceBucket, 'data/third.csv', FIXTURE_CSV);
+    await put(
+      subject.sourceBucket,
+      'data/Third.dataset.json',
+      JSON.stringify({ ...FIXTURE_DESCRIPTOR, id: 'third' }),
+    );
+
+    // Act
+    const { ids } = await subject.list({});
+
+    // Assess
+    expect(ids).toEqual(['Third', 'sample', 'second']);
+    const warnings = subject.logs().filter((line) => line.level === 'WARN');
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        message:
+          'data/extra.csv has no descriptor data/extra.dataset.json, so it is neither validated nor published',
+        csv: 'extra.csv',
+        descriptor: 'extra.dataset.json',
+      }),
+      expect.objectContaining({
+        message:
+          'data/third.csv has no descriptor data/third.dataset.json, so it is neither validated nor published (Third.dataset.json differs only in letter case: file names are case-sensitive)',
+      }),
+    ]);
   });
 
   it('puts the dataset id on every log line written while publishing it', async () => {

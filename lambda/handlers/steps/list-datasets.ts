@@ -1,7 +1,7 @@
 import { datasetIdFromUploadKey, UPLOAD_FOLDER } from '../../core/dataset-id.js';
 import { OpenDataError } from '../../core/errors.js';
 import type { ObjectStore } from '../../core/object-store.js';
-import { findDatasetIds } from '../../core/sources.js';
+import { csvWithoutDescriptor, csvWithoutDescriptorMessage, findDatasetIds } from '../../core/sources.js';
 import type { CuratedSources } from '../../core/uploads.js';
 import type { StepLogger } from '../logger.js';
 import { InvalidEventError } from './dataset-result.js';
@@ -51,6 +51,12 @@ export function createListDatasetsHandler(deps: ListDatasetsDeps) {
       ids = [...new Set(event.ids)].sort();
     } else {
       ids = await findDatasetIds(deps.sources.location);
+      // As the CLI warns before a local run: a CSV no descriptor names is neither validated nor published.
+      for (const found of await csvWithoutDescriptor(deps.sources.location))
+        deps.logger.warn(csvWithoutDescriptorMessage(deps.sources.location, found), {
+          csv: found.csv,
+          descriptor: found.descriptor,
+        });
       if (ids.length === 0)
         throw new NoDatasetsError(
           `no datasets found in the source bucket's ${deps.sources.location.dataLabel}/ (expected <id>.dataset.json files): was the deployment complete?`,
