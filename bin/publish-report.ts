@@ -9,6 +9,7 @@ import type { DatasetOutcome, PublishResult } from '../lambda/core/pipeline.js';
 import { DEFAULT_BASE_URL } from '../lambda/core/site.js';
 import type { CheckOutcome } from '../lambda/core/checks/index.js';
 import type { DatasetReport } from '../lambda/core/validate.js';
+import { shellWord } from '../lambda/core/shell-word.js';
 
 /** Lines for standard output and for standard error. */
 export interface ReportLines {
@@ -139,11 +140,6 @@ export function whereToLook(destination: Destination, baseUrl: string | undefine
       : `Look at ${baseUrl} (the catalog: ${baseUrl}catalog.json)`;
   const serve = `npm run opendata -- serve${destination.isDefault ? '' : ` --dir ${shellWord(destination.folder)}`}`;
   return `Look at ${destination.folder}/index.html in a browser, or run "${serve}" and open ${DEFAULT_BASE_URL}`;
-}
-
-/** A folder as a POSIX shell reads it back as one word: as it is when plain, else in single quotes. */
-export function shellWord(text: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

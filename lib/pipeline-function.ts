@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { shellWord } from '../lambda/core/shell-word.js';
 
 /** The Node.js runtime of every pipeline function (the newest Lambda offers). */
 export const PIPELINE_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -151,8 +152,8 @@ export class PipelineFunction extends Construct {
           beforeInstall: () => [],
           // Lambda refuses a wrapper that is not executable; the asset's zip keeps the mode.
           afterBundling: (inputDir, outputDir) => {
-            const wrapper = shellQuote(path.join(outputDir, EXEC_WRAPPER.file));
-            const source = shellQuote(path.join(inputDir, 'lambda', 'handlers', EXEC_WRAPPER.file));
+            const wrapper = shellWord(path.join(outputDir, EXEC_WRAPPER.file));
+            const source = shellWord(path.join(inputDir, 'lambda', 'handlers', EXEC_WRAPPER.file));
             return [
               `cp ${source} ${wrapper}`,
               `chmod 755 ${wrapper}`,
@@ -182,8 +183,8 @@ const REQUIRE_BANNER =
  */
 function parquetWorkerBundling(inputDir: string, outputDir: string): string {
   return [
-    shellQuote(path.join(inputDir, 'node_modules', '.bin', 'esbuild')),
-    shellQuote(path.join(inputDir, PARQUET_WORKER_BUNDLING.entry)),
+    shellWord(path.join(inputDir, 'node_modules', '.bin', 'esbuild')),
+    shellWord(path.join(inputDir, PARQUET_WORKER_BUNDLING.entry)),
     '--bundle',
     '--platform=node',
     '--format=esm',
@@ -193,12 +194,7 @@ function parquetWorkerBundling(inputDir: string, outputDir: string): string {
     '--sourcemap',
     '--sources-content=false',
     '--log-level=warning',
-    shellQuote(`--banner:js=${REQUIRE_BANNER}`),
-    shellQuote(`--outfile=${path.join(outputDir, PARQUET_WORKER_BUNDLING.file)}`),
+    shellWord(`--banner:js=${REQUIRE_BANNER}`),
+    shellWord(`--outfile=${path.join(outputDir, PARQUET_WORKER_BUNDLING.file)}`),
   ].join(' ');
-}
-
-/** One POSIX shell word: the bundling hooks run as `bash -c` commands. */
-function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
