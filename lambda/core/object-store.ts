@@ -48,7 +48,8 @@ export interface ObjectStore {
   /**
    * Replaces the mutable object at `to` with a copy of the object at `from`,
    * made by the store itself without passing the bytes through this process
-   * (S3 `CopyObject`, a hard link on a directory). Returns `'missing'` when
+   * (S3 `CopyObject`, or a multipart copy above 5 GiB; a clone on a directory
+   * whose file system can make one, a copy by the file system otherwise). Returns `'missing'` when
    * `from` does not exist, and `'unsupported'` when this store cannot copy
    * that object (the caller then writes the bytes itself). Like `put`, it
    * never writes inside a version folder.

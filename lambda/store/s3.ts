@@ -1,12 +1,16 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
   PutObjectCommand,
   S3Client,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -47,6 +51,19 @@ export interface S3StoreOptions {
    * @default 8 MiB
    */
   readonly partSizeBytes?: number;
+  /**
+   * `copy` sends a source up to this many bytes as one `CopyObject`, and a larger one as a multipart
+   * copy (`UploadPartCopy`): S3 copies the bytes either way. At most 5 GiB, S3's limit for one
+   * `CopyObject`.
+   * @default 5 GiB
+   */
+  readonly maxCopyObjectBytes?: number;
+  /**
+   * Size of each part of a multipart copy but the last: from 5 MiB to 5 GiB (S3's limits for a part),
+   * raised for a source that would otherwise need more than S3's 10,000 parts.
+   * @default 512 MiB
+   */
+  readonly copyPartSizeBytes?: number;
 }
 
 /** How often a create-only write is retried after S3 reports a concurrent conditional write (409). */
@@ -58,6 +75,9 @@ const DEFAULT_PART_SIZE_BYTES = 8 * MIB;
 const MIN_PART_SIZE_BYTES = 5 * MIB;
 const MAX_PARTS = 10_000;
 const MAX_PUT_OBJECT_BYTES = 5 * 1024 * MIB;
+const DEFAULT_COPY_PART_SIZE_BYTES = 512 * MIB;
+/** Parts of a multipart copy S3 is asked to copy at once. */
+const COPY_PART_CONCURRENCY = 4;
 
 /** `If-None-Match: *` (create-only) or `If-Match: <etag>` (compare-and-swap); nothing for `put`. */
 type WriteCondition = { readonly IfNoneMatch: '*' } | { readonly IfMatch: string } | Record<string, never>;
@@ -83,6 +103,8 @@ export class S3Store implements ObjectStore {
   readonly prefix: string;
   readonly multipartThresholdBytes: number;
   readonly partSizeBytes: number;
+  readonly maxCopyObjectBytes: number;
+  readonly copyPartSizeBytes: number;
   readonly #client: S3Client;
 
   constructor(options: S3StoreOptions) {
@@ -107,6 +129,26 @@ export class S3Store implements ObjectStore {
         `S3Store multipartThresholdBytes must be a whole number of bytes from partSizeBytes ` +
           `(${this.partSizeBytes}) to ${MAX_PUT_OBJECT_BYTES} (5 GiB, S3's limit for one PutObject), ` +
           `got ${this.multipartThresholdBytes}`,
+      );
+    }
+    this.maxCopyObjectBytes = options.maxCopyObjectBytes ?? MAX_PUT_OBJECT_BYTES;
+    if (
+      !Number.isSafeInteger(this.maxCopyObjectBytes) ||
+      this.maxCopyObjectBytes < 0 ||
+      this.maxCopyObjectBytes > MAX_PUT_OBJECT_BYTES
+    ) {
+      throw new RangeError(
+        `S3Store maxCopyObjectBytes must be a whole number of bytes up to ${MAX_PUT_OBJECT_BYTES} (5 GiB, S3's limit for one CopyObject), got ${this.maxCopyObjectBytes}`,
+      );
+    }
+    this.copyPartSizeBytes = options.copyPartSizeBytes ?? DEFAULT_COPY_PART_SIZE_BYTES;
+    if (
+      !Number.isSafeInteger(this.copyPartSizeBytes) ||
+      this.copyPartSizeBytes < MIN_PART_SIZE_BYTES ||
+      this.copyPartSizeBytes > MAX_PUT_OBJECT_BYTES
+    ) {
+      throw new RangeError(
+        `S3Store copyPartSizeBytes must be a whole number of bytes from ${MIN_PART_SIZE_BYTES} to ${MAX_PUT_OBJECT_BYTES} (5 MiB to 5 GiB, S3's limits for a part), got ${this.copyPartSizeBytes}`,
       );
     }
   }
@@ -214,22 +256,25 @@ export class S3Store implements ObjectStore {
   }
 
   /**
-   * `CopyObject`: S3 copies the bytes itself, so `latest/` costs no upload.
-   * One `CopyObject` carries at most 5 GiB; a larger source is `'unsupported'`
-   * and the caller streams it (a multipart `UploadPartCopy` would avoid that).
+   * `CopyObject`, or above `maxCopyObjectBytes` a multipart copy: S3 copies the bytes itself, so
+   * `latest/` costs no upload whatever its size. Every request names the ETag of the source that was
+   * just looked at, so a copy is of one version of it or fails.
    */
-  async copy(from: string, to: string, meta: ObjectMeta): Promise<'copied' | 'missing' | 'unsupported'> {
+  async copy(from: string, to: string, meta: ObjectMeta): Promise<'copied' | 'missing'> {
     assertReplaceable(to);
     const source = await this.head(from);
     if (source === undefined) return 'missing';
-    if (source.bytes > MAX_PUT_OBJECT_BYTES) return 'unsupported';
+    const copySource = `${this.bucket}/${this.#s3Key(from).split('/').map(encodeURIComponent).join('/')}`;
     try {
+      if (source.bytes > this.maxCopyObjectBytes) {
+        await this.#copyInParts(copySource, source, to, meta);
+        return 'copied';
+      }
       await this.#client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: this.#s3Key(to),
-          CopySource: `${this.bucket}/${this.#s3Key(from).split('/').map(encodeURIComponent).join('/')}`,
-          // Copy exactly the version of the source that was just looked at.
+          CopySource: copySource,
           CopySourceIfMatch: source.etag,
           MetadataDirective: 'REPLACE',
           ContentType: meta.contentType,
@@ -240,6 +285,77 @@ export class S3Store implements ObjectStore {
     } catch (error) {
       if (isNotFound(error)) return 'missing';
       throw this.#error(`copy ${JSON.stringify(from)} to`, to, error);
+    }
+  }
+
+  /**
+   * A multipart copy: `UploadPartCopy` for each range of the source, a few at a time, then
+   * `CompleteMultipartUpload`. A failed copy is aborted, leaving no parts behind; `to` is a mutable
+   * key, so no condition guards the completion.
+   */
+  async #copyInParts(copySource: string, source: ObjectInfo, to: string, meta: ObjectMeta): Promise<void> {
+    const key = this.#s3Key(to);
+    const partBytes = Math.max(this.copyPartSizeBytes, Math.ceil(source.bytes / MAX_PARTS));
+    const created = await this.#client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: meta.contentType,
+        CacheControl: meta.cacheControl,
+      }),
+    );
+    const uploadId = created.UploadId;
+    if (uploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
+    try {
+      const count = Math.ceil(source.bytes / partBytes);
+      const parts: { ETag: string; PartNumber: number }[] = [];
+      let next = 0;
+      let failed = false;
+      const copyNext = async (): Promise<void> => {
+        while (!failed && next < count) {
+          const index = next++;
+          const start = index * partBytes;
+          const end = Math.min(start + partBytes, source.bytes) - 1;
+          const copied = await this.#client.send(
+            new UploadPartCopyCommand({
+              Bucket: this.bucket,
+              Key: key,
+              UploadId: uploadId,
+              PartNumber: index + 1,
+              CopySource: copySource,
+              CopySourceIfMatch: source.etag,
+              CopySourceRange: `bytes=${start}-${end}`,
+            }),
+          );
+          const etag = copied.CopyPartResult?.ETag;
+          if (etag === undefined) throw new Error(`UploadPartCopy of part ${index + 1} returned no ETag`);
+          parts[index] = { ETag: etag, PartNumber: index + 1 };
+        }
+      };
+      // Every copier has stopped before the upload is completed or aborted: no part lands after an abort.
+      const copiers = await Promise.allSettled(
+        Array.from({ length: Math.min(COPY_PART_CONCURRENCY, count) }, () =>
+          copyNext().catch((error: unknown) => {
+            failed = true;
+            throw error;
+          }),
+        ),
+      );
+      const refused = copiers.find((copier) => copier.status === 'rejected');
+      if (refused !== undefined) throw refused.reason;
+      await this.#client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    } catch (error) {
+      await this.#client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+        .catch(() => undefined);
+      throw error;
     }
   }
 

@@ -875,6 +875,98 @@ describe('S3Store multipart uploads', () => {
     expect(await openUploads()).toEqual([]);
   });
 
+  it('copies a source above maxCopyObjectBytes in parts on the server: nothing is uploaded', async () => {
+    const copier = new S3Store({
+      client,
+      bucket,
+      prefix: 'site',
+      ...options,
+      maxCopyObjectBytes: 6 * MIB,
+      copyPartSizeBytes: 5 * MIB,
+    });
+    const latest = 'datasets/trade/latest/trade.csv';
+    const body = await scratchBody(16 * MIB + 7);
+    await copier.putIfAbsent(VERSIONED, body, objectMetaFor(VERSIONED));
+    requests = [];
+
+    const outcome = await copier.copy(VERSIONED, latest, objectMetaFor(latest));
+
+    expect(outcome).toBe('copied');
+    // Four ranges of the source (5, 5, 5 MiB and the rest), copied by S3; no UploadPart, no PutObject.
+    expect(requests.filter((request) => !request.startsWith('HeadObject'))).toEqual([
+      'CreateMultipartUploadCommand ok',
+      'UploadPartCopyCommand ok',
+      'UploadPartCopyCommand ok',
+      'UploadPartCopyCommand ok',
+      'UploadPartCopyCommand ok',
+      'CompleteMultipartUploadCommand ok',
+    ]);
+    const copied = await copier.get(latest);
+    expect(Buffer.compare(Buffer.from(copied?.body ?? []), Buffer.from(body.data))).toBe(0);
+    expect(copied).toMatchObject({ ...objectMetaFor(latest), bytes: body.bytes });
+    expect(copied?.etag).toMatch(/-4"$/);
+    expect(await openUploads()).toEqual([]);
+  });
+
+  it('aborts a multipart copy whose part fails, leaving the previous copy and no parts behind', async () => {
+    const copier = new S3Store({
+      client,
+      bucket,
+      prefix: 'site',
+      ...options,
+      maxCopyObjectBytes: 6 * MIB,
+      copyPartSizeBytes: 5 * MIB,
+    });
+    const latest = 'datasets/trade/latest/trade.csv';
+    await copier.put(latest, utf8('the previous copy'), objectMetaFor(latest));
+    await copier.putIfAbsent(VERSIONED, await scratchBody(16 * MIB), objectMetaFor(VERSIONED));
+    let partCopies = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCopyCommand' && ++partCopies === 2)
+          throw Object.assign(new Error('injected part failure'), {
+            name: 'InternalError',
+            $fault: 'server',
+          });
+        return next(args);
+      },
+      { step: 'initialize', name: 'failSecondPartCopy' },
+    );
+    try {
+      await expect(copier.copy(VERSIONED, latest, objectMetaFor(latest))).rejects.toThrow(
+        /injected part failure/,
+      );
+    } finally {
+      client.middlewareStack.remove('failSecondPartCopy');
+    }
+
+    expect(requests.at(-1)).toBe('AbortMultipartUploadCommand ok');
+    expect(await openUploads()).toEqual([]);
+    expect(Buffer.from((await copier.get(latest))?.body ?? []).toString()).toBe('the previous copy');
+  });
+
+  it('copies a source up to maxCopyObjectBytes with one CopyObject', async () => {
+    const copier = new S3Store({ client, bucket, prefix: 'site', ...options, maxCopyObjectBytes: 6 * MIB });
+    const latest = 'datasets/trade/latest/trade.csv';
+    const body = await scratchBody(6 * MIB);
+    await copier.putIfAbsent(VERSIONED, body, objectMetaFor(VERSIONED));
+    requests = [];
+
+    expect(await copier.copy(VERSIONED, latest, objectMetaFor(latest))).toBe('copied');
+
+    expect(requests.filter((request) => !request.startsWith('HeadObject'))).toEqual(['CopyObjectCommand ok']);
+    expect(sha256Hex((await copier.get(latest))?.body ?? new Uint8Array())).toBe(body.sha256);
+  });
+
+  it('refuses a copy part size S3 would refuse', () => {
+    expect(() => new S3Store({ client, bucket, copyPartSizeBytes: 4 * MIB })).toThrow(
+      /copyPartSizeBytes must be/,
+    );
+    expect(() => new S3Store({ client, bucket, maxCopyObjectBytes: 6 * 1024 * MIB })).toThrow(
+      /maxCopyObjectBytes must be/,
+    );
+  });
+
   it('overwrites with put in parts, from a stream or from bytes in memory', async () => {
     const key = 'datasets/trade/latest/trade.parquet';
     const streamed = await scratchBody(6 * MIB);
