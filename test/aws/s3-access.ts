@@ -80,11 +80,17 @@ export function iamRequestsOf(caller: Caller, command: string, input: Input): S3
       return [object('s3:ListMultipartUploadParts')];
     case 'DeleteObjectCommand':
       return [object('s3:DeleteObject')];
-    case 'CopyObjectCommand': {
+    case 'CopyObjectCommand':
+    case 'UploadPartCopyCommand': {
       const source = decodeURIComponent(text(input.CopySource) ?? '');
       const slash = source.indexOf('/');
+      // A part copied into a multipart upload creates no object: its CompleteMultipartUpload does.
+      const creation =
+        command === 'CopyObjectCommand'
+          ? { objectCreation: true, ...condition() }
+          : { objectCreation: false };
       return [
-        object('s3:PutObject', { objectCreation: true, ...condition() }),
+        object('s3:PutObject', creation),
         {
           ...base,
           action: 's3:GetObject',

@@ -63,6 +63,24 @@ describe('published versions, whoever asks', () => {
     expect(await decideFor(put as S3Request)).toBe('ExplicitlyDenied');
   });
 
+  it('a multipart copy (a source above 5 GiB) makes the latest/ mirror, and over a published file is refused at completion', async () => {
+    const copyInto = (key: string) => ({
+      start: request('commit-catalog', 'CreateMultipartUploadCommand', { Bucket: SITE, Key: key }),
+      part: iamRequestsOf('commit-catalog', 'UploadPartCopyCommand', {
+        Bucket: SITE,
+        Key: key,
+        CopySource: `${SITE}/datasets/trade/1.0.0/trade.json`,
+      }),
+      complete: request('commit-catalog', 'CompleteMultipartUploadCommand', { Bucket: SITE, Key: key }),
+    });
+    const latest = copyInto('datasets/trade/latest/trade.json');
+    const overPublished = copyInto('datasets/trade/0.9.0/trade.json');
+
+    for (const allowed of [latest.start, ...latest.part, latest.complete])
+      expect(await decideFor(allowed), `${allowed.action} ${allowed.key ?? ''}`).toBe('Allowed');
+    expect(await decideFor(overPublished.complete)).toBe('ExplicitlyDenied');
+  });
+
   it('the parts of a multipart upload into a version folder get in; only a completion with If-None-Match makes them a file', async () => {
     const key = 'datasets/trade/2.0.0/trade.parquet';
     const start = request('validate-and-publish', 'CreateMultipartUploadCommand', { Bucket: SITE, Key: key });
