@@ -10,73 +10,27 @@ import { OpenDataError } from './errors.js';
  * (`\u00e9`, `(?<name>…)`, `[^]`) is translated; what it cannot match in
  * linear time (backreferences, lookahead, lookbehind) throws
  * {@link UnsupportedPatternError}.
- *
- * A one-pass pattern (RE2's term: anchored at the start, and at every point at
- * most one way on for the next character) is answered by V8's own engine for
- * text up to {@link NATIVE_MAX_LENGTH} code units, and by RE2 beyond. Where
- * the next character always picks the one way on, a backtracking engine never
- * has a second way to go back to: each branch it did not take fails at its
- * first character, so V8 runs in linear time too, and three to four times as
- * fast as re2js's DFA (0.03 against 0.1 µs an `id` such as `row-00000042`,
- * Node 20, warm; about 0.17 s of a 10^6-row validate). `^(a+)+$`, `^(a|aa)+$` and every
- * other pattern with two ways through the same text are not one-pass.
  */
-export function compileLinearPattern(pattern: string): LinearPattern {
-  const compiled = compileRe2Program(pattern);
-  const native = isOnePass(compiled) ? nativeRegExp(pattern) : undefined;
-  preferAutomaton(compiled);
-  const linear: LinearPattern & { toString(): string } = {
-    shortText: native === undefined ? 're2' : 'v8',
-    test:
-      native === undefined
-        ? (text: string) => compiled.test(text)
-        : (text: string) => (text.length <= NATIVE_MAX_LENGTH ? native.test(text) : compiled.test(text)),
+export function compileLinearPattern(pattern: string): RegExpLike {
+  const compiled = compileRe2(pattern);
+  const linear: RegExpLike & { toString(): string } = {
+    test: (text: string) => compiled.test(text),
     // ajv keys its compiled patterns by this text, so two patterns must never share it.
     toString: () => `re2:${pattern}`,
   };
   return linear;
 }
 
-/** A compiled row schema pattern, as ajv calls it. */
-export interface LinearPattern extends RegExpLike {
-  /** Which engine answers for text up to {@link NATIVE_MAX_LENGTH} code units (RE2 answers longer text). */
-  readonly shortText: 'v8' | 're2';
-}
-
-/**
- * The longest text V8's engine answers for a one-pass pattern. A longer cell goes to RE2: V8 keeps a stack
- * of places to go back to that grows with the text, and a cell this short costs little whichever answers.
- */
-export const NATIVE_MAX_LENGTH = 1024;
-
 /** The RE2 program behind {@link compileLinearPattern}, set to answer `test` with its DFA. */
 export function compileRe2(pattern: string): RE2JS {
-  const compiled = compileRe2Program(pattern);
-  preferAutomaton(compiled);
-  return compiled;
-}
-
-function compileRe2Program(pattern: string): RE2JS {
+  let compiled: RE2JS;
   try {
-    return RE2JS.compile(RE2JS.translateRegExp(withEcmaScriptClasses(pattern)));
+    compiled = RE2JS.compile(RE2JS.translateRegExp(withEcmaScriptClasses(pattern)));
   } catch (error) {
     throw new UnsupportedPatternError(pattern, error instanceof Error ? error.message : String(error));
   }
-}
-
-/** Whether re2js found the pattern one-pass (it builds a one-pass program only then); read before {@link preferAutomaton}. */
-function isOnePass(compiled: RE2JS): boolean {
-  const program: { onepass: unknown } = compiled.re2Input;
-  return program.onepass !== null && program.onepass !== undefined;
-}
-
-/** The pattern in V8's engine, as JSON Schema reads it (the `u` flag), or undefined where V8 refuses it. */
-function nativeRegExp(pattern: string): RegExp | undefined {
-  try {
-    return new RegExp(pattern, 'u');
-  } catch {
-    return undefined;
-  }
+  preferAutomaton(compiled);
+  return compiled;
 }
 
 /** ECMAScript's white space and line terminators (what its `\s` matches), as class members. */

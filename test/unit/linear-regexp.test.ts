@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { compileLinearPattern, compileRe2, NATIVE_MAX_LENGTH } from '../../lambda/core/linear-regexp.js';
+import { compileLinearPattern, compileRe2 } from '../../lambda/core/linear-regexp.js';
 
 /**
  * Patterns a curator might write, each safe for V8's backtracking engine on short input, so that V8 can be
@@ -129,77 +129,44 @@ describe('row schema patterns (RE2, answered by its DFA)', () => {
 });
 
 /**
- * Patterns with more than one way through the same text: V8's backtracking engine tries them all, and
- * takes time exponential (or of a high power) in the length of a text that fails near its end.
+ * Patterns with more than one way through the same text: a backtracking engine tries them all, and takes
+ * time exponential in the length of a text that fails near its end. Among them, forms that re2js rewrites
+ * into a one-way pattern before it judges it (`(?:a+)+` becomes `a+`, `(?:a|a)` becomes `a`, `(?:\d|[0-9])`
+ * one class), which V8 would still run as written.
  */
 const BACKTRACKING_TRAPS = [
   '^(a+)+$',
+  '^(?:a+)+$',
+  '^(?:a*)*$',
   '^(a|aa)+$',
   '^(a|a?)+$',
-  '^(a*)*$',
-  '^(\\d+)*$',
+  '^(?:a|a)*$',
+  '^(?:a|a){0,100}$',
+  '^(?:\\d|[0-9])*$',
+  '^(?:\\S|\\w)*\\.$',
+  '^(?:[a-z]+)+$',
+  '^(?:ab|a[b])*$',
   '^(x+x+)+y$',
   '^(\\w+\\s?)*$',
   '^(?:[a-z]+-?)*$',
-  '^a*a*b$',
-  '^(a|b|ab)*c$',
   '^(([a-z])+.)+[A-Z]([a-z])+$',
-  '^([a-zA-Z0-9])(([\\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$',
-  // Not anchored: a search from every start.
-  'a+b',
-  '(a|b)*c',
+  'a+c',
 ];
 
-describe('row schema patterns: V8 answers short text for a one-pass pattern, RE2 the rest', () => {
-  it('gives V8 the patterns with one way through any text, and RE2 every pattern with two', () => {
-    for (const pattern of [
-      '^[a-z0-9]+(-[a-z0-9]+)*$',
-      '^[A-Z]{2}-[0-9]{3}$',
-      '^\\d+(\\.\\d{1,2})?$',
-      '^(?:a|b)*c$',
-    ])
-      expect(compileLinearPattern(pattern).shortText, pattern).toBe('v8');
-    for (const pattern of BACKTRACKING_TRAPS)
-      expect(compileLinearPattern(pattern).shortText, pattern).toBe('re2');
-  });
-
-  it('answers a backtracking trap at once, on text just under the length V8 would be given', () => {
-    // Each text ends in "!", which none of them accepts; V8 on `^(a|aa)+$` and 60 a's before it tries more ways than there are nanoseconds in a year.
+describe('row schema patterns that would trap a backtracking engine', () => {
+  it('answer at once, on texts that fail at their last character', () => {
+    // Each text ends in "!", which none of them accepts; V8 on `^(?:a+)+$` and 60 a's before it would try
+    // more ways than there are nanoseconds in a year.
     for (const pattern of BACKTRACKING_TRAPS) {
       const linear = compileLinearPattern(pattern);
       for (const text of [
         'a'.repeat(60) + '!',
-        'a-'.repeat(40) + '!',
-        'x'.repeat(60) + '!',
-        'a'.repeat(NATIVE_MAX_LENGTH - 1) + '!',
+        'ab'.repeat(40) + '!',
+        '1'.repeat(60) + '!',
+        'a'.repeat(5000) + '!',
       ])
         expect(linear.test(text), `${pattern} on ${text.slice(0, 12)}…`).toBe(false);
     }
-  });
-
-  it('answers alike on either side of the length V8 is given, as V8 does', () => {
-    // Texts from a few code units under the limit to a few over it, built from pieces the patterns can match.
-    const pieces = fc.constantFrom('a', 'b', 'z', '0', '9', '-', '--', 'A', '.', '1.25', '!', 'é');
-    const nearTheLimit = fc
-      .tuple(
-        fc.integer({ min: NATIVE_MAX_LENGTH - 6, max: NATIVE_MAX_LENGTH + 6 }),
-        fc.array(pieces, { maxLength: 6 }),
-      )
-      .map(([length, tail]) => {
-        const end = tail.join('');
-        return 'a'.repeat(Math.max(0, length - end.length)) + end;
-      });
-    fc.assert(
-      fc.property(
-        fc.constantFrom('^[a-z0-9]+(-[a-z0-9]+)*$', '^\\d+(\\.\\d{1,2})?$', '^(?:a|b)*c$', '^[a-z]*$'),
-        nearTheLimit,
-        (pattern, input) => {
-          expect(compileLinearPattern(pattern).shortText).toBe('v8');
-          expectSameAsV8(pattern, input);
-        },
-      ),
-      { seed: 20261206, numRuns: 400 },
-    );
   });
 });
 
