@@ -23,6 +23,13 @@ export function compileLinearPattern(pattern: string): RegExpLike {
 
 /** The RE2 program behind {@link compileLinearPattern}, set to answer `test` with its DFA. */
 export function compileRe2(pattern: string): RE2JS {
+  // JSON Schema's patterns are ECMAScript's: one V8 refuses (`(?i)a`, `\pL`, `\Qa\E`, RE2's own spellings)
+  // is refused here too, rather than matched with the meaning RE2 gives it. Compiled, never run.
+  try {
+    new RegExp(pattern, 'u');
+  } catch (error) {
+    throw invalidPattern(pattern, error instanceof Error ? error.message : String(error));
+  }
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(RE2JS.translateRegExp(withEcmaScriptClasses(pattern)));
@@ -32,6 +39,9 @@ export function compileRe2(pattern: string): RE2JS {
   preferAutomaton(compiled);
   return compiled;
 }
+
+/** `\uD8xx\uDCxx`: a lead surrogate's escape, then a trail surrogate's (hex digits in either case). */
+const SURROGATE_PAIR_ESCAPE = /^\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})/i;
 
 /** ECMAScript's white space and line terminators (what its `\s` matches), as class members. */
 const WHITE_SPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
@@ -43,7 +53,9 @@ const NOT_WHITE_SPACE =
  * The same ECMAScript pattern with `.`, `\s` and `\S` written out as classes: RE2 spells them alike but
  * means less (its `.` stops only at \n, not at \r, U+2028 or U+2029; its `\s` is ASCII's five). Classes
  * are followed as ECMAScript reads them with the `u` flag (the first `]` ends one, `[` inside is a
- * letter), escapes are kept as they are.
+ * letter, escaped for RE2, which would read `[[:digit:]]` as a POSIX class). A surrogate pair written
+ * as two escapes (`\ud83d\ude00`), one code point to ECMAScript, becomes that code point (`\u{1f600}`):
+ * RE2 would read two. Other escapes are kept as they are.
  */
 function withEcmaScriptClasses(pattern: string): string {
   let out = '';
@@ -51,6 +63,14 @@ function withEcmaScriptClasses(pattern: string): string {
   for (let index = 0; index < pattern.length; index++) {
     const char = pattern[index];
     if (char === '\\') {
+      const pair = SURROGATE_PAIR_ESCAPE.exec(pattern.slice(index, index + 12));
+      if (pair !== null) {
+        const lead = Number.parseInt(pair[1] ?? '', 16);
+        const trail = Number.parseInt(pair[2] ?? '', 16);
+        out += `\\u{${(0x10000 + (lead - 0xd800) * 0x400 + (trail - 0xdc00)).toString(16)}}`;
+        index += 11;
+        continue;
+      }
       const next = pattern[index + 1] ?? '';
       index++;
       if (next === 's') out += inClass ? WHITE_SPACE : `[${WHITE_SPACE}]`;
@@ -58,7 +78,7 @@ function withEcmaScriptClasses(pattern: string): string {
       else out += char + next;
     } else if (inClass) {
       if (char === ']') inClass = false;
-      out += char;
+      out += char === '[' ? '\\[' : char;
     } else if (char === '[') {
       inClass = true;
       out += char;
@@ -96,16 +116,27 @@ export const linearRegExp: RegExpEngine = Object.assign((pattern: string) => com
   code: 'compileLinearPattern',
 });
 
-/** A pattern RE2 cannot compile; thrown by {@link compileLinearPattern}. */
+/**
+ * A pattern this project cannot run: not an ECMAScript regular expression (with the `u` flag, as JSON
+ * Schema reads it), or one RE2 cannot compile. Thrown by {@link compileLinearPattern}.
+ */
 export class UnsupportedPatternError extends OpenDataError {
   override readonly name = 'UnsupportedPatternError';
   readonly code = 'unsupported-pattern';
   constructor(
     readonly pattern: string,
     readonly reason: string,
+    message = `RE2 cannot compile this pattern (${reason}); patterns run in linear time, so backreferences, lookahead and lookbehind are not available`,
   ) {
-    super(
-      `RE2 cannot compile this pattern (${reason}); patterns run in linear time, so backreferences, lookahead and lookbehind are not available`,
-    );
+    super(message);
   }
+}
+
+/** A pattern that is no ECMAScript regular expression. */
+function invalidPattern(pattern: string, reason: string): UnsupportedPatternError {
+  return new UnsupportedPatternError(
+    pattern,
+    reason,
+    `not an ECMAScript regular expression (${reason}); JSON Schema patterns are read as JavaScript's RegExp reads them with the u flag`,
+  );
 }

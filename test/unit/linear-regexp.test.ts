@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { compileLinearPattern, compileRe2 } from '../../lambda/core/linear-regexp.js';
+import {
+  compileLinearPattern,
+  compileRe2,
+  UnsupportedPatternError,
+} from '../../lambda/core/linear-regexp.js';
 
 /**
  * Patterns a curator might write, each safe for V8's backtracking engine on short input, so that V8 can be
@@ -179,4 +183,37 @@ describe('row schema patterns answer as ECMAScript for the letters RE2 reads oth
     for (const char of SPACES_AND_LINE_ENDS)
       for (const pattern of ['^\\s$', '^\\S$', '^.$', '^[^\\s]$', '^[\\S]$']) expectSameAsV8(pattern, char);
   });
+});
+
+describe('row schema patterns written in ways RE2 reads otherwise than ECMAScript', () => {
+  /** A `[` inside a class (a letter to ECMAScript, a POSIX class to RE2), and surrogate pairs written as two escapes. */
+  const PATTERNS_ = [
+    '^[[:digit:][x]+$',
+    '^[[:alpha:][x]$',
+    '[[]',
+    '^[a[]+$',
+    '\\ud83d\\ude00',
+    '^(?:\\ud83d\\ude00)+$',
+    '^[\\ud83d\\ude00]+$',
+    '^[\\uD83D\\uDE00-\\uD83D\\uDE4F]$',
+    '^\\ud83d$',
+  ];
+  const LETTERS = ['d', 'x', 'b', 'a', '[', ':', 'i', 'g', 't', '😀', '🙏', '\ud83d', '\ude00', '🚀'];
+
+  it('answer as V8 does, for generated input, short and long', () => {
+    const letters = fc.array(fc.constantFrom(...LETTERS), { maxLength: 8 }).map((chars) => chars.join(''));
+    // Long texts too: 1,000 to 1,100 repeats of one letter, then a few generated ones.
+    const long = fc
+      .tuple(fc.constantFrom(...LETTERS), fc.integer({ min: 1000, max: 1100 }), letters)
+      .map(([letter, count, tail]) => letter.repeat(count) + tail);
+    expectAnswersAsV8(PATTERNS_, fc.oneof(letters, long), { seed: 20261206, numRuns: 2000 });
+  });
+
+  it.each(['(?i)a', '(?s).', '\\Qa\\E', '\\pL', '\\p{Greek}', '\\x{41}', '\\z', '\\A', '\\C'])(
+    'refuses %s, which is no ECMAScript regular expression with the u flag',
+    (pattern) => {
+      expect(() => compileLinearPattern(pattern)).toThrow(UnsupportedPatternError);
+      expect(() => compileLinearPattern(pattern)).toThrow(/^not an ECMAScript regular expression \(/);
+    },
+  );
 });
