@@ -59,11 +59,36 @@ export function readCell(raw: string, type: ColumnType): CellValue | InvalidCell
 }
 
 function readInteger(raw: string): number | InvalidCell {
+  const short = shortInteger(raw);
+  if (short !== undefined) return short;
   if (!INTEGER.test(raw)) return invalid(raw, 'an integer', numberHint(raw));
   const value = Number(raw);
   if (!Number.isSafeInteger(value)) return new InvalidCell(`"${raw}" is outside the safe integer range`);
   return value;
 }
+
+/**
+ * The value of `raw` when it is an integer as {@link INTEGER} takes it with at most 15 digits (exact in a
+ * double, as `Number(raw)` reads it, `-0` included), worked out digit by digit; otherwise undefined, and
+ * the regular expression and `Number` decide. Years and counts are such cells, and this is the most
+ * common reading of a row.
+ */
+function shortInteger(raw: string): number | undefined {
+  const start = raw.charCodeAt(0) === MINUS ? 1 : 0;
+  const length = raw.length;
+  if (length === start || length - start > 15) return undefined;
+  let value = raw.charCodeAt(start) - DIGIT_ZERO;
+  if (value < 0 || value > 9 || (value === 0 && length > start + 1)) return undefined;
+  for (let index = start + 1; index < length; index++) {
+    const digit = raw.charCodeAt(index) - DIGIT_ZERO;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return start === 1 ? -value : value;
+}
+
+const MINUS = 0x2d;
+const DIGIT_ZERO = 0x30;
 
 function readNumber(raw: string): number | InvalidCell {
   if (!NUMBER.test(raw)) return invalid(raw, 'a number', numberHint(raw));

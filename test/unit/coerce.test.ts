@@ -126,3 +126,39 @@ describe('coerceCell', () => {
     );
   });
 });
+
+describe('integer cells', () => {
+  /** What an integer cell reads as, by JSON's grammar and JavaScript's Number: the reference. */
+  function reference(raw: string): unknown {
+    if (raw === '') return { kind: 'absent' };
+    if (!/^-?(?:0|[1-9]\d*)$/.test(raw)) return 'invalid';
+    const value = Number(raw);
+    return Number.isSafeInteger(value) ? { kind: 'value', value } : 'invalid';
+  }
+
+  it('read as Number reads text of JSON integer grammar, -0 and 15 to 17 digits included', () => {
+    const digits = fc
+      .array(fc.constantFrom('0', '1', '5', '9'), { minLength: 1, maxLength: 18 })
+      .map((d) => d.join(''));
+    const raw = fc.oneof(
+      digits,
+      digits.map((d) => `-${d}`),
+      fc
+        .tuple(digits, fc.constantFrom(' ', '.', 'e', '+', 'x', '٣', '\u0000', '/', ':'), digits)
+        .map((p) => p.join('')),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(raw, (text) => {
+        const read = coerceCell(text, 'integer');
+        const expected = reference(text);
+        if (expected === 'invalid') expect(read.kind, text).toBe('invalid');
+        else {
+          expect(read, text).toEqual(expected);
+          if (read.kind === 'value') expect(Object.is(read.value, -0)).toBe(Object.is(Number(text), -0));
+        }
+      }),
+      { seed: 20261206, numRuns: 3000 },
+    );
+  });
+});
