@@ -875,8 +875,9 @@ describe('S3Store multipart uploads', () => {
     expect(await openUploads()).toEqual([]);
   });
 
-  it('copies a source above maxCopyObjectBytes in parts on the server: nothing is uploaded', async () => {
-    const copier = new S3Store({
+  /** A store that copies a source above 6 MiB in parts of 5 MiB, S3's smallest, to test multipart copies. */
+  const partCopier = (): S3Store =>
+    new S3Store({
       client,
       bucket,
       prefix: 'site',
@@ -884,6 +885,9 @@ describe('S3Store multipart uploads', () => {
       maxCopyObjectBytes: 6 * MIB,
       copyPartSizeBytes: 5 * MIB,
     });
+
+  it('copies a source above maxCopyObjectBytes in parts on the server: nothing is uploaded', async () => {
+    const copier = partCopier();
     const latest = 'datasets/trade/latest/trade.csv';
     const body = await scratchBody(16 * MIB + 7);
     await copier.putIfAbsent(VERSIONED, body, objectMetaFor(VERSIONED));
@@ -909,14 +913,7 @@ describe('S3Store multipart uploads', () => {
   });
 
   it('aborts a multipart copy whose part fails, leaving the previous copy and no parts behind', async () => {
-    const copier = new S3Store({
-      client,
-      bucket,
-      prefix: 'site',
-      ...options,
-      maxCopyObjectBytes: 6 * MIB,
-      copyPartSizeBytes: 5 * MIB,
-    });
+    const copier = partCopier();
     const latest = 'datasets/trade/latest/trade.csv';
     await copier.put(latest, utf8('the previous copy'), objectMetaFor(latest));
     await copier.putIfAbsent(VERSIONED, await scratchBody(16 * MIB), objectMetaFor(VERSIONED));
