@@ -115,8 +115,8 @@ export class ScratchDirectory {
    * to remove: one killed outright (`kill -9`, the kernel out of memory) has no chance to, and its
    * directory holds up to about seven times its CSV. A directory is known by the host name and process id in
    * its name (see {@link ownerTag}); one of another host (a container sharing the folder), of a process still
-   * running (or of another user, which this process may not signal), or named otherwise is left alone.
-   * Returns the names removed.
+   * running (or of another user, which this process may not signal), or named otherwise is left alone, as
+   * is one this process may not remove. Returns the names removed.
    */
   static async removeAbandoned(parent: string = os.tmpdir()): Promise<string[]> {
     const host = hostTag(os.hostname());
@@ -132,10 +132,17 @@ export class ScratchDirectory {
       const pid = Number(owner[1]);
       return pid !== process.pid && !processRuns(pid);
     });
-    await Promise.all(
-      abandoned.map((name) => fs.rm(path.join(parent, name), { recursive: true, force: true })),
+    // One this process may not remove (another user's, in a shared /tmp) is left as it is: it is not this
+    // run's to clean, and no reason to stop the run.
+    const removed = await Promise.all(
+      abandoned.map((name) =>
+        fs.rm(path.join(parent, name), { recursive: true, force: true }).then(
+          () => name,
+          () => undefined,
+        ),
+      ),
     );
-    return abandoned;
+    return removed.filter((name) => name !== undefined);
   }
 
   /**

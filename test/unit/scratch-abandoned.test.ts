@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -69,6 +69,30 @@ describe('scratch folders of a run killed outright', () => {
       expect((await readdir(parent)).sort()).toEqual([path.basename(running.folder), ...others].sort());
     } finally {
       await running.kill();
+    }
+  });
+
+  it('are left where this process may not remove them, and the others are still removed', async (context) => {
+    const parent = await makeTempDir('opendata-scratch-parent-');
+    const stuck = await runWithScratch(parent);
+    const removable = await runWithScratch(parent);
+    await stuck.kill();
+    await removable.kill();
+    // An immutable file stops even root from removing its folder, as another user's does in a shared /tmp.
+    const pinned = path.join(stuck.folder, 'pinned');
+    await writeFile(pinned, 'x');
+    try {
+      execFileSync('chattr', ['+i', pinned], { stdio: 'ignore' });
+    } catch {
+      context.skip('chattr +i is not available here (no e2fsprogs, or a file system without the attribute)');
+    }
+    try {
+      const removed = await ScratchDirectory.removeAbandoned(parent);
+
+      expect(removed).toEqual([path.basename(removable.folder)]);
+      expect(existsSync(stuck.folder)).toBe(true);
+    } finally {
+      execFileSync('chattr', ['-i', pinned]);
     }
   });
 
