@@ -9,8 +9,6 @@ import { parseArgs } from 'node:util';
 import { suggest } from '../lambda/core/suggest.js';
 import { COMMAND_NAMES, COMMANDS, type CommandName, type OptionSpec } from './cli-commands.js';
 
-export { didYouMean, suggest } from '../lambda/core/suggest.js';
-
 /** The command line itself is wrong (exit 2): a CLI-local error, never thrown by the core. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -42,8 +42,8 @@ import {
   type ReportLines,
 } from './publish-report.js';
 import { localSourceTexts } from './source-texts-folder.js';
+import { didYouMean } from '../lambda/core/suggest.js';
 import {
-  didYouMean,
   isParseArgsError,
   parseCommandArguments,
   UsageError,

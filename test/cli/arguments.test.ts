@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../bin/opendata.js';
-import { suggest } from '../../bin/cli-arguments.js';
+import { suggest } from '../../lambda/core/suggest.js';
 import { cli, datasetIds, makeWorkspace } from '../support/workspace.js';
 
 /** Runs the CLI in-process with the environment given (where npm leaves its variables), capturing what it prints. */
