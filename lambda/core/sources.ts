@@ -41,14 +41,22 @@ export async function findDatasetIds(source: SourceLocation): Promise<string[]> 
     .sort();
 }
 
+/** A CSV of the data folder no descriptor names (see {@link csvWithoutDescriptor}). */
+export interface CsvWithoutDescriptor {
+  /** The CSV's file name. */
+  readonly csv: string;
+  /** The descriptor's file name it would need. */
+  readonly descriptor: string;
+  /** A file whose name differs from `descriptor` only in letter case, if there is one. */
+  readonly nearly?: string;
+}
+
 /**
  * The CSV files of the data folder that no descriptor names (`<id>.csv` without `<id>.dataset.json`), each with
  * a file whose name differs from that descriptor's only in letter case, if there is one: such a CSV is neither
  * validated nor published, which a curator who misnamed its descriptor would not otherwise learn.
  */
-export async function csvWithoutDescriptor(
-  source: SourceLocation,
-): Promise<{ readonly csv: string; readonly descriptor: string; readonly nearly?: string }[]> {
+export async function csvWithoutDescriptor(source: SourceLocation): Promise<CsvWithoutDescriptor[]> {
   const names = await dataFolderFiles(source);
   const present = new Set(names);
   return names
@@ -65,11 +73,7 @@ export async function csvWithoutDescriptor(
 /** What is said of a CSV {@link csvWithoutDescriptor} found: the CLI's warning, and the list step's log. */
 export function csvWithoutDescriptorMessage(
   source: SourceLocation,
-  {
-    csv,
-    descriptor,
-    nearly,
-  }: { readonly csv: string; readonly descriptor: string; readonly nearly?: string },
+  { csv, descriptor, nearly }: CsvWithoutDescriptor,
 ): string {
   return `${source.dataLabel}/${csv} has no descriptor ${source.dataLabel}/${descriptor}, so it is neither validated nor published${nearly === undefined ? '' : ` (${nearly} differs only in letter case: file names are case-sensitive)`}`;
 }
