@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { makeDirectory } from '../lambda/store/file-system.js';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isOpenDataError, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
@@ -443,7 +442,7 @@ async function publishCommand(
   const abandoned = await ScratchDirectory.removeAbandoned();
   if (abandoned.length > 0)
     io.err(
-      `opendata: removed ${abandoned.length === 1 ? 'the scratch folder' : `${abandoned.length} scratch folders`} of an earlier run stopped before it could clean up: ${abandoned.map((name) => path.join(tmpdir(), name)).join(', ')}`,
+      `opendata: removed ${abandoned.length === 1 ? 'the scratch folder' : `${abandoned.length} scratch folders`} of an earlier run stopped before it could clean up: ${abandoned.join(', ')}`,
     );
 
   const result = await withProgress(progress, (onProgress) =>

@@ -116,7 +116,7 @@ export class ScratchDirectory {
    * directory holds up to about seven times its CSV. A directory is known by the host name and process id in
    * its name (see {@link ownerTag}); one of another host (a container sharing the folder), of a process still
    * running (or of another user, which this process may not signal), or named otherwise is left alone, as
-   * is one this process may not remove. Returns the names removed.
+   * is one this process may not remove. Returns the paths removed.
    */
   static async removeAbandoned(parent: string = os.tmpdir()): Promise<string[]> {
     const host = hostTag(os.hostname());
@@ -137,7 +137,7 @@ export class ScratchDirectory {
     const removed = await Promise.all(
       abandoned.map((name) =>
         fs.rm(path.join(parent, name), { recursive: true, force: true }).then(
-          () => name,
+          () => path.join(parent, name),
           () => undefined,
         ),
       ),

@@ -63,7 +63,7 @@ describe('scratch folders of a run killed outright', () => {
 
       const removed = await ScratchDirectory.removeAbandoned(parent);
 
-      expect(removed).toEqual([path.basename(killed.folder)]);
+      expect(removed).toEqual([killed.folder]);
       expect(existsSync(killed.folder)).toBe(false);
       expect(existsSync(running.folder)).toBe(true);
       expect((await readdir(parent)).sort()).toEqual([path.basename(running.folder), ...others].sort());
@@ -89,7 +89,7 @@ describe('scratch folders of a run killed outright', () => {
     try {
       const removed = await ScratchDirectory.removeAbandoned(parent);
 
-      expect(removed).toEqual([path.basename(removable.folder)]);
+      expect(removed).toEqual([removable.folder]);
       expect(existsSync(stuck.folder)).toBe(true);
     } finally {
       execFileSync('chattr', ['-i', pinned]);
