@@ -138,15 +138,20 @@ function decimalOf(text: string): string {
 function readBoolean(raw: string): boolean | InvalidCell {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  const trimmed = raw.trim();
   return invalid(
     raw,
     'a boolean',
-    trimmed !== raw && (trimmed === 'true' || trimmed === 'false')
-      ? 'remove the leading or trailing spaces'
-      : 'write true or false',
+    spacedHint(raw, (text) => text === 'true' || text === 'false', 'write true or false'),
   );
 }
+
+/** What to do about a cell that `reads` once the spaces around it are gone: remove them; otherwise `hint`. */
+function spacedHint(raw: string, reads: (text: string) => boolean, hint: string): string {
+  const trimmed = raw.trim();
+  return trimmed !== raw && reads(trimmed) ? REMOVE_SPACES : hint;
+}
+
+const REMOVE_SPACES = 'remove the leading or trailing spaces';
 
 function readDate(raw: string): string | InvalidCell {
   const match = DATE.exec(raw);
@@ -154,9 +159,7 @@ function readDate(raw: string): string | InvalidCell {
     return invalid(
       raw,
       'a date',
-      raw.trim() !== raw && DATE.test(raw.trim())
-        ? 'remove the leading or trailing spaces'
-        : 'write YYYY-MM-DD',
+      spacedHint(raw, (text) => DATE.test(text), 'write YYYY-MM-DD'),
     );
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
@@ -184,7 +187,7 @@ function shownCell(raw: string): string {
 }
 
 function numberHint(raw: string): string | undefined {
-  if (raw.trim() !== raw) return 'remove the leading or trailing spaces';
+  if (raw.trim() !== raw) return REMOVE_SPACES;
   if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(raw)) return 'remove the thousands separators';
   if (/^-?\d+,\d+$/.test(raw)) return 'use a dot as the decimal separator';
   if (/^[+-]?(NaN|Infinity|inf)$/i.test(raw)) return 'only finite numbers are allowed';
