@@ -58,9 +58,10 @@ function probeRow(columns: readonly Column[]): Record<string, string | number | 
  * so nothing it declares (an `$id`, a `$ref` target) is visible to another
  * dataset or to the pipeline's own schemas.
  */
-function createRowAjv(options: { validateSchema?: boolean } = {}): Ajv2020 {
+function createRowAjv(options: { validateSchema?: boolean; tracksEvaluated?: boolean } = {}): Ajv2020 {
+  const { tracksEvaluated = true, ...ajvOptions } = options;
   const ajv = new Ajv2020({
-    ...options,
+    ...ajvOptions,
     strict: true,
     allErrors: true,
     // No optimising pass over the generated code: it halved the compile time of trade's schema in a fresh
@@ -76,7 +77,21 @@ function createRowAjv(options: { validateSchema?: boolean } = {}): Ajv2020 {
   addFormats.default(ajv);
   // Annotation only: lets a text column hold cells starting with = + - @ (see startsWithFormulaPrefix in formula.ts).
   ajv.addKeyword({ keyword: 'allowFormulaPrefix', schemaType: 'boolean' });
+  // Ajv2020 always generates code that records which properties each subschema evaluated, for
+  // `unevaluatedProperties` and `unevaluatedItems`, and reads no other keyword's verdict from it; a
+  // schema without them is checked as it would be with the record, without its objects made on every row.
+  if (!tracksEvaluated) (ajv.opts as { unevaluated?: boolean }).unevaluated = false;
   return ajv;
+}
+
+/**
+ * Whether `schema` may hold `unevaluatedProperties` or `unevaluatedItems`: a property of either name
+ * anywhere in it, or the text of one in any string (an `enum` value, a description), which is more than
+ * the keywords but never less.
+ */
+function mayUseUnevaluated(schema: Record<string, unknown>): boolean {
+  const text = JSON.stringify(schema);
+  return text.includes('unevaluatedProperties') || text.includes('unevaluatedItems');
 }
 
 /** The meta-schema a row schema is checked against when it names no other `$schema`. */
@@ -96,12 +111,13 @@ let metaSchemaChecker: Ajv2020 | undefined;
  * ajv's `compile` does, with the same "schema is invalid: …" message.
  */
 function compileInOwnAjv(schema: Record<string, unknown>): ValidateFunction<Row> {
+  const tracksEvaluated = mayUseUnevaluated(schema);
   if (schema.$schema !== undefined && schema.$schema !== DRAFT_2020_12)
-    return createRowAjv().compile<Row>(asRowCheck(schema));
+    return createRowAjv({ tracksEvaluated }).compile<Row>(asRowCheck(schema));
   const checker = (metaSchemaChecker ??= createRowAjv());
   if (!checker.validateSchema(schema))
     throw new Error(`schema is invalid: ${checker.errorsText(checker.errors)}`);
-  return createRowAjv({ validateSchema: false }).compile<Row>(asRowCheck(schema));
+  return createRowAjv({ validateSchema: false, tracksEvaluated }).compile<Row>(asRowCheck(schema));
 }
 
 /**
