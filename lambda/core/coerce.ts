@@ -88,9 +88,53 @@ function shortInteger(raw: string): number | undefined {
 }
 
 const MINUS = 0x2d;
+const DOT = 0x2e;
 const DIGIT_ZERO = 0x30;
 
+/** 10 to the power of each index up to 15, every one exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, power) => 10 ** power);
+
+/**
+ * The value of `raw` when it is a number as {@link NUMBER} takes it, without an exponent and with at most
+ * 15 digits, worked out digit by digit; otherwise undefined, and the regular expression and `Number`
+ * decide. Its digits make a whole number below 2^53 and its fraction a power of ten up to 10^15, both exact
+ * in a double, so their quotient, rounded once, is the double nearest the decimal: what `Number(raw)` gives.
+ * `-0` reads as 0, as in {@link readNumber}.
+ */
+function shortDecimal(raw: string): number | undefined {
+  const start = raw.charCodeAt(0) === MINUS ? 1 : 0;
+  const length = raw.length;
+  if (length === start || length - start > 16) return undefined;
+  let value = raw.charCodeAt(start) - DIGIT_ZERO;
+  if (value < 0 || value > 9) return undefined;
+  let index = start + 1;
+  // A leading 0 is the whole of the part before the point.
+  if (value !== 0) {
+    for (; index < length; index++) {
+      const digit = raw.charCodeAt(index) - DIGIT_ZERO;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+  }
+  let fraction = 0;
+  if (index < length) {
+    if (raw.charCodeAt(index) !== DOT || index === length - 1) return undefined;
+    for (index++; index < length; index++) {
+      const digit = raw.charCodeAt(index) - DIGIT_ZERO;
+      if (digit < 0 || digit > 9) return undefined;
+      value = value * 10 + digit;
+      fraction++;
+    }
+    // With the point, 16 characters after the sign are at most 15 digits.
+  } else if (length - start > 15) return undefined;
+  if (value === 0) return 0;
+  const magnitude = value / (POWERS_OF_TEN[fraction] as number);
+  return start === 1 ? -magnitude : magnitude;
+}
+
 function readNumber(raw: string): number | InvalidCell {
+  const short = shortDecimal(raw);
+  if (short !== undefined) return short;
   if (!NUMBER.test(raw)) return invalid(raw, 'a number', numberHint(raw));
   const value = Number(raw);
   if (!Number.isFinite(value)) return new InvalidCell(`"${raw}" is too large to be a finite number`);

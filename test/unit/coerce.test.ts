@@ -162,3 +162,49 @@ describe('integer cells', () => {
     );
   });
 });
+
+describe('number cells', () => {
+  it('read as Number reads text of JSON number grammar, with a point, a sign or 14 to 17 digits', () => {
+    const digits = (maxLength: number) =>
+      fc
+        .array(fc.constantFrom('0', '1', '3', '5', '7', '9'), { minLength: 1, maxLength })
+        .map((d) => d.join(''));
+    const decimal = fc
+      .tuple(fc.constantFrom('', '-'), digits(10), fc.option(digits(9), { nil: undefined }))
+      .map(([sign, whole, fraction]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}`);
+    const raw = fc.oneof(
+      decimal,
+      fc
+        .tuple(decimal, fc.constantFrom('.', 'e', 'e-', ' ', '-', '+', 'x', '٣', ','), digits(4))
+        .map((p) => p.join('')),
+      fc.tuple(fc.constantFrom('.', '+', ' ', '0', '-.'), decimal).map((p) => p.join('')),
+      fc.string({ maxLength: 6 }),
+    );
+    const grammar = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+    let values = 0;
+    fc.assert(
+      fc.property(raw, (text) => {
+        const read = coerceCell(text, 'number');
+        if (text === '') {
+          expect(read).toEqual({ kind: 'absent' });
+          return;
+        }
+        if (!grammar.test(text)) {
+          expect(read.kind, text).toBe('invalid');
+          return;
+        }
+        // What a double cannot keep exactly (past 15 digits, or an exponent) is refused with a reason.
+        if (read.kind === 'invalid') {
+          expect(text.replace(/^-|\./g, '').length > 15 || /e/i.test(text), text).toBe(true);
+          return;
+        }
+        values++;
+        // Number's own reading, with -0 published as 0.
+        expect(read, text).toEqual({ kind: 'value', value: Number(text) === 0 ? 0 : Number(text) });
+        expect(Object.is(read.kind === 'value' && read.value, -0), text).toBe(false);
+      }),
+      { seed: 20261206, numRuns: 5000 },
+    );
+    expect(values).toBeGreaterThan(1000);
+  });
+});
