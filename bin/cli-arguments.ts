@@ -87,6 +87,8 @@ export function parseOptions(
     tokens: true,
   });
   const given = new Set<string>();
+  // The value each option that takes one was first given, to refuse a second, different one.
+  const first = new Map<string, string>();
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     given.add(token.name);
@@ -102,6 +104,15 @@ export function parseOptions(
       );
     if (known.type === 'boolean' && token.value !== undefined)
       throw new UsageError(`${token.rawName} takes no value (got "${token.value}")`);
+    if (known.type === 'string' && token.value !== undefined) {
+      // parseArgs keeps the last of two: `--out a … --out b` would write to b without a word.
+      const earlier = first.get(token.name);
+      if (earlier !== undefined && earlier !== token.value)
+        throw new UsageError(
+          `${token.rawName} is given twice, as "${earlier}" and as "${token.value}": give it once`,
+        );
+      first.set(token.name, token.value);
+    }
   }
   const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   const values = parsed.values as Values;

@@ -92,6 +92,14 @@ describe('a mistyped option', () => {
       'unknown command "pubish" (did you mean "publish"?); the commands are validate, publish, serve, verify',
     ],
     [['validate', '--format', 'jsno'], '--format must be text or json, not "jsno" (did you mean "json"?)'],
+    [
+      ['publish', '--out', 'public', '--out', 'site'],
+      '--out is given twice, as "public" and as "site": give it once',
+    ],
+    [
+      ['serve', '--port=8080', '--dir', 'public', '--port', '9090'],
+      '--port is given twice, as "8080" and as "9090": give it once',
+    ],
   ])('%j says: %s', async (args, message) => {
     const { code, stdout, stderr } = await cli(...args);
 
@@ -101,6 +109,22 @@ describe('a mistyped option', () => {
     expect(first).toBe(`opendata: ${message}`);
     expect(hint).toMatch(/^Run "npm run opendata -- (\w+ )?--help" for usage\.$/);
     expect(rest).toEqual([]);
+  });
+
+  it('given twice with the same value is taken as given once', async () => {
+    const ws = await makeWorkspace();
+
+    const { code, stderr } = await cli(
+      'validate',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+      `--data=${ws.data}`,
+    );
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('is escaped for the terminal like every other line', async () => {
