@@ -241,6 +241,11 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
         '    keep_default_na=False,',
         '    na_values=[""],',
         ...(dtypes.length === 0 ? [] : ['    dtype={', ...dtypes, '    },']),
+        // pandas' default reader of decimals can miss the nearest double by one step past 15 significant
+        // digits (0.30000000000000004 read as 0.3); "round_trip" reads each number as published.
+        ...(document.columns.some((column) => column.type === 'number')
+          ? ['    float_precision="round_trip",']
+          : []),
         ...(dates.length === 0 ? [] : [`    parse_dates=${JSON.stringify(dates)},`]),
         ')',
         ...(parquet === undefined
