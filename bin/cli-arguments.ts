@@ -20,6 +20,8 @@ type Values = Record<string, string | boolean | undefined>;
 export interface ParsedArguments {
   readonly values: Values & { readonly help?: boolean };
   readonly positionals: readonly string[];
+  /** The options written on the command line, as against those `values` holds by default. */
+  readonly given: ReadonlySet<string>;
 }
 
 /** Options as {@link parseOptions} reads them: an `opendata` command's, or another script's (the bench's). */
@@ -116,11 +118,11 @@ export function parseOptions(
   }
   const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   const values = parsed.values as Values;
-  if (values.help === true) return { values, positionals: parsed.positionals };
+  if (values.help === true) return { values, positionals: parsed.positionals, given };
   checkNpmKeptOptions(set, given, env);
   if (!set.positionals && parsed.positionals.length > 0)
     throw new UsageError(`${set.name} takes no arguments (got "${parsed.positionals.join(' ')}")`);
-  return { values, positionals: parsed.positionals };
+  return { values, positionals: parsed.positionals, given };
 }
 
 function unknownOption(set: OptionSet, raw: string, name: string): string {

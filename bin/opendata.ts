@@ -382,7 +382,7 @@ async function publishCommand(
   env: Env,
   progress: ProgressFactory,
 ): Promise<number> {
-  const { values, positionals } = parseCommandArguments('publish', args, env);
+  const { values, positionals, given } = parseCommandArguments('publish', args, env);
   if (values.help === true) return help(io, 'publish');
   const [out, bucket, prefix, endpoint, baseUrl] = ['out', 'bucket', 'prefix', 'endpoint', 'base-url'].map(
     (name) => text(values, name),
@@ -393,6 +393,11 @@ async function publishCommand(
     throw new UsageError('--prefix and --endpoint only apply with --bucket');
   }
   const timeouts = serverTimeouts(values);
+  const waits = ['connect-timeout-ms', 'idle-timeout-ms'].filter((name) => given.has(name));
+  if (bucket === undefined && waits.length > 0)
+    throw new UsageError(
+      `${waits.map((name) => `--${name}`).join(' and ')} only ${waits.length === 1 ? 'applies' : 'apply'} with --bucket: a folder has no server to wait for`,
+    );
   if (baseUrl !== undefined) checkBaseUrl(baseUrl);
   const message = text(values, 'message');
   if (message !== undefined) {

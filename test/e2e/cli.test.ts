@@ -162,6 +162,14 @@ describe('usage errors exit 2', () => {
     [['publish', '--out', 'x', '--bucket', 'b'], 'use either --out or --bucket, not both'],
     [['publish', '--prefix', 'p'], '--prefix and --endpoint only apply with --bucket'],
     [
+      ['publish', '--out', 'x', '--connect-timeout-ms', '5'],
+      '--connect-timeout-ms only applies with --bucket: a folder has no server to wait for',
+    ],
+    [
+      ['publish', '--idle-timeout-ms=9', '--connect-timeout-ms', '5'],
+      '--connect-timeout-ms and --idle-timeout-ms only apply with --bucket: a folder has no server to wait for',
+    ],
+    [
       ['publish', '--idle-timeout-ms', '0'],
       '--idle-timeout-ms must be a whole number from 1 to 2147483647, not "0"',
     ],
