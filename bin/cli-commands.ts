@@ -93,7 +93,7 @@ export const COMMANDS = {
     details: [
       'A dataset whose content is unchanged keeps its version; a changed one gets the next version (major: schema changed, minor: rows only added, patch: anything else). Invalid datasets are reported and their published versions left as they were.',
       'The base URL makes the absolute links of the feed, DCAT catalog and page metadata. Give it once: it is recorded in catalog.json, and runs without --base-url keep it. Giving another one rewrites the pages, feed and DCAT catalog; no version file changes.',
-      'A reason for a change comes from --message, or from "changeMessage" in data/<id>.dataset.json (used once: a later version does not repeat it, and a first version, which changes nothing, does not get it).',
+      'A reason for a change comes from --message, which every new version of the run carries (a first one included), or else from "changeMessage" in data/<id>.dataset.json, which is used once: a later version does not repeat it, and a first version, which changes nothing, does not get it.',
       'Exit codes: 0 all valid, 1 any rejected (valid ones still published), 2 usage error. SOURCE_DATE_EPOCH, if set, is the publish time (reproducible builds).',
     ],
   },

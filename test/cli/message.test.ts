@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
-import { makeWorkspace, publishWorkspace, readJson } from '../support/workspace.js';
+import { cli, makeWorkspace, publishWorkspace, readJson } from '../support/workspace.js';
 
 const REASON = 'Corrected the 2001 turnover after re-reading the paper <p. 3>';
 
@@ -118,6 +118,20 @@ describe("a curator's reason for a change", () => {
 
     expect((await shown(ws.out, '1.0.1')).changes).toBe(REASON);
     expect(unused.stdout).toContain('--message not used: no dataset has a new version');
+  });
+
+  it('from --message is carried by a first version too, as the help says', async () => {
+    const ws = await makeWorkspace();
+
+    const first = await publishWorkspace(ws, 'trade', '--message', REASON);
+
+    expect(first.stdout).toContain(`why: ${REASON}`);
+    const zero = await shown(ws.out, '1.0.0');
+    expect([zero.changes, zero.catalog]).toEqual([REASON, REASON]);
+    const help = await cli('publish', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      'comes from --message, which every new version of the run carries (a first one included)',
+    );
   });
 
   it('is refused, before anything is written, when empty or holding control characters', async () => {
