@@ -49,7 +49,7 @@ import {
   type ParsedArguments,
 } from './cli-arguments.js';
 import { COMMAND_NAMES, commandHelp, generalHelp, isCommandName, type CommandName } from './cli-commands.js';
-import { isValidDatasetId } from '../lambda/core/dataset-id.js';
+import { invalidDatasetIdMessage, isValidDatasetId } from '../lambda/core/dataset-id.js';
 import { csvWithoutDescriptor, csvWithoutDescriptorMessage, findDatasetIds } from '../lambda/core/sources.js';
 import { textProblem } from '../lambda/core/text-rules.js';
 import { forTerminal } from './terminal-text.js';
@@ -293,8 +293,8 @@ function serverTimeouts(values: ParsedArguments['values']): {
 /**
  * Checks the ids asked for against the datasets in the data folder: an id
  * with no descriptor there is a usage error listing the datasets that exist
- * and the closest one. An id that is not an id at all is left to the pipeline,
- * which reports it as an issue of its own (`invalid-id`).
+ * and the closest one; so is an id that is not an id at all (the pipeline's
+ * own `invalid-id` issue is for ids that reach it otherwise).
  */
 async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): Promise<void> {
   const known = await findDatasetIds(source);
@@ -305,7 +305,10 @@ async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): 
     const lower = id.toLowerCase();
     if (lower !== id && known.includes(lower))
       throw new UsageError(`unknown dataset "${id}": dataset ids are lowercase (did you mean ${lower}?)`);
-    if (!isValidDatasetId(id) || known.includes(id)) continue;
+    // An id that is no file stem (`../trade`, `-x`) names nothing to look for: said before anything is read.
+    if (!isValidDatasetId(id))
+      throw new UsageError(`${invalidDatasetIdMessage(id)}; the datasets are ${known.join(', ')}`);
+    if (known.includes(id)) continue;
     throw new UsageError(
       `unknown dataset "${id}": there is no ${source.dataLabel}/${id}.dataset.json${didYouMean(id, known)}; the datasets are ${known.join(', ')}`,
     );

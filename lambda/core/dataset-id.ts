@@ -11,6 +11,11 @@ export function isValidDatasetId(id: string): boolean {
   return DATASET_ID_PATTERN.test(id);
 }
 
+/** Why `id` names no dataset, for an id {@link isValidDatasetId} refuses. */
+export function invalidDatasetIdMessage(id: string): string {
+  return `"${id}" is not a valid dataset id: use a lowercase letter followed by up to 62 lowercase letters, digits or hyphens`;
+}
+
 /**
  * The dataset an upload key names: `incoming/trade.csv` ⇒ `trade`. `undefined`
  * for any other key: another folder or extension, a nested path, or a stem that

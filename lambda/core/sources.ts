@@ -1,5 +1,5 @@
 import type { SiteMeta } from './catalog.js';
-import { isValidDatasetId } from './dataset-id.js';
+import { invalidDatasetIdMessage, isValidDatasetId } from './dataset-id.js';
 import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { objectExists, ObjectStoreError, type ObjectStore } from './object-store.js';
@@ -110,7 +110,7 @@ export async function loadDatasetSource(
           column: 0,
           field: 'id',
           value: id,
-          message: `"${id}" is not a valid dataset id: use a lowercase letter followed by up to 62 lowercase letters, digits or hyphens`,
+          message: invalidDatasetIdMessage(id),
         },
       ],
     };
