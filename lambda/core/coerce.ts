@@ -61,7 +61,7 @@ export function readCell(raw: string, type: ColumnType): CellValue | InvalidCell
 function readInteger(raw: string): number | InvalidCell {
   const short = shortInteger(raw);
   if (short !== undefined) return short;
-  if (!INTEGER.test(raw)) return invalid(raw, 'an integer', numberHint(raw));
+  if (!INTEGER.test(raw)) return invalid(raw, 'an integer', integerHint(raw));
   const value = Number(raw);
   if (!Number.isSafeInteger(value)) return new InvalidCell(`"${raw}" is outside the safe integer range`);
   return value;
@@ -225,13 +225,31 @@ function invalid(raw: string, expected: string, hint: string | undefined): Inval
   return new InvalidCell(`${shownCell(raw)} is not ${expected}${hint === undefined ? '' : ` (${hint})`}`);
 }
 
-/** A cell quoted for a message, cut to 80 characters. */
+/** A cell quoted for a message, cut to 80 characters, with spaces other than U+0020 written as escapes. */
 function shownCell(raw: string): string {
-  return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw);
+  return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw).replace(
+    OTHER_SPACES,
+    (space) => `\\u${space.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
+
+/** Characters that look like a space, or like nothing, and are not U+0020: a no-break space at the end of a cell. */
+const OTHER_SPACES = /[\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/g;
+
+/** A number written otherwise than an integer column takes it (`2019.0`, `2e3`): the integer to write, if it is one. */
+function integerHint(raw: string): string | undefined {
+  if (!NUMBER.test(raw)) return numberHint(raw);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || decimalOf(raw) !== decimalOf(String(value))) return undefined;
+  return `write ${String(value)}`;
+}
+
+/** Minus signs other than the hyphen-minus a number is written with: U+2212, dashes, small and full-width. */
+const OTHER_MINUS = /^[\u2012\u2013\u2014\u2212\ufe63\uff0d]\d/;
 
 function numberHint(raw: string): string | undefined {
   if (raw.trim() !== raw) return REMOVE_SPACES;
+  if (OTHER_MINUS.test(raw)) return 'write the minus sign as "-", the hyphen-minus';
   if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(raw)) return 'remove the thousands separators';
   if (/^-?\d+,\d+$/.test(raw)) return 'use a dot as the decimal separator';
   if (/^[+-]?(NaN|Infinity|inf)$/i.test(raw)) return 'only finite numbers are allowed';
