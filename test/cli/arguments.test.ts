@@ -63,6 +63,8 @@ describe('a mistyped option', () => {
       'unknown option --baseurl for publish (did you mean --base-url?)',
     ],
     [['validate', '--frmat', 'json'], 'unknown option --frmat for validate (did you mean --format?)'],
+    [['validate', '--DATA', 'data'], 'unknown option --DATA for validate (did you mean --data?)'],
+    [['publish', '--Base-URL', 'x'], 'unknown option --Base-URL for publish (did you mean --base-url?)'],
     [
       ['verify', 'public', '--deadline', '5'],
       'unknown option --deadline for verify (did you mean --deadline-ms?)',
