@@ -25,12 +25,29 @@ describe('everything the CLI prints that came from input has its control charact
     expect(stderr).toContain('unknown command "x\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31m\\u000d\\u202e"');
   });
 
-  it('dataset ids and file names in validation output (text and JSON)', async () => {
+  it('a dataset id given on the command line, in the usage error that refuses it', async () => {
     const ws = await makeWorkspace();
     const id = `evil${ESCAPES}`;
 
-    const text = await cli('validate', id, '--data', ws.data, '--schemas', ws.schemas);
-    const json = await cli('validate', id, '--format', 'json', '--data', ws.data, '--schemas', ws.schemas);
+    const { code, stdout, stderr } = await cli('validate', id, '--data', ws.data, '--schemas', ws.schemas);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(TERMINAL_CONTROL.exec(stderr)?.[0]).toBeUndefined();
+    expect(stderr).toContain('"evil\\u001b[2J');
+  });
+
+  it('dataset ids and file names in validation output (text and JSON)', async () => {
+    const ws = await makeWorkspace();
+    const id = `evil${ESCAPES}`;
+    // A descriptor whose file name is no dataset id: found in the data folder and reported as an issue.
+    await writeFile(
+      path.join(ws.data, `${id}.dataset.json`),
+      await readFile(path.join(ws.data, 'trade.dataset.json')),
+    );
+
+    const text = await cli('validate', '--data', ws.data, '--schemas', ws.schemas);
+    const json = await cli('validate', '--format', 'json', '--data', ws.data, '--schemas', ws.schemas);
 
     expect(text.code).toBe(1);
     expect(TERMINAL_CONTROL.exec(text.stdout + text.stderr)?.[0]).toBeUndefined();
@@ -38,7 +55,7 @@ describe('everything the CLI prints that came from input has its control charact
     expect(TERMINAL_CONTROL.exec(json.stdout)?.[0]).toBeUndefined();
     // Escaped the JSON way, so the output still parses to the very same id.
     const report = JSON.parse(json.stdout) as { datasets: { id: string }[] };
-    expect(report.datasets[0]?.id).toBe(id);
+    expect(report.datasets.map((dataset) => dataset.id)).toContain(id);
   });
 
   it('a folder name quoted in every issue, and a cell value however it is reported', async () => {
