@@ -49,20 +49,24 @@ function pandasSnippet(page: string): string {
   return code.split('\n# or')[0] ?? code;
 }
 
-/** Runs the page's snippet on `file` in place of the URL it reads (which must end with `key`). */
-function runSnippet(snippet: string, key: string, file: string): PandasRead {
+/**
+ * Runs the page's snippet on `file` in place of the URL it reads (which must end with `key`), then
+ * `after` (Python lines that print JSON of `df`), and gives what they printed.
+ */
+function runSnippet<T>(snippet: string, key: string, file: string, after: readonly string[]): T {
   const url = /pd\.read_csv\(\s*"([^"]+)"/.exec(snippet)?.[1];
   expect(url?.endsWith(`/${key}`), `the snippet reads ${url}`).toBe(true);
-  const program = [
-    snippet.replace(`"${url}"`, JSON.stringify(file)),
-    'import json',
-    'print(json.dumps({"dtypes": {name: str(dtype) for name, dtype in df.dtypes.items()},',
-    '  "rows": json.loads(df.to_json(orient="records", date_format="iso"))}))',
-  ].join('\n');
+  const program = [snippet.replace(`"${url}"`, JSON.stringify(file)), 'import json', ...after].join('\n');
   const run = spawnSync(PYTHON, ['-c', program], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`pandas failed on ${file}:\n${run.stderr}`);
-  return JSON.parse(run.stdout) as PandasRead;
+  return JSON.parse(run.stdout) as T;
 }
+
+/** Python lines printing what pandas made of the CSV as a {@link PandasRead}. */
+const PRINT_READ = [
+  'print(json.dumps({"dtypes": {name: str(dtype) for name, dtype in df.dtypes.items()},',
+  '  "rows": json.loads(df.to_json(orient="records", date_format="iso"))}))',
+];
 
 /** The dtypes a column of each type must read as. */
 const DTYPES: Record<ColumnDoc['type'], readonly string[]> = {
@@ -97,7 +101,12 @@ describe.skipIf(PANDAS === undefined)(`every dataset page's pandas lines, run by
         rows: Record<string, unknown>[];
       };
 
-      const read = runSnippet(pandasSnippet(page), csv.path, path.join(out, ...csv.path.split('/')));
+      const read = runSnippet<PandasRead>(
+        pandasSnippet(page),
+        csv.path,
+        path.join(out, ...csv.path.split('/')),
+        PRINT_READ,
+      );
 
       expect(Object.keys(read.dtypes)).toEqual(document.columns.map((column) => column.name));
       for (const column of document.columns)
@@ -134,23 +143,17 @@ describe.skipIf(PANDAS === undefined)(`the pandas lines on numbers of 16 and 17 
     expect(published.code, published.stderr).toBe(0);
     const page = await readFile(path.join(ws.out, 'datasets', 'trade', 'index.html'), 'utf8');
     const snippet = pandasSnippet(page);
-    const url = /pd\.read_csv\(\s*"([^"]+)"/.exec(snippet)?.[1] ?? '';
     const file = path.join(ws.out, 'datasets', 'trade', '1.0.0', 'trade.csv');
     // Python's json writes a float as repr does, the shortest text that reads back as the same double.
-    const program = [
-      snippet.replace(`"${url}"`, JSON.stringify(file)),
-      'import json',
+    const printMadeUp = [
       'made_up = df[df["id"].str.startswith("made-up-")]',
       'print(json.dumps([float(value) for value in made_up["value_musd"]]))',
-    ].join('\n');
-    const read = (code: string): number[] => {
-      const run = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8' });
-      if (run.status !== 0) throw new Error(run.stderr);
-      return JSON.parse(run.stdout) as number[];
-    };
+    ];
+    const read = (lines: string): number[] =>
+      runSnippet<number[]>(lines, 'datasets/trade/1.0.0/trade.csv', file, printMadeUp);
 
-    expect(read(program)).toEqual(values.map(Number));
+    expect(read(snippet)).toEqual(values.map(Number));
     // Without its round_trip setting, the same lines read at least one of them as another double.
-    expect(read(program.replace('float_precision="round_trip",', ''))).not.toEqual(values.map(Number));
+    expect(read(snippet.replace('float_precision="round_trip",', ''))).not.toEqual(values.map(Number));
   }, 120_000);
 });
