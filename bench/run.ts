@@ -388,10 +388,12 @@ try {
         console.log(
           `${at} validate cli ${SPEED_VS_PARSE} ${parseRatioText(parse.seconds / validateCli.seconds)} (the same validation with the CLI's V8 flags, as opendata validate runs)`,
         );
+      // The same target for the publish `opendata publish` runs, with the heap setting it applies to meet the
+      // memory target: issue 15 measured its baseline with the command.
       if (cli !== undefined && duck !== undefined) {
         const ratio = cli.seconds / duck.seconds;
         console.log(
-          `${at} publish cli ${TIME_VS_DUCKDB} ${ratio.toFixed(1)} (the same publish with the CLI's V8 flags)`,
+          `${at} publish cli ${TIME_VS_DUCKDB} ${ratio.toFixed(1)} (≤ ${TARGETS.duckdb}, goal ${TARGETS.duckdbGoal}; the same publish with the CLI's V8 flags, as opendata publish runs)   ${verdict(ratio <= TARGETS.duckdb, ratio <= TARGETS.duckdbGoal)}`,
         );
       }
       for (const [operation, result] of [
