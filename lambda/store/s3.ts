@@ -30,6 +30,7 @@ import {
   ObjectStoreError,
   verifiedChunks,
 } from '../core/object-store.js';
+import { mapConcurrent } from '../core/concurrency.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './network-timeouts.js';
 
 export interface S3StoreOptions {
@@ -308,12 +309,11 @@ export class S3Store implements ObjectStore {
     if (uploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
     try {
       const count = Math.ceil(source.bytes / partBytes);
-      const parts: { ETag: string; PartNumber: number }[] = [];
-      let next = 0;
-      let failed = false;
-      const copyNext = async (): Promise<void> => {
-        while (!failed && next < count) {
-          const index = next++;
+      // Every copy started has settled before a failure is thrown: no part lands after the abort below.
+      const parts = await mapConcurrent(
+        Array.from({ length: count }, (_, index) => index),
+        COPY_PART_CONCURRENCY,
+        async (index) => {
           const start = index * partBytes;
           const end = Math.min(start + partBytes, source.bytes) - 1;
           const copied = await this.#client.send(
@@ -329,20 +329,9 @@ export class S3Store implements ObjectStore {
           );
           const etag = copied.CopyPartResult?.ETag;
           if (etag === undefined) throw new Error(`UploadPartCopy of part ${index + 1} returned no ETag`);
-          parts[index] = { ETag: etag, PartNumber: index + 1 };
-        }
-      };
-      // Every copier has stopped before the upload is completed or aborted: no part lands after an abort.
-      const copiers = await Promise.allSettled(
-        Array.from({ length: Math.min(COPY_PART_CONCURRENCY, count) }, () =>
-          copyNext().catch((error: unknown) => {
-            failed = true;
-            throw error;
-          }),
-        ),
+          return { ETag: etag, PartNumber: index + 1 };
+        },
       );
-      const refused = copiers.find((copier) => copier.status === 'rejected');
-      if (refused !== undefined) throw refused.reason;
       await this.#client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
