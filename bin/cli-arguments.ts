@@ -130,13 +130,7 @@ function unknownOption(set: OptionSet, raw: string, name: string): string {
   const listed = `${set.name}'s options: ${own.map((option) => `--${option}`).join(', ')}`;
   const owner = raw.startsWith('--') ? set.ownerOf?.(name) : undefined;
   if (owner !== undefined) return `${raw} is an option of ${owner}, not of ${set.name} (${listed})`;
-  // Options are lowercase: `--DATA` means --data, however far apart the two are as strings.
-  const lower = name.toLowerCase();
-  const guess = !raw.startsWith('--')
-    ? undefined
-    : lower !== name && [...own, 'help'].includes(lower)
-      ? lower
-      : suggest(name, [...own, 'help']);
+  const guess = raw.startsWith('--') ? suggest(name, [...own, 'help']) : undefined;
   if (guess !== undefined) return `unknown option ${raw} for ${set.name} (did you mean --${guess}?)`;
   return `unknown option ${raw} for ${set.name} (${listed})`;
 }

@@ -2,9 +2,10 @@ import { closest, distance } from 'fastest-levenshtein';
 
 /**
  * The closest of `candidates` to `input`, when it is close enough to be what
- * was meant: at most `maxEdits` away (by default a third of its length, at
- * least 2 edits for short words), or a candidate it begins (`--base` for
- * `--base-url`).
+ * was meant: the one it spells in other letter case (`DATA` for `data`,
+ * however many letters differ), a candidate it begins (`--base` for
+ * `--base-url`), or one at most `maxEdits` away (by default a third of its
+ * length, at least 2 edits for short words).
  */
 export function suggest(
   input: string,
@@ -12,6 +13,9 @@ export function suggest(
   maxEdits = Math.max(2, Math.floor(input.length / 3)),
 ): string | undefined {
   if (candidates.length === 0 || input === '') return undefined;
+  const lower = input.toLowerCase();
+  const folded = candidates.filter((candidate) => candidate.toLowerCase() === lower);
+  if (folded.length === 1) return folded[0];
   const prefixed = candidates.filter((candidate) => candidate.startsWith(input));
   if (prefixed.length === 1) return prefixed[0];
   const best = closest(input, candidates);

@@ -142,6 +142,8 @@ describe('a mistyped option', () => {
     expect(suggest('base', ['out', 'base-url', 'bucket'])).toBe('base-url');
     expect(suggest('bukcet', ['out', 'base-url', 'bucket'])).toBe('bucket');
     expect(suggest('verbose', ['out', 'base-url', 'bucket'])).toBeUndefined();
+    // A candidate in other letter case is what was meant, however many letters differ.
+    expect(suggest('BASE-URL', ['out', 'base-url', 'bucket'])).toBe('base-url');
   });
 });
 
