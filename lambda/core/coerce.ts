@@ -59,32 +59,12 @@ export function readCell(raw: string, type: ColumnType): CellValue | InvalidCell
 }
 
 function readInteger(raw: string): number | InvalidCell {
-  const short = shortInteger(raw);
+  const short = shortNumber(raw, false);
   if (short !== undefined) return short;
   if (!INTEGER.test(raw)) return invalid(raw, 'an integer', integerHint(raw));
   const value = Number(raw);
   if (!Number.isSafeInteger(value)) return new InvalidCell(`"${raw}" is outside the safe integer range`);
   return value;
-}
-
-/**
- * The value of `raw` when it is an integer as {@link INTEGER} takes it with at most 15 digits (exact in a
- * double, as `Number(raw)` reads it, `-0` included), worked out digit by digit; otherwise undefined, and
- * the regular expression and `Number` decide. Years and counts are such cells, and this is the most
- * common reading of a row.
- */
-function shortInteger(raw: string): number | undefined {
-  const start = raw.charCodeAt(0) === MINUS ? 1 : 0;
-  const length = raw.length;
-  if (length === start || length - start > 15) return undefined;
-  let value = raw.charCodeAt(start) - DIGIT_ZERO;
-  if (value < 0 || value > 9 || (value === 0 && length > start + 1)) return undefined;
-  for (let index = start + 1; index < length; index++) {
-    const digit = raw.charCodeAt(index) - DIGIT_ZERO;
-    if (digit < 0 || digit > 9) return undefined;
-    value = value * 10 + digit;
-  }
-  return start === 1 ? -value : value;
 }
 
 const MINUS = 0x2d;
@@ -95,16 +75,17 @@ const DIGIT_ZERO = 0x30;
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, power) => 10 ** power);
 
 /**
- * The value of `raw` when it is a number as {@link NUMBER} takes it, without an exponent and with at most
- * 15 digits, worked out digit by digit; otherwise undefined, and the regular expression and `Number`
- * decide. Its digits make a whole number below 2^53 and its fraction a power of ten up to 10^15, both exact
- * in a double, so their quotient, rounded once, is the double nearest the decimal: what `Number(raw)` gives.
- * `-0` reads as 0, as in {@link readNumber}.
+ * The value of `raw`, worked out digit by digit, when it is an integer as {@link INTEGER} takes it or (with
+ * `point`) a number as {@link NUMBER} takes it without an exponent, in at most 15 digits; otherwise
+ * undefined, and the regular expression and `Number` decide. Years, counts and amounts are such cells, and
+ * this is the most common reading of a row. The digits make a whole number below 2^53 and the fraction a
+ * power of ten up to 10^15, both exact in a double, so their quotient, rounded once, is the double nearest
+ * the decimal: what `Number(raw)` gives, `-0` included.
  */
-function shortDecimal(raw: string): number | undefined {
+function shortNumber(raw: string, point: boolean): number | undefined {
   const start = raw.charCodeAt(0) === MINUS ? 1 : 0;
   const length = raw.length;
-  if (length === start || length - start > 16) return undefined;
+  if (length === start || length - start > (point ? 16 : 15)) return undefined;
   let value = raw.charCodeAt(start) - DIGIT_ZERO;
   if (value < 0 || value > 9) return undefined;
   let index = start + 1;
@@ -118,7 +99,7 @@ function shortDecimal(raw: string): number | undefined {
   }
   let fraction = 0;
   if (index < length) {
-    if (raw.charCodeAt(index) !== DOT || index === length - 1) return undefined;
+    if (!point || raw.charCodeAt(index) !== DOT || index === length - 1) return undefined;
     for (index++; index < length; index++) {
       const digit = raw.charCodeAt(index) - DIGIT_ZERO;
       if (digit < 0 || digit > 9) return undefined;
@@ -127,14 +108,14 @@ function shortDecimal(raw: string): number | undefined {
     }
     // With the point, 16 characters after the sign are at most 15 digits.
   } else if (length - start > 15) return undefined;
-  if (value === 0) return 0;
-  const magnitude = value / (POWERS_OF_TEN[fraction] as number);
+  const magnitude = fraction === 0 ? value : value / (POWERS_OF_TEN[fraction] as number);
   return start === 1 ? -magnitude : magnitude;
 }
 
 function readNumber(raw: string): number | InvalidCell {
-  const short = shortDecimal(raw);
-  if (short !== undefined) return short;
+  const short = shortNumber(raw, true);
+  // -0 is published as 0, as below.
+  if (short !== undefined) return short === 0 ? 0 : short;
   if (!NUMBER.test(raw)) return invalid(raw, 'a number', numberHint(raw));
   const value = Number(raw);
   if (!Number.isFinite(value)) return new InvalidCell(`"${raw}" is too large to be a finite number`);
