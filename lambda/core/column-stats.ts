@@ -63,9 +63,137 @@ function hash53(text: string): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-interface Counter {
-  shown: string;
-  count: number;
+/**
+ * The space-saving counters of one column: at most {@link STATS_LIMITS.counters} values with their counts,
+ * in the order a `Map` would keep them (a counter that takes over another's place goes last). Held in fixed
+ * arrays and a linked list of slots, so that a column of mostly new values (an id, a free-text note), where
+ * nearly every value replaces a counter, allocates nothing per value beyond its key in the index.
+ */
+export class SpaceSaving {
+  readonly #capacity = STATS_LIMITS.counters;
+  /**
+   * A value's hash → its slot + 1 (0: none), open addressing with linear probing at twice the counters,
+   * rather than a `Map`, whose table a delete and a set per value would have rebuilt again and again.
+   */
+  readonly #index = new Int32Array(2 * STATS_LIMITS.counters);
+  readonly #keys = new Float64Array(this.#capacity);
+  readonly #counts = new Float64Array(this.#capacity);
+  readonly #shown: string[] = [];
+  /** The slots in the order the counters were made: a list through `#next` and `#previous`, -1 at its ends. */
+  readonly #next = new Int32Array(this.#capacity).fill(-1);
+  readonly #previous = new Int32Array(this.#capacity).fill(-1);
+  #head = -1;
+  #tail = -1;
+  #used = 0;
+  /** Whether a counter was ever replaced: the counts are then upper bounds. */
+  evicted = false;
+  /**
+   * The smallest count among the counters and how many hold it, kept between values so that the counter
+   * to replace is found from the front of the list instead of scanning every one for each value; found
+   * again by one scan once no counter holds that count any more.
+   */
+  #smallest = -1;
+  #holders = 0;
+
+  /** Counts one occurrence of the value with hash `key`, shown as `text`. */
+  add(key: number, text: string): void {
+    const slot = this.#find(key);
+    if (slot !== -1) {
+      if (this.#counts[slot] === this.#smallest && --this.#holders === 0) this.#smallest = -1;
+      this.#counts[slot] = (this.#counts[slot] ?? 0) + 1;
+      return;
+    }
+    if (this.#used < this.#capacity) {
+      this.#place(this.#used++, key, text, 1);
+      this.#smallest = -1;
+      return;
+    }
+    // Space-saving: a new value takes over the oldest of the smallest counters, inheriting its count as an
+    // upper bound.
+    if (this.#smallest === -1) this.#findSmallest();
+    let victim = this.#head;
+    while (this.#counts[victim] !== this.#smallest) victim = this.#next[victim] ?? -1;
+    this.#forget(victim);
+    this.#unlink(victim);
+    this.#place(victim, key, text, this.#smallest + 1);
+    this.evicted = true;
+    if (--this.#holders === 0) this.#smallest = -1;
+  }
+
+  /** The counters in the order they were made, as `{ shown, count }`. */
+  counters(): { shown: string; count: number }[] {
+    const counters: { shown: string; count: number }[] = [];
+    for (let slot = this.#head; slot !== -1; slot = this.#next[slot] ?? -1)
+      counters.push({ shown: this.#shown[slot] ?? '', count: this.#counts[slot] ?? 0 });
+    return counters;
+  }
+
+  #place(slot: number, key: number, text: string, count: number): void {
+    this.#keys[slot] = key;
+    this.#counts[slot] = count;
+    this.#shown[slot] = text.length > STATS_LIMITS.shownChars ? text.slice(0, STATS_LIMITS.shownChars) : text;
+    let at = this.#home(key);
+    while (this.#index[at] !== 0) at = (at + 1) & (this.#index.length - 1);
+    this.#index[at] = slot + 1;
+    this.#previous[slot] = this.#tail;
+    this.#next[slot] = -1;
+    if (this.#tail === -1) this.#head = slot;
+    else this.#next[this.#tail] = slot;
+    this.#tail = slot;
+  }
+
+  /** Where a key's search starts in {@link #index}: the hash's low bits. */
+  #home(key: number): number {
+    return key & (this.#index.length - 1);
+  }
+
+  /** The slot counting the value with hash `key`, or -1. */
+  #find(key: number): number {
+    const mask = this.#index.length - 1;
+    for (let at = this.#home(key); ; at = (at + 1) & mask) {
+      const entry = this.#index[at] ?? 0;
+      if (entry === 0) return -1;
+      if (this.#keys[entry - 1] === key) return entry - 1;
+    }
+  }
+
+  /** Takes `slot` out of the index, moving back the entries after it that would no longer be found. */
+  #forget(slot: number): void {
+    const mask = this.#index.length - 1;
+    let hole = this.#home(this.#keys[slot] ?? 0);
+    while (this.#index[hole] !== slot + 1) hole = (hole + 1) & mask;
+    this.#index[hole] = 0;
+    for (let at = (hole + 1) & mask; this.#index[at] !== 0; at = (at + 1) & mask) {
+      const entry = this.#index[at] ?? 0;
+      const home = this.#home(this.#keys[entry - 1] ?? 0);
+      // The entry stays where it is only if its home lies cyclically in (hole, at].
+      if (hole < at ? home > hole && home <= at : home > hole || home <= at) continue;
+      this.#index[hole] = entry;
+      this.#index[at] = 0;
+      hole = at;
+    }
+  }
+
+  #unlink(slot: number): void {
+    const previous = this.#previous[slot] ?? -1;
+    const next = this.#next[slot] ?? -1;
+    if (previous === -1) this.#head = next;
+    else this.#next[previous] = next;
+    if (next === -1) this.#tail = previous;
+    else this.#previous[next] = previous;
+  }
+
+  #findSmallest(): void {
+    let smallest = Infinity;
+    let holders = 0;
+    for (let slot = 0; slot < this.#used; slot++) {
+      const count = this.#counts[slot] ?? 0;
+      if (count < smallest) [smallest, holders] = [count, 1];
+      else if (count === smallest) holders++;
+    }
+    this.#smallest = smallest;
+    this.#holders = holders;
+  }
 }
 
 class Accumulator {
@@ -75,8 +203,7 @@ class Accumulator {
   private overflow = false;
   min: number | string | undefined;
   max: number | string | undefined;
-  private readonly counters = new Map<number, Counter>();
-  private evicted = false;
+  private readonly counters = new SpaceSaving();
   histogram: number[] | undefined;
   /** Numbers and dates get a range and a histogram; text and booleans get common values. */
   private readonly ordered: boolean;
@@ -99,6 +226,18 @@ class Accumulator {
   /** The range values are binned in: given ahead by {@link knowRange}, or the first pass's. */
   private binRange: { min: number | string; max: number | string } | undefined;
 
+  /** Takes this column's value of each of `rows`. */
+  addAll(rows: readonly Row[]): void {
+    const { name } = this.column;
+    for (const row of rows) this.add(row[name]);
+  }
+
+  /** Bins this column's value of each of `rows` (see {@link bin}). */
+  binAll(rows: readonly Row[]): void {
+    const { name } = this.column;
+    for (const row of rows) this.bin(row[name]);
+  }
+
   add(value: string | number | boolean | undefined): void {
     if (value === undefined) {
       this.missing++;
@@ -115,32 +254,7 @@ class Accumulator {
     const text = String(value);
     const key = hash53(text);
     if (!this.overflow) this.see(key);
-    // Space-saving: a new value takes over the smallest counter (the oldest of the smallest), inheriting
-    // its count as an upper bound.
-    const counter = this.counters.get(key);
-    if (counter !== undefined) {
-      if (
-        this.smallest !== undefined &&
-        counter.count === this.smallest.count &&
-        --this.smallest.holders === 0
-      )
-        this.smallest = undefined;
-      counter.count++;
-    } else if (this.counters.size < STATS_LIMITS.counters) {
-      this.counters.set(key, { shown: text.slice(0, STATS_LIMITS.shownChars), count: 1 });
-      this.smallest = undefined;
-    } else {
-      this.smallest ??= this.findSmallest();
-      const { count } = this.smallest;
-      for (const [oldKey, old] of this.counters) {
-        if (old.count !== count) continue;
-        this.counters.delete(oldKey);
-        this.counters.set(key, { shown: text.slice(0, STATS_LIMITS.shownChars), count: count + 1 });
-        this.evicted = true;
-        if (--this.smallest.holders === 0) this.smallest = undefined;
-        break;
-      }
-    }
+    this.counters.add(key, text);
   }
 
   /** Counts a distinct value by its key, until there are more than {@link STATS_LIMITS.distinct}. */
@@ -150,24 +264,6 @@ class Accumulator {
       this.overflow = true;
       this.seen.clear();
     }
-  }
-
-  /**
-   * The smallest count among the counters and how many hold it, kept between values so that a column
-   * of mostly new values (an id, a free-text note) finds the counter to replace at the front of the
-   * map instead of scanning all of them for each value; found again by one scan once no counter
-   * holds that count any more.
-   */
-  private smallest: { count: number; holders: number } | undefined;
-
-  private findSmallest(): { count: number; holders: number } {
-    let count = Infinity;
-    let holders = 0;
-    for (const counter of this.counters.values()) {
-      if (counter.count < count) [count, holders] = [counter.count, 1];
-      else if (counter.count === count) holders++;
-    }
-    return { count, holders };
   }
 
   /** Second pass: the bin of each number or date between the minimum and the maximum. */
@@ -205,7 +301,8 @@ class Accumulator {
   }
 
   result(): ColumnStats {
-    const top = [...this.counters.values()]
+    const top = this.counters
+      .counters()
       .sort((a, b) => b.count - a.count || (a.shown < b.shown ? -1 : a.shown > b.shown ? 1 : 0))
       .slice(0, STATS_LIMITS.topValues)
       .map(({ shown, count }) => ({ value: shown, count }));
@@ -217,7 +314,7 @@ class Accumulator {
       ...(this.overflow ? { distinctAtLeast: STATS_LIMITS.distinct } : { distinct: this.seen.size }),
       ...(this.ordered && this.min !== undefined ? { min: this.min, max: this.max } : {}),
       ...(this.histogram === undefined ? {} : { histogram: this.histogram }),
-      ...(this.ordered ? {} : { top, topExact: !this.evicted }),
+      ...(this.ordered ? {} : { top, topExact: !this.counters.evicted }),
     };
   }
 }
@@ -286,19 +383,17 @@ export async function columnStats(
   const known =
     ranges === undefined ? [] : accumulators.filter((accumulator) => accumulator.knowRange(ranges));
   let count = 0;
+  // A batch is taken a column at a time: each loop reads one property of rows of one shape, which V8
+  // answers from its inline cache, where a row at a time would look up a different name at each step.
   for await (const batch of rows.open()) {
-    for (const row of batch) {
-      count++;
-      for (const accumulator of accumulators) accumulator.add(row[accumulator.column.name]);
-      for (const accumulator of known) accumulator.bin(row[accumulator.column.name]);
-    }
+    count += batch.length;
+    for (const accumulator of accumulators) accumulator.addAll(batch);
+    for (const accumulator of known) accumulator.binAll(batch);
   }
   const binned = accumulators.filter(
     (accumulator) => accumulator.min !== undefined && !known.includes(accumulator),
   );
   if (binned.length > 0)
-    for await (const batch of rows.open())
-      for (const row of batch)
-        for (const accumulator of binned) accumulator.bin(row[accumulator.column.name]);
+    for await (const batch of rows.open()) for (const accumulator of binned) accumulator.binAll(batch);
   return { rows: count, columns: accumulators.map((accumulator) => accumulator.result()) };
 }

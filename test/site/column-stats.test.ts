@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import {
   ColumnRanges,
   columnStats,
+  SpaceSaving,
   STATS_LIMITS,
   type StatsDocument,
 } from '../../lambda/core/column-stats.js';
@@ -102,6 +103,66 @@ describe('column statistics', () => {
       { value: 'b', count: 250 },
     ]);
     expect(kind?.topExact).toBe(true);
+  });
+
+  it('keep the space-saving counters of a column as the algorithm states them, whatever the values and their order', async () => {
+    // The model: the counters as a list in the order they were made; a new value, with every counter
+    // taken, replaces the first of those with the smallest count and goes last with that count + 1.
+    function model(values: readonly string[]): {
+      counters: { value: string; count: number }[];
+      top: { value: string; count: number }[];
+      exact: boolean;
+    } {
+      const counters: { value: string; count: number }[] = [];
+      let exact = true;
+      for (const value of values) {
+        const counter = counters.find((c) => c.value === value);
+        if (counter !== undefined) counter.count++;
+        else if (counters.length < STATS_LIMITS.counters) counters.push({ value, count: 1 });
+        else {
+          const smallest = Math.min(...counters.map((c) => c.count));
+          counters.splice(
+            counters.findIndex((c) => c.count === smallest),
+            1,
+          );
+          counters.push({ value, count: smallest + 1 });
+          exact = false;
+        }
+      }
+      const top = [...counters]
+        .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+        .slice(0, STATS_LIMITS.topValues);
+      return { counters, top, exact };
+    }
+    // Alphabets around the number of counters, skewed so that some values recur and others come once.
+    const values = fc.integer({ min: 8, max: 3 * STATS_LIMITS.counters }).chain((size) =>
+      fc.array(
+        fc
+          .oneof(
+            { weight: 3, arbitrary: fc.integer({ min: 0, max: 6 }) },
+            { weight: 2, arbitrary: fc.integer({ min: 0, max: size }) },
+          )
+          .map((n) => `v${n}`),
+        // fast-check keeps arrays short unless told: these must outgrow the counters.
+        { maxLength: 1500, size: 'max' },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(values, async (texts) => {
+        const stats = await columnStats([column('t', 'string')], inMemory(texts.map((t) => ({ t }))));
+        const expected = model(texts);
+        // Every counter, in order, not only the few published: a wrong one changes later counts. Keys that
+        // share their low bits crowd the counters' index, as colliding hashes would.
+        const direct = new SpaceSaving();
+        for (const text of texts) direct.add(Number(text.slice(1)) * 64, text);
+        expect(direct.counters().map(({ shown, count }) => ({ value: shown, count }))).toEqual(
+          expected.counters,
+        );
+        expect(stats.columns[0]?.top).toEqual(expected.top);
+        expect(stats.columns[0]?.topExact).toBe(expected.exact);
+      }),
+      { seed: 51206, numRuns: 300 },
+    );
   });
 
   it('stays bounded on a column of all-distinct long values, and says where counts are no longer exact', async () => {
