@@ -29,12 +29,9 @@ export async function writeJsonObject(
   for (const [name, items] of arrays) {
     await sink.write(`${first ? '' : ',\n'}  ${JSON.stringify(name)}: [`);
     first = false;
-    const text = new ItemText();
-    for await (const pieces of items) {
-      for (const piece of pieces) text.addLines(piece);
-      for (const chunk of text.take(false)) await sink.write(chunk);
-    }
-    for (const chunk of text.take(true)) await sink.write(chunk);
+    const text = new ItemText(sink);
+    for await (const pieces of items) for (const piece of pieces) await text.addLines(piece);
+    await text.flush();
     await sink.write(text.empty ? ']' : '\n  ]');
   }
   await sink.write('\n}\n');
@@ -42,47 +39,45 @@ export async function writeJsonObject(
 
 /**
  * An array's items as they are written: each line of the JSON lines given, after the separator that
- * puts it on a line of its own, copied into buffers of {@link FLUSH_BYTES} that are handed over whole
- * (a sink may keep what it is given).
+ * puts it on a line of its own, copied into one buffer of {@link FLUSH_BYTES} that is handed to the sink
+ * whenever it is full and then filled again (a sink keeps a copy of what it is given, never the chunk).
  */
 class ItemText {
   empty = true;
-  #full: Uint8Array[] = [];
-  #buffer = Buffer.allocUnsafe(FLUSH_BYTES);
+  readonly #buffer = Buffer.allocUnsafe(FLUSH_BYTES);
   #used = 0;
 
+  constructor(private readonly sink: ByteSink) {}
+
   /** Adds each `\n`-terminated line of `piece` as an item. */
-  addLines(piece: Uint8Array): void {
+  async addLines(piece: Uint8Array): Promise<void> {
     const bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     for (let start = 0; start < bytes.length;) {
       let end = bytes.indexOf(0x0a, start);
       if (end === -1) end = bytes.length;
-      this.#copy(this.empty ? FIRST_ITEM : NEXT_ITEM, 0, this.empty ? FIRST_ITEM.length : NEXT_ITEM.length);
-      this.#copy(bytes, start, end);
+      const separator = this.empty ? FIRST_ITEM : NEXT_ITEM;
       this.empty = false;
+      if (this.#used + separator.length + (end - start) > this.#buffer.length) await this.flush();
+      this.#copy(separator, 0, separator.length);
+      if (end - start > this.#buffer.length - this.#used) {
+        // A line longer than the buffer goes to the sink as it is, after what is buffered.
+        await this.flush();
+        await this.sink.write(bytes.subarray(start, end));
+      } else this.#copy(bytes, start, end);
       start = end + 1;
     }
   }
 
-  /** The filled buffers, and with `all` the one being filled too. */
-  take(all: boolean): Uint8Array[] {
-    if (all || this.#used >= FLUSH_BYTES) this.#cut(FLUSH_BYTES);
-    const full = this.#full;
-    this.#full = [];
-    return full;
+  /** Hands what is buffered to the sink. */
+  async flush(): Promise<void> {
+    if (this.#used === 0) return;
+    const used = this.#used;
+    this.#used = 0;
+    await this.sink.write(this.#buffer.subarray(0, used));
   }
 
   #copy(source: Buffer, start: number, end: number): void {
-    const length = end - start;
-    if (this.#used + length > this.#buffer.length) this.#cut(Math.max(FLUSH_BYTES, length));
     source.copy(this.#buffer, this.#used, start, end);
-    this.#used += length;
-  }
-
-  /** Puts the buffer being filled with the full ones and starts one of `size` bytes. */
-  #cut(size: number): void {
-    if (this.#used > 0) this.#full.push(this.#buffer.subarray(0, this.#used));
-    this.#buffer = Buffer.allocUnsafe(size);
-    this.#used = 0;
+    this.#used += end - start;
   }
 }

@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import type { StreamedBody } from './object-store.js';
 import { OpenDataError } from './errors.js';
 
-/** Where bytes are written a piece at a time: a scratch file, a hash, a test's buffer. */
+/**
+ * Where bytes are written a piece at a time: a scratch file, a hash, a test's buffer. A writer may fill the
+ * same buffer again once `write` has resolved, so a sink that keeps bytes keeps a copy, never the chunk.
+ */
 export interface ByteSink {
   write(chunk: Uint8Array | string): Promise<void>;
 }
@@ -56,6 +59,9 @@ function processRuns(pid: number): boolean {
 
 /** Bytes are handed to the file system in pieces of about this size. */
 const FLUSH_BYTES = 1 << 20;
+
+/** A scratch file's first buffer: all that a small file needs. */
+const FIRST_BUFFER_BYTES = 1 << 16;
 
 /** Scratch files are read back in pieces of this size. */
 export const READ_BYTES = 1 << 18;
@@ -187,8 +193,14 @@ export class ScratchDirectory {
  */
 export class ScratchFile implements ByteSink {
   readonly #hash: Hash | undefined;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  /** The buffer being filled, and how much of it is. */
+  #fill: Buffer | undefined;
+  #filled = 0;
+  /** Buffers filled and waiting for the write in flight. */
+  #full: Buffer[] = [];
+  /** A buffer whose write is done, filled again next instead of a new one. */
+  #spare: Buffer | undefined;
+  #buffers = 0;
   #bytes = 0;
   #written = 0;
   #closed: StreamedBody | undefined;
@@ -209,15 +221,31 @@ export class ScratchFile implements ByteSink {
     return this.#written;
   }
 
+  /**
+   * Copies `chunk` into the file's buffer (the caller may reuse it once this resolves) and, when a buffer
+   * is full, hands it to the file system. The same two buffers are filled in turn, one written while the
+   * other fills, so a large file allocates nothing per chunk.
+   */
   async write(chunk: Uint8Array | string): Promise<void> {
     if (this.#ended || this.#abandoned) throw new Error(`${this.path} is closed`);
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
-    if (buffer.byteLength === 0) return;
-    this.#hash?.update(buffer);
-    this.#bytes += buffer.byteLength;
-    this.#pending.push(buffer);
-    this.#pendingBytes += buffer.byteLength;
-    if (this.#pendingBytes >= FLUSH_BYTES) await this.#flush();
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (bytes.byteLength === 0) return;
+    this.#hash?.update(bytes);
+    this.#bytes += bytes.byteLength;
+    // Copied whole before any wait, so that writes follow one another in the order they were made.
+    for (let offset = 0; offset < bytes.byteLength;) {
+      const fill = (this.#fill ??= this.#takeBuffer());
+      const count = Math.min(bytes.byteLength - offset, fill.byteLength - this.#filled);
+      fill.set(bytes.subarray(offset, offset + count), this.#filled);
+      offset += count;
+      this.#filled += count;
+      if (this.#filled === fill.byteLength) {
+        this.#full.push(fill);
+        this.#fill = undefined;
+        this.#filled = 0;
+      }
+    }
+    if (this.#full.length > 0) await this.#flush();
   }
 
   /** Writes what is buffered and closes the file; the result reads it back. Closing twice is harmless. */
@@ -234,8 +262,12 @@ export class ScratchFile implements ByteSink {
   async end(): Promise<void> {
     if (this.#ended) return;
     if (this.#abandoned) throw new Error(`${this.path} was abandoned`);
-    await this.#flush();
+    if (this.#fill !== undefined && this.#filled > 0) this.#full.push(this.#fill.subarray(0, this.#filled));
+    this.#fill = undefined;
+    this.#filled = 0;
+    while (this.#full.length > 0) await this.#flush();
     await this.#inflight;
+    this.#spare = undefined;
     await this.handle.close();
     this.#ended = true;
   }
@@ -244,25 +276,35 @@ export class ScratchFile implements ByteSink {
   async abandon(): Promise<void> {
     if (!this.#ended && !this.#abandoned) {
       this.#abandoned = true;
+      this.#fill = this.#spare = undefined;
+      this.#full = [];
       await this.#inflight.catch(() => undefined);
       await this.handle.close();
     }
   }
 
   /**
-   * Hands what is buffered to the file system without waiting for it, so the
-   * next piece is produced while this one is written; at most one write is in
-   * flight, so memory stays at two pieces.
+   * A buffer to fill: the spare, else a new one. A file's first is small, so that the many small files
+   * (pages, metadata) each hold little; a file that outgrows it gets buffers of {@link FLUSH_BYTES}.
+   */
+  #takeBuffer(): Buffer {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    return spare ?? Buffer.allocUnsafeSlow(this.#buffers++ === 0 ? FIRST_BUFFER_BYTES : FLUSH_BYTES);
+  }
+
+  /**
+   * Hands the next full buffer to the file system without waiting for it, so the next one fills while
+   * this one is written; at most one write is in flight, so memory stays at two buffers.
    */
   async #flush(): Promise<void> {
     await this.#inflight;
-    if (this.#pendingBytes === 0) return;
-    const buffer = Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    const buffer = this.#full.shift();
+    if (buffer === undefined) return;
     const write = this.handle.write(buffer).then(
       () => {
         this.#written += buffer.byteLength;
+        if (buffer.byteLength === FLUSH_BYTES && !this.#abandoned) this.#spare ??= buffer;
       },
       (error: unknown) => {
         throw scratchError('write the scratch file', this.path, error);
