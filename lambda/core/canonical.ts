@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { ColumnRanges } from './column-stats.js';
+import type { ColumnRanges, StatsDocument } from './column-stats.js';
 import { edtfOrderText } from './edtf-order.js';
 import { escapeFormula } from './formula.js';
 import type { PutBody, StreamedBody } from './object-store.js';
@@ -60,6 +60,11 @@ export interface CanonicalTable {
    * worker thread): each gives its body, or `undefined` when the format's renderer must write it after all.
    */
   readonly prerendered?: Readonly<Record<string, Promise<PutBody | undefined>>>;
+  /**
+   * The column statistics, already taken while the rows were validated in key order; without them
+   * `stats.json`'s renderer takes them from {@link rows}.
+   */
+  readonly stats?: Promise<StatsDocument | undefined>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ColumnType } from './coerce.js';
+import type { NumberLog } from './number-log.js';
 import type { Column, Row } from './row-schema.js';
 
 /**
@@ -206,7 +207,7 @@ class Accumulator {
   private readonly counters = new SpaceSaving();
   histogram: number[] | undefined;
   /** Numbers and dates get a range and a histogram; text and booleans get common values. */
-  private readonly ordered: boolean;
+  readonly ordered: boolean;
 
   constructor(readonly column: Column) {
     this.ordered = isOrdered(column);
@@ -221,6 +222,21 @@ class Accumulator {
     if (range === undefined) return false;
     this.binRange = range;
     return true;
+  }
+
+  /** Where a number or date column's values go, as positions, to be binned once the range is known. */
+  #log: NumberLog | undefined;
+
+  /** Logs this column's values (a number or date column's) to `log`, for {@link binLogged}; false for other columns. */
+  logTo(log: NumberLog): boolean {
+    if (!this.ordered) return false;
+    this.#log = log;
+    return true;
+  }
+
+  /** Bins the values logged (see {@link logTo}) between the minimum and maximum now known. */
+  async binLogged(): Promise<void> {
+    await this.#log?.replay((at) => this.binAt(at));
   }
 
   /** The range values are binned in: given ahead by {@link knowRange}, or the first pass's. */
@@ -249,6 +265,7 @@ class Accumulator {
       // does), so neither its text nor a hash is made; past the limit no key is needed at all.
       if (!this.overflow) this.see(typeof value === 'number' ? value : hash53(String(value)));
       widen(this, value as number | string);
+      this.#log?.push(this.position(value as number | string));
       return;
     }
     const text = String(value);
@@ -268,12 +285,15 @@ class Accumulator {
 
   /** Second pass: the bin of each number or date between the minimum and the maximum. */
   bin(value: string | number | boolean | undefined): void {
-    if (value === undefined) return;
+    if (value !== undefined) this.binAt(this.position(value as number | string));
+  }
+
+  /** Bins a value by its {@link position}. */
+  private binAt(at: number): void {
     const bounds = this.bounds();
     if (bounds === undefined) return;
     this.histogram ??= new Array<number>(STATS_LIMITS.bins).fill(0);
     const { low, high } = bounds;
-    const at = this.position(value as number | string);
     // Halved where the span overflows (values near ±1.8e308): the same fraction, as halving is exact.
     const span = high - low;
     const fraction = Number.isFinite(span) ? (at - low) / span : (at / 2 - low / 2) / (high / 2 - low / 2);
@@ -367,6 +387,38 @@ function widen(
 
 function isOrdered(column: Column): boolean {
   return column.type === 'integer' || column.type === 'number' || column.type === 'date';
+}
+
+/**
+ * Column statistics taken from rows as they pass by in key order, a batch at a time, in one read that
+ * nothing else has to make: each number and date column's values are also logged (see {@link NumberLog}),
+ * and binned from the log at the end, once the range is known. The same result as {@link columnStats}
+ * over the same rows.
+ */
+export class StreamedColumnStats {
+  readonly #accumulators: readonly Accumulator[];
+  readonly #logged: readonly Accumulator[];
+  #rows = 0;
+
+  /** @param logFor the log of the `index`-th number or date column's values */
+  constructor(columns: readonly Column[], logFor: (index: number) => NumberLog) {
+    this.#accumulators = columns.map((column) => new Accumulator(column));
+    let logs = 0;
+    this.#logged = this.#accumulators.filter((accumulator) =>
+      accumulator.ordered ? accumulator.logTo(logFor(logs++)) : false,
+    );
+  }
+
+  add(rows: readonly Row[]): void {
+    this.#rows += rows.length;
+    for (const accumulator of this.#accumulators) accumulator.addAll(rows);
+  }
+
+  /** The statistics of every row added. */
+  async finish(): Promise<StatsDocument> {
+    for (const accumulator of this.#logged) await accumulator.binLogged();
+    return { rows: this.#rows, columns: this.#accumulators.map((accumulator) => accumulator.result()) };
+  }
 }
 
 /**

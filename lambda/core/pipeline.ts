@@ -2,7 +2,8 @@ import type { ChangeKind, ChangePreview } from './changes.js';
 import type { Catalog, StagedVersion } from './catalog.js';
 import { CanonicalCsvWriter, canonicalizeTable } from './canonical.js';
 import { ParquetBesideValidation } from './parquet-worker.js';
-import { ColumnRanges } from './column-stats.js';
+import { ColumnRanges, StreamedColumnStats } from './column-stats.js';
+import { NumberLog } from './number-log.js';
 import type { ObjectStore } from './object-store.js';
 import { OpenDataError } from './errors.js';
 import { commitVersions, type Restage } from './history.js';
@@ -249,6 +250,9 @@ export async function validateAndStage(
     let csv: CanonicalCsvWriter | undefined;
     // The number and date columns' ranges, so that the statistics need one read of the rows, not two.
     let ranges: ColumnRanges | undefined;
+    // The statistics themselves, taken as the rows are validated: kept when they came in key order (the
+    // usual case), as `stats.json` takes them, so that nothing parses the sorted rows again for them.
+    let stats: StreamedColumnStats | undefined;
     const onRows = validationProgress(onProgress, source.id, position);
     const validation = await validateDataset(source, options.scope, {
       ...(options.run === undefined ? {} : { run: options.run }),
@@ -262,9 +266,14 @@ export async function validateAndStage(
           startRows: options.tuning?.parquetWorkerRows,
         });
         workers.push(beside);
+        const counting = (stats = new StreamedColumnStats(
+          definition.columns,
+          (n) => new NumberLog(scratch.reservePath(`stats-values-${n}.f64`)),
+        ));
         const inOrder: InOrderRows = {
           add: async (rows, spilled) => {
             beside.spilled(rows.length, spilled);
+            counting.add(rows);
             await writer.add(rows);
           },
         };
@@ -303,6 +312,7 @@ export async function validateAndStage(
       rows: sorted,
       ...(ranges === undefined ? {} : { ranges }),
       ...(prerendered === undefined ? {} : { prerendered }),
+      ...(sorter.sorted && stats !== undefined ? { stats: stats.finish() } : {}),
     };
     tell('writing files', table.rows.count);
     const outcome = await stageDataset(store, table, report, options.now, {

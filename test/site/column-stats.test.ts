@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +10,10 @@ import {
   columnStats,
   SpaceSaving,
   STATS_LIMITS,
+  StreamedColumnStats,
   type StatsDocument,
 } from '../../lambda/core/column-stats.js';
+import { NumberLog } from '../../lambda/core/number-log.js';
 import { inMemory } from '../../lambda/core/row-source.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
 import { makeWorkspace, publishWorkspace, readJson, REPO_ROOT } from '../support/workspace.js';
@@ -61,6 +64,53 @@ describe('column statistics', () => {
       ),
       { seed: 41204, numRuns: 200 },
     );
+  });
+
+  it('agree, taken as the rows pass by with their number and date values logged to files, with two passes over the rows', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'stats-log-'));
+    const columns = [
+      column('n', 'number'),
+      column('day', 'date'),
+      column('i', 'integer'),
+      column('t', 'string'),
+    ];
+    const row = fc.record(
+      {
+        n: fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.constantFrom(-0, 0, 1e308, -1e308),
+        ),
+        day: fc
+          .date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
+          .map((d) => d.toISOString().slice(0, 10)),
+        i: fc.integer({ min: -5, max: 5 }),
+        t: fc.constantFrom('a', 'b', 'c'),
+      },
+      { requiredKeys: [] },
+    );
+    let logs = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(row, { maxLength: 300 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 9 }),
+          async (rows, batch, buffered) => {
+            // A few numbers held in memory at a time, so that most of them go through the log's file.
+            const streamed = new StreamedColumnStats(
+              columns,
+              (n) => new NumberLog(path.join(dir, `${logs++}-${n}.f64`), buffered),
+            );
+            for (let start = 0; start < rows.length; start += batch)
+              streamed.add(rows.slice(start, start + batch));
+            expect(await streamed.finish()).toEqual(await columnStats(columns, inMemory(rows as Row[])));
+          },
+        ),
+        { seed: 51207, numRuns: 150 },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('bins values whose range spans more than a double holds, from -1.7e308 to 1.7e308', async () => {

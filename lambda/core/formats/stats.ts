@@ -2,7 +2,10 @@ import { columnStats } from '../column-stats.js';
 import type { VersionFormat } from './format.js';
 import { prettyJson } from './pretty-json.js';
 
-/** `stats.json`: each column's count, missing, distinct, range and common values (one streamed pass when the ranges are known, else two). */
+/**
+ * `stats.json`: each column's count, missing, distinct, range and common values; taken while the rows are
+ * validated when they come in key order, else here in one streamed pass when the ranges are known, else two.
+ */
 export const statsFormat: VersionFormat = {
   format: 'stats',
   stem: 'stats',
@@ -19,5 +22,8 @@ export const statsFormat: VersionFormat = {
     render: async ({ table }, sink) => {
       await sink.write(prettyJson(await columnStats(table.definition.columns, table.rows, table.ranges)));
     },
+    // Statistics taken while the rows were validated, when they came in key order.
+    existing: ({ table }) =>
+      table.stats?.then((stats) => (stats === undefined ? undefined : prettyJson(stats))),
   },
 };
