@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScratchDirectory } from '../../lambda/core/scratch.js';
 
@@ -33,6 +34,41 @@ describe('a scratch file', () => {
     for await (const chunk of body.open()) read.push(Buffer.from(chunk));
     expect(Buffer.concat(read).equals(expected)).toBe(true);
     expect(await file.close()).toBe(body);
+  });
+
+  it('keeps every byte, in order, whatever the sizes of the pieces written, as it fills and reuses its buffers', async () => {
+    scratch = await ScratchDirectory.create();
+    const directory = scratch;
+    // Text of one to four bytes a character, short and long (past a whole buffer), and raw bytes.
+    const piece = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', 'ə', 'Қ', '🇦', '\n', '"'), maxLength: 40 }),
+      fc
+        .tuple(fc.constantFrom('x', 'ə', '🇦🇿'), fc.integer({ min: 1, max: 700_000 }))
+        .map(([unit, n]) => unit.repeat(n)),
+      fc.uint8Array({ maxLength: 3000 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 30 }), async (pieces) => {
+        const file = await directory.createFile('mixed.txt');
+        const reused = new Uint8Array(3000);
+        for (const p of pieces) {
+          if (typeof p === 'string') await file.write(p);
+          else {
+            // The writer's own buffer, filled again after each write: the file must have copied it.
+            reused.set(p);
+            await file.write(reused.subarray(0, p.byteLength));
+            reused.fill(0xee);
+          }
+        }
+        const body = await file.close();
+        const all = Buffer.concat(pieces.map((p) => Buffer.from(p)));
+        const written = await readFile(body.file ?? '');
+        expect(written.equals(all)).toBe(true);
+        expect(body.bytes).toBe(all.byteLength);
+        expect(body.sha256).toBe(createHash('sha256').update(all).digest('hex'));
+      }),
+      { seed: 51208, numRuns: 60 },
+    );
   });
 
   it('created without a digest, is ended and read by its path, and cannot be closed into a body', async () => {
