@@ -4,9 +4,10 @@ import type { Column, Row } from './row-schema.js';
 
 /**
  * Column statistics of one version, computed while publishing in one streamed
- * pass over the key-sorted rows (two when the number and date ranges are not
- * known ahead, see {@link ColumnRanges}) with memory bounded whatever the row
- * count: distinct values are counted exactly up to {@link STATS_LIMITS.distinct}
+ * pass over the key-sorted rows (as validation sees them, for a file in key
+ * order, see {@link StreamedColumnStats}; else from the sorted rows, two passes
+ * when the number and date ranges are not known ahead, see {@link ColumnRanges})
+ * with memory bounded whatever the row count: distinct values are counted exactly up to {@link STATS_LIMITS.distinct}
  * (numbers as themselves, other values as 53-bit hashes of their text, never
  * the text), the most common values are tracked with the space-saving
  * algorithm in {@link STATS_LIMITS.counters} counters (exact while the column
