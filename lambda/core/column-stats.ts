@@ -40,7 +40,15 @@ export interface ColumnStats {
   /** Numbers and dates: how many values fall in each of equal bins from `min` to `max` (the last bin includes `max`). */
   readonly histogram?: readonly number[];
   /** Text and booleans: the most common values, most common first. */
-  readonly top?: readonly { readonly value: string; readonly count: number }[];
+  readonly top?: readonly {
+    readonly value: string;
+    readonly count: number;
+    /**
+     * Once `topExact` is false: how many of the `count` the value is known to have had (the count less what
+     * its counter inherited when it took another's place). The true count lies from `atLeast` to `count`.
+     */
+    readonly atLeast?: number;
+  }[];
   /** Whether `top` counts are exact (false once the column outgrew the counters: they are then upper bounds). */
   readonly topExact?: boolean;
 }
@@ -80,6 +88,8 @@ export class SpaceSaving {
   readonly #index = new Int32Array(2 * STATS_LIMITS.counters);
   readonly #keys = new Float64Array(this.#capacity);
   readonly #counts = new Float64Array(this.#capacity);
+  /** What each counter inherited when its value took another's place: its count's possible overstatement. */
+  readonly #errors = new Float64Array(this.#capacity);
   readonly #shown: string[] = [];
   /** The slots in the order the counters were made: a list through `#next` and `#previous`, -1 at its ends. */
   readonly #next = new Int32Array(this.#capacity).fill(-1);
@@ -106,7 +116,7 @@ export class SpaceSaving {
       return;
     }
     if (this.#used < this.#capacity) {
-      this.#place(this.#used++, key, text, 1);
+      this.#place(this.#used++, key, text, 1, 0);
       this.#smallest = -1;
       return;
     }
@@ -117,20 +127,25 @@ export class SpaceSaving {
     while (this.#counts[victim] !== this.#smallest) victim = this.#next[victim] ?? -1;
     this.#forget(victim);
     this.#unlink(victim);
-    this.#place(victim, key, text, this.#smallest + 1);
+    this.#place(victim, key, text, this.#smallest + 1, this.#smallest);
     this.evicted = true;
     if (--this.#holders === 0) this.#smallest = -1;
   }
 
-  /** The counters in the order they were made, as `{ shown, count }`. */
-  counters(): { shown: string; count: number }[] {
-    const counters: { shown: string; count: number }[] = [];
+  /** The counters in the order they were made: each value, its count and what the count inherited. */
+  counters(): { shown: string; count: number; error: number }[] {
+    const counters: { shown: string; count: number; error: number }[] = [];
     for (let slot = this.#head; slot !== -1; slot = this.#next[slot] ?? -1)
-      counters.push({ shown: this.#shown[slot] ?? '', count: this.#counts[slot] ?? 0 });
+      counters.push({
+        shown: this.#shown[slot] ?? '',
+        count: this.#counts[slot] ?? 0,
+        error: this.#errors[slot] ?? 0,
+      });
     return counters;
   }
 
-  #place(slot: number, key: number, text: string, count: number): void {
+  #place(slot: number, key: number, text: string, count: number, error: number): void {
+    this.#errors[slot] = error;
     this.#keys[slot] = key;
     this.#counts[slot] = count;
     this.#shown[slot] = text.length > STATS_LIMITS.shownChars ? text.slice(0, STATS_LIMITS.shownChars) : text;
@@ -326,7 +341,11 @@ class Accumulator {
       .counters()
       .sort((a, b) => b.count - a.count || (a.shown < b.shown ? -1 : a.shown > b.shown ? 1 : 0))
       .slice(0, STATS_LIMITS.topValues)
-      .map(({ shown, count }) => ({ value: shown, count }));
+      .map(({ shown, count, error }) => ({
+        value: shown,
+        count,
+        ...(this.counters.evicted ? { atLeast: count - error } : {}),
+      }));
     return {
       name: this.column.name,
       type: this.column.type,

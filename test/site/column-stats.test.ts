@@ -11,8 +11,10 @@ import {
   SpaceSaving,
   STATS_LIMITS,
   StreamedColumnStats,
+  type ColumnStats,
   type StatsDocument,
 } from '../../lambda/core/column-stats.js';
+import { knownCommonValues } from '../../lambda/core/site/html-dataset.js';
 import { NumberLog } from '../../lambda/core/number-log.js';
 import { inMemory } from '../../lambda/core/row-source.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
@@ -158,30 +160,34 @@ describe('column statistics', () => {
   it('keep the space-saving counters of a column as the algorithm states them, whatever the values and their order', async () => {
     // The model: the counters as a list in the order they were made; a new value, with every counter
     // taken, replaces the first of those with the smallest count and goes last with that count + 1.
+    // It also keeps what a counter inherited (`error`), so that a value's true count is known to lie in
+    // [count - error, count].
+    type Counter = { value: string; count: number; error: number };
     function model(values: readonly string[]): {
-      counters: { value: string; count: number }[];
-      top: { value: string; count: number }[];
+      counters: Counter[];
+      top: { value: string; count: number; atLeast?: number }[];
       exact: boolean;
     } {
-      const counters: { value: string; count: number }[] = [];
+      const counters: Counter[] = [];
       let exact = true;
       for (const value of values) {
         const counter = counters.find((c) => c.value === value);
         if (counter !== undefined) counter.count++;
-        else if (counters.length < STATS_LIMITS.counters) counters.push({ value, count: 1 });
+        else if (counters.length < STATS_LIMITS.counters) counters.push({ value, count: 1, error: 0 });
         else {
           const smallest = Math.min(...counters.map((c) => c.count));
           counters.splice(
             counters.findIndex((c) => c.count === smallest),
             1,
           );
-          counters.push({ value, count: smallest + 1 });
+          counters.push({ value, count: smallest + 1, error: smallest });
           exact = false;
         }
       }
       const top = [...counters]
         .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
-        .slice(0, STATS_LIMITS.topValues);
+        .slice(0, STATS_LIMITS.topValues)
+        .map(({ value, count, error }) => ({ value, count, ...(exact ? {} : { atLeast: count - error }) }));
       return { counters, top, exact };
     }
     // Alphabets around the number of counters, skewed so that some values recur and others come once.
@@ -205,11 +211,17 @@ describe('column statistics', () => {
         // share their low bits crowd the counters' index, as colliding hashes would.
         const direct = new SpaceSaving();
         for (const text of texts) direct.add(Number(text.slice(1)) * 64, text);
-        expect(direct.counters().map(({ shown, count }) => ({ value: shown, count }))).toEqual(
+        expect(direct.counters().map(({ shown, count, error }) => ({ value: shown, count, error }))).toEqual(
           expected.counters,
         );
         expect(stats.columns[0]?.top).toEqual(expected.top);
         expect(stats.columns[0]?.topExact).toBe(expected.exact);
+        // The published range holds each value's true count.
+        for (const top of stats.columns[0]?.top ?? []) {
+          const truth = texts.filter((text) => text === top.value).length;
+          expect(truth).toBeLessThanOrEqual(top.count);
+          expect(truth).toBeGreaterThanOrEqual(top.atLeast ?? top.count);
+        }
       }),
       { seed: 51206, numRuns: 300 },
     );
@@ -241,6 +253,11 @@ describe('column statistics', () => {
     // The one frequent value is found among the rest: space-saving never loses an item above n/k.
     expect(n?.top?.[0]).toMatchObject({ value: 'seven' });
     expect(n?.top?.[0]?.count).toBeGreaterThanOrEqual(400_000 / 7);
+    expect(n?.top?.[0]?.atLeast).toBeLessThanOrEqual(Math.ceil(400_000 / 7));
+    // A page names it, and no value of the column of unique values, whose counts are all inherited.
+    expect(knownCommonValues(n as ColumnStats).map((top) => top.value)).toEqual(['seven']);
+    expect(t?.top?.every((top) => (top.atLeast ?? 0) <= 1)).toBe(true);
+    expect(knownCommonValues(t as ColumnStats)).toEqual([]);
   }, 150_000);
 
   it('is published with every version and summarised on the page', async () => {

@@ -502,6 +502,14 @@ function constraintsText(column: PublishedColumn): HtmlValue[] {
 }
 
 /** A column's statistics in a line, with a small bar sketch of how numbers or dates spread between min and max. */
+/**
+ * The common values a page names: all of them while the counts are exact; past the counters, where a count
+ * is a range, only those known to occur more than once (in a column of unique values, none).
+ */
+export function knownCommonValues(stats: ColumnStats): NonNullable<ColumnStats['top']> {
+  return (stats.top ?? []).filter((top) => stats.topExact === true || (top.atLeast ?? 0) > 1);
+}
+
 function statsSummary(stats: ColumnStats | undefined, column: PublishedColumn): HtmlValue {
   if (stats === undefined) return '';
   const show = (value: number | string | undefined): string =>
@@ -518,10 +526,11 @@ function statsSummary(stats: ColumnStats | undefined, column: PublishedColumn): 
       html`; <span class="nowrap">${show(stats.min)}</span> to
         <span class="nowrap">${show(stats.max)}</span>`,
     );
-  if (stats.top !== undefined && stats.top.length > 0 && stats.distinct !== stats.count)
+  const common = knownCommonValues(stats);
+  if (common.length > 0 && stats.distinct !== stats.count)
     parts.push(
       html`; most common:
-      ${stats.top.map((top, index) => html`${index === 0 ? '' : ', '}<code>${top.value}</code> (${stats.topExact === true ? '' : '≤ '}${formatNumber(top.count)})`)}`,
+      ${common.map((top, index) => html`${index === 0 ? '' : ', '}<code>${top.value}</code> (${stats.topExact === true ? formatNumber(top.count) : `${formatNumber(top.atLeast ?? 0)}–${formatNumber(top.count)}`})`)}`,
     );
   const histogram = stats.histogram ?? [];
   const peak = Math.max(0, ...histogram);
