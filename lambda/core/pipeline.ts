@@ -268,7 +268,7 @@ export async function validateAndStage(
         workers.push(beside);
         const counting = (stats = new StreamedColumnStats(
           definition.columns,
-          (n) => new NumberLog(scratch.reservePath(`stats-values-${n}.f64`)),
+          (n) => new NumberLog(scratch, `stats-values-${n}.f64`),
         ));
         const inOrder: InOrderRows = {
           add: async (rows, spilled) => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -235,6 +235,41 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       expect(single.rowGroups, id).toBe(1);
       expect(many.rowGroups, id).toBe(Math.ceil(single.rows.length / 3));
       expect(many.rows, id).toEqual(single.rows);
+    }
+  });
+
+  it('leaves no file open in its scratch space when a large file turns out of key order at its end', async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'open-files-'));
+    try {
+      // 10,000 rows in key order but for the last two: enough number values for the statistics taken
+      // during validation to go to files, which the statistics from the sorted rows then replace.
+      const { data, schemas } = await writeSyntheticTrade(work, 10_000);
+      const file = path.join(data, 'trade.csv');
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      [lines[9_999], lines[10_000]] = [lines[10_000] ?? '', lines[9_999] ?? ''];
+      await writeFile(file, lines.join('\n'));
+      const scratchParent = path.join(work, 'scratch');
+      await mkdir(scratchParent);
+      const result = await publishDatasets({
+        source: {
+          data: new LocalDirectoryStore(data),
+          schemas: new LocalDirectoryStore(schemas),
+          dataLabel: 'data',
+          schemasLabel: 'schemas',
+        },
+        store: new LocalDirectoryStore(path.join(work, 'out')),
+        now: NOW,
+        scratchParent,
+      });
+      expect(result.outcomes.map((outcome) => outcome.status)).toEqual(['published']);
+      // Every descriptor this process holds, by what it points at (Linux): none into the scratch space,
+      // whose files are gone, and whose blocks an open one would keep.
+      const open = await Promise.all(
+        (await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+      );
+      expect(open.filter((target) => target.startsWith(scratchParent))).toEqual([]);
+    } finally {
+      await rm(work, { recursive: true, force: true });
     }
   });
 });

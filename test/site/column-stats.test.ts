@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import {
 import { knownCommonValues } from '../../lambda/core/site/html-dataset.js';
 import { NumberLog } from '../../lambda/core/number-log.js';
 import { inMemory } from '../../lambda/core/row-source.js';
+import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
 import { makeWorkspace, publishWorkspace, readJson, REPO_ROOT } from '../support/workspace.js';
 
@@ -69,7 +69,7 @@ describe('column statistics', () => {
   });
 
   it('agree, taken as the rows pass by with their number and date values logged to files, with two passes over the rows', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'stats-log-'));
+    const scratch = await ScratchDirectory.create();
     const columns = [
       column('n', 'number'),
       column('day', 'date'),
@@ -90,7 +90,6 @@ describe('column statistics', () => {
       },
       { requiredKeys: [] },
     );
-    let logs = 0;
     try {
       await fc.assert(
         fc.asyncProperty(
@@ -101,7 +100,7 @@ describe('column statistics', () => {
             // A few numbers held in memory at a time, so that most of them go through the log's file.
             const streamed = new StreamedColumnStats(
               columns,
-              (n) => new NumberLog(path.join(dir, `${logs++}-${n}.f64`), buffered),
+              (n) => new NumberLog(scratch, `stats-values-${n}.f64`, buffered),
             );
             for (let start = 0; start < rows.length; start += batch)
               streamed.add(rows.slice(start, start + batch));
@@ -111,7 +110,7 @@ describe('column statistics', () => {
         { seed: 51207, numRuns: 150 },
       );
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await scratch.dispose();
     }
   });
 
