@@ -243,11 +243,9 @@ class Accumulator {
   /** Where a number or date column's values go, as positions, to be binned once the range is known. */
   #log: NumberLog | undefined;
 
-  /** Logs this column's values (a number or date column's) to `log`, for {@link binLogged}; false for other columns. */
-  logTo(log: NumberLog): boolean {
-    if (!this.ordered) return false;
+  /** Logs this number or date column's values to `log`, for {@link binLogged}. */
+  logTo(log: NumberLog): void {
     this.#log = log;
-    return true;
   }
 
   /** Bins the values logged (see {@link logTo}) between the minimum and maximum now known. */
@@ -423,10 +421,8 @@ export class StreamedColumnStats {
   /** @param logFor the log of the `index`-th number or date column's values */
   constructor(columns: readonly Column[], logFor: (index: number) => NumberLog) {
     this.#accumulators = columns.map((column) => new Accumulator(column));
-    let logs = 0;
-    this.#logged = this.#accumulators.filter((accumulator) =>
-      accumulator.ordered ? accumulator.logTo(logFor(logs++)) : false,
-    );
+    this.#logged = this.#accumulators.filter((accumulator) => accumulator.ordered);
+    this.#logged.forEach((accumulator, index) => accumulator.logTo(logFor(index)));
   }
 
   add(rows: readonly Row[]): void {

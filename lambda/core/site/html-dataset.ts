@@ -501,7 +501,6 @@ function constraintsText(column: PublishedColumn): HtmlValue[] {
   return parts.map((part, index) => html`${index === 0 ? '' : '; '}${part}`);
 }
 
-/** A column's statistics in a line, with a small bar sketch of how numbers or dates spread between min and max. */
 /**
  * The common values a page names: all of them while the counts are exact; past the counters, where a count
  * is a range, only those known to occur more than once (in a column of unique values, none).
@@ -510,6 +509,7 @@ export function knownCommonValues(stats: ColumnStats): NonNullable<ColumnStats['
   return (stats.top ?? []).filter((top) => stats.topExact === true || (top.atLeast ?? 0) > 1);
 }
 
+/** A column's statistics in a line, with a small bar sketch of how numbers or dates spread between min and max. */
 function statsSummary(stats: ColumnStats | undefined, column: PublishedColumn): HtmlValue {
   if (stats === undefined) return '';
   const show = (value: number | string | undefined): string =>
