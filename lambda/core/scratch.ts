@@ -239,13 +239,16 @@ export class ScratchFile implements ByteSink {
       fill.set(bytes.subarray(offset, offset + count), this.#filled);
       offset += count;
       this.#filled += count;
-      if (this.#filled === fill.byteLength) {
-        this.#full.push(fill);
-        this.#fill = undefined;
-        this.#filled = 0;
-      }
+      if (this.#filled === fill.byteLength) this.#retireFill();
     }
     if (this.#full.length > 0) await this.#flush();
+  }
+
+  /** Queues the buffer being filled, as far as it is filled, for writing. */
+  #retireFill(): void {
+    if (this.#fill !== undefined && this.#filled > 0) this.#full.push(this.#fill.subarray(0, this.#filled));
+    this.#fill = undefined;
+    this.#filled = 0;
   }
 
   /** Writes what is buffered and closes the file; the result reads it back. Closing twice is harmless. */
@@ -262,9 +265,7 @@ export class ScratchFile implements ByteSink {
   async end(): Promise<void> {
     if (this.#ended) return;
     if (this.#abandoned) throw new Error(`${this.path} was abandoned`);
-    if (this.#fill !== undefined && this.#filled > 0) this.#full.push(this.#fill.subarray(0, this.#filled));
-    this.#fill = undefined;
-    this.#filled = 0;
+    this.#retireFill();
     while (this.#full.length > 0) await this.#flush();
     await this.#inflight;
     this.#spare = undefined;
