@@ -16,7 +16,8 @@ const NOW = new Date('2026-03-01T00:00:00Z');
 
 type Workspace = Awaited<ReturnType<typeof makeWorkspace>>;
 
-function sourceOf(ws: Workspace): SourceLocation {
+/** The data and schemas folders of a workspace, or of a generated dataset, as a publish reads them. */
+function sourceOf(ws: Pick<Workspace, 'data' | 'schemas'>): SourceLocation {
   return {
     data: new LocalDirectoryStore(ws.data),
     schemas: new LocalDirectoryStore(ws.schemas),
@@ -197,12 +198,7 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       const finished = vi.spyOn(ParquetBesideValidation.prototype, 'finish');
       try {
         const result = await publishDatasets({
-          source: {
-            data: new LocalDirectoryStore(data),
-            schemas: new LocalDirectoryStore(schemas),
-            dataLabel: 'data',
-            schemasLabel: 'schemas',
-          },
+          source: sourceOf({ data, schemas }),
           store: new LocalDirectoryStore(path.join(dir, 'out')),
           now: NOW,
           tuning: { parquetWorkerRows: 1 },
@@ -251,12 +247,7 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       const scratchParent = path.join(work, 'scratch');
       await mkdir(scratchParent);
       const result = await publishDatasets({
-        source: {
-          data: new LocalDirectoryStore(data),
-          schemas: new LocalDirectoryStore(schemas),
-          dataLabel: 'data',
-          schemasLabel: 'schemas',
-        },
+        source: sourceOf({ data, schemas }),
         store: new LocalDirectoryStore(path.join(work, 'out')),
         now: NOW,
         scratchParent,
