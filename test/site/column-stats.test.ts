@@ -13,7 +13,7 @@ import {
   type ColumnStats,
   type StatsDocument,
 } from '../../lambda/core/column-stats.js';
-import { knownCommonValues } from '../../lambda/core/site/html-dataset.js';
+import { commonCountText, knownCommonValues } from '../../lambda/core/site/html-dataset.js';
 import { NumberLog } from '../../lambda/core/number-log.js';
 import { inMemory } from '../../lambda/core/row-source.js';
 import { ScratchDirectory } from '../../lambda/core/scratch.js';
@@ -257,6 +257,10 @@ describe('column statistics', () => {
     expect(knownCommonValues(n as ColumnStats).map((top) => top.value)).toEqual(['seven']);
     expect(t?.top?.every((top) => (top.atLeast ?? 0) <= 1)).toBe(true);
     expect(knownCommonValues(t as ColumnStats)).toEqual([]);
+    // Shown as the range the count lies in, or as one number where that range is one number.
+    expect(commonCountText({ value: 'x', count: 57_200, atLeast: 57_143 })).toBe('57,143–57,200');
+    expect(commonCountText({ value: 'x', count: 7_778, atLeast: 7_778 })).toBe('7,778');
+    expect(commonCountText({ value: 'x', count: 9 })).toBe('9');
   }, 150_000);
 
   it('is published with every version and summarised on the page', async () => {

@@ -509,6 +509,12 @@ export function knownCommonValues(stats: ColumnStats): NonNullable<ColumnStats['
   return (stats.top ?? []).filter((top) => stats.topExact === true || (top.atLeast ?? 0) > 1);
 }
 
+/** How often a common value occurs: its count, or the range it is known to lie in (both ends when they differ). */
+export function commonCountText(top: NonNullable<ColumnStats['top']>[number]): string {
+  const { count, atLeast = count } = top;
+  return atLeast === count ? formatNumber(count) : `${formatNumber(atLeast)}–${formatNumber(count)}`;
+}
+
 /** A column's statistics in a line, with a small bar sketch of how numbers or dates spread between min and max. */
 function statsSummary(stats: ColumnStats | undefined, column: PublishedColumn): HtmlValue {
   if (stats === undefined) return '';
@@ -530,7 +536,7 @@ function statsSummary(stats: ColumnStats | undefined, column: PublishedColumn): 
   if (common.length > 0 && stats.distinct !== stats.count)
     parts.push(
       html`; most common:
-      ${common.map((top, index) => html`${index === 0 ? '' : ', '}<code>${top.value}</code> (${stats.topExact === true ? formatNumber(top.count) : `${formatNumber(top.atLeast ?? 0)}–${formatNumber(top.count)}`})`)}`,
+      ${common.map((top, index) => html`${index === 0 ? '' : ', '}<code>${top.value}</code> (${commonCountText(top)})`)}`,
     );
   const histogram = stats.histogram ?? [];
   const peak = Math.max(0, ...histogram);
