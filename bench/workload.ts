@@ -36,7 +36,10 @@ class CountingStore implements ObjectStore {
   /** Of `bytesSent`, those written into version folders: the new version itself. */
   versionBytes = 0;
   readonly copy?: ObjectStore['copy'];
+  /** Asks the store what it knows without a request (a local store's `stat`; S3's has none): not counted. */
+  readonly knownContent?: ObjectStore['knownContent'];
   constructor(private readonly inner: ObjectStore) {
+    this.knownContent = inner.knownContent?.bind(inner);
     const copy = inner.copy?.bind(inner);
     if (copy !== undefined)
       this.copy = async (from, to, meta) => {

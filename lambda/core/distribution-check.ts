@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Distribution } from './catalog.js';
 import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
-import type { ObjectStore } from './object-store.js';
+import type { ContentDigest, ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
 
 /** A published file that does not match what the catalog says about it. */
@@ -21,10 +21,7 @@ export interface FileCheckOptions {
 }
 
 /** What a file is expected to hold: its catalog entry's `bytes` and `sha256`. */
-export interface ExpectedContent {
-  readonly bytes: number;
-  readonly sha256: string;
-}
+export type ExpectedContent = ContentDigest;
 
 /**
  * Reads one file as a stream and compares it with what is expected; returns
@@ -32,10 +29,12 @@ export interface ExpectedContent {
  * chunk is hashed and dropped, and reading stops once it has given more bytes
  * than expected (one more chunk is read only to say how many it has when that
  * chunk ends it), so neither a huge nor an endless body costs memory or time.
- * A key that is not a plain site-relative path is never read at all.
+ * A key that is not a plain site-relative path is never read at all. A file
+ * the store wrote itself and knows unchanged since ({@link ObjectStore.knownContent})
+ * is compared as the store knows it, without being read again.
  */
 export async function checkFile(
-  reader: Pick<ObjectStore, 'open'>,
+  reader: Pick<ObjectStore, 'open' | 'knownContent'>,
   key: string,
   expected: ExpectedContent,
   options: FileCheckOptions = {},
@@ -45,6 +44,8 @@ export async function checkFile(
   if (isAborted(options.signal)) return [abortMessage(options.signal)];
   let iterator: AsyncIterator<Uint8Array> | undefined;
   try {
+    const known = await reader.knownContent?.(key);
+    if (known !== undefined) return mismatches(known, expected);
     const chunks = await reader.open(key);
     if (chunks === undefined) return ['is listed in the catalog but missing'];
     iterator = chunks[Symbol.asyncIterator]();
@@ -63,12 +64,7 @@ export async function checkFile(
       }
       hash.update(next.value);
     }
-    const problems: string[] = [];
-    if (bytes !== expected.bytes) problems.push(`has ${bytes} bytes; the catalog says ${expected.bytes}`);
-    const actual = hash.digest('hex');
-    if (actual !== expected.sha256)
-      problems.push(`has sha256 ${actual}; the catalog says ${expected.sha256}`);
-    return problems;
+    return mismatches({ bytes, sha256: hash.digest('hex') }, expected);
   } catch (error) {
     if (isAborted(options.signal)) return [abortMessage(options.signal)];
     return [`could not be read: ${messageOf(error)}`];
@@ -78,6 +74,16 @@ export async function checkFile(
   }
 }
 
+/** How a file's size and SHA-256 differ from what the catalog says (nothing when they are the same). */
+function mismatches(actual: ContentDigest, expected: ExpectedContent): string[] {
+  const problems: string[] = [];
+  if (actual.bytes !== expected.bytes)
+    problems.push(`has ${actual.bytes} bytes; the catalog says ${expected.bytes}`);
+  if (actual.sha256 !== expected.sha256)
+    problems.push(`has sha256 ${actual.sha256}; the catalog says ${expected.sha256}`);
+  return problems;
+}
+
 /**
  * Checks that each file exists with the stated byte count and SHA-256; one
  * problem per mismatch. Files are streamed and capped at their stated size
@@ -85,7 +91,7 @@ export async function checkFile(
  * a problem, never read.
  */
 export async function verifyDistributions(
-  reader: Pick<ObjectStore, 'open'>,
+  reader: Pick<ObjectStore, 'open' | 'knownContent'>,
   distributions: readonly Distribution[],
   options: FileCheckOptions = {},
 ): Promise<VerifyProblem[]> {

@@ -55,6 +55,20 @@ export interface ObjectStore {
    * never writes inside a version folder.
    */
   copy?(from: string, to: string, meta: ObjectMeta): Promise<'copied' | 'missing' | 'unsupported'>;
+  /**
+   * The size and SHA-256 of an object that this store itself wrote, and checked as it wrote it, and
+   * can tell unchanged since without reading it (a directory store compares the file's identity:
+   * device, inode, size, modification and change times). `undefined` whenever it cannot tell: the
+   * object is then read. A check reading back what a run has just written asks this first, so that
+   * the run does not hash those bytes once more.
+   */
+  knownContent?(key: string): Promise<ContentDigest | undefined>;
+}
+
+/** Bytes' size and SHA-256 (lowercase hex). */
+export interface ContentDigest {
+  readonly bytes: number;
+  readonly sha256: string;
 }
 
 /**
@@ -103,9 +117,7 @@ export function bodySha256(body: PutBody): string {
 }
 
 /** Size and SHA-256 (lowercase hex) of a stream of chunks, read to its end. */
-export async function digestStream(
-  chunks: AsyncIterable<Uint8Array>,
-): Promise<{ bytes: number; sha256: string }> {
+export async function digestStream(chunks: AsyncIterable<Uint8Array>): Promise<ContentDigest> {
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of chunks) {

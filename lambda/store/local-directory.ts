@@ -1,13 +1,20 @@
 import { OpenDataError } from '../core/errors.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { objectMetaFor } from '../core/content-policy.js';
-import type { ObjectInfo, ObjectMeta, ObjectStore, PutBody, StoredObject } from '../core/object-store.js';
+import type {
+  ContentDigest,
+  ObjectInfo,
+  ObjectMeta,
+  ObjectStore,
+  PutBody,
+  StoredObject,
+} from '../core/object-store.js';
 import {
   assertReplaceable,
   bodyMismatch,
@@ -56,6 +63,18 @@ export interface LocalDirectoryStoreOptions {
 const INTERNAL_NAME = /^\..+\.(?:tmp-[0-9a-f]{16}|lock)$/;
 
 const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+
+/**
+ * At most this many files are remembered for {@link LocalDirectoryStore.knownContent} (the oldest is
+ * forgotten first), so that a long-lived store (a warm Lambda's, a test's) does not grow without end.
+ */
+const KNOWN_FILES = 4096;
+
+/** What the store checked a file it wrote to hold, and the file's identity right after (see {@link identityOf}). */
+interface KnownFile {
+  readonly identity: string;
+  readonly content: ContentDigest;
+}
 const DEFAULT_LOCK_LEASE_MS = 5_000;
 
 /**
@@ -77,6 +96,8 @@ export class LocalDirectoryStore implements ObjectStore {
   readonly root: string;
   readonly #lockTimeoutMs: number;
   readonly #lockLeaseMs: number;
+  /** Files this store wrote from a streamed body, by path: what they were checked to hold. */
+  readonly #known = new Map<string, KnownFile>();
 
   constructor(root: string, options: LocalDirectoryStoreOptions = {}) {
     this.root = path.resolve(root);
@@ -146,6 +167,25 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
+  /**
+   * What a file this store wrote from a streamed body was checked to hold as it was written, while its
+   * identity (device, inode, size, modification and change times, in nanoseconds) is still the one it
+   * had right after it was linked or renamed into place: any write to it since, a replacement, a
+   * `touch`, moves one of them. (Where the kernel stamps a change with a coarse clock, one made in
+   * the same tick as the identity was taken could go unseen; Linux since 6.13 gives a file whose times
+   * were read a newer time at its next change.) A store created later (a new run, `opendata verify`)
+   * knows nothing and reads every file.
+   */
+  async knownContent(key: string): Promise<ContentDigest | undefined> {
+    const file = this.#fileFor(key);
+    const known = this.#known.get(file);
+    if (known === undefined) return undefined;
+    const identity = await fs.stat(file, { bigint: true }).then(identityOf, () => undefined);
+    if (identity === known.identity) return known.content;
+    this.#known.delete(file);
+    return undefined;
+  }
+
   async putIfAbsent(key: string, body: PutBody, _meta: ObjectMeta): Promise<'created' | 'exists'> {
     const file = this.#fileFor(key);
     await this.#makeParent(key, file);
@@ -212,6 +252,7 @@ export class LocalDirectoryStore implements ObjectStore {
           throw error;
         }
         await fs.rename(temp, file);
+        this.#known.delete(file);
         return 'copied';
       } catch (error) {
         await removeQuietly(temp);
@@ -284,7 +325,6 @@ export class LocalDirectoryStore implements ObjectStore {
     const temp = await this.#writeTemp(key, file, body);
     try {
       await fs.link(temp, file);
-      return true;
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw storeError('create', key, error);
       if (await isDirectory(file)) throw storeError('create', key, error);
@@ -292,6 +332,9 @@ export class LocalDirectoryStore implements ObjectStore {
     } finally {
       await removeQuietly(temp);
     }
+    // After the temporary name is gone: removing it changes the file's change time.
+    await this.#remember(file, body);
+    return true;
   }
 
   /** Atomically replaces (or creates) `file` with `body`. */
@@ -302,6 +345,25 @@ export class LocalDirectoryStore implements ObjectStore {
     } catch (error) {
       await removeQuietly(temp);
       throw storeError('replace', key, error);
+    }
+    await this.#remember(file, body);
+  }
+
+  /**
+   * Records what `file`, just put in place, holds: a streamed body's bytes were checked against its
+   * size and SHA-256 as they were written ({@link LocalDirectoryStore.#writeTemp}); bytes in memory
+   * are not hashed for this (small files, cheap to read back), and whatever was known of the file is
+   * forgotten.
+   */
+  async #remember(file: string, body: PutBody): Promise<void> {
+    this.#known.delete(file);
+    if (!isStreamedBody(body)) return;
+    const identity = await fs.stat(file, { bigint: true }).then(identityOf, () => undefined);
+    if (identity === undefined) return;
+    this.#known.set(file, { identity, content: { bytes: body.bytes, sha256: body.sha256 } });
+    if (this.#known.size > KNOWN_FILES) {
+      const oldest = this.#known.keys().next();
+      if (oldest.done !== true) this.#known.delete(oldest.value);
     }
   }
 
@@ -535,6 +597,14 @@ async function hashFile(file: string): Promise<{ bytes: number; etag: string; la
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A file's identity as {@link LocalDirectoryStore.knownContent} compares it: what any write, `touch`,
+ * `chmod` or replacement of the file changes.
+ */
+function identityOf(stats: BigIntStats): string {
+  return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');
 }
 
 /** No file at that key: nothing there, a parent is a file, or the key names a directory. */

@@ -1,0 +1,248 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, readFile, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkFile } from '../../lambda/core/distribution-check.js';
+import { objectMetaFor } from '../../lambda/core/content-policy.js';
+import type { ContentDigest, StreamedBody } from '../../lambda/core/object-store.js';
+import { publishDatasets } from '../../lambda/core/pipeline.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { sourceLocation } from '../support/local-sources.js';
+import { writeSyntheticTrade } from '../support/synthetic-trade.js';
+import { makeTempDir } from '../support/temp-dir.js';
+
+/** A published version's file (create-only) and a `latest/` mirror (replaceable). */
+const VERSION_KEY = 'datasets/t/1.0.0/t.csv';
+const MIRROR_KEY = 'datasets/t/latest/t.csv';
+const KEYS = [VERSION_KEY, MIRROR_KEY] as const;
+type Key = (typeof KEYS)[number];
+
+function digestOf(bytes: Uint8Array): ContentDigest {
+  return { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** A streamed body of `bytes`, backed by a file of its own (a scratch file) or by chunks only. */
+async function streamedBody(dir: string, bytes: Uint8Array, fileBacked: boolean): Promise<StreamedBody> {
+  const { bytes: size, sha256 } = digestOf(bytes);
+  const base = {
+    bytes: size,
+    sha256,
+    async *open() {
+      yield bytes.slice();
+    },
+  };
+  if (!fileBacked) return base;
+  const file = path.join(dir, `scratch-${sha256.slice(0, 16)}-${Math.random().toString(16).slice(2)}`);
+  await writeFile(file, bytes);
+  return { ...base, file };
+}
+
+/** What a test does to the tree: through the store, or to its files behind the store's back. */
+type Operation =
+  | { readonly kind: 'put streamed'; readonly key: Key; readonly bytes: Uint8Array; readonly file: boolean }
+  | { readonly kind: 'put bytes'; readonly key: Key; readonly bytes: Uint8Array }
+  | { readonly kind: 'copy version to mirror' }
+  | { readonly kind: 'overwrite in place'; readonly key: Key; readonly seed: number }
+  | { readonly kind: 'overwrite in place, times put back'; readonly key: Key; readonly seed: number }
+  | { readonly kind: 'append'; readonly key: Key }
+  | { readonly kind: 'truncate'; readonly key: Key }
+  | { readonly kind: 'replace by rename'; readonly key: Key; readonly bytes: Uint8Array }
+  | { readonly kind: 'chmod'; readonly key: Key }
+  | { readonly kind: 'touch'; readonly key: Key }
+  | { readonly kind: 'remove'; readonly key: Key };
+
+const keyArbitrary = fc.constantFrom<Key>(...KEYS);
+const bytesArbitrary = fc.uint8Array({ minLength: 0, maxLength: 64 });
+const operationArbitrary: fc.Arbitrary<Operation> = fc.oneof(
+  fc.record({
+    kind: fc.constant('put streamed' as const),
+    key: keyArbitrary,
+    bytes: bytesArbitrary,
+    file: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('put bytes' as const), key: keyArbitrary, bytes: bytesArbitrary }),
+  fc.record({ kind: fc.constant('copy version to mirror' as const) }),
+  fc.record({ kind: fc.constant('overwrite in place' as const), key: keyArbitrary, seed: fc.nat(255) }),
+  fc.record({
+    kind: fc.constant('overwrite in place, times put back' as const),
+    key: keyArbitrary,
+    seed: fc.nat(255),
+  }),
+  fc.record({ kind: fc.constant('append' as const), key: keyArbitrary }),
+  fc.record({ kind: fc.constant('truncate' as const), key: keyArbitrary }),
+  fc.record({ kind: fc.constant('replace by rename' as const), key: keyArbitrary, bytes: bytesArbitrary }),
+  fc.record({ kind: fc.constant('chmod' as const), key: keyArbitrary }),
+  fc.record({ kind: fc.constant('touch' as const), key: keyArbitrary }),
+  fc.record({ kind: fc.constant('remove' as const), key: keyArbitrary }),
+);
+
+/** Reads a file's bytes, or `undefined` when there is none. */
+async function bytesAt(file: string): Promise<Buffer | undefined> {
+  return readFile(file).catch(() => undefined);
+}
+
+/** Does `operation`; returns true when it put a streamed body in place through the store. */
+async function apply(
+  store: LocalDirectoryStore,
+  root: string,
+  scratch: string,
+  operation: Operation,
+): Promise<boolean> {
+  const fileOf = (key: Key) => path.join(root, ...key.split('/'));
+  switch (operation.kind) {
+    case 'put streamed': {
+      const body = await streamedBody(scratch, operation.bytes, operation.file);
+      if (operation.key === VERSION_KEY)
+        return (await store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))) === 'created';
+      await store.put(operation.key, body, objectMetaFor(operation.key));
+      return true;
+    }
+    case 'put bytes':
+      if (operation.key === VERSION_KEY)
+        await store.putIfAbsent(VERSION_KEY, operation.bytes, objectMetaFor(VERSION_KEY));
+      else await store.put(operation.key, operation.bytes, objectMetaFor(operation.key));
+      return false;
+    case 'copy version to mirror':
+      await store.copy(VERSION_KEY, MIRROR_KEY, objectMetaFor(MIRROR_KEY));
+      return false;
+    default:
+      break;
+  }
+  const file = fileOf(operation.key);
+  const before = await bytesAt(file);
+  if (before === undefined && operation.kind !== 'replace by rename') return false;
+  switch (operation.kind) {
+    case 'overwrite in place':
+    case 'overwrite in place, times put back': {
+      const { mtimeNs } = await stat(file, { bigint: true });
+      // The same length, other bytes: only the times (and the bytes) tell.
+      const other = Buffer.from(
+        (before ?? Buffer.alloc(0)).map((byte, index) => (byte + 1 + operation.seed + index) % 256),
+      );
+      await writeFile(file, other, { flag: 'r+' });
+      // Back to the very nanosecond (utimes takes milliseconds): only the change time still tells.
+      if (operation.kind === 'overwrite in place, times put back')
+        execFileSync('touch', [
+          '-m',
+          '-d',
+          `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`,
+          file,
+        ]);
+      break;
+    }
+    case 'append':
+      await writeFile(file, 'x', { flag: 'a' });
+      break;
+    case 'truncate':
+      await truncate(file, Math.floor((before?.byteLength ?? 0) / 2));
+      break;
+    case 'replace by rename': {
+      const temp = path.join(scratch, 'replacement');
+      await writeFile(temp, operation.bytes);
+      await rename(temp, file).catch(() => undefined);
+      break;
+    }
+    case 'chmod':
+      await chmod(file, 0o600);
+      break;
+    case 'touch': {
+      const now = new Date();
+      await utimes(file, now, now);
+      break;
+    }
+    case 'remove':
+      await rm(file);
+      break;
+  }
+  return false;
+}
+
+describe('a directory store knows what it wrote, until the file changes', () => {
+  it('never states content a file does not hold, whatever is done to the file; it knows each file it just wrote from a streamed body', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(operationArbitrary, { minLength: 1, maxLength: 12 }), async (operations) => {
+        const root = await makeTempDir('opendata-known-');
+        const scratch = await makeTempDir('opendata-known-scratch-');
+        const store = new LocalDirectoryStore(root);
+        for (const operation of operations) {
+          const wrote = await apply(store, root, scratch, operation);
+          for (const key of KEYS) {
+            const known = await store.knownContent(key);
+            const actual = await bytesAt(path.join(root, ...key.split('/')));
+            if (known !== undefined)
+              expect(actual === undefined ? undefined : digestOf(actual)).toEqual(known);
+          }
+          if (wrote && 'key' in operation) expect(await store.knownContent(operation.key)).toBeDefined();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('knows nothing in a new store, and nothing of bytes put from memory', async () => {
+    const root = await makeTempDir('opendata-known-');
+    const store = new LocalDirectoryStore(root);
+    await store.put(MIRROR_KEY, new TextEncoder().encode('a,b\n'), objectMetaFor(MIRROR_KEY));
+    expect(await store.knownContent(MIRROR_KEY)).toBeUndefined();
+    const body = await streamedBody(root, new TextEncoder().encode('c,d\n'), true);
+    await store.put(MIRROR_KEY, body, objectMetaFor(MIRROR_KEY));
+    expect(await store.knownContent(MIRROR_KEY)).toEqual({ bytes: body.bytes, sha256: body.sha256 });
+    expect(await new LocalDirectoryStore(root).knownContent(MIRROR_KEY)).toBeUndefined();
+  });
+});
+
+describe('checking a file against the catalog', () => {
+  const expected = digestOf(new TextEncoder().encode('a,b\n'));
+
+  it('takes what the store knows without reading the file', async () => {
+    const opened: string[] = [];
+    const reader = {
+      open: async (key: string) => {
+        opened.push(key);
+        return undefined;
+      },
+      knownContent: async () => ({ bytes: 5, sha256: expected.sha256 }),
+    };
+    expect(await checkFile(reader, VERSION_KEY, expected)).toEqual(['has 5 bytes; the catalog says 4']);
+    expect(opened).toEqual([]);
+  });
+
+  it('reads the file when the store does not know it', async () => {
+    const reader = {
+      open: async () =>
+        (async function* () {
+          yield new TextEncoder().encode('a,c\n');
+        })(),
+      knownContent: async () => undefined,
+    };
+    const problems = await checkFile(reader, VERSION_KEY, expected);
+    expect(problems).toEqual([expect.stringMatching(/^has sha256 [0-9a-f]{64}; the catalog says /)]);
+  });
+});
+
+describe('a publish to a directory', () => {
+  it('reads back none of the files it has just written and checked, and still finds the tree whole', async () => {
+    const folder = await makeTempDir('opendata-known-publish-');
+    await writeSyntheticTrade(folder, 500);
+    const store = new LocalDirectoryStore(await makeTempDir('opendata-known-out-'));
+    const opened: string[] = [];
+    const open = store.open.bind(store);
+    store.open = async (key) => {
+      opened.push(key);
+      return open(key);
+    };
+    const result = await publishDatasets({
+      source: sourceLocation(folder),
+      store,
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.outcomes.map((outcome) => outcome.status)).toEqual(['published']);
+    const versionFiles = opened.filter((key) =>
+      /^datasets\/trade\/1\.0\.0\/trade\.(csv|parquet|xlsx)$/.test(key),
+    );
+    expect(versionFiles).toEqual([]);
+  });
+});
