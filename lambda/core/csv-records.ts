@@ -84,13 +84,14 @@ export async function* readCsvRecordBatches(
       // A record that is only the second half of the line ending before it (see below).
       let alone = false;
       const problems: CsvProblem[] = [];
-      const told = new Set<string>();
       // papaparse names a record's problems in the order of the text: the count of cells goes on from
-      // where the last one stopped, so a record of many problems is still read once.
+      // where the last one stopped, so a record of many problems is still read once. (Made only for a
+      // record with problems, like `told`: not for each of a million rows.)
       const cells =
         results.errors.length === 0
           ? undefined
           : new CellCounter(input, inputStart, recordStart - inputStart, newline);
+      const told = results.errors.length === 0 ? undefined : new Set<string>();
       for (const error of results.errors) {
         const fieldIndex =
           error.index === undefined || cells === undefined
@@ -99,8 +100,8 @@ export async function* readCsvRecordBatches(
         const message = describePapaError(error, nextLine, nextLine + breaks);
         // papaparse names each stray quote of a cell; the cell is told once of each kind of problem.
         const key = `${fieldIndex}\n${message}`;
-        if (told.has(key)) continue;
-        told.add(key);
+        if (told?.has(key) === true) continue;
+        told?.add(key);
         problems.push({ fieldIndex, message });
       }
       // A file whose lines end with CRLF (or CR) and one that ends with LF alone reads that line and the
