@@ -204,22 +204,24 @@ class SpillProgress {
 async function* followSpill(spill: fs.FileHandle, progress: SpillProgress): AsyncGenerator<readonly Row[]> {
   let position = 0;
   let carry: Buffer = Buffer.alloc(0);
+  // One buffer read into again and again: each read's lines are parsed before the next read, and the
+  // line a read cuts is copied out of it.
+  const buffer = Buffer.allocUnsafe(SPILL_READ_BYTES);
   for (;;) {
     const end = progress.complete ? Infinity : progress.written;
     if (position >= end) {
       await progress.next();
       continue;
     }
-    const buffer = Buffer.allocUnsafe(Math.min(SPILL_READ_BYTES, end - position));
-    const { bytesRead } = await spill.read(buffer, 0, buffer.byteLength, position);
+    const { bytesRead } = await spill.read(buffer, 0, Math.min(buffer.byteLength, end - position), position);
     if (bytesRead === 0) {
       if (progress.complete) break;
       continue;
     }
     position += bytesRead;
     const cut = wholeLines(carry, buffer.subarray(0, bytesRead));
-    carry = cut.carry;
-    if (cut.lines !== undefined) yield rowsOfLines(cut.lines);
+    carry = Buffer.from(cut.carry);
+    if (cut.lines.length > 0) yield rowsOfLines(cut.lines);
   }
   // A spill ends with a line break; a last line without one is read all the same.
   if (carry.length > 0) yield rowsOfLines(Buffer.concat([carry, Buffer.from('\n')]));

@@ -207,15 +207,16 @@ async function* readLineBatches(
   }) as AsyncIterable<Buffer>) {
     const cut = wholeLines(carry, chunk);
     carry = cut.carry;
-    if (cut.lines === undefined) continue;
-    if (want.values) {
-      const decoded = textLines(cut.lines);
-      for (const line of decoded) lines.push(line);
-      count += decoded.length;
-    } else {
-      count += countLineBreaks(cut.lines);
+    for (const piece of cut.lines) {
+      if (want.values) {
+        const decoded = textLines(piece);
+        for (const line of decoded) lines.push(line);
+        count += decoded.length;
+      } else {
+        count += countLineBreaks(piece);
+      }
+      if (want.json) pieces.push(piece);
     }
-    if (want.json) pieces.push(cut.lines);
     if (count >= batchSize) {
       yield { lines, pieces };
       lines = [];
@@ -241,16 +242,27 @@ function countLineBreaks(data: Buffer): number {
 
 /**
  * Cuts bytes read from a spill file, `chunk` after the `carry` left by the read before, into the whole
- * lines they complete (ending with a line break; none when no line ends in them) and the rest, carried
- * to the next read. Spilled JSON never holds a raw line break, so lines are cut at the byte 0x0A.
+ * lines they complete and the rest, carried to the next read. The lines come in at most two pieces, each
+ * ending with a line break: the line the carry began, joined with its end in `chunk`, then the lines
+ * wholly inside `chunk`, a view of it rather than a copy (a read's bytes are not copied again to join
+ * them to a short carry). The carry is a view of `chunk` too: a caller that reads into the same buffer
+ * again copies it first. Spilled JSON never holds a raw line break, so lines are cut at the byte 0x0A.
  */
 export function wholeLines(
   carry: Buffer,
   chunk: Buffer,
-): { readonly lines?: Buffer; readonly carry: Buffer } {
-  const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-  const end = data.lastIndexOf(0x0a) + 1;
-  return end === 0 ? { carry: data } : { lines: data.subarray(0, end), carry: data.subarray(end) };
+): { readonly lines: readonly Buffer[]; readonly carry: Buffer } {
+  const last = chunk.lastIndexOf(0x0a);
+  if (last === -1) return { lines: [], carry: carry.length === 0 ? chunk : Buffer.concat([carry, chunk]) };
+  const lines: Buffer[] = [];
+  let start = 0;
+  if (carry.length > 0) {
+    const first = chunk.indexOf(0x0a);
+    lines.push(Buffer.concat([carry, chunk.subarray(0, first + 1)]));
+    start = first + 1;
+  }
+  if (start <= last) lines.push(chunk.subarray(start, last + 1));
+  return { lines, carry: chunk.subarray(last + 1) };
 }
 
 /** The text of each of `lines`, whole lines as {@link wholeLines} gives them, decoded at once. */
@@ -258,9 +270,12 @@ function textLines(lines: Buffer): string[] {
   return lines.toString('utf8', 0, lines.length - 1).split('\n');
 }
 
-/** The spilled rows of `lines`, whole lines as {@link wholeLines} gives them. */
-export function rowsOfLines(lines: Buffer): Row[] {
-  return textLines(lines).map(parseRow);
+/** The spilled rows of `lines`, whole lines as {@link wholeLines} gives them (in one piece or several). */
+export function rowsOfLines(lines: Buffer | readonly Buffer[]): Row[] {
+  if (Buffer.isBuffer(lines)) return textLines(lines).map(parseRow);
+  const rows: Row[] = [];
+  for (const piece of lines) for (const line of textLines(piece)) rows.push(parseRow(line));
+  return rows;
 }
 
 /**
