@@ -268,18 +268,23 @@ export function csvHeader(columns: readonly Column[]): string {
 
 /** Canonical CSV lines of some rows, each ending with a line break (empty for no rows). */
 export function csvLines(columns: readonly Column[], rows: readonly Row[]): string {
-  const cells = columns.map((column, index) => ({
-    name: column.name,
-    isText: column.type === 'string',
-    before: index === 0 ? '' : ',',
-  }));
-  let lines = '';
+  if (rows.length === 0) return '';
+  const cells = columns.map((column) => ({ name: column.name, isText: column.type === 'string' }));
+  // Each line joined from its cells, and the lines joined once, end with an empty one for the last line
+  // break: every string made is flat and made once. Appending cell by cell made a chain of partial
+  // strings, two or three objects a cell, which the encoder then had to copy into one.
+  const line: string[] = new Array<string>(cells.length);
+  const lines: string[] = [];
   for (const row of rows) {
-    for (const { name, isText, before } of cells) lines += before + csvCell(row[name], isText);
+    for (let index = 0; index < cells.length; index++) {
+      const { name, isText } = cells[index] as (typeof cells)[number];
+      line[index] = csvCell(row[name], isText);
+    }
     // A table without columns still gets one (empty) line per row, as papaparse wrote it.
-    lines += '\n';
+    lines.push(line.join(','));
   }
-  return lines;
+  lines.push('');
+  return lines.join('\n');
 }
 
 /*
@@ -341,23 +346,39 @@ export function sortByPrimaryKey(rows: readonly Row[], primaryKey: readonly stri
  */
 export function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
   for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    if (typeof x !== typeof y) {
-      if (typeof x === 'number') return -1;
-      if (typeof y === 'number') return 1;
-      return typeof x < typeof y ? -1 : 1;
-    }
-    const sx = String(x);
-    const sy = String(y);
-    const ox = edtfOrderText(sx);
-    const oy = edtfOrderText(sy);
-    if (ox !== oy) return ox < oy ? -1 : 1;
-    return sx < sy ? -1 : sx > sy ? 1 : 0;
+    const order = compareKeyValues(a[i], b[i]);
+    if (order !== 0) return order;
   }
   return 0;
+}
+
+/**
+ * Compares two rows by the primary key `names`, as {@link compareKeys} compares their key tuples,
+ * without making the tuples (a check of a million rows' order made two arrays a row for it).
+ */
+export function compareRowKeys(a: Row, b: Row, names: readonly string[]): number {
+  for (const name of names) {
+    const order = compareKeyValues(a[name], b[name]);
+    if (order !== 0) return order;
+  }
+  return 0;
+}
+
+/** One column of {@link compareKeys}: the order of two values of a key. */
+function compareKeyValues(x: unknown, y: unknown): number {
+  if (x === y) return 0;
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  if (typeof x !== typeof y) {
+    if (typeof x === 'number') return -1;
+    if (typeof y === 'number') return 1;
+    return typeof x < typeof y ? -1 : 1;
+  }
+  const sx = String(x);
+  const sy = String(y);
+  const ox = edtfOrderText(sx);
+  const oy = edtfOrderText(sy);
+  if (ox !== oy) return ox < oy ? -1 : 1;
+  return sx < sy ? -1 : sx > sy ? 1 : 0;
 }
 
 /** SHA-256 of the given parts, as lowercase hex. */

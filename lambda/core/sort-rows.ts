@@ -1,4 +1,4 @@
-import { compareKeys } from './canonical.js';
+import { compareKeys, compareRowKeys } from './canonical.js';
 import { RowCursor, Spill, SPILL_BATCH_ROWS, type RowSource, type SpillWritten } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
@@ -27,7 +27,8 @@ export class RowSorter {
   readonly #runs: RowSource[] = [];
   #ordered: Spill<Row> | undefined;
   #pending: Row[] = [];
-  #last: readonly unknown[] | undefined;
+  /** The last row added while the rows are in key order. */
+  #last: Row | undefined;
   #sorted = true;
 
   /**
@@ -52,12 +53,12 @@ export class RowSorter {
     if (this.#sorted) {
       // Still in order: rows go straight to the first run for as long as that lasts.
       for (; from < rows.length; from++) {
-        const key = this.#keyOf(rows[from] as Row);
-        if (this.#last !== undefined && compareKeys(this.#last, key) > 0) {
+        const row = rows[from] as Row;
+        if (this.#last !== undefined && compareRowKeys(this.#last, row, this.primaryKey) > 0) {
           this.#sorted = false;
           break;
         }
-        this.#last = key;
+        this.#last = row;
       }
       this.#ordered ??= await Spill.rows(this.scratch, 'run');
       const ordered = from === rows.length ? rows : rows.slice(0, from);
