@@ -1,6 +1,5 @@
 import { OpenDataError } from './errors.js';
 import { createHash } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
 import { isVersionedKey } from './content-policy.js';
 
 /**
@@ -86,28 +85,9 @@ export interface StreamedBody {
   /**
    * A file on this machine holding the bytes, never written again (a closed scratch file): a store on
    * the same machine may have the file system copy it, a clone where it can, instead of reading it
-   * through `open`. The copy is checked against {@link bytes} and {@link sha256} all the same: read, unless
-   * the file kept its {@link fileIdentity}.
+   * through `open`. The copy is checked against {@link bytes} and {@link sha256} all the same.
    */
   readonly file?: string;
-  /**
-   * The {@link fileIdentity} {@link file} had once the bytes it holds were written and hashed, by the
-   * writer that hashed them (a scratch file, as it was closed). While the file still has it, nothing
-   * has written to it since: a store copying it takes the copy's bytes as {@link sha256} states,
-   * without reading them again. Absent: the copy is read to check it.
-   */
-  readonly fileIdentity?: string;
-}
-
-/**
- * A file's identity, as stores and scratch files compare it to tell a file unchanged without reading
- * it: device, inode, size, and the modification and change times in nanoseconds, which any write,
- * `touch`, `chmod` or replacement of the file moves. (Where the kernel stamps a change with a coarse
- * clock, a change made in the same tick as the identity was taken could go unseen; Linux since 6.13
- * gives a file whose times were read a newer time at its next change.)
- */
-export function fileIdentity(stats: BigIntStats): string {
-  return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');
 }
 
 /** What a write accepts: bytes in memory, or a {@link StreamedBody} that is read as it is sent. */

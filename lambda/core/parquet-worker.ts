@@ -35,8 +35,7 @@ type ToWorker = { readonly written: number } | { readonly complete: true };
 
 /** Sent by the worker: the file written, or why it could not be. */
 type FromWorker =
-  | { readonly done: { readonly bytes: number; readonly sha256: string; readonly fileIdentity?: string } }
-  | { readonly failed: string };
+  { readonly done: { readonly bytes: number; readonly sha256: string } } | { readonly failed: string };
 
 /** Options of {@link ParquetBesideValidation}. */
 export interface ParquetBesideValidationOptions {
@@ -140,8 +139,7 @@ export class ParquetBesideValidation {
         resolve(undefined);
       };
       worker.on('message', (message: FromWorker) => {
-        if ('done' in message)
-          resolve(scratchBody(file, message.done.bytes, message.done.sha256, message.done.fileIdentity));
+        if ('done' in message) resolve(scratchBody(file, message.done.bytes, message.done.sha256));
         else fail(message.failed);
         void worker.terminate();
       });
@@ -239,10 +237,8 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
     await writeParquet(input.columns, followSpill(spill, progress), file, {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
     });
-    const { bytes, sha256, fileIdentity } = await file.close();
-    port.postMessage({
-      done: { bytes, sha256, ...(fileIdentity === undefined ? {} : { fileIdentity }) },
-    } satisfies FromWorker);
+    const { bytes, sha256 } = await file.close();
+    port.postMessage({ done: { bytes, sha256 } } satisfies FromWorker);
   } catch (error) {
     port.postMessage({ failed: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
   } finally {

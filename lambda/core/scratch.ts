@@ -3,7 +3,7 @@ import { createReadStream, rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileIdentity, type StreamedBody } from './object-store.js';
+import type { StreamedBody } from './object-store.js';
 import { OpenDataError } from './errors.js';
 
 /**
@@ -205,8 +205,6 @@ export class ScratchFile implements ByteSink {
   #written = 0;
   #closed: StreamedBody | undefined;
   #ended = false;
-  /** The file's {@link fileIdentity} once it was ended. */
-  #identity: string | undefined;
   #abandoned = false;
   #inflight: Promise<void> = Promise.resolve();
 
@@ -259,7 +257,7 @@ export class ScratchFile implements ByteSink {
     const hash = this.#hash;
     if (hash === undefined) throw new Error(`${this.path} was written without a digest: end() it instead`);
     await this.end();
-    this.#closed = scratchBody(this.path, this.#bytes, hash.digest('hex'), this.#identity);
+    this.#closed = scratchBody(this.path, this.#bytes, hash.digest('hex'));
     return this.#closed;
   }
 
@@ -271,8 +269,6 @@ export class ScratchFile implements ByteSink {
     while (this.#full.length > 0) await this.#flush();
     await this.#inflight;
     this.#spare = undefined;
-    // What the file is once every byte hashed is written (see StreamedBody.fileIdentity).
-    this.#identity = fileIdentity(await this.handle.stat({ bigint: true }));
     await this.handle.close();
     this.#ended = true;
   }
@@ -323,21 +319,12 @@ export class ScratchFile implements ByteSink {
   }
 }
 
-/**
- * A finished scratch file, never written again, as a body: read from the start as often as needed.
- * `fileIdentity` is the file's once its hashed bytes were written, when its writer took it.
- */
-export function scratchBody(
-  file: string,
-  bytes: number,
-  sha256: string,
-  fileIdentity?: string,
-): StreamedBody {
+/** A finished scratch file, never written again, as a body: read from the start as often as needed. */
+export function scratchBody(file: string, bytes: number, sha256: string): StreamedBody {
   return {
     bytes,
     sha256,
     open: () => createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Uint8Array>,
     file,
-    ...(fileIdentity === undefined ? {} : { fileIdentity }),
   };
 }

@@ -1,6 +1,6 @@
 import { OpenDataError } from '../core/errors.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -19,7 +19,6 @@ import {
   assertReplaceable,
   bodyMismatch,
   bodySha256,
-  fileIdentity,
   isStreamedBody,
   ObjectStoreError,
   verifiedChunks,
@@ -71,7 +70,7 @@ const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
  */
 const KNOWN_FILES = 4096;
 
-/** What the store checked a file it wrote to hold, and the file's identity right after (see {@link fileIdentity}). */
+/** What the store checked a file it wrote to hold, and the file's identity right after (see {@link identityOf}). */
 interface KnownFile {
   readonly identity: string;
   readonly content: ContentDigest;
@@ -170,15 +169,18 @@ export class LocalDirectoryStore implements ObjectStore {
 
   /**
    * What a file this store wrote from a streamed body was checked to hold as it was written, while its
-   * {@link fileIdentity} is still the one it had right after it was linked or renamed into place: any
-   * write to it since, a replacement, a `touch`, moves it. A store created later (a new run,
-   * `opendata verify`) knows nothing and reads every file.
+   * identity (device, inode, size, modification and change times, in nanoseconds) is still the one it
+   * had right after it was linked or renamed into place: any write to it since, a replacement, a
+   * `touch`, moves one of them. (Where the kernel stamps a change with a coarse clock, one made in
+   * the same tick as the identity was taken could go unseen; Linux since 6.13 gives a file whose times
+   * were read a newer time at its next change.) A store created later (a new run, `opendata verify`)
+   * knows nothing and reads every file.
    */
   async knownContent(key: string): Promise<ContentDigest | undefined> {
     const file = this.#fileFor(key);
     const known = this.#known.get(file);
     if (known === undefined) return undefined;
-    const identity = await fs.stat(file, { bigint: true }).then(fileIdentity, () => undefined);
+    const identity = await fs.stat(file, { bigint: true }).then(identityOf, () => undefined);
     if (identity === known.identity) return known.content;
     this.#known.delete(file);
     return undefined;
@@ -356,7 +358,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async #remember(file: string, body: PutBody): Promise<void> {
     this.#known.delete(file);
     if (!isStreamedBody(body)) return;
-    const identity = await fs.stat(file, { bigint: true }).then(fileIdentity, () => undefined);
+    const identity = await fs.stat(file, { bigint: true }).then(identityOf, () => undefined);
     if (identity === undefined) return;
     this.#known.set(file, { identity, content: { bytes: body.bytes, sha256: body.sha256 } });
     if (this.#known.size > KNOWN_FILES) {
@@ -551,12 +553,9 @@ async function openForReading(file: string): Promise<fs.FileHandle> {
 /**
  * Copies `source` to the new file `temp` by the file system (a clone where the file system offers
  * one) and reads the copy once: `temp` is returned only when it holds what the body declares, and is
- * removed otherwise. A source that kept the identity its writer took when it hashed the bytes
- * ({@link StreamedBody.fileIdentity}), before the copy and after it, held those bytes throughout, and
- * so does the copy: it is not read again, only its size checked. `temp` is created first, as any
- * other body's is, and keeps the permissions a new file gets rather than the source's (a copy takes
- * its source's). Each step is settled before any clean-up, so nothing can create `temp` after it was
- * removed.
+ * removed otherwise. `temp` is created first, as any other body's is, and keeps the permissions a new
+ * file gets rather than the source's (a copy takes its source's). Each step is settled before any
+ * clean-up, so nothing can create `temp` after it was removed.
  */
 async function copyChecked(key: string, body: StreamedBody, source: string, temp: string): Promise<string> {
   let created = false;
@@ -564,13 +563,8 @@ async function copyChecked(key: string, body: StreamedBody, source: string, temp
     const handle = await fs.open(temp, 'wx');
     created = true;
     const { mode } = await handle.stat().finally(() => handle.close());
-    const unchanged = async () =>
-      body.fileIdentity !== undefined &&
-      fileIdentity(await fs.stat(source, { bigint: true })) === body.fileIdentity;
-    const hashed = await unchanged();
     await fs.copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
     await fs.chmod(temp, mode & 0o7777);
-    if (hashed && (await unchanged()) && (await fs.stat(temp)).size === body.bytes) return temp;
     const copied = await hashFile(temp);
     const sha256 = copied.etag.slice(1, -1);
     if (copied.bytes !== body.bytes || sha256 !== body.sha256)
@@ -603,6 +597,14 @@ async function hashFile(file: string): Promise<{ bytes: number; etag: string; la
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A file's identity as {@link LocalDirectoryStore.knownContent} compares it: what any write, `touch`,
+ * `chmod` or replacement of the file changes.
+ */
+function identityOf(stats: BigIntStats): string {
+  return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');
 }
 
 /** No file at that key: nothing there, a parent is a file, or the key names a directory. */

@@ -6,8 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkFile } from '../../lambda/core/distribution-check.js';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
-import { fileIdentity, type ContentDigest, type StreamedBody } from '../../lambda/core/object-store.js';
-import { ScratchDirectory } from '../../lambda/core/scratch.js';
+import type { ContentDigest, StreamedBody } from '../../lambda/core/object-store.js';
 import { publishDatasets } from '../../lambda/core/pipeline.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { sourceLocation } from '../support/local-sources.js';
@@ -246,81 +245,4 @@ describe('a publish to a directory', () => {
     );
     expect(versionFiles).toEqual([]);
   });
-});
-
-describe('a directory store copying a scratch file', () => {
-  /** A closed scratch file holding `text`, as a body. */
-  async function scratchFileBody(scratch: ScratchDirectory, text: string): Promise<StreamedBody> {
-    const file = await scratch.createFile('body.csv');
-    await file.write(text);
-    return file.close();
-  }
-
-  it('takes the identity the scratch file had once its bytes were written and hashed', async () => {
-    const scratch = await ScratchDirectory.create(await makeTempDir('opendata-known-scratch-'));
-    try {
-      const body = await scratchFileBody(scratch, 'a,b\n1,2\n');
-      expect(body.file).toBeDefined();
-      expect(body.fileIdentity).toBe(fileIdentity(await stat(body.file as string, { bigint: true })));
-    } finally {
-      await scratch.dispose();
-    }
-  });
-
-  it('does not read the copy of a file that kept that identity: it takes the bytes as their writer hashed them', async () => {
-    const scratch = await ScratchDirectory.create(await makeTempDir('opendata-known-scratch-'));
-    try {
-      const body = await scratchFileBody(scratch, 'a,b\n1,2\n');
-      const store = new LocalDirectoryStore(await makeTempDir('opendata-known-'));
-      // A writer that lied about the bytes it hashed would be taken at its word: only a read could tell,
-      // and the copy of an unchanged file is not read. (Scratch files are this project's own.)
-      const untrue = { ...body, sha256: '0'.repeat(64) };
-      expect(await store.putIfAbsent(VERSION_KEY, untrue, objectMetaFor(VERSION_KEY))).toBe('created');
-      expect(await store.knownContent(VERSION_KEY)).toEqual({ bytes: body.bytes, sha256: '0'.repeat(64) });
-    } finally {
-      await scratch.dispose();
-    }
-  });
-
-  it.each([
-    ['rewritten in place, its times put back to the nanosecond', 'rewrite'],
-    ['given another mode', 'chmod'],
-  ])(
-    'reads the copy of a file %s since, and refuses it when it no longer holds what the body says',
-    async (_name, change) => {
-      const scratch = await ScratchDirectory.create(await makeTempDir('opendata-known-scratch-'));
-      try {
-        const body = await scratchFileBody(scratch, 'a,b\n1,2\n');
-        const file = body.file as string;
-        const { mtimeNs } = await stat(file, { bigint: true });
-        if (change === 'rewrite') {
-          await writeFile(file, 'a,b\n1,3\n', { flag: 'r+' });
-          execFileSync('touch', [
-            '-m',
-            '-d',
-            `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`,
-            file,
-          ]);
-          expect((await stat(file, { bigint: true })).mtimeNs).toBe(mtimeNs);
-        } else {
-          await chmod(file, 0o600);
-        }
-        const store = new LocalDirectoryStore(await makeTempDir('opendata-known-'));
-        if (change === 'rewrite')
-          await expect(store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))).rejects.toThrow(
-            /sha256|SHA-256/,
-          );
-        else {
-          // The bytes are the same: read and found right.
-          expect(await store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))).toBe('created');
-          const untrue = { ...body, sha256: '0'.repeat(64) };
-          await expect(store.put(MIRROR_KEY, untrue, objectMetaFor(MIRROR_KEY))).rejects.toThrow(
-            /sha256|SHA-256/,
-          );
-        }
-      } finally {
-        await scratch.dispose();
-      }
-    },
-  );
 });
