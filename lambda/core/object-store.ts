@@ -56,7 +56,7 @@ export interface ObjectStore {
    */
   copy?(from: string, to: string, meta: ObjectMeta): Promise<'copied' | 'missing' | 'unsupported'>;
   /**
-   * The size and SHA-256 of an object that this store itself wrote, and checked as it wrote it, and
+   * The size and SHA-256 of an object that this store itself wrote and read back, found as declared, and
    * can tell unchanged since without reading it (a directory store compares the file's identity:
    * device, inode, size, modification and change times). `undefined` whenever it cannot tell: the
    * object is then read. A check reading back what a run has just written asks this first, so that

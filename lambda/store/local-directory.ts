@@ -70,10 +70,17 @@ const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
  */
 const KNOWN_FILES = 4096;
 
-/** What the store checked a file it wrote to hold, and the file's identity right after (see {@link identityOf}). */
+/** What the store read a file it wrote to hold, and the file's identity once it was in place (see {@link identityOf}). */
 interface KnownFile {
   readonly identity: string;
   readonly content: ContentDigest;
+}
+
+/** A temporary file written for a body, and, when its bytes were read back and found right, its identity then. */
+interface WrittenTemp {
+  readonly temp: string;
+  /** The file's identity, the same before and after the read that found its bytes as the body declares. */
+  readonly checked?: BigIntStats;
 }
 const DEFAULT_LOCK_LEASE_MS = 5_000;
 
@@ -140,7 +147,8 @@ export class LocalDirectoryStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const file = this.#fileFor(key);
     try {
-      return { ...objectMetaFor(key), ...(await hashFile(file)) };
+      const { bytes, etag, lastModified } = await hashFile(file);
+      return { ...objectMetaFor(key), bytes, etag, lastModified };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw storeError('stat', key, error);
@@ -168,13 +176,17 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   /**
-   * What a file this store wrote from a streamed body was checked to hold as it was written, while its
-   * identity (device, inode, size, modification and change times, in nanoseconds) is still the one it
-   * had right after it was linked or renamed into place: any write to it since, a replacement, a
-   * `touch`, moves one of them. (Where the kernel stamps a change with a coarse clock, one made in
-   * the same tick as the identity was taken could go unseen; Linux since 6.13 gives a file whose times
-   * were read a newer time at its next change.) A store created later (a new run, `opendata verify`)
-   * knows nothing and reads every file.
+   * What a file this store wrote was found to hold when it read it back, while the file's identity
+   * (device, inode, size, modification and change times, in nanoseconds) is still the one it had once
+   * it was in place: any write to it since, a replacement, a `touch`, moves one of them. Only a copy of
+   * a file-backed body is read back as it is written (see `copyChecked`), so only those are known; a
+   * body written chunk by chunk is checked as it passes, not as it lands, and is read again. Between
+   * that read and the file's being in place, a write moves the modification time (the change time moves
+   * anyway, with the link or rename), and the file is not remembered; a write whose time was then put
+   * back to the nanosecond in those few milliseconds would go unseen, as would, where the kernel stamps
+   * a change with a coarse clock, one in the same tick (Linux since 6.13 stamps a file whose times were
+   * read with a newer time). A store created later (a new run, `opendata verify`) knows nothing and
+   * reads every file.
    */
   async knownContent(key: string): Promise<ContentDigest | undefined> {
     const file = this.#fileFor(key);
@@ -322,7 +334,7 @@ export class LocalDirectoryStore implements ObjectStore {
 
   /** Atomically creates `file` with `body`; `false` when something already exists there. */
   async #createFrom(key: string, file: string, body: PutBody): Promise<boolean> {
-    const temp = await this.#writeTemp(key, file, body);
+    const { temp, checked } = await this.#writeTemp(key, file, body);
     try {
       await fs.link(temp, file);
     } catch (error) {
@@ -333,34 +345,34 @@ export class LocalDirectoryStore implements ObjectStore {
       await removeQuietly(temp);
     }
     // After the temporary name is gone: removing it changes the file's change time.
-    await this.#remember(file, body);
+    await this.#remember(file, body, checked);
     return true;
   }
 
   /** Atomically replaces (or creates) `file` with `body`. */
   async #replaceWith(key: string, file: string, body: PutBody): Promise<void> {
-    const temp = await this.#writeTemp(key, file, body);
+    const { temp, checked } = await this.#writeTemp(key, file, body);
     try {
       await fs.rename(temp, file);
     } catch (error) {
       await removeQuietly(temp);
       throw storeError('replace', key, error);
     }
-    await this.#remember(file, body);
+    await this.#remember(file, body, checked);
   }
 
   /**
-   * Records what `file`, just put in place, holds: a streamed body's bytes were checked against its
-   * size and SHA-256 as they were written ({@link LocalDirectoryStore.#writeTemp}); bytes in memory
-   * are not hashed for this (small files, cheap to read back), and whatever was known of the file is
-   * forgotten.
+   * Records what `file`, just put in place, holds, when its bytes were read back and found as the body
+   * declares (`checked`, the identity the file had during that read) and the file is still the one read,
+   * unwritten since: the same device, inode, size and modification time (its change time moved with the
+   * link or rename). Whatever was known of the file before is forgotten.
    */
-  async #remember(file: string, body: PutBody): Promise<void> {
+  async #remember(file: string, body: PutBody, checked: BigIntStats | undefined): Promise<void> {
     this.#known.delete(file);
-    if (!isStreamedBody(body)) return;
-    const identity = await fs.stat(file, { bigint: true }).then(identityOf, () => undefined);
-    if (identity === undefined) return;
-    this.#known.set(file, { identity, content: { bytes: body.bytes, sha256: body.sha256 } });
+    if (checked === undefined || !isStreamedBody(body)) return;
+    const now = await fs.stat(file, { bigint: true }).catch(() => undefined);
+    if (now === undefined || !sameBytesSince(checked, now)) return;
+    this.#known.set(file, { identity: identityOf(now), content: { bytes: body.bytes, sha256: body.sha256 } });
     if (this.#known.size > KNOWN_FILES) {
       const oldest = this.#known.keys().next();
       if (oldest.done !== true) this.#known.delete(oldest.value);
@@ -372,7 +384,7 @@ export class LocalDirectoryStore implements ObjectStore {
    * A body that is a file already (a scratch file) is copied by the file system, a clone where it can
    * make one, and the copy read once to check it; any other is written chunk by chunk as it is checked.
    */
-  async #writeTemp(key: string, file: string, body: PutBody): Promise<string> {
+  async #writeTemp(key: string, file: string, body: PutBody): Promise<WrittenTemp> {
     const temp = path.join(
       path.dirname(file),
       `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
@@ -396,7 +408,7 @@ export class LocalDirectoryStore implements ObjectStore {
       await removeQuietly(temp);
       throw storeError('write a temporary file for', key, error);
     }
-    return temp;
+    return { temp };
   }
 
   async #withLock<T>(key: string, file: string, action: () => Promise<T>): Promise<T> {
@@ -557,7 +569,12 @@ async function openForReading(file: string): Promise<fs.FileHandle> {
  * file gets rather than the source's (a copy takes its source's). Each step is settled before any
  * clean-up, so nothing can create `temp` after it was removed.
  */
-async function copyChecked(key: string, body: StreamedBody, source: string, temp: string): Promise<string> {
+async function copyChecked(
+  key: string,
+  body: StreamedBody,
+  source: string,
+  temp: string,
+): Promise<WrittenTemp> {
   let created = false;
   try {
     const handle = await fs.open(temp, 'wx');
@@ -569,7 +586,7 @@ async function copyChecked(key: string, body: StreamedBody, source: string, temp
     const sha256 = copied.etag.slice(1, -1);
     if (copied.bytes !== body.bytes || sha256 !== body.sha256)
       throw bodyMismatch(body, key, { bytes: copied.bytes, sha256 });
-    return temp;
+    return copied.unchanged === undefined ? { temp } : { temp, checked: copied.unchanged };
   } catch (error) {
     if (created) await removeQuietly(temp);
     throw storeError('write a temporary file for', key, error);
@@ -579,10 +596,17 @@ async function copyChecked(key: string, body: StreamedBody, source: string, temp
 /** Bytes a file is hashed in at a time. */
 const HASH_READ_BYTES = 1 << 18;
 
-async function hashFile(file: string): Promise<{ bytes: number; etag: string; lastModified: Date }> {
+/**
+ * A file's size, ETag and time, read through one handle; `unchanged` is its identity when that was
+ * the same before the read and after it (nothing wrote to it meanwhile).
+ */
+async function hashFile(
+  file: string,
+): Promise<{ bytes: number; etag: string; lastModified: Date; unchanged?: BigIntStats }> {
   const handle = await openForReading(file);
   try {
-    const { mtime } = await handle.stat();
+    const before = await handle.stat({ bigint: true });
+    const mtime = before.mtime;
     const hash = createHash('sha256');
     let bytes = 0;
     // One buffer read into again and again: the hash copies nothing, so a large file allocates nothing per piece.
@@ -593,7 +617,11 @@ async function hashFile(file: string): Promise<{ bytes: number; etag: string; la
       hash.update(buffer.subarray(0, bytesRead));
       bytes += bytesRead;
     }
-    return { bytes, etag: `"${hash.digest('hex')}"`, lastModified: mtime };
+    const after = await handle.stat({ bigint: true });
+    const etag = `"${hash.digest('hex')}"`;
+    return identityOf(before) === identityOf(after)
+      ? { bytes, etag, lastModified: mtime, unchanged: after }
+      : { bytes, etag, lastModified: mtime };
   } finally {
     await handle.close();
   }
@@ -605,6 +633,16 @@ async function hashFile(file: string): Promise<{ bytes: number; etag: string; la
  */
 function identityOf(stats: BigIntStats): string {
   return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');
+}
+
+/**
+ * Whether `now` is the file `then` was, with no write since: the same device, inode, size and
+ * modification time. The change time is left out: linking, unlinking and renaming move it.
+ */
+function sameBytesSince(then: BigIntStats, now: BigIntStats): boolean {
+  return (
+    then.dev === now.dev && then.ino === now.ino && then.size === now.size && then.mtimeNs === now.mtimeNs
+  );
 }
 
 /** No file at that key: nothing there, a parent is a file, or the key names a directory. */

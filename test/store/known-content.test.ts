@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, readFile, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { checkFile } from '../../lambda/core/distribution-check.js';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
 import type { ContentDigest, StreamedBody } from '../../lambda/core/object-store.js';
 import { publishDatasets } from '../../lambda/core/pipeline.js';
+import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { sourceLocation } from '../support/local-sources.js';
 import { writeSyntheticTrade } from '../support/synthetic-trade.js';
@@ -83,7 +84,7 @@ async function bytesAt(file: string): Promise<Buffer | undefined> {
   return readFile(file).catch(() => undefined);
 }
 
-/** Does `operation`; returns true when it put a streamed body in place through the store. */
+/** Does `operation`; returns true when it put a file-backed body (a scratch file's) in place through the store. */
 async function apply(
   store: LocalDirectoryStore,
   root: string,
@@ -95,9 +96,12 @@ async function apply(
     case 'put streamed': {
       const body = await streamedBody(scratch, operation.bytes, operation.file);
       if (operation.key === VERSION_KEY)
-        return (await store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))) === 'created';
+        return (
+          (await store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))) === 'created' &&
+          operation.file
+        );
       await store.put(operation.key, body, objectMetaFor(operation.key));
-      return true;
+      return operation.file;
     }
     case 'put bytes':
       if (operation.key === VERSION_KEY)
@@ -160,7 +164,7 @@ async function apply(
 }
 
 describe('a directory store knows what it wrote, until the file changes', () => {
-  it('never states content a file does not hold, whatever is done to the file; it knows each file it just wrote from a streamed body', async () => {
+  it('never states content a file does not hold, whatever is done to the file; it knows each file it just copied from a scratch file and read back', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(operationArbitrary, { minLength: 1, maxLength: 12 }), async (operations) => {
         const root = await makeTempDir('opendata-known-');
@@ -244,5 +248,52 @@ describe('a publish to a directory', () => {
       /^datasets\/trade\/1\.0\.0\/trade\.(csv|parquet|xlsx)$/.test(key),
     );
     expect(versionFiles).toEqual([]);
+  });
+});
+
+describe('what the store read back is all it knows', () => {
+  it('does not know a body written chunk by chunk, so a write into its temporary file meanwhile is found', async () => {
+    const root = await makeTempDir('opendata-known-');
+    const store = new LocalDirectoryStore(root);
+    const folder = path.join(root, 'datasets', 't', '1.0.0');
+    const chunk = Buffer.from('a,b\n'.repeat(1 << 14));
+    const whole = Buffer.concat([chunk, chunk, chunk]);
+    const body: StreamedBody = {
+      ...digestOf(whole),
+      async *open() {
+        yield chunk.slice();
+        yield chunk.slice();
+        // The store holds back one chunk till the next is read: the first is in the temporary file by now,
+        // and someone else writes there.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const temp = (await readdir(folder)).find((name) => name.includes('.tmp-'));
+        expect(temp).toBeDefined();
+        await writeFile(path.join(folder, temp as string), 'X', { flag: 'r+' });
+        yield chunk.slice();
+      },
+    };
+    expect(await store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))).toBe('created');
+    expect(await store.knownContent(VERSION_KEY)).toBeUndefined();
+    expect(await checkFile(store, VERSION_KEY, digestOf(whole))).toEqual([
+      expect.stringMatching(/^has sha256 [0-9a-f]{64}; the catalog says /),
+    ]);
+  });
+
+  it('reads the copy of a scratch file that someone else wrote to before it was closed, and refuses it', async () => {
+    const scratch = await ScratchDirectory.create(await makeTempDir('opendata-known-scratch-'));
+    try {
+      const file = await scratch.createFile('t.csv');
+      // More than a buffer's worth, so the first bytes are on disk before the file is closed.
+      for (let index = 0; index < 64; index++) await file.write('3,4\n'.repeat(16_384));
+      await writeFile(file.path, 'X', { flag: 'r+' });
+      const body = await file.close();
+      const store = new LocalDirectoryStore(await makeTempDir('opendata-known-'));
+      await expect(store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))).rejects.toThrow(
+        /SHA-256/,
+      );
+      expect(await store.knownContent(VERSION_KEY)).toBeUndefined();
+    } finally {
+      await scratch.dispose();
+    }
   });
 });
