@@ -182,10 +182,15 @@ export class LocalDirectoryStore implements ObjectStore {
    * a file-backed body is read back as it is written (see `copyChecked`), so only those are known; a
    * body written chunk by chunk is checked as it passes, not as it lands, and is read again. Between
    * that read and the file's being in place, a write moves the modification time (the change time moves
-   * anyway, with the link or rename), and the file is not remembered; a write whose time was then put
-   * back to the nanosecond in those few milliseconds would go unseen, as would, where the kernel stamps
-   * a change with a coarse clock, one in the same tick (Linux since 6.13 stamps a file whose times were
-   * read with a newer time). A store created later (a new run, `opendata verify`) knows nothing and
+   * anyway, with the link or rename), and the file is not remembered.
+   *
+   * This guards against what happens to files by accident (an edit, a copy over them, a tool that
+   * rewrites them), not against a process of the publisher's own user set on changing them unseen:
+   * one that puts a file's times back to the nanosecond, or writes through a shared memory mapping to
+   * a page it has already dirtied (the kernel then moves no time at all), gets past it, as it could
+   * change the file after any read-back; where the kernel stamps a change with a coarse clock, a write
+   * in the same tick goes unseen too (Linux since 6.13 stamps a file whose times were read with a newer
+   * time). `opendata verify` reads every byte, and a store created later (a new run) knows nothing and
    * reads every file.
    */
   async knownContent(key: string): Promise<ContentDigest | undefined> {
