@@ -63,6 +63,7 @@ export interface LocalDirectoryStoreOptions {
 const INTERNAL_NAME = /^\..+\.(?:tmp-[0-9a-f]{16}|lock)$/;
 
 const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+const DEFAULT_LOCK_LEASE_MS = 5_000;
 
 /**
  * At most this many files are remembered for {@link LocalDirectoryStore.knownContent} (the oldest is
@@ -82,7 +83,6 @@ interface WrittenTemp {
   /** The file's identity, the same before and after the read that found its bytes as the body declares. */
   readonly checked?: BigIntStats;
 }
-const DEFAULT_LOCK_LEASE_MS = 5_000;
 
 /**
  * An {@link ObjectStore} over a local directory: key `a/b.csv` is the file `<root>/a/b.csv`.
@@ -103,7 +103,7 @@ export class LocalDirectoryStore implements ObjectStore {
   readonly root: string;
   readonly #lockTimeoutMs: number;
   readonly #lockLeaseMs: number;
-  /** Files this store wrote from a streamed body, by path: what they were checked to hold. */
+  /** Files this store copied from a file-backed body and read back, by path: what it found them to hold. */
   readonly #known = new Map<string, KnownFile>();
 
   constructor(root: string, options: LocalDirectoryStoreOptions = {}) {
