@@ -326,12 +326,7 @@ function cellText(value: string | number | boolean | undefined, isText: boolean)
 
 /** Orders rows by the primary key's typed values, as {@link compareKeys} compares them. */
 export function sortByPrimaryKey(rows: readonly Row[], primaryKey: readonly string[]): Row[] {
-  return [...rows].sort((a, b) =>
-    compareKeys(
-      primaryKey.map((name) => a[name]),
-      primaryKey.map((name) => b[name]),
-    ),
-  );
+  return [...rows].sort((a, b) => compareRowKeys(a, b, primaryKey));
 }
 
 /**
