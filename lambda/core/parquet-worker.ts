@@ -224,7 +224,7 @@ async function* followSpill(spill: fs.FileHandle, progress: SpillProgress): Asyn
     if (cut.lines.length > 0) yield rowsOfLines(cut.lines);
   }
   // A spill ends with a line break; a last line without one is read all the same.
-  if (carry.length > 0) yield rowsOfLines(Buffer.concat([carry, Buffer.from('\n')]));
+  if (carry.length > 0) yield rowsOfLines([Buffer.concat([carry, Buffer.from('\n')])]);
 }
 
 /** The worker: writes the rows of `input.spill`, as it grows, to `input.file` as Parquet. */

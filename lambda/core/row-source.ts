@@ -270,9 +270,8 @@ function textLines(lines: Buffer): string[] {
   return lines.toString('utf8', 0, lines.length - 1).split('\n');
 }
 
-/** The spilled rows of `lines`, whole lines as {@link wholeLines} gives them (in one piece or several). */
-export function rowsOfLines(lines: Buffer | readonly Buffer[]): Row[] {
-  if (Buffer.isBuffer(lines)) return textLines(lines).map(parseRow);
+/** The spilled rows of `lines`, whole lines in pieces as {@link wholeLines} gives them. */
+export function rowsOfLines(lines: readonly Buffer[]): Row[] {
   const rows: Row[] = [];
   for (const piece of lines) for (const line of textLines(piece)) rows.push(parseRow(line));
   return rows;
