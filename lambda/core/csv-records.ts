@@ -621,7 +621,7 @@ const NEWLINE_SEARCH_CHARS = 4 * 1024 ** 2;
  * The most text parsed at once, in UTF-16 code units: a batch holds the records of at most this much text
  * (a record longer than it, the records of one record). A batch is alive while the checks go through it,
  * so the smaller it is, the less of it V8's young-generation collections find alive, copy and promote.
- * With the CLI's 1 MiB semi-space (README, Memory), validating 10^6 rows read from 64 KiB pieces took 86
+ * With a 1 MiB semi-space (the CLI's setting then, README, Memory), validating 10^6 rows read from 64 KiB pieces took 86
  * full collections and 4.3–4.9 s; in parts of 16 K, 24 and 3.2–3.3 s (Node 24, BENCHMARKS.md).
  */
 export const PART_CHARS = 16_384;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Lambda starts Node.js through this script (AWS_LAMBDA_EXEC_WRAPPER, set by
 # lib/pipeline-function.ts), so that the pipeline functions run with the CLI's
-# V8 flags (README, Memory): 1 MiB per semi-space of V8's young generation, an
+# V8 flags (README, Memory): 2 MiB per semi-space of V8's young generation, an
 # old generation that grows by half of what is live after each full
 # collection, where V8 would otherwise let it grow by up to four times, and
 # WebAssembly (the chart renderer) kept to V8's baseline compiler, whose
@@ -28,7 +28,7 @@ set -eu
 
 : "${MALLOC_ARENA_MAX:=2}"
 export MALLOC_ARENA_MAX
-flags='--max-semi-space-size=1 --heap-growing-percent=50 --liftoff-only --no-allocation-site-pretenuring'
+flags='--max-semi-space-size=2 --heap-growing-percent=50 --liftoff-only --no-allocation-site-pretenuring'
 node=$1
 shift
 state=options # or: value (the next argument is an option's), placed

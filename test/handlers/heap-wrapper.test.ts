@@ -15,7 +15,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRAPPER = path.join(PROJECT_ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
 /** The V8 flags of the CLI (package.json) that the Lambda functions must get too. */
 const FLAGS = [
-  '--max-semi-space-size=1',
+  '--max-semi-space-size=2',
   '--heap-growing-percent=50',
   '--liftoff-only',
   '--no-allocation-site-pretenuring',
