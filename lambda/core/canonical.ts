@@ -61,10 +61,11 @@ export interface CanonicalTable {
    */
   readonly prerendered?: Readonly<Record<string, Promise<PutBody | undefined>>>;
   /**
-   * The column statistics, already taken while the rows were validated in key order; without them
-   * `stats.json`'s renderer takes them from {@link rows}.
+   * The column statistics, already taken while the rows were validated in key order, finished when
+   * asked for (an unchanged version needs none); without them `stats.json`'s renderer takes them from
+   * {@link rows}.
    */
-  readonly stats?: Promise<StatsDocument | undefined>;
+  readonly stats?: () => Promise<StatsDocument | undefined>;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ChangeKind, ChangePreview } from './changes.js';
 import type { Catalog, StagedVersion } from './catalog.js';
 import { CanonicalCsvWriter, canonicalizeTable } from './canonical.js';
 import { ParquetBesideValidation } from './parquet-worker.js';
-import { ColumnRanges, StreamedColumnStats } from './column-stats.js';
+import { ColumnRanges, StreamedColumnStats, type StatsDocument } from './column-stats.js';
 import { NumberLog } from './number-log.js';
 import type { ObjectStore } from './object-store.js';
 import { OpenDataError } from './errors.js';
@@ -244,6 +244,9 @@ export async function validateAndStage(
   // Rows in key order also go to a worker thread writing the Parquet file, on the other core. A file out
   // of key order is read twice, and each read has its own: every one is stopped by the end.
   const workers: ParquetBesideValidation[] = [];
+  // The statistics taken as the rows were validated, once something asks for them: their logs are
+  // scratch files, so they are finished before the scratch folder goes.
+  let statsFinished: Promise<StatsDocument> | undefined;
   try {
     let sorter: RowSorter | undefined;
     // Rows in key order (the usual case) are written as canonical CSV while they are validated.
@@ -307,12 +310,13 @@ export async function validateAndStage(
       sorter.sorted ? csv : undefined,
     );
     const prerendered = sorter.sorted && parquet !== undefined ? { parquet: parquet.finish() } : undefined;
+    const streamed = sorter.sorted ? stats : undefined;
     const table = {
       ...canonical,
       rows: sorted,
       ...(ranges === undefined ? {} : { ranges }),
       ...(prerendered === undefined ? {} : { prerendered }),
-      ...(sorter.sorted && stats !== undefined ? { stats: stats.finish() } : {}),
+      ...(streamed === undefined ? {} : { stats: () => (statsFinished ??= streamed.finish()) }),
     };
     tell('writing files', table.rows.count);
     const outcome = await stageDataset(store, table, report, options.now, {
@@ -326,6 +330,7 @@ export async function validateAndStage(
     return { report, outcome };
   } finally {
     await Promise.all(workers.map((worker) => worker.abandon()));
+    await statsFinished?.catch(() => undefined);
     await scratch.dispose();
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import Papa from 'papaparse';
 import { describe, expect, it, vi } from 'vitest';
+import { NumberLog } from '../../lambda/core/number-log.js';
 import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { publishDatasets, type PublishRun } from '../../lambda/core/pipeline.js';
 import type { StreamingTuning } from '../../lambda/core/publish.js';
@@ -181,6 +182,42 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       expect(await treeDigest(threaded.out)).toEqual(await treeDigest(plain.out));
     } finally {
       finished.mockRestore();
+    }
+  });
+
+  it('leaves nothing running on its scratch files when an unchanged version needs no statistics', async () => {
+    // The statistics of a file in key order log its numbers to a scratch file (past 8,192 of them) and bin
+    // them when finished. An unchanged version needs none; a finish begun anyway ran on while the scratch
+    // folder was removed, and failed with nothing to catch it: an unhandled rejection that ended the
+    // process now and then (2 republishes of 30 in one try). Each replay is made slow here, so that a
+    // replay begun without being waited for always outlives the folder.
+    const dir = await mkdtemp(path.join(tmpdir(), 'unchanged-stats-'));
+    const replays: Promise<void>[] = [];
+    const replay = NumberLog.prototype.replay;
+    const slow = vi.spyOn(NumberLog.prototype, 'replay').mockImplementation(function (this: NumberLog, each) {
+      const replaying = new Promise((resolve) => setTimeout(resolve, 200)).then(() =>
+        replay.call(this, each),
+      );
+      replays.push(replaying);
+      return replaying;
+    });
+    try {
+      // More rows than a log holds in memory, so that each number column's log has a file.
+      const { data, schemas } = await writeSyntheticTrade(dir, 20_000);
+      const run = () =>
+        publishDatasets({
+          source: sourceOf({ data, schemas }),
+          store: new LocalDirectoryStore(path.join(dir, 'out')),
+          now: NOW,
+        });
+      expect((await run()).outcomes).toMatchObject([{ id: 'trade', status: 'published' }]);
+      replays.length = 0;
+      expect((await run()).outcomes).toMatchObject([{ id: 'trade', status: 'unchanged' }]);
+      const settled = await Promise.allSettled(replays);
+      expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
+    } finally {
+      slow.mockRestore();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -24,6 +24,6 @@ export const statsFormat: VersionFormat = {
     },
     // Statistics taken while the rows were validated, when they came in key order.
     existing: ({ table }) =>
-      table.stats?.then((stats) => (stats === undefined ? undefined : prettyJson(stats))),
+      table.stats?.().then((stats) => (stats === undefined ? undefined : prettyJson(stats))),
   },
 };
