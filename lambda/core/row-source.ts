@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { Row } from './row-schema.js';
-import type { ScratchDirectory, ScratchFile } from './scratch.js';
+import { ScratchChangedError, type ScratchDirectory, type ScratchFile } from './scratch.js';
 
 /** Rows arriving a batch at a time, so the per-row cost of async iteration is paid once per batch. */
 export type RowBatches = AsyncIterable<readonly Row[]>;
@@ -42,6 +42,23 @@ export function inMemory<T>(values: readonly T[], batchSize = SPILL_BATCH_ROWS):
 /** Values as {@link JsonLines}: one piece holding each value's JSON text and a line break. */
 function jsonLinesOf(values: readonly unknown[]): JsonLines {
   return [Buffer.from(jsonLinesText(values), 'utf8')];
+}
+
+/**
+ * `parse` for the lines of the spill at `path`, read back: a line that is not what the run wrote (not
+ * JSON) means something else changed the file during the run, which is said as such, not as a bug.
+ */
+function readingBack<T>(parse: (line: string) => T, path: string): (line: string) => T {
+  return (line) => {
+    try {
+      return parse(line);
+    } catch (error) {
+      throw new ScratchChangedError(
+        `the scratch file ${path} no longer holds what this run wrote there (a line of it is not JSON): another program changed it during the run; nothing was published from it, run again`,
+        { cause: error },
+      );
+    }
+  };
 }
 
 /** Each value's `JSON.stringify` followed by a line break: the text of {@link JsonLines} and of a spill file. */
@@ -166,7 +183,7 @@ export class Spill<T> {
   async close(batchSize = SPILL_BATCH_ROWS): Promise<Rereadable<T>> {
     await this.file.end();
     const { path } = this.file;
-    const parse = this.parse;
+    const parse = readingBack(this.parse, path);
     const read = (want: BatchForms) => readLineBatches(path, batchSize, want);
     return {
       count: this.#count,

@@ -20,6 +20,15 @@ export class ScratchSpaceError extends OpenDataError {
   readonly code = 'scratch-space';
 }
 
+/**
+ * A scratch file no longer holds what this run wrote there: something else changed it while the run used
+ * it. Nothing is published from it.
+ */
+export class ScratchChangedError extends OpenDataError {
+  override readonly name = 'ScratchChangedError';
+  readonly code = 'scratch-changed';
+}
+
 function scratchError(action: string, target: string, error: unknown): ScratchSpaceError {
   const reason = error instanceof Error ? error.message : String(error);
   return new ScratchSpaceError(
