@@ -126,25 +126,11 @@ export async function diffSortedRows(
   const keyOf = (row: Row) => primaryKey.map((name) => row[name]);
   const before = new RowCursor(previous);
   const after = new RowCursor(next);
-  let old = await before.next();
-  let row = await after.next();
-  while (old !== undefined || row !== undefined) {
-    const order = old === undefined ? 1 : row === undefined ? -1 : compareKeys(keyOf(old), keyOf(row));
-    if (order < 0 && old !== undefined) {
-      await removed.add([old]);
-      old = await before.next();
-    } else if (order > 0 && row !== undefined) {
-      await added.add([row]);
-      row = await after.next();
-    } else if (old !== undefined && row !== undefined) {
-      const changes = changedCells(old, row);
-      if (changes !== undefined)
-        await changed.add([
-          { key: Object.fromEntries(primaryKey.map((name) => [name, row?.[name]])), changes },
-        ]);
-      old = await before.next();
-      row = await after.next();
-    }
+  try {
+    await mergeByKey();
+  } finally {
+    // A comparison stopped by a failure (a scratch write on a full disk) lets go of both files it reads.
+    await Promise.allSettled([before.close(), after.close()]);
   }
   return {
     summary: { added: added.count, removed: removed.count, changed: changed.count },
@@ -152,6 +138,29 @@ export async function diffSortedRows(
     removed: await removed.close(),
     changed: await changed.close(),
   };
+
+  async function mergeByKey(): Promise<void> {
+    let old = await before.next();
+    let row = await after.next();
+    while (old !== undefined || row !== undefined) {
+      const order = old === undefined ? 1 : row === undefined ? -1 : compareKeys(keyOf(old), keyOf(row));
+      if (order < 0 && old !== undefined) {
+        await removed.add([old]);
+        old = await before.next();
+      } else if (order > 0 && row !== undefined) {
+        await added.add([row]);
+        row = await after.next();
+      } else if (old !== undefined && row !== undefined) {
+        const changes = changedCells(old, row);
+        if (changes !== undefined)
+          await changed.add([
+            { key: Object.fromEntries(primaryKey.map((name) => [name, row?.[name]])), changes },
+          ]);
+        old = await before.next();
+        row = await after.next();
+      }
+    }
+  }
 }
 
 /** Old and new value of every cell that differs between two rows with the same key, or `undefined`. */

@@ -88,6 +88,11 @@ export class RowCursor {
     }
     return this.#batch[this.#index++];
   }
+
+  /** Stops reading before the rows are exhausted, so that the source lets go of its file. */
+  async close(): Promise<void> {
+    await this.#iterator.return?.();
+  }
 }
 
 /** Reads every row of a source into one array: only for tables known to be small (tests, previews). */

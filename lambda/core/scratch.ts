@@ -86,6 +86,9 @@ export class ScratchDirectory {
   static readonly #live = new Set<string>();
   #next = 0;
   readonly #files = new Set<ScratchFile>();
+  /** Files being created: {@link dispose} waits for them, so that none is left open on a removed file. */
+  readonly #creating = new Set<Promise<unknown>>();
+  #disposed = false;
 
   private constructor(readonly path: string) {}
 
@@ -167,14 +170,21 @@ export class ScratchDirectory {
    */
   async createFile(hint: string, options: { readonly digest?: boolean } = {}): Promise<ScratchFile> {
     const target = this.reservePath(hint);
+    if (this.#disposed) throw new Error(`${this.path} is disposed of: no file can be created in it`);
+    const opening = fs.open(target, 'wx');
+    this.#creating.add(opening);
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(target, 'wx');
+      handle = await opening;
     } catch (error) {
       throw scratchError('create the scratch file', target, error);
+    } finally {
+      this.#creating.delete(opening);
     }
     const file = new ScratchFile(target, handle, options.digest ?? true);
     this.#files.add(file);
+    // Opened while the directory was being disposed of: closed at once, as dispose closes the others.
+    if (this.#disposed) await file.abandon();
     return file;
   }
 
@@ -187,8 +197,14 @@ export class ScratchDirectory {
     return path.join(this.path, name);
   }
 
-  /** Closes files left open (a run that failed half-way) and removes the directory. */
+  /**
+   * Closes files left open (a run that failed half-way), those still being created too, and removes the
+   * directory. No file can be created in it after.
+   */
   async dispose(): Promise<void> {
+    this.#disposed = true;
+    // A file whose creation nothing awaited (a number log's, begun as its buffer filled) is opened first.
+    await Promise.allSettled([...this.#creating]);
     await Promise.allSettled([...this.#files].map((file) => file.abandon()));
     this.#files.clear();
     await fs.rm(this.path, { recursive: true, force: true });

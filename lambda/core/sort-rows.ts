@@ -154,30 +154,35 @@ async function mergeRuns(
     return true;
   };
 
-  for (const run of runs) {
-    const cursor: RunCursor = { rows: new RowCursor(run.open()), row: {}, key: [] };
-    if (await advance(cursor)) {
-      heap.push(cursor);
-      siftUp(heap.length - 1);
-    }
-  }
-  let output: Row[] = [];
-  while (heap.length > 0) {
-    const top = heap[0] as RunCursor;
-    output.push(top.row);
-    if (output.length >= SPILL_BATCH_ROWS) {
-      await out.add(output);
-      output = [];
-    }
-    if (await advance(top)) {
-      siftDown(0);
-    } else {
-      const last = heap.pop() as RunCursor;
-      if (heap.length > 0) {
-        heap[0] = last;
-        siftDown(0);
+  const cursors = runs.map((run): RunCursor => ({ rows: new RowCursor(run.open()), row: {}, key: [] }));
+  try {
+    for (const cursor of cursors) {
+      if (await advance(cursor)) {
+        heap.push(cursor);
+        siftUp(heap.length - 1);
       }
     }
+    let output: Row[] = [];
+    while (heap.length > 0) {
+      const top = heap[0] as RunCursor;
+      output.push(top.row);
+      if (output.length >= SPILL_BATCH_ROWS) {
+        await out.add(output);
+        output = [];
+      }
+      if (await advance(top)) {
+        siftDown(0);
+      } else {
+        const last = heap.pop() as RunCursor;
+        if (heap.length > 0) {
+          heap[0] = last;
+          siftDown(0);
+        }
+      }
+    }
+    await out.add(output);
+  } finally {
+    // A merge stopped by a failure (a scratch write on a full disk) lets go of every run's file.
+    await Promise.allSettled(cursors.map((cursor) => cursor.rows.close()));
   }
-  await out.add(output);
 }
