@@ -127,19 +127,6 @@ export async function diffSortedRows(
   const before = new RowCursor(previous);
   const after = new RowCursor(next);
   try {
-    await mergeByKey();
-  } finally {
-    // A comparison stopped by a failure (a scratch write on a full disk) lets go of both files it reads.
-    await Promise.allSettled([before.close(), after.close()]);
-  }
-  return {
-    summary: { added: added.count, removed: removed.count, changed: changed.count },
-    added: await added.close(),
-    removed: await removed.close(),
-    changed: await changed.close(),
-  };
-
-  async function mergeByKey(): Promise<void> {
     let old = await before.next();
     let row = await after.next();
     while (old !== undefined || row !== undefined) {
@@ -160,7 +147,16 @@ export async function diffSortedRows(
         row = await after.next();
       }
     }
+  } finally {
+    // A comparison stopped by a failure (a scratch write on a full disk) lets go of both files it reads.
+    await Promise.allSettled([before.close(), after.close()]);
   }
+  return {
+    summary: { added: added.count, removed: removed.count, changed: changed.count },
+    added: await added.close(),
+    removed: await removed.close(),
+    changed: await changed.close(),
+  };
 }
 
 /** Old and new value of every cell that differs between two rows with the same key, or `undefined`. */
