@@ -169,8 +169,8 @@ export class ScratchDirectory {
    * published (spilled rows): it is finished with {@link ScratchFile.end}, not closed into a body.
    */
   async createFile(hint: string, options: { readonly digest?: boolean } = {}): Promise<ScratchFile> {
-    const target = this.reservePath(hint);
     if (this.#disposed) throw new Error(`${this.path} is disposed of: no file can be created in it`);
+    const target = this.reservePath(hint);
     const opening = fs.open(target, 'wx');
     this.#creating.add(opening);
     let handle: fs.FileHandle;
