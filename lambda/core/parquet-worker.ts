@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import * as fs from 'node:fs/promises';
+import { closeSync, constants as fsConstants, existsSync, openSync, read, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { StreamedBody } from './object-store.js';
@@ -7,7 +6,7 @@ import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
 import { rowsOfLines, SPILL_READ_BYTES, wholeLines, type SpillWritten } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
-import { ScratchFile, scratchBody, type ScratchDirectory } from './scratch.js';
+import { ScratchFile, scratchBody, type ScratchDirectory, type ScratchFileHandle } from './scratch.js';
 
 /**
  * A table with at least this many rows in key order has its Parquet file written by a worker thread
@@ -24,10 +23,12 @@ interface WorkerInput {
   readonly role: typeof ROLE;
   readonly columns: readonly Column[];
   readonly rowGroupRows: number | undefined;
-  /** The spill of the rows in key order, which the worker reads as it grows. */
+  /** The spill of the rows in key order, which the worker reads as it grows: its path, and a descriptor open on it. */
   readonly spill: string;
-  /** The file to write, created by the worker. */
+  readonly spillDescriptor: number;
+  /** The file to write, created empty by the main thread: its path, and a descriptor open on it for writing. */
   readonly file: string;
+  readonly fileDescriptor: number;
 }
 
 /** Sent to the worker: how far the spill is written, or that it is complete. */
@@ -116,19 +117,34 @@ export class ParquetBesideValidation {
       return false;
     }
     const file = this.scratch.reservePath(this.hint);
-    const input: WorkerInput = {
-      role: ROLE,
-      columns: this.columns,
-      rowGroupRows: this.options.rowGroupRows,
-      spill,
-      file,
+    // The worker's two files are opened here, and closed here once the worker has exited: an open begun by
+    // a worker that is stopped meanwhile completes after its thread is gone, and nothing could close it.
+    // (Opened at once, as the first rows in order are spilled, so that `spilled` stays synchronous; the
+    // spill is a regular file this process wrote, and O_NONBLOCK keeps anything else from holding it up.)
+    const descriptors: number[] = [];
+    const closeDescriptors = (): void => {
+      for (const descriptor of descriptors.splice(0)) closeSync(descriptor);
     };
     let worker: Worker;
     try {
+      descriptors.push(openSync(spill, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0)));
+      descriptors.push(openSync(file, 'wx'));
+      const [spillDescriptor = -1, fileDescriptor = -1] = descriptors;
+      const input: WorkerInput = {
+        role: ROLE,
+        columns: this.columns,
+        rowGroupRows: this.options.rowGroupRows,
+        spill,
+        spillDescriptor,
+        file,
+        fileDescriptor,
+      };
       // No `execArgv` of the parent's: V8's flags are the process's anyway, and a loader is the entry's to set.
       worker = this.#worker = new Worker(entry.code, { workerData: input, eval: entry.eval, execArgv: [] });
     } catch (error) {
-      // A thread the system would not start (out of memory, of threads) leaves the file to the main thread.
+      // Files that cannot be opened, or a thread the system would not start (out of memory, of threads),
+      // leave the file to the main thread.
+      closeDescriptors();
       this.#stopped = true;
       this.#failure = error instanceof Error ? error.message : String(error);
       return false;
@@ -147,6 +163,7 @@ export class ParquetBesideValidation {
       worker.on('error', (error) => fail(error.message));
       worker.on('exit', (code) => {
         this.#exited = true;
+        closeDescriptors();
         fail(`the worker stopped (exit code ${code}) before writing the file`);
       });
     });
@@ -201,7 +218,7 @@ class SpillProgress {
  * The rows of a spill being written, read as far as it is and parsed, until it is complete and read to
  * its end: whole lines only (a line cut by a read waits for the next one).
  */
-async function* followSpill(spill: fs.FileHandle, progress: SpillProgress): AsyncGenerator<readonly Row[]> {
+async function* followSpill(spill: number, progress: SpillProgress): AsyncGenerator<readonly Row[]> {
   let position = 0;
   let carry: Buffer = Buffer.alloc(0);
   // One buffer read into again and again: each read's lines are parsed before the next read, and the
@@ -213,7 +230,7 @@ async function* followSpill(spill: fs.FileHandle, progress: SpillProgress): Asyn
       await progress.next();
       continue;
     }
-    const { bytesRead } = await spill.read(buffer, 0, Math.min(buffer.byteLength, end - position), position);
+    const bytesRead = await readAt(spill, buffer, Math.min(buffer.byteLength, end - position), position);
     if (bytesRead === 0) {
       if (progress.complete) break;
       continue;
@@ -227,22 +244,41 @@ async function* followSpill(spill: fs.FileHandle, progress: SpillProgress): Asyn
   if (carry.length > 0) yield rowsOfLines([Buffer.concat([carry, Buffer.from('\n')])]);
 }
 
-/** The worker: writes the rows of `input.spill`, as it grows, to `input.file` as Parquet. */
+/** Reads up to `length` bytes at `position` of the file open as `descriptor` into `buffer`. */
+function readAt(descriptor: number, buffer: Buffer, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(descriptor, buffer, 0, length, position, (error, bytesRead) =>
+      error === null ? resolve(bytesRead) : reject(error),
+    );
+  });
+}
+
+/** A descriptor the main thread opened for writing, lent to a scratch file: its owner closes it. */
+function lentForWriting(descriptor: number): ScratchFileHandle {
+  const writeAll = (buffer: Buffer, from: number): Promise<void> =>
+    new Promise<number>((resolve, reject) => {
+      write(descriptor, buffer, from, buffer.byteLength - from, null, (error, written) =>
+        error === null ? resolve(written) : reject(error),
+      );
+    }).then((written) => (from + written < buffer.byteLength ? writeAll(buffer, from + written) : undefined));
+  return { write: (buffer) => writeAll(buffer, 0), close: () => Promise.resolve() };
+}
+
+/**
+ * The worker: writes the rows of `input.spill`, as it grows, to `input.file` as Parquet, through the
+ * descriptors the main thread opened (and closes once the worker has exited): the worker opens no file.
+ */
 async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
   const progress = new SpillProgress(port);
-  let spill: fs.FileHandle | undefined;
   try {
-    spill = await fs.open(input.spill, 'r');
-    const file = new ScratchFile(input.file, await fs.open(input.file, 'wx'));
-    await writeParquet(input.columns, followSpill(spill, progress), file, {
+    const file = new ScratchFile(input.file, lentForWriting(input.fileDescriptor));
+    await writeParquet(input.columns, followSpill(input.spillDescriptor, progress), file, {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
     });
     const { bytes, sha256 } = await file.close();
     port.postMessage({ done: { bytes, sha256 } } satisfies FromWorker);
   } catch (error) {
     port.postMessage({ failed: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
-  } finally {
-    await spill?.close();
   }
 }
 

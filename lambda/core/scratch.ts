@@ -213,6 +213,16 @@ export class ScratchDirectory {
 }
 
 /**
+ * What a {@link ScratchFile} writes through: the file handle it was opened with, or a descriptor
+ * another thread opened and lends it (see parquet-worker.ts), whose `close` leaves it to its owner.
+ */
+export interface ScratchFileHandle {
+  /** Writes all of `buffer` at the file's current position. */
+  write(buffer: Buffer): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
  * A scratch file being written: buffered, hashed as it goes (unless created without a digest), and
  * closed into a {@link StreamedBody} that can be read back as often as needed.
  */
@@ -235,7 +245,7 @@ export class ScratchFile implements ByteSink {
 
   constructor(
     readonly path: string,
-    private readonly handle: fs.FileHandle,
+    private readonly handle: ScratchFileHandle,
     digest = true,
   ) {
     this.#hash = digest ? createHash('sha256') : undefined;

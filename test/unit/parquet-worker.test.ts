@@ -1,4 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeParquet } from '../../lambda/core/parquet.js';
@@ -65,6 +69,28 @@ async function spillRows(
   return spill.close();
 }
 
+/** This process's open descriptors on `file`, from /proc/self/fd. */
+function descriptorsOn(file: string): string[] {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false; // closed meanwhile (the directory's own descriptor among them)
+    }
+  });
+}
+
+/** Whether a thread of this process is held opening a named pipe that has no other end yet. */
+function threadWaitsOnPipe(): boolean {
+  return readdirSync('/proc/self/task').some((task) => {
+    try {
+      return readFileSync(`/proc/self/task/${task}/wchan`, 'utf8') === 'wait_for_partner';
+    } catch {
+      return false;
+    }
+  });
+}
+
 describe('Parquet written by a worker thread beside validation', () => {
   let scratch: ScratchDirectory;
   beforeEach(async () => {
@@ -116,6 +142,29 @@ describe('Parquet written by a worker thread beside validation', () => {
     await spillRows(scratch, beside, [{ id: 'a', year: 1.5 }], [1]);
     expect(await beside.finish()).toBeUndefined();
     expect(beside.failure).toContain('1.5');
+  });
+
+  it('leaves no file open when it is stopped while the spill is still being opened', async () => {
+    // A named pipe stands for the spill: opening it for reading waits for a writer, which holds the open
+    // for as long as the test likes, and the worker is stopped then. An open that completed after its
+    // thread was gone gave a descriptor nothing could close (seen once in 14 runs with a real spill; on
+    // Lambda a warm container keeps it).
+    const pipe = path.join(scratch.path, 'spill.pipe');
+    execFileSync('mkfifo', [pipe]);
+    const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 1 });
+    beside.spilled(1, { path: pipe, bytes: 0 });
+    // Until the open has begun: held in it, or already done (then this process holds the pipe).
+    for (let waited = 0; !threadWaitsOnPipe() && descriptorsOn(pipe).length === 0; waited += 20) {
+      if (waited > 30_000) throw new Error('the spill was never opened');
+      await delay(20);
+    }
+    const stopped = beside.abandon();
+    // The other end, opened read-write so that it never waits itself: the open held so far completes.
+    const other = await open(pipe, 'r+');
+    await stopped;
+    await other.close();
+    expect(descriptorsOn(pipe)).toEqual([]);
+    expect(beside.running).toBe(false);
   });
 
   it('stops a worker that is abandoned before the spill is complete', async () => {
