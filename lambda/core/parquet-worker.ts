@@ -4,7 +4,7 @@ import { isMainThread, parentPort, Worker, workerData, type MessagePort } from '
 import type { StreamedBody } from './object-store.js';
 import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
-import { rowsOfLines, SPILL_READ_BYTES, wholeLines, type SpillWritten } from './row-source.js';
+import { rowParserFor, rowsOfLines, SPILL_READ_BYTES, wholeLines, type SpillWritten } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
 import { ScratchFile, scratchBody, type ScratchDirectory, type ScratchFileHandle } from './scratch.js';
 
@@ -218,7 +218,11 @@ class SpillProgress {
  * The rows of a spill being written, read as far as it is and parsed, until it is complete and read to
  * its end: whole lines only (a line cut by a read waits for the next one).
  */
-async function* followSpill(spill: number, progress: SpillProgress): AsyncGenerator<readonly Row[]> {
+async function* followSpill(
+  spill: number,
+  progress: SpillProgress,
+  parse: (line: string) => Row,
+): AsyncGenerator<readonly Row[]> {
   let position = 0;
   let carry: Buffer = Buffer.alloc(0);
   // One buffer read into again and again: each read's lines are parsed before the next read, and the
@@ -238,10 +242,10 @@ async function* followSpill(spill: number, progress: SpillProgress): AsyncGenera
     position += bytesRead;
     const cut = wholeLines(carry, buffer.subarray(0, bytesRead));
     carry = Buffer.from(cut.carry);
-    if (cut.lines.length > 0) yield rowsOfLines(cut.lines);
+    if (cut.lines.length > 0) yield rowsOfLines(cut.lines, parse);
   }
   // A spill ends with a line break; a last line without one is read all the same.
-  if (carry.length > 0) yield rowsOfLines([Buffer.concat([carry, Buffer.from('\n')])]);
+  if (carry.length > 0) yield rowsOfLines([Buffer.concat([carry, Buffer.from('\n')])], parse);
 }
 
 /** Reads up to `length` bytes at `position` of the file open as `descriptor` into `buffer`. */
@@ -272,7 +276,9 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
   const progress = new SpillProgress(port);
   try {
     const file = new ScratchFile(input.file, lentForWriting(input.fileDescriptor));
-    await writeParquet(input.columns, followSpill(input.spillDescriptor, progress), file, {
+    // The encoder looks up each row's columns by name and nothing else.
+    const rows = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
+    await writeParquet(input.columns, rows, file, {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
     });
     const { bytes, sha256 } = await file.close();

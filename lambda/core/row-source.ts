@@ -292,11 +292,28 @@ function textLines(lines: Buffer): string[] {
   return lines.toString('utf8', 0, lines.length - 1).split('\n');
 }
 
-/** The spilled rows of `lines`, whole lines in pieces as {@link wholeLines} gives them. */
-export function rowsOfLines(lines: readonly Buffer[]): Row[] {
+/**
+ * The spilled rows of `lines`, whole lines in pieces as {@link wholeLines} gives them, each read by `parse`
+ * (by default {@link parseRow}, prototype-free objects).
+ */
+export function rowsOfLines(lines: readonly Buffer[], parse: (line: string) => Row = parseRow): Row[] {
   const rows: Row[] = [];
-  for (const piece of lines) for (const line of textLines(piece)) rows.push(parseRow(line));
+  for (const piece of lines) for (const line of textLines(piece)) rows.push(parse(line));
   return rows;
+}
+
+/**
+ * How a reader that looks up only `columns` by name can parse spilled rows: as `JSON.parse` makes them when
+ * no column is named as a property every object inherits (`toString`, `constructor`, `__proto__`…), so that
+ * a row without a value of its own reads `undefined`; else prototype-free ({@link parseRow}). Setting the
+ * prototype costs about a third of parsing a row of the trade table (0.65 s of 10^6 rows, Node 24).
+ */
+export function rowParserFor(columns: readonly { readonly name: string }[]): (line: string) => Row {
+  return columns.some((column) => column.name in Object.prototype) ? parseRow : parseOrdinaryRow;
+}
+
+function parseOrdinaryRow(line: string): Row {
+  return JSON.parse(line) as Row;
 }
 
 /**

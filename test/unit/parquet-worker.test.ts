@@ -130,6 +130,37 @@ describe('Parquet written by a worker thread beside validation', () => {
     );
   });
 
+  it('writes columns named as properties every object inherits as empty where a row has no value', async () => {
+    // The worker parses the spill into ordinary objects when no column is named so; a row without its own
+    // `constructor` or `toString` would otherwise hand the encoder the inherited function.
+    const columns: readonly Column[] = [
+      { name: 'id', type: 'string', required: true, schema: {} },
+      { name: 'constructor', type: 'string', required: false, schema: {} },
+      { name: 'toString', type: 'integer', required: false, schema: {} },
+      { name: '__proto__', type: 'string', required: false, schema: {} },
+    ];
+    // As a spill holds them: `__proto__` an own property, as JSON.parse makes it.
+    const rows = [
+      '{"id":"a"}',
+      '{"id":"b","constructor":"c","toString":2}',
+      '{"id":"d","__proto__":"e"}',
+    ].map((line) => JSON.parse(line) as Row);
+    const beside = new ParquetBesideValidation(columns, scratch, 'p.parquet', { startRows: 1 });
+    try {
+      const spill = await Spill.rows(scratch, 'run');
+      await spill.add(rows);
+      beside.spilled(rows.length, spill.written);
+      const spilled = await spill.close();
+      const body = await beside.finish();
+      expect(beside.failure).toBeUndefined();
+      const chunks: Uint8Array[] = [];
+      await writeParquet(columns, spilled.open(), { write: async (chunk) => void chunks.push(chunk) });
+      expect((await readFile(body?.file ?? '')).equals(Buffer.concat(chunks))).toBe(true);
+    } finally {
+      await beside.abandon();
+    }
+  });
+
   it('starts no worker for fewer rows than asked, and leaves the file to the main thread', async () => {
     const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 100 });
     await spillRows(scratch, beside, [{ id: 'a', year: 1 }], [1]);
