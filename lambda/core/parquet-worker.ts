@@ -123,7 +123,15 @@ export class ParquetBesideValidation {
     // spill is a regular file this process wrote, and O_NONBLOCK keeps anything else from holding it up.)
     const descriptors: number[] = [];
     const closeDescriptors = (): void => {
-      for (const descriptor of descriptors.splice(0)) closeSync(descriptor);
+      // Each closed on its own, and a failure only noted: this runs in the worker's 'exit' listener,
+      // where a throw is the main process's uncaught exception and stops terminate() from resolving.
+      for (const descriptor of descriptors.splice(0)) {
+        try {
+          closeSync(descriptor);
+        } catch (error) {
+          this.#failure ??= `closing a descriptor lent to the worker: ${error instanceof Error ? error.message : String(error)}`;
+        }
+      }
     };
     let worker: Worker;
     try {

@@ -189,8 +189,9 @@ export class ScratchDirectory {
   }
 
   /**
-   * A path for a new file in the directory, no other file's, that something else creates (a worker
-   * thread); {@link dispose} removes it with the rest.
+   * A path for a new file in the directory, no other file's, that is created otherwise than by
+   * {@link createFile} (the Parquet worker's file, opened for it by the main thread); {@link dispose}
+   * removes it with the rest.
    */
   reservePath(hint: string): string {
     const name = `${String(this.#next++).padStart(4, '0')}-${hint.replace(/[^A-Za-z0-9._-]/g, '_')}`;
@@ -217,7 +218,7 @@ export class ScratchDirectory {
  * another thread opened and lends it (see parquet-worker.ts), whose `close` leaves it to its owner.
  */
 export interface ScratchFileHandle {
-  /** Writes all of `buffer` at the file's current position. */
+  /** Writes `buffer` at the file's current position (a regular file takes it whole). */
   write(buffer: Buffer): Promise<unknown>;
   close(): Promise<void>;
 }
