@@ -1,6 +1,6 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
 import { publishDatasets } from '../../lambda/core/pipeline.js';
 import type { ObjectStore } from '../../lambda/core/object-store.js';
@@ -70,18 +70,35 @@ describe('atomic publishing under faults', () => {
 
   describe.each<FaultMode>(['error', 'timeout', 'lost-response'])('%s on each request in turn', (mode) => {
     it('leaves the old or the new catalog, every listed file intact, and converges on the next run', async () => {
+      // Where the sweep was, should it fail or run out of time (a time-out says nothing of its own).
+      let at = 'before the first fault';
+      const started = Date.now();
+      let stepStarted = started;
+      const step = (name: string): void => {
+        at = name;
+        stepStarted = Date.now();
+      };
+      onTestFailed(() => {
+        const now = Date.now();
+        console.error(
+          `fault sweep (${mode}): stopped at ${at}, ${now - stepStarted} ms into it, ${now - started} ms into the sweep`,
+        );
+      });
       for (let k = 1; k <= requests; k++) {
         const dir = await copyTree(original);
         const store = new LocalDirectoryStore(dir);
 
+        step(`k=${k}: the publish with the fault`);
         const outcome = await publish(new FaultyStore(store, k, mode), AFTER).then(
           () => 'completed',
           (error: unknown) => (error instanceof Error ? error.name : 'thrown'),
         );
 
+        step(`k=${k}: the checks after the fault (${outcome})`);
         const catalog = await readFile(path.join(dir, 'catalog.json'), 'utf8');
         expect([oldCatalog, newCatalog], `k=${k} (${outcome})`).toContain(catalog);
         await catalogResolves(store);
+        step(`k=${k}: the publish after the fault (${outcome})`);
         await publish(store, AFTER);
         expect(await treeDigest(dir), `k=${k}: converged`).toEqual(reference);
         // About 2 MB a copy and some 80 copies a mode: each goes once it has been checked.
