@@ -666,7 +666,10 @@ if (invokedDirectly) {
     ['SIGTERM', 143],
   ] as const) {
     process.once(signal, () => {
-      ScratchDirectory.removeLiveSync();
+      for (const left of ScratchDirectory.removeLiveSync())
+        process.stderr.write(
+          `${forTerminal(`opendata: could not remove the scratch folder ${left.path} (${left.reason}); the next publish on this machine removes it`)}\n`,
+        );
       process.exit(code);
     });
   }

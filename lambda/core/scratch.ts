@@ -107,11 +107,18 @@ export class ScratchDirectory {
 
   /**
    * Removes, at once, every scratch directory this process created and has not disposed of: for a
-   * process about to exit before its runs can clean up (the CLI stopped by Ctrl-C or SIGTERM).
+   * process about to exit before its runs can clean up (the CLI stopped by Ctrl-C or SIGTERM). Never
+   * throws: it gives the directories it could not remove, with why, which the next run's
+   * {@link removeLeftovers} removes (their process will have ended).
    */
-  static removeLiveSync(): void {
-    for (const directory of ScratchDirectory.#live) rmSync(directory, { recursive: true, force: true });
+  static removeLiveSync(): { readonly path: string; readonly reason: string }[] {
+    const left: { path: string; reason: string }[] = [];
+    for (const directory of ScratchDirectory.#live) {
+      const reason = removeTreeSync(directory);
+      if (reason !== undefined) left.push({ path: directory, reason });
+    }
     ScratchDirectory.#live.clear();
+    return left;
   }
 
   /**
@@ -211,6 +218,29 @@ export class ScratchDirectory {
     await fs.rm(this.path, { recursive: true, force: true });
     ScratchDirectory.#live.delete(this.path);
   }
+}
+
+/** Passes {@link removeTreeSync} makes over a directory whose files are still appearing. */
+const REMOVAL_PASSES = 5;
+
+/**
+ * Removes `directory` and everything in it, synchronously; `undefined` when it is gone, else why not. A
+ * file can appear in it during the removal, when an open begun before (a scratch file being created,
+ * still in flight on another thread when a signal came) completes: the last pass then finds the
+ * directory not empty, and another pass removes the newcomer. An open that completes once the
+ * directory is gone fails, and creates nothing.
+ */
+function removeTreeSync(directory: string): string | undefined {
+  let reason: string | undefined;
+  for (let pass = 0; pass < REMOVAL_PASSES; pass++) {
+    try {
+      rmSync(directory, { recursive: true, force: true });
+      return undefined;
+    } catch (error) {
+      reason = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return reason;
 }
 
 /**
