@@ -4,10 +4,16 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test files that run in a process of their own: one replaces a module (`vi.mock`) that the
- * modules other files already loaded would keep using; the model tests kill and crash publishers
- * and compare how long their runs take, which a worker's heap left by earlier files would skew.
+ * modules other files already loaded would keep using; one removes every scratch folder the process
+ * has live, as a CLI stopped by a signal does, which in a shared worker would include folders other
+ * files left; the model tests kill and crash publishers and compare how long their runs take, which
+ * a worker's heap left by earlier files would skew.
  */
-const ISOLATED = ['test/handlers/scratch-space.test.ts', 'test/model/**/*.test.ts'];
+const ISOLATED = [
+  'test/handlers/scratch-space.test.ts',
+  'test/unit/scratch-remove-live.test.ts',
+  'test/model/**/*.test.ts',
+];
 
 /**
  * The slowest files, slowest first (measured on the 2-core CI machine). Vitest hands files to

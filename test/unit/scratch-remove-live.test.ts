@@ -19,6 +19,7 @@ describe('removing the live scratch folders at once', () => {
     let calls = 0;
     // The first removal meets a file created under it meanwhile: it fails as Node's does then.
     vi.spyOn(fs, 'rmSync').mockImplementation((target, options) => {
+      if (String(target) !== scratch.path) return real(target, options);
       calls++;
       if (calls === 1) {
         writeFileSync(path.join(String(target), 'stats-values-0.f64'), '');
@@ -36,7 +37,9 @@ describe('removing the live scratch folders at once', () => {
 
   it('gives the folders it could not remove, with why, instead of throwing', async () => {
     const scratch = await ScratchDirectory.create();
-    vi.spyOn(fs, 'rmSync').mockImplementation(() => {
+    const real = fs.rmSync;
+    vi.spyOn(fs, 'rmSync').mockImplementation((target, options) => {
+      if (String(target) !== scratch.path) return real(target, options);
       throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
     });
     syncBuiltinESMExports();
