@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { makeDirectory } from '../lambda/store/file-system.js';
 import path from 'node:path';
-import { isOpenDataError, oneLine } from '../lambda/core/errors.js';
+import { isOpenDataError, messageOf, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
 import { CorruptCatalogError } from '../lambda/core/history.js';
@@ -641,7 +641,7 @@ async function verifyCommand(args: readonly string[], io: Output, env: Env): Pro
     return EXIT.ok;
   } catch (error) {
     // verifyPublishedTree reports what it finds as problems; this is for a target that cannot be read at all.
-    io.err(print(`opendata: verify ${shown}: ${error instanceof Error ? error.message : String(error)}`));
+    io.err(print(`opendata: verify ${shown}: ${messageOf(error)}`));
     return EXIT.invalid;
   } finally {
     clearTimeout(timer);

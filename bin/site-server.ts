@@ -17,7 +17,7 @@ import {
   type Validators,
 } from '../lambda/core/conditional-requests.js';
 import { objectMetaFor } from '../lambda/core/content-policy.js';
-import { oneLine } from '../lambda/core/errors.js';
+import { messageOf, oneLine } from '../lambda/core/errors.js';
 import {
   CORS_ALLOWED_HEADERS,
   CORS_EXPOSED_HEADERS,
@@ -293,6 +293,6 @@ function isClientGone(error: unknown): boolean {
 }
 
 function logError(error: unknown, request: IncomingMessage): void {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   process.stderr.write(`serve: ${oneLine(`${request.method ?? '?'} ${request.url ?? ''}: ${message}`)}\n`);
 }

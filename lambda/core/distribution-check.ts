@@ -3,6 +3,7 @@ import type { Distribution } from './catalog.js';
 import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import type { ContentDigest, ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
+import { messageOf } from './errors.js';
 
 /** A published file that does not match what the catalog says about it. */
 export interface VerifyProblem {
@@ -109,8 +110,4 @@ export function abortMessage(signal: AbortSignal | undefined): string {
 /** True once the signal has aborted (a function, so that TypeScript does not narrow it to a constant). */
 export function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -20,6 +20,11 @@ export function isOpenDataError(error: unknown): error is OpenDataError {
   return error instanceof OpenDataError;
 }
 
+/** What a caught value says: an error's message, anything else as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The longest message an error keeps; longer ones are cut and say by how much. */
 export const MAX_ERROR_MESSAGE_CHARS = 2_000;
 

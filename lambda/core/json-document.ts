@@ -1,4 +1,5 @@
 import type { Issue, IssueCode, Result } from './issue.js';
+import { messageOf } from './errors.js';
 
 /**
  * Parses a JSON file's text, turning a syntax error into an issue that names
@@ -8,7 +9,7 @@ export function parseJsonDocument(text: string, file: string, code: IssueCode): 
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const position = /at position (\d+)/.exec(message);
     const { line, column } =
       position?.[1] === undefined ? { line: 1, column: 1 } : lineAndColumn(text, Number(position[1]));

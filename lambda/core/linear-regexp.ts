@@ -1,6 +1,6 @@
 import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import { RE2JS } from 're2js';
-import { OpenDataError } from './errors.js';
+import { messageOf, OpenDataError } from './errors.js';
 
 /**
  * Compiles a JSON Schema `pattern` (ECMAScript syntax, searched anywhere in
@@ -28,13 +28,13 @@ export function compileRe2(pattern: string): RE2JS {
   try {
     new RegExp(pattern, 'u');
   } catch (error) {
-    throw invalidPattern(pattern, error instanceof Error ? error.message : String(error));
+    throw invalidPattern(pattern, messageOf(error));
   }
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(RE2JS.translateRegExp(withEcmaScriptClasses(pattern)));
   } catch (error) {
-    throw new UnsupportedPatternError(pattern, error instanceof Error ? error.message : String(error));
+    throw new UnsupportedPatternError(pattern, messageOf(error));
   }
   preferAutomaton(compiled);
   return compiled;

@@ -7,6 +7,7 @@ import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
 import { rowParserFor, rowsOfLines, SPILL_READ_BYTES, wholeLines, type SpillWritten } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
 import { ScratchFile, scratchBody, type ScratchDirectory, type ScratchFileHandle } from './scratch.js';
+import { messageOf } from './errors.js';
 
 /**
  * A table with at least this many rows in key order has its Parquet file written by a worker thread
@@ -129,7 +130,7 @@ export class ParquetBesideValidation {
         try {
           closeSync(descriptor);
         } catch (error) {
-          this.#failure ??= `closing a descriptor lent to the worker: ${error instanceof Error ? error.message : String(error)}`;
+          this.#failure ??= `closing a descriptor lent to the worker: ${messageOf(error)}`;
         }
       }
     };
@@ -154,7 +155,7 @@ export class ParquetBesideValidation {
       // leave the file to the main thread.
       closeDescriptors();
       this.#stopped = true;
-      this.#failure = error instanceof Error ? error.message : String(error);
+      this.#failure = messageOf(error);
       return false;
     }
     this.#outcome = new Promise<StreamedBody | undefined>((resolve) => {
@@ -292,7 +293,7 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
     const { bytes, sha256 } = await file.close();
     port.postMessage({ done: { bytes, sha256 } } satisfies FromWorker);
   } catch (error) {
-    port.postMessage({ failed: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
+    port.postMessage({ failed: messageOf(error) } satisfies FromWorker);
   }
 }
 

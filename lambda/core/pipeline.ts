@@ -5,7 +5,7 @@ import { ParquetBesideValidation } from './parquet-worker.js';
 import { ColumnRanges, StreamedColumnStats, type StatsDocument } from './column-stats.js';
 import { NumberLog } from './number-log.js';
 import type { ObjectStore } from './object-store.js';
-import { OpenDataError } from './errors.js';
+import { messageOf, OpenDataError } from './errors.js';
 import { commitVersions, type Restage } from './history.js';
 import { versionFolder } from './site-keys.js';
 import { stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
@@ -460,7 +460,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     if (error instanceof SiteSourceError)
       throw new SiteSourceError(error.problem, error.key, { cause: error, afterCommit: true });
     const folders = staged.map((entry) => versionFolder(entry.id, entry.version.version)).join(', ');
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new UncommittedVersionsError(
       `${reason}. Written but not listed in the catalog: ${folders}; readers do not see them, and the next run adopts them (same bytes) or skips their version numbers`,
       { cause: error },

@@ -10,6 +10,7 @@ import { PIPELINE_SCHEMA_IDS } from './pipeline-schemas.js';
 import { rowEvaluationCount, SATURATED } from './schema-cost.js';
 import { didYouMean } from './suggest.js';
 import { columnNameProblem } from './text-rules.js';
+import { messageOf } from './errors.js';
 
 /** One column of a dataset, in the order the schema's `properties` list it. */
 export interface Column {
@@ -223,7 +224,7 @@ export function compileRowSchema(
       problem('', SELF_REFERENCE_MESSAGE);
       return { ok: false, issues };
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     // ajv's strict mode names an unknown keyword but not where it is: found, and the keyword meant guessed.
     const unknown = /^strict mode: unknown keyword: "(.*)"$/.exec(message)?.[1];
     if (unknown !== undefined) {

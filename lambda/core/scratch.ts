@@ -4,7 +4,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StreamedBody } from './object-store.js';
-import { OpenDataError } from './errors.js';
+import { messageOf, OpenDataError } from './errors.js';
 
 /**
  * Where bytes are written a piece at a time: a scratch file, a hash, a test's buffer. A writer may fill the
@@ -30,7 +30,7 @@ export class ScratchChangedError extends OpenDataError {
 }
 
 function scratchError(action: string, target: string, error: unknown): ScratchSpaceError {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   return new ScratchSpaceError(
     `could not ${action} ${target} (${reason}); scratch files go to the OS temp directory: set TMPDIR to a folder with room for about seven times the largest CSV`,
     { cause: error },
@@ -237,7 +237,7 @@ function removeTreeSync(directory: string): string | undefined {
       rmSync(directory, { recursive: true, force: true });
       return undefined;
     } catch (error) {
-      reason = error instanceof Error ? error.message : String(error);
+      reason = messageOf(error);
     }
   }
   return reason;

@@ -8,7 +8,7 @@ import {
   type FileCheckOptions,
   type VerifyProblem,
 } from './distribution-check.js';
-import { OpenDataError } from './errors.js';
+import { messageOf, OpenDataError } from './errors.js';
 import type { ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
 import { CATALOG_KEY, latestFileKey, versionFolder } from './site-keys.js';
@@ -143,7 +143,7 @@ async function readCatalog(reader: Pick<ObjectStore, 'open'>, options: VerifyOpt
     if (isAborted(options.signal)) return { ok: false, message: abortMessage(options.signal) };
     return {
       ok: false,
-      message: `could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      message: `could not be read: ${messageOf(error)}`,
     };
   } finally {
     await iterator?.return?.().catch(() => undefined);
@@ -159,7 +159,7 @@ async function readCatalog(reader: Pick<ObjectStore, 'open'>, options: VerifyOpt
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { ok: false, message: `is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, message: `is not JSON: ${messageOf(error)}` };
   }
   const shape = checkCatalogShape(parsed);
   return shape.ok

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { OpenDataError } from '../core/errors.js';
+import { messageOf, OpenDataError } from '../core/errors.js';
 import type { ObjectStore } from '../core/object-store.js';
 import { relativeKeyProblem } from '../core/relative-key.js';
 
@@ -62,8 +62,4 @@ export class ContainedDirectoryReader implements Pick<ObjectStore, 'open'> {
 function isMissing(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
   return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

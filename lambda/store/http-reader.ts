@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { TLSSocket } from 'node:tls';
-import { OpenDataError } from '../core/errors.js';
+import { messageOf, OpenDataError } from '../core/errors.js';
 import type { ObjectStore } from '../core/object-store.js';
 import { relativeKeyProblem } from '../core/relative-key.js';
 import { errorCode } from './file-system.js';
@@ -276,10 +276,9 @@ class Exchange {
       if (error instanceof HttpReadError) throw error;
       throw (
         this.failure() ??
-        new HttpReadError(
-          `the connection broke after ${received} bytes of the body (${error instanceof Error ? error.message : String(error)})`,
-          { cause: error },
-        )
+        new HttpReadError(`the connection broke after ${received} bytes of the body (${messageOf(error)})`, {
+          cause: error,
+        })
       );
     } finally {
       this.finish();

@@ -1,5 +1,5 @@
 import { JSONParser, TokenType } from '@streamparser/json';
-import { OpenDataError } from '../errors.js';
+import { messageOf, OpenDataError } from '../errors.js';
 
 /** What to keep of a JSON object read as a stream of bytes. */
 export interface ExcerptPlan {
@@ -117,7 +117,7 @@ export async function readJsonExcerpt(
       step();
     } catch (error) {
       if (error instanceof JsonExcerptError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       throw new JsonExcerptError(`not valid JSON: ${reason}`, { cause: error });
     }
   };

@@ -1,5 +1,6 @@
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 import type { StepLogger } from '../logger.js';
+import { messageOf } from '../../core/errors.js';
 
 /** What starting an execution needs (Step Functions' `StartExecution`). */
 export interface StartExecutionRequest {
@@ -101,7 +102,7 @@ export async function startWithRetries(
         remainingMs() - delay < RESPONSE_MARGIN_MS
       )
         throw new Error(
-          `could not start ${request.stateMachineArn} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${name}: ${error instanceof Error ? error.message : String(error)}`,
+          `could not start ${request.stateMachineArn} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${name}: ${messageOf(error)}`,
           { cause: error },
         );
       deps.logger.warn('could not start the run yet; retrying', { attempt, error: name, delayMs: delay });
@@ -148,7 +149,7 @@ export function createRunAfterDeploymentHandler(deps: RunAfterDeploymentDeps) {
         Data: { ExecutionArn: started.executionArn },
       });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       deps.logger.error('run after deployment not started', { reason });
       await deps.respond(event.ResponseURL, { ...base, Status: 'FAILED', Reason: reason.slice(0, 1000) });
     }
