@@ -1,5 +1,6 @@
 import { closeSync, constants as fsConstants, existsSync, openSync, read, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { StreamedBody } from './object-store.js';
 import { writeParquet } from './parquet.js';
@@ -8,6 +9,10 @@ import { rowParserFor, rowsOfLines, SPILL_READ_BYTES, wholeLines, type SpillWrit
 import type { Column, Row } from './row-schema.js';
 import { ScratchFile, scratchBody, type ScratchDirectory, type ScratchFileHandle } from './scratch.js';
 import { messageOf } from './errors.js';
+
+/** The descriptor reads and writes of `node:fs`, as promises: the worker reads and writes through descriptors it is lent. */
+const readAt = promisify(read);
+const writeAt = promisify(write);
 
 /**
  * A table with at least this many rows in key order has its Parquet file written by a worker thread
@@ -243,7 +248,13 @@ async function* followSpill(
       await progress.next();
       continue;
     }
-    const bytesRead = await readAt(spill, buffer, Math.min(buffer.byteLength, end - position), position);
+    const { bytesRead } = await readAt(
+      spill,
+      buffer,
+      0,
+      Math.min(buffer.byteLength, end - position),
+      position,
+    );
     if (bytesRead === 0) {
       if (progress.complete) break;
       continue;
@@ -257,23 +268,12 @@ async function* followSpill(
   if (carry.length > 0) yield rowsOfLines([Buffer.concat([carry, Buffer.from('\n')])], parse);
 }
 
-/** Reads up to `length` bytes at `position` of the file open as `descriptor` into `buffer`. */
-function readAt(descriptor: number, buffer: Buffer, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    read(descriptor, buffer, 0, length, position, (error, bytesRead) =>
-      error === null ? resolve(bytesRead) : reject(error),
-    );
-  });
-}
-
 /** A descriptor the main thread opened for writing, lent to a scratch file: its owner closes it. */
 function lentForWriting(descriptor: number): ScratchFileHandle {
-  const writeAll = (buffer: Buffer, from: number): Promise<void> =>
-    new Promise<number>((resolve, reject) => {
-      write(descriptor, buffer, from, buffer.byteLength - from, null, (error, written) =>
-        error === null ? resolve(written) : reject(error),
-      );
-    }).then((written) => (from + written < buffer.byteLength ? writeAll(buffer, from + written) : undefined));
+  const writeAll = async (buffer: Buffer, from: number): Promise<void> => {
+    const { bytesWritten } = await writeAt(descriptor, buffer, from, buffer.byteLength - from, null);
+    if (from + bytesWritten < buffer.byteLength) await writeAll(buffer, from + bytesWritten);
+  };
   return { write: (buffer) => writeAll(buffer, 0), close: () => Promise.resolve() };
 }
 
