@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canonicalizeTable, sortByPrimaryKey } from '../../lambda/core/canonical.js';
 import type { CatalogVersion } from '../../lambda/core/catalog.js';
 import { contentTypeFor } from '../../lambda/core/content-policy.js';
@@ -15,7 +15,7 @@ import {
 import { isStreamedBody, type PutBody } from '../../lambda/core/object-store.js';
 import { inMemory, type RowSource } from '../../lambda/core/row-source.js';
 import { ColumnRanges } from '../../lambda/core/column-stats.js';
-import { ScratchDirectory } from '../../lambda/core/scratch.js';
+
 import { buildDcatCatalog } from '../../lambda/core/site/dcat.js';
 import { initialChanges } from '../../lambda/core/site/document-excerpts.js';
 import { renderDatasetPage } from '../../lambda/core/site/html-dataset.js';
@@ -29,6 +29,7 @@ import {
   type VersionContext,
 } from '../../lambda/core/version-files.js';
 import { fixtureSource } from '../support/dataset-fixture.js';
+import { scratchForEachTest } from '../support/scratch.js';
 
 /**
  * A format the pipeline does not publish, registered only in this test's list:
@@ -54,13 +55,7 @@ const xlsxFormat: VersionFormat = {
 };
 const WITH_XLSX: readonly VersionFormat[] = [...VERSION_FORMATS, xlsxFormat];
 
-let scratch: ScratchDirectory;
-beforeEach(async () => {
-  scratch = await ScratchDirectory.create();
-});
-afterEach(async () => {
-  await scratch.dispose();
-});
+const scratch = scratchForEachTest();
 
 /**
  * The fixture dataset's first version, rendered with the given formats; `watch` may replace the
@@ -73,7 +68,7 @@ async function renderFixture(
   const { dataset, report } = await validateDataset(fixtureSource());
   if (dataset === undefined) throw new Error(JSON.stringify(report.issues));
   const rows = sortByPrimaryKey(dataset.rows, dataset.descriptor.primaryKey);
-  const canonical = await canonicalizeTable(dataset, inMemory(rows), scratch);
+  const canonical = await canonicalizeTable(dataset, inMemory(rows), scratch.current);
   const table = { ...canonical, ...watch?.(canonical.rows) };
   const context: VersionContext = {
     table,
@@ -90,7 +85,7 @@ async function renderFixture(
     },
     report,
   };
-  const files = await renderVersionFiles(context, scratch, formats);
+  const files = await renderVersionFiles(context, scratch.current, formats);
   return { dataset, rows, files };
 }
 

@@ -1,11 +1,11 @@
 import fs, { readdirSync, readlinkSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { Spill } from '../../lambda/core/row-source.js';
 import type { Column } from '../../lambda/core/row-schema.js';
-import { ScratchDirectory } from '../../lambda/core/scratch.js';
+import { scratchForEachTest } from '../support/scratch.js';
 
 const COLUMNS: readonly Column[] = [
   { name: 'id', type: 'string', required: true, schema: {} },
@@ -25,14 +25,10 @@ function descriptorsUnder(dir: string, suffix: string): string[] {
 }
 
 describe('the descriptors lent to the Parquet worker', () => {
-  let scratch: ScratchDirectory;
-  beforeEach(async () => {
-    scratch = await ScratchDirectory.create();
-  });
-  afterEach(async () => {
+  const scratch = scratchForEachTest();
+  afterEach(() => {
     vi.restoreAllMocks();
     syncBuiltinESMExports();
-    await scratch.dispose();
   });
 
   it('a close that fails on exit (EIO: the descriptor is closed all the same) neither throws in the main thread, nor hangs abandon, nor leaks the other', async () => {
@@ -50,11 +46,11 @@ describe('the descriptors lent to the Parquet worker', () => {
     const onUncaught = (error: unknown): void => void uncaught.push(error);
     process.prependListener('uncaughtException', onUncaught);
     try {
-      const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 1 });
-      const spill = await Spill.rows(scratch, 'run');
+      const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', { startRows: 1 });
+      const spill = await Spill.rows(scratch.current, 'run');
       await spill.add([{ id: 'a', year: 1 }]);
       beside.spilled(1, spill.written);
-      expect(descriptorsUnder(scratch.path, 'p.parquet')).toHaveLength(1);
+      expect(descriptorsUnder(scratch.current.path, 'p.parquet')).toHaveLength(1);
       const outcome = await Promise.race([
         beside.abandon().then(() => 'stopped'),
         delay(5_000).then(() => 'abandon() still pending after 5 s'),
@@ -63,7 +59,7 @@ describe('the descriptors lent to the Parquet worker', () => {
       expect({
         uncaught: uncaught.map(String),
         outcome,
-        parquetDescriptorsLeft: descriptorsUnder(scratch.path, 'p.parquet').length,
+        parquetDescriptorsLeft: descriptorsUnder(scratch.current.path, 'p.parquet').length,
       }).toEqual({ uncaught: [], outcome: 'stopped', parquetDescriptorsLeft: 0 });
     } finally {
       process.removeListener('uncaughtException', onUncaught);

@@ -4,12 +4,13 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeParquet } from '../../lambda/core/parquet.js';
 import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { Spill, type RowSource } from '../../lambda/core/row-source.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
-import { ScratchDirectory } from '../../lambda/core/scratch.js';
+import type { ScratchDirectory } from '../../lambda/core/scratch.js';
+import { scratchForEachTest } from '../support/scratch.js';
 
 const COLUMNS: readonly Column[] = [
   { name: 'id', type: 'string', required: true, schema: {} },
@@ -92,13 +93,7 @@ function threadWaitsOnPipe(): boolean {
 }
 
 describe('Parquet written by a worker thread beside validation', () => {
-  let scratch: ScratchDirectory;
-  beforeEach(async () => {
-    scratch = await ScratchDirectory.create();
-  });
-  afterEach(async () => {
-    await scratch.dispose();
-  });
+  const scratch = scratchForEachTest();
 
   it('gives the bytes the main thread writes from the same rows, however they were batched', async () => {
     await fc.assert(
@@ -107,12 +102,12 @@ describe('Parquet written by a worker thread beside validation', () => {
         fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 5 }),
         fc.integer({ min: 1, max: 64 }),
         async (rows, sizes, rowGroupRows) => {
-          const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', {
+          const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
             rowGroupRows,
             startRows: 1,
           });
           try {
-            const spilled = await spillRows(scratch, beside, rows, sizes);
+            const spilled = await spillRows(scratch.current, beside, rows, sizes);
             const body = await beside.finish();
             // A worker that did not run would give undefined and leave the file to the main thread.
             expect(beside.failure).toBeUndefined();
@@ -145,9 +140,9 @@ describe('Parquet written by a worker thread beside validation', () => {
       '{"id":"b","constructor":"c","toString":2}',
       '{"id":"d","__proto__":"e"}',
     ].map((line) => JSON.parse(line) as Row);
-    const beside = new ParquetBesideValidation(columns, scratch, 'p.parquet', { startRows: 1 });
+    const beside = new ParquetBesideValidation(columns, scratch.current, 'p.parquet', { startRows: 1 });
     try {
-      const spill = await Spill.rows(scratch, 'run');
+      const spill = await Spill.rows(scratch.current, 'run');
       await spill.add(rows);
       beside.spilled(rows.length, spill.written);
       const spilled = await spill.close();
@@ -162,15 +157,15 @@ describe('Parquet written by a worker thread beside validation', () => {
   });
 
   it('starts no worker for fewer rows than asked, and leaves the file to the main thread', async () => {
-    const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 100 });
-    await spillRows(scratch, beside, [{ id: 'a', year: 1 }], [1]);
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', { startRows: 100 });
+    await spillRows(scratch.current, beside, [{ id: 'a', year: 1 }], [1]);
     expect(await beside.finish()).toBeUndefined();
   });
 
   it('gives no file when the worker fails, so that the main thread writes it (and reports the same error)', async () => {
-    const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 1 });
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', { startRows: 1 });
     // An integer column's value that is not an integer: BigInt refuses it in the worker as on the main thread.
-    await spillRows(scratch, beside, [{ id: 'a', year: 1.5 }], [1]);
+    await spillRows(scratch.current, beside, [{ id: 'a', year: 1.5 }], [1]);
     expect(await beside.finish()).toBeUndefined();
     expect(beside.failure).toContain('1.5');
   });
@@ -180,9 +175,9 @@ describe('Parquet written by a worker thread beside validation', () => {
     // for as long as the test likes, and the worker is stopped then. An open that completed after its
     // thread was gone gave a descriptor nothing could close (seen once in 14 runs with a real spill; on
     // Lambda a warm container keeps it).
-    const pipe = path.join(scratch.path, 'spill.pipe');
+    const pipe = path.join(scratch.current.path, 'spill.pipe');
     execFileSync('mkfifo', [pipe]);
-    const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 1 });
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', { startRows: 1 });
     beside.spilled(1, { path: pipe, bytes: 0 });
     // Until the open has begun: held in it, or already done (then this process holds the pipe).
     for (let waited = 0; !threadWaitsOnPipe() && descriptorsOn(pipe).length === 0; waited += 20) {
@@ -199,8 +194,8 @@ describe('Parquet written by a worker thread beside validation', () => {
   });
 
   it('stops a worker that is abandoned before the spill is complete', async () => {
-    const beside = new ParquetBesideValidation(COLUMNS, scratch, 'p.parquet', { startRows: 1 });
-    const spill = await Spill.rows(scratch, 'run');
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', { startRows: 1 });
+    const spill = await Spill.rows(scratch.current, 'run');
     await spill.add([{ id: 'a', year: 1 }]);
     beside.spilled(1, spill.written);
     await beside.abandon();

@@ -1,21 +1,16 @@
 import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliFailure } from '../../bin/opendata.js';
 import { collectRows, Spill } from '../../lambda/core/row-source.js';
-import { ScratchChangedError, ScratchDirectory } from '../../lambda/core/scratch.js';
+import { ScratchChangedError } from '../../lambda/core/scratch.js';
+import { scratchForEachTest } from '../support/scratch.js';
 
 describe('a spill changed by another program during the run', () => {
-  let scratch: ScratchDirectory;
-  beforeEach(async () => {
-    scratch = await ScratchDirectory.create();
-  });
-  afterEach(async () => {
-    await scratch.dispose();
-  });
+  const scratch = scratchForEachTest();
 
   it('is said to have been changed, naming the file, and the CLI prints it as one line with exit 1, not as a bug', async () => {
     // Prepare: rows spilled and closed, then the file overwritten behind the run's back.
-    const spill = await Spill.rows(scratch, 'run');
+    const spill = await Spill.rows(scratch.current, 'run');
     await spill.add([
       { id: 'a', year: 1 },
       { id: 'b', year: 2 },
@@ -36,7 +31,7 @@ describe('a spill changed by another program during the run', () => {
   });
 
   it('reads back as written when nothing changed it', async () => {
-    const spill = await Spill.rows(scratch, 'run');
+    const spill = await Spill.rows(scratch.current, 'run');
     await spill.add([{ id: 'a', year: 1 }]);
     expect(await collectRows((await spill.close()).open())).toEqual([{ id: 'a', year: 1 }]);
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CanonicalCsvWriter,
   canonicalizeDataset,
@@ -16,6 +16,7 @@ import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import { RowSorter } from '../../lambda/core/sort-rows.js';
 import { validateDataset } from '../../lambda/core/validate.js';
 import { FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+import { scratchForEachTest } from '../support/scratch.js';
 
 const KEY = ['year', 'flow'];
 
@@ -64,13 +65,7 @@ async function feed(
   }
 }
 
-let scratch: ScratchDirectory;
-beforeEach(async () => {
-  scratch = await ScratchDirectory.create();
-});
-afterEach(async () => {
-  await scratch.dispose();
-});
+const scratch = scratchForEachTest();
 
 describe('scratch directory', () => {
   it('removes its files, open or closed, and leftovers of interrupted runs, but nothing else', async () => {
@@ -96,7 +91,7 @@ describe('scratch directory', () => {
 describe('row spill', () => {
   it('reads back exactly the rows written: types, absent cells, a __proto__ column, unicode', async () => {
     const rows = shuffledRows(500);
-    const spill = await Spill.rows(scratch, 'test');
+    const spill = await Spill.rows(scratch.current, 'test');
     await feed(spill, rows, [1, 13, 200]);
     const source = await spill.close(7);
 
@@ -111,7 +106,7 @@ describe('row spill', () => {
 
   it('reads back the JSON lines written, as bytes, alone or beside the rows, in batches of at least the size asked', async () => {
     const rows = shuffledRows(500);
-    const spill = await Spill.rows(scratch, 'json');
+    const spill = await Spill.rows(scratch.current, 'json');
     await feed(spill, rows, [1, 13, 200]);
     const source = await spill.close(7);
     const written = rows.map((row) => `${JSON.stringify(row)}\n`).join('');
@@ -140,7 +135,7 @@ describe('external sort', () => {
     ['shuffled input, batches crossing runs', false, [3, 29, 101]],
   ])('orders %s like the in-memory sort', async (_name, presorted, sizes) => {
     const input = presorted ? sortByPrimaryKey(shuffledRows(2000), KEY) : shuffledRows(2000);
-    const sorter = new RowSorter(scratch, KEY, 64);
+    const sorter = new RowSorter(scratch.current, KEY, 64);
     await feed(sorter, input, sizes);
     const sorted = await sorter.finish();
 
@@ -151,11 +146,11 @@ describe('external sort', () => {
   it('sorts input that turns out of order late, and empty input', async () => {
     const ordered = sortByPrimaryKey(shuffledRows(300), KEY);
     const late = [...ordered.slice(0, 250), ...ordered.slice(250).reverse()];
-    const sorter = new RowSorter(scratch, KEY, 16);
+    const sorter = new RowSorter(scratch.current, KEY, 16);
     await feed(sorter, late, [40]);
     expect(await collectRows((await sorter.finish()).open())).toEqual(ordered);
 
-    const empty = await new RowSorter(scratch, KEY).finish();
+    const empty = await new RowSorter(scratch.current, KEY).finish();
     expect(empty.count).toBe(0);
     expect(await collectRows(empty.open())).toEqual([]);
   });
@@ -186,10 +181,10 @@ describe('streamed canonical form', () => {
     for (const runRows of [1, 7, 100_000]) {
       let sorter: RowSorter | undefined;
       const { definition } = await validateDataset(source(), undefined, {
-        sinkRows: () => (sorter = new RowSorter(scratch, ['id'], runRows)),
+        sinkRows: () => (sorter = new RowSorter(scratch.current, ['id'], runRows)),
       });
       if (definition === undefined || sorter === undefined) throw new Error('fixture should be valid');
-      const table = await canonicalizeTable(definition, await sorter.finish(), scratch);
+      const table = await canonicalizeTable(definition, await sorter.finish(), scratch.current);
 
       const chunks: Uint8Array[] = [];
       for await (const chunk of table.csv.open()) chunks.push(chunk);
@@ -217,14 +212,19 @@ describe('streamed canonical form', () => {
       let written: CanonicalCsvWriter | undefined;
       const { definition } = await validateDataset(source(), undefined, {
         sinkRows: (definition) => {
-          written = new CanonicalCsvWriter(definition, scratch);
-          return (sorter = new RowSorter(scratch, ['id'], 100, written));
+          written = new CanonicalCsvWriter(definition, scratch.current);
+          return (sorter = new RowSorter(scratch.current, ['id'], 100, written));
         },
       });
       if (definition === undefined || sorter === undefined) throw new Error('fixture should be valid');
       const rows = await sorter.finish();
       expect(sorter.sorted).toBe(inOrder);
-      const table = await canonicalizeTable(definition, rows, scratch, sorter.sorted ? written : undefined);
+      const table = await canonicalizeTable(
+        definition,
+        rows,
+        scratch.current,
+        sorter.sorted ? written : undefined,
+      );
 
       const chunks: Uint8Array[] = [];
       for await (const chunk of table.csv.open()) chunks.push(chunk);
@@ -323,7 +323,7 @@ describe('merge diff', () => {
       inMemory(before, 17).open(),
       inMemory(sortedAfter, 5).open(),
       KEY,
-      scratch,
+      scratch.current,
     );
     const expected = diffRows(before, sortedAfter, KEY);
 
