@@ -141,9 +141,10 @@ export class ParquetBesideValidation {
     };
     let worker: Worker;
     try {
-      descriptors.push(openSync(spill, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0)));
-      descriptors.push(openSync(file, 'wx'));
-      const [spillDescriptor = -1, fileDescriptor = -1] = descriptors;
+      const spillDescriptor = openSync(spill, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+      descriptors.push(spillDescriptor);
+      const fileDescriptor = openSync(file, 'wx');
+      descriptors.push(fileDescriptor);
       const input: WorkerInput = {
         role: ROLE,
         columns: this.columns,
