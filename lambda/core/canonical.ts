@@ -79,12 +79,13 @@ export async function canonicalizeTable(
   definition: DatasetDefinition,
   sortedRows: RowSource,
   scratch: ScratchDirectory,
-  written?: CanonicalCsvWriter,
+  written?: WrittenCsv,
 ): Promise<CanonicalTable> {
   let writer = written;
   if (writer === undefined) {
-    writer = new CanonicalCsvWriter(definition, scratch);
-    for await (const batch of sortedRows.open()) await writer.add(batch);
+    const writing = CanonicalCsvWriter.inScratch(definition, scratch);
+    for await (const batch of sortedRows.open()) await writing.add(batch);
+    writer = writing;
   }
   const { csv, contentHash } = await writer.close();
   return {
@@ -97,27 +98,46 @@ export async function canonicalizeTable(
   };
 }
 
+/** A canonical CSV already written (as the rows were validated), to be finished: its body and content hash. */
+export interface WrittenCsv {
+  close(): Promise<{ readonly csv: StreamedBody; readonly contentHash: string }>;
+}
+
 /**
  * The canonical CSV and the content hash, written a batch of key-sorted rows
  * at a time into a scratch file (created with the first batch). Fed by
- * {@link canonicalizeTable} from sorted rows, or during validation while the
+ * {@link canonicalizeTable} from sorted rows, during validation while the
  * input is in key order (see `RowSorter`'s `inOrder`), which saves a read of
- * the rows.
+ * the rows, or by the worker thread that writes the Parquet file beside
+ * validation (parquet-worker.ts), from the spilled rows, into a file the main
+ * thread opened for it.
  */
 export class CanonicalCsvWriter {
   readonly #content: Hash;
   #file: Promise<ScratchFile> | undefined;
 
+  /**
+   * @param contentPrefix what the content hash covers before the CSV ({@link contentHashPrefix})
+   * @param create makes the empty scratch file, once, as the first lines are written
+   */
   constructor(
-    private readonly definition: DatasetDefinition,
-    private readonly scratch: ScratchDirectory,
+    private readonly columns: readonly Column[],
+    contentPrefix: string,
+    private readonly create: () => Promise<ScratchFile>,
   ) {
-    this.#content = createHash('sha256').update(contentHashPrefix(definition));
+    this.#content = createHash('sha256').update(contentPrefix);
+  }
+
+  /** A writer of `definition`'s CSV into a new file of `scratch`. */
+  static inScratch(definition: DatasetDefinition, scratch: ScratchDirectory): CanonicalCsvWriter {
+    return new CanonicalCsvWriter(definition.columns, contentHashPrefix(definition), () =>
+      scratch.createFile(`${definition.id}.csv`),
+    );
   }
 
   /** Appends the rows' lines; they must follow the rows added before in key order. */
   async add(rows: readonly Row[]): Promise<void> {
-    if (rows.length > 0) await this.#write(csvLines(this.definition.columns, rows));
+    if (rows.length > 0) await this.#write(csvLines(this.columns, rows));
   }
 
   /** The finished CSV (a header alone when no row was added) and the content hash. */
@@ -126,10 +146,19 @@ export class CanonicalCsvWriter {
     return { csv: await file.close(), contentHash: `sha256:${this.#content.digest('hex')}` };
   }
 
+  /** Stops writing: the file, if it was made, is closed unfinished (the scratch folder's removal takes it). */
+  async abandon(): Promise<void> {
+    const file = this.#file;
+    const abandoned = Promise.reject(new Error('the canonical CSV writer was abandoned'));
+    abandoned.catch(() => undefined);
+    this.#file = abandoned;
+    await (await file?.catch(() => undefined))?.abandon();
+  }
+
   #open(): Promise<ScratchFile> {
     this.#file ??= (async () => {
-      const file = await this.scratch.createFile(`${this.definition.id}.csv`);
-      const header = Buffer.from(csvHeader(this.definition.columns), 'utf8');
+      const file = await this.create();
+      const header = Buffer.from(csvHeader(this.columns), 'utf8');
       this.#content.update(header);
       await file.write(header);
       return file;
@@ -151,7 +180,7 @@ export class CanonicalCsvWriter {
  * out: it says why the next version changes, and is no content of its own
  * (editing it alone must not publish a version).
  */
-function contentHashPrefix(definition: DatasetDefinition): string {
+export function contentHashPrefix(definition: DatasetDefinition): string {
   const descriptor = Object.fromEntries(
     Object.entries(definition.descriptor).filter(([member]) => member !== 'changeMessage'),
   );

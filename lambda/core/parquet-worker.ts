@@ -2,6 +2,7 @@ import { closeSync, constants as fsConstants, existsSync, openSync, read, write 
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { CanonicalCsvWriter } from './canonical.js';
 import type { StreamedBody } from './object-store.js';
 import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
@@ -35,14 +36,27 @@ interface WorkerInput {
   /** The file to write, created empty by the main thread: its path, and a descriptor open on it for writing. */
   readonly file: string;
   readonly fileDescriptor: number;
+  /** The canonical CSV to write as well, when asked for: the same kind of file, and what its content hash covers first. */
+  readonly csv?: { readonly file: string; readonly fileDescriptor: number; readonly contentPrefix: string };
 }
 
 /** Sent to the worker: how far the spill is written, or that it is complete. */
 type ToWorker = { readonly written: number } | { readonly complete: true };
 
-/** Sent by the worker: the file written, or why it could not be. */
+/** A file the worker wrote: its size and SHA-256. */
+interface WrittenFile {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * Sent by the worker: the canonical CSV, as soon as the spill is read to its end (the Parquet file still
+ * has its last row group and footer to write); the Parquet file; or why it could not write them.
+ */
 type FromWorker =
-  { readonly done: { readonly bytes: number; readonly sha256: string } } | { readonly failed: string };
+  | { readonly csv: WrittenFile & { readonly contentHash: string } }
+  | { readonly done: WrittenFile }
+  | { readonly failed: string };
 
 /** Options of {@link ParquetBesideValidation}. */
 export interface ParquetBesideValidationOptions {
@@ -53,6 +67,17 @@ export interface ParquetBesideValidationOptions {
    * @default PARQUET_WORKER_ROWS
    */
   readonly startRows?: number | undefined;
+  /**
+   * The canonical CSV for the worker to write as well, from the same rows: a name for its scratch file,
+   * and what the content hash covers before the CSV. Without it the worker writes the Parquet file alone.
+   */
+  readonly csv?: { readonly hint: string; readonly contentPrefix: string } | undefined;
+}
+
+/** The canonical CSV the worker wrote, and the content hash it took of it. */
+export interface CsvBesideValidation {
+  readonly csv: StreamedBody;
+  readonly contentHash: string;
 }
 
 /**
@@ -60,7 +85,10 @@ export interface ParquetBesideValidationOptions {
  * other core. While the rows arrive in key order (the usual case) they are spilled to a file, which the
  * worker reads as it grows (told how far it is written), and encodes with the same {@link writeParquet}
  * the main thread would use on the same spill: the same bytes. Nothing waits on the worker until the
- * file is needed, and it holds one read and one row group, never a queue. A table with fewer than
+ * file is needed, and it holds one read and one row group, never a queue. Asked to
+ * ({@link ParquetBesideValidationOptions.csv}), it writes the canonical CSV from the same rows too, with
+ * the same writer as the main thread (the spill's JSON gives back every value the CSV shows as it was),
+ * which leaves the main thread only the reading, checking and counting. A table with fewer than
  * {@link ParquetBesideValidationOptions.startRows} rows gets no worker. {@link finish} gives the file, or
  * `undefined` when there is none (too few rows, or the worker failed): it is then written with the other
  * files, as without this.
@@ -69,6 +97,8 @@ export class ParquetBesideValidation {
   #rows = 0;
   #worker: Worker | undefined;
   #outcome: Promise<StreamedBody | undefined> | undefined;
+  #csvOutcome: Promise<CsvBesideValidation | undefined> | undefined;
+  #completed = false;
   #stopped = false;
   #failure: string | undefined;
   #exited = false;
@@ -93,10 +123,33 @@ export class ParquetBesideValidation {
 
   /** The Parquet file of every row spilled, once the spill is complete and the worker has written it. */
   finish(): Promise<StreamedBody | undefined> {
-    if (this.#stopped || this.#worker === undefined || this.#outcome === undefined)
+    return this.#complete(this.#outcome);
+  }
+
+  /**
+   * Whether the worker was started with the canonical CSV to write too ({@link ParquetBesideValidationOptions.csv}):
+   * from then on the rows' lines are its to write, not the main thread's, even should it fail (the CSV is
+   * then written from the sorted rows, as for a table out of key order).
+   */
+  get writesCsv(): boolean {
+    return this.#csvOutcome !== undefined;
+  }
+
+  /**
+   * The canonical CSV of every row spilled, once the spill is complete and the worker has read it to its
+   * end; `undefined` when the worker writes none, or failed.
+   */
+  finishCsv(): Promise<CsvBesideValidation | undefined> {
+    return this.#complete(this.#csvOutcome);
+  }
+
+  /** Tells the worker, once, that the spill is complete, and gives `outcome` (or `undefined` when stopped). */
+  #complete<T>(outcome: Promise<T | undefined> | undefined): Promise<T | undefined> {
+    if (this.#stopped || this.#worker === undefined || outcome === undefined)
       return Promise.resolve(undefined);
-    this.#worker.postMessage({ complete: true } satisfies ToWorker);
-    return this.#outcome;
+    if (!this.#completed) this.#worker.postMessage({ complete: true } satisfies ToWorker);
+    this.#completed = true;
+    return outcome;
   }
 
   /** Whether a worker was started and has not exited yet (it keeps the process alive while it runs). */
@@ -140,11 +193,19 @@ export class ParquetBesideValidation {
       }
     };
     let worker: Worker;
+    let csvInput: WorkerInput['csv'];
     try {
       const spillDescriptor = openSync(spill, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
       descriptors.push(spillDescriptor);
       const fileDescriptor = openSync(file, 'wx');
       descriptors.push(fileDescriptor);
+      const { csv } = this.options;
+      const csvFile = csv === undefined ? undefined : this.scratch.reservePath(csv.hint);
+      if (csv !== undefined && csvFile !== undefined) {
+        const csvDescriptor = openSync(csvFile, 'wx');
+        descriptors.push(csvDescriptor);
+        csvInput = { file: csvFile, fileDescriptor: csvDescriptor, contentPrefix: csv.contentPrefix };
+      }
       const input: WorkerInput = {
         role: ROLE,
         columns: this.columns,
@@ -153,6 +214,7 @@ export class ParquetBesideValidation {
         spillDescriptor,
         file,
         fileDescriptor,
+        ...(csvInput === undefined ? {} : { csv: csvInput }),
       };
       // No `execArgv` of the parent's: V8's flags are the process's anyway, and a loader is the entry's to set.
       worker = this.#worker = new Worker(entry.code, { workerData: input, eval: entry.eval, execArgv: [] });
@@ -164,17 +226,31 @@ export class ParquetBesideValidation {
       this.#failure = messageOf(error);
       return false;
     }
+    let resolveCsv: (written: CsvBesideValidation | undefined) => void = () => undefined;
+    if (csvInput !== undefined) this.#csvOutcome = new Promise((resolve) => (resolveCsv = resolve));
     this.#outcome = new Promise<StreamedBody | undefined>((resolve) => {
+      // Settles what is still to come with nothing: the main thread then writes it. A settled promise
+      // ignores a second settling, so a CSV already given stays given.
       const fail = (reason: string): void => {
         this.#failure ??= reason;
         resolve(undefined);
+        resolveCsv(undefined);
       };
       worker.on('message', (message: FromWorker) => {
-        if ('done' in message) resolve(scratchBody(file, message.done.bytes, message.done.sha256));
-        else fail(message.failed);
+        if ('csv' in message) {
+          const { bytes, sha256, contentHash } = message.csv;
+          if (csvInput !== undefined)
+            resolveCsv({ csv: scratchBody(csvInput.file, bytes, sha256), contentHash });
+          return;
+        }
+        if ('done' in message) {
+          resolve(scratchBody(file, message.done.bytes, message.done.sha256));
+          // The Parquet file is the worker's last word, after the CSV's.
+          resolveCsv(undefined);
+        } else fail(message.failed);
         void worker.terminate();
       });
-      // A worker that cannot start or dies leaves the file to the main thread.
+      // A worker that cannot start or dies leaves the files to the main thread.
       worker.on('error', (error) => fail(error.message));
       worker.on('exit', (code) => {
         this.#exited = true;
@@ -279,6 +355,27 @@ function lentForWriting(descriptor: number): ScratchFileHandle {
 }
 
 /**
+ * The rows of `batches`, each batch written as canonical CSV before it is passed on; once they are all
+ * passed, the CSV is finished and the main thread told, before the Parquet file's last row group.
+ */
+async function* alsoAsCsv(
+  batches: AsyncIterable<readonly Row[]>,
+  columns: readonly Column[],
+  csv: NonNullable<WorkerInput['csv']>,
+  port: MessagePort,
+): AsyncGenerator<readonly Row[]> {
+  const writer = new CanonicalCsvWriter(columns, csv.contentPrefix, () =>
+    Promise.resolve(new ScratchFile(csv.file, lentForWriting(csv.fileDescriptor))),
+  );
+  for await (const batch of batches) {
+    await writer.add(batch);
+    yield batch;
+  }
+  const { csv: body, contentHash } = await writer.close();
+  port.postMessage({ csv: { bytes: body.bytes, sha256: body.sha256, contentHash } } satisfies FromWorker);
+}
+
+/**
  * The worker: writes the rows of `input.spill`, as it grows, to `input.file` as Parquet, through the
  * descriptors the main thread opened (and closes once the worker has exited): the worker opens no file.
  */
@@ -286,8 +383,9 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
   const progress = new SpillProgress(port);
   try {
     const file = new ScratchFile(input.file, lentForWriting(input.fileDescriptor));
-    // The encoder looks up each row's columns by name and nothing else.
-    const rows = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
+    // The encoder and the CSV's lines look up each row's columns by name and nothing else.
+    const spilled = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
+    const rows = input.csv === undefined ? spilled : alsoAsCsv(spilled, input.columns, input.csv, port);
     await writeParquet(input.columns, rows, file, {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
     });

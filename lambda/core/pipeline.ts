@@ -1,6 +1,6 @@
 import type { ChangeKind, ChangePreview } from './changes.js';
 import type { Catalog, StagedVersion } from './catalog.js';
-import { CanonicalCsvWriter, canonicalizeTable } from './canonical.js';
+import { CanonicalCsvWriter, canonicalizeTable, contentHashPrefix, type WrittenCsv } from './canonical.js';
 import { ParquetBesideValidation } from './parquet-worker.js';
 import { ColumnRanges, StreamedColumnStats, type StatsDocument } from './column-stats.js';
 import { NumberLog } from './number-log.js';
@@ -249,7 +249,8 @@ export async function validateAndStage(
   let statsFinished: Promise<StatsDocument> | undefined;
   try {
     let sorter: RowSorter | undefined;
-    // Rows in key order (the usual case) are written as canonical CSV while they are validated.
+    // Rows in key order (the usual case) are written as canonical CSV while they are validated: by this
+    // thread until the Parquet worker starts, and by the worker from then on (it reads the same rows).
     let csv: CanonicalCsvWriter | undefined;
     // The number and date columns' ranges, so that the statistics need one read of the rows, not two.
     let ranges: ColumnRanges | undefined;
@@ -261,12 +262,13 @@ export async function validateAndStage(
       ...(options.run === undefined ? {} : { run: options.run }),
       onRows,
       sinkRows: (definition) => {
-        const writer = (csv = new CanonicalCsvWriter(definition, scratch));
+        const writer = (csv = CanonicalCsvWriter.inScratch(definition, scratch));
         // The first read's worker, when the file is read again, has seen rows that are not the table's.
         void workers.at(-1)?.abandon();
         const beside = new ParquetBesideValidation(definition.columns, scratch, `${definition.id}.parquet`, {
           rowGroupRows: options.tuning?.parquetRowGroupRows,
           startRows: options.tuning?.parquetWorkerRows,
+          csv: { hint: `${definition.id}.csv`, contentPrefix: contentHashPrefix(definition) },
         });
         workers.push(beside);
         const counting = (stats = new StreamedColumnStats(
@@ -277,7 +279,12 @@ export async function validateAndStage(
           add: async (rows, spilled) => {
             beside.spilled(rows.length, spilled);
             counting.add(rows);
-            await writer.add(rows);
+            // The worker, once started, writes the CSV from the first row: the lines written here go.
+            if (!beside.writesCsv) await writer.add(rows);
+            else if (csv === writer) {
+              csv = undefined;
+              await writer.abandon();
+            }
           },
         };
         const { primaryKey } = definition.descriptor;
@@ -301,13 +308,20 @@ export async function validateAndStage(
     if (!sorter.sorted) await parquet?.abandon();
     // Input in key order needed no sorting, and its CSV is written: every row is through this phase.
     if (sorter.sorted) tell('sorting', sorted.count);
+    // The CSV written as the rows came in key order, by this thread or by the worker (which may have
+    // failed: the CSV is then written from the sorted rows, as for input out of order).
+    let written: WrittenCsv | undefined = sorter.sorted ? csv : undefined;
+    if (sorter.sorted && parquet?.writesCsv === true) {
+      const fromWorker = await parquet.finishCsv();
+      written = fromWorker === undefined ? undefined : { close: () => Promise.resolve(fromWorker) };
+    }
     // Writing the canonical CSV, when the input was out of order, is the one full read of the sorted rows:
     // the sorting phase's count.
     const canonical = await canonicalizeTable(
       definition,
       onProgress === undefined ? sorted : countingReads(sorted, (rows) => tell('sorting', rows)),
       scratch,
-      sorter.sorted ? csv : undefined,
+      written,
     );
     const prerendered = sorter.sorted && parquet !== undefined ? { parquet: parquet.finish() } : undefined;
     const streamed = sorter.sorted ? stats : undefined;

@@ -154,6 +154,7 @@ describe('streamed publishing at sizes that cross every boundary', () => {
     const lateSwap = await makeWorkspace();
     await reorderRows(lateSwap, (rows) => [...rows.slice(0, -2), ...rows.slice(-2).reverse()]);
     const finished = vi.spyOn(ParquetBesideValidation.prototype, 'finish');
+    const csvFinished = vi.spyOn(ParquetBesideValidation.prototype, 'finishCsv');
     try {
       await publish(plain, { parquetRowGroupRows: 3 });
       expect(finished).toHaveBeenCalled();
@@ -167,6 +168,10 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       const bodies = await Promise.all(finished.mock.results.map((result) => result.value));
       expect(bodies.length).toBeGreaterThanOrEqual(6);
       for (const body of bodies) expect(body).toMatchObject({ bytes: expect.any(Number) });
+      // And every canonical CSV: the main thread wrote none of them.
+      const csvs = await Promise.all(csvFinished.mock.results.map((result) => result.value));
+      expect(csvs.length).toBe(bodies.length);
+      for (const csv of csvs) expect(csv).toMatchObject({ contentHash: expect.stringMatching(/^sha256:/) });
       finished.mockClear();
 
       await publish(lateSwap, { parquetRowGroupRows: 3, parquetWorkerRows: 1 });
@@ -182,6 +187,7 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       expect(await treeDigest(threaded.out)).toEqual(await treeDigest(plain.out));
     } finally {
       finished.mockRestore();
+      csvFinished.mockRestore();
     }
   });
 

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CanonicalCsvWriter } from '../../lambda/core/canonical.js';
 import { writeParquet } from '../../lambda/core/parquet.js';
 import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { Spill, type RowSource } from '../../lambda/core/row-source.js';
@@ -20,9 +22,19 @@ const COLUMNS: readonly Column[] = [
   { name: 'flag', type: 'boolean', required: false, schema: {} },
 ];
 
+/** Text a CSV must quote, escape or take care over: quotes, separators, line breaks, formula prefixes, a BOM. */
+const awkwardText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc
+    .array(fc.constantFrom('"', ',', '\n', '\r', '=', '+', '-', '@', '\t', ' ', '\uFEFF', 'a', 'é', '😀'), {
+      maxLength: 12,
+    })
+    .map((parts) => parts.join('')),
+);
+
 const rowArbitrary: fc.Arbitrary<Row> = fc.record(
   {
-    id: fc.string({ unit: 'binary', maxLength: 80 }),
+    id: awkwardText,
     year: fc.integer({ min: -1e9, max: 1e9 }),
     value: fc.double({ noNaN: true, noDefaultInfinity: true }),
     day: fc
@@ -200,5 +212,68 @@ describe('Parquet written by a worker thread beside validation', () => {
     beside.spilled(1, spill.written);
     await beside.abandon();
     expect(await beside.finish()).toBeUndefined();
+  });
+
+  /** What the main thread writes from `rows` as they came (validated, before any spill): the CSV and content hash. */
+  async function csvOnMainThread(
+    rows: readonly Row[],
+    prefix: string,
+  ): Promise<{ bytes: Buffer; contentHash: string }> {
+    const writer = new CanonicalCsvWriter(COLUMNS, prefix, () => scratch.current.createFile('main.csv'));
+    await writer.add(rows);
+    const { csv, contentHash } = await writer.close();
+    return { bytes: await readFile(csv.file ?? ''), contentHash };
+  }
+
+  it('writes the canonical CSV and content hash the main thread writes from the rows before they were spilled', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rowArbitrary, { maxLength: 200 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 5 }),
+        fc.string({ maxLength: 40 }),
+        async (rows, sizes, prefix) => {
+          const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
+            startRows: 0,
+            csv: { hint: 'p.csv', contentPrefix: prefix },
+          });
+          try {
+            await spillRows(scratch.current, beside, rows, sizes);
+            // With no row, nothing was spilled and no worker started: the main thread writes the header.
+            expect(beside.writesCsv).toBe(rows.length > 0);
+            const written = await beside.finishCsv();
+            if (rows.length === 0) {
+              expect(written).toBeUndefined();
+              return;
+            }
+            expect(beside.failure).toBeUndefined();
+            const bytes = await readFile(written?.csv.file ?? '');
+            const main = await csvOnMainThread(rows, prefix);
+            expect(bytes.toString('utf8')).toBe(main.bytes.toString('utf8'));
+            expect(bytes.equals(main.bytes)).toBe(true);
+            expect(written?.contentHash).toBe(main.contentHash);
+            expect(written?.csv.bytes).toBe(bytes.byteLength);
+            expect(written?.csv.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+            // The Parquet file still comes, after the CSV.
+            expect(await beside.finish()).toBeDefined();
+          } finally {
+            await beside.abandon();
+          }
+        },
+      ),
+      { numRuns: 12, examples: [[[{ id: '=1+2', year: 1, value: -0, flag: true }], [1], 'p']] },
+    );
+  });
+
+  it('gives no CSV when the worker fails before the spill is read to its end', async () => {
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
+      startRows: 1,
+      csv: { hint: 'p.csv', contentPrefix: '' },
+    });
+    // The CSV takes 1.5 as it is; the Parquet encoder, handed the same batch, refuses it, and the worker stops.
+    await spillRows(scratch.current, beside, [{ id: 'a', year: 1.5 }], [1]);
+    expect(beside.writesCsv).toBe(true);
+    expect(await beside.finishCsv()).toBeUndefined();
+    expect(await beside.finish()).toBeUndefined();
+    expect(beside.failure).toContain('1.5');
   });
 });

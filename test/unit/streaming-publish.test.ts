@@ -212,7 +212,7 @@ describe('streamed canonical form', () => {
       let written: CanonicalCsvWriter | undefined;
       const { definition } = await validateDataset(source(), undefined, {
         sinkRows: (definition) => {
-          written = new CanonicalCsvWriter(definition, scratch.current);
+          written = CanonicalCsvWriter.inScratch(definition, scratch.current);
           return (sorter = new RowSorter(scratch.current, ['id'], 100, written));
         },
       });
