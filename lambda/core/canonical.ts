@@ -6,7 +6,7 @@ import { escapeFormula } from './formula.js';
 import type { PutBody, StreamedBody } from './object-store.js';
 import type { RowSource } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
-import type { ScratchDirectory, ScratchFile } from './scratch.js';
+import { scratchBody, type ScratchDirectory, type ScratchFile } from './scratch.js';
 import type { DatasetDefinition, ValidDataset } from './validate.js';
 
 /** A dataset in its canonical form: the basis of its hash and of every published file. */
@@ -106,32 +106,34 @@ export interface WrittenCsv {
 /**
  * The canonical CSV and the content hash, written a batch of key-sorted rows
  * at a time into a scratch file (created with the first batch). Fed by
- * {@link canonicalizeTable} from sorted rows, during validation while the
+ * {@link canonicalizeTable} from sorted rows, or during validation while the
  * input is in key order (see `RowSorter`'s `inOrder`), which saves a read of
- * the rows, or by the worker thread that writes the Parquet file beside
- * validation (parquet-worker.ts), from the spilled rows, into a file the main
- * thread opened for it.
+ * the rows. The file and content hashes are taken as the bytes are written,
+ * unless another thread takes them from the file as it grows (the Parquet
+ * worker, see parquet-worker.ts, while this thread validates): see
+ * {@link CanonicalCsvWriter.handOverHashing}.
  */
 export class CanonicalCsvWriter {
-  readonly #content: Hash;
+  #hashes: { readonly content: Hash; readonly file: Hash } | undefined;
   #file: Promise<ScratchFile> | undefined;
+  #bytes = 0;
 
   /**
    * @param contentPrefix what the content hash covers before the CSV ({@link contentHashPrefix})
-   * @param create makes the empty scratch file, once, as the first lines are written
+   * @param create makes the empty scratch file, created without a digest of its own, as the header is written
    */
   constructor(
     private readonly columns: readonly Column[],
-    contentPrefix: string,
+    private readonly contentPrefix: string,
     private readonly create: () => Promise<ScratchFile>,
   ) {
-    this.#content = createHash('sha256').update(contentPrefix);
+    this.#hashes = { content: createHash('sha256').update(contentPrefix), file: createHash('sha256') };
   }
 
   /** A writer of `definition`'s CSV into a new file of `scratch`. */
   static inScratch(definition: DatasetDefinition, scratch: ScratchDirectory): CanonicalCsvWriter {
     return new CanonicalCsvWriter(definition.columns, contentHashPrefix(definition), () =>
-      scratch.createFile(`${definition.id}.csv`),
+      scratch.createFile(`${definition.id}.csv`, { digest: false }),
     );
   }
 
@@ -140,36 +142,67 @@ export class CanonicalCsvWriter {
     if (rows.length > 0) await this.#write(csvLines(this.columns, rows));
   }
 
-  /** The finished CSV (a header alone when no row was added) and the content hash. */
-  async close(): Promise<{ csv: StreamedBody; contentHash: string }> {
+  /** The file (created, with its header, if no row was added yet): its path and the bytes written to it so far. */
+  async progress(): Promise<{ readonly path: string; readonly bytes: number }> {
     const file = await this.#open();
-    return { csv: await file.close(), contentHash: `sha256:${this.#content.digest('hex')}` };
+    return { path: file.path, bytes: file.written };
   }
 
-  /** Stops writing: the file, if it was made, is closed unfinished (the scratch folder's removal takes it). */
-  async abandon(): Promise<void> {
-    const file = this.#file;
-    const abandoned = Promise.reject(new Error('the canonical CSV writer was abandoned'));
-    abandoned.catch(() => undefined);
-    this.#file = abandoned;
-    await (await file?.catch(() => undefined))?.abandon();
+  /**
+   * Stops hashing what is written: another thread hashes the file from its first byte as it grows, and
+   * gives the hashes to {@link close}.
+   */
+  handOverHashing(): void {
+    this.#hashes = undefined;
+  }
+
+  /**
+   * The finished CSV (a header alone when no row was added) and the content hash: taken here, or given
+   * by whoever took them once hashing was handed over (`hashedElsewhere`, asked for the file's size).
+   * Hashing handed over and no hashes given, the file is read back to hash it.
+   */
+  async close(
+    hashedElsewhere?: (bytes: number) => Promise<{ sha256: string; contentHash: string } | undefined>,
+  ): Promise<{ csv: StreamedBody; contentHash: string }> {
+    const file = await this.#open();
+    await file.end();
+    const bytes = this.#bytes;
+    const hashes = this.#hashes;
+    const taken =
+      hashes === undefined
+        ? ((await hashedElsewhere?.(bytes)) ?? (await this.#hashFile(file.path)))
+        : { sha256: hashes.file.digest('hex'), contentHash: `sha256:${hashes.content.digest('hex')}` };
+    return { csv: scratchBody(file.path, bytes, taken.sha256), contentHash: taken.contentHash };
+  }
+
+  /** Both hashes of the file as written, read back: its content hash covers the prefix given to the constructor. */
+  async #hashFile(file: string): Promise<{ sha256: string; contentHash: string }> {
+    const content = createHash('sha256').update(this.contentPrefix);
+    const whole = createHash('sha256');
+    for await (const chunk of scratchBody(file, this.#bytes, '').open()) {
+      content.update(chunk);
+      whole.update(chunk);
+    }
+    return { sha256: whole.digest('hex'), contentHash: `sha256:${content.digest('hex')}` };
   }
 
   #open(): Promise<ScratchFile> {
     this.#file ??= (async () => {
       const file = await this.create();
-      const header = Buffer.from(csvHeader(this.columns), 'utf8');
-      this.#content.update(header);
-      await file.write(header);
+      await this.#append(file, Buffer.from(csvHeader(this.columns), 'utf8'));
       return file;
     })();
     return this.#file;
   }
 
   async #write(text: string): Promise<void> {
-    const file = await this.#open();
-    const bytes = Buffer.from(text, 'utf8');
-    this.#content.update(bytes);
+    await this.#append(await this.#open(), Buffer.from(text, 'utf8'));
+  }
+
+  async #append(file: ScratchFile, bytes: Buffer): Promise<void> {
+    this.#hashes?.content.update(bytes);
+    this.#hashes?.file.update(bytes);
+    this.#bytes += bytes.byteLength;
     await file.write(bytes);
   }
 }

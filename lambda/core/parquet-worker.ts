@@ -1,8 +1,8 @@
+import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, existsSync, openSync, read, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
-import { CanonicalCsvWriter } from './canonical.js';
 import type { StreamedBody } from './object-store.js';
 import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
@@ -36,12 +36,20 @@ interface WorkerInput {
   /** The file to write, created empty by the main thread: its path, and a descriptor open on it for writing. */
   readonly file: string;
   readonly fileDescriptor: number;
-  /** The canonical CSV to write as well, when asked for: the same kind of file, and what its content hash covers first. */
-  readonly csv?: { readonly file: string; readonly fileDescriptor: number; readonly contentPrefix: string };
+  /**
+   * The canonical CSV the main thread is writing, to hash as it grows, when asked to: a descriptor open on
+   * it for reading, and what the content hash covers before the CSV.
+   */
+  readonly csv?: { readonly descriptor: number; readonly contentPrefix: string };
 }
 
-/** Sent to the worker: how far the spill is written, or that it is complete. */
-type ToWorker = { readonly written: number } | { readonly complete: true };
+/**
+ * Sent to the worker: how far the spill (and the CSV) are written, or that they are complete (with the
+ * CSV's size, when the main thread has finished it).
+ */
+type ToWorker =
+  | { readonly written: number; readonly csvWritten?: number | undefined }
+  | { readonly complete: true; readonly csvBytes?: number | undefined };
 
 /** A file the worker wrote: its size and SHA-256. */
 interface WrittenFile {
@@ -50,11 +58,12 @@ interface WrittenFile {
 }
 
 /**
- * Sent by the worker: the canonical CSV, as soon as the spill is read to its end (the Parquet file still
- * has its last row group and footer to write); the Parquet file; or why it could not write them.
+ * Sent by the worker: the CSV's hashes, as soon as it is read to its end (the Parquet file may still have
+ * rows to encode), or why they could not be taken; the Parquet file, or why it could not be written.
  */
 type FromWorker =
-  | { readonly csv: WrittenFile & { readonly contentHash: string } }
+  | { readonly csv: CsvHashes }
+  | { readonly csvFailed: string }
   | { readonly done: WrittenFile }
   | { readonly failed: string };
 
@@ -68,15 +77,16 @@ export interface ParquetBesideValidationOptions {
    */
   readonly startRows?: number | undefined;
   /**
-   * The canonical CSV for the worker to write as well, from the same rows: a name for its scratch file,
+   * Whether the worker also hashes the canonical CSV the main thread writes (see {@link ParquetBesideValidation.spilled}),
    * and what the content hash covers before the CSV. Without it the worker writes the Parquet file alone.
    */
-  readonly csv?: { readonly hint: string; readonly contentPrefix: string } | undefined;
+  readonly csv?: { readonly contentPrefix: string } | undefined;
 }
 
-/** The canonical CSV the worker wrote, and the content hash it took of it. */
-export interface CsvBesideValidation {
-  readonly csv: StreamedBody;
+/** The canonical CSV's hashes, taken by the worker: its size, its SHA-256 and the content hash (`sha256:<hex>`). */
+export interface CsvHashes {
+  readonly bytes: number;
+  readonly sha256: string;
   readonly contentHash: string;
 }
 
@@ -86,9 +96,9 @@ export interface CsvBesideValidation {
  * worker reads as it grows (told how far it is written), and encodes with the same {@link writeParquet}
  * the main thread would use on the same spill: the same bytes. Nothing waits on the worker until the
  * file is needed, and it holds one read and one row group, never a queue. Asked to
- * ({@link ParquetBesideValidationOptions.csv}), it writes the canonical CSV from the same rows too, with
- * the same writer as the main thread (the spill's JSON gives back every value the CSV shows as it was),
- * which leaves the main thread only the reading, checking and counting. A table with fewer than
+ * ({@link ParquetBesideValidationOptions.csv}), it also hashes the canonical CSV the main thread writes,
+ * following that file as it grows as it follows the spill: the main thread, which has the rows' reading,
+ * checking and counting to do, is then left the CSV's lines and not its two hashes. A table with fewer than
  * {@link ParquetBesideValidationOptions.startRows} rows gets no worker. {@link finish} gives the file, or
  * `undefined` when there is none (too few rows, or the worker failed): it is then written with the other
  * files, as without this.
@@ -97,7 +107,7 @@ export class ParquetBesideValidation {
   #rows = 0;
   #worker: Worker | undefined;
   #outcome: Promise<StreamedBody | undefined> | undefined;
-  #csvOutcome: Promise<CsvBesideValidation | undefined> | undefined;
+  #csvOutcome: Promise<CsvHashes | undefined> | undefined;
   #completed = false;
   #stopped = false;
   #failure: string | undefined;
@@ -113,12 +123,17 @@ export class ParquetBesideValidation {
     this.#startRows = options.startRows ?? PARQUET_WORKER_ROWS;
   }
 
-  /** `rows` more rows in key order are in the spill, which is written up to `spilled.bytes`. */
-  spilled(rows: number, spilled: SpillWritten): void {
+  /**
+   * `rows` more rows in key order are in the spill, which is written up to `spilled.bytes`; their CSV
+   * lines, when the worker hashes the CSV ({@link ParquetBesideValidationOptions.csv}), are in the file
+   * `csv`, written up to `csv.bytes`.
+   */
+  spilled(rows: number, spilled: SpillWritten, csv?: SpillWritten): void {
     if (this.#stopped) return;
     this.#rows += rows;
-    if (this.#worker === undefined && (this.#rows < this.#startRows || !this.#start(spilled.path))) return;
-    this.#worker?.postMessage({ written: spilled.bytes } satisfies ToWorker);
+    if (this.#worker === undefined && (this.#rows < this.#startRows || !this.#start(spilled.path, csv?.path)))
+      return;
+    this.#worker?.postMessage({ written: spilled.bytes, csvWritten: csv?.bytes } satisfies ToWorker);
   }
 
   /** The Parquet file of every row spilled, once the spill is complete and the worker has written it. */
@@ -127,27 +142,30 @@ export class ParquetBesideValidation {
   }
 
   /**
-   * Whether the worker was started with the canonical CSV to write too ({@link ParquetBesideValidationOptions.csv}):
-   * from then on the rows' lines are its to write, not the main thread's, even should it fail (the CSV is
-   * then written from the sorted rows, as for a table out of key order).
+   * Whether the worker was started hashing the CSV ({@link ParquetBesideValidationOptions.csv}): it hashes
+   * it from its first byte, and the main thread need not.
    */
-  get writesCsv(): boolean {
+  get hashesCsv(): boolean {
     return this.#csvOutcome !== undefined;
   }
 
   /**
-   * The canonical CSV of every row spilled, once the spill is complete and the worker has read it to its
-   * end; `undefined` when the worker writes none, or failed.
+   * The hashes of the CSV, once the main thread has finished it at `bytes` and the worker has read it to
+   * its end; `undefined` when the worker does not hash it, failed, or read another size.
    */
-  finishCsv(): Promise<CsvBesideValidation | undefined> {
-    return this.#complete(this.#csvOutcome);
+  async finishCsv(bytes: number): Promise<CsvHashes | undefined> {
+    const hashes = await this.#complete(this.#csvOutcome, bytes);
+    return hashes?.bytes === bytes ? hashes : undefined;
   }
 
-  /** Tells the worker, once, that the spill is complete, and gives `outcome` (or `undefined` when stopped). */
-  #complete<T>(outcome: Promise<T | undefined> | undefined): Promise<T | undefined> {
+  /**
+   * Tells the worker, once, that the spill is complete (and the CSV, at `csvBytes`), and gives `outcome`
+   * (or `undefined` when stopped).
+   */
+  #complete<T>(outcome: Promise<T | undefined> | undefined, csvBytes?: number): Promise<T | undefined> {
     if (this.#stopped || this.#worker === undefined || outcome === undefined)
       return Promise.resolve(undefined);
-    if (!this.#completed) this.#worker.postMessage({ complete: true } satisfies ToWorker);
+    if (!this.#completed) this.#worker.postMessage({ complete: true, csvBytes } satisfies ToWorker);
     this.#completed = true;
     return outcome;
   }
@@ -168,7 +186,7 @@ export class ParquetBesideValidation {
     await this.#worker?.terminate();
   }
 
-  #start(spill: string): boolean {
+  #start(spill: string, csv: string | undefined): boolean {
     // On one core the thread would share the CPU the rest of the publish needs, and add its memory.
     const entry = availableParallelism() > 1 ? workerEntry() : undefined;
     if (entry === undefined) {
@@ -194,17 +212,16 @@ export class ParquetBesideValidation {
     };
     let worker: Worker;
     let csvInput: WorkerInput['csv'];
+    const { contentPrefix } = this.options.csv ?? {};
     try {
       const spillDescriptor = openSync(spill, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
       descriptors.push(spillDescriptor);
       const fileDescriptor = openSync(file, 'wx');
       descriptors.push(fileDescriptor);
-      const { csv } = this.options;
-      const csvFile = csv === undefined ? undefined : this.scratch.reservePath(csv.hint);
-      if (csv !== undefined && csvFile !== undefined) {
-        const csvDescriptor = openSync(csvFile, 'wx');
-        descriptors.push(csvDescriptor);
-        csvInput = { file: csvFile, fileDescriptor: csvDescriptor, contentPrefix: csv.contentPrefix };
+      if (contentPrefix !== undefined && csv !== undefined) {
+        const descriptor = openSync(csv, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+        descriptors.push(descriptor);
+        csvInput = { descriptor, contentPrefix };
       }
       const input: WorkerInput = {
         role: ROLE,
@@ -226,7 +243,7 @@ export class ParquetBesideValidation {
       this.#failure = messageOf(error);
       return false;
     }
-    let resolveCsv: (written: CsvBesideValidation | undefined) => void = () => undefined;
+    let resolveCsv: (hashes: CsvHashes | undefined) => void = () => undefined;
     if (csvInput !== undefined) this.#csvOutcome = new Promise((resolve) => (resolveCsv = resolve));
     this.#outcome = new Promise<StreamedBody | undefined>((resolve) => {
       // Settles what is still to come with nothing: the main thread then writes it. A settled promise
@@ -237,10 +254,9 @@ export class ParquetBesideValidation {
         resolveCsv(undefined);
       };
       worker.on('message', (message: FromWorker) => {
-        if ('csv' in message) {
-          const { bytes, sha256, contentHash } = message.csv;
-          if (csvInput !== undefined)
-            resolveCsv({ csv: scratchBody(csvInput.file, bytes, sha256), contentHash });
+        if ('csv' in message || 'csvFailed' in message) {
+          // Without them the main thread reads the CSV back to hash it; the Parquet file is still to come.
+          resolveCsv('csv' in message ? message.csv : undefined);
           return;
         }
         if ('done' in message) {
@@ -287,21 +303,29 @@ function workerEntry(): { readonly code: URL | string; readonly eval: boolean } 
 /** How far the spill is written, as the main thread says, and a wait for it to say more. */
 class SpillProgress {
   written = 0;
+  csvWritten = 0;
   complete = false;
-  #wake: (() => void) | undefined;
+  /** The CSV's size, once complete, when the main thread gave it. */
+  csvBytes: number | undefined;
+  /** Everyone waiting for word: the spill's reader and the CSV's. */
+  #wake: (() => void)[] = [];
 
   constructor(port: MessagePort) {
     port.on('message', (message: ToWorker) => {
-      if ('complete' in message) this.complete = true;
-      else this.written = Math.max(this.written, message.written);
-      this.#wake?.();
-      this.#wake = undefined;
+      if ('complete' in message) {
+        this.complete = true;
+        this.csvBytes = message.csvBytes;
+      } else {
+        this.written = Math.max(this.written, message.written);
+        this.csvWritten = Math.max(this.csvWritten, message.csvWritten ?? 0);
+      }
+      for (const wake of this.#wake.splice(0)) wake();
     });
   }
 
   /** Resolves at the next word from the main thread. */
   next(): Promise<void> {
-    return new Promise((resolve) => (this.#wake = resolve));
+    return new Promise((resolve) => this.#wake.push(resolve));
   }
 }
 
@@ -355,24 +379,38 @@ function lentForWriting(descriptor: number): ScratchFileHandle {
 }
 
 /**
- * The rows of `batches`, each batch written as canonical CSV before it is passed on; once they are all
- * passed, the CSV is finished and the main thread told, before the Parquet file's last row group.
+ * The SHA-256 of the CSV file the main thread is writing, and its content hash (`prefix` first), read as
+ * far as the file is written as it grows, and to its end once it is complete.
  */
-async function* alsoAsCsv(
-  batches: AsyncIterable<readonly Row[]>,
-  columns: readonly Column[],
-  csv: NonNullable<WorkerInput['csv']>,
-  port: MessagePort,
-): AsyncGenerator<readonly Row[]> {
-  const writer = new CanonicalCsvWriter(columns, csv.contentPrefix, () =>
-    Promise.resolve(new ScratchFile(csv.file, lentForWriting(csv.fileDescriptor))),
-  );
-  for await (const batch of batches) {
-    await writer.add(batch);
-    yield batch;
+async function hashFollowing(
+  descriptor: number,
+  progress: SpillProgress,
+  prefix: string,
+): Promise<CsvHashes> {
+  const content = createHash('sha256').update(prefix);
+  const whole = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(SPILL_READ_BYTES);
+  let position = 0;
+  for (;;) {
+    const end = progress.complete ? (progress.csvBytes ?? Infinity) : progress.csvWritten;
+    if (position >= end) {
+      if (progress.complete) break;
+      await progress.next();
+      continue;
+    }
+    const length = Math.min(buffer.byteLength, end - position);
+    const { bytesRead } = await readAt(descriptor, buffer, 0, length, position);
+    if (bytesRead === 0) {
+      if (progress.complete) break;
+      await progress.next();
+      continue;
+    }
+    const read = buffer.subarray(0, bytesRead);
+    content.update(read);
+    whole.update(read);
+    position += bytesRead;
   }
-  const { csv: body, contentHash } = await writer.close();
-  port.postMessage({ csv: { bytes: body.bytes, sha256: body.sha256, contentHash } } satisfies FromWorker);
+  return { bytes: position, sha256: whole.digest('hex'), contentHash: `sha256:${content.digest('hex')}` };
 }
 
 /**
@@ -383,9 +421,16 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
   const progress = new SpillProgress(port);
   try {
     const file = new ScratchFile(input.file, lentForWriting(input.fileDescriptor));
-    // The encoder and the CSV's lines look up each row's columns by name and nothing else.
-    const spilled = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
-    const rows = input.csv === undefined ? spilled : alsoAsCsv(spilled, input.columns, input.csv, port);
+    // Its hashes are sent on their own, as soon as they are taken; should they fail, the main thread
+    // reads the CSV back to take them, and the Parquet file is still written.
+    const { csv } = input;
+    if (csv !== undefined)
+      void hashFollowing(csv.descriptor, progress, csv.contentPrefix).then(
+        (hashes) => port.postMessage({ csv: hashes } satisfies FromWorker),
+        (error: unknown) => port.postMessage({ csvFailed: messageOf(error) } satisfies FromWorker),
+      );
+    // The encoder looks up each row's columns by name and nothing else.
+    const rows = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
     await writeParquet(input.columns, rows, file, {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
     });

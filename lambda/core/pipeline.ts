@@ -249,8 +249,8 @@ export async function validateAndStage(
   let statsFinished: Promise<StatsDocument> | undefined;
   try {
     let sorter: RowSorter | undefined;
-    // Rows in key order (the usual case) are written as canonical CSV while they are validated: by this
-    // thread until the Parquet worker starts, and by the worker from then on (it reads the same rows).
+    // Rows in key order (the usual case) are written as canonical CSV while they are validated; once the
+    // Parquet worker starts, it takes the CSV's hashes from the file as it grows.
     let csv: CanonicalCsvWriter | undefined;
     // The number and date columns' ranges, so that the statistics need one read of the rows, not two.
     let ranges: ColumnRanges | undefined;
@@ -268,7 +268,7 @@ export async function validateAndStage(
         const beside = new ParquetBesideValidation(definition.columns, scratch, `${definition.id}.parquet`, {
           rowGroupRows: options.tuning?.parquetRowGroupRows,
           startRows: options.tuning?.parquetWorkerRows,
-          csv: { hint: `${definition.id}.csv`, contentPrefix: contentHashPrefix(definition) },
+          csv: { contentPrefix: contentHashPrefix(definition) },
         });
         workers.push(beside);
         const counting = (stats = new StreamedColumnStats(
@@ -277,14 +277,11 @@ export async function validateAndStage(
         ));
         const inOrder: InOrderRows = {
           add: async (rows, spilled) => {
-            beside.spilled(rows.length, spilled);
+            await writer.add(rows);
+            beside.spilled(rows.length, spilled, await writer.progress());
+            // The worker hashes the CSV from its first byte once it has started.
+            if (beside.hashesCsv) writer.handOverHashing();
             counting.add(rows);
-            // The worker, once started, writes the CSV from the first row: the lines written here go.
-            if (!beside.writesCsv) await writer.add(rows);
-            else if (csv === writer) {
-              csv = undefined;
-              await writer.abandon();
-            }
           },
         };
         const { primaryKey } = definition.descriptor;
@@ -308,13 +305,12 @@ export async function validateAndStage(
     if (!sorter.sorted) await parquet?.abandon();
     // Input in key order needed no sorting, and its CSV is written: every row is through this phase.
     if (sorter.sorted) tell('sorting', sorted.count);
-    // The CSV written as the rows came in key order, by this thread or by the worker (which may have
-    // failed: the CSV is then written from the sorted rows, as for input out of order).
-    let written: WrittenCsv | undefined = sorter.sorted ? csv : undefined;
-    if (sorter.sorted && parquet?.writesCsv === true) {
-      const fromWorker = await parquet.finishCsv();
-      written = fromWorker === undefined ? undefined : { close: () => Promise.resolve(fromWorker) };
-    }
+    // The CSV written as the rows came in key order, hashed here or by the worker (else read back here).
+    const writer = sorter.sorted ? csv : undefined;
+    const written: WrittenCsv | undefined =
+      writer === undefined || parquet === undefined
+        ? writer
+        : { close: () => writer.close((bytes) => parquet.finishCsv(bytes)) };
     // Writing the canonical CSV, when the input was out of order, is the one full read of the sorted rows:
     // the sorting phase's count.
     const canonical = await canonicalizeTable(

@@ -168,7 +168,7 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       const bodies = await Promise.all(finished.mock.results.map((result) => result.value));
       expect(bodies.length).toBeGreaterThanOrEqual(6);
       for (const body of bodies) expect(body).toMatchObject({ bytes: expect.any(Number) });
-      // And every canonical CSV: the main thread wrote none of them.
+      // And every canonical CSV was hashed by its worker: the main thread read none back to hash it.
       const csvs = await Promise.all(csvFinished.mock.results.map((result) => result.value));
       expect(csvs.length).toBe(bodies.length);
       for (const csv of csvs) expect(csv).toMatchObject({ contentHash: expect.stringMatching(/^sha256:/) });

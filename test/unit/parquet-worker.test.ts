@@ -214,47 +214,76 @@ describe('Parquet written by a worker thread beside validation', () => {
     expect(await beside.finish()).toBeUndefined();
   });
 
-  /** What the main thread writes from `rows` as they came (validated, before any spill): the CSV and content hash. */
-  async function csvOnMainThread(
+  /** A CSV writer of COLUMNS into a new scratch file, its content hash covering `prefix` first. */
+  const csvWriter = (prefix: string, name: string): CanonicalCsvWriter =>
+    new CanonicalCsvWriter(COLUMNS, prefix, () => scratch.current.createFile(name, { digest: false }));
+
+  /**
+   * Writes `rows` as validation does while they come in key order: each batch's CSV lines, then the
+   * batch spilled and `beside` told how far both files are written, the CSV's hashing handed over once
+   * the worker has started. Gives the writer, for closing.
+   */
+  async function writeCsvBeside(
+    beside: ParquetBesideValidation,
     rows: readonly Row[],
+    sizes: readonly number[],
     prefix: string,
-  ): Promise<{ bytes: Buffer; contentHash: string }> {
-    const writer = new CanonicalCsvWriter(COLUMNS, prefix, () => scratch.current.createFile('main.csv'));
-    await writer.add(rows);
-    const { csv, contentHash } = await writer.close();
-    return { bytes: await readFile(csv.file ?? ''), contentHash };
+  ): Promise<CanonicalCsvWriter> {
+    const writer = csvWriter(prefix, 'beside.csv');
+    const spill = await Spill.rows(scratch.current, 'run');
+    for (let offset = 0, i = 0; offset < rows.length; i++) {
+      const batch = rows.slice(offset, offset + (sizes[i % sizes.length] ?? 1));
+      offset += batch.length;
+      await writer.add(batch);
+      await spill.add(batch);
+      beside.spilled(batch.length, spill.written, await writer.progress());
+      if (beside.hashesCsv) writer.handOverHashing();
+    }
+    await spill.close();
+    return writer;
   }
 
-  it('writes the canonical CSV and content hash the main thread writes from the rows before they were spilled', async () => {
+  /** The CSV and content hash the main thread writes and hashes alone from the same rows. */
+  async function csvAlone(
+    rows: readonly Row[],
+    prefix: string,
+  ): Promise<{ bytes: Buffer; contentHash: string; sha256: string }> {
+    const writer = csvWriter(prefix, 'alone.csv');
+    await writer.add(rows);
+    const { csv, contentHash } = await writer.close();
+    return { bytes: await readFile(csv.file ?? ''), contentHash, sha256: csv.sha256 };
+  }
+
+  it('hashes the CSV the main thread writes as it grows, to the hashes the main thread takes alone', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(rowArbitrary, { maxLength: 200 }),
+        fc.array(rowArbitrary, { minLength: 1, maxLength: 200 }),
         fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 5 }),
         fc.string({ maxLength: 40 }),
         async (rows, sizes, prefix) => {
           const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
-            startRows: 0,
-            csv: { hint: 'p.csv', contentPrefix: prefix },
+            startRows: 1,
+            csv: { contentPrefix: prefix },
           });
           try {
-            await spillRows(scratch.current, beside, rows, sizes);
-            // With no row, nothing was spilled and no worker started: the main thread writes the header.
-            expect(beside.writesCsv).toBe(rows.length > 0);
-            const written = await beside.finishCsv();
-            if (rows.length === 0) {
-              expect(written).toBeUndefined();
-              return;
-            }
+            const writer = await writeCsvBeside(beside, rows, sizes, prefix);
+            expect(beside.hashesCsv).toBe(true);
+            const given: unknown[] = [];
+            const { csv, contentHash } = await writer.close(async (bytes) => {
+              const hashes = await beside.finishCsv(bytes);
+              given.push(hashes);
+              return hashes;
+            });
+            // The worker's hashes were taken: none failed and left the file to be read back.
+            expect(given).toEqual([{ bytes: csv.bytes, sha256: csv.sha256, contentHash }]);
             expect(beside.failure).toBeUndefined();
-            const bytes = await readFile(written?.csv.file ?? '');
-            const main = await csvOnMainThread(rows, prefix);
-            expect(bytes.toString('utf8')).toBe(main.bytes.toString('utf8'));
-            expect(bytes.equals(main.bytes)).toBe(true);
-            expect(written?.contentHash).toBe(main.contentHash);
-            expect(written?.csv.bytes).toBe(bytes.byteLength);
-            expect(written?.csv.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-            // The Parquet file still comes, after the CSV.
-            expect(await beside.finish()).toBeDefined();
+            const alone = await csvAlone(rows, prefix);
+            expect((await readFile(csv.file ?? '')).equals(alone.bytes)).toBe(true);
+            expect({ sha256: csv.sha256, contentHash }).toEqual({
+              sha256: alone.sha256,
+              contentHash: alone.contentHash,
+            });
+            expect(csv.sha256).toBe(createHash('sha256').update(alone.bytes).digest('hex'));
           } finally {
             await beside.abandon();
           }
@@ -264,16 +293,55 @@ describe('Parquet written by a worker thread beside validation', () => {
     );
   });
 
-  it('gives no CSV when the worker fails before the spill is read to its end', async () => {
+  it('takes no hashes from a worker that read the CSV at another size: the file is read back to hash it', async () => {
+    const rows: Row[] = [
+      { id: 'a', year: 1 },
+      { id: 'b', year: 2 },
+    ];
     const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
       startRows: 1,
-      csv: { hint: 'p.csv', contentPrefix: '' },
+      csv: { contentPrefix: 'p' },
     });
-    // The CSV takes 1.5 as it is; the Parquet encoder, handed the same batch, refuses it, and the worker stops.
-    await spillRows(scratch.current, beside, [{ id: 'a', year: 1.5 }], [1]);
-    expect(beside.writesCsv).toBe(true);
-    expect(await beside.finishCsv()).toBeUndefined();
-    expect(await beside.finish()).toBeUndefined();
-    expect(beside.failure).toContain('1.5');
+    try {
+      const writer = await writeCsvBeside(beside, rows, [1], 'p');
+      const given: unknown[] = [];
+      // The main thread says the file is a byte longer than the worker finds it.
+      const { csv, contentHash } = await writer.close(async (bytes) => {
+        const hashes = await beside.finishCsv(bytes + 1);
+        given.push(hashes);
+        return hashes;
+      });
+      expect(given).toEqual([undefined]);
+      const alone = await csvAlone(rows, 'p');
+      expect({ sha256: csv.sha256, contentHash }).toEqual({
+        sha256: alone.sha256,
+        contentHash: alone.contentHash,
+      });
+    } finally {
+      await beside.abandon();
+    }
+  });
+
+  it('still gives the right CSV hashes when the worker fails on the Parquet file', async () => {
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
+      startRows: 1,
+      csv: { contentPrefix: '' },
+    });
+    try {
+      // The CSV takes 1.5 as it is; the Parquet encoder refuses it, and the worker stops.
+      const rows: Row[] = [{ id: 'a', year: 1.5 }];
+      const writer = await writeCsvBeside(beside, rows, [1], '');
+      expect(beside.hashesCsv).toBe(true);
+      const { csv, contentHash } = await writer.close((bytes) => beside.finishCsv(bytes));
+      expect(await beside.finish()).toBeUndefined();
+      expect(beside.failure).toContain('1.5');
+      const alone = await csvAlone(rows, '');
+      expect({ sha256: csv.sha256, contentHash }).toEqual({
+        sha256: alone.sha256,
+        contentHash: alone.contentHash,
+      });
+    } finally {
+      await beside.abandon();
+    }
   });
 });
