@@ -424,17 +424,22 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
     // Its hashes are sent on their own, as soon as they are taken; should they fail, the main thread
     // reads the CSV back to take them, and the Parquet file is still written.
     const { csv } = input;
-    if (csv !== undefined)
-      void hashFollowing(csv.descriptor, progress, csv.contentPrefix).then(
-        (hashes) => port.postMessage({ csv: hashes } satisfies FromWorker),
-        (error: unknown) => port.postMessage({ csvFailed: messageOf(error) } satisfies FromWorker),
-      );
+    const hashing =
+      csv === undefined
+        ? Promise.resolve()
+        : hashFollowing(csv.descriptor, progress, csv.contentPrefix).then(
+            (hashes) => port.postMessage({ csv: hashes } satisfies FromWorker),
+            (error: unknown) => port.postMessage({ csvFailed: messageOf(error) } satisfies FromWorker),
+          );
     // The encoder looks up each row's columns by name and nothing else.
     const rows = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
     await writeParquet(input.columns, rows, file, {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
     });
     const { bytes, sha256 } = await file.close();
+    // The CSV's word first: the main thread stops the worker once it has the Parquet file. (The hashing
+    // ends: the spill was said complete, and the CSV with it, before the Parquet file could be.)
+    await hashing;
     port.postMessage({ done: { bytes, sha256 } } satisfies FromWorker);
   } catch (error) {
     port.postMessage({ failed: messageOf(error) } satisfies FromWorker);

@@ -293,6 +293,40 @@ describe('Parquet written by a worker thread beside validation', () => {
     );
   });
 
+  it('gives the CSV hashes before the Parquet file, however much longer the CSV takes to read', async () => {
+    // A CSV of many rows, written before the worker starts, and a spill of one row: the Parquet file is
+    // done long before the CSV is read. The worker is stopped once it gives the Parquet file, and the
+    // hashes it had not sent yet were lost (the main thread then read the whole CSV back).
+    const rows: Row[] = Array.from({ length: 100_000 }, (_, i) => ({
+      id: `r${i}${'y'.repeat(100)}`,
+      year: i,
+    }));
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
+      startRows: 1,
+      csv: { contentPrefix: 'p' },
+    });
+    try {
+      const writer = csvWriter('p', 'beside.csv');
+      await writer.add(rows);
+      const spill = await Spill.rows(scratch.current, 'run');
+      await spill.add(rows.slice(0, 1));
+      beside.spilled(1, spill.written, await writer.progress());
+      writer.handOverHashing();
+      await spill.close();
+      const parquet = beside.finish();
+      const given: unknown[] = [];
+      const { csv, contentHash } = await writer.close(async (bytes) => {
+        const hashes = await beside.finishCsv(bytes);
+        given.push(hashes);
+        return hashes;
+      });
+      expect(await parquet).toBeDefined();
+      expect(given).toEqual([{ bytes: csv.bytes, sha256: csv.sha256, contentHash }]);
+    } finally {
+      await beside.abandon();
+    }
+  });
+
   it('takes no hashes from a worker that read the CSV at another size: the file is read back to hash it', async () => {
     const rows: Row[] = [
       { id: 'a', year: 1 },
