@@ -243,6 +243,20 @@ describe('Parquet written by a worker thread beside validation', () => {
     return writer;
   }
 
+  /**
+   * Closes `writer`, its hashes asked of `beside` for the file's size (plus `extra` bytes, for a size
+   * the worker did not read), and gives what the worker gave beside the CSV.
+   */
+  async function closeWithWorker(writer: CanonicalCsvWriter, beside: ParquetBesideValidation, extra = 0) {
+    const given: unknown[] = [];
+    const closed = await writer.close(async (bytes) => {
+      const hashes = await beside.finishCsv(bytes + extra);
+      given.push(hashes);
+      return hashes;
+    });
+    return { ...closed, given };
+  }
+
   /** The CSV and content hash the main thread writes and hashes alone from the same rows. */
   async function csvAlone(
     rows: readonly Row[],
@@ -252,6 +266,20 @@ describe('Parquet written by a worker thread beside validation', () => {
     await writer.add(rows);
     const { csv, contentHash } = await writer.close();
     return { bytes: await readFile(csv.file ?? ''), contentHash, sha256: csv.sha256 };
+  }
+
+  /** Expects the hashes of the main thread writing and hashing `rows` alone. */
+  async function expectHashedAsAlone(
+    csv: { readonly sha256: string },
+    contentHash: string,
+    rows: readonly Row[],
+    prefix: string,
+  ): Promise<void> {
+    const alone = await csvAlone(rows, prefix);
+    expect({ sha256: csv.sha256, contentHash }).toEqual({
+      sha256: alone.sha256,
+      contentHash: alone.contentHash,
+    });
   }
 
   it('hashes the CSV the main thread writes as it grows, to the hashes the main thread takes alone', async () => {
@@ -268,12 +296,7 @@ describe('Parquet written by a worker thread beside validation', () => {
           try {
             const writer = await writeCsvBeside(beside, rows, sizes, prefix);
             expect(beside.hashesCsv).toBe(true);
-            const given: unknown[] = [];
-            const { csv, contentHash } = await writer.close(async (bytes) => {
-              const hashes = await beside.finishCsv(bytes);
-              given.push(hashes);
-              return hashes;
-            });
+            const { csv, contentHash, given } = await closeWithWorker(writer, beside);
             // The worker's hashes were taken: none failed and left the file to be read back.
             expect(given).toEqual([{ bytes: csv.bytes, sha256: csv.sha256, contentHash }]);
             expect(beside.failure).toBeUndefined();
@@ -314,12 +337,7 @@ describe('Parquet written by a worker thread beside validation', () => {
       writer.handOverHashing();
       await spill.close();
       const parquet = beside.finish();
-      const given: unknown[] = [];
-      const { csv, contentHash } = await writer.close(async (bytes) => {
-        const hashes = await beside.finishCsv(bytes);
-        given.push(hashes);
-        return hashes;
-      });
+      const { csv, contentHash, given } = await closeWithWorker(writer, beside);
       expect(await parquet).toBeDefined();
       expect(given).toEqual([{ bytes: csv.bytes, sha256: csv.sha256, contentHash }]);
     } finally {
@@ -338,19 +356,10 @@ describe('Parquet written by a worker thread beside validation', () => {
     });
     try {
       const writer = await writeCsvBeside(beside, rows, [1], 'p');
-      const given: unknown[] = [];
       // The main thread says the file is a byte longer than the worker finds it.
-      const { csv, contentHash } = await writer.close(async (bytes) => {
-        const hashes = await beside.finishCsv(bytes + 1);
-        given.push(hashes);
-        return hashes;
-      });
+      const { csv, contentHash, given } = await closeWithWorker(writer, beside, 1);
       expect(given).toEqual([undefined]);
-      const alone = await csvAlone(rows, 'p');
-      expect({ sha256: csv.sha256, contentHash }).toEqual({
-        sha256: alone.sha256,
-        contentHash: alone.contentHash,
-      });
+      await expectHashedAsAlone(csv, contentHash, rows, 'p');
     } finally {
       await beside.abandon();
     }
@@ -369,11 +378,7 @@ describe('Parquet written by a worker thread beside validation', () => {
       const { csv, contentHash } = await writer.close((bytes) => beside.finishCsv(bytes));
       expect(await beside.finish()).toBeUndefined();
       expect(beside.failure).toContain('1.5');
-      const alone = await csvAlone(rows, '');
-      expect({ sha256: csv.sha256, contentHash }).toEqual({
-        sha256: alone.sha256,
-        contentHash: alone.contentHash,
-      });
+      await expectHashedAsAlone(csv, contentHash, rows, '');
     } finally {
       await beside.abandon();
     }
