@@ -220,6 +220,22 @@ interface Summary {
   readonly seconds: number;
   readonly peak: number;
   readonly sample: Measurement;
+  /** Each run's seconds, in the order of the runs (interleaved with every other operation's). */
+  readonly runs: readonly number[];
+}
+
+/**
+ * A ratio's value in each run, `of` run i over `to` run i, as the targets' lines print it after the median
+ * ratio: the runs interleave the operations, so each pair was measured minutes apart at most, and how far
+ * the pairs spread says how far the machine's load moved the median. Empty below two runs of each.
+ */
+function perRun(of: Summary, to: Summary, ratio: (of: number, to: number) => number, digits: number): string {
+  const pairs = Math.min(of.runs.length, to.runs.length);
+  if (pairs < 2) return '';
+  const ratios = of.runs
+    .slice(0, pairs)
+    .map((seconds, i) => ratio(seconds, to.runs[i] ?? NaN).toFixed(digits));
+  return `; per run ${ratios.join(', ')}`;
 }
 
 // Started only when S3 is measured (`--no-s3` needs no moto_server).
@@ -304,6 +320,7 @@ try {
         // The highest of the runs: a memory target is a ceiling, which a median could hide one run above.
         peak: Math.max(...list.map((sample) => sample.maxRssBytes)),
         sample: list[0] as Measurement,
+        runs: list.map((sample) => sample.seconds),
       });
     }
     const duck = results.get(key(size, nodes[0]?.label ?? '', 'duckdb'));
@@ -376,13 +393,13 @@ try {
       if (dir !== undefined && duck !== undefined) {
         const ratio = dir.seconds / duck.seconds;
         console.log(
-          `${at} publish dir ${TIME_VS_DUCKDB} ${ratio.toFixed(1)} (≤ ${TARGETS.duckdb}, goal ${TARGETS.duckdbGoal})   ${verdict(ratio <= TARGETS.duckdb, ratio <= TARGETS.duckdbGoal)}`,
+          `${at} publish dir ${TIME_VS_DUCKDB} ${ratio.toFixed(1)} (≤ ${TARGETS.duckdb}, goal ${TARGETS.duckdbGoal}${perRun(dir, duck, (a, b) => a / b, 1)})   ${verdict(ratio <= TARGETS.duckdb, ratio <= TARGETS.duckdbGoal)}`,
         );
       }
       if (validate !== undefined && parse !== undefined) {
         const ratio = parse.seconds / validate.seconds;
         console.log(
-          `${at} validate ${SPEED_VS_PARSE} ${parseRatioText(ratio)} (≥ ${TARGETS.validate}, goal ${TARGETS.validateGoal})   ${verdict(ratio >= TARGETS.validate, ratio >= TARGETS.validateGoal)}`,
+          `${at} validate ${SPEED_VS_PARSE} ${parseRatioText(ratio)} (≥ ${TARGETS.validate}, goal ${TARGETS.validateGoal}${perRun(validate, parse, (a, b) => b / a, 3)})   ${verdict(ratio >= TARGETS.validate, ratio >= TARGETS.validateGoal)}`,
         );
       }
       if (validateCli !== undefined && parse !== undefined)
@@ -394,7 +411,7 @@ try {
       if (cli !== undefined && duck !== undefined) {
         const ratio = cli.seconds / duck.seconds;
         console.log(
-          `${at} publish cli ${TIME_VS_DUCKDB} ${ratio.toFixed(1)} (≤ ${TARGETS.duckdb}, goal ${TARGETS.duckdbGoal}; the same publish with the CLI's V8 flags, as opendata publish runs)   ${verdict(ratio <= TARGETS.duckdb, ratio <= TARGETS.duckdbGoal)}`,
+          `${at} publish cli ${TIME_VS_DUCKDB} ${ratio.toFixed(1)} (≤ ${TARGETS.duckdb}, goal ${TARGETS.duckdbGoal}; the same publish with the CLI's V8 flags, as opendata publish runs${perRun(cli, duck, (a, b) => a / b, 1)})   ${verdict(ratio <= TARGETS.duckdb, ratio <= TARGETS.duckdbGoal)}`,
         );
       }
       for (const [operation, result] of [
