@@ -19,7 +19,6 @@ import { NumberLog } from '../../lambda/core/number-log.js';
 import { inMemory } from '../../lambda/core/row-source.js';
 import { ScratchDirectory } from '../../lambda/core/scratch.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
-import { scratchForEachTest } from '../support/scratch.js';
 import { makeWorkspace, publishWorkspace, readJson, REPO_ROOT } from '../support/workspace.js';
 
 const run = promisify(execFile);
@@ -37,7 +36,6 @@ function generated(count: number, make: (i: number) => Row): { open(): AsyncIter
 }
 
 describe('column statistics', () => {
-  const scratch = scratchForEachTest();
   it('count distinct numbers as their published text does (-0 and 0 as one), bin every one, and agree in one pass or two', async () => {
     const numbers = fc.oneof(
       fc.integer({ min: -3, max: 3 }),
@@ -118,43 +116,53 @@ describe('column statistics', () => {
   });
 
   it('agree when the text and boolean columns are counted elsewhere from the first row, and are none without them', async () => {
-    const columns = [column('n', 'number'), column('t', 'string'), column('b', 'boolean')];
+    const scratch = await ScratchDirectory.create();
+    const columns = [
+      column('n', 'number'),
+      column('t', 'string'),
+      column('b', 'boolean'),
+      column('i', 'integer'),
+    ];
     const row = fc.record(
       {
         n: fc.double({ noNaN: true, noDefaultInfinity: true }),
         t: fc.oneof(fc.constantFrom('a', 'b', '=c', ''), fc.string({ maxLength: 5 })),
         b: fc.boolean(),
+        i: fc.integer({ min: -5, max: 5 }),
       },
       { requiredKeys: [] },
     );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(row, { maxLength: 300 }),
-        fc.integer({ min: 1, max: 40 }),
-        fc.nat({ max: 300 }),
-        async (rows, batch, handOverAt) => {
-          const streamed = new StreamedColumnStats(
-            columns,
-            (n) => new NumberLog(scratch.current, `stats-values-${n}.f64`, 4),
-          );
-          const elsewhere = new UnorderedColumnStats(columns);
-          for (let start = 0; start < rows.length; start += batch) {
-            // Handed over part way, as the worker starts: what was counted here before is not used.
-            if (start >= handOverAt) streamed.handOverUnordered();
-            streamed.add(rows.slice(start, start + batch));
-            elsewhere.add(rows.slice(start, start + batch));
-          }
-          streamed.handOverUnordered();
-          expect(await streamed.finish(elsewhere.result())).toEqual(
-            await columnStats(columns, inMemory(rows as Row[])),
-          );
-          // Without the others' statistics, or with one column's missing, there is no document to give.
-          expect(await streamed.finish()).toBeUndefined();
-          expect(await streamed.finish(elsewhere.result().slice(1))).toBeUndefined();
-        },
-      ),
-      { seed: 61208, numRuns: 100 },
-    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(row, { maxLength: 300 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.nat({ max: 300 }),
+          async (rows, batch, handOverAt) => {
+            const streamed = new StreamedColumnStats(
+              columns,
+              (n) => new NumberLog(scratch, `stats-values-${n}.f64`, 4),
+            );
+            const elsewhere = new UnorderedColumnStats(columns);
+            for (let start = 0; start < rows.length; start += batch) {
+              // Handed over part way, as the worker starts: what was counted here before is not used.
+              if (start >= handOverAt) streamed.handOverUnordered();
+              streamed.add(rows.slice(start, start + batch));
+              elsewhere.add(rows.slice(start, start + batch));
+            }
+            streamed.handOverUnordered();
+            const whole = await columnStats(columns, inMemory(rows as Row[]));
+            expect(await streamed.finish(elsewhere.result())).toEqual(whole);
+            // Without the others' statistics, or with one column's missing, there is no document to give.
+            expect(await streamed.finish()).toBeUndefined();
+            expect(await streamed.finish(elsewhere.result().slice(1))).toBeUndefined();
+          },
+        ),
+        { seed: 61208, numRuns: 100 },
+      );
+    } finally {
+      await scratch.dispose();
+    }
   });
 
   it('bins values whose range spans more than a double holds, from -1.7e308 to 1.7e308', async () => {
