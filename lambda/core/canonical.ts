@@ -1,10 +1,12 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { ColumnRanges, StatsDocument } from './column-stats.js';
 import { edtfOrderText } from './edtf-order.js';
 import { escapeFormula } from './formula.js';
 import type { PutBody, StreamedBody } from './object-store.js';
 import type { RowSource } from './row-source.js';
+import { CsvDigest, type CsvHashes } from './csv-digest.js';
 import type { Column, Row } from './row-schema.js';
 import { scratchBody, type ScratchDirectory, type ScratchFile } from './scratch.js';
 import type { DatasetDefinition, ValidDataset } from './validate.js';
@@ -114,7 +116,7 @@ export interface WrittenCsv {
  * {@link CanonicalCsvWriter.handOverHashing}.
  */
 export class CanonicalCsvWriter {
-  #hashes: { readonly content: Hash; readonly file: Hash } | undefined;
+  #digest: CsvDigest | undefined;
   #file: Promise<ScratchFile> | undefined;
   #bytes = 0;
 
@@ -127,7 +129,7 @@ export class CanonicalCsvWriter {
     private readonly contentPrefix: string,
     private readonly create: () => Promise<ScratchFile>,
   ) {
-    this.#hashes = { content: createHash('sha256').update(contentPrefix), file: createHash('sha256') };
+    this.#digest = new CsvDigest(contentPrefix);
   }
 
   /** A writer of `definition`'s CSV into a new file of `scratch`. */
@@ -153,7 +155,7 @@ export class CanonicalCsvWriter {
    * gives the hashes to {@link close}.
    */
   handOverHashing(): void {
-    this.#hashes = undefined;
+    this.#digest = undefined;
   }
 
   /**
@@ -162,28 +164,21 @@ export class CanonicalCsvWriter {
    * Hashing handed over and no hashes given, the file is read back to hash it.
    */
   async close(
-    hashedElsewhere?: (bytes: number) => Promise<{ sha256: string; contentHash: string } | undefined>,
+    hashedElsewhere?: (bytes: number) => Promise<CsvHashes | undefined>,
   ): Promise<{ csv: StreamedBody; contentHash: string }> {
     const file = await this.#open();
     await file.end();
     const bytes = this.#bytes;
-    const hashes = this.#hashes;
     const taken =
-      hashes === undefined
-        ? ((await hashedElsewhere?.(bytes)) ?? (await this.#hashFile(file.path)))
-        : { sha256: hashes.file.digest('hex'), contentHash: `sha256:${hashes.content.digest('hex')}` };
+      this.#digest?.digest() ?? (await hashedElsewhere?.(bytes)) ?? (await this.#hashFile(file.path));
     return { csv: scratchBody(file.path, bytes, taken.sha256), contentHash: taken.contentHash };
   }
 
   /** Both hashes of the file as written, read back: its content hash covers the prefix given to the constructor. */
-  async #hashFile(file: string): Promise<{ sha256: string; contentHash: string }> {
-    const content = createHash('sha256').update(this.contentPrefix);
-    const whole = createHash('sha256');
-    for await (const chunk of scratchBody(file, this.#bytes, '').open()) {
-      content.update(chunk);
-      whole.update(chunk);
-    }
-    return { sha256: whole.digest('hex'), contentHash: `sha256:${content.digest('hex')}` };
+  async #hashFile(file: string): Promise<CsvHashes> {
+    const digest = new CsvDigest(this.contentPrefix);
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) digest.update(chunk);
+    return digest.digest();
   }
 
   #open(): Promise<ScratchFile> {
@@ -200,8 +195,7 @@ export class CanonicalCsvWriter {
   }
 
   async #append(file: ScratchFile, bytes: Buffer): Promise<void> {
-    this.#hashes?.content.update(bytes);
-    this.#hashes?.file.update(bytes);
+    this.#digest?.update(bytes);
     this.#bytes += bytes.byteLength;
     await file.write(bytes);
   }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, existsSync, openSync, read, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { CsvDigest, type CsvHashes } from './csv-digest.js';
 import type { StreamedBody } from './object-store.js';
 import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
@@ -81,13 +81,6 @@ export interface ParquetBesideValidationOptions {
    * and what the content hash covers before the CSV. Without it the worker writes the Parquet file alone.
    */
   readonly csv?: { readonly contentPrefix: string } | undefined;
-}
-
-/** The canonical CSV's hashes, taken by the worker: its size, its SHA-256 and the content hash (`sha256:<hex>`). */
-export interface CsvHashes {
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly contentHash: string;
 }
 
 /**
@@ -330,6 +323,36 @@ class SpillProgress {
 }
 
 /**
+ * The bytes of a file the main thread is writing, read through `descriptor` as far as `written()` says
+ * it is written, and once the main thread has said it is complete, to `endOnceComplete()` (`Infinity`:
+ * to its end). Each chunk is a view of one buffer read into again and again: it is valid until the next
+ * is asked for.
+ */
+async function* followFile(
+  descriptor: number,
+  progress: SpillProgress,
+  written: () => number,
+  endOnceComplete: () => number,
+): AsyncGenerator<Buffer> {
+  const buffer = Buffer.allocUnsafe(SPILL_READ_BYTES);
+  let position = 0;
+  for (;;) {
+    const end = progress.complete ? endOnceComplete() : written();
+    if (position < end) {
+      const length = Math.min(buffer.byteLength, end - position);
+      const { bytesRead } = await readAt(descriptor, buffer, 0, length, position);
+      if (bytesRead > 0) {
+        position += bytesRead;
+        yield buffer.subarray(0, bytesRead);
+        continue;
+      }
+    }
+    if (progress.complete) return;
+    await progress.next();
+  }
+}
+
+/**
  * The rows of a spill being written, read as far as it is and parsed, until it is complete and read to
  * its end: whole lines only (a line cut by a read waits for the next one).
  */
@@ -338,30 +361,15 @@ async function* followSpill(
   progress: SpillProgress,
   parse: (line: string) => Row,
 ): AsyncGenerator<readonly Row[]> {
-  let position = 0;
   let carry: Buffer = Buffer.alloc(0);
-  // One buffer read into again and again: each read's lines are parsed before the next read, and the
-  // line a read cuts is copied out of it.
-  const buffer = Buffer.allocUnsafe(SPILL_READ_BYTES);
-  for (;;) {
-    const end = progress.complete ? Infinity : progress.written;
-    if (position >= end) {
-      await progress.next();
-      continue;
-    }
-    const { bytesRead } = await readAt(
-      spill,
-      buffer,
-      0,
-      Math.min(buffer.byteLength, end - position),
-      position,
-    );
-    if (bytesRead === 0) {
-      if (progress.complete) break;
-      continue;
-    }
-    position += bytesRead;
-    const cut = wholeLines(carry, buffer.subarray(0, bytesRead));
+  // Each read's lines are parsed before the next read, and the line a read cuts is copied out of it.
+  for await (const chunk of followFile(
+    spill,
+    progress,
+    () => progress.written,
+    () => Infinity,
+  )) {
+    const cut = wholeLines(carry, chunk);
     carry = Buffer.from(cut.carry);
     if (cut.lines.length > 0) yield rowsOfLines(cut.lines, parse);
   }
@@ -380,37 +388,22 @@ function lentForWriting(descriptor: number): ScratchFileHandle {
 
 /**
  * The SHA-256 of the CSV file the main thread is writing, and its content hash (`prefix` first), read as
- * far as the file is written as it grows, and to its end once it is complete.
+ * far as the file is written as it grows, and to its end (or the size given) once it is complete.
  */
 async function hashFollowing(
   descriptor: number,
   progress: SpillProgress,
   prefix: string,
 ): Promise<CsvHashes> {
-  const content = createHash('sha256').update(prefix);
-  const whole = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(SPILL_READ_BYTES);
-  let position = 0;
-  for (;;) {
-    const end = progress.complete ? (progress.csvBytes ?? Infinity) : progress.csvWritten;
-    if (position >= end) {
-      if (progress.complete) break;
-      await progress.next();
-      continue;
-    }
-    const length = Math.min(buffer.byteLength, end - position);
-    const { bytesRead } = await readAt(descriptor, buffer, 0, length, position);
-    if (bytesRead === 0) {
-      if (progress.complete) break;
-      await progress.next();
-      continue;
-    }
-    const read = buffer.subarray(0, bytesRead);
-    content.update(read);
-    whole.update(read);
-    position += bytesRead;
-  }
-  return { bytes: position, sha256: whole.digest('hex'), contentHash: `sha256:${content.digest('hex')}` };
+  const digest = new CsvDigest(prefix);
+  const chunks = followFile(
+    descriptor,
+    progress,
+    () => progress.csvWritten,
+    () => progress.csvBytes ?? Infinity,
+  );
+  for await (const chunk of chunks) digest.update(chunk);
+  return digest.digest();
 }
 
 /**
