@@ -80,6 +80,7 @@ export async function* readCsvRecordBatches(
       // Counted in the record's text, not in its cells: where papaparse finds a quote out of place, its cells
       // are its guess, and may leave out what the text holds.
       const breaks = breakInside ? lineBreaksWithin(input, from, to, afterCr) : 0;
+      const crBefore = afterCr;
       afterCr = to > from && input.charCodeAt(to - 1) === 0x0d;
       // A record that is only the second half of the line ending before it (see below).
       let alone = false;
@@ -103,6 +104,24 @@ export async function* readCsvRecordBatches(
         if (told?.has(key) === true) continue;
         told?.add(key);
         problems.push({ fieldIndex, message });
+      }
+      // A line ending with LF alone after a quoted last cell, in a CRLF or CR file, puts text after the
+      // closing quote: papaparse finds a stray quote. Said as the line ending it is, once, where the
+      // line's endings mended would read cleanly as rows of their own.
+      if (newline !== '\n' && breakInside && problems.length > 0) {
+        const cause = loneLineFeedCause(input, from, end, newline, crBefore);
+        if (cause !== undefined) {
+          const at = cause.linesBefore === 0 ? 'this line' : `line ${nextLine + cause.linesBefore}`;
+          // No line after it: the last line, whose LF alone follows its closing quote.
+          const what =
+            breaks === 0
+              ? 'its last line ends with LF alone, which leaves its closing quote out of place'
+              : `${at} ends with LF alone, so lines ${nextLine}-${nextLine + breaks} were read as one row, its quotes out of place`;
+          problems.splice(0, problems.length, {
+            fieldIndex: cause.fieldIndex,
+            message: `the file's lines end with ${newline === '\r\n' ? 'CRLF' : 'CR'} (its first line does), and ${what}: save the file with one kind of line ending`,
+          });
+        }
       }
       // A file whose lines end with CRLF (or CR) and one that ends with LF alone reads that line and the
       // next as one record: said once, at the cell where the LF is, instead of as extra cells and types.
@@ -566,6 +585,36 @@ function endsWithSpaceAfterQuote(text: string): boolean {
   let end = text.length;
   while (end > 0 && (text.charCodeAt(end - 1) === 0x20 || text.charCodeAt(end - 1) === 0x09)) end--;
   return end < text.length && text.charCodeAt(end - 1) === QUOTE;
+}
+
+/**
+ * Whether the quoting problems of the record `text[from, end)` (without its own line break) come from a
+ * line ending with LF alone in a file whose lines end with `newline` (CRLF or CR): with each lone LF made
+ * `newline`, the text must read without a problem as more than one row. Changing an LF inside quotes
+ * changes nothing papaparse reports, so only an LF outside them can make the difference. Gives the last
+ * cell of the first of those rows (where the LF ends it) and the line breaks before that LF in the record.
+ */
+function loneLineFeedCause(
+  text: string,
+  from: number,
+  end: number,
+  newline: '\r\n' | '\r',
+  afterCr: boolean,
+): { fieldIndex: number; linesBefore: number } | undefined {
+  let mended = '';
+  let last = from;
+  for (let at = text.indexOf('\n', from); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) {
+    if (at === from ? afterCr : text.charCodeAt(at - 1) === 0x0d) continue;
+    mended += text.slice(last, at) + newline;
+    last = at + 1;
+  }
+  if (last === from) return undefined;
+  mended += text.slice(last, end);
+  const read = Papa.parse<string[]>(mended, dialect(newline));
+  const first = read.data[0];
+  if (read.errors.length > 0 || read.data.length < 2 || first === undefined) return undefined;
+  const linesBefore = first.reduce((count, cell) => count + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+  return { fieldIndex: Math.max(0, first.length - 1), linesBefore };
 }
 
 /** Whether papaparse reads `text` (one record and its line break) without a quoting error. */

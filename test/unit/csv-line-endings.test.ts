@@ -15,6 +15,8 @@ async function records(text: string, cut = 0): Promise<CsvRecord[]> {
 }
 
 const MIXED = /the file's lines end with (CRLF|CR), and a line here ends with LF alone/;
+const LONE_LF_QUOTED =
+  /^the file's lines end with (CRLF|CR) \(its first line does\), and ((this line|line \d+) ends with LF alone, so lines \d+-\d+ were read as one row, its quotes out of place|its last line ends with LF alone, which leaves its closing quote out of place): save the file with one kind of line ending$/;
 
 describe('a file with line endings of two kinds', () => {
   it('is told once, at the row where a line ends with LF alone, not as extra cells and bad types', async () => {
@@ -57,6 +59,72 @@ describe('a file with line endings of two kinds', () => {
     const read = await records('a,b\r\nx"y,"p\nq"\r\nx"y,p\nq\r\n');
     expect(read[1]).toMatchObject({ fields: ['x"y', 'p\nq'], problems: [] });
     expect(read[2]?.problems).toEqual([{ fieldIndex: 1, message: expect.stringMatching(MIXED) as string }]);
+  });
+
+  it('tells a line ending with LF alone whose last cell is quoted as the line ending it is, not as the stray quote papaparse then finds', async () => {
+    const read = await records('id,note\r\na,"x\ny"\r\nb,"y"\nc,"z"\r\nd,"w"\r\n');
+    expect(read.map((record) => [record.line, record.problems])).toEqual([
+      [1, []],
+      [2, []],
+      [4, [{ fieldIndex: 1, message: expect.stringMatching(LONE_LF_QUOTED) as string }]],
+      [6, []],
+    ]);
+    expect(read[2]?.problems[0]?.message).toBe(
+      "the file's lines end with CRLF (its first line does), and this line ends with LF alone, so lines 4-5 were read as one row, its quotes out of place: save the file with one kind of line ending",
+    );
+    expect((await records('id,note\r\na,"x"\r\nb,"y"\n')).at(-1)).toEqual({
+      line: 3,
+      fields: ['b', 'y"\n'],
+      problems: [
+        {
+          fieldIndex: 1,
+          message:
+            "the file's lines end with CRLF (its first line does), and its last line ends with LF alone, which leaves its closing quote out of place: save the file with one kind of line ending",
+        },
+      ],
+    });
+  });
+
+  it('names the line ending with LF alone when it comes after a quoted cell of several lines, in a CR file too', async () => {
+    for (const [newline, name] of [
+      ['\r\n', 'CRLF'],
+      ['\r', 'CR'],
+    ] as const) {
+      const read = await records(`id,note${newline}b,"p${newline}q"\nc,"z"${newline}`);
+      expect(read.at(-1)?.problems).toEqual([
+        {
+          fieldIndex: 1,
+          message: `the file's lines end with ${name} (its first line does), and line 3 ends with LF alone, so lines 2-4 were read as one row, its quotes out of place: save the file with one kind of line ending`,
+        },
+      ]);
+    }
+  });
+
+  it('says so of a file whose first line alone ends with CRLF, once a row, for any table whose last cells are quoted', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.stringMatching(/^[a-z0-9]{1,6}$/), fc.stringMatching(/^[a-z ,\n]{0,8}$/)), {
+          minLength: 2,
+          maxLength: 6,
+        }),
+        fc.nat(200),
+        async (rows, cut) => {
+          const text = `id,note\r\n${rows.map(([id, note]) => `${id},"${note}"\n`).join('')}`;
+          const read = await records(text, cut % (text.length + 1));
+          const problems = read.flatMap((record) => record.problems);
+          expect(problems.length).toBeGreaterThan(0);
+          for (const problem of problems) expect(problem.message).toMatch(LONE_LF_QUOTED);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('leaves a stray quote a stray quote when the line endings are not its cause', async () => {
+    const read = await records('id,note\r\na,"x"y"\r\nb,"p\nq"z"\r\n');
+    const messages = read.flatMap((record) => record.problems.map((problem) => problem.message));
+    expect(messages).toHaveLength(2);
+    for (const message of messages) expect(message).toMatch(/^stray double quote/);
   });
 
   it('in a CR file, names the cell an LF outside quotes is in', async () => {
