@@ -239,10 +239,12 @@ export class ParquetBesideValidation {
     let resolveCsv: (hashes: CsvHashes | undefined) => void = () => undefined;
     if (csvInput !== undefined) this.#csvOutcome = new Promise((resolve) => (resolveCsv = resolve));
     this.#outcome = new Promise<StreamedBody | undefined>((resolve) => {
+      // Whether the file was given: the thread is then stopped, and its exit is no failure.
+      let given = false;
       // Settles what is still to come with nothing: the main thread then writes it. A settled promise
       // ignores a second settling, so a CSV already given stays given.
       const fail = (reason: string): void => {
-        this.#failure ??= reason;
+        if (!given) this.#failure ??= reason;
         resolve(undefined);
         resolveCsv(undefined);
       };
@@ -253,6 +255,7 @@ export class ParquetBesideValidation {
           return;
         }
         if ('done' in message) {
+          given = true;
           resolve(scratchBody(file, message.done.bytes, message.done.sha256));
           // The Parquet file is the worker's last word, after the CSV's.
           resolveCsv(undefined);

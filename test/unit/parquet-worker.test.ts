@@ -137,6 +137,27 @@ describe('Parquet written by a worker thread beside validation', () => {
     );
   });
 
+  it('tells no failure of a worker that gave its file, once its thread has stopped', async () => {
+    const rows: Row[] = [
+      { id: 'a', year: 1 },
+      { id: 'b', year: 2 },
+    ];
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', { startRows: 1 });
+    try {
+      const spill = await Spill.rows(scratch.current, 'run');
+      await spill.add(rows);
+      beside.spilled(rows.length, spill.written);
+      await spill.close();
+      expect((await beside.finish())?.bytes).toBeGreaterThan(0);
+      // The thread is stopped once it has given the file: its exit is no failure.
+      for (let waited = 0; beside.running && waited < 10_000; waited += 10) await delay(10);
+      expect(beside.running).toBe(false);
+      expect(beside.failure).toBeUndefined();
+    } finally {
+      await beside.abandon();
+    }
+  });
+
   it('writes columns named as properties every object inherits as empty where a row has no value', async () => {
     // The worker parses the spill into ordinary objects when no column is named so; a row without its own
     // `constructor` or `toString` would otherwise hand the encoder the inherited function.
