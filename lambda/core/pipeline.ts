@@ -25,7 +25,8 @@ import {
 import type { VerifyProblem } from './distribution-check.js';
 import { SiteSourceError, type SiteNote } from './site.js';
 import type { RunContext } from './checks/index.js';
-import { referencedDatasetsFrom } from './referenced-datasets.js';
+import { publishedDatasets } from './published-datasets.js';
+import { referencedDatasetsFrom, type DatasetResolver } from './referenced-datasets.js';
 import { isValidDatasetId } from './dataset-id.js';
 
 /** What happened to one dataset in a publish run. */
@@ -185,10 +186,25 @@ async function validateOne(
   return { report: unloadedReport(source, id, loaded.issues) };
 }
 
-/** What a validation run shares between its datasets, from where it reads them (see `checks/check.ts`). */
-export function runContextOf(source: SourceLocation): RunContext {
+/**
+ * What a validation run shares between its datasets, from where it reads them (see `checks/check.ts`).
+ * A publish of some datasets only gives `published`: the datasets outside the run are then referred to
+ * as they are published in its store (see {@link publishedDatasets}), not as their sources now stand.
+ */
+export function runContextOf(
+  source: SourceLocation,
+  published?: { readonly store: ObjectStore; readonly inRun: ReadonlySet<string> },
+): RunContext {
   // Datasets that foreign keys and rules refer to are read from the same place, each once per context.
-  const datasets = referencedDatasetsFrom(source);
+  const sources = referencedDatasetsFrom(source);
+  let datasets: DatasetResolver = sources;
+  if (published !== undefined) {
+    const outside = publishedDatasets(published.store);
+    datasets = {
+      index: (id, fields, columns) =>
+        (published.inRun.has(id) ? sources : outside).index(id, fields, columns),
+    };
+  }
   return source.texts === undefined ? { datasets } : { sourceTexts: source.texts, datasets };
 }
 
@@ -425,7 +441,11 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   if (!site.ok) throw new SiteMetaError(site.issues.map((issue) => formatIssue(issue)).join('\n'));
   // One record of row-schema `$id`s for the run, so that two datasets cannot claim the same one.
   const scope = new RowSchemaScope();
-  const context = runContextOf(run.source);
+  const ids = run.ids ?? [];
+  const context = runContextOf(
+    run.source,
+    ids.length === 0 ? undefined : { store: run.store, inRun: new Set(ids) },
+  );
   const outcomes = new Map<string, DatasetOutcome>();
   const reports = new Map<string, DatasetReport>();
   const staged: StagedVersion[] = [];

@@ -341,7 +341,7 @@ async function readPreviousVersion(
  * of each chunk have been handed over (where a consumer can await). A document
  * that is not JSON, or ends too soon, is an error naming `key`.
  */
-async function readJsonValues(
+export async function readJsonValues(
   key: string,
   chunks: AsyncIterable<Uint8Array>,
   paths: string[],

@@ -90,7 +90,7 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
             for (const row of batch) {
               const key = keyOf(row, fields);
               if (key === undefined || rows.has(key)) continue;
-              rows.set(key, columns.length === 0 ? KEY_ONLY : cut(row, columns));
+              rows.set(key, indexedRow(row, columns));
             }
           },
         };
@@ -115,6 +115,11 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
       return found;
     },
   };
+}
+
+/** What an index keeps of a row: its values in `columns`, or nothing for a reference that only looks keys up. */
+export function indexedRow(row: Readonly<Row>, columns: readonly string[]): Row {
+  return columns.length === 0 ? KEY_ONLY : cut(row, columns);
 }
 
 /** A row holding only its values in `names`, with no prototype (a column may be named `constructor`). */

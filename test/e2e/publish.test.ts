@@ -45,6 +45,61 @@ describe('publish', () => {
     );
   });
 
+  it('checks the references of a dataset published on its own against what is published of the dataset it refers to', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    // A key renamed in both sources: trade's source and trade-by-year's agree, the published trade does not.
+    for (const file of ['trade.csv', 'trade-by-year.csv'])
+      await replaceInFile(path.join(ws.data, file), 'turnover-2001-series', 'turnover-2001-annual');
+    const before = await treeDigest(ws.out);
+
+    const alone = await publish(ws, 'trade-by-year');
+
+    expect(alone.code).not.toBe(0);
+    expect(alone.stdout + alone.stderr).toContain(
+      'turnover_musd_trade_id=turnover-2001-annual: no row of trade (as published: datasets/trade/1.0.0/trade.json; its source is not in this run) has id equal to it',
+    );
+    expect(await treeDigest(ws.out)).toEqual(before);
+
+    // Published together, the two agree again.
+    const together = await publish(ws, 'trade', 'trade-by-year');
+    expect(together.code).toBe(0);
+    expect(together.stdout).toMatch(/^trade-by-year +published 1\.0\.1 /m);
+  });
+
+  it('refuses to check references against a published file that is not the one the catalog lists', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    await replaceInFile(
+      path.join(ws.out, 'datasets/trade/1.0.0/trade.json'),
+      '"turnover-2001-series"',
+      '"turnover-2001-seriez"',
+    );
+    await replaceInFile(
+      path.join(ws.data, 'trade-by-year.csv'),
+      'The paper gives no trade figure',
+      'The paper gives no figure',
+    );
+
+    const { code, stdout, stderr } = await publish(ws, 'trade-by-year');
+
+    expect(code).not.toBe(0);
+    expect(stdout + stderr).toContain(
+      'cannot check the references to "trade": datasets/trade/1.0.0/trade.json, the published version of "trade", is not the file the catalog lists',
+    );
+  });
+
+  it('refuses a reference from a dataset published on its own to one that is neither published nor in the run', async () => {
+    const ws = await makeWorkspace();
+
+    const { code, stdout, stderr } = await publish(ws, 'trade-by-year');
+
+    expect(code).not.toBe(0);
+    expect(stdout + stderr).toContain(
+      'cannot check the references to "trade": the dataset "trade" is not published, and its source is not in this run: publish the two together',
+    );
+  });
+
   it('writes nothing the second time and leaves the tree byte-identical', async () => {
     const ws = await makeWorkspace();
     await publish(ws);

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import type { ColumnType } from './coerce.js';
+import type { PublishedColumn } from './dataset-document.js';
+import { messageOf } from './errors.js';
+import { headOf, readCatalog } from './history.js';
+import type { ObjectStore } from './object-store.js';
+import { readJsonValues } from './publish.js';
+import { indexedRow, keyOf, type DatasetResolver, type KeyIndex } from './referenced-datasets.js';
+import type { Row } from './row-schema.js';
+import { versionFileKey } from './site-keys.js';
+
+/**
+ * Datasets as readers see them: the rows of each one's latest published version, read from its
+ * `<id>.json` in `store` and checked against the catalog's size and SHA-256 as they are read. A run
+ * that publishes some datasets only checks their references to the others here, not in the others'
+ * sources: a source may have changed since it was published, and a reference that holds only there
+ * would be published pointing at rows no published version has. Indexed as
+ * {@link referencedDatasets} indexes a source, each index once per run.
+ */
+export function publishedDatasets(store: ObjectStore): DatasetResolver {
+  const indexes = new Map<string, Promise<KeyIndex>>();
+  return {
+    index(id, fields, columns) {
+      const signature = JSON.stringify([id, fields, columns]);
+      let found = indexes.get(signature);
+      if (found === undefined) indexes.set(signature, (found = readPublished(store, id, fields, columns)));
+      return found;
+    },
+  };
+}
+
+async function readPublished(
+  store: ObjectStore,
+  id: string,
+  fields: readonly string[],
+  columns: readonly string[],
+): Promise<KeyIndex> {
+  const latest = headOf((await readCatalog(store)).catalog, id);
+  if (latest === undefined)
+    return {
+      ok: false,
+      why: `the dataset "${id}" is not published, and its source is not in this run: publish the two together`,
+    };
+  const key = versionFileKey(id, latest.version, `${id}.json`);
+  const listed = latest.distributions.find((file) => file.path === key);
+  const where = `as published: ${key}; its source is not in this run`;
+  const rows = new Map<string, Row>();
+  let published: readonly PublishedColumn[] | undefined;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    const chunks = await store.open(key);
+    if (chunks === undefined || listed === undefined)
+      return { ok: false, why: `${key}, the published version of "${id}", is missing` };
+    const hashed = async function* (): AsyncIterable<Uint8Array> {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        bytes += chunk.byteLength;
+        yield chunk;
+      }
+    };
+    // `columns` comes before the rows in the file; a row's key is its values' JSON text, as a source's is.
+    await readJsonValues(key, hashed(), ['$.columns', '$.rows.*'], (value) => {
+      if (published === undefined) {
+        published = value as PublishedColumn[];
+        return 'continue';
+      }
+      // Without a prototype, as validation's rows are: a column may be named `constructor`.
+      const row = Object.assign(Object.create(null) as Row, value);
+      const rowKey = keyOf(row, fields);
+      if (rowKey !== undefined && !rows.has(rowKey)) rows.set(rowKey, indexedRow(row, columns));
+      return 'continue';
+    });
+  } catch (error) {
+    return {
+      ok: false,
+      why: `${key}, the published version of "${id}", cannot be read (${messageOf(error)})`,
+    };
+  }
+  if (hash.digest('hex') !== listed.sha256 || bytes !== listed.bytes)
+    return {
+      ok: false,
+      why: `${key}, the published version of "${id}", is not the file the catalog lists (its size or SHA-256 differ): restore it, or run verify`,
+    };
+  const names = new Map((published ?? []).map((column) => [column.name, column.type]));
+  const unknown = [...fields, ...columns].find((name) => !names.has(name));
+  if (unknown !== undefined)
+    return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}" (${where})` };
+  const fieldTypes = fields.map((name): ColumnType => names.get(name) ?? 'string');
+  return { ok: true, file: where, rows, fieldTypes };
+}
