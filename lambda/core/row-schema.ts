@@ -519,10 +519,14 @@ function columnTypeOf(property: Record<string, unknown>): ColumnType | undefined
   }
 }
 
-/** The column an ajv error is about, if it concerns one. */
+/**
+ * The column an ajv error is about, if it concerns one: for a property found missing (`required`, and
+ * `dependentRequired` or `dependencies` where one column requires another), the missing one.
+ */
 export function columnOfError(error: ErrorObject): string | undefined {
-  if (error.keyword === 'required')
-    return String((error.params as { missingProperty: unknown }).missingProperty);
+  const missing = (error.params as { missingProperty?: unknown }).missingProperty;
+  if (['required', 'dependentRequired', 'dependencies'].includes(error.keyword) && missing !== undefined)
+    return String(missing);
   const match = /^\/([^/]+)/.exec(error.instancePath);
   return match?.[1]?.replaceAll('~1', '/').replaceAll('~0', '~');
 }

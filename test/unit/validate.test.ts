@@ -240,6 +240,24 @@ describe('validateDataset', () => {
     expect(report.truncated).toBe(true);
   });
 
+  it('tells a cell of the wrong type once, not again as missing where another column requires it', async () => {
+    const schema = { ...FIXTURE_SCHEMA, dependentRequired: { day: ['value_musd'] } };
+    const csv = [
+      'id,year,value_musd,flagged,day,kind',
+      't-2001,2001,"106,1",false,2001-12-31,turnover',
+      't-2002,2002,,false,2002-12-31,turnover',
+      '',
+    ].join('\n');
+
+    const { report } = await validateDataset(fixtureSource({ schema, csv }));
+
+    expect(report.issues.map(brief)).toEqual([
+      { code: 'type-error', line: 2, column: 3, field: 'value_musd' },
+      // Missing indeed: said at the column missing, by its name.
+      { code: 'constraint-error', line: 3, column: 3, field: 'value_musd' },
+    ]);
+  });
+
   it('reports a descriptor that does not describe the schema columns', async () => {
     const descriptor = {
       ...FIXTURE_DESCRIPTOR,
