@@ -1,21 +1,92 @@
+import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Issue, IssueCode, Result } from './issue.js';
 import { messageOf } from './errors.js';
 
 /**
  * Parses a JSON file's text, turning a syntax error into an issue that names
- * the file, line and column of the error.
+ * the file, line and column of the error and says what is wrong there in
+ * words (a trailing comma, a comment, a missing comma, …). `JSON.parse`
+ * parses; only when it refuses the text is it read again by jsonc-parser in
+ * strict mode, which says where every error is (V8's own message often says
+ * only "Unexpected token", and its wording changes between Node versions).
  */
 export function parseJsonDocument(text: string, file: string, code: IssueCode): Result<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    const message = messageOf(error);
-    const position = /at position (\d+)/.exec(message);
-    const { line, column } =
-      position?.[1] === undefined ? { line: 1, column: 1 } : lineAndColumn(text, Number(position[1]));
+    const found = firstSyntaxError(text);
+    const { line, column } = lineAndColumn(text, found?.offset ?? 0);
+    const message = found?.message ?? messageOf(error);
     const issue: Issue = { code, file, line, column, message: `is not valid JSON: ${message}` };
     return { ok: false, issues: [issue] };
   }
+}
+
+/** Where the first syntax error of `text` is, and what it is, as a curator would fix it. */
+function firstSyntaxError(text: string): { offset: number; message: string } | undefined {
+  const errors: ParseError[] = [];
+  parseTolerantly(text, errors, {
+    disallowComments: true,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  });
+  const first = errors[0];
+  if (first === undefined) return undefined;
+  const { offset } = first;
+  const kind = printParseErrorCode(first.error);
+  const closing = text.charAt(offset);
+  if ((kind === 'ValueExpected' || kind === 'PropertyNameExpected') && (closing === ']' || closing === '}')) {
+    const comma = lastNonSpaceBefore(text, offset);
+    if (text.charAt(comma) === ',')
+      return {
+        offset: comma,
+        message: `a comma before "${closing}" with nothing after it (a trailing comma): JSON allows none, remove it`,
+      };
+  }
+  return { offset, message: describe(kind, text, offset) };
+}
+
+/** What jsonc-parser's error `kind` (its name for it) means, said as a curator would fix it. */
+function describe(kind: string, text: string, offset: number): string {
+  switch (kind) {
+    case 'InvalidCommentToken':
+      return 'a comment: JSON allows none, remove it (a note can go in a "description")';
+    case 'ValueExpected':
+      return offset >= text.trimEnd().length
+        ? 'the text ends where a value is expected (the file is empty or cut short)'
+        : 'a value is expected here (text in double quotes, a number, true, false, null, an object or a list)';
+    case 'PropertyNameExpected':
+      return 'a property name in double quotes is expected here';
+    case 'ColonExpected':
+      return 'a colon is expected here, after the property name';
+    case 'CommaExpected':
+      return 'a comma is expected here, between two items (or the end of the object or list)';
+    case 'CloseBraceExpected':
+      return 'the object is not closed: a "}" is missing';
+    case 'CloseBracketExpected':
+      return 'the list is not closed: a "]" is missing';
+    case 'EndOfFileExpected':
+      return 'there is text after the end of the JSON document';
+    case 'UnexpectedEndOfString':
+      return 'the text in double quotes is never closed';
+    case 'InvalidCharacter':
+      return 'the text in double quotes holds a tab, a line break or another control character: write it as \\t, \\n or \\u00XX';
+    case 'InvalidEscapeCharacter':
+    case 'InvalidUnicode':
+      return 'the text in double quotes holds a backslash escape JSON does not have: write a backslash itself as \\\\';
+    case 'InvalidNumberFormat':
+    case 'UnexpectedEndOfNumber':
+      return 'a number JSON cannot read (JSON numbers are written like 12, -3.5 or 1e6)';
+    default:
+      return `unexpected text here (${JSON.stringify(text.slice(offset, offset + 20))}); text goes in double quotes`;
+  }
+}
+
+/** The offset of the last character before `offset` that is not white space (-1: none). */
+function lastNonSpaceBefore(text: string, offset: number): number {
+  let at = offset - 1;
+  while (at >= 0 && /\s/.test(text.charAt(at))) at--;
+  return at;
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {

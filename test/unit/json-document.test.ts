@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseJsonDocument } from '../../lambda/core/json-document.js';
+import { REPO_ROOT } from '../support/workspace.js';
+
+/** The issue a text gives, as `line:column message`. */
+function issueOf(text: string): string {
+  const parsed = parseJsonDocument(text, 'x.json', 'descriptor-error');
+  if (parsed.ok) throw new Error('parsed');
+  const [issue] = parsed.issues;
+  return `${issue?.line}:${issue?.column} ${issue?.message}`;
+}
+
+/** Line and column of `offset` in `text`, as an editor counts them. */
+function at(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return `${before.split('\n').length}:${offset - before.lastIndexOf('\n')}`;
+}
+
+const DESCRIPTOR = readFileSync(path.join(REPO_ROOT, 'data', 'trade-by-year.dataset.json'), 'utf8');
+
+describe('a JSON document with a syntax error', () => {
+  it('names a trailing comma where it is, before "]" or "}", whatever Node says', () => {
+    expect(issueOf('{\n  "a": [\n    "x",\n  ],\n  "b": 1\n}')).toBe(
+      '3:8 is not valid JSON: a comma before "]" with nothing after it (a trailing comma): JSON allows none, remove it',
+    );
+    expect(issueOf('{\n  "a": 1,\n}\n')).toBe(
+      '2:9 is not valid JSON: a comma before "}" with nothing after it (a trailing comma): JSON allows none, remove it',
+    );
+  });
+
+  it('names a comment, a missing comma, an unclosed string and an empty file', () => {
+    expect(issueOf('{\n  // why\n  "a": 1\n}')).toBe(
+      '2:3 is not valid JSON: a comment: JSON allows none, remove it (a note can go in a "description")',
+    );
+    expect(issueOf('{\n  "a": 1\n  "b": 2\n}')).toMatch(/^3:3 is not valid JSON: a comma is expected here/);
+    expect(issueOf('{"a": "abc')).toMatch(
+      /^1:7 is not valid JSON: the text in double quotes is never closed$/,
+    );
+    expect(issueOf('')).toMatch(/^1:1 is not valid JSON: the text ends where a value is expected/);
+  });
+
+  it('points at the comma itself wherever a trailing comma is added to the real descriptor', () => {
+    // Every "]" or "}" that closes a non-empty list or object: a comma added after its last item.
+    const closers = [...DESCRIPTOR.matchAll(/[^\s[{](\s*)[\]}]/g)].map((match) => (match.index ?? 0) + 1);
+    expect(closers.length).toBeGreaterThan(20);
+    fc.assert(
+      fc.property(fc.constantFrom(...closers), (offset) => {
+        const text = `${DESCRIPTOR.slice(0, offset)},${DESCRIPTOR.slice(offset)}`;
+        expect(issueOf(text)).toBe(
+          `${at(text, offset)} is not valid JSON: a comma before "${text
+            .slice(offset + 1)
+            .trimStart()
+            .charAt(0)}" with nothing after it (a trailing comma): JSON allows none, remove it`,
+        );
+      }),
+    );
+  });
+
+  it('points at a comment put before any line of the real descriptor', () => {
+    const starts = [...DESCRIPTOR.matchAll(/\n(\s*)(?=")/g)].map(
+      (match) => (match.index ?? 0) + match[0].length,
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...starts), (offset) => {
+        const text = `${DESCRIPTOR.slice(0, offset)}// a note\n${DESCRIPTOR.slice(offset)}`;
+        expect(issueOf(text)).toMatch(new RegExp(`^${at(text, offset)} is not valid JSON: a comment`));
+      }),
+    );
+  });
+});
