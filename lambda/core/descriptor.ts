@@ -158,16 +158,12 @@ export function checkDescriptor(
       issue('/temporalCoverage', `starts on ${start}, after it ends (${end}); give the start first`),
     );
   if (columns !== undefined) {
-    const described = descriptor.columns.map((column) => column.name).join(', ');
-    const declared = columns.map((column) => column.name).join(', ');
-    if (described !== declared) {
-      issues.push(
-        issue(
-          '/columns',
-          `must describe the schema's columns in order: expected [${declared}], found [${described}]`,
-        ),
-      );
-    }
+    const mismatch = columnsMismatch(
+      columns.map((column) => column.name),
+      descriptor.columns.map((column) => column.name),
+    );
+    if (mismatch !== undefined)
+      issues.push(issue('/columns', `must describe the schema's columns, in its order: ${mismatch}`));
     for (const key of descriptor.primaryKey) {
       const column = columns.find((candidate) => candidate.name === key);
       if (column === undefined)
@@ -223,4 +219,37 @@ export function checkDescriptor(
     });
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: descriptor };
+}
+
+/**
+ * How the columns a descriptor describes differ from the schema's, said by what to change: the columns
+ * missing, those the schema does not have, or else the first place the order differs; `undefined` when
+ * they are the same, in the same order.
+ */
+function columnsMismatch(declared: readonly string[], described: readonly string[]): string | undefined {
+  if (declared.length === described.length && declared.every((name, index) => described[index] === name))
+    return undefined;
+  const missing = declared.filter((name) => !described.includes(name));
+  const extra = described.filter((name) => !declared.includes(name));
+  const parts: string[] = [];
+  if (missing.length > 0)
+    parts.push(
+      `${namesOf(missing)} ${missing.length === 1 ? 'is' : 'are'} not described (add ${missing.length === 1 ? 'it' : 'them'})`,
+    );
+  if (extra.length > 0)
+    parts.push(
+      `${namesOf(extra)} ${extra.length === 1 ? 'is not a column' : 'are not columns'} of the schema`,
+    );
+  if (parts.length > 0) return parts.join('; ');
+  const index = declared.findIndex((name, at) => described[at] !== name);
+  const found = described[index];
+  return found === undefined
+    ? `the schema's column ${index + 1} is "${declared[index] ?? ''}", and the list ends before it`
+    : `column ${index + 1} is described as "${found}" where the schema has "${declared[index] ?? ''}"`;
+}
+
+/** Column names for a message, quoted, the first five of a longer list. */
+function namesOf(names: readonly string[]): string {
+  const shown = names.slice(0, 5).map((name) => JSON.stringify(name));
+  return names.length > 5 ? `${shown.join(', ')} and ${names.length - 5} more` : shown.join(', ');
 }

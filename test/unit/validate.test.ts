@@ -272,6 +272,28 @@ describe('validateDataset', () => {
     ]);
   });
 
+  it('says which columns a descriptor misses, adds or misorders, whatever their number', async () => {
+    const message = async (columns: readonly { name: string; description: string }[]) => {
+      const { report } = await validateDataset(
+        fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, columns } }),
+      );
+      return report.issues.find((issue) => issue.field === '/columns')?.message;
+    };
+    const all = FIXTURE_DESCRIPTOR.columns;
+    const prefix = "must describe the schema's columns, in its order: ";
+
+    expect(await message(all.filter((column) => column.name !== 'day'))).toBe(
+      `${prefix}"day" is not described (add it)`,
+    );
+    expect(await message([...all, { name: 'extra', description: 'Not in the schema.' }])).toBe(
+      `${prefix}"extra" is not a column of the schema`,
+    );
+    expect(await message([all[1], all[0], ...all.slice(2)].filter((column) => column !== undefined))).toBe(
+      `${prefix}column 1 is described as "year" where the schema has "id"`,
+    );
+    expect(await message(all)).toBeUndefined();
+  });
+
   it('reports descriptor fields that break schemas/dataset.schema.json', async () => {
     const { report } = await validateDataset(
       fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, description: 'too short', license: 'MIT' } }),
