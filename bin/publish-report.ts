@@ -92,12 +92,19 @@ export function describeOutcome(
   return { out: [...lines.out, ...rulesLine, ...notes.map((note) => `${detail}${note}`)], err: lines.err };
 }
 
+/** The folders a run staged and then left unlisted, as its report says: they are its own, not debris found. */
+function supersededNote(versions: readonly string[]): string {
+  const one = versions.length === 1;
+  return `this run's own staging ${one ? 'as' : 'as each of'} ${versions.join(', ')}, made before that, is left unlisted: ${one ? 'its' : 'their'} files stay where they are, listed and linked nowhere`;
+}
+
 function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {
   const id = outcome.id.padEnd(width);
   switch (outcome.status) {
     case 'published': {
       const notes = [`${outcome.change}, ${outcome.rows} ${outcome.rows === 1 ? 'row' : 'rows'}`];
       if (outcome.rebased) notes.push('re-based on a version another run published meanwhile');
+      if (outcome.superseded.length > 0) notes.push(supersededNote(outcome.superseded));
       if (outcome.skipped.length > 0)
         notes.push(
           `skipped ${outcome.skipped.join(', ')}: unlisted folder${outcome.skipped.length === 1 ? '' : 's'} of a failed attempt, left as found`,
@@ -113,7 +120,12 @@ function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {
       };
     }
     case 'unchanged':
-      return { out: [`${id}  unchanged ${outcome.version}`], err: [] };
+      return {
+        out: [
+          `${id}  unchanged ${outcome.version}${outcome.superseded === undefined ? '' : ` (another run listed the same content meanwhile; ${supersededNote(outcome.superseded)})`}`,
+        ],
+        err: [],
+      };
     case 'rejected':
       return {
         out: [

@@ -37,6 +37,11 @@ export type DatasetOutcome =
       readonly status: 'unchanged';
       readonly report: DatasetReport;
       readonly version: string;
+      /**
+       * Version folders this run wrote and left unlisted, when another publisher listed the same content
+       * first (see the published outcome's `superseded`); absent when there are none.
+       */
+      readonly superseded?: readonly string[];
     }
   | {
       readonly id: string;
@@ -47,6 +52,12 @@ export type DatasetOutcome =
       readonly rows: number;
       /** Version numbers passed over because unlisted folders of failed attempts hold other files. */
       readonly skipped: readonly string[];
+      /**
+       * Version folders this run wrote itself and then left unlisted: it staged the dataset there, another
+       * publisher moved the head meanwhile, and the run staged it again on that head, under a later number.
+       * Their files stay (no run deletes a version folder), reachable at their URLs but listed nowhere.
+       */
+      readonly superseded: readonly string[];
       /** Staged again on a head that another publisher moved while this run was working. */
       readonly rebased: boolean;
       /** The rows it changed since the previous version (absent for a first version). */
@@ -449,6 +460,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   const outcomes = new Map<string, DatasetOutcome>();
   const reports = new Map<string, DatasetReport>();
   const staged: StagedVersion[] = [];
+
   // Another publisher moved a head since this run staged: validate and stage that dataset again on it.
   const restage: Restage = async (id, catalog) => {
     const { report, outcome } = await validateAndStageFromSource(run, scope, context, id, { catalog });
@@ -501,6 +513,15 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
     if (report === undefined) continue;
     const entry =
       result.status === 'listed' ? staged.find((each) => each.version === result.version) : undefined;
+    // The folders this run staged for the dataset that the catalog does not list: it re-based them away.
+    const listed = new Set(
+      commit.catalog.datasets
+        .find((dataset) => dataset.id === result.id)
+        ?.versions.map((each) => each.version),
+    );
+    const superseded = staged
+      .filter((each) => each.id === result.id && !listed.has(each.version.version))
+      .map((each) => each.version.version);
     outcomes.set(
       result.id,
       result.status === 'listed'
@@ -511,12 +532,19 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
             version: result.version.version,
             change: result.version.change,
             rows: result.version.rows,
-            skipped: entry?.skipped ?? [],
+            skipped: (entry?.skipped ?? []).filter((version) => !superseded.includes(version)),
+            superseded,
             rebased: result.rebased,
             ...(entry?.changes === undefined ? {} : { changes: entry.changes }),
             ...(result.version.message === undefined ? {} : { message: result.version.message }),
           }
-        : { id: result.id, status: 'unchanged', report, version: result.version },
+        : {
+            id: result.id,
+            status: 'unchanged',
+            report,
+            version: result.version,
+            ...(superseded.length === 0 ? {} : { superseded }),
+          },
     );
   }
   const sorted = [...outcomes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -264,6 +264,22 @@ describe.each(KINDS)('on a %s store', (kind) => {
       newest === '1.0.2' ? { added: 1, removed: 0, changed: 1 } : { added: 0, removed: 1, changed: 1 },
     );
     await expectSettledOn(tree.store(), newest === '1.0.2' ? GROWN : EDITED);
+    // A version folder a run staged and then left unlisted, when it re-based, is said to be its own.
+    const listed = new Set(history.map((entry) => entry.split('<-')[0]));
+    const unlisted = new Set<string>();
+    for await (const key of tree.store().list(`datasets/${ID}/`)) {
+      const folder = key.split('/')[2] ?? '';
+      if (/^\d+\.\d+\.\d+$/.test(folder) && !listed.has(folder)) unlisted.add(folder);
+    }
+    const told = runs.flatMap((ran) =>
+      ran.status === 'fulfilled'
+        ? ran.value.outcomes.flatMap((outcome) =>
+            outcome.status === 'published' ? [{ own: outcome.superseded, skipped: outcome.skipped }] : [],
+          )
+        : [],
+    );
+    expect(told.flatMap((outcome) => outcome.skipped)).toEqual([]);
+    expect(told.flatMap((outcome) => outcome.own).sort()).toEqual([...unlisted].sort());
   });
 
   it.for([
