@@ -67,12 +67,16 @@ export function describeRules(report: DatasetReport): string | undefined {
       : []),
     ...(failed.length > 0 ? [`${failed.length} failed (${failed.join(', ')})`] : []),
   ];
-  const skipped = notChecked.map(
-    (outcome) => `${outcome.subject ?? 'unnamed'}: ${outcome.message.replace(/^not checked: /, '')}`,
-  );
+  // Rules left unchecked for the same reason are named together, the reason said once.
+  const byReason = new Map<string, string[]>();
+  for (const outcome of notChecked) {
+    const reason = outcome.message.replace(/^not checked: /, '');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), outcome.subject ?? 'unnamed']);
+  }
+  const skipped = [...byReason].map(([reason, subjects]) => `${subjects.join(', ')}: ${reason}`);
   return (
     `${checked} rule${checked === 1 ? '' : 's'} checked: ${parts.join(', ')}` +
-    (skipped.length === 0 ? '' : `; ${skipped.length} not checked (${skipped.join('; ')})`)
+    (skipped.length === 0 ? '' : `; ${notChecked.length} not checked (${skipped.join('; ')})`)
   );
 }
 

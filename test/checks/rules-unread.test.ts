@@ -52,4 +52,36 @@ describe("the descriptor's rules, on a file that was not read whole", () => {
         });
     }
   });
+
+  it('that compared no row are not checked, and say so, instead of holding', async () => {
+    const ws = await makeWorkspace();
+    const file = path.join(ws.data, 'trade-by-year.csv');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    // An unclosed quote in the first row's last cell: the rows after it are read into that cell.
+    lines[1] = `${lines[1]}"an unclosed note`;
+    await writeFile(file, lines.join('\n'));
+
+    const validated = await cli(
+      'validate',
+      'trade-by-year',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+      '--format',
+      'json',
+    );
+
+    const [dataset] = (
+      JSON.parse(validated.stdout) as {
+        datasets: { checks?: { check: string; status: string; message: string }[] }[];
+      }
+    ).datasets;
+    const rules = dataset?.checks?.filter((check) => check.check === 'rule') ?? [];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) expect(rule.message).not.toMatch(/^holds \(0 rows/);
+    expect(rules.filter((rule) => rule.status === 'not-checked').map((rule) => rule.message)).toContainEqual(
+      'not checked: no row had the values to compare (cells empty, invalid or not read)',
+    );
+  });
 });

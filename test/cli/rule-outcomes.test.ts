@@ -103,6 +103,14 @@ describe('declared rules in the text report', () => {
       ],
       '1 rule checked: 1 failed (a); 1 not checked (b: no other datasets)',
     ],
+    [
+      [
+        { check: 'rule', subject: 'a', status: 'not-checked', message: 'not checked: no row' },
+        { check: 'rule', subject: 'b', status: 'not-checked', message: 'not checked: no other datasets' },
+        { check: 'rule', subject: 'c', status: 'not-checked', message: 'not checked: no row' },
+      ],
+      '0 rules checked: 0 held; 3 not checked (a, c: no row; b: no other datasets)',
+    ],
   ] as const)('describes outcomes %j as %j', (checks, expected) => {
     const report = { id: 'x', checks } as unknown as DatasetReport;
     expect(describeRules(report)).toBe(expected);

@@ -105,6 +105,16 @@ function settle(
   const rows = `${checked} row${checked === 1 ? '' : 's'}`;
   const what = rule.kind === 'equals' ? `${rows} compared` : `${rows} added`;
   const conflict = context.descriptor.conflicts?.find((entry) => entry.id === rule.conflict);
+  if (failures.length === 0 && checked === 0) {
+    // Nothing compared holds nothing: every row it selects had an empty or invalid cell, or was never read.
+    context.record({
+      check: 'rule',
+      subject: rule.id,
+      status: 'not-checked',
+      message: 'not checked: no row had the values to compare (cells empty, invalid or not read)',
+    });
+    return;
+  }
   if (failures.length === 0) {
     context.record({
       check: 'rule',
