@@ -11,7 +11,7 @@ const YEARS = Array.from({ length: 19 }, (_, index) => 2001 + index);
 describe('trade-by-year as published', () => {
   it('reads back from the CSV and the Parquet with one row per year, an integer year and empty gaps', async () => {
     const ws = await makeWorkspace();
-    const { code, stderr } = await publishWorkspace(ws, 'trade-by-year');
+    const { code, stderr } = await publishWorkspace(ws, 'trade', 'trade-by-year');
     expect(code, stderr).toBe(0);
     const folder = path.join(ws.out, 'datasets', 'trade-by-year', '1.0.0');
     const connection = await (await DuckDBInstance.create(':memory:')).connect();

@@ -34,7 +34,7 @@ let published: { svg: string; csv: string };
 
 beforeAll(async () => {
   const ws = await makeWorkspace();
-  await publishWorkspace(ws, 'trade-by-year');
+  await publishWorkspace(ws, 'trade', 'trade-by-year');
   const folder = path.join(ws.out, 'datasets/trade-by-year');
   document = await readJson<DatasetDocument>(path.join(folder, 'latest/trade-by-year.json'));
   published = {
