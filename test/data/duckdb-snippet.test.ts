@@ -16,8 +16,7 @@ function csvSnippet(): { sql: string; url: string } {
 }
 
 describe("the page's DuckDB line for the CSV", () => {
-  it('reads a table with no rows as its header and no rows, not the header as a row', async () => {
-    // A header cell that reads as a value (t is true to DuckDB's sniffer) makes a lone header look like a row.
+  it('reads a table with no rows as its header and no rows, and each column as the type the Parquet file gives it', async () => {
     const { sql, url } = csvSnippet();
     const folder = await mkdtemp(path.join(tmpdir(), 'opendata-snippet-'));
     const connection = await (await DuckDBInstance.create(':memory:')).connect();
@@ -26,16 +25,35 @@ describe("the page's DuckDB line for the CSV", () => {
       await writeFile(file, csv);
       const query = `SELECT * FROM ${sql.replace(url, file)}`;
       const result = await connection.runAndReadAll(query);
-      return { columns: result.columnNames(), rows: result.getRowObjectsJson() };
+      const types = await connection.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${query})`);
+      return {
+        rows: result.getRowObjectsJson(),
+        types: Object.fromEntries(types.getRows().map(([name, type]) => [String(name), String(type)])),
+      };
     };
+    // The columns of the page's dataset (tradeDataset).
+    const header = 'id,year,flow,measure,value_musd,flagged,conflict,note,source_quote';
 
-    const empty = await read('id,year,t\n');
-    const one = await read('id,year,flagged\nt-1,2001,true\n');
+    const empty = await read(`${header}\n`);
+    // Whole numbers in a number column, digits in a text column, t in a boolean one: what a sniffer misreads.
+    const one = await read(`${header}\nt-1,2001,turnover,value,106,false,,007,"in 2001 - 106"\n`);
     connection.closeSync();
     await rm(folder, { recursive: true, force: true });
 
-    expect(empty).toEqual({ columns: ['id', 'year', 't'], rows: [] });
-    expect(one.columns).toEqual(['id', 'year', 'flagged']);
-    expect(one.rows).toEqual([{ id: 't-1', year: '2001', flagged: true }]);
+    expect(empty.rows).toEqual([]);
+    const expected = {
+      id: 'VARCHAR',
+      year: 'BIGINT',
+      flow: 'VARCHAR',
+      measure: 'VARCHAR',
+      value_musd: 'DOUBLE',
+      flagged: 'BOOLEAN',
+      conflict: 'VARCHAR',
+      note: 'VARCHAR',
+      source_quote: 'VARCHAR',
+    };
+    expect(empty.types).toEqual(expected);
+    expect(one.types).toEqual(expected);
+    expect(one.rows).toMatchObject([{ id: 't-1', year: '2001', value_musd: 106, flagged: false, note: '007' }]);
   });
 });

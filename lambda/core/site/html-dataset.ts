@@ -203,6 +203,24 @@ const PANDAS_DTYPES: Partial<Record<ColumnType, string>> = {
   boolean: 'boolean',
 };
 
+/**
+ * The DuckDB type the page's `read_csv` line gives a column of each type: the type the Parquet file's column
+ * reads as, so that the CSV and the Parquet file read alike. Without them DuckDB's sniffer reads a number
+ * column of whole numbers as BIGINT (DOUBLE from the Parquet file) and a text column of digits as numbers.
+ */
+const DUCKDB_TYPES: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+};
+
+/** A column name as an SQL string literal (a `'` doubled). */
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 function loadSection(context: SiteContext, { entry, document }: SiteDataset, latest: CatalogVersion): Html {
   const url = (format: string): string | undefined => {
     const distribution = distributionOf(latest, format);
@@ -266,15 +284,18 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
             ]),
       ].join('\n'),
     ]);
+    // header = true: the first line is the header even when no row follows it to tell it apart; each
+    // column's type given, as the Parquet file has it.
+    const types = document.columns
+      .map((column) => `${sqlString(column.name)}: '${DUCKDB_TYPES[column.type]}'`)
+      .join(', ');
+    const readCsv = `read_csv('${csv}', header = true${types === '' ? '' : `, types = {${types}}`})`;
     snippets.push([
       'DuckDB',
       [
         'INSTALL httpfs; LOAD httpfs;',
-        // header = true: the first line is the header even when no row follows it to tell it apart.
-        parquet === undefined
-          ? `SELECT * FROM read_csv('${csv}', header = true);`
-          : `SELECT * FROM read_parquet('${parquet}');`,
-        ...(parquet === undefined ? [] : [`-- or: SELECT * FROM read_csv('${csv}', header = true);`]),
+        parquet === undefined ? `SELECT * FROM ${readCsv};` : `SELECT * FROM read_parquet('${parquet}');`,
+        ...(parquet === undefined ? [] : [`-- or: SELECT * FROM ${readCsv};`]),
       ].join('\n'),
     ]);
   }
