@@ -11,8 +11,14 @@ export class InvalidUtf8Error extends OpenDataError {
     readonly line: number,
     /** 1-based character column of that byte within its line. */
     readonly column: number,
+    /** The first byte of the input, when it is the offending one: it may tell which encoding the file has. */
+    firstByte?: number,
   ) {
-    super(`invalid UTF-8 byte sequence at byte offset ${byteOffset}: the file must be saved as UTF-8`);
+    super(
+      firstByte === 0xff || firstByte === 0xfe
+        ? `invalid UTF-8 byte sequence at byte offset ${byteOffset}: the file starts with byte ${firstByte.toString(16).toUpperCase()}, which no UTF-8 text has and a UTF-16 one does (Excel's "Unicode Text" is UTF-16): save it as "CSV UTF-8"`
+        : `invalid UTF-8 byte sequence at byte offset ${byteOffset}: the file must be saved as UTF-8`,
+    );
   }
 }
 
@@ -63,7 +69,8 @@ function locate(
   // (begun in the carried-over bytes, not yet text) is counted from its start.
   const from = Math.min(heldSequenceStart(bytes.subarray(0, tailLength)), at);
   position.advance(new TextDecoder('utf-8').decode(bytes.subarray(from, at)));
-  return new InvalidUtf8Error(bytesBefore - tailLength + at, position.line, position.column);
+  const offset = bytesBefore - tailLength + at;
+  return new InvalidUtf8Error(offset, position.line, position.column, offset === 0 ? bytes[at] : undefined);
 }
 
 /**

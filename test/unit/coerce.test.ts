@@ -40,6 +40,27 @@ describe('coerceCell', () => {
   it.each<[ColumnType, string, string]>([
     ['number', '12,5', '"12,5" is not a number (use a dot as the decimal separator)'],
     ['number', '1,234.5', '"1,234.5" is not a number (remove the thousands separators)'],
+    [
+      'number',
+      '1 106,1',
+      '"1 106,1" is not a number (remove the spaces between the digits (thousands separators), and use a dot as the decimal separator)',
+    ],
+    [
+      'number',
+      '1\u00a0234\u00a0567.5',
+      // A no-break space is shown escaped: it looks like a space.
+      '"1\\u00a0234\\u00a0567.5" is not a number (remove the spaces between the digits (thousands separators))',
+    ],
+    [
+      'integer',
+      "1'234",
+      '"1\'234" is not an integer (remove the spaces between the digits (thousands separators))',
+    ],
+    [
+      'number',
+      '1.234,5',
+      '"1.234,5" is not a number (remove the dots between the digits (thousands separators), and use a dot as the decimal separator)',
+    ],
     ['number', 'NaN', '"NaN" is not a number (only finite numbers are allowed)'],
     ['number', 'Infinity', '"Infinity" is not a number (only finite numbers are allowed)'],
     ['number', ' 5', '" 5" is not a number (remove the leading or trailing spaces)'],

@@ -102,3 +102,33 @@ describe('strict UTF-8 decoding of a stream', () => {
     );
   });
 });
+
+describe('a file that is not UTF-8', () => {
+  const messageOf = async (bytes: Uint8Array, size: number): Promise<string> => {
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+    }
+    try {
+      for await (const piece of decodeUtf8Strict(source())) void piece;
+    } catch (error) {
+      if (error instanceof InvalidUtf8Error) return error.message;
+      throw error;
+    }
+    return 'decoded';
+  };
+
+  it('says a UTF-16 file (Excel\'s "Unicode Text") may be one, however its bytes arrive', async () => {
+    const utf16 = Buffer.from('\ufeffid,year\n', 'utf16le');
+    for (const size of [1, 2, 64])
+      expect(await messageOf(utf16, size)).toBe(
+        'invalid UTF-8 byte sequence at byte offset 0: the file starts with byte FF, which no UTF-8 text has and a UTF-16 one does (Excel\'s "Unicode Text" is UTF-16): save it as "CSV UTF-8"',
+      );
+  });
+
+  it('says only that it must be UTF-8 where nothing tells which encoding it has', async () => {
+    const latin1 = Buffer.from('éte,year\n', 'latin1');
+    expect(await messageOf(latin1, 64)).toBe(
+      'invalid UTF-8 byte sequence at byte offset 0: the file must be saved as UTF-8',
+    );
+  });
+});
