@@ -1,6 +1,7 @@
 import { isValidDatasetId } from './dataset-id.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
-import type { SourceLocation } from './sources.js';
+import { referencedDatasets, type DatasetResolver } from './referenced-datasets.js';
+import { loadDatasetSource, type SourceLocation } from './sources.js';
 import { OpenDataError } from './errors.js';
 
 /** The deployed `data/` and `schemas/`, with `head` on `data` so the upload rule can compare times. */
@@ -83,6 +84,18 @@ export async function chooseDatasetSource(sources: CuratedSources, id: string): 
     list: (prefix) => deployed.data.list(prefix),
   };
   return { location: { ...deployed, data }, csvFile: uploadFile, fromUpload: true };
+}
+
+/**
+ * The datasets a dataset's references read, each from the CSV its own step publishes: the curator's
+ * upload when it is newer than the deployed file ({@link chooseDatasetSource}), as for the dataset
+ * itself. Reading the deployed CSV instead would check a reference against rows the run does not publish.
+ */
+export function curatedDatasets(sources: CuratedSources): DatasetResolver {
+  return referencedDatasets(async (id) => {
+    const { location, csvFile } = await chooseDatasetSource(sources, id);
+    return loadDatasetSource(location, id, { csvFile });
+  });
 }
 
 function modified(info: ObjectInfo | undefined, file: string): Date | undefined {

@@ -3,7 +3,7 @@ import { formatIssue } from '../../core/issue.js';
 import type { ObjectStore } from '../../core/object-store.js';
 import { runContextOf, validateAndStage } from '../../core/pipeline.js';
 import { loadDatasetSource } from '../../core/sources.js';
-import { chooseDatasetSource, type CuratedSources } from '../../core/uploads.js';
+import { chooseDatasetSource, curatedDatasets, type CuratedSources } from '../../core/uploads.js';
 import type { StepLogger } from '../logger.js';
 import { InvalidEventError, rejectedResult, type DatasetResult } from './dataset-result.js';
 
@@ -70,7 +70,8 @@ export async function stageFromCuratedSource(
         now: options.now,
         baseUrl: options.siteUrl,
         base: options.base,
-        run: runContextOf(location),
+        // The other datasets as their own steps read them: each from its upload when that is newer.
+        run: { ...runContextOf(location), datasets: curatedDatasets(sources) },
       })
     : undefined;
   const outcome = staging?.outcome;
