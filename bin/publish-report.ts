@@ -119,6 +119,11 @@ function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {
           `${id}  published ${outcome.version} (${notes.join('; ')})`,
           ...(outcome.changes === undefined ? [] : [`${detail}rows: ${describeChanges(outcome.changes)}`]),
           ...(outcome.message === undefined ? [] : [`${detail}why: ${outcome.message}`]),
+          ...(outcome.message === undefined && outcome.messageUsedBy !== undefined
+            ? [
+                `${detail}why: not given; the changeMessage in ${outcome.id}.dataset.json explains ${outcome.messageUsedBy} already (write this change's reason there, or pass --message)`,
+              ]
+            : []),
         ],
         err: [],
       };

@@ -88,6 +88,11 @@ export interface StagedVersion {
   readonly skipped?: readonly string[];
   /** The rows this version changed, for the run's report (not listed in the catalog). */
   readonly changes?: ChangePreview;
+  /**
+   * The earlier version that already carries the descriptor's `changeMessage`, which this one therefore
+   * does not repeat: for the run's report, which says so (not listed in the catalog).
+   */
+  readonly messageUsedBy?: string;
 }
 
 /**

@@ -64,6 +64,8 @@ export type DatasetOutcome =
       readonly changes?: ChangePreview;
       /** The curator's reason for the change, when one was given. */
       readonly message?: string;
+      /** The earlier version that already carries the descriptor's `changeMessage` (so this one has none). */
+      readonly messageUsedBy?: string;
     };
 
 /** What a run is doing, as a progress display names it. */
@@ -537,6 +539,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
             rebased: result.rebased,
             ...(entry?.changes === undefined ? {} : { changes: entry.changes }),
             ...(result.version.message === undefined ? {} : { message: result.version.message }),
+            ...(entry?.messageUsedBy === undefined ? {} : { messageUsedBy: entry.messageUsedBy }),
           }
         : {
             id: result.id,

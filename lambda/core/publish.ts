@@ -177,11 +177,13 @@ export async function stageDataset(
     first = nextVersion(latest.version, change);
   }
 
-  const message = changeMessage(
-    options.message,
-    definition.descriptor.changeMessage,
-    catalog?.datasets.find((entry) => entry.id === id)?.versions ?? [],
-  );
+  const earlier = catalog?.datasets.find((entry) => entry.id === id)?.versions ?? [];
+  const message = changeMessage(options.message, definition.descriptor.changeMessage, earlier);
+  // The descriptor's message, left there from the change it explained, does not explain this one.
+  const messageUsedBy =
+    options.message === undefined && definition.descriptor.changeMessage !== undefined
+      ? earlier.find((version) => version.message === definition.descriptor.changeMessage)?.version
+      : undefined;
   const skipped: string[] = [];
   for (const version of candidateVersions(first)) {
     const files = await renderVersionFiles(
@@ -230,6 +232,7 @@ export async function stageDataset(
           ),
         },
         ...(skipped.length === 0 ? {} : { skipped }),
+        ...(messageUsedBy === undefined ? {} : { messageUsedBy }),
         ...(change === 'initial'
           ? {}
           : { changes: await previewChanges(rowChanges, definition.descriptor.primaryKey) }),

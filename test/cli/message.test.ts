@@ -77,6 +77,11 @@ describe("a curator's reason for a change", () => {
     expect(alone.stdout).toMatch(/^trade +unchanged 1\.0\.0$/m);
     expect(first.stdout).toMatch(/^trade +published 1\.0\.1 /m);
     expect(second.stdout).toMatch(/^trade +published 1\.0\.2 /m);
+    // Said, not silent: the message left in the descriptor is the one 1.0.1 carries.
+    expect(second.stdout).toContain(
+      "why: not given; the changeMessage in trade.dataset.json explains 1.0.1 already (write this change's reason there, or pass --message)",
+    );
+    expect(first.stdout).not.toContain('why: not given');
     const one = await shown(ws.out, '1.0.1');
     expect(one.changes).toBe(REASON);
     expect(one.catalog).toBe(REASON);
