@@ -3,6 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, makeWorkspace } from '../support/workspace.js';
 
+/** `opendata validate <id> --format json` over a workspace's data and schemas. */
+const validateAsJson = (ws: { data: string; schemas: string }, id: string) =>
+  cli('validate', id, '--data', ws.data, '--schemas', ws.schemas, '--format', 'json');
+
 // trade's descriptor declares rules between its rows: a file that could not be read has none of those rows.
 describe("the descriptor's rules, on a file that was not read whole", () => {
   it('are not checked, and say so, instead of failing once for each row they select', async () => {
@@ -19,16 +23,7 @@ describe("the descriptor's rules, on a file that was not read whole", () => {
     ] as const) {
       await writeFile(file, content);
 
-      const validated = await cli(
-        'validate',
-        'trade',
-        '--data',
-        ws.data,
-        '--schemas',
-        ws.schemas,
-        '--format',
-        'json',
-      );
+      const validated = await validateAsJson(ws, 'trade');
 
       expect(validated.code).toBe(1);
       const report = JSON.parse(validated.stdout) as {
@@ -61,16 +56,7 @@ describe("the descriptor's rules, on a file that was not read whole", () => {
     lines[1] = `${lines[1]}"an unclosed note`;
     await writeFile(file, lines.join('\n'));
 
-    const validated = await cli(
-      'validate',
-      'trade-by-year',
-      '--data',
-      ws.data,
-      '--schemas',
-      ws.schemas,
-      '--format',
-      'json',
-    );
+    const validated = await validateAsJson(ws, 'trade-by-year');
 
     const [dataset] = (
       JSON.parse(validated.stdout) as {
