@@ -14,11 +14,25 @@ export function parseJsonDocument(text: string, file: string, code: IssueCode): 
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    const found = firstSyntaxError(text);
-    const { line, column } = lineAndColumn(text, found?.offset ?? 0);
+    const found = firstSyntaxErrorOrNone(text);
+    const v8Offset = /at position (\d+)/.exec(messageOf(error))?.[1];
+    const { line, column } = lineAndColumn(text, found?.offset ?? Number(v8Offset ?? 0));
     const message = found?.message ?? messageOf(error);
     const issue: Issue = { code, file, line, column, message: `is not valid JSON: ${message}` };
     return { ok: false, issues: [issue] };
+  }
+}
+
+/**
+ * {@link firstSyntaxError}, or `undefined` where jsonc-parser, which descends into each list and object
+ * by recursion, runs out of stack (a few thousand `[` unclosed): V8's own message is said then.
+ */
+function firstSyntaxErrorOrNone(text: string): { offset: number; message: string } | undefined {
+  try {
+    return firstSyntaxError(text);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
   }
 }
 
@@ -43,7 +57,37 @@ function firstSyntaxError(text: string): { offset: number; message: string } | u
         message: `a comma before "${closing}" with nothing after it (a trailing comma): JSON allows none, remove it`,
       };
   }
+  // jsonc-parser places a string's errors at its opening quote: the control character in it is the error.
+  if (kind === 'UnexpectedEndOfString' || kind === 'InvalidCharacter') {
+    const control = controlCharacterIn(text, offset);
+    if (control !== undefined) return { offset: control, message: describeControl(text.charCodeAt(control)) };
+  }
+  if (
+    kind === 'CommaExpected' &&
+    /(^|[^\d.])0$/.test(text.slice(0, offset)) &&
+    /\d/.test(text.charAt(offset))
+  )
+    return { offset: offset - 1, message: 'a number with a leading zero: JSON writes 7, not 07' };
   return { offset, message: describe(kind, text, offset) };
+}
+
+/** The first control character in the string whose opening quote is at `quote`, before it closes. */
+function controlCharacterIn(text: string, quote: number): number | undefined {
+  for (let at = quote + 1; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 0x5c)
+      at++; // a backslash escapes the next character
+    else if (code === 0x22) return undefined;
+    else if (code < 0x20) return at;
+  }
+  return undefined;
+}
+
+function describeControl(code: number): string {
+  if (code === 0x0a || code === 0x0d)
+    return 'a line break inside text in double quotes: JSON text stays on one line, write the break as \\n';
+  if (code === 0x09) return 'a tab inside text in double quotes: write it as \\t';
+  return `a control character (U+${code.toString(16).toUpperCase().padStart(4, '0')}) inside text in double quotes: write it as \\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /** What jsonc-parser's error `kind` (its name for it) means, said as a curator would fix it. */
@@ -77,8 +121,13 @@ function describe(kind: string, text: string, offset: number): string {
     case 'InvalidNumberFormat':
     case 'UnexpectedEndOfNumber':
       return 'a number JSON cannot read (JSON numbers are written like 12, -3.5 or 1e6)';
-    default:
-      return `unexpected text here (${JSON.stringify(text.slice(offset, offset + 20))}); text goes in double quotes`;
+    default: {
+      const code = text.codePointAt(offset) ?? 0;
+      // An invisible or non-ASCII character (a no-break space, a zero-width one, a curly quote) is named.
+      return code < 0x20 || code > 0x7e
+        ? `an unexpected character, U+${code.toString(16).toUpperCase().padStart(4, '0')}, here: between values JSON allows only spaces, tabs and line breaks, and text goes in straight double quotes`
+        : `unexpected text here (${JSON.stringify(text.slice(offset, offset + 20))}); text goes in double quotes`;
+    }
   }
 }
 
@@ -89,8 +138,10 @@ function lastNonSpaceBefore(text: string, offset: number): number {
   return at;
 }
 
+/** The line and column of `offset` as an editor shows them: CRLF, CR and LF each end a line; columns in UTF-16 units. */
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
-  const lastBreak = before.lastIndexOf('\n');
-  return { line: before.split('\n').length, column: offset - lastBreak };
+  const breaks = before.match(/\r\n|\r|\n/g)?.length ?? 0;
+  const lastBreak = Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+  return { line: breaks + 1, column: offset - lastBreak };
 }

@@ -42,6 +42,39 @@ describe('a JSON document with a syntax error', () => {
     expect(issueOf('')).toMatch(/^1:1 is not valid JSON: the text ends where a value is expected/);
   });
 
+  it('is an issue, not a crash, however deeply its lists and objects nest', () => {
+    expect(issueOf('['.repeat(5000))).toMatch(/^1:\d+ is not valid JSON: /);
+    expect(issueOf('{"a":'.repeat(30_000))).toMatch(/^1:\d+ is not valid JSON: /);
+  });
+
+  it('points at a line break or a tab inside text in double quotes, and says what it is', () => {
+    expect(issueOf('{\n  "a": 1,\n  "b": "one\ntwo"\n}')).toBe(
+      '3:12 is not valid JSON: a line break inside text in double quotes: JSON text stays on one line, write the break as \\n',
+    );
+    expect(issueOf('{"a": "x\ty"}')).toBe(
+      '1:9 is not valid JSON: a tab inside text in double quotes: write it as \\t',
+    );
+    expect(issueOf('{"a": "abc\\"}')).toMatch(
+      /^1:7 is not valid JSON: the text in double quotes is never closed$/,
+    );
+  });
+
+  it('counts lines as an editor does in a file of CR or CRLF line endings', () => {
+    for (const newline of ['\r', '\r\n', '\n'])
+      expect(issueOf(['{', '  "a": 1', '  "b" 2', '}'].join(newline))).toMatch(
+        /^3:3 is not valid JSON: a comma is expected here/,
+      );
+  });
+
+  it('names an invisible character and a leading zero', () => {
+    expect(issueOf('{"a":\u00a01}')).toMatch(
+      /^1:6 is not valid JSON: an unexpected character, U\+00A0, here/,
+    );
+    expect(issueOf('{"a": 07}')).toBe(
+      '1:7 is not valid JSON: a number with a leading zero: JSON writes 7, not 07',
+    );
+  });
+
   it('points at the comma itself wherever a trailing comma is added to the real descriptor', () => {
     // Every "]" or "}" that closes a non-empty list or object: a comma added after its last item.
     const closers = [...DESCRIPTOR.matchAll(/[^\s[{](\s*)[\]}]/g)].map((match) => (match.index ?? 0) + 1);
