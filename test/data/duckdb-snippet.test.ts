@@ -7,8 +7,7 @@ import { renderDatasetPage } from '../../lambda/core/site/html-dataset.js';
 import { hostileSite, tradeDataset } from '../injection/hostile-site.js';
 
 /** The DuckDB line the page offers for reading the CSV, with its URL. */
-function csvSnippet(): { sql: string; url: string } {
-  const dataset = tradeDataset([2001]);
+function csvSnippet(dataset = tradeDataset([2001])): { sql: string; url: string } {
   const page = renderDatasetPage(hostileSite([dataset], 'https://example.org/'), dataset).value.replace(/&#39;/g, "'");
   const match = /SELECT \* FROM (read_csv\('([^']+)'[^;]*\));/.exec(page);
   if (match === null) throw new Error('no read_csv line on the page');
@@ -55,5 +54,26 @@ describe("the page's DuckDB line for the CSV", () => {
     expect(empty.types).toEqual(expected);
     expect(one.types).toEqual(expected);
     expect(one.rows).toMatchObject([{ id: 't-1', year: '2001', value_musd: 106, flagged: false, note: '007' }]);
+  });
+
+  it('reads columns whose names differ only in case, which DuckDB takes for one name', async () => {
+    const base = tradeDataset([2001]);
+    const dataset = {
+      ...base,
+      document: { ...base.document, columns: [...base.document.columns, { ...base.document.columns[1], name: 'YEAR' }] },
+    } as typeof base;
+    const { sql, url } = csvSnippet(dataset);
+    const folder = await mkdtemp(path.join(tmpdir(), 'opendata-snippet-'));
+    const file = path.join(folder, 'table.csv');
+    await writeFile(
+      file,
+      'id,year,flow,measure,value_musd,flagged,conflict,note,source_quote,YEAR\nt-1,2001,turnover,value,106,false,,x,q,2019\n',
+    );
+    const connection = await (await DuckDBInstance.create(':memory:')).connect();
+    const result = await connection.runAndReadAll(`SELECT * FROM ${sql.replace(url, file)}`);
+    connection.closeSync();
+    await rm(folder, { recursive: true, force: true });
+
+    expect(result.getRows()[0]).toEqual(['t-1', 2001n, 'turnover', 'value', 106, false, null, 'x', 'q', 2019n]);
   });
 });

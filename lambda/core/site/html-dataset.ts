@@ -216,11 +216,6 @@ const DUCKDB_TYPES: Record<ColumnType, string> = {
   date: 'DATE',
 };
 
-/** A column name as an SQL string literal (a `'` doubled). */
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
 function loadSection(context: SiteContext, { entry, document }: SiteDataset, latest: CatalogVersion): Html {
   const url = (format: string): string | undefined => {
     const distribution = distributionOf(latest, format);
@@ -284,12 +279,11 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
             ]),
       ].join('\n'),
     ]);
-    // header = true: the first line is the header even when no row follows it to tell it apart; each
-    // column's type given, as the Parquet file has it.
-    const types = document.columns
-      .map((column) => `${sqlString(column.name)}: '${DUCKDB_TYPES[column.type]}'`)
-      .join(', ');
-    const readCsv = `read_csv('${csv}', header = true${types === '' ? '' : `, types = {${types}}`})`;
+    // header = true: the first line is the header even when no row follows it to tell it apart. Each
+    // column's type, as the Parquet file has it, by position: DuckDB's names are case-insensitive, so a
+    // struct of names would refuse two columns that differ only in case.
+    const types = document.columns.map((column) => `'${DUCKDB_TYPES[column.type]}'`).join(', ');
+    const readCsv = `read_csv('${csv}', header = true${types === '' ? '' : `, types = [${types}]`})`;
     snippets.push([
       'DuckDB',
       [
