@@ -111,7 +111,7 @@ function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {
       if (outcome.superseded.length > 0) notes.push(supersededNote(outcome.superseded));
       if (outcome.skipped.length > 0)
         notes.push(
-          `skipped ${outcome.skipped.join(', ')}: unlisted folder${outcome.skipped.length === 1 ? '' : 's'} of a failed attempt, left as found`,
+          `skipped ${outcome.skipped.join(', ')}: held by ${outcome.skipped.length === 1 ? 'an unlisted folder' : 'unlisted folders'} (another run's staging, or a failed attempt's), left as found`,
         );
       const detail = ' '.repeat(width + 2);
       return {

@@ -48,9 +48,15 @@ async function readPublished(
   let published: readonly PublishedColumn[] | undefined;
   const hash = createHash('sha256');
   let bytes = 0;
+  if (listed === undefined)
+    return {
+      ok: false,
+      why: `the catalog lists no ${key} for ${latest.version}, the published version of "${id}": run verify`,
+    };
   try {
+    // Opened only once it is known to be wanted: the stream's handle is closed by reading it to its end.
     const chunks = await store.open(key);
-    if (chunks === undefined || listed === undefined)
+    if (chunks === undefined)
       return { ok: false, why: `${key}, the published version of "${id}", is missing` };
     const hashed = async function* (): AsyncIterable<Uint8Array> {
       for await (const chunk of chunks) {

@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Catalog } from '../../lambda/core/catalog.js';
+import type { Catalog, CatalogVersion } from '../../lambda/core/catalog.js';
 import { isVersionedKey } from '../../lambda/core/content-policy.js';
 import { makeWorkspace, readJson, treeDigest, publishWorkspace } from '../support/workspace.js';
 
@@ -87,6 +87,31 @@ describe('publish', () => {
     expect(stdout + stderr).toContain(
       'cannot check the references to "trade": datasets/trade/1.0.0/trade.json, the published version of "trade", is not the file the catalog lists',
     );
+  });
+
+  it('says a published version the catalog lists without its JSON file cannot be referred to', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    const catalogFile = path.join(ws.out, 'catalog.json');
+    const catalog = await readJson<Catalog>(catalogFile);
+    const trade = catalog.datasets.find((dataset) => dataset.id === 'trade');
+    for (const version of trade?.versions ?? [])
+      (version as { distributions: CatalogVersion['distributions'] }).distributions =
+        version.distributions.filter((file) => file.format !== 'json');
+    await writeFile(catalogFile, `${JSON.stringify(catalog, null, 2)}\n`);
+    await replaceInFile(
+      path.join(ws.data, 'trade-by-year.csv'),
+      'The paper gives no trade figure',
+      'The paper gives no figure',
+    );
+
+    const { code, stdout, stderr } = await publish(ws, 'trade-by-year');
+
+    expect(code).not.toBe(0);
+    expect(stdout + stderr).toContain(
+      'the catalog lists no datasets/trade/1.0.0/trade.json for 1.0.0, the published version of "trade": run verify',
+    );
+    expect(stderr).not.toContain('Closing file descriptor');
   });
 
   it('refuses a reference from a dataset published on its own to one that is neither published nor in the run', async () => {
