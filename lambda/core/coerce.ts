@@ -232,13 +232,18 @@ function numberHint(raw: string): string | undefined {
   if (raw.trim() !== raw) return REMOVE_SPACES;
   if (OTHER_MINUS.test(raw)) return 'write the minus sign as "-", the hyphen-minus';
   if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(raw)) return 'remove the thousands separators';
-  // Spaces (a no-break or thin one too) or apostrophes between groups of three digits, a decimal comma or dot.
-  if (/^-?\d{1,3}([ \u00a0\u202f\u2009']\d{3})+([.,]\d+)?$/.test(raw))
+  // Spaces (a no-break or thin one too) or apostrophes (straight or curly) between groups of three digits.
+  const spaced = /^-?\d{1,3}([ \u00a0\u202f\u2009'\u2019])\d{3}(\1\d{3})*([.,]\d+)?$/.exec(raw);
+  if (spaced !== null) {
+    const what = spaced[1] === "'" || spaced[1] === '\u2019' ? 'apostrophes' : 'spaces';
     return raw.includes(',')
-      ? 'remove the spaces between the digits (thousands separators), and use a dot as the decimal separator'
-      : 'remove the spaces between the digits (thousands separators)';
+      ? `remove the ${what} between the digits (thousands separators), and use a dot as the decimal separator`
+      : `remove the ${what} between the digits (thousands separators)`;
+  }
   if (/^-?\d{1,3}(\.\d{3})+,\d+$/.test(raw))
     return 'remove the dots between the digits (thousands separators), and use a dot as the decimal separator';
+  if (/^-?\d{1,3}(\.\d{3}){2,}$/.test(raw))
+    return 'remove the dots between the digits (thousands separators)';
   if (/^-?\d+,\d+$/.test(raw)) return 'use a dot as the decimal separator';
   if (/^[+-]?(NaN|Infinity|inf)$/i.test(raw)) return 'only finite numbers are allowed';
   if (raw.startsWith('+')) return 'remove the plus sign';

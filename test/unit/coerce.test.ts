@@ -54,7 +54,17 @@ describe('coerceCell', () => {
     [
       'integer',
       "1'234",
-      '"1\'234" is not an integer (remove the spaces between the digits (thousands separators))',
+      '"1\'234" is not an integer (remove the apostrophes between the digits (thousands separators))',
+    ],
+    [
+      'number',
+      '1\u2019106,1',
+      '"1\u2019106,1" is not a number (remove the apostrophes between the digits (thousands separators), and use a dot as the decimal separator)',
+    ],
+    [
+      'integer',
+      '1.234.567',
+      '"1.234.567" is not an integer (remove the dots between the digits (thousands separators))',
     ],
     [
       'number',
