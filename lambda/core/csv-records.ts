@@ -227,7 +227,12 @@ export async function* readCsvRecordBatches(
       if (cell.length > maxFieldLength) {
         // The records before it are handed over first (the header among them), then reading stops.
         if (batch.length > 0) yield batch;
-        throw new CellTooLongError(nextLine, cell.index, maxFieldLength);
+        throw new CellTooLongError(
+          nextLine,
+          cell.index,
+          maxFieldLength,
+          loneLineFeedNote(unfinished, newline, nextLine),
+        );
       }
     }
     if (batch.length > 0) {
@@ -292,11 +297,28 @@ export class CellTooLongError extends OpenDataError {
     /** 0-based index of the cell in its record. */
     readonly fieldIndex: number,
     readonly maxFieldLength: number,
+    /** What probably made the cell so long, when something does (see {@link loneLineFeedNote}). */
+    why?: string,
   ) {
     super(
-      `cell is more than ${maxFieldLength} characters long, the limit (limits.maxFieldLength); reading stopped here`,
+      `cell is more than ${maxFieldLength} characters long, the limit (limits.maxFieldLength); reading stopped here${why === undefined ? '' : `. ${why}`}`,
     );
   }
+}
+
+/**
+ * Why a record still unfinished (`text`, starting on line `line`) may have run on so far in a file whose
+ * lines end with CRLF or CR: one of its lines ends with LF alone, so papaparse reads on into the next line,
+ * and after a quote to the end of the file. `undefined` in an LF file, or with no such LF.
+ */
+function loneLineFeedNote(text: string, newline: CsvNewline, line: number): string | undefined {
+  if (newline === '\n') return undefined;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) {
+    if (at > 0 && text.charCodeAt(at - 1) === 0x0d) continue;
+    const before = text.slice(0, at).match(/\r\n|\r|\n/g)?.length ?? 0;
+    return `The file's lines end with ${newline === '\r\n' ? 'CRLF' : 'CR'} (its first line does), and line ${line + before} ends with LF alone, so the lines after it ran into this row: save the file with one kind of line ending`;
+  }
+  return undefined;
 }
 
 /**

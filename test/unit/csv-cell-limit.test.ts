@@ -83,4 +83,17 @@ describe('reading a CSV with a cell limit', () => {
       expect(given).toBeLessThan(within);
     }
   });
+
+  it('says, where a line ending with LF alone ran the lines after it into one cell, that this is the cause', async () => {
+    // A CRLF header over LF rows whose last cells are quoted: papaparse reads on to the end of the text.
+    const rows = Array.from({ length: 40 }, (_, index) => `r${index},"quote ${index}"\n`).join('');
+    const found = await read(`id,quote\r\n${rows}`, [7, 100, 300], 200);
+
+    expect(found).toBeInstanceOf(CellTooLongError);
+    expect((found as CellTooLongError).message).toBe(
+      "cell is more than 200 characters long, the limit (limits.maxFieldLength); reading stopped here. The file's lines end with CRLF (its first line does), and line 2 ends with LF alone, so the lines after it ran into this row: save the file with one kind of line ending",
+    );
+    // An LF file of the same rows has no such note (nor any cell over the limit).
+    expect(await read(`id,quote\n${rows}`, [7, 100, 300], 200)).toHaveLength(41);
+  });
 });
