@@ -6,7 +6,7 @@ import { ColumnRanges, StreamedColumnStats, type StatsDocument } from './column-
 import { NumberLog } from './number-log.js';
 import type { ObjectStore } from './object-store.js';
 import { messageOf, OpenDataError } from './errors.js';
-import { commitVersions, type Restage } from './history.js';
+import { commitVersions, readCatalog, type Restage } from './history.js';
 import { versionFolder } from './site-keys.js';
 import { stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
 import { ScratchDirectory } from './scratch.js';
@@ -25,7 +25,7 @@ import {
 import type { VerifyProblem } from './distribution-check.js';
 import { SiteSourceError, type SiteNote } from './site.js';
 import type { RunContext } from './checks/index.js';
-import { publishedDatasets } from './published-datasets.js';
+import { publishedDatasets, referencesBrokenBy } from './published-datasets.js';
 import { referencedDatasetsFrom, type DatasetResolver } from './referenced-datasets.js';
 import { isValidDatasetId } from './dataset-id.js';
 
@@ -477,7 +477,38 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   let commit;
   try {
     // One dataset at a time, validated then staged, each streamed through scratch files.
+    // A run of some datasets leaves the others as published: what those refer to must stay there. A
+    // catalog that cannot be read is left to staging, which reads it next and says why, after validation.
+    const published =
+      ids.length === 0
+        ? []
+        : await readCatalog(run.store).then(
+            ({ catalog }) => catalog?.datasets.map(({ id, latest }) => ({ id, latest })) ?? [],
+            () => [],
+          );
     for await (const { id, position } of datasetsOfRun(run.source, run.ids ?? [], scope)) {
+      const broken = await referencesBrokenBy(id, {
+        published,
+        inRun: new Set(ids),
+        source: run.source,
+        datasets: context.datasets ?? referencedDatasetsFrom(run.source),
+      });
+      if (broken.length > 0) {
+        const report = unloadedReport(
+          run.source,
+          id,
+          broken.map((message) => ({
+            code: 'foreign-key',
+            file: `${run.source.dataLabel}/${id}.csv`,
+            line: 0,
+            column: 0,
+            message,
+          })),
+        );
+        reports.set(id, report);
+        outcomes.set(id, { id, status: 'rejected', report });
+        continue;
+      }
       const { report, outcome } = await validateAndStageFromSource(
         run,
         scope,

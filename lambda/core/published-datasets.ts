@@ -8,6 +8,7 @@ import { readJsonValues } from './publish.js';
 import { indexedRow, keyOf, type DatasetResolver, type KeyIndex } from './referenced-datasets.js';
 import type { Row } from './row-schema.js';
 import { versionFileKey } from './site-keys.js';
+import { loadDatasetSource, type SourceLocation } from './sources.js';
 
 /**
  * Datasets as readers see them: the rows of each one's latest published version, read from its
@@ -94,4 +95,84 @@ async function readPublished(
     return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}" (${where})` };
   const fieldTypes = fields.map((name): ColumnType => names.get(name) ?? 'string');
   return { ok: true, file: where, rows, fieldTypes };
+}
+
+/**
+ * What publishing `id` from its source would break in the datasets published beside it: the references
+ * (`foreignKeys`) of each published dataset the run does not publish that its new rows would leave without
+ * a row. Read through `datasets`, the run's resolver, which gives `id` from its source and the others as
+ * published (see `runContextOf` in `pipeline.ts`). A dataset's foreign keys are read from its source
+ * descriptor, since no published file carries them; one whose source is gone is not looked at.
+ */
+export async function referencesBrokenBy(
+  id: string,
+  options: {
+    readonly published: readonly { readonly id: string; readonly latest: string }[];
+    readonly inRun: ReadonlySet<string>;
+    readonly source: SourceLocation;
+    readonly datasets: DatasetResolver;
+  },
+): Promise<string[]> {
+  const broken: string[] = [];
+  for (const other of options.published) {
+    if (other.id === id || options.inRun.has(other.id)) continue;
+    const loaded = await loadDatasetSource(options.source, other.id);
+    if (!loaded.ok) continue;
+    for (const [index, key] of declaredForeignKeys(loaded.value.descriptor.text).entries()) {
+      if (key.resource !== id) continue;
+      const [mine, theirs] = await Promise.all([
+        options.datasets.index(id, key.referenced, []),
+        options.datasets.index(other.id, key.fields, []),
+      ]);
+      // Either unreadable: the dataset's own validation, or the published tree's check, says why.
+      if (!mine.ok || !theirs.ok) continue;
+      const missing = [...theirs.rows.keys()].filter((value) => !mine.rows.has(value));
+      if (missing.length === 0) continue;
+      const shown = missing
+        .slice(0, 3)
+        .map((value) => describeKeyText(key.fields, value))
+        .join('; ');
+      broken.push(
+        `publishing it would leave the published ${other.id} ${other.latest} referring to ${missing.length === 1 ? 'a row' : `${missing.length} rows`} it no longer has (${shown}${missing.length > 3 ? '; …' : ''}; foreignKeys/${index} of ${other.id}): publish the two together, ${other.id} changed to match`,
+      );
+    }
+  }
+  return broken;
+}
+
+/** The foreign keys a descriptor's text declares, loosely read (`[]` where it does not parse). */
+function declaredForeignKeys(text: string): {
+  readonly fields: readonly string[];
+  readonly resource: string;
+  readonly referenced: readonly string[];
+}[] {
+  let descriptor: unknown;
+  try {
+    descriptor = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const keys = (descriptor as { foreignKeys?: unknown } | null)?.foreignKeys;
+  if (!Array.isArray(keys)) return [];
+  return keys.flatMap((key: { fields?: unknown; reference?: { resource?: unknown; fields?: unknown } }) => {
+    const fields = names(key?.fields);
+    const referenced = names(key?.reference?.fields);
+    const resource = key?.reference?.resource;
+    return fields === undefined || referenced === undefined || typeof resource !== 'string'
+      ? []
+      : [{ fields, resource, referenced }];
+  });
+}
+
+function names(list: unknown): readonly string[] | undefined {
+  if (typeof list === 'string') return [list];
+  return Array.isArray(list) && list.every((name) => typeof name === 'string')
+    ? (list as string[])
+    : undefined;
+}
+
+/** `a=1, b=x` for a key given as the JSON text of its values. */
+function describeKeyText(fields: readonly string[], text: string): string {
+  const values = JSON.parse(text) as unknown[];
+  return fields.map((name, index) => `${name}=${String(values[index])}`).join(', ');
 }

@@ -67,6 +67,22 @@ describe('publish', () => {
     expect(together.stdout).toMatch(/^trade-by-year +published 1\.0\.1 /m);
   });
 
+  it('refuses to publish on its own a dataset whose new rows would leave a published reference to it without a row', async () => {
+    const ws = await makeWorkspace();
+    await publish(ws);
+    // trade loses a row the published trade-by-year refers to; trade-by-year's own source is not changed.
+    await replaceInFile(path.join(ws.data, 'trade.csv'), 'turnover-2001-series,', 'turnover-2001-x,');
+    const before = await treeDigest(ws.out);
+
+    const alone = await publish(ws, 'trade');
+
+    expect(alone.code).not.toBe(0);
+    expect(alone.stderr).toContain(
+      '[foreign-key] publishing it would leave the published trade-by-year 1.0.0 referring to a row it no longer has (turnover_musd_trade_id=turnover-2001-series; foreignKeys/0 of trade-by-year): publish the two together, trade-by-year changed to match',
+    );
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
+
   it('refuses to check references against a published file that is not the one the catalog lists', async () => {
     const ws = await makeWorkspace();
     await publish(ws);
