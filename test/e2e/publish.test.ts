@@ -16,6 +16,16 @@ async function replaceInFile(file: string, from: string, to: string): Promise<vo
   await writeFile(file, text.replace(from, to));
 }
 
+/** Publishes trade-by-year alone, with a note of its source edited (so that it has a new version to stage). */
+async function publishTradeByYearEdited(ws: Awaited<ReturnType<typeof makeWorkspace>>) {
+  await replaceInFile(
+    path.join(ws.data, 'trade-by-year.csv'),
+    'The paper gives no trade figure',
+    'The paper gives no figure',
+  );
+  return publish(ws, 'trade-by-year');
+}
+
 describe('publish', () => {
   it('publishes every curated dataset as 1.0.0 with all files, and lists them in the catalog last', async () => {
     const ws = await makeWorkspace();
@@ -91,13 +101,7 @@ describe('publish', () => {
       '"turnover-2001-series"',
       '"turnover-2001-seriez"',
     );
-    await replaceInFile(
-      path.join(ws.data, 'trade-by-year.csv'),
-      'The paper gives no trade figure',
-      'The paper gives no figure',
-    );
-
-    const { code, stdout, stderr } = await publish(ws, 'trade-by-year');
+    const { code, stdout, stderr } = await publishTradeByYearEdited(ws);
 
     expect(code).not.toBe(0);
     expect(stdout + stderr).toContain(
@@ -115,13 +119,7 @@ describe('publish', () => {
       (version as { distributions: CatalogVersion['distributions'] }).distributions =
         version.distributions.filter((file) => file.format !== 'json');
     await writeFile(catalogFile, `${JSON.stringify(catalog, null, 2)}\n`);
-    await replaceInFile(
-      path.join(ws.data, 'trade-by-year.csv'),
-      'The paper gives no trade figure',
-      'The paper gives no figure',
-    );
-
-    const { code, stdout, stderr } = await publish(ws, 'trade-by-year');
+    const { code, stdout, stderr } = await publishTradeByYearEdited(ws);
 
     expect(code).not.toBe(0);
     expect(stdout + stderr).toContain(
