@@ -118,13 +118,31 @@ export function bodySha256(body: PutBody): string {
 
 /** Size and SHA-256 (lowercase hex) of a stream of chunks, read to its end. */
 export async function digestStream(chunks: AsyncIterable<Uint8Array>): Promise<ContentDigest> {
+  const read = digestedAsRead(chunks);
+  for await (const chunk of read.chunks) void chunk;
+  return read.digest();
+}
+
+/**
+ * `chunks` passed on as they are and hashed as they pass, for a reader that parses a file and must also
+ * know it was the file it expected: `digest()` gives the size and SHA-256 of what was read so far.
+ */
+export function digestedAsRead(chunks: AsyncIterable<Uint8Array>): {
+  readonly chunks: AsyncIterable<Uint8Array>;
+  digest(): ContentDigest;
+} {
   const hash = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of chunks) {
-    hash.update(chunk);
-    bytes += chunk.byteLength;
-  }
-  return { bytes, sha256: hash.digest('hex') };
+  return {
+    chunks: (async function* () {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        bytes += chunk.byteLength;
+        yield chunk;
+      }
+    })(),
+    digest: () => ({ bytes, sha256: hash.copy().digest('hex') }),
+  };
 }
 
 /**

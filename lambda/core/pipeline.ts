@@ -25,7 +25,7 @@ import {
 import type { VerifyProblem } from './distribution-check.js';
 import { SiteSourceError, type SiteNote } from './site.js';
 import type { RunContext } from './checks/index.js';
-import { publishedDatasets, referencesBrokenBy } from './published-datasets.js';
+import { foreignKeysOutside, publishedDatasets, referencesBrokenBy } from './published-datasets.js';
 import { referencedDatasetsFrom, type DatasetResolver } from './referenced-datasets.js';
 import { isValidDatasetId } from './dataset-id.js';
 
@@ -455,10 +455,9 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
   // One record of row-schema `$id`s for the run, so that two datasets cannot claim the same one.
   const scope = new RowSchemaScope();
   const ids = run.ids ?? [];
-  const context = runContextOf(
-    run.source,
-    ids.length === 0 ? undefined : { store: run.store, inRun: new Set(ids) },
-  );
+  const inRun = new Set(ids);
+  const context = runContextOf(run.source, ids.length === 0 ? undefined : { store: run.store, inRun });
+  const datasets = context.datasets ?? referencedDatasetsFrom(run.source);
   const outcomes = new Map<string, DatasetOutcome>();
   const reports = new Map<string, DatasetReport>();
   const staged: StagedVersion[] = [];
@@ -486,13 +485,9 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
             ({ catalog }) => catalog?.datasets.map(({ id, latest }) => ({ id, latest })) ?? [],
             () => [],
           );
+    const outsideKeys = await foreignKeysOutside(published, inRun, run.source);
     for await (const { id, position } of datasetsOfRun(run.source, run.ids ?? [], scope)) {
-      const broken = await referencesBrokenBy(id, {
-        published,
-        inRun: new Set(ids),
-        source: run.source,
-        datasets: context.datasets ?? referencedDatasetsFrom(run.source),
-      });
+      const broken = await referencesBrokenBy(id, outsideKeys, datasets);
       if (broken.length > 0) {
         const report = unloadedReport(
           run.source,

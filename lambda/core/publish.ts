@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { JSONParser } from '@streamparser/json';
 import type { CanonicalTable } from './canonical.js';
 import type { Catalog, CatalogVersion, Distribution } from './catalog.js';
@@ -22,7 +21,7 @@ import {
   readCatalog,
   type StageResult,
 } from './history.js';
-import { ObjectStoreError, type ObjectStore } from './object-store.js';
+import { digestedAsRead, ObjectStoreError, type ObjectStore } from './object-store.js';
 import { inMemory } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
@@ -305,18 +304,10 @@ async function readPreviousVersion(
   // Sorted again by this version's key: a no-op pass when the key and its types are unchanged.
   const sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
   let batch: Row[] = [];
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const hashed = async function* (chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-    for await (const chunk of chunks) {
-      hash.update(chunk);
-      bytes += chunk.byteLength;
-      yield chunk;
-    }
-  };
+  const read = digestedAsRead(await open());
   await readJsonValues(
     key,
-    hashed(await open()),
+    read.chunks,
     ['$.rows.*'],
     (value) => {
       batch.push(value as Row);
@@ -329,7 +320,7 @@ async function readPreviousVersion(
     },
   );
   await sorter.add(batch);
-  const sha256 = hash.digest('hex');
+  const { sha256, bytes } = read.digest();
   if (listed !== undefined && (sha256 !== listed.sha256 || bytes !== listed.bytes))
     throw new CorruptPublishedFileError(
       `${key} has sha256 ${sha256} (${bytes} bytes); the catalog says ${listed.sha256} (${listed.bytes} bytes): ` +

@@ -1,11 +1,17 @@
-import { createHash } from 'node:crypto';
+import type { Catalog, CatalogVersion } from './catalog.js';
 import type { ColumnType } from './coerce.js';
 import type { PublishedColumn } from './dataset-document.js';
 import { messageOf } from './errors.js';
 import { headOf, readCatalog } from './history.js';
-import type { ObjectStore } from './object-store.js';
+import { digestedAsRead, type ContentDigest, type ObjectStore } from './object-store.js';
 import { readJsonValues } from './publish.js';
-import { indexedRow, keyOf, type DatasetResolver, type KeyIndex } from './referenced-datasets.js';
+import {
+  indexedOnce,
+  indexedRow,
+  keyOf,
+  type DatasetResolver,
+  type KeyIndex,
+} from './referenced-datasets.js';
 import type { Row } from './row-schema.js';
 import { versionFileKey } from './site-keys.js';
 import { loadDatasetSource, type SourceLocation } from './sources.js';
@@ -19,24 +25,21 @@ import { loadDatasetSource, type SourceLocation } from './sources.js';
  * {@link referencedDatasets} indexes a source, each index once per run.
  */
 export function publishedDatasets(store: ObjectStore): DatasetResolver {
-  const indexes = new Map<string, Promise<KeyIndex>>();
-  return {
-    index(id, fields, columns) {
-      const signature = JSON.stringify([id, fields, columns]);
-      let found = indexes.get(signature);
-      if (found === undefined) indexes.set(signature, (found = readPublished(store, id, fields, columns)));
-      return found;
-    },
-  };
+  // The catalog is read once for the run's references, as the run reads it once to stage against.
+  let catalog: Promise<Catalog | undefined> | undefined;
+  return indexedOnce(async (id, fields, columns) => {
+    catalog ??= readCatalog(store).then((snapshot) => snapshot.catalog);
+    return readPublished(store, headOf(await catalog, id), id, fields, columns);
+  });
 }
 
 async function readPublished(
   store: ObjectStore,
+  latest: CatalogVersion | undefined,
   id: string,
   fields: readonly string[],
   columns: readonly string[],
 ): Promise<KeyIndex> {
-  const latest = headOf((await readCatalog(store)).catalog, id);
   if (latest === undefined)
     return {
       ok: false,
@@ -47,8 +50,7 @@ async function readPublished(
   const where = `as published: ${key}; its source is not in this run`;
   const rows = new Map<string, Row>();
   let published: readonly PublishedColumn[] | undefined;
-  const hash = createHash('sha256');
-  let bytes = 0;
+  let digest: ContentDigest;
   if (listed === undefined)
     return {
       ok: false,
@@ -59,15 +61,9 @@ async function readPublished(
     const chunks = await store.open(key);
     if (chunks === undefined)
       return { ok: false, why: `${key}, the published version of "${id}", is missing` };
-    const hashed = async function* (): AsyncIterable<Uint8Array> {
-      for await (const chunk of chunks) {
-        hash.update(chunk);
-        bytes += chunk.byteLength;
-        yield chunk;
-      }
-    };
+    const read = digestedAsRead(chunks);
     // `columns` comes before the rows in the file; a row's key is its values' JSON text, as a source's is.
-    await readJsonValues(key, hashed(), ['$.columns', '$.rows.*'], (value) => {
+    await readJsonValues(key, read.chunks, ['$.columns', '$.rows.*'], (value) => {
       if (published === undefined) {
         published = value as PublishedColumn[];
         return 'continue';
@@ -78,13 +74,14 @@ async function readPublished(
       if (rowKey !== undefined && !rows.has(rowKey)) rows.set(rowKey, indexedRow(row, columns));
       return 'continue';
     });
+    digest = read.digest();
   } catch (error) {
     return {
       ok: false,
       why: `${key}, the published version of "${id}", cannot be read (${messageOf(error)})`,
     };
   }
-  if (hash.digest('hex') !== listed.sha256 || bytes !== listed.bytes)
+  if (digest.sha256 !== listed.sha256 || digest.bytes !== listed.bytes)
     return {
       ok: false,
       why: `${key}, the published version of "${id}", is not the file the catalog lists (its size or SHA-256 differ): restore it, or run verify`,
@@ -97,45 +94,67 @@ async function readPublished(
   return { ok: true, file: where, rows, fieldTypes };
 }
 
+/** A foreign key of a published dataset that a run leaves as it is (see {@link foreignKeysOutside}). */
+export interface PublishedForeignKey {
+  /** The dataset declaring it, and its latest published version. */
+  readonly id: string;
+  readonly latest: string;
+  /** Its place in the dataset's `foreignKeys`. */
+  readonly index: number;
+  readonly fields: readonly string[];
+  readonly resource: string;
+  readonly referenced: readonly string[];
+}
+
 /**
- * What publishing `id` from its source would break in the datasets published beside it: the references
- * (`foreignKeys`) of each published dataset the run does not publish that its new rows would leave without
- * a row. Read through `datasets`, the run's resolver, which gives `id` from its source and the others as
- * published (see `runContextOf` in `pipeline.ts`). A dataset's foreign keys are read from its source
- * descriptor, since no published file carries them; one whose source is gone is not looked at.
+ * The foreign keys of the published datasets a run does not publish, read once for the run from their
+ * source descriptors, since no published file carries them; a dataset whose source is gone is not looked at.
+ */
+export async function foreignKeysOutside(
+  published: readonly { readonly id: string; readonly latest: string }[],
+  inRun: ReadonlySet<string>,
+  source: SourceLocation,
+): Promise<PublishedForeignKey[]> {
+  const keys: PublishedForeignKey[] = [];
+  for (const { id, latest } of published) {
+    if (inRun.has(id)) continue;
+    const loaded = await loadDatasetSource(source, id);
+    if (!loaded.ok) continue;
+    for (const [index, key] of declaredForeignKeys(loaded.value.descriptor.text).entries())
+      keys.push({ id, latest, index, ...key });
+  }
+  return keys;
+}
+
+/**
+ * What publishing `id` from its source would break in the datasets published beside it: those of
+ * `keys` (see {@link foreignKeysOutside}) that its new rows would leave without a row. Read through
+ * `datasets`, the run's resolver, which gives `id` from its source and the others as published (see
+ * `runContextOf` in `pipeline.ts`).
  */
 export async function referencesBrokenBy(
   id: string,
-  options: {
-    readonly published: readonly { readonly id: string; readonly latest: string }[];
-    readonly inRun: ReadonlySet<string>;
-    readonly source: SourceLocation;
-    readonly datasets: DatasetResolver;
-  },
+  keys: readonly PublishedForeignKey[],
+  datasets: DatasetResolver,
 ): Promise<string[]> {
   const broken: string[] = [];
-  for (const other of options.published) {
-    if (other.id === id || options.inRun.has(other.id)) continue;
-    const loaded = await loadDatasetSource(options.source, other.id);
-    if (!loaded.ok) continue;
-    for (const [index, key] of declaredForeignKeys(loaded.value.descriptor.text).entries()) {
-      if (key.resource !== id) continue;
-      const [mine, theirs] = await Promise.all([
-        options.datasets.index(id, key.referenced, []),
-        options.datasets.index(other.id, key.fields, []),
-      ]);
-      // Either unreadable: the dataset's own validation, or the published tree's check, says why.
-      if (!mine.ok || !theirs.ok) continue;
-      const missing = [...theirs.rows.keys()].filter((value) => !mine.rows.has(value));
-      if (missing.length === 0) continue;
-      const shown = missing
-        .slice(0, 3)
-        .map((value) => describeKeyText(key.fields, value))
-        .join('; ');
-      broken.push(
-        `publishing it would leave the published ${other.id} ${other.latest} referring to ${missing.length === 1 ? 'a row' : `${missing.length} rows`} it no longer has (${shown}${missing.length > 3 ? '; …' : ''}; foreignKeys/${index} of ${other.id}): publish the two together, ${other.id} changed to match`,
-      );
-    }
+  for (const key of keys) {
+    if (key.resource !== id || key.id === id) continue;
+    const [mine, theirs] = await Promise.all([
+      datasets.index(id, key.referenced, []),
+      datasets.index(key.id, key.fields, []),
+    ]);
+    // Either unreadable: the dataset's own validation, or the published tree's check, says why.
+    if (!mine.ok || !theirs.ok) continue;
+    const missing = [...theirs.rows.keys()].filter((value) => !mine.rows.has(value));
+    if (missing.length === 0) continue;
+    const shown = missing
+      .slice(0, 3)
+      .map((value) => describeKeyText(key.fields, value))
+      .join('; ');
+    broken.push(
+      `publishing it would leave the published ${key.id} ${key.latest} referring to ${missing.length === 1 ? 'a row' : `${missing.length} rows`} it no longer has (${shown}${missing.length > 3 ? '; …' : ''}; foreignKeys/${key.index} of ${key.id}): publish the two together, ${key.id} changed to match`,
+    );
   }
   return broken;
 }

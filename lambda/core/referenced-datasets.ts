@@ -61,7 +61,6 @@ export function referencedDatasetsFrom(source: SourceLocation): DatasetResolver 
  * to, and says so.
  */
 export function referencedDatasets(load: (id: string) => Promise<Result<DatasetSource>>): DatasetResolver {
-  const indexes = new Map<string, Promise<KeyIndex>>();
   const read = async (
     id: string,
     fields: readonly string[],
@@ -107,6 +106,12 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
       return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}"` };
     return { ok: true, file: loaded.value.csv.file, rows, fieldTypes };
   };
+  return indexedOnce(read);
+}
+
+/** A resolver that builds each index with `read` once per run: a second reference asking the same is given the first's. */
+export function indexedOnce(read: DatasetResolver['index']): DatasetResolver {
+  const indexes = new Map<string, Promise<KeyIndex>>();
   return {
     index(id, fields, columns) {
       const signature = JSON.stringify([id, fields, columns]);
