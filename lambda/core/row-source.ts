@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { readAhead } from './read-ahead.js';
 import type { Row } from './row-schema.js';
 import { ScratchChangedError, type ScratchDirectory, type ScratchFile } from './scratch.js';
 
@@ -224,9 +224,7 @@ async function* readLineBatches(
   let lines: string[] = [];
   let pieces: Uint8Array[] = [];
   let count = 0;
-  for await (const chunk of createReadStream(path, {
-    highWaterMark: SPILL_READ_BYTES,
-  }) as AsyncIterable<Buffer>) {
+  for await (const chunk of readAhead(path, { pieceBytes: SPILL_READ_BYTES })) {
     const cut = wholeLines(carry, chunk);
     carry = cut.carry;
     for (const piece of cut.lines) {

@@ -614,13 +614,18 @@ async function hashFile(
     const mtime = before.mtime;
     const hash = createHash('sha256');
     let bytes = 0;
-    // One buffer read into again and again: the hash copies nothing, so a large file allocates nothing per piece.
-    const buffer = Buffer.allocUnsafeSlow(HASH_READ_BYTES);
+    // Two buffers read into in turn, again and again: the next piece is read while this one is hashed,
+    // and the hash copies nothing, so a large file allocates nothing per piece.
+    const buffers = [Buffer.allocUnsafeSlow(HASH_READ_BYTES), Buffer.allocUnsafeSlow(HASH_READ_BYTES)];
+    let turn = 0;
+    let reading = handle.read(buffers[0] as Buffer, 0, HASH_READ_BYTES, 0);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, null);
+      const { bytesRead, buffer } = await reading;
       if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
       bytes += bytesRead;
+      turn ^= 1;
+      reading = handle.read(buffers[turn] as Buffer, 0, HASH_READ_BYTES, bytes);
+      hash.update(buffer.subarray(0, bytesRead));
     }
     const after = await handle.stat({ bigint: true });
     const etag = `"${hash.digest('hex')}"`;
