@@ -8,7 +8,11 @@
 # optimising tier took 50-80 MB more to draw one chart, and no allocation-site
 # pretenuring: V8 may decide, on timing, to allocate the CSV reader's short-lived
 # records straight in the old generation, and validating 10^6 rows then took
-# 85 full collections and 4.6-5.0 s instead of 24 and 3.0 s.
+# 85 full collections and 4.6-5.0 s instead of 24 and 3.0 s; and young
+# collections made by the thread that needs them, not shared out to helper
+# threads, which wait for a core the two threads of a publish already keep busy
+# (the main thread's young collections took 0.54-0.68 s instead of 0.95-1.14 s
+# at 10^6 rows).
 #
 # "$@" is the runtime's own command line: the node binary, the bootstrap's
 # options (among them a --max-semi-space-size sized from the function's
@@ -28,7 +32,7 @@ set -eu
 
 : "${MALLOC_ARENA_MAX:=2}"
 export MALLOC_ARENA_MAX
-flags='--max-semi-space-size=2 --heap-growing-percent=50 --liftoff-only --no-allocation-site-pretenuring'
+flags='--max-semi-space-size=2 --heap-growing-percent=50 --liftoff-only --no-allocation-site-pretenuring --no-parallel-scavenge'
 node=$1
 shift
 state=options # or: value (the next argument is an option's), placed

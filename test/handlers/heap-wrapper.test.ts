@@ -19,6 +19,7 @@ const FLAGS = [
   '--heap-growing-percent=50',
   '--liftoff-only',
   '--no-allocation-site-pretenuring',
+  '--no-parallel-scavenge',
 ];
 const OLD_SPACE_MB = 1500;
 const MiB = 1024 * 1024;
