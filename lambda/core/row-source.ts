@@ -224,7 +224,10 @@ async function* readLineBatches(
   let lines: string[] = [];
   let pieces: Uint8Array[] = [];
   let count = 0;
-  for await (const chunk of readAhead(path, { pieceBytes: SPILL_READ_BYTES })) {
+  // Lines only copied are taken faster than reads come; decoded lines are read from up to 64 runs at once
+  // by a merge, and a read ahead of each is enough there.
+  const depth = want.values ? 2 : 4;
+  for await (const chunk of readAhead(path, { pieceBytes: SPILL_READ_BYTES, depth })) {
     const cut = wholeLines(carry, chunk);
     carry = cut.carry;
     for (const piece of cut.lines) {
