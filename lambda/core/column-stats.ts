@@ -416,6 +416,8 @@ function isOrdered(column: Column): boolean {
 export class StreamedColumnStats {
   readonly #accumulators: readonly Accumulator[];
   readonly #logged: readonly Accumulator[];
+  /** The accumulators rows are added to: all of them, or the number and date columns' once the others are handed over. */
+  #adding: readonly Accumulator[];
   #rows = 0;
 
   /** @param logFor the log of the `index`-th number or date column's values */
@@ -423,17 +425,62 @@ export class StreamedColumnStats {
     this.#accumulators = columns.map((column) => new Accumulator(column));
     this.#logged = this.#accumulators.filter((accumulator) => accumulator.ordered);
     this.#logged.forEach((accumulator, index) => accumulator.logTo(logFor(index)));
+    this.#adding = this.#accumulators;
   }
 
   add(rows: readonly Row[]): void {
     this.#rows += rows.length;
+    for (const accumulator of this.#adding) accumulator.addAll(rows);
+  }
+
+  /**
+   * Stops counting the text and boolean columns: another thread counts them from the first row (see
+   * {@link UnorderedColumnStats}), and gives their statistics to {@link finish}.
+   */
+  handOverUnordered(): void {
+    this.#adding = this.#logged;
+  }
+
+  /**
+   * The statistics of every row added; `undefined` when the text and boolean columns were handed over and
+   * `unordered` does not give them all (the statistics are then taken from the rows).
+   */
+  async finish(unordered?: readonly ColumnStats[]): Promise<StatsDocument | undefined> {
+    for (const accumulator of this.#logged) await accumulator.binLogged();
+    const columns: ColumnStats[] = [];
+    for (const accumulator of this.#accumulators) {
+      if (this.#adding.includes(accumulator)) columns.push(accumulator.result());
+      else {
+        const given = unordered?.find((stats) => stats.name === accumulator.column.name);
+        if (given === undefined) return undefined;
+        columns.push(given);
+      }
+    }
+    return { rows: this.#rows, columns };
+  }
+}
+
+/**
+ * The statistics of a table's text and boolean columns, the ones that need no log of their values: what
+ * a second thread takes from the rows as it reads them (the Parquet worker, see parquet-worker.ts) while
+ * the main thread counts the number and date columns ({@link StreamedColumnStats.handOverUnordered}).
+ */
+export class UnorderedColumnStats {
+  readonly #accumulators: readonly Accumulator[];
+
+  constructor(columns: readonly Column[]) {
+    this.#accumulators = columns
+      .filter((column) => !isOrdered(column))
+      .map((column) => new Accumulator(column));
+  }
+
+  add(rows: readonly Row[]): void {
     for (const accumulator of this.#accumulators) accumulator.addAll(rows);
   }
 
-  /** The statistics of every row added. */
-  async finish(): Promise<StatsDocument> {
-    for (const accumulator of this.#logged) await accumulator.binLogged();
-    return { rows: this.#rows, columns: this.#accumulators.map((accumulator) => accumulator.result()) };
+  /** Each column's statistics, of every row added. */
+  result(): ColumnStats[] {
+    return this.#accumulators.map((accumulator) => accumulator.result());
   }
 }
 

@@ -2,6 +2,7 @@ import { closeSync, constants as fsConstants, existsSync, openSync, read, write 
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { UnorderedColumnStats, type ColumnStats } from './column-stats.js';
 import { CsvDigest, type CsvHashes } from './csv-digest.js';
 import type { StreamedBody } from './object-store.js';
 import { writeParquet } from './parquet.js';
@@ -41,6 +42,8 @@ interface WorkerInput {
    * it for reading, and what the content hash covers before the CSV.
    */
   readonly csv?: { readonly descriptor: number; readonly contentPrefix: string };
+  /** Whether to take the statistics of the text and boolean columns from the rows read (see {@link UnorderedColumnStats}). */
+  readonly unorderedStats?: boolean;
 }
 
 /**
@@ -63,6 +66,7 @@ interface WrittenFile {
  */
 type FromWorker =
   | { readonly csv: CsvHashes }
+  | { readonly stats: readonly ColumnStats[] }
   | { readonly csvFailed: string }
   | { readonly done: WrittenFile }
   | { readonly failed: string };
@@ -81,6 +85,11 @@ export interface ParquetBesideValidationOptions {
    * and what the content hash covers before the CSV. Without it the worker writes the Parquet file alone.
    */
   readonly csv?: { readonly contentPrefix: string } | undefined;
+  /**
+   * Whether the worker also takes the statistics of the text and boolean columns from the rows it reads
+   * (those need no log of their values, see {@link UnorderedColumnStats}).
+   */
+  readonly unorderedStats?: boolean | undefined;
 }
 
 /**
@@ -101,6 +110,7 @@ export class ParquetBesideValidation {
   #worker: Worker | undefined;
   #outcome: Promise<StreamedBody | undefined> | undefined;
   #csvOutcome: Promise<CsvHashes | undefined> | undefined;
+  #statsOutcome: Promise<readonly ColumnStats[] | undefined> | undefined;
   #completed = false;
   #stopped = false;
   #failure: string | undefined;
@@ -149,6 +159,23 @@ export class ParquetBesideValidation {
   async finishCsv(bytes: number): Promise<CsvHashes | undefined> {
     const hashes = await this.#complete(this.#csvOutcome, bytes);
     return hashes?.bytes === bytes ? hashes : undefined;
+  }
+
+  /**
+   * Whether the worker was started taking the text and boolean columns' statistics
+   * ({@link ParquetBesideValidationOptions.unorderedStats}): it counts them from the first row, and the main
+   * thread need not.
+   */
+  get countsUnordered(): boolean {
+    return this.#statsOutcome !== undefined;
+  }
+
+  /**
+   * The text and boolean columns' statistics of every row spilled, once the spill is complete and the
+   * worker has read it to its end; `undefined` when the worker does not take them, or failed.
+   */
+  finishUnorderedStats(): Promise<readonly ColumnStats[] | undefined> {
+    return this.#complete(this.#statsOutcome);
   }
 
   /**
@@ -225,6 +252,7 @@ export class ParquetBesideValidation {
         file,
         fileDescriptor,
         ...(csvInput === undefined ? {} : { csv: csvInput }),
+        ...(this.options.unorderedStats === true ? { unorderedStats: true } : {}),
       };
       // No `execArgv` of the parent's: V8's flags are the process's anyway, and a loader is the entry's to set.
       worker = this.#worker = new Worker(entry.code, { workerData: input, eval: entry.eval, execArgv: [] });
@@ -238,6 +266,9 @@ export class ParquetBesideValidation {
     }
     let resolveCsv: (hashes: CsvHashes | undefined) => void = () => undefined;
     if (csvInput !== undefined) this.#csvOutcome = new Promise((resolve) => (resolveCsv = resolve));
+    let resolveStats: (stats: readonly ColumnStats[] | undefined) => void = () => undefined;
+    if (this.options.unorderedStats === true)
+      this.#statsOutcome = new Promise((resolve) => (resolveStats = resolve));
     this.#outcome = new Promise<StreamedBody | undefined>((resolve) => {
       // Whether the file was given: the thread is then stopped, and its exit is no failure.
       let given = false;
@@ -247,8 +278,13 @@ export class ParquetBesideValidation {
         if (!given) this.#failure ??= reason;
         resolve(undefined);
         resolveCsv(undefined);
+        resolveStats(undefined);
       };
       worker.on('message', (message: FromWorker) => {
+        if ('stats' in message) {
+          resolveStats(message.stats);
+          return;
+        }
         if ('csv' in message || 'csvFailed' in message) {
           // Without them the main thread reads the CSV back to hash it; the Parquet file is still to come.
           resolveCsv('csv' in message ? message.csv : undefined);
@@ -257,8 +293,9 @@ export class ParquetBesideValidation {
         if ('done' in message) {
           given = true;
           resolve(scratchBody(file, message.done.bytes, message.done.sha256));
-          // The Parquet file is the worker's last word, after the CSV's.
+          // The Parquet file is the worker's last word, after the CSV's and the statistics.
           resolveCsv(undefined);
+          resolveStats(undefined);
         } else fail(message.failed);
         void worker.terminate();
       });
@@ -410,6 +447,24 @@ async function hashFollowing(
 }
 
 /**
+ * The rows of `batches`, each batch added to the text and boolean columns' statistics before it is passed
+ * on; once they are all passed, the statistics go to the main thread, before the Parquet file's last row
+ * group is written.
+ */
+async function* alsoCounted(
+  batches: AsyncIterable<readonly Row[]>,
+  columns: readonly Column[],
+  port: MessagePort,
+): AsyncGenerator<readonly Row[]> {
+  const stats = new UnorderedColumnStats(columns);
+  for await (const batch of batches) {
+    stats.add(batch);
+    yield batch;
+  }
+  port.postMessage({ stats: stats.result() } satisfies FromWorker);
+}
+
+/**
  * The worker: writes the rows of `input.spill`, as it grows, to `input.file` as Parquet, through the
  * descriptors the main thread opened (and closes once the worker has exited): the worker opens no file.
  */
@@ -427,8 +482,9 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
             (hashes) => port.postMessage({ csv: hashes } satisfies FromWorker),
             (error: unknown) => port.postMessage({ csvFailed: messageOf(error) } satisfies FromWorker),
           );
-    // The encoder looks up each row's columns by name and nothing else.
-    const rows = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
+    // The encoder and the statistics look up each row's columns by name and nothing else.
+    const spilled = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
+    const rows = input.unorderedStats === true ? alsoCounted(spilled, input.columns, port) : spilled;
     await writeParquet(input.columns, rows, file, {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
     });

@@ -275,7 +275,7 @@ export async function validateAndStage(
   const workers: ParquetBesideValidation[] = [];
   // The statistics taken as the rows were validated, once something asks for them: their logs are
   // scratch files, so they are finished before the scratch folder goes.
-  let statsFinished: Promise<StatsDocument> | undefined;
+  let statsFinished: Promise<StatsDocument | undefined> | undefined;
   try {
     let sorter: RowSorter | undefined;
     // Rows in key order (the usual case) are written as canonical CSV while they are validated; once the
@@ -298,6 +298,7 @@ export async function validateAndStage(
           rowGroupRows: options.tuning?.parquetRowGroupRows,
           startRows: options.tuning?.parquetWorkerRows,
           csv: { contentPrefix: contentHashPrefix(definition) },
+          unorderedStats: true,
         });
         workers.push(beside);
         const counting = (stats = new StreamedColumnStats(
@@ -308,8 +309,10 @@ export async function validateAndStage(
           add: async (rows, spilled) => {
             await writer.add(rows);
             beside.spilled(rows.length, spilled, await writer.progress());
-            // The worker hashes the CSV from its first byte once it has started.
+            // The worker hashes the CSV from its first byte once it has started, and counts the text and
+            // boolean columns from the first row.
             if (beside.hashesCsv) writer.handOverHashing();
+            if (beside.countsUnordered) counting.handOverUnordered();
             counting.add(rows);
           },
         };
@@ -355,7 +358,17 @@ export async function validateAndStage(
       rows: sorted,
       ...(ranges === undefined ? {} : { ranges }),
       ...(prerendered === undefined ? {} : { prerendered }),
-      ...(streamed === undefined ? {} : { stats: () => (statsFinished ??= streamed.finish()) }),
+      ...(streamed === undefined
+        ? {}
+        : {
+            // With the text and boolean columns' statistics from the worker when it took them (and none,
+            // should it have failed: `stats.json` is then taken from the rows).
+            stats: () =>
+              (statsFinished ??= (async () =>
+                streamed.finish(
+                  parquet?.countsUnordered === true ? await parquet.finishUnorderedStats() : undefined,
+                ))()),
+          }),
     };
     tell('writing files', table.rows.count);
     const outcome = await stageDataset(store, table, report, options.now, {

@@ -155,6 +155,7 @@ describe('streamed publishing at sizes that cross every boundary', () => {
     await reorderRows(lateSwap, (rows) => [...rows.slice(0, -2), ...rows.slice(-2).reverse()]);
     const finished = vi.spyOn(ParquetBesideValidation.prototype, 'finish');
     const csvFinished = vi.spyOn(ParquetBesideValidation.prototype, 'finishCsv');
+    const statsFinished = vi.spyOn(ParquetBesideValidation.prototype, 'finishUnorderedStats');
     try {
       await publish(plain, { parquetRowGroupRows: 3 });
       expect(finished).toHaveBeenCalled();
@@ -172,6 +173,13 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       const csvs = await Promise.all(csvFinished.mock.results.map((result) => result.value));
       expect(csvs.length).toBe(bodies.length);
       for (const csv of csvs) expect(csv).toMatchObject({ contentHash: expect.stringMatching(/^sha256:/) });
+      // And the text and boolean columns' statistics of each: none was taken from the rows again.
+      const stats = await Promise.all(statsFinished.mock.results.map((result) => result.value));
+      expect(stats.length).toBe(bodies.length);
+      for (const columns of stats)
+        expect(columns).toEqual(
+          expect.arrayContaining([expect.objectContaining({ count: expect.any(Number) })]),
+        );
       finished.mockClear();
 
       await publish(lateSwap, { parquetRowGroupRows: 3, parquetWorkerRows: 1 });
@@ -188,6 +196,7 @@ describe('streamed publishing at sizes that cross every boundary', () => {
     } finally {
       finished.mockRestore();
       csvFinished.mockRestore();
+      statsFinished.mockRestore();
     }
   });
 

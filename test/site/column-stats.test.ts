@@ -10,6 +10,7 @@ import {
   SpaceSaving,
   STATS_LIMITS,
   StreamedColumnStats,
+  UnorderedColumnStats,
   type ColumnStats,
   type StatsDocument,
 } from '../../lambda/core/column-stats.js';
@@ -108,6 +109,56 @@ describe('column statistics', () => {
           },
         ),
         { seed: 51207, numRuns: 150 },
+      );
+    } finally {
+      await scratch.dispose();
+    }
+  });
+
+  it('agree when the text and boolean columns are counted elsewhere from the first row, and are none without them', async () => {
+    const scratch = await ScratchDirectory.create();
+    const columns = [
+      column('n', 'number'),
+      column('t', 'string'),
+      column('b', 'boolean'),
+      column('i', 'integer'),
+    ];
+    const row = fc.record(
+      {
+        n: fc.double({ noNaN: true, noDefaultInfinity: true }),
+        t: fc.oneof(fc.constantFrom('a', 'b', '=c', ''), fc.string({ maxLength: 5 })),
+        b: fc.boolean(),
+        i: fc.integer({ min: -5, max: 5 }),
+      },
+      { requiredKeys: [] },
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(row, { maxLength: 300 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.nat({ max: 300 }),
+          async (rows, batch, handOverAt) => {
+            const streamed = new StreamedColumnStats(
+              columns,
+              (n) => new NumberLog(scratch, `stats-values-${n}.f64`, 4),
+            );
+            const elsewhere = new UnorderedColumnStats(columns);
+            for (let start = 0; start < rows.length; start += batch) {
+              // Handed over part way, as the worker starts: what was counted here before is not used.
+              if (start >= handOverAt) streamed.handOverUnordered();
+              streamed.add(rows.slice(start, start + batch));
+              elsewhere.add(rows.slice(start, start + batch));
+            }
+            streamed.handOverUnordered();
+            const whole = await columnStats(columns, inMemory(rows as Row[]));
+            expect(await streamed.finish(elsewhere.result())).toEqual(whole);
+            // Without the others' statistics, or with one column's missing, there is no document to give.
+            expect(await streamed.finish()).toBeUndefined();
+            expect(await streamed.finish(elsewhere.result().slice(1))).toBeUndefined();
+          },
+        ),
+        { seed: 61208, numRuns: 100 },
       );
     } finally {
       await scratch.dispose();

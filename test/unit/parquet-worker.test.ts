@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CanonicalCsvWriter } from '../../lambda/core/canonical.js';
+import { UnorderedColumnStats } from '../../lambda/core/column-stats.js';
 import { writeParquet } from '../../lambda/core/parquet.js';
 import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { Spill, type RowSource } from '../../lambda/core/row-source.js';
@@ -156,6 +157,42 @@ describe('Parquet written by a worker thread beside validation', () => {
     } finally {
       await beside.abandon();
     }
+  });
+
+  it('takes the text and boolean columns statistics the main thread takes from the rows before they were spilled', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rowArbitrary, { minLength: 1, maxLength: 300 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 5 }),
+        async (rows, sizes) => {
+          const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
+            startRows: 1,
+            unorderedStats: true,
+          });
+          try {
+            await spillRows(scratch.current, beside, rows, sizes);
+            expect(beside.countsUnordered).toBe(true);
+            const main = new UnorderedColumnStats(COLUMNS);
+            main.add(rows);
+            expect(await beside.finishUnorderedStats()).toEqual(main.result());
+            expect(await beside.finish()).toBeDefined();
+          } finally {
+            await beside.abandon();
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('gives no statistics when the worker fails before the spill is read to its end', async () => {
+    const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
+      startRows: 1,
+      unorderedStats: true,
+    });
+    await spillRows(scratch.current, beside, [{ id: 'a', year: 1.5 }], [1]);
+    expect(await beside.finishUnorderedStats()).toBeUndefined();
+    expect(beside.failure).toContain('1.5');
   });
 
   it('writes columns named as properties every object inherits as empty where a row has no value', async () => {
