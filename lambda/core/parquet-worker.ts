@@ -1,20 +1,14 @@
-import { closeSync, constants as fsConstants, existsSync, openSync, read, write } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { promisify } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
-import { UnorderedColumnStats, type ColumnStats } from './column-stats.js';
-import { CsvDigest, type CsvHashes } from './csv-digest.js';
+import { Worker } from 'node:worker_threads';
+import type { ColumnStats } from './column-stats.js';
+import type { CsvHashes } from './csv-digest.js';
 import type { StreamedBody } from './object-store.js';
-import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
-import { rowParserFor, rowsOfLines, SPILL_READ_BYTES, wholeLines, type SpillWritten } from './row-source.js';
-import type { Column, Row } from './row-schema.js';
-import { ScratchFile, scratchBody, type ScratchDirectory, type ScratchFileHandle } from './scratch.js';
+import type { SpillWritten } from './row-source.js';
+import type { Column } from './row-schema.js';
+import { scratchBody, type ScratchDirectory } from './scratch.js';
 import { messageOf } from './errors.js';
-
-/** The descriptor reads and writes of `node:fs`, as promises: the worker reads and writes through descriptors it is lent. */
-const readAt = promisify(read);
-const writeAt = promisify(write);
 
 /**
  * A table with at least this many rows in key order has its Parquet file written by a worker thread
@@ -23,12 +17,12 @@ const writeAt = promisify(write);
  */
 export const PARQUET_WORKER_ROWS = 65_536;
 
-/** Tells this module, loaded as a worker's entry, that it is the Parquet worker. */
-const ROLE = 'kz-az-open-data/parquet-worker';
+/** Tells the worker's module (parquet-worker-thread.ts), loaded as a thread's entry, that it is the Parquet worker. */
+export const PARQUET_WORKER_ROLE = 'kz-az-open-data/parquet-worker';
 
 /** What the worker is started with. */
-interface WorkerInput {
-  readonly role: typeof ROLE;
+export interface WorkerInput {
+  readonly role: typeof PARQUET_WORKER_ROLE;
   readonly columns: readonly Column[];
   readonly rowGroupRows: number | undefined;
   /** The spill of the rows in key order, which the worker reads as it grows: its path, and a descriptor open on it. */
@@ -42,7 +36,7 @@ interface WorkerInput {
    * it for reading, and what the content hash covers before the CSV.
    */
   readonly csv?: { readonly descriptor: number; readonly contentPrefix: string };
-  /** Whether to take the statistics of the text and boolean columns from the rows read (see {@link UnorderedColumnStats}). */
+  /** Whether to take the statistics of the text and boolean columns from the rows read (see `UnorderedColumnStats`). */
   readonly unorderedStats?: boolean;
 }
 
@@ -50,7 +44,7 @@ interface WorkerInput {
  * Sent to the worker: how far the spill (and the CSV) are written, or that they are complete (with the
  * CSV's size, when the main thread has finished it).
  */
-type ToWorker =
+export type ToWorker =
   | { readonly written: number; readonly csvWritten?: number | undefined }
   | { readonly complete: true; readonly csvBytes?: number | undefined };
 
@@ -64,7 +58,7 @@ interface WrittenFile {
  * Sent by the worker: the CSV's hashes, as soon as it is read to its end (the Parquet file may still have
  * rows to encode), or why they could not be taken; the Parquet file, or why it could not be written.
  */
-type FromWorker =
+export type FromWorker =
   | { readonly csv: CsvHashes }
   | { readonly stats: readonly ColumnStats[] }
   | { readonly csvFailed: string }
@@ -87,7 +81,7 @@ export interface ParquetBesideValidationOptions {
   readonly csv?: { readonly contentPrefix: string } | undefined;
   /**
    * Whether the worker also takes the statistics of the text and boolean columns from the rows it reads
-   * (those need no log of their values, see {@link UnorderedColumnStats}).
+   * (those need no log of their values, see `UnorderedColumnStats`).
    */
   readonly unorderedStats?: boolean | undefined;
 }
@@ -95,7 +89,7 @@ export interface ParquetBesideValidationOptions {
 /**
  * Writes a table's Parquet file on a second thread while the rows are still being validated, using the
  * other core. While the rows arrive in key order (the usual case) they are spilled to a file, which the
- * worker reads as it grows (told how far it is written), and encodes with the same {@link writeParquet}
+ * worker reads as it grows (told how far it is written), and encodes with the same `writeParquet`
  * the main thread would use on the same spill: the same bytes. Nothing waits on the worker until the
  * file is needed, and it holds one read and one row group, never a queue. Asked to
  * ({@link ParquetBesideValidationOptions.csv}), it also hashes the canonical CSV the main thread writes,
@@ -244,7 +238,7 @@ export class ParquetBesideValidation {
         csvInput = { descriptor, contentPrefix };
       }
       const input: WorkerInput = {
-        role: ROLE,
+        role: PARQUET_WORKER_ROLE,
         columns: this.columns,
         rowGroupRows: this.options.rowGroupRows,
         spill,
@@ -312,10 +306,9 @@ export class ParquetBesideValidation {
 }
 
 /**
- * Where the worker's code is: its bundle beside a bundle (see {@link PARQUET_WORKER_BUNDLING}), or this
- * very module run from source, loaded through tsx's loader (a worker does not take it from the parent's
- * `--import tsx` on Node 20). A bundle without the worker's gets no worker: loading the bundle itself as
- * the entry would run its top-level code a second time.
+ * Where the worker's code is: its bundle beside a bundle (see {@link PARQUET_WORKER_BUNDLING}), or
+ * parquet-worker-thread.ts beside this module run from source, loaded through tsx's loader (a worker does
+ * not take it from the parent's `--import tsx` on Node 20). A bundle without the worker's gets no worker.
  */
 function workerEntry(): { readonly code: URL | string; readonly eval: boolean } | undefined {
   const here = new URL(import.meta.url);
@@ -326,178 +319,10 @@ function workerEntry(): { readonly code: URL | string; readonly eval: boolean } 
     } catch {
       return undefined;
     }
-    const load = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(here.href)}); })`;
+    const thread = new URL('./parquet-worker-thread.ts', here);
+    const load = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(thread.href)}); })`;
     return { code: load, eval: true };
   }
   const bundled = new URL(`./${PARQUET_WORKER_BUNDLING.file}`, here);
   return existsSync(bundled) ? { code: bundled, eval: false } : undefined;
-}
-
-/** How far the spill is written, as the main thread says, and a wait for it to say more. */
-class SpillProgress {
-  written = 0;
-  csvWritten = 0;
-  complete = false;
-  /** The CSV's size, once complete, when the main thread gave it. */
-  csvBytes: number | undefined;
-  /** Everyone waiting for word: the spill's reader and the CSV's. */
-  #wake: (() => void)[] = [];
-
-  constructor(port: MessagePort) {
-    port.on('message', (message: ToWorker) => {
-      if ('complete' in message) {
-        this.complete = true;
-        this.csvBytes = message.csvBytes;
-      } else {
-        this.written = Math.max(this.written, message.written);
-        this.csvWritten = Math.max(this.csvWritten, message.csvWritten ?? 0);
-      }
-      for (const wake of this.#wake.splice(0)) wake();
-    });
-  }
-
-  /** Resolves at the next word from the main thread. */
-  next(): Promise<void> {
-    return new Promise((resolve) => this.#wake.push(resolve));
-  }
-}
-
-/**
- * The bytes of a file the main thread is writing, read through `descriptor` as far as `written()` says
- * it is written, and once the main thread has said it is complete, to `endOnceComplete()` (`Infinity`:
- * to its end). Each chunk is a view of one buffer read into again and again: it is valid until the next
- * is asked for.
- */
-async function* followFile(
-  descriptor: number,
-  progress: SpillProgress,
-  written: () => number,
-  endOnceComplete: () => number,
-): AsyncGenerator<Buffer> {
-  const buffer = Buffer.allocUnsafe(SPILL_READ_BYTES);
-  let position = 0;
-  for (;;) {
-    const end = progress.complete ? endOnceComplete() : written();
-    if (position < end) {
-      const length = Math.min(buffer.byteLength, end - position);
-      const { bytesRead } = await readAt(descriptor, buffer, 0, length, position);
-      if (bytesRead > 0) {
-        position += bytesRead;
-        yield buffer.subarray(0, bytesRead);
-        continue;
-      }
-    }
-    if (progress.complete) return;
-    await progress.next();
-  }
-}
-
-/**
- * The rows of a spill being written, read as far as it is and parsed, until it is complete and read to
- * its end: whole lines only (a line cut by a read waits for the next one).
- */
-async function* followSpill(
-  spill: number,
-  progress: SpillProgress,
-  parse: (line: string) => Row,
-): AsyncGenerator<readonly Row[]> {
-  let carry: Buffer = Buffer.alloc(0);
-  // Each read's lines are parsed before the next read, and the line a read cuts is copied out of it.
-  for await (const chunk of followFile(
-    spill,
-    progress,
-    () => progress.written,
-    () => Infinity,
-  )) {
-    const cut = wholeLines(carry, chunk);
-    carry = Buffer.from(cut.carry);
-    if (cut.lines.length > 0) yield rowsOfLines(cut.lines, parse);
-  }
-  // A spill ends with a line break; a last line without one is read all the same.
-  if (carry.length > 0) yield rowsOfLines([Buffer.concat([carry, Buffer.from('\n')])], parse);
-}
-
-/** A descriptor the main thread opened for writing, lent to a scratch file: its owner closes it. */
-function lentForWriting(descriptor: number): ScratchFileHandle {
-  const writeAll = async (buffer: Buffer, from: number): Promise<void> => {
-    const { bytesWritten } = await writeAt(descriptor, buffer, from, buffer.byteLength - from, null);
-    if (from + bytesWritten < buffer.byteLength) await writeAll(buffer, from + bytesWritten);
-  };
-  return { write: (buffer) => writeAll(buffer, 0), close: () => Promise.resolve() };
-}
-
-/**
- * The SHA-256 of the CSV file the main thread is writing, and its content hash (`prefix` first), read as
- * far as the file is written as it grows, and to its end (or the size given) once it is complete.
- */
-async function hashFollowing(
-  descriptor: number,
-  progress: SpillProgress,
-  prefix: string,
-): Promise<CsvHashes> {
-  const digest = new CsvDigest(prefix);
-  const chunks = followFile(
-    descriptor,
-    progress,
-    () => progress.csvWritten,
-    () => progress.csvBytes ?? Infinity,
-  );
-  for await (const chunk of chunks) digest.update(chunk);
-  return digest.digest();
-}
-
-/**
- * The rows of `batches`, each batch added to the text and boolean columns' statistics before it is passed
- * on; once they are all passed, the statistics go to the main thread, before the Parquet file's last row
- * group is written.
- */
-async function* alsoCounted(
-  batches: AsyncIterable<readonly Row[]>,
-  columns: readonly Column[],
-  port: MessagePort,
-): AsyncGenerator<readonly Row[]> {
-  const stats = new UnorderedColumnStats(columns);
-  for await (const batch of batches) {
-    stats.add(batch);
-    yield batch;
-  }
-  port.postMessage({ stats: stats.result() } satisfies FromWorker);
-}
-
-/**
- * The worker: writes the rows of `input.spill`, as it grows, to `input.file` as Parquet, through the
- * descriptors the main thread opened (and closes once the worker has exited): the worker opens no file.
- */
-async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
-  const progress = new SpillProgress(port);
-  try {
-    const file = new ScratchFile(input.file, lentForWriting(input.fileDescriptor));
-    // Its hashes are sent on their own, as soon as they are taken; should they fail, the main thread
-    // reads the CSV back to take them, and the Parquet file is still written.
-    const { csv } = input;
-    const hashing =
-      csv === undefined
-        ? Promise.resolve()
-        : hashFollowing(csv.descriptor, progress, csv.contentPrefix).then(
-            (hashes) => port.postMessage({ csv: hashes } satisfies FromWorker),
-            (error: unknown) => port.postMessage({ csvFailed: messageOf(error) } satisfies FromWorker),
-          );
-    // The encoder and the statistics look up each row's columns by name and nothing else.
-    const spilled = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
-    const rows = input.unorderedStats === true ? alsoCounted(spilled, input.columns, port) : spilled;
-    await writeParquet(input.columns, rows, file, {
-      ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
-    });
-    const { bytes, sha256 } = await file.close();
-    // The CSV's word first: the main thread stops the worker once it has the Parquet file. (The hashing
-    // ends: the spill was said complete, and the CSV with it, before the Parquet file could be.)
-    await hashing;
-    port.postMessage({ done: { bytes, sha256 } } satisfies FromWorker);
-  } catch (error) {
-    port.postMessage({ failed: messageOf(error) } satisfies FromWorker);
-  }
-}
-
-if (!isMainThread && parentPort !== null && (workerData as Partial<WorkerInput> | null)?.role === ROLE) {
-  void runWorker(workerData as WorkerInput, parentPort);
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
+import { buildSync } from 'esbuild';
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { encodeParquet } from '../../lambda/core/parquet.js';
@@ -45,8 +46,8 @@ describe('a pipeline function given the Parquet worker', () => {
         `${PARQUET_WORKER_BUNDLING.file}.map`,
       ]),
     );
-    // The bundle, loaded as a module in a fresh process, starts itself as the worker (it is the file
-    // beside itself) on a spill of rows written by hand, as the handler's bundle would.
+    // The main thread's side, bundled into the asset beside the worker's bundle as the handler's is, and
+    // loaded in a fresh process, starts the shipped worker on a spill of rows written by hand.
     const columns: Column[] = [
       { name: 'id', type: 'string', required: true, schema: {} },
       { name: 'value', type: 'number', required: false, schema: {} },
@@ -58,10 +59,19 @@ describe('a pipeline function given the Parquet worker', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parquet-worker-bundle-'));
     const spill = path.join(dir, 'run.jsonl');
     writeFileSync(spill, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    const mainSide = path.join(asset, 'probe-main.mjs');
+    buildSync({
+      entryPoints: [path.join(PROJECT_ROOT, 'lambda/core/parquet-worker.ts')],
+      outfile: mainSide,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
     const script = path.join(dir, 'probe.mjs');
     writeFileSync(
       script,
-      `const { ParquetBesideValidation } = await import(${JSON.stringify(path.join(asset, PARQUET_WORKER_BUNDLING.file))});
+      `const { ParquetBesideValidation } = await import(${JSON.stringify(mainSide)});
       const scratch = { reservePath: () => ${JSON.stringify(path.join(dir, 'out.parquet'))} };
       const beside = new ParquetBesideValidation(${JSON.stringify(columns)}, scratch, 'out.parquet', { startRows: 1 });
       beside.spilled(${rows.length}, { path: ${JSON.stringify(spill)}, bytes: ${statSync(spill).size} });
@@ -70,6 +80,7 @@ describe('a pipeline function given the Parquet worker', () => {
     );
     const run = spawnSync(process.execPath, [script], { encoding: 'utf8' });
     rmSync(dir, { recursive: true, force: true });
+    rmSync(mainSide);
     expect(run.stderr).toBe('');
     const expected = encodeParquet(columns, rows);
     expect(JSON.parse(run.stdout)).toEqual({
