@@ -462,7 +462,7 @@ export class StreamedColumnStats {
 
 /**
  * The statistics of a table's text and boolean columns, the ones that need no log of their values: what
- * a second thread takes from the rows as it reads them (the Parquet worker, see parquet-worker.ts) while
+ * a second thread takes from the rows as it reads them (the Parquet worker, see parquet-worker-thread.ts) while
  * the main thread counts the number and date columns ({@link StreamedColumnStats.handOverUnordered}).
  */
 export class UnorderedColumnStats {
