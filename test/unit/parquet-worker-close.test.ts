@@ -1,4 +1,4 @@
-import fs, { readdirSync, readlinkSync } from 'node:fs';
+import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -6,6 +6,7 @@ import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { Spill } from '../../lambda/core/row-source.js';
 import type { Column } from '../../lambda/core/row-schema.js';
 import { scratchForEachTest } from '../support/scratch.js';
+import { descriptorsWhere } from '../support/open-descriptors.js';
 
 const COLUMNS: readonly Column[] = [
   { name: 'id', type: 'string', required: true, schema: {} },
@@ -14,14 +15,7 @@ const COLUMNS: readonly Column[] = [
 
 /** This process's descriptors on files under `dir` whose name ends with `suffix`. */
 function descriptorsUnder(dir: string, suffix: string): string[] {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      return target.startsWith(dir) && target.endsWith(suffix);
-    } catch {
-      return false;
-    }
-  });
+  return descriptorsWhere((target) => target.startsWith(dir) && target.endsWith(suffix));
 }
 
 describe('the descriptors lent to the Parquet worker', () => {

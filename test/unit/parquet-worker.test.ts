@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import { Spill, type RowSource } from '../../lambda/core/row-source.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
 import type { ScratchDirectory } from '../../lambda/core/scratch.js';
 import { scratchForEachTest } from '../support/scratch.js';
+import { descriptorsOn } from '../support/open-descriptors.js';
 
 const COLUMNS: readonly Column[] = [
   { name: 'id', type: 'string', required: true, schema: {} },
@@ -81,17 +82,6 @@ async function spillRows(
     beside.spilled(batch.length, spill.written);
   }
   return spill.close();
-}
-
-/** This process's open descriptors on `file`, from /proc/self/fd. */
-function descriptorsOn(file: string): string[] {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === file;
-    } catch {
-      return false; // closed meanwhile (the directory's own descriptor among them)
-    }
-  });
 }
 
 /** Whether a thread of this process is held opening a named pipe that has no other end yet. */

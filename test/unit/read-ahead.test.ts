@@ -1,21 +1,10 @@
-import { readdirSync, readlinkSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readAhead } from '../../lambda/core/read-ahead.js';
 import { makeTempDirSync } from '../support/temp-dir.js';
-
-/** This process's open descriptors on `file`, from /proc/self/fd. */
-function descriptorsOn(file: string): string[] {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === file;
-    } catch {
-      return false; // closed meanwhile (the directory's own descriptor among them)
-    }
-  });
-}
+import { descriptorsOn } from '../support/open-descriptors.js';
 
 async function collect(pieces: AsyncIterable<Buffer>): Promise<Buffer[]> {
   const got: Buffer[] = [];
