@@ -198,8 +198,9 @@ const verdict = (met: boolean, goalMet?: boolean) =>
  * `validate cli` and `publish cli` are `validate` and `publish dir` run with the CLI's V8 flags
  * ({@link cliFlags}), as `opendata validate` and `opendata publish` run them, and `publish fn` the same publish
  * with node started as the Lambda functions start it: through their wrapper script
- * (`lambda/handlers/heap-wrapper.sh`), which adds those flags and caps glibc's malloc arenas. The others run with
- * Node's defaults.
+ * (`lambda/handlers/heap-wrapper.sh`), which adds those flags and caps glibc's malloc arenas. `publish tsx` is
+ * `publish cli` started as `npm run opendata` starts the CLI: from the TypeScript source, through tsx, so that
+ * the worker thread loads its TypeScript through tsx too (no bundle). The others run with Node's defaults.
  */
 type Operation =
   | 'parse'
@@ -207,12 +208,22 @@ type Operation =
   | 'validate cli'
   | 'publish dir'
   | 'publish cli'
+  | 'publish tsx'
   | 'publish fn'
   | 'publish s3'
   | 'duckdb';
 /** `--no-s3` leaves out publishing to moto's S3 (which holds every object in memory: at 10^7 rows, gigabytes). */
 const PIPELINE: readonly Operation[] = (
-  ['parse', 'validate', 'validate cli', 'publish dir', 'publish cli', 'publish fn', 'publish s3'] as const
+  [
+    'parse',
+    'validate',
+    'validate cli',
+    'publish dir',
+    'publish cli',
+    'publish tsx',
+    'publish fn',
+    'publish s3',
+  ] as const
 ).filter((operation) => options.s3 || operation !== 'publish s3');
 
 /** Medians of one operation at one size under one runtime. */
@@ -243,6 +254,8 @@ const moto = PIPELINE.includes('publish s3') ? await startMotoServer() : undefin
 const work = await mkdtemp(path.join(OUT_DIR, 'opendata-bench-'));
 const fileSystem = fileSystemName((await statfs(work)).type);
 const workload = await bundleWorkload(work, true);
+/** The workload's source, run through tsx (`publish tsx`), as `npm run opendata` runs the CLI. */
+const WORKLOAD_SOURCE = path.join(ROOT, 'bench/workload.ts');
 const functionWorkload = await bundleWorkload(work, false);
 const CLI_FLAGS = await cliFlags();
 const nodes = await runtimes();
@@ -255,7 +268,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; validate cli and publish cli: a validation and a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas), without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline (but publish tsx), runtimes and operations interleaved; validate cli and publish cli: a validation and a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish tsx: that publish from the TypeScript source through tsx, as npm run opendata starts the CLI; publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas), without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MiB/s', 7)} ${pad(SPEED_VS_PARSE, 15)} ${pad(TIME_VS_DUCKDB, 15)} ${pad('peak RSS MiB', 13)} ${pad('bytes ÷ CSV', 12)}`;
   // Printed once, when every size has run; while they run, a progress line on standard error per run.
@@ -291,10 +304,18 @@ try {
         ];
         const sample = await measure(
           runtime,
-          operation === 'publish fn' ? functionWorkload : workload,
+          operation === 'publish fn'
+            ? functionWorkload
+            : operation === 'publish tsx'
+              ? WORKLOAD_SOURCE
+              : workload,
           args,
           {
-            flags: operation.endsWith(' cli') ? CLI_FLAGS : [],
+            flags: operation.endsWith(' cli')
+              ? CLI_FLAGS
+              : operation === 'publish tsx'
+                ? [...CLI_FLAGS, '--import', 'tsx']
+                : [],
             throughLambdaWrapper: operation === 'publish fn',
           },
         );
@@ -386,6 +407,7 @@ try {
       const validateCli = get('validate cli');
       const dir = get('publish dir');
       const cli = get('publish cli');
+      const tsx = get('publish tsx');
       const fn = get('publish fn');
       const s3 = get('publish s3');
       const duck = results.get(key(size, nodes[0]?.label ?? '', 'duckdb'));
@@ -417,6 +439,7 @@ try {
       for (const [operation, result] of [
         ['publish dir', dir],
         ['publish cli', cli],
+        ['publish tsx', tsx],
         ['publish fn', fn],
         ['publish s3', s3],
       ] as const) {
@@ -429,13 +452,14 @@ try {
           console.log(
             `${at} ${operation} bytes written ÷ CSV ${written.toFixed(2)}, blocks on ${fileSystem} (${footprint.toFixed(2)} in file sizes, a clone counted in full) (≤ ${TARGETS.footprint})   ${verdict(written <= TARGETS.footprint)}`,
           );
-        } else if (operation !== 'publish cli' && operation !== 'publish fn')
+        } else if (operation !== 'publish cli' && operation !== 'publish tsx' && operation !== 'publish fn')
           console.log(
             `${at} ${operation} bytes ÷ CSV ${footprint.toFixed(2)} (≤ ${TARGETS.footprint})   ${verdict(footprint <= TARGETS.footprint)}`,
           );
         // The memory target is met by the heap setting the CLI and the functions apply themselves (issue 15
         // allows it): judged on their rows; under Node's default heap V8 grows as far as the machine lets it.
-        const judged = operation === 'publish cli' || operation === 'publish fn';
+        const judged =
+          operation === 'publish cli' || operation === 'publish tsx' || operation === 'publish fn';
         console.log(
           judged
             ? `${at} ${operation} peak RSS ${peakText(result.peak)} MiB (< ${TARGETS.rssMb} MiB)   ${verdict(mb(result.peak) < TARGETS.rssMb)}`
