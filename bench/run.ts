@@ -7,7 +7,7 @@
  * the targets met or missed, then the Lambda bundles' sizes and import times. See BENCHMARKS.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,28 +129,17 @@ async function runtimes(): Promise<Runtime[]> {
 }
 
 /**
- * The flags the CLI starts node with: every option of package.json's `opendata` script before its `--import`
- * of the TypeScript loader (the Lambdas' wrapper, `lambda/handlers/heap-wrapper.sh`, applies the same; a test
- * keeps them equal). Taken whole, so that a flag added there is measured without a change here: the `publish
- * cli` row.
+ * The script the CLI (package.json's `start` and `opendata`) and every pipeline function
+ * (`AWS_LAMBDA_EXEC_WRAPPER`) start node through: it adds their V8 flags and caps glibc's malloc arenas.
+ * The `cli`, `tsx` and `fn` rows are started through it.
  */
-async function cliFlags(): Promise<string[]> {
-  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const [, ...words] = (manifest.scripts.opendata ?? '').split(/\s+/); // after `node`
-  const loader = words.indexOf('--import');
-  return (loader === -1 ? words : words.slice(0, loader)).filter((word) => word.startsWith('--'));
-}
-
-/** The script every pipeline function starts node through (`AWS_LAMBDA_EXEC_WRAPPER`): the `publish fn` row. */
-const LAMBDA_WRAPPER = path.join(ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
+const NODE_WRAPPER = path.join(ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
 
 async function measure(
   runtime: Runtime,
   workload: string,
   args: string[],
-  start: { readonly flags?: readonly string[]; readonly throughLambdaWrapper?: boolean } = {},
+  start: { readonly flags?: readonly string[]; readonly throughWrapper?: boolean } = {},
 ): Promise<Measurement> {
   const heap = [
     ...(HEAP_MB === undefined ? [] : [`--max-old-space-size=${HEAP_MB}`]),
@@ -159,7 +148,7 @@ async function measure(
   ];
   const command = [runtime.execPath, ...heap, workload, ...args];
   // The wrapper execs node, so the process measured is node's own, started with what the wrapper gives it.
-  const [file = '', ...rest] = start.throughLambdaWrapper ? ['sh', LAMBDA_WRAPPER, ...command] : command;
+  const [file = '', ...rest] = start.throughWrapper ? ['sh', NODE_WRAPPER, ...command] : command;
   const { stdout } = await run(file, rest, {
     cwd: ROOT,
     maxBuffer: 1 << 20,
@@ -195,12 +184,12 @@ const verdict = (met: boolean, goalMet?: boolean) =>
   met ? (goalMet === false ? 'pass (goal missed)' : 'pass') : 'MISS';
 
 /**
- * `validate cli` and `publish cli` are `validate` and `publish dir` run with the CLI's V8 flags
- * ({@link cliFlags}), as `opendata validate` and `opendata publish` run them, and `publish fn` the same publish
- * with node started as the Lambda functions start it: through their wrapper script
- * (`lambda/handlers/heap-wrapper.sh`), which adds those flags and caps glibc's malloc arenas. `publish tsx` is
- * `publish cli` started as `npm run opendata` starts the CLI: from the TypeScript source, through tsx, so that
- * the worker thread loads its TypeScript through tsx too (no bundle). The others run with Node's defaults.
+ * `validate cli` and `publish cli` are `validate` and `publish dir` with node started as `opendata validate`
+ * and `opendata publish` start it, through {@link NODE_WRAPPER} (its V8 flags and cap on glibc's malloc
+ * arenas), and `publish fn` the same publish without the Parquet worker, as the default function runs (the
+ * functions start node through the same script). `publish tsx` is `publish cli` started as `npm run opendata`
+ * starts the CLI: from the TypeScript source, through tsx, so that the worker thread loads its TypeScript
+ * through tsx too (no bundle). The others run with Node's defaults.
  */
 type Operation =
   | 'parse'
@@ -263,24 +252,18 @@ const workload = await bundleWorkload(work, true);
 /** The workload's source, run through tsx (`publish tsx`), as `npm run opendata` runs the CLI. */
 const WORKLOAD_SOURCE = path.join(ROOT, 'bench/workload.ts');
 
-/** How each operation's process is started: what it runs, with which flags, through the Lambda wrapper or not. */
+/** How each operation's process is started: what it runs, with which options, through the wrapper or not. */
 function startOf(operation: Operation): {
   readonly workload: string;
   readonly flags: readonly string[];
-  readonly throughLambdaWrapper: boolean;
+  readonly throughWrapper: boolean;
 } {
-  if (operation === 'publish fn')
-    return { workload: functionWorkload, flags: [], throughLambdaWrapper: true };
+  if (operation === 'publish fn') return { workload: functionWorkload, flags: [], throughWrapper: true };
   if (operation === 'publish tsx')
-    return {
-      workload: WORKLOAD_SOURCE,
-      flags: [...CLI_FLAGS, '--import', 'tsx'],
-      throughLambdaWrapper: false,
-    };
-  return { workload, flags: operation.endsWith(' cli') ? CLI_FLAGS : [], throughLambdaWrapper: false };
+    return { workload: WORKLOAD_SOURCE, flags: ['--import', 'tsx'], throughWrapper: true };
+  return { workload, flags: [], throughWrapper: operation.endsWith(' cli') };
 }
 const functionWorkload = await bundleWorkload(work, false);
-const CLI_FLAGS = await cliFlags();
 const nodes = await runtimes();
 /** `${size} ${runtime} ${operation}` → its medians. */
 const results = new Map<string, Summary>();
@@ -291,7 +274,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline (but publish tsx), runtimes and operations interleaved; validate cli and publish cli: a validation and a directory publish with the CLI's V8 flags (${CLI_FLAGS.join(' ') || 'none'}); publish tsx: that publish from the TypeScript source through tsx, as npm run opendata starts the CLI; publish fn: the same publish with node started through the Lambda functions' ${EXEC_WRAPPER.file} (those flags and its cap on glibc's malloc arenas), without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline (but publish tsx), runtimes and operations interleaved; validate cli and publish cli: a validation and a directory publish with node started through ${EXEC_WRAPPER.file}, as the CLI and the Lambda functions start it (its V8 flags and cap on glibc's malloc arenas); publish tsx: that publish from the TypeScript source through tsx, as npm run opendata starts the CLI; publish fn: the same publish without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MiB/s', 7)} ${pad(SPEED_VS_PARSE, 15)} ${pad(TIME_VS_DUCKDB, 15)} ${pad('peak RSS MiB', 13)} ${pad('bytes ÷ CSV', 12)}`;
   // Printed once, when every size has run; while they run, a progress line on standard error per run.
@@ -434,14 +417,14 @@ try {
       }
       if (validateCli !== undefined && parse !== undefined)
         console.log(
-          `${at} validate cli ${SPEED_VS_PARSE} ${parseRatioText(parse.seconds / validateCli.seconds)} (the same validation with the CLI's V8 flags, as opendata validate runs)`,
+          `${at} validate cli ${SPEED_VS_PARSE} ${parseRatioText(parse.seconds / validateCli.seconds)} (the same validation with node started as opendata validate starts it)`,
         );
       // The same target for the publish `opendata publish` runs, with the heap setting it applies to meet the
       // memory target: issue 15 measured its baseline with the command.
       if (cli !== undefined && duck !== undefined) {
         const ratio = cli.seconds / duck.seconds;
         console.log(
-          `${at} publish cli ${TIME_VS_DUCKDB} ${ratio.toFixed(1)} (≤ ${TARGETS.duckdb}, goal ${TARGETS.duckdbGoal}; the same publish with the CLI's V8 flags, as opendata publish runs${perRun(cli, duck, (a, b) => a / b, 1)})   ${verdict(ratio <= TARGETS.duckdb, ratio <= TARGETS.duckdbGoal)}`,
+          `${at} publish cli ${TIME_VS_DUCKDB} ${ratio.toFixed(1)} (≤ ${TARGETS.duckdb}, goal ${TARGETS.duckdbGoal}; the same publish with node started as opendata publish starts it${perRun(cli, duck, (a, b) => a / b, 1)})   ${verdict(ratio <= TARGETS.duckdb, ratio <= TARGETS.duckdbGoal)}`,
         );
       }
       for (const [operation, result] of [

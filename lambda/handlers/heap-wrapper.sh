@@ -1,7 +1,8 @@
 #!/bin/sh
-# Lambda starts Node.js through this script (AWS_LAMBDA_EXEC_WRAPPER, set by
-# lib/pipeline-function.ts), so that the pipeline functions run with the CLI's
-# V8 flags (README, Memory): 2 MiB per semi-space of V8's young generation, an
+# Node.js is started through this script by Lambda (AWS_LAMBDA_EXEC_WRAPPER,
+# set by lib/pipeline-function.ts) and by the CLI (package.json's start and
+# opendata scripts), so that the pipeline functions and the CLI run with the
+# same V8 flags (README, Memory): 2 MiB per semi-space of V8's young generation, an
 # old generation that grows by half of what is live after each full
 # collection, where V8 would otherwise let it grow by up to four times, and
 # WebAssembly (the chart renderer) kept to V8's baseline compiler, whose
@@ -24,10 +25,11 @@
 #
 # It also caps glibc's malloc at two arenas (MALLOC_ARENA_MAX, read by the C
 # library as node starts, so it cannot be set from JavaScript), unless the
-# function's environment sets it: each thread that allocates otherwise gets an
-# arena of its own, and memory freed in one stays with it. Publishing 10^7
-# rows under Node 24 with the flags below peaked at about 190 instead of 201 MiB
-# (BENCHMARKS.md, Memory).
+# function's (or the shell's) environment sets it: each thread that allocates
+# otherwise gets an arena of its own, and memory freed in one stays with it.
+# Publishing 10^7 rows under Node 24 with the flags below peaked at about 190
+# instead of 201 MiB (BENCHMARKS.md, Memory); the CLI's publish of 10^6 rows
+# from its TypeScript source at about 200 instead of 211-216 MiB.
 set -eu
 
 : "${MALLOC_ARENA_MAX:=2}"

@@ -13,7 +13,7 @@ import { makeTempDirSync } from '../support/temp-dir.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRAPPER = path.join(PROJECT_ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
-/** The V8 flags of the CLI (package.json) that the Lambda functions must get too. */
+/** The V8 flags the wrapper gives node, for the Lambda functions and the CLI (package.json's scripts start node through it). */
 const FLAGS = [
   '--max-semi-space-size=2',
   '--heap-growing-percent=50',
@@ -177,13 +177,39 @@ describe('the heap wrapper', () => {
     );
   });
 
-  it("is the CLI's setting: npm start and npm run opendata run node with the same flags", () => {
-    const { scripts } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
-      scripts: Record<string, string>;
-    };
-    expect(scripts.start).toMatch(new RegExp(`^node ${FLAGS.join(' ')} `));
-    expect(scripts.opendata).toMatch(new RegExp(`^node ${FLAGS.join(' ')} `));
-  });
+  it.for(['start', 'opendata'] as const)(
+    "is the CLI's setting: npm run %s starts node through it, with the same flags and arena cap",
+    (script) => {
+      // Arrange: the script's command line, its TypeScript entry swapped for the probe
+      const { scripts } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      };
+      const words = (scripts[script] ?? '').split(' ');
+      expect(words.slice(0, 6)).toEqual([
+        'sh',
+        `lambda/handlers/${EXEC_WRAPPER.file}`,
+        'node',
+        '--import',
+        'tsx',
+        'bin/opendata.ts',
+      ]);
+      const env = { ...process.env };
+      delete env.MALLOC_ARENA_MAX;
+
+      // Act: run from the project's root, as npm runs it, with this Node as `node`
+      const child = spawnSync(words[0] ?? '', [words[1] ?? '', process.execPath, '--import', 'tsx', probe], {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        env,
+      });
+
+      // Assess
+      expect(child.stderr).toBe('');
+      const seen = JSON.parse(child.stdout) as Probe;
+      expect(seen.execArgv).toEqual(['--import', 'tsx', ...FLAGS]);
+      expect(seen.mallocArenaMax).toBe('2');
+    },
+  );
 
   it.for([
     ['the local Node', () => ({ node: process.execPath })],
