@@ -88,6 +88,15 @@ export interface StreamedBody {
    * through `open`. The copy is checked against {@link bytes} and {@link sha256} all the same.
    */
   readonly file?: string;
+  /**
+   * Whether {@link file} is given away with the body: nothing reads or writes it once a put has taken
+   * it, so a store on the same machine may move it into place (a rename, where it is on the same file
+   * system) instead of copying it, and a put that fails or finds the key taken may leave it gone. The
+   * moved file is checked against {@link bytes} and {@link sha256} as a copy is. For files made for one
+   * put only (a version's rendered files); never for a file read again after it is put.
+   * @default false
+   */
+  readonly handedOver?: boolean;
 }
 
 /** What a write accepts: bytes in memory, or a {@link StreamedBody} that is read as it is sent. */

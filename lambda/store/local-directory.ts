@@ -394,7 +394,8 @@ export class LocalDirectoryStore implements ObjectStore {
       path.dirname(file),
       `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
     );
-    if (isStreamedBody(body) && body.file !== undefined) return copyChecked(key, body, body.file, temp);
+    if (isStreamedBody(body) && body.file !== undefined)
+      return placeChecked(key, body, body.file, temp, body.handedOver === true);
     // The file is opened (created) before anything else happens and closed before the clean-up, so a
     // failed write can never create it after it was removed.
     let handle: fs.FileHandle | undefined;
@@ -568,24 +569,27 @@ async function openForReading(file: string): Promise<fs.FileHandle> {
 }
 
 /**
- * Copies `source` to the new file `temp` by the file system (a clone where the file system offers
- * one) and reads the copy once: `temp` is returned only when it holds what the body declares, and is
- * removed otherwise. `temp` is created first, as any other body's is, and keeps the permissions a new
- * file gets rather than the source's (a copy takes its source's). Each step is settled before any
+ * Puts the bytes of `source` into the new file `temp` and reads them there once: `temp` is returned only
+ * when it holds what the body declares, and is removed otherwise. A file handed over with its body is
+ * moved (renamed over `temp`), where it is on the same file system; any other is copied by the file
+ * system (a clone where the file system offers one). `temp` is created first, as any other body's is,
+ * and keeps the permissions a new file gets rather than the source's. Each step is settled before any
  * clean-up, so nothing can create `temp` after it was removed.
  */
-async function copyChecked(
+async function placeChecked(
   key: string,
   body: StreamedBody,
   source: string,
   temp: string,
+  move: boolean,
 ): Promise<WrittenTemp> {
   let created = false;
   try {
     const handle = await fs.open(temp, 'wx');
     created = true;
     const { mode } = await handle.stat().finally(() => handle.close());
-    await fs.copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
+    if (!move || !(await movedOver(source, temp)))
+      await fs.copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
     await fs.chmod(temp, mode & 0o7777);
     const copied = await hashFile(temp);
     const sha256 = copied.etag.slice(1, -1);
@@ -596,6 +600,26 @@ async function copyChecked(
     if (created) await removeQuietly(temp);
     throw storeError('write a temporary file for', key, error);
   }
+}
+
+/**
+ * Renames `source` over `temp`: `false`, with nothing moved, when the two are on different file systems.
+ * What is moved must be a regular file with no other name, as a scratch file is: anything else (a link
+ * to another file, a file another name could still write) is refused, and not published.
+ */
+async function movedOver(source: string, temp: string): Promise<boolean> {
+  try {
+    await fs.rename(source, temp);
+  } catch (error) {
+    if (errorCode(error) === 'EXDEV') return false;
+    throw error;
+  }
+  const moved = await fs.lstat(temp);
+  if (!moved.isFile() || moved.nlink !== 1)
+    throw new Error(
+      `${source} was handed over as a file of its own, but is ${moved.isFile() ? `a file with ${moved.nlink} names` : 'not a regular file'}`,
+    );
+  return true;
 }
 
 /** Bytes a file is hashed in at a time. */

@@ -24,8 +24,15 @@ function digestOf(bytes: Uint8Array): ContentDigest {
   return { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** A streamed body of `bytes`, backed by a file of its own (a scratch file) or by chunks only. */
-async function streamedBody(dir: string, bytes: Uint8Array, fileBacked: boolean): Promise<StreamedBody> {
+/** How a streamed body holds its bytes: as chunks only, or in a file of its own (a scratch file), handed over with it or not. */
+type Backing = 'chunks' | 'file' | 'file handed over';
+
+/** A streamed body of `bytes`, backed as `backing` says. */
+async function streamedBody(
+  dir: string,
+  bytes: Uint8Array,
+  backing: Backing | boolean,
+): Promise<StreamedBody> {
   const { bytes: size, sha256 } = digestOf(bytes);
   const base = {
     bytes: size,
@@ -34,15 +41,20 @@ async function streamedBody(dir: string, bytes: Uint8Array, fileBacked: boolean)
       yield bytes.slice();
     },
   };
-  if (!fileBacked) return base;
+  if (backing === 'chunks' || backing === false) return base;
   const file = path.join(dir, `scratch-${sha256.slice(0, 16)}-${Math.random().toString(16).slice(2)}`);
   await writeFile(file, bytes);
-  return { ...base, file };
+  return backing === 'file handed over' ? { ...base, file, handedOver: true } : { ...base, file };
 }
 
 /** What a test does to the tree: through the store, or to its files behind the store's back. */
 type Operation =
-  | { readonly kind: 'put streamed'; readonly key: Key; readonly bytes: Uint8Array; readonly file: boolean }
+  | {
+      readonly kind: 'put streamed';
+      readonly key: Key;
+      readonly bytes: Uint8Array;
+      readonly backing: Backing;
+    }
   | { readonly kind: 'put bytes'; readonly key: Key; readonly bytes: Uint8Array }
   | { readonly kind: 'copy version to mirror' }
   | { readonly kind: 'overwrite in place'; readonly key: Key; readonly seed: number }
@@ -61,7 +73,7 @@ const operationArbitrary: fc.Arbitrary<Operation> = fc.oneof(
     kind: fc.constant('put streamed' as const),
     key: keyArbitrary,
     bytes: bytesArbitrary,
-    file: fc.boolean(),
+    backing: fc.constantFrom<Backing>('chunks', 'file', 'file handed over'),
   }),
   fc.record({ kind: fc.constant('put bytes' as const), key: keyArbitrary, bytes: bytesArbitrary }),
   fc.record({ kind: fc.constant('copy version to mirror' as const) }),
@@ -94,14 +106,14 @@ async function apply(
   const fileOf = (key: Key) => path.join(root, ...key.split('/'));
   switch (operation.kind) {
     case 'put streamed': {
-      const body = await streamedBody(scratch, operation.bytes, operation.file);
+      const body = await streamedBody(scratch, operation.bytes, operation.backing);
+      const fileBacked = operation.backing !== 'chunks';
       if (operation.key === VERSION_KEY)
         return (
-          (await store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))) === 'created' &&
-          operation.file
+          (await store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY))) === 'created' && fileBacked
         );
       await store.put(operation.key, body, objectMetaFor(operation.key));
-      return operation.file;
+      return fileBacked;
     }
     case 'put bytes':
       if (operation.key === VERSION_KEY)
@@ -164,7 +176,7 @@ async function apply(
 }
 
 describe('a directory store knows what it wrote, until the file changes', () => {
-  it('never states content a file does not hold, whatever is done to the file; it knows each file it just copied from a scratch file and read back', async () => {
+  it('never states content a file does not hold, whatever is done to the file; it knows each file it just copied or moved from a scratch file and read back', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(operationArbitrary, { minLength: 1, maxLength: 12 }), async (operations) => {
         const root = await makeTempDir('opendata-known-');
