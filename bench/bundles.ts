@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from '../bin/cli-bundle.js';
 import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
-import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -43,23 +43,7 @@ export async function bundleForNode(
 }
 
 async function buildOne(entry: string, outfile: string, options: { asLambda: boolean }): Promise<void> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    // As the stack bundles them: resvg's WebAssembly and the fonts for the PNG charts copied beside the bundle.
-    loader: { ...RASTER_BUNDLING.loader },
-    define: { ...RASTER_BUNDLING.define },
-    ...(options.asLambda ? { minify: true, treeShaking: true, sourcemap: true, sourcesContent: false } : {}),
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-    logLevel: 'silent',
-  });
+  await build(nodeBundleOptions(entry, outfile, { minify: options.asLambda }));
 }
 
 /** Bundles every handler and prints its size and median import time over `runs` fresh processes. */

@@ -131,7 +131,7 @@ async function runtimes(): Promise<Runtime[]> {
 /**
  * The script the CLI (package.json's `start` and `opendata`) and every pipeline function
  * (`AWS_LAMBDA_EXEC_WRAPPER`) start node through: it adds their V8 flags and caps glibc's malloc arenas.
- * The `cli`, `tsx` and `fn` rows are started through it.
+ * The `cli` and `fn` rows are started through it.
  */
 const NODE_WRAPPER = path.join(ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file);
 
@@ -139,12 +139,11 @@ async function measure(
   runtime: Runtime,
   workload: string,
   args: string[],
-  start: { readonly flags?: readonly string[]; readonly throughWrapper?: boolean } = {},
+  start: { readonly throughWrapper?: boolean } = {},
 ): Promise<Measurement> {
   const heap = [
     ...(HEAP_MB === undefined ? [] : [`--max-old-space-size=${HEAP_MB}`]),
     ...(SEMI_SPACE_MB === undefined ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`]),
-    ...(start.flags ?? []),
   ];
   const command = [runtime.execPath, ...heap, workload, ...args];
   // The wrapper execs node, so the process measured is node's own, started with what the wrapper gives it.
@@ -187,9 +186,8 @@ const verdict = (met: boolean, goalMet?: boolean) =>
  * `validate cli` and `publish cli` are `validate` and `publish dir` with node started as `opendata validate`
  * and `opendata publish` start it, through {@link NODE_WRAPPER} (its V8 flags and cap on glibc's malloc
  * arenas), and `publish fn` the same publish without the Parquet worker, as the default function runs (the
- * functions start node through the same script). `publish tsx` is `publish cli` started as `npm run opendata`
- * starts the CLI: from the TypeScript source, through tsx, so that the worker thread loads its TypeScript
- * through tsx too (no bundle). The others run with Node's defaults.
+ * functions start node through the same script). As the CLI (bin/cli-bundle.ts), each runs bundled, with no
+ * TypeScript loader. The others run with Node's defaults.
  */
 type Operation =
   | 'parse'
@@ -197,29 +195,19 @@ type Operation =
   | 'validate cli'
   | 'publish dir'
   | 'publish cli'
-  | 'publish tsx'
   | 'publish fn'
   | 'publish s3'
   | 'duckdb';
 /** `--no-s3` leaves out publishing to moto's S3 (which holds every object in memory: at 10^7 rows, gigabytes). */
 const PIPELINE: readonly Operation[] = (
-  [
-    'parse',
-    'validate',
-    'validate cli',
-    'publish dir',
-    'publish cli',
-    'publish tsx',
-    'publish fn',
-    'publish s3',
-  ] as const
+  ['parse', 'validate', 'validate cli', 'publish dir', 'publish cli', 'publish fn', 'publish s3'] as const
 ).filter((operation) => options.s3 || operation !== 'publish s3');
 
 /**
  * The publishes started with the heap settings the CLI and the functions apply themselves: the memory target
  * is judged on them (issue 15 allows it), and their footprint is that of `publish dir`, not printed again.
  */
-const WITH_HEAP_SETTINGS: ReadonlySet<Operation> = new Set(['publish cli', 'publish tsx', 'publish fn']);
+const WITH_HEAP_SETTINGS: ReadonlySet<Operation> = new Set(['publish cli', 'publish fn']);
 
 /** Medians of one operation at one size under one runtime. */
 interface Summary {
@@ -249,19 +237,11 @@ const moto = PIPELINE.includes('publish s3') ? await startMotoServer() : undefin
 const work = await mkdtemp(path.join(OUT_DIR, 'opendata-bench-'));
 const fileSystem = fileSystemName((await statfs(work)).type);
 const workload = await bundleWorkload(work, true);
-/** The workload's source, run through tsx (`publish tsx`), as `npm run opendata` runs the CLI. */
-const WORKLOAD_SOURCE = path.join(ROOT, 'bench/workload.ts');
 
-/** How each operation's process is started: what it runs, with which options, through the wrapper or not. */
-function startOf(operation: Operation): {
-  readonly workload: string;
-  readonly flags: readonly string[];
-  readonly throughWrapper: boolean;
-} {
-  if (operation === 'publish fn') return { workload: functionWorkload, flags: [], throughWrapper: true };
-  if (operation === 'publish tsx')
-    return { workload: WORKLOAD_SOURCE, flags: ['--import', 'tsx'], throughWrapper: true };
-  return { workload, flags: [], throughWrapper: operation.endsWith(' cli') };
+/** How each operation's process is started: what it runs, and whether through the wrapper. */
+function startOf(operation: Operation): { readonly workload: string; readonly throughWrapper: boolean } {
+  if (operation === 'publish fn') return { workload: functionWorkload, throughWrapper: true };
+  return { workload, throughWrapper: operation.endsWith(' cli') };
 }
 const functionWorkload = await bundleWorkload(work, false);
 const nodes = await runtimes();
@@ -274,7 +254,7 @@ try {
     `kz-az-open-data bench — ${nodes.map((node) => node.label).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(mb(totalmem()) / 1024)} GiB, load average ${loadavg()[0]?.toFixed(2)} at the start`,
   );
   console.log(
-    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline (but publish tsx), runtimes and operations interleaved; validate cli and publish cli: a validation and a directory publish with node started through ${EXEC_WRAPPER.file}, as the CLI and the Lambda functions start it (its V8 flags and cap on glibc's malloc arenas); publish tsx: that publish from the TypeScript source through tsx, as npm run opendata starts the CLI; publish fn: the same publish without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
+    `${describeRuns(RUNS, SIZES)}, each in a fresh Node process running the bundled pipeline, runtimes and operations interleaved; validate cli and publish cli: a validation and a directory publish with node started through ${EXEC_WRAPPER.file}, as the CLI and the Lambda functions start it (its V8 flags and cap on glibc's malloc arenas); publish fn: the same publish without the Parquet worker, as the default function (one vCPU) runs${HEAP_MB === undefined ? '' : `, heap capped at ${HEAP_MB} MB`}${SEMI_SPACE_MB === undefined ? '' : `, semi-spaces capped at ${SEMI_SPACE_MB} MB`}\n`,
   );
   const header = `${'rows'.padStart(9)} ${'node'.padEnd(7)} ${'operation'.padEnd(12)} ${pad('median s', 9)} ${pad('rows/s', 11)} ${pad('MiB/s', 7)} ${pad(SPEED_VS_PARSE, 15)} ${pad(TIME_VS_DUCKDB, 15)} ${pad('peak RSS MiB', 13)} ${pad('bytes ÷ CSV', 12)}`;
   // Printed once, when every size has run; while they run, a progress line on standard error per run.
@@ -398,7 +378,6 @@ try {
       const validateCli = get('validate cli');
       const dir = get('publish dir');
       const cli = get('publish cli');
-      const tsx = get('publish tsx');
       const fn = get('publish fn');
       const s3 = get('publish s3');
       const duck = results.get(key(size, nodes[0]?.label ?? '', 'duckdb'));
@@ -430,7 +409,6 @@ try {
       for (const [operation, result] of [
         ['publish dir', dir],
         ['publish cli', cli],
-        ['publish tsx', tsx],
         ['publish fn', fn],
         ['publish s3', s3],
       ] as const) {

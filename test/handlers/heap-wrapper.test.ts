@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BUNDLE_DIR, CLI_BUNDLE_FILE } from '../../bin/cli-bundle.js';
 import { EXEC_WRAPPER } from '../../lambda/handlers/deploy-contract.js';
 import { makeTempDirSync } from '../support/temp-dir.js';
 
@@ -177,37 +178,48 @@ describe('the heap wrapper', () => {
     );
   });
 
-  it.for(['start', 'opendata'] as const)(
-    "is the CLI's setting: npm run %s starts node through it, with the same flags and arena cap",
-    (script) => {
-      // Arrange: the script's command line, its TypeScript entry swapped for the probe
+  it.for([
+    ['start', ['publish', '--help']],
+    ['opendata', ['--help']],
+  ] as const)(
+    "is the CLI's setting: npm run %s starts the CLI's bundle in node through it, with the same flags and arena cap",
+    ([script, args]) => {
+      // Arrange: the script's command, with a `node` first on the PATH that writes down how it was started
       const { scripts } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
         scripts: Record<string, string>;
       };
       const words = (scripts[script] ?? '').split(' ');
-      expect(words.slice(0, 6)).toEqual([
-        'sh',
-        `lambda/handlers/${EXEC_WRAPPER.file}`,
-        'node',
-        '--import',
-        'tsx',
-        'bin/opendata.ts',
-      ]);
-      const env = { ...process.env };
+      expect(words.slice(0, 2)).toEqual(['sh', 'bin/opendata.sh']);
+      const shims = makeTempDirSync('heap-wrapper-node-');
+      const log = path.join(shims, 'started.jsonl');
+      writeFileSync(
+        path.join(shims, 'node'),
+        `#!/bin/sh\n${JSON.stringify(process.execPath)} -e 'require("node:fs").appendFileSync(process.argv[1], JSON.stringify({ args: process.argv.slice(2), arenas: process.env.MALLOC_ARENA_MAX ?? null }) + "\\n")' ${JSON.stringify(log)} "$@"\nexec ${JSON.stringify(process.execPath)} "$@"\n`,
+        { mode: 0o755 },
+      );
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${shims}${path.delimiter}${process.env.PATH ?? ''}`,
+      };
       delete env.MALLOC_ARENA_MAX;
 
-      // Act: run from the project's root, as npm runs it, with this Node as `node`
-      const child = spawnSync(words[0] ?? '', [words[1] ?? '', process.execPath, '--import', 'tsx', probe], {
+      // Act: the script's command line as npm runs it, from the project's root
+      const child = spawnSync(words[0] ?? '', [...words.slice(1), ...args.slice(words.length - 2)], {
         cwd: PROJECT_ROOT,
         encoding: 'utf8',
         env,
       });
 
-      // Assess
-      expect(child.stderr).toBe('');
-      const seen = JSON.parse(child.stdout) as Probe;
-      expect(seen.execArgv).toEqual(['--import', 'tsx', ...FLAGS]);
-      expect(seen.mallocArenaMax).toBe('2');
+      // Assess: the last node started runs the bundle, the flags before it, glibc's arenas capped
+      expect([child.status, child.stderr]).toEqual([0, '']);
+      expect(child.stdout).toContain('Usage: npm run opendata');
+      const started = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { args: string[]; arenas: string | null });
+      const cli = started.at(-1);
+      expect(cli?.args).toEqual([...FLAGS, `bin/../${CLI_BUNDLE_DIR}/${CLI_BUNDLE_FILE}`, ...args]);
+      expect(cli?.arenas).toBe('2');
     },
   );
 

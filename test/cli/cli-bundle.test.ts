@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI_BUNDLE_FILE, ensureCliBundle } from '../../bin/cli-bundle.js';
+import { PARQUET_WORKER_BUNDLING } from '../../lambda/core/parquet-worker-bundling.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { REPO_ROOT } from '../support/workspace.js';
+
+// The CLI runs as a bundle (bin/opendata.sh): built by ensureCliBundle when a file it is built from has
+// changed, and run by node without a TypeScript loader.
+
+const run = promisify(execFile);
+
+/** The list of inputs a build leaves beside its bundle. */
+async function builtFrom(dir: string): Promise<{ startedMs: number; inputs: string[] }> {
+  return JSON.parse(await readFile(path.join(dir, 'inputs.json'), 'utf8')) as {
+    startedMs: number;
+    inputs: string[];
+  };
+}
+
+describe("the CLI's bundle", () => {
+  it('is built once, with the Parquet worker and the chart assets beside it, and not again while nothing changed', async () => {
+    const dir = await makeTempDir('opendata-cli-bundle-');
+
+    const first = await ensureCliBundle(dir);
+    const { mtimeMs } = await stat(first.entry);
+    const second = await ensureCliBundle(dir);
+
+    expect([first.built, second.built]).toEqual([true, false]);
+    expect(second.entry).toBe(path.join(dir, CLI_BUNDLE_FILE));
+    expect((await stat(second.entry)).mtimeMs).toBe(mtimeMs);
+    const names = await readdir(dir);
+    expect(names).toEqual(
+      expect.arrayContaining([CLI_BUNDLE_FILE, PARQUET_WORKER_BUNDLING.file, 'inputs.json']),
+    );
+    expect(names.some((name) => name.endsWith('.wasm'))).toBe(true);
+    expect(names.filter((name) => name.includes('.tmp-'))).toEqual([]);
+    const { inputs } = await builtFrom(dir);
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        path.join(REPO_ROOT, 'bin', 'opendata.ts'),
+        path.join(REPO_ROOT, PARQUET_WORKER_BUNDLING.entry),
+        path.join(REPO_ROOT, 'package-lock.json'),
+      ]),
+    );
+  });
+
+  it('is built again when a file it was built from has changed since the build began, or is gone', async () => {
+    const dir = await makeTempDir('opendata-cli-bundle-');
+    await ensureCliBundle(dir);
+    const list = path.join(dir, 'inputs.json');
+    const recorded = await builtFrom(dir);
+    // A stand-in for a source file, so that no file of the project is touched.
+    const source = path.join(await makeTempDir('opendata-cli-bundle-source-'), 'module.ts');
+    await writeFile(source, 'export {};\n');
+    const earlier = new Date(recorded.startedMs - 1000);
+    await utimes(source, earlier, earlier);
+    await writeFile(list, JSON.stringify({ ...recorded, inputs: [...recorded.inputs, source] }));
+    const unchanged = await ensureCliBundle(dir);
+
+    const later = new Date(recorded.startedMs + 1000);
+    await utimes(source, later, later);
+    await writeFile(list, JSON.stringify({ ...recorded, inputs: [...recorded.inputs, source] }));
+    const changed = await ensureCliBundle(dir);
+
+    await writeFile(
+      list,
+      JSON.stringify({ ...(await builtFrom(dir)), inputs: [path.join(dir, 'no-such-module.ts')] }),
+    );
+    const gone = await ensureCliBundle(dir);
+
+    expect([unchanged.built, changed.built, gone.built]).toEqual([false, true, true]);
+  });
+
+  it('publishes the curated datasets, and the tree it publishes verifies', async () => {
+    const dir = await makeTempDir('opendata-cli-bundle-');
+    const out = await makeTempDir('opendata-cli-bundle-out-');
+    const { entry } = await ensureCliBundle(dir);
+
+    const published = await run(process.execPath, [entry, 'publish', '--out', out], { cwd: REPO_ROOT });
+    const verified = await run(process.execPath, [entry, 'verify', out], { cwd: REPO_ROOT });
+
+    expect(published.stdout).toMatch(/published|unchanged/);
+    expect(verified.stdout).toMatch(/^verify: ok, \d+ files match the catalog/m);
+    const catalog = JSON.parse(await readFile(path.join(out, 'catalog.json'), 'utf8')) as {
+      datasets: { id: string }[];
+    };
+    expect(catalog.datasets.map((dataset) => dataset.id)).toContain('trade');
+  });
+});
