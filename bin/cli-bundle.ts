@@ -18,8 +18,13 @@ import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
 /** The project's root: the bundle's inputs are named relative to it. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Where the CLI's bundle is built, relative to the project's root (package.json's scripts run it from there). */
+/**
+ * Where the CLI's bundle is built, relative to the project's root, unless `OPEN_DATA_CLI_BUNDLE_DIR` names
+ * another folder (bin/opendata.sh reads the same variable).
+ */
 export const CLI_BUNDLE_DIR = 'node_modules/.cache/kz-az-open-data/cli';
+/** The environment variable naming another folder for the bundle. */
+export const CLI_BUNDLE_DIR_VARIABLE = 'OPEN_DATA_CLI_BUNDLE_DIR';
 /** The bundle's entry file in {@link CLI_BUNDLE_DIR}. */
 export const CLI_BUNDLE_FILE = 'opendata.mjs';
 /** The files a bundle was built from, beside it: what {@link isUpToDate} compares. */
@@ -53,6 +58,11 @@ export function nodeBundleOptions(
   };
 }
 
+/** The folder the bundle is built in: `OPEN_DATA_CLI_BUNDLE_DIR` when set, else {@link CLI_BUNDLE_DIR}. */
+function bundleDir(): string {
+  return process.env[CLI_BUNDLE_DIR_VARIABLE] || path.join(PROJECT_ROOT, CLI_BUNDLE_DIR);
+}
+
 /** What {@link INPUTS_FILE} holds: when the last build began, and the files it read. */
 interface BuiltFrom {
   readonly startedMs: number;
@@ -82,7 +92,7 @@ async function isUpToDate(dir: string): Promise<boolean> {
  * bundle, the old one or the new. Returns the entry's path and whether it was built.
  */
 export async function ensureCliBundle(
-  dir = path.join(PROJECT_ROOT, CLI_BUNDLE_DIR),
+  dir = bundleDir(),
 ): Promise<{ readonly entry: string; readonly built: boolean }> {
   const entry = path.join(dir, CLI_BUNDLE_FILE);
   if (await isUpToDate(dir)) return { entry, built: false };
@@ -129,11 +139,12 @@ export async function ensureCliBundle(
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const dir = bundleDir();
   try {
-    await ensureCliBundle();
+    await ensureCliBundle(dir);
   } catch (error) {
     process.stderr.write(
-      `opendata: could not bundle the CLI: ${error instanceof Error ? error.message : String(error)}\n`,
+      `opendata: could not bundle the CLI into ${dir}: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     process.exitCode = 1;
   }

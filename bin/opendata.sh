@@ -2,9 +2,14 @@
 # The CLI as `npm start` and `npm run opendata` start it: bin/cli-bundle.ts brings its bundle up to date
 # (built again only when a file it was built from changed), then node runs the bundle, started through
 # lambda/handlers/heap-wrapper.sh, as the Lambda functions start it (the V8 flags and the cap on glibc's
-# malloc arenas, README: Memory). Each step execs the next, so the node that runs the CLI is the process
-# npm started, and a signal npm passes on (SIGTERM, SIGINT) reaches it.
+# malloc arenas, README: Memory). Where the bundle cannot be built (a read-only node_modules, say), the CLI
+# runs from its TypeScript source through tsx instead, and says so. The last step execs node, so the node
+# that runs the CLI takes the place of this script.
 set -eu
 root=$(dirname "$0")/..
-node --import tsx "$root/bin/cli-bundle.ts"
-exec sh "$root/lambda/handlers/heap-wrapper.sh" node "$root/node_modules/.cache/kz-az-open-data/cli/opendata.mjs" "$@"
+bundle=${OPEN_DATA_CLI_BUNDLE_DIR:-$root/node_modules/.cache/kz-az-open-data/cli}
+if node --import tsx "$root/bin/cli-bundle.ts"; then
+  exec sh "$root/lambda/handlers/heap-wrapper.sh" node "$bundle/opendata.mjs" "$@"
+fi
+echo "opendata: running the CLI from its TypeScript source instead, through tsx" >&2
+exec sh "$root/lambda/handlers/heap-wrapper.sh" node --import tsx "$root/bin/opendata.ts" "$@"

@@ -90,4 +90,30 @@ describe("the CLI's bundle", () => {
     };
     expect(catalog.datasets.map((dataset) => dataset.id)).toContain('trade');
   });
+
+  it.for([
+    ['a folder it can write', false],
+    ['a folder it cannot make (a file is in the way)', true],
+  ] as const)(
+    'is what bin/opendata.sh runs, built into OPEN_DATA_CLI_BUNDLE_DIR (%s), or else the CLI runs from its source and says so',
+    async ([, blocked]) => {
+      const parent = await makeTempDir('opendata-cli-bundle-');
+      if (blocked) await writeFile(path.join(parent, 'file'), '');
+      const dir = path.join(parent, blocked ? 'file' : 'bundle', 'cli');
+
+      const { stdout, stderr } = await run('sh', ['bin/opendata.sh', '--help'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, OPEN_DATA_CLI_BUNDLE_DIR: dir },
+      });
+
+      expect(stdout).toContain('Usage: npm run opendata');
+      if (blocked) {
+        expect(stderr).toContain(`opendata: could not bundle the CLI into ${dir}: `);
+        expect(stderr).toContain('opendata: running the CLI from its TypeScript source instead, through tsx');
+      } else {
+        expect(stderr).toBe('');
+        expect((await readdir(dir)).sort()).toEqual(expect.arrayContaining([CLI_BUNDLE_FILE, 'inputs.json']));
+      }
+    },
+  );
 });
