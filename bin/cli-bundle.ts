@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
 import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
+import { isMainModule } from './main-module.js';
 
 /** The project's root: the bundle's inputs are named relative to it. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,23 +64,30 @@ function bundleDir(): string {
   return process.env[CLI_BUNDLE_DIR_VARIABLE] || path.join(PROJECT_ROOT, CLI_BUNDLE_DIR);
 }
 
-/** What {@link INPUTS_FILE} holds: when the last build began, and the files it read. */
+/** What {@link INPUTS_FILE} holds: the checkout built, when the build began, and each file it read as it was then. */
 interface BuiltFrom {
+  readonly root: string;
   readonly startedMs: number;
-  readonly inputs: readonly string[];
+  readonly inputs: readonly { readonly file: string; readonly mtimeMs: number; readonly size: number }[];
 }
 
 /**
- * Whether the bundle in `dir` was built from the files it lists, none of them changed since that build
- * began (a later modification time, or gone): a missing or unreadable list means it was never built whole.
+ * Whether the bundle in `dir` was built from this checkout and from the files it lists as they are now:
+ * each with the modification time and size it had (a file put back with an older time, `cp -p` or
+ * `tar x`, differs too), none changed after the build began, none gone. A missing or unreadable list
+ * means it was never built whole.
  */
 async function isUpToDate(dir: string): Promise<boolean> {
   try {
-    const { startedMs, inputs } = JSON.parse(
-      await readFile(path.join(dir, INPUTS_FILE), 'utf8'),
-    ) as BuiltFrom;
-    const times = await Promise.all(inputs.map(async (input) => (await stat(input)).mtimeMs));
-    return inputs.length > 0 && times.every((time) => time < startedMs);
+    const built = JSON.parse(await readFile(path.join(dir, INPUTS_FILE), 'utf8')) as BuiltFrom;
+    if (built.root !== PROJECT_ROOT || built.inputs.length === 0) return false;
+    const same = await Promise.all(
+      built.inputs.map(async ({ file, mtimeMs, size }) => {
+        const now = await stat(file);
+        return now.mtimeMs === mtimeMs && now.size === size && mtimeMs < built.startedMs;
+      }),
+    );
+    return same.every(Boolean);
   } catch {
     return false;
   }
@@ -132,13 +140,22 @@ export async function ensureCliBundle(
     await rename(`${output.path}${suffix}`, output.path);
   }
   const list = path.join(dir, INPUTS_FILE);
-  const builtFrom: BuiltFrom = { startedMs, inputs: [...inputs].sort() };
+  const builtFrom: BuiltFrom = {
+    root: PROJECT_ROOT,
+    startedMs,
+    inputs: await Promise.all(
+      [...inputs].sort().map(async (file) => {
+        const { mtimeMs, size } = await stat(file);
+        return { file, mtimeMs, size };
+      }),
+    ),
+  };
   await writeFile(`${list}${suffix}`, JSON.stringify(builtFrom));
   await rename(`${list}${suffix}`, list);
   return { entry, built: true };
 }
 
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMainModule(import.meta.url)) {
   const dir = bundleDir();
   try {
     await ensureCliBundle(dir);

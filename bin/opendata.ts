@@ -30,6 +30,7 @@ import { ContainedDirectoryReader } from '../lambda/store/contained-directory-re
 import { HttpReader, redactCredentials } from '../lambda/store/http-reader.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../lambda/store/network-timeouts.js';
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
+import { isMainModule } from './main-module.js';
 import { createSiteServer } from './site-server.js';
 import {
   baseUrlNote,
@@ -654,10 +655,7 @@ function help(io: Output, command: CommandName): number {
   return EXIT.ok;
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined &&
-  path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
-if (invokedDirectly) {
+if (isMainModule(import.meta.url)) {
   // Stopped by Ctrl-C or SIGTERM, a run removes its scratch files (about seven times the CSV) before it
   // exits as the signal would have it; published files are only ever replaced whole, so none is half
   // written. A second signal stops it at once.

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -14,11 +14,27 @@ import { REPO_ROOT } from '../support/workspace.js';
 const run = promisify(execFile);
 
 /** The list of inputs a build leaves beside its bundle. */
-async function builtFrom(dir: string): Promise<{ startedMs: number; inputs: string[] }> {
-  return JSON.parse(await readFile(path.join(dir, 'inputs.json'), 'utf8')) as {
-    startedMs: number;
-    inputs: string[];
-  };
+interface BuiltFrom {
+  root: string;
+  startedMs: number;
+  inputs: { file: string; mtimeMs: number; size: number }[];
+}
+
+async function builtFrom(dir: string): Promise<BuiltFrom> {
+  return JSON.parse(await readFile(path.join(dir, 'inputs.json'), 'utf8')) as BuiltFrom;
+}
+
+/** A stand-in for one of the bundle's source files, listed as the build found it, so that no file of the project is touched. */
+async function withStandIn(dir: string): Promise<{ file: string; built: BuiltFrom }> {
+  const recorded = await builtFrom(dir);
+  const file = path.join(await makeTempDir('opendata-cli-bundle-source-'), 'module.ts');
+  await writeFile(file, 'export {};\n');
+  const before = new Date(recorded.startedMs - 60_000);
+  await utimes(file, before, before);
+  const { mtimeMs, size } = await stat(file);
+  const built = { ...recorded, inputs: [...recorded.inputs, { file, mtimeMs, size }] };
+  await writeFile(path.join(dir, 'inputs.json'), JSON.stringify(built));
+  return { file, built };
 }
 
 describe("the CLI's bundle", () => {
@@ -39,7 +55,7 @@ describe("the CLI's bundle", () => {
     expect(names.some((name) => name.endsWith('.wasm'))).toBe(true);
     expect(names.filter((name) => name.includes('.tmp-'))).toEqual([]);
     const { inputs } = await builtFrom(dir);
-    expect(inputs).toEqual(
+    expect(inputs.map((input) => input.file)).toEqual(
       expect.arrayContaining([
         path.join(REPO_ROOT, 'bin', 'opendata.ts'),
         path.join(REPO_ROOT, PARQUET_WORKER_BUNDLING.entry),
@@ -48,31 +64,53 @@ describe("the CLI's bundle", () => {
     );
   });
 
-  it('is built again when a file it was built from has changed since the build began, or is gone', async () => {
+  it.for([
+    ['edited after the build', async (file: string) => writeFile(file, 'export const edited = 1;\n')],
+    [
+      'put back with an older time (cp -p, tar x)',
+      async (file: string) => {
+        const older = new Date(Date.now() - 3_600_000);
+        await utimes(file, older, older);
+      },
+    ],
+    ['gone', async (file: string) => rm(file)],
+  ] as const)('is built again when a file it was built from was %s', async ([, change]) => {
     const dir = await makeTempDir('opendata-cli-bundle-');
     await ensureCliBundle(dir);
-    const list = path.join(dir, 'inputs.json');
-    const recorded = await builtFrom(dir);
-    // A stand-in for a source file, so that no file of the project is touched.
-    const source = path.join(await makeTempDir('opendata-cli-bundle-source-'), 'module.ts');
-    await writeFile(source, 'export {};\n');
-    const earlier = new Date(recorded.startedMs - 1000);
-    await utimes(source, earlier, earlier);
-    await writeFile(list, JSON.stringify({ ...recorded, inputs: [...recorded.inputs, source] }));
+    const { file } = await withStandIn(dir);
     const unchanged = await ensureCliBundle(dir);
 
-    const later = new Date(recorded.startedMs + 1000);
-    await utimes(source, later, later);
-    await writeFile(list, JSON.stringify({ ...recorded, inputs: [...recorded.inputs, source] }));
+    await change(file);
     const changed = await ensureCliBundle(dir);
 
-    await writeFile(
-      list,
-      JSON.stringify({ ...(await builtFrom(dir)), inputs: [path.join(dir, 'no-such-module.ts')] }),
-    );
-    const gone = await ensureCliBundle(dir);
+    expect([unchanged.built, changed.built]).toEqual([false, true]);
+  });
 
-    expect([unchanged.built, changed.built, gone.built]).toEqual([false, true, true]);
+  it('is built again for another checkout sharing its folder', async () => {
+    const dir = await makeTempDir('opendata-cli-bundle-');
+    await ensureCliBundle(dir);
+    const recorded = await builtFrom(dir);
+    await writeFile(
+      path.join(dir, 'inputs.json'),
+      JSON.stringify({ ...recorded, root: path.join(recorded.root, 'another-checkout') }),
+    );
+
+    expect((await ensureCliBundle(dir)).built).toBe(true);
+    expect((await builtFrom(dir)).root).toBe(recorded.root);
+  });
+
+  it('runs when the path to it holds a symbolic link or a space', async () => {
+    const parent = await makeTempDir('opendata-cli-bundle-');
+    const dir = path.join(parent, 'with space', 'cli');
+    const { entry } = await ensureCliBundle(dir);
+    const link = path.join(parent, 'linked');
+    await symlink(path.dirname(dir), link);
+
+    const direct = await run(process.execPath, [entry, '--help']);
+    const linked = await run(process.execPath, [path.join(link, 'cli', CLI_BUNDLE_FILE), '--help']);
+
+    expect(direct.stdout).toContain('Usage: npm run opendata');
+    expect(linked.stdout).toContain('Usage: npm run opendata');
   });
 
   it('publishes the curated datasets, and the tree it publishes verifies', async () => {
