@@ -1,10 +1,11 @@
 #!/bin/sh
 # Node.js is started through this script by Lambda (AWS_LAMBDA_EXEC_WRAPPER,
 # set by lib/pipeline-function.ts) and by the CLI (bin/opendata.sh, which
-# npm start and npm run opendata run), so that the pipeline functions and the CLI run with the
-# same V8 flags (README, Memory): 2 MiB per semi-space of V8's young generation, an
-# old generation that grows by half of what is live after each full
-# collection, where V8 would otherwise let it grow by up to four times, and
+# npm start and npm run opendata run), so that the pipeline functions and the
+# CLI run with the same V8 flags (README, Memory): 2 MiB per semi-space of V8's
+# young generation, an old generation that grows by half of what is live after
+# each full collection, where V8 would otherwise let it grow by up to four
+# times, and
 # WebAssembly (the chart renderer) kept to V8's baseline compiler, whose
 # optimising tier took 50-80 MB more to draw one chart, and no allocation-site
 # pretenuring: V8 may decide, on timing, to allocate the CSV reader's short-lived
