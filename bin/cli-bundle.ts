@@ -59,9 +59,12 @@ export function nodeBundleOptions(
   };
 }
 
-/** The folder the bundle is built in: `OPEN_DATA_CLI_BUNDLE_DIR` when set, else {@link CLI_BUNDLE_DIR}. */
+/**
+ * The folder the bundle is built in, absolute: `OPEN_DATA_CLI_BUNDLE_DIR` when set (from the current
+ * folder), else {@link CLI_BUNDLE_DIR}.
+ */
 function bundleDir(): string {
-  return process.env[CLI_BUNDLE_DIR_VARIABLE] || path.join(PROJECT_ROOT, CLI_BUNDLE_DIR);
+  return path.resolve(process.env[CLI_BUNDLE_DIR_VARIABLE] || path.join(PROJECT_ROOT, CLI_BUNDLE_DIR));
 }
 
 /** What {@link INPUTS_FILE} holds: the checkout built, when the build began, and each file it read as it was then. */
@@ -100,8 +103,10 @@ async function isUpToDate(dir: string): Promise<boolean> {
  * bundle, the old one or the new. Returns the entry's path and whether it was built.
  */
 export async function ensureCliBundle(
-  dir = bundleDir(),
+  folder = bundleDir(),
 ): Promise<{ readonly entry: string; readonly built: boolean }> {
+  // esbuild names its outputs from the project's root, and the entry is told from the rest by its path.
+  const dir = path.resolve(folder);
   const entry = path.join(dir, CLI_BUNDLE_FILE);
   if (await isUpToDate(dir)) return { entry, built: false };
   const startedMs = Date.now();

@@ -3,13 +3,20 @@
 # (built again only when a file it was built from changed), then node runs the bundle, started through
 # lambda/handlers/heap-wrapper.sh, as the Lambda functions start it (the V8 flags and the cap on glibc's
 # malloc arenas, README: Memory). Where the bundle cannot be built (a read-only node_modules, say), the CLI
-# runs from its TypeScript source through tsx instead, and says so. The last step execs node, so the node
-# that runs the CLI takes the place of this script.
+# runs from its TypeScript source through tsx instead, and says so. It runs from any folder: the CLI keeps
+# the caller's, and only the bundling step, and the finding of tsx, look from the project's. The last step
+# execs node, so the node that runs the CLI takes the place of this script.
 set -eu
-root=$(dirname "$0")/..
+root=$(cd "$(dirname "$0")/.." && pwd)
 bundle=${OPEN_DATA_CLI_BUNDLE_DIR:-$root/node_modules/.cache/kz-az-open-data/cli}
-if node --import tsx "$root/bin/cli-bundle.ts"; then
+case $bundle in
+  /*) ;;
+  *) bundle=$PWD/$bundle ;;
+esac
+export OPEN_DATA_CLI_BUNDLE_DIR="$bundle"
+if (cd "$root" && node --import tsx bin/cli-bundle.ts); then
   exec sh "$root/lambda/handlers/heap-wrapper.sh" node "$bundle/opendata.mjs" "$@"
 fi
 echo "opendata: running the CLI from its TypeScript source instead, through tsx" >&2
-exec sh "$root/lambda/handlers/heap-wrapper.sh" node --import tsx "$root/bin/opendata.ts" "$@"
+tsx=$(cd "$root" && node --input-type=module -e 'process.stdout.write(import.meta.resolve("tsx"))')
+exec sh "$root/lambda/handlers/heap-wrapper.sh" node --import "$tsx" "$root/bin/opendata.ts" "$@"

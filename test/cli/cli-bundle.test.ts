@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -154,4 +154,37 @@ describe("the CLI's bundle", () => {
       }
     },
   );
+
+  it('is run by bin/opendata.sh from any folder, the bundle folder taken from there when relative, the CLI in that folder', async () => {
+    const elsewhere = await makeTempDir('opendata-cli-bundle-cwd-');
+    await writeFile(path.join(elsewhere, 'blocked'), '');
+    const script = path.join(REPO_ROOT, 'bin', 'opendata.sh');
+    const runFrom = (bundleDir: string, args: string[]) =>
+      run('sh', [script, ...args], {
+        cwd: elsewhere,
+        env: { ...process.env, OPEN_DATA_CLI_BUNDLE_DIR: bundleDir },
+      });
+
+    const relative = await runFrom('relative/cli', ['--help']);
+    const blocked = await runFrom('blocked/cli', ['--help']);
+    // A relative --data is read from the caller's folder: a copy of the curated datasets there.
+    await cp(path.join(REPO_ROOT, 'data'), path.join(elsewhere, 'my-data'), { recursive: true });
+    const validated = await runFrom('relative/cli', [
+      'validate',
+      'transport',
+      '--data',
+      'my-data',
+      '--schemas',
+      path.join(REPO_ROOT, 'schemas'),
+    ]);
+
+    expect(relative.stdout).toContain('Usage: npm run opendata');
+    expect(relative.stderr).toBe('');
+    expect(await readdir(path.join(elsewhere, 'relative', 'cli'))).toContain(CLI_BUNDLE_FILE);
+    expect(blocked.stdout).toContain('Usage: npm run opendata');
+    expect(blocked.stderr).toContain(
+      'opendata: running the CLI from its TypeScript source instead, through tsx',
+    );
+    expect(validated.stdout).toMatch(/^transport: valid \(\d+ rows\)/m);
+  });
 });

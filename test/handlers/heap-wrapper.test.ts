@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -218,7 +218,11 @@ describe('the heap wrapper', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as { args: string[]; arenas: string | null });
       const cli = started.at(-1);
-      expect(cli?.args).toEqual([...FLAGS, `bin/../${CLI_BUNDLE_DIR}/${CLI_BUNDLE_FILE}`, ...args]);
+      const entry = cli?.args[FLAGS.length] ?? '';
+      expect(realpathSync(entry)).toBe(
+        realpathSync(path.join(PROJECT_ROOT, CLI_BUNDLE_DIR, CLI_BUNDLE_FILE)),
+      );
+      expect(cli?.args).toEqual([...FLAGS, entry, ...args]);
       expect(cli?.arenas).toBe('2');
     },
   );
