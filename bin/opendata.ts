@@ -671,6 +671,13 @@ if (isMainModule(import.meta.url)) {
       process.exit(code);
     });
   }
+  // A reader that stops early (`| head`) closes the pipe: what the run still says has nowhere to go, which
+  // is no failure of the run. It goes on to its end (a publish is not cut short) and exits as it would have;
+  // the write's error was an uncaught exception, a stack trace and exit code 1.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
   runCli(process.argv.slice(2)).then(
     (code) => {
       // `serve` keeps the process alive through its server; everything else ends here.
