@@ -608,16 +608,27 @@ async function placeChecked(
  * to another file, a file another name could still write) is refused, and not published.
  */
 async function movedOver(source: string, temp: string): Promise<boolean> {
+  // Said of a scratch file: the run's own folder, which only another program can have changed.
+  const changed =
+    "another program changed the run's scratch folder; nothing was published from it, run again";
   try {
     await fs.rename(source, temp);
   } catch (error) {
-    if (errorCode(error) === 'EXDEV') return false;
+    const code = errorCode(error);
+    if (code === 'EXDEV') return false;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+      throw new Error(
+        `${source} was handed over to be moved into place, but is gone or no file (${code}): ${changed}`,
+        {
+          cause: error,
+        },
+      );
     throw error;
   }
   const moved = await fs.lstat(temp);
   if (!moved.isFile() || moved.nlink !== 1)
     throw new Error(
-      `${source} was handed over as a file of its own, but is ${moved.isFile() ? `a file with ${moved.nlink} names` : 'not a regular file'}`,
+      `${source} was handed over as a file of its own, but is ${moved.isFile() ? `a file with ${moved.nlink} names` : 'not a regular file'}: ${changed}`,
     );
   return true;
 }

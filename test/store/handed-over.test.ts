@@ -4,6 +4,7 @@ import {
   chmod,
   link,
   lstat,
+  mkdir,
   mkdtemp,
   readdir,
   readFile,
@@ -178,4 +179,34 @@ describe('a file handed over with its body', () => {
     expect(Buffer.compare(await readFile(fileAt(root, KEY)), other)).toBe(0);
     expect(await namesBeside(root, KEY)).toEqual(['t.json']);
   });
+
+  it.for([
+    ['gone', async (source: string) => rm(source)],
+    [
+      'a folder now',
+      async (source: string) => {
+        await rm(source);
+        await mkdir(source);
+      },
+    ],
+  ] as const)(
+    'is refused, saying that another program changed the scratch folder, when it is %s',
+    async ([, change]) => {
+      const { store, root, source } = await setUp();
+      await change(source);
+
+      await expect(
+        store.putIfAbsent(
+          KEY,
+          scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
+          objectMetaFor(KEY),
+        ),
+      ).rejects.toThrow(
+        /is gone or no file \((ENOENT|ENOTDIR|EISDIR)\): another program changed the run's scratch folder; nothing was published from it, run again/,
+      );
+
+      expect(existsSync(fileAt(root, KEY))).toBe(false);
+      expect(await namesBeside(root, KEY)).toEqual([]);
+    },
+  );
 });
