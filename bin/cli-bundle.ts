@@ -12,6 +12,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { NODE_BUNDLING } from '../lambda/core/node-bundling.js';
 import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
 import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
 import { isMainModule } from './main-module.js';
@@ -32,8 +33,8 @@ export const CLI_BUNDLE_FILE = 'opendata.mjs';
 const INPUTS_FILE = 'inputs.json';
 
 /**
- * esbuild's options for a bundle that Node runs, as the stack bundles the Lambda functions: ESM, with
- * `require` available to CommonJS dependencies, resvg's WebAssembly and the fonts copied beside it;
+ * esbuild's options for a bundle that Node runs, as the stack bundles the Lambda functions
+ * ({@link NODE_BUNDLING}), resvg's WebAssembly and the fonts copied beside it;
  * `minify` adds what the stack adds (minified, tree-shaken, source maps).
  */
 export function nodeBundleOptions(
@@ -48,13 +49,11 @@ export function nodeBundleOptions(
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    mainFields: ['module', 'main'],
+    mainFields: [...NODE_BUNDLING.mainFields],
     loader: { ...RASTER_BUNDLING.loader },
     define: { ...RASTER_BUNDLING.define },
     ...(options.minify ? { minify: true, treeShaking: true, sourcemap: true, sourcesContent: false } : {}),
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
+    banner: { js: NODE_BUNDLING.banner },
     logLevel: 'silent',
   };
 }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
+import { NODE_BUNDLING } from '../lambda/core/node-bundling.js';
 import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
 import { EXEC_WRAPPER, SERVICE_NAME } from '../lambda/handlers/deploy-contract.js';
 import { Duration, RemovalPolicy, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
@@ -137,9 +138,9 @@ export class PipelineFunction extends Construct {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
         target: BUNDLE_TARGET,
-        mainFields: [...MAIN_FIELDS],
+        mainFields: [...NODE_BUNDLING.mainFields],
         // Some bundled CommonJS dependencies call require() for Node built-ins.
-        banner: REQUIRE_BANNER,
+        banner: NODE_BUNDLING.banner,
         externalModules: [...(props.runtimeModules ?? [])],
         // The chart PNG renderer's WebAssembly and fonts, copied beside the bundle (see chart-png-bundling.ts).
         loader: { ...RASTER_BUNDLING.loader },
@@ -170,13 +171,6 @@ export class PipelineFunction extends Construct {
 /** What the bundles are built for: the runtime's Node.js ({@link PIPELINE_RUNTIME}). */
 const BUNDLE_TARGET = 'node24';
 
-/** The package.json fields esbuild resolves a dependency by, ES modules first. */
-const MAIN_FIELDS = ['module', 'main'] as const;
-
-/** Lets bundled CommonJS dependencies call require() for Node built-ins. */
-const REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
-
 /**
  * The command that bundles the Parquet worker beside the handler's bundle, with the local esbuild and
  * the handler's own settings (see {@link PARQUET_WORKER_BUNDLING}).
@@ -189,12 +183,12 @@ function parquetWorkerBundling(inputDir: string, outputDir: string): string {
     '--platform=node',
     '--format=esm',
     `--target=${BUNDLE_TARGET}`,
-    `--main-fields=${MAIN_FIELDS.join(',')}`,
+    `--main-fields=${NODE_BUNDLING.mainFields.join(',')}`,
     '--minify',
     '--sourcemap',
     '--sources-content=false',
     '--log-level=warning',
-    shellWord(`--banner:js=${REQUIRE_BANNER}`),
+    shellWord(`--banner:js=${NODE_BUNDLING.banner}`),
     shellWord(`--outfile=${path.join(outputDir, PARQUET_WORKER_BUNDLING.file)}`),
   ].join(' ');
 }
