@@ -385,21 +385,12 @@ export class ScratchFile implements ByteSink {
   }
 }
 
-/**
- * A finished scratch file, never written again, as a body: read from the start as often as needed,
- * until a put it is handed over with (`handedOver`, see {@link StreamedBody.handedOver}) takes it.
- */
-export function scratchBody(
-  file: string,
-  bytes: number,
-  sha256: string,
-  options: { readonly handedOver?: boolean } = {},
-): StreamedBody {
+/** A finished scratch file, never written again, as a body: read from the start as often as needed. */
+export function scratchBody(file: string, bytes: number, sha256: string): StreamedBody {
   return {
     bytes,
     sha256,
     open: () => createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Uint8Array>,
     file,
-    ...(options.handedOver === true ? { handedOver: true } : {}),
   };
 }

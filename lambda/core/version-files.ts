@@ -3,7 +3,7 @@ import type { ChangeKind, SchemaChanges, SpilledRowChanges } from './changes.js'
 import type { PackagedFile } from './datapackage.js';
 import { VERSION_FORMATS, versionFileName, type VersionFormat } from './formats/index.js';
 import { bodyBytes, bodySha256, type PutBody } from './object-store.js';
-import { scratchBody, type ByteSink, type ScratchDirectory } from './scratch.js';
+import type { ByteSink, ScratchDirectory } from './scratch.js';
 import type { RowSource } from './row-source.js';
 import { SharedReads } from './shared-reads.js';
 import type { DatasetReport } from './validate.js';
@@ -126,10 +126,9 @@ async function renderTo(
 ): Promise<PutBody> {
   const file = await scratch.createFile(name);
   await render(file);
-  const { bytes, sha256 } = await file.close();
   // Made for this version's folder alone (the next version number tried renders its own): the store may
   // move the file into place rather than copy it.
-  return scratchBody(file.path, bytes, sha256, { handedOver: true });
+  return { ...(await file.close()), handedOver: true };
 }
 
 function measure(body: PutBody): { bytes: number; sha256: string } {

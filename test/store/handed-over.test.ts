@@ -16,6 +16,7 @@ import {
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
+import type { StreamedBody } from '../../lambda/core/object-store.js';
 import { scratchBody } from '../../lambda/core/scratch.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -35,6 +36,12 @@ async function setUp(): Promise<{ store: LocalDirectoryStore; root: string; sour
   return { store: new LocalDirectoryStore(root), root, source };
 }
 
+/** The body of the scratch file at `source`, handed over with it, as a version's rendered file is. */
+const handedOver = (source: string): StreamedBody => ({
+  ...scratchBody(source, BYTES.byteLength, SHA256),
+  handedOver: true,
+});
+
 const fileAt = (root: string, key: string) => path.join(root, ...key.split('/'));
 
 /** The names in the key's folder: the published file's, and any temporary file left behind. */
@@ -47,11 +54,7 @@ describe('a file handed over with its body', () => {
     const { store, root, source } = await setUp();
     const { ino } = await stat(source);
 
-    const outcome = await store.putIfAbsent(
-      KEY,
-      scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
-      objectMetaFor(KEY),
-    );
+    const outcome = await store.putIfAbsent(KEY, handedOver(source), objectMetaFor(KEY));
 
     expect(outcome).toBe('created');
     expect(existsSync(source)).toBe(false);
@@ -68,11 +71,7 @@ describe('a file handed over with its body', () => {
     await store.putIfAbsent(reference, BYTES, objectMetaFor(reference));
     await chmod(source, 0o600);
 
-    await store.putIfAbsent(
-      KEY,
-      scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
-      objectMetaFor(KEY),
-    );
+    await store.putIfAbsent(KEY, handedOver(source), objectMetaFor(KEY));
 
     expect((await stat(fileAt(root, KEY))).mode).toBe((await stat(fileAt(root, reference))).mode);
   });
@@ -90,13 +89,9 @@ describe('a file handed over with its body', () => {
     const { store, root, source } = await setUp();
     await link(source, `${source}.other-name`);
 
-    await expect(
-      store.putIfAbsent(
-        KEY,
-        scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
-        objectMetaFor(KEY),
-      ),
-    ).rejects.toThrow(/handed over as a file of its own, but is a file with 2 names/);
+    await expect(store.putIfAbsent(KEY, handedOver(source), objectMetaFor(KEY))).rejects.toThrow(
+      /handed over as a file of its own, but is a file with 2 names/,
+    );
 
     expect(existsSync(fileAt(root, KEY))).toBe(false);
     expect(await namesBeside(root, KEY)).toEqual([]);
@@ -110,13 +105,9 @@ describe('a file handed over with its body', () => {
     await writeFile(target, BYTES);
     await symlink(target, source);
 
-    await expect(
-      store.putIfAbsent(
-        KEY,
-        scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
-        objectMetaFor(KEY),
-      ),
-    ).rejects.toThrow(/handed over as a file of its own, but is not a regular file/);
+    await expect(store.putIfAbsent(KEY, handedOver(source), objectMetaFor(KEY))).rejects.toThrow(
+      /handed over as a file of its own, but is not a regular file/,
+    );
 
     expect(existsSync(fileAt(root, KEY))).toBe(false);
     expect(await namesBeside(root, KEY)).toEqual([]);
@@ -128,13 +119,7 @@ describe('a file handed over with its body', () => {
     const { store, root, source } = await setUp();
     await writeFile(source, 'X', { flag: 'r+' });
 
-    await expect(
-      store.putIfAbsent(
-        KEY,
-        scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
-        objectMetaFor(KEY),
-      ),
-    ).rejects.toThrow(/SHA-256/);
+    await expect(store.putIfAbsent(KEY, handedOver(source), objectMetaFor(KEY))).rejects.toThrow(/SHA-256/);
 
     expect(existsSync(fileAt(root, KEY))).toBe(false);
     expect(await namesBeside(root, KEY)).toEqual([]);
@@ -150,11 +135,7 @@ describe('a file handed over with its body', () => {
       const source = path.join(scratch, 't.json');
       await writeFile(source, BYTES);
 
-      await store.putIfAbsent(
-        KEY,
-        scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
-        objectMetaFor(KEY),
-      );
+      await store.putIfAbsent(KEY, handedOver(source), objectMetaFor(KEY));
 
       expect(Buffer.compare(await readFile(fileAt(root, KEY)), BYTES)).toBe(0);
       expect(await store.knownContent(KEY)).toEqual({ bytes: BYTES.byteLength, sha256: SHA256 });
@@ -169,11 +150,7 @@ describe('a file handed over with its body', () => {
     const other = Buffer.from('other bytes\n');
     await store.putIfAbsent(KEY, other, objectMetaFor(KEY));
 
-    const outcome = await store.putIfAbsent(
-      KEY,
-      scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
-      objectMetaFor(KEY),
-    );
+    const outcome = await store.putIfAbsent(KEY, handedOver(source), objectMetaFor(KEY));
 
     expect(outcome).toBe('exists');
     expect(Buffer.compare(await readFile(fileAt(root, KEY)), other)).toBe(0);
@@ -195,13 +172,7 @@ describe('a file handed over with its body', () => {
       const { store, root, source } = await setUp();
       await change(source);
 
-      await expect(
-        store.putIfAbsent(
-          KEY,
-          scratchBody(source, BYTES.byteLength, SHA256, { handedOver: true }),
-          objectMetaFor(KEY),
-        ),
-      ).rejects.toThrow(
+      await expect(store.putIfAbsent(KEY, handedOver(source), objectMetaFor(KEY))).rejects.toThrow(
         /is gone or no file \((ENOENT|ENOTDIR|EISDIR)\): another program changed the run's scratch folder; nothing was published from it, run again/,
       );
 
