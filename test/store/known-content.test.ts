@@ -28,11 +28,7 @@ function digestOf(bytes: Uint8Array): ContentDigest {
 type Backing = 'chunks' | 'file' | 'file handed over';
 
 /** A streamed body of `bytes`, backed as `backing` says. */
-async function streamedBody(
-  dir: string,
-  bytes: Uint8Array,
-  backing: Backing | boolean,
-): Promise<StreamedBody> {
+async function streamedBody(dir: string, bytes: Uint8Array, backing: Backing): Promise<StreamedBody> {
   const { bytes: size, sha256 } = digestOf(bytes);
   const base = {
     bytes: size,
@@ -41,7 +37,7 @@ async function streamedBody(
       yield bytes.slice();
     },
   };
-  if (backing === 'chunks' || backing === false) return base;
+  if (backing === 'chunks') return base;
   const file = path.join(dir, `scratch-${sha256.slice(0, 16)}-${Math.random().toString(16).slice(2)}`);
   await writeFile(file, bytes);
   return backing === 'file handed over' ? { ...base, file, handedOver: true } : { ...base, file };
@@ -202,7 +198,7 @@ describe('a directory store knows what it wrote, until the file changes', () => 
     const store = new LocalDirectoryStore(root);
     await store.put(MIRROR_KEY, new TextEncoder().encode('a,b\n'), objectMetaFor(MIRROR_KEY));
     expect(await store.knownContent(MIRROR_KEY)).toBeUndefined();
-    const body = await streamedBody(root, new TextEncoder().encode('c,d\n'), true);
+    const body = await streamedBody(root, new TextEncoder().encode('c,d\n'), 'file');
     await store.put(MIRROR_KEY, body, objectMetaFor(MIRROR_KEY));
     expect(await store.knownContent(MIRROR_KEY)).toEqual({ bytes: body.bytes, sha256: body.sha256 });
     expect(await new LocalDirectoryStore(root).knownContent(MIRROR_KEY)).toBeUndefined();
