@@ -7,6 +7,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   encodeParquet,
+  FIRST_ROW_GROUP_FACTOR,
   ownStatistics,
   parquetElement,
   PARQUET_ROW_GROUP_ROWS,
@@ -138,10 +139,13 @@ async function readBack(
 
 describe('writeParquet', () => {
   it.each([
-    ['a partial last row group', 3_500, 1_000, [1_000, 1_000, 1_000, 500]],
-    ['an exact multiple of the row group size', 3_000, 1_000, [1_000, 1_000, 1_000]],
+    // The first group takes twice the rows of the others (FIRST_ROW_GROUP_FACTOR).
+    ['a partial last row group', 3_500, 1_000, [2_000, 1_000, 500]],
+    ['an exact multiple of the row group size', 4_000, 1_000, [2_000, 1_000, 1_000]],
+    ['one group up to twice the row group size', 2_000, 1_000, [2_000]],
+    ['a second group of one row', 2_001, 1_000, [2_000, 1]],
     ['no rows', 0, 1_000, []],
-    ['many small row groups', 3_500, 37, [...Array<number>(94).fill(37), 22]],
+    ['many small row groups', 3_500, 37, [74, ...Array<number>(92).fill(37), 22]],
   ])('writes the same bytes however the rows are batched: %s', async (name, count, rowGroupRows, groups) => {
     // Prepare
     const rows = tradeRows(count);
@@ -162,7 +166,7 @@ describe('writeParquet', () => {
   });
 
   it('keeps the encoding: Snappy, the writer name, per-row-group statistics, native types', async () => {
-    const rows = tradeRows(2_500);
+    const rows = tradeRows(3_500);
     const { sqlFile: file } = await readBack(await streamed(rows, [100], 1_000), 'encoding');
 
     const meta = await duckdb.runAndReadAll(
@@ -175,11 +179,11 @@ describe('writeParquet', () => {
     );
     const types = await duckdb.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
 
-    expect(meta.getRowObjectsJson()).toEqual([{ created_by: 'kz-az-open-data', num_rows: '2500' }]);
+    expect(meta.getRowObjectsJson()).toEqual([{ created_by: 'kz-az-open-data', num_rows: '3500' }]);
     expect(chunks.getRowObjectsJson()).toEqual([{ compression: 'SNAPPY' }]);
     const yearsOf = (group: Row[]): number[] => group.map((row) => row.year as number);
     expect(years.getRowObjectsJson()).toEqual(
-      [rows.slice(0, 1_000), rows.slice(1_000, 2_000), rows.slice(2_000)].map((group, row_group_id) => ({
+      [rows.slice(0, 2_000), rows.slice(2_000, 3_000), rows.slice(3_000)].map((group, row_group_id) => ({
         row_group_id: String(row_group_id),
         stats_min_value: String(Math.min(...yearsOf(group))),
         stats_max_value: String(Math.max(...yearsOf(group))),
@@ -199,18 +203,18 @@ describe('writeParquet', () => {
   });
 
   it('hands each row group to the sink before the input ends', async () => {
-    const rows = tradeRows(3_500);
+    const rows = tradeRows(4_500);
     const sink = new CollectingSink();
     let bytesBeforeLastBatch = 0;
     async function* batches(): AsyncGenerator<readonly Row[]> {
-      yield rows.slice(0, 3_000);
+      yield rows.slice(0, 4_000);
       bytesBeforeLastBatch = sink.bytes;
-      yield rows.slice(3_000);
+      yield rows.slice(4_000);
     }
 
     await writeParquet(COLUMNS, batches(), sink, { rowGroupRows: 1_000 });
 
-    // Three row groups out, then the last group with the footer.
+    // Three row groups out (the first of 2 000 rows), then the last group with the footer.
     expect(sink.chunks).toHaveLength(4);
     expect(bytesBeforeLastBatch).toBe(sink.bytes - (sink.chunks[3]?.byteLength ?? 0));
   });
@@ -247,8 +251,12 @@ describe('text columns', () => {
       statisticsTruncateLength: 64,
       createdBy: 'kz-az-open-data',
     });
-    for (let start = 0; start < rows.length; start += PARQUET_ROW_GROUP_ROWS) {
-      const group = rows.slice(start, start + PARQUET_ROW_GROUP_ROWS);
+    for (
+      let start = 0, size = FIRST_ROW_GROUP_FACTOR * PARQUET_ROW_GROUP_ROWS;
+      start < rows.length;
+      start += size, size = PARQUET_ROW_GROUP_ROWS
+    ) {
+      const group = rows.slice(start, start + size);
       void parquet.write({
         columnData: TEXT.map(({ name }) => ({ name, data: group.map((row) => row[name] ?? null) })),
         rowGroupSize: group.length,
