@@ -1,5 +1,6 @@
 import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import type { ColumnType } from './coerce.js';
+import { FooterEntries } from './parquet-footer.js';
 import type { Column, Row } from './row-schema.js';
 
 const MILLIS_PER_DAY = 86_400_000;
@@ -111,23 +112,6 @@ function takesNoDictionary(values: readonly ParquetCell[]): boolean {
   return total > 0 && distinct / total > DICTIONARY_REJECTED_OVER;
 }
 
-/**
- * Gives a written row group's column statistics, which the writer keeps for the footer, bytes of their
- * own. A minimum or maximum of a column passed as {@link utf8Bytes} is one of its values, a view of an
- * 8 KiB slab `Buffer.from` shares among short strings: kept as it is, each row group would hold up to
- * two slabs a text column till the file ends (ten million rows of the trade table: about 29 MB).
- */
-export function ownStatistics(group: ParquetWriter['row_groups'][number]): void {
-  for (const chunk of group.columns) {
-    const statistics = chunk.meta_data?.statistics;
-    if (statistics === undefined) continue;
-    if (statistics.min_value instanceof Uint8Array)
-      statistics.min_value = new Uint8Array(statistics.min_value);
-    if (statistics.max_value instanceof Uint8Array)
-      statistics.max_value = new Uint8Array(statistics.max_value);
-  }
-}
-
 /** Options of {@link writeParquet}. */
 export interface WriteParquetOptions {
   /**
@@ -152,6 +136,8 @@ class ParquetEncoder {
   readonly #parquet: ParquetWriter;
   /** The current row group's values, column by column, already in the writer's representation. */
   readonly #group: { readonly column: Column; values: ParquetCell[] }[];
+  /** What the writer keeps of each written group until the footer is written, kept small. */
+  readonly #footer = new FooterEntries();
   #groupRows = 0;
   #rows = 0;
   /** Rows of the group being filled: the first group's, then every later one's. */
@@ -222,15 +208,10 @@ class ParquetEncoder {
         rowGroupSize: this.#groupRows,
       }),
     );
-    this.#ownStatistics();
+    this.#footer.keepSmall(this.#parquet);
     // The values written are let go at once (the arrays are kept, emptied), not held until overwritten.
     for (const cells of this.#group) cells.values.fill(null);
     this.#groupRows = 0;
-  }
-
-  #ownStatistics(): void {
-    const group = this.#parquet.row_groups.at(-1);
-    if (group !== undefined) ownStatistics(group);
   }
 
   /**

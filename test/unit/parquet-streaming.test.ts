@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   encodeParquet,
   FIRST_ROW_GROUP_FACTOR,
-  ownStatistics,
   parquetElement,
   PARQUET_ROW_GROUP_ROWS,
   writeParquet,
   type ParquetSink,
 } from '../../lambda/core/parquet.js';
+import { ownStatistics } from '../../lambda/core/parquet-footer.js';
 import type { Column, Row } from '../../lambda/core/row-schema.js';
 
 const COLUMNS: readonly Column[] = [
