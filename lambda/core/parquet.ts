@@ -1,6 +1,6 @@
 import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import type { ColumnType } from './coerce.js';
-import { FooterEntries } from './parquet-footer.js';
+import { ParquetFooter } from './parquet-footer.js';
 import type { Column, Row } from './row-schema.js';
 
 const MILLIS_PER_DAY = 86_400_000;
@@ -136,8 +136,8 @@ class ParquetEncoder {
   readonly #parquet: ParquetWriter;
   /** The current row group's values, column by column, already in the writer's representation. */
   readonly #group: { readonly column: Column; values: ParquetCell[] }[];
-  /** What the writer keeps of each written group until the footer is written, kept small. */
-  readonly #footer = new FooterEntries();
+  /** The footer, each group's entry taken from the writer as the group is written. */
+  readonly #footer: ParquetFooter;
   #groupRows = 0;
   #rows = 0;
   /** Rows of the group being filled: the first group's, then every later one's. */
@@ -163,6 +163,7 @@ class ParquetEncoder {
       statisticsTruncateLength: 64,
       createdBy: 'kz-az-open-data',
     });
+    this.#footer = new ParquetFooter(this.#parquet);
   }
 
   /** Rows added so far. */
@@ -187,7 +188,7 @@ class ParquetEncoder {
   /** Ends the file: the last, partial row group if any, the page indexes and the footer. */
   finish(): Uint8Array {
     if (this.#groupRows > 0) this.#writeGroup();
-    assertSynchronous(this.#parquet.finish());
+    this.#footer.finish();
     return this.#take();
   }
 
@@ -208,7 +209,7 @@ class ParquetEncoder {
         rowGroupSize: this.#groupRows,
       }),
     );
-    this.#footer.keepSmall(this.#parquet);
+    this.#footer.groupWritten();
     // The values written are let go at once (the arrays are kept, emptied), not held until overwritten.
     for (const cells of this.#group) cells.values.fill(null);
     this.#groupRows = 0;
