@@ -1,4 +1,5 @@
 import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
+import type { Writer } from 'hyparquet-writer/src/types.js';
 import type { ColumnType } from './coerce.js';
 import { ParquetFooter } from './parquet-footer.js';
 import type { Column, Row } from './row-schema.js';
@@ -60,6 +61,25 @@ export function parquetElement(column: Column): SchemaElement {
         logical_type: { type: 'STRING' },
       };
   }
+}
+
+/**
+ * hyparquet-writer's writer of a file of `columns`, as every Parquet file here is written: Snappy, column
+ * statistics (text truncated to 64 bytes), the project as its writer. No timestamp: the same rows give the
+ * same bytes.
+ */
+export function parquetWriter(writer: Writer, columns: readonly Column[]): ParquetWriter {
+  return new ParquetWriter({
+    writer,
+    schema: [
+      { name: 'root', num_children: columns.length },
+      ...columns.map((column) => parquetElement(column)),
+    ],
+    codec: 'SNAPPY',
+    statistics: true,
+    statisticsTruncateLength: 64,
+    createdBy: 'kz-az-open-data',
+  });
 }
 
 /** A cell as the Parquet writer takes it. */
@@ -152,17 +172,7 @@ class ParquetEncoder {
     }
     this.#groupLimit = FIRST_ROW_GROUP_FACTOR * rowGroupRows;
     this.#group = columns.map((column) => ({ column, values: [] }));
-    this.#parquet = new ParquetWriter({
-      writer: this.#writer,
-      schema: [
-        { name: 'root', num_children: columns.length },
-        ...columns.map((column) => parquetElement(column)),
-      ],
-      codec: 'SNAPPY',
-      statistics: true,
-      statisticsTruncateLength: 64,
-      createdBy: 'kz-az-open-data',
-    });
+    this.#parquet = parquetWriter(this.#writer, columns);
     this.#footer = new ParquetFooter(this.#parquet);
   }
 

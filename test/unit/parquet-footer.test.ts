@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter, type ParquetWriter } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { ParquetFooter } from '../../lambda/core/parquet-footer.js';
-import { parquetElement } from '../../lambda/core/parquet.js';
+import { parquetWriter } from '../../lambda/core/parquet.js';
 import type { Column } from '../../lambda/core/row-schema.js';
 
 const COLUMNS: readonly Column[] = [
@@ -49,17 +49,7 @@ const table: fc.Arbitrary<Table> = fc
  */
 function write({ groups, pageSize }: Table, footer: boolean): { bytes: Buffer; parquet: ParquetWriter } {
   const writer = new ByteWriter();
-  const parquet = new ParquetWriter({
-    writer,
-    schema: [
-      { name: 'root', num_children: COLUMNS.length },
-      ...COLUMNS.map((column) => parquetElement(column)),
-    ],
-    codec: 'SNAPPY',
-    statistics: true,
-    statisticsTruncateLength: 64,
-    createdBy: 'kz-az-open-data',
-  });
+  const parquet = parquetWriter(writer, COLUMNS);
   const ours = footer ? new ParquetFooter(parquet) : undefined;
   for (const columns of groups) {
     void parquet.write({

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   encodeParquet,
   FIRST_ROW_GROUP_FACTOR,
-  parquetElement,
+  parquetWriter,
   PARQUET_ROW_GROUP_ROWS,
   writeParquet,
   type ParquetSink,
@@ -243,14 +243,7 @@ describe('text columns', () => {
   /** The file hyparquet-writer makes when handed each string as it is, with the encoder's settings. */
   function fromStrings(rows: readonly Row[]): Buffer {
     const writer = new ByteWriter();
-    const parquet = new ParquetWriter({
-      writer,
-      schema: [{ name: 'root', num_children: TEXT.length }, ...TEXT.map((column) => parquetElement(column))],
-      codec: 'SNAPPY',
-      statistics: true,
-      statisticsTruncateLength: 64,
-      createdBy: 'kz-az-open-data',
-    });
+    const parquet = parquetWriter(writer, TEXT);
     for (
       let start = 0, size = FIRST_ROW_GROUP_FACTOR * PARQUET_ROW_GROUP_ROWS;
       start < rows.length;
