@@ -15,7 +15,7 @@ const THRIFT_SHORT_LIST = 14;
 /**
  * A Parquet file's footer, written by hyparquet-writer's own serializer but without holding what the
  * writer holds for it. `ParquetWriter` keeps every column chunk's metadata, and an index entry per
- * chunk, until `finish` writes the footer from them all at once: for the 1 221 row groups of ten
+ * chunk, until `finish` writes the footer from them all at once: for the 1 220 row groups of ten
  * million rows of the trade table, about 17 MiB of heap that grew with the rows, and a footer built
  * from them in one go at the end. Here each row group's entry in the footer is serialized as soon as
  * the group is written, and the writer lets go of the group: a kilobyte or so of bytes a group. A group
