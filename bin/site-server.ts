@@ -18,6 +18,7 @@ import {
 } from '../lambda/core/conditional-requests.js';
 import { objectMetaFor } from '../lambda/core/content-policy.js';
 import { messageOf, oneLine } from '../lambda/core/errors.js';
+import { DATASET_SUBFOLDER_PATH } from '../lambda/core/site-keys.js';
 import {
   CORS_ALLOWED_HEADERS,
   CORS_EXPOSED_HEADERS,
@@ -44,7 +45,9 @@ export interface SiteServerOptions {
  * - every request reads the tree as it is now (no start-up cache): a file
  *   published while the server runs is served whole, with a new `ETag`;
  * - `/` and `…/` serve the folder's `index.html`; a folder path without the
- *   slash is redirected (301) to the slash form, as the CloudFront function does;
+ *   slash is redirected (301) to the slash form, and a folder of a dataset's
+ *   files (`/datasets/trade/latest/`) to the dataset's page (302), keeping the
+ *   query string, as the CloudFront function does;
  * - only regular files inside the directory are served: no `..`, no dotfiles,
  *   and a symlink is followed only when its target, fully resolved, is inside
  *   the directory too;
@@ -87,6 +90,15 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
   const target = parseTarget(request.url);
   if (target === 'malformed') return sendText(response, 400, 'Bad Request');
   if (target === 'not-found') return sendText(response, 404, 'Not Found');
+  const folderPath = `/${target.segments.map(encodeURIComponent).join('/')}/`;
+  const subfolder = target.folder ? DATASET_SUBFOLDER.exec(folderPath) : null;
+  if (subfolder !== null) {
+    // A folder of a dataset's files has no page of its own: the dataset's page lists them.
+    return sendText(response, 302, 'Found', {
+      Location: `/datasets/${subfolder[1] ?? ''}/${target.query}`,
+      'Cache-Control': 'public, max-age=300',
+    });
+  }
 
   const segments = target.folder ? [...target.segments, 'index.html'] : target.segments;
   const file = await resolveInside(root, segments);
@@ -97,7 +109,7 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
   if (kind.isDirectory() && !target.folder) {
     // Relative links in the folder's index.html resolve only under the slash form.
     return sendText(response, 301, 'Moved Permanently', {
-      Location: `/${target.segments.map(encodeURIComponent).join('/')}/`,
+      Location: `${folderPath}${target.query}`,
       'Cache-Control': 'public, max-age=300',
     });
   }
@@ -171,7 +183,11 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
 interface Target {
   readonly segments: readonly string[];
   readonly folder: boolean;
+  /** The query string with its `?` (empty when there is none), kept on a redirect. */
+  readonly query: string;
 }
+
+const DATASET_SUBFOLDER = new RegExp(DATASET_SUBFOLDER_PATH);
 
 /**
  * The published key a request URL names, or why it names none. Only paths
@@ -183,6 +199,9 @@ function parseTarget(url: string | undefined): Target | 'malformed' | 'not-found
   if (url === undefined || !url.startsWith('/')) return 'malformed';
   const end = url.search(/[?#]/);
   const pathname = end === -1 ? url : url.slice(0, end);
+  // Kept as sent: Node's parser takes only printable ASCII in a request target, which a Location header may hold.
+  const queryEnd = url.indexOf('#');
+  const query = end !== -1 && url[end] === '?' ? url.slice(end, queryEnd === -1 ? undefined : queryEnd) : '';
   const raw = pathname.slice(1).split('/');
   const folder = raw.at(-1) === '';
   if (folder) raw.pop();
@@ -197,7 +216,7 @@ function parseTarget(url: string | undefined): Target | 'malformed' | 'not-found
     if (!isPlainName(segment)) return 'not-found';
     segments.push(segment);
   }
-  return { segments, folder };
+  return { segments, folder, query };
 }
 
 function isPlainName(segment: string): boolean {

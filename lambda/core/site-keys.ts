@@ -62,6 +62,14 @@ export function citationKey(id: string, version: string, extension: string): str
   return `${datasetFolder(id)}cite/${version}.${extension}`;
 }
 
+/**
+ * A folder of a dataset's files, `/datasets/<id>/<folder>/` (a version, `latest/`, `cite/`, `chart-data/`), as
+ * a request path pattern whose group is the dataset's id. Such a folder has no page of its own (S3 has no
+ * folder listings); the dataset's page lists and links its files, so `serve` and the CloudFront function send a
+ * browser there.
+ */
+export const DATASET_SUBFOLDER_PATH = '^/datasets/([^/]+)/[^/]+/$';
+
 /** The file name at the end of a key. */
 export function fileNameOf(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);

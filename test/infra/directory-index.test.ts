@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DIRECTORY_INDEX_CODE } from '../../lib/directory-index.js';
 
+/** A query string parameter as CloudFront Functions give it: one value, or several. */
+interface Parameter {
+  value: string;
+  multiValue?: { value: string }[];
+}
 interface ViewerRequest {
   uri: string;
+  querystring?: Record<string, Parameter>;
 }
 type Handler = (event: {
   request: ViewerRequest;
@@ -30,10 +36,39 @@ describe('the directory-index CloudFront Function', () => {
     'redirects %s to the directory, with a trailing slash',
     (uri) => {
       // Act
-      const result = handler({ request: { uri } });
+      const result = handler({ request: { uri, querystring: {} } });
 
       // Assess
       expect(result).toMatchObject({ statusCode: 301, headers: { location: { value: `${uri}/` } } });
     },
   );
+
+  it.each([
+    ['/datasets/trade/latest/', '/datasets/trade/'],
+    ['/datasets/trade/1.0.0/', '/datasets/trade/'],
+    ['/datasets/visits/cite/', '/datasets/visits/'],
+  ])("redirects %s, a folder of a dataset's files with no page, to the dataset's page", (uri, location) => {
+    // Act
+    const result = handler({ request: { uri, querystring: {} } });
+
+    // Assess
+    expect(result).toMatchObject({ statusCode: 302, headers: { location: { value: location } } });
+  });
+
+  it('keeps the query string on a redirect, every value of a repeated parameter included', () => {
+    const querystring = {
+      x: { value: '1' },
+      tag: { value: 'a', multiValue: [{ value: 'a' }, { value: 'b%20c' }] },
+    };
+
+    const toSlash = handler({ request: { uri: '/datasets/trade', querystring } });
+    const toPage = handler({ request: { uri: '/datasets/trade/latest/', querystring } });
+
+    expect(toSlash).toMatchObject({
+      headers: { location: { value: '/datasets/trade/?x=1&tag=a&tag=b%20c' } },
+    });
+    expect(toPage).toMatchObject({
+      headers: { location: { value: '/datasets/trade/?x=1&tag=a&tag=b%20c' } },
+    });
+  });
 });

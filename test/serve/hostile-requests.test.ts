@@ -10,7 +10,7 @@ import {
 } from './serve-fixture.js';
 
 /** Every status the server may answer with; 431 and 400 come from Node's parser for oversized or broken requests. */
-const VALID_STATUSES = new Set([200, 206, 301, 304, 400, 404, 414, 416, 431]);
+const VALID_STATUSES = new Set([200, 206, 301, 302, 304, 400, 404, 414, 416, 431]);
 const LETTERS_URL = '/datasets/trade/1.0.0/letters.csv';
 
 let site: RunningServer;

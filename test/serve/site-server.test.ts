@@ -163,17 +163,29 @@ describe('directory URLs (as the CloudFront directory-index function)', () => {
     expect(await response.text()).toBe(TRADE_HTML);
   });
 
-  it('a folder URL without the slash redirects to the slash form', async () => {
-    const response = await get('/datasets/trade?x=1');
+  it('a folder URL without the slash redirects to the slash form, keeping the query string', async () => {
+    const response = await get('/datasets/trade?x=1&y');
 
     expect(response.status).toBe(301);
-    expect(response.headers.get('location')).toBe('/datasets/trade/');
+    expect(response.headers.get('location')).toBe('/datasets/trade/?x=1&y');
+  });
+
+  it("a folder of a dataset's files redirects to the dataset's page, which lists them", async () => {
+    for (const [url, location] of [
+      ['/datasets/trade/1.0.0/', '/datasets/trade/'],
+      ['/datasets/trade/latest/?download=1', '/datasets/trade/?download=1'],
+      ['/datasets/trade/cite/', '/datasets/trade/'],
+    ] as const) {
+      const response = await rawRequest(site.port, url);
+      expect(response?.status, url).toBe(302);
+      expect(response?.headers['location'], url).toBe(location);
+    }
   });
 
   it('a folder without index.html, a file with a slash and a double slash are 404, never a listing or a redirect off-site', async () => {
     for (const url of [
       '/datasets/',
-      '/datasets/trade/1.0.0/',
+      '/datasets/trade/1.0.0/trade.csv/',
       '/index.html/',
       '//example.org',
       '//example.org/',
