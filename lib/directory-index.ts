@@ -10,15 +10,24 @@ import { DATASET_SUBFOLDER_PATH } from '../lambda/core/site-keys.js';
  * slash, so that relative links inside the page resolve under it. The
  * published tree has no extension-less files. A folder of a dataset's files
  * (`/datasets/trade/latest/`, a version's folder), which has no page, is
- * redirected (302) to the dataset's page, which lists them. A redirect keeps
- * the query string, rebuilt from the event's parameters as they arrived.
+ * redirected (302) to the dataset's page, which lists them.
+ *
+ * A path with an empty segment, a backslash or anything but printable ASCII
+ * is answered 404, as `serve` answers it: no key has one, a redirect that kept
+ * it (`//host/…`) would send a browser to another site, and a `Location` header
+ * holds printable ASCII only. A redirect keeps the query string exactly as
+ * it was sent (`rawQueryString()`, unparsed and unaltered), when it is plain
+ * printable ASCII, as a `Location` header may hold; otherwise it is dropped.
  */
 export const DIRECTORY_INDEX_CODE = `function handler(event) {
   var request = event.request;
   var uri = request.uri;
+  if (/\\/\\/|\\\\|[^\\x21-\\x7e]/.test(uri)) {
+    return { statusCode: 404, statusDescription: 'Not Found' };
+  }
   var subfolder = uri.match(new RegExp(${JSON.stringify(DATASET_SUBFOLDER_PATH)}));
   if (subfolder) {
-    return redirect(302, 'Found', '/datasets/' + subfolder[1] + '/' + query(request.querystring));
+    return redirect(302, 'Found', '/datasets/' + subfolder[1] + '/' + query(request));
   }
   if (uri.endsWith('/')) {
     request.uri = uri + 'index.html';
@@ -26,19 +35,14 @@ export const DIRECTORY_INDEX_CODE = `function handler(event) {
   }
   var last = uri.substring(uri.lastIndexOf('/') + 1);
   if (last.indexOf('.') === -1) {
-    return redirect(301, 'Moved Permanently', uri + '/' + query(request.querystring));
+    return redirect(301, 'Moved Permanently', uri + '/' + query(request));
   }
   return request;
 }
 
-function query(parameters) {
-  var pairs = [];
-  for (var name in parameters || {}) {
-    var parameter = parameters[name];
-    var values = parameter.multiValue ? parameter.multiValue : [parameter];
-    for (var i = 0; i < values.length; i++) pairs.push(name + '=' + values[i].value);
-  }
-  return pairs.length === 0 ? '' : '?' + pairs.join('&');
+function query(request) {
+  var raw = typeof request.rawQueryString === 'function' ? request.rawQueryString() : undefined;
+  return typeof raw === 'string' && /^[\\x21-\\x7e]+$/.test(raw) ? '?' + raw : '';
 }
 
 function redirect(statusCode, statusDescription, location) {

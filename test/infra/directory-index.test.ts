@@ -1,14 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIRECTORY_INDEX_CODE } from '../../lib/directory-index.js';
 
-/** A query string parameter as CloudFront Functions give it: one value, or several. */
-interface Parameter {
-  value: string;
-  multiValue?: { value: string }[];
-}
 interface ViewerRequest {
   uri: string;
-  querystring?: Record<string, Parameter>;
+  /** The query string as sent, without its `?` (undefined without one), as CloudFront's runtime 2.0 gives it. */
+  rawQueryString?: () => string | undefined;
 }
 type Handler = (event: {
   request: ViewerRequest;
@@ -36,7 +33,7 @@ describe('the directory-index CloudFront Function', () => {
     'redirects %s to the directory, with a trailing slash',
     (uri) => {
       // Act
-      const result = handler({ request: { uri, querystring: {} } });
+      const result = handler({ request: { uri } });
 
       // Assess
       expect(result).toMatchObject({ statusCode: 301, headers: { location: { value: `${uri}/` } } });
@@ -49,26 +46,81 @@ describe('the directory-index CloudFront Function', () => {
     ['/datasets/visits/cite/', '/datasets/visits/'],
   ])("redirects %s, a folder of a dataset's files with no page, to the dataset's page", (uri, location) => {
     // Act
-    const result = handler({ request: { uri, querystring: {} } });
+    const result = handler({ request: { uri } });
 
     // Assess
     expect(result).toMatchObject({ statusCode: 302, headers: { location: { value: location } } });
   });
 
-  it('keeps the query string on a redirect, every value of a repeated parameter included', () => {
-    const querystring = {
-      x: { value: '1' },
-      tag: { value: 'a', multiValue: [{ value: 'a' }, { value: 'b%20c' }] },
-    };
+  it.each([
+    ['x=1&tag=a&tag=b%20c&flag', '?x=1&tag=a&tag=b%20c&flag'],
+    ['', ''],
+    [undefined, ''],
+    ['q=\u00e9', ''],
+    ['q=a b', ''],
+  ])(
+    'on both redirects, the query string %j becomes %j: kept as sent when it is plain printable ASCII',
+    (raw, kept) => {
+      const rawQueryString = (): string | undefined => raw;
 
-    const toSlash = handler({ request: { uri: '/datasets/trade', querystring } });
-    const toPage = handler({ request: { uri: '/datasets/trade/latest/', querystring } });
+      const toSlash = handler({ request: { uri: '/datasets/trade', rawQueryString } });
+      const toPage = handler({ request: { uri: '/datasets/trade/latest/', rawQueryString } });
 
-    expect(toSlash).toMatchObject({
-      headers: { location: { value: '/datasets/trade/?x=1&tag=a&tag=b%20c' } },
-    });
-    expect(toPage).toMatchObject({
-      headers: { location: { value: '/datasets/trade/?x=1&tag=a&tag=b%20c' } },
-    });
+      expect(toSlash).toMatchObject({ headers: { location: { value: `/datasets/trade/${kept}` } } });
+      expect(toPage).toMatchObject({ headers: { location: { value: `/datasets/trade/${kept}` } } });
+    },
+  );
+
+  it('never gives a Location another site could be read from, whatever the path and query string', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        '',
+        '.',
+        '..',
+        'datasets',
+        'trade',
+        'latest',
+        '1.0.0',
+        'evil.example',
+        '\\',
+        '%2F',
+        '%5C',
+        '@',
+      ),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 5 }),
+        fc.boolean(),
+        fc.option(fc.string()),
+        (pieces, slash, raw) => {
+          const uri = `/${pieces.join('/')}${slash ? '/' : ''}`;
+          const result = handler({ request: { uri, rawQueryString: () => raw ?? undefined } });
+          if (!('statusCode' in result) || result.statusCode === 404) return;
+          const location = result.headers.location?.value ?? '';
+          expect(location).toMatch(/^\/(?![/\\])/);
+          expect(location).not.toMatch(/[^\x21-\x7e]/);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
   });
+
+  it.each([
+    ['//evil.example/x'],
+    ['//evil.example'],
+    ['/datasets/a b/'],
+    ['/datasets/\u00e9'],
+    ['/\\evil.example/x'],
+    ['/datasets//trade'],
+    ['/a\\b/'],
+  ])(
+    'answers %s, a path with an empty segment, a backslash or other than printable ASCII, 404: never a redirect to another site',
+    (uri) => {
+      const result = handler({ request: { uri, rawQueryString: () => 'a=1' } });
+
+      expect(result).toEqual({ statusCode: 404, statusDescription: 'Not Found' });
+    },
+  );
 });
