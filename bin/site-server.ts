@@ -95,7 +95,7 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
   if (subfolder !== null) {
     // A folder of a dataset's files has no page of its own: the dataset's page lists them.
     return sendText(response, 302, 'Found', {
-      Location: `/datasets/${subfolder[1] ?? ''}/${target.query}`,
+      Location: `${subfolder[1] ?? ''}${target.query}`,
       'Cache-Control': 'public, max-age=300',
     });
   }

@@ -27,7 +27,7 @@ export const DIRECTORY_INDEX_CODE = `function handler(event) {
   }
   var subfolder = uri.match(new RegExp(${JSON.stringify(DATASET_SUBFOLDER_PATH)}));
   if (subfolder) {
-    return redirect(302, 'Found', '/datasets/' + subfolder[1] + '/' + query(request));
+    return redirect(302, 'Found', subfolder[1] + query(request));
   }
   if (uri.endsWith('/')) {
     request.uri = uri + 'index.html';

@@ -64,11 +64,11 @@ export function citationKey(id: string, version: string, extension: string): str
 
 /**
  * A folder of a dataset's files, `/datasets/<id>/<folder>/` (a version, `latest/`, `cite/`, `chart-data/`), as
- * a request path pattern whose group is the dataset's id. Such a folder has no page of its own (S3 has no
- * folder listings); the dataset's page lists and links its files, so `serve` and the CloudFront function send a
- * browser there.
+ * a request path pattern whose group is the dataset's folder, `/datasets/<id>/`, where its page is. Such a
+ * folder has no page of its own (S3 has no folder listings); the dataset's page lists and links its files, so
+ * `serve` and the CloudFront function send a browser there.
  */
-export const DATASET_SUBFOLDER_PATH = '^/datasets/([^/]+)/[^/]+/$';
+export const DATASET_SUBFOLDER_PATH = `^(/${datasetFolder('[^/]+')})[^/]+/$`;
 
 /** The file name at the end of a key. */
 export function fileNameOf(key: string): string {
