@@ -16,7 +16,7 @@ import {
   rangeStillApplies,
   type Validators,
 } from '../lambda/core/conditional-requests.js';
-import { objectMetaFor } from '../lambda/core/content-policy.js';
+import { MUTABLE_CACHE, objectMetaFor } from '../lambda/core/content-policy.js';
 import { messageOf, oneLine } from '../lambda/core/errors.js';
 import { DATASET_SUBFOLDER_PATH } from '../lambda/core/site-keys.js';
 import {
@@ -94,10 +94,7 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
   const subfolder = target.folder ? DATASET_SUBFOLDER.exec(folderPath) : null;
   if (subfolder !== null) {
     // A folder of a dataset's files has no page of its own: the dataset's page lists them.
-    return sendText(response, 302, 'Found', {
-      Location: `${subfolder[1] ?? ''}${target.query}`,
-      'Cache-Control': 'public, max-age=300',
-    });
+    return redirect(response, 302, 'Found', `${subfolder[1] ?? ''}${target.query}`);
   }
 
   const segments = target.folder ? [...target.segments, 'index.html'] : target.segments;
@@ -108,10 +105,7 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
   if (kind === undefined) return sendText(response, 404, 'Not Found');
   if (kind.isDirectory() && !target.folder) {
     // Relative links in the folder's index.html resolve only under the slash form.
-    return sendText(response, 301, 'Moved Permanently', {
-      Location: `${folderPath}${target.query}`,
-      'Cache-Control': 'public, max-age=300',
-    });
+    return redirect(response, 301, 'Moved Permanently', `${folderPath}${target.query}`);
   }
   if (!kind.isFile()) return sendText(response, 404, 'Not Found');
 
@@ -274,6 +268,11 @@ function validatorsOf(
 }
 
 /** Ends a response with a short plain-text body: no file validators, and not cached unless `headers` say so. */
+/** A redirect within the site, cached as a page is: where it leads may change with the next publish. */
+function redirect(response: ServerResponse, status: 301 | 302, text: string, location: string): void {
+  sendText(response, status, text, { Location: location, 'Cache-Control': MUTABLE_CACHE });
+}
+
 function sendText(
   response: ServerResponse,
   status: number,
