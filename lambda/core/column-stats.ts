@@ -107,18 +107,21 @@ export class SpaceSaving {
   #smallest = -1;
   #holders = 0;
 
-  /** Counts one occurrence of the value with hash `key`, shown as `text`. */
-  add(key: number, text: string): void {
+  /**
+   * Counts one occurrence of the value with hash `key`, shown as `text`: `true` when a counter held the
+   * value already, `false` when it takes one now.
+   */
+  add(key: number, text: string): boolean {
     const slot = this.#find(key);
     if (slot !== -1) {
       if (this.#counts[slot] === this.#smallest && --this.#holders === 0) this.#smallest = -1;
       this.#counts[slot] = (this.#counts[slot] ?? 0) + 1;
-      return;
+      return true;
     }
     if (this.#used < this.#capacity) {
       this.#place(this.#used++, key, text, 1, 0);
       this.#smallest = -1;
-      return;
+      return false;
     }
     // Space-saving: a new value takes over the oldest of the smallest counters, inheriting its count as an
     // upper bound.
@@ -130,6 +133,7 @@ export class SpaceSaving {
     this.#place(victim, key, text, this.#smallest + 1, this.#smallest);
     this.evicted = true;
     if (--this.#holders === 0) this.#smallest = -1;
+    return false;
   }
 
   /** The counters in the order they were made: each value, its count and what the count inherited. */
@@ -284,8 +288,10 @@ class Accumulator {
     }
     const text = String(value);
     const key = hash53(text);
-    if (!this.overflow) this.see(key);
-    this.counters.add(key, text);
+    // A value a counter holds was seen when the counter took it (and `seen` is only ever emptied on
+    // overflow): only a value new to the counters can be new to `seen`. A column of few values (a flag,
+    // a category) then costs a lookup in the counters alone, not also one in `seen`.
+    if (!this.counters.add(key, text) && !this.overflow) this.see(key);
   }
 
   /** Counts a distinct value by its key, until there are more than {@link STATS_LIMITS.distinct}. */
@@ -443,15 +449,24 @@ export class StreamedColumnStats {
 
   /**
    * The statistics of every row added; `undefined` when the text and boolean columns were handed over and
-   * `unordered` does not give them all (the statistics are then taken from the rows).
+   * `unordered` does not give them all (the statistics are then taken from the rows). The number and date
+   * columns are binned before `unordered` is awaited, so that a thread still counting the others
+   * (the Parquet worker, which sends them at its end) and the binning overlap.
    */
-  async finish(unordered?: readonly ColumnStats[]): Promise<StatsDocument | undefined> {
+  async finish(
+    unordered?: readonly ColumnStats[] | Promise<readonly ColumnStats[] | undefined>,
+  ): Promise<StatsDocument | undefined> {
+    const answer = Promise.resolve(unordered);
+    // Should the binning fail first, the worker's answer is still awaited by nobody: it must not be an
+    // unhandled rejection.
+    answer.catch(() => undefined);
     for (const accumulator of this.#logged) await accumulator.binLogged();
+    const handedOver = await answer;
     const columns: ColumnStats[] = [];
     for (const accumulator of this.#accumulators) {
       if (this.#adding.includes(accumulator)) columns.push(accumulator.result());
       else {
-        const given = unordered?.find((stats) => stats.name === accumulator.column.name);
+        const given = handedOver?.find((stats) => stats.name === accumulator.column.name);
         if (given === undefined) return undefined;
         columns.push(given);
       }

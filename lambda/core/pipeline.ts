@@ -363,11 +363,11 @@ export async function validateAndStage(
         : {
             // With the text and boolean columns' statistics from the worker when it took them (and none,
             // should it have failed: `stats.json` is then taken from the rows).
+            // The number and date columns are binned while the worker is still at work.
             stats: () =>
-              (statsFinished ??= (async () =>
-                streamed.finish(
-                  parquet?.countsUnordered === true ? await parquet.finishUnorderedStats() : undefined,
-                ))()),
+              (statsFinished ??= streamed.finish(
+                parquet?.countsUnordered === true ? parquet.finishUnorderedStats() : undefined,
+              )),
           }),
     };
     tell('writing files', table.rows.count);

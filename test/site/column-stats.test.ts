@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import {
   ColumnRanges,
@@ -274,6 +274,72 @@ describe('column statistics', () => {
         }
       }),
       { seed: 51206, numRuns: 300 },
+    );
+  });
+
+  it('counts distinct texts exactly when values come back after the counters let them go', async () => {
+    // Values drawn from up to 300 (past the 64 counters, so that a value is let go and comes back), in
+    // runs: a value counted again while a counter holds it is no new distinct value, and one that comes
+    // back after its counter went is no new one either.
+    const texts = fc
+      .tuple(fc.integer({ min: 1, max: 300 }), fc.array(fc.nat(), { maxLength: 2000 }))
+      .map(([pool, picks]) => picks.map((pick) => `v${pick % pool}`));
+    await fc.assert(
+      fc.asyncProperty(texts, async (values) => {
+        const stats = await columnStats([column('t', 'string')], inMemory(values.map((t) => ({ t }))));
+        expect(stats.columns[0]?.distinct).toBe(new Set(values).size);
+      }),
+      { seed: 71207, numRuns: 200 },
+    );
+    // Past the limit, with every value seen twice: the count stops at the limit, as it says.
+    const many = Array.from({ length: 2 * (STATS_LIMITS.distinct + 5) }, (_, i) => ({ t: `v${i >> 1}` }));
+    const past = await columnStats([column('t', 'string')], inMemory(many));
+    expect(past.columns[0]).toMatchObject({ distinctAtLeast: STATS_LIMITS.distinct });
+    expect(past.columns[0]?.distinct).toBeUndefined();
+  });
+
+  it('bins the number columns before it waits for the statistics counted elsewhere', async () => {
+    const columns = [column('n', 'number'), column('t', 'string')];
+    const events: string[] = [];
+    const log = (): NumberLog => {
+      const values: number[] = [];
+      return {
+        push: (value: number) => values.push(value),
+        replay: async (each: (value: number) => void) => {
+          events.push('binned');
+          for (const value of values) each(value);
+        },
+      } as unknown as NumberLog;
+    };
+    const rows: Row[] = [
+      { n: 1, t: 'a' },
+      { n: 3, t: 'b' },
+    ];
+    const streamed = new StreamedColumnStats(columns, log);
+    streamed.handOverUnordered();
+    streamed.add(rows);
+    const elsewhere = new UnorderedColumnStats(columns);
+    elsewhere.add(rows);
+    let answer: (stats: readonly ColumnStats[]) => void = () => undefined;
+    const fromWorker = new Promise<readonly ColumnStats[]>((resolve) => (answer = resolve));
+    const finished = streamed.finish(fromWorker);
+    // The worker has not answered yet, and the numbers are binned all the same.
+    await vi.waitFor(() => expect(events).toEqual(['binned']));
+    answer(elsewhere.result());
+    expect(await finished).toEqual(await columnStats(columns, inMemory(rows)));
+  });
+
+  it("fails with the binning's error, and leaves no rejection unhandled, when both the binning and the other thread fail", async () => {
+    const broken = {
+      push: () => undefined,
+      replay: () => Promise.reject(new Error('the log was changed')),
+    } as unknown as NumberLog;
+    const streamed = new StreamedColumnStats([column('n', 'number'), column('t', 'string')], () => broken);
+    streamed.handOverUnordered();
+    streamed.add([{ n: 1, t: 'a' }]);
+    // A rejection nobody awaits would fail the whole test run as unhandled.
+    await expect(streamed.finish(Promise.reject(new Error('the worker failed')))).rejects.toThrow(
+      'the log was changed',
     );
   });
 
