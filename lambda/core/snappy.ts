@@ -22,6 +22,9 @@ const INPUT_MARGIN = 15;
 /** The hash's multiplier (the reference implementation's). */
 const HASH_MULTIPLIER = 0x1e35a7bd;
 
+/** Literals shorter than this are copied byte by byte, longer ones in one `set`. */
+const SHORT_LITERAL = 32;
+
 /** One table per size, reused (and cleared) from call to call. */
 const tables: Uint32Array[] = [];
 /** The output buffer, kept between calls and grown when a page could need more. */
@@ -59,7 +62,10 @@ function literal(out: Uint8Array, op: number, input: Uint8Array, from: number, c
     out[op++] = (59 + bytes) << 2;
     for (let i = 0; i < bytes; i++) out[op++] = (value >>> (8 * i)) & 0xff;
   }
-  out.set(input.subarray(from, from + count), op);
+  // Most literals are a few bytes between matches: copied a byte at a time, they cost less than the view
+  // that `set` needs.
+  if (count < SHORT_LITERAL) for (let i = 0; i < count; i++) out[op + i] = input[from + i] ?? 0;
+  else out.set(input.subarray(from, from + count), op);
   return op + count;
 }
 
