@@ -95,6 +95,38 @@ function parquetValue(type: ColumnType, value: Row[string] | undefined): Parquet
   return value;
 }
 
+/** Distinct values a column's {@link CellCache} takes before it stops: past that the column is not one of few values. */
+const CACHED_VALUES = 1_024;
+
+/**
+ * A column's cells as the writer takes them, made once per distinct value while the column has few
+ * (a category, a year, a date): every row of a group then holds the same string, bigint or number
+ * rather than its own copy. A row group's values stay alive until the group is written, long enough
+ * for V8 to move each of them out of its young generation and later collect it as old garbage; made
+ * once, the spill's parsed copies die young instead. A column that outgrows {@link CACHED_VALUES} is
+ * converted cell by cell from then on. The cells are the same values either way, so the file is too.
+ */
+class CellCache {
+  /** Booleans are no objects to share: their column has none. */
+  #cells: Map<string | number | boolean, ParquetCell> | undefined;
+
+  constructor(private readonly type: ColumnType) {
+    this.#cells = type === 'boolean' ? undefined : new Map();
+  }
+
+  cell(value: Row[string] | undefined): ParquetCell {
+    // A map takes -0 for 0: zero is converted each time, so that -0 stays -0.
+    if (value === undefined || value === 0 || this.#cells === undefined)
+      return parquetValue(this.type, value);
+    const known = this.#cells.get(value);
+    if (known !== undefined) return known;
+    const cell = parquetValue(this.type, value);
+    if (this.#cells.size < CACHED_VALUES) this.#cells.set(value, cell);
+    else this.#cells = undefined;
+    return cell;
+  }
+}
+
 /**
  * A text cell as UTF-8 bytes, for the writer to copy as they are. The writer encodes a string with
  * `TextEncoder.encode`, a buffer of its own for each value; `Buffer.from` cuts short strings from a
@@ -157,7 +189,7 @@ class ParquetEncoder {
   readonly #writer = new ByteWriter();
   readonly #parquet: ParquetWriter;
   /** The current row group's values, column by column, already in the writer's representation. */
-  readonly #group: { readonly column: Column; values: ParquetCell[] }[];
+  readonly #group: { readonly column: Column; readonly cache: CellCache; values: ParquetCell[] }[];
   /** The footer, each group's entry taken from the writer as the group is written. */
   readonly #footer: ParquetFooter;
   #groupRows = 0;
@@ -173,7 +205,7 @@ class ParquetEncoder {
       throw new RangeError(`rowGroupRows must be a positive integer, got ${String(rowGroupRows)}`);
     }
     this.#groupLimit = FIRST_ROW_GROUP_FACTOR * rowGroupRows;
-    this.#group = columns.map((column) => ({ column, values: [] }));
+    this.#group = columns.map((column) => ({ column, cache: new CellCache(column.type), values: [] }));
     this.#parquet = parquetWriter(this.#writer, columns);
     this.#footer = new ParquetFooter(this.#parquet);
   }
@@ -188,7 +220,7 @@ class ParquetEncoder {
     // By index: the first group's arrays grow, and later groups overwrite them in place (see #writeGroup).
     const at = this.#groupRows;
     for (const cells of this.#group) {
-      cells.values[at] = parquetValue(cells.column.type, row[cells.column.name]);
+      cells.values[at] = cells.cache.cell(row[cells.column.name]);
     }
     this.#rows++;
     if (++this.#groupRows < this.#groupLimit) return undefined;
