@@ -349,15 +349,21 @@ export async function syncDerivedFiles(
     const mirrors = current.datasets.flatMap((dataset) =>
       (headOf(current, dataset.id)?.distributions ?? []).map((file) => ({ id: dataset.id, file })),
     );
-    const outcomes = await mapConcurrent(mirrors, STORE_CONCURRENCY, ({ id, file }) =>
-      syncLatestFile(store, id, file),
-    );
-    for (const outcome of outcomes) {
+    // The mirrors and the pages are brought up to date side by side: the pages are drawn from the listed
+    // versions' files, never from latest/, and the mirrors' copying and reading back leave the thread idle.
+    // Both are settled before anything is reported, so that no write goes on after the run has failed.
+    const [mirrored, drawn] = await Promise.allSettled([
+      mapConcurrent(mirrors, STORE_CONCURRENCY, ({ id, file }) => syncLatestFile(store, id, file)),
+      // The catalog's recorded base URL wins: another publisher may have recorded a new one meanwhile.
+      publishSiteFiles(store, current, current.baseUrl ?? fallbackBaseUrl),
+    ]);
+    if (mirrored.status === 'rejected') throw mirrored.reason;
+    if (drawn.status === 'rejected') throw drawn.reason;
+    for (const outcome of mirrored.value) {
       if (outcome === 'written') written++;
       else if (outcome !== 'same') problems.push(outcome);
     }
-    // The catalog's recorded base URL wins: another publisher may have recorded a new one meanwhile.
-    const site = await publishSiteFiles(store, current, current.baseUrl ?? fallbackBaseUrl);
+    const site = drawn.value;
     written += site.written;
     const { catalog: after } = await readCatalog(store);
     if (after === undefined || sameHeads(after, current) || round >= DERIVE_ROUNDS)
