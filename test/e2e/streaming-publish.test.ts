@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import Papa from 'papaparse';
 import { describe, expect, it, vi } from 'vitest';
+import { CsvDigest } from '../../lambda/core/csv-digest.js';
 import { NumberLog } from '../../lambda/core/number-log.js';
 import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { FIRST_ROW_GROUP_FACTOR } from '../../lambda/core/parquet.js';
@@ -156,6 +157,7 @@ describe('streamed publishing at sizes that cross every boundary', () => {
     await reorderRows(lateSwap, (rows) => [...rows.slice(0, -2), ...rows.slice(-2).reverse()]);
     const finished = vi.spyOn(ParquetBesideValidation.prototype, 'finish');
     const csvFinished = vi.spyOn(ParquetBesideValidation.prototype, 'finishCsv');
+    const hashed = vi.spyOn(CsvDigest.prototype, 'update');
     const statsFinished = vi.spyOn(ParquetBesideValidation.prototype, 'finishUnorderedStats');
     try {
       await publish(plain, { parquetRowGroupRows: 3 });
@@ -164,16 +166,25 @@ describe('streamed publishing at sizes that cross every boundary', () => {
       for (const result of finished.mock.results) await expect(result.value).resolves.toBeUndefined();
       finished.mockClear();
 
+      hashed.mockClear();
       await publish(threaded, { parquetRowGroupRows: 3, parquetWorkerRows: 1 });
       expect(await treeDigest(threaded.out)).toEqual(await treeDigest(plain.out));
       // Every dataset's file came from a worker (none failed and left it to the main thread).
       const bodies = await Promise.all(finished.mock.results.map((result) => result.value));
       expect(bodies.length).toBeGreaterThanOrEqual(6);
       for (const body of bodies) expect(body).toMatchObject({ bytes: expect.any(Number) });
-      // And every canonical CSV was hashed by its worker: the main thread read none back to hash it.
-      const csvs = await Promise.all(csvFinished.mock.results.map((result) => result.value));
-      expect(csvs.length).toBe(bodies.length);
-      for (const csv of csvs) expect(csv).toMatchObject({ contentHash: expect.stringMatching(/^sha256:/) });
+      // And every canonical CSV was hashed once, as the main thread wrote it: none was read back to hash
+      // it, and no worker was asked for its hashes.
+      expect(csvFinished).not.toHaveBeenCalled();
+      const catalog = await readJson<{
+        datasets: { versions: { distributions: { format: string; bytes: number }[] }[] }[];
+      }>(path.join(threaded.out, 'catalog.json'));
+      const csvBytes = catalog.datasets
+        .flatMap((dataset) => dataset.versions.flatMap((version) => version.distributions))
+        .filter((file) => file.format === 'csv')
+        .reduce((total, file) => total + file.bytes, 0);
+      const hashedBytes = hashed.mock.calls.reduce((total, [bytes]) => total + bytes.byteLength, 0);
+      expect(hashedBytes).toBe(csvBytes);
       // And the text and boolean columns' statistics of each: none was taken from the rows again.
       const stats = await Promise.all(statsFinished.mock.results.map((result) => result.value));
       expect(stats.length).toBe(bodies.length);
