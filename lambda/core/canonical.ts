@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { ColumnRanges, StatsDocument } from './column-stats.js';
@@ -6,7 +5,7 @@ import { edtfOrderText } from './edtf-order.js';
 import { escapeFormula } from './formula.js';
 import type { PutBody, StreamedBody } from './object-store.js';
 import type { RowSource } from './row-source.js';
-import { CsvDigest, type CsvHashes } from './csv-digest.js';
+import { CsvDigest } from './csv-digest.js';
 import type { Column, Row } from './row-schema.js';
 import { scratchBody, type ScratchDirectory, type ScratchFile } from './scratch.js';
 import type { DatasetDefinition, ValidDataset } from './validate.js';
@@ -110,13 +109,10 @@ export interface WrittenCsv {
  * at a time into a scratch file (created with the first batch). Fed by
  * {@link canonicalizeTable} from sorted rows, or during validation while the
  * input is in key order (see `RowSorter`'s `inOrder`), which saves a read of
- * the rows. The file and content hashes are taken as the bytes are written,
- * unless another thread takes them from the file as it grows (the Parquet
- * worker, see parquet-worker.ts, while this thread validates): see
- * {@link CanonicalCsvWriter.handOverHashing}.
+ * the rows. The file and content hashes are taken as the bytes are written.
  */
 export class CanonicalCsvWriter {
-  #digest: CsvDigest | undefined;
+  readonly #digest: CsvDigest;
   #file: Promise<ScratchFile> | undefined;
   #bytes = 0;
 
@@ -126,7 +122,7 @@ export class CanonicalCsvWriter {
    */
   constructor(
     private readonly columns: readonly Column[],
-    private readonly contentPrefix: string,
+    contentPrefix: string,
     private readonly create: () => Promise<ScratchFile>,
   ) {
     this.#digest = new CsvDigest(contentPrefix);
@@ -144,41 +140,12 @@ export class CanonicalCsvWriter {
     if (rows.length > 0) await this.#write(csvLines(this.columns, rows));
   }
 
-  /** The file (created, with its header, if no row was added yet): its path and the bytes written to it so far. */
-  async progress(): Promise<{ readonly path: string; readonly bytes: number }> {
-    const file = await this.#open();
-    return { path: file.path, bytes: file.written };
-  }
-
-  /**
-   * Stops hashing what is written: another thread hashes the file from its first byte as it grows, and
-   * gives the hashes to {@link close}.
-   */
-  handOverHashing(): void {
-    this.#digest = undefined;
-  }
-
-  /**
-   * The finished CSV (a header alone when no row was added) and the content hash: taken here, or given
-   * by whoever took them once hashing was handed over (`hashedElsewhere`, asked for the file's size).
-   * Hashing handed over and no hashes given, the file is read back to hash it.
-   */
-  async close(
-    hashedElsewhere?: (bytes: number) => Promise<CsvHashes | undefined>,
-  ): Promise<{ csv: StreamedBody; contentHash: string }> {
+  /** The finished CSV (a header alone when no row was added) and the content hash, taken as it was written. */
+  async close(): Promise<{ csv: StreamedBody; contentHash: string }> {
     const file = await this.#open();
     await file.end();
-    const bytes = this.#bytes;
-    const taken =
-      this.#digest?.digest() ?? (await hashedElsewhere?.(bytes)) ?? (await this.#hashFile(file.path));
-    return { csv: scratchBody(file.path, bytes, taken.sha256), contentHash: taken.contentHash };
-  }
-
-  /** Both hashes of the file as written, read back: its content hash covers the prefix given to the constructor. */
-  async #hashFile(file: string): Promise<CsvHashes> {
-    const digest = new CsvDigest(this.contentPrefix);
-    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) digest.update(chunk);
-    return digest.digest();
+    const taken = this.#digest.digest();
+    return { csv: scratchBody(file.path, this.#bytes, taken.sha256), contentHash: taken.contentHash };
   }
 
   #open(): Promise<ScratchFile> {
@@ -195,7 +162,7 @@ export class CanonicalCsvWriter {
   }
 
   async #append(file: ScratchFile, bytes: Buffer): Promise<void> {
-    this.#digest?.update(bytes);
+    this.#digest.update(bytes);
     this.#bytes += bytes.byteLength;
     await file.write(bytes);
   }

@@ -10,8 +10,7 @@ export interface CsvHashes {
 /**
  * The two hashes of a canonical CSV, taken as its bytes pass: the file's own, and the content hash, which
  * covers `prefix` (the schema and descriptor, see `contentHashPrefix` in canonical.ts) before the same bytes.
- * Taken by the thread that writes the CSV, by the Parquet worker reading it as it grows, or from the file
- * read back: one definition for all three.
+ * Taken by the thread that writes the CSV, as it writes it (see `CanonicalCsvWriter`).
  */
 export class CsvDigest {
   readonly #content: Hash;

@@ -1,14 +1,13 @@
 /**
  * The Parquet worker thread's side (see `ParquetBesideValidation` in parquet-worker.ts, which starts
- * it): loaded as a thread's entry, it reads the spill and the canonical CSV as the main thread writes them,
- * writes the Parquet file, takes the CSV's hashes and the text and boolean columns' statistics, and says
- * so in messages. A module of its own, so that the bundles that start the thread do not carry its code.
+ * it): loaded as a thread's entry, it reads the spill as the main thread writes it, writes the Parquet
+ * file, takes the text and boolean columns' statistics, and says so in messages. A module of its own, so
+ * that the bundles that start the thread do not carry its code.
  */
 import { read, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { UnorderedColumnStats } from './column-stats.js';
-import { CsvDigest, type CsvHashes } from './csv-digest.js';
 import { messageOf } from './errors.js';
 import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_ROLE, type FromWorker, type ToWorker, type WorkerInput } from './parquet-worker.js';
@@ -23,22 +22,14 @@ const writeAt = promisify(write);
 /** How far the spill is written, as the main thread says, and a wait for it to say more. */
 class SpillProgress {
   written = 0;
-  csvWritten = 0;
   complete = false;
-  /** The CSV's size, once complete, when the main thread gave it. */
-  csvBytes: number | undefined;
-  /** Everyone waiting for word: the spill's reader and the CSV's. */
+  /** Whoever waits for word (the spill's reader). */
   #wake: (() => void)[] = [];
 
   constructor(port: MessagePort) {
     port.on('message', (message: ToWorker) => {
-      if ('complete' in message) {
-        this.complete = true;
-        this.csvBytes = message.csvBytes;
-      } else {
-        this.written = Math.max(this.written, message.written);
-        this.csvWritten = Math.max(this.csvWritten, message.csvWritten ?? 0);
-      }
+      if ('complete' in message) this.complete = true;
+      else this.written = Math.max(this.written, message.written);
       for (const wake of this.#wake.splice(0)) wake();
     });
   }
@@ -50,21 +41,15 @@ class SpillProgress {
 }
 
 /**
- * The bytes of a file the main thread is writing, read through `descriptor` as far as `written()` says
- * it is written, and once the main thread has said it is complete, to `endOnceComplete()` (`Infinity`:
- * to its end). Each chunk is a view of one buffer read into again and again: it is valid until the next
- * is asked for.
+ * The bytes of the spill the main thread is writing, read through `descriptor` as far as it says the
+ * spill is written, and once it has said the spill is complete, to its end. Each chunk is a view of one
+ * buffer read into again and again: it is valid until the next is asked for.
  */
-async function* followFile(
-  descriptor: number,
-  progress: SpillProgress,
-  written: () => number,
-  endOnceComplete: () => number,
-): AsyncGenerator<Buffer> {
+async function* followFile(descriptor: number, progress: SpillProgress): AsyncGenerator<Buffer> {
   const buffer = Buffer.allocUnsafe(SPILL_READ_BYTES);
   let position = 0;
   for (;;) {
-    const end = progress.complete ? endOnceComplete() : written();
+    const end = progress.complete ? Infinity : progress.written;
     if (position < end) {
       const length = Math.min(buffer.byteLength, end - position);
       const { bytesRead } = await readAt(descriptor, buffer, 0, length, position);
@@ -90,12 +75,7 @@ async function* followSpill(
 ): AsyncGenerator<readonly Row[]> {
   let carry: Buffer = Buffer.alloc(0);
   // Each read's lines are parsed before the next read, and the line a read cuts is copied out of it.
-  for await (const chunk of followFile(
-    spill,
-    progress,
-    () => progress.written,
-    () => Infinity,
-  )) {
+  for await (const chunk of followFile(spill, progress)) {
     const cut = wholeLines(carry, chunk);
     carry = Buffer.from(cut.carry);
     if (cut.lines.length > 0) yield rowsOfLines(cut.lines, parse);
@@ -111,26 +91,6 @@ function lentForWriting(descriptor: number): ScratchFileHandle {
     if (from + bytesWritten < buffer.byteLength) await writeAll(buffer, from + bytesWritten);
   };
   return { write: (buffer) => writeAll(buffer, 0), close: () => Promise.resolve() };
-}
-
-/**
- * The SHA-256 of the CSV file the main thread is writing, and its content hash (`prefix` first), read as
- * far as the file is written as it grows, and to its end (or the size given) once it is complete.
- */
-async function hashFollowing(
-  descriptor: number,
-  progress: SpillProgress,
-  prefix: string,
-): Promise<CsvHashes> {
-  const digest = new CsvDigest(prefix);
-  const chunks = followFile(
-    descriptor,
-    progress,
-    () => progress.csvWritten,
-    () => progress.csvBytes ?? Infinity,
-  );
-  for await (const chunk of chunks) digest.update(chunk);
-  return digest.digest();
 }
 
 /**
@@ -159,16 +119,6 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
   const progress = new SpillProgress(port);
   try {
     const file = new ScratchFile(input.file, lentForWriting(input.fileDescriptor));
-    // Its hashes are sent on their own, as soon as they are taken; should they fail, the main thread
-    // reads the CSV back to take them, and the Parquet file is still written.
-    const { csv } = input;
-    const hashing =
-      csv === undefined
-        ? Promise.resolve()
-        : hashFollowing(csv.descriptor, progress, csv.contentPrefix).then(
-            (hashes) => port.postMessage({ csv: hashes } satisfies FromWorker),
-            (error: unknown) => port.postMessage({ csvFailed: messageOf(error) } satisfies FromWorker),
-          );
     // The encoder and the statistics look up each row's columns by name and nothing else.
     const spilled = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
     const rows = input.unorderedStats === true ? alsoCounted(spilled, input.columns, port) : spilled;
@@ -176,9 +126,6 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),
     });
     const { bytes, sha256 } = await file.close();
-    // The CSV's word first: the main thread stops the worker once it has the Parquet file. (The hashing
-    // ends: the spill was said complete, and the CSV with it, before the Parquet file could be.)
-    await hashing;
     port.postMessage({ done: { bytes, sha256 } } satisfies FromWorker);
   } catch (error) {
     port.postMessage({ failed: messageOf(error) } satisfies FromWorker);

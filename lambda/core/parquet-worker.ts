@@ -2,7 +2,6 @@ import { closeSync, constants as fsConstants, existsSync, openSync } from 'node:
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ColumnStats } from './column-stats.js';
-import type { CsvHashes } from './csv-digest.js';
 import type { StreamedBody } from './object-store.js';
 import { PARQUET_WORKER_BUNDLING } from './parquet-worker-bundling.js';
 import type { SpillWritten } from './row-source.js';
@@ -31,22 +30,12 @@ export interface WorkerInput {
   /** The file to write, created empty by the main thread: its path, and a descriptor open on it for writing. */
   readonly file: string;
   readonly fileDescriptor: number;
-  /**
-   * The canonical CSV the main thread is writing, to hash as it grows, when asked to: a descriptor open on
-   * it for reading, and what the content hash covers before the CSV.
-   */
-  readonly csv?: { readonly descriptor: number; readonly contentPrefix: string };
   /** Whether to take the statistics of the text and boolean columns from the rows read (see `UnorderedColumnStats`). */
   readonly unorderedStats?: boolean;
 }
 
-/**
- * Sent to the worker: how far the spill (and the CSV) are written, or that they are complete (with the
- * CSV's size, when the main thread has finished it).
- */
-export type ToWorker =
-  | { readonly written: number; readonly csvWritten?: number | undefined }
-  | { readonly complete: true; readonly csvBytes?: number | undefined };
+/** Sent to the worker: how far the spill is written, or that it is complete. */
+export type ToWorker = { readonly written: number } | { readonly complete: true };
 
 /** A file the worker wrote: its size and SHA-256. */
 interface WrittenFile {
@@ -55,15 +44,11 @@ interface WrittenFile {
 }
 
 /**
- * Sent by the worker: the CSV's hashes, as soon as it is read to its end (the Parquet file may still have
- * rows to encode), or why they could not be taken; the Parquet file, or why it could not be written.
+ * Sent by the worker: the text and boolean columns' statistics, once it has read every row (the Parquet
+ * file may still have rows to encode); the Parquet file, or why it could not be written.
  */
 export type FromWorker =
-  | { readonly csv: CsvHashes }
-  | { readonly stats: readonly ColumnStats[] }
-  | { readonly csvFailed: string }
-  | { readonly done: WrittenFile }
-  | { readonly failed: string };
+  { readonly stats: readonly ColumnStats[] } | { readonly done: WrittenFile } | { readonly failed: string };
 
 /** Options of {@link ParquetBesideValidation}. */
 export interface ParquetBesideValidationOptions {
@@ -74,11 +59,6 @@ export interface ParquetBesideValidationOptions {
    * @default PARQUET_WORKER_ROWS
    */
   readonly startRows?: number | undefined;
-  /**
-   * Whether the worker also hashes the canonical CSV the main thread writes (see {@link ParquetBesideValidation.spilled}),
-   * and what the content hash covers before the CSV. Without it the worker writes the Parquet file alone.
-   */
-  readonly csv?: { readonly contentPrefix: string } | undefined;
   /**
    * Whether the worker also takes the statistics of the text and boolean columns from the rows it reads
    * (those need no log of their values, see `UnorderedColumnStats`).
@@ -92,9 +72,10 @@ export interface ParquetBesideValidationOptions {
  * worker reads as it grows (told how far it is written), and encodes with the same `writeParquet`
  * the main thread would use on the same spill: the same bytes. Nothing waits on the worker until the
  * file is needed, and it holds one read and one row group, never a queue. Asked to
- * ({@link ParquetBesideValidationOptions.csv}), it also hashes the canonical CSV the main thread writes,
- * following that file as it grows as it follows the spill: the main thread, which has the rows' reading,
- * checking and counting to do, is then left the CSV's lines and not its two hashes. A table with fewer than
+ * ({@link ParquetBesideValidationOptions.unorderedStats}), it also counts the text and boolean columns
+ * of the rows it reads. (It does not hash the canonical CSV: the main thread hashes the bytes as it
+ * writes them, which costs it less than the worker's reading them back costs the worker, the thread
+ * that finishes last.) A table with fewer than
  * {@link ParquetBesideValidationOptions.startRows} rows gets no worker. {@link finish} gives the file, or
  * `undefined` when there is none (too few rows, or the worker failed): it is then written with the other
  * files, as without this.
@@ -103,7 +84,6 @@ export class ParquetBesideValidation {
   #rows = 0;
   #worker: Worker | undefined;
   #outcome: Promise<StreamedBody | undefined> | undefined;
-  #csvOutcome: Promise<CsvHashes | undefined> | undefined;
   #statsOutcome: Promise<readonly ColumnStats[] | undefined> | undefined;
   #completed = false;
   #stopped = false;
@@ -120,39 +100,17 @@ export class ParquetBesideValidation {
     this.#startRows = options.startRows ?? PARQUET_WORKER_ROWS;
   }
 
-  /**
-   * `rows` more rows in key order are in the spill, which is written up to `spilled.bytes`; their CSV
-   * lines, when the worker hashes the CSV ({@link ParquetBesideValidationOptions.csv}), are in the file
-   * `csv`, written up to `csv.bytes`.
-   */
-  spilled(rows: number, spilled: SpillWritten, csv?: SpillWritten): void {
+  /** `rows` more rows in key order are in the spill, which is written up to `spilled.bytes`. */
+  spilled(rows: number, spilled: SpillWritten): void {
     if (this.#stopped) return;
     this.#rows += rows;
-    if (this.#worker === undefined && (this.#rows < this.#startRows || !this.#start(spilled.path, csv?.path)))
-      return;
-    this.#worker?.postMessage({ written: spilled.bytes, csvWritten: csv?.bytes } satisfies ToWorker);
+    if (this.#worker === undefined && (this.#rows < this.#startRows || !this.#start(spilled.path))) return;
+    this.#worker?.postMessage({ written: spilled.bytes } satisfies ToWorker);
   }
 
   /** The Parquet file of every row spilled, once the spill is complete and the worker has written it. */
   finish(): Promise<StreamedBody | undefined> {
     return this.#complete(this.#outcome);
-  }
-
-  /**
-   * Whether the worker was started hashing the CSV ({@link ParquetBesideValidationOptions.csv}): it hashes
-   * it from its first byte, and the main thread need not.
-   */
-  get hashesCsv(): boolean {
-    return this.#csvOutcome !== undefined;
-  }
-
-  /**
-   * The hashes of the CSV, once the main thread has finished it at `bytes` and the worker has read it to
-   * its end; `undefined` when the worker does not hash it, failed, or read another size.
-   */
-  async finishCsv(bytes: number): Promise<CsvHashes | undefined> {
-    const hashes = await this.#complete(this.#csvOutcome, bytes);
-    return hashes?.bytes === bytes ? hashes : undefined;
   }
 
   /**
@@ -172,14 +130,11 @@ export class ParquetBesideValidation {
     return this.#complete(this.#statsOutcome);
   }
 
-  /**
-   * Tells the worker, once, that the spill is complete (and the CSV, at `csvBytes`), and gives `outcome`
-   * (or `undefined` when stopped).
-   */
-  #complete<T>(outcome: Promise<T | undefined> | undefined, csvBytes?: number): Promise<T | undefined> {
+  /** Tells the worker, once, that the spill is complete, and gives `outcome` (or `undefined` when stopped). */
+  #complete<T>(outcome: Promise<T | undefined> | undefined): Promise<T | undefined> {
     if (this.#stopped || this.#worker === undefined || outcome === undefined)
       return Promise.resolve(undefined);
-    if (!this.#completed) this.#worker.postMessage({ complete: true, csvBytes } satisfies ToWorker);
+    if (!this.#completed) this.#worker.postMessage({ complete: true } satisfies ToWorker);
     this.#completed = true;
     return outcome;
   }
@@ -200,7 +155,7 @@ export class ParquetBesideValidation {
     await this.#worker?.terminate();
   }
 
-  #start(spill: string, csv: string | undefined): boolean {
+  #start(spill: string): boolean {
     // On one core the thread would share the CPU the rest of the publish needs, and add its memory.
     const entry = availableParallelism() > 1 ? workerEntry() : undefined;
     if (entry === undefined) {
@@ -225,18 +180,11 @@ export class ParquetBesideValidation {
       }
     };
     let worker: Worker;
-    let csvInput: WorkerInput['csv'];
-    const { contentPrefix } = this.options.csv ?? {};
     try {
       const spillDescriptor = openSync(spill, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
       descriptors.push(spillDescriptor);
       const fileDescriptor = openSync(file, 'wx');
       descriptors.push(fileDescriptor);
-      if (contentPrefix !== undefined && csv !== undefined) {
-        const descriptor = openSync(csv, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
-        descriptors.push(descriptor);
-        csvInput = { descriptor, contentPrefix };
-      }
       const input: WorkerInput = {
         role: PARQUET_WORKER_ROLE,
         columns: this.columns,
@@ -245,7 +193,6 @@ export class ParquetBesideValidation {
         spillDescriptor,
         file,
         fileDescriptor,
-        ...(csvInput === undefined ? {} : { csv: csvInput }),
         ...(this.options.unorderedStats === true ? { unorderedStats: true } : {}),
       };
       // No `execArgv` of the parent's: V8's flags are the process's anyway, and a loader is the entry's to set.
@@ -258,8 +205,6 @@ export class ParquetBesideValidation {
       this.#failure = messageOf(error);
       return false;
     }
-    let resolveCsv: (hashes: CsvHashes | undefined) => void = () => undefined;
-    if (csvInput !== undefined) this.#csvOutcome = new Promise((resolve) => (resolveCsv = resolve));
     let resolveStats: (stats: readonly ColumnStats[] | undefined) => void = () => undefined;
     if (this.options.unorderedStats === true)
       this.#statsOutcome = new Promise((resolve) => (resolveStats = resolve));
@@ -267,11 +212,10 @@ export class ParquetBesideValidation {
       // Whether the file was given: the thread is then stopped, and its exit is no failure.
       let given = false;
       // Settles what is still to come with nothing: the main thread then writes it. A settled promise
-      // ignores a second settling, so a CSV already given stays given.
+      // ignores a second settling, so statistics already given stay given.
       const fail = (reason: string): void => {
         if (!given) this.#failure ??= reason;
         resolve(undefined);
-        resolveCsv(undefined);
         resolveStats(undefined);
       };
       worker.on('message', (message: FromWorker) => {
@@ -279,16 +223,10 @@ export class ParquetBesideValidation {
           resolveStats(message.stats);
           return;
         }
-        if ('csv' in message || 'csvFailed' in message) {
-          // Without them the main thread reads the CSV back to hash it; the Parquet file is still to come.
-          resolveCsv('csv' in message ? message.csv : undefined);
-          return;
-        }
         if ('done' in message) {
           given = true;
           resolve(scratchBody(file, message.done.bytes, message.done.sha256));
-          // The Parquet file is the worker's last word, after the CSV's and the statistics.
-          resolveCsv(undefined);
+          // The Parquet file is the worker's last word, after the statistics.
           resolveStats(undefined);
         } else fail(message.failed);
         void worker.terminate();

@@ -311,7 +311,7 @@ export async function validateAndStage(
         const inOrder: InOrderRows = {
           add: async (rows, spilled) => {
             await writer.add(rows);
-            beside.spilled(rows.length, spilled, await writer.progress());
+            beside.spilled(rows.length, spilled);
             // The worker counts the text and boolean columns from the first row once it has started.
             if (beside.countsUnordered) counting.handOverUnordered();
             counting.add(rows);
