@@ -43,6 +43,30 @@ function asCsvText(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
 }
 
+/**
+ * Writes `rows` with `encodeParquet` to a file of a new workspace and gives DuckDB's answer to `select`
+ * over it (`FROM file` is added), as native values (`-0` stays `-0`).
+ */
+async function encodedAndQueried(
+  name: string,
+  columns: readonly Column[],
+  rows: readonly Row[],
+  select: string,
+): Promise<Record<string, unknown>[]> {
+  const ws = await makeWorkspace();
+  const file = path.join(ws.root, name);
+  await writeFile(file, encodeParquet(columns, rows));
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    const result = await connection.runAndReadAll(
+      `${select} FROM read_parquet('${file.replaceAll("'", "''")}')`,
+    );
+    return result.getRowObjects();
+  } finally {
+    connection.closeSync();
+  }
+}
+
 describe('Parquet read back by DuckDB', () => {
   it('holds exactly the rows of the CSV, in the same order, for every dataset', async () => {
     expect(ids.length).toBeGreaterThan(0);
@@ -116,28 +140,21 @@ describe('Parquet read back by DuckDB', () => {
       x: i < 15_000 ? (i % 7) / 4 : i / 3,
       ...(i % 17 === 0 ? {} : { d: `20${String(10 + (i % 20))}-0${1 + (i % 9)}-1${i % 10}` }),
     }));
-    const ws = await makeWorkspace();
-    const file = path.join(ws.root, 'cells.parquet');
-    await writeFile(file, encodeParquet(columns, rows));
-
-    const connection = await (await DuckDBInstance.create(':memory:')).connect();
-    try {
-      const result = await connection.runAndReadAll(
-        `SELECT id, kind, n, x, strftime(d, '%Y-%m-%d') AS d FROM read_parquet('${file.replaceAll("'", "''")}')`,
-      );
-      const read = result.getRowObjects();
-      expect(read).toHaveLength(rows.length);
-      read.forEach((got, i) => {
-        const row = rows[i] as Row;
-        expect(got.id).toBe(row.id);
-        expect(got.kind ?? undefined).toBe(row.kind);
-        expect(got.n === null ? undefined : Number(got.n)).toBe(row.n);
-        expect(got.x).toBe(row.x);
-        expect(got.d ?? undefined).toBe(row.d);
-      });
-    } finally {
-      connection.closeSync();
-    }
+    const read = await encodedAndQueried(
+      'cells.parquet',
+      columns,
+      rows,
+      "SELECT id, kind, n, x, strftime(d, '%Y-%m-%d') AS d",
+    );
+    expect(read).toHaveLength(rows.length);
+    read.forEach((got, i) => {
+      const row = rows[i] as Row;
+      expect(got.id).toBe(row.id);
+      expect(got.kind ?? undefined).toBe(row.kind);
+      expect(got.n === null ? undefined : Number(got.n)).toBe(row.n);
+      expect(got.x).toBe(row.x);
+      expect(got.d ?? undefined).toBe(row.d);
+    });
   });
 
   it('keeps -0 after 0 in a column of numbers written as they are', async () => {
@@ -146,18 +163,8 @@ describe('Parquet read back by DuckDB', () => {
     // dictionary keeps one of them: hyparquet-writer keys its dictionary with a Map.)
     const columns: Column[] = [{ name: 'x', type: 'number', required: true, schema: {} }];
     const rows: Row[] = [0, -0, ...Array.from({ length: 3_000 }, (_, i) => i / 3 + 1)].map((x) => ({ x }));
-    const ws = await makeWorkspace();
-    const file = path.join(ws.root, 'zeros.parquet');
-    await writeFile(file, encodeParquet(columns, rows));
-    const connection = await (await DuckDBInstance.create(':memory:')).connect();
-    try {
-      const result = await connection.runAndReadAll(
-        `SELECT x FROM read_parquet('${file.replaceAll("'", "''")}') LIMIT 2`,
-      );
-      expect(result.getRowObjects().map(({ x }) => Object.is(x, -0))).toEqual([false, true]);
-    } finally {
-      connection.closeSync();
-    }
+    const read = await encodedAndQueried('zeros.parquet', columns, rows, 'SELECT x');
+    expect(read.slice(0, 2).map(({ x }) => Object.is(x, -0))).toEqual([false, true]);
   });
 
   it('round-trips edge values: large integers, negative decimals, dates before 1970, non-ASCII text', async () => {
