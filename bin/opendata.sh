@@ -5,7 +5,10 @@
 # malloc arenas, README: Memory). Where the bundle cannot be built (a read-only node_modules, say), the CLI
 # runs from its TypeScript source through tsx instead, and says so. It runs from any folder: the CLI keeps
 # the caller's, and only the bundling step, and the finding of tsx, look from the project's. The last step
-# execs node, so the node that runs the CLI takes the place of this script.
+# execs node, so the node that runs the CLI takes the place of this script; package.json's scripts exec this
+# script in turn, so that node takes the place of npm's shell too, and a signal npm passes on (a service
+# manager's SIGTERM to `npm run opendata -- serve`) reaches node rather than a shell that would leave it
+# running.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 bundle=${OPEN_DATA_CLI_BUNDLE_DIR:-$root/node_modules/.cache/kz-az-open-data/cli}

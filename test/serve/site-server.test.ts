@@ -3,7 +3,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../lambda/core/site-headers.js';
 import { REPO_ROOT } from '../support/workspace.js';
 import {
@@ -486,4 +486,37 @@ describe('as a process (opendata serve)', () => {
       child.kill();
     }
   });
+
+  it('stops when npm, which started it, is stopped: no server is left running on its own', async () => {
+    // As a service manager or a terminal stops `npm run opendata -- serve`: the signal goes to npm, which
+    // passes it to its child. Were that child a shell that forks node, node would outlive it, still serving.
+    const child = spawn(
+      'npm',
+      ['run', '--silent', 'opendata', '--', 'serve', '--dir', tree.root, '--port', '0'],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let url = '';
+    try {
+      let printed = '';
+      child.stdout.setEncoding('utf8');
+      while (!/http:\/\/\S+\//.test(printed)) {
+        const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [unknown];
+        if (typeof chunk !== 'string') throw new Error(`serve exited before listening: ${String(chunk)}`);
+        printed += chunk;
+      }
+      url = /http:\/\/\S+\//.exec(printed)?.[0] ?? '';
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await once(child, 'exit');
+    // The port is closed: nothing is left answering on it.
+    await vi.waitFor(() => expect(fetch(url, { signal: AbortSignal.timeout(1_000) })).rejects.toThrow(), {
+      timeout: 10_000,
+      interval: 200,
+    });
+  }, 60_000);
 });
