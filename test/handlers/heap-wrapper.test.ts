@@ -188,8 +188,10 @@ describe('the heap wrapper', () => {
       const { scripts } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
         scripts: Record<string, string>;
       };
-      const words = (scripts[script] ?? '').split(' ');
-      expect(words.slice(0, 2)).toEqual(['sh', 'bin/opendata.sh']);
+      // `exec`, so that node takes the place of npm's shell and a signal npm passes on reaches it.
+      const command = scripts[script] ?? '';
+      const words = command.split(' ');
+      expect(words.slice(0, 3)).toEqual(['exec', 'sh', 'bin/opendata.sh']);
       const shims = makeTempDirSync('heap-wrapper-node-');
       const log = path.join(shims, 'started.jsonl');
       writeFileSync(
@@ -203,8 +205,8 @@ describe('the heap wrapper', () => {
       };
       delete env.MALLOC_ARENA_MAX;
 
-      // Act: the script's command line as npm runs it, from the project's root
-      const child = spawnSync(words[0] ?? '', [...words.slice(1), ...args.slice(words.length - 2)], {
+      // Act: the script's command line as npm runs it (`sh -c`, the arguments after it), from the project's root
+      const child = spawnSync('sh', ['-c', [command, ...args.slice(words.length - 3)].join(' ')], {
         cwd: PROJECT_ROOT,
         encoding: 'utf8',
         env,
