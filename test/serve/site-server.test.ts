@@ -1,6 +1,7 @@
 import { mkdir, rename, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -456,6 +457,18 @@ describe('a file cut short while it is being sent', () => {
   });
 });
 
+/** The URL a started `opendata serve` prints once it listens (it fails should the process end first). */
+async function printedUrl(child: ChildProcessByStdio<null, Readable, Readable>): Promise<string> {
+  let printed = '';
+  child.stdout.setEncoding('utf8');
+  while (!/http:\/\/\S+\//.test(printed)) {
+    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [unknown];
+    if (typeof chunk !== 'string') throw new Error(`serve exited before listening: ${String(chunk)}`);
+    printed += chunk;
+  }
+  return /http:\/\/\S+\//.exec(printed)?.[0] ?? '';
+}
+
 describe('as a process (opendata serve)', () => {
   it('answers the URL it prints, survives Range: bytes=5-2, and keeps serving', async () => {
     const child = spawn(
@@ -464,14 +477,7 @@ describe('as a process (opendata serve)', () => {
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
-      let printed = '';
-      child.stdout.setEncoding('utf8');
-      while (!/http:\/\/\S+\//.test(printed)) {
-        const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [unknown];
-        if (typeof chunk !== 'string') throw new Error(`serve exited before listening: ${String(chunk)}`);
-        printed += chunk;
-      }
-      const url = /http:\/\/\S+\//.exec(printed)?.[0] ?? '';
+      const url = await printedUrl(child);
 
       const reversed = await fetch(`${url}datasets/trade/1.0.0/letters.csv`, {
         headers: { Range: 'bytes=5-2' },
@@ -500,14 +506,7 @@ describe('as a process (opendata serve)', () => {
     );
     let url = '';
     try {
-      let printed = '';
-      child.stdout.setEncoding('utf8');
-      while (!/http:\/\/\S+\//.test(printed)) {
-        const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [unknown];
-        if (typeof chunk !== 'string') throw new Error(`serve exited before listening: ${String(chunk)}`);
-        printed += chunk;
-      }
-      url = /http:\/\/\S+\//.exec(printed)?.[0] ?? '';
+      url = await printedUrl(child);
       expect((await fetch(url)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
