@@ -74,8 +74,8 @@ export interface ParquetBesideValidationOptions {
  * file is needed, and it holds one read and one row group, never a queue. Asked to
  * ({@link ParquetBesideValidationOptions.unorderedStats}), it also counts the text and boolean columns
  * of the rows it reads. (It does not hash the canonical CSV: the main thread hashes the bytes as it
- * writes them, which costs it less than the worker's reading them back costs the worker, the thread
- * that finishes last.) A table with fewer than
+ * writes them, with no second read of the file; six alternating pairs at 10^6 rows, Node 24, gave a
+ * median time ratio of 0.90 against the worker's reading the CSV back to hash it.) A table with fewer than
  * {@link ParquetBesideValidationOptions.startRows} rows gets no worker. {@link finish} gives the file, or
  * `undefined` when there is none (too few rows, or the worker failed): it is then written with the other
  * files, as without this.
