@@ -14,7 +14,14 @@
 # collections made by the thread that needs them, not shared out to helper
 # threads, which wait for a core the two threads of a publish already keep busy
 # (the main thread's young collections took 0.54-0.68 s instead of 0.95-1.14 s
-# at 10^6 rows).
+# at 10^6 rows); and no full collection while a thread's old generation holds
+# less than 32 MiB (V8 takes an initial old-space size given on the command
+# line as the floor of its limit): the Parquet worker's row groups outlive the
+# small young generation, and with live heaps of 7-15 MiB the two threads made
+# about 100 full collections in a publish of 10^6 rows, whose concurrent
+# marking kept V8's helper threads on the cores for 1.9 s; with the floor they
+# take 0.6-1.2 s, the publish about 0.88 of the time under Node 24 and 0.93
+# under Node 20, for a peak 15-25 MiB higher (BENCHMARKS.md).
 #
 # "$@" is the runtime's own command line: the node binary, the bootstrap's
 # options (among them a --max-semi-space-size sized from the function's
@@ -35,7 +42,7 @@ set -eu
 
 : "${MALLOC_ARENA_MAX:=2}"
 export MALLOC_ARENA_MAX
-flags='--max-semi-space-size=2 --heap-growing-percent=50 --liftoff-only --no-allocation-site-pretenuring --no-parallel-scavenge'
+flags='--max-semi-space-size=2 --heap-growing-percent=50 --initial-old-space-size=32 --liftoff-only --no-allocation-site-pretenuring --no-parallel-scavenge'
 node=$1
 shift
 state=options # or: value (the next argument is an option's), placed

@@ -18,6 +18,7 @@ const WRAPPER = path.join(PROJECT_ROOT, 'lambda', 'handlers', EXEC_WRAPPER.file)
 const FLAGS = [
   '--max-semi-space-size=2',
   '--heap-growing-percent=50',
+  '--initial-old-space-size=32',
   '--liftoff-only',
   '--no-allocation-site-pretenuring',
   '--no-parallel-scavenge',
