@@ -20,8 +20,8 @@
 # small young generation, and with live heaps of 7-15 MiB the two threads made
 # about 100 full collections in a publish of 10^6 rows, whose concurrent
 # marking kept V8's helper threads on the cores for 1.9 s; with the floor they
-# take 0.6-1.2 s, the publish about 0.88 of the time under Node 24 and 0.93
-# under Node 20, for a peak 15-25 MiB higher (BENCHMARKS.md).
+# take 1.0-1.6 s, and alternating publishes a median 0.87 of the time under
+# Node 24 (0.98 under Node 20), for a peak 15-25 MiB higher (BENCHMARKS.md).
 #
 # "$@" is the runtime's own command line: the node binary, the bootstrap's
 # options (among them a --max-semi-space-size sized from the function's
