@@ -177,7 +177,8 @@ describe('dataset pages', () => {
       `curl -fsSLO ${BASE_URL}datasets/trade/1.0.0/trade.csv`,
       `pd.read_csv(\n    &quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;,\n    keep_default_na=False,\n    na_values=[&quot;&quot;],\n    dtype={\n        &quot;id&quot;: &quot;string&quot;,\n        &quot;year&quot;: &quot;Int64&quot;,`,
       `        &quot;compared_to_year&quot;: &quot;Int64&quot;,\n        &quot;flagged&quot;: &quot;boolean&quot;,`,
-      `read.csv(&quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;`,
+      `read.csv(\n  &quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;,\n  na.strings = &quot;&quot;,`,
+      `  colClasses = c(\n    &quot;character&quot;, # &quot;id&quot;\n    &quot;numeric&quot;, # &quot;year&quot;\n`,
       `read_parquet(&#39;${BASE_URL}datasets/trade/1.0.0/trade.parquet&#39;)`,
     ])
       expect(page).toContain(snippet);

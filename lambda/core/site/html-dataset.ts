@@ -204,6 +204,19 @@ const PANDAS_DTYPES: Partial<Record<ColumnType, string>> = {
 };
 
 /**
+ * The class the page's R lines give a column of each type (`colClasses`), so that it reads as its type whatever
+ * its cells hold: left to itself, `read.csv` reads a text column of digits as numbers (codes lose their leading
+ * zeros) and dates as text. Integers are read as doubles, as `integer` would turn a value past 2^31 - 1 into `NA`.
+ */
+const R_CLASSES: Record<ColumnType, string> = {
+  string: 'character',
+  integer: 'numeric',
+  number: 'numeric',
+  boolean: 'logical',
+  date: 'Date',
+};
+
+/**
  * The DuckDB type the page's `read_csv` line gives a column of each type: the type the Parquet file's column
  * reads as, so that the CSV and the Parquet file read alike. Without them DuckDB's sniffer reads a number
  * column of whole numbers as BIGINT (DOUBLE from the Parquet file) and a text column of digits as numbers.
@@ -269,7 +282,24 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
     snippets.push([
       'R',
       [
-        `df <- read.csv("${csv}", na.strings = "", encoding = "UTF-8")`,
+        // One argument a line, and the columns' classes by position, one a line with the column's name after
+        // it: names are kept as published (`check.names = FALSE`), where R would rewrite `value (musd)`.
+        'df <- read.csv(',
+        `  "${csv}",`,
+        '  na.strings = "",',
+        '  encoding = "UTF-8",',
+        '  check.names = FALSE,',
+        ...(document.columns.length === 0
+          ? []
+          : [
+              '  colClasses = c(',
+              ...document.columns.map(
+                (column, index) =>
+                  `    "${R_CLASSES[column.type]}"${index === document.columns.length - 1 ? '' : ','} # ${JSON.stringify(column.name)}`,
+              ),
+              '  )',
+            ]),
+        ')',
         ...(parquet === undefined
           ? []
           : [
