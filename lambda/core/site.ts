@@ -78,7 +78,13 @@ const MAX_STATS_BYTES = 4 * 1024 * 1024;
 /** A site-wide file (`index.html`, `catalog.jsonld`, `feed.xml`, `datasets/<id>/index.html`, …). */
 export interface SiteFile {
   readonly key: string;
+  /** The bytes; a costly file (a chart's PNG) makes them when this is read, so it is read once. */
   readonly body: Uint8Array;
+  /**
+   * Whether the store's copy (`existing`) is this file, found without making the bytes: for a costly file
+   * whose copy records what it was made from. Without it, or when it says no, the bytes are made and compared.
+   */
+  readonly current?: (existing: Uint8Array) => boolean;
 }
 
 /**
@@ -210,8 +216,10 @@ export async function publishSiteFiles(
   for (const renderer of renderers) {
     for (const file of renderer.render(context)) {
       const existing = await store.get(file.key);
-      if (existing !== undefined && sha256Hex(existing.body) === sha256Hex(file.body)) continue;
-      await store.put(file.key, file.body, objectMetaFor(file.key));
+      if (existing !== undefined && file.current?.(existing.body) === true) continue;
+      const { body } = file;
+      if (existing !== undefined && sha256Hex(existing.body) === sha256Hex(body)) continue;
+      await store.put(file.key, body, objectMetaFor(file.key));
       written++;
     }
   }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
+import { isDrawingOf, withDrawingRecord } from './png-record.js';
 
 /**
  * Charts as PNG, for people who paste a chart into a document: each
@@ -22,8 +24,16 @@ export interface RasterAssets {
   readonly fonts: readonly Uint8Array[];
 }
 
-/** Draws a standalone SVG document as PNG bytes, {@link PNG_SCALE} times its size. */
-export type ChartRasterizer = (svg: string) => Uint8Array;
+/**
+ * Draws a standalone SVG document as PNG bytes, {@link PNG_SCALE} times its size, recording in the PNG what it
+ * was drawn from (see `png-record.ts`): the SVG and everything that draws it (the renderer's WebAssembly, the
+ * faces, the scale).
+ */
+export interface ChartRasterizer {
+  (svg: string): Uint8Array;
+  /** Whether `png` is this rasterizer's drawing of `svg`, intact: what drawing `svg` again would give. */
+  drew(png: Uint8Array, svg: string): boolean;
+}
 
 // Defined (as `true`) by a bundle: see RASTER_BUNDLING in chart-png-bundling.ts.
 declare const __OPEN_DATA_BUNDLED_ASSETS__: boolean | undefined;
@@ -74,12 +84,19 @@ export async function createChartRasterizer(assets: RasterAssets): Promise<Chart
     cursiveFamily: PNG_FONT_FAMILY,
     fantasyFamily: PNG_FONT_FAMILY,
   };
-  return (svg) => {
+  // Everything a drawing depends on besides the SVG, hashed once: another renderer build, other faces or
+  // another scale make every drawing new.
+  const drawer = createHash('sha256').update(`scale ${PNG_SCALE} family ${PNG_FONT_FAMILY}\n`);
+  for (const part of [assets.wasm, ...assets.fonts]) drawer.update(`${part.byteLength}\n`).update(part);
+  const drawerHash = drawer.digest('hex');
+  const sourceOf = (svg: string): string =>
+    createHash('sha256').update(`${drawerHash}\n`).update(svg, 'utf8').digest('hex');
+  const draw = (svg: string): Uint8Array => {
     const resvg = new Resvg(svg, { font, fitTo: { mode: 'zoom', value: PNG_SCALE } });
     try {
       const image = resvg.render();
       try {
-        return image.asPng();
+        return withDrawingRecord(image.asPng(), sourceOf(svg));
       } finally {
         image.free();
       }
@@ -87,6 +104,7 @@ export async function createChartRasterizer(assets: RasterAssets): Promise<Chart
       resvg.free();
     }
   };
+  return Object.assign(draw, { drew: (png: Uint8Array, svg: string) => isDrawingOf(png, sourceOf(svg)) });
 }
 
 let shared: Promise<ChartRasterizer> | undefined;

@@ -192,8 +192,17 @@ export const chartFilesRenderer: SiteRenderer = {
       for (const { chart } of chartsOf(document, totalRows)) {
         // A chart not drawn has a picture saying so at the same addresses (see LeftOutChart.svg).
         yield { key: chartKey(document.id, chart.name), body: new TextEncoder().encode(chart.svg) };
-        if (rasterize !== undefined)
-          yield { key: chartImageKey(document.id, chart.name), body: rasterize(chart.svg) };
+        // Drawn only when the store's copy is not already this chart's drawing (the costly file of a site).
+        if (rasterize !== undefined) {
+          const { svg } = chart;
+          yield {
+            key: chartImageKey(document.id, chart.name),
+            get body() {
+              return rasterize(svg);
+            },
+            current: (existing) => rasterize.drew(existing, svg),
+          };
+        }
         const csv = chart.csv;
         if (csv !== undefined)
           yield { key: chartDataKey(document.id, chart.name), body: new TextEncoder().encode(csv) };
