@@ -4,6 +4,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
+import { loadSnippet, publishedDataset, type ColumnDoc } from '../support/page-snippets.js';
 import { makeWorkspace, publishCraftedWorkspace, publishWorkspace, REPO_ROOT } from '../support/workspace.js';
 
 const IDS = readdirSync(path.join(REPO_ROOT, 'data'))
@@ -23,30 +24,15 @@ if (PANDAS === undefined)
     `Skipping the pandas test: ${PYTHON} cannot import pandas (install it with: apt-get install python3-pandas).`,
   );
 
-/** A column as the dataset's JSON document describes it. */
-interface ColumnDoc {
-  readonly name: string;
-  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
-}
-
 /** What pandas made of a CSV: each column's dtype, and the rows as JSON (missing values as null). */
 interface PandasRead {
   readonly dtypes: Record<string, string>;
   readonly rows: Record<string, unknown>[];
 }
 
-/** The lines of the page's "Python (pandas)" block that read the CSV, entities decoded. */
+/** The lines of the page's "Python (pandas)" block that read the CSV (the Parquet line needs pyarrow, which Debian's pandas does not bring). */
 function pandasSnippet(page: string): string {
-  const block = /<h3>Python \(pandas\)<\/h3>\s*<pre[^>]*><code>([\s\S]*?)<\/code><\/pre>/.exec(page)?.[1];
-  if (block === undefined) throw new Error('no pandas block on the page');
-  const code = block
-    .replace(/&quot;|&#34;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-  // The Parquet line needs pyarrow, which Debian's pandas does not bring; the CSV lines come first.
-  return code.split('\n# or')[0] ?? code;
+  return loadSnippet(page, 'Python (pandas)');
 }
 
 /**
@@ -91,22 +77,9 @@ describe.skipIf(PANDAS === undefined)(`every dataset page's pandas lines, run by
   it.each(IDS)(
     '%s: reads every column as its type and every cell as the published JSON has it',
     async (id) => {
-      const entry = catalog.datasets.find((dataset) => dataset.id === id);
-      const version = entry?.versions.find((each) => each.version === entry.latest);
-      const csv = version?.distributions.find((file) => file.path.endsWith(`/${id}.csv`));
-      if (entry === undefined || csv === undefined) throw new Error(`${id}: not in the catalog`);
-      const page = await readFile(path.join(out, 'datasets', id, 'index.html'), 'utf8');
-      const document = JSON.parse(await readFile(path.join(out, 'datasets', id, 'latest', `${id}.json`), 'utf8')) as {
-        columns: ColumnDoc[];
-        rows: Record<string, unknown>[];
-      };
+      const { csvKey, csvFile, page, document } = await publishedDataset(out, catalog, id);
 
-      const read = runSnippet<PandasRead>(
-        pandasSnippet(page),
-        csv.path,
-        path.join(out, ...csv.path.split('/')),
-        PRINT_READ,
-      );
+      const read = runSnippet<PandasRead>(pandasSnippet(page), csvKey, csvFile, PRINT_READ);
 
       expect(Object.keys(read.dtypes)).toEqual(document.columns.map((column) => column.name));
       for (const column of document.columns)

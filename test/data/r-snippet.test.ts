@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
+import { loadSnippet, publishedDataset, type ColumnDoc } from '../support/page-snippets.js';
 import { makeWorkspace, publishCraftedWorkspace, publishWorkspace, REPO_ROOT } from '../support/workspace.js';
 
 const IDS = readdirSync(path.join(REPO_ROOT, 'data'))
@@ -18,12 +19,6 @@ const R_VERSION = probe.status === 0 ? probe.stdout.trim() : undefined;
 if (R_VERSION === undefined)
   console.warn(`Skipping the R test: ${RSCRIPT} does not run (install it with: apt-get install r-base-core).`);
 
-/** A column as the dataset's JSON document describes it. */
-interface ColumnDoc {
-  readonly name: string;
-  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
-}
-
 /** The class a column of each type must read as. */
 const CLASSES: Record<ColumnDoc['type'], string> = {
   string: 'character',
@@ -32,20 +27,6 @@ const CLASSES: Record<ColumnDoc['type'], string> = {
   boolean: 'logical',
   date: 'Date',
 };
-
-/** The lines of the page's "R" block that read the CSV, entities decoded. */
-function rSnippet(page: string): string {
-  const block = /<h3>R<\/h3>\s*<pre[^>]*><code>([\s\S]*?)<\/code><\/pre>/.exec(page)?.[1];
-  if (block === undefined) throw new Error('no R block on the page');
-  const code = block
-    .replace(/&quot;|&#34;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-  // The Parquet lines need the arrow package, which Debian's R does not bring; the CSV lines come first.
-  return code.split('\n# or')[0] ?? code;
-}
 
 /**
  * R lines printing what R made of `df`: a first line of each column's name and class, then one line a row,
@@ -119,17 +100,9 @@ describe.skipIf(R_VERSION === undefined)(`every dataset page's R lines, run by $
   it.each(IDS)(
     '%s: reads every column, named as published, as its type, and every cell as the published JSON has it',
     async (id) => {
-      const entry = catalog.datasets.find((dataset) => dataset.id === id);
-      const version = entry?.versions.find((each) => each.version === entry.latest);
-      const csv = version?.distributions.find((file) => file.path.endsWith(`/${id}.csv`));
-      if (entry === undefined || csv === undefined) throw new Error(`${id}: not in the catalog`);
-      const page = await readFile(path.join(out, 'datasets', id, 'index.html'), 'utf8');
-      const document = JSON.parse(await readFile(path.join(out, 'datasets', id, 'latest', `${id}.json`), 'utf8')) as {
-        columns: ColumnDoc[];
-        rows: Record<string, unknown>[];
-      };
+      const { csvKey, csvFile, page, document } = await publishedDataset(out, catalog, id);
 
-      const read = runSnippet(rSnippet(page), csv.path, path.join(out, ...csv.path.split('/')));
+      const read = runSnippet(loadSnippet(page, 'R'), csvKey, csvFile);
 
       expect(read.columns).toEqual(document.columns.map((column) => ({ name: column.name, class: CLASSES[column.type] })));
       expect(read.rows).toHaveLength(document.rows.length);
@@ -166,7 +139,7 @@ describe.skipIf(R_VERSION === undefined)(`the R lines on awkward cells, ${R_VERS
     expect(published.code, published.stderr).toBe(0);
     const page = await readFile(path.join(ws.out, 'datasets', 'trade', 'index.html'), 'utf8');
     const read = runSnippet(
-      rSnippet(page),
+      loadSnippet(page, 'R'),
       'datasets/trade/1.0.0/trade.csv',
       path.join(ws.out, 'datasets', 'trade', '1.0.0', 'trade.csv'),
     );

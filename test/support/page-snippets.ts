@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Catalog } from '../../lambda/core/catalog.js';
+
+/**
+ * The code of a dataset page's "How to load it" block under the heading `heading` (`Python (pandas)`, `R`),
+ * entities decoded, up to its first `# or` line: the lines that read the CSV, before those that need another
+ * package (pyarrow, arrow) to read the Parquet file.
+ */
+export function loadSnippet(page: string, heading: string): string {
+  const escaped = heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const block = new RegExp(`<h3>${escaped}</h3>\\s*<pre[^>]*><code>([\\s\\S]*?)</code></pre>`).exec(
+    page,
+  )?.[1];
+  if (block === undefined) throw new Error(`no ${heading} block on the page`);
+  const code = block
+    .replace(/&quot;|&#34;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  return code.split('\n# or')[0] ?? code;
+}
+
+/** A column as the dataset's JSON document describes it. */
+export interface ColumnDoc {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+}
+
+/** What a snippet test needs of one dataset of a published tree. */
+export interface PublishedDataset {
+  /** The latest CSV's key in the tree (what the page's snippets read, after the base URL). */
+  readonly csvKey: string;
+  /** The same CSV on disk. */
+  readonly csvFile: string;
+  /** The dataset's page. */
+  readonly page: string;
+  /** The latest `<id>.json`: the columns and rows the snippets must read. */
+  readonly document: { readonly columns: ColumnDoc[]; readonly rows: Record<string, unknown>[] };
+}
+
+/** Dataset `id` of the tree published in `out`, whose catalog is `catalog`. */
+export async function publishedDataset(out: string, catalog: Catalog, id: string): Promise<PublishedDataset> {
+  const entry = catalog.datasets.find((dataset) => dataset.id === id);
+  const version = entry?.versions.find((each) => each.version === entry.latest);
+  const csv = version?.distributions.find((file) => file.path.endsWith(`/${id}.csv`));
+  if (entry === undefined || csv === undefined) throw new Error(`${id}: not in the catalog`);
+  const page = await readFile(path.join(out, 'datasets', id, 'index.html'), 'utf8');
+  const document = JSON.parse(
+    await readFile(path.join(out, 'datasets', id, 'latest', `${id}.json`), 'utf8'),
+  ) as PublishedDataset['document'];
+  return { csvKey: csv.path, csvFile: path.join(out, ...csv.path.split('/')), page, document };
+}
