@@ -1,15 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Catalog } from '../../lambda/core/catalog.js';
-import { loadSnippet, publishedDataset, type ColumnDoc } from '../support/page-snippets.js';
-import { makeWorkspace, publishCraftedWorkspace, publishWorkspace, REPO_ROOT } from '../support/workspace.js';
+import { CURATED_IDS, loadSnippet, publishCurated, type ColumnDoc, type PublishedDataset } from '../support/page-snippets.js';
+import { makeWorkspace, publishCraftedWorkspace } from '../support/workspace.js';
 
-const IDS = readdirSync(path.join(REPO_ROOT, 'data'))
-  .filter((name) => name.endsWith('.dataset.json'))
-  .map((name) => name.slice(0, -'.dataset.json'.length));
 
 /**
  * Debian's Python with Debian's pandas (`apt-get install python3-pandas`), the pandas a user of this machine
@@ -64,20 +59,15 @@ const DTYPES: Record<ColumnDoc['type'], readonly string[]> = {
 };
 
 describe.skipIf(PANDAS === undefined)(`every dataset page's pandas lines, run by pandas ${PANDAS ?? ''}`, () => {
-  let out = '';
-  let catalog: Catalog;
+  let dataset: (id: string) => Promise<PublishedDataset>;
   beforeAll(async () => {
-    const ws = await makeWorkspace();
-    const published = await publishWorkspace(ws);
-    expect(published.code, published.stderr).toBe(0);
-    out = ws.out;
-    catalog = JSON.parse(await readFile(path.join(out, 'catalog.json'), 'utf8')) as Catalog;
+    dataset = await publishCurated();
   }, 120_000);
 
-  it.each(IDS)(
+  it.each(CURATED_IDS)(
     '%s: reads every column as its type and every cell as the published JSON has it',
     async (id) => {
-      const { csvKey, csvFile, page, document } = await publishedDataset(out, catalog, id);
+      const { csvKey, csvFile, page, document } = await dataset(id);
 
       const read = runSnippet<PandasRead>(pandasSnippet(page), csvKey, csvFile, PRINT_READ);
 

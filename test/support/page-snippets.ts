@@ -1,6 +1,13 @@
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../../lambda/core/catalog.js';
+import { makeWorkspace, publishWorkspace, REPO_ROOT } from './workspace.js';
+
+/** The ids of the curated datasets in `data/`. */
+export const CURATED_IDS: readonly string[] = readdirSync(path.join(REPO_ROOT, 'data'))
+  .filter((name) => name.endsWith('.dataset.json'))
+  .map((name) => name.slice(0, -'.dataset.json'.length));
 
 /**
  * The code of a dataset page's "How to load it" block under the heading `heading` (`Python (pandas)`, `R`),
@@ -51,4 +58,13 @@ export async function publishedDataset(out: string, catalog: Catalog, id: string
     await readFile(path.join(out, 'datasets', id, 'latest', `${id}.json`), 'utf8'),
   ) as PublishedDataset['document'];
   return { csvKey: csv.path, csvFile: path.join(out, ...csv.path.split('/')), page, document };
+}
+
+/** Publishes the curated datasets into a new workspace, and gives a function reading each of them back. */
+export async function publishCurated(): Promise<(id: string) => Promise<PublishedDataset>> {
+  const ws = await makeWorkspace();
+  const published = await publishWorkspace(ws);
+  if (published.code !== 0) throw new Error(`publishing the curated datasets failed:\n${published.stderr}`);
+  const catalog = JSON.parse(await readFile(path.join(ws.out, 'catalog.json'), 'utf8')) as Catalog;
+  return (id) => publishedDataset(ws.out, catalog, id);
 }
