@@ -124,6 +124,56 @@ describe('a PNG that records what it was drawn from', () => {
     expect(() => withDrawingRecord(Buffer.from('not a png'), SOURCE)).toThrow(/not a whole PNG/);
   });
 
+  it('is not recognised once any chunk is changed, added, split or moved, every CRC intact', () => {
+    const pixels = Uint8Array.from({ length: 8 * 8 * 4 }, (_, i) => (i * 53) % 256);
+    const plain = png(pixels, 8, 8, 1 << 16);
+    const recorded = Buffer.from(withDrawingRecord(plain, SOURCE));
+    const record = recordChunk(recorded);
+    const [signature, header, rest] = [
+      recorded.subarray(0, 8),
+      recorded.subarray(8, 33),
+      recorded.subarray(33),
+    ];
+    const end = chunk('IEND', new Uint8Array());
+    // The header with another size and colour type (an image tool's or a hand's edit), its CRC made anew.
+    const ihdr = Buffer.from(header);
+    ihdr.writeUInt32BE(32, 8);
+    ihdr[17] = 0;
+    ihdr.writeUInt32BE(crc32(ihdr.subarray(4, 21)), 21);
+    const cases: Record<string, Buffer> = {
+      'header edited': Buffer.concat([signature, ihdr, rest]),
+      'a chunk added': Buffer.concat([
+        signature,
+        header,
+        chunk('tIME', Buffer.from([7, 234, 12, 7, 8, 0, 0])),
+        rest,
+      ]),
+      'a text chunk added': Buffer.concat([
+        signature,
+        header,
+        chunk('tEXt', Buffer.from('Author\0Jane', 'latin1')),
+        rest,
+      ]),
+      'the image data split in two': Buffer.concat([
+        png(pixels, 8, 8, 20).subarray(0, -12),
+        Buffer.from(record),
+        end,
+      ]),
+      'the record moved before the image data': Buffer.concat([
+        signature,
+        header,
+        Buffer.from(record),
+        recorded.subarray(33, recorded.length - 12 - record.length),
+        end,
+      ]),
+    };
+    expect(isDrawingOf(recorded, SOURCE)).toBe(true);
+    for (const [change, bytes] of Object.entries(cases)) {
+      expect(() => decodePng(bytes), change).not.toThrow(/CRC/);
+      expect(isDrawingOf(bytes, SOURCE), change).toBe(false);
+    }
+  });
+
   it('leaves other text chunks alone and is told apart from them', () => {
     const pixels = new Uint8Array(4 * 4 * 4).fill(200);
     const other = chunk('tEXt', Buffer.from('Software\0resvg', 'latin1'));
