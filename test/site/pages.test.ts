@@ -179,6 +179,7 @@ describe('dataset pages', () => {
       `        &quot;compared_to_year&quot;: &quot;Int64&quot;,\n        &quot;flagged&quot;: &quot;boolean&quot;,`,
       `read.csv(\n  &quot;${BASE_URL}datasets/trade/1.0.0/trade.csv&quot;,\n  na.strings = &quot;&quot;,`,
       `  colClasses = c(\n    &quot;character&quot;, # &quot;id&quot;\n    &quot;numeric&quot;, # &quot;year&quot;\n`,
+      `)\n# read.csv can read a number of 16 or 17 significant digits one step off in its last binary digit,\n# and a carriage return inside a text cell as a line feed: the Parquet file holds each exactly.\n# or,`,
       `read_parquet(&#39;${BASE_URL}datasets/trade/1.0.0/trade.parquet&#39;)`,
     ])
       expect(page).toContain(snippet);

@@ -217,6 +217,30 @@ const R_CLASSES: Record<ColumnType, string> = {
 };
 
 /**
+ * What R 4's `read.csv` reads otherwise than published, as comment lines for the page's R block: a number of 16
+ * or 17 significant digits can come one step off in its last binary digit (R's reader does not always round to
+ * the nearest double; pandas, given `float_precision="round_trip"`, does), and a carriage return inside a text
+ * cell comes as a line feed. Only the caveats a table's column types can meet; the Parquet file holds both exactly.
+ */
+function rCaveats(types: readonly ColumnType[], withParquet: boolean): string[] {
+  const caveats = [
+    ...(types.includes('number')
+      ? ['a number of 16 or 17 significant digits one step off in its last binary digit']
+      : []),
+    ...(types.includes('string') ? ['a carriage return inside a text cell as a line feed'] : []),
+  ];
+  if (caveats.length === 0) return [];
+  const close = withParquet
+    ? `: the Parquet file holds ${caveats.length === 1 ? 'it' : 'each'} exactly.`
+    : '.';
+  // One caveat a line, so that the block stays narrow.
+  return caveats.map((caveat, index) => {
+    const start = index === 0 ? '# read.csv can read ' : '# and ';
+    return `${start}${caveat}${index === caveats.length - 1 ? close : ','}`;
+  });
+}
+
+/**
  * The DuckDB type the page's `read_csv` line gives a column of each type: the type the Parquet file's column
  * reads as, so that the CSV and the Parquet file read alike. Without them DuckDB's sniffer reads a number
  * column of whole numbers as BIGINT (DOUBLE from the Parquet file) and a text column of digits as numbers.
@@ -300,6 +324,11 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
               '  )',
             ]),
         ')',
+        // What base R's reader cannot read as published, said where a user reads the CSV with it.
+        ...rCaveats(
+          document.columns.map((column) => column.type),
+          parquet !== undefined,
+        ),
         ...(parquet === undefined
           ? []
           : [
