@@ -117,6 +117,20 @@ describe('every page', () => {
 });
 
 describe('dataset pages', () => {
+  it('say in the pandas lines of a table with dates what pandas does with a date outside its range', () => {
+    const code = (id: string): string =>
+      /<h3>Python \(pandas\)<\/h3>\s*<pre[^>]*><code>([\s\S]*?)<\/code><\/pre>/.exec(
+        pages.get(`datasets/${id}/index.html`) ?? '',
+      )?.[1] ?? '';
+    const caveat =
+      '# pandas leaves a date column as text if a date in it lies outside 1677-09-21 to 2262-04-11.';
+
+    expect(code('milestones')).toContain(
+      `parse_dates=[&quot;date&quot;,&quot;end_date&quot;],\n)\n${caveat}`,
+    );
+    expect(code('trade')).not.toContain('# pandas leaves');
+  });
+
   it.each(['trade', 'trade-by-year', 'visits', 'enterprises', 'milestones', 'transport'])(
     '%s embeds a schema.org Dataset with absolute URLs',
     async (id) => {

@@ -298,6 +298,11 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
           : []),
         ...(dates.length === 0 ? [] : [`    parse_dates=${JSON.stringify(dates)},`]),
         ')',
+        // pandas' datetime64[ns] spans 1677-09-21 to 2262-04-11; a date column holding a date outside it is left
+        // as text, without a warning (pandas 1.5), where a date column may hold any year from 1 to 9999.
+        ...(dates.length === 0
+          ? []
+          : ['# pandas leaves a date column as text if a date in it lies outside 1677-09-21 to 2262-04-11.']),
         ...(parquet === undefined
           ? []
           : ['# or, with the column types kept (needs pyarrow):', `df = pd.read_parquet("${parquet}")`]),
