@@ -312,12 +312,12 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
       'R',
       [
         // One argument a line, and the columns' classes by position, one a line with the column's name after
-        // it: names are kept as published (`check.names = FALSE`), where R would rewrite `value (musd)`.
+        // it: names are kept as published (`check.names = FALSE`, last, so that no argument ends on a comma
+        // whether or not the classes are there), where R would rewrite `value (musd)`.
         'df <- read.csv(',
         `  "${csv}",`,
         '  na.strings = "",',
         '  encoding = "UTF-8",',
-        '  check.names = FALSE,',
         ...(document.columns.length === 0
           ? []
           : [
@@ -326,8 +326,9 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
                 (column, index) =>
                   `    "${R_CLASSES[column.type]}"${index === document.columns.length - 1 ? '' : ','} # ${JSON.stringify(column.name)}`,
               ),
-              '  )',
+              '  ),',
             ]),
+        '  check.names = FALSE',
         ')',
         // What base R's reader cannot read as published, said where a user reads the CSV with it.
         ...rCaveats(
