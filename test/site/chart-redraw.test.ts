@@ -6,7 +6,7 @@ import { readCatalog } from '../../lambda/core/history.js';
 import { publishSiteFiles } from '../../lambda/core/site.js';
 import { chartFilesRenderer } from '../../lambda/core/site/charts.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
-import { decodePng } from './png-decode.js';
+import { decodePng, pngChunks } from './png-decode.js';
 import { makeWorkspace, publishWorkspace } from '../support/workspace.js';
 
 /** The published tree, and the chart PNGs in it, by file. */
@@ -71,12 +71,6 @@ describe('chart PNGs on a republish', () => {
 
 /** A PNG without its `tEXt` chunks, every other chunk as it was. */
 function dropTextChunks(png: Buffer): Buffer {
-  const parts: Buffer[] = [png.subarray(0, 8)];
-  for (let at = 8; at < png.length;) {
-    const length = png.readUInt32BE(at);
-    const end = at + 12 + length;
-    if (png.toString('latin1', at + 4, at + 8) !== 'tEXt') parts.push(png.subarray(at, end));
-    at = end;
-  }
-  return Buffer.concat(parts);
+  const kept = pngChunks(png).filter((chunk) => chunk.type !== 'tEXt');
+  return Buffer.concat([png.subarray(0, 8), ...kept.map((chunk) => chunk.bytes)]);
 }

@@ -86,3 +86,18 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
   }
   return { width, height, rgba };
 }
+
+/**
+ * Each chunk of a PNG as bytes, whole (length, type, data, CRC), in order, after the signature: for tests that
+ * take a PNG apart and put it back together. Lengths are trusted and nothing is checked.
+ */
+export function pngChunks(bytes: Uint8Array): { readonly type: string; readonly bytes: Buffer }[] {
+  const png = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunks: { type: string; bytes: Buffer }[] = [];
+  for (let at = 8; at + 12 <= png.length;) {
+    const end = at + 12 + png.readUInt32BE(at);
+    chunks.push({ type: png.toString('latin1', at + 4, at + 8), bytes: png.subarray(at, end) });
+    at = end;
+  }
+  return chunks;
+}

@@ -2,7 +2,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isDrawingOf, withDrawingRecord } from '../../lambda/core/site/png-record.js';
-import { decodePng } from './png-decode.js';
+import { decodePng, pngChunks } from './png-decode.js';
 
 /** A chunk with its length and CRC. */
 function chunk(type: string, data: Uint8Array): Buffer {
@@ -185,14 +185,7 @@ describe('a PNG that records what it was drawn from', () => {
 
 /** The chunk just before IEND, whole (the record, in a PNG this module wrote). */
 function recordChunk(recorded: Uint8Array): Uint8Array {
-  const bytes = Buffer.from(recorded);
-  let at = 8;
-  let start = 8;
-  while (at < bytes.length - 12) {
-    start = at;
-    at += 12 + bytes.readUInt32BE(at);
-  }
-  const record = bytes.subarray(start, bytes.length - 12);
-  expect(record.toString('latin1', 4, 8)).toBe('tEXt');
-  return record;
+  const record = pngChunks(recorded).at(-2);
+  expect(record?.type).toBe('tEXt');
+  return record?.bytes ?? new Uint8Array();
 }
