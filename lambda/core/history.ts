@@ -41,7 +41,7 @@ import { nextVersion } from './changes.js';
 import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import { objectMetaFor } from './content-policy.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
-import { OpenDataError } from './errors.js';
+import { messageOf, OpenDataError } from './errors.js';
 import {
   digestStream,
   objectExists,
@@ -49,7 +49,7 @@ import {
   type ObjectStore,
   type PutBody,
 } from './object-store.js';
-import { DEFAULT_BASE_URL, publishSiteFiles, type SiteNote } from './site.js';
+import { DEFAULT_BASE_URL, publishSiteFiles, SiteSourceError, type SiteNote } from './site.js';
 import { CATALOG_KEY, fileNameOf, latestFileKey, versionFolder } from './site-keys.js';
 
 export { CATALOG_KEY };
@@ -289,7 +289,9 @@ export async function commitVersions(
         continue;
       }
     }
-    const derived = await syncDerivedFiles(store, catalog, DEFAULT_BASE_URL);
+    // From here on the catalog lists what it lists: a failure says so, not that the versions are unlisted.
+    const listed = accepted.map((entry) => versionFolder(entry.id, entry.version.version));
+    const derived = await afterCommit(listed, () => syncDerivedFiles(store, catalog, DEFAULT_BASE_URL));
     const newKeys = new Set(
       accepted.flatMap((entry) => entry.version.distributions.map((file) => file.path)),
     );
@@ -298,7 +300,7 @@ export async function commitVersions(
         version.distributions.filter((file) => (options.check === 'new' ? newKeys.has(file.path) : true)),
       ),
     );
-    const listedProblems = await verifyDistributions(store, toCheck);
+    const listedProblems = await afterCommit(listed, () => verifyDistributions(store, toCheck));
     // A listed file that is wrong is reported once, not again as the latest/ mirror it cannot feed.
     const problems = [
       ...listedProblems,
@@ -318,6 +320,48 @@ export async function commitVersions(
   throw new CommitContentionError(
     `${CATALOG_KEY} kept changing under this run: gave up after ${CATALOG_COMMIT_ATTEMPTS} attempts; the versions it staged are not listed, and the next run adopts them or skips their numbers`,
   );
+}
+
+/**
+ * A commit failed after the catalog was written (or found current): bringing `latest/`, the pages, feed and
+ * DCAT catalog up to date, or reading the listed files back. The versions it names are listed, and stay so;
+ * the message says what failed and that the next run finishes the rest.
+ */
+export class DerivedFilesError extends OpenDataError {
+  override readonly name = 'DerivedFilesError';
+  readonly code = 'derived-files';
+  constructor(
+    reason: string,
+    /** The version folders this commit listed in the catalog (none when it listed nothing new). */
+    readonly listed: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    const versions =
+      listed.length === 0
+        ? ''
+        : ` The catalog lists this run's new versions (${listed.join(', ')}): readers see them.`;
+    super(
+      `${reason}.${versions} latest/, the pages, feed and DCAT catalog were not all brought up to date: once what is named above is put right, the next run finishes them`,
+      options,
+    );
+  }
+}
+
+/**
+ * Runs a step that follows the catalog's commit. A failure becomes a {@link DerivedFilesError} naming what the
+ * catalog lists; a published file the site is drawn from that is missing or altered keeps its own error, which
+ * says how to restore it, and is told that the catalog lists the run's versions.
+ */
+async function afterCommit<T>(listed: readonly string[], step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof SiteSourceError)
+      throw listed.length === 0
+        ? error
+        : new SiteSourceError(error.problem, error.key, { cause: error, afterCommit: true });
+    throw new DerivedFilesError(messageOf(error), listed, { cause: error });
+  }
 }
 
 /** How many times the derived files are brought up to date when the head keeps moving meanwhile. */

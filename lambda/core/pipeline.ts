@@ -6,7 +6,7 @@ import { ColumnRanges, StreamedColumnStats, type StatsDocument } from './column-
 import { NumberLog } from './number-log.js';
 import type { ObjectStore } from './object-store.js';
 import { messageOf, OpenDataError } from './errors.js';
-import { commitVersions, readCatalog, type Restage } from './history.js';
+import { commitVersions, DerivedFilesError, readCatalog, type Restage } from './history.js';
 import { versionFolder } from './site-keys.js';
 import { stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
 import { ScratchDirectory } from './scratch.js';
@@ -532,10 +532,9 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       check: 'all',
     });
   } catch (error) {
-    if (staged.length === 0) throw error;
-    // The pages are drawn after the catalog is written: this run's versions are listed, not lost.
-    if (error instanceof SiteSourceError)
-      throw new SiteSourceError(error.problem, error.key, { cause: error, afterCommit: true });
+    // A failure after the catalog's commit says itself what the catalog lists (history.ts).
+    if (staged.length === 0 || error instanceof DerivedFilesError || error instanceof SiteSourceError)
+      throw error;
     const folders = staged.map((entry) => versionFolder(entry.id, entry.version.version)).join(', ');
     const reason = messageOf(error);
     throw new UncommittedVersionsError(

@@ -710,5 +710,10 @@ async function removeQuietly(file: string): Promise<void> {
 
 function storeError(action: string, key: string, cause: unknown): ObjectStoreError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  return new ObjectStoreError(`could not ${action} ${JSON.stringify(key)}${detail}`, key, { cause });
+  // A folder where a file goes is someone's: no run removes it, so the message says to.
+  const folder =
+    errorCode(cause) === 'EISDIR'
+      ? ` (${JSON.stringify(key)} is a folder in the tree, where the file goes: move it away and run again)`
+      : '';
+  return new ObjectStoreError(`could not ${action} ${JSON.stringify(key)}${detail}${folder}`, key, { cause });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, makeWorkspace, publishWorkspace } from '../support/workspace.js';
@@ -106,6 +106,43 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
 
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^trade +unchanged 1\.0\.1$/m);
+    expect(verify.code, verify.stderr).toBe(0);
+  });
+
+  it('says the catalog lists the new version when a derived file cannot be written after the commit', async () => {
+    // Prepare: a folder where the trade page goes, holding a file of someone's, then a new version due.
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const page = path.join(ws.out, 'datasets', 'trade', 'index.html');
+    await rm(page);
+    await mkdir(page);
+    await writeFile(path.join(page, 'notes.txt'), 'mine\n');
+    const csv = path.join(ws.data, 'trade.csv');
+    await writeFile(csv, (await readFile(csv, 'utf8')).replace(/,false,,([A-Z])/, ',false,,Edited: $1'));
+
+    // Act
+    const failed = await publishWorkspace(ws);
+
+    // Assess: the failure names the file and what the catalog now lists, and nothing of the folder is lost.
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      '"datasets/trade/index.html" is a folder in the tree, where the file goes: move it away and run again',
+    );
+    expect(failed.stderr).toContain("The catalog lists this run's new versions (datasets/trade/1.0.1/)");
+    expect(failed.stderr).not.toContain('not listed');
+    const catalog = JSON.parse(await readFile(path.join(ws.out, 'catalog.json'), 'utf8')) as {
+      datasets: { id: string; latest: string }[];
+    };
+    expect(catalog.datasets.find((entry) => entry.id === 'trade')?.latest).toBe('1.0.1');
+    expect(await readFile(path.join(page, 'notes.txt'), 'utf8')).toBe('mine\n');
+
+    // Once the folder is moved away, the next run finishes the rest.
+    await rm(page, { recursive: true });
+    const again = await publishWorkspace(ws);
+    const verify = await cli('verify', ws.out);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^trade +unchanged 1\.0\.1$/m);
+    expect(await readFile(page, 'utf8')).toContain('1.0.1');
     expect(verify.code, verify.stderr).toBe(0);
   });
 });
