@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from '../bin/cli-bundle.js';
 import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
+import { CREDENTIALS_MODULE } from '../lambda/handlers/deploy-contract.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -43,7 +44,13 @@ export async function bundleForNode(
 }
 
 async function buildOne(entry: string, outfile: string, options: { asLambda: boolean }): Promise<void> {
-  await build(nodeBundleOptions(entry, outfile, { minify: options.asLambda }));
+  await build({
+    ...nodeBundleOptions(entry, outfile, { minify: options.asLambda }),
+    // As the stack bundles a function: its credentials from the environment alone (deploy-contract.ts).
+    ...(options.asLambda
+      ? { alias: { [CREDENTIALS_MODULE.replaces]: path.join(ROOT, CREDENTIALS_MODULE.file) } }
+      : {}),
+  });
 }
 
 /** Bundles every handler and prints its size and median import time over `runs` fresh processes. */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
 import { NODE_BUNDLING } from '../lambda/core/node-bundling.js';
 import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
-import { EXEC_WRAPPER, SERVICE_NAME } from '../lambda/handlers/deploy-contract.js';
+import { CREDENTIALS_MODULE, EXEC_WRAPPER, SERVICE_NAME } from '../lambda/handlers/deploy-contract.js';
 import { Duration, RemovalPolicy, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -148,6 +148,8 @@ export class PipelineFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        // The role's credentials from the environment, without the SDK's chain of other sources (resolved from projectRoot).
+        esbuildArgs: { '--alias': [`${CREDENTIALS_MODULE.replaces}=${CREDENTIALS_MODULE.file}`] },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -30,6 +30,16 @@ export const EXEC_WRAPPER = {
   taskRoot: '/var/task',
 } as const;
 
+/**
+ * What the functions' bundles take their AWS credentials from: `file` (from the repository root), bundled in
+ * place of the SDK module `replaces` (esbuild's `alias`). The role's credentials are in the environment of
+ * every function; see the module.
+ */
+export const CREDENTIALS_MODULE = {
+  replaces: '@aws-sdk/credential-provider-node',
+  file: './lambda/handlers/lambda-credentials.ts',
+} as const;
+
 /** The `service` of every log line and metric (Powertools' `POWERTOOLS_SERVICE_NAME`). */
 export const SERVICE_NAME = 'kz-az-open-data';
 
