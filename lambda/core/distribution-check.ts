@@ -35,7 +35,7 @@ export type ExpectedContent = ContentDigest;
  * is compared as the store knows it, without being read again.
  */
 export async function checkFile(
-  reader: Pick<ObjectStore, 'open' | 'knownContent'>,
+  reader: Pick<ObjectStore, 'open' | 'knownContent' | 'absenceOf'>,
   key: string,
   expected: ExpectedContent,
   options: FileCheckOptions = {},
@@ -48,7 +48,10 @@ export async function checkFile(
     const known = await reader.knownContent?.(key);
     if (known !== undefined) return mismatches(known, expected);
     const chunks = await reader.open(key);
-    if (chunks === undefined) return ['is listed in the catalog but missing'];
+    if (chunks === undefined) {
+      const there = await reader.absenceOf?.(key);
+      return [`is listed in the catalog but missing${there === undefined ? '' : ` (${there})`}`];
+    }
     iterator = chunks[Symbol.asyncIterator]();
     const hash = createHash('sha256');
     let bytes = 0;
@@ -92,7 +95,7 @@ function mismatches(actual: ContentDigest, expected: ExpectedContent): string[] 
  * a problem, never read.
  */
 export async function verifyDistributions(
-  reader: Pick<ObjectStore, 'open' | 'knownContent'>,
+  reader: Pick<ObjectStore, 'open' | 'knownContent' | 'absenceOf'>,
   distributions: readonly Distribution[],
   options: FileCheckOptions = {},
 ): Promise<VerifyProblem[]> {

@@ -63,6 +63,12 @@ export interface ObjectStore {
    * the run does not hash those bytes once more.
    */
   knownContent?(key: string): Promise<ContentDigest | undefined>;
+  /**
+   * What stands where `key` has no object, when something does that a reader would not take for one (a
+   * folder, a symbolic link leading out of a directory tree): said after "missing" in a report. Only stores
+   * where such things can be have it.
+   */
+  absenceOf?(key: string): Promise<string | undefined>;
 }
 
 /** Bytes' size and SHA-256 (lowercase hex). */

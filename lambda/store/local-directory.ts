@@ -105,11 +105,25 @@ export class LocalDirectoryStore implements ObjectStore {
   readonly #lockLeaseMs: number;
   /** Files this store copied from a file-backed body and read back, by path: what it found them to hold. */
   readonly #known = new Map<string, KnownFile>();
+  #resolvedRoot: string | undefined;
 
   constructor(root: string, options: LocalDirectoryStoreOptions = {}) {
     this.root = path.resolve(root);
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#lockLeaseMs = options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS;
+  }
+
+  /**
+   * The tree's real path, which a key's file must resolve inside (see {@link openForReading}); the path as
+   * given while the folder does not exist yet, and found again until it does.
+   */
+  async #realRoot(): Promise<string> {
+    if (this.#resolvedRoot !== undefined) return this.#resolvedRoot;
+    try {
+      return (this.#resolvedRoot = await fs.realpath(this.root));
+    } catch {
+      return this.root;
+    }
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -118,7 +132,7 @@ export class LocalDirectoryStore implements ObjectStore {
     let lastModified: Date;
     try {
       // One open file for both, so the time is that of the bytes read even if the file is replaced meanwhile.
-      const handle = await openForReading(file);
+      const handle = await openForReading(file, await this.#realRoot());
       try {
         [body, { mtime: lastModified }] = await Promise.all([handle.readFile(), handle.stat()]);
       } finally {
@@ -136,7 +150,7 @@ export class LocalDirectoryStore implements ObjectStore {
     const file = this.#fileFor(key);
     try {
       // The stream owns the handle and closes it at the end, on error or when the reader stops early.
-      const handle = await openForReading(file);
+      const handle = await openForReading(file, await this.#realRoot());
       return handle.createReadStream() as AsyncIterable<Uint8Array>;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -147,7 +161,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const file = this.#fileFor(key);
     try {
-      const { bytes, etag, lastModified } = await hashFile(file);
+      const { bytes, etag, lastModified } = await hashFile(file, await this.#realRoot());
       return { ...objectMetaFor(key), bytes, etag, lastModified };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -163,7 +177,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async exists(key: string): Promise<boolean> {
     const file = this.#fileFor(key);
     try {
-      const handle = await openForReading(file);
+      const handle = await openForReading(file, await this.#realRoot());
       try {
         return !(await handle.stat()).isDirectory();
       } finally {
@@ -203,6 +217,18 @@ export class LocalDirectoryStore implements ObjectStore {
     return undefined;
   }
 
+  async absenceOf(key: string): Promise<string | undefined> {
+    const file = this.#fileFor(key);
+    const stats = await fs.lstat(file).catch(() => undefined);
+    if (stats?.isDirectory() === true) return 'a folder is there';
+    if (stats?.isSymbolicLink() !== true) return undefined;
+    const target = await fs.readlink(file).catch(() => '?');
+    const real = await fs.realpath(file).catch(() => undefined);
+    if (real !== undefined && isInside(real, await this.#realRoot())) return undefined;
+    const leads = real === undefined ? 'leads to no file' : 'leads out of the tree';
+    return `a symbolic link to ${target} is there, which ${leads}: the site serves no file through it`;
+  }
+
   async putIfAbsent(key: string, body: PutBody, _meta: ObjectMeta): Promise<'created' | 'exists'> {
     const file = this.#fileFor(key);
     await this.#makeParent(key, file);
@@ -221,7 +247,7 @@ export class LocalDirectoryStore implements ObjectStore {
     return this.#withLock(key, file, async () => {
       let current: string | undefined;
       try {
-        current = (await hashFile(file)).etag;
+        current = (await hashFile(file, await this.#realRoot())).etag;
       } catch (error) {
         if (!isMissing(error)) throw storeError('stat', key, error);
       }
@@ -550,8 +576,26 @@ function etagOf(body: Uint8Array): string {
  * so, where opening a FIFO waited for ever and a device was read without end. A directory opens as
  * before (reading it fails with EISDIR, which counts as missing).
  */
-async function openForReading(file: string): Promise<fs.FileHandle> {
-  const handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+async function openForReading(file: string, within?: string): Promise<fs.FileHandle> {
+  let real = file;
+  if (within !== undefined) {
+    // As `serve` and `verify` read the tree: a symbolic link is followed only where it stays inside it.
+    real = await fs.realpath(file);
+    if (!isInside(real, within))
+      throw Object.assign(
+        new Error(`${file} is a symbolic link (or under one) that leads out of the directory`),
+        {
+          code: LINK_OUT,
+        },
+      );
+  }
+  // No following a link swapped in since the path was resolved, and no waiting on a FIFO.
+  const handle = await fs.open(
+    real,
+    fsConstants.O_RDONLY |
+      (fsConstants.O_NONBLOCK ?? 0) |
+      (within === undefined ? 0 : (fsConstants.O_NOFOLLOW ?? 0)),
+  );
   const stats = await handle.stat().catch(async (error: unknown) => {
     await handle.close();
     throw error;
@@ -642,8 +686,9 @@ const HASH_READ_BYTES = 1 << 18;
  */
 async function hashFile(
   file: string,
+  within?: string,
 ): Promise<{ bytes: number; etag: string; lastModified: Date; unchanged?: BigIntStats }> {
-  const handle = await openForReading(file);
+  const handle = await openForReading(file, within);
   try {
     const before = await handle.stat({ bigint: true });
     const mtime = before.mtime;
@@ -690,10 +735,22 @@ function sameBytesSince(then: BigIntStats, now: BigIntStats): boolean {
   );
 }
 
-/** No file at that key: nothing there, a parent is a file, or the key names a directory. */
+/** Whether the real path `real` lies inside the folder whose real path is `root`. */
+function isInside(real: string, root: string): boolean {
+  return real.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`);
+}
+
+/** The code {@link openForReading} gives a key whose symbolic link leads out of the tree. */
+const LINK_OUT = 'ELINKOUT';
+
+/**
+ * No file at that key: nothing there, a parent is a file, the key names a directory, or a symbolic link
+ * that leads out of the tree, which the site does not serve either (a derived file there is written anew;
+ * a version's file is reported missing).
+ */
 function isMissing(error: unknown): boolean {
   const code = errorCode(error);
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === LINK_OUT;
 }
 
 async function isDirectory(file: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, makeWorkspace, publishWorkspace } from '../support/workspace.js';
@@ -144,5 +144,62 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
     expect(again.stdout).toMatch(/^trade +unchanged 1\.0\.1$/m);
     expect(await readFile(page, 'utf8')).toContain('1.0.1');
     expect(verify.code, verify.stderr).toBe(0);
+  });
+
+  it('replaces a derived file that is a symbolic link leading out of the tree, and leaves what it led to', async () => {
+    // Prepare: latest/'s CSV and the page made links to identical copies outside the tree, which serve
+    // would not follow (a link inside the tree, which it follows, is kept: the version file below).
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    const file = (key: string) => path.join(ws.out, ...key.split('/'));
+    const outside = (name: string) => path.join(ws.root, name);
+    for (const [key, name] of [
+      ['datasets/trade/latest/trade.csv', 'latest.csv'],
+      ['datasets/trade/index.html', 'page.html'],
+    ] as const) {
+      await copyFile(file(key), outside(name));
+      await rm(file(key));
+      await symlink(outside(name), file(key));
+    }
+    const version = file('datasets/trade/1.0.0/trade.json');
+    await copyFile(version, file('datasets/trade/kept.json'));
+    await rm(version);
+    await symlink('../kept.json', version);
+
+    // Act
+    const again = await publishWorkspace(ws, 'trade');
+    const verify = await cli('verify', ws.out);
+
+    // Assess
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(
+      '2 files of latest/, the pages, feed or DCAT catalog were missing or out of date, and written',
+    );
+    expect((await lstat(file('datasets/trade/latest/trade.csv'))).isFile()).toBe(true);
+    expect((await lstat(file('datasets/trade/index.html'))).isFile()).toBe(true);
+    expect((await lstat(version)).isSymbolicLink()).toBe(true);
+    expect(await readFile(outside('latest.csv'))).toEqual(
+      await readFile(file('datasets/trade/1.0.0/trade.csv')),
+    );
+    expect(verify.code, verify.stderr).toBe(0);
+  });
+
+  it('reports a version file that is a symbolic link leading out of the tree as missing, saying what is there', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    const version = path.join(ws.out, 'datasets', 'trade', '1.0.0', 'trade.csv');
+    const copy = path.join(ws.root, 'trade.csv');
+    await copyFile(version, copy);
+    await rm(version);
+    await symlink(copy, version);
+
+    const again = await publishWorkspace(ws, 'trade');
+
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      `datasets/trade/1.0.0/trade.csv: is listed in the catalog but missing (a symbolic link to ${copy} is there, which leads out of the tree: the site serves no file through it)`,
+    );
+    expect(again.stderr).toContain('restore it from a copy');
+    expect((await lstat(version)).isSymbolicLink()).toBe(true);
   });
 });
