@@ -56,6 +56,9 @@ import { textProblem } from '../lambda/core/text-rules.js';
 import { forTerminal } from './terminal-text.js';
 import { terminalProgress, type ProgressStream, type TerminalProgress } from './progress.js';
 
+/** How many of the derived files a repair wrote are named one by one (the rest are counted). */
+const REPAIRED_SHOWN = 20;
+
 export { forTerminal };
 
 /** Exit codes of the CLI contract. */
@@ -496,10 +499,15 @@ async function publishCommand(
     io.err(
       `a published file must never change, and no run rewrites one: restore ${problems.length === 1 ? 'it' : 'them'} from a copy (a backup, or the bucket's version history on S3), then run verify`,
     );
-  if (result.siteFilesWritten > 0 && !outcomes.some((outcome) => outcome.status === 'published'))
+  const repaired = result.siteFilesWritten;
+  if (repaired.length > 0 && !outcomes.some((outcome) => outcome.status === 'published')) {
     io.out(
-      `${result.siteFilesWritten} file${result.siteFilesWritten === 1 ? '' : 's'} of latest/, the pages, feed or DCAT catalog ${result.siteFilesWritten === 1 ? 'was' : 'were'} missing or out of date, and written`,
+      `${repaired.length} file${repaired.length === 1 ? '' : 's'} of latest/, the pages, feed or DCAT catalog ${repaired.length === 1 ? 'was' : 'were'} missing or out of date, and written:`,
     );
+    // Each by name, as far as a screen holds them: what a hand edit or a crash had left.
+    for (const key of repaired.slice(0, REPAIRED_SHOWN)) io.out(`  ${destination}${key}`);
+    if (repaired.length > REPAIRED_SHOWN) io.out(`  and ${repaired.length - REPAIRED_SHOWN} more`);
+  }
   if (message !== undefined && !outcomes.some((outcome) => outcome.status === 'published'))
     io.out('--message not used: no dataset has a new version');
   print(baseUrlNote(result));

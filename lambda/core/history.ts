@@ -185,8 +185,8 @@ export interface CommitOutcome {
   readonly catalog: Catalog;
   readonly catalogWritten: boolean;
   readonly results: readonly CommitResult[];
-  /** Files of `latest/`, pages, feed and DCAT rewritten because they were missing or differed. */
-  readonly derivedFilesWritten: number;
+  /** The keys of `latest/`, pages, feed and DCAT written because they were missing or differed. */
+  readonly derivedFilesWritten: readonly string[];
   /** Listed files that do not read back as the catalog states (empty when all is well). */
   readonly problems: readonly VerifyProblem[];
   /** The base URL the tree recorded before this commit, if any (see `recordedBaseUrl`). */
@@ -276,7 +276,7 @@ export async function commitVersions(
         catalog,
         catalogWritten: false,
         results,
-        derivedFilesWritten: 0,
+        derivedFilesWritten: [],
         problems: [],
         notes: [],
         empty: true,
@@ -382,11 +382,12 @@ export async function syncDerivedFiles(
   fallbackBaseUrl: string,
 ): Promise<{
   catalog: Catalog;
-  written: number;
+  /** The keys written, in the order they were (a key written in two rounds, once). */
+  written: readonly string[];
   problems: readonly VerifyProblem[];
   notes: readonly SiteNote[];
 }> {
-  let written = 0;
+  const written = new Set<string>();
   let current = catalog;
   for (let round = 1; ; round++) {
     const problems: VerifyProblem[] = [];
@@ -403,15 +404,17 @@ export async function syncDerivedFiles(
     ]);
     if (mirrored.status === 'rejected') throw mirrored.reason;
     if (drawn.status === 'rejected') throw drawn.reason;
-    for (const outcome of mirrored.value) {
-      if (outcome === 'written') written++;
-      else if (outcome !== 'same') problems.push(outcome);
-    }
+    mirrored.value.forEach((outcome, index) => {
+      const mirror = mirrors[index];
+      if (outcome === 'written' && mirror !== undefined)
+        written.add(latestFileKey(mirror.id, fileNameOf(mirror.file.path)));
+      else if (outcome !== 'written' && outcome !== 'same') problems.push(outcome);
+    });
     const site = drawn.value;
-    written += site.written;
+    for (const key of site.written) written.add(key);
     const { catalog: after } = await readCatalog(store);
     if (after === undefined || sameHeads(after, current) || round >= DERIVE_ROUNDS)
-      return { catalog: current, written, problems, notes: site.notes };
+      return { catalog: current, written: [...written], problems, notes: site.notes };
     current = after;
   }
 }

@@ -412,8 +412,8 @@ export interface PublishRun {
 export interface PublishResult {
   readonly outcomes: DatasetOutcome[];
   readonly catalogWritten: boolean;
-  /** Files of `latest/`, pages, feed and DCAT written because they were missing or out of date. */
-  readonly siteFilesWritten: number;
+  /** The keys of `latest/`, pages, feed and DCAT written because they were missing or out of date. */
+  readonly siteFilesWritten: readonly string[];
   /** Listed files that do not read back as the catalog states (empty when the tree verifies). */
   readonly problems: readonly VerifyProblem[];
   /** What the pages leave out (a chart not drawn, and why), for the datasets of {@link PublishResult.outcomes}. */

@@ -201,18 +201,18 @@ export function siteNotes(context: SiteContext): SiteNote[] {
  * Renders the site-wide files from the committed catalog and writes those
  * whose bytes differ from what is published (so an unchanged run only reads).
  * Runs after the catalog commit, and so also repairs files a crash left stale.
- * Returns how many files it wrote and the {@link SiteNote}s of what the pages
- * leave out.
+ * Returns the keys it wrote and the {@link SiteNote}s of what the pages leave
+ * out.
  */
 export async function publishSiteFiles(
   store: ObjectStore,
   catalog: Catalog,
   baseUrl: string,
   renderers: readonly SiteRenderer[] = SITE_RENDERERS,
-): Promise<{ written: number; notes: readonly SiteNote[] }> {
-  if (renderers.length === 0) return { written: 0, notes: [] };
+): Promise<{ written: readonly string[]; notes: readonly SiteNote[] }> {
+  if (renderers.length === 0) return { written: [], notes: [] };
   const context = await loadSiteContext(store, catalog, baseUrl);
-  let written = 0;
+  const written: string[] = [];
   for (const renderer of renderers) {
     for (const file of renderer.render(context)) {
       const existing = await store.get(file.key);
@@ -220,7 +220,7 @@ export async function publishSiteFiles(
       const { body } = file;
       if (existing !== undefined && sha256Hex(existing.body) === sha256Hex(body)) continue;
       await store.put(file.key, body, objectMetaFor(file.key));
-      written++;
+      written.push(file.key);
     }
   }
   return { written, notes: siteNotes(context) };

@@ -22,8 +22,15 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
     // Assess
     expect(again.stdout).toMatch(/^trade +unchanged 1\.0\.0$/m);
     expect(again.stdout).toContain(
-      '3 files of latest/, the pages, feed or DCAT catalog were missing or out of date, and written',
+      '3 files of latest/, the pages, feed or DCAT catalog were missing or out of date, and written:',
     );
+    // Each named, on a line of its own.
+    for (const key of [
+      'datasets/trade/latest/trade.csv',
+      'datasets/trade/latest/trade.json',
+      'datasets/trade/index.html',
+    ])
+      expect(again.stdout.split('\n')).toContain(`  ${file(key)}`);
     expect(again.code).toBe(0);
     expect(await readFile(file('datasets/trade/1.0.0/trade.csv'))).toEqual(version);
     expect(await readFile(file('datasets/trade/latest/trade.csv'))).toEqual(version);

@@ -38,7 +38,7 @@ async function syncCharts(): Promise<{ written: number; drawn: number }> {
   const { written } = await publishSiteFiles(store, catalog, 'http://127.0.0.1:8080/', [chartFilesRenderer]);
   const drawn = drawing.mock.calls.length;
   drawing.mockRestore();
-  return { written, drawn };
+  return { written: written.length, drawn };
 }
 
 describe('chart PNGs on a republish', () => {

@@ -111,7 +111,7 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
       check: 'new',
     });
     const written = commit.catalogWritten;
-    const siteFilesWritten = commit.derivedFilesWritten;
+    const siteFilesWritten = commit.derivedFilesWritten.length;
     const problems = commit.problems;
 
     for (const result of datasetResults) {
@@ -170,6 +170,8 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
       unchanged,
       notPublished: notPublished.map((result) => result.id),
       siteFilesWritten,
+      // A run that published nothing new wrote only what a hand edit or a crash had left: named.
+      ...(published.length === 0 && siteFilesWritten > 0 ? { repaired: commit.derivedFilesWritten } : {}),
     });
     if (problems.length > 0) {
       const listed = problems.map((problem) => `${problem.path}: ${problem.message}`);
