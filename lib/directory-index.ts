@@ -1,5 +1,6 @@
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { Construct } from 'constructs';
+import { MUTABLE_CACHE } from '../lambda/core/site-headers.js';
 import { DATASET_SUBFOLDER_PATH } from '../lambda/core/site-keys.js';
 
 /**
@@ -51,7 +52,7 @@ function redirect(statusCode, statusDescription, location) {
     statusDescription: statusDescription,
     headers: {
       location: { value: location },
-      'cache-control': { value: 'public, max-age=300' },
+      'cache-control': { value: ${JSON.stringify(MUTABLE_CACHE)} },
     },
   };
 }

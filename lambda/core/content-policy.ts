@@ -1,11 +1,9 @@
 import { contentTypeTable, SERVED_TYPES, servedExtension } from './formats/index.js';
 import { isVersionedKey } from './site-keys.js';
 import type { ObjectMeta } from './object-store.js';
+import { IMMUTABLE_CACHE, MUTABLE_CACHE } from './site-headers.js';
 
-/** Cache policy for files inside `datasets/<id>/<version>/`: they never change. */
-export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
-/** Cache policy for everything that moves: `latest/`, catalog files, HTML, feed. */
-export const MUTABLE_CACHE = 'public, max-age=300';
+export { IMMUTABLE_CACHE, MUTABLE_CACHE };
 
 /** Each served extension's `Content-Type`, derived from the formats' declarations. */
 const CONTENT_TYPES = contentTypeTable(SERVED_TYPES);

@@ -5,6 +5,11 @@
  * works under `opendata serve` works the same in production.
  */
 
+/** `Cache-Control` of files inside `datasets/<id>/<version>/`: they never change. */
+export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+/** `Cache-Control` of everything that moves: `latest/`, catalog files, HTML, feed, and redirects. */
+export const MUTABLE_CACHE = 'public, max-age=300';
+
 /**
  * The Content-Security-Policy of every response. The published pages are
  * self-contained: one inline `<style>` element, inline SVG charts, a `data:`

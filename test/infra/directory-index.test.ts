@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MUTABLE_CACHE } from '../../lambda/core/site-headers.js';
 import { DIRECTORY_INDEX_CODE } from '../../lib/directory-index.js';
 
 interface ViewerRequest {
@@ -36,7 +37,11 @@ describe('the directory-index CloudFront Function', () => {
       const result = handler({ request: { uri } });
 
       // Assess
-      expect(result).toMatchObject({ statusCode: 301, headers: { location: { value: `${uri}/` } } });
+      // Cached as briefly as serve's redirects and every file that moves.
+      expect(result).toMatchObject({
+        statusCode: 301,
+        headers: { location: { value: `${uri}/` }, 'cache-control': { value: MUTABLE_CACHE } },
+      });
     },
   );
 
@@ -49,7 +54,10 @@ describe('the directory-index CloudFront Function', () => {
     const result = handler({ request: { uri } });
 
     // Assess
-    expect(result).toMatchObject({ statusCode: 302, headers: { location: { value: location } } });
+    expect(result).toMatchObject({
+      statusCode: 302,
+      headers: { location: { value: location }, 'cache-control': { value: MUTABLE_CACHE } },
+    });
   });
 
   it.each([
