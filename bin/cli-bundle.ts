@@ -8,17 +8,15 @@
  *
  *   node --import tsx bin/cli-bundle.ts   builds the bundle if it is out of date, and prints nothing
  */
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { NODE_BUNDLING } from '../lambda/core/node-bundling.js';
 import { PARQUET_WORKER_BUNDLING } from '../lambda/core/parquet-worker-bundling.js';
 import { RASTER_BUNDLING } from '../lambda/core/site/chart-png-bundling.js';
+import { INPUTS_FILE, isUpToDate, PROJECT_ROOT, type BuiltFrom } from './cli-bundle-current.mjs';
 import { isMainModule } from './main-module.js';
-
-/** The project's root: the bundle's inputs are named relative to it. */
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Where the CLI's bundle is built, relative to the project's root, unless `OPEN_DATA_CLI_BUNDLE_DIR` names
@@ -29,8 +27,6 @@ export const CLI_BUNDLE_DIR = 'node_modules/.cache/kz-az-open-data/cli';
 export const CLI_BUNDLE_DIR_VARIABLE = 'OPEN_DATA_CLI_BUNDLE_DIR';
 /** The bundle's entry file in {@link CLI_BUNDLE_DIR}. */
 export const CLI_BUNDLE_FILE = 'opendata.mjs';
-/** The files a bundle was built from, beside it: what {@link isUpToDate} compares. */
-const INPUTS_FILE = 'inputs.json';
 
 /**
  * esbuild's options for a bundle that Node runs, as the stack bundles the Lambda functions
@@ -64,35 +60,6 @@ export function nodeBundleOptions(
  */
 function bundleDir(): string {
   return path.resolve(process.env[CLI_BUNDLE_DIR_VARIABLE] || path.join(PROJECT_ROOT, CLI_BUNDLE_DIR));
-}
-
-/** What {@link INPUTS_FILE} holds: the checkout built, when the build began, and each file it read as it was then. */
-interface BuiltFrom {
-  readonly root: string;
-  readonly startedMs: number;
-  readonly inputs: readonly { readonly file: string; readonly mtimeMs: number; readonly size: number }[];
-}
-
-/**
- * Whether the bundle in `dir` was built from this checkout and from the files it lists as they are now:
- * each with the modification time and size it had (a file put back with an older time, `cp -p` or
- * `tar x`, differs too), none changed after the build began, none gone. A missing or unreadable list
- * means it was never built whole.
- */
-async function isUpToDate(dir: string): Promise<boolean> {
-  try {
-    const built = JSON.parse(await readFile(path.join(dir, INPUTS_FILE), 'utf8')) as BuiltFrom;
-    if (built.root !== PROJECT_ROOT || built.inputs.length === 0) return false;
-    const same = await Promise.all(
-      built.inputs.map(async ({ file, mtimeMs, size }) => {
-        const now = await stat(file);
-        return now.mtimeMs === mtimeMs && now.size === size && mtimeMs < built.startedMs;
-      }),
-    );
-    return same.every(Boolean);
-  } catch {
-    return false;
-  }
 }
 
 /**

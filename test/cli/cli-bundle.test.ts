@@ -37,6 +37,16 @@ async function withStandIn(dir: string): Promise<{ file: string; built: BuiltFro
   return { file, built };
 }
 
+/** What bin/opendata.sh asks before each start: 0 when the bundle in `dir` is up to date (plain JavaScript, no tsx). */
+async function checkedByScript(dir: string): Promise<number> {
+  return run(process.execPath, [path.join(REPO_ROOT, 'bin', 'cli-bundle-current.mjs')], {
+    env: { ...process.env, OPEN_DATA_CLI_BUNDLE_DIR: dir },
+  }).then(
+    () => 0,
+    (error: { code?: number }) => error.code ?? -1,
+  );
+}
+
 describe("the CLI's bundle", () => {
   it('is built once, with the Parquet worker and the chart assets beside it, and not again while nothing changed', async () => {
     const dir = await makeTempDir('opendata-cli-bundle-');
@@ -78,12 +88,16 @@ describe("the CLI's bundle", () => {
     const dir = await makeTempDir('opendata-cli-bundle-');
     await ensureCliBundle(dir);
     const { file } = await withStandIn(dir);
+    const checkedUnchanged = await checkedByScript(dir);
     const unchanged = await ensureCliBundle(dir);
 
     await change(file);
+    const checkedChanged = await checkedByScript(dir);
     const changed = await ensureCliBundle(dir);
 
     expect([unchanged.built, changed.built]).toEqual([false, true]);
+    // The start script's own check, which spares it loading tsx, answers the same.
+    expect([checkedUnchanged, checkedChanged]).toEqual([0, 1]);
   });
 
   it('is built again for another checkout sharing its folder', async () => {
@@ -95,6 +109,7 @@ describe("the CLI's bundle", () => {
       JSON.stringify({ ...recorded, root: path.join(recorded.root, 'another-checkout') }),
     );
 
+    expect(await checkedByScript(dir)).toBe(1);
     expect((await ensureCliBundle(dir)).built).toBe(true);
     expect((await builtFrom(dir)).root).toBe(recorded.root);
   });
