@@ -4,8 +4,10 @@
  * asks it before every start, and loading tsx to run bin/cli-bundle.ts, which builds the bundle, took about
  * 0.2 s of each. cli-bundle.ts writes the list this reads ({@link INPUTS_FILE}) and asks the same.
  *
- *   node bin/cli-bundle-current.mjs   exits 0 when the bundle in OPEN_DATA_CLI_BUNDLE_DIR is up to date, 1 if not
+ *   node bin/cli-bundle-current.mjs   prints "current" when the bundle in OPEN_DATA_CLI_BUNDLE_DIR is up to date,
+ *                                     and nothing otherwise (so that anything going wrong means a build)
  */
+import { realpathSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import process from 'node:process';
 import path from 'node:path';
@@ -47,7 +49,20 @@ export async function isUpToDate(dir) {
   }
 }
 
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Whether node was started with this file, compared as real paths (node names a module by its real path). */
+function isEntry() {
+  try {
+    return (
+      process.argv[1] !== undefined &&
+      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    );
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
   const dir = process.env['OPEN_DATA_CLI_BUNDLE_DIR'];
-  process.exitCode = dir !== undefined && dir !== '' && (await isUpToDate(path.resolve(dir))) ? 0 : 1;
+  if (dir !== undefined && dir !== '' && (await isUpToDate(path.resolve(dir))))
+    process.stdout.write('current\n');
 }

@@ -37,14 +37,12 @@ async function withStandIn(dir: string): Promise<{ file: string; built: BuiltFro
   return { file, built };
 }
 
-/** What bin/opendata.sh asks before each start: 0 when the bundle in `dir` is up to date (plain JavaScript, no tsx). */
-async function checkedByScript(dir: string): Promise<number> {
-  return run(process.execPath, [path.join(REPO_ROOT, 'bin', 'cli-bundle-current.mjs')], {
+/** What bin/opendata.sh asks before each start: "current" when the bundle in `dir` is up to date (plain JavaScript, no tsx). */
+async function checkedByScript(dir: string): Promise<string> {
+  const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'bin', 'cli-bundle-current.mjs')], {
     env: { ...process.env, OPEN_DATA_CLI_BUNDLE_DIR: dir },
-  }).then(
-    () => 0,
-    (error: { code?: number }) => error.code ?? -1,
-  );
+  });
+  return stdout;
 }
 
 describe("the CLI's bundle", () => {
@@ -97,7 +95,7 @@ describe("the CLI's bundle", () => {
 
     expect([unchanged.built, changed.built]).toEqual([false, true]);
     // The start script's own check, which spares it loading tsx, answers the same.
-    expect([checkedUnchanged, checkedChanged]).toEqual([0, 1]);
+    expect([checkedUnchanged, checkedChanged]).toEqual(['current\n', '']);
   });
 
   it('is built again for another checkout sharing its folder', async () => {
@@ -109,7 +107,7 @@ describe("the CLI's bundle", () => {
       JSON.stringify({ ...recorded, root: path.join(recorded.root, 'another-checkout') }),
     );
 
-    expect(await checkedByScript(dir)).toBe(1);
+    expect(await checkedByScript(dir)).toBe('');
     expect((await ensureCliBundle(dir)).built).toBe(true);
     expect((await builtFrom(dir)).root).toBe(recorded.root);
   });
