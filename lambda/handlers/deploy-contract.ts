@@ -67,9 +67,11 @@ export { RUN_FILES };
 
 /**
  * Error names a Lambda task is retried on: transient S3 failures surface as
- * the store's `ObjectStoreError` (after the SDK's own retries).
+ * the store's `ObjectStoreError` (after the SDK's own retries), or, where the
+ * commit had already listed its versions, as a `DerivedFilesError` naming them
+ * (history.ts): a retry finds them listed and brings latest/ and the pages up to date.
  */
-export const TRANSIENT_ERRORS = ['ObjectStoreError'] as const;
+export const TRANSIENT_ERRORS = ['ObjectStoreError', 'DerivedFilesError'] as const;
 
 /** Lambda refusing an invocation because the account or function is at its concurrency limit. */
 export const THROTTLING_ERRORS = ['Lambda.TooManyRequestsException'] as const;

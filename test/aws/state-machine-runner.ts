@@ -48,6 +48,11 @@ export interface RunSpec {
    * after the SDK's retries) at its second create-only write, leaving a partial version folder.
    */
   readonly flakyStoreIds?: readonly string[];
+  /**
+   * The commit's first attempt fails writing a dataset's page, after it wrote the catalog, as S3 failing
+   * after the SDK's retries does.
+   */
+  readonly flakyCommit?: boolean;
 }
 
 /** Runs made in turn on one pair of buckets. */
@@ -81,6 +86,8 @@ export interface RunnerResult {
   readonly s3Requests: readonly S3Request[];
   /** Invocations of validate-and-publish per dataset id, retries included. */
   readonly attempts: Readonly<Record<string, number>>;
+  /** Invocations of the commit, retries included. */
+  readonly commitAttempts: number;
 }
 
 type States = Record<string, Record<string, unknown>>;
@@ -103,6 +110,28 @@ function failingSecondCreate(inner: ObjectStore): ObjectStore {
             `could not create ${key}: injected 503 SlowDown after the SDK's retries`,
             key,
           );
+        return value.call(target, key, ...rest);
+      };
+    },
+  });
+}
+
+/** `inner`, except that its first write of a dataset's page fails as S3 failing after the SDK's retries does. */
+function failingFirstPage(inner: ObjectStore): ObjectStore {
+  let failed = false;
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property !== 'put') return value.bind(target);
+      return async (key: string, ...rest: unknown[]) => {
+        if (!failed && /^datasets\/[^/]+\/index\.html$/.test(key)) {
+          failed = true;
+          throw new ObjectStoreError(
+            `could not replace ${key}: injected 503 SlowDown after the SDK's retries`,
+            key,
+          );
+        }
         return value.call(target, key, ...rest);
       };
     },
@@ -169,8 +198,17 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
     logger: quietLogger,
     mapResults: { store: committing.runs, bucket: scenario.sourceBucket },
   });
+  const commitFlaky = createCommitCatalogHandler({
+    sources: committing.sources,
+    site: failingFirstPage(committing.site),
+    siteUrl: config.siteUrl,
+    now,
+    logger: quietLogger,
+    mapResults: { store: committing.runs, bucket: scenario.sourceBucket },
+  });
   const mapRuns = bucketsOf('state-machine').runs;
   const attempts: Record<string, number> = {};
+  let commitAttempts = 0;
 
   let largestPayloadBytes = 0;
   /** Wraps a task handler so that the size of what it is given and gives back is measured. */
@@ -257,7 +295,9 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
         },
       });
     }),
-    'Commit catalog': measured(commit),
+    'Commit catalog': measured(async (event: Parameters<typeof commit>[0]) =>
+      ++commitAttempts === 1 && spec.flakyCommit === true ? commitFlaky(event) : commit(event),
+    ),
   };
 
   let result: RunnerResult;
@@ -265,11 +305,23 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
     const output = await new StateMachine(runnable as never, { validationOptions: { noValidate: true } }).run(
       spec.input as never,
       {
-        overrides: { taskResourceLocalHandlers: handlers as never },
+        overrides: {
+          taskResourceLocalHandlers: handlers as never,
+          // As in the child machine: the synthesized Retry's intervals would only slow the test.
+          retryIntervalOverrides: { 'Commit catalog': 0 },
+        },
         context: { Execution: { Name: spec.executionName } } as never,
       },
     ).result;
-    result = { validated: true, status: 'SUCCEEDED', output, largestPayloadBytes, s3Requests, attempts };
+    result = {
+      validated: true,
+      status: 'SUCCEEDED',
+      output,
+      largestPayloadBytes,
+      s3Requests,
+      attempts,
+      commitAttempts,
+    };
   } catch (error) {
     // The interpreter rejects with an ExecutionError whose cause is the state's error.
     const cause = (error as { cause?: unknown }).cause ?? error;
@@ -282,6 +334,7 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
       largestPayloadBytes,
       s3Requests,
       attempts,
+      commitAttempts,
     };
   }
 

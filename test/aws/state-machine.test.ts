@@ -175,6 +175,12 @@ beforeAll(async () => {
       buckets: await buckets(['alpha', 'beta']),
       runs: [{ executionName: 'flaky', input: {}, flakyStoreIds: ['beta'] }],
     },
+    {
+      // The commit's first attempt lists both versions, then fails writing a dataset's page.
+      name: 'flaky-commit',
+      buckets: await buckets(['alpha', 'beta']),
+      runs: [{ executionName: 'flaky-commit', input: {}, flakyCommit: true }],
+    },
   ];
   const results = await runStateMachine({
     endpoint: moto.endpoint,
@@ -336,6 +342,26 @@ describe('the synthesized state machine, run by aws-local-stepfunctions', () => 
         new HeadObjectCommand({ Bucket: result.buckets.siteBucket, Key: distribution.path }),
       );
       expect(stored.ContentLength, distribution.path).toBe(distribution.bytes);
+    }
+  });
+
+  it('retries a commit that listed its versions but failed writing a page, and the retry finishes the pages', async (context) => {
+    if (!node24.ok) return context.skip(node24.why);
+    const result = await runOf('flaky-commit', 0);
+
+    // The failure after the catalog's commit is retried (it names the listed versions, DerivedFilesError);
+    // the second attempt finds them listed and brings the pages up to date.
+    expect(result, result.cause).toMatchObject({ status: 'SUCCEEDED' });
+    expect(result.commitAttempts).toBe(2);
+    expect((await catalogOf(result.buckets.siteBucket)).datasets.map((dataset) => dataset.latest)).toEqual([
+      '1.0.0',
+      '1.0.0',
+    ]);
+    for (const id of ['alpha', 'beta']) {
+      const page = await client.send(
+        new GetObjectCommand({ Bucket: result.buckets.siteBucket, Key: `datasets/${id}/index.html` }),
+      );
+      expect(await page.Body?.transformToString(), id).toContain('1.0.0');
     }
   });
 });
