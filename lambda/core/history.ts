@@ -73,9 +73,18 @@ export interface CatalogSnapshot {
 }
 
 /** Reads and parses `catalog.json`; absent ⇒ no catalog. */
-export async function readCatalog(store: Pick<ObjectStore, 'get'>): Promise<CatalogSnapshot> {
+export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>): Promise<CatalogSnapshot> {
   const object = await store.get(CATALOG_KEY);
-  if (object === undefined) return {};
+  if (object === undefined) {
+    // Something no reader takes for the catalog (a folder, a link out of the tree): the tree is not new, and a
+    // run that took it for one would list only its own datasets.
+    const there = await store.absenceOf?.(CATALOG_KEY);
+    if (there !== undefined)
+      throw new CorruptCatalogError(
+        `${CATALOG_KEY} in the published tree is no file (${there}): put the catalog file itself there (from a backup, or the bucket's version history on S3), then run verify`,
+      );
+    return {};
+  }
   let catalog: unknown;
   try {
     catalog = JSON.parse(new TextDecoder().decode(object.body));

@@ -282,10 +282,12 @@ async function readPreviousVersion(
   const listed = latest.distributions.find((file) => file.path === key);
   const open = async () => {
     const chunks = await store.open(key);
-    if (chunks === undefined)
+    if (chunks === undefined) {
+      const there = await store.absenceOf?.(key);
       throw new CorruptPublishedFileError(
-        `${key} is listed in the catalog but missing from the store${RESTORE_PREVIOUS}`,
+        `${key} is listed in the catalog but missing from the store${there === undefined ? '' : ` (${there})`}${RESTORE_PREVIOUS}`,
       );
+    }
     return chunks;
   };
   // The metadata comes before the rows in the file, so this read stops early.

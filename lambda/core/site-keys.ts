@@ -83,6 +83,18 @@ export function isVersionedKey(key: string): boolean {
 }
 
 /**
+ * Whether a folder of the tree (its path without a trailing slash, `''` for the root) holds, or lies in, a
+ * version's folder: the root, `datasets`, a dataset's folder, a version's folder and what is inside it. Every
+ * other folder (`latest/`, `chart-data/`, `cite/`) holds files the commit writes again from the catalog.
+ */
+export function mayHoldVersions(folder: string): boolean {
+  const segments = folder === '' ? [] : folder.split('/');
+  if (segments.length === 0) return true;
+  if (segments[0] !== 'datasets') return false;
+  return segments.length <= 2 || isVersionedKey(`${folder}/`);
+}
+
+/**
  * Every key the catalog commit writes outside the dataset folders, as IAM
  * object-key patterns (`*` is any run of characters): `catalog.json`, then
  * what the `SITE_RENDERERS` of site.ts write. The stack grants the commit

@@ -140,7 +140,7 @@ export class SiteSourceError extends OpenDataError {
  * The context carries the process's chart rasterizer (created on first use).
  */
 export async function loadSiteContext(
-  store: Pick<ObjectStore, 'open'>,
+  store: Pick<ObjectStore, 'open' | 'absenceOf'>,
   catalog: Catalog,
   baseUrl: string,
 ): Promise<SiteContext> {
@@ -150,7 +150,11 @@ export async function loadSiteContext(
   ): Promise<T> => {
     const chunks = await store.open(key);
     if (chunks === undefined) {
-      throw new SiteSourceError(`${key} is listed in the catalog but missing from the store`, key);
+      const there = await store.absenceOf?.(key);
+      throw new SiteSourceError(
+        `${key} is listed in the catalog but missing from the store${there === undefined ? '' : ` (${there})`}`,
+        key,
+      );
     }
     try {
       return await excerpt(chunks);
@@ -227,17 +231,19 @@ export async function publishSiteFiles(
 }
 
 async function readStats(
-  store: Pick<ObjectStore, 'open'>,
+  store: Pick<ObjectStore, 'open' | 'absenceOf'>,
   entry: CatalogDataset,
 ): Promise<{ stats?: StatsDocument }> {
   const listed = latestVersion(entry).distributions.find((distribution) => distribution.format === 'stats');
   if (listed === undefined || listed.bytes > MAX_STATS_BYTES) return {};
   const chunks = await store.open(listed.path);
-  if (chunks === undefined)
+  if (chunks === undefined) {
+    const there = await store.absenceOf?.(listed.path);
     throw new SiteSourceError(
-      `${listed.path} is listed in the catalog but missing from the store`,
+      `${listed.path} is listed in the catalog but missing from the store${there === undefined ? '' : ` (${there})`}`,
       listed.path,
     );
+  }
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of chunks) {

@@ -24,6 +24,7 @@ import {
   verifiedChunks,
   type StreamedBody,
 } from '../core/object-store.js';
+import { mayHoldVersions } from '../core/site-keys.js';
 import { errorCode, makeDirectory } from './file-system.js';
 
 /** A key (or list prefix) that cannot be mapped safely to a file under the store's root. */
@@ -126,11 +127,32 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
+  /**
+   * Refuses to read `key` through a symbolic link where a folder of rewritable files goes (`latest` linked
+   * to a version's folder): what is read there is no file of that folder, and the first write to it replaces
+   * the link (see {@link #makeParent}), so it is read as missing, and written. A link where a folder that
+   * holds versions goes is followed, as `serve` and `verify` follow it, while it stays inside the tree.
+   */
+  async #notThroughFolderLink(key: string): Promise<void> {
+    const segments = key.split('/');
+    for (let depth = 1; depth < segments.length; depth++) {
+      const folder = segments.slice(0, depth).join('/');
+      if (mayHoldVersions(folder)) continue;
+      const stats = await fs.lstat(path.join(this.root, ...segments.slice(0, depth))).catch(() => undefined);
+      if (stats === undefined) return;
+      if (stats.isSymbolicLink())
+        throw Object.assign(new Error(`${folder} is a symbolic link where a folder of the tree goes`), {
+          code: LINK_OUT,
+        });
+    }
+  }
+
   async get(key: string): Promise<StoredObject | undefined> {
     const file = this.#fileFor(key);
     let body: Buffer;
     let lastModified: Date;
     try {
+      await this.#notThroughFolderLink(key);
       // One open file for both, so the time is that of the bytes read even if the file is replaced meanwhile.
       const handle = await openForReading(file, await this.#realRoot());
       try {
@@ -149,6 +171,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async open(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
     const file = this.#fileFor(key);
     try {
+      await this.#notThroughFolderLink(key);
       // The stream owns the handle and closes it at the end, on error or when the reader stops early.
       const handle = await openForReading(file, await this.#realRoot());
       return handle.createReadStream() as AsyncIterable<Uint8Array>;
@@ -161,6 +184,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const file = this.#fileFor(key);
     try {
+      await this.#notThroughFolderLink(key);
       const { bytes, etag, lastModified } = await hashFile(file, await this.#realRoot());
       return { ...objectMetaFor(key), bytes, etag, lastModified };
     } catch (error) {
@@ -177,6 +201,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async exists(key: string): Promise<boolean> {
     const file = this.#fileFor(key);
     try {
+      await this.#notThroughFolderLink(key);
       const handle = await openForReading(file, await this.#realRoot());
       try {
         return !(await handle.stat()).isDirectory();
@@ -219,6 +244,24 @@ export class LocalDirectoryStore implements ObjectStore {
 
   async absenceOf(key: string): Promise<string | undefined> {
     const file = this.#fileFor(key);
+    const segments = key.split('/');
+    for (let depth = 1; depth < segments.length; depth++) {
+      const folder = segments.slice(0, depth).join('/');
+      const directory = path.join(this.root, ...segments.slice(0, depth));
+      const stats = await fs.lstat(directory).catch(() => undefined);
+      if (stats === undefined) return undefined;
+      if (!stats.isSymbolicLink()) continue;
+      const target = await fs.readlink(directory).catch(() => '?');
+      const real = await fs.realpath(directory).catch(() => undefined);
+      if (real !== undefined && isInside(real, await this.#realRoot()) && mayHoldVersions(folder)) continue;
+      const leads =
+        real === undefined
+          ? 'leads to no folder'
+          : isInside(real, await this.#realRoot())
+            ? 'stands where a folder of files the commit writes again goes'
+            : 'leads out of the tree';
+      return `${folder} is a symbolic link to ${target}, which ${leads}: the site serves no file through it`;
+    }
     const stats = await fs.lstat(file).catch(() => undefined);
     if (stats?.isDirectory() === true) return 'a folder is there';
     if (stats?.isSymbolicLink() !== true) return undefined;
@@ -231,7 +274,7 @@ export class LocalDirectoryStore implements ObjectStore {
 
   async putIfAbsent(key: string, body: PutBody, _meta: ObjectMeta): Promise<'created' | 'exists'> {
     const file = this.#fileFor(key);
-    await this.#makeParent(key, file);
+    await this.#makeParent(key);
     return (await this.#createFrom(key, file, body)) ? 'created' : 'exists';
   }
 
@@ -243,10 +286,11 @@ export class LocalDirectoryStore implements ObjectStore {
   ): Promise<{ status: 'written'; etag: string } | { status: 'conflict' }> {
     assertReplaceable(key);
     const file = this.#fileFor(key);
-    await this.#makeParent(key, file);
+    await this.#makeParent(key);
     return this.#withLock(key, file, async () => {
       let current: string | undefined;
       try {
+        await this.#notThroughFolderLink(key);
         current = (await hashFile(file, await this.#realRoot())).etag;
       } catch (error) {
         if (!isMissing(error)) throw storeError('stat', key, error);
@@ -266,7 +310,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async put(key: string, body: PutBody, _meta: ObjectMeta): Promise<void> {
     assertReplaceable(key);
     const file = this.#fileFor(key);
-    await this.#makeParent(key, file);
+    await this.#makeParent(key);
     // Under the lock so that it cannot slip between a `putIfMatch`'s check and its rename.
     await this.#withLock(key, file, () => this.#replaceWith(key, file, body));
   }
@@ -281,7 +325,7 @@ export class LocalDirectoryStore implements ObjectStore {
     assertReplaceable(to);
     const source = this.#fileFor(from);
     const file = this.#fileFor(to);
-    await this.#makeParent(to, file);
+    await this.#makeParent(to);
     return this.#withLock(to, file, async () => {
       const temp = path.join(
         path.dirname(file),
@@ -355,11 +399,64 @@ export class LocalDirectoryStore implements ObjectStore {
     return file;
   }
 
-  async #makeParent(key: string, file: string): Promise<void> {
+  /**
+   * Makes the folders down to `file`'s, each a real folder of the tree: a file is never written through a
+   * symbolic link to a folder, which could lead into a version's folder (`latest` linked to `1.0.0`) or out
+   * of the tree. A link where a folder of rewritable files goes (`latest/`, `chart-data/`, `cite/`) is
+   * replaced by a folder, what it led to left alone; one where a folder that holds versions goes, or a file
+   * where any folder goes, is an error naming it.
+   */
+  async #makeParent(key: string): Promise<void> {
     try {
-      await makeDirectory(path.dirname(file));
+      await makeDirectory(this.root);
     } catch (error) {
       throw storeError('create the parent directory of', key, error);
+    }
+    const segments = key.split('/').slice(0, -1);
+    for (let depth = 1; depth <= segments.length; depth++) {
+      const folder = segments.slice(0, depth).join('/');
+      const directory = path.join(this.root, ...segments.slice(0, depth));
+      try {
+        await this.#realFolder(folder, directory);
+      } catch (error) {
+        if (error instanceof ObjectStoreError) throw error;
+        throw storeError('create the parent directory of', key, error);
+      }
+    }
+  }
+
+  /** Makes `directory` (the tree's `folder`) a real folder, as {@link #makeParent} says. */
+  async #realFolder(folder: string, directory: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const stats = await fs.lstat(directory).catch((error: unknown) => {
+        if (errorCode(error) === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (stats?.isDirectory() === true) return;
+      if (stats === undefined) {
+        try {
+          await fs.mkdir(directory);
+          return;
+        } catch (error) {
+          // Made meanwhile by another write: looked at again.
+          if (errorCode(error) !== 'EEXIST' || attempt > 8) throw error;
+          continue;
+        }
+      }
+      if (!stats.isSymbolicLink() || mayHoldVersions(folder)) {
+        const what = stats.isSymbolicLink()
+          ? `a symbolic link (to ${await fs.readlink(directory).catch(() => '?')})`
+          : 'a file';
+        throw new ObjectStoreError(
+          `${JSON.stringify(folder)} is ${what} where a folder of the tree goes: a run writes only into the tree's own folders, and never through a link; put the folder itself there and run again`,
+          folder,
+        );
+      }
+      // Only the link goes: what it led to is left as it was (another write to the folder may have
+      // taken it away first).
+      await fs.unlink(directory).catch((error: unknown) => {
+        if (errorCode(error) !== 'ENOENT') throw error;
+      });
     }
   }
 
@@ -590,7 +687,7 @@ async function openForReading(file: string, within?: string): Promise<fs.FileHan
       );
   }
   // No following a link swapped in since the path was resolved, and no waiting on a FIFO.
-  const handle = await fs.open(
+  const handle: fs.FileHandle = await fs.open(
     real,
     fsConstants.O_RDONLY |
       (fsConstants.O_NONBLOCK ?? 0) |
@@ -600,8 +697,11 @@ async function openForReading(file: string, within?: string): Promise<fs.FileHan
     await handle.close();
     throw error;
   });
-  if (stats.isFile() || stats.isDirectory()) return handle;
+  if (stats.isFile()) return handle;
   await handle.close();
+  // A folder where a file goes is no file there (see isMissing), as reading it would have found.
+  if (stats.isDirectory())
+    throw Object.assign(new Error(`${file} is a folder, not a file`), { code: 'EISDIR' });
   const kind = stats.isFIFO()
     ? 'a named pipe'
     : stats.isSocket()

@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { cp, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, makeWorkspace, publishWorkspace } from '../support/workspace.js';
+
+// Folders of a published tree replaced by symbolic links, as a user saving space or tidying might: a run
+// writes only into the tree's own folders, never through a link into a version's folder or out of the tree.
+
+type Workspace = Awaited<ReturnType<typeof makeWorkspace>>;
+
+/** An ordinary edit of trade's notes, so that a new version is due. */
+async function editTrade(ws: Workspace): Promise<void> {
+  const csv = path.join(ws.data, 'trade.csv');
+  await writeFile(csv, (await readFile(csv, 'utf8')).replace(/,false,,([A-Z])/, ',false,,Edited: $1'));
+}
+
+/** Every file under `dir` with its bytes, by relative path. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }))
+    if (entry.isFile()) {
+      const file = path.join(entry.parentPath, entry.name);
+      files[path.relative(dir, file)] = (await readFile(file)).toString('base64');
+    }
+  return files;
+}
+
+describe('a published tree whose folders are symbolic links', () => {
+  it("publishes a new version without writing through latest/ linked to the previous version's folder", async () => {
+    // Prepare
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const trade = path.join(ws.out, 'datasets', 'trade');
+    const previous = await snapshot(path.join(trade, '1.0.0'));
+    await rm(path.join(trade, 'latest'), { recursive: true });
+    await symlink('1.0.0', path.join(trade, 'latest'));
+    await editTrade(ws);
+
+    // Act
+    const run = await publishWorkspace(ws);
+    const verify = await cli('verify', ws.out);
+
+    // Assess: the version's files as published, latest/ a folder of its own holding the new version.
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^trade +published 1\.0\.1/m);
+    expect(await snapshot(path.join(trade, '1.0.0'))).toEqual(previous);
+    expect((await lstat(path.join(trade, 'latest'))).isDirectory()).toBe(true);
+    expect(await readFile(path.join(trade, 'latest', 'trade.csv'))).toEqual(
+      await readFile(path.join(trade, '1.0.1', 'trade.csv')),
+    );
+    expect(verify.code, verify.stderr).toBe(0);
+  });
+
+  it('replaces latest/, chart-data/ and cite/ linked out of the tree by folders, leaving what they led to alone', async () => {
+    // Prepare: the three linked to one folder of the user's, which holds a file of theirs and copies.
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const trade = path.join(ws.out, 'datasets', 'trade');
+    const mine = path.join(ws.root, 'mine');
+    await mkdir(mine);
+    await writeFile(path.join(mine, 'notes.txt'), 'mine\n');
+    await cp(path.join(trade, '1.0.0'), mine, { recursive: true });
+    const theirs = await snapshot(mine);
+    for (const folder of ['latest', 'chart-data', 'cite']) {
+      await rm(path.join(trade, folder), { recursive: true });
+      await symlink(mine, path.join(trade, folder));
+    }
+
+    // Act: once with the data as published, once with a new version due.
+    const repair = await publishWorkspace(ws);
+    await editTrade(ws);
+    const next = await publishWorkspace(ws);
+    const verify = await cli('verify', ws.out);
+
+    // Assess
+    expect(repair.code, repair.stderr).toBe(0);
+    expect(repair.stdout).toContain(`  ${path.join(trade, 'latest', 'trade.csv')}`);
+    expect(next.code, next.stderr).toBe(0);
+    for (const folder of ['latest', 'chart-data', 'cite'])
+      expect((await lstat(path.join(trade, folder))).isDirectory(), folder).toBe(true);
+    expect(await snapshot(mine)).toEqual(theirs);
+    expect(verify.code, verify.stderr).toBe(0);
+  });
+
+  it("refuses to write through a dataset's folder linked out of the tree, naming the link", async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const trade = path.join(ws.out, 'datasets', 'trade');
+    const moved = path.join(ws.root, 'trade-moved');
+    await cp(trade, moved, { recursive: true });
+    await rm(trade, { recursive: true });
+    await symlink(moved, trade);
+    const before = await snapshot(moved);
+    await editTrade(ws);
+
+    const run = await publishWorkspace(ws);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `(datasets/trade is a symbolic link to ${moved}, which leads out of the tree`,
+    );
+    expect(await snapshot(moved)).toEqual(before);
+  });
+
+  it('refuses a catalog linked out of the tree before anything is written, naming the link', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const catalog = path.join(ws.out, 'catalog.json');
+    const kept = path.join(ws.root, 'catalog.json');
+    await cp(catalog, kept);
+    await rm(catalog);
+    await symlink(kept, catalog);
+    await editTrade(ws);
+
+    const run = await publishWorkspace(ws);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `catalog.json in the published tree is no file (a symbolic link to ${kept} is there, which leads out of the tree`,
+    );
+    expect(existsSync(path.join(ws.out, 'datasets', 'trade', '1.0.1'))).toBe(false);
+  });
+
+  it('names a folder that stands where a file of latest/ goes, and keeps what it holds', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const json = path.join(ws.out, 'datasets', 'trade', 'latest', 'trade.json');
+    await rm(json);
+    await mkdir(json);
+    await writeFile(path.join(json, 'notes.txt'), 'mine\n');
+
+    const run = await publishWorkspace(ws);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      '"datasets/trade/latest/trade.json" is a folder in the tree, where the file goes: move it away and run again',
+    );
+    expect(await readFile(path.join(json, 'notes.txt'), 'utf8')).toBe('mine\n');
+  });
+});
