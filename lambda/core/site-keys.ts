@@ -83,6 +83,16 @@ export function isVersionedKey(key: string): boolean {
 }
 
 /**
+ * Whether a version's file at `key` may be read at `real`, where the links on its way lead (both relative to
+ * the tree's root, `/`-separated): a version's file must never change, so it may lead only to a version's
+ * file (a link sharing another version's identical file), never to one of `latest/` or a page, which the
+ * next commit writes again.
+ */
+export function versionFileMayLeadTo(key: string, real: string): boolean {
+  return !isVersionedKey(key) || isVersionedKey(real);
+}
+
+/**
  * Whether a folder of the tree (its path without a trailing slash, `''` for the root) holds, or lies in, a
  * version's folder: the root, `datasets`, a dataset's folder, a version's folder and what is inside it. Every
  * other folder (`latest/`, `chart-data/`, `cite/`) holds files the commit writes again from the catalog.

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { messageOf, OpenDataError } from '../core/errors.js';
 import type { ObjectStore } from '../core/object-store.js';
 import { relativeKeyProblem } from '../core/relative-key.js';
+import { versionFileMayLeadTo } from '../core/site-keys.js';
 
 /** A file of a directory being verified that must not be read (it leads out, or is not a file). */
 export class UnsafeLocalFileError extends OpenDataError {
@@ -45,6 +46,10 @@ export class ContainedDirectoryReader implements Pick<ObjectStore, 'open'> {
     if (!real.startsWith(`${realRoot}${path.sep}`))
       throw new UnsafeLocalFileError(
         'is a symbolic link (or under one) that leads out of the directory: not read',
+      );
+    if (!versionFileMayLeadTo(key, path.relative(realRoot, real).split(path.sep).join('/')))
+      throw new UnsafeLocalFileError(
+        `is a symbolic link (or under one) to ${path.relative(realRoot, real).split(path.sep).join('/')}, which is no version's file and may be written again, where a version's file never changes: not read`,
       );
     // No following a link swapped in since, and no waiting on a FIFO: the type is checked on the open handle.
     const handle = await fs.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

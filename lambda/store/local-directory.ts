@@ -24,7 +24,7 @@ import {
   verifiedChunks,
   type StreamedBody,
 } from '../core/object-store.js';
-import { mayHoldVersions } from '../core/site-keys.js';
+import { mayHoldVersions, versionFileMayLeadTo } from '../core/site-keys.js';
 import { errorCode, makeDirectory } from './file-system.js';
 
 /** A key (or list prefix) that cannot be mapped safely to a file under the store's root. */
@@ -154,7 +154,7 @@ export class LocalDirectoryStore implements ObjectStore {
     try {
       await this.#notThroughFolderLink(key);
       // One open file for both, so the time is that of the bytes read even if the file is replaced meanwhile.
-      const handle = await openForReading(file, await this.#realRoot());
+      const handle = await openForReading(file, await this.#realRoot(), key);
       try {
         [body, { mtime: lastModified }] = await Promise.all([handle.readFile(), handle.stat()]);
       } finally {
@@ -173,7 +173,7 @@ export class LocalDirectoryStore implements ObjectStore {
     try {
       await this.#notThroughFolderLink(key);
       // The stream owns the handle and closes it at the end, on error or when the reader stops early.
-      const handle = await openForReading(file, await this.#realRoot());
+      const handle = await openForReading(file, await this.#realRoot(), key);
       return handle.createReadStream() as AsyncIterable<Uint8Array>;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -185,7 +185,7 @@ export class LocalDirectoryStore implements ObjectStore {
     const file = this.#fileFor(key);
     try {
       await this.#notThroughFolderLink(key);
-      const { bytes, etag, lastModified } = await hashFile(file, await this.#realRoot());
+      const { bytes, etag, lastModified } = await hashFile(file, await this.#realRoot(), key);
       return { ...objectMetaFor(key), bytes, etag, lastModified };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -202,7 +202,7 @@ export class LocalDirectoryStore implements ObjectStore {
     const file = this.#fileFor(key);
     try {
       await this.#notThroughFolderLink(key);
-      const handle = await openForReading(file, await this.#realRoot());
+      const handle = await openForReading(file, await this.#realRoot(), key);
       try {
         return !(await handle.stat()).isDirectory();
       } finally {
@@ -267,9 +267,16 @@ export class LocalDirectoryStore implements ObjectStore {
     if (stats?.isSymbolicLink() !== true) return undefined;
     const target = await fs.readlink(file).catch(() => '?');
     const real = await fs.realpath(file).catch(() => undefined);
-    if (real !== undefined && isInside(real, await this.#realRoot())) return undefined;
-    const leads = real === undefined ? 'leads to no file' : 'leads out of the tree';
-    return `a symbolic link to ${target} is there, which ${leads}: the site serves no file through it`;
+    const root = await this.#realRoot();
+    if (real !== undefined && isInside(real, root) && versionFileMayLeadTo(key, treeKey(real, root)))
+      return undefined;
+    const leads =
+      real === undefined
+        ? 'leads to no file: the site serves no file through it'
+        : isInside(real, root)
+          ? "leads to a file that is not a version's and may be written again, where a version's file never changes"
+          : 'leads out of the tree: the site serves no file through it';
+    return `a symbolic link to ${target} is there, which ${leads}`;
   }
 
   async putIfAbsent(key: string, body: PutBody, _meta: ObjectMeta): Promise<'created' | 'exists'> {
@@ -291,7 +298,7 @@ export class LocalDirectoryStore implements ObjectStore {
       let current: string | undefined;
       try {
         await this.#notThroughFolderLink(key);
-        current = (await hashFile(file, await this.#realRoot())).etag;
+        current = (await hashFile(file, await this.#realRoot(), key)).etag;
       } catch (error) {
         if (!isMissing(error)) throw storeError('stat', key, error);
       }
@@ -673,11 +680,16 @@ function etagOf(body: Uint8Array): string {
  * so, where opening a FIFO waited for ever and a device was read without end. A directory opens as
  * before (reading it fails with EISDIR, which counts as missing).
  */
-async function openForReading(file: string, within?: string): Promise<fs.FileHandle> {
+async function openForReading(file: string, within?: string, key?: string): Promise<fs.FileHandle> {
   let real = file;
   if (within !== undefined) {
-    // As `serve` and `verify` read the tree: a symbolic link is followed only where it stays inside it.
+    // As `serve` and `verify` read the tree: a symbolic link is followed only where it stays inside it,
+    // and from a version's file only to a version's file.
     real = await fs.realpath(file);
+    if (key !== undefined && isInside(real, within) && !versionFileMayLeadTo(key, treeKey(real, within)))
+      throw Object.assign(new Error(`${file} is a symbolic link to a file that can change`), {
+        code: LINK_OUT,
+      });
     if (!isInside(real, within))
       throw Object.assign(
         new Error(`${file} is a symbolic link (or under one) that leads out of the directory`),
@@ -787,8 +799,9 @@ const HASH_READ_BYTES = 1 << 18;
 async function hashFile(
   file: string,
   within?: string,
+  key?: string,
 ): Promise<{ bytes: number; etag: string; lastModified: Date; unchanged?: BigIntStats }> {
-  const handle = await openForReading(file, within);
+  const handle = await openForReading(file, within, key);
   try {
     const before = await handle.stat({ bigint: true });
     const mtime = before.mtime;
@@ -833,6 +846,11 @@ function sameBytesSince(then: BigIntStats, now: BigIntStats): boolean {
   return (
     then.dev === now.dev && then.ino === now.ino && then.size === now.size && then.mtimeNs === now.mtimeNs
   );
+}
+
+/** The tree's key of the real path `real` inside the folder whose real path is `root`. */
+function treeKey(real: string, root: string): string {
+  return path.relative(root, real).split(path.sep).join('/');
 }
 
 /** Whether the real path `real` lies inside the folder whose real path is `root`. */

@@ -138,4 +138,36 @@ describe('a published tree whose folders are symbolic links', () => {
     );
     expect(await readFile(path.join(json, 'notes.txt'), 'utf8')).toBe('mine\n');
   });
+
+  it("keeps a version's file linked to another version's identical file, and refuses one linked to latest/", async () => {
+    // Prepare: two versions, whose validation.json is the same file (a note edited); then 1.0.0's shares
+    // 1.0.1's, and 1.0.1's CSV is made a link to latest/'s, which the next version writes again.
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    await editTrade(ws);
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    const trade = path.join(ws.out, 'datasets', 'trade');
+    const shared = path.join(trade, '1.0.0', 'validation.json');
+    expect(await readFile(shared)).toEqual(await readFile(path.join(trade, '1.0.1', 'validation.json')));
+    await rm(shared);
+    await symlink('../1.0.1/validation.json', shared);
+    const sharing = await cli('verify', ws.out);
+    const csv = path.join(trade, '1.0.1', 'trade.csv');
+    await rm(csv);
+    await symlink('../latest/trade.csv', csv);
+
+    // Act
+    const run = await publishWorkspace(ws, 'trade');
+    const verify = await cli('verify', ws.out);
+
+    // Assess: the link between versions passed verify; the one to latest/ does not pass publish or verify.
+    expect(sharing.code, sharing.stdout + sharing.stderr).toBe(0);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      "datasets/trade/1.0.1/trade.csv: is listed in the catalog but missing (a symbolic link to ../latest/trade.csv is there, which leads to a file that is not a version's and may be written again, where a version's file never changes)",
+    );
+    expect(run.stderr).not.toContain('1.0.0/validation.json');
+    expect(verify.code).toBe(1);
+    expect(verify.stdout + verify.stderr).toContain("which is no version's file and may be written again");
+  });
 });
