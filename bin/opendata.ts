@@ -15,9 +15,12 @@ import { ScratchDirectory, ScratchSpaceError } from '../lambda/core/scratch.js';
 import {
   publishDatasets,
   SiteMetaError,
+  SiteUpdateError,
   validateDatasets,
+  type DatasetOutcome,
   type ProgressListener,
 } from '../lambda/core/pipeline.js';
+import type { SiteNote } from '../lambda/core/site.js';
 import type { SourceLocation } from '../lambda/core/sources.js';
 import type { DatasetReport } from '../lambda/core/validate.js';
 import {
@@ -457,6 +460,22 @@ async function publishCommand(
       `opendata: removed ${abandoned.length === 1 ? 'the scratch folder' : `${abandoned.length} scratch folders`} of an earlier run stopped before it could clean up: ${abandoned.join(', ')}`,
     );
 
+  const print = (lines: ReportLines) => {
+    for (const line of lines.err) io.err(line);
+    for (const line of lines.out) io.out(line);
+  };
+  const report = (outcomes: readonly DatasetOutcome[], notes: readonly SiteNote[]): number => {
+    const width = Math.max(...outcomes.map((outcome) => outcome.id.length));
+    for (const outcome of outcomes)
+      print(
+        describeOutcome(
+          outcome,
+          width,
+          notes.filter((note) => note.id === outcome.id).map((note) => note.message),
+        ),
+      );
+    return width;
+  };
   const result = await withProgress(progress, (onProgress) =>
     publishDatasets({
       source,
@@ -468,21 +487,13 @@ async function publishCommand(
       ...(message === undefined ? {} : { message }),
       ...(onProgress === undefined ? {} : { onProgress }),
     }),
-  );
+  ).catch((error: unknown) => {
+    // The versions are listed though the pages are not all drawn: what each dataset published is said first.
+    if (error instanceof SiteUpdateError) report(error.outcomes, []);
+    throw error;
+  });
   const { outcomes, catalogWritten, problems } = result;
-  const print = (lines: ReportLines) => {
-    for (const line of lines.err) io.err(line);
-    for (const line of lines.out) io.out(line);
-  };
-  const width = Math.max(...outcomes.map((outcome) => outcome.id.length));
-  for (const outcome of outcomes)
-    print(
-      describeOutcome(
-        outcome,
-        width,
-        result.notes.filter((note) => note.id === outcome.id).map((note) => note.message),
-      ),
-    );
+  const width = report(outcomes, result.notes);
   for (const id of result.notInSource)
     io.out(
       `${id.padEnd(width)}  not in ${source.dataLabel}: its published versions stay listed in the catalog, as they were`,

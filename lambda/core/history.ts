@@ -300,7 +300,9 @@ export async function commitVersions(
     }
     // From here on the catalog lists what it lists: a failure says so, not that the versions are unlisted.
     const listed = accepted.map((entry) => versionFolder(entry.id, entry.version.version));
-    const derived = await afterCommit(listed, () => syncDerivedFiles(store, catalog, DEFAULT_BASE_URL));
+    const derived = await afterCommit(listed, { results, catalog }, () =>
+      syncDerivedFiles(store, catalog, DEFAULT_BASE_URL),
+    );
     const newKeys = new Set(
       accepted.flatMap((entry) => entry.version.distributions.map((file) => file.path)),
     );
@@ -309,7 +311,9 @@ export async function commitVersions(
         version.distributions.filter((file) => (options.check === 'new' ? newKeys.has(file.path) : true)),
       ),
     );
-    const listedProblems = await afterCommit(listed, () => verifyDistributions(store, toCheck));
+    const listedProblems = await afterCommit(listed, { results, catalog }, () =>
+      verifyDistributions(store, toCheck),
+    );
     // A listed file that is wrong is reported once, not again as the latest/ mirror it cannot feed.
     const problems = [
       ...listedProblems,
@@ -343,6 +347,8 @@ export class DerivedFilesError extends OpenDataError {
     reason: string,
     /** The version folders this commit listed in the catalog (none when it listed nothing new). */
     readonly listed: readonly string[],
+    /** What the commit did for each staged dataset, and the catalog it wrote: what a run's report says. */
+    readonly commit: { readonly results: readonly CommitResult[]; readonly catalog: Catalog },
     options?: { cause?: unknown },
   ) {
     const versions =
@@ -361,7 +367,11 @@ export class DerivedFilesError extends OpenDataError {
  * catalog lists; a published file the site is drawn from that is missing or altered keeps its own error, which
  * says how to restore it, and is told that the catalog lists the run's versions.
  */
-async function afterCommit<T>(listed: readonly string[], step: () => Promise<T>): Promise<T> {
+async function afterCommit<T>(
+  listed: readonly string[],
+  commit: DerivedFilesError['commit'],
+  step: () => Promise<T>,
+): Promise<T> {
   try {
     return await step();
   } catch (error) {
@@ -369,7 +379,7 @@ async function afterCommit<T>(listed: readonly string[], step: () => Promise<T>)
       throw listed.length === 0
         ? error
         : new SiteSourceError(error.problem, error.key, { cause: error, afterCommit: true });
-    throw new DerivedFilesError(messageOf(error), listed, { cause: error });
+    throw new DerivedFilesError(messageOf(error), listed, commit, { cause: error });
   }
 }
 

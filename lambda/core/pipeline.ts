@@ -439,6 +439,23 @@ export class SiteMetaError extends OpenDataError {
 }
 
 /**
+ * A run listed its versions in the catalog, then failed to bring `latest/`, the pages, feed or DCAT up to
+ * date: the message says what failed and what the catalog lists, and {@link SiteUpdateError.outcomes} is
+ * the run's report, as a whole run's would be.
+ */
+export class SiteUpdateError extends OpenDataError {
+  override readonly name = 'SiteUpdateError';
+  readonly code = 'site-update';
+  constructor(
+    message: string,
+    readonly outcomes: readonly DatasetOutcome[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * A run failed after staging: version folders were written but not listed.
  * The message names them and what the next run does with them.
  */
@@ -532,9 +549,13 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       check: 'all',
     });
   } catch (error) {
-    // A failure after the catalog's commit says itself what the catalog lists (history.ts).
-    if (staged.length === 0 || error instanceof DerivedFilesError || error instanceof SiteSourceError)
-      throw error;
+    // A failure after the catalog's commit says itself what the catalog lists (history.ts), and the run's
+    // report goes with it: what each dataset published is said before what stopped the run.
+    if (error instanceof DerivedFilesError) {
+      addCommitOutcomes(error.commit, staged, reports, outcomes);
+      throw new SiteUpdateError(messageOf(error), sortedOutcomes(outcomes), { cause: error });
+    }
+    if (staged.length === 0 || error instanceof SiteSourceError) throw error;
     const folders = staged.map((entry) => versionFolder(entry.id, entry.version.version)).join(', ');
     const reason = messageOf(error);
     throw new UncommittedVersionsError(
@@ -542,6 +563,35 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       { cause: error },
     );
   }
+  addCommitOutcomes(commit, staged, reports, outcomes);
+  const sorted = sortedOutcomes(outcomes);
+  return {
+    outcomes: sorted,
+    catalogWritten: commit.catalogWritten,
+    siteFilesWritten: commit.derivedFilesWritten,
+    problems: commit.problems,
+    notes: commit.notes.filter((note) => outcomes.has(note.id)),
+    baseUrl: commit.catalog.baseUrl,
+    previousBaseUrl: commit.previousBaseUrl,
+    notInSource:
+      (run.ids ?? []).length > 0
+        ? []
+        : commit.catalog.datasets.map((entry) => entry.id).filter((id) => !outcomes.has(id)),
+    empty: commit.empty,
+  };
+}
+
+function sortedOutcomes(outcomes: ReadonlyMap<string, DatasetOutcome>): DatasetOutcome[] {
+  return [...outcomes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Each staged dataset's outcome, as the commit listed it (or found it already published). */
+function addCommitOutcomes(
+  commit: DerivedFilesError['commit'],
+  staged: readonly StagedVersion[],
+  reports: ReadonlyMap<string, DatasetReport>,
+  outcomes: Map<string, DatasetOutcome>,
+): void {
   for (const result of commit.results) {
     const report = reports.get(result.id);
     if (report === undefined) continue;
@@ -582,21 +632,6 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
           },
     );
   }
-  const sorted = [...outcomes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return {
-    outcomes: sorted,
-    catalogWritten: commit.catalogWritten,
-    siteFilesWritten: commit.derivedFilesWritten,
-    problems: commit.problems,
-    notes: commit.notes.filter((note) => outcomes.has(note.id)),
-    baseUrl: commit.catalog.baseUrl,
-    previousBaseUrl: commit.previousBaseUrl,
-    notInSource:
-      (run.ids ?? []).length > 0
-        ? []
-        : commit.catalog.datasets.map((entry) => entry.id).filter((id) => !outcomes.has(id)),
-    empty: commit.empty,
-  };
 }
 
 async function validateAndStageFromSource(
