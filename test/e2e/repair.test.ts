@@ -136,7 +136,7 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
       '"datasets/trade/index.html" is a folder in the tree, where the file goes: move it away and run again',
     );
     expect(failed.stderr).toContain("The catalog lists this run's new versions (datasets/trade/1.0.1/)");
-    expect(failed.stderr).not.toContain("not listed");
+    expect(failed.stderr).not.toContain('not listed');
     // What the run published is reported before what stopped it.
     expect(failed.stdout).toMatch(/^trade +published 1\.0\.1/m);
     const catalog = JSON.parse(await readFile(path.join(ws.out, 'catalog.json'), 'utf8')) as {
