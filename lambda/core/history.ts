@@ -356,7 +356,7 @@ export class DerivedFilesError extends OpenDataError {
         ? ''
         : ` The catalog lists this run's new versions (${listed.join(', ')}): readers see them.`;
     super(
-      `${reason}.${versions} latest/, the pages, feed and DCAT catalog were not all brought up to date: once what is named above is put right, the next run finishes them`,
+      `${reason}.${versions} latest/, the pages, feed and DCAT catalog were not all brought up to date: once that is put right, the next run finishes them`,
       options,
     );
   }

@@ -721,7 +721,9 @@ async function openForReading(file: string, within?: string, key?: string): Prom
       : stats.isCharacterDevice() || stats.isBlockDevice()
         ? 'a device'
         : 'not a file';
-  throw new Error(`${file} is ${kind}, not a regular file`);
+  throw new Error(
+    `${file} is ${kind}, not a regular file: the tree holds files only; move it away and run again`,
+  );
 }
 
 /**
@@ -884,11 +886,14 @@ async function removeQuietly(file: string): Promise<void> {
 }
 
 function storeError(action: string, key: string, cause: unknown): ObjectStoreError {
+  // A folder where a file goes is someone's: no run removes it, so the message says to (and no more: the
+  // system's words name the store's temporary file).
+  if (errorCode(cause) === 'EISDIR')
+    return new ObjectStoreError(
+      `could not ${action} ${JSON.stringify(key)}: ${JSON.stringify(key)} is a folder in the tree, where the file goes: move it away and run again`,
+      key,
+      { cause },
+    );
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  // A folder where a file goes is someone's: no run removes it, so the message says to.
-  const folder =
-    errorCode(cause) === 'EISDIR'
-      ? ` (${JSON.stringify(key)} is a folder in the tree, where the file goes: move it away and run again)`
-      : '';
-  return new ObjectStoreError(`could not ${action} ${JSON.stringify(key)}${detail}${folder}`, key, { cause });
+  return new ObjectStoreError(`could not ${action} ${JSON.stringify(key)}${detail}`, key, { cause });
 }
