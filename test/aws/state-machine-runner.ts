@@ -96,18 +96,24 @@ type Definition = { StartAt: string; States: States };
 const config = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as RunnerConfig;
 const MAP_STATE = 'Publish each dataset';
 
-/** `inner`, except that its second create-only write fails as S3 failing after the SDK's retries does. */
-function failingSecondCreate(inner: ObjectStore): ObjectStore {
-  let creates = 0;
+/**
+ * `inner`, except that its `method` fails where `fails` says so for the key, as S3 failing after the SDK's
+ * retries does.
+ */
+function failing(
+  inner: ObjectStore,
+  method: 'put' | 'putIfAbsent',
+  fails: (key: string) => boolean,
+): ObjectStore {
   return new Proxy(inner, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      if (property !== 'putIfAbsent') return value.bind(target);
+      if (property !== method) return value.bind(target);
       return async (key: string, ...rest: unknown[]) => {
-        if (++creates === 2)
+        if (fails(key))
           throw new ObjectStoreError(
-            `could not create ${key}: injected 503 SlowDown after the SDK's retries`,
+            `could not ${method === 'put' ? 'replace' : 'create'} ${key}: injected 503 SlowDown after the SDK's retries`,
             key,
           );
         return value.call(target, key, ...rest);
@@ -116,26 +122,20 @@ function failingSecondCreate(inner: ObjectStore): ObjectStore {
   });
 }
 
-/** `inner`, except that its first write of a dataset's page fails as S3 failing after the SDK's retries does. */
+/** `inner`, except that its second create-only write fails. */
+function failingSecondCreate(inner: ObjectStore): ObjectStore {
+  let creates = 0;
+  return failing(inner, 'putIfAbsent', () => ++creates === 2);
+}
+
+/** `inner`, except that its first write of a dataset's page fails. */
 function failingFirstPage(inner: ObjectStore): ObjectStore {
   let failed = false;
-  return new Proxy(inner, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      if (property !== 'put') return value.bind(target);
-      return async (key: string, ...rest: unknown[]) => {
-        if (!failed && /^datasets\/[^/]+\/index\.html$/.test(key)) {
-          failed = true;
-          throw new ObjectStoreError(
-            `could not replace ${key}: injected 503 SlowDown after the SDK's retries`,
-            key,
-          );
-        }
-        return value.call(target, key, ...rest);
-      };
-    },
-  });
+  return failing(
+    inner,
+    'put',
+    (key) => !failed && /^datasets\/[^/]+\/index\.html$/.test(key) && (failed = true),
+  );
 }
 
 /** An error as Step Functions names it (the interpreter matches Retry and Catch on `name`). */
