@@ -14,11 +14,12 @@ export class UnsafeLocalFileError extends OpenDataError {
 
 /**
  * Reads a published tree from a local directory for `verify`, which may be
- * pointed at a tree someone else wrote. Unlike `LocalDirectoryStore`, which
- * trusts its own tree and follows symbolic links, this reads a key only if its
- * real path (every link resolved) is still inside the directory and is a
- * regular file: a link to `/etc/…`, `/dev/zero` or a FIFO (whose `open` would
- * wait forever) is an error, never read. Links inside the tree are fine.
+ * pointed at a tree someone else wrote. It reads a key only if its real path
+ * (every link resolved) is still inside the directory and is a regular file: a
+ * link to `/etc/…`, `/dev/zero` or a FIFO (whose `open` would wait forever) is
+ * an error, never read. Links inside the tree are fine, but for a version's file
+ * only to a version's file. `LocalDirectoryStore` reads its tree by the same
+ * rules, and reads what they refuse as missing, where this reports it.
  */
 export class ContainedDirectoryReader implements Pick<ObjectStore, 'open'> {
   readonly #root: string;

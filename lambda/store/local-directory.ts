@@ -677,8 +677,9 @@ function etagOf(body: Uint8Array): string {
 /**
  * Opens a stored file for reading, without waiting for a writer: a FIFO, a socket or a device where a
  * file should be (data/x.csv linked to /dev/zero, a named pipe) is refused at once with an error saying
- * so, where opening a FIFO waited for ever and a device was read without end. A directory opens as
- * before (reading it fails with EISDIR, which counts as missing).
+ * so, where opening a FIFO waited for ever and a device was read without end. A folder is no file there
+ * (EISDIR, which counts as missing). Given `within`, the tree's real path, the file is read only where its
+ * real path lies inside it and, for a version's `key`, is a version's file (LINK_OUT, missing too).
  */
 async function openForReading(file: string, within?: string, key?: string): Promise<fs.FileHandle> {
   let real = file;
