@@ -225,6 +225,43 @@ export interface CommitOptions {
   readonly check?: 'all' | 'new';
 }
 
+/**
+ * A file the catalog lists is not a file of the tree that the commit can leave as it is: on a directory tree,
+ * a symbolic link to a file the commit writes again (a version's CSV linked to latest/'s), out of the tree or
+ * to nothing, a folder, a pipe or a socket. Found before the catalog is written, so nothing is listed.
+ */
+export class ListedFileError extends OpenDataError {
+  override readonly name = 'ListedFileError';
+  readonly code = 'listed-file';
+}
+
+/** How many of the listed files in the way a {@link ListedFileError} names (the rest are counted). */
+const LISTED_PROBLEMS_SHOWN = 10;
+
+/**
+ * Looks, without reading them, at every file the catalog lists, where the store can say what stands in a
+ * file's place ({@link ObjectStore.absenceOf}): bringing `latest/` up to date would otherwise change a version's
+ * file linked to it, and a file that cannot be read back would be found only after the commit.
+ */
+async function assertListedFilesInPlace(store: ObjectStore, catalog: Catalog | undefined): Promise<void> {
+  const absenceOf = store.absenceOf?.bind(store);
+  if (absenceOf === undefined || catalog === undefined) return;
+  const keys = catalog.datasets.flatMap((dataset) =>
+    dataset.versions.flatMap((version) => version.distributions.map((file) => file.path)),
+  );
+  const found = await mapConcurrent(keys, STORE_CONCURRENCY, async (key) => {
+    const there = await absenceOf(key);
+    return there === undefined ? undefined : `${key} (${there})`;
+  });
+  const problems = found.filter((problem): problem is string => problem !== undefined);
+  if (problems.length === 0) return;
+  const more =
+    problems.length > LISTED_PROBLEMS_SHOWN ? `; and ${problems.length - LISTED_PROBLEMS_SHOWN} more` : '';
+  throw new ListedFileError(
+    `${problems.length === 1 ? 'a file' : `${problems.length} files`} the catalog lists ${problems.length === 1 ? 'is' : 'are'} not in place: ${problems.slice(0, LISTED_PROBLEMS_SHOWN).join('; ')}${more}. Nothing was listed: a version's file must never change, and writing latest/ would have changed or hidden ${problems.length === 1 ? 'it' : 'them'}; put each file itself there (from a backup, or the bucket's version history on S3; a link only to another version's identical file), then run verify and publish again`,
+  );
+}
+
 /** How many times a commit re-reads the catalog and tries again after losing a race. */
 export const CATALOG_COMMIT_ATTEMPTS = 20;
 
@@ -244,6 +281,7 @@ export async function commitVersions(
   const rebased = new Set<string>();
   for (let attempt = 1; attempt <= CATALOG_COMMIT_ATTEMPTS; attempt++) {
     const { catalog: current, etag } = await readCatalog(store);
+    if (attempt === 1) await assertListedFilesInPlace(store, current);
     const accepted: StagedVersion[] = [];
     const results: CommitResult[] = [];
     for (const entry of pending) {

@@ -263,20 +263,23 @@ export class LocalDirectoryStore implements ObjectStore {
       return `${folder} is a symbolic link to ${target}, which ${leads}: the site serves no file through it`;
     }
     const stats = await fs.lstat(file).catch(() => undefined);
-    if (stats?.isDirectory() === true) return 'a folder is there';
-    if (stats?.isSymbolicLink() !== true) return undefined;
-    const target = await fs.readlink(file).catch(() => '?');
-    const real = await fs.realpath(file).catch(() => undefined);
+    if (stats === undefined) return undefined;
+    if (stats.isDirectory()) return 'a folder is there';
     const root = await this.#realRoot();
-    if (real !== undefined && isInside(real, root) && versionFileMayLeadTo(key, treeKey(real, root)))
-      return undefined;
-    const leads =
-      real === undefined
-        ? 'leads to no file: the site serves no file through it'
-        : isInside(real, root)
-          ? "leads to a file that is not a version's and may be written again, where a version's file never changes"
-          : 'leads out of the tree: the site serves no file through it';
-    return `a symbolic link to ${target} is there, which ${leads}`;
+    const real = await fs.realpath(file).catch(() => undefined);
+    // Where the link is: the file itself, or a folder on its way (inside the tree, where versions may be).
+    const link = stats.isSymbolicLink()
+      ? `a symbolic link to ${await fs.readlink(file).catch(() => '?')} is there, which`
+      : 'the path to it goes through a symbolic link, and';
+    if (real === undefined) return `${link} leads to no file: the site serves no file through it`;
+    if (!isInside(real, root)) return `${link} leads out of the tree: the site serves no file through it`;
+    const reached = treeKey(real, root);
+    if (!versionFileMayLeadTo(key, reached))
+      return `${link} leads to ${reached}: no version's file, so it may be written again, where a version's file never changes`;
+    const kind = await fs.stat(real).then(kindOf, () => 'nothing');
+    return kind === undefined
+      ? undefined
+      : `${stats.isSymbolicLink() ? `${link} leads to` : 'there is'} ${kind}, not a file`;
   }
 
   async putIfAbsent(key: string, body: PutBody, _meta: ObjectMeta): Promise<'created' | 'exists'> {
@@ -849,6 +852,20 @@ function sameBytesSince(then: BigIntStats, now: BigIntStats): boolean {
   return (
     then.dev === now.dev && then.ino === now.ino && then.size === now.size && then.mtimeNs === now.mtimeNs
   );
+}
+
+/** What a file system entry is, when it is no regular file: said where a file of the tree should be. */
+function kindOf(stats: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+}): string | undefined {
+  if (stats.isFile()) return undefined;
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  return 'a device';
 }
 
 /** The tree's key of the real path `real` inside the folder whose real path is `root`. */

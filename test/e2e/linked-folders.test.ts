@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -153,10 +154,12 @@ describe('a published tree whose folders are symbolic links', () => {
     await symlink('../1.0.1/validation.json', shared);
     const sharing = await cli('verify', ws.out);
     const csv = path.join(trade, '1.0.1', 'trade.csv');
+    const published = await readFile(csv);
     await rm(csv);
     await symlink('../latest/trade.csv', csv);
+    await editTrade(ws);
 
-    // Act
+    // Act: a new version is due, whose latest/ would change what the link leads to.
     const run = await publishWorkspace(ws, 'trade');
     const verify = await cli('verify', ws.out);
 
@@ -164,10 +167,36 @@ describe('a published tree whose folders are symbolic links', () => {
     expect(sharing.code, sharing.stdout + sharing.stderr).toBe(0);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      "datasets/trade/1.0.1/trade.csv: is listed in the catalog but missing (a symbolic link to ../latest/trade.csv is there, which leads to a file that is not a version's and may be written again, where a version's file never changes)",
+      "a file the catalog lists is not in place: datasets/trade/1.0.1/trade.csv (a symbolic link to ../latest/trade.csv is there, which leads to datasets/trade/latest/trade.csv: no version's file, so it may be written again, where a version's file never changes). Nothing was listed",
     );
     expect(run.stderr).not.toContain('1.0.0/validation.json');
+    // Refused before the commit: 1.0.2 is not listed, and what 1.0.1's link leads to is still 1.0.1's CSV.
+    const catalog = JSON.parse(await readFile(path.join(ws.out, 'catalog.json'), 'utf8')) as {
+      datasets: { id: string; latest: string }[];
+    };
+    expect(catalog.datasets.find((entry) => entry.id === 'trade')?.latest).toBe('1.0.1');
+    expect(await readFile(csv)).toEqual(published);
     expect(verify.code).toBe(1);
     expect(verify.stdout + verify.stderr).toContain("which is no version's file and may be written again");
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    "refuses before the commit a previous version's file replaced by a named pipe, naming it",
+    async () => {
+      const ws = await makeWorkspace();
+      expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+      const csv = path.join(ws.out, 'datasets', 'trade', '1.0.0', 'trade.csv');
+      await rm(csv);
+      execFileSync('mkfifo', [csv]);
+      await editTrade(ws);
+
+      const run = await publishWorkspace(ws, 'trade');
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        'a file the catalog lists is not in place: datasets/trade/1.0.0/trade.csv (there is a named pipe, not a file)',
+      );
+      expect(run.stdout).not.toMatch(/published 1\.0\.1/);
+    },
+  );
 });

@@ -188,7 +188,7 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
     expect(verify.code, verify.stderr).toBe(0);
   });
 
-  it('reports a version file that is a symbolic link leading out of the tree as missing, saying what is there', async () => {
+  it('refuses a version file that is a symbolic link leading out of the tree before the commit, saying what is there', async () => {
     const ws = await makeWorkspace();
     expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
     const version = path.join(ws.out, 'datasets', 'trade', '1.0.0', 'trade.csv');
@@ -201,9 +201,9 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
 
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(
-      `datasets/trade/1.0.0/trade.csv: is listed in the catalog but missing (a symbolic link to ${copy} is there, which leads out of the tree: the site serves no file through it)`,
+      `a file the catalog lists is not in place: datasets/trade/1.0.0/trade.csv (a symbolic link to ${copy} is there, which leads out of the tree: the site serves no file through it)`,
     );
-    expect(again.stderr).toContain('restore it from a copy');
+    expect(again.stderr).toContain('put each file itself there (from a backup');
     expect((await lstat(version)).isSymbolicLink()).toBe(true);
   });
 });
