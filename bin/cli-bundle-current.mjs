@@ -20,15 +20,23 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const INPUTS_FILE = 'inputs.json';
 
 /**
- * What {@link INPUTS_FILE} holds: the checkout built, when the build began, and each file it read as it was then.
- * @typedef {{ readonly root: string; readonly startedMs: number; readonly inputs: readonly { readonly file: string; readonly mtimeMs: number; readonly size: number }[] }} BuiltFrom
+ * A file as a build found it: its size, modification time and change time (which no tool sets back: a
+ * same-size edit with its old modification time put back, `cp -p` or `touch -r`, still moves it).
+ * @typedef {{ readonly file: string; readonly mtimeMs: number; readonly ctimeMs: number; readonly size: number }} Stamped
+ */
+
+/**
+ * What {@link INPUTS_FILE} holds: the checkout built, when the build began, each file it read as it was then,
+ * and each file it wrote as it left it.
+ * @typedef {{ readonly root: string; readonly startedMs: number; readonly inputs: readonly Stamped[]; readonly outputs: readonly Stamped[] }} BuiltFrom
  */
 
 /**
  * Whether the bundle in `dir` was built from this checkout and from the files it lists as they are now:
- * each with the modification time and size it had (a file put back with an older time, `cp -p` or
- * `tar x`, differs too), none changed after the build began, none gone. A missing or unreadable list
- * means it was never built whole.
+ * each with the size, modification and change times it had (a file put back with an older time, `cp -p` or
+ * `tar x`, differs too), none changed after the build began, none gone; and whether the files it wrote are
+ * as it left them (a bundle cut short or edited is built again). A missing or unreadable list means it
+ * was never built whole.
  * @param {string} dir
  * @returns {Promise<boolean>}
  */
@@ -36,13 +44,17 @@ export async function isUpToDate(dir) {
   try {
     /** @type {BuiltFrom} */
     const built = JSON.parse(await readFile(path.join(dir, INPUTS_FILE), 'utf8'));
-    if (built.root !== PROJECT_ROOT || built.inputs.length === 0) return false;
-    const same = await Promise.all(
-      built.inputs.map(async ({ file, mtimeMs, size }) => {
-        const now = await stat(file);
-        return now.mtimeMs === mtimeMs && now.size === size && mtimeMs < built.startedMs;
-      }),
-    );
+    if (built.root !== PROJECT_ROOT || built.inputs.length === 0 || !Array.isArray(built.outputs))
+      return false;
+    /** @param {Stamped} stamped */
+    const unchanged = async ({ file, mtimeMs, ctimeMs, size }) => {
+      const now = await stat(file);
+      return now.mtimeMs === mtimeMs && now.ctimeMs === ctimeMs && now.size === size;
+    };
+    const same = await Promise.all([
+      ...built.inputs.map(async (input) => input.mtimeMs < built.startedMs && (await unchanged(input))),
+      ...built.outputs.map(unchanged),
+    ]);
     return same.every(Boolean);
   } catch {
     return false;

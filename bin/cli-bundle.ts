@@ -111,15 +111,15 @@ export async function ensureCliBundle(
     await rename(`${output.path}${suffix}`, output.path);
   }
   const list = path.join(dir, INPUTS_FILE);
+  const stamp = async (file: string) => {
+    const { mtimeMs, ctimeMs, size } = await stat(file);
+    return { file, mtimeMs, ctimeMs, size };
+  };
   const builtFrom: BuiltFrom = {
     root: PROJECT_ROOT,
     startedMs,
-    inputs: await Promise.all(
-      [...inputs].sort().map(async (file) => {
-        const { mtimeMs, size } = await stat(file);
-        return { file, mtimeMs, size };
-      }),
-    ),
+    inputs: await Promise.all([...inputs].sort().map(stamp)),
+    outputs: await Promise.all(outputs.map((output) => stamp(output.path))),
   };
   await writeFile(`${list}${suffix}`, JSON.stringify(builtFrom));
   await rename(`${list}${suffix}`, list);

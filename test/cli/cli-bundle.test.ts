@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ const run = promisify(execFile);
 interface BuiltFrom {
   root: string;
   startedMs: number;
-  inputs: { file: string; mtimeMs: number; size: number }[];
+  inputs: { file: string; mtimeMs: number; ctimeMs: number; size: number }[];
 }
 
 async function builtFrom(dir: string): Promise<BuiltFrom> {
@@ -31,8 +31,8 @@ async function withStandIn(dir: string): Promise<{ file: string; built: BuiltFro
   await writeFile(file, 'export {};\n');
   const before = new Date(recorded.startedMs - 60_000);
   await utimes(file, before, before);
-  const { mtimeMs, size } = await stat(file);
-  const built = { ...recorded, inputs: [...recorded.inputs, { file, mtimeMs, size }] };
+  const { mtimeMs, ctimeMs, size } = await stat(file);
+  const built = { ...recorded, inputs: [...recorded.inputs, { file, mtimeMs, ctimeMs, size }] };
   await writeFile(path.join(dir, 'inputs.json'), JSON.stringify(built));
   return { file, built };
 }
@@ -82,6 +82,14 @@ describe("the CLI's bundle", () => {
       },
     ],
     ['gone', async (file: string) => rm(file)],
+    [
+      'edited to the same size, its modification time put back (cp -p, touch -r)',
+      async (file: string) => {
+        const { mtime } = await stat(file);
+        await writeFile(file, 'export{}; \n'); // the same 11 bytes' length as the stand-in's 'export {};\n'
+        await utimes(file, mtime, mtime);
+      },
+    ],
   ] as const)('is built again when a file it was built from was %s', async ([, change]) => {
     const dir = await makeTempDir('opendata-cli-bundle-');
     await ensureCliBundle(dir);
@@ -96,6 +104,19 @@ describe("the CLI's bundle", () => {
     expect([unchanged.built, changed.built]).toEqual([false, true]);
     // The start script's own check, which spares it loading tsx, answers the same.
     expect([checkedUnchanged, checkedChanged]).toEqual(['current\n', '']);
+  });
+
+  it('is built again when the bundle it wrote was cut short', async () => {
+    const dir = await makeTempDir('opendata-cli-bundle-');
+    const { entry } = await ensureCliBundle(dir);
+    const { size } = await stat(entry);
+    await truncate(entry, Math.floor(size / 2));
+
+    const checked = await checkedByScript(dir);
+    const again = await ensureCliBundle(dir);
+
+    expect([checked, again.built]).toEqual(['', true]);
+    expect((await stat(entry)).size).toBe(size);
   });
 
   it('is built again for another checkout sharing its folder', async () => {
