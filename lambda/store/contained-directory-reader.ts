@@ -53,7 +53,14 @@ export class ContainedDirectoryReader implements Pick<ObjectStore, 'open'> {
         `is a symbolic link (or under one) to ${path.relative(realRoot, real).split(path.sep).join('/')}, which is no version's file and may be written again, where a version's file never changes: not read`,
       );
     // No following a link swapped in since, and no waiting on a FIFO: the type is checked on the open handle.
-    const handle = await fs.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const handle = await fs
+      .open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      .catch((error: unknown) => {
+        // A socket cannot be opened at all.
+        if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENXIO')
+          throw new UnsafeLocalFileError('is a socket, not a regular file: not read');
+        throw error;
+      });
     try {
       if (!(await handle.stat()).isFile()) throw new UnsafeLocalFileError('is not a regular file: not read');
     } catch (error) {

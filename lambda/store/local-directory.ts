@@ -703,12 +703,19 @@ async function openForReading(file: string, within?: string, key?: string): Prom
       );
   }
   // No following a link swapped in since the path was resolved, and no waiting on a FIFO.
-  const handle: fs.FileHandle = await fs.open(
-    real,
-    fsConstants.O_RDONLY |
-      (fsConstants.O_NONBLOCK ?? 0) |
-      (within === undefined ? 0 : (fsConstants.O_NOFOLLOW ?? 0)),
-  );
+  const handle: fs.FileHandle = await fs
+    .open(
+      real,
+      fsConstants.O_RDONLY |
+        (fsConstants.O_NONBLOCK ?? 0) |
+        (within === undefined ? 0 : (fsConstants.O_NOFOLLOW ?? 0)),
+    )
+    .catch((error: unknown) => {
+      // A socket cannot be opened at all (ENXIO): said as what it is.
+      if (errorCode(error) === 'ENXIO')
+        throw new Error(`${file} is a socket, not a regular file${MOVE_IT_AWAY}`);
+      throw error;
+    });
   const stats = await handle.stat().catch(async (error: unknown) => {
     await handle.close();
     throw error;
@@ -725,9 +732,7 @@ async function openForReading(file: string, within?: string, key?: string): Prom
       : stats.isCharacterDevice() || stats.isBlockDevice()
         ? 'a device'
         : 'not a file';
-  throw new Error(
-    `${file} is ${kind}, not a regular file: the tree holds files only; move it away and run again`,
-  );
+  throw new Error(`${file} is ${kind}, not a regular file${MOVE_IT_AWAY}`);
 }
 
 /**
@@ -877,6 +882,9 @@ function treeKey(real: string, root: string): string {
 function isInside(real: string, root: string): boolean {
   return real.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`);
 }
+
+/** What to do about something other than a file where a file of the tree goes. */
+const MOVE_IT_AWAY = ': the tree holds files only; move it away and run again';
 
 /** The code {@link openForReading} gives a key whose symbolic link leads out of the tree. */
 const LINK_OUT = 'ELINKOUT';

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { ContainedDirectoryReader } from '../../lambda/store/contained-directory-reader.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { within } from '../support/within.js';
@@ -27,6 +29,32 @@ describe.skipIf(!LINUX)('a directory store where a file should be something else
     ];
     for (const call of calls)
       await expect(within(5_000, call())).rejects.toThrow(`${file} is a ${kind}, not a regular file`);
+  });
+
+  it('a socket is refused at once by get, open, exists and head, and by the reader verify uses', async () => {
+    const root = await makeTempDir('opendata-special-');
+    const file = path.join(root, 'x.csv');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(file, resolve));
+    try {
+      const store = new LocalDirectoryStore(root);
+      const calls: (() => Promise<unknown>)[] = [
+        () => store.get('x.csv'),
+        () => store.open('x.csv'),
+        () => store.exists('x.csv'),
+        () => store.head('x.csv'),
+      ];
+      for (const call of calls)
+        await expect(within(5_000, call())).rejects.toThrow(
+          `${file} is a socket, not a regular file: the tree holds files only; move it away and run again`,
+        );
+      await expect(new ContainedDirectoryReader(root).open('x.csv')).rejects.toThrow(
+        'is a socket, not a regular file: not read',
+      );
+      expect(await store.absenceOf('x.csv')).toBe('there is a socket, not a file');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it.each([
