@@ -18,7 +18,7 @@ import {
 } from '../lambda/core/conditional-requests.js';
 import { MUTABLE_CACHE, objectMetaFor } from '../lambda/core/content-policy.js';
 import { messageOf, oneLine } from '../lambda/core/errors.js';
-import { DATASET_SUBFOLDER_PATH } from '../lambda/core/site-keys.js';
+import { DATASET_SUBFOLDER_PATH, versionFileMayLeadTo } from '../lambda/core/site-keys.js';
 import {
   CORS_ALLOWED_HEADERS,
   CORS_EXPOSED_HEADERS,
@@ -220,9 +220,10 @@ function isPlainName(segment: string): boolean {
 
 /**
  * The real path of `segments` under `root` when it exists and, with every
- * symlink resolved, is still inside the real root and names no dotfile;
- * undefined otherwise. The root is resolved on every request, so a tree
- * published after the server started is found.
+ * symlink resolved, is still inside the real root, names no dotfile and, for a
+ * version's file, is a version's file (as `verify` reads the tree); undefined
+ * otherwise. The root is resolved on every request, so a tree published after
+ * the server started is found.
  */
 async function resolveInside(root: string, segments: readonly string[]): Promise<string | undefined> {
   const realRoot = await unlessMissing(realpath(root));
@@ -232,7 +233,10 @@ async function resolveInside(root: string, segments: readonly string[]): Promise
   const relative = path.relative(realRoot, real);
   if (relative === '') return real;
   if (path.isAbsolute(relative)) return undefined;
-  return relative.split(path.sep).every(isPlainName) ? real : undefined;
+  const parts = relative.split(path.sep);
+  return parts.every(isPlainName) && versionFileMayLeadTo(segments.join('/'), parts.join('/'))
+    ? real
+    : undefined;
 }
 
 /** The value of `operation`, or undefined when it failed because the file is not there (or not reachable). */

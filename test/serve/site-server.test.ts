@@ -364,6 +364,19 @@ describe('only files inside the tree', () => {
     expect(await folder.text()).toBe(LETTERS);
   });
 
+  it("serves a version's file linked to another version's, and not one linked to latest/, as verify reads them", async () => {
+    const version = path.join(tree.root, 'datasets/trade/1.0.0');
+    await mkdir(path.join(tree.root, 'datasets/trade/1.0.1'));
+    await symlink('../1.0.0/letters.csv', path.join(tree.root, 'datasets/trade/1.0.1/letters.csv'));
+    await symlink('../latest/letters.csv', path.join(version, 'mutable.csv'));
+
+    const shared = await get('/datasets/trade/1.0.1/letters.csv');
+    const mutable = await rawRequest(site.port, '/datasets/trade/1.0.0/mutable.csv');
+
+    expect(await shared.text()).toBe(LETTERS);
+    expect(mutable?.status).toBe(404);
+  });
+
   it('serves a tree whose own path goes through a symlink', async () => {
     const linked = path.join(path.dirname(tree.root), 'linked-root');
     await symlink(tree.root, linked);
