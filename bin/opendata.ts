@@ -513,7 +513,7 @@ async function publishCommand(
   const repaired = result.siteFilesWritten;
   if (repaired.length > 0 && !outcomes.some((outcome) => outcome.status === 'published')) {
     io.out(
-      `${repaired.length} file${repaired.length === 1 ? '' : 's'} of latest/, the pages, feed or DCAT catalog ${repaired.length === 1 ? 'was' : 'were'} missing or out of date, and written:`,
+      `${repaired.length} file${repaired.length === 1 ? '' : 's'} drawn from the catalog (latest/, pages, charts, citations, feed, DCAT catalog) ${repaired.length === 1 ? 'was' : 'were'} missing or out of date, and written:`,
     );
     // Each by name, as far as a screen holds them: what a hand edit or a crash had left.
     for (const key of repaired.slice(0, REPAIRED_SHOWN)) io.out(`  ${destination}${key}`);

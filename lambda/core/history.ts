@@ -81,7 +81,7 @@ export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>)
     const there = await store.absenceOf?.(CATALOG_KEY);
     if (there !== undefined)
       throw new CorruptCatalogError(
-        `${CATALOG_KEY} in the published tree is no file (${there}): put the catalog file itself there (from a backup, or the bucket's version history on S3), then run verify`,
+        `${CATALOG_KEY} in the published tree is no file (${there}): put the catalog file itself there (from a backup, or the bucket's version history on S3), then run verify; where nothing was published yet, remove it`,
       );
     return {};
   }

@@ -458,7 +458,9 @@ export class LocalDirectoryStore implements ObjectStore {
           ? `a symbolic link (to ${await fs.readlink(directory).catch(() => '?')})`
           : 'a file';
         throw new ObjectStoreError(
-          `${JSON.stringify(folder)} is ${what} where a folder of the tree goes: a run writes only into the tree's own folders, and never through a link; put the folder itself there and run again`,
+          stats.isSymbolicLink()
+            ? `${JSON.stringify(folder)} is ${what} where a folder of the tree goes: a run writes only into the tree's own folders, never through a link; put the folder itself there and run again`
+            : `${JSON.stringify(folder)} is ${what} where a folder of the tree goes: move it away and run again`,
           folder,
         );
       }

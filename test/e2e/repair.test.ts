@@ -22,7 +22,7 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
     // Assess
     expect(again.stdout).toMatch(/^trade +unchanged 1\.0\.0$/m);
     expect(again.stdout).toContain(
-      '3 files of latest/, the pages, feed or DCAT catalog were missing or out of date, and written:',
+      '3 files drawn from the catalog (latest/, pages, charts, citations, feed, DCAT catalog) were missing or out of date, and written:',
     );
     // Each named, on a line of its own.
     for (const key of [
@@ -178,7 +178,7 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
     // Assess
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(
-      '2 files of latest/, the pages, feed or DCAT catalog were missing or out of date, and written',
+      '2 files drawn from the catalog (latest/, pages, charts, citations, feed, DCAT catalog) were missing or out of date, and written',
     );
     expect((await lstat(file('datasets/trade/latest/trade.csv'))).isFile()).toBe(true);
     expect((await lstat(file('datasets/trade/index.html'))).isFile()).toBe(true);
