@@ -143,6 +143,26 @@ function lambdaError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
 
+/**
+ * The states, each Task without a `TimeoutSeconds` given the functions' longest timeout: Step Functions waits
+ * for such a task until the Lambda function ends (its own timeout bounds it), where the interpreter gives up
+ * after 60 s, which a run on a loaded machine (a CI run beside the other tests) has exceeded. The Map's
+ * stand-in has no timeout of its own in Step Functions either, but the execution's.
+ */
+function withTaskTimeouts(states: States): States {
+  return Object.fromEntries(
+    Object.entries(states).map(([name, state]) => [
+      name,
+      state['Type'] === 'Task' && state['TimeoutSeconds'] === undefined
+        ? { ...state, TimeoutSeconds: FUNCTION_TIMEOUT_SECONDS }
+        : state,
+    ]),
+  );
+}
+
+/** The longest timeout of the pipeline's functions (lib/publishing-workflow.ts: ten minutes). */
+const FUNCTION_TIMEOUT_SECONDS = 600;
+
 /** Runs the scenario's definition once, as `spec` says. */
 async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult> {
   // One client per caller, as each function has its own (and Step Functions its own), so that
@@ -239,7 +259,10 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
     Next: string;
   };
   // The child's definition is the ItemProcessor without its ProcessorConfig (not ASL of a machine).
-  const processor = { StartAt: mapState.ItemProcessor.StartAt, States: mapState.ItemProcessor.States };
+  const processor = {
+    StartAt: mapState.ItemProcessor.StartAt,
+    States: withTaskTimeouts(mapState.ItemProcessor.States),
+  };
   const childMachine = new StateMachine(processor as never);
   const itemSelector = new StateMachine({
     StartAt: 'Select',
@@ -247,7 +270,7 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
   } as never);
   const runnable: Definition = {
     ...definition,
-    States: {
+    States: withTaskTimeouts({
       ...definition.States,
       [MAP_STATE]: {
         Type: 'Task',
@@ -257,7 +280,7 @@ async function runOnce(scenario: Scenario, spec: RunSpec): Promise<RunnerResult>
         ResultPath: mapState.ResultPath,
         Next: mapState.Next,
       },
-    },
+    }),
   };
 
   const handlers = {
