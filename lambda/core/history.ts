@@ -416,7 +416,9 @@ async function afterCommit<T>(
     if (error instanceof SiteSourceError)
       throw listed.length === 0
         ? error
-        : new SiteSourceError(error.problem, error.key, { cause: error, afterCommit: true });
+        : // The same problem said once more, now knowing the catalog lists the run's versions; its own cause
+          // carried on (the first error's message would be said twice).
+          new SiteSourceError(error.problem, error.key, { cause: error.cause, afterCommit: true });
     throw new DerivedFilesError(messageOf(error), listed, commit, { cause: error });
   }
 }
