@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Distribution } from './catalog.js';
 import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
-import type { ContentDigest, ObjectStore } from './object-store.js';
+import { absenceNote, type ContentDigest, type ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
 import { messageOf } from './errors.js';
 
@@ -48,10 +48,8 @@ export async function checkFile(
     const known = await reader.knownContent?.(key);
     if (known !== undefined) return mismatches(known, expected);
     const chunks = await reader.open(key);
-    if (chunks === undefined) {
-      const there = await reader.absenceOf?.(key);
-      return [`is listed in the catalog but missing${there === undefined ? '' : ` (${there})`}`];
-    }
+    if (chunks === undefined)
+      return [`is listed in the catalog but missing${await absenceNote(reader, key)}`];
     iterator = chunks[Symbol.asyncIterator]();
     const hash = createHash('sha256');
     let bytes = 0;

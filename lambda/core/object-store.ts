@@ -71,6 +71,15 @@ export interface ObjectStore {
   absenceOf?(key: string): Promise<string | undefined>;
 }
 
+/**
+ * What stands where `key` has no object, as a note to say after "missing" (see {@link ObjectStore.absenceOf}):
+ * ` (…)`, or nothing where the store cannot tell or nothing stands there.
+ */
+export async function absenceNote(store: Pick<ObjectStore, 'absenceOf'>, key: string): Promise<string> {
+  const there = await store.absenceOf?.(key);
+  return there === undefined ? '' : ` (${there})`;
+}
+
 /** Bytes' size and SHA-256 (lowercase hex). */
 export interface ContentDigest {
   readonly bytes: number;

@@ -21,7 +21,7 @@ import {
   readCatalog,
   type StageResult,
 } from './history.js';
-import { digestedAsRead, ObjectStoreError, type ObjectStore } from './object-store.js';
+import { absenceNote, digestedAsRead, ObjectStoreError, type ObjectStore } from './object-store.js';
 import { inMemory } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
@@ -282,12 +282,10 @@ async function readPreviousVersion(
   const listed = latest.distributions.find((file) => file.path === key);
   const open = async () => {
     const chunks = await store.open(key);
-    if (chunks === undefined) {
-      const there = await store.absenceOf?.(key);
+    if (chunks === undefined)
       throw new CorruptPublishedFileError(
-        `${key} is listed in the catalog but missing from the store${there === undefined ? '' : ` (${there})`}${RESTORE_PREVIOUS}`,
+        `${key} is listed in the catalog but missing from the store${await absenceNote(store, key)}${RESTORE_PREVIOUS}`,
       );
-    }
     return chunks;
   };
   // The metadata comes before the rows in the file, so this read stops early.

@@ -5,7 +5,7 @@ import type { StatsDocument } from './column-stats.js';
 import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
 import type { VersionFormat } from './formats/index.js';
-import type { ObjectStore } from './object-store.js';
+import { absenceNote, type ObjectStore } from './object-store.js';
 import { chartFilesRenderer, chartNotes, MAX_CHART_ROWS } from './site/charts.js';
 import { chartRasterizer, type ChartRasterizer } from './site/chart-png.js';
 import { citationFilesRenderer } from './site/citations.js';
@@ -149,13 +149,11 @@ export async function loadSiteContext(
     excerpt: (chunks: AsyncIterable<Uint8Array>) => Promise<T>,
   ): Promise<T> => {
     const chunks = await store.open(key);
-    if (chunks === undefined) {
-      const there = await store.absenceOf?.(key);
+    if (chunks === undefined)
       throw new SiteSourceError(
-        `${key} is listed in the catalog but missing from the store${there === undefined ? '' : ` (${there})`}`,
+        `${key} is listed in the catalog but missing from the store${await absenceNote(store, key)}`,
         key,
       );
-    }
     try {
       return await excerpt(chunks);
     } catch (error) {
@@ -237,13 +235,11 @@ async function readStats(
   const listed = latestVersion(entry).distributions.find((distribution) => distribution.format === 'stats');
   if (listed === undefined || listed.bytes > MAX_STATS_BYTES) return {};
   const chunks = await store.open(listed.path);
-  if (chunks === undefined) {
-    const there = await store.absenceOf?.(listed.path);
+  if (chunks === undefined)
     throw new SiteSourceError(
-      `${listed.path} is listed in the catalog but missing from the store${there === undefined ? '' : ` (${there})`}`,
+      `${listed.path} is listed in the catalog but missing from the store${await absenceNote(store, listed.path)}`,
       listed.path,
     );
-  }
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of chunks) {

@@ -12,6 +12,19 @@ import { within } from '../support/within.js';
 /** Named pipes and /dev/zero exist where the tests run on Linux; elsewhere these are skipped. */
 const LINUX = process.platform === 'linux' && existsSync('/dev/zero');
 
+/**
+ * Each read of `x.csv` that must refuse at once, made only when it is awaited: a refusal nobody awaits yet
+ * would be an unhandled rejection.
+ */
+function readsOf(store: LocalDirectoryStore): (() => Promise<unknown>)[] {
+  return [
+    () => store.get('x.csv'),
+    () => store.open('x.csv'),
+    () => store.exists('x.csv'),
+    () => store.head('x.csv'),
+  ];
+}
+
 describe.skipIf(!LINUX)('a directory store where a file should be something else', () => {
   it('a named pipe is refused at once by get, open, exists and head', async () => {
     const root = await makeTempDir('opendata-special-');
@@ -20,15 +33,8 @@ describe.skipIf(!LINUX)('a directory store where a file should be something else
     const store = new LocalDirectoryStore(root);
     const kind = 'named pipe';
 
-    // Each call made only when it is awaited: a refusal nobody awaits yet would be an unhandled rejection.
-    const calls: (() => Promise<unknown>)[] = [
-      () => store.get('x.csv'),
-      () => store.open('x.csv'),
-      () => store.exists('x.csv'),
-      () => store.head('x.csv'),
-    ];
-    for (const call of calls)
-      await expect(within(5_000, call())).rejects.toThrow(`${file} is a ${kind}, not a regular file`);
+    for (const read of readsOf(store))
+      await expect(within(5_000, read())).rejects.toThrow(`${file} is a ${kind}, not a regular file`);
   });
 
   it('a socket is refused at once by get, open, exists and head, and by the reader verify uses', async () => {
@@ -38,14 +44,8 @@ describe.skipIf(!LINUX)('a directory store where a file should be something else
     await new Promise<void>((resolve) => server.listen(file, resolve));
     try {
       const store = new LocalDirectoryStore(root);
-      const calls: (() => Promise<unknown>)[] = [
-        () => store.get('x.csv'),
-        () => store.open('x.csv'),
-        () => store.exists('x.csv'),
-        () => store.head('x.csv'),
-      ];
-      for (const call of calls)
-        await expect(within(5_000, call())).rejects.toThrow(
+      for (const read of readsOf(store))
+        await expect(within(5_000, read())).rejects.toThrow(
           `${file} is a socket, not a regular file: the tree holds files only; move it away and run again`,
         );
       await expect(new ContainedDirectoryReader(root).open('x.csv')).rejects.toThrow(
