@@ -127,6 +127,12 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
+  /** The tree's real path to read `key` within, once {@link #notThroughFolderLink} has let it be read. */
+  async #readingRoot(key: string): Promise<string> {
+    await this.#notThroughFolderLink(key);
+    return this.#realRoot();
+  }
+
   /**
    * Refuses to read `key` through a symbolic link where a folder of rewritable files goes (`latest` linked
    * to a version's folder): what is read there is no file of that folder, and the first write to it replaces
@@ -152,9 +158,8 @@ export class LocalDirectoryStore implements ObjectStore {
     let body: Buffer;
     let lastModified: Date;
     try {
-      await this.#notThroughFolderLink(key);
       // One open file for both, so the time is that of the bytes read even if the file is replaced meanwhile.
-      const handle = await openForReading(file, await this.#realRoot(), key);
+      const handle = await openForReading(file, await this.#readingRoot(key), key);
       try {
         [body, { mtime: lastModified }] = await Promise.all([handle.readFile(), handle.stat()]);
       } finally {
@@ -171,9 +176,8 @@ export class LocalDirectoryStore implements ObjectStore {
   async open(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
     const file = this.#fileFor(key);
     try {
-      await this.#notThroughFolderLink(key);
       // The stream owns the handle and closes it at the end, on error or when the reader stops early.
-      const handle = await openForReading(file, await this.#realRoot(), key);
+      const handle = await openForReading(file, await this.#readingRoot(key), key);
       return handle.createReadStream() as AsyncIterable<Uint8Array>;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -184,8 +188,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const file = this.#fileFor(key);
     try {
-      await this.#notThroughFolderLink(key);
-      const { bytes, etag, lastModified } = await hashFile(file, await this.#realRoot(), key);
+      const { bytes, etag, lastModified } = await hashFile(file, await this.#readingRoot(key), key);
       return { ...objectMetaFor(key), bytes, etag, lastModified };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -201,8 +204,7 @@ export class LocalDirectoryStore implements ObjectStore {
   async exists(key: string): Promise<boolean> {
     const file = this.#fileFor(key);
     try {
-      await this.#notThroughFolderLink(key);
-      const handle = await openForReading(file, await this.#realRoot(), key);
+      const handle = await openForReading(file, await this.#readingRoot(key), key);
       try {
         return !(await handle.stat()).isDirectory();
       } finally {
@@ -300,8 +302,7 @@ export class LocalDirectoryStore implements ObjectStore {
     return this.#withLock(key, file, async () => {
       let current: string | undefined;
       try {
-        await this.#notThroughFolderLink(key);
-        current = (await hashFile(file, await this.#realRoot(), key)).etag;
+        current = (await hashFile(file, await this.#readingRoot(key), key)).etag;
       } catch (error) {
         if (!isMissing(error)) throw storeError('stat', key, error);
       }
