@@ -1,4 +1,4 @@
-import type { JsonLines } from './row-source.js';
+import { wholeLines, type JsonLines } from './row-source.js';
 import type { ByteSink } from './scratch.js';
 
 /** Array items are handed to the sink in pieces of about this many bytes. */
@@ -80,4 +80,59 @@ class ItemText {
     source.copy(this.#buffer, this.#used, start, end);
     this.#used += end - start;
   }
+}
+
+/**
+ * Lines longer than this are not read as {@link writtenArrayItems} reads lines: an item that long (or a
+ * file without line breaks) is left to a streaming parser, which holds one value rather than one line.
+ */
+const LONGEST_ITEM_LINE = 1 << 24;
+
+/** Text that is not laid out as {@link writeJsonObject} lays out a streamed array (see {@link writtenArrayItems}). */
+export class NotWrittenLayoutError extends Error {
+  override readonly name = 'NotWrittenLayoutError';
+}
+
+/**
+ * The items of `name`, the last array of a JSON object as {@link writeJsonObject} writes it, read back as
+ * the JSON text of each (one line each), in batches as the chunks arrive: the lines before the array's
+ * own (`  "name": [` at the top level, which a string can never make, its line breaks being escaped) are
+ * passed over; each item is on a line of its own, indented four spaces, all but the last followed by a
+ * comma; then `  ]` and `}` end the document. Any other text, a line over 16 MiB, or a document that
+ * ends too soon throws a {@link NotWrittenLayoutError}, after which a streaming JSON parser can read the
+ * document instead: the items handed over before then are to be dropped. JSON files of other layouts
+ * (written by other means, or changed) end here, and are not for this to judge further: the text of each
+ * item is the caller's to parse.
+ */
+export async function* writtenArrayItems(
+  chunks: AsyncIterable<Uint8Array>,
+  name: string,
+): AsyncGenerator<string[]> {
+  const opening = `  ${JSON.stringify(name)}: [`;
+  let part: 'head' | 'items' | 'last item' | 'closed' | 'ended' = 'head';
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    const cut = wholeLines(carry, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    // A copy: the chunk's buffer may be the reader's to fill again.
+    carry = Buffer.from(cut.carry);
+    if (carry.length > LONGEST_ITEM_LINE) throw new NotWrittenLayoutError('a line over 16 MiB');
+    const items: string[] = [];
+    for (const piece of cut.lines)
+      for (const line of piece.toString('utf8', 0, piece.length - 1).split('\n')) {
+        if (part === 'head') {
+          if (line === opening) part = 'items';
+          else if (line === `${opening}]`) part = 'closed';
+        } else if (part === 'items' && line.startsWith('    ')) {
+          if (line.endsWith(',')) items.push(line.slice(4, -1));
+          else {
+            items.push(line.slice(4));
+            part = 'last item';
+          }
+        } else if (part === 'last item' && line === '  ]') part = 'closed';
+        else if (part === 'closed' && line === '}') part = 'ended';
+        else throw new NotWrittenLayoutError(`an unexpected line after the ${part} part`);
+      }
+    if (items.length > 0) yield items;
+  }
+  if (part !== 'ended' || carry.length > 0) throw new NotWrittenLayoutError('the document ends too soon');
 }

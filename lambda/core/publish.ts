@@ -21,8 +21,15 @@ import {
   readCatalog,
   type StageResult,
 } from './history.js';
-import { absenceNote, digestedAsRead, ObjectStoreError, type ObjectStore } from './object-store.js';
-import { inMemory } from './row-source.js';
+import { NotWrittenLayoutError, writtenArrayItems } from './json-writer.js';
+import {
+  absenceNote,
+  digestedAsRead,
+  ObjectStoreError,
+  type ContentDigest,
+  type ObjectStore,
+} from './object-store.js';
+import { inMemory, rowParserFor } from './row-source.js';
 import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
@@ -301,10 +308,65 @@ async function readPreviousVersion(
     return 'stop';
   });
   if (columns === undefined) throw new Error(`${key} has no "columns"`);
-  // Sorted again by this version's key: a no-op pass when the key and its types are unchanged.
+  // Sorted again by this version's key: a no-op pass when the key and its types are unchanged. The rows
+  // are read a line each, as the file lays them out, and by a streaming parser where it does not.
+  const sorter =
+    (await rowsByLines(await open(), key, listed, columns, options)) ??
+    (await rowsByParser(await open(), key, listed, options));
+  return { columns, primaryKey, rows: await sorter.finish() };
+}
+
+/** Options of the readers of a previous version's rows: the new version's key, where to sort, how. */
+type PreviousRowsOptions = {
+  readonly primaryKey: readonly string[];
+  readonly scratch: ScratchDirectory;
+  readonly sortRunRows: number | undefined;
+};
+
+/**
+ * The previous version's rows, sorted, read from its `<id>.json` a line each as `writeJsonObject` wrote
+ * them (several times faster than a streaming parser: each row is one `JSON.parse`), or `undefined` when
+ * the file is not laid out so (an older layout, or a damaged file, which the parser then tells of).
+ */
+async function rowsByLines(
+  chunks: AsyncIterable<Uint8Array>,
+  key: string,
+  listed: Distribution | undefined,
+  columns: readonly PublishedColumn[],
+  options: PreviousRowsOptions,
+): Promise<RowSorter | undefined> {
+  const sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
+  const parse = rowParserFor(columns);
+  const read = digestedAsRead(chunks);
+  try {
+    for await (const lines of writtenArrayItems(read.chunks, 'rows')) {
+      const rows: Row[] = [];
+      for (const line of lines) {
+        const row = parse(line);
+        if (typeof row !== 'object' || row === null || Array.isArray(row))
+          throw new NotWrittenLayoutError('an item that is no object');
+        rows.push(row);
+      }
+      await sorter.add(rows);
+    }
+  } catch (error) {
+    if (error instanceof NotWrittenLayoutError || error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+  assertAsListed(key, listed, read.digest());
+  return sorter;
+}
+
+/** The previous version's rows, sorted, read from its `<id>.json` by a streaming JSON parser. */
+async function rowsByParser(
+  chunks: AsyncIterable<Uint8Array>,
+  key: string,
+  listed: Distribution | undefined,
+  options: PreviousRowsOptions,
+): Promise<RowSorter> {
   const sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
   let batch: Row[] = [];
-  const read = digestedAsRead(await open());
+  const read = digestedAsRead(chunks);
   await readJsonValues(
     key,
     read.chunks,
@@ -320,13 +382,21 @@ async function readPreviousVersion(
     },
   );
   await sorter.add(batch);
-  const { sha256, bytes } = read.digest();
+  assertAsListed(key, listed, read.digest());
+  return sorter;
+}
+
+/** Throws unless the file read is the one the catalog lists (its SHA-256 and size), when it lists one. */
+function assertAsListed(
+  key: string,
+  listed: Distribution | undefined,
+  { sha256, bytes }: ContentDigest,
+): void {
   if (listed !== undefined && (sha256 !== listed.sha256 || bytes !== listed.bytes))
     throw new CorruptPublishedFileError(
       `${key} has sha256 ${sha256} (${bytes} bytes); the catalog says ${listed.sha256} (${listed.bytes} bytes): ` +
         `a published file must never change${RESTORE_PREVIOUS}`,
     );
-  return { columns, primaryKey, rows: await sorter.finish() };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   sortByPrimaryKey,
 } from '../../lambda/core/canonical.js';
 import { diffRows, diffSortedRows } from '../../lambda/core/changes.js';
-import { writeJsonObject } from '../../lambda/core/json-writer.js';
+import { NotWrittenLayoutError, writeJsonObject, writtenArrayItems } from '../../lambda/core/json-writer.js';
 import { collectRows, inMemory, Spill } from '../../lambda/core/row-source.js';
 import type { Row } from '../../lambda/core/row-schema.js';
 import { ScratchDirectory } from '../../lambda/core/scratch.js';
@@ -422,6 +422,60 @@ describe('streamed JSON writer', () => {
     expect(text).toBe(
       '{\n  "id": "x",\n  "nested": {\n    "a": [\n      1,\n      2\n    ]\n  },\n  "rows": [\n    {"a":1},\n    {"b":"two\\nlines"},\n    {"c":null}\n  ],\n  "empty": []\n}\n',
     );
+  });
+
+  /** The item texts {@link writtenArrayItems} reads from `text` handed over in pieces of the given byte sizes (cycled). */
+  async function readBack(text: string, name: string, sizes: readonly number[]): Promise<string[]> {
+    const bytes = Buffer.from(text, 'utf8');
+    async function* pieces() {
+      for (let start = 0, i = 0; start < bytes.length; i++) {
+        const size = Math.max(1, sizes[i % sizes.length] ?? 1);
+        // A copy in a buffer of its own, as a stream hands over.
+        yield Uint8Array.from(bytes.subarray(start, start + size));
+        start += size;
+      }
+    }
+    const items: string[] = [];
+    for await (const batch of writtenArrayItems(pieces(), name)) items.push(...batch);
+    return items;
+  }
+
+  /** Object keys, with the names and characters that could pass for the layout's own lines. */
+  const keys = fc.oneof(fc.string(), fc.constantFrom('rows', 'id', '  "rows": [', '\n', ']', '}', ',', ' '));
+
+  it('reads back the items of the last array as it wrote them, in pieces of any size', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(keys, fc.jsonValue()).filter((head) => !('rows' in head)),
+        fc.array(fc.array(fc.jsonValue(), { maxLength: 6 }), { maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }),
+        async (head, batches, sizes) => {
+          const text = await write(head, [['rows', batches]]);
+          const items = await readBack(text, 'rows', sizes);
+          expect(items.map((item) => JSON.parse(item))).toEqual(JSON.parse(text).rows);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads back no items from a document laid out otherwise: it says so instead', async () => {
+    const rows = [{ a: 1 }, { b: 'two' }];
+    for (const text of [
+      `${JSON.stringify({ id: 'x', rows }, null, 2)}\n`, // pretty-printed throughout
+      JSON.stringify({ id: 'x', rows }), // on one line
+      await write({ id: 'x' }, [
+        ['rows', [rows]],
+        ['more', [[1]]],
+      ]), // not the last array
+      (await write({ id: 'x' }, [['rows', [rows]]])).slice(0, -3), // cut short
+      (await write({ id: 'x' }, [['rows', [rows]]])).replace('{"a":1},', '{"a":1}'), // a comma missing
+      (await write({ id: 'x' }, [['rows', [rows]]])).replace('\n}\n', '\n}\n{}\n'), // more after the end
+      (await write({ id: 'x' }, [['rows', [rows]]])).replace(/\n}\n$/, '\n]\n'), // not closed as an object
+      (await write({ id: 'x' }, [['rows', [rows]]])).replaceAll('\n', '\r\n'), // other line endings
+      await write({ id: 'x' }, [['list', [rows]]]), // no such array
+    ])
+      await expect(readBack(text, 'rows', [7])).rejects.toThrow(NotWrittenLayoutError);
   });
 
   it('writes a valid document with no head properties', async () => {
