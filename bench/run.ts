@@ -235,6 +235,8 @@ function perRun(of: Summary, to: Summary, ratio: (of: number, to: number) => num
 // Started only when S3 is measured (`--no-s3` needs no moto_server).
 const moto = PIPELINE.includes('publish s3') ? await startMotoServer() : undefined;
 const work = await mkdtemp(path.join(OUT_DIR, 'opendata-bench-'));
+// The CLI's record of the files it checked (bin/checked-record.ts) stays with the bench's trees, not in the user's cache.
+process.env.OPEN_DATA_CACHE_DIR = path.join(work, 'cache');
 const fileSystem = fileSystemName((await statfs(work)).type);
 const workload = await bundleWorkload(work, true);
 

@@ -33,6 +33,7 @@ import { ContainedDirectoryReader } from '../lambda/store/contained-directory-re
 import { HttpReader, redactCredentials } from '../lambda/store/http-reader.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../lambda/store/network-timeouts.js';
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
+import { checkedRecordFor } from './checked-record.js';
 import { isMainModule } from './main-module.js';
 import { createSiteServer } from './site-server.js';
 import {
@@ -71,7 +72,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** What a run reads from its surroundings besides the arguments (tests pass their own). */
 export interface CliContext {
-  /** Where `npm_config_*` variables and `OPEN_DATA_SOURCES_DIR` are looked up (default: `process.env`). */
+  /** Where `npm_config_*` variables, `OPEN_DATA_SOURCES_DIR` and `OPEN_DATA_CACHE_DIR` are looked up (default: `process.env`). */
   readonly env?: Env;
   /**
    * Where `publish` and `validate` draw their progress line, if it is a
@@ -426,6 +427,7 @@ async function publishCommand(
   await warnOfCsvWithoutDescriptor(source, io);
 
   let store: ObjectStore;
+  let checkedRecord: string | undefined;
   let destination: string;
   let place: Destination;
   if (bucket !== undefined) {
@@ -445,7 +447,8 @@ async function publishCommand(
       ['schemas', text(values, 'schemas') ?? 'schemas'],
     ]);
     await makeDirectory(folder);
-    store = new LocalDirectoryStore(folder);
+    checkedRecord = await checkedRecordFor(folder, env);
+    store = new LocalDirectoryStore(folder, checkedRecord === undefined ? {} : { checkedRecord });
     // As given relative to here when it lies below; otherwise the absolute path, not a chain of "../".
     const relative = path.relative(process.cwd(), path.resolve(folder));
     const shown = relative === '' ? '.' : relative.startsWith('..') ? path.resolve(folder) : relative;
@@ -487,11 +490,23 @@ async function publishCommand(
       ...(message === undefined ? {} : { message }),
       ...(onProgress === undefined ? {} : { onProgress }),
     }),
-  ).catch((error: unknown) => {
-    // The versions are listed though the pages are not all drawn: what each dataset published is said first.
-    if (error instanceof SiteUpdateError) report(error.outcomes, []);
-    throw error;
-  });
+  )
+    .catch((error: unknown) => {
+      // The versions are listed though the pages are not all drawn: what each dataset published is said first.
+      if (error instanceof SiteUpdateError) report(error.outcomes, []);
+      throw error;
+    })
+    .finally(async () => {
+      // What this run read and wrote stays known, whether or not it published: a later run reads only the rest.
+      if (!(store instanceof LocalDirectoryStore)) return;
+      await store
+        .saveCheckedFiles()
+        .catch((error: unknown) =>
+          io.err(
+            `opendata: warning: could not keep the record of the files checked in ${destination} (${checkedRecord ?? ''}: ${messageOf(error)}); the next publish reads them all again`,
+          ),
+        );
+    });
   const { outcomes, catalogWritten, problems } = result;
   const width = report(outcomes, result.notes);
   for (const id of result.notInSource)

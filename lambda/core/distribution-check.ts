@@ -31,11 +31,13 @@ export type ExpectedContent = ContentDigest;
  * than expected (one more chunk is read only to say how many it has when that
  * chunk ends it), so neither a huge nor an endless body costs memory or time.
  * A key that is not a plain site-relative path is never read at all. A file
- * the store wrote itself and knows unchanged since ({@link ObjectStore.knownContent})
- * is compared as the store knows it, without being read again.
+ * the store knows unchanged since it wrote or read it ({@link ObjectStore.knownContent})
+ * is compared as the store knows it, without being read again; a store that
+ * reads files itself ({@link ObjectStore.digestOf}) is asked to, so that it
+ * knows them next time.
  */
 export async function checkFile(
-  reader: Pick<ObjectStore, 'open' | 'knownContent' | 'absenceOf'>,
+  reader: Pick<ObjectStore, 'open' | 'knownContent' | 'absenceOf' | 'digestOf'>,
   key: string,
   expected: ExpectedContent,
   options: FileCheckOptions = {},
@@ -47,6 +49,15 @@ export async function checkFile(
   try {
     const known = await reader.knownContent?.(key);
     if (known !== undefined) return mismatches(known, expected);
+    if (reader.digestOf !== undefined) {
+      const read = await reader.digestOf(key, expected.bytes, options.signal);
+      if (read === undefined)
+        return [`is listed in the catalog but missing${await absenceNote(reader, key)}`];
+      if (!('over' in read)) return mismatches(read, expected);
+      return read.over === 'exactly'
+        ? [`has ${read.bytes} bytes; the catalog says ${expected.bytes}`]
+        : [`has more than ${read.bytes} bytes; the catalog says ${expected.bytes} (stopped reading there)`];
+    }
     const chunks = await reader.open(key);
     if (chunks === undefined)
       return [`is listed in the catalog but missing${await absenceNote(reader, key)}`];
@@ -93,7 +104,7 @@ function mismatches(actual: ContentDigest, expected: ExpectedContent): string[] 
  * a problem, never read.
  */
 export async function verifyDistributions(
-  reader: Pick<ObjectStore, 'open' | 'knownContent' | 'absenceOf'>,
+  reader: Pick<ObjectStore, 'open' | 'knownContent' | 'absenceOf' | 'digestOf'>,
   distributions: readonly Distribution[],
   options: FileCheckOptions = {},
 ): Promise<VerifyProblem[]> {

@@ -64,12 +64,28 @@ export interface ObjectStore {
    */
   knownContent?(key: string): Promise<ContentDigest | undefined>;
   /**
+   * The size and SHA-256 of the object at `key`, read in full by the store itself (`undefined` where there
+   * is none), which can then tell it unchanged later without reading it ({@link knownContent}); an object
+   * of more than `maxBytes` is not read to its end, and only its size is given. A store that has it (a
+   * directory store) is asked this instead of {@link open} by a check of the files a catalog lists.
+   */
+  digestOf?(key: string, maxBytes: number, signal?: AbortSignal): Promise<DigestRead | undefined>;
+  /**
    * What stands where `key` has no object, when something does that a reader would not take for one (a
    * folder, a symbolic link leading out of a directory tree): said after "missing" in a report. Only stores
    * where such things can be have it.
    */
   absenceOf?(key: string): Promise<string | undefined>;
 }
+
+/** What {@link ObjectStore.digestOf} read: the bytes and their SHA-256, or only how many bytes there are, over the limit. */
+export type DigestRead =
+  | ContentDigest
+  | {
+      readonly bytes: number;
+      /** `'exactly'` the bytes given, or `'at least'` (the object grew while it was read, and was read no further). */
+      readonly over: 'exactly' | 'at least';
+    };
 
 /**
  * What stands where `key` has no object, as a note to say after "missing" (see {@link ObjectStore.absenceOf}):

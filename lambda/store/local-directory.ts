@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { objectMetaFor } from '../core/content-policy.js';
 import type {
   ContentDigest,
+  DigestRead,
   ObjectInfo,
   ObjectMeta,
   ObjectStore,
@@ -24,7 +25,9 @@ import {
   verifiedChunks,
   type StreamedBody,
 } from '../core/object-store.js';
+import { relativeKeyProblem } from '../core/relative-key.js';
 import { mayHoldVersions, versionFileMayLeadTo } from '../core/site-keys.js';
+import { readCheckedFiles, writeCheckedFiles, type CheckedFile } from './checked-files.js';
 import { errorCode, makeDirectory } from './file-system.js';
 
 /** A key (or list prefix) that cannot be mapped safely to a file under the store's root. */
@@ -54,6 +57,15 @@ export interface LocalDirectoryStoreOptions {
    * @default 5000
    */
   readonly lockLeaseMs?: number;
+  /**
+   * A file (outside the tree) in which the store keeps, from one run to the next, what it found each file
+   * of the tree to hold and the file's identity then: what it wrote and read back, and what it read in
+   * full ({@link LocalDirectoryStore.digestOf}). It is read when first needed and written by
+   * {@link LocalDirectoryStore.saveCheckedFiles}; a file whose identity is still the same is then known
+   * without being read again ({@link LocalDirectoryStore.knownContent}), in this run and in later ones.
+   * @default - nothing is kept beyond the store's life
+   */
+  readonly checkedRecord?: string;
 }
 
 /**
@@ -70,13 +82,10 @@ const DEFAULT_LOCK_LEASE_MS = 5_000;
  * At most this many files are remembered for {@link LocalDirectoryStore.knownContent} (the oldest is
  * forgotten first), so that a long-lived store (a warm Lambda's, a test's) does not grow without end.
  */
-const KNOWN_FILES = 4096;
+const KNOWN_FILES = 1 << 16;
 
-/** What the store read a file it wrote to hold, and the file's identity once it was in place (see {@link identityOf}). */
-interface KnownFile {
-  readonly identity: string;
-  readonly content: ContentDigest;
-}
+/** What the store read a file to hold, and the file's identity then (see {@link identityOf}). */
+type KnownFile = CheckedFile;
 
 /** A temporary file written for a body, and, when its bytes were read back and found right, its identity then. */
 interface WrittenTemp {
@@ -104,14 +113,61 @@ export class LocalDirectoryStore implements ObjectStore {
   readonly root: string;
   readonly #lockTimeoutMs: number;
   readonly #lockLeaseMs: number;
-  /** Files this store copied from a file-backed body and read back, by path: what it found them to hold. */
+  /**
+   * Files this store copied from a file-backed body and read back, or read in full, by path: what it found
+   * them to hold (and, with a record, what earlier runs found).
+   */
   readonly #known = new Map<string, KnownFile>();
+  readonly #checkedRecord: string | undefined;
+  /** The record's entries, read into {@link #known} once, when first needed. */
+  #recordRead: Promise<void> | undefined;
   #resolvedRoot: string | undefined;
 
   constructor(root: string, options: LocalDirectoryStoreOptions = {}) {
     this.root = path.resolve(root);
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#lockLeaseMs = options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS;
+    this.#checkedRecord = options.checkedRecord;
+  }
+
+  /** Reads the record of earlier runs into {@link #known}, once; what this run learnt already stays. */
+  async #readRecord(): Promise<void> {
+    if (this.#checkedRecord === undefined) return;
+    const record = this.#checkedRecord;
+    this.#recordRead ??= (async () => {
+      const entries = await readCheckedFiles(record, await this.#realRoot());
+      for (const [key, entry] of entries) {
+        const file = this.#fileFor(key);
+        if (!this.#known.has(file)) this.#learn(file, entry);
+      }
+    })();
+    await this.#recordRead;
+  }
+
+  /**
+   * Writes what the store knows of the tree's files to its record ({@link LocalDirectoryStoreOptions.checkedRecord}),
+   * for later runs; nothing without one. A failure to write it is the caller's to report: the tree is not
+   * touched, and a later run reads again what the record would have spared it.
+   */
+  async saveCheckedFiles(): Promise<void> {
+    if (this.#checkedRecord === undefined) return;
+    await this.#readRecord();
+    const files = new Map<string, CheckedFile>();
+    for (const [file, entry] of this.#known) {
+      const key = path.relative(this.root, file).split(path.sep).join('/');
+      if (relativeKeyProblem(key) === undefined) files.set(key, entry);
+    }
+    await writeCheckedFiles(this.#checkedRecord, await this.#realRoot(), files);
+  }
+
+  /** Records what `file` holds, forgetting the file known longest once {@link KNOWN_FILES} are known. */
+  #learn(file: string, entry: KnownFile): void {
+    this.#known.delete(file);
+    this.#known.set(file, entry);
+    if (this.#known.size > KNOWN_FILES) {
+      const oldest = this.#known.keys().next();
+      if (oldest.done !== true) this.#known.delete(oldest.value);
+    }
   }
 
   /**
@@ -235,13 +291,44 @@ export class LocalDirectoryStore implements ObjectStore {
    * reads every file.
    */
   async knownContent(key: string): Promise<ContentDigest | undefined> {
+    await this.#readRecord();
     const file = this.#fileFor(key);
     const known = this.#known.get(file);
     if (known === undefined) return undefined;
-    const identity = await fs.stat(file, { bigint: true }).then(identityOf, () => undefined);
+    // The file's identity as a read would open it: through no link that a read refuses.
+    const identity = await (async () => {
+      const handle = await openForReading(file, await this.#readingRoot(key), key);
+      try {
+        return identityOf(await handle.stat({ bigint: true }));
+      } finally {
+        await handle.close();
+      }
+    })().catch(() => undefined);
     if (identity === known.identity) return known.content;
     this.#known.delete(file);
     return undefined;
+  }
+
+  /**
+   * The size and SHA-256 of the file at `key`, read in full through one handle (`undefined` where a read
+   * finds no file), or its size alone when it holds more than `maxBytes`: unread, or read no further
+   * than past them when it grew during the read. A file that did not
+   * change during the read is then known by its identity ({@link knownContent}), and kept in the record
+   * when the store keeps one.
+   */
+  async digestOf(key: string, maxBytes: number, signal?: AbortSignal): Promise<DigestRead | undefined> {
+    const file = this.#fileFor(key);
+    let read: Awaited<ReturnType<typeof hashFile>>;
+    try {
+      read = await hashFile(file, await this.#readingRoot(key), key, { maxBytes, signal });
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw storeError('read', key, error);
+    }
+    if (read.over === true) return { bytes: read.bytes, over: read.grew === true ? 'at least' : 'exactly' };
+    const content = { bytes: read.bytes, sha256: read.etag.slice(1, -1) };
+    if (read.unchanged !== undefined) this.#learn(file, { identity: identityOf(read.unchanged), content });
+    return content;
   }
 
   async absenceOf(key: string): Promise<string | undefined> {
@@ -513,11 +600,7 @@ export class LocalDirectoryStore implements ObjectStore {
     if (checked === undefined || !isStreamedBody(body)) return;
     const now = await fs.stat(file, { bigint: true }).catch(() => undefined);
     if (now === undefined || !sameBytesSince(checked, now)) return;
-    this.#known.set(file, { identity: identityOf(now), content: { bytes: body.bytes, sha256: body.sha256 } });
-    if (this.#known.size > KNOWN_FILES) {
-      const oldest = this.#known.keys().next();
-      if (oldest.done !== true) this.#known.delete(oldest.value);
-    }
+    this.#learn(file, { identity: identityOf(now), content: { bytes: body.bytes, sha256: body.sha256 } });
   }
 
   /**
@@ -814,11 +897,22 @@ async function hashFile(
   file: string,
   within?: string,
   key?: string,
-): Promise<{ bytes: number; etag: string; lastModified: Date; unchanged?: BigIntStats }> {
+  limits: { readonly maxBytes?: number; readonly signal?: AbortSignal | undefined } = {},
+): Promise<{
+  bytes: number;
+  etag: string;
+  lastModified: Date;
+  unchanged?: BigIntStats;
+  /** More than `limits.maxBytes`: not read (the size given), or not read to the end (`grew`: at least `bytes`). */
+  over?: true;
+  grew?: true;
+}> {
   const handle = await openForReading(file, within, key);
   try {
     const before = await handle.stat({ bigint: true });
     const mtime = before.mtime;
+    if (limits.maxBytes !== undefined && before.size > BigInt(limits.maxBytes))
+      return { bytes: Number(before.size), etag: '', lastModified: mtime, over: true };
     const hash = createHash('sha256');
     let bytes = 0;
     // Two buffers read into in turn, again and again: the next piece is read while this one is hashed,
@@ -829,7 +923,11 @@ async function hashFile(
     for (;;) {
       const { bytesRead, buffer } = await reading;
       if (bytesRead === 0) break;
+      limits.signal?.throwIfAborted();
       bytes += bytesRead;
+      // A file that grew past the limit while it was read is not read to its end.
+      if (limits.maxBytes !== undefined && bytes > limits.maxBytes)
+        return { bytes, etag: '', lastModified: mtime, over: true, grew: true };
       turn ^= 1;
       reading = handle.read(buffers[turn] as Buffer, 0, HASH_READ_BYTES, bytes);
       hash.update(buffer.subarray(0, bytesRead));

@@ -1,14 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, readdir, readFile, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkFile } from '../../lambda/core/distribution-check.js';
 import { objectMetaFor } from '../../lambda/core/content-policy.js';
-import type { ContentDigest, StreamedBody } from '../../lambda/core/object-store.js';
+import { ObjectStoreError, type ContentDigest, type StreamedBody } from '../../lambda/core/object-store.js';
 import { publishDatasets } from '../../lambda/core/pipeline.js';
 import { ScratchDirectory } from '../../lambda/core/scratch.js';
+import { writeCheckedFiles } from '../../lambda/store/checked-files.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { sourceLocation } from '../support/local-sources.js';
 import { writeSyntheticTrade } from '../support/synthetic-trade.js';
@@ -60,7 +72,11 @@ type Operation =
   | { readonly kind: 'replace by rename'; readonly key: Key; readonly bytes: Uint8Array }
   | { readonly kind: 'chmod'; readonly key: Key }
   | { readonly kind: 'touch'; readonly key: Key }
-  | { readonly kind: 'remove'; readonly key: Key };
+  | { readonly kind: 'remove'; readonly key: Key }
+  | { readonly kind: 'read in full'; readonly key: Key }
+  | { readonly kind: 'next run' }
+  | { readonly kind: 'dataset folder moved out and linked' }
+  | { readonly kind: 'dataset folder moved back' };
 
 const keyArbitrary = fc.constantFrom<Key>(...KEYS);
 const bytesArbitrary = fc.uint8Array({ minLength: 0, maxLength: 64 });
@@ -85,6 +101,10 @@ const operationArbitrary: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ kind: fc.constant('chmod' as const), key: keyArbitrary }),
   fc.record({ kind: fc.constant('touch' as const), key: keyArbitrary }),
   fc.record({ kind: fc.constant('remove' as const), key: keyArbitrary }),
+  fc.record({ kind: fc.constant('read in full' as const), key: keyArbitrary }),
+  fc.record({ kind: fc.constant('next run' as const) }),
+  fc.record({ kind: fc.constant('dataset folder moved out and linked' as const) }),
+  fc.record({ kind: fc.constant('dataset folder moved back' as const) }),
 );
 
 /** Reads a file's bytes, or `undefined` when there is none. */
@@ -98,6 +118,20 @@ async function apply(
   root: string,
   scratch: string,
   operation: Operation,
+): Promise<boolean> {
+  // The store refuses to write through a link where a folder of the tree goes (a dataset's folder moved
+  // out and linked): nothing is written, and nothing learnt.
+  return writing(root, scratch, operation, store).catch((error: unknown) => {
+    if (error instanceof ObjectStoreError && /is a symbolic link/.test(error.message)) return false;
+    throw error;
+  });
+}
+
+async function writing(
+  root: string,
+  scratch: string,
+  operation: Operation,
+  store: LocalDirectoryStore,
 ): Promise<boolean> {
   const fileOf = (key: Key) => path.join(root, ...key.split('/'));
   switch (operation.kind) {
@@ -119,6 +153,48 @@ async function apply(
     case 'copy version to mirror':
       await store.copy(VERSION_KEY, MIRROR_KEY, objectMetaFor(MIRROR_KEY));
       return false;
+    case 'read in full':
+      // Read through the store as a check of the catalog's files reads it: known from then on, unless it
+      // is no file the store reads.
+      return (await store.digestOf(operation.key, 1 << 20)) !== undefined;
+    case 'next run':
+      return false;
+    case 'dataset folder moved out and linked': {
+      // Renaming a folder moves no file's change time: the files keep their identities, out of the tree.
+      const folder = path.join(root, 'datasets', 't');
+      const moved = path.join(scratch, 'moved-dataset');
+      if (
+        !(await stat(folder).then(
+          (found) => found.isDirectory(),
+          () => false,
+        ))
+      )
+        return false;
+      if (
+        await stat(moved).then(
+          () => true,
+          () => false,
+        )
+      )
+        return false;
+      await rename(folder, moved);
+      await symlink(moved, folder);
+      return false;
+    }
+    case 'dataset folder moved back': {
+      const folder = path.join(root, 'datasets', 't');
+      const moved = path.join(scratch, 'moved-dataset');
+      if (
+        !(await stat(moved).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return false;
+      await rm(folder, { force: true });
+      await rename(moved, folder);
+      return false;
+    }
     default:
       break;
   }
@@ -172,25 +248,109 @@ async function apply(
 }
 
 describe('a directory store knows what it wrote, until the file changes', () => {
-  it('never states content a file does not hold, whatever is done to the file; it knows each file it just copied or moved from a scratch file and read back', async () => {
+  it('never states content a file does not hold, whatever is done to the file, in this run or a later one; it knows each file it just copied or moved from a scratch file and read back, or read in full', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(operationArbitrary, { minLength: 1, maxLength: 12 }), async (operations) => {
+      fc.asyncProperty(fc.array(operationArbitrary, { minLength: 1, maxLength: 14 }), async (operations) => {
         const root = await makeTempDir('opendata-known-');
         const scratch = await makeTempDir('opendata-known-scratch-');
-        const store = new LocalDirectoryStore(root);
+        const checkedRecord = path.join(scratch, 'record', 'checked.json');
+        let store = new LocalDirectoryStore(root, { checkedRecord });
         for (const operation of operations) {
-          const wrote = await apply(store, root, scratch, operation);
+          const knownBefore = new Map<Key, ContentDigest | undefined>();
+          for (const key of KEYS) knownBefore.set(key, await store.knownContent(key));
+          if (operation.kind === 'next run') {
+            await store.saveCheckedFiles();
+            store = new LocalDirectoryStore(root, { checkedRecord });
+          }
+          const learnt = await apply(store, root, scratch, operation);
           for (const key of KEYS) {
             const known = await store.knownContent(key);
+            if (known === undefined) continue;
+            // What the store would read there itself (through the links it follows, no others), and what
+            // the path holds for any reader: both what the store knows.
+            const read = await store.get(key);
+            expect(read === undefined ? undefined : digestOf(read.body)).toEqual(known);
             const actual = await bytesAt(path.join(root, ...key.split('/')));
-            if (known !== undefined)
-              expect(actual === undefined ? undefined : digestOf(actual)).toEqual(known);
+            expect(actual === undefined ? undefined : digestOf(actual)).toEqual(known);
           }
-          if (wrote && 'key' in operation) expect(await store.knownContent(operation.key)).toBeDefined();
+          if (learnt && 'key' in operation) expect(await store.knownContent(operation.key)).toBeDefined();
+          // A later run knows what this one knew of its files, unchanged since.
+          if (operation.kind === 'next run')
+            for (const key of KEYS) expect(await store.knownContent(key)).toEqual(knownBefore.get(key));
         }
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('keeps no record of another tree, nor one it cannot read as a record', async () => {
+    const root = await makeTempDir('opendata-known-');
+    const other = await makeTempDir('opendata-known-');
+    const scratch = await makeTempDir('opendata-known-scratch-');
+    const checkedRecord = path.join(scratch, 'checked.json');
+    const body = await streamedBody(scratch, new TextEncoder().encode('c,d\n'), 'file');
+    for (const tree of [root, other]) {
+      const store = new LocalDirectoryStore(tree, {
+        checkedRecord: path.join(scratch, `${path.basename(tree)}.json`),
+      });
+      await store.putIfAbsent(VERSION_KEY, body, objectMetaFor(VERSION_KEY));
+      await store.saveCheckedFiles();
+    }
+    const recordOf = (tree: string) => path.join(scratch, `${path.basename(tree)}.json`);
+    const expected = { bytes: body.bytes, sha256: body.sha256 };
+    expect(
+      await new LocalDirectoryStore(root, { checkedRecord: recordOf(root) }).knownContent(VERSION_KEY),
+    ).toEqual(expected);
+    // The other tree's record, though its file has the same key and bytes (not its identity).
+    expect(
+      await new LocalDirectoryStore(root, { checkedRecord: recordOf(other) }).knownContent(VERSION_KEY),
+    ).toBeUndefined();
+    const record = JSON.parse(await readFile(recordOf(root), 'utf8')) as { files: Record<string, unknown> };
+    for (const text of [
+      'not json',
+      JSON.stringify({ ...record, format: 'something else' }),
+      JSON.stringify({ ...record, files: { '../outside.csv': Object.values(record.files)[0] } }),
+      JSON.stringify({
+        ...record,
+        files: { [VERSION_KEY]: { identity: 'x', bytes: 4, sha256: body.sha256 } },
+      }),
+    ]) {
+      await writeFile(checkedRecord, text);
+      const store = new LocalDirectoryStore(root, { checkedRecord });
+      expect(await store.knownContent(VERSION_KEY)).toBeUndefined();
+      expect(await store.knownContent('../outside.csv').catch(() => undefined)).toBeUndefined();
+    }
+  });
+
+  it('keeps the 64 most recently saved records of a folder, so that records of trees gone do not pile up', async () => {
+    const folder = await makeTempDir('opendata-known-records-');
+    for (let i = 0; i < 66; i++) {
+      const file = path.join(folder, `tree-${String(i).padStart(2, '0')}.json`);
+      await writeCheckedFiles(file, `/trees/${i}`, new Map());
+      // Saved a second apart, oldest first, whatever the file system's clock resolution.
+      const when = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
+      await utimes(file, when, when);
+    }
+    const names = (await readdir(folder)).sort();
+    expect(names).toHaveLength(64);
+    expect(names[0]).toBe('tree-02.json');
+  });
+
+  it('fails to save a record where none can be written, and the tree is as it was', async () => {
+    const root = await makeTempDir('opendata-known-');
+    const scratch = await makeTempDir('opendata-known-scratch-');
+    await writeFile(path.join(scratch, 'a-file'), '');
+    const store = new LocalDirectoryStore(root, {
+      checkedRecord: path.join(scratch, 'a-file', 'checked.json'),
+    });
+    await store.put(MIRROR_KEY, new TextEncoder().encode('a,b\n'), objectMetaFor(MIRROR_KEY));
+    await expect(store.saveCheckedFiles()).rejects.toThrow(/EEXIST|ENOTDIR/);
+    expect(await readdir(root, { recursive: true })).toEqual([
+      'datasets',
+      'datasets/t',
+      'datasets/t/latest',
+      'datasets/t/latest/t.csv',
+    ]);
   });
 
   it('knows nothing in a new store, and nothing of bytes put from memory', async () => {

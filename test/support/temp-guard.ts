@@ -22,6 +22,7 @@ interface Guard {
   users: number;
   readonly dir: string;
   readonly previousTmpdir: string | undefined;
+  readonly previousCacheDir: string | undefined;
   /** The project's names in the OS temp directory before the run. */
   readonly before: ReadonlySet<string>;
 }
@@ -51,6 +52,7 @@ export default function setup(): () => void {
       users: 0,
       dir: mkdtempSync(path.join(parent, RUN_PREFIX)),
       previousTmpdir: process.env.TMPDIR,
+      previousCacheDir: process.env.OPEN_DATA_CACHE_DIR,
       before: new Set(readdirSync(parent).filter(ours)),
     };
     holder[KEY] = guard;
@@ -58,6 +60,8 @@ export default function setup(): () => void {
     // child makes its cache folder here.
     chmodSync(guard.dir, 0o1777);
     process.env.TMPDIR = guard.dir;
+    // The CLI's record of the files it checked (bin/checked-record.ts) goes there too, not to the user's cache.
+    process.env.OPEN_DATA_CACHE_DIR = path.join(guard.dir, 'checked-files-cache');
   }
   guard.users += 1;
   const current = guard;
@@ -67,6 +71,8 @@ export default function setup(): () => void {
     holder[KEY] = undefined;
     if (current.previousTmpdir === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = current.previousTmpdir;
+    if (current.previousCacheDir === undefined) delete process.env.OPEN_DATA_CACHE_DIR;
+    else process.env.OPEN_DATA_CACHE_DIR = current.previousCacheDir;
     report(current);
   };
 }
