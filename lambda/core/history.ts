@@ -187,6 +187,14 @@ export type CommitResult =
       readonly status: 'unchanged';
       readonly id: string;
       readonly version: string;
+    }
+  | {
+      /** Left unlisted: listing it would break a reference between datasets ({@link CommitOptions.references}). */
+      readonly status: 'refused';
+      readonly id: string;
+      /** The staged version left unlisted. */
+      readonly version: string;
+      readonly message: string;
     };
 
 /** What a commit did. */
@@ -223,6 +231,17 @@ export interface CommitOptions {
    * @default 'all'
    */
   readonly check?: 'all' | 'new';
+  /**
+   * Checks the catalog as the commit would write it, listing the datasets in `listing`: the staged
+   * datasets that must stay unlisted, and why (a foreign key between datasets that would no longer hold).
+   * Asked again, without them, until it refuses none; on every attempt, against the catalog read then,
+   * so that what another publisher listed meanwhile is checked too.
+   * @default - nothing is checked
+   */
+  readonly references?: (
+    after: Catalog,
+    listing: ReadonlySet<string>,
+  ) => Promise<readonly { readonly id: string; readonly message: string }[]>;
 }
 
 /**
@@ -315,7 +334,24 @@ export async function commitVersions(
         rebased: rebased.has(candidate.id),
       });
     }
-    const { catalog, changed } = appendVersions(current, site, accepted, now.toISOString(), options.baseUrl);
+    let appended = appendVersions(current, site, accepted, now.toISOString(), options.baseUrl);
+    // A dataset whose listing would break a reference stays unlisted; the rest is checked again without it.
+    while (options.references !== undefined && accepted.length > 0) {
+      const listing = new Set(accepted.map((entry) => entry.id));
+      const refused = (await options.references(appended.catalog, listing)).filter(({ id }) =>
+        listing.has(id),
+      );
+      if (refused.length === 0) break;
+      for (const { id, message } of refused) {
+        const at = accepted.findIndex((entry) => entry.id === id);
+        const [entry] = at === -1 ? [] : accepted.splice(at, 1);
+        const result = results.findIndex((each) => each.id === id);
+        if (entry !== undefined && result !== -1)
+          results.splice(result, 1, { status: 'refused', id, version: entry.version.version, message });
+      }
+      appended = appendVersions(current, site, accepted, now.toISOString(), options.baseUrl);
+    }
+    const { catalog, changed } = appended;
     // A tree with no catalog yet and nothing to list in one (every dataset of a first run was rejected, or there
     // were none): nothing is written, so a run that published nothing leaves no empty site behind.
     if (current === undefined && accepted.length === 0)

@@ -25,7 +25,12 @@ import {
 import type { VerifyProblem } from './distribution-check.js';
 import { SiteSourceError, type SiteNote } from './site.js';
 import type { RunContext } from './checks/index.js';
-import { foreignKeysOutside, publishedDatasets, referencesBrokenBy } from './published-datasets.js';
+import {
+  foreignKeysOutside,
+  publishedDatasets,
+  referenceCheck,
+  referencesBrokenBy,
+} from './published-datasets.js';
 import { referencedDatasetsFrom, type DatasetResolver } from './referenced-datasets.js';
 import { isValidDatasetId } from './dataset-id.js';
 
@@ -547,6 +552,7 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       baseUrl: run.baseUrl,
       restage,
       check: 'all',
+      references: referenceCheck(run.store, run.source),
     });
   } catch (error) {
     // A failure after the catalog's commit says itself what the catalog lists (history.ts), and the run's
@@ -595,6 +601,20 @@ function addCommitOutcomes(
   for (const result of commit.results) {
     const report = reports.get(result.id);
     if (report === undefined) continue;
+    if (result.status === 'refused') {
+      // Valid on its own, and staged, but left unlisted: a reference between datasets would not hold.
+      const refused: DatasetReport = {
+        ...report,
+        valid: false,
+        issues: [
+          ...report.issues,
+          { code: 'foreign-key', file: report.files.csv, line: 0, column: 0, message: result.message },
+        ],
+        ...(report.issueCount === undefined ? {} : { issueCount: report.issueCount + 1 }),
+      };
+      outcomes.set(result.id, { id: result.id, status: 'rejected', report: refused });
+      continue;
+    }
     const entry =
       result.status === 'listed' ? staged.find((each) => each.version === result.version) : undefined;
     // The folders this run staged for the dataset that the catalog does not list: it re-based them away.

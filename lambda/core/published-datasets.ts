@@ -159,6 +159,88 @@ export async function referencesBrokenBy(
   return broken;
 }
 
+/**
+ * The check a commit makes of the catalog it is about to write ({@link CommitOptions.references}): every
+ * foreign key between two datasets, one of which the commit lists a new version of, must hold between
+ * their versions as the catalog would list them. Validation checked each dataset's references against
+ * the sources of its run; what is listed can differ: a dataset rejected in the same run keeps its
+ * published version, and another publisher may have listed a new version of either since. The keys are
+ * read from the source descriptors (no published file carries them), each once for the checker's life;
+ * the rows from the listed versions' `<id>.json`, checked against the catalog as they are read. A
+ * version that cannot be read is not judged here: reading the listed files back reports it.
+ */
+export function referenceCheck(
+  store: ObjectStore,
+  source: SourceLocation,
+): (after: Catalog, listing: ReadonlySet<string>) => Promise<{ id: string; message: string }[]> {
+  const declared = new Map<string, Promise<ReturnType<typeof declaredForeignKeys>>>();
+  const keysOf = (id: string) => {
+    let found = declared.get(id);
+    if (found === undefined) {
+      found = loadDatasetSource(source, id).then((loaded) =>
+        loaded.ok ? declaredForeignKeys(loaded.value.descriptor.text) : [],
+      );
+      declared.set(id, found);
+    }
+    return found;
+  };
+  return async (after, listing) => {
+    const refused = new Map<string, string>();
+    // Each version's rows read once per check, by the fields a key compares.
+    const indexes = new Map<string, Promise<KeyIndex>>();
+    const index = (id: string, version: CatalogVersion, fields: readonly string[]) => {
+      const signature = JSON.stringify([id, version.version, fields]);
+      let found = indexes.get(signature);
+      if (found === undefined)
+        indexes.set(signature, (found = readPublished(store, version, id, fields, [])));
+      return found;
+    };
+    for (const dataset of after.datasets) {
+      for (const [position, key] of (await keysOf(dataset.id)).entries()) {
+        const from = dataset.id;
+        const to = key.resource;
+        if (to === '' || to === from || (!listing.has(from) && !listing.has(to))) continue;
+        const referring = headOf(after, from);
+        const referred = headOf(after, to);
+        if (referring === undefined) continue;
+        const where = `foreignKeys/${position} of ${from}`;
+        if (referred === undefined) {
+          if (listing.has(from))
+            refused.set(
+              from,
+              `listing ${from} ${referring.version} would leave it referring to the dataset "${to}", which is not published (${where}): publish the two together`,
+            );
+          continue;
+        }
+        const [theirs, mine] = await Promise.all([
+          index(from, referring, key.fields),
+          index(to, referred, key.referenced),
+        ]);
+        if (!theirs.ok || !mine.ok) continue;
+        const missing = [...theirs.rows.keys()].filter((value) => !mine.rows.has(value));
+        if (missing.length === 0) continue;
+        const rows = missing.length === 1 ? 'a row' : `${missing.length} rows`;
+        const which = `(${missing
+          .slice(0, 3)
+          .map((value) => describeKeyText(key.fields, value))
+          .join('; ')}${missing.length > 3 ? '; …' : ''}; ${where})`;
+        // The dataset this commit lists is the one left out: the referring one where it lists both.
+        if (listing.has(from))
+          refused.set(
+            from,
+            `listing ${from} ${referring.version} would leave it referring to ${rows} that ${to} ${referred.version}, as listed, does not have ${which}: publish the two together, each changed to match`,
+          );
+        else
+          refused.set(
+            to,
+            `listing ${to} ${referred.version} would leave the published ${from} ${referring.version} referring to ${rows} it no longer has ${which}: publish the two together, ${from} changed to match`,
+          );
+      }
+    }
+    return [...refused].map(([id, message]) => ({ id, message }));
+  };
+}
+
 /** The foreign keys a descriptor's text declares, loosely read (`[]` where it does not parse). */
 function declaredForeignKeys(text: string): {
   readonly fields: readonly string[];

@@ -4,6 +4,7 @@ import { formatIssue } from '../../core/issue.js';
 import type { ObjectStore } from '../../core/object-store.js';
 import { SiteMetaError } from '../../core/pipeline.js';
 import { commitVersions, type Restage } from '../../core/history.js';
+import { referenceCheck } from '../../core/published-datasets.js';
 import { loadSiteMeta } from '../../core/sources.js';
 import type { CuratedSources } from '../../core/uploads.js';
 import { stageFromCuratedSource } from './validate-and-publish.js';
@@ -109,6 +110,7 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
       ...(deps.siteUrl === undefined ? {} : { baseUrl: deps.siteUrl }),
       restage,
       check: 'new',
+      references: referenceCheck(deps.site, deps.sources.location),
     });
     const written = commit.catalogWritten;
     const siteFilesWritten = commit.derivedFilesWritten.length;
@@ -123,6 +125,11 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
             deps.logger.info('listed in the catalog', {
               version: listed.version.version,
               rebased: listed.rebased,
+            });
+          else if (listed?.status === 'refused')
+            deps.logger.error('not published: a reference between datasets would not hold', {
+              version: listed.version,
+              message: listed.message,
             });
           else deps.logger.info('already published by another run', { version: listed?.version });
           break;
@@ -168,7 +175,10 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
       datasetIds: datasetResults.map((result) => result.id),
       published: published.map((entry) => entry.id),
       unchanged,
-      notPublished: notPublished.map((result) => result.id),
+      notPublished: [
+        ...notPublished.map((result) => result.id),
+        ...commit.results.flatMap((entry) => (entry.status === 'refused' ? [entry.id] : [])),
+      ],
       siteFilesWritten,
       // A run that published nothing new wrote only what a hand edit or a crash had left: named.
       ...(published.length === 0 && siteFilesWritten > 0 ? { repaired: commit.derivedFilesWritten } : {}),
@@ -180,10 +190,15 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
         `${problems.length} published files do not match the catalog: ${listed.join('; ')}`,
       );
     }
-    if (notPublished.length > 0) {
+    const refused = commit.results.flatMap((entry) => (entry.status === 'refused' ? [entry] : []));
+    if (notPublished.length > 0 || refused.length > 0) {
+      const count = notPublished.length + refused.length;
       throw new DatasetsNotPublishedError(
-        `${notPublished.length} of ${datasetResults.length} datasets not published (the others were): ${notPublished.map(describe).join('; ')}`,
-        notPublished.map((result) => result.id),
+        `${count} of ${datasetResults.length} datasets not published (the others were): ${[
+          ...notPublished.map(describe),
+          ...refused.map((entry) => `${entry.id}: ${entry.message}`),
+        ].join('; ')}`,
+        [...notPublished.map((result) => result.id), ...refused.map((entry) => entry.id)],
       );
     }
     return { catalogWritten: written, siteFilesWritten, published, unchanged, rebased };

@@ -1,0 +1,117 @@
+/**
+ * A foreign key between two datasets holds between their versions as the catalog lists them, whatever
+ * the runs did: validation checks a dataset's references against its run's sources, and the commit
+ * checks them again against the catalog it writes, where a dataset rejected in the same run keeps its
+ * published version and another publisher may have listed a new version of the other meanwhile.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Catalog } from '../../lambda/core/catalog.js';
+import type { ObjectMeta, PutBody } from '../../lambda/core/object-store.js';
+import { publishDatasets } from '../../lambda/core/pipeline.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { sourceLocation } from '../support/local-sources.js';
+import { makeWorkspace, readJson } from '../support/workspace.js';
+
+/** The trade row that trade-by-year's 2001 row refers to (data/trade-by-year.csv, foreignKeys/0). */
+const REFERRED = 'turnover-2001-series';
+
+async function removeTradeRow(data: string): Promise<void> {
+  const file = path.join(data, 'trade.csv');
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const kept = lines.filter((line) => !line.startsWith(`${REFERRED},`));
+  expect(kept.length).toBe(lines.length - 1);
+  await writeFile(file, kept.join('\n'));
+}
+
+/** The 2001 row of trade-by-year with its reference to trade emptied, or put back. */
+async function setReference(data: string, referring: boolean): Promise<void> {
+  const file = path.join(data, 'trade-by-year.csv');
+  const text = await readFile(file, 'utf8');
+  const [withReference, without] = [`2001,106.1,${REFERRED},`, '2001,,,'];
+  expect(text.includes(withReference) !== text.includes(without)).toBe(true);
+  const emptied = text.replace(withReference, without);
+  await writeFile(file, referring ? emptied.replace(without, withReference) : emptied);
+}
+
+function latestOf(catalog: Catalog, id: string): string | undefined {
+  return catalog.datasets.find((dataset) => dataset.id === id)?.latest;
+}
+
+async function listedRows(out: string, catalog: Catalog, id: string): Promise<string> {
+  return readFile(path.join(out, 'datasets', id, latestOf(catalog, id) ?? '', `${id}.csv`), 'utf8');
+}
+
+describe('references between datasets, as listed', () => {
+  it('a run that rejects the referring dataset does not list the referred one without the row it refers to', async () => {
+    const ws = await makeWorkspace();
+    const store = new LocalDirectoryStore(ws.out);
+    const now = new Date('2026-01-01T00:00:00Z');
+    await publishDatasets({ source: sourceLocation(ws.root), store, now });
+    await removeTradeRow(ws.data);
+
+    const result = await publishDatasets({
+      source: sourceLocation(ws.root),
+      store,
+      now: new Date('2026-02-01T00:00:00Z'),
+    });
+
+    const trade = result.outcomes.find((outcome) => outcome.id === 'trade');
+    expect(trade?.status).toBe('rejected');
+    expect(trade?.report.issues.map((issue) => issue.message)).toContain(
+      `listing trade 1.0.1 would leave the published trade-by-year 1.0.0 referring to a row it no longer has (turnover_musd_trade_id=${REFERRED}; foreignKeys/0 of trade-by-year): publish the two together, trade-by-year changed to match`,
+    );
+    expect(result.outcomes.find((outcome) => outcome.id === 'trade-by-year')?.status).toBe('rejected');
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect(latestOf(catalog, 'trade')).toBe('1.0.0');
+    expect(await listedRows(ws.out, catalog, 'trade')).toContain(`${REFERRED},`);
+  });
+
+  it('a publisher that commits after another listed the referred dataset without the row is refused', async () => {
+    const ws = await makeWorkspace();
+    const other = await makeWorkspace();
+    await setReference(ws.data, false);
+    const now = new Date('2026-01-01T00:00:00Z');
+    await publishDatasets({ source: sourceLocation(ws.root), store: new LocalDirectoryStore(ws.out), now });
+    // Run A: trade without the row, alone; nothing published refers to it, so it is valid.
+    await setReference(other.data, false);
+    await removeTradeRow(other.data);
+    // Run B: trade-by-year referring to the row again, alone; published trade has it, so it is valid. A
+    // commits while B is about to: B's catalog write then finds A's, and B checks again against it.
+    await setReference(ws.data, true);
+    let raced = false;
+    const store = new LocalDirectoryStore(ws.out);
+    const putIfMatch = store.putIfMatch.bind(store);
+    store.putIfMatch = async (key: string, body: PutBody, meta: ObjectMeta, etag: string | undefined) => {
+      if (key === 'catalog.json' && !raced) {
+        raced = true;
+        const a = await publishDatasets({
+          source: sourceLocation(other.root),
+          store: new LocalDirectoryStore(ws.out),
+          ids: ['trade'],
+          now: new Date('2026-02-01T00:00:00Z'),
+        });
+        expect(a.outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([['trade', 'published']]);
+      }
+      return putIfMatch(key, body, meta, etag);
+    };
+
+    const b = await publishDatasets({
+      source: sourceLocation(ws.root),
+      store,
+      ids: ['trade-by-year'],
+      now: new Date('2026-02-01T00:00:01Z'),
+    });
+
+    expect(raced).toBe(true);
+    const outcome = b.outcomes.find((each) => each.id === 'trade-by-year');
+    expect(outcome?.status).toBe('rejected');
+    expect(outcome?.report.issues.map((issue) => issue.message)).toContain(
+      `listing trade-by-year 1.0.1 would leave it referring to a row that trade 1.0.1, as listed, does not have (turnover_musd_trade_id=${REFERRED}; foreignKeys/0 of trade-by-year): publish the two together, each changed to match`,
+    );
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect([latestOf(catalog, 'trade'), latestOf(catalog, 'trade-by-year')]).toEqual(['1.0.1', '1.0.0']);
+    expect(await listedRows(ws.out, catalog, 'trade-by-year')).not.toContain(REFERRED);
+  });
+});
