@@ -102,6 +102,13 @@ function supersededNote(versions: readonly string[]): string {
   return `this run's own staging ${one ? 'as' : 'as each of'} ${versions.join(', ')}, made before that, is left unlisted: ${one ? 'its' : 'their'} files stay where they are, listed and linked nowhere`;
 }
 
+/** Version numbers passed over, each named up to a line's worth: `1.0.1, 1.0.2, 1.0.3 and 48 more, to 1.0.51`. */
+function numbersShown(versions: readonly string[]): string {
+  const shown = 3;
+  if (versions.length <= shown + 1) return versions.join(', ');
+  return `${versions.slice(0, shown).join(', ')} and ${versions.length - shown} more, to ${versions[versions.length - 1] ?? ''}`;
+}
+
 function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {
   const id = outcome.id.padEnd(width);
   switch (outcome.status) {
@@ -111,7 +118,7 @@ function outcomeLines(outcome: DatasetOutcome, width: number): ReportLines {
       if (outcome.superseded.length > 0) notes.push(supersededNote(outcome.superseded));
       if (outcome.skipped.length > 0)
         notes.push(
-          `skipped ${outcome.skipped.join(', ')}: held by ${outcome.skipped.length === 1 ? 'an unlisted folder' : 'unlisted folders'} (another run's staging, or a failed attempt's), left as found`,
+          `skipped ${numbersShown(outcome.skipped)}: held by ${outcome.skipped.length === 1 ? 'an unlisted folder' : 'unlisted folders'} (another run's staging, or a failed attempt's), left as found`,
         );
       const detail = ' '.repeat(width + 2);
       return {

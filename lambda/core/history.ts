@@ -50,7 +50,7 @@ import {
   type PutBody,
 } from './object-store.js';
 import { DEFAULT_BASE_URL, publishSiteFiles, SiteSourceError, type SiteNote } from './site.js';
-import { CATALOG_KEY, fileNameOf, latestFileKey, versionFolder } from './site-keys.js';
+import { CATALOG_KEY, datasetFolder, fileNameOf, latestFileKey, versionFolder } from './site-keys.js';
 
 export { CATALOG_KEY };
 
@@ -146,20 +146,51 @@ export async function claimVersionFolder(
   return 'written';
 }
 
-/** How many version numbers a dataset may skip over debris before the run gives up. */
+/**
+ * How many version numbers held by a folder already (left by a failed attempt, or a concurrent publisher's)
+ * a new version tries, where an attempt of the same bytes is adopted; the rest are passed over unread.
+ */
+export const ADOPTABLE_FOLDERS = 3;
+
+/** How many free version numbers a new version tries, each found taken meanwhile, before the run gives up. */
 export const MAX_SKIPPED_VERSIONS = 50;
 
 /**
  * The version numbers to try for a new version, in order: the bump the change
  * calls for, then the next patch numbers, so that a skipped number never hides
  * the kind of change (`1.0.0` → `1.1.0` taken → `1.1.1` is still a minor step).
+ * A number whose folder exists (`held`) is tried only among the first
+ * {@link ADOPTABLE_FOLDERS} of them; the others are given with `pass: true`, to
+ * be passed over without a read, however many there are: debris of failed
+ * attempts never stops a dataset from being published. Ends once
+ * {@link MAX_SKIPPED_VERSIONS} free numbers were tried.
  */
-export function* candidateVersions(first: string): Generator<string> {
-  let version = first;
-  for (let skip = 0; skip <= MAX_SKIPPED_VERSIONS; skip++) {
-    yield version;
-    version = nextVersion(version, 'patch');
+export function* candidateVersions(
+  first: string,
+  held: ReadonlySet<string>,
+): Generator<{ readonly version: string; readonly pass: boolean }> {
+  let adoptable = ADOPTABLE_FOLDERS;
+  let free = MAX_SKIPPED_VERSIONS + 1;
+  for (let version = first; free > 0; version = nextVersion(version, 'patch')) {
+    if (!held.has(version)) free--;
+    else if (adoptable > 0) adoptable--;
+    else {
+      yield { version, pass: true };
+      continue;
+    }
+    yield { version, pass: false };
   }
+}
+
+/** The version numbers of the folders under a dataset's folder (listed or not, whole or not). */
+export async function versionFoldersOf(store: ObjectStore, id: string): Promise<Set<string>> {
+  const folder = datasetFolder(id);
+  const found = new Set<string>();
+  for await (const key of store.list(folder)) {
+    const [name, ...rest] = key.slice(folder.length).split('/');
+    if (rest.length > 0 && name !== undefined && /^\d+\.\d+\.\d+$/.test(name)) found.add(name);
+  }
+  return found;
 }
 
 /** What staging found for one dataset: nothing new, or a version written and waiting to be listed. */

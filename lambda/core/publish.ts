@@ -15,6 +15,7 @@ import { datasetMetadata, type PublishedColumn } from './dataset-document.js';
 import { OpenDataError } from './errors.js';
 import {
   candidateVersions,
+  versionFoldersOf,
   claimVersionFolder,
   headOf,
   MAX_SKIPPED_VERSIONS,
@@ -191,7 +192,12 @@ export async function stageDataset(
       ? earlier.find((version) => version.message === definition.descriptor.changeMessage)?.version
       : undefined;
   const skipped: string[] = [];
-  for (const version of candidateVersions(first)) {
+  const held = await versionFoldersOf(store, id);
+  for (const { version, pass } of candidateVersions(first, held)) {
+    if (pass) {
+      skipped.push(version);
+      continue;
+    }
     const files = await renderVersionFiles(
       {
         table,
@@ -246,7 +252,7 @@ export async function stageDataset(
     };
   }
   throw new NoFreeVersionError(
-    `dataset "${id}": versions ${skipped[0]} to ${skipped[skipped.length - 1]} are all held by unlisted folders of failed attempts (over ${MAX_SKIPPED_VERSIONS}); look at ${datasetFolder(id)} in the published tree`,
+    `dataset "${id}": versions ${skipped[0]} to ${skipped[skipped.length - 1]} were all taken while this run tried them (${MAX_SKIPPED_VERSIONS} free numbers, each written first by another publisher, or refused by the store); look at ${datasetFolder(id)} in the published tree, and run again`,
   );
 }
 
