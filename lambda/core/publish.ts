@@ -96,8 +96,9 @@ export interface StageOptions {
   readonly base?: { readonly catalog: Catalog | undefined } | undefined;
   /**
    * Whether `now` was chosen (`SOURCE_DATE_EPOCH`) rather than read from the clock: a new version it
-   * would date before the dataset's latest is then refused. A clock's time is taken as it is: a run
-   * that started before another one committed publishes after it, with its own, earlier, time.
+   * would date before the dataset's latest is then refused. A clock's time before the latest version's
+   * (a run that started before another one committed, or a clock behind another machine's) dates the
+   * new version a millisecond after the latest, so that a history's times never go backwards.
    * @default false
    */
   readonly chosenTime?: boolean | undefined;
@@ -138,6 +139,13 @@ export async function stageDataset(
         `was published; set SOURCE_DATE_EPOCH to ${Math.ceil(Date.parse(latest.published) / 1000)} or later, or unset it`,
     );
   }
+
+  // Dated no earlier than the version it follows: a clock behind the latest version's time (a run that
+  // started before another one committed, or another machine's clock) dates it just after it.
+  const published =
+    latest !== undefined && now.getTime() <= Date.parse(latest.published)
+      ? new Date(Date.parse(latest.published) + 1).toISOString()
+      : now.toISOString();
 
   let change: CatalogVersion['change'] = 'initial';
   let first = FIRST_VERSION;
@@ -231,7 +239,7 @@ export async function stageDataset(
         license: descriptor.license,
         version: {
           version,
-          published: now.toISOString(),
+          published,
           contentHash: table.contentHash,
           schemaHash: table.schemaHash,
           rulesHash: table.rulesHash,
