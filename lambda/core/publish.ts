@@ -35,7 +35,7 @@ import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
 import { withTrailingSlash } from './site.js';
-import { datasetFolder, versionFileKey } from './site-keys.js';
+import { datasetFolder, datasetPageKey, latestFolder, versionFileKey } from './site-keys.js';
 import type { DatasetReport } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
 
@@ -59,6 +59,42 @@ const RESTORE_PREVIOUS =
 export class NoFreeVersionError extends OpenDataError {
   override readonly name = 'NoFreeVersionError';
   readonly code = 'no-free-version';
+}
+
+/**
+ * A dataset the catalog does not list has files in the tree that only a listed version leaves (its page,
+ * its `latest/` files): the catalog, or its entry for the dataset, was lost.
+ */
+export class LostCatalogEntryError extends OpenDataError {
+  override readonly name = 'LostCatalogEntryError';
+  readonly code = 'lost-catalog-entry';
+}
+
+/**
+ * Throws a {@link LostCatalogEntryError} where `id`, which `catalog` does not list, has a page or
+ * `latest/` files in the tree: those are written only after a commit listed one of its versions, so its
+ * entry was lost (catalog.json deleted, or edited), and a first version now would start its history
+ * again, leaving the published versions unlisted. Version folders alone are no sign: a first run whose
+ * commit failed leaves them, and the next run adopts them.
+ */
+async function assertNeverListed(
+  store: ObjectStore,
+  id: string,
+  catalog: Catalog | undefined,
+): Promise<void> {
+  const signs: string[] = [];
+  if (await (store.exists?.(datasetPageKey(id)) ?? store.head(datasetPageKey(id)).then(Boolean)))
+    signs.push(datasetPageKey(id));
+  // One file there is enough.
+  const latestFiles = store.list(latestFolder(id))[Symbol.asyncIterator]();
+  const first = await latestFiles.next();
+  await latestFiles.return?.();
+  if (first.done !== true) signs.push(latestFolder(id));
+  if (signs.length === 0) return;
+  const lost = catalog === undefined ? 'there is no catalog.json' : `catalog.json lists no "${id}"`;
+  throw new LostCatalogEntryError(
+    `dataset "${id}": the tree holds ${signs.join(' and ')}, which only a listed version leaves, but ${lost}: its published versions would no longer be listed, so nothing was published. Restore catalog.json from a copy (a backup, or the bucket's version history on S3), or publish to an empty folder to start a new site`,
+  );
 }
 
 /** The publish time chosen for the run is before the latest version's: the new version would be dated before it. */
@@ -129,6 +165,7 @@ export async function stageDataset(
   const { scratch, baseUrl } = options;
   const catalog = options.base === undefined ? (await readCatalog(store)).catalog : options.base.catalog;
   const latest = headOf(catalog, id);
+  if (latest === undefined) await assertNeverListed(store, id, catalog);
   if (latest !== undefined && latest.contentHash === table.contentHash) {
     return { status: 'unchanged', id, version: latest.version };
   }

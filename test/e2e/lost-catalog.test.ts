@@ -1,0 +1,54 @@
+/**
+ * The catalog is what lists a tree's versions: a tree that lost it, or lost a dataset's entry in it, is
+ * not published over as if its datasets were new (which would leave their published versions unlisted,
+ * and start each history again at an "initial" version). The run says what was lost and writes nothing.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeWorkspace, publishWorkspace, treeDigest } from '../support/workspace.js';
+
+async function editedTradeNote(data: string): Promise<void> {
+  const csv = path.join(data, 'trade.csv');
+  await writeFile(
+    csv,
+    (await readFile(csv, 'utf8')).replace("One item of the paper's", "An item of the paper's"),
+  );
+}
+
+describe('a tree whose catalog lost what it listed', () => {
+  it('is not published over when catalog.json is gone', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    await rm(path.join(ws.out, 'catalog.json'));
+    await editedTradeNote(ws.data);
+    const before = await treeDigest(ws.out);
+
+    const { code, stderr } = await publishWorkspace(ws);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^opendata: dataset "[a-z-]+": the tree holds datasets\/[a-z-]+\/index\.html and datasets\/[a-z-]+\/latest\/, which only a listed version leaves, but there is no catalog\.json: its published versions would no longer be listed, so nothing was published\. Restore catalog\.json from a copy/m,
+    );
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
+
+  it("is not published over when a dataset's entry is gone from it", async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const file = path.join(ws.out, 'catalog.json');
+    const catalog = JSON.parse(await readFile(file, 'utf8')) as { datasets: { id: string }[] };
+    catalog.datasets = catalog.datasets.filter((dataset) => dataset.id !== 'trade');
+    await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`);
+    await editedTradeNote(ws.data);
+    const before = await treeDigest(ws.out);
+
+    const { code, stderr } = await publishWorkspace(ws);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'dataset "trade": the tree holds datasets/trade/index.html and datasets/trade/latest/, which only a listed version leaves, but catalog.json lists no "trade"',
+    );
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
+});
