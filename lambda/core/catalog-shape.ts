@@ -2,10 +2,13 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import catalogSchema from '../../schemas/catalog.schema.json' with { type: 'json' };
-import type { Catalog } from './catalog.js';
+import { compareVersions, type Catalog } from './catalog.js';
 import { relativeKeyProblem } from './relative-key.js';
 
-/** The outcome of {@link checkCatalogShape}: the typed catalog, or one line saying what is wrong and where. */
+/**
+ * The outcome of {@link checkCatalogShape}: the typed catalog, or one line saying what is wrong and where,
+ * worded to follow the catalog's name (`catalog.json does not match …`, `catalog.json lists …`).
+ */
 export type CatalogShape =
   { readonly ok: true; readonly catalog: Catalog } | { readonly ok: false; readonly message: string };
 
@@ -29,17 +32,68 @@ function validator(): ValidateFunction<Catalog> {
 }
 
 /**
- * Checks a parsed `catalog.json` against `schemas/catalog.schema.json`. A
- * catalog read from somewhere else is untrusted: anything of the wrong shape
- * (an array, `datasets` that is not a list, a `bytes` that is a string, a path
- * that is a URL) is reported as one line naming the JSON Pointer of the first
- * wrong value, so that nothing downstream ever meets a value of the wrong type.
+ * Checks a parsed `catalog.json` against `schemas/catalog.schema.json`, then
+ * against what a history must be that the schema cannot say: each dataset
+ * listed once, each of its versions once, and `latest` naming the highest
+ * version listed. A catalog read from somewhere else is untrusted: anything of
+ * the wrong shape (an array, `datasets` that is not a list, a `bytes` that is
+ * a string, a path that is a URL) is reported as one line naming the JSON
+ * Pointer of the first wrong value, so that nothing downstream ever meets a
+ * value of the wrong type; a dataset or version listed twice is named with the
+ * pointers of its entries, as a publish on top of it would keep one of them
+ * and drop the other's versions from the catalog.
  */
 export function checkCatalogShape(value: unknown): CatalogShape {
   const validate = validator();
-  if (validate(value)) return { ok: true, catalog: value };
-  const error = validate.errors?.[0];
-  return { ok: false, message: error === undefined ? 'does not match the catalog schema' : describe(error) };
+  if (!validate(value)) {
+    const error = validate.errors?.[0];
+    const what = error === undefined ? '' : `: ${describe(error)}`;
+    return { ok: false, message: `does not match schemas/catalog.schema.json${what}` };
+  }
+  const problem = historyProblem(value);
+  return problem === undefined ? { ok: true, catalog: value } : { ok: false, message: problem };
+}
+
+/**
+ * The first entry of the catalog that cannot be part of a dataset's one history, in document order: a dataset
+ * id listed again, a version number listed again within a dataset, or a `latest` that is not the highest
+ * version listed (a later version would be left out of `latest/`, and the next one staged on an older base).
+ * Linear in the number of versions, however many entries repeat.
+ */
+function historyProblem(catalog: Catalog): string | undefined {
+  const seen = new Set<string>();
+  for (const [index, dataset] of catalog.datasets.entries()) {
+    if (seen.has(dataset.id)) {
+      const at = catalog.datasets.flatMap((entry, place) =>
+        entry.id === dataset.id ? [`/datasets/${place}`] : [],
+      );
+      return `lists dataset ${quote(dataset.id)} ${repeated(at)}: each dataset is listed once, with every version it has`;
+    }
+    seen.add(dataset.id);
+    const versions = new Set<string>();
+    for (const { version } of dataset.versions) {
+      if (versions.has(version)) {
+        const at = dataset.versions.flatMap((entry, place) =>
+          entry.version === version ? [`/datasets/${index}/versions/${place}`] : [],
+        );
+        return `lists version ${version} of dataset ${quote(dataset.id)} ${repeated(at)}: each version is listed once`;
+      }
+      versions.add(version);
+    }
+    if (!versions.has(dataset.latest))
+      return `dataset ${quote(dataset.id)} names ${dataset.latest} as its latest version, but lists no such version (/datasets/${index}/latest)`;
+    const later = dataset.versions.findIndex(({ version }) => compareVersions(version, dataset.latest) > 0);
+    if (later !== -1)
+      return `dataset ${quote(dataset.id)} names ${dataset.latest} as its latest version, but lists a later one, ${dataset.versions[later]?.version ?? ''} (/datasets/${index}/versions/${later})`;
+  }
+  return undefined;
+}
+
+/** `twice (/datasets/0 and /datasets/3)`, `5000 times (/datasets/0, /datasets/1, …)`. */
+function repeated(pointers: readonly string[]): string {
+  if (pointers.length === 2) return `twice (${pointers.join(' and ')})`;
+  const shown = pointers.length > 3 ? [...pointers.slice(0, 2), '…'] : pointers;
+  return `${pointers.length} times (${shown.join(', ')})`;
 }
 
 function describe(error: ErrorObject): string {

@@ -92,11 +92,12 @@ export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>)
     throw new CorruptCatalogError(`${CATALOG_KEY} in the published tree is not valid JSON`, { cause: error });
   }
   // Checked whole, as verify checks it: a value of the wrong kind (a base URL that is no http(s) URL, a count
-  // that is text) is named here, rather than met by the code that draws the pages.
+  // that is text) is named here, rather than met by the code that draws the pages, and a dataset listed twice
+  // here, rather than merged into one entry that has lost the other's versions by the next commit.
   const shape = checkCatalogShape(catalog);
   if (!shape.ok)
     throw new CorruptCatalogError(
-      `${CATALOG_KEY} in the published tree does not match schemas/catalog.schema.json: ${shape.message}; restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
+      `${CATALOG_KEY} in the published tree ${shape.message}; put that right in it, or restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
     );
   return { catalog: shape.catalog, etag: object.etag };
 }

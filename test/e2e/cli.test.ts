@@ -14,6 +14,7 @@ import {
   readJson,
   REPO_ROOT,
   publishWorkspace,
+  treeDigest,
 } from '../support/workspace.js';
 
 const run = promisify(execFile);
@@ -395,6 +396,54 @@ describe('operational errors', () => {
       );
       expect(stderr).not.toContain('a bug');
       expect(await readFile(file, 'utf8')).toBe(edited);
+    }
+  });
+
+  it('refuses a catalog listing a dataset or a version twice: verify fails, publish writes nothing', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    const csv = path.join(ws.data, 'trade.csv');
+    const rows = await readFile(csv, 'utf8');
+    await writeFile(csv, rows.replace('One item', 'One  item'));
+    expect((await publishWorkspace(ws, 'trade')).stdout).toContain('trade  published 1.0.1');
+    const file = path.join(ws.out, 'catalog.json');
+    const catalog = await readJson<Catalog>(file);
+    const [trade] = catalog.datasets;
+    if (trade === undefined) throw new Error('nothing published');
+    await writeFile(csv, rows.replace('One item', 'One   item'));
+
+    for (const [datasets, named] of [
+      // A second entry holding only the newest version: a publish kept that one alone and dropped 1.0.0.
+      [
+        [trade, { ...trade, versions: trade.versions.slice(0, 1) }],
+        'lists dataset "trade" twice (/datasets/0 and /datasets/1): each dataset is listed once, with every version it has',
+      ],
+      [
+        Array.from({ length: 5000 }, () => trade),
+        'lists dataset "trade" 5000 times (/datasets/0, /datasets/1, …): each dataset is listed once, with every version it has',
+      ],
+      [
+        [{ ...trade, versions: [...trade.versions, ...trade.versions.slice(0, 1)] }],
+        'lists version 1.0.1 of dataset "trade" twice (/datasets/0/versions/0 and /datasets/0/versions/2): each version is listed once',
+      ],
+      [
+        [{ ...trade, latest: '1.0.0' }],
+        'dataset "trade" names 1.0.0 as its latest version, but lists a later one, 1.0.1 (/datasets/0/versions/0)',
+      ],
+    ] as const) {
+      await writeFile(file, `${JSON.stringify({ ...catalog, datasets }, null, 2)}\n`);
+      const before = await treeDigest(ws.out);
+
+      const verified = await cli('verify', ws.out);
+      const published = await publishWorkspace(ws, 'trade');
+
+      expect(verified.code).toBe(1);
+      expect(verified.stderr).toBe(`${file}: ${named}`);
+      expect(published.code, published.stderr).toBe(1);
+      expect(published.stderr).toBe(
+        `opendata: catalog.json in the published tree ${named}; put that right in it, or restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
+      );
+      expect(await treeDigest(ws.out)).toEqual(before);
     }
   });
 
