@@ -5,8 +5,13 @@ import type { IssueCode } from './issue.js';
  * Where a piece of text ends up decides which characters it may hold:
  *
  * - `cell`: a CSV cell; tab and line breaks are data, everything below is not;
- * - `paragraph`: descriptions, rendered into pages, feeds and metadata; line feeds separate paragraphs;
- * - `line`: titles, names, keywords, units and column names: one line, not even a tab;
+ * - `paragraph`: descriptions, rendered into pages, feeds and metadata; line feeds separate paragraphs,
+ *   and no other line break may (carriage return, U+0085, the line and paragraph separators U+2028 and
+ *   U+2029);
+ * - `line`: titles, names, keywords, units and column names: one line, not even a tab, and none of the
+ *   line breaks a reader may split on (Python's `splitlines` splits on U+0085, U+2028 and U+2029 as on
+ *   a line feed: a title holding one would read there as a title line and a forged `AU  -` line of
+ *   the version's RIS citation);
  * - `link`: a `line` that is also an `https:`, `http:` or `mailto:` URL.
  *
  * None may hold other C0 or C1 control characters, DEL, the bidirectional
@@ -25,14 +30,16 @@ export type TextKind = 'cell' | 'paragraph' | 'line' | 'link';
 
 const INVISIBLE = '\u00ad\u115f\u1160\u180e\u200b\u2060-\u2064\u3164\ufeff\uffa0\ufffe\uffff';
 const BIDI = '\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069';
+// The line and paragraph separators: line breaks to Unicode, JavaScript and Python, but neither C0 nor C1.
+const SEPARATORS = '\u2028\u2029';
 // The tag characters are astral: matched as their surrogate pairs. The combining grapheme joiner is matched
 // outside the character class, where a combining mark cannot attach to the character before it.
 const TAGS = '|\udb40[\udc00-\udc7f]|\u034f';
 const FORBIDDEN: Record<TextKind, RegExp> = {
   cell: new RegExp(`[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
-  paragraph: new RegExp(`[\u0000-\u0009\u000b-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
-  line: new RegExp(`[\u0000-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
-  link: new RegExp(`[\u0000-\u001f\u007f-\u009f${BIDI}${INVISIBLE}]${TAGS}`),
+  paragraph: new RegExp(`[\u0000-\u0009\u000b-\u001f\u007f-\u009f${SEPARATORS}${BIDI}${INVISIBLE}]${TAGS}`),
+  line: new RegExp(`[\u0000-\u001f\u007f-\u009f${SEPARATORS}${BIDI}${INVISIBLE}]${TAGS}`),
+  link: new RegExp(`[\u0000-\u001f\u007f-\u009f${SEPARATORS}${BIDI}${INVISIBLE}]${TAGS}`),
 };
 
 const NAMES: Readonly<Record<number, string>> = {
@@ -40,6 +47,8 @@ const NAMES: Readonly<Record<number, string>> = {
   0x0a: 'LINE FEED',
   0x0d: 'CARRIAGE RETURN',
   0x1b: 'ESCAPE',
+  0x2028: 'LINE SEPARATOR',
+  0x2029: 'PARAGRAPH SEPARATOR',
   0x061c: 'ARABIC LETTER MARK',
   0x200e: 'LEFT-TO-RIGHT MARK',
   0x200f: 'RIGHT-TO-LEFT MARK',

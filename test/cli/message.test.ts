@@ -139,15 +139,20 @@ describe("a curator's reason for a change", () => {
     );
   });
 
-  it('is refused, before anything is written, when empty or holding control characters', async () => {
+  it('is refused, before anything is written, when empty or holding control characters or line separators', async () => {
     const ws = await makeWorkspace();
 
     const empty = await publishWorkspace(ws, 'trade', '--message', ' ');
     const control = await publishWorkspace(ws, 'trade', '--message', 'a\u001b[2Jb');
+    const separator = await publishWorkspace(ws, 'trade', '--message', 'Corrected.\u2028Again.');
 
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('opendata: --message is empty');
     expect(control.code).toBe(2);
     expect(control.stderr).toContain('opendata: --message contains');
+    expect(separator.code).toBe(2);
+    expect(separator.stderr).toContain(
+      'opendata: --message contains U+2028 (LINE SEPARATOR) at position 11; only line feeds may break a description',
+    );
   });
 });

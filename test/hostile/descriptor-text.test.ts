@@ -94,6 +94,92 @@ describe('descriptor text and links', () => {
   });
 });
 
+describe('line and paragraph separators in descriptor text', () => {
+  // A reader that splits lines as Python's splitlines does found two more RIS tags in this title's citation.
+  const FORGED = 'Real title\u2028AU  - Mallory, Eve\u2028UR  - https://evil.example/';
+  const LINE = 'it must be one line, without control, invisible or bidirectional formatting characters';
+  const PARAGRAPH =
+    'only line feeds may break a description, and no control, invisible or bidirectional formatting character is allowed';
+
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ['a title', { title: FORGED }, '/title', `contains U+2028 (LINE SEPARATOR) at position 11; ${LINE}`],
+    [
+      'a source citation',
+      { source: { ...D.source, citation: 'Test citation\u2029ER  - ' } },
+      '/source/citation',
+      `contains U+2029 (PARAGRAPH SEPARATOR) at position 14; ${LINE}`,
+    ],
+    [
+      'a source author',
+      { source: { ...D.source, authors: ['Author, A.\u2028AU  - Mallory, Eve'] } },
+      '/source/authors/0',
+      `contains U+2028 (LINE SEPARATOR) at position 11; ${LINE}`,
+    ],
+    [
+      'an organisation among the authors',
+      { source: { ...D.source, authors: [{ organization: 'Ministry\u2029UR  - https://evil.example/' }] } },
+      '/source/authors/0/organization',
+      `contains U+2029 (PARAGRAPH SEPARATOR) at position 9; ${LINE}`,
+    ],
+    [
+      'the publisher name',
+      { publisher: { name: 'Publisher\u2028PB  - Mallory' } },
+      '/publisher/name',
+      `contains U+2028 (LINE SEPARATOR) at position 10; ${LINE}`,
+    ],
+    [
+      'a keyword',
+      { keywords: ['trade\u2028ER  - '] },
+      '/keywords/0',
+      `contains U+2028 (LINE SEPARATOR) at position 6; ${LINE}`,
+    ],
+    [
+      'a column name',
+      { columns: [firstColumn, { ...secondColumn, name: 'year\u2028' }, ...otherColumns] },
+      '/columns/1/name',
+      `contains U+2028 (LINE SEPARATOR) at position 5; ${LINE}`,
+    ],
+    [
+      'a paragraph: the description',
+      { description: `${D.description}\u2029A second paragraph.` },
+      '/description',
+      `contains U+2029 (PARAGRAPH SEPARATOR) at position ${D.description.length + 1}; ${PARAGRAPH}`,
+    ],
+    [
+      'a paragraph: the change message',
+      { changeMessage: 'Corrected 2001.\u2028Again.' },
+      '/changeMessage',
+      `contains U+2028 (LINE SEPARATOR) at position 16; ${PARAGRAPH}`,
+    ],
+  ])(
+    'in %s is a descriptor-error at its pointer, naming the character',
+    async (_name, change, pointer, message) => {
+      const { report } = await validateDataset(fixtureSource({ descriptor: { ...D, ...change } }));
+
+      expect(report.issues).toContainEqual(
+        expect.objectContaining({
+          code: 'descriptor-error',
+          field: pointer,
+          message: expect.stringContaining(message),
+        }),
+      );
+      for (const issue of report.issues) expect(issue).toMatchObject({ code: 'descriptor-error' });
+    },
+  );
+
+  it('the CLI refuses a title holding them and writes no citation', async () => {
+    const ws = await hostileWorkspace({ sample: { descriptor: { ...D, title: FORGED } } });
+
+    const published = await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+
+    expect(published.code).toBe(1);
+    expect(published.stderr).toContain(
+      `[descriptor-error] /title: contains U+2028 (LINE SEPARATOR) at position 11; ${LINE}`,
+    );
+    expect(await publishedDatasetFiles(ws)).toEqual([]);
+  });
+});
+
 describe('data/site.json text and links', () => {
   it.each<[string, Record<string, unknown>, string]>([
     [
@@ -103,6 +189,8 @@ describe('data/site.json text and links', () => {
     ],
     ['a title with a bidi override', { title: 'Open \u202edata' }, '/title'],
     ['a title on two lines', { title: 'Open\ndata' }, '/title'],
+    ['a title with a line separator', { title: 'Open\u2028data' }, '/title'],
+    ['a description with a paragraph separator', { description: 'A catalog.\u2029Of data.' }, '/description'],
     ['a publisher name with an escape sequence', { publisher: { name: 'x\u001b[2J' } }, '/publisher/name'],
   ])('%s stops the run before anything is written, naming the field', async (_name, change, pointer) => {
     const ws = await hostileWorkspace({ sample: {} }, { ...SITE, ...change });

@@ -238,4 +238,41 @@ describe('citation files', () => {
     expect(ris[0]?.URL).toBe(`${BASE_URL}datasets/trade/index.html#v1.0.0`);
     expect(JSON.parse(citation.cslJson)).toHaveLength(1);
   });
+
+  it('ends no line inside a text for a reader that splits lines as Python does (U+2028, U+2029)', async () => {
+    const { document, entry } = tradeDataset([2001, 2002]);
+    // What a version published before the text rules refused these separators may still hold.
+    const forged = 'Real title\u2028AU  - Mallory, Eve\u2028UR  - https://evil.example/';
+    const citation = citationOf(
+      {
+        ...document,
+        title: forged,
+        publisher: { ...document.publisher, name: 'Publisher\u2029PB  - Mallory' },
+        source: {
+          ...document.source,
+          citation: 'A paper.\u2029N1  - forged',
+          authors: ['Author, A.\u2028AU  - Mallory, Eve', { organization: 'Ministry\u2029ER  - ' }],
+        },
+      },
+      entry.versions[0] as (typeof entry.versions)[number],
+      BASE_URL,
+    );
+    // Python's str.splitlines: CR LF, and each of LF, CR, VT, FF, FS, GS, RS, NEL, U+2028 and U+2029.
+    const splitlines = (text: string): string[] =>
+      text.split(/\r\n|[\n\r\v\f\u001c-\u001e\u0085\u2028\u2029]/).filter((line) => line !== '');
+
+    const ris = splitlines(citation.ris);
+
+    expect(ris.map((line) => line.slice(0, 6))).toEqual(
+      ['TY', 'AU', 'AU', 'TI', 'ET', 'PB', 'PY', 'DA', 'UR', 'N1', 'ID', 'ER'].map((tag) => `${tag}  - `),
+    );
+    expect(ris).toContain('TI  - Real title AU  - Mallory, Eve UR  - https://evil.example/');
+    expect(ris).toContain('AU  - Author, A. AU  - Mallory, Eve');
+    expect(ris).toContain(`UR  - ${BASE_URL}datasets/trade/index.html#v1.0.0`);
+    expect(splitlines(citation.bibtex)).toContain(
+      '  title = {Real title AU  - Mallory, Eve UR  - https://evil.example/},',
+    );
+    const [item] = await parsed(citation.ris, '@ris/file');
+    expect(item?.URL).toBe(`${BASE_URL}datasets/trade/index.html#v1.0.0`);
+  });
 });

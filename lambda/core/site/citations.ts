@@ -58,10 +58,15 @@ function cslAuthor(
   return { family, given };
 }
 
+// Every character a reader may end a line at that showHiddenCharacters leaves as it is: line feed, carriage
+// return and the line and paragraph separators (Python's splitlines ends a line at each). The text rules
+// refuse them in a descriptor's one-line fields; a version published before they did may still hold them.
+const LINE_BREAKS = /[\r\n\u2028\u2029]+/g;
+
 // BibTeX treats braces, backslashes and a few others as markup; they are escaped so any text stays literal.
 function bibText(text: string): string {
   return showHiddenCharacters(text)
-    .replace(/[\r\n]+/g, ' ')
+    .replace(LINE_BREAKS, ' ')
     .replace(/[\\{}]/g, (char) => (char === '\\' ? '\\textbackslash{}' : `\\${char}`))
     .replace(/[&%$#_^~]/g, (char) => (char === '^' ? '\\^{}' : char === '~' ? '\\~{}' : `\\${char}`));
 }
@@ -77,7 +82,7 @@ function bibUrl(url: string): string {
 
 // A RIS value is the rest of its line: line breaks would start a forged tag, so they become spaces.
 function risText(text: string): string {
-  return showHiddenCharacters(text).replace(/[\r\n]+/g, ' ');
+  return showHiddenCharacters(text).replace(LINE_BREAKS, ' ');
 }
 
 /** Builds every citation format of one version of a dataset. */
