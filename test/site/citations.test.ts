@@ -258,8 +258,23 @@ describe('citation files', () => {
       BASE_URL,
     );
     // Python's str.splitlines: CR LF, and each of LF, CR, VT, FF, FS, GS, RS, NEL, U+2028 and U+2029.
+    const breaks = [
+      '\r\n',
+      '\n',
+      '\r',
+      '\v',
+      '\f',
+      '\u001c',
+      '\u001d',
+      '\u001e',
+      '\u0085',
+      '\u2028',
+      '\u2029',
+    ];
     const splitlines = (text: string): string[] =>
-      text.split(/\r\n|[\n\r\v\f\u001c-\u001e\u0085\u2028\u2029]/).filter((line) => line !== '');
+      breaks
+        .reduce((lines, lineBreak) => lines.flatMap((line) => line.split(lineBreak)), [text])
+        .filter((line) => line !== '');
 
     const ris = splitlines(citation.ris);
 
