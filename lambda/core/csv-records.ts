@@ -37,7 +37,7 @@ export async function* readCsvRecordBatches(
   text: AsyncIterable<string>,
   options: CsvReadOptions = {},
 ): AsyncGenerator<CsvRecord[]> {
-  const { maxFieldLength, maxColumns } = options;
+  const { maxFieldLength, maxColumns, maxRecordLength } = options;
   // papaparse would guess the line ending from its first chunk, which may be a single byte;
   // we decide it from the first line break instead, however the text arrives.
   const { newline, text: wholeText } = await detectNewline(inParts(text, PART_CHARS));
@@ -48,8 +48,8 @@ export async function* readCsvRecordBatches(
   let input = '';
   let inputStart = 0;
   let recordStart = 0;
-  // A record with more fields than the limit, found when papaparse handed it over: reading stops there.
-  let tooWide: TooManyFieldsError | undefined;
+  // A record over a limit, found when papaparse handed it over: reading stops there.
+  let stopped: TooManyFieldsError | RecordTooLongError | undefined;
   // The cells of the record not yet finished, counted as its text arrives (a new counter for each record).
   let unfinished: { readonly start: number; readonly cells: CellCounter } | undefined;
   // Where in `input` the next double quote, CR and LF are (-1: none after the records read), for the
@@ -60,18 +60,38 @@ export async function* readCsvRecordBatches(
   // Whether the last record read ended with a CR: an LF beginning the next one completes a CRLF.
   let afterCr = false;
 
+  /**
+   * Why the record starting at `from` in `input`, its text longer than `max`, stops reading: its fields,
+   * when it had more than `maxColumns` before its text passed `max` (so that a record stops for the same
+   * limit however the text is cut into pieces); else its length, at the cell its first character past
+   * `max` is in.
+   */
+  const tooLong = (from: number, max: number): TooManyFieldsError | RecordTooLongError => {
+    const cell = new CellCounter(input, inputStart, from, newline).before(from + max);
+    return maxColumns !== undefined && cell >= maxColumns
+      ? new TooManyFieldsError(nextLine, maxColumns)
+      : new RecordTooLongError(nextLine, cell, max);
+  };
+
   const parser = new Papa.Parser({
     ...dialect(newline),
     step(results: ParserStep) {
       const fields = results.data[0] ?? [];
-      if (maxColumns !== undefined && fields.length > maxColumns) {
-        tooWide = new TooManyFieldsError(nextLine, maxColumns);
-        parser.abort();
-        return;
-      }
       const from = recordStart - inputStart;
       const to = results.meta.cursor - inputStart;
       const end = recordEnd(input, from, to, newline);
+      // A record finished within one parse was never seen unfinished by the checks below, which look at a
+      // record still arriving once a parse: it is held to the same limits here.
+      if (maxRecordLength !== undefined && end - from > maxRecordLength) {
+        stopped = tooLong(from, maxRecordLength);
+        parser.abort();
+        return;
+      }
+      if (maxColumns !== undefined && fields.length > maxColumns) {
+        stopped = new TooManyFieldsError(nextLine, maxColumns);
+        parser.abort();
+        return;
+      }
       // Line breaks lie only in quoted cells: a record whose text holds none besides its own ends (nearly
       // every record) counts none without looking at each cell.
       if (nextLf !== -1 && nextLf < from) nextLf = input.indexOf('\n', from);
@@ -193,9 +213,21 @@ export async function* readCsvRecordBatches(
     parse(pending.join(''), false);
     pending = [];
     pendingLength = 0;
-    if (tooWide !== undefined) {
+    if (stopped !== undefined) {
       if (batch.length > 0) yield batch;
-      throw tooWide;
+      throw stopped;
+    }
+    // The record papaparse could not finish is held whole, and joined to the next piece as one string: one
+    // of many cells, each within the cell limit and the field limit, would grow past the longest string V8
+    // can make (2^29 - 24 code units) and fail as a bug. Its length is checked as its text arrives.
+    if (maxRecordLength !== undefined) {
+      const from = recordStart - inputStart;
+      // A CR at the end may be the first half of the CRLF that ends the record: not its text.
+      const length = input.length - from - (input.endsWith('\r') ? 1 : 0);
+      if (length > maxRecordLength) {
+        if (batch.length > 0) yield batch;
+        throw tooLong(from, maxRecordLength);
+      }
     }
     // The record papaparse could not finish is parsed again with the next piece: one of millions of short
     // cells would be read whole, each piece splitting all of it again, before its fields could be counted.
@@ -248,11 +280,11 @@ export async function* readCsvRecordBatches(
   // closed; before a line break it reads the cell, and the space is told as readers disagree on it
   // ({@link ambiguousQuoting}). That record is given the line break when it then reads cleanly.
   const rest = input.substring(recordStart - inputStart);
-  if (tooWide === undefined && endsWithSpaceAfterQuote(rest) && cleanRecord(rest + newline, newline))
+  if (stopped === undefined && endsWithSpaceAfterQuote(rest) && cleanRecord(rest + newline, newline))
     parse(newline, false);
-  if (tooWide === undefined) parse('', true);
+  if (stopped === undefined) parse('', true);
   if (batch.length > 0) yield batch;
-  if (tooWide !== undefined) throw tooWide;
+  if (stopped !== undefined) throw stopped;
 }
 
 /** Options of {@link readCsvRecordBatches}. */
@@ -271,6 +303,17 @@ export interface CsvReadOptions {
    * @default no limit
    */
   readonly maxColumns?: number;
+  /**
+   * The longest record allowed (`limits.maxRecordLength`), in UTF-16 code units of its text in the file:
+   * quotes and commas included, its line break not. Reading stops with a {@link RecordTooLongError} at the
+   * first record longer, finished or not, naming the cell its first character past the limit is in (or
+   * with a {@link TooManyFieldsError}, where the record had more than `maxColumns` fields before that), so
+   * the same file stops at the same record however its text is cut into pieces. A record still arriving
+   * is stopped within a quarter of the limit past it, before it is held whole. The records before it are
+   * handed over first.
+   * @default no limit
+   */
+  readonly maxRecordLength?: number;
 }
 
 /** A record with more fields than the limit, found as soon as it surely has them: reading stops there. */
@@ -284,6 +327,23 @@ export class TooManyFieldsError extends OpenDataError {
   ) {
     // Not the record's count of fields: reading stops before a record of millions is split into them.
     super(`record has more than ${maxColumns} fields, the limit (limits.maxColumns); reading stopped here`);
+  }
+}
+
+/** A record whose text is longer than the limit, found before it is held whole: reading stops there. */
+export class RecordTooLongError extends OpenDataError {
+  override readonly name = 'RecordTooLongError';
+  readonly code = 'limit-exceeded';
+  constructor(
+    /** 1-based line the record starts on. */
+    readonly line: number,
+    /** 0-based index of the cell the record's first character past the limit is in. */
+    readonly fieldIndex: number,
+    readonly maxRecordLength: number,
+  ) {
+    super(
+      `record is more than ${maxRecordLength} characters long, the limit (limits.maxRecordLength); reading stopped here`,
+    );
   }
 }
 

@@ -12,6 +12,7 @@ import { layoutHeader } from './checks/header.js';
 import {
   CellTooLongError,
   readCsvRecordBatches,
+  RecordTooLongError,
   TooManyFieldsError,
   type CsvProblem,
 } from './csv-records.js';
@@ -280,7 +281,11 @@ async function readTable(
     reading: for await (const batch of readCsvRecordBatches(
       decodeUtf8Strict(text.watch(limitBytes(csv.open(), limits.maxFileBytes))),
       // A record with more fields than limits.maxColumns stops reading (TooManyFieldsError): none comes here.
-      { maxFieldLength: limits.maxFieldLength, maxColumns: limits.maxColumns },
+      {
+        maxFieldLength: limits.maxFieldLength,
+        maxColumns: limits.maxColumns,
+        maxRecordLength: limits.maxRecordLength,
+      },
     )) {
       for (const record of batch) {
         line = record.line;
@@ -333,7 +338,7 @@ async function readTable(
       at(line, 1, { code: 'limit-exceeded', message: error.message });
     } else if (error instanceof TooManyFieldsError) {
       at(error.line, error.maxColumns + 1, { code: 'limit-exceeded', message: error.message });
-    } else if (error instanceof CellTooLongError) {
+    } else if (error instanceof CellTooLongError || error instanceof RecordTooLongError) {
       const field = header?.[error.fieldIndex];
       at(error.line, error.fieldIndex + 1, {
         code: 'limit-exceeded',
