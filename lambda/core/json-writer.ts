@@ -1,4 +1,4 @@
-import { wholeLines, type JsonLines } from './row-source.js';
+import { LineCutter, type JsonLines } from './row-source.js';
 import type { ByteSink } from './scratch.js';
 
 /** Array items are handed to the sink in pieces of about this many bytes. */
@@ -110,14 +110,13 @@ export async function* writtenArrayItems(
 ): AsyncGenerator<string[]> {
   const opening = `  ${JSON.stringify(name)}: [`;
   let part: 'head' | 'items' | 'last item' | 'closed' | 'ended' = 'head';
-  let carry: Buffer = Buffer.alloc(0);
+  // The chunk's buffer may be the reader's to fill again.
+  const cutter = new LineCutter({ reusedChunks: true });
   for await (const chunk of chunks) {
-    const cut = wholeLines(carry, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    // A copy: the chunk's buffer may be the reader's to fill again.
-    carry = Buffer.from(cut.carry);
-    if (carry.length > LONGEST_ITEM_LINE) throw new NotWrittenLayoutError('a line over 16 MiB');
+    const lines = cutter.wholeLines(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (cutter.carriedBytes > LONGEST_ITEM_LINE) throw new NotWrittenLayoutError('a line over 16 MiB');
     const items: string[] = [];
-    for (const piece of cut.lines)
+    for (const piece of lines)
       for (const line of piece.toString('utf8', 0, piece.length - 1).split('\n')) {
         if (part === 'head') {
           if (line === opening) part = 'items';
@@ -134,5 +133,6 @@ export async function* writtenArrayItems(
       }
     if (items.length > 0) yield items;
   }
-  if (part !== 'ended' || carry.length > 0) throw new NotWrittenLayoutError('the document ends too soon');
+  if (part !== 'ended' || cutter.carriedBytes > 0)
+    throw new NotWrittenLayoutError('the document ends too soon');
 }

@@ -11,7 +11,7 @@ import { UnorderedColumnStats } from './column-stats.js';
 import { messageOf } from './errors.js';
 import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_ROLE, type FromWorker, type ToWorker, type WorkerInput } from './parquet-worker.js';
-import { rowParserFor, rowsOfLines, SPILL_READ_BYTES, wholeLines } from './row-source.js';
+import { LineCutter, rowParserFor, rowsOfLines, SPILL_READ_BYTES } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
 import { ScratchFile, type ScratchFileHandle } from './scratch.js';
 
@@ -73,15 +73,15 @@ async function* followSpill(
   progress: SpillProgress,
   parse: (line: string) => Row,
 ): AsyncGenerator<readonly Row[]> {
-  let carry: Buffer = Buffer.alloc(0);
   // Each read's lines are parsed before the next read, and the line a read cuts is copied out of it.
+  const cutter = new LineCutter({ reusedChunks: true });
   for await (const chunk of followFile(spill, progress)) {
-    const cut = wholeLines(carry, chunk);
-    carry = Buffer.from(cut.carry);
-    if (cut.lines.length > 0) yield rowsOfLines(cut.lines, parse);
+    const lines = cutter.wholeLines(chunk);
+    if (lines.length > 0) yield rowsOfLines(lines, parse);
   }
   // A spill ends with a line break; a last line without one is read all the same.
-  if (carry.length > 0) yield rowsOfLines([Buffer.concat([carry, Buffer.from('\n')])], parse);
+  const rest = cutter.rest();
+  if (rest !== undefined) yield rowsOfLines([rest], parse);
 }
 
 /** A descriptor the main thread opened for writing, lent to a scratch file: its owner closes it. */
