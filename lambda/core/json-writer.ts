@@ -1,3 +1,4 @@
+import { OpenDataError } from './errors.js';
 import { LineCutter, type JsonLines } from './row-source.js';
 import type { ByteSink } from './scratch.js';
 
@@ -89,8 +90,9 @@ class ItemText {
 const LONGEST_ITEM_LINE = 1 << 24;
 
 /** Text that is not laid out as {@link writeJsonObject} lays out a streamed array (see {@link writtenArrayItems}). */
-export class NotWrittenLayoutError extends Error {
+export class NotWrittenLayoutError extends OpenDataError {
   override readonly name = 'NotWrittenLayoutError';
+  readonly code = 'not-written-layout';
 }
 
 /**
