@@ -75,7 +75,8 @@ export class LostCatalogEntryError extends OpenDataError {
  * `latest/` files in the tree: those are written only after a commit listed one of its versions, so its
  * entry was lost (catalog.json deleted, or edited), and a first version now would start its history
  * again, leaving the published versions unlisted. Version folders alone are no sign: a first run whose
- * commit failed leaves them, and the next run adopts them.
+ * commit failed leaves them, and the next run adopts them. A catalog that lists it when read again (another
+ * publisher listed it meanwhile) is no loss: the commit stages the dataset again on it.
  */
 async function assertNeverListed(
   store: ObjectStore,
@@ -91,6 +92,8 @@ async function assertNeverListed(
   await latestFiles.return?.();
   if (first.done !== true) signs.push(latestFolder(id));
   if (signs.length === 0) return;
+  // Another publisher may have listed it since `catalog` was read, and written its page: read again.
+  if (headOf((await readCatalog(store)).catalog, id) !== undefined) return;
   const lost = catalog === undefined ? 'there is no catalog.json' : `catalog.json lists no "${id}"`;
   throw new LostCatalogEntryError(
     `dataset "${id}": the tree holds ${signs.join(' and ')}, which only a listed version leaves, but ${lost}: its published versions would no longer be listed, so nothing was published. Restore catalog.json from a copy (a backup, or the bucket's version history on S3), or publish to an empty folder to start a new site`,

@@ -6,6 +6,9 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { publishDatasets } from '../../lambda/core/pipeline.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { sourceLocation } from '../support/local-sources.js';
 import { makeWorkspace, publishWorkspace, treeDigest } from '../support/workspace.js';
 
 async function editedTradeNote(data: string): Promise<void> {
@@ -50,5 +53,35 @@ describe('a tree whose catalog lost what it listed', () => {
       'dataset "trade": the tree holds datasets/trade/index.html and datasets/trade/latest/, which only a listed version leaves, but catalog.json lists no "trade"',
     );
     expect(await treeDigest(ws.out)).toEqual(before);
+  });
+
+  it('is no loss where another publisher listed the dataset after this run read the catalog', async () => {
+    const ws = await makeWorkspace();
+    const other = await makeWorkspace();
+    // This run reads no catalog (a first publish), and before it stages, another run publishes the same
+    // sources into the same tree and writes the datasets' pages.
+    const store = new LocalDirectoryStore(ws.out);
+    const get = store.get.bind(store);
+    let raced = false;
+    store.get = async (key) => {
+      if (key !== 'catalog.json' || raced) return get(key);
+      raced = true;
+      const first = await publishDatasets({
+        source: sourceLocation(other.root),
+        store: new LocalDirectoryStore(ws.out),
+        now: new Date('2026-01-01T00:00:00Z'),
+      });
+      expect(new Set(first.outcomes.map((outcome) => outcome.status))).toEqual(new Set(['published']));
+      return undefined;
+    };
+
+    const result = await publishDatasets({
+      source: sourceLocation(ws.root),
+      store,
+      now: new Date('2026-01-01T00:00:01Z'),
+    });
+
+    expect(raced).toBe(true);
+    expect(new Set(result.outcomes.map((outcome) => outcome.status))).toEqual(new Set(['unchanged']));
   });
 });
