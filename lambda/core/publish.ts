@@ -362,38 +362,38 @@ async function readPreviousVersion(
     return 'stop';
   });
   if (columns === undefined) throw new Error(`${key} has no "columns"`);
-  // Sorted again by this version's key: a no-op pass when the key and its types are unchanged. The rows
-  // are read a line each, as the file lays them out, and by a streaming parser where it does not.
-  const sorter =
-    (await rowsByLines(await open(), key, listed, columns, options)) ??
-    (await rowsByParser(await open(), key, listed, options));
+  // Sorted again by this version's key: a no-op pass when the key and its types are unchanged.
+  let sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
+  const digest = await readPublishedRows(
+    open,
+    key,
+    rowParserFor(columns),
+    (rows) => sorter.add(rows),
+    () => {
+      sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
+    },
+  );
+  assertAsListed(key, listed, digest);
   return { columns, primaryKey, rows: await sorter.finish() };
 }
 
-/** Options of the readers of a previous version's rows: the new version's key, where to sort, how. */
-type PreviousRowsOptions = {
-  readonly primaryKey: readonly string[];
-  readonly scratch: ScratchDirectory;
-  readonly sortRunRows: number | undefined;
-};
-
 /**
- * The previous version's rows, sorted, read from its `<id>.json` a line each as `writeJsonObject` wrote
- * them (several times faster than a streaming parser: each row is one `JSON.parse`), or `undefined` when
- * the file is not laid out so (an older layout, or a damaged file, which the parser then tells of).
+ * The rows of a published `<id>.json`, handed to `onRows` a batch at a time, and the size and SHA-256 of
+ * the file as read: a line each, as `writeJsonObject` lays them out (one `JSON.parse` a row, several
+ * times faster than a streaming parser), and where the file is laid out otherwise (an older tree, a file
+ * rewritten with the same rows, or a damaged one, which the parser then tells of), read again from the
+ * start by a streaming parser, after `restart`, which drops what was handed over before.
  */
-async function rowsByLines(
-  chunks: AsyncIterable<Uint8Array>,
+export async function readPublishedRows(
+  open: () => Promise<AsyncIterable<Uint8Array>>,
   key: string,
-  listed: Distribution | undefined,
-  columns: readonly PublishedColumn[],
-  options: PreviousRowsOptions,
-): Promise<RowSorter | undefined> {
-  const sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
-  const parse = rowParserFor(columns);
-  const read = digestedAsRead(chunks);
+  parse: (line: string) => Row,
+  onRows: (rows: Row[]) => Promise<void> | void,
+  restart: () => void,
+): Promise<ContentDigest> {
+  const byLines = digestedAsRead(await open());
   try {
-    for await (const lines of writtenArrayItems(read.chunks, 'rows')) {
+    for await (const lines of writtenArrayItems(byLines.chunks, 'rows')) {
       const rows: Row[] = [];
       for (const line of lines) {
         const row = parse(line);
@@ -401,29 +401,18 @@ async function rowsByLines(
           throw new NotWrittenLayoutError('an item that is no object');
         rows.push(row);
       }
-      await sorter.add(rows);
+      await onRows(rows);
     }
+    return byLines.digest();
   } catch (error) {
-    if (error instanceof NotWrittenLayoutError || error instanceof SyntaxError) return undefined;
-    throw error;
+    if (!(error instanceof NotWrittenLayoutError || error instanceof SyntaxError)) throw error;
   }
-  assertAsListed(key, listed, read.digest());
-  return sorter;
-}
-
-/** The previous version's rows, sorted, read from its `<id>.json` by a streaming JSON parser. */
-async function rowsByParser(
-  chunks: AsyncIterable<Uint8Array>,
-  key: string,
-  listed: Distribution | undefined,
-  options: PreviousRowsOptions,
-): Promise<RowSorter> {
-  const sorter = new RowSorter(options.scratch, options.primaryKey, options.sortRunRows);
+  restart();
+  const byParser = digestedAsRead(await open());
   let batch: Row[] = [];
-  const read = digestedAsRead(chunks);
   await readJsonValues(
     key,
-    read.chunks,
+    byParser.chunks,
     ['$.rows.*'],
     (value) => {
       batch.push(value as Row);
@@ -431,13 +420,12 @@ async function rowsByParser(
     },
     async () => {
       if (batch.length === 0) return;
-      await sorter.add(batch);
+      await onRows(batch);
       batch = [];
     },
   );
-  await sorter.add(batch);
-  assertAsListed(key, listed, read.digest());
-  return sorter;
+  await onRows(batch);
+  return byParser.digest();
 }
 
 /** Throws unless the file read is the one the catalog lists (its SHA-256 and size), when it lists one. */

@@ -3,8 +3,8 @@ import type { ColumnType } from './coerce.js';
 import type { PublishedColumn } from './dataset-document.js';
 import { messageOf } from './errors.js';
 import { headOf, readCatalog } from './history.js';
-import { digestedAsRead, type ContentDigest, type ObjectStore } from './object-store.js';
-import { readJsonValues } from './publish.js';
+import type { ContentDigest, ObjectStore } from './object-store.js';
+import { readJsonValues, readPublishedRows } from './publish.js';
 import {
   indexedOnce,
   indexedRow,
@@ -13,6 +13,7 @@ import {
   type KeyIndex,
 } from './referenced-datasets.js';
 import type { Row } from './row-schema.js';
+import { rowParserFor } from './row-source.js';
 import { versionFileKey } from './site-keys.js';
 import { loadDatasetSource, type SourceLocation } from './sources.js';
 
@@ -57,24 +58,29 @@ async function readPublished(
       why: `the catalog lists no ${key} for ${latest.version}, the published version of "${id}": run verify`,
     };
   try {
-    // Opened only once it is known to be wanted: the stream's handle is closed by reading it to its end.
-    const chunks = await store.open(key);
-    if (chunks === undefined)
+    // Opened only once it is known to be wanted: the stream's handle is closed as the read stops.
+    const first = await store.open(key);
+    if (first === undefined)
       return { ok: false, why: `${key}, the published version of "${id}", is missing` };
-    const read = digestedAsRead(chunks);
-    // `columns` comes before the rows in the file; a row's key is its values' JSON text, as a source's is.
-    await readJsonValues(key, read.chunks, ['$.columns', '$.rows.*'], (value) => {
-      if (published === undefined) {
-        published = value as PublishedColumn[];
-        return 'continue';
-      }
-      // Without a prototype, as validation's rows are: a column may be named `constructor`.
-      const row = Object.assign(Object.create(null) as Row, value);
-      const rowKey = keyOf(row, fields);
-      if (rowKey !== undefined && !rows.has(rowKey)) rows.set(rowKey, indexedRow(row, columns));
-      return 'continue';
+    // `columns` comes before the rows in the file: this read stops there.
+    await readJsonValues(key, first, ['$.columns'], (value) => {
+      published = value as PublishedColumn[];
+      return 'stop';
     });
-    digest = read.digest();
+    // A row's key is its values' JSON text, as a source's is. (A file gone since is read as empty: no JSON.)
+    const open = async () => (await store.open(key)) ?? (async function* () {})();
+    digest = await readPublishedRows(
+      open,
+      key,
+      rowParserFor(published ?? []),
+      (batch) => {
+        for (const row of batch) {
+          const rowKey = keyOf(row, fields);
+          if (rowKey !== undefined && !rows.has(rowKey)) rows.set(rowKey, indexedRow(row, columns));
+        }
+      },
+      () => rows.clear(),
+    );
   } catch (error) {
     return {
       ok: false,

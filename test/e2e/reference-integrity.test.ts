@@ -4,6 +4,7 @@
  * checks them again against the catalog it writes, where a dataset rejected in the same run keeps its
  * published version and another publisher may have listed a new version of the other meanwhile.
  */
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,5 +114,55 @@ describe('references between datasets, as listed', () => {
     const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
     expect([latestOf(catalog, 'trade'), latestOf(catalog, 'trade-by-year')]).toEqual(['1.0.1', '1.0.0']);
     expect(await listedRows(ws.out, catalog, 'trade-by-year')).not.toContain(REFERRED);
+  });
+
+  it("are checked against a published file laid out otherwise (pretty-printed throughout) as against the writer's", async () => {
+    for (const layout of ['as written', 'pretty-printed'] as const) {
+      const ws = await makeWorkspace();
+      const store = new LocalDirectoryStore(ws.out);
+      await publishDatasets({
+        source: sourceLocation(ws.root),
+        store,
+        now: new Date('2026-01-01T00:00:00Z'),
+      });
+      if (layout === 'pretty-printed') {
+        const key = 'datasets/trade/1.0.0/trade.json';
+        const text = `${JSON.stringify(JSON.parse(await readFile(path.join(ws.out, key), 'utf8')), null, 2)}\n`;
+        await writeFile(path.join(ws.out, key), text);
+        const catalogFile = path.join(ws.out, 'catalog.json');
+        const catalog = await readJson<Catalog>(catalogFile);
+        for (const file of catalog.datasets.flatMap((d) => d.versions.flatMap((v) => v.distributions)))
+          if (file.path === key)
+            Object.assign(file, {
+              bytes: Buffer.byteLength(text),
+              sha256: createHash('sha256').update(text).digest('hex'),
+            });
+        await writeFile(catalogFile, `${JSON.stringify(catalog, null, 2)}\n`);
+      }
+      // trade-by-year's 2001 row refers to a trade row that no version of trade has.
+      const file = path.join(ws.data, 'trade-by-year.csv');
+      await writeFile(
+        file,
+        (await readFile(file, 'utf8')).replace(
+          `2001,106.1,${REFERRED},`,
+          '2001,106.1,turnover-2001-elsewhere,',
+        ),
+      );
+
+      const result = await publishDatasets({
+        source: sourceLocation(ws.root),
+        store,
+        ids: ['trade-by-year'],
+        now: new Date('2026-02-01T00:00:00Z'),
+      });
+
+      const outcome = result.outcomes[0];
+      expect([layout, outcome?.status]).toEqual([layout, 'rejected']);
+      expect(outcome?.report.issues.map((issue) => issue.message)).toContainEqual(
+        expect.stringContaining(
+          'no row of trade (as published: datasets/trade/1.0.0/trade.json; its source is not in this run) has id equal to it',
+        ),
+      );
+    }
   });
 });
