@@ -47,7 +47,19 @@ export interface CatalogVersion {
   readonly previousVersion?: string;
   /** The curator's reason for the change (`--message`, or the descriptor's `changeMessage`). */
   readonly message?: string;
+  /**
+   * The version's references to rows of other datasets (or of its own), as its descriptor declared them
+   * when it was published: what a commit checks the versions it lists against. Absent where it declared
+   * none, and from versions published before they were recorded (their source descriptor is read instead).
+   */
+  readonly foreignKeys?: readonly VersionForeignKey[];
   readonly distributions: readonly Distribution[];
+}
+
+/** A foreign key as a catalog version records it: Table Schema's, each list of fields an array. */
+export interface VersionForeignKey {
+  readonly fields: readonly string[];
+  readonly reference: { readonly resource: string; readonly fields: readonly string[] };
 }
 
 /** A dataset in the catalog with every version, newest first. */

@@ -313,6 +313,52 @@ async function assertListedFilesInPlace(store: ObjectStore, catalog: Catalog | u
   );
 }
 
+/**
+ * The tree holds files that only a listed version leaves (a dataset's page or `latest/` files, a version's
+ * citations) for a dataset or version the catalog does not list: the catalog, or an entry of it, was lost
+ * (deleted, edited, or restored from an older copy).
+ */
+export class LostCatalogEntryError extends OpenDataError {
+  override readonly name = 'LostCatalogEntryError';
+  readonly code = 'lost-catalog-entry';
+}
+
+/** How many of the files in the way a {@link LostCatalogEntryError} of the commit names. */
+const LOST_SHOWN = 3;
+
+/** A version's citation file under `cite/`: the version it cites. */
+const CITATION_NAME = /^(\d+\.\d+\.\d+)\.(?:bib|ris|csl\.json)$/;
+
+/**
+ * Throws a {@link LostCatalogEntryError} where the tree holds, for a dataset the catalog does not list,
+ * its page or `latest/` files, or, for a version it does not list, its citations: the derived files are
+ * written only after a commit listed the version, so its entry was lost, and this commit would drop
+ * the version from the pages, the feed and `latest/`. Version folders alone are no sign (debris of a
+ * failed attempt leaves them). Looked at once a run, before anything is written.
+ */
+async function assertNothingLost(store: ObjectStore, catalog: Catalog | undefined): Promise<void> {
+  const listed = new Map(
+    (catalog?.datasets ?? []).map((dataset) => [dataset.id, new Set(dataset.versions.map((v) => v.version))]),
+  );
+  const lost: string[] = [];
+  for await (const key of store.list('datasets/')) {
+    const [, id = '', second = '', third = ''] = key.split('/');
+    const versions = listed.get(id);
+    const cited = second === 'cite' ? CITATION_NAME.exec(third)?.[1] : undefined;
+    if (
+      ((second === 'index.html' || second === 'latest') && versions === undefined) ||
+      (cited !== undefined && versions?.has(cited) !== true)
+    )
+      lost.push(key);
+  }
+  if (lost.length === 0) return;
+  const shown = lost.slice(0, LOST_SHOWN).join(', ');
+  const more = lost.length > LOST_SHOWN ? ` and ${lost.length - LOST_SHOWN} more` : '';
+  throw new LostCatalogEntryError(
+    `the tree holds ${shown}${more}, which only a listed version leaves, but ${catalog === undefined ? 'there is no catalog.json' : 'catalog.json lists no such dataset or version'}: the catalog, or an entry of it, was lost (deleted, edited, or restored from an older copy), and this run would drop published versions from the pages, the feed and latest/, so nothing was written. Restore the newest catalog.json from a copy (a backup, or the bucket's version history on S3), then run verify and publish again`,
+  );
+}
+
 /** How many times a commit re-reads the catalog and tries again after losing a race. */
 export const CATALOG_COMMIT_ATTEMPTS = 20;
 
@@ -332,7 +378,10 @@ export async function commitVersions(
   const rebased = new Set<string>();
   for (let attempt = 1; attempt <= CATALOG_COMMIT_ATTEMPTS; attempt++) {
     const { catalog: current, etag } = await readCatalog(store);
-    if (attempt === 1) await assertListedFilesInPlace(store, current);
+    if (attempt === 1) {
+      await assertNothingLost(store, current);
+      await assertListedFilesInPlace(store, current);
+    }
     const accepted: StagedVersion[] = [];
     const results: CommitResult[] = [];
     for (const entry of pending) {

@@ -6,7 +6,7 @@ import { ColumnRanges, StreamedColumnStats, type StatsDocument } from './column-
 import { NumberLog } from './number-log.js';
 import type { ObjectStore } from './object-store.js';
 import { messageOf, OpenDataError } from './errors.js';
-import { commitVersions, DerivedFilesError, readCatalog, type Restage } from './history.js';
+import { commitVersions, DerivedFilesError, headOf, readCatalog, type Restage } from './history.js';
 import { versionFolder } from './site-keys.js';
 import { stageDataset, type StageOutcome, type StreamingTuning } from './publish.js';
 import { ScratchDirectory } from './scratch.js';
@@ -511,7 +511,12 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
       ids.length === 0
         ? []
         : await readCatalog(run.store).then(
-            ({ catalog }) => catalog?.datasets.map(({ id, latest }) => ({ id, latest })) ?? [],
+            ({ catalog }) =>
+              catalog?.datasets.map(({ id, latest }) => ({
+                id,
+                latest,
+                keys: headOf(catalog, id)?.foreignKeys,
+              })) ?? [],
             () => [],
           );
     const outsideKeys = await foreignKeysOutside(published, inRun, run.source);

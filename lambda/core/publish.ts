@@ -1,6 +1,7 @@
 import { JSONParser } from '@streamparser/json';
 import type { CanonicalTable } from './canonical.js';
-import type { Catalog, CatalogVersion, Distribution } from './catalog.js';
+import type { Catalog, CatalogVersion, Distribution, VersionForeignKey } from './catalog.js';
+import type { ForeignKey } from './descriptor.js';
 import {
   classifyChange,
   diffColumns,
@@ -18,6 +19,7 @@ import {
   versionFoldersOf,
   claimVersionFolder,
   headOf,
+  LostCatalogEntryError,
   MAX_SKIPPED_VERSIONS,
   readCatalog,
   type StageResult,
@@ -59,15 +61,6 @@ const RESTORE_PREVIOUS =
 export class NoFreeVersionError extends OpenDataError {
   override readonly name = 'NoFreeVersionError';
   readonly code = 'no-free-version';
-}
-
-/**
- * A dataset the catalog does not list has files in the tree that only a listed version leaves (its page,
- * its `latest/` files): the catalog, or its entry for the dataset, was lost.
- */
-export class LostCatalogEntryError extends OpenDataError {
-  override readonly name = 'LostCatalogEntryError';
-  readonly code = 'lost-catalog-entry';
 }
 
 /**
@@ -287,6 +280,10 @@ export async function stageDataset(
           change,
           ...(latest === undefined ? {} : { previousVersion: latest.version }),
           ...(message === undefined ? {} : { message }),
+          ...(definition.descriptor.foreignKeys === undefined ||
+          definition.descriptor.foreignKeys.length === 0
+            ? {}
+            : { foreignKeys: definition.descriptor.foreignKeys.map(recordedForeignKey) }),
           distributions: files.map((file) =>
             distribution(versionFileKey(id, version, file.name), file, baseUrl),
           ),
@@ -302,6 +299,15 @@ export async function stageDataset(
   throw new NoFreeVersionError(
     `dataset "${id}": versions ${skipped[0]} to ${skipped[skipped.length - 1]} were all taken while this run tried them (${MAX_SKIPPED_VERSIONS} free numbers, each written first by another publisher, or refused by the store); look at ${datasetFolder(id)} in the published tree, and run again`,
   );
+}
+
+/** A descriptor's foreign key as the catalog records it, each list of fields an array. */
+function recordedForeignKey(key: ForeignKey): VersionForeignKey {
+  const list = (names: ForeignKey['fields']): string[] => (typeof names === 'string' ? [names] : [...names]);
+  return {
+    fields: list(key.fields),
+    reference: { resource: key.reference.resource, fields: list(key.reference.fields) },
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Catalog, CatalogVersion } from './catalog.js';
+import type { Catalog, CatalogVersion, VersionForeignKey } from './catalog.js';
 import type { ColumnType } from './coerce.js';
 import type { PublishedColumn } from './dataset-document.js';
 import { messageOf } from './errors.js';
@@ -95,7 +95,11 @@ async function readPublished(
   const names = new Map((published ?? []).map((column) => [column.name, column.type]));
   const unknown = [...fields, ...columns].find((name) => !names.has(name));
   if (unknown !== undefined)
-    return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}" (${where})` };
+    return {
+      ok: false,
+      why: `"${unknown}" is not a column of the dataset "${id}" (${where})`,
+      noSuchColumn: true,
+    };
   const fieldTypes = fields.map((name): ColumnType => names.get(name) ?? 'string');
   return { ok: true, file: where, rows, fieldTypes };
 }
@@ -113,23 +117,41 @@ export interface PublishedForeignKey {
 }
 
 /**
- * The foreign keys of the published datasets a run does not publish, read once for the run from their
- * source descriptors, since no published file carries them; a dataset whose source is gone is not looked at.
+ * The foreign keys of the published datasets a run does not publish: as the catalog records them for
+ * each one's latest version, or, for a version published before they were recorded, as its source
+ * descriptor declares them (none where that cannot be read).
  */
 export async function foreignKeysOutside(
-  published: readonly { readonly id: string; readonly latest: string }[],
+  published: readonly {
+    readonly id: string;
+    readonly latest: string;
+    /** The keys the catalog records for the latest version (see {@link CatalogVersion.foreignKeys}). */
+    readonly keys?: readonly VersionForeignKey[] | undefined;
+  }[],
   inRun: ReadonlySet<string>,
   source: SourceLocation,
 ): Promise<PublishedForeignKey[]> {
   const keys: PublishedForeignKey[] = [];
-  for (const { id, latest } of published) {
+  for (const { id, latest, keys: recorded } of published) {
     if (inRun.has(id)) continue;
-    const loaded = await loadDatasetSource(source, id);
-    if (!loaded.ok) continue;
-    for (const [index, key] of declaredForeignKeys(loaded.value.descriptor.text).entries())
-      keys.push({ id, latest, index, ...key });
+    const declared = recorded?.map(asDeclared) ?? (await sourceForeignKeys(source, id));
+    for (const [index, key] of declared.entries()) keys.push({ id, latest, index, ...key });
   }
   return keys;
+}
+
+/** A recorded foreign key as {@link declaredForeignKeys} gives a descriptor's. */
+function asDeclared(key: VersionForeignKey): ReturnType<typeof declaredForeignKeys>[number] {
+  return { fields: key.fields, resource: key.reference.resource, referenced: key.reference.fields };
+}
+
+/** The foreign keys of `id`'s source descriptor; none where it cannot be read. */
+async function sourceForeignKeys(
+  source: SourceLocation,
+  id: string,
+): Promise<ReturnType<typeof declaredForeignKeys>> {
+  const loaded = await loadDatasetSource(source, id);
+  return loaded.ok ? declaredForeignKeys(loaded.value.descriptor.text) : [];
 }
 
 /**
@@ -150,6 +172,13 @@ export async function referencesBrokenBy(
       datasets.index(id, key.referenced, []),
       datasets.index(key.id, key.fields, []),
     ]);
+    // Its new rows have no such column (renamed, removed): no published row can refer to one of them.
+    if (!mine.ok && mine.noSuchColumn === true && theirs.ok && theirs.rows.size > 0) {
+      broken.push(
+        `publishing it would leave the published ${key.id} ${key.latest} referring to its ${key.referenced.join(', ')} (foreignKeys/${key.index} of ${key.id}), which it would no longer have a column of: publish the two together, ${key.id} changed to match`,
+      );
+      continue;
+    }
     // Either unreadable: the dataset's own validation, or the published tree's check, says why.
     if (!mine.ok || !theirs.ok) continue;
     const missing = [...theirs.rows.keys()].filter((value) => !mine.rows.has(value));
@@ -180,14 +209,11 @@ export function referenceCheck(
   source: SourceLocation,
 ): (after: Catalog, listing: ReadonlySet<string>) => Promise<{ id: string; message: string }[]> {
   const declared = new Map<string, Promise<ReturnType<typeof declaredForeignKeys>>>();
-  const keysOf = (id: string) => {
+  // The keys a listed version records, or, where it was published before they were recorded, its source's.
+  const keysOf = (id: string, head: CatalogVersion | undefined) => {
+    if (head?.foreignKeys !== undefined) return Promise.resolve(head.foreignKeys.map(asDeclared));
     let found = declared.get(id);
-    if (found === undefined) {
-      found = loadDatasetSource(source, id).then((loaded) =>
-        loaded.ok ? declaredForeignKeys(loaded.value.descriptor.text) : [],
-      );
-      declared.set(id, found);
-    }
+    if (found === undefined) declared.set(id, (found = sourceForeignKeys(source, id)));
     return found;
   };
   return async (after, listing) => {
@@ -202,7 +228,7 @@ export function referenceCheck(
       return found;
     };
     for (const dataset of after.datasets) {
-      for (const [position, key] of (await keysOf(dataset.id)).entries()) {
+      for (const [position, key] of (await keysOf(dataset.id, headOf(after, dataset.id))).entries()) {
         const from = dataset.id;
         const to = key.resource;
         if (to === '' || to === from || (!listing.has(from) && !listing.has(to))) continue;
@@ -222,6 +248,21 @@ export function referenceCheck(
           index(from, referring, key.fields),
           index(to, referred, key.referenced),
         ]);
+        // The referred version has no such column (renamed, removed): no row of it can be referred to.
+        if (!mine.ok && mine.noSuchColumn === true && theirs.ok && theirs.rows.size > 0) {
+          const column = `its ${key.referenced.join(', ')} (${where})`;
+          if (listing.has(from))
+            refused.set(
+              from,
+              `listing ${from} ${referring.version} would leave it referring to ${to} ${referred.version} by ${column}, which that version has no column of: publish the two together, each changed to match`,
+            );
+          else
+            refused.set(
+              to,
+              `listing ${to} ${referred.version} would leave the published ${from} ${referring.version} referring to ${column}, which it no longer has a column of: publish the two together, ${from} changed to match`,
+            );
+          continue;
+        }
         if (!theirs.ok || !mine.ok) continue;
         const missing = [...theirs.rows.keys()].filter((value) => !mine.rows.has(value));
         if (missing.length === 0) continue;

@@ -16,7 +16,13 @@ export type KeyIndex =
       /** The types of the key's fields in that dataset, in order. */
       readonly fieldTypes: readonly ColumnType[];
     }
-  | { readonly ok: false; readonly why: string; readonly notChecked?: true };
+  | {
+      readonly ok: false;
+      readonly why: string;
+      readonly notChecked?: true;
+      /** The dataset is read, but has no column of the name asked for (a reference to it cannot hold). */
+      readonly noSuchColumn?: true;
+    };
 
 /**
  * The datasets of a run that foreign keys and rules refer to, by id. The CLI's
@@ -103,7 +109,7 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
       };
     }
     if (unknown !== undefined)
-      return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}"` };
+      return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}"`, noSuchColumn: true };
     return { ok: true, file: loaded.value.csv.file, rows, fieldTypes };
   };
   return indexedOnce(read);

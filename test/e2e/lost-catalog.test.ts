@@ -84,4 +84,43 @@ describe('a tree whose catalog lost what it listed', () => {
     expect(raced).toBe(true);
     expect(new Set(result.outcomes.map((outcome) => outcome.status))).toEqual(new Set(['unchanged']));
   });
+
+  it('is not published over when catalog.json was restored from an older copy', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const older = await readFile(path.join(ws.out, 'catalog.json'));
+    await editedTradeNote(ws.data);
+    expect((await publishWorkspace(ws)).stdout).toMatch(/^trade +published 1\.0\.1/m);
+    await writeFile(path.join(ws.out, 'catalog.json'), older);
+    const before = await treeDigest(ws.out);
+
+    // A run of another dataset, which stages nothing of trade's.
+    const { code, stderr } = await publishWorkspace(ws, 'visits');
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^opendata: the tree holds datasets\/trade\/cite\/1\.0\.1\.bib, .*which only a listed version leaves, but catalog\.json lists no such dataset or version: the catalog, or an entry of it, was lost/m,
+    );
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
+
+  it('is not published over when a dataset gone from the sources lost its entry too', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const file = path.join(ws.out, 'catalog.json');
+    const catalog = JSON.parse(await readFile(file, 'utf8')) as { datasets: { id: string }[] };
+    catalog.datasets = catalog.datasets.filter((dataset) => dataset.id !== 'transport');
+    await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`);
+    for (const name of ['transport.csv', 'transport.dataset.json']) await rm(path.join(ws.data, name));
+    await rm(path.join(ws.schemas, 'transport.schema.json'));
+    const before = await treeDigest(ws.out);
+
+    const { code, stderr } = await publishWorkspace(ws);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^opendata: the tree holds datasets\/transport\/.*which only a listed version leaves/m,
+    );
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
 });

@@ -5,7 +5,7 @@
  * published version and another publisher may have listed a new version of the other meanwhile.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../../lambda/core/catalog.js';
@@ -164,5 +164,80 @@ describe('references between datasets, as listed', () => {
         ),
       );
     }
+  });
+
+  it("hold against the keys a listed version recorded, when the referring dataset's source is gone", async () => {
+    const ws = await makeWorkspace();
+    const store = new LocalDirectoryStore(ws.out);
+    await publishDatasets({ source: sourceLocation(ws.root), store, now: new Date('2026-01-01T00:00:00Z') });
+    const listed = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    const recorded = listed.datasets.find((d) => d.id === 'trade-by-year')?.versions[0]?.foreignKeys;
+    expect(recorded?.[0]).toEqual({
+      fields: ['turnover_musd_trade_id'],
+      reference: { resource: 'trade', fields: ['id'] },
+    });
+    await removeTradeRow(ws.data);
+    await rm(path.join(ws.data, 'trade-by-year.csv'));
+
+    for (const ids of [undefined, ['trade']]) {
+      const result = await publishDatasets({
+        source: sourceLocation(ws.root),
+        store,
+        ...(ids === undefined ? {} : { ids }),
+        now: new Date('2026-02-01T00:00:00Z'),
+      });
+      const trade = result.outcomes.find((outcome) => outcome.id === 'trade');
+      expect([ids, trade?.status]).toEqual([ids, 'rejected']);
+      expect(trade?.report.issues.map((issue) => issue.message).join('\n')).toContain(
+        `would leave the published trade-by-year 1.0.0 referring to a row it no longer has (turnover_musd_trade_id=${REFERRED}; foreignKeys/0 of trade-by-year)`,
+      );
+    }
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect(latestOf(catalog, 'trade')).toBe('1.0.0');
+  });
+
+  it('hold when the referred dataset renames the column referred to', async () => {
+    const ws = await makeWorkspace();
+    const store = new LocalDirectoryStore(ws.out);
+    await publishDatasets({ source: sourceLocation(ws.root), store, now: new Date('2026-01-01T00:00:00Z') });
+    // trade's id becomes row_id: a major version whose rows no reference to trade's id can find.
+    const csv = path.join(ws.data, 'trade.csv');
+    await writeFile(csv, (await readFile(csv, 'utf8')).replace(/^id,/, 'row_id,'));
+    const schemaFile = path.join(ws.schemas, 'trade.schema.json');
+    const schema = JSON.parse(await readFile(schemaFile, 'utf8')) as {
+      properties: object;
+      required: string[];
+    };
+    schema.properties = Object.fromEntries(
+      Object.entries(schema.properties).map(([name, value]) => [name === 'id' ? 'row_id' : name, value]),
+    );
+    schema.required = schema.required.map((name) => (name === 'id' ? 'row_id' : name));
+    await writeFile(schemaFile, JSON.stringify(schema));
+    const descriptorFile = path.join(ws.data, 'trade.dataset.json');
+    const descriptor = JSON.parse(await readFile(descriptorFile, 'utf8')) as {
+      primaryKey: string[];
+      columns: { name: string }[];
+      rules?: unknown;
+    };
+    descriptor.primaryKey = descriptor.primaryKey.map((name) => (name === 'id' ? 'row_id' : name));
+    for (const column of descriptor.columns) if (column.name === 'id') column.name = 'row_id';
+    delete descriptor.rules;
+    await writeFile(descriptorFile, JSON.stringify(descriptor));
+
+    for (const ids of [['trade'], undefined]) {
+      const result = await publishDatasets({
+        source: sourceLocation(ws.root),
+        store,
+        ...(ids === undefined ? {} : { ids }),
+        now: new Date('2026-02-01T00:00:00Z'),
+      });
+      const trade = result.outcomes.find((outcome) => outcome.id === 'trade');
+      expect([ids, trade?.status]).toEqual([ids, 'rejected']);
+      expect(trade?.report.issues.map((issue) => issue.message).join('\n')).toMatch(
+        /would leave the published trade-by-year 1\.0\.0 referring to its id \(foreignKeys\/\d of trade-by-year\), which it (would )?no longer ha(s|ve) a column of/,
+      );
+    }
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect(latestOf(catalog, 'trade')).toBe('1.0.0');
   });
 });
