@@ -119,6 +119,8 @@ export class LocalDirectoryStore implements ObjectStore {
    */
   readonly #known = new Map<string, KnownFile>();
   readonly #checkedRecord: string | undefined;
+  /** The files of {@link #known} this store wrote, read or found unchanged: what its record keeps. */
+  readonly #seen = new Set<string>();
   /** The record's entries, read into {@link #known} once, when first needed. */
   #recordRead: Promise<void> | undefined;
   #resolvedRoot: string | undefined;
@@ -138,7 +140,7 @@ export class LocalDirectoryStore implements ObjectStore {
       const entries = await readCheckedFiles(record, await this.#realRoot());
       for (const [key, entry] of entries) {
         const file = this.#fileFor(key);
-        if (!this.#known.has(file)) this.#learn(file, entry);
+        if (!this.#known.has(file)) this.#learn(file, entry, { seen: false });
       }
     })();
     await this.#recordRead;
@@ -154,19 +156,28 @@ export class LocalDirectoryStore implements ObjectStore {
     await this.#readRecord();
     const files = new Map<string, CheckedFile>();
     for (const [file, entry] of this.#known) {
+      // An entry of an earlier run that this one never looked at is of a file no longer listed, or gone.
+      if (!this.#seen.has(file)) continue;
       const key = path.relative(this.root, file).split(path.sep).join('/');
       if (relativeKeyProblem(key) === undefined) files.set(key, entry);
     }
     await writeCheckedFiles(this.#checkedRecord, await this.#realRoot(), files);
   }
 
-  /** Records what `file` holds, forgetting the file known longest once {@link KNOWN_FILES} are known. */
-  #learn(file: string, entry: KnownFile): void {
+  /**
+   * Records what `file` holds (seen by this store, unless it comes from the record of an earlier run),
+   * forgetting the file known longest once {@link KNOWN_FILES} are known.
+   */
+  #learn(file: string, entry: KnownFile, { seen = true }: { readonly seen?: boolean } = {}): void {
     this.#known.delete(file);
     this.#known.set(file, entry);
+    if (seen) this.#seen.add(file);
     if (this.#known.size > KNOWN_FILES) {
       const oldest = this.#known.keys().next();
-      if (oldest.done !== true) this.#known.delete(oldest.value);
+      if (oldest.done !== true) {
+        this.#known.delete(oldest.value);
+        this.#seen.delete(oldest.value);
+      }
     }
   }
 
@@ -304,7 +315,10 @@ export class LocalDirectoryStore implements ObjectStore {
         await handle.close();
       }
     })().catch(() => undefined);
-    if (identity === known.identity) return known.content;
+    if (identity === known.identity) {
+      this.#seen.add(file);
+      return known.content;
+    }
     this.#known.delete(file);
     return undefined;
   }

@@ -322,6 +322,29 @@ describe('a directory store knows what it wrote, until the file changes', () => 
     }
   });
 
+  it("keeps in its record only the files a run wrote, read or found unchanged: an earlier run's other entries go", async () => {
+    const root = await makeTempDir('opendata-known-');
+    const scratch = await makeTempDir('opendata-known-scratch-');
+    const checkedRecord = path.join(scratch, 'checked.json');
+    const first = new LocalDirectoryStore(root, { checkedRecord });
+    for (const key of KEYS) {
+      const body = await streamedBody(scratch, new TextEncoder().encode(`${key}\n`), 'file');
+      if (key === VERSION_KEY) await first.putIfAbsent(key, body, objectMetaFor(key));
+      else await first.put(key, body, objectMetaFor(key));
+    }
+    await first.saveCheckedFiles();
+    // A run that looks at the version's file alone: the mirror, no longer listed say, is not kept.
+    const second = new LocalDirectoryStore(root, { checkedRecord });
+    expect(await second.knownContent(VERSION_KEY)).toBeDefined();
+    await second.saveCheckedFiles();
+    const third = new LocalDirectoryStore(root, { checkedRecord });
+    expect(await third.knownContent(VERSION_KEY)).toBeDefined();
+    expect(await third.knownContent(MIRROR_KEY)).toBeUndefined();
+    expect(
+      Object.keys((JSON.parse(await readFile(checkedRecord, 'utf8')) as { files: object }).files),
+    ).toEqual([VERSION_KEY]);
+  });
+
   it('keeps the 64 most recently saved records of a folder, so that records of trees gone do not pile up', async () => {
     const folder = await makeTempDir('opendata-known-records-');
     for (let i = 0; i < 66; i++) {
