@@ -242,8 +242,13 @@ export async function previewChanges(
   changes: SpilledRowChanges,
   primaryKey: readonly string[],
   limit = PREVIEW_KEYS,
+  previousKey: readonly string[] = primaryKey,
 ): Promise<ChangePreview> {
-  const keyOf = (row: Row): RowKey => Object.fromEntries(primaryKey.map((name) => [name, row[name]]));
+  const keyIn =
+    (names: readonly string[]) =>
+    (row: Row): RowKey =>
+      Object.fromEntries(names.map((name) => [name, row[name]]));
+  const keyOf = keyIn(primaryKey);
   const first = async <T>(values: Rereadable<T>, key: (value: T) => RowKey): Promise<RowKey[]> => {
     const keys: RowKey[] = [];
     if (limit <= 0 || values.count === 0) return keys;
@@ -257,7 +262,8 @@ export async function previewChanges(
     summary: changes.summary,
     keys: {
       added: await first(changes.added, keyOf),
-      removed: await first(changes.removed, keyOf),
+      // A removed row is one of the previous version's: named by its key there (a new key may be other columns).
+      removed: await first(changes.removed, keyIn(previousKey)),
       changed: await first(changes.changed, (row) => row.key),
     },
   };

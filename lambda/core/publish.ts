@@ -180,6 +180,8 @@ export async function stageDataset(
       ? new Date(Date.parse(latest.published) + 1).toISOString()
       : now.toISOString();
 
+  // The previous version's primary key, where its file states one: how its removed rows are named.
+  let previousKey: readonly string[] | undefined;
   let change: CatalogVersion['change'] = 'initial';
   let first = FIRST_VERSION;
   let schemaChanged = false;
@@ -197,6 +199,7 @@ export async function stageDataset(
       sortRunRows: options.tuning?.sortRunRows,
     });
     const { primaryKey } = definition.descriptor;
+    previousKey = previous.primaryKey;
     // A new primary key reorders the table and changes what identifies a row: a schema change.
     const keyChanged =
       previous.primaryKey !== undefined && JSON.stringify(previous.primaryKey) !== JSON.stringify(primaryKey);
@@ -292,7 +295,14 @@ export async function stageDataset(
         ...(messageUsedBy === undefined ? {} : { messageUsedBy }),
         ...(change === 'initial'
           ? {}
-          : { changes: await previewChanges(rowChanges, definition.descriptor.primaryKey) }),
+          : {
+              changes: await previewChanges(
+                rowChanges,
+                definition.descriptor.primaryKey,
+                undefined,
+                previousKey ?? definition.descriptor.primaryKey,
+              ),
+            }),
       },
     };
   }
