@@ -11,11 +11,18 @@ import { describe, expect, it } from 'vitest';
 import { cliIn, makeWorkspace } from '../support/workspace.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
-type Record = { root: string; files: { [key: string]: { identity: string; bytes: number; sha256: string } } };
+type CheckedRecord = {
+  root: string;
+  files: { [key: string]: { identity: string; bytes: number; sha256: string } };
+};
 
-async function publishWith(cache: string, ws: Awaited<ReturnType<typeof makeWorkspace>>) {
+async function publishWith(
+  cache: string,
+  ws: Awaited<ReturnType<typeof makeWorkspace>>,
+  env: Readonly<Record<string, string>> = {},
+) {
   return cliIn(
-    { ...process.env, OPEN_DATA_CACHE_DIR: cache },
+    { ...process.env, OPEN_DATA_CACHE_DIR: cache, ...env },
     'publish',
     '--data',
     ws.data,
@@ -26,12 +33,12 @@ async function publishWith(cache: string, ws: Awaited<ReturnType<typeof makeWork
   );
 }
 
-async function recordsIn(cache: string): Promise<Record[]> {
+async function recordsIn(cache: string): Promise<CheckedRecord[]> {
   const folder = path.join(cache, 'checked-files');
   if (!existsSync(folder)) return [];
   const names = await readdir(folder);
   return Promise.all(
-    names.map(async (name) => JSON.parse(await readFile(path.join(folder, name), 'utf8')) as Record),
+    names.map(async (name) => JSON.parse(await readFile(path.join(folder, name), 'utf8')) as CheckedRecord),
   );
 }
 
@@ -87,16 +94,7 @@ describe("publish's record of the files it checked", () => {
   it('is not kept with OPEN_DATA_CACHE_DIR set to nothing', async () => {
     const ws = await makeWorkspace();
     const home = await makeTempDir('opendata-home-');
-    const { code } = await cliIn(
-      { ...process.env, OPEN_DATA_CACHE_DIR: '', HOME: home, XDG_CACHE_HOME: '' },
-      'publish',
-      '--data',
-      ws.data,
-      '--schemas',
-      ws.schemas,
-      '--out',
-      ws.out,
-    );
+    const { code } = await publishWith('', ws, { HOME: home, XDG_CACHE_HOME: '' });
     expect(code).toBe(0);
     expect(await readdir(home)).toEqual([]);
   });

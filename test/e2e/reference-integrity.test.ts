@@ -13,7 +13,7 @@ import type { ObjectMeta, PutBody } from '../../lambda/core/object-store.js';
 import { publishDatasets } from '../../lambda/core/pipeline.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { sourceLocation } from '../support/local-sources.js';
-import { makeWorkspace, readJson } from '../support/workspace.js';
+import { makeWorkspace, readJson, renameColumn } from '../support/workspace.js';
 
 /** The trade row that trade-by-year's 2001 row refers to (data/trade-by-year.csv, foreignKeys/0). */
 const REFERRED = 'turnover-2001-series';
@@ -42,6 +42,17 @@ function latestOf(catalog: Catalog, id: string): string | undefined {
 
 async function listedRows(out: string, catalog: Catalog, id: string): Promise<string> {
   return readFile(path.join(out, 'datasets', id, latestOf(catalog, id) ?? '', `${id}.csv`), 'utf8');
+}
+
+/** Publishes the workspace at `root` (the datasets `ids`, or all) a month on: what became of trade. */
+async function tradeOutcome(root: string, store: LocalDirectoryStore, ids: string[] | undefined) {
+  const result = await publishDatasets({
+    source: sourceLocation(root),
+    store,
+    ...(ids === undefined ? {} : { ids }),
+    now: new Date('2026-02-01T00:00:00Z'),
+  });
+  return result.outcomes.find((outcome) => outcome.id === 'trade');
 }
 
 describe('references between datasets, as listed', () => {
@@ -180,13 +191,7 @@ describe('references between datasets, as listed', () => {
     await rm(path.join(ws.data, 'trade-by-year.csv'));
 
     for (const ids of [undefined, ['trade']]) {
-      const result = await publishDatasets({
-        source: sourceLocation(ws.root),
-        store,
-        ...(ids === undefined ? {} : { ids }),
-        now: new Date('2026-02-01T00:00:00Z'),
-      });
-      const trade = result.outcomes.find((outcome) => outcome.id === 'trade');
+      const trade = await tradeOutcome(ws.root, store, ids);
       expect([ids, trade?.status]).toEqual([ids, 'rejected']);
       expect(trade?.report.issues.map((issue) => issue.message).join('\n')).toContain(
         `would leave the published trade-by-year 1.0.0 referring to a row it no longer has (turnover_musd_trade_id=${REFERRED}; foreignKeys/0 of trade-by-year)`,
@@ -201,37 +206,14 @@ describe('references between datasets, as listed', () => {
     const store = new LocalDirectoryStore(ws.out);
     await publishDatasets({ source: sourceLocation(ws.root), store, now: new Date('2026-01-01T00:00:00Z') });
     // trade's id becomes row_id: a major version whose rows no reference to trade's id can find.
-    const csv = path.join(ws.data, 'trade.csv');
-    await writeFile(csv, (await readFile(csv, 'utf8')).replace(/^id,/, 'row_id,'));
-    const schemaFile = path.join(ws.schemas, 'trade.schema.json');
-    const schema = JSON.parse(await readFile(schemaFile, 'utf8')) as {
-      properties: object;
-      required: string[];
-    };
-    schema.properties = Object.fromEntries(
-      Object.entries(schema.properties).map(([name, value]) => [name === 'id' ? 'row_id' : name, value]),
-    );
-    schema.required = schema.required.map((name) => (name === 'id' ? 'row_id' : name));
-    await writeFile(schemaFile, JSON.stringify(schema));
+    await renameColumn(ws, 'trade', 'id', 'row_id');
     const descriptorFile = path.join(ws.data, 'trade.dataset.json');
-    const descriptor = JSON.parse(await readFile(descriptorFile, 'utf8')) as {
-      primaryKey: string[];
-      columns: { name: string }[];
-      rules?: unknown;
-    };
-    descriptor.primaryKey = descriptor.primaryKey.map((name) => (name === 'id' ? 'row_id' : name));
-    for (const column of descriptor.columns) if (column.name === 'id') column.name = 'row_id';
+    const descriptor = JSON.parse(await readFile(descriptorFile, 'utf8')) as { rules?: unknown };
     delete descriptor.rules;
     await writeFile(descriptorFile, JSON.stringify(descriptor));
 
     for (const ids of [['trade'], undefined]) {
-      const result = await publishDatasets({
-        source: sourceLocation(ws.root),
-        store,
-        ...(ids === undefined ? {} : { ids }),
-        now: new Date('2026-02-01T00:00:00Z'),
-      });
-      const trade = result.outcomes.find((outcome) => outcome.id === 'trade');
+      const trade = await tradeOutcome(ws.root, store, ids);
       expect([ids, trade?.status]).toEqual([ids, 'rejected']);
       expect(trade?.report.issues.map((issue) => issue.message).join('\n')).toMatch(
         /would leave the published trade-by-year 1\.0\.0 referring to its id \(foreignKeys\/\d of trade-by-year\), which it (would )?no longer ha(s|ve) a column of/,

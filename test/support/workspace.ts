@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../bin/opendata.js';
@@ -109,4 +109,45 @@ export async function publishCraftedWorkspace(
 ): Promise<CliResult> {
   const env = { ...process.env, OPEN_DATA_SOURCES_DIR: path.join(ws.root, 'no-source-texts') };
   return cliIn(env, 'publish', ...args, '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+}
+
+/** Renames the column `from` of dataset `id` to `to`: in its CSV header, its schema and its descriptor. */
+export async function renameColumn(
+  ws: { data: string; schemas: string },
+  id: string,
+  from: string,
+  to: string,
+) {
+  const csv = path.join(ws.data, `${id}.csv`);
+  const text = await readFile(csv, 'utf8');
+  const [header = '', ...rest] = text.split('\n');
+  await writeFile(
+    csv,
+    [
+      header
+        .split(',')
+        .map((name) => (name === from ? to : name))
+        .join(','),
+      ...rest,
+    ].join('\n'),
+  );
+  const schemaFile = path.join(ws.schemas, `${id}.schema.json`);
+  const schema = JSON.parse(await readFile(schemaFile, 'utf8')) as {
+    properties: object;
+    required?: string[];
+  };
+  schema.properties = Object.fromEntries(
+    Object.entries(schema.properties).map(([name, value]) => [name === from ? to : name, value]),
+  );
+  if (schema.required !== undefined)
+    schema.required = schema.required.map((name) => (name === from ? to : name));
+  await writeFile(schemaFile, JSON.stringify(schema));
+  const descriptorFile = path.join(ws.data, `${id}.dataset.json`);
+  const descriptor = JSON.parse(await readFile(descriptorFile, 'utf8')) as {
+    primaryKey: string[];
+    columns: { name: string }[];
+  };
+  descriptor.primaryKey = descriptor.primaryKey.map((name) => (name === from ? to : name));
+  for (const column of descriptor.columns) if (column.name === from) column.name = to;
+  await writeFile(descriptorFile, JSON.stringify(descriptor));
 }
