@@ -49,8 +49,9 @@ export interface CatalogVersion {
   readonly message?: string;
   /**
    * The version's references to rows of other datasets (or of its own), as its descriptor declared them
-   * when it was published: what a commit checks the versions it lists against. Absent where it declared
-   * none, and from versions published before they were recorded (their source descriptor is read instead).
+   * when it was published (empty where it declared none): what a commit checks the versions it lists
+   * against. Absent from versions published before they were recorded, whose source descriptor is read
+   * instead.
    */
   readonly foreignKeys?: readonly VersionForeignKey[];
   readonly distributions: readonly Distribution[];
@@ -190,7 +191,13 @@ export function appendVersions(
     ...(site.contactPoint === undefined ? {} : { contactPoint: site.contactPoint }),
     license: site.license,
     ...(base === undefined ? {} : { baseUrl: base }),
-    modified: changed ? now : (current?.modified ?? now),
+    // Never before the catalog it replaces nor a version it lists (a clock behind theirs dates them so).
+    modified: changed
+      ? [now, current?.modified, ...staged.map((entry) => entry.version.published)].reduce<string>(
+          (latest, time) => (time !== undefined && Date.parse(time) > Date.parse(latest) ? time : latest),
+          now,
+        )
+      : (current?.modified ?? now),
     datasets: base === undefined ? sorted : sorted.map((dataset) => withUrls(dataset, base)),
   };
   return { catalog, changed };

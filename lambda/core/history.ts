@@ -337,19 +337,14 @@ const CITATION_NAME = /^(\d+\.\d+\.\d+)\.(?:bib|ris|csl\.json)$/;
  * failed attempt leaves them). Looked at once a run, before anything is written.
  */
 async function assertNothingLost(store: ObjectStore, catalog: Catalog | undefined): Promise<void> {
-  const listed = new Map(
-    (catalog?.datasets ?? []).map((dataset) => [dataset.id, new Set(dataset.versions.map((v) => v.version))]),
-  );
-  const lost: string[] = [];
-  for await (const key of store.list('datasets/')) {
-    const [, id = '', second = '', third = ''] = key.split('/');
-    const versions = listed.get(id);
-    const cited = second === 'cite' ? CITATION_NAME.exec(third)?.[1] : undefined;
-    if (
-      ((second === 'index.html' || second === 'latest') && versions === undefined) ||
-      (cited !== undefined && versions?.has(cited) !== true)
-    )
-      lost.push(key);
+  const keys: string[] = [];
+  for await (const key of store.list('datasets/')) keys.push(key);
+  let lost = keysLeftUnlisted(keys, catalog);
+  // Another publisher may have listed a version, and written its files, since `catalog` was read: the
+  // catalog read again must not list them either.
+  if (lost.length > 0) {
+    catalog = (await readCatalog(store)).catalog;
+    lost = keysLeftUnlisted(lost, catalog);
   }
   if (lost.length === 0) return;
   const shown = lost.slice(0, LOST_SHOWN).join(', ');
@@ -357,6 +352,22 @@ async function assertNothingLost(store: ObjectStore, catalog: Catalog | undefine
   throw new LostCatalogEntryError(
     `the tree holds ${shown}${more}, which only a listed version leaves, but ${catalog === undefined ? 'there is no catalog.json' : 'catalog.json lists no such dataset or version'}: the catalog, or an entry of it, was lost (deleted, edited, or restored from an older copy), and this run would drop published versions from the pages, the feed and latest/, so nothing was written. Restore the newest catalog.json from a copy (a backup, or the bucket's version history on S3), then run verify and publish again`,
   );
+}
+
+/** Of `keys`, those only a listed version leaves, under a dataset or version `catalog` does not list. */
+function keysLeftUnlisted(keys: readonly string[], catalog: Catalog | undefined): string[] {
+  const listed = new Map(
+    (catalog?.datasets ?? []).map((dataset) => [dataset.id, new Set(dataset.versions.map((v) => v.version))]),
+  );
+  return keys.filter((key) => {
+    const [, id = '', second = '', third = ''] = key.split('/');
+    const versions = listed.get(id);
+    const cited = second === 'cite' ? CITATION_NAME.exec(third)?.[1] : undefined;
+    return (
+      ((second === 'index.html' || second === 'latest') && versions === undefined) ||
+      (cited !== undefined && versions?.has(cited) !== true)
+    );
+  });
 }
 
 /** How many times a commit re-reads the catalog and tries again after losing a race. */
@@ -384,6 +395,9 @@ export async function commitVersions(
     }
     const accepted: StagedVersion[] = [];
     const results: CommitResult[] = [];
+    // Every dataset of this attempt, as staged now (again, where it was re-based): what a retry starts
+    // from, so that one found unchanged or refused is decided again, and said, rather than forgotten.
+    const tried: StagedVersion[] = [];
     for (const entry of pending) {
       let candidate: StagedVersion | undefined = entry;
       const head = headOf(current, entry.id);
@@ -399,6 +413,7 @@ export async function commitVersions(
           candidate = again.status === 'staged' ? again.staged : undefined;
         }
       }
+      tried.push(candidate ?? entry);
       if (candidate === undefined) {
         results.push({
           status: 'unchanged',
@@ -449,7 +464,7 @@ export async function commitVersions(
       const body = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
       const write = await store.putIfMatch(CATALOG_KEY, body, objectMetaFor(CATALOG_KEY), etag);
       if (write.status === 'conflict') {
-        pending = accepted;
+        pending = tried;
         continue;
       }
     }

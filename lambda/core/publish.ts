@@ -283,10 +283,8 @@ export async function stageDataset(
           change,
           ...(latest === undefined ? {} : { previousVersion: latest.version }),
           ...(message === undefined ? {} : { message }),
-          ...(definition.descriptor.foreignKeys === undefined ||
-          definition.descriptor.foreignKeys.length === 0
-            ? {}
-            : { foreignKeys: definition.descriptor.foreignKeys.map(recordedForeignKey) }),
+          // Recorded even where none are declared: absent means a version from before they were recorded.
+          foreignKeys: (definition.descriptor.foreignKeys ?? []).map(recordedForeignKey),
           distributions: files.map((file) =>
             distribution(versionFileKey(id, version, file.name), file, baseUrl),
           ),

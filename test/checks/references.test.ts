@@ -73,9 +73,11 @@ describe('the index of a referenced dataset', () => {
     });
     const datasets = resolverOf(TOTALS, broken);
 
+    // Said as a column it lacks (noSuchColumn), which a reference to it cannot hold against.
     expect(await datasets.index('totals', ['nope'], [])).toEqual({
       ok: false,
       why: '"nope" is not a column of the dataset "totals"',
+      noSuchColumn: true,
     });
     expect(await datasets.index('broken', ['id'], [])).toEqual({
       ok: false,

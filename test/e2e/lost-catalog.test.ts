@@ -123,4 +123,51 @@ describe('a tree whose catalog lost what it listed', () => {
     );
     expect(await treeDigest(ws.out)).toEqual(before);
   });
+
+  it('is no loss where another publisher listed a version after the commit read the catalog', async () => {
+    const ws = await makeWorkspace();
+    const other = await makeWorkspace();
+    await publishDatasets({
+      source: sourceLocation(ws.root),
+      store: new LocalDirectoryStore(ws.out),
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    // This run changes visits; the other publisher changes trade, and commits (writing trade's cite/1.0.1.*)
+    // after this run's commit read the catalog and before it looked through the tree.
+    const visits = path.join(ws.data, 'visits.csv');
+    await writeFile(
+      visits,
+      (await readFile(visits, 'utf8')).replace('Listed among the visits', 'Listed among visits'),
+    );
+    await editedTradeNote(other.data);
+    const store = new LocalDirectoryStore(ws.out);
+    const list = store.list.bind(store);
+    let raced = false;
+    store.list = (prefix: string) => {
+      if (prefix !== 'datasets/' || raced) return list(prefix);
+      raced = true;
+      return (async function* () {
+        const first = await publishDatasets({
+          source: sourceLocation(other.root),
+          store: new LocalDirectoryStore(ws.out),
+          ids: ['trade'],
+          now: new Date('2026-02-01T00:00:00Z'),
+        });
+        expect(first.outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([
+          ['trade', 'published'],
+        ]);
+        yield* list(prefix);
+      })();
+    };
+
+    const result = await publishDatasets({
+      source: sourceLocation(ws.root),
+      store,
+      ids: ['visits'],
+      now: new Date('2026-02-01T00:00:01Z'),
+    });
+
+    expect(raced).toBe(true);
+    expect(result.outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([['visits', 'published']]);
+  });
 });

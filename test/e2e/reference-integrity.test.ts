@@ -222,4 +222,74 @@ describe('references between datasets, as listed', () => {
     const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
     expect(latestOf(catalog, 'trade')).toBe('1.0.0');
   });
+
+  it('a dataset refused is still refused, and said, after the catalog write loses a race', async () => {
+    const ws = await makeWorkspace();
+    const store = new LocalDirectoryStore(ws.out);
+    await publishDatasets({ source: sourceLocation(ws.root), store, now: new Date('2026-01-01T00:00:00Z') });
+    // trade loses the row trade-by-year 1.0.0 refers to; visits changes a note (listed normally).
+    await removeTradeRow(ws.data);
+    const visits = path.join(ws.data, 'visits.csv');
+    await writeFile(
+      visits,
+      (await readFile(visits, 'utf8')).replace('Listed among the visits', 'Listed among visits'),
+    );
+    // The first catalog write finds the catalog changed (another publisher's write, as the store says).
+    let conflicts = 0;
+    const putIfMatch = store.putIfMatch.bind(store);
+    store.putIfMatch = async (key: string, body: PutBody, meta: ObjectMeta, etag: string | undefined) => {
+      if (key === 'catalog.json' && conflicts === 0) {
+        conflicts++;
+        return { status: 'conflict' } as const;
+      }
+      return putIfMatch(key, body, meta, etag);
+    };
+
+    const result = await publishDatasets({
+      source: sourceLocation(ws.root),
+      store,
+      now: new Date('2026-02-01T00:00:00Z'),
+    });
+
+    expect(conflicts).toBe(1);
+    expect(result.outcomes.find((outcome) => outcome.id === 'visits')?.status).toBe('published');
+    expect(result.outcomes.find((outcome) => outcome.id === 'trade')?.status).toBe('rejected');
+    expect(result.outcomes.find((outcome) => outcome.id === 'enterprises')?.status).toBe('unchanged');
+    expect(result.notInSource).toEqual([]);
+  });
+
+  it('a listed version that declared no foreign keys is not judged by keys its source declares later', async () => {
+    const ws = await makeWorkspace();
+    const store = new LocalDirectoryStore(ws.out);
+    await publishDatasets({ source: sourceLocation(ws.root), store, now: new Date('2026-01-01T00:00:00Z') });
+    // trade-by-year 1.0.1 drops its foreign keys (the columns and values stay).
+    const descriptorFile = path.join(ws.data, 'trade-by-year.dataset.json');
+    const original = await readFile(descriptorFile, 'utf8');
+    const descriptor = JSON.parse(original) as { foreignKeys?: unknown };
+    delete descriptor.foreignKeys;
+    await writeFile(descriptorFile, JSON.stringify(descriptor));
+    const second = await publishDatasets({
+      source: sourceLocation(ws.root),
+      store,
+      now: new Date('2026-02-01T00:00:00Z'),
+    });
+    expect(second.outcomes.find((outcome) => outcome.id === 'trade-by-year')?.status).toBe('published');
+    const listed = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    const dataset = listed.datasets.find((each) => each.id === 'trade-by-year');
+    expect(dataset?.versions.find((version) => version.version === dataset.latest)?.foreignKeys).toEqual([]);
+    // The curator puts the keys back in the source (not valid yet), and trade drops the row.
+    await writeFile(descriptorFile, original);
+    await removeTradeRow(ws.data);
+
+    const third = await publishDatasets({
+      source: sourceLocation(ws.root),
+      store,
+      now: new Date('2026-03-01T00:00:00Z'),
+    });
+
+    expect(third.outcomes.find((outcome) => outcome.id === 'trade-by-year')?.status).toBe('rejected');
+    const trade = third.outcomes.find((outcome) => outcome.id === 'trade');
+    // No listed version declares a reference to trade: nothing published would dangle.
+    expect([trade?.status, trade?.report.issues.map((issue) => issue.message)]).toEqual(['published', []]);
+  });
 });

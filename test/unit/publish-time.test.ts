@@ -39,5 +39,8 @@ describe('the time a version is published', () => {
     const feed = await readFile(path.join(root, 'public', 'feed.xml'), 'utf8');
     const entries = [...feed.matchAll(/<title>[^<]*?(1\.0\.\d)[^<]*<\/title>/g)].map((match) => match[1]);
     expect(entries).toEqual(['1.0.2', '1.0.1', '1.0.0']);
+    // The catalog's and the feed's own time are no earlier than the newest version's.
+    expect(catalog.modified).toBe('2026-03-01T12:00:00.002Z');
+    expect(/<updated>([^<]*)<\/updated>/.exec(feed)?.[1]).toBe('2026-03-01T12:00:00.002Z');
   });
 });
