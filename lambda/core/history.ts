@@ -50,7 +50,14 @@ import {
   type PutBody,
 } from './object-store.js';
 import { DEFAULT_BASE_URL, publishSiteFiles, SiteSourceError, type SiteNote } from './site.js';
-import { CATALOG_KEY, datasetFolder, fileNameOf, latestFileKey, versionFolder } from './site-keys.js';
+import {
+  CATALOG_KEY,
+  datasetFolder,
+  fileNameOf,
+  keysOfUnlistedVersions,
+  latestFileKey,
+  versionFolder,
+} from './site-keys.js';
 
 export { CATALOG_KEY };
 
@@ -326,9 +333,6 @@ export class LostCatalogEntryError extends OpenDataError {
 /** How many of the files in the way a {@link LostCatalogEntryError} of the commit names. */
 const LOST_SHOWN = 3;
 
-/** A version's citation file under `cite/`: the version it cites. */
-const CITATION_NAME = /^(\d+\.\d+\.\d+)\.(?:bib|ris|csl\.json)$/;
-
 /**
  * Throws a {@link LostCatalogEntryError} where the tree holds, for a dataset the catalog does not list,
  * its page or `latest/` files, or, for a version it does not list, its citations: the derived files are
@@ -339,12 +343,12 @@ const CITATION_NAME = /^(\d+\.\d+\.\d+)\.(?:bib|ris|csl\.json)$/;
 async function assertNothingLost(store: ObjectStore, catalog: Catalog | undefined): Promise<void> {
   const keys: string[] = [];
   for await (const key of store.list('datasets/')) keys.push(key);
-  let lost = keysLeftUnlisted(keys, catalog);
+  let lost = keysOfUnlistedVersions(keys, catalog);
   // Another publisher may have listed a version, and written its files, since `catalog` was read: the
   // catalog read again must not list them either.
   if (lost.length > 0) {
     catalog = (await readCatalog(store)).catalog;
-    lost = keysLeftUnlisted(lost, catalog);
+    lost = keysOfUnlistedVersions(lost, catalog);
   }
   if (lost.length === 0) return;
   const shown = lost.slice(0, LOST_SHOWN).join(', ');
@@ -352,22 +356,6 @@ async function assertNothingLost(store: ObjectStore, catalog: Catalog | undefine
   throw new LostCatalogEntryError(
     `the tree holds ${shown}${more}, which only a listed version leaves, but ${catalog === undefined ? 'there is no catalog.json' : 'catalog.json lists no such dataset or version'}: the catalog, or an entry of it, was lost (deleted, edited, or restored from an older copy), and this run would drop published versions from the pages, the feed and latest/, so nothing was written. Restore the newest catalog.json from a copy (a backup, or the bucket's version history on S3), then run verify and publish again`,
   );
-}
-
-/** Of `keys`, those only a listed version leaves, under a dataset or version `catalog` does not list. */
-function keysLeftUnlisted(keys: readonly string[], catalog: Catalog | undefined): string[] {
-  const listed = new Map(
-    (catalog?.datasets ?? []).map((dataset) => [dataset.id, new Set(dataset.versions.map((v) => v.version))]),
-  );
-  return keys.filter((key) => {
-    const [, id = '', second = '', third = ''] = key.split('/');
-    const versions = listed.get(id);
-    const cited = second === 'cite' ? CITATION_NAME.exec(third)?.[1] : undefined;
-    return (
-      ((second === 'index.html' || second === 'latest') && versions === undefined) ||
-      (cited !== undefined && versions?.has(cited) !== true)
-    );
-  });
 }
 
 /** How many times a commit re-reads the catalog and tries again after losing a race. */

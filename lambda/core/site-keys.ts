@@ -1,4 +1,5 @@
 // Kept apart from site.ts so that the CDK app can read these keys without loading the renderers.
+import type { Catalog } from './catalog.js';
 /**
  * The published tree's key layout, the one place that knows it: where the
  * catalog, a version's files, the `latest/` mirror, the pages and the charts
@@ -135,3 +136,26 @@ export const VERSIONED_FILES_PATTERN = `${versionFolder('*', '*.*.*')}*`;
 
 /** Every `latest/` file, as a key pattern (CloudFront cache behaviours). */
 export const LATEST_FILES_PATTERN = `${latestFolder('*')}*`;
+
+/** A version's citation file under `cite/`: the version it cites. */
+const CITATION_NAME = /^(\d+\.\d+\.\d+)\.(?:bib|ris|csl\.json)$/;
+
+/**
+ * Of `keys`, those only a listed version leaves (a dataset's page or `latest/` files, a version's
+ * citations: derived files, written after a commit listed the version) under a dataset or version that
+ * `catalog` does not list: a sign that the catalog, or an entry of it, was lost.
+ */
+export function keysOfUnlistedVersions(keys: readonly string[], catalog: Catalog | undefined): string[] {
+  const listed = new Map(
+    (catalog?.datasets ?? []).map((dataset) => [dataset.id, new Set(dataset.versions.map((v) => v.version))]),
+  );
+  return keys.filter((key) => {
+    const [, id = '', second = '', third = ''] = key.split('/');
+    const versions = listed.get(id);
+    const cited = second === 'cite' ? CITATION_NAME.exec(third)?.[1] : undefined;
+    return (
+      ((second === 'index.html' || second === 'latest') && versions === undefined) ||
+      (cited !== undefined && versions?.has(cited) !== true)
+    );
+  });
+}

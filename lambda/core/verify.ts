@@ -11,7 +11,7 @@ import {
 import { messageOf, OpenDataError } from './errors.js';
 import type { ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
-import { CATALOG_KEY, latestFileKey, versionFolder } from './site-keys.js';
+import { CATALOG_KEY, keysOfUnlistedVersions, latestFileKey, versionFolder } from './site-keys.js';
 
 /** The catalog's key at the site root. */
 
@@ -62,7 +62,7 @@ export interface VerifyResult {
  * problem: this never throws.
  */
 export async function verifyPublishedTree(
-  reader: Pick<ObjectStore, 'open'>,
+  reader: Pick<ObjectStore, 'open'> & Partial<Pick<ObjectStore, 'list'>>,
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
   const read = await readCatalog(reader, options);
@@ -107,7 +107,35 @@ export async function verifyPublishedTree(
       }
     }
   }
+  problems.push(...(await unlistedVersionsIn(reader, read.catalog, options)));
   return { checked, problems };
+}
+
+/**
+ * Where the reader can list the tree (a directory, not a URL): each file that only a listed version leaves
+ * (a dataset's page or `latest/` files, a version's citations) under a dataset or version the catalog does
+ * not list, a sign that the catalog, or an entry of it, was lost (`keysOfUnlistedVersions`).
+ */
+async function unlistedVersionsIn(
+  reader: Partial<Pick<ObjectStore, 'list'>>,
+  catalog: Catalog,
+  options: FileCheckOptions,
+): Promise<VerifyProblem[]> {
+  if (reader.list === undefined || isAborted(options.signal)) return [];
+  const keys: string[] = [];
+  try {
+    for await (const key of reader.list('datasets/')) {
+      if (isAborted(options.signal)) return [{ path: 'datasets/', message: abortMessage(options.signal) }];
+      keys.push(key);
+    }
+  } catch (error) {
+    return [{ path: 'datasets/', message: `could not be listed: ${messageOf(error)}` }];
+  }
+  return keysOfUnlistedVersions(keys, catalog).map((key) => ({
+    path: key,
+    message:
+      'is a file only a listed version leaves, but the catalog lists no such dataset or version: the catalog, or an entry of it, was lost (deleted, edited, or restored from an older copy); restore the newest catalog.json from a copy',
+  }));
 }
 
 type CatalogRead =

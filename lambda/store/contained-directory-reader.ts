@@ -21,7 +21,7 @@ export class UnsafeLocalFileError extends OpenDataError {
  * only to a version's file. `LocalDirectoryStore` reads its tree by the same
  * rules, and reads what they refuse as missing, where this reports it.
  */
-export class ContainedDirectoryReader implements Pick<ObjectStore, 'open'> {
+export class ContainedDirectoryReader implements Pick<ObjectStore, 'open' | 'list'> {
   readonly #root: string;
   #realRoot: Promise<string> | undefined;
 
@@ -69,6 +69,30 @@ export class ContainedDirectoryReader implements Pick<ObjectStore, 'open'> {
     }
     // The stream owns the handle from here and closes it at the end, on error or when the reader stops early.
     return handle.createReadStream() as AsyncIterable<Uint8Array>;
+  }
+
+  /**
+   * The keys of everything but folders under `prefix` (a folder's key, ending with `/`), folder by folder:
+   * a symbolic link is given as the key it stands at and never followed, so nothing outside the
+   * directory is listed, and a loop of links is no loop here.
+   */
+  async *list(prefix: string): AsyncGenerator<string> {
+    const unsafe = relativeKeyProblem(`${prefix}x`);
+    if (unsafe !== undefined)
+      throw new UnsafeLocalFileError(`${JSON.stringify(prefix)} ${unsafe}: not listed`);
+    const pending = [prefix];
+    for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
+      const entries = await fs
+        .readdir(path.join(this.#root, ...folder.split('/')), { withFileTypes: true })
+        .catch((error: unknown) => {
+          if (isMissing(error)) return [];
+          throw error;
+        });
+      for (const entry of entries) {
+        if (entry.isDirectory()) pending.push(`${folder}${entry.name}/`);
+        else yield `${folder}${entry.name}`;
+      }
+    }
   }
 }
 

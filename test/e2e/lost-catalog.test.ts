@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { publishDatasets } from '../../lambda/core/pipeline.js';
 import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { sourceLocation } from '../support/local-sources.js';
-import { makeWorkspace, publishWorkspace, treeDigest } from '../support/workspace.js';
+import { cli, makeWorkspace, publishWorkspace, treeDigest } from '../support/workspace.js';
 
 async function editedTradeNote(data: string): Promise<void> {
   const csv = path.join(data, 'trade.csv');
@@ -94,6 +94,12 @@ describe('a tree whose catalog lost what it listed', () => {
     await writeFile(path.join(ws.out, 'catalog.json'), older);
     const before = await treeDigest(ws.out);
 
+    // verify, which reads what the catalog lists, says so too.
+    const verified = await cli('verify', ws.out);
+    expect(verified.code).toBe(1);
+    expect(verified.stderr).toContain(
+      'datasets/trade/cite/1.0.1.bib: is a file only a listed version leaves, but the catalog lists no such dataset or version',
+    );
     // A run of another dataset, which stages nothing of trade's.
     const { code, stderr } = await publishWorkspace(ws, 'visits');
 
@@ -114,6 +120,11 @@ describe('a tree whose catalog lost what it listed', () => {
     for (const name of ['transport.csv', 'transport.dataset.json']) await rm(path.join(ws.data, name));
     await rm(path.join(ws.schemas, 'transport.schema.json'));
     const before = await treeDigest(ws.out);
+    const verified = await cli('verify', ws.out);
+    expect(verified.code).toBe(1);
+    expect(verified.stderr).toMatch(
+      /datasets\/transport\/index\.html: is a file only a listed version leaves/,
+    );
 
     const { code, stderr } = await publishWorkspace(ws);
 
