@@ -1,4 +1,5 @@
-import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parse as parseTolerantly, printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
+import { pointerSegment } from './json-limits.js';
 import type { Issue, IssueCode, Result } from './issue.js';
 import { messageOf } from './errors.js';
 
@@ -12,7 +13,23 @@ import { messageOf } from './errors.js';
  */
 export function parseJsonDocument(text: string, file: string, code: IssueCode): Result<unknown> {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    const value: unknown = JSON.parse(text);
+    const twice = repeatedKeyOrNone(text);
+    if (twice === undefined) return { ok: true, value };
+    const { line, column } = lineAndColumn(text, twice.offset);
+    return {
+      ok: false,
+      issues: [
+        {
+          code,
+          file,
+          line,
+          column,
+          field: twice.pointer,
+          message: `has the key ${JSON.stringify(twice.key)} twice in one object: JSON readers keep one of the two, and which one differs between them (a reviewer reads the first, this tool would take the last); keep one`,
+        },
+      ],
+    };
   } catch (error) {
     const found = firstSyntaxErrorOrNone(text);
     const v8Offset = /at position (\d+)/.exec(messageOf(error))?.[1];
@@ -21,6 +38,42 @@ export function parseJsonDocument(text: string, file: string, code: IssueCode): 
     const issue: Issue = { code, file, line, column, message: `is not valid JSON: ${message}` };
     return { ok: false, issues: [issue] };
   }
+}
+
+/**
+ * The first key an object of `text` (valid JSON) holds twice, as `JSON.parse` would read it (escapes
+ * decoded: `"a"` and `"\\u0061"` are one key), where it repeats, and its JSON Pointer; or
+ * `undefined` where none does, or where jsonc-parser, which descends by recursion, runs out of stack (a
+ * document nested thousands deep, which the documents' depth limit refuses after parsing).
+ */
+function repeatedKeyOrNone(
+  text: string,
+): { readonly key: string; readonly offset: number; readonly pointer: string } | undefined {
+  const objects: Set<string>[] = [];
+  let found: { key: string; offset: number; pointer: string } | undefined;
+  try {
+    visit(text, {
+      onObjectBegin: () => {
+        objects.push(new Set());
+      },
+      onObjectEnd: () => {
+        objects.pop();
+      },
+      onObjectProperty: (key, offset, _length, _line, _character, path) => {
+        const keys = objects.at(-1);
+        if (keys === undefined || found !== undefined) return;
+        if (keys.has(key)) {
+          const pointer = [...path(), key].map((segment) => `/${pointerSegment(String(segment))}`).join('');
+          found = { key, offset, pointer };
+        }
+        keys.add(key);
+      },
+    });
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+  return found;
 }
 
 /**

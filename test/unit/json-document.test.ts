@@ -104,3 +104,32 @@ describe('a JSON document with a syntax error', () => {
     );
   });
 });
+
+describe('a JSON document with a key twice in one object', () => {
+  it('is refused at the repeated key, named by its pointer, escapes decoded; any document without one parses as JSON.parse does', async () => {
+    // Objects of distinct keys, as JSON.stringify writes them: none refused.
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value, null, 2);
+        expect(parseJsonDocument(text, 'x.json', 'descriptor-error')).toEqual({
+          ok: true,
+          value: JSON.parse(text),
+        });
+      }),
+      { numRuns: 300 },
+    );
+    const cases: [string, number, number, string][] = [
+      ['{\n  "title": "Trade",\n  "title": "Something else"\n}', 3, 3, '/title'],
+      ['{"columns": [{"name": "a"}, {"name": "b", "name": "c"}]}', 1, 43, '/columns/1/name'],
+      ['{"maximum": 10, "\\u006daximum": 1e9}', 1, 17, '/maximum'],
+      ['{"a/b~c": 1, "a/b~c": 2}', 1, 14, '/a~1b~0c'],
+    ];
+    for (const [text, line, column, field] of cases) {
+      const parsed = parseJsonDocument(text, 'x.json', 'schema-error');
+      expect(parsed.ok ? undefined : parsed.issues).toEqual([
+        expect.objectContaining({ code: 'schema-error', file: 'x.json', line, column, field }),
+      ]);
+      expect(parsed.ok ? '' : parsed.issues[0]?.message).toMatch(/^has the key ".+" twice in one object: /);
+    }
+  });
+});
