@@ -1,5 +1,6 @@
 import Papa from 'papaparse';
 import { OpenDataError } from './errors.js';
+import { InvalidUtf8Error } from './utf8.js';
 
 /** One CSV record as papaparse read it, with the 1-based line it starts on. */
 export interface CsvRecord {
@@ -204,73 +205,90 @@ export async function* readCsvRecordBatches(
   // is stopped within a quarter of its length past one.
   let pending: string[] = [];
   let pendingLength = 0;
+  // The text ends at a byte that is no UTF-8 (the decoder yields every character before it, then throws):
+  // the records before it are handed over, and the error told of the cell of the record it breaks into.
+  const brokenAt = (error: InvalidUtf8Error): InvalidUtf8Error => {
+    if (pendingLength > 0) parse(pending.join(''), false);
+    if (stopped !== undefined) return error;
+    let unfinished = input.substring(recordStart - inputStart);
+    // A CR at the end may be the first half of the CRLF that ends the record: in no cell.
+    if (unfinished.endsWith('\r')) unfinished = unfinished.slice(0, -1);
+    return error.inCell(lastCell(unfinished, newline).index);
+  };
   // A consumer that stops early (a limit, an encoding error) ends this loop, which returns the source: its
   // file handle or S3 socket is released.
-  for await (const piece of wholeText) {
-    pending.push(piece);
-    pendingLength += piece.length;
-    if (4 * pendingLength < input.length - (recordStart - inputStart)) continue;
-    parse(pending.join(''), false);
-    pending = [];
-    pendingLength = 0;
-    if (stopped !== undefined) {
-      if (batch.length > 0) yield batch;
-      throw stopped;
-    }
-    // The record papaparse could not finish is held whole, and joined to the next piece as one string: one
-    // of many cells, each within the cell limit and the field limit, would grow past the longest string V8
-    // can make (2^29 - 24 code units) and fail as a bug. Its length is checked as its text arrives.
-    if (maxRecordLength !== undefined) {
-      const from = recordStart - inputStart;
-      // A CR at the end may be the first half of the CRLF that ends the record: not its text.
-      const length = input.length - from - (input.endsWith('\r') ? 1 : 0);
-      if (length > maxRecordLength) {
+  try {
+    for await (const piece of wholeText) {
+      pending.push(piece);
+      pendingLength += piece.length;
+      if (4 * pendingLength < input.length - (recordStart - inputStart)) continue;
+      parse(pending.join(''), false);
+      pending = [];
+      pendingLength = 0;
+      if (stopped !== undefined) {
         if (batch.length > 0) yield batch;
-        throw tooLong(from, maxRecordLength);
+        throw stopped;
+      }
+      // The record papaparse could not finish is held whole, and joined to the next piece as one string: one
+      // of many cells, each within the cell limit and the field limit, would grow past the longest string V8
+      // can make (2^29 - 24 code units) and fail as a bug. Its length is checked as its text arrives.
+      if (maxRecordLength !== undefined) {
+        const from = recordStart - inputStart;
+        // A CR at the end may be the first half of the CRLF that ends the record: not its text.
+        const length = input.length - from - (input.endsWith('\r') ? 1 : 0);
+        if (length > maxRecordLength) {
+          if (batch.length > 0) yield batch;
+          throw tooLong(from, maxRecordLength);
+        }
+      }
+      // The record papaparse could not finish is parsed again with the next piece: one of millions of short
+      // cells would be read whole, each piece splitting all of it again, before its fields could be counted.
+      // Its cells are counted as the text arrives instead (each cell once, an open quoted cell again from
+      // its quote, as papaparse reads it again): with more than the limit closed, it can only have more.
+      if (maxColumns !== undefined) {
+        if (unfinished?.start !== recordStart) {
+          unfinished = {
+            start: recordStart,
+            cells: new CellCounter(input, inputStart, recordStart - inputStart, newline),
+          };
+        } else {
+          unfinished.cells.extend(input, inputStart);
+        }
+        // A comma outside quotes closes a cell and opens another: the record has at least one more field.
+        if (unfinished.cells.before(input.length) + 1 > maxColumns) {
+          if (batch.length > 0) yield batch;
+          throw new TooManyFieldsError(nextLine, maxColumns);
+        }
+      }
+      // The record papaparse could not finish is parsed again with the next piece; a cell longer than the
+      // limit would be read whole, each piece scanning all of it again, before any check saw it.
+      if (maxFieldLength !== undefined && input.length - (recordStart - inputStart) > maxFieldLength) {
+        let unfinished = input.substring(recordStart - inputStart);
+        // A CR at the end may be the first half of a CRLF, which papaparse reads as a line break after a
+        // quoted cell whatever the file's line ending: left out, it is counted in no cell.
+        if (unfinished.endsWith('\r')) unfinished = unfinished.slice(0, -1);
+        const cell = lastCell(unfinished, newline);
+        if (cell.length > maxFieldLength) {
+          // The records before it are handed over first (the header among them), then reading stops.
+          if (batch.length > 0) yield batch;
+          throw new CellTooLongError(
+            nextLine,
+            cell.index,
+            maxFieldLength,
+            loneLineFeedNote(unfinished, newline, nextLine),
+          );
+        }
+      }
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
       }
     }
-    // The record papaparse could not finish is parsed again with the next piece: one of millions of short
-    // cells would be read whole, each piece splitting all of it again, before its fields could be counted.
-    // Its cells are counted as the text arrives instead (each cell once, an open quoted cell again from
-    // its quote, as papaparse reads it again): with more than the limit closed, it can only have more.
-    if (maxColumns !== undefined) {
-      if (unfinished?.start !== recordStart) {
-        unfinished = {
-          start: recordStart,
-          cells: new CellCounter(input, inputStart, recordStart - inputStart, newline),
-        };
-      } else {
-        unfinished.cells.extend(input, inputStart);
-      }
-      // A comma outside quotes closes a cell and opens another: the record has at least one more field.
-      if (unfinished.cells.before(input.length) + 1 > maxColumns) {
-        if (batch.length > 0) yield batch;
-        throw new TooManyFieldsError(nextLine, maxColumns);
-      }
-    }
-    // The record papaparse could not finish is parsed again with the next piece; a cell longer than the
-    // limit would be read whole, each piece scanning all of it again, before any check saw it.
-    if (maxFieldLength !== undefined && input.length - (recordStart - inputStart) > maxFieldLength) {
-      let unfinished = input.substring(recordStart - inputStart);
-      // A CR at the end may be the first half of a CRLF, which papaparse reads as a line break after a
-      // quoted cell whatever the file's line ending: left out, it is counted in no cell.
-      if (unfinished.endsWith('\r')) unfinished = unfinished.slice(0, -1);
-      const cell = lastCell(unfinished, newline);
-      if (cell.length > maxFieldLength) {
-        // The records before it are handed over first (the header among them), then reading stops.
-        if (batch.length > 0) yield batch;
-        throw new CellTooLongError(
-          nextLine,
-          cell.index,
-          maxFieldLength,
-          loneLineFeedNote(unfinished, newline, nextLine),
-        );
-      }
-    }
-    if (batch.length > 0) {
-      yield batch;
-      batch = [];
-    }
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    const told = brokenAt(error);
+    if (batch.length > 0) yield batch;
+    throw stopped ?? told;
   }
   // What is left finishes its records as the pieces before did (a last line break ends the last record,
   // it does not begin an empty one), then the end of the text finishes the last.

@@ -12,7 +12,9 @@ export class InvalidUtf8Error extends OpenDataError {
     /** 1-based character column of that byte within its line. */
     readonly column: number,
     /** The first byte of the input, when it is the offending one: it may tell which encoding the file has. */
-    firstByte?: number,
+    private readonly firstByte?: number,
+    /** In a CSV, the 0-based cell of the record the byte is in, as the CSV reader finds it ({@link inCell}). */
+    readonly fieldIndex?: number,
   ) {
     super(
       firstByte === 0xff || firstByte === 0xfe
@@ -20,13 +22,21 @@ export class InvalidUtf8Error extends OpenDataError {
         : `invalid UTF-8 byte sequence at byte offset ${byteOffset}: the file must be saved as UTF-8`,
     );
   }
+
+  /** The same error, told of the CSV cell (0-based, in its record) the byte is in. */
+  inCell(fieldIndex: number): InvalidUtf8Error {
+    return new InvalidUtf8Error(this.byteOffset, this.line, this.column, this.firstByte, fieldIndex);
+  }
 }
 
 /**
  * Decodes a byte stream as strict UTF-8, chunk by chunk, without holding the
  * whole input. A leading byte-order mark is dropped. Throws
  * {@link InvalidUtf8Error} naming the byte offset, line and column of the first
- * invalid sequence (Windows-1251 or Latin-1 bytes, truncated sequences).
+ * invalid sequence (Windows-1251 or Latin-1 bytes, truncated sequences), once
+ * the text before it has been yielded: every byte before the bad one is read,
+ * however the input is cut into chunks, so that a reader of the text can say
+ * where in it the bad byte is (the CSV reader: in which cell).
  */
 export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
   // The native decoder is the fast path; our own scan runs only after it fails, to locate the byte.
@@ -39,7 +49,9 @@ export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): Asyn
     try {
       text = decoder.decode(chunk, { stream: true });
     } catch {
-      throw locate(concat(tail, chunk), tail.length, bytesBefore, position);
+      const { before, error } = locate(concat(tail, chunk), tail.length, bytesBefore, position);
+      if (before.length > 0) yield before;
+      throw error;
     }
     position.advance(text);
     if (text.length > 0) yield text;
@@ -50,27 +62,35 @@ export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): Asyn
     const rest = decoder.decode();
     if (rest.length > 0) yield rest;
   } catch {
-    throw locate(tail, tail.length, bytesBefore, position);
+    const { before, error } = locate(tail, tail.length, bytesBefore, position);
+    if (before.length > 0) yield before;
+    throw error;
   }
 }
 
 /**
- * Builds the error for a failed chunk. `bytes` is the carried-over tail
- * (`tailLength` bytes, already counted in `bytesBefore`) followed by the chunk.
+ * Builds the error for a failed chunk, and the text between what was yielded and the bad byte. `bytes` is
+ * the carried-over tail (`tailLength` bytes, already counted in `bytesBefore`) followed by the chunk.
  */
 function locate(
   bytes: Uint8Array,
   tailLength: number,
   bytesBefore: number,
   position: TextPosition,
-): InvalidUtf8Error {
+): { before: string; error: InvalidUtf8Error } {
   const at = firstInvalidUtf8Byte(bytes, tailLength);
   // The position has reached the end of the text decoded so far; a sequence the decoder still held
   // (begun in the carried-over bytes, not yet text) is counted from its start.
   const from = Math.min(heldSequenceStart(bytes.subarray(0, tailLength)), at);
-  position.advance(new TextDecoder('utf-8').decode(bytes.subarray(from, at)));
+  // A byte-order mark is dropped at the start of the input only, as the stream's decoder drops it.
+  const atStart = bytesBefore - tailLength + from === 0;
+  const before = new TextDecoder('utf-8', { ignoreBOM: !atStart }).decode(bytes.subarray(from, at));
+  position.advance(before);
   const offset = bytesBefore - tailLength + at;
-  return new InvalidUtf8Error(offset, position.line, position.column, offset === 0 ? bytes[at] : undefined);
+  return {
+    before,
+    error: new InvalidUtf8Error(offset, position.line, position.column, offset === 0 ? bytes[at] : undefined),
+  };
 }
 
 /**

@@ -333,7 +333,14 @@ async function readTable(
   } catch (error) {
     readWhole = false;
     if (error instanceof InvalidUtf8Error) {
-      at(error.line, error.column, { code: 'encoding-error', message: error.message });
+      // The cell the byte breaks into, once the header is read: a byte in the header names no column.
+      const field =
+        header === undefined || error.fieldIndex === undefined ? undefined : header[error.fieldIndex];
+      at(error.line, error.column, {
+        code: 'encoding-error',
+        ...(field === undefined ? {} : { field }),
+        message: error.message,
+      });
     } else if (error instanceof FileTooLargeError) {
       at(line, 1, { code: 'limit-exceeded', message: error.message });
     } else if (error instanceof TooManyFieldsError) {

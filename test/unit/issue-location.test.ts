@@ -80,7 +80,8 @@ type Fault =
   | { kind: 'duplicate-key'; row: number; of: number }
   | { kind: 'extra-cell'; row: number }
   | { kind: 'missing-cell'; row: number; keep: 1 | 2 | 3 }
-  | { kind: 'quote'; row: number; column: number; how: 'stray' | 'unclosed' };
+  | { kind: 'quote'; row: number; column: number; how: 'stray' | 'unclosed' }
+  | { kind: 'encoding'; row: number; column: number; at: number; byte: 0xe9 | 0xff };
 
 const fault = (rows: number): fc.Arbitrary<Fault> => {
   const at = fc.nat({ max: rows - 1 });
@@ -110,8 +111,32 @@ const fault = (rows: number): fc.Arbitrary<Fault> => {
       column: fc.nat({ max: COLUMNS.length - 1 }),
       how: fc.constantFrom('stray' as const, 'unclosed' as const),
     }),
+    fc.record({
+      kind: fc.constant('encoding' as const),
+      row: at,
+      column: fc.nat({ max: COLUMNS.length - 1 }),
+      at: fc.nat(),
+      // "é" as Latin-1 and Windows-1252 write it, and a byte no UTF-8 text has.
+      byte: fc.constantFrom(0xe9 as const, 0xff as const),
+    }),
   );
 };
+
+/**
+ * Where an encoding fault goes: a character of the private use area, which the test alone writes, whose
+ * UTF-8 bytes are then replaced by the one bad byte ({@link withBadByte}).
+ */
+const BAD_BYTE_MARK = '\uE000';
+const MARK_BYTES = [...new TextEncoder().encode(BAD_BYTE_MARK)];
+
+/** The file's bytes, with the mark's bytes replaced by `byte`: every byte before it is as written. */
+function withBadByte(text: string, byte: number | undefined): Uint8Array {
+  const bytes = [...new TextEncoder().encode(text)];
+  if (byte === undefined) return Uint8Array.from(bytes);
+  const at = bytes.findIndex((_, i) => MARK_BYTES.every((mark, k) => bytes[i + k] === mark));
+  bytes.splice(at, MARK_BYTES.length, byte);
+  return Uint8Array.from(bytes);
+}
 
 /** Quotes a cell when it must be (or, at random, when it need not). */
 function quote(cell: Cell, always: boolean): string {
@@ -169,6 +194,23 @@ function build(
           expected = { code: 'parse-error', line, column: fault.column + 1, field: COLUMNS[fault.column] };
           break;
         }
+        case 'encoding': {
+          // The bad byte anywhere in the cell as typed, a line break of a quoted cell before it or not. The
+          // decoder places it as an editor does: its own line, and its place in that line in UTF-16 code units.
+          const typed = row.cells[fault.column] ?? '';
+          const at = fault.at % (typed.length + 1);
+          const marked = `${typed.slice(0, at)}${BAD_BYTE_MARK}${typed.slice(at)}`;
+          cells[fault.column] = quote(marked, quoted[(index + fault.column) % quoted.length] ?? false);
+          const before = text + cells.join(',').split(BAD_BYTE_MARK)[0];
+          const lastBreak = Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+          expected = {
+            code: 'encoding-error',
+            line: 1 + lineBreaks(before),
+            column: before.length - lastBreak,
+            field: COLUMNS[fault.column],
+          };
+          break;
+        }
       }
     }
     text += cells.join(',') + eol;
@@ -193,7 +235,7 @@ describe('where a problem in a CSV is reported', () => {
         fc.array(fc.nat(), { maxLength: 4 }),
         async ([rows, fault], eol, bom, quoted, cuts) => {
           const { text, expected } = build(rows, fault, eol, bom, quoted);
-          const csv = cutBytes(new TextEncoder().encode(text), cuts);
+          const csv = cutBytes(withBadByte(text, fault.kind === 'encoding' ? fault.byte : undefined), cuts);
 
           const { report } = await validateDataset(
             fixtureSource({ csv, schema: SCHEMA, descriptor: DESCRIPTOR }),
