@@ -57,6 +57,7 @@ import {
   keysOfUnlistedVersions,
   latestFileKey,
   versionFolder,
+  versionHolding,
 } from './site-keys.js';
 
 export { CATALOG_KEY };
@@ -190,15 +191,22 @@ export function* candidateVersions(
   }
 }
 
-/** The version numbers of the folders under a dataset's folder (listed or not, whole or not). */
-export async function versionFoldersOf(store: ObjectStore, id: string): Promise<Set<string>> {
-  const folder = datasetFolder(id);
-  const found = new Set<string>();
-  for await (const key of store.list(folder)) {
-    const [name, ...rest] = key.slice(folder.length).split('/');
-    if (rest.length > 0 && name !== undefined && /^\d+\.\d+\.\d+$/.test(name)) found.add(name);
+/** What a dataset's folder holds, listed once: its version folders' numbers (listed or not, whole or not), and every other key. */
+export interface DatasetFolderContents {
+  readonly versions: ReadonlySet<string>;
+  readonly others: readonly string[];
+}
+
+/** Lists a dataset's folder: see {@link DatasetFolderContents}. */
+export async function datasetFolderContents(store: ObjectStore, id: string): Promise<DatasetFolderContents> {
+  const versions = new Set<string>();
+  const others: string[] = [];
+  for await (const key of store.list(datasetFolder(id))) {
+    const version = versionHolding(id, key);
+    if (version === undefined) others.push(key);
+    else versions.add(version);
   }
-  return found;
+  return { versions, others };
 }
 
 /** What staging found for one dataset: nothing new, or a version written and waiting to be listed. */

@@ -16,7 +16,8 @@ import { datasetMetadata, type PublishedColumn } from './dataset-document.js';
 import { OpenDataError } from './errors.js';
 import {
   candidateVersions,
-  versionFoldersOf,
+  datasetFolderContents,
+  type DatasetFolderContents,
   claimVersionFolder,
   headOf,
   LostCatalogEntryError,
@@ -37,7 +38,14 @@ import type { Row } from './row-schema.js';
 import type { ScratchDirectory } from './scratch.js';
 import { RowSorter } from './sort-rows.js';
 import { withTrailingSlash } from './site.js';
-import { datasetFolder, datasetPageKey, latestFolder, versionFileKey } from './site-keys.js';
+import {
+  citationFolder,
+  datasetFolder,
+  datasetPageKey,
+  keysOfUnlistedVersions,
+  latestFolder,
+  versionFileKey,
+} from './site-keys.js';
 import type { DatasetReport } from './validate.js';
 import { renderVersionFiles, type RenderedFile } from './version-files.js';
 
@@ -64,32 +72,33 @@ export class NoFreeVersionError extends OpenDataError {
 }
 
 /**
- * Throws a {@link LostCatalogEntryError} where `id`, which `catalog` does not list, has a page or
- * `latest/` files in the tree: those are written only after a commit listed one of its versions, so its
- * entry was lost (catalog.json deleted, or edited), and a first version now would start its history
- * again, leaving the published versions unlisted. Version folders alone are no sign: a first run whose
- * commit failed leaves them, and the next run adopts them. A catalog that lists it when read again (another
- * publisher listed it meanwhile) is no loss: the commit stages the dataset again on it.
+ * Throws a {@link LostCatalogEntryError} where `id`, which `catalog` does not list, has in its folder a file
+ * only a listed version leaves (`keysOfUnlistedVersions`: its page, `latest/` files, citations), written
+ * only after a commit listed one of its versions: its entry was lost (catalog.json deleted, or edited), and
+ * a first version now would start its history again, leaving the published versions unlisted. Version
+ * folders alone are no sign: a first run whose commit failed leaves them, and the next run adopts them. A
+ * catalog that lists it when read again (another publisher listed it meanwhile) is no loss: the commit
+ * stages the dataset again on it.
  */
 async function assertNeverListed(
   store: ObjectStore,
   id: string,
   catalog: Catalog | undefined,
+  folder: DatasetFolderContents,
 ): Promise<void> {
-  const signs: string[] = [];
-  if (await (store.exists?.(datasetPageKey(id)) ?? store.head(datasetPageKey(id)).then(Boolean)))
-    signs.push(datasetPageKey(id));
-  // One file there is enough.
-  const latestFiles = store.list(latestFolder(id))[Symbol.asyncIterator]();
-  const first = await latestFiles.next();
-  await latestFiles.return?.();
-  if (first.done !== true) signs.push(latestFolder(id));
-  if (signs.length === 0) return;
+  const lost = keysOfUnlistedVersions(folder.others, catalog);
+  if (lost.length === 0) return;
   // Another publisher may have listed it since `catalog` was read, and written its page: read again.
   if (headOf((await readCatalog(store)).catalog, id) !== undefined) return;
-  const lost = catalog === undefined ? 'there is no catalog.json' : `catalog.json lists no "${id}"`;
+  // Named by where they are: the page, the latest/ folder, the cite/ folder.
+  const signs = [datasetPageKey(id), latestFolder(id), citationFolder(id)].filter((sign) =>
+    lost.some((key) => key === sign || (sign.endsWith('/') && key.startsWith(sign))),
+  );
+  const named =
+    signs.length < 2 ? signs.join('') : `${signs.slice(0, -1).join(', ')} and ${signs.at(-1) ?? ''}`;
+  const why = catalog === undefined ? 'there is no catalog.json' : `catalog.json lists no "${id}"`;
   throw new LostCatalogEntryError(
-    `dataset "${id}": the tree holds ${signs.join(' and ')}, which only a listed version leaves, but ${lost}: its published versions would no longer be listed, so nothing was published. Restore catalog.json from a copy (a backup, or the bucket's version history on S3), or publish to an empty folder to start a new site`,
+    `dataset "${id}": the tree holds ${named}, which only a listed version leaves, but ${why}: its published versions would no longer be listed, so nothing was published. Restore catalog.json from a copy (a backup, or the bucket's version history on S3), or publish to an empty folder to start a new site`,
   );
 }
 
@@ -161,7 +170,10 @@ export async function stageDataset(
   const { scratch, baseUrl } = options;
   const catalog = options.base === undefined ? (await readCatalog(store)).catalog : options.base.catalog;
   const latest = headOf(catalog, id);
-  if (latest === undefined) await assertNeverListed(store, id, catalog);
+  // A first version lists the dataset's folder once, for both what a listed version leaves and the version
+  // folders held; a later one lists it only once it knows the dataset changed (an unchanged run lists nothing).
+  const firstFolder = latest === undefined ? await datasetFolderContents(store, id) : undefined;
+  if (firstFolder !== undefined) await assertNeverListed(store, id, catalog, firstFolder);
   if (latest !== undefined && latest.contentHash === table.contentHash) {
     return { status: 'unchanged', id, version: latest.version };
   }
@@ -236,7 +248,7 @@ export async function stageDataset(
       ? earlier.find((version) => version.message === definition.descriptor.changeMessage)?.version
       : undefined;
   const skipped: string[] = [];
-  const held = await versionFoldersOf(store, id);
+  const held = (firstFolder ?? (await datasetFolderContents(store, id))).versions;
   for (const { version, pass } of candidateVersions(first, held)) {
     if (pass) {
       skipped.push(version);

@@ -58,9 +58,14 @@ export function chartDataKey(id: string, chart: string): string {
   return `${datasetFolder(id)}chart-data/${chart}.csv`;
 }
 
+/** `datasets/<id>/cite/`: the citations of the dataset's listed versions. */
+export function citationFolder(id: string): string {
+  return `${datasetFolder(id)}cite/`;
+}
+
 /** `datasets/<id>/cite/<version>.<extension>`: a version's citation in one format (`bib`, `ris`, `csl.json`: see formats/). */
 export function citationKey(id: string, version: string, extension: string): string {
-  return `${datasetFolder(id)}cite/${version}.${extension}`;
+  return `${citationFolder(id)}${version}.${extension}`;
 }
 
 /**
@@ -76,7 +81,22 @@ export function fileNameOf(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
 }
 
-const VERSIONED_KEY = /^datasets\/[a-z][a-z0-9-]{0,62}\/\d+\.\d+\.\d+\//;
+/** A version number as a folder or citation names it, `x.y.z`. */
+const VERSION = String.raw`\d+\.\d+\.\d+`;
+
+const VERSIONED_KEY = new RegExp(String.raw`^datasets/[a-z][a-z0-9-]{0,62}/${VERSION}/`);
+
+/** The version of the version folder holding `key`, a key under the dataset folder of `id`; else undefined. */
+export function versionHolding(id: string, key: string): string | undefined {
+  const folder = datasetFolder(id);
+  if (!key.startsWith(folder)) return undefined;
+  const rest = key.slice(folder.length);
+  const slash = rest.indexOf('/');
+  const name = rest.slice(0, slash);
+  return slash > 0 && VERSION_NAME.test(name) ? name : undefined;
+}
+
+const VERSION_NAME = new RegExp(`^${VERSION}$`);
 
 /** True for keys inside an immutable version folder (`datasets/<id>/<x.y.z>/…`). */
 export function isVersionedKey(key: string): boolean {
@@ -121,7 +141,7 @@ export const SITE_KEY_PATTERNS = [
   chartImageKey('*', '*'),
   // Folders no version folder has, so neither pattern reaches an immutable version's files.
   chartDataKey('*', '*'),
-  `${datasetFolder('*')}cite/*`,
+  `${citationFolder('*')}*`,
 ] as const;
 
 /** Every file of every dataset (version folders, `latest/`, pages, charts), as an IAM object-key pattern. */
@@ -137,8 +157,8 @@ export const VERSIONED_FILES_PATTERN = `${versionFolder('*', '*.*.*')}*`;
 /** Every `latest/` file, as a key pattern (CloudFront cache behaviours). */
 export const LATEST_FILES_PATTERN = `${latestFolder('*')}*`;
 
-/** A version's citation file under `cite/`: the version it cites. */
-const CITATION_NAME = /^(\d+\.\d+\.\d+)\.(?:bib|ris|csl\.json)$/;
+/** A version's citation file under `cite/`, `<version>.<extension>` in any format: the version it cites. */
+const CITATION_NAME = new RegExp(String.raw`^(${VERSION})\.[^/]+$`);
 
 /**
  * Of `keys`, those only a listed version leaves (a dataset's page or `latest/` files, a version's
@@ -150,11 +170,13 @@ export function keysOfUnlistedVersions(keys: readonly string[], catalog: Catalog
     (catalog?.datasets ?? []).map((dataset) => [dataset.id, new Set(dataset.versions.map((v) => v.version))]),
   );
   return keys.filter((key) => {
-    const [, id = '', second = '', third = ''] = key.split('/');
+    const [, id = ''] = key.split('/');
     const versions = listed.get(id);
-    const cited = second === 'cite' ? CITATION_NAME.exec(third)?.[1] : undefined;
+    const cited = key.startsWith(citationFolder(id))
+      ? CITATION_NAME.exec(key.slice(citationFolder(id).length))?.[1]
+      : undefined;
     return (
-      ((second === 'index.html' || second === 'latest') && versions === undefined) ||
+      ((key === datasetPageKey(id) || key.startsWith(latestFolder(id))) && versions === undefined) ||
       (cited !== undefined && versions?.has(cited) !== true)
     );
   });

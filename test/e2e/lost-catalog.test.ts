@@ -31,7 +31,7 @@ describe('a tree whose catalog lost what it listed', () => {
 
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      /^opendata: dataset "[a-z-]+": the tree holds datasets\/[a-z-]+\/index\.html and datasets\/[a-z-]+\/latest\/, which only a listed version leaves, but there is no catalog\.json: its published versions would no longer be listed, so nothing was published\. Restore catalog\.json from a copy/m,
+      /^opendata: dataset "[a-z-]+": the tree holds datasets\/[a-z-]+\/index\.html, datasets\/[a-z-]+\/latest\/ and datasets\/[a-z-]+\/cite\/, which only a listed version leaves, but there is no catalog\.json: its published versions would no longer be listed, so nothing was published\. Restore catalog\.json from a copy/m,
     );
     expect(await treeDigest(ws.out)).toEqual(before);
   });
@@ -50,7 +50,28 @@ describe('a tree whose catalog lost what it listed', () => {
 
     expect(code).toBe(1);
     expect(stderr).toContain(
-      'dataset "trade": the tree holds datasets/trade/index.html and datasets/trade/latest/, which only a listed version leaves, but catalog.json lists no "trade"',
+      'dataset "trade": the tree holds datasets/trade/index.html, datasets/trade/latest/ and datasets/trade/cite/, which only a listed version leaves, but catalog.json lists no "trade"',
+    );
+    expect(await treeDigest(ws.out)).toEqual(before);
+  });
+
+  it("is not published over when a dataset's entry, page and latest/ are gone but its citations are not", async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws)).code).toBe(0);
+    const file = path.join(ws.out, 'catalog.json');
+    const catalog = JSON.parse(await readFile(file, 'utf8')) as { datasets: { id: string }[] };
+    catalog.datasets = catalog.datasets.filter((dataset) => dataset.id !== 'trade');
+    await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`);
+    await rm(path.join(ws.out, 'datasets/trade/index.html'));
+    await rm(path.join(ws.out, 'datasets/trade/latest'), { recursive: true });
+    await editedTradeNote(ws.data);
+    const before = await treeDigest(ws.out);
+
+    const { code, stderr } = await publishWorkspace(ws);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'dataset "trade": the tree holds datasets/trade/cite/, which only a listed version leaves, but catalog.json lists no "trade"',
     );
     expect(await treeDigest(ws.out)).toEqual(before);
   });
