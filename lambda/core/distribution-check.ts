@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Distribution } from './catalog.js';
 import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
-import { absenceNote, type ContentDigest, type ObjectStore } from './object-store.js';
+import { absenceNote, type ContentDigest, type DigestRead, type ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
 import { messageOf } from './errors.js';
 
@@ -45,45 +45,55 @@ export async function checkFile(
   const unsafe = relativeKeyProblem(key);
   if (unsafe !== undefined) return [`${unsafe}: not read`];
   if (isAborted(options.signal)) return [abortMessage(options.signal)];
-  let iterator: AsyncIterator<Uint8Array> | undefined;
   try {
     const known = await reader.knownContent?.(key);
     if (known !== undefined) return mismatches(known, expected);
-    if (reader.digestOf !== undefined) {
-      const read = await reader.digestOf(key, expected.bytes, options.signal);
-      if (read === undefined)
-        return [`is listed in the catalog but missing${await absenceNote(reader, key)}`];
-      if (!('over' in read)) return mismatches(read, expected);
-      return read.over === 'exactly'
-        ? [`has ${read.bytes} bytes; the catalog says ${expected.bytes}`]
-        : [`has more than ${read.bytes} bytes; the catalog says ${expected.bytes} (stopped reading there)`];
-    }
-    const chunks = await reader.open(key);
-    if (chunks === undefined)
-      return [`is listed in the catalog but missing${await absenceNote(reader, key)}`];
-    iterator = chunks[Symbol.asyncIterator]();
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for (;;) {
-      if (isAborted(options.signal)) return [abortMessage(options.signal)];
-      const next = await iterator.next();
-      if (next.done === true) break;
-      bytes += next.value.byteLength;
-      if (bytes > expected.bytes) {
-        const last = await iterator.next();
-        return last.done === true
-          ? [`has ${bytes} bytes; the catalog says ${expected.bytes}`]
-          : [`has more than ${bytes} bytes; the catalog says ${expected.bytes} (stopped reading there)`];
-      }
-      hash.update(next.value);
-    }
-    return mismatches({ bytes, sha256: hash.digest('hex') }, expected);
+    const read =
+      reader.digestOf === undefined
+        ? await readDigest(reader, key, expected.bytes, options.signal)
+        : await reader.digestOf(key, expected.bytes, options.signal);
+    if (read === undefined) return [`is listed in the catalog but missing${await absenceNote(reader, key)}`];
+    if (read === 'stopped') return [abortMessage(options.signal)];
+    if (!('over' in read)) return mismatches(read, expected);
+    return read.over === 'exactly'
+      ? [`has ${read.bytes} bytes; the catalog says ${expected.bytes}`]
+      : [`has more than ${read.bytes} bytes; the catalog says ${expected.bytes} (stopped reading there)`];
   } catch (error) {
     if (isAborted(options.signal)) return [abortMessage(options.signal)];
     return [`could not be read: ${messageOf(error)}`];
+  }
+}
+
+/**
+ * What {@link ObjectStore.digestOf} gives, found through {@link ObjectStore.open} by a store without it: the
+ * bytes and their hash, or, past `maxBytes`, only how many bytes there are (one more chunk is read only to
+ * tell whether that one ends the file). `'stopped'` when the signal aborted the reading.
+ */
+async function readDigest(
+  reader: Pick<ObjectStore, 'open'>,
+  key: string,
+  maxBytes: number,
+  signal: AbortSignal | undefined,
+): Promise<DigestRead | 'stopped' | undefined> {
+  const chunks = await reader.open(key);
+  if (chunks === undefined) return undefined;
+  const iterator = chunks[Symbol.asyncIterator]();
+  try {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for (;;) {
+      if (isAborted(signal)) return 'stopped';
+      const next = await iterator.next();
+      if (next.done === true) break;
+      bytes += next.value.byteLength;
+      if (bytes > maxBytes)
+        return { bytes, over: (await iterator.next()).done === true ? 'exactly' : 'at least' };
+      hash.update(next.value);
+    }
+    return { bytes, sha256: hash.digest('hex') };
   } finally {
     // Ends the underlying stream (a socket, a file handle) when reading stopped early.
-    await iterator?.return?.().catch(() => undefined);
+    await iterator.return?.().catch(() => undefined);
   }
 }
 
