@@ -72,8 +72,11 @@ const TARGETS = {
   /** Validate's rows per second over papaparse parsing alone: must, and goal. */
   validate: 0.55,
   validateGoal: 0.75,
-  /** Peak RSS of a publish, MiB (bytes over 1024²), as the table counts it. */
-  rssMb: 200,
+  /**
+   * Peak RSS of a publish: issue 15's "200 MB", read as decimal megabytes, the stricter of the two readings
+   * (190.7 MiB as the table counts, bytes over 1024²).
+   */
+  rssBytes: 200e6,
 } as const;
 
 interface Measurement {
@@ -430,7 +433,7 @@ try {
         // Under Node's default heap V8 grows as far as the machine lets it: not judged.
         console.log(
           WITH_HEAP_SETTINGS.has(operation)
-            ? `${at} ${operation} peak RSS ${peakText(result.peak)} MiB (< ${TARGETS.rssMb} MiB)   ${verdict(mb(result.peak) < TARGETS.rssMb)}`
+            ? `${at} ${operation} peak RSS ${peakText(result.peak)} MiB (< ${TARGETS.rssBytes / 1e6} MB, ${peakText(TARGETS.rssBytes)} MiB)   ${verdict(result.peak < TARGETS.rssBytes)}`
             : `${at} ${operation} peak RSS ${peakText(result.peak)} MiB (Node's default heap: not judged; the target is judged with the settings the CLI and the functions run with)`,
         );
       }
