@@ -54,7 +54,29 @@ export interface CatalogVersion {
    * instead.
    */
   readonly foreignKeys?: readonly VersionForeignKey[];
+  /**
+   * The version's declared `equals` rules that compare its rows with another dataset's, as its descriptor
+   * declared them when it was published (empty where it declared none); a rule that names a known conflict
+   * of the source, whose failures are expected, is left out. What a commit checks the versions it lists
+   * against, as it does the foreign keys. Absent from versions published before they were recorded, whose
+   * source descriptor is read instead.
+   */
+  readonly crossDatasetRules?: readonly VersionRule[];
   readonly distributions: readonly Distribution[];
+}
+
+/** An `equals` rule between two datasets as a catalog version records it, each list of fields an array. */
+export interface VersionRule {
+  readonly id: string;
+  readonly column: string;
+  readonly fields: readonly string[];
+  readonly reference: {
+    readonly resource: string;
+    readonly fields: readonly string[];
+    readonly column: string;
+  };
+  /** Numbers may differ by this much; absent: 0. */
+  readonly tolerance?: number;
 }
 
 /** A foreign key as a catalog version records it: Table Schema's, each list of fields an array. */

@@ -236,13 +236,21 @@ export type CommitResult =
       readonly version: string;
     }
   | {
-      /** Left unlisted: listing it would break a reference between datasets ({@link CommitOptions.references}). */
+      /**
+       * Left unlisted: listing it would break a foreign key or a rule between datasets
+       * ({@link CommitOptions.references}).
+       */
       readonly status: 'refused';
       readonly id: string;
       /** The staged version left unlisted. */
       readonly version: string;
       readonly message: string;
+      /** What would break: a foreign key, or a rule. */
+      readonly code: BetweenDatasets;
     };
+
+/** What a commit checks between two datasets as it would list them: their foreign keys and their rules. */
+export type BetweenDatasets = 'foreign-key' | 'rule-error';
 
 /** What a commit did. */
 export interface CommitOutcome {
@@ -288,7 +296,7 @@ export interface CommitOptions {
   readonly references?: (
     after: Catalog,
     listing: ReadonlySet<string>,
-  ) => Promise<readonly { readonly id: string; readonly message: string }[]>;
+  ) => Promise<readonly { readonly id: string; readonly message: string; readonly code: BetweenDatasets }[]>;
 }
 
 /**
@@ -434,12 +442,12 @@ export async function commitVersions(
         listing.has(id),
       );
       if (refused.length === 0) break;
-      for (const { id, message } of refused) {
+      for (const { id, message, code } of refused) {
         const at = accepted.findIndex((entry) => entry.id === id);
         const [entry] = at === -1 ? [] : accepted.splice(at, 1);
         const result = results.findIndex((each) => each.id === id);
         if (entry !== undefined && result !== -1)
-          results.splice(result, 1, { status: 'refused', id, version: entry.version.version, message });
+          results.splice(result, 1, { status: 'refused', id, version: entry.version.version, message, code });
       }
       appended = appendVersions(current, site, accepted, now.toISOString(), options.baseUrl);
     }

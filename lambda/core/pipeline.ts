@@ -607,13 +607,13 @@ function addCommitOutcomes(
     const report = reports.get(result.id);
     if (report === undefined) continue;
     if (result.status === 'refused') {
-      // Valid on its own, and staged, but left unlisted: a reference between datasets would not hold.
+      // Valid on its own, and staged, but left unlisted: a foreign key or a rule between datasets would not hold.
       const refused: DatasetReport = {
         ...report,
         valid: false,
         issues: [
           ...report.issues,
-          { code: 'foreign-key', file: report.files.csv, line: 0, column: 0, message: result.message },
+          { code: result.code, file: report.files.csv, line: 0, column: 0, message: result.message },
         ],
         ...(report.issueCount === undefined ? {} : { issueCount: report.issueCount + 1 }),
       };

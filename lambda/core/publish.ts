@@ -1,7 +1,7 @@
 import { JSONParser } from '@streamparser/json';
 import type { CanonicalTable } from './canonical.js';
-import type { Catalog, CatalogVersion, Distribution, VersionForeignKey } from './catalog.js';
-import type { ForeignKey } from './descriptor.js';
+import type { Catalog, CatalogVersion, Distribution, VersionForeignKey, VersionRule } from './catalog.js';
+import { columnList, type DeclaredRule, type ForeignKey } from './descriptor.js';
 import {
   classifyChange,
   diffColumns,
@@ -297,6 +297,7 @@ export async function stageDataset(
           ...(message === undefined ? {} : { message }),
           // Recorded even where none are declared: absent means a version from before they were recorded.
           foreignKeys: (definition.descriptor.foreignKeys ?? []).map(recordedForeignKey),
+          crossDatasetRules: crossDatasetRules(id, definition.descriptor.rules ?? []),
           distributions: files.map((file) =>
             distribution(versionFileKey(id, version, file.name), file, baseUrl),
           ),
@@ -322,6 +323,33 @@ export async function stageDataset(
 }
 
 /** A descriptor's foreign key as the catalog records it, each list of fields an array. */
+/**
+ * The `equals` rules of dataset `id` that compare its rows with another dataset's, as a catalog version
+ * records them (see {@link CatalogVersion.crossDatasetRules}): not one that names a known conflict.
+ */
+export function crossDatasetRules(id: string, rules: readonly DeclaredRule[]): VersionRule[] {
+  return rules.flatMap((rule) =>
+    rule.kind !== 'equals' ||
+    rule.conflict !== undefined ||
+    rule.reference.resource === '' ||
+    rule.reference.resource === id
+      ? []
+      : [
+          {
+            id: rule.id,
+            column: rule.column,
+            fields: [...columnList(rule.fields)],
+            reference: {
+              resource: rule.reference.resource,
+              fields: [...columnList(rule.reference.fields)],
+              column: rule.reference.column,
+            },
+            ...(rule.tolerance === undefined ? {} : { tolerance: rule.tolerance }),
+          },
+        ],
+  );
+}
+
 function recordedForeignKey(key: ForeignKey): VersionForeignKey {
   const list = (names: ForeignKey['fields']): string[] => (typeof names === 'string' ? [names] : [...names]);
   return {

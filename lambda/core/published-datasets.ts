@@ -1,10 +1,12 @@
-import type { Catalog, CatalogVersion, VersionForeignKey } from './catalog.js';
-import type { ColumnType } from './coerce.js';
+import type { Catalog, CatalogVersion, VersionForeignKey, VersionRule } from './catalog.js';
+import { equalsFailure } from './checks/rules.js';
+import { checkDescriptor } from './descriptor.js';
+import type { CellValue, ColumnType } from './coerce.js';
 import type { PublishedColumn } from './dataset-document.js';
 import { messageOf } from './errors.js';
-import { headOf, readCatalog } from './history.js';
+import { headOf, readCatalog, type BetweenDatasets } from './history.js';
 import type { ContentDigest, ObjectStore } from './object-store.js';
-import { readJsonValues, readPublishedRows } from './publish.js';
+import { crossDatasetRules, readJsonValues, readPublishedRows } from './publish.js';
 import {
   indexedOnce,
   indexedRow,
@@ -41,6 +43,39 @@ async function readPublished(
   fields: readonly string[],
   columns: readonly string[],
 ): Promise<KeyIndex> {
+  const rows = new Map<string, Row>();
+  const read = await readPublishedTable(
+    store,
+    latest,
+    id,
+    [...fields, ...columns],
+    (row) => {
+      const rowKey = keyOf(row, fields);
+      if (rowKey !== undefined && !rows.has(rowKey)) rows.set(rowKey, indexedRow(row, columns));
+    },
+    () => rows.clear(),
+  );
+  if (!read.ok) return read;
+  const fieldTypes = fields.map((name): ColumnType => read.types.get(name) ?? 'string');
+  return { ok: true, file: read.file, rows, fieldTypes };
+}
+
+/**
+ * Reads the rows of `id`'s `latest` published version from its `<id>.json`, each handed to `visit` (and
+ * `restart` called where the reading starts over), checked against the catalog's size and SHA-256 as they
+ * are read, and against `names`, columns the version must have: its columns' types, or why it cannot be read.
+ */
+async function readPublishedTable(
+  store: ObjectStore,
+  latest: CatalogVersion | undefined,
+  id: string,
+  names: readonly string[],
+  visit: (row: Row) => void,
+  restart: () => void,
+): Promise<
+  | { readonly ok: true; readonly file: string; readonly types: ReadonlyMap<string, ColumnType> }
+  | (KeyIndex & { readonly ok: false })
+> {
   if (latest === undefined)
     return {
       ok: false,
@@ -49,7 +84,6 @@ async function readPublished(
   const key = versionFileKey(id, latest.version, `${id}.json`);
   const listed = latest.distributions.find((file) => file.path === key);
   const where = `as published: ${key}; its source is not in this run`;
-  const rows = new Map<string, Row>();
   let published: readonly PublishedColumn[] | undefined;
   let digest: ContentDigest;
   if (listed === undefined)
@@ -74,12 +108,9 @@ async function readPublished(
       key,
       rowParserFor(published ?? []),
       (batch) => {
-        for (const row of batch) {
-          const rowKey = keyOf(row, fields);
-          if (rowKey !== undefined && !rows.has(rowKey)) rows.set(rowKey, indexedRow(row, columns));
-        }
+        for (const row of batch) visit(row);
       },
-      () => rows.clear(),
+      restart,
     );
   } catch (error) {
     return {
@@ -92,16 +123,15 @@ async function readPublished(
       ok: false,
       why: `${key}, the published version of "${id}", is not the file the catalog lists (its size or SHA-256 differ): restore it, or run verify`,
     };
-  const names = new Map((published ?? []).map((column) => [column.name, column.type]));
-  const unknown = [...fields, ...columns].find((name) => !names.has(name));
+  const types = new Map((published ?? []).map((column) => [column.name, column.type]));
+  const unknown = names.find((name) => !types.has(name));
   if (unknown !== undefined)
     return {
       ok: false,
       why: `"${unknown}" is not a column of the dataset "${id}" (${where})`,
       noSuchColumn: true,
     };
-  const fieldTypes = fields.map((name): ColumnType => names.get(name) ?? 'string');
-  return { ok: true, file: where, rows, fieldTypes };
+  return { ok: true, file: where, types };
 }
 
 /** A foreign key of a published dataset that a run leaves as it is (see {@link foreignKeysOutside}). */
@@ -207,7 +237,10 @@ export async function referencesBrokenBy(
 export function referenceCheck(
   store: ObjectStore,
   source: SourceLocation,
-): (after: Catalog, listing: ReadonlySet<string>) => Promise<{ id: string; message: string }[]> {
+): (
+  after: Catalog,
+  listing: ReadonlySet<string>,
+) => Promise<{ id: string; message: string; code: BetweenDatasets }[]> {
   const declared = new Map<string, Promise<ReturnType<typeof declaredForeignKeys>>>();
   // The keys a listed version records, or, where it was published before they were recorded, its source's.
   const keysOf = (id: string, head: CatalogVersion | undefined) => {
@@ -216,15 +249,29 @@ export function referenceCheck(
     if (found === undefined) declared.set(id, (found = sourceForeignKeys(source, id)));
     return found;
   };
+  const ruled = new Map<string, Promise<VersionRule[]>>();
+  // The rules between datasets a listed version records, or, where it was published before they were
+  // recorded, its source's.
+  const rulesOf = (id: string, head: CatalogVersion) => {
+    if (head.crossDatasetRules !== undefined) return Promise.resolve(head.crossDatasetRules);
+    let found = ruled.get(id);
+    if (found === undefined) ruled.set(id, (found = sourceRules(source, id)));
+    return found;
+  };
   return async (after, listing) => {
-    const refused = new Map<string, string>();
-    // Each version's rows read once per check, by the fields a key compares.
+    const refused = new Map<string, { message: string; code: BetweenDatasets }>();
+    // Each version's rows read once per check, by the fields a key compares and the columns a rule compares.
     const indexes = new Map<string, Promise<KeyIndex>>();
-    const index = (id: string, version: CatalogVersion, fields: readonly string[]) => {
-      const signature = JSON.stringify([id, version.version, fields]);
+    const index = (
+      id: string,
+      version: CatalogVersion,
+      fields: readonly string[],
+      columns: readonly string[] = [],
+    ) => {
+      const signature = JSON.stringify([id, version.version, fields, columns]);
       let found = indexes.get(signature);
       if (found === undefined)
-        indexes.set(signature, (found = readPublished(store, version, id, fields, [])));
+        indexes.set(signature, (found = readPublished(store, version, id, fields, columns)));
       return found;
     };
     for (const dataset of after.datasets) {
@@ -238,10 +285,10 @@ export function referenceCheck(
         const where = `foreignKeys/${position} of ${from}`;
         if (referred === undefined) {
           if (listing.has(from))
-            refused.set(
-              from,
-              `listing ${from} ${referring.version} would leave it referring to the dataset "${to}", which is not published (${where}): publish the two together`,
-            );
+            refused.set(from, {
+              code: 'foreign-key',
+              message: `listing ${from} ${referring.version} would leave it referring to the dataset "${to}", which is not published (${where}): publish the two together`,
+            });
           continue;
         }
         const [theirs, mine] = await Promise.all([
@@ -252,15 +299,15 @@ export function referenceCheck(
         if (!mine.ok && mine.noSuchColumn === true && theirs.ok && theirs.rows.size > 0) {
           const column = `its ${key.referenced.join(', ')} (${where})`;
           if (listing.has(from))
-            refused.set(
-              from,
-              `listing ${from} ${referring.version} would leave it referring to ${to} ${referred.version} by ${column}, which that version has no column of: publish the two together, each changed to match`,
-            );
+            refused.set(from, {
+              code: 'foreign-key',
+              message: `listing ${from} ${referring.version} would leave it referring to ${to} ${referred.version} by ${column}, which that version has no column of: publish the two together, each changed to match`,
+            });
           else
-            refused.set(
-              to,
-              `listing ${to} ${referred.version} would leave the published ${from} ${referring.version} referring to ${column}, which it no longer has a column of: publish the two together, ${from} changed to match`,
-            );
+            refused.set(to, {
+              code: 'foreign-key',
+              message: `listing ${to} ${referred.version} would leave the published ${from} ${referring.version} referring to ${column}, which it no longer has a column of: publish the two together, ${from} changed to match`,
+            });
           continue;
         }
         if (!theirs.ok || !mine.ok) continue;
@@ -273,19 +320,131 @@ export function referenceCheck(
           .join('; ')}${missing.length > 3 ? '; …' : ''}; ${where})`;
         // The dataset this commit lists is the one left out: the referring one where it lists both.
         if (listing.has(from))
-          refused.set(
-            from,
-            `listing ${from} ${referring.version} would leave it referring to ${rows} that ${to} ${referred.version}, as listed, does not have ${which}: publish the two together, each changed to match`,
-          );
+          refused.set(from, {
+            code: 'foreign-key',
+            message: `listing ${from} ${referring.version} would leave it referring to ${rows} that ${to} ${referred.version}, as listed, does not have ${which}: publish the two together, each changed to match`,
+          });
         else
-          refused.set(
-            to,
-            `listing ${to} ${referred.version} would leave the published ${from} ${referring.version} referring to ${rows} it no longer has ${which}: publish the two together, ${from} changed to match`,
-          );
+          refused.set(to, {
+            code: 'foreign-key',
+            message: `listing ${to} ${referred.version} would leave the published ${from} ${referring.version} referring to ${rows} it no longer has ${which}: publish the two together, ${from} changed to match`,
+          });
       }
     }
-    return [...refused].map(([id, message]) => ({ id, message }));
+    for (const dataset of after.datasets) {
+      const referring = headOf(after, dataset.id);
+      if (referring === undefined) continue;
+      for (const rule of await rulesOf(dataset.id, referring)) {
+        const from = dataset.id;
+        const to = rule.reference.resource;
+        if (refused.has(from) || refused.has(to) || (!listing.has(from) && !listing.has(to))) continue;
+        const referred = headOf(after, to);
+        const where = `rule ${rule.id} of ${from}`;
+        if (referred === undefined) {
+          if (listing.has(from))
+            refused.set(from, {
+              code: 'rule-error',
+              message: `listing ${from} ${referring.version} would leave its ${where} comparing it with the dataset "${to}", which is not published: publish the two together`,
+            });
+          continue;
+        }
+        const [theirs, mine] = await Promise.all([
+          ruleCells(store, from, referring, rule),
+          index(to, referred, rule.reference.fields, [rule.reference.column]),
+        ]);
+        // Either unreadable, or without a column the rule compares: a version listed before this one
+        // could not be compared either; reading the listed files back reports a file that cannot be read.
+        if (!theirs.ok || !mine.ok) continue;
+        const failures = ruleFailures(rule, theirs.cells, mine.rows, `${to} ${referred.version}`);
+        if (failures.length === 0) continue;
+        const which = `${failures.length === 1 ? '1 row' : `${failures.length} rows`}: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`;
+        // The dataset this commit lists is the one left out: the referring one where it lists both.
+        if (listing.has(from))
+          refused.set(from, {
+            code: 'rule-error',
+            message: `listing ${from} ${referring.version} would break its ${where} against ${to} ${referred.version}, as listed (${which}): publish the two together, each changed to match`,
+          });
+        else
+          refused.set(to, {
+            code: 'rule-error',
+            message: `listing ${to} ${referred.version} would break the ${where} ${referring.version}, as published (${which}): publish the two together, ${from} changed to match`,
+          });
+      }
+    }
+    return [...refused].map(([id, { message, code }]) => ({ id, message, code }));
   };
+}
+
+/** The rules between datasets of `id`'s source descriptor; none where it cannot be read or is not valid. */
+async function sourceRules(source: SourceLocation, id: string): Promise<VersionRule[]> {
+  const loaded = await loadDatasetSource(source, id);
+  if (!loaded.ok) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(loaded.value.descriptor.text);
+  } catch {
+    return [];
+  }
+  const checked = checkDescriptor(parsed, id, undefined, loaded.value.descriptor.file);
+  return checked.ok ? crossDatasetRules(id, checked.value.rules ?? []) : [];
+}
+
+/**
+ * What a rule of `id` compares in its published `version`: each row's values in the rule's `fields` (the
+ * JSON text of them, as a key) and its value in the rule's `column`, for each row with no empty cell among
+ * the fields (those are not compared, as validation does not compare them).
+ */
+async function ruleCells(
+  store: ObjectStore,
+  id: string,
+  version: CatalogVersion,
+  rule: VersionRule,
+): Promise<
+  | { readonly ok: true; readonly cells: readonly { key: string; value: CellValue | undefined }[] }
+  | { readonly ok: false }
+> {
+  let cells: { key: string; value: CellValue | undefined }[] = [];
+  const read = await readPublishedTable(
+    store,
+    version,
+    id,
+    [...rule.fields, rule.column],
+    (row) => {
+      const key = keyOf(row, rule.fields);
+      if (key !== undefined) cells.push({ key, value: row[rule.column] });
+    },
+    () => (cells = []),
+  );
+  return read.ok ? { ok: true, cells } : { ok: false };
+}
+
+/**
+ * How the rows `cells` of a rule's dataset fail it against the rows `rows` of the dataset it names, as
+ * validation's equals rule says it (`checks/rules.ts`): a row the key finds none of, or a value that is not
+ * the referenced row's (numbers within the rule's tolerance).
+ */
+function ruleFailures(
+  rule: VersionRule,
+  cells: readonly { key: string; value: CellValue | undefined }[],
+  rows: ReadonlyMap<string, Row>,
+  referred: string,
+): string[] {
+  const failures: string[] = [];
+  for (const { key, value } of cells) {
+    const target = rows.get(key);
+    const text = describeKeyText(rule.reference.fields, key);
+    const failure = equalsFailure(
+      rule,
+      rule.reference.fields,
+      value,
+      target !== undefined,
+      target?.[rule.reference.column],
+      referred,
+      text,
+    );
+    if (failure !== undefined) failures.push(failure);
+  }
+  return failures;
 }
 
 /** The foreign keys a descriptor's text declares, loosely read (`[]` where it does not parse). */

@@ -153,12 +153,32 @@ function shown(value: CellValue | undefined): string {
   return value === undefined ? 'empty' : String(value);
 }
 
+/**
+ * How a row fails an `equals` rule, or `undefined` where it holds: the row the key names (`text`, in the
+ * referenced dataset's names) is not in `where`, or its `reference.column` holds another value than the
+ * row's `column` (numbers within the rule's tolerance). Said the same by validation and by the commit's
+ * check of the versions it lists (`published-datasets.ts`).
+ */
+export function equalsFailure(
+  rule: Pick<EqualsRule, 'column' | 'reference' | 'tolerance'>,
+  referenced: readonly string[],
+  value: CellValue | undefined,
+  found: boolean,
+  expected: CellValue | undefined,
+  where: string,
+  text: string,
+): string | undefined {
+  const tolerance = rule.tolerance ?? 0;
+  if (!found) return `no row of ${where} has ${referenced.join('+')} equal to ${text}`;
+  if (sameValue(value, expected, tolerance)) return undefined;
+  return `${rule.column} is ${shown(value)} but ${rule.reference.column} of the row of ${where} with ${text} is ${shown(expected)}${tolerance > 0 ? ` (tolerance ${tolerance})` : ''}`;
+}
+
 function equalsRule(context: CheckContext, rule: EqualsRule, index: number): RuleState {
   const fields = columnList(rule.fields);
   const referenced = columnList(rule.reference.fields);
   const refColumn = rule.reference.column;
   const self = isSelf(context, rule.reference.resource);
-  const tolerance = rule.tolerance ?? 0;
   const failures: Failure[] = [];
   let checked = 0;
   let other: KeyIndex | undefined;
@@ -177,22 +197,15 @@ function equalsRule(context: CheckContext, rule: EqualsRule, index: number): Rul
     where: string,
   ): void => {
     checked++;
-    if (!found) {
+    const failure = equalsFailure(rule, referenced, value, found, expected, where, text);
+    if (failure !== undefined)
       failures.push({
         line,
         column,
         field: rule.column,
-        message: `no row of ${where} has ${referenced.join('+')} equal to ${text}`,
+        ...(found && value !== undefined ? { value: displayValue(String(value)) } : {}),
+        message: failure,
       });
-    } else if (!sameValue(value, expected, tolerance)) {
-      failures.push({
-        line,
-        column,
-        field: rule.column,
-        ...(value === undefined ? {} : { value: displayValue(String(value)) }),
-        message: `${rule.column} is ${shown(value)} but ${refColumn} of the row of ${where} with ${text} is ${shown(expected)}${tolerance > 0 ? ` (tolerance ${tolerance})` : ''}`,
-      });
-    }
   };
   return {
     async start() {

@@ -127,7 +127,7 @@ export function createCommitCatalogHandler(deps: CommitCatalogDeps) {
               rebased: listed.rebased,
             });
           else if (listed?.status === 'refused')
-            deps.logger.error('not published: a reference between datasets would not hold', {
+            deps.logger.error('not published: a foreign key or a rule between datasets would not hold', {
               version: listed.version,
               message: listed.message,
             });
