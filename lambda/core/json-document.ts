@@ -14,21 +14,12 @@ import { messageOf } from './errors.js';
 export function parseJsonDocument(text: string, file: string, code: IssueCode): Result<unknown> {
   try {
     const value: unknown = JSON.parse(text);
-    const twice = repeatedKeyOrNone(text);
-    if (twice === undefined) return { ok: true, value };
-    const { line, column } = lineAndColumn(text, twice.offset);
+    const found = unreadableValueOrNone(text);
+    if (found === undefined) return { ok: true, value };
+    const { line, column } = lineAndColumn(text, found.offset);
     return {
       ok: false,
-      issues: [
-        {
-          code,
-          file,
-          line,
-          column,
-          field: twice.pointer,
-          message: `has the key ${JSON.stringify(twice.key)} twice in one object: JSON readers keep one of the two, and which one differs between them (a reviewer reads the first, this tool would take the last); keep one`,
-        },
-      ],
+      issues: [{ code, file, line, column, field: found.pointer, message: found.message }],
     };
   } catch (error) {
     const found = firstSyntaxErrorOrNone(text);
@@ -41,16 +32,22 @@ export function parseJsonDocument(text: string, file: string, code: IssueCode): 
 }
 
 /**
- * The first key an object of `text` (valid JSON) holds twice, as `JSON.parse` would read it (escapes
- * decoded: `"a"` and `"\\u0061"` are one key), where it repeats, and its JSON Pointer; or
- * `undefined` where none does, or where jsonc-parser, which descends by recursion, runs out of stack (a
- * document nested thousands deep, which the documents' depth limit refuses after parsing).
+ * The first place in `text` (valid JSON) that `JSON.parse` reads other than a reviewer does, or that no
+ * later step can use: a key an object holds twice, as `JSON.parse` would read it (escapes decoded: `"a"`
+ * and `"\\u0061"` are one key); a key or string holding a lone surrogate (`"\\ud800"`: legal JSON, but
+ * no Unicode text, so no UTF-8 file, hash or page can carry it); a number too large for a 64-bit float
+ * (`1e400`, read as Infinity) or too small to tell apart from 0 (`1e-400`, read as 0). Each with where it is,
+ * its JSON Pointer and what to do; or `undefined` where there is none, or where jsonc-parser, which descends
+ * by recursion, runs out of stack (a document nested thousands deep, which the documents' depth limit
+ * refuses after parsing).
  */
-function repeatedKeyOrNone(
+function unreadableValueOrNone(
   text: string,
-): { readonly key: string; readonly offset: number; readonly pointer: string } | undefined {
+): { readonly offset: number; readonly pointer: string; readonly message: string } | undefined {
   const objects: Set<string>[] = [];
-  let found: { key: string; offset: number; pointer: string } | undefined;
+  let found: { offset: number; pointer: string; message: string } | undefined;
+  const pointerOf = (segments: readonly (string | number)[]): string =>
+    segments.map((segment) => `/${pointerSegment(String(segment))}`).join('');
   try {
     visit(text, {
       onObjectBegin: () => {
@@ -63,10 +60,25 @@ function repeatedKeyOrNone(
         const keys = objects.at(-1);
         if (keys === undefined || found !== undefined) return;
         if (keys.has(key)) {
-          const pointer = [...path(), key].map((segment) => `/${pointerSegment(String(segment))}`).join('');
-          found = { key, offset, pointer };
+          found = {
+            offset,
+            pointer: pointerOf([...path(), key]),
+            message: `has the key ${JSON.stringify(key)} twice in one object: JSON readers keep one of the two, and which one differs between them (a reviewer reads the first, this tool would take the last); keep one`,
+          };
+        } else if (loneSurrogateIn(key) !== undefined) {
+          found = { offset, pointer: pointerOf([...path(), key]), message: loneSurrogateMessage('key', key) };
         }
         keys.add(key);
+      },
+      onLiteralValue: (value: unknown, offset, length, _line, _character, path) => {
+        if (found !== undefined) return;
+        if (typeof value === 'string' && loneSurrogateIn(value) !== undefined)
+          found = { offset, pointer: pointerOf(path()), message: loneSurrogateMessage('text', value) };
+        else if (typeof value === 'number') {
+          const written = text.slice(offset, offset + length);
+          const message = numberOutOfRange(value, written);
+          if (message !== undefined) found = { offset, pointer: pointerOf(path()), message };
+        }
       },
     });
   } catch (error) {
@@ -74,6 +86,27 @@ function repeatedKeyOrNone(
     throw error;
   }
   return found;
+}
+
+/** The first lone surrogate of `value` (a half of a pair without the other half), or `undefined`. */
+function loneSurrogateIn(value: string): number | undefined {
+  // With the u flag a well-formed pair is one code point, so only a lone half matches.
+  return /[\uD800-\uDFFF]/u.exec(value)?.[0].charCodeAt(0);
+}
+
+function loneSurrogateMessage(what: 'key' | 'text', value: string): string {
+  const unit = (loneSurrogateIn(value) ?? 0).toString(16);
+  return `the ${what} holds a lone surrogate, U+${unit.toUpperCase()} (the escape \\u${unit} without the other half of its pair): that is no Unicode character and no UTF-8 file can hold it; write the character itself, or both halves of its surrogate pair`;
+}
+
+/** Why the number `written` (read as `value`) cannot be used as written, or `undefined`. */
+function numberOutOfRange(value: number, written: string): string | undefined {
+  if (!Number.isFinite(value))
+    return `the number ${written} is beyond what a 64-bit float holds (at most about 1.8e308 either side of 0): JSON readers take it for ${value > 0 ? '' : '-'}Infinity; write a number nearer 0`;
+  const mantissa = written.replace(/[eE].*$/, '');
+  if (value === 0 && /[1-9]/.test(mantissa))
+    return `the number ${written} is too small for a 64-bit float to tell apart from 0 (about 5e-324 is the least): JSON readers take it for 0; write 0, or a larger number`;
+  return undefined;
 }
 
 /**
