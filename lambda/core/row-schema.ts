@@ -292,6 +292,14 @@ function checkRowSchema(schema: unknown, file: string): Result<CheckedRowSchema>
       problem(pointer, nameProblem.message);
       continue;
     }
+    if (name !== name.normalize('NFC')) {
+      // Two names that differ only so look the same, in the schema, the header and every published file.
+      problem(
+        pointer,
+        'column name is not in Unicode normalization form C (a letter and a combining accent where one composed character is meant): it looks like the composed name but is other text; retype it, or save the schema as NFC',
+      );
+      continue;
+    }
     const type = isRecord(property) ? columnTypeOf(property) : undefined;
     if (!isRecord(property) || type === undefined) {
       problem(

@@ -202,10 +202,14 @@ function compareWithSchema(
     const as = readAs.get(index);
     const trimmed = name.trim();
     // A space before or after a name cannot be seen in the message's own quoting of the field: said plainly.
+    // So can a name that differs from a column's only in how its accents are encoded (NFD against NFC).
+    const composed = expected.find((column) => column.normalize('NFC') === name.normalize('NFC'));
     const spaced =
       trimmed !== name && expected.includes(trimmed)
         ? `is ${JSON.stringify(name)}, the column ${JSON.stringify(trimmed)} with a space before or after it: remove the space; `
-        : undefined;
+        : composed !== undefined
+          ? `looks like the column ${JSON.stringify(composed)} but encodes its accented letters another way (Unicode ${name === name.normalize('NFC') ? 'NFC' : 'NFD'}, where the schema has ${composed === composed.normalize('NFC') ? 'NFC' : 'NFD'}): retype the header cell, or save the file as NFC; `
+          : undefined;
     problems.push(
       as === undefined
         ? {

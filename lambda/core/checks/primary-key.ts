@@ -22,8 +22,19 @@ export const primaryKeyCheck: CheckFactory = (context: CheckContext): Check | un
   return {
     validateRow(row) {
       for (let index = 0; index < primaryKey.length; index++) {
-        const value = row.values[primaryKey[index] as string];
+        const name = primaryKey[index] as string;
+        const value = row.values[name];
         if (value === undefined) return;
+        if (!row.plainText && typeof value === 'string' && notComposed(value)) {
+          row.badCells.add(name);
+          context.at(row.line, row.columnOf(name), {
+            code: 'primary-key',
+            field: name,
+            value: displayValue(value),
+            message: NOT_COMPOSED_MESSAGE,
+          });
+          return;
+        }
         key[index] = value;
       }
       let firstLine: number | undefined;
@@ -56,3 +67,18 @@ export const primaryKeyCheck: CheckFactory = (context: CheckContext): Check | un
     },
   };
 };
+
+/**
+ * True when `value` is not in Unicode Normalization Form C: a key such as "café" written as "e" and a
+ * combining accent (U+0301) looks the same as the composed one and compares as another key, so the two
+ * would publish as two rows that look alike (as a zero-width space would make them, which the cell-text
+ * check refuses). Plain ASCII is always composed.
+ */
+export function notComposed(value: string): boolean {
+  return NON_ASCII.test(value) && value !== value.normalize('NFC');
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+export const NOT_COMPOSED_MESSAGE =
+  'key value is not in Unicode normalization form C (a letter and a combining accent where one composed character is meant, as some Mac and PDF copies write it): it looks like a key written the composed way but compares as another; save the text as NFC';
