@@ -42,6 +42,7 @@ import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import { objectMetaFor } from './content-policy.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
 import { messageOf, OpenDataError } from './errors.js';
+import { parseJsonDocument } from './json-document.js';
 import {
   digestStream,
   objectExists,
@@ -93,12 +94,15 @@ export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>)
       );
     return {};
   }
-  let catalog: unknown;
-  try {
-    catalog = JSON.parse(new TextDecoder().decode(object.body));
-  } catch (error) {
-    throw new CorruptCatalogError(`${CATALOG_KEY} in the published tree is not valid JSON`, { cause: error });
+  // Read as the curated documents are, so that a catalog cut short or hand-edited is named at its line and column.
+  const parsed = parseJsonDocument(new TextDecoder().decode(object.body), CATALOG_KEY, 'schema-error');
+  if (!parsed.ok) {
+    const [issue] = parsed.issues;
+    throw new CorruptCatalogError(
+      `${CATALOG_KEY}:${issue?.line}:${issue?.column} in the published tree${issue?.field === undefined ? '' : ` (${issue.field})`}: ${issue?.message}; restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
+    );
   }
+  const catalog = parsed.value;
   // Checked whole, as verify checks it: a value of the wrong kind (a base URL that is no http(s) URL, a count
   // that is text) is named here, rather than met by the code that draws the pages, and a dataset listed twice
   // here, rather than merged into one entry that has lost the other's versions by the next commit.

@@ -9,6 +9,7 @@ import {
   type VerifyProblem,
 } from './distribution-check.js';
 import { messageOf, OpenDataError } from './errors.js';
+import { parseJsonDocument } from './json-document.js';
 import type { ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
 import { CATALOG_KEY, keysOfUnlistedVersions, latestFileKey, versionFolder } from './site-keys.js';
@@ -179,13 +180,15 @@ async function readCatalog(reader: Pick<ObjectStore, 'open'>, options: VerifyOpt
   } catch {
     return { ok: false, message: 'is not UTF-8 text' };
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, message: `is not JSON: ${messageOf(error)}` };
+  const parsed = parseJsonDocument(text, 'catalog.json', 'schema-error');
+  if (!parsed.ok) {
+    const [issue] = parsed.issues;
+    return {
+      ok: false,
+      message: `at line ${issue?.line}, column ${issue?.column}${issue?.field === undefined ? '' : ` (${issue.field})`}: ${issue?.message}; restore it from a copy (a backup, or the bucket's version history on S3)`,
+    };
   }
-  return checkCatalogShape(parsed);
+  return checkCatalogShape(parsed.value);
 }
 
 /** A mirror's problem in terms of the file it mirrors, keeping the words users grep for. */

@@ -369,7 +369,9 @@ describe('operational errors', () => {
     const { code, stderr } = await publishWorkspace(ws, 'trade');
 
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^opendata: catalog\.json in the published tree is not valid JSON \(.+\)$/);
+    expect(stderr).toMatch(
+      /^opendata: catalog\.json:1:2 in the published tree: is not valid JSON: .+; restore it from a copy .+, then run verify$/,
+    );
   });
 
   it('checks the published catalog against its schema before publishing, naming the value that is wrong', async () => {

@@ -337,8 +337,13 @@ describe('verify over HTTP against a hostile server', () => {
 
   describe('a catalog of the wrong shape is one line and exit 1', () => {
     const wrongShapes: [string, Route, RegExp][] = [
-      ['empty', '', /is not JSON/],
-      ['not JSON', '<html>mirror error</html>', /is not JSON/],
+      ['empty', '', /at line 1, column 1: is not valid JSON: the text ends where a value is expected/],
+      ['not JSON', '<html>mirror error</html>', /at line 1, column 1: is not valid JSON/],
+      [
+        'a number past a 64-bit float',
+        '{"datasets": [], "n": 1e400}',
+        /\(\/n\): the number 1e400 is beyond what a 64-bit float holds/,
+      ],
       ['not UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), /is not UTF-8/],
       ['a JSON array', '[]', /the document must be object/],
       ['null', 'null', /the document must be object/],
