@@ -42,7 +42,7 @@ import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import { objectMetaFor } from './content-policy.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
 import { messageOf, OpenDataError } from './errors.js';
-import { parseJsonDocument } from './json-document.js';
+import { parseJsonLocated } from './json-document.js';
 import {
   digestStream,
   objectExists,
@@ -94,8 +94,9 @@ export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>)
       );
     return {};
   }
-  // Read as the curated documents are, so that a catalog cut short or hand-edited is named at its line and column.
-  const parsed = parseJsonDocument(new TextDecoder().decode(object.body), CATALOG_KEY, 'schema-error');
+  // A catalog cut short or hand-edited is named at its line and column (verify also reads it as the curated
+  // documents are read, for what JSON.parse reads otherwise than a reviewer; a run reads it many times).
+  const parsed = parseJsonLocated(new TextDecoder().decode(object.body), CATALOG_KEY, 'schema-error');
   if (!parsed.ok) {
     const [issue] = parsed.issues;
     throw new CorruptCatalogError(
