@@ -114,11 +114,6 @@ class CellCache {
     this.#cells = type === 'boolean' ? undefined : new Map();
   }
 
-  /** Whether the column outgrew the cache: a column of many values, converted cell by cell. */
-  get outgrown(): boolean {
-    return this.#cells === undefined && this.type !== 'boolean';
-  }
-
   cell(value: Row[string] | undefined): ParquetCell {
     // A map takes -0 for 0: zero is converted each time, so that -0 stays -0.
     if (value === undefined || value === 0 || this.#cells === undefined)
@@ -130,91 +125,6 @@ class CellCache {
     else this.#cells = undefined;
     return cell;
   }
-}
-
-/** Stands in a row group's values for a cell held outside V8's heap, in its column's {@link ManyValues}. */
-const HELD_APART = Symbol('held apart');
-
-/** A row group's values as the encoder holds them: a cell, or {@link HELD_APART}. */
-type HeldCell = ParquetCell | typeof HELD_APART;
-
-/**
- * The cells of a row group of one column of many values (its {@link CellCache} outgrown), held outside
- * V8's heap from the first row group after it outgrew the cache: text as UTF-8 bytes in one buffer,
- * numbers in a `Float64Array`, both kept from group to group. Held as strings, bigints and boxed numbers
- * until their group was written, such cells lived long enough for V8 to copy each out of its young
- * generation and later collect it as old garbage, most of what the Parquet worker's collector did (its
- * young and full collections took 1.0 of its 4.7 s of a publish of 10^6 trade rows, in a profile, and
- * 0.6-0.7 s with text held here). The writer gets the same values back when the group is written, so the
- * file is the same.
- */
-class ManyValues {
-  /** Text: each cell's bytes in `#bytes`, from `#starts[at]` to `#ends[at]`. */
-  #bytes: Buffer | undefined;
-  #used = 0;
-  #starts = new Float64Array(0);
-  #ends = new Float64Array(0);
-  /** Numbers (integers too: every one a safe integer). */
-  #numbers = new Float64Array(0);
-
-  constructor(private readonly type: ColumnType) {}
-
-  /** Whether a column of `type` has its cells held here once it outgrows its cache. */
-  static holds(type: ColumnType): boolean {
-    return type === 'string' || type === 'number' || type === 'integer';
-  }
-
-  /** Holds the cell of row `at` of the group, if it is one this column holds (text, or a number); else false. */
-  hold(at: number, value: Row[string] | undefined): boolean {
-    if (this.type === 'string') {
-      if (typeof value !== 'string') return false;
-      if (at >= this.#starts.length) {
-        this.#starts = grown(this.#starts, at);
-        this.#ends = grown(this.#ends, at);
-      }
-      // At most three bytes for each UTF-16 code unit.
-      let bytes = this.#bytes;
-      if (bytes === undefined || this.#used + 3 * value.length > bytes.length) {
-        const larger = Buffer.allocUnsafeSlow(
-          Math.max(65_536, 2 * (bytes?.length ?? 0), this.#used + 3 * value.length),
-        );
-        bytes?.copy(larger, 0, 0, this.#used);
-        this.#bytes = bytes = larger;
-      }
-      this.#starts[at] = this.#used;
-      this.#used += bytes.write(value, this.#used, 'utf8');
-      this.#ends[at] = this.#used;
-      return true;
-    }
-    if (typeof value !== 'number') return false;
-    if (at >= this.#numbers.length) this.#numbers = grown(this.#numbers, at);
-    this.#numbers[at] = value;
-    return true;
-  }
-
-  /** The cell of row `at`, as the writer takes it. */
-  cell(at: number): ParquetCell {
-    if (this.type === 'string') return this.#bytes?.toString('utf8', this.#starts[at], this.#ends[at]) ?? '';
-    const value = this.#numbers[at] ?? 0;
-    return this.type === 'integer' ? BigInt(value) : value;
-  }
-
-  /** The text of row `at` as its UTF-8 bytes, a view of the buffer (valid until {@link clear}). */
-  bytesOf(at: number): Uint8Array {
-    return (this.#bytes ?? Buffer.alloc(0)).subarray(this.#starts[at], this.#ends[at]);
-  }
-
-  /** Lets go of the group's cells: the next group's are held in the same buffers. */
-  clear(): void {
-    this.#used = 0;
-  }
-}
-
-/** `array` copied into one twice its length (and past `at`). */
-function grown(array: Float64Array<ArrayBuffer>, at: number): Float64Array<ArrayBuffer> {
-  const larger = new Float64Array(Math.max(1024, 2 * array.length, at + 1));
-  larger.set(array);
-  return larger;
 }
 
 /**
@@ -238,14 +148,13 @@ const DICTIONARY_REJECTED_OVER = 0.9;
  * the writer keys byte arrays by hashing each one, slower than keying strings. Were the two ever to
  * disagree, the file would hold the same values, only encoded the other way.
  */
-function takesNoDictionary(values: readonly HeldCell[], held: ManyValues | undefined): boolean {
+function takesNoDictionary(values: readonly ParquetCell[]): boolean {
   const size = Math.min(values.length, DICTIONARY_SAMPLE);
   const seen = new Set<string>();
   let distinct = 0;
   let total = 0;
   for (let i = 0; i < size; i++) {
-    const at = size === 1 ? 0 : Math.floor((i * (values.length - 1)) / (size - 1));
-    const value = values[at] === HELD_APART ? held?.cell(at) : values[at];
+    const value = values[size === 1 ? 0 : Math.floor((i * (values.length - 1)) / (size - 1))];
     if (typeof value !== 'string') continue;
     const bytes = value.length + 4; // the writer's estimate: the string's length and a length prefix
     total += bytes;
@@ -279,16 +188,8 @@ class ParquetEncoder {
   /** Holds one encoded row group (or the footer) until it is taken out. */
   readonly #writer = new ByteWriter();
   readonly #parquet: ParquetWriter;
-  /**
-   * The current row group's values, column by column, already in the writer's representation, but for
-   * those held apart (`held`, a column of many values from the group after it outgrew its cache).
-   */
-  readonly #group: {
-    readonly column: Column;
-    readonly cache: CellCache;
-    values: HeldCell[];
-    held: ManyValues | undefined;
-  }[];
+  /** The current row group's values, column by column, already in the writer's representation. */
+  readonly #group: { readonly column: Column; readonly cache: CellCache; values: ParquetCell[] }[];
   /** The footer, each group's entry taken from the writer as the group is written. */
   readonly #footer: ParquetFooter;
   #groupRows = 0;
@@ -304,12 +205,7 @@ class ParquetEncoder {
       throw new RangeError(`rowGroupRows must be a positive integer, got ${String(rowGroupRows)}`);
     }
     this.#groupLimit = FIRST_ROW_GROUP_FACTOR * rowGroupRows;
-    this.#group = columns.map((column) => ({
-      column,
-      cache: new CellCache(column.type),
-      values: [],
-      held: undefined,
-    }));
+    this.#group = columns.map((column) => ({ column, cache: new CellCache(column.type), values: [] }));
     this.#parquet = parquetWriter(this.#writer, columns);
     this.#footer = new ParquetFooter(this.#parquet);
   }
@@ -324,8 +220,7 @@ class ParquetEncoder {
     // By index: the first group's arrays grow, and later groups overwrite them in place (see #writeGroup).
     const at = this.#groupRows;
     for (const cells of this.#group) {
-      const value = row[cells.column.name];
-      cells.values[at] = cells.held?.hold(at, value) === true ? HELD_APART : cells.cache.cell(value);
+      cells.values[at] = cells.cache.cell(row[cells.column.name]);
     }
     this.#rows++;
     if (++this.#groupRows < this.#groupLimit) return undefined;
@@ -351,22 +246,16 @@ class ParquetEncoder {
     // so the next group reuses them: no array is grown or made again for each group.
     assertSynchronous(
       this.#parquet.write({
-        columnData: this.#group.map(({ column, values, held }) => ({
+        columnData: this.#group.map(({ column, values }) => ({
           name: column.name,
-          data: writerValues(column, values, held),
+          data: column.type === 'string' && takesNoDictionary(values) ? values.map(utf8Bytes) : values,
         })),
         rowGroupSize: this.#groupRows,
       }),
     );
-    // Before the buffers of the cells held apart are used again: the footer keeps nothing that is a view of them.
     this.#footer.groupWritten();
     // The values written are let go at once (the arrays are kept, emptied), not held until overwritten.
-    for (const cells of this.#group) {
-      cells.values.fill(null);
-      cells.held?.clear();
-      if (cells.held === undefined && cells.cache.outgrown && ManyValues.holds(cells.column.type))
-        cells.held = new ManyValues(cells.column.type);
-    }
+    for (const cells of this.#group) cells.values.fill(null);
     this.#groupRows = 0;
   }
 
@@ -380,21 +269,6 @@ class ParquetEncoder {
     this.#writer.index = 0;
     return bytes;
   }
-}
-
-/**
- * A column's values of a row group as the writer takes them: text the writer writes without a dictionary
- * as UTF-8 bytes ({@link utf8Bytes}, or views of the buffer where they are held apart), every other cell as
- * it is (held apart: made again from what was held).
- */
-function writerValues(
-  column: Column,
-  values: readonly HeldCell[],
-  held: ManyValues | undefined,
-): (ParquetCell | Uint8Array)[] {
-  if (column.type === 'string' && takesNoDictionary(values, held))
-    return values.map((value, at) => (value === HELD_APART ? (held?.bytesOf(at) ?? null) : utf8Bytes(value)));
-  return values.map((value, at) => (value === HELD_APART ? (held?.cell(at) ?? null) : value));
 }
 
 /**

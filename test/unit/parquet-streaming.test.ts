@@ -315,8 +315,8 @@ describe('text columns', () => {
 });
 
 describe('columns of many values', () => {
-  // Past the encoder's 1 024 distinct values a column's cells are held outside V8's heap, from the next row
-  // group on, in buffers used again for every group: the file must be what the writer makes of the values.
+  // Past the encoder's 1 024 distinct values a column's cells are converted cell by cell, not shared: the
+  // file must be what the writer makes of the values, in groups of any size and of several pages.
   const MANY: readonly Column[] = [
     { name: 'key', type: 'string', required: true, schema: {} },
     { name: 'note', type: 'string', required: false, schema: {} },
@@ -392,11 +392,11 @@ describe('columns of many values', () => {
     );
   });
 
-  it('gives the same bytes for groups of several pages, each written where the group before it was', async () => {
+  it('gives the same bytes for groups of several pages', async () => {
     // Past the first 1 040 rows, groups of 16 whose middle 14 cells are 80 KiB: two pages a group. The
     // writer keeps, for the end of the file, where each page is (and, were column indexes ever asked for,
-    // each page's minimum and maximum: here a short first or last cell, kept untruncated, which a view of
-    // the buffer would have changed under it once the next group's text was written there).
+    // each page's minimum and maximum: here a short first or last cell, kept untruncated, which must be
+    // bytes of its own, not a view of memory the next group is written to).
     const table = Array.from({ length: 1_200 }, (_, i): Row => {
       const place = (i - 1_040) % 16;
       const head = place === 0 ? '0' : place === 15 ? 'z' : 'm';
