@@ -27,6 +27,8 @@ import { SiteSourceError, type SiteNote } from './site.js';
 import type { RunContext } from './checks/index.js';
 import {
   foreignKeysOutside,
+  rulesBrokenBy,
+  rulesOutside,
   publishedDatasets,
   referenceCheck,
   referencesBrokenBy,
@@ -516,18 +518,29 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
                 id,
                 latest,
                 keys: headOf(catalog, id)?.foreignKeys,
+                rules: headOf(catalog, id)?.crossDatasetRules,
               })) ?? [],
             () => [],
           );
     const outsideKeys = await foreignKeysOutside(published, inRun, run.source);
+    const outsideRules = await rulesOutside(published, inRun, run.source);
     for await (const { id, position } of datasetsOfRun(run.source, run.ids ?? [], scope)) {
-      const broken = await referencesBrokenBy(id, outsideKeys, datasets);
+      const broken = [
+        ...(await referencesBrokenBy(id, outsideKeys, datasets)).map((message) => ({
+          code: 'foreign-key' as const,
+          message,
+        })),
+        ...(await rulesBrokenBy(id, outsideRules, datasets)).map((message) => ({
+          code: 'rule-error' as const,
+          message,
+        })),
+      ];
       if (broken.length > 0) {
         const report = unloadedReport(
           run.source,
           id,
-          broken.map((message) => ({
-            code: 'foreign-key',
+          broken.map(({ code, message }) => ({
+            code,
             file: `${run.source.dataLabel}/${id}.csv`,
             line: 0,
             column: 0,

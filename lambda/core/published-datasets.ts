@@ -224,6 +224,79 @@ export async function referencesBrokenBy(
   return broken;
 }
 
+/** An `equals` rule between datasets of a published dataset that a run leaves as it is (see {@link rulesOutside}). */
+export interface PublishedRule {
+  /** The dataset declaring it, and its latest published version. */
+  readonly id: string;
+  readonly latest: string;
+  readonly rule: VersionRule;
+}
+
+/**
+ * The rules between datasets of the published datasets a run does not publish: as the catalog records them
+ * for each one's latest version, or, for a version published before they were recorded, as its source
+ * descriptor declares them (none where that cannot be read).
+ */
+export async function rulesOutside(
+  published: readonly {
+    readonly id: string;
+    readonly latest: string;
+    /** The rules the catalog records for the latest version (see {@link CatalogVersion.crossDatasetRules}). */
+    readonly rules?: readonly VersionRule[] | undefined;
+  }[],
+  inRun: ReadonlySet<string>,
+  source: SourceLocation,
+): Promise<PublishedRule[]> {
+  const rules: PublishedRule[] = [];
+  for (const { id, latest, rules: recorded } of published) {
+    if (inRun.has(id)) continue;
+    for (const rule of recorded ?? (await sourceRules(source, id))) rules.push({ id, latest, rule });
+  }
+  return rules;
+}
+
+/**
+ * What publishing `id` from its source would break in the datasets published beside it: those of `rules`
+ * (see {@link rulesOutside}) that its new rows would fail, said as validation says a failed rule. Read
+ * through `datasets`, the run's resolver, which gives `id` from its source and the others as published
+ * (the first row of each key of theirs: the commit checks every row again, {@link referenceCheck}).
+ */
+export async function rulesBrokenBy(
+  id: string,
+  rules: readonly PublishedRule[],
+  datasets: DatasetResolver,
+): Promise<string[]> {
+  const broken: string[] = [];
+  for (const { id: owner, latest, rule } of rules) {
+    if (rule.reference.resource !== id || owner === id) continue;
+    const [mine, theirs] = await Promise.all([
+      datasets.index(id, rule.reference.fields, [rule.reference.column]),
+      datasets.index(owner, rule.fields, [rule.column]),
+    ]);
+    const where = `the rule ${rule.id} of the published ${owner} ${latest}`;
+    // Its new rows have no such column (renamed, removed): no row of theirs can be compared with one.
+    if (!mine.ok && mine.noSuchColumn === true && theirs.ok && theirs.rows.size > 0) {
+      broken.push(
+        `publishing it would break ${where}, which compares its rows with ${id}'s ${[...rule.reference.fields, rule.reference.column].join(', ')}, a column it would no longer have: publish the two together, ${owner} changed to match`,
+      );
+      continue;
+    }
+    // Either unreadable: the dataset's own validation, or the published tree's check, says why.
+    if (!mine.ok || !theirs.ok) continue;
+    const failures = ruleFailures(
+      rule,
+      [...theirs.rows].map(([key, row]) => ({ key, value: row[rule.column] })),
+      mine.rows,
+      `${id} (${mine.file})`,
+    );
+    if (failures.length === 0) continue;
+    broken.push(
+      `publishing it would break ${where} (${failures.length === 1 ? '1 row' : `${failures.length} rows`}: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}): publish the two together, ${owner} changed to match`,
+    );
+  }
+  return broken;
+}
+
 /**
  * The check a commit makes of the catalog it is about to write ({@link CommitOptions.references}): every
  * foreign key between two datasets, one of which the commit lists a new version of, must hold between

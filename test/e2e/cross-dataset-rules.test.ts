@@ -5,6 +5,7 @@
  * it writes, where a dataset rejected in the same run, or left out of a run of some datasets, keeps its
  * published version.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +53,10 @@ async function publish(root: string, store: LocalDirectoryStore, month: number, 
 const BROKEN =
   'would break the rule turnover-musd-from-trade of trade-by-year 1.0.0, as published (1 row: turnover_musd is 116.8 but value_musd of the row of trade 1.0.1 with id=turnover-2015-series is 117): publish the two together, trade-by-year changed to match';
 
+/** Said before trade is staged, in a run that leaves trade-by-year as published: against trade's source. */
+const BROKEN_BY_SOURCE =
+  'publishing it would break the rule turnover-musd-from-trade of the published trade-by-year 1.0.0 (1 row: turnover_musd is 116.8 but value_musd of the row of trade (data/trade.csv) with id=turnover-2015-series is 117): publish the two together, trade-by-year changed to match';
+
 describe('rules between datasets, as listed', () => {
   it('are recorded with each version: the equals rules naming another dataset, without a known conflict', async () => {
     const ws = await makeWorkspace();
@@ -78,11 +83,12 @@ describe('rules between datasets, as listed', () => {
     const { outcome } = await publish(ws.root, store, 1, ['trade']);
 
     expect(outcome('trade')?.status).toBe('rejected');
-    expect(outcome('trade')?.report.issues.map((issue) => issue.message)).toContain(
-      `listing trade 1.0.1 ${BROKEN}`,
-    );
+    expect(outcome('trade')?.report.issues.map((issue) => issue.message)).toEqual([BROKEN_BY_SOURCE]);
+    expect(outcome('trade')?.report.issues[0]?.code).toBe('rule-error');
     const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
     expect(latestOf(catalog, 'trade')).toBe('1.0.0');
+    // Refused before it was staged: no version folder is left to adopt or skip.
+    expect(existsSync(path.join(ws.out, 'datasets/trade/1.0.1'))).toBe(false);
   });
 
   it('a run that rejects the dataset with the rule does not list the other', async () => {
@@ -132,11 +138,13 @@ describe('rules between datasets, as listed', () => {
     await writeFile(file, `${JSON.stringify(unrecorded, null, 2)}\n`);
     await setTradeTurnover2015(ws.data, '117');
 
-    const { outcome } = await publish(ws.root, store, 1, ['trade']);
+    for (const ids of [['trade'], undefined]) {
+      const { outcome } = await publish(ws.root, store, 1, ids);
 
-    expect(outcome('trade')?.status).toBe('rejected');
-    expect(outcome('trade')?.report.issues.map((issue) => issue.message)).toContain(
-      `listing trade 1.0.1 ${BROKEN}`,
-    );
+      expect([ids, outcome('trade')?.status]).toEqual([ids, 'rejected']);
+      expect(outcome('trade')?.report.issues.map((issue) => issue.message)).toContain(
+        ids === undefined ? `listing trade 1.0.1 ${BROKEN}` : BROKEN_BY_SOURCE,
+      );
+    }
   });
 });
