@@ -1,0 +1,26 @@
+/**
+ * Review of 4cb4bf6 (catalog.json read by a run with JSON.parse alone), against d70e907, which made publish
+ * name a catalog number past a 64-bit float at its line and column.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeWorkspace, publishWorkspace } from '../support/workspace.js';
+
+describe('review: a published catalog hand-edited to hold a number past a 64-bit float', () => {
+  it('is named by publish at its line and column, as d70e907 made it, not as "must be integer, found null"', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    const file = path.join(ws.out, 'catalog.json');
+    const published = await readFile(file, 'utf8');
+    const edited = published.replace(/"rows": \d+/, '"rows": 1e400');
+    expect(edited).not.toBe(published);
+    await writeFile(file, edited);
+
+    const { code, stderr } = await publishWorkspace(ws, 'trade');
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/catalog\.json:\d+:\d+ in the published tree/);
+    expect(stderr).toContain('the number 1e400 is beyond what a 64-bit float holds');
+  });
+});
