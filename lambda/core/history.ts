@@ -42,7 +42,8 @@ import { mapConcurrent, STORE_CONCURRENCY } from './concurrency.js';
 import { objectMetaFor } from './content-policy.js';
 import { verifyDistributions, type VerifyProblem } from './distribution-check.js';
 import { messageOf, OpenDataError } from './errors.js';
-import { parseJsonLocated } from './json-document.js';
+import { parseJsonDocument, parseJsonLocated } from './json-document.js';
+import type { Issue } from './issue.js';
 import {
   digestStream,
   objectExists,
@@ -94,24 +95,29 @@ export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>)
       );
     return {};
   }
-  // A catalog cut short or hand-edited is named at its line and column (verify also reads it as the curated
-  // documents are read, for what JSON.parse reads otherwise than a reviewer; a run reads it many times).
-  const parsed = parseJsonLocated(new TextDecoder().decode(object.body), CATALOG_KEY, 'schema-error');
-  if (!parsed.ok) {
-    const [issue] = parsed.issues;
-    throw new CorruptCatalogError(
+  // A catalog cut short or hand-edited is named at its line and column. A run reads it many times, with
+  // JSON.parse alone; verify reads it as the curated documents are read, for what JSON.parse reads otherwise
+  // than a reviewer (a repeated key, a number past a double), which a run looks for only in a catalog whose
+  // shape is wrong, to say where (1e400 read as Infinity, where a count must be).
+  const text = new TextDecoder().decode(object.body);
+  const parsed = parseJsonLocated(text, CATALOG_KEY, 'schema-error');
+  const corrupt = (issue: Issue | undefined) =>
+    new CorruptCatalogError(
       `${CATALOG_KEY}:${issue?.line}:${issue?.column} in the published tree${issue?.field === undefined ? '' : ` (${issue.field})`}: ${issue?.message}; restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
     );
-  }
+  if (!parsed.ok) throw corrupt(parsed.issues[0]);
   const catalog = parsed.value;
   // Checked whole, as verify checks it: a value of the wrong kind (a base URL that is no http(s) URL, a count
   // that is text) is named here, rather than met by the code that draws the pages, and a dataset listed twice
   // here, rather than merged into one entry that has lost the other's versions by the next commit.
   const shape = checkCatalogShape(catalog);
-  if (!shape.ok)
+  if (!shape.ok) {
+    const thorough = parseJsonDocument(text, CATALOG_KEY, 'schema-error');
+    if (!thorough.ok) throw corrupt(thorough.issues[0]);
     throw new CorruptCatalogError(
       `${CATALOG_KEY} in the published tree ${shape.message}; put that right in it, or restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
     );
+  }
   return { catalog: shape.catalog, etag: object.etag };
 }
 

@@ -7,13 +7,7 @@ import { messageOf } from './errors.js';
 import { headOf, readCatalog, type BetweenDatasets } from './history.js';
 import type { ContentDigest, ObjectStore } from './object-store.js';
 import { crossDatasetRules, readJsonValues, readPublishedRows } from './publish.js';
-import {
-  indexedOnce,
-  indexedRow,
-  keyOf,
-  type DatasetResolver,
-  type KeyIndex,
-} from './referenced-datasets.js';
+import { indexedOnce, indexRow, keyOf, type DatasetResolver, type KeyIndex } from './referenced-datasets.js';
 import type { Row } from './row-schema.js';
 import { rowParserFor } from './row-source.js';
 import { versionFileKey } from './site-keys.js';
@@ -44,20 +38,21 @@ async function readPublished(
   columns: readonly string[],
 ): Promise<KeyIndex> {
   const rows = new Map<string, Row>();
+  const repeated = new Map<string, number>();
   const read = await readPublishedTable(
     store,
     latest,
     id,
     [...fields, ...columns],
-    (row) => {
-      const rowKey = keyOf(row, fields);
-      if (rowKey !== undefined && !rows.has(rowKey)) rows.set(rowKey, indexedRow(row, columns));
+    (row) => indexRow(rows, repeated, row, fields, columns),
+    () => {
+      rows.clear();
+      repeated.clear();
     },
-    () => rows.clear(),
   );
   if (!read.ok) return read;
   const fieldTypes = fields.map((name): ColumnType => read.types.get(name) ?? 'string');
-  return { ok: true, file: read.file, rows, fieldTypes };
+  return { ok: true, file: read.file, rows, repeated, fieldTypes };
 }
 
 /**
@@ -286,7 +281,7 @@ export async function rulesBrokenBy(
     const failures = ruleFailures(
       rule,
       [...theirs.rows].map(([key, row]) => ({ key, value: row[rule.column] })),
-      mine.rows,
+      mine,
       `${id} (${mine.file})`,
     );
     if (failures.length === 0) continue;
@@ -425,10 +420,24 @@ export function referenceCheck(
           ruleCells(store, from, referring, rule),
           index(to, referred, rule.reference.fields, [rule.reference.column]),
         ]);
-        // Either unreadable, or without a column the rule compares: a version listed before this one
-        // could not be compared either; reading the listed files back reports a file that cannot be read.
+        // The referred version has no column the rule compares (renamed, removed): no row can be compared.
+        if (!mine.ok && mine.noSuchColumn === true && theirs.ok && theirs.cells.length > 0) {
+          const columns = `its ${[...rule.reference.fields, rule.reference.column].join(', ')}`;
+          if (listing.has(from))
+            refused.set(from, {
+              code: 'rule-error',
+              message: `listing ${from} ${referring.version} would leave its ${where} comparing it with ${to} ${referred.version} by ${columns}, which that version has no column of: publish the two together, each changed to match`,
+            });
+          else
+            refused.set(to, {
+              code: 'rule-error',
+              message: `listing ${to} ${referred.version} would leave the ${where} ${referring.version}, as published, comparing it by ${columns}, which it no longer has a column of: publish the two together, ${from} changed to match`,
+            });
+          continue;
+        }
+        // Either unreadable: reading the listed files back reports a file that cannot be read.
         if (!theirs.ok || !mine.ok) continue;
-        const failures = ruleFailures(rule, theirs.cells, mine.rows, `${to} ${referred.version}`);
+        const failures = ruleFailures(rule, theirs.cells, mine, `${to} ${referred.version}`);
         if (failures.length === 0) continue;
         const which = `${failures.length === 1 ? '1 row' : `${failures.length} rows`}: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`;
         // The dataset this commit lists is the one left out: the referring one where it lists both.
@@ -499,7 +508,7 @@ async function ruleCells(
 function ruleFailures(
   rule: VersionRule,
   cells: readonly { key: string; value: CellValue | undefined }[],
-  rows: ReadonlyMap<string, Row>,
+  { rows, repeated }: Pick<KeyIndex & { ok: true }, 'rows' | 'repeated'>,
   referred: string,
 ): string[] {
   const failures: string[] = [];
@@ -510,7 +519,7 @@ function ruleFailures(
       rule,
       rule.reference.fields,
       value,
-      target !== undefined,
+      target === undefined ? 0 : (repeated.get(key) ?? 1),
       target?.[rule.reference.column],
       referred,
       text,

@@ -13,6 +13,11 @@ export type KeyIndex =
       readonly ok: true;
       readonly file: string;
       readonly rows: ReadonlyMap<string, Row>;
+      /**
+       * The keys more than one row has, with how many rows: a rule comparing a value with the row a key
+       * names cannot tell which of them it means (a foreign key, which only asks whether one exists, can).
+       */
+      readonly repeated: ReadonlyMap<string, number>;
       /** The types of the key's fields in that dataset, in order. */
       readonly fieldTypes: readonly ColumnType[];
     }
@@ -79,6 +84,7 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
         why: `the dataset "${id}" cannot be read (${loaded.issues.map(formatIssue).join('; ')})`,
       };
     const rows = new Map<string, Row>();
+    const repeated = new Map<string, number>();
     let unknown: string | undefined;
     let fieldTypes: ColumnType[] = [];
     const { report, definition } = await validateDataset(loaded.value, new RowSchemaScope(), {
@@ -92,11 +98,7 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
         return {
           async add(batch) {
             if (unknown !== undefined) return;
-            for (const row of batch) {
-              const key = keyOf(row, fields);
-              if (key === undefined || rows.has(key)) continue;
-              rows.set(key, indexedRow(row, columns));
-            }
+            for (const row of batch) indexRow(rows, repeated, row, fields, columns);
           },
         };
       },
@@ -110,7 +112,7 @@ export function referencedDatasets(load: (id: string) => Promise<Result<DatasetS
     }
     if (unknown !== undefined)
       return { ok: false, why: `"${unknown}" is not a column of the dataset "${id}"`, noSuchColumn: true };
-    return { ok: true, file: loaded.value.csv.file, rows, fieldTypes };
+    return { ok: true, file: loaded.value.csv.file, rows, repeated, fieldTypes };
   };
   return indexedOnce(read);
 }
@@ -126,6 +128,23 @@ export function indexedOnce(read: DatasetResolver['index']): DatasetResolver {
       return found;
     },
   };
+}
+
+/**
+ * Adds `row` to an index by its values in `fields` (none where one is empty): the first row of each key,
+ * cut to `columns`; a key met again is counted in `repeated`.
+ */
+export function indexRow(
+  rows: Map<string, Row>,
+  repeated: Map<string, number>,
+  row: Readonly<Row>,
+  fields: readonly string[],
+  columns: readonly string[],
+): void {
+  const key = keyOf(row, fields);
+  if (key === undefined) return;
+  if (rows.has(key)) repeated.set(key, (repeated.get(key) ?? 1) + 1);
+  else rows.set(key, indexedRow(row, columns));
 }
 
 /** What an index keeps of a row: its values in `columns`, or nothing for a reference that only looks keys up. */

@@ -34,36 +34,45 @@ function latestOf(catalog: Catalog, id: string): string | undefined {
 }
 
 describe('review: equals rules between datasets at the commit', () => {
-  it('a rule whose reference key repeats is judged by the same row as validation (first in the source, not first in key order)', async () => {
-    const ws = await makeWorkspace();
-    // trade's two 2018 turnover rows share conflict=turnover-2018; put the series (258.3) first in the CSV.
-    await edit(path.join(ws.data, 'trade.csv'), (text) => {
-      const lines = text.split('\n');
-      const comparison = lines.findIndex((line) => line.startsWith('turnover-2018-comparison,'));
-      const series = lines.findIndex((line) => line.startsWith('turnover-2018-series,'));
-      [lines[comparison], lines[series]] = [lines[series] as string, lines[comparison] as string];
-      return lines.join('\n');
-    });
-    // trade-by-year's 2018 turnover (258.3) is the value_musd of trade's first row whose conflict is its own.
-    await edit(path.join(ws.data, 'trade-by-year.dataset.json'), (text) => {
-      const descriptor = JSON.parse(text) as { rules: unknown[] };
-      descriptor.rules.push({
-        id: 'turnover-musd-of-first-conflict-row',
-        kind: 'equals',
-        column: 'turnover_musd',
-        fields: 'conflict',
-        reference: { resource: 'trade', fields: 'conflict', column: 'value_musd' },
+  it('a rule whose reference key names two rows fails, whichever of them comes first (the published files keep no order but the key)', async () => {
+    for (const seriesFirst of [true, false]) {
+      const ws = await makeWorkspace();
+      // trade's two 2018 turnover rows share conflict=turnover-2018; the series (258.3) first in the CSV, or not.
+      if (seriesFirst)
+        await edit(path.join(ws.data, 'trade.csv'), (text) => {
+          const lines = text.split('\n');
+          const comparison = lines.findIndex((line) => line.startsWith('turnover-2018-comparison,'));
+          const series = lines.findIndex((line) => line.startsWith('turnover-2018-series,'));
+          [lines[comparison], lines[series]] = [lines[series] as string, lines[comparison] as string];
+          return lines.join('\n');
+        });
+      // trade-by-year's 2018 turnover (258.3) is the value_musd of "the" trade row whose conflict is its own.
+      await edit(path.join(ws.data, 'trade-by-year.dataset.json'), (text) => {
+        const descriptor = JSON.parse(text) as { rules: unknown[] };
+        descriptor.rules.push({
+          id: 'turnover-musd-of-first-conflict-row',
+          kind: 'equals',
+          column: 'turnover_musd',
+          fields: 'conflict',
+          reference: { resource: 'trade', fields: 'conflict', column: 'value_musd' },
+        });
+        return `${JSON.stringify(descriptor, null, 2)}\n`;
       });
-      return `${JSON.stringify(descriptor, null, 2)}\n`;
-    });
 
-    const { outcome } = await publish(ws.root, new LocalDirectoryStore(ws.out), 0);
+      const { outcome } = await publish(ws.root, new LocalDirectoryStore(ws.out), 0);
 
-    // Validation passes trade-by-year (the first row of the key, in the CSV, is the series' 258.3) ...
-    const issues = outcome('trade-by-year')?.report.issues.map((issue) => `${issue.code}: ${issue.message}`);
-    // ... and the commit, reading the published rows sorted by primary key, takes the comparison's 220.54.
-    expect(issues).toEqual([]);
-    expect(outcome('trade-by-year')?.status).toBe('published');
+      // Validation's verdict cannot hang on the order of the CSV's rows: the rule does not say which row it means.
+      const issues = outcome('trade-by-year')?.report.issues.map(
+        (issue) => `${issue.code}: ${issue.message}`,
+      );
+      expect([seriesFirst, issues]).toEqual([
+        seriesFirst,
+        [
+          "rule-error: rule turnover-musd-of-first-conflict-row: 2 rows of trade (data/trade.csv) have conflict=turnover-2018, so the rule cannot tell which one's value_musd turnover_musd must equal: the rule's reference.fields must name one row",
+        ],
+      ]);
+      expect(outcome('trade-by-year')?.status).toBe('rejected');
+    }
   });
 
   it('a run of the referred dataset that drops the column a published rule compares is refused, as for a foreign key', async () => {

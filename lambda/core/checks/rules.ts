@@ -163,13 +163,16 @@ export function equalsFailure(
   rule: Pick<EqualsRule, 'column' | 'reference' | 'tolerance'>,
   referenced: readonly string[],
   value: CellValue | undefined,
-  found: boolean,
+  found: number,
   expected: CellValue | undefined,
   where: string,
   text: string,
 ): string | undefined {
   const tolerance = rule.tolerance ?? 0;
-  if (!found) return `no row of ${where} has ${referenced.join('+')} equal to ${text}`;
+  if (found === 0) return `no row of ${where} has ${referenced.join('+')} equal to ${text}`;
+  // Which of them the first is depends on the order of the rows, which the published files do not keep.
+  if (found > 1)
+    return `${found} rows of ${where} have ${text}, so the rule cannot tell which one's ${rule.reference.column} ${rule.column} must equal: the rule's reference.fields must name one row`;
   if (sameValue(value, expected, tolerance)) return undefined;
   return `${rule.column} is ${shown(value)} but ${rule.reference.column} of the row of ${where} with ${text} is ${shown(expected)}${tolerance > 0 ? ` (tolerance ${tolerance})` : ''}`;
 }
@@ -184,6 +187,7 @@ function equalsRule(context: CheckContext, rule: EqualsRule, index: number): Rul
   let other: KeyIndex | undefined;
   // A reference to this dataset is settled at the end: the referenced row may come later.
   const own = new Map<string, CellValue | undefined>();
+  const ownRepeated = new Map<string, number>();
   const pending: { line: number; column: number; key: string; text: string; value: CellValue | undefined }[] =
     [];
   let unusable = false;
@@ -192,7 +196,7 @@ function equalsRule(context: CheckContext, rule: EqualsRule, index: number): Rul
     column: number,
     text: string,
     value: CellValue | undefined,
-    found: boolean,
+    found: number,
     expected: CellValue | undefined,
     where: string,
   ): void => {
@@ -242,7 +246,10 @@ function equalsRule(context: CheckContext, rule: EqualsRule, index: number): Rul
       if (unusable) return;
       if (self) {
         const mine = keyOf(row.values, referenced);
-        if (mine !== undefined && !own.has(mine)) own.set(mine, row.values[refColumn]);
+        if (mine !== undefined) {
+          if (!own.has(mine)) own.set(mine, row.values[refColumn]);
+          else ownRepeated.set(mine, (ownRepeated.get(mine) ?? 1) + 1);
+        }
       }
       if (row.skipped || fields.some((name) => row.badCells.has(name)) || row.badCells.has(rule.column))
         return;
@@ -265,7 +272,7 @@ function equalsRule(context: CheckContext, rule: EqualsRule, index: number): Rul
         column,
         keyText(text, fields, referenced),
         value,
-        target !== undefined,
+        target === undefined ? 0 : (other.repeated.get(key) ?? 1),
         target?.[refColumn],
         `${rule.reference.resource} (${other.file})`,
       );
@@ -278,7 +285,7 @@ function equalsRule(context: CheckContext, rule: EqualsRule, index: number): Rul
           item.column,
           item.text,
           item.value,
-          own.has(item.key),
+          own.has(item.key) ? (ownRepeated.get(item.key) ?? 1) : 0,
           own.get(item.key),
           'this dataset',
         );
