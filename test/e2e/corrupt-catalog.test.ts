@@ -1,14 +1,15 @@
 /**
- * Review of 4cb4bf6 (catalog.json read by a run with JSON.parse alone), against d70e907, which made publish
- * name a catalog number past a 64-bit float at its line and column.
+ * A published catalog.json hand-edited into one a run cannot use is named at its line and column, however
+ * it went wrong: a run reads the catalog with JSON.parse alone, and reads it again as the curated documents
+ * are read only where its shape is wrong, to say where.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeWorkspace, publishWorkspace } from '../support/workspace.js';
 
-describe('review: a published catalog hand-edited to hold a number past a 64-bit float', () => {
-  it('is named by publish at its line and column, as d70e907 made it, not as "must be integer, found null"', async () => {
+describe('a published catalog hand-edited to hold a number past a 64-bit float', () => {
+  it('is named by publish at its line and column, not as a count that "must be integer, found null"', async () => {
     const ws = await makeWorkspace();
     expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
     const file = path.join(ws.out, 'catalog.json');
