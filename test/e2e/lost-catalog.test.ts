@@ -19,6 +19,14 @@ async function editedTradeNote(data: string): Promise<void> {
   );
 }
 
+/** Removes the dataset `id`'s entry from the tree's catalog.json, as a hand edit would. */
+async function dropCatalogEntry(out: string, id: string): Promise<void> {
+  const file = path.join(out, 'catalog.json');
+  const catalog = JSON.parse(await readFile(file, 'utf8')) as { datasets: { id: string }[] };
+  catalog.datasets = catalog.datasets.filter((dataset) => dataset.id !== id);
+  await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`);
+}
+
 describe('a tree whose catalog lost what it listed', () => {
   it('is not published over when catalog.json is gone', async () => {
     const ws = await makeWorkspace();
@@ -39,10 +47,7 @@ describe('a tree whose catalog lost what it listed', () => {
   it("is not published over when a dataset's entry is gone from it", async () => {
     const ws = await makeWorkspace();
     expect((await publishWorkspace(ws)).code).toBe(0);
-    const file = path.join(ws.out, 'catalog.json');
-    const catalog = JSON.parse(await readFile(file, 'utf8')) as { datasets: { id: string }[] };
-    catalog.datasets = catalog.datasets.filter((dataset) => dataset.id !== 'trade');
-    await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`);
+    await dropCatalogEntry(ws.out, 'trade');
     await editedTradeNote(ws.data);
     const before = await treeDigest(ws.out);
 
@@ -58,10 +63,7 @@ describe('a tree whose catalog lost what it listed', () => {
   it("is not published over when a dataset's entry, page and latest/ are gone but its citations are not", async () => {
     const ws = await makeWorkspace();
     expect((await publishWorkspace(ws)).code).toBe(0);
-    const file = path.join(ws.out, 'catalog.json');
-    const catalog = JSON.parse(await readFile(file, 'utf8')) as { datasets: { id: string }[] };
-    catalog.datasets = catalog.datasets.filter((dataset) => dataset.id !== 'trade');
-    await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`);
+    await dropCatalogEntry(ws.out, 'trade');
     await rm(path.join(ws.out, 'datasets/trade/index.html'));
     await rm(path.join(ws.out, 'datasets/trade/latest'), { recursive: true });
     await editedTradeNote(ws.data);
@@ -134,10 +136,7 @@ describe('a tree whose catalog lost what it listed', () => {
   it('is not published over when a dataset gone from the sources lost its entry too', async () => {
     const ws = await makeWorkspace();
     expect((await publishWorkspace(ws)).code).toBe(0);
-    const file = path.join(ws.out, 'catalog.json');
-    const catalog = JSON.parse(await readFile(file, 'utf8')) as { datasets: { id: string }[] };
-    catalog.datasets = catalog.datasets.filter((dataset) => dataset.id !== 'transport');
-    await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`);
+    await dropCatalogEntry(ws.out, 'transport');
     for (const name of ['transport.csv', 'transport.dataset.json']) await rm(path.join(ws.data, name));
     await rm(path.join(ws.schemas, 'transport.schema.json'));
     const before = await treeDigest(ws.out);
