@@ -280,6 +280,8 @@ function checkRowSchema(schema: unknown, file: string): Result<CheckedRowSchema>
   }
   const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
   const columns: Column[] = [];
+  // Each name as SQL and spreadsheet readers compare names, ignoring case: the first column of each.
+  const caseless = new Map<string, string>();
   for (const [name, property] of Object.entries(schema.properties)) {
     const pointer = `/properties/${pointerSegment(name)}`;
     if (name === '__proto__') {
@@ -300,6 +302,15 @@ function checkRowSchema(schema: unknown, file: string): Result<CheckedRowSchema>
       );
       continue;
     }
+    const same = caseless.get(name.toLowerCase());
+    if (same !== undefined) {
+      problem(
+        pointer,
+        `column name differs from the column "${same}" only in case, which DuckDB, SQL and spreadsheet readers do not tell apart (DuckDB reads the second as "${name}_1" from the CSV and the Parquet file): rename one`,
+      );
+      continue;
+    }
+    caseless.set(name.toLowerCase(), name);
     const type = isRecord(property) ? columnTypeOf(property) : undefined;
     if (!isRecord(property) || type === undefined) {
       problem(

@@ -67,6 +67,25 @@ describe('keys, columns and headers that differ only in Unicode normalisation', 
     );
   });
 
+  it('refuses a schema column whose name differs from another only in case, which DuckDB renames', async () => {
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, Year: { type: 'integer' } },
+    };
+    const descriptor = {
+      ...FIXTURE_DESCRIPTOR,
+      columns: [...FIXTURE_DESCRIPTOR.columns, { name: 'Year', description: 'Another year.' }],
+    };
+    const csv = 'id,year,value_musd,flagged,day,kind,Year\nt-1,2001,1,false,,turnover,2002\n';
+    expect(await issuesOf({ csv, schema, descriptor })).toContainEqual(
+      expect.objectContaining({
+        code: 'schema-error',
+        field: '/properties/Year',
+        message: expect.stringContaining('differs from the column "year" only in case') as string,
+      }),
+    );
+  });
+
   it('says that a header cell differs from its column only in how its accents are encoded', async () => {
     const schema = {
       ...FIXTURE_SCHEMA,
