@@ -294,13 +294,16 @@ export async function rulesBrokenBy(
 
 /**
  * The check a commit makes of the catalog it is about to write ({@link CommitOptions.references}): every
- * foreign key between two datasets, one of which the commit lists a new version of, must hold between
- * their versions as the catalog would list them. Validation checked each dataset's references against
- * the sources of its run; what is listed can differ: a dataset rejected in the same run keeps its
- * published version, and another publisher may have listed a new version of either since. The keys are
- * read from the source descriptors (no published file carries them), each once for the checker's life;
- * the rows from the listed versions' `<id>.json`, checked against the catalog as they are read. A
- * version that cannot be read is not judged here: reading the listed files back reports it.
+ * foreign key, and every `equals` rule, between two datasets, one of which the commit lists a new version
+ * of, must hold between their versions as the catalog would list them. Validation checked each dataset's
+ * references against the sources of its run; what is listed can differ: a dataset rejected in the same run
+ * keeps its published version, and another publisher may have listed a new version of either since. The
+ * keys and rules are those the catalog records for each version (a version published before they were
+ * recorded: its source descriptor's, each read once for the checker's life); the rows are read from the
+ * listed versions' `<id>.json`, checked against the catalog as they are read. A listed version whose file
+ * cannot be read, or is not the one the catalog lists, holds back the dataset it would be checked against:
+ * nothing is listed unchecked (the commit Lambda reads back only the files of the versions it lists, so an
+ * older file altered in place would otherwise go unsaid).
  */
 export function referenceCheck(
   store: ObjectStore,
@@ -328,6 +331,10 @@ export function referenceCheck(
   };
   return async (after, listing) => {
     const refused = new Map<string, { message: string; code: BetweenDatasets }>();
+    // A dataset is refused for the first key or rule it would break: the next run tells the next one.
+    const refuse = (id: string, entry: { message: string; code: BetweenDatasets }) => {
+      if (!refused.has(id)) refused.set(id, entry);
+    };
     // Each version's rows read once per check, by the fields a key compares and the columns a rule compares.
     const indexes = new Map<string, Promise<KeyIndex>>();
     const index = (
@@ -353,7 +360,7 @@ export function referenceCheck(
         const where = `foreignKeys/${position} of ${from}`;
         if (referred === undefined) {
           if (listing.has(from))
-            refused.set(from, {
+            refuse(from, {
               code: 'foreign-key',
               message: `listing ${from} ${referring.version} would leave it referring to the dataset "${to}", which is not published (${where}): publish the two together`,
             });
@@ -367,18 +374,29 @@ export function referenceCheck(
         if (!mine.ok && mine.noSuchColumn === true && theirs.ok && theirs.rows.size > 0) {
           const column = `its ${key.referenced.join(', ')} (${where})`;
           if (listing.has(from))
-            refused.set(from, {
+            refuse(from, {
               code: 'foreign-key',
               message: `listing ${from} ${referring.version} would leave it referring to ${to} ${referred.version} by ${column}, which that version has no column of: publish the two together, each changed to match`,
             });
           else
-            refused.set(to, {
+            refuse(to, {
               code: 'foreign-key',
               message: `listing ${to} ${referred.version} would leave the published ${from} ${referring.version} referring to ${column}, which it no longer has a column of: publish the two together, ${from} changed to match`,
             });
           continue;
         }
-        if (!theirs.ok || !mine.ok) continue;
+        // A version whose file cannot be read, or is not the one the catalog lists: nothing is listed unchecked.
+        if (!theirs.ok || (!mine.ok && mine.noSuchColumn !== true)) {
+          const listed = listing.has(from) ? from : to;
+          const version = listing.has(from) ? referring.version : referred.version;
+          refuse(listed, {
+            code: 'foreign-key',
+            message: unchecked(listed, version, where, (theirs.ok ? mine : theirs) as { why: string }),
+          });
+          continue;
+        }
+        // No such column, and no row of the referring version refers to one.
+        if (!mine.ok) continue;
         const missing = [...theirs.rows.keys()].filter((value) => !mine.rows.has(value));
         if (missing.length === 0) continue;
         const rows = missing.length === 1 ? 'a row' : `${missing.length} rows`;
@@ -388,12 +406,12 @@ export function referenceCheck(
           .join('; ')}${missing.length > 3 ? '; …' : ''}; ${where})`;
         // The dataset this commit lists is the one left out: the referring one where it lists both.
         if (listing.has(from))
-          refused.set(from, {
+          refuse(from, {
             code: 'foreign-key',
             message: `listing ${from} ${referring.version} would leave it referring to ${rows} that ${to} ${referred.version}, as listed, does not have ${which}: publish the two together, each changed to match`,
           });
         else
-          refused.set(to, {
+          refuse(to, {
             code: 'foreign-key',
             message: `listing ${to} ${referred.version} would leave the published ${from} ${referring.version} referring to ${rows} it no longer has ${which}: publish the two together, ${from} changed to match`,
           });
@@ -410,7 +428,7 @@ export function referenceCheck(
         const where = `rule ${rule.id} of ${from}`;
         if (referred === undefined) {
           if (listing.has(from))
-            refused.set(from, {
+            refuse(from, {
               code: 'rule-error',
               message: `listing ${from} ${referring.version} would leave its ${where} comparing it with the dataset "${to}", which is not published: publish the two together`,
             });
@@ -424,30 +442,45 @@ export function referenceCheck(
         if (!mine.ok && mine.noSuchColumn === true && theirs.ok && theirs.cells.length > 0) {
           const columns = `its ${[...rule.reference.fields, rule.reference.column].join(', ')}`;
           if (listing.has(from))
-            refused.set(from, {
+            refuse(from, {
               code: 'rule-error',
               message: `listing ${from} ${referring.version} would leave its ${where} comparing it with ${to} ${referred.version} by ${columns}, which that version has no column of: publish the two together, each changed to match`,
             });
           else
-            refused.set(to, {
+            refuse(to, {
               code: 'rule-error',
               message: `listing ${to} ${referred.version} would leave the ${where} ${referring.version}, as published, comparing it by ${columns}, which it no longer has a column of: publish the two together, ${from} changed to match`,
             });
           continue;
         }
-        // Either unreadable: reading the listed files back reports a file that cannot be read.
-        if (!theirs.ok || !mine.ok) continue;
+        // A version whose file cannot be read, or is not the one the catalog lists: nothing is listed unchecked.
+        if (!theirs.ok || (!mine.ok && mine.noSuchColumn !== true)) {
+          const listed = listing.has(from) ? from : to;
+          const version = listing.has(from) ? referring.version : referred.version;
+          refuse(listed, {
+            code: 'rule-error',
+            message: unchecked(
+              listed,
+              version,
+              `the ${where}`,
+              (theirs.ok ? mine : theirs) as { why: string },
+            ),
+          });
+          continue;
+        }
+        // No such column, and no row of the referring version to compare.
+        if (!mine.ok) continue;
         const failures = ruleFailures(rule, theirs.cells, mine, `${to} ${referred.version}`);
         if (failures.length === 0) continue;
         const which = `${failures.length === 1 ? '1 row' : `${failures.length} rows`}: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`;
         // The dataset this commit lists is the one left out: the referring one where it lists both.
         if (listing.has(from))
-          refused.set(from, {
+          refuse(from, {
             code: 'rule-error',
             message: `listing ${from} ${referring.version} would break its ${where} against ${to} ${referred.version}, as listed (${which}): publish the two together, each changed to match`,
           });
         else
-          refused.set(to, {
+          refuse(to, {
             code: 'rule-error',
             message: `listing ${to} ${referred.version} would break the ${where} ${referring.version}, as published (${which}): publish the two together, ${from} changed to match`,
           });
@@ -455,6 +488,14 @@ export function referenceCheck(
     }
     return [...refused].map(([id, { message, code }]) => ({ id, message, code }));
   };
+}
+
+/**
+ * Why listing `id` at `version` is refused when what it must be checked against (`where`: a foreign key or a
+ * rule) cannot be read: a listed version's file missing, unreadable, or not the one the catalog lists.
+ */
+function unchecked(id: string, version: string, where: string, unreadable: { readonly why: string }): string {
+  return `listing ${id} ${version} would list it unchecked against ${where}: ${unreadable.why}`;
 }
 
 /** The rules between datasets of `id`'s source descriptor; none where it cannot be read or is not valid. */
@@ -483,7 +524,7 @@ async function ruleCells(
   rule: VersionRule,
 ): Promise<
   | { readonly ok: true; readonly cells: readonly { key: string; value: CellValue | undefined }[] }
-  | { readonly ok: false }
+  | { readonly ok: false; readonly why: string }
 > {
   let cells: { key: string; value: CellValue | undefined }[] = [];
   const read = await readPublishedTable(
@@ -497,7 +538,7 @@ async function ruleCells(
     },
     () => (cells = []),
   );
-  return read.ok ? { ok: true, cells } : { ok: false };
+  return read.ok ? { ok: true, cells } : { ok: false, why: read.why };
 }
 
 /**

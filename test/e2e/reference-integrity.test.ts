@@ -299,4 +299,26 @@ describe('references between datasets, as listed', () => {
     // No listed version declares a reference to trade: nothing published would dangle.
     expect([trade?.status, trade?.report.issues.map((issue) => issue.message)]).toEqual(['published', []]);
   });
+
+  it("lists nothing unchecked: a referring version whose published file is not the catalog's holds back the referred one", async () => {
+    const ws = await makeWorkspace();
+    const store = new LocalDirectoryStore(ws.out);
+    await publishDatasets({ source: sourceLocation(ws.root), store, now: new Date('2026-01-01T00:00:00Z') });
+    // trade-by-year's published rows altered in place, its size kept: the catalog's SHA-256 no longer holds.
+    const published = path.join(ws.out, 'datasets/trade-by-year/1.0.0/trade-by-year.json');
+    const text = await readFile(published, 'utf8');
+    const altered = text.replace(`"${REFERRED}"`, `"${REFERRED.replace('2001', '2009')}"`);
+    expect(altered.length).toBe(text.length);
+    await writeFile(published, altered);
+    await removeTradeRow(ws.data);
+
+    const trade = await tradeOutcome(ws.root, store, ['trade']);
+
+    expect(trade?.status).toBe('rejected');
+    expect(trade?.report.issues.map((issue) => issue.message)).toContain(
+      'listing trade 1.0.1 would list it unchecked against foreignKeys/0 of trade-by-year: datasets/trade-by-year/1.0.0/trade-by-year.json, the published version of "trade-by-year", is not the file the catalog lists (its size or SHA-256 differ): restore it, or run verify',
+    );
+    const catalog = await readJson<Catalog>(path.join(ws.out, 'catalog.json'));
+    expect(latestOf(catalog, 'trade')).toBe('1.0.0');
+  });
 });
