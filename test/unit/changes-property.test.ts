@@ -45,7 +45,9 @@ const NAMES = [
   'Қазақстан',
   'Ұлытау',
   'é',
-  'e\u0301',
+  // A combining accent on a letter with no composed form, so the text is NFC: a key must be ("e" and U+0301,
+  // which looks like "é", is refused, test/hostile/lookalike-unicode.test.ts).
+  'q\u0301',
   'E',
   'z',
   'Z',
