@@ -210,6 +210,20 @@ describe('validateDataset', () => {
     expect(report.valid).toBe(true);
   });
 
+  it('names a second byte-order mark, left in the first header cell, as the mark it is, not a space', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: `\uFEFF\uFEFF${csv('a,2001,1,false,,turnover')}` }),
+    );
+
+    const header = report.issues.find(
+      (issue) => issue.line === 1 && issue.column === 1 && issue.code !== 'control-character',
+    );
+    expect(header?.message).toContain(
+      'is "\\uFEFFid", the column "id" with an invisible byte-order mark (U+FEFF) beside it, as a file that starts with two of them has',
+    );
+    expect(header?.message).not.toContain('space');
+  });
+
   it('rejects bytes that are not UTF-8 with the byte offset and line', async () => {
     const text = new TextEncoder().encode(csv('a,2001,1,false,,turnover', 'b,2002,1,false,,'));
     const latin1 = Uint8Array.from([...text.slice(0, -1), 0xe9, 0x0a]); // "é" in Latin-1 as the last cell

@@ -206,7 +206,7 @@ function compareWithSchema(
     const composed = expected.find((column) => column.normalize('NFC') === name.normalize('NFC'));
     const spaced =
       trimmed !== name && expected.includes(trimmed)
-        ? `is ${JSON.stringify(name)}, the column ${JSON.stringify(trimmed)} with a space before or after it: remove the space; `
+        ? aroundName(name, trimmed)
         : composed !== undefined
           ? `looks like the column ${JSON.stringify(composed)} but encodes its accented letters another way (Unicode ${name === name.normalize('NFC') ? 'NFC' : 'NFD'}, where the schema has ${composed === composed.normalize('NFC') ? 'NFC' : 'NFD'}): retype the header cell, or save the file as NFC; `
           : undefined;
@@ -256,4 +256,16 @@ function compareWithSchema(
     }
   }
   return problems;
+}
+
+/**
+ * What stands around the name `trimmed` in the header cell `name`, said plainly: a space, or a byte-order
+ * mark (U+FEFF, which `trim` takes for white space, and which no one sees in a quoted name: a file that
+ * starts with two of them has one left in its first header cell once the first is dropped).
+ */
+function aroundName(name: string, trimmed: string): string {
+  if (!name.includes('\uFEFF'))
+    return `is ${JSON.stringify(name)}, the column ${JSON.stringify(trimmed)} with a space before or after it: remove the space; `;
+  const shown = JSON.stringify(name).replaceAll('\uFEFF', '\\uFEFF');
+  return `is ${shown}, the column ${JSON.stringify(trimmed)} with an invisible byte-order mark (U+FEFF) beside it, as a file that starts with two of them has: save the file as UTF-8 once, or remove the mark; `;
 }
