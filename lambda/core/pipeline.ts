@@ -29,6 +29,7 @@ import {
   foreignKeysOutside,
   rulesBrokenBy,
   rulesOutside,
+  sourceDeclarations,
   publishedDatasets,
   referenceCheck,
   referencesBrokenBy,
@@ -522,8 +523,10 @@ export async function publishDatasets(run: PublishRun): Promise<PublishResult> {
               })) ?? [],
             () => [],
           );
-    const outsideKeys = await foreignKeysOutside(published, inRun, run.source);
-    const outsideRules = await rulesOutside(published, inRun, run.source);
+    // Each source descriptor read once, for the keys and the rules of a version that does not record them.
+    const declarations = sourceDeclarations(run.source);
+    const outsideKeys = await foreignKeysOutside(published, inRun, declarations);
+    const outsideRules = await rulesOutside(published, inRun, declarations);
     for await (const { id, position } of datasetsOfRun(run.source, run.ids ?? [], scope)) {
       const broken = [
         ...(await referencesBrokenBy(id, outsideKeys, datasets)).map((message) => ({

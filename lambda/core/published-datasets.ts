@@ -154,29 +154,68 @@ export async function foreignKeysOutside(
     readonly keys?: readonly VersionForeignKey[] | undefined;
   }[],
   inRun: ReadonlySet<string>,
-  source: SourceLocation,
+  declarations: SourceDeclarations,
 ): Promise<PublishedForeignKey[]> {
   const keys: PublishedForeignKey[] = [];
   for (const { id, latest, keys: recorded } of published) {
     if (inRun.has(id)) continue;
-    const declared = recorded?.map(asDeclared) ?? (await sourceForeignKeys(source, id));
+    const declared = recorded?.map(asDeclared) ?? (await declarations(id)).keys;
     for (const [index, key] of declared.entries()) keys.push({ id, latest, index, ...key });
   }
   return keys;
 }
 
 /** A recorded foreign key as {@link declaredForeignKeys} gives a descriptor's. */
-function asDeclared(key: VersionForeignKey): ReturnType<typeof declaredForeignKeys>[number] {
+function asDeclared(key: VersionForeignKey): DeclaredKey {
   return { fields: key.fields, resource: key.reference.resource, referenced: key.reference.fields };
 }
 
-/** The foreign keys of `id`'s source descriptor; none where it cannot be read. */
-async function sourceForeignKeys(
-  source: SourceLocation,
+/** A foreign key as a descriptor declares it, each list of fields an array. */
+type DeclaredKey = {
+  readonly fields: readonly string[];
+  readonly resource: string;
+  readonly referenced: readonly string[];
+};
+
+/**
+ * What a dataset's source descriptor declares between datasets (see {@link sourceDeclarations}): its
+ * foreign keys, and its `equals` rules naming another dataset.
+ */
+export type SourceDeclarations = (
   id: string,
-): Promise<ReturnType<typeof declaredForeignKeys>> {
+) => Promise<{ readonly keys: readonly DeclaredKey[]; readonly rules: readonly VersionRule[] }>;
+
+/**
+ * Reads each dataset's source descriptor once, for whoever asks: the keys and rules of a version published
+ * before the catalog recorded them. Its foreign keys are read loosely, its rules only from a valid
+ * descriptor; none where it cannot be read.
+ */
+export function sourceDeclarations(source: SourceLocation): SourceDeclarations {
+  const read = new Map<string, ReturnType<SourceDeclarations>>();
+  return (id) => {
+    let found = read.get(id);
+    if (found === undefined) read.set(id, (found = readDeclarations(source, id)));
+    return found;
+  };
+}
+
+async function readDeclarations(source: SourceLocation, id: string): ReturnType<SourceDeclarations> {
   const loaded = await loadDatasetSource(source, id);
-  return loaded.ok ? declaredForeignKeys(loaded.value.descriptor.text) : [];
+  if (!loaded.ok) return { keys: [], rules: [] };
+  const { text, file } = loaded.value.descriptor;
+  return { keys: declaredForeignKeys(text), rules: declaredRules(id, text, file) };
+}
+
+/** The rules between datasets a descriptor's text declares; none where it does not parse or is not valid. */
+function declaredRules(id: string, text: string, file: string): VersionRule[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const checked = checkDescriptor(parsed, id, undefined, file);
+  return checked.ok ? crossDatasetRules(id, checked.value.rules ?? []) : [];
 }
 
 /**
@@ -240,12 +279,12 @@ export async function rulesOutside(
     readonly rules?: readonly VersionRule[] | undefined;
   }[],
   inRun: ReadonlySet<string>,
-  source: SourceLocation,
+  declarations: SourceDeclarations,
 ): Promise<PublishedRule[]> {
   const rules: PublishedRule[] = [];
   for (const { id, latest, rules: recorded } of published) {
     if (inRun.has(id)) continue;
-    for (const rule of recorded ?? (await sourceRules(source, id))) rules.push({ id, latest, rule });
+    for (const rule of recorded ?? (await declarations(id)).rules) rules.push({ id, latest, rule });
   }
   return rules;
 }
@@ -312,23 +351,12 @@ export function referenceCheck(
   after: Catalog,
   listing: ReadonlySet<string>,
 ) => Promise<{ id: string; message: string; code: BetweenDatasets }[]> {
-  const declared = new Map<string, Promise<ReturnType<typeof declaredForeignKeys>>>();
-  // The keys a listed version records, or, where it was published before they were recorded, its source's.
-  const keysOf = (id: string, head: CatalogVersion | undefined) => {
-    if (head?.foreignKeys !== undefined) return Promise.resolve(head.foreignKeys.map(asDeclared));
-    let found = declared.get(id);
-    if (found === undefined) declared.set(id, (found = sourceForeignKeys(source, id)));
-    return found;
-  };
-  const ruled = new Map<string, Promise<VersionRule[]>>();
-  // The rules between datasets a listed version records, or, where it was published before they were
-  // recorded, its source's.
-  const rulesOf = (id: string, head: CatalogVersion) => {
-    if (head.crossDatasetRules !== undefined) return Promise.resolve(head.crossDatasetRules);
-    let found = ruled.get(id);
-    if (found === undefined) ruled.set(id, (found = sourceRules(source, id)));
-    return found;
-  };
+  const declarations = sourceDeclarations(source);
+  // The keys and rules a listed version records, or, where it was published before they were recorded, its source's.
+  const keysOf = async (id: string, head: CatalogVersion | undefined) =>
+    head?.foreignKeys?.map(asDeclared) ?? (await declarations(id)).keys;
+  const rulesOf = async (id: string, head: CatalogVersion) =>
+    head.crossDatasetRules ?? (await declarations(id)).rules;
   return async (after, listing) => {
     const refused = new Map<string, { message: string; code: BetweenDatasets }>();
     // A dataset is refused for the first key or rule it would break: the next run tells the next one.
@@ -498,20 +526,6 @@ function unchecked(id: string, version: string, where: string, unreadable: { rea
   return `listing ${id} ${version} would list it unchecked against ${where}: ${unreadable.why}`;
 }
 
-/** The rules between datasets of `id`'s source descriptor; none where it cannot be read or is not valid. */
-async function sourceRules(source: SourceLocation, id: string): Promise<VersionRule[]> {
-  const loaded = await loadDatasetSource(source, id);
-  if (!loaded.ok) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(loaded.value.descriptor.text);
-  } catch {
-    return [];
-  }
-  const checked = checkDescriptor(parsed, id, undefined, loaded.value.descriptor.file);
-  return checked.ok ? crossDatasetRules(id, checked.value.rules ?? []) : [];
-}
-
 /**
  * What a rule of `id` compares in its published `version`: each row's values in the rule's `fields` (the
  * JSON text of them, as a key) and its value in the rule's `column`, for each row with no empty cell among
@@ -571,11 +585,7 @@ function ruleFailures(
 }
 
 /** The foreign keys a descriptor's text declares, loosely read (`[]` where it does not parse). */
-function declaredForeignKeys(text: string): {
-  readonly fields: readonly string[];
-  readonly resource: string;
-  readonly referenced: readonly string[];
-}[] {
+function declaredForeignKeys(text: string): DeclaredKey[] {
   let descriptor: unknown;
   try {
     descriptor = JSON.parse(text);
