@@ -351,10 +351,9 @@ export function crossDatasetRules(id: string, rules: readonly DeclaredRule[]): V
 }
 
 function recordedForeignKey(key: ForeignKey): VersionForeignKey {
-  const list = (names: ForeignKey['fields']): string[] => (typeof names === 'string' ? [names] : [...names]);
   return {
-    fields: list(key.fields),
-    reference: { resource: key.reference.resource, fields: list(key.reference.fields) },
+    fields: [...columnList(key.fields)],
+    reference: { resource: key.reference.resource, fields: [...columnList(key.reference.fields)] },
   };
 }
 
