@@ -86,13 +86,12 @@ function createRowAjv(options: { validateSchema?: boolean; tracksEvaluated?: boo
 }
 
 /**
- * Whether `schema` may hold `unevaluatedProperties` or `unevaluatedItems`: a property of either name
+ * Whether a schema, as JSON text, may hold `unevaluatedProperties` or `unevaluatedItems`: a property of either name
  * anywhere in it, or the text of one in any string (an `enum` value, a description), which is more than
  * the keywords but never less.
  */
-function mayUseUnevaluated(schema: Record<string, unknown>): boolean {
-  const text = JSON.stringify(schema);
-  return text.includes('unevaluatedProperties') || text.includes('unevaluatedItems');
+function mayUseUnevaluated(schemaText: string): boolean {
+  return schemaText.includes('unevaluatedProperties') || schemaText.includes('unevaluatedItems');
 }
 
 /** The meta-schema a row schema is checked against when it names no other `$schema`. */
@@ -112,14 +111,44 @@ let metaSchemaChecker: Ajv2020 | undefined;
  * ajv's `compile` does, with the same "schema is invalid: …" message.
  */
 function compileInOwnAjv(schema: Record<string, unknown>): ValidateFunction<Row> {
-  const tracksEvaluated = mayUseUnevaluated(schema);
+  const text = JSON.stringify(schema);
+  const known = compiledRowChecks.get(text);
+  if (known !== undefined) {
+    // The most recently used last: the first is the one to let go of.
+    compiledRowChecks.delete(text);
+    compiledRowChecks.set(text, known);
+    return known;
+  }
+  const tracksEvaluated = mayUseUnevaluated(text);
+  let validate: ValidateFunction<Row>;
   if (schema.$schema !== undefined && schema.$schema !== DRAFT_2020_12)
-    return createRowAjv({ tracksEvaluated }).compile<Row>(asRowCheck(schema));
-  const checker = (metaSchemaChecker ??= createRowAjv());
-  if (!checker.validateSchema(schema))
-    throw new Error(`schema is invalid: ${checker.errorsText(checker.errors)}`);
-  return createRowAjv({ validateSchema: false, tracksEvaluated }).compile<Row>(asRowCheck(schema));
+    validate = createRowAjv({ tracksEvaluated }).compile<Row>(asRowCheck(schema));
+  else {
+    const checker = (metaSchemaChecker ??= createRowAjv());
+    if (!checker.validateSchema(schema))
+      throw new Error(`schema is invalid: ${checker.errorsText(checker.errors)}`);
+    validate = createRowAjv({ validateSchema: false, tracksEvaluated }).compile<Row>(asRowCheck(schema));
+  }
+  compiledRowChecks.set(text, validate);
+  if (compiledRowChecks.size > COMPILED_ROW_CHECKS) {
+    const oldest = compiledRowChecks.keys().next().value;
+    if (oldest !== undefined) compiledRowChecks.delete(oldest);
+  }
+  return validate;
 }
+
+/**
+ * Row schemas compiled in this process, by their JSON text, which is all a compiled check depends on:
+ * a warm Lambda function publishing on a schedule, or a process running one publish after another (the
+ * tests), compiles a schema once, not once a run (about 36 ms for trade's, most of a small dataset's validation). Only a
+ * schema that compiled is kept, in an ajv instance of its own as before; what a run checks before
+ * compiling (the schema's shape, its `$id`s against the run's other schemas) is checked every run. The
+ * least recently used is dropped past {@link COMPILED_ROW_CHECKS}.
+ */
+const compiledRowChecks = new Map<string, ValidateFunction<Row>>();
+
+/** How many compiled row schemas a process keeps (see {@link compiledRowChecks}). */
+const COMPILED_ROW_CHECKS = 16;
 
 /**
  * The row schema as it is compiled: without its top-level `"additionalProperties": false`, which a row's
