@@ -303,6 +303,60 @@ describe('declared rules', () => {
     expect(report.issues.map(brief)).toEqual([[line, 7, 'rule-error', '/rules/0/total']]);
   });
 
+  it('leaves a sum to a cell that has an issue of its own: not checked, instead of calling the cell empty', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, rules: [sum] }, csv: sumRows('229.6x') }),
+    );
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:4:3: [type-error] value_musd: "229.6x" is not a number',
+    ]);
+    expect(report.checks).toEqual([
+      {
+        check: 'rule',
+        subject: 'parts-make-total',
+        status: 'not-checked',
+        message: 'not checked: the value_musd cell on line 4 is invalid, and its issue says why',
+      },
+    ]);
+  });
+
+  it('leaves a selector to a row whose selecting cell has an issue: not checked, instead of selecting no row', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({
+        descriptor: { ...FIXTURE_DESCRIPTOR, rules: [sum] },
+        csv: csv(
+          'export,2019,24.06,false,,export',
+          'import,2019,205.54,false,,export',
+          'total,2019x,229.6,false,,turnover',
+        ),
+      }),
+    );
+    const selecting = { ...sum, total: { year: 2019, kind: 'turnover' } };
+    const bySelector = await validateDataset(
+      fixtureSource({
+        descriptor: { ...FIXTURE_DESCRIPTOR, rules: [selecting] },
+        csv: csv(
+          'export,2019,24.06,false,,export',
+          'import,2019,205.54,false,,export',
+          'total,2019x,229.6,false,,turnover',
+        ),
+      }),
+    );
+
+    // The year is not what this rule selects by: the total is still found by its id, and the sum holds.
+    expect(report.issues.map((issue) => issue.code)).toEqual(['type-error']);
+    expect(report.checks).toEqual([expect.objectContaining({ status: 'passed' })]);
+    // Selected by year, the row with the bad year may be the total: the type-error says why, and no rule-error.
+    expect(bySelector.report.issues.map((issue) => issue.code)).toEqual(['type-error']);
+    expect(bySelector.report.checks).toEqual([
+      expect.objectContaining({
+        status: 'not-checked',
+        message: expect.stringContaining('year=2019, kind=turnover selects no row read whole') as string,
+      }),
+    ]);
+  });
+
   it('refuses a rule naming a conflict the descriptor does not list', async () => {
     const { report } = await validateDataset(
       fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, rules: [{ ...sum, conflict: 'nope' }] } }),

@@ -307,7 +307,7 @@ function sumRule(context: CheckContext, rule: SumRule, index: number): RuleState
   const selectors: {
     selector: RowSelector;
     pointer: string;
-    matches: { line: number; column: number; value: CellValue | undefined }[];
+    matches: { line: number; column: number; value: CellValue | undefined; invalid: boolean }[];
   }[] = [
     ...rule.parts.map((selector, part) => ({
       selector,
@@ -317,8 +317,12 @@ function sumRule(context: CheckContext, rule: SumRule, index: number): RuleState
     { selector: rule.total, pointer: `/rules/${index}/total`, matches: [] },
   ];
   const tolerance = rule.tolerance ?? 0;
+  // The columns a selector reads: a row whose cell there has an issue, or a row not read, may be the one it selects.
+  const selecting = new Set(selectors.flatMap((entry) => Object.keys(entry.selector)));
+  let unreadable = 0;
   return {
     row(row) {
+      if (row.skipped || [...selecting].some((name) => row.badCells.has(name))) unreadable++;
       if (row.skipped) return;
       for (const entry of selectors) {
         if (Object.entries(entry.selector).every(([name, value]) => row.values[name] === value))
@@ -326,34 +330,56 @@ function sumRule(context: CheckContext, rule: SumRule, index: number): RuleState
             line: row.line,
             column: row.columnOf(rule.column),
             value: row.values[rule.column],
+            invalid: row.badCells.has(rule.column),
           });
       }
     },
     end() {
       let selectable = true;
+      let unsettled: string | undefined;
       for (const { selector, pointer, matches } of selectors) {
         if (matches.length === 1) continue;
         selectable = false;
         const text = Object.entries(selector)
           .map(([name, value]) => `${name}=${String(value)}`)
           .join(', ');
+        if (matches.length === 0 && unreadable > 0) {
+          // The row it selects may be one whose issues are reported already: saying that it is missing would mislead.
+          unsettled ??= `${text} selects no row read whole (${unreadable} row${unreadable === 1 ? ' was' : 's were'} not, or had an invalid cell where a selector looks: the issues say why)`;
+          continue;
+        }
         context.atDescriptor(pointer, {
           code: 'rule-error',
           message: `rule ${rule.id}: ${text} selects ${matches.length === 0 ? 'no row' : `${matches.length} rows (lines ${matches.map((match) => match.line).join(', ')})`}; a selector must select exactly one`,
         });
       }
       if (!selectable) {
-        context.record({
-          check: 'rule',
-          subject: rule.id,
-          status: 'failed',
-          message: 'a selector does not select exactly one row; the issues say which',
-        });
+        context.record(
+          unsettled !== undefined && selectors.every((entry) => entry.matches.length <= 1)
+            ? { check: 'rule', subject: rule.id, status: 'not-checked', message: `not checked: ${unsettled}` }
+            : {
+                check: 'rule',
+                subject: rule.id,
+                status: 'failed',
+                message: 'a selector does not select exactly one row; the issues say which',
+              },
+        );
         return;
       }
       const parts = selectors.slice(0, -1).map((entry) => entry.matches[0]);
       const total = selectors.at(-1)?.matches[0];
       if (total === undefined) return;
+      // A cell with an issue of its own was left out of the row's values: it is not empty, and the rule cannot be held to it.
+      const invalid = selectors.flatMap((entry) => entry.matches).find((match) => match.invalid);
+      if (invalid !== undefined) {
+        context.record({
+          check: 'rule',
+          subject: rule.id,
+          status: 'not-checked',
+          message: `not checked: the ${rule.column} cell on line ${invalid.line} is invalid, and its issue says why`,
+        });
+        return;
+      }
       const values = parts.map((part) => part?.value);
       const failures: Failure[] = [];
       const numbers = values.filter((value): value is number => typeof value === 'number');
