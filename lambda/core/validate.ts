@@ -357,7 +357,12 @@ async function readTable(
     }
   }
   if (!restart) {
-    const end = { ...(header === undefined ? {} : { header }), rows: rowCount, readWhole };
+    const end = {
+      ...(header === undefined ? {} : { header }),
+      rows: rowCount,
+      readWhole,
+      rowsChecked: readRows,
+    };
     for (const check of checks) await check.validateEnd?.(end);
   }
   return { rows, rowCount, restart };

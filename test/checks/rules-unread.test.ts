@@ -70,4 +70,33 @@ describe("the descriptor's rules, on a file that was not read whole", () => {
       'not checked: no row had the values to compare (cells empty, invalid or not read)',
     );
   });
+
+  it('are not checked, and say so, when the header shows that no row reads as cells', async () => {
+    const ws = await makeWorkspace();
+    const file = path.join(ws.data, 'trade.csv');
+    // As a spreadsheet saves CSV where the decimal separator is a comma: cells between semicolons.
+    const lines = (await readFile(file, 'utf8')).split('\n').map((line) => line.replaceAll(',', ';'));
+    await writeFile(file, lines.join('\n'));
+
+    const validated = await validateAsJson(ws, 'trade');
+
+    expect(validated.code).toBe(1);
+    const [dataset] = (
+      JSON.parse(validated.stdout) as {
+        datasets: {
+          issues: { code: string; message: string }[];
+          checks?: { check: string; status: string; message: string }[];
+        }[];
+      }
+    ).datasets;
+    // The header's one issue, and no rule-error saying that a selector finds no row.
+    expect(dataset?.issues.map((each) => each.code)).toEqual(['parse-error']);
+    const rules = dataset?.checks?.filter((check) => check.check === 'rule') ?? [];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules)
+      expect(rule).toMatchObject({
+        status: 'not-checked',
+        message: "not checked: no row was read as cells (the header's issue says why)",
+      });
+  });
 });

@@ -129,6 +129,11 @@ export interface TableEnd {
   readonly rows: number;
   /** False when reading stopped before the end of the file (an encoding error, a limit, a record too wide). */
   readonly readWhole: boolean;
+  /**
+   * False when the header showed that no row reads as cells (a ;- or tab-separated file, or one that starts
+   * with Excel's "sep=" line): the header check said so once, and no row was handed to the checks.
+   */
+  readonly rowsChecked: boolean;
 }
 
 /**

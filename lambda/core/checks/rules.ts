@@ -50,13 +50,15 @@ export const rulesCheck: CheckFactory = (context: CheckContext): Check | undefin
       for (const state of states) state.row(row);
     },
     validateEnd(table) {
-      // A file read in part, or of no rows, holds none of the rows a rule selects: its issues say why, and a
-      // rule failing on every row would only repeat them.
+      // A file read in part, of no rows, or whose rows do not read as cells holds none of the rows a rule
+      // selects: its issues say why, and a rule failing on every row would only repeat them.
       const unread = !table.readWhole
         ? 'the file was not read to its end'
         : table.rows === 0
           ? 'the file has no data row'
-          : undefined;
+          : !table.rowsChecked
+            ? "no row was read as cells (the header's issue says why)"
+            : undefined;
       if (unread !== undefined) {
         for (const rule of rules)
           context.record({
