@@ -105,9 +105,87 @@ export function siteMetaValidator<T>(): ValidateFunction<T> {
  * collected).
  */
 export function issuesFromErrors(errors: readonly ErrorObject[], file: string, code: IssueCode): Issue[] {
-  return errors
+  const seen = new Set<string>();
+  return errorsOfMeantBranches(errors)
     .filter((error) => error.keyword !== 'if')
-    .map((error) => ({ code, file, line: 1, column: 1, ...said(error) }));
+    .map((error) => ({ code, file, line: 1, column: 1, ...said(error) }))
+    .filter((issue) => {
+      // Two branches that both require a member, or reach the same subschema, say the same thing once.
+      const key = `${issue.field}\u0000${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/**
+ * The errors with those of a `oneOf` whose branches are told apart by a member's `const` (a rule's
+ * `"kind": "sum"` or `"equals"`) kept to the branch the value names: the other branches' errors
+ * ("must be \"equals\"", "must have required property 'fields'", its members "not a member this object
+ * may have") and the `oneOf`'s own ("must match exactly one schema") only say that the value is not of a
+ * kind it never claimed to be. A value that names no branch is told the values the member may take.
+ */
+function errorsOfMeantBranches(errors: readonly ErrorObject[]): readonly ErrorObject[] {
+  let kept: readonly ErrorObject[] = errors;
+  for (const choice of errors) {
+    if (choice.keyword !== 'oneOf' || !Array.isArray(choice.schema) || !isObject(choice.data)) continue;
+    const data = choice.data;
+    const discriminators = (choice.schema as unknown[]).map((branch) => constMembers(branch));
+    if (discriminators.some((members) => members.length === 0)) continue;
+    const meant = discriminators.flatMap((members, index) =>
+      members.every(([name, value]) => data[name] === value) ? [index] : [],
+    );
+    if (meant.length > 1) continue;
+    const prefix = `${choice.schemaPath}/`;
+    const branchOf = (error: ErrorObject): number | undefined =>
+      error.schemaPath.startsWith(prefix)
+        ? Number(error.schemaPath.slice(prefix.length).split('/')[0])
+        : undefined;
+    const at = `${choice.instancePath}/`;
+    const naming = new Map<string, ErrorObject[]>();
+    kept = kept.filter((error) => {
+      if (error === choice) return false;
+      const branch = branchOf(error);
+      if (
+        branch === undefined ||
+        !(error.instancePath === choice.instancePath || error.instancePath.startsWith(at))
+      )
+        return true;
+      if (meant.length === 1) return branch === meant[0];
+      // No branch is named: only the members that name one are told (absent, or once each with every value
+      // they may take).
+      if (error.keyword === 'required')
+        return discriminators.some((members) =>
+          members.some(([name]) => name === (error.params as { missingProperty?: unknown }).missingProperty),
+        );
+      if (error.keyword !== 'const' || !error.instancePath.startsWith(at)) return false;
+      const list = naming.get(error.instancePath) ?? [];
+      list.push(error);
+      naming.set(error.instancePath, list);
+      return list.length === 1;
+    });
+    if (meant.length === 0)
+      kept = kept.map((error) => {
+        const list = naming.get(error.instancePath);
+        if (list?.[0] !== error || list.length < 2) return error;
+        const values = list.map((each) => (each.params as { allowedValue?: unknown }).allowedValue);
+        return { ...error, keyword: 'enum', message: 'must be one of', params: { allowedValues: values } };
+      });
+  }
+  // Never fewer than one error for a value that failed: what is kept must still say why.
+  return kept.length > 0 ? kept : errors;
+}
+
+/** The members a `oneOf` branch fixes to one value (`"kind": {"const": "sum"}`), as name and value. */
+function constMembers(branch: unknown): [string, unknown][] {
+  if (!isObject(branch) || !isObject(branch.properties)) return [];
+  return Object.entries(branch.properties).flatMap(([name, member]) =>
+    isObject(member) && Object.hasOwn(member, 'const') ? [[name, member.const] as [string, unknown]] : [],
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -131,6 +209,11 @@ function said(error: ErrorObject): { field: string; message: string } {
   }
   if (error.keyword === 'const')
     return { field: at, message: `must be ${JSON.stringify(params.allowedValue)}` };
+  if (error.keyword === 'enum' && Array.isArray(params.allowedValues))
+    return {
+      field: at,
+      message: `must be one of ${params.allowedValues.map((value) => JSON.stringify(value)).join(', ')}`,
+    };
   return { field: at, message: `${error.message ?? 'is invalid'}${paramsText(params)}` };
 }
 

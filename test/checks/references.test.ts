@@ -357,6 +357,30 @@ describe('declared rules', () => {
     ]);
   });
 
+  it("tells a rule's mistake against its own kind only, not against every kind it is not", async () => {
+    const told = async (rule: object) =>
+      (
+        await validateDataset(fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, rules: [rule] } }))
+      ).report.issues.map((issue) => `${issue.field ?? ''}: ${issue.message}`);
+
+    // A sum of one part: not "must be \"equals\"", "parts is not a member" nor "must match exactly one schema".
+    expect(await told({ ...sum, parts: [{ id: 'export' }] })).toEqual([
+      '/rules/0/parts: must NOT have fewer than 2 items (limit: 2)',
+    ]);
+    const { column, ...withoutColumn } = sum;
+    expect(await told({ ...withoutColumn, colum: column })).toEqual([
+      '/rules/0: must have required property \'column\' (missingProperty: "column")',
+      '/rules/0/colum: is not a member this object may have (did you mean "column"?)',
+    ]);
+    // A kind that is none of them, or none at all: the kinds there are.
+    expect(await told({ ...sum, kind: 'summ' })).toEqual(['/rules/0/kind: must be one of "equals", "sum"']);
+    const { kind, ...withoutKind } = sum;
+    expect(kind).toBe('sum');
+    expect(await told(withoutKind)).toEqual([
+      '/rules/0: must have required property \'kind\' (missingProperty: "kind")',
+    ]);
+  });
+
   it('refuses a rule naming a conflict the descriptor does not list', async () => {
     const { report } = await validateDataset(
       fixtureSource({ descriptor: { ...FIXTURE_DESCRIPTOR, rules: [{ ...sum, conflict: 'nope' }] } }),
