@@ -108,7 +108,8 @@ let metaSchemaChecker: Ajv2020 | undefined;
 /**
  * Compiles a row schema in an ajv instance of its own, after checking it against its meta-schema
  * (the shared checker for draft 2020-12; its own instance for any other `$schema`). Throws as
- * ajv's `compile` does, with the same "schema is invalid: …" message.
+ * ajv's `compile` does; for draft 2020-12, a schema the meta-schema refuses throws a
+ * {@link MetaSchemaError}, which keeps ajv's errors to say each where it is.
  */
 function compileInOwnAjv(schema: Record<string, unknown>): ValidateFunction<Row> {
   const text = JSON.stringify(schema);
@@ -125,8 +126,7 @@ function compileInOwnAjv(schema: Record<string, unknown>): ValidateFunction<Row>
     validate = createRowAjv({ tracksEvaluated }).compile<Row>(asRowCheck(schema));
   else {
     const checker = (metaSchemaChecker ??= createRowAjv());
-    if (!checker.validateSchema(schema))
-      throw new Error(`schema is invalid: ${checker.errorsText(checker.errors)}`);
+    if (!checker.validateSchema(schema)) throw new MetaSchemaError(checker.errors ?? []);
     validate = createRowAjv({ validateSchema: false, tracksEvaluated }).compile<Row>(asRowCheck(schema));
   }
   compiledRowChecks.set(text, validate);
@@ -135,6 +135,15 @@ function compileInOwnAjv(schema: Record<string, unknown>): ValidateFunction<Row>
     if (oldest !== undefined) compiledRowChecks.delete(oldest);
   }
   return validate;
+}
+
+/** A row schema that breaks the draft 2020-12 meta-schema, with ajv's errors, each at the member concerned. */
+class MetaSchemaError extends Error {
+  constructor(readonly errors: readonly ErrorObject[]) {
+    super(
+      `schema is invalid: ${errors.map((error) => `${error.instancePath} ${error.message ?? ''}`).join(', ')}`,
+    );
+  }
 }
 
 /**
@@ -253,7 +262,35 @@ export function compileRowSchema(
       problem('', SELF_REFERENCE_MESSAGE);
       return { ok: false, issues };
     }
+    if (error instanceof MetaSchemaError) {
+      // Each at the member it is about, as the keyword says it ("must be array"), once.
+      const said = new Set<string>();
+      for (const each of error.errors) {
+        const text = `${each.instancePath}\u0000${each.message ?? ''}`;
+        if (each.keyword === 'if' || said.has(text)) continue;
+        said.add(text);
+        problem(each.instancePath, `${each.message ?? 'is invalid'}, so the schema does not compile`);
+      }
+      return { ok: false, issues };
+    }
     const message = messageOf(error);
+    // ajv's strict mode names a required member no subschema declares by the subschema's URL: told at its
+    // "required", as a missing column is told at the top-level one.
+    const required =
+      /^strict mode: required property "(.*)" is not defined at "[^"#]*#([^"]*)" \(strictRequired\)$/.exec(
+        message,
+      );
+    if (required !== null) {
+      const [, name = '', at = ''] = required;
+      const names = Object.keys(isRecord(root.properties) ? root.properties : {});
+      problem(
+        `${at}/required`,
+        names.includes(name)
+          ? `"${name}" is required but this subschema's "properties" does not declare it: add "${name}": {} to them, so the schema compiles`
+          : `"${name}" is required but is not a column of the schema${didYouMean(name, names)}, so the schema does not compile`,
+      );
+      return { ok: false, issues };
+    }
     // ajv's strict mode names an unknown keyword but not where it is: found, and the keyword meant guessed.
     const unknown = /^strict mode: unknown keyword: "(.*)"$/.exec(message)?.[1];
     if (unknown !== undefined) {

@@ -359,6 +359,44 @@ describe('validateDataset', () => {
     });
   });
 
+  it('names a keyword of the wrong kind, and a required member no subschema declares, where each is written', async () => {
+    const wrongEnum = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...FIXTURE_SCHEMA.properties, kind: { type: 'string', enum: 'turnover' } },
+    };
+    // value_musd renamed in the properties, and not in the "required" of a subschema beside them.
+    const { value_musd: renamed, ...others } = FIXTURE_SCHEMA.properties;
+    const kindIsSet = { properties: { kind: { type: 'string' } }, required: ['kind'] };
+    const stale = {
+      ...FIXTURE_SCHEMA,
+      properties: { ...others, value_usd: renamed },
+      allOf: [{ if: kindIsSet, then: { not: { required: ['value_musd'] } } }],
+    };
+    // A subschema that requires a column without declaring it, which ajv's strict mode refuses.
+    const undeclared = { ...FIXTURE_SCHEMA, allOf: [{ if: { required: ['kind'] }, then: kindIsSet }] };
+    const located = async (schema: object, after: string) => {
+      const source = fixtureSource({ schema });
+      const { report } = await validateDataset(source);
+      const at = source.schema.text.indexOf('"', source.schema.text.indexOf(after) + after.length);
+      const line = source.schema.text.slice(0, at).split('\n').length;
+      const column = at - source.schema.text.lastIndexOf('\n', at - 1);
+      return { issues: report.issues.map(formatIssue), where: `${source.schema.file}:${line}:${column}` };
+    };
+
+    const enumIssue = await located(wrongEnum, '"kind":{"type":"string",');
+    expect(enumIssue.issues).toEqual([
+      `${enumIssue.where}: [schema-error] /properties/kind/enum: must be array, so the schema does not compile`,
+    ]);
+    const renamedIssue = await located(stale, '"not":{');
+    expect(renamedIssue.issues).toEqual([
+      `${renamedIssue.where}: [schema-error] /allOf/0/then/not/required: "value_musd" is required but is not a column of the schema (did you mean "value_usd"?), so the schema does not compile`,
+    ]);
+    const undeclaredIssue = await located(undeclared, '"if":{');
+    expect(undeclaredIssue.issues).toEqual([
+      `${undeclaredIssue.where}: [schema-error] /allOf/0/if/required: "kind" is required but this subschema's "properties" does not declare it: add "kind": {} to them, so the schema compiles`,
+    ]);
+  });
+
   it('names a mistyped keyword where it is written, with the keyword meant', async () => {
     const schema = {
       ...FIXTURE_SCHEMA,
