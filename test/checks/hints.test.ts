@@ -127,6 +127,27 @@ describe('error hints', () => {
     ]);
   });
 
+  it('names a number that unquoted thousands separators split, and reads the rest of the row in place', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({
+        csv: csv(
+          'a,2001,1,600,000,false,,turnover',
+          'b,2001,-12,345,678,false,,turnover',
+          'c,2,001,5,false,,turnover',
+          'd,2001,1,600,maybe,,turnover',
+        ),
+      }),
+    );
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:2:3: [type-error] value_musd: "1,600,000" is not a number: written with commas between its thousands and not quoted, it was read as 3 cells, so the row has 8 cells where the header has 6 (write 1600000)',
+      'data/sample.csv:3:3: [type-error] value_musd: "-12,345,678" is not a number: written with commas between its thousands and not quoted, it was read as 3 cells, so the row has 8 cells where the header has 6 (write -12345678)',
+      'data/sample.csv:4:2: [type-error] year: "2,001" is not a number: written with commas between its thousands and not quoted, it was read as 2 cells, so the row has 7 cells where the header has 6 (write 2001)',
+      'data/sample.csv:5:3: [type-error] value_musd: "1,600" is not a number: its comma is not quoted, and it was read as two cells, so the row has 7 cells where the header has 6 (write 1600 if the comma separates thousands, or 1.600 if it is a decimal comma)',
+      'data/sample.csv:5:4: [type-error] flagged: "maybe" is not a boolean (write true or false)',
+    ]);
+  });
+
   it('reports an extra cell that no decimal comma explains as an extra cell', async () => {
     const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,1,false,,turnover,2') }));
 

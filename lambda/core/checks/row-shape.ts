@@ -67,14 +67,17 @@ export const rowShapeCheck: CheckFactory = (context: CheckContext): Check => {
   };
 };
 
-/** Names numbers split by an unquoted decimal comma and reads the row without the split, else reports the extra cell. */
+/**
+ * Names numbers split by an unquoted decimal comma or thousands separators and reads the row without the
+ * splits, else reports the extra cell.
+ */
 function extraCells(
   row: RowState,
   columnAt: (position: number) => Column | undefined,
   context: CheckContext,
 ): void {
   const { fields, header, line } = row;
-  const joined = joinDecimalCommas(fields, fields.length - header.length, columnAt);
+  const joined = joinSplitNumbers(fields, fields.length - header.length, columnAt);
   if (joined === undefined) {
     context.at(line, header.length + 1, {
       code: 'extra-cell',
@@ -88,48 +91,73 @@ function extraCells(
     return;
   }
   row.reshape(joined.fields);
-  for (const position of joined.splits) {
+  const shape = `so the row has ${fields.length} cells where the header has ${header.length}`;
+  for (const { position, commas } of joined.splits) {
     const column = columnAt(position);
     if (column === undefined) continue;
     const raw = joined.fields[position] ?? '';
+    const shown = JSON.stringify(displayValue(raw));
+    const digits = raw.replaceAll(',', '');
     row.badCells.add(column.name);
     context.at(line, position + 1, {
       code: 'type-error',
       field: column.name,
       value: displayValue(raw),
-      message: `${JSON.stringify(displayValue(raw))} is not a number: written with a decimal comma and not quoted, it was read as two cells, so the row has ${fields.length} cells where the header has ${header.length} (write ${raw.replace(',', '.')})`,
+      message:
+        commas === 'decimal'
+          ? `${shown} is not a number: written with a decimal comma and not quoted, it was read as two cells, ${shape} (write ${raw.replace(',', '.')})`
+          : commas === 'thousands'
+            ? `${shown} is not a number: written with commas between its thousands and not quoted, it was read as ${raw.split(',').length} cells, ${shape} (write ${digits})`
+            : `${shown} is not a number: its comma is not quoted, and it was read as two cells, ${shape} (write ${digits} if the comma separates thousands, or ${raw.replace(',', '.')} if it is a decimal comma)`,
     });
   }
 }
 
 const WHOLE = /^-?\d+$/;
 const DIGITS = /^\d+$/;
+/** What may come before the first thousands separator, and each group after one. */
+const LEADING_GROUP = /^-?\d{1,3}$/;
+const THOUSANDS_GROUP = /^\d{3}$/;
+
+/** How the cells joined into one were split: at a decimal comma, at thousands separators, or either. */
+type SplitBy = 'decimal' | 'thousands' | 'decimal or thousands';
 
 /**
- * Joins, from the left, each pair of cells that reads as one number of a
- * `number` column split at a decimal comma (`161` and `2` under value_musd),
- * until the row has as many cells as the header; `undefined` when that
- * cannot make it fit.
+ * Joins, from the left, the cells that read as one number split by unquoted commas, until the row has as
+ * many cells as the header; `undefined` when that cannot make it fit. A number or integer column's
+ * `1` followed by groups of three digits (`600`, `000`) is a number written with thousands separators
+ * (`1,600,000`: two groups, or one under an integer column, cannot be a decimal); a `number` column's
+ * whole number followed by digits is one written with a decimal comma (`161` and `2`); `1` and one group
+ * of three under a `number` column may be either, and is named as such.
  */
-function joinDecimalCommas(
+function joinSplitNumbers(
   fields: readonly string[],
   extra: number,
   columnAt: (position: number) => Column | undefined,
-): { fields: string[]; splits: number[] } | undefined {
+): { fields: string[]; splits: { position: number; commas: SplitBy }[] } | undefined {
   const out: string[] = [];
-  const splits: number[] = [];
+  const splits: { position: number; commas: SplitBy }[] = [];
   let left = extra;
   for (let index = 0; index < fields.length; index++) {
     const cell = fields[index] ?? '';
+    const type = columnAt(out.length)?.type;
+    if (left > 0 && (type === 'number' || type === 'integer') && LEADING_GROUP.test(cell)) {
+      let groups = 0;
+      while (groups < left && THOUSANDS_GROUP.test(fields[index + 1 + groups] ?? '')) groups++;
+      if (groups >= 2 || (groups === 1 && type === 'integer')) {
+        splits.push({ position: out.length, commas: 'thousands' });
+        out.push(fields.slice(index, index + 1 + groups).join(','));
+        index += groups;
+        left -= groups;
+        continue;
+      }
+    }
     const next = fields[index + 1];
-    if (
-      left > 0 &&
-      next !== undefined &&
-      columnAt(out.length)?.type === 'number' &&
-      WHOLE.test(cell) &&
-      DIGITS.test(next)
-    ) {
-      splits.push(out.length);
+    if (left > 0 && next !== undefined && type === 'number' && WHOLE.test(cell) && DIGITS.test(next)) {
+      splits.push({
+        position: out.length,
+        commas: LEADING_GROUP.test(cell) && THOUSANDS_GROUP.test(next) ? 'decimal or thousands' : 'decimal',
+      });
       out.push(`${cell},${next}`);
       index++;
       left--;
