@@ -65,6 +65,31 @@ describe('the provenance check in validate', () => {
     ]);
   });
 
+  it('says of the rows it checked only: none where no row reads as cells, how many where some had issues of their own', async () => {
+    const csv = [HEADER, ...GOOD, ''].join('\n').replaceAll(',', ';');
+    const semicolons = await validateDataset(fixtureSource({ csv, schema, descriptor }), undefined, {
+      run: { sourceTexts: texts({ 'source.txt': SOURCE_TEXT }) },
+    });
+    expect(semicolons.report.valid).toBe(false);
+    expect(semicolons.report.checks).toEqual([
+      {
+        check: 'provenance',
+        status: 'not-checked',
+        message: "provenance not checked: no row was read as cells (the header's issue says why)",
+      },
+    ]);
+
+    const short = await validate([...GOOD, 't-2003,2003,1']);
+    expect(short.report.checks).toEqual([
+      {
+        check: 'provenance',
+        status: 'passed',
+        message:
+          "every quote of 3 rows checked (of 4) occurs in sources/source.txt and states the row's values",
+      },
+    ]);
+  });
+
   it('refuses a quote that is not in the source, at its line and column', async () => {
     const rows = [...GOOD];
     rows[1] = 't-2002,2002,161.2,false,,turnover,"in 2002 to $ 162.2 million"';

@@ -22,6 +22,9 @@ export const provenanceCheck: CheckFactory = (context: CheckContext): Check | un
   if (!context.columns.some((column) => column.name === quoteColumn)) return undefined;
   let rules: ProvenanceRules | undefined;
   let rowsWithProblems = 0;
+  // The rows whose quote was checked: not those left out for an issue of their own (an invalid quote
+  // cell, a row of the wrong shape), nor any where the header showed that no row reads as cells.
+  let rowsChecked = 0;
   return {
     async validateStart() {
       const texts = context.run.sourceTexts;
@@ -47,6 +50,7 @@ export const provenanceCheck: CheckFactory = (context: CheckContext): Check | un
     },
     validateRow(row) {
       if (rules === undefined || row.skipped || row.badCells.has(quoteColumn)) return;
+      rowsChecked++;
       const problems = checkRowProvenance(row.values, rules).filter(
         (problem) => !row.badCells.has(problem.field),
       );
@@ -62,13 +66,24 @@ export const provenanceCheck: CheckFactory = (context: CheckContext): Check | un
     },
     validateEnd(table) {
       if (rules === undefined) return;
+      if (rowsChecked === 0 && table.rows > 0) {
+        context.record({
+          check: 'provenance',
+          status: 'not-checked',
+          message: `provenance not checked: ${table.rowsChecked ? `no row's quote could be read (each row has an issue of its own, which says why)` : "no row was read as cells (the header's issue says why)"}`,
+        });
+        return;
+      }
+      // Said of the rows checked: where some were left out for issues of their own, how many of how many.
+      const rows =
+        rowsChecked === table.rows ? `${table.rows} rows` : `${rowsChecked} rows checked (of ${table.rows})`;
       context.record({
         check: 'provenance',
         status: rowsWithProblems === 0 ? 'passed' : 'failed',
         message:
           rowsWithProblems === 0
-            ? `every quote of ${table.rows} rows occurs in ${rules.sourceFile} and states the row's values`
-            : `${rowsWithProblems} of ${table.rows} rows have a quote that is not in ${rules.sourceFile} or does not state their values`,
+            ? `every quote of ${rows} occurs in ${rules.sourceFile} and states the row's values`
+            : `${rowsWithProblems} of ${rows} have a quote that is not in ${rules.sourceFile} or does not state their values`,
       });
     },
   };
