@@ -48,6 +48,11 @@ export interface ColumnStats {
      * its counter inherited when it took another's place). The true count lies from `atLeast` to `count`.
      */
     readonly atLeast?: number;
+    /**
+     * The value is longer than {@link STATS_LIMITS.shownChars} characters and `value` is only its start: it
+     * matches no cell as it stands, and two values that begin alike are shown alike (each counted on its own).
+     */
+    readonly cut?: true;
   }[];
   /** Whether `top` counts are exact (false once the column outgrew the counters: they are then upper bounds). */
   readonly topExact?: boolean;
@@ -57,6 +62,16 @@ export interface ColumnStats {
 export interface StatsDocument {
   readonly rows: number;
   readonly columns: readonly ColumnStats[];
+}
+
+/**
+ * The first {@link STATS_LIMITS.shownChars} characters of a longer value, one fewer where the cut would split
+ * a surrogate pair (so that `stats.json` holds no half of a character).
+ */
+function shownStart(text: string): string {
+  const end = STATS_LIMITS.shownChars;
+  const last = text.charCodeAt(end - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
 }
 
 /** A 53-bit hash of a string (cyrb53): distinct values are counted by hash, so no value is ever held. */
@@ -91,6 +106,8 @@ export class SpaceSaving {
   /** What each counter inherited when its value took another's place: its count's possible overstatement. */
   readonly #errors = new Float64Array(this.#capacity);
   readonly #shown: string[] = [];
+  /** 1 where the value was longer than {@link STATS_LIMITS.shownChars} and `#shown` holds its start. */
+  readonly #cut = new Uint8Array(this.#capacity);
   /** The slots in the order the counters were made: a list through `#next` and `#previous`, -1 at its ends. */
   readonly #next = new Int32Array(this.#capacity).fill(-1);
   readonly #previous = new Int32Array(this.#capacity).fill(-1);
@@ -137,13 +154,14 @@ export class SpaceSaving {
   }
 
   /** The counters in the order they were made: each value, its count and what the count inherited. */
-  counters(): { shown: string; count: number; error: number }[] {
-    const counters: { shown: string; count: number; error: number }[] = [];
+  counters(): { shown: string; count: number; error: number; cut: boolean }[] {
+    const counters: { shown: string; count: number; error: number; cut: boolean }[] = [];
     for (let slot = this.#head; slot !== -1; slot = this.#next[slot] ?? -1)
       counters.push({
         shown: this.#shown[slot] ?? '',
         count: this.#counts[slot] ?? 0,
         error: this.#errors[slot] ?? 0,
+        cut: this.#cut[slot] === 1,
       });
     return counters;
   }
@@ -152,7 +170,9 @@ export class SpaceSaving {
     this.#errors[slot] = error;
     this.#keys[slot] = key;
     this.#counts[slot] = count;
-    this.#shown[slot] = text.length > STATS_LIMITS.shownChars ? text.slice(0, STATS_LIMITS.shownChars) : text;
+    const cut = text.length > STATS_LIMITS.shownChars;
+    this.#cut[slot] = cut ? 1 : 0;
+    this.#shown[slot] = cut ? shownStart(text) : text;
     let at = this.#home(key);
     while (this.#index[at] !== 0) at = (at + 1) & (this.#index.length - 1);
     this.#index[at] = slot + 1;
@@ -345,10 +365,11 @@ class Accumulator {
       .counters()
       .sort((a, b) => b.count - a.count || (a.shown < b.shown ? -1 : a.shown > b.shown ? 1 : 0))
       .slice(0, STATS_LIMITS.topValues)
-      .map(({ shown, count, error }) => ({
+      .map(({ shown, count, error, cut }) => ({
         value: shown,
         count,
         ...(this.counters.evicted ? { atLeast: count - error } : {}),
+        ...(cut ? { cut: true as const } : {}),
       }));
     return {
       name: this.column.name,

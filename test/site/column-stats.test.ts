@@ -380,6 +380,32 @@ describe('column statistics', () => {
     expect(commonCountText({ value: 'x', count: 9 })).toBe('9');
   }, 150_000);
 
+  it('marks a common value shown cut, so that two values that begin alike are not taken for one value', async () => {
+    const start = 'x'.repeat(STATS_LIMITS.shownChars);
+    // A value whose cut would fall between the two halves of a character (U+1F600, two UTF-16 units).
+    const emoji = `${'y'.repeat(STATS_LIMITS.shownChars - 1)}\u{1F600}tail`;
+    const texts = [`${start}-a`, `${start}-a`, `${start}-b`, 'short', emoji];
+    const stats = await columnStats([column('t', 'string')], inMemory(texts.map((t) => ({ t }))));
+    expect(stats.columns[0]?.top).toEqual([
+      { value: start, count: 2, cut: true },
+      { value: 'short', count: 1 },
+      { value: start, count: 1, cut: true },
+      { value: 'y'.repeat(STATS_LIMITS.shownChars - 1), count: 1, cut: true },
+    ]);
+  });
+
+  it('shows a cut common value on the page with an ellipsis', async () => {
+    const ws = await makeWorkspace();
+    expect((await publishWorkspace(ws, 'trade')).code).toBe(0);
+    const stats = await readJson<StatsDocument>(path.join(ws.out, 'datasets/trade/1.0.0/stats.json'));
+    const note = stats.columns.find((entry) => entry.name === 'note');
+    const cut = note?.top?.filter((top) => top.value.length === STATS_LIMITS.shownChars) ?? [];
+    expect(cut.length).toBeGreaterThan(0);
+    expect(cut.every((top) => top.cut === true)).toBe(true);
+    const page = await readFile(path.join(ws.out, 'datasets/trade/index.html'), 'utf8');
+    expect(page).toContain(`<code>${cut[0]?.value.replaceAll("'", '&#39;')}</code>… (${cut[0]?.count})`);
+  });
+
   it('is published with every version and summarised on the page', async () => {
     const ws = await makeWorkspace();
     expect((await publishWorkspace(ws, 'visits')).code).toBe(0);

@@ -616,7 +616,7 @@ function statsSummary(stats: ColumnStats | undefined, column: PublishedColumn): 
   if (common.length > 0 && stats.distinct !== stats.count)
     parts.push(
       html`; most common:
-      ${common.map((top, index) => html`${index === 0 ? '' : ', '}<code>${top.value}</code> (${commonCountText(top)})`)}`,
+      ${common.map((top, index) => html`${index === 0 ? '' : ', '}<code>${top.value}</code>${top.cut === true ? '…' : ''} (${commonCountText(top)})`)}`,
     );
   const histogram = stats.histogram ?? [];
   const peak = Math.max(0, ...histogram);
