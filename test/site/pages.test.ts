@@ -203,6 +203,13 @@ describe('dataset pages', () => {
     );
   });
 
+  it('reads the Parquet file into pandas with the nullable types of the CSV line, so an integer column with an empty cell stays an integer', () => {
+    const page = pages.get('datasets/trade/index.html') ?? '';
+    expect(page).toContain(
+      `df = pd.read_parquet(&quot;${BASE_URL}datasets/trade/1.0.0/trade.parquet&quot;, dtype_backend=&quot;numpy_nullable&quot;)`,
+    );
+  });
+
   it('reads as short paragraphs: a one-sentence summary first, numbered points as a list', () => {
     const page = pages.get('datasets/trade/index.html') ?? '';
     const main = page.slice(page.indexOf('</dl>'), page.indexOf('<nav aria-label="On this page">'));

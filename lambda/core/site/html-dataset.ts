@@ -303,9 +303,14 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
         ...(dates.length === 0
           ? []
           : ['# pandas leaves a date column as text if a date in it lies outside 1677-09-21 to 2262-04-11.']),
+        // pyarrow hands pandas an integer column with a missing value as float64 (2018.0) and a boolean one as
+        // object unless asked for pandas' nullable types, the same Int64 and boolean as the read_csv line above.
         ...(parquet === undefined
           ? []
-          : ['# or, with the column types kept (needs pyarrow):', `df = pd.read_parquet("${parquet}")`]),
+          : [
+              '# or, with the column types kept (needs pyarrow, and pandas 2.0 or later):',
+              `df = pd.read_parquet("${parquet}", dtype_backend="numpy_nullable")`,
+            ]),
       ].join('\n'),
     ]);
     snippets.push([
