@@ -10,7 +10,7 @@ import { PIPELINE_SCHEMA_IDS } from './pipeline-schemas.js';
 import { rowEvaluationCount, SATURATED } from './schema-cost.js';
 import { didYouMean } from './suggest.js';
 import { columnNameProblem } from './text-rules.js';
-import { messageOf } from './errors.js';
+import { messageOf, OpenDataError } from './errors.js';
 
 /** One column of a dataset, in the order the schema's `properties` list it. */
 export interface Column {
@@ -138,7 +138,9 @@ function compileInOwnAjv(schema: Record<string, unknown>): ValidateFunction<Row>
 }
 
 /** A row schema that breaks the draft 2020-12 meta-schema, with ajv's errors, each at the member concerned. */
-class MetaSchemaError extends Error {
+class MetaSchemaError extends OpenDataError {
+  override readonly name = 'MetaSchemaError';
+  readonly code = 'schema-error';
   constructor(readonly errors: readonly ErrorObject[]) {
     super(
       `schema is invalid: ${errors.map((error) => `${error.instancePath} ${error.message ?? ''}`).join(', ')}`,
