@@ -5,6 +5,7 @@ import { parseJsonDocument } from './json-document.js';
 import { objectExists, ObjectStoreError, type ObjectStore } from './object-store.js';
 import { checkSiteMeta } from './site-meta.js';
 import type { SourceTexts } from './source-texts.js';
+import { decodeUtf8Document, InvalidUtf8Error } from './utf8.js';
 import type { DatasetSource } from './validate.js';
 
 /** Where the curated files are read from: a store for `data/` and one for `schemas/`, and how to name them to users. */
@@ -141,16 +142,50 @@ export async function loadDatasetSource(
   check(csv, csvFile, 'the CSV file');
   if (csv === undefined || descriptor === undefined || schema === undefined)
     return { ok: false, issues: missing };
-  const decoder = new TextDecoder();
+  const schemaText = documentText(schema.body, schemaFile);
+  const descriptorText = documentText(descriptor.body, descriptorFile);
+  if (!schemaText.ok || !descriptorText.ok)
+    return {
+      ok: false,
+      issues: [
+        ...(schemaText.ok ? [] : schemaText.issues),
+        ...(descriptorText.ok ? [] : descriptorText.issues),
+      ],
+    };
   return {
     ok: true,
     value: {
       id,
       csv: { file: csvFile, open: () => streamed(source.data, `${id}.csv`) },
-      schema: { file: schemaFile, text: decoder.decode(schema.body) },
-      descriptor: { file: descriptorFile, text: decoder.decode(descriptor.body) },
+      schema: { file: schemaFile, text: schemaText.value },
+      descriptor: { file: descriptorFile, text: descriptorText.value },
     },
   };
+}
+
+/**
+ * A JSON document's text, read as strict UTF-8 as the CSV is: a byte that is not UTF-8 (a file saved as
+ * Latin-1 or Windows-1251) is an `encoding-error` at its line and column, never a U+FFFD that would reach
+ * a published title, or an enum value that a cell holding U+FFFD then matches.
+ */
+function documentText(body: Uint8Array, file: string): Result<string> {
+  try {
+    return { ok: true, value: decodeUtf8Document(body) };
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    return {
+      ok: false,
+      issues: [
+        {
+          code: 'encoding-error',
+          file,
+          line: error.line,
+          column: error.column,
+          message: `invalid UTF-8 byte sequence at byte offset ${error.byteOffset}: the file must be saved as UTF-8`,
+        },
+      ],
+    };
+  }
 }
 
 /** Reads `site.json`, the catalog's own title, description, publisher and license. */
@@ -165,7 +200,9 @@ export async function loadSiteMeta(source: SourceLocation): Promise<Result<SiteM
       ],
     };
   }
-  const parsed = parseJsonDocument(new TextDecoder().decode(object.body), file, 'descriptor-error');
+  const text = documentText(object.body, file);
+  if (!text.ok) return text;
+  const parsed = parseJsonDocument(text.value, file, 'descriptor-error');
   if (!parsed.ok) return parsed;
   return checkSiteMeta(parsed.value, file);
 }

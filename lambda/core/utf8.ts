@@ -69,6 +69,19 @@ export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): Asyn
 }
 
 /**
+ * Decodes a whole document held in memory (a schema, a descriptor, `site.json`, the catalog) as strict UTF-8,
+ * a leading byte-order mark dropped. Throws {@link InvalidUtf8Error} naming the byte offset, line and column
+ * of the first invalid sequence, where a lenient decoder would put U+FFFD in its place and carry on.
+ */
+export function decodeUtf8Document(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw locate(bytes, 0, 0, new TextPosition()).error;
+  }
+}
+
+/**
  * Builds the error for a failed chunk, and the text between what was yielded and the bad byte. `bytes` is
  * the carried-over tail (`tailLength` bytes, already counted in `bytesBefore`) followed by the chunk.
  */
