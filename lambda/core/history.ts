@@ -52,6 +52,7 @@ import {
   type PutBody,
 } from './object-store.js';
 import { DEFAULT_BASE_URL, publishSiteFiles, SiteSourceError, type SiteNote } from './site.js';
+import { decodeUtf8Document, InvalidUtf8Error, notUtf8Message } from './utf8.js';
 import {
   CATALOG_KEY,
   datasetFolder,
@@ -99,7 +100,17 @@ export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>)
   // JSON.parse alone; verify reads it as the curated documents are read, for what JSON.parse reads otherwise
   // than a reviewer (a repeated key, a number past a double), which a run looks for only in a catalog whose
   // shape is wrong, to say where (1e400 read as Infinity, where a count must be).
-  const text = new TextDecoder().decode(object.body);
+  // Strict, as verify reads it: a byte that is not UTF-8 (a hand edit saved as Latin-1) read as U+FFFD would go
+  // into the pages and the next catalog written, while verify calls the catalog unreadable.
+  let text: string;
+  try {
+    text = decodeUtf8Document(object.body);
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    throw new CorruptCatalogError(
+      `${CATALOG_KEY}:${error.line}:${error.column} in the published tree: ${notUtf8Message(error)}; restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
+    );
+  }
   const parsed = parseJsonLocated(text, CATALOG_KEY, 'schema-error');
   const corrupt = (issue: Issue | undefined) =>
     new CorruptCatalogError(

@@ -81,6 +81,11 @@ export function decodeUtf8Document(bytes: Uint8Array): string {
   }
 }
 
+/** What a JSON document's first byte that is not UTF-8 says: "is not UTF-8 text", and at which byte. */
+export function notUtf8Message(error: InvalidUtf8Error): string {
+  return `is not UTF-8 text (an invalid byte sequence at byte offset ${error.byteOffset})`;
+}
+
 /**
  * Builds the error for a failed chunk, and the text between what was yielded and the bad byte. `bytes` is
  * the carried-over tail (`tailLength` bytes, already counted in `bytesBefore`) followed by the chunk.

@@ -13,6 +13,7 @@ import { parseJsonDocument } from './json-document.js';
 import type { ObjectStore } from './object-store.js';
 import { relativeKeyProblem } from './relative-key.js';
 import { CATALOG_KEY, keysOfUnlistedVersions, latestFileKey, versionFolder } from './site-keys.js';
+import { decodeUtf8Document, InvalidUtf8Error, notUtf8Message } from './utf8.js';
 
 /** The catalog's key at the site root. */
 
@@ -176,9 +177,10 @@ async function readCatalog(reader: Pick<ObjectStore, 'open'>, options: VerifyOpt
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    return { ok: false, message: 'is not UTF-8 text' };
+    text = decodeUtf8Document(Buffer.concat(chunks));
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    return { ok: false, message: `at line ${error.line}, column ${error.column}: ${notUtf8Message(error)}` };
   }
   const parsed = parseJsonDocument(text, 'catalog.json', 'schema-error');
   if (!parsed.ok) {
