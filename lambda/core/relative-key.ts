@@ -29,7 +29,11 @@ export function relativeKeyProblem(key: string): string | undefined {
   if (key.startsWith('/'))
     return 'starts with "/" (an absolute or protocol-relative address), not a path relative to the site root';
   if (key.includes('\\')) return 'contains a backslash, which URL parsers read as "/"';
-  if (key.includes('%')) return 'contains a percent-escape ("%2e%2e" is read as "..")';
+  const escape = /%(?:[0-9A-Fa-f]{2})?/.exec(key);
+  if (escape !== null)
+    return escape[0] === '%'
+      ? 'contains "%", which URL parsers and servers read as the start of a percent-escape'
+      : `contains a percent-escape, "${escape[0]}", which URL parsers and servers decode ("%2e%2e" is read as "..")`;
   if (key.includes('?') || key.includes('#')) return 'contains a query or fragment';
   if (key.includes(':')) return 'contains ":"';
   for (const segment of key.split('/')) {

@@ -143,6 +143,21 @@ describe('relativeKeyProblem', () => {
     },
   );
 
+  it.each([
+    ['datasets/t/1.0.0/t.csv%00', '"%00"'],
+    ['datasets/t/1.0.0/a%2Fb', '"%2F"'],
+  ])('names the percent-escape %j holds, not another one', (key, named) => {
+    expect(relativeKeyProblem(key)).toBe(
+      `contains a percent-escape, ${named}, which URL parsers and servers decode ("%2e%2e" is read as "..")`,
+    );
+  });
+
+  it('says of a lone "%" that it starts an escape, rather than naming one it does not hold', () => {
+    expect(relativeKeyProblem('datasets/t/1.0.0/100%.csv')).toBe(
+      'contains "%", which URL parsers and servers read as the start of a percent-escape',
+    );
+  });
+
   it('accepts only keys that resolve under any base URL to exactly that key', () => {
     const base = new URL('https://mirror.example/some/base/');
     fc.assert(
