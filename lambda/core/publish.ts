@@ -102,7 +102,13 @@ async function assertNeverListed(
   );
 }
 
-/** The publish time chosen for the run is before the latest version's: the new version would be dated before it. */
+/** The last moment a catalog date can say: its year has four digits. */
+const LAST_CATALOG_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * The publish time chosen for the run is before the latest version's, so the new version would be dated
+ * before it; or the new version would be dated past year 9999, which no catalog date can say.
+ */
 export class PublishTimeError extends OpenDataError {
   override readonly name = 'PublishTimeError';
   readonly code = 'publish-time-before-latest';
@@ -191,6 +197,14 @@ export async function stageDataset(
     latest !== undefined && now.getTime() <= Date.parse(latest.published)
       ? new Date(Date.parse(latest.published) + 1).toISOString()
       : now.toISOString();
+  // A catalog date has a four-digit year (catalog.schema.json's date-time): one past 9999 would be listed, and
+  // every later run and verify would then refuse the catalog that lists it.
+  if (Date.parse(published) > LAST_CATALOG_TIME)
+    throw new PublishTimeError(
+      latest !== undefined && now.getTime() <= Date.parse(latest.published)
+        ? `${id}: ${latest.version}, its latest version, is dated ${latest.published}, the last moment a catalog date can say (its year has four digits): a version after it cannot be dated, so nothing was published`
+        : `${id}: the publish time, ${now.toISOString()}, is past 9999-12-31T23:59:59.999Z, the last moment a catalog date can say (its year has four digits), so nothing was published`,
+    );
 
   // The previous version's primary key, where its file states one: how its removed rows are named.
   let previousKey: readonly string[] | undefined;
