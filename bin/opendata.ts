@@ -10,6 +10,7 @@ import { isOpenDataError, messageOf, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
 import { CorruptCatalogError } from '../lambda/core/history.js';
+import { baseUrlProblem } from '../lambda/core/catalog-shape.js';
 import { CorruptPublishedFileError } from '../lambda/core/publish.js';
 import { ScratchDirectory, ScratchSpaceError } from '../lambda/core/scratch.js';
 import {
@@ -565,6 +566,11 @@ function checkBaseUrl(baseUrl: string): void {
   if (url.username !== '' || url.password !== '')
     throw new UsageError(
       `--base-url is published in every page and catalog: no user name or password ("user:password@"); give the site's public address`,
+    );
+  const problem = baseUrlProblem(baseUrl);
+  if (problem !== undefined)
+    throw new UsageError(
+      `--base-url "${baseUrl}" ${problem}: write each character the URL needs escaped as a %-escape of its UTF-8 bytes`,
     );
 }
 

@@ -2,7 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import catalogSchema from '../../schemas/catalog.schema.json' with { type: 'json' };
-import { compareVersions, type Catalog } from './catalog.js';
+import { compareVersions, normalizeBaseUrl, type Catalog } from './catalog.js';
 import { relativeKeyProblem } from './relative-key.js';
 
 /**
@@ -52,6 +52,31 @@ export function checkCatalogShape(value: unknown): CatalogShape {
   }
   const problem = historyProblem(value);
   return problem === undefined ? { ok: true, catalog: value } : { ok: false, message: problem };
+}
+
+let compiledBaseUrl: ValidateFunction<string> | undefined;
+
+/**
+ * Why a base URL given to a run cannot be recorded as the catalog's `baseUrl`, or `undefined` when it can:
+ * the URL, as the catalog records it ({@link normalizeBaseUrl}), must pass the schema's own rule for it, or
+ * the run would list its versions in a catalog that it, every later run and verify then refuse (a `%zz`,
+ * `[]` or `|` in the path, which the URL parser keeps as written and the `uri` format refuses).
+ */
+export function baseUrlProblem(baseUrl: string): string | undefined {
+  let recorded: string;
+  try {
+    recorded = normalizeBaseUrl(baseUrl);
+  } catch {
+    return 'is not a URL';
+  }
+  if (compiledBaseUrl === undefined) {
+    const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true });
+    addFormats.default(ajv);
+    compiledBaseUrl = ajv.compile<string>(catalogSchema.properties.baseUrl);
+  }
+  if (compiledBaseUrl(recorded)) return undefined;
+  const error = compiledBaseUrl.errors?.[0];
+  return `would be recorded as ${quote(recorded)}, which schemas/catalog.schema.json refuses for baseUrl${error === undefined ? '' : ` (${error.message ?? 'is invalid'})`}`;
 }
 
 /**

@@ -127,4 +127,34 @@ describe('the base URL belongs to the published tree', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });
+
+  // Each was taken by the URL parser as written and published, and the catalog written with it then failed
+  // its schema's "uri" format: the run exited 1 after listing its versions, and every later run (given a
+  // good base URL or none) and verify refused the catalog.
+  it.each([
+    'https://data.example.org/%zz/',
+    'https://data.example.org/a%2/',
+    'https://data.example.org/[x]/',
+    'https://data.example.org/a|b/',
+  ])('refuses %j, which the catalog could not record, before writing anything', async (url) => {
+    const ws = await makeWorkspace();
+
+    const { code, stderr } = await publishWorkspace(ws, 'trade', '--base-url', url);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(`--base-url "${url}" would be recorded as`);
+    expect(stderr).toContain('which schemas/catalog.schema.json refuses for baseUrl');
+    expect(await treeDigest(ws.out)).toEqual({});
+  });
+
+  it('still takes a base URL with a non-ASCII host, which the catalog records in its ASCII form', async () => {
+    const ws = await makeWorkspace();
+
+    expect((await publishWorkspace(ws, 'trade', '--base-url', 'https://dätä.example.org/kz')).code).toBe(0);
+
+    expect((await readJson<Catalog>(path.join(ws.out, 'catalog.json'))).baseUrl).toBe(
+      'https://xn--dt-viab.example.org/kz/',
+    );
+    expect((await cli('verify', ws.out)).code).toBe(0);
+  });
 });
