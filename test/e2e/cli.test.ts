@@ -165,6 +165,13 @@ describe('usage errors exit 2', () => {
     [['validate', '--nope'], 'unknown option --nope for validate'],
     [['publish', '--out', 'x', '--bucket', 'b'], 'use either --out or --bucket, not both'],
     [['publish', '--prefix', 'p'], '--prefix and --endpoint only apply with --bucket'],
+    [['publish', '--bucket', 'b', '--prefix', '../site'], '--prefix "../site" has a ".." segment'],
+    [['publish', '--bucket', 'b', '--prefix', 'a//b'], '--prefix "a//b" has an empty segment'],
+    [
+      ['publish', '--bucket', 'b', '--prefix', '%2e%2e/site'],
+      '--prefix "%2e%2e/site" contains a percent-escape',
+    ],
+    [['publish', '--bucket', 'b', '--prefix', 'a\nb'], '--prefix "a\\nb" contains a control character'],
     [
       ['publish', '--out', 'x', '--connect-timeout-ms', '5'],
       '--connect-timeout-ms only applies with --bucket: a folder has no server to wait for',
