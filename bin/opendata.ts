@@ -169,7 +169,9 @@ export function cliFailure(error: unknown, command?: CommandName): CliFailure | 
     return {
       exitCode: EXIT.usage,
       lines: [
-        `opendata: ${(error as Error).message}`,
+        // One line, as every other failure is: the message quotes what was typed, line feeds and all (the
+        // other controls are escaped where every printed line is).
+        `opendata: ${(error as Error).message.replaceAll('\n', '\\u000a')}`,
         `Run "npm run opendata -- ${command === undefined ? '' : `${command} `}--help" for usage.`,
       ],
     };

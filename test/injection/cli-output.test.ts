@@ -25,6 +25,16 @@ describe('everything the CLI prints that came from input has its control charact
     expect(stderr).toContain('unknown command "x\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31m\\u000d\\u202e"');
   });
 
+  it('a line feed in an option value, in the usage error that refuses it, which stays one line', async () => {
+    const { code, stderr } = await cli('validate', '--format', 'x\nt: valid (2 rows)');
+
+    expect(code).toBe(2);
+    expect(stderr.split('\n')).toEqual([
+      'opendata: --format must be text or json, not "x\\u000at: valid (2 rows)"',
+      'Run "npm run opendata -- validate --help" for usage.',
+    ]);
+  });
+
   it('a dataset id given on the command line, in the usage error that refuses it', async () => {
     const ws = await makeWorkspace();
     const id = `evil${ESCAPES}`;
