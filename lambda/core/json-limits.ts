@@ -12,13 +12,18 @@ export interface JsonDocumentLimits {
 export function checkJsonSize(text: string, file: string, limits: JsonDocumentLimits): Issue | undefined {
   const bytes = utf8Length(text, limits.maxBytes);
   if (bytes <= limits.maxBytes) return undefined;
+  return fileTooLarge(file, limits.maxBytes);
+}
+
+/** The `limit-exceeded` issue of a document file larger than `maxBytes`. */
+export function fileTooLarge(file: string, maxBytes: number): Issue {
   return {
     code: 'limit-exceeded',
     file,
     line: 1,
     column: 1,
     field: '',
-    message: `the file is larger than the limit of ${limits.maxBytes} bytes`,
+    message: `the file is larger than the limit of ${maxBytes} bytes`,
   };
 }
 

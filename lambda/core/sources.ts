@@ -2,6 +2,8 @@ import type { SiteMeta } from './catalog.js';
 import { invalidDatasetIdMessage, isValidDatasetId } from './dataset-id.js';
 import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
+import { fileTooLarge } from './json-limits.js';
+import { SCHEMA_LIMITS } from './limits.js';
 import { objectExists, ObjectStoreError, type ObjectStore } from './object-store.js';
 import { checkSiteMeta } from './site-meta.js';
 import type { SourceTexts } from './source-texts.js';
@@ -11,7 +13,7 @@ import type { DatasetSource } from './validate.js';
 /** Where the curated files are read from: a store for `data/` and one for `schemas/`, and how to name them to users. */
 export interface SourceLocation {
   readonly data: Pick<ObjectStore, 'get' | 'head' | 'exists' | 'open' | 'list'>;
-  readonly schemas: Pick<ObjectStore, 'get'>;
+  readonly schemas: Pick<ObjectStore, 'get' | 'open'>;
   /** Display prefix for data files, e.g. `data` ⇒ `data/trade.csv`. */
   readonly dataLabel: string;
   /** Display prefix for schema files, e.g. `schemas`. */
@@ -122,8 +124,8 @@ export async function loadDatasetSource(
     // Only looked for here; the CSV itself is streamed when validation reads it. `exists` where the store
     // has it: a directory store's `head` reads the whole file to hash it (0.2 s of 10^6 rows' 3 s).
     objectExists(source.data, `${id}.csv`).then((found) => (found ? true : undefined)),
-    source.data.get(`${id}${DESCRIPTOR_SUFFIX}`),
-    source.schemas.get(`${id}.schema.json`),
+    readDocument(source.data, `${id}${DESCRIPTOR_SUFFIX}`, descriptorFile, SCHEMA_LIMITS.maxDescriptorBytes),
+    readDocument(source.schemas, `${id}.schema.json`, schemaFile, SCHEMA_LIMITS.maxSchemaBytes),
   ]);
   const missing: Issue[] = [];
   const check = (present: unknown, file: string, what: string): void => {
@@ -142,8 +144,8 @@ export async function loadDatasetSource(
   check(csv, csvFile, 'the CSV file');
   if (csv === undefined || descriptor === undefined || schema === undefined)
     return { ok: false, issues: missing };
-  const schemaText = documentText(schema.body, schemaFile);
-  const descriptorText = documentText(descriptor.body, descriptorFile);
+  const schemaText = schema.ok ? documentText(schema.value, schemaFile) : schema;
+  const descriptorText = descriptor.ok ? documentText(descriptor.value, descriptorFile) : descriptor;
   if (!schemaText.ok || !descriptorText.ok)
     return {
       ok: false,
@@ -162,6 +164,32 @@ export async function loadDatasetSource(
     },
   };
 }
+
+/**
+ * The bytes of a JSON document of the sources, `undefined` when there is none, read no further than its
+ * limit (and a byte-order mark): a larger file is a `limit-exceeded` issue, the same one the limit on its
+ * text gives, where it was read whole first (a 1.5 GB schema took 1.6 GB and crashed making its string).
+ */
+async function readDocument(
+  store: Pick<ObjectStore, 'open'>,
+  key: string,
+  file: string,
+  maxBytes: number,
+): Promise<Result<Uint8Array> | undefined> {
+  const body = await store.open(key);
+  if (body === undefined) return undefined;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes + BYTE_ORDER_MARK_BYTES)
+      return { ok: false, issues: [fileTooLarge(file, maxBytes)] };
+    chunks.push(chunk);
+  }
+  return { ok: true, value: Buffer.concat(chunks) };
+}
+
+const BYTE_ORDER_MARK_BYTES = 3;
 
 /**
  * A JSON document's text, read as strict UTF-8 as the CSV is: a byte that is not UTF-8 (a file saved as
@@ -191,7 +219,7 @@ function documentText(body: Uint8Array, file: string): Result<string> {
 /** Reads `site.json`, the catalog's own title, description, publisher and license. */
 export async function loadSiteMeta(source: SourceLocation): Promise<Result<SiteMeta>> {
   const file = `${source.dataLabel}/${SITE_FILE}`;
-  const object = await source.data.get(SITE_FILE);
+  const object = await readDocument(source.data, SITE_FILE, file, SCHEMA_LIMITS.maxDescriptorBytes);
   if (object === undefined) {
     return {
       ok: false,
@@ -200,7 +228,8 @@ export async function loadSiteMeta(source: SourceLocation): Promise<Result<SiteM
       ],
     };
   }
-  const text = documentText(object.body, file);
+  if (!object.ok) return object;
+  const text = documentText(object.value, file);
   if (!text.ok) return text;
   const parsed = parseJsonDocument(text.value, file, 'descriptor-error');
   if (!parsed.ok) return parsed;

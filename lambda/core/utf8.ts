@@ -76,7 +76,9 @@ export async function* decodeUtf8Strict(chunks: AsyncIterable<Uint8Array>): Asyn
 export function decodeUtf8Document(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  } catch (error) {
+    // Only the decoder's refusal of a byte is located; anything else (a text too long for a string) is not ours.
+    if (!(error instanceof TypeError)) throw error;
     throw locate(bytes, 0, 0, new TextPosition()).error;
   }
 }

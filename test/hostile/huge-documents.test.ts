@@ -1,0 +1,49 @@
+/**
+ * A schema, descriptor or site.json far past its size limit (2 MiB, 1 MiB, 1 MiB). The limit was checked on
+ * the file's text, so the whole file was read and decoded first: a 1.5 GB schema took 1.6 GB and 8 s, and
+ * one past V8's longest string (about 512 Mi characters) ended in "unexpected failure (a bug …): Cannot
+ * create a string longer than 0x1fffffe8 characters", exit 3. The files are sparse (no disk is used): each
+ * is now read no further than its limit and refused as the limit-exceeded issue the text check gives.
+ */
+import { truncate } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hostileWorkspace, runCliChild } from './hostile-workspace.js';
+
+const PAST_LONGEST_STRING = 0x1fffffe8 + 1024;
+
+describe('a document of the sources far past its size limit', () => {
+  it.each([
+    ['schema', (ws: { schemas: string }) => path.join(ws.schemas, 'sample.schema.json'), 2097152],
+    ['descriptor', (ws: { data: string }) => path.join(ws.data, 'sample.dataset.json'), 1048576],
+  ])('refuses the %s as limit-exceeded without reading it whole', async (_kind, fileOf, limit) => {
+    const ws = await hostileWorkspace({ sample: {} });
+    const file = fileOf(ws);
+    await truncate(file, PAST_LONGEST_STRING);
+
+    const run = await runCliChild(['validate', '--data', ws.data, '--schemas', ws.schemas], {
+      timeoutMs: 60_000,
+    });
+
+    expect(run.signal, run.stderr.slice(-2000)).toBeNull();
+    expect(run.code, run.stderr.slice(-2000)).toBe(1);
+    expect(run.stdout + run.stderr).toContain(
+      `${file}:1:1: [limit-exceeded] the file is larger than the limit of ${limit} bytes`,
+    );
+  });
+
+  it('stops the run at such a site.json, naming the limit', async () => {
+    const ws = await hostileWorkspace({ sample: {} });
+    const file = path.join(ws.data, 'site.json');
+    await truncate(file, PAST_LONGEST_STRING);
+
+    const run = await runCliChild(['publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out], {
+      timeoutMs: 60_000,
+    });
+
+    expect(run.code, run.stderr.slice(-2000)).toBe(1);
+    expect(run.stderr).toContain(
+      `${file}:1:1: [limit-exceeded] the file is larger than the limit of 1048576 bytes`,
+    );
+  });
+});
