@@ -53,6 +53,7 @@ import {
 } from './object-store.js';
 import { DEFAULT_BASE_URL, publishSiteFiles, SiteSourceError, type SiteNote } from './site.js';
 import { decodeUtf8Document, InvalidUtf8Error, notUtf8Message } from './utf8.js';
+import { DEFAULT_MAX_CATALOG_BYTES } from './verify.js';
 import {
   CATALOG_KEY,
   datasetFolder,
@@ -100,6 +101,12 @@ export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>)
   // JSON.parse alone; verify reads it as the curated documents are read, for what JSON.parse reads otherwise
   // than a reviewer (a repeated key, a number past a double), which a run looks for only in a catalog whose
   // shape is wrong, to say where (1e400 read as Infinity, where a count must be).
+  // No larger than verify reads (its default --max-catalog-bytes): a file past V8's longest string made the run
+  // fail as a bug, and a catalog verify cannot read is no catalog a run should list versions in.
+  if (object.body.byteLength > DEFAULT_MAX_CATALOG_BYTES)
+    throw new CorruptCatalogError(
+      `${CATALOG_KEY} in the published tree is ${object.body.byteLength} bytes, larger than the ${DEFAULT_MAX_CATALOG_BYTES}-byte limit for a catalog (verify's --max-catalog-bytes): restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
+    );
   // Strict, as verify reads it: a byte that is not UTF-8 (a hand edit saved as Latin-1) read as U+FFFD would go
   // into the pages and the next catalog written, while verify calls the catalog unreadable.
   let text: string;

@@ -8,7 +8,7 @@
 import { truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostileWorkspace, runCliChild } from './hostile-workspace.js';
+import { hostileWorkspace, publishAll, runCliChild } from './hostile-workspace.js';
 
 const PAST_LONGEST_STRING = 0x1fffffe8 + 1024;
 
@@ -44,6 +44,21 @@ describe('a document of the sources far past its size limit', () => {
     expect(run.code, run.stderr.slice(-2000)).toBe(1);
     expect(run.stderr).toContain(
       `${file}:1:1: [limit-exceeded] the file is larger than the limit of 1048576 bytes`,
+    );
+  });
+
+  it('refuses a published catalog.json past the size verify reads, one line and exit 1, not a bug', async () => {
+    const ws = await hostileWorkspace({ sample: {} });
+    expect((await publishAll(ws)).outcomes.map((outcome) => outcome.status)).toEqual(['published']);
+    await truncate(path.join(ws.out, 'catalog.json'), PAST_LONGEST_STRING);
+
+    const run = await runCliChild(['publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out], {
+      timeoutMs: 60_000,
+    });
+
+    expect(run.code, run.stderr.slice(-2000)).toBe(1);
+    expect(run.stderr).toBe(
+      `opendata: catalog.json in the published tree is ${PAST_LONGEST_STRING} bytes, larger than the 67108864-byte limit for a catalog (verify's --max-catalog-bytes): restore it from a copy (a backup, or the bucket's version history on S3), then run verify\n`,
     );
   });
 });
