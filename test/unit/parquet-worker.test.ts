@@ -284,9 +284,11 @@ describe('Parquet written by a worker thread beside validation', () => {
     /** `<id>.json` as the main thread writes it from the same spill. */
     async function jsonOnMainThread(rows: RowSource): Promise<Buffer> {
       const chunks: Buffer[] = [];
-      await writeJsonObject({ write: async (chunk) => void chunks.push(Buffer.from(chunk)) }, HEAD, [
-        ['rows', rows.openJson()],
-      ]);
+      await writeJsonObject(
+        { write: async (chunk) => void chunks.push(Buffer.from(chunk)) },
+        HEAD,
+        [['rows', rows.openJson()]],
+      );
       return Buffer.concat(chunks);
     }
 
