@@ -57,14 +57,10 @@ export interface CanonicalTable {
   /** The number and date columns' ranges, when they were taken as the rows were validated (one read fewer for `stats.json`). */
   readonly ranges?: ColumnRanges;
   /**
-   * Version files already being written while the rows were validated, by format (the Parquet file and,
-   * for a first version, `<id>.json`, by a worker thread): each gives the body of the file of the version
-   * asked for, or `undefined` when the format's renderer must write it after all (another version, or none
-   * was written).
+   * Version files already being written while the rows were validated, by format (the Parquet file, by a
+   * worker thread): each gives its body, or `undefined` when the format's renderer must write it after all.
    */
-  readonly prerendered?: Readonly<
-    Record<string, (version: string) => Promise<PutBody | undefined> | undefined>
-  >;
+  readonly prerendered?: Readonly<Record<string, Promise<PutBody | undefined>>>;
   /**
    * The column statistics, already taken while the rows were validated in key order, finished when
    * asked for (an unchanged version needs none); without them `stats.json`'s renderer takes them from

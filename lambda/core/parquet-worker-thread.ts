@@ -1,8 +1,8 @@
 /**
  * The Parquet worker thread's side (see `ParquetBesideValidation` in parquet-worker.ts, which starts
  * it): loaded as a thread's entry, it reads the spill as the main thread writes it, writes the Parquet
- * file, takes the text and boolean columns' statistics, writes `<id>.json` when asked to, and says so
- * in messages. A module of its own, so that the bundles that start the thread do not carry its code.
+ * file, takes the text and boolean columns' statistics, and says so in messages. A module of its own, so
+ * that the bundles that start the thread do not carry its code.
  */
 import { read, write } from 'node:fs';
 import { promisify } from 'node:util';
@@ -10,15 +10,8 @@ import { isMainThread, parentPort, workerData, type MessagePort } from 'node:wor
 import { UnorderedColumnStats } from './column-stats.js';
 import { messageOf } from './errors.js';
 import { writeParquet } from './parquet.js';
-import {
-  PARQUET_WORKER_ROLE,
-  type FromWorker,
-  type JsonJob,
-  type ToWorker,
-  type WorkerInput,
-} from './parquet-worker.js';
-import { writeJsonObject } from './json-writer.js';
-import { LineCutter, rowParserFor, rowsOfLines, SPILL_READ_BYTES, type JsonLines } from './row-source.js';
+import { PARQUET_WORKER_ROLE, type FromWorker, type ToWorker, type WorkerInput } from './parquet-worker.js';
+import { LineCutter, rowParserFor, rowsOfLines, SPILL_READ_BYTES } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
 import { ScratchFile, type ScratchFileHandle } from './scratch.js';
 
@@ -33,13 +26,8 @@ class SpillProgress {
   /** Whoever waits for word (the spill's reader). */
   #wake: (() => void)[] = [];
 
-  /** @param onJson starts the `<id>.json` the main thread asks for once the worker runs */
-  constructor(port: MessagePort, onJson: (job: JsonJob) => void) {
+  constructor(port: MessagePort) {
     port.on('message', (message: ToWorker) => {
-      if ('json' in message) {
-        onJson(message.json);
-        return;
-      }
       if ('complete' in message) this.complete = true;
       else this.written = Math.max(this.written, message.written);
       for (const wake of this.#wake.splice(0)) wake();
@@ -96,41 +84,6 @@ async function* followSpill(
   if (rest !== undefined) yield rowsOfLines([rest], parse);
 }
 
-/**
- * The spill's lines as JSON lines ({@link JsonLines}), read as far as it is written, as the main thread
- * reads them back to embed them: each piece is a view of the read, valid until the next is asked for.
- */
-async function* followSpillLines(spill: number, progress: SpillProgress): AsyncGenerator<JsonLines> {
-  const cutter = new LineCutter({ reusedChunks: true });
-  for await (const chunk of followFile(spill, progress)) {
-    const lines = cutter.wholeLines(chunk);
-    if (lines.length > 0) yield lines;
-  }
-  const rest = cutter.rest();
-  if (rest !== undefined) yield [rest];
-}
-
-/**
- * Writes `<id>.json` from the spill as `writeJsonObject` writes it on the main thread (the same
- * function, given the same head and the spill's lines): a read of the spill of its own, beside the
- * Parquet file's, through a descriptor the main thread opened and closes.
- */
-async function writeJsonBeside(
-  job: JsonJob,
-  spill: number,
-  progress: SpillProgress,
-  port: MessagePort,
-): Promise<void> {
-  try {
-    const file = new ScratchFile(job.file, lentForWriting(job.fileDescriptor));
-    await writeJsonObject(file, job.head, [[job.array, followSpillLines(spill, progress)]]);
-    const { bytes, sha256 } = await file.close();
-    port.postMessage({ json: { bytes, sha256 } } satisfies FromWorker);
-  } catch (error) {
-    port.postMessage({ jsonFailed: messageOf(error) } satisfies FromWorker);
-  }
-}
-
 /** A descriptor the main thread opened for writing, lent to a scratch file: its owner closes it. */
 function lentForWriting(descriptor: number): ScratchFileHandle {
   const writeAll = async (buffer: Buffer, from: number): Promise<void> => {
@@ -163,9 +116,7 @@ async function* alsoCounted(
  * descriptors the main thread opened (and closes once the worker has exited): the worker opens no file.
  */
 async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
-  const progress: SpillProgress = new SpillProgress(port, (job) => {
-    void writeJsonBeside(job, input.spillDescriptor, progress, port);
-  });
+  const progress = new SpillProgress(port);
   try {
     const file = new ScratchFile(input.file, lentForWriting(input.fileDescriptor));
     // The encoder and the statistics look up each row's columns by name and nothing else.

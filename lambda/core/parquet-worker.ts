@@ -34,21 +34,8 @@ export interface WorkerInput {
   readonly unorderedStats?: boolean;
 }
 
-/**
- * `<id>.json` for the worker to write from the spill as well: the head `writeJsonObject` takes (the
- * metadata of the version it is written for), the array the rows go in, and the file, created empty by
- * the main thread (its path, and a descriptor open on it for writing).
- */
-export interface JsonJob {
-  readonly head: Readonly<Record<string, unknown>>;
-  readonly array: string;
-  readonly file: string;
-  readonly fileDescriptor: number;
-}
-
-/** Sent to the worker: how far the spill is written, that it is complete, or a `<id>.json` to write too. */
-export type ToWorker =
-  { readonly written: number } | { readonly complete: true } | { readonly json: JsonJob };
+/** Sent to the worker: how far the spill is written, or that it is complete. */
+export type ToWorker = { readonly written: number } | { readonly complete: true };
 
 /** A file the worker wrote: its size and SHA-256. */
 interface WrittenFile {
@@ -61,22 +48,7 @@ interface WrittenFile {
  * file may still have rows to encode); the Parquet file, or why it could not be written.
  */
 export type FromWorker =
-  | { readonly stats: readonly ColumnStats[] }
-  | { readonly done: WrittenFile }
-  | { readonly failed: string }
-  | { readonly json: WrittenFile }
-  | { readonly jsonFailed: string };
-
-/** The `<id>.json` a worker may write beside the Parquet file (see {@link ParquetBesideValidationOptions.json}). */
-export interface JsonBeside {
-  /**
-   * What the file is written from besides the rows, as `writeJsonObject` takes it: the head, and the name of
-   * the array the rows go in, last; `undefined`: no file is wanted after all.
-   */
-  parts(): Promise<{ readonly head: Readonly<Record<string, unknown>>; readonly array: string } | undefined>;
-  /** A hint for the scratch file's name. */
-  readonly hint: string;
-}
+  { readonly stats: readonly ColumnStats[] } | { readonly done: WrittenFile } | { readonly failed: string };
 
 /** Options of {@link ParquetBesideValidation}. */
 export interface ParquetBesideValidationOptions {
@@ -92,12 +64,6 @@ export interface ParquetBesideValidationOptions {
    * (those need no log of their values, see `UnorderedColumnStats`).
    */
   readonly unorderedStats?: boolean | undefined;
-  /**
-   * A `<id>.json` for the worker to write from the spill too, on the same core as the Parquet file: what
-   * it is written from is asked for once the worker starts (so a table too small for a worker costs nothing), and
-   * the file is written as the spill grows, where the main thread would write it after validation.
-   */
-  readonly json?: JsonBeside | undefined;
 }
 
 /**
@@ -124,20 +90,6 @@ export class ParquetBesideValidation {
   #failure: string | undefined;
   #exited = false;
   readonly #startRows: number;
-  /** The `<id>.json` asked for (see {@link ParquetBesideValidationOptions.json}), once the worker started. */
-  #jsonOutcome: Promise<StreamedBody | undefined> | undefined;
-  /** Settles {@link #jsonOutcome}. */
-  #settleJson: (body: StreamedBody | undefined) => void = () => undefined;
-  /** Whether the worker has a `<id>.json` to write that it has not reported on yet. */
-  #jsonPending = false;
-  /** Why the worker gave no `<id>.json`, when it was asked for one and did not. */
-  #jsonFailure: string | undefined;
-  /** Descriptors lent to the worker, closed once it has exited (see {@link #start}). */
-  readonly #descriptors: number[] = [];
-  /** The `<id>.json` the worker was given to write. */
-  #jsonFile: string | undefined;
-  /** Whether the worker has given the Parquet file, or said why not. */
-  #parquetSaid = false;
 
   constructor(
     private readonly columns: readonly Column[],
@@ -178,20 +130,6 @@ export class ParquetBesideValidation {
     return this.#complete(this.#statsOutcome);
   }
 
-  /**
-   * The `<id>.json` the worker wrote from the spill, once the spill is complete and the file written;
-   * `undefined` when none was asked for ({@link ParquetBesideValidationOptions.json}, or its head was
-   * `undefined`), or the worker failed: the main thread then writes it.
-   */
-  finishJson(): Promise<StreamedBody | undefined> {
-    return this.#complete(this.#jsonOutcome);
-  }
-
-  /** Why the worker gave no `<id>.json`, when one was asked for. */
-  get jsonFailure(): string | undefined {
-    return this.#jsonFailure;
-  }
-
   /** Tells the worker, once, that the spill is complete, and gives `outcome` (or `undefined` when stopped). */
   #complete<T>(outcome: Promise<T | undefined> | undefined): Promise<T | undefined> {
     if (this.#stopped || this.#worker === undefined || outcome === undefined)
@@ -225,12 +163,11 @@ export class ParquetBesideValidation {
       return false;
     }
     const file = this.scratch.reservePath(this.hint);
-    // The worker's files are opened here (the `<id>.json`, when asked for, once its head is known), and closed
-    // here once the worker has exited: an open begun by a worker that is stopped meanwhile completes after
-    // its thread is gone, and nothing could close it.
+    // The worker's two files are opened here, and closed here once the worker has exited: an open begun by
+    // a worker that is stopped meanwhile completes after its thread is gone, and nothing could close it.
     // (Opened at once, as the first rows in order are spilled, so that `spilled` stays synchronous; the
     // spill is a regular file this process wrote, and O_NONBLOCK keeps anything else from holding it up.)
-    const descriptors = this.#descriptors;
+    const descriptors: number[] = [];
     const closeDescriptors = (): void => {
       // Each closed on its own, and a failure only noted: this runs in the worker's 'exit' listener,
       // where a throw is the main process's uncaught exception and stops terminate() from resolving.
@@ -269,7 +206,6 @@ export class ParquetBesideValidation {
       return false;
     }
     let resolveStats: (stats: readonly ColumnStats[] | undefined) => void = () => undefined;
-    if (this.options.json !== undefined) this.#askForJson(worker, this.options.json);
     if (this.options.unorderedStats === true)
       this.#statsOutcome = new Promise((resolve) => (resolveStats = resolve));
     this.#outcome = new Promise<StreamedBody | undefined>((resolve) => {
@@ -281,34 +217,19 @@ export class ParquetBesideValidation {
         if (!given) this.#failure ??= reason;
         resolve(undefined);
         resolveStats(undefined);
-        if (this.#jsonPending) this.#jsonFailure ??= reason;
-        this.#jsonPending = false;
-        this.#settleJson(undefined);
       };
       worker.on('message', (message: FromWorker) => {
         if ('stats' in message) {
           resolveStats(message.stats);
           return;
         }
-        if ('json' in message || 'jsonFailed' in message) {
-          this.#jsonPending = false;
-          if ('json' in message)
-            this.#settleJson(scratchBody(this.#jsonFile ?? '', message.json.bytes, message.json.sha256));
-          else {
-            this.#jsonFailure ??= message.jsonFailed;
-            this.#settleJson(undefined);
-          }
-          this.#stopIfDone();
-          return;
-        }
-        this.#parquetSaid = true;
         if ('done' in message) {
           given = true;
           resolve(scratchBody(file, message.done.bytes, message.done.sha256));
-          // The Parquet file is the worker's last word about it, after the statistics.
+          // The Parquet file is the worker's last word, after the statistics.
           resolveStats(undefined);
         } else fail(message.failed);
-        this.#stopIfDone();
+        void worker.terminate();
       });
       // A worker that cannot start or dies leaves the files to the main thread.
       worker.on('error', (error) => fail(error.message));
@@ -319,46 +240,6 @@ export class ParquetBesideValidation {
       });
     });
     return true;
-  }
-
-  /**
-   * Asks for the `<id>.json`'s head now that the table has a worker, and gives the worker the file to write
-   * when the answer comes: the file is created here, and its descriptor closed with the others.
-   */
-  #askForJson(worker: Worker, json: JsonBeside): void {
-    this.#jsonOutcome = new Promise((resolve) => (this.#settleJson = resolve));
-    this.#jsonPending = true;
-    const none = (failure?: string): void => {
-      this.#jsonPending = false;
-      if (failure !== undefined) this.#jsonFailure ??= failure;
-      this.#settleJson(undefined);
-      this.#stopIfDone();
-    };
-    json.parts().then(
-      (parts) => {
-        if (parts === undefined || this.#stopped || this.#exited || !this.#jsonPending) {
-          none();
-          return;
-        }
-        try {
-          const file = (this.#jsonFile = this.scratch.reservePath(json.hint));
-          const fileDescriptor = openSync(file, 'wx');
-          this.#descriptors.push(fileDescriptor);
-          worker.postMessage({ json: { ...parts, file, fileDescriptor } } satisfies ToWorker);
-        } catch (error) {
-          none(messageOf(error));
-        }
-      },
-      (error: unknown) => none(messageOf(error)),
-    );
-  }
-
-  /**
-   * Stops the thread once it has given its last word: the Parquet file (or why not), and the `<id>.json`
-   * when it is writing one.
-   */
-  #stopIfDone(): void {
-    if (this.#parquetSaid && !this.#jsonPending) void this.#worker?.terminate();
   }
 }
 

@@ -1,8 +1,6 @@
 import type { ChangeKind, ChangePreview } from './changes.js';
 import type { Catalog, StagedVersion } from './catalog.js';
-import { CanonicalCsvWriter, canonicalizeTable, type CanonicalTable, type WrittenCsv } from './canonical.js';
-import { FIRST_VERSION } from './changes.js';
-import { jsonDocumentParts } from './formats/json.js';
+import { CanonicalCsvWriter, canonicalizeTable, type WrittenCsv } from './canonical.js';
 import { ParquetBesideValidation } from './parquet-worker.js';
 import { ColumnRanges, StreamedColumnStats, type StatsDocument } from './column-stats.js';
 import { NumberLog } from './number-log.js';
@@ -20,7 +18,6 @@ import { RowSchemaScope } from './row-schema.js';
 import {
   reserveRowSchemaIds,
   validateDataset,
-  type DatasetDefinition,
   type DatasetReport,
   type DatasetSource,
   type ValidDataset,
@@ -310,11 +307,6 @@ export async function validateAndStage(
           startRows: options.tuning?.parquetWorkerRows,
           // The worker counts the text and boolean columns; the CSV is hashed here, as it is written.
           unorderedStats: true,
-          // And writes the `<id>.json` of a first version, which the main thread would write after validation.
-          json: {
-            parts: () => firstVersionJson(store, definition, options.base),
-            hint: `${definition.id}.json`,
-          },
         });
         workers.push(beside);
         const counting = (stats = new StreamedColumnStats(
@@ -361,21 +353,7 @@ export async function validateAndStage(
       scratch,
       written,
     );
-    let prerendered: CanonicalTable['prerendered'];
-    if (sorter.sorted && parquet !== undefined) {
-      // Told now that the spill is complete, so that the worker finishes while the rest is staged.
-      const parquetFile = parquet.finish();
-      const jsonFile = parquet.finishJson();
-      prerendered = {
-        parquet: () => parquetFile,
-        // Written for the first version's folder alone (another version number renders its own): the store
-        // may move it into place.
-        json: (version) =>
-          version === FIRST_VERSION
-            ? jsonFile.then((body) => (body === undefined ? undefined : { ...body, handedOver: true }))
-            : undefined,
-      };
-    }
+    const prerendered = sorter.sorted && parquet !== undefined ? { parquet: parquet.finish() } : undefined;
     const streamed = sorter.sorted ? stats : undefined;
     const table = {
       ...canonical,
@@ -408,26 +386,6 @@ export async function validateAndStage(
     await Promise.all(workers.map((worker) => worker.abandon()));
     await statsFinished?.catch(() => undefined);
     await scratch.dispose();
-  }
-}
-
-/**
- * What `<id>.json` of the dataset's first version is written from (see `jsonDocumentParts`), when the
- * catalog lists no version of it: the Parquet worker then writes the file as the rows are validated.
- * `undefined` otherwise, or when the catalog cannot be read (staging reads it again, and says why).
- */
-async function firstVersionJson(
-  store: ObjectStore,
-  definition: DatasetDefinition,
-  base: ValidateAndStageOptions['base'],
-): Promise<ReturnType<typeof jsonDocumentParts> | undefined> {
-  try {
-    const catalog = base === undefined ? (await readCatalog(store)).catalog : base.catalog;
-    return headOf(catalog, definition.id) === undefined
-      ? jsonDocumentParts(definition, FIRST_VERSION)
-      : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +6,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnorderedColumnStats } from '../../lambda/core/column-stats.js';
-import { writeJsonObject } from '../../lambda/core/json-writer.js';
 import { writeParquet } from '../../lambda/core/parquet.js';
 import { ParquetBesideValidation } from '../../lambda/core/parquet-worker.js';
 import { Spill, type RowSource } from '../../lambda/core/row-source.js';
@@ -260,130 +258,5 @@ describe('Parquet written by a worker thread beside validation', () => {
     beside.spilled(1, spill.written);
     await beside.abandon();
     expect(await beside.finish()).toBeUndefined();
-  });
-
-  describe('with <id>.json to write beside the Parquet file', () => {
-    /** A head with text JSON must escape, nested members and an empty array, as a descriptor may have. */
-    const HEAD = {
-      id: 'd',
-      version: '1.0.0',
-      title: 'Quotes " and \\ and \u2028, é',
-      keywords: [],
-      source: { authors: ['A. B.'], year: 2020 },
-    };
-    const asked = (parts: Awaited<ReturnType<typeof jsonParts>>) => ({
-      parts: () => Promise.resolve(parts),
-      hint: 'd.json',
-    });
-    const jsonParts = () =>
-      Promise.resolve<{ head: Record<string, unknown>; array: string } | undefined>({
-        head: HEAD,
-        array: 'rows',
-      });
-
-    /** `<id>.json` as the main thread writes it from the same spill. */
-    async function jsonOnMainThread(rows: RowSource): Promise<Buffer> {
-      const chunks: Buffer[] = [];
-      await writeJsonObject(
-        { write: async (chunk) => void chunks.push(Buffer.from(chunk)) },
-        HEAD,
-        [['rows', rows.openJson()]],
-      );
-      return Buffer.concat(chunks);
-    }
-
-    it('gives the bytes the main thread writes from the same spill, however it was batched', async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(rowArbitrary, { maxLength: 300 }),
-          fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 5 }),
-          async (rows, sizes) => {
-            const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
-              startRows: 1,
-              json: asked(await jsonParts()),
-            });
-            try {
-              // No row at all: the worker never starts, and the main thread writes the file.
-              const spilled = await spillRows(scratch.current, beside, rows, sizes);
-              const body = await beside.finishJson();
-              if (rows.length === 0) {
-                expect(body).toBeUndefined();
-                return;
-              }
-              expect(beside.jsonFailure).toBeUndefined();
-              const written = await readFile(body?.file ?? '');
-              expect(written.toString('utf8')).toBe((await jsonOnMainThread(spilled)).toString('utf8'));
-              expect(body?.bytes).toBe(written.byteLength);
-              expect(body?.sha256).toBe(createHash('sha256').update(written).digest('hex'));
-              // The Parquet file is given as before.
-              expect(await beside.finish()).toBeDefined();
-            } finally {
-              await beside.abandon();
-            }
-          },
-        ),
-        { numRuns: 12 },
-      );
-    });
-
-    it('writes none when none is wanted after all, and still gives the Parquet file', async () => {
-      const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
-        startRows: 1,
-        json: asked(undefined),
-      });
-      try {
-        await spillRows(scratch.current, beside, [{ id: 'a', year: 1 }], [1]);
-        expect(await beside.finishJson()).toBeUndefined();
-        expect(beside.jsonFailure).toBeUndefined();
-        expect(await beside.finish()).toBeDefined();
-        // Nothing left to say: the thread is stopped once the Parquet file is given.
-        for (let waited = 0; beside.running && waited < 10_000; waited += 10) await delay(10);
-        expect(beside.running).toBe(false);
-      } finally {
-        await beside.abandon();
-      }
-    });
-
-    it('gives none, and says why, when what it is written from cannot be had; the Parquet file is still given', async () => {
-      const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
-        startRows: 1,
-        json: { parts: () => Promise.reject(new Error('the catalog could not be read')), hint: 'd.json' },
-      });
-      try {
-        await spillRows(scratch.current, beside, [{ id: 'a', year: 1 }], [1]);
-        expect(await beside.finishJson()).toBeUndefined();
-        expect(beside.jsonFailure).toContain('the catalog could not be read');
-        expect(await beside.finish()).toBeDefined();
-      } finally {
-        await beside.abandon();
-      }
-    });
-
-    it('gives none when it is stopped before the spill is complete (the rows were out of order)', async () => {
-      const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
-        startRows: 1,
-        json: asked(await jsonParts()),
-      });
-      const spill = await Spill.rows(scratch.current, 'run');
-      await spill.add([{ id: 'a', year: 1 }]);
-      beside.spilled(1, spill.written);
-      await beside.abandon();
-      expect(await beside.finishJson()).toBeUndefined();
-      expect(beside.running).toBe(false);
-    });
-
-    it('leaves no descriptor open once it has stopped, having written <id>.json', async () => {
-      const beside = new ParquetBesideValidation(COLUMNS, scratch.current, 'p.parquet', {
-        startRows: 1,
-        json: asked(await jsonParts()),
-      });
-      await spillRows(scratch.current, beside, [{ id: 'a', year: 1 }], [1]);
-      const body = await beside.finishJson();
-      expect(body).toBeDefined();
-      await beside.finish();
-      for (let waited = 0; beside.running && waited < 10_000; waited += 10) await delay(10);
-      expect(beside.running).toBe(false);
-      expect(descriptorsOn(body?.file ?? '')).toEqual([]);
-    });
   });
 });

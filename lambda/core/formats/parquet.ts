@@ -20,6 +20,6 @@ export const parquetFormat: VersionFormat = {
       });
     },
     // Written by a worker thread while the rows were validated, when they came in key order (parquet-worker.ts).
-    existing: ({ table, version }) => table.prerendered?.['parquet']?.(version),
+    existing: ({ table }) => table.prerendered?.['parquet'],
   },
 };
