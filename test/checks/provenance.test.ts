@@ -60,7 +60,7 @@ describe('the provenance check in validate', () => {
       {
         check: 'provenance',
         status: 'passed',
-        message: "every quote of 3 rows occurs in sources/source.txt and states the row's values",
+        message: "every quote of 3 rows occurs in the source text source.txt and states the row's values",
       },
     ]);
   });
@@ -85,7 +85,7 @@ describe('the provenance check in validate', () => {
         check: 'provenance',
         status: 'passed',
         message:
-          "every quote of 3 rows checked (of 4) occurs in sources/source.txt and states the row's values",
+          "every quote of 3 rows checked (of 4) occurs in the source text source.txt and states the row's values",
       },
     ]);
   });

@@ -77,13 +77,16 @@ export const provenanceCheck: CheckFactory = (context: CheckContext): Check | un
       // Said of the rows checked: where some were left out for issues of their own, how many of how many.
       const rows =
         rowsChecked === table.rows ? `${table.rows} rows` : `${rowsChecked} rows checked (of ${table.rows})`;
+      // The record goes into the published validation.json: the source is named as the descriptor names it
+      // (source.file), not by where this run read it (a folder on the publisher's machine, a bucket).
+      const named = `the source text ${source.file}`;
       context.record({
         check: 'provenance',
         status: rowsWithProblems === 0 ? 'passed' : 'failed',
         message:
           rowsWithProblems === 0
-            ? `every quote of ${rows} occurs in ${rules.sourceFile} and states the row's values`
-            : `${rowsWithProblems} of ${rows} have a quote that is not in ${rules.sourceFile} or does not state their values`,
+            ? `every quote of ${rows} occurs in ${named} and states the row's values`
+            : `${rowsWithProblems} of ${rows} have a quote that is not in ${named} or does not state their values`,
       });
     },
   };
