@@ -5,6 +5,7 @@ import type { Issue, Result } from './issue.js';
 import type { DatasetLimits } from './limits.js';
 import { descriptorValidator, issuesFromErrors } from './pipeline-schemas.js';
 import type { Column } from './row-schema.js';
+import { didYouMean } from './suggest.js';
 
 /** The curator's description of a dataset (`data/<id>.dataset.json`), see `schemas/dataset.schema.json`. */
 export interface DatasetDescriptor {
@@ -164,17 +165,29 @@ export function checkDescriptor(
     );
     if (mismatch !== undefined)
       issues.push(issue('/columns', `must describe the schema's columns, in its order: ${mismatch}`));
+    // A name that is no column is most often one mistyped: the nearest column is suggested.
+    const columnNames = columns.map((column) => column.name);
     for (const key of descriptor.primaryKey) {
       const column = columns.find((candidate) => candidate.name === key);
       if (column === undefined)
-        issues.push(issue('/primaryKey', `names "${key}", which is not a column of the schema`));
+        issues.push(
+          issue(
+            '/primaryKey',
+            `names "${key}", which is not a column of the schema${didYouMean(key, columnNames)}`,
+          ),
+        );
       else if (!column.required)
         issues.push(issue('/primaryKey', `names "${key}", which the schema must list as required`));
     }
-    const names = new Set(columns.map((column) => column.name));
+    const names = new Set(columnNames);
     const known = (name: string, pointer: string): void => {
       if (!names.has(name))
-        issues.push(issue(pointer, `names "${name}", which is not a column of the schema`));
+        issues.push(
+          issue(
+            pointer,
+            `names "${name}", which is not a column of the schema${didYouMean(name, columnNames)}`,
+          ),
+        );
     };
     descriptor.uniqueKeys?.forEach((key, index) => {
       for (const name of key) known(name, `/uniqueKeys/${index}`);

@@ -243,3 +243,21 @@ describe('descriptor errors in plain words', () => {
     expect(source.descriptor.text.split('\n')[(titel?.line ?? 0) - 1]).toContain('"titel"');
   });
 });
+
+describe('a key naming a column the schema does not have', () => {
+  it('is refused at the member, with the column most likely meant', async () => {
+    expect(
+      await descriptorIssues({ primaryKey: ['yaer', 'id'], uniqueKeys: [['idd'], ['nothing_like']] }),
+    ).toEqual([
+      {
+        field: '/primaryKey',
+        message: 'names "yaer", which is not a column of the schema (did you mean "year"?)',
+      },
+      {
+        field: '/uniqueKeys/0',
+        message: 'names "idd", which is not a column of the schema (did you mean "id"?)',
+      },
+      { field: '/uniqueKeys/1', message: 'names "nothing_like", which is not a column of the schema' },
+    ]);
+  });
+});
