@@ -111,6 +111,14 @@ describe('validateDataset', () => {
     expect(report.issues.map(brief)).toContainEqual(expected);
   });
 
+  it('says what to do about a column out of the schema order: move it in the CSV or in the schema', async () => {
+    const { report } = await validateDataset(fixtureSource({ csv: 'year,id,value_musd,flagged,day,kind\n' }));
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      'data/sample.csv:1:2: [header-order] id: is in position 2 but the schema puts it at 1 (expected order: "id", "year", "value_musd", "flagged", "day" and 1 more): every published file lays the columns out in the schema\'s order, so move the column in the CSV, or move it in the schema\'s "properties" (a new column order is a new major version)',
+    ]);
+  });
+
   it('takes multipleOf with a decimal step as written: 0.07 is a multiple of 0.01, 0.071 is not', async () => {
     const schema = {
       ...FIXTURE_SCHEMA,

@@ -251,7 +251,7 @@ function compareWithSchema(
         code: 'header-order',
         column: seen.get(name) ?? 0,
         field: name,
-        message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${summarizeValues(expected)}); its cells are read by name`,
+        message: `is in position ${seen.get(name)} but the schema puts it at ${moved + 1} (expected order: ${summarizeValues(expected)}): every published file lays the columns out in the schema's order, so move the column in the CSV, or move it in the schema's "properties" (a new column order is a new major version)`,
       });
     }
   }
