@@ -46,6 +46,9 @@ export function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
+/** The JSON Schema types a column may declare (a date is a string with a format). */
+const COLUMN_TYPE_NAMES = ['integer', 'number', 'boolean', 'string'];
+
 /** A row of every column with a value of its type, to try a compiled schema on before any real row. */
 function probeRow(columns: readonly Column[]): Record<string, string | number | boolean> {
   const sample = { string: 'a', integer: 1, number: 1, boolean: true, date: '2000-01-01' } as const;
@@ -381,9 +384,15 @@ function checkRowSchema(schema: unknown, file: string): Result<CheckedRowSchema>
     caseless.set(name.toLowerCase(), name);
     const type = isRecord(property) ? columnTypeOf(property) : undefined;
     if (!isRecord(property) || type === undefined) {
+      // What the column declares now, and the type most likely meant where it is a slip ("numbr").
+      const declared = isRecord(property) ? property.type : undefined;
+      const said =
+        declared === undefined
+          ? 'declares no "type"'
+          : `declares "type": ${JSON.stringify(declared)}${typeof declared === 'string' ? didYouMean(declared, COLUMN_TYPE_NAMES) : ''}`;
       problem(
         pointer,
-        'declare "type" as one of integer, number, boolean, string, or string with "format": "date"',
+        `${isRecord(property) ? said : 'is not a schema object'}: declare "type" as one of integer, number, boolean, string, or string with "format": "date"`,
       );
       continue;
     }

@@ -422,6 +422,30 @@ describe('validateDataset', () => {
     ]);
   });
 
+  it('names the type a column declares when it is none it can have, with the type meant', async () => {
+    const schema = {
+      ...FIXTURE_SCHEMA,
+      properties: {
+        ...FIXTURE_SCHEMA.properties,
+        year: { type: 'integr' },
+        value_musd: { type: ['number', 'string'] },
+        day: { title: 'Day' },
+      },
+    };
+    const { report } = await validateDataset(fixtureSource({ schema }));
+
+    const told = (pointer: string) => report.issues.find((issue) => issue.field === pointer)?.message;
+    expect(told('/properties/year')).toBe(
+      'declares "type": "integr" (did you mean "integer"?): declare "type" as one of integer, number, boolean, string, or string with "format": "date"',
+    );
+    expect(told('/properties/value_musd')).toBe(
+      'declares "type": ["number","string"]: declare "type" as one of integer, number, boolean, string, or string with "format": "date"',
+    );
+    expect(told('/properties/day')).toBe(
+      'declares no "type": declare "type" as one of integer, number, boolean, string, or string with "format": "date"',
+    );
+  });
+
   it('points at the mistyped keyword, not at a column that happens to bear its name', async () => {
     const schema = {
       ...FIXTURE_SCHEMA,
