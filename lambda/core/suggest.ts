@@ -5,7 +5,8 @@ import { closest, distance } from 'fastest-levenshtein';
  * was meant: the one it spells in other letter case (`DATA` for `data`,
  * however many letters differ), a candidate it begins (`--base` for
  * `--base-url`), or one at most `maxEdits` away (by default a third of its
- * length, at least 2 edits for short words).
+ * length, at least 2 edits for short words) that keeps at least one of its
+ * characters: every character of `x` replaced is `id`, no slip of the keys.
  */
 export function suggest(
   input: string,
@@ -19,7 +20,8 @@ export function suggest(
   const prefixed = candidates.filter((candidate) => candidate.startsWith(input));
   if (prefixed.length === 1) return prefixed[0];
   const best = closest(input, candidates);
-  return distance(input, best) <= maxEdits ? best : undefined;
+  const edits = distance(input, best);
+  return edits <= maxEdits && edits < input.length ? best : undefined;
 }
 
 /** ` (did you mean "x"?)`, or nothing; `maxEdits` as {@link suggest} takes it. */
