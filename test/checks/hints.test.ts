@@ -148,6 +148,16 @@ describe('error hints', () => {
     ]);
   });
 
+  it('names no cell for a blank line ending with CRLF in a file of LF lines', async () => {
+    const { report } = await validateDataset(
+      fixtureSource({ csv: `${csv('a,2001,1,false,,turnover')}\r\n` }),
+    );
+
+    expect(report.issues.map(formatIssue)).toEqual([
+      "data/sample.csv:3:1: [parse-error] the file's lines end with LF, and this line ends with CRLF: save the file with one kind of line ending",
+    ]);
+  });
+
   it('reports an extra cell that no decimal comma explains as an extra cell', async () => {
     const { report } = await validateDataset(fixtureSource({ csv: csv('a,2001,1,false,,turnover,2') }));
 

@@ -29,10 +29,13 @@ export const rowShapeCheck: CheckFactory = (context: CheckContext): Check => {
     validateRow(row) {
       const { line, header } = row;
       if (row.problems.length > 0) {
+        // A line of nothing but a line ending (a blank CRLF line in an LF file) has no cell to name.
+        const blank = row.fields.every((cell) => LINE_ENDING_ONLY.test(cell));
         for (const problem of row.problems) {
+          const field = blank ? undefined : header[problem.fieldIndex];
           context.at(line, problem.fieldIndex + 1, {
             code: 'parse-error',
-            field: header[problem.fieldIndex],
+            ...(field === undefined ? {} : { field }),
             message: problem.message,
           });
         }
@@ -112,6 +115,9 @@ function extraCells(
     });
   }
 }
+
+/** A cell holding nothing but line-ending characters. */
+const LINE_ENDING_ONLY = /^[\r\n]*$/;
 
 const WHOLE = /^-?\d+$/;
 const DIGITS = /^\d+$/;
