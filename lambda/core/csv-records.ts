@@ -802,8 +802,20 @@ async function detectNewline(
   let done = false;
   // A CR at the very end of what we have might be the first half of a CRLF: the next piece says.
   let pendingCr = false;
+  // A byte that is no UTF-8 ends the text where it is: the text before it decides the line ending, and is
+  // read as records before the error is thrown, so that it is told at the cell it breaks into.
+  let broken: InvalidUtf8Error | undefined;
   while (!done && newline === undefined && read <= NEWLINE_SEARCH_CHARS) {
-    const next = await iterator.next();
+    let next: IteratorResult<string>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      if (!(error instanceof InvalidUtf8Error)) throw error;
+      broken = error;
+      done = true;
+      if (pendingCr) newline = '\r';
+      break;
+    }
     if (next.done === true) {
       done = true;
       if (pendingCr) newline = '\r';
@@ -827,6 +839,7 @@ async function detectNewline(
   async function* replay(): AsyncGenerator<string> {
     try {
       yield* seen;
+      if (broken !== undefined) throw broken;
       if (done) return;
       for (let next = await iterator.next(); next.done !== true; next = await iterator.next())
         yield next.value;
