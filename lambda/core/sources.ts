@@ -3,7 +3,7 @@ import { invalidDatasetIdMessage, isValidDatasetId } from './dataset-id.js';
 import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { fileTooLarge } from './json-limits.js';
-import { SCHEMA_LIMITS } from './limits.js';
+import { FileTooLargeError, limitBytes, SCHEMA_LIMITS } from './limits.js';
 import { objectExists, ObjectStoreError, type ObjectStore } from './object-store.js';
 import { checkSiteMeta } from './site-meta.js';
 import type { SourceTexts } from './source-texts.js';
@@ -179,12 +179,11 @@ async function readDocument(
   const body = await store.open(key);
   if (body === undefined) return undefined;
   const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > maxBytes + BYTE_ORDER_MARK_BYTES)
-      return { ok: false, issues: [fileTooLarge(file, maxBytes)] };
-    chunks.push(chunk);
+  try {
+    for await (const chunk of limitBytes(body, maxBytes + BYTE_ORDER_MARK_BYTES)) chunks.push(chunk);
+  } catch (error) {
+    if (error instanceof FileTooLargeError) return { ok: false, issues: [fileTooLarge(file, maxBytes)] };
+    throw error;
   }
   return { ok: true, value: Buffer.concat(chunks) };
 }
