@@ -15,19 +15,24 @@ export type CatalogShape =
 // Longest excerpt of a wrong value quoted in a message: enough to recognise it, never a whole document.
 const MAX_QUOTED_CHARS = 80;
 
+let catalogChecks: Ajv2020 | undefined;
 let compiled: ValidateFunction<Catalog> | undefined;
 
 /**
- * A validator of its own rather than row-schema.ts row-schema scopes: the catalog is
- * not a row schema and needs none of its keywords, and `allErrors` stays off so
+ * The ajv instance the catalog's checks are compiled in, of its own rather than row-schema.ts row-schema
+ * scopes: the catalog is not a row schema and needs none of its keywords, and `allErrors` stays off so
  * that a catalog with a million bad entries costs one error, not a million.
  */
-function validator(): ValidateFunction<Catalog> {
-  if (compiled === undefined) {
-    const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true });
-    addFormats.default(ajv);
-    compiled = ajv.compile<Catalog>(catalogSchema);
+function catalogAjv(): Ajv2020 {
+  if (catalogChecks === undefined) {
+    catalogChecks = new Ajv2020({ strict: true, allErrors: false, verbose: true });
+    addFormats.default(catalogChecks);
   }
+  return catalogChecks;
+}
+
+function validator(): ValidateFunction<Catalog> {
+  compiled ??= catalogAjv().compile<Catalog>(catalogSchema);
   return compiled;
 }
 
@@ -69,11 +74,7 @@ export function baseUrlProblem(baseUrl: string): string | undefined {
   } catch {
     return 'is not a URL';
   }
-  if (compiledBaseUrl === undefined) {
-    const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true });
-    addFormats.default(ajv);
-    compiledBaseUrl = ajv.compile<string>(catalogSchema.properties.baseUrl);
-  }
+  compiledBaseUrl ??= catalogAjv().compile<string>(catalogSchema.properties.baseUrl);
   if (compiledBaseUrl(recorded)) return undefined;
   const error = compiledBaseUrl.errors?.[0];
   return `would be recorded as ${quote(recorded)}, which schemas/catalog.schema.json refuses for baseUrl${error === undefined ? '' : ` (${error.message ?? 'is invalid'})`}`;
