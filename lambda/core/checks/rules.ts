@@ -320,11 +320,11 @@ function sumRule(context: CheckContext, rule: SumRule, index: number): RuleState
   ];
   const tolerance = rule.tolerance ?? 0;
   // The columns a selector reads: a row whose cell there has an issue, or a row not read, may be the one it selects.
-  const selecting = new Set(selectors.flatMap((entry) => Object.keys(entry.selector)));
+  const selecting = [...new Set(selectors.flatMap((entry) => Object.keys(entry.selector)))];
   let unreadable = 0;
   return {
     row(row) {
-      if (row.skipped || [...selecting].some((name) => row.badCells.has(name))) unreadable++;
+      if (row.skipped || selecting.some((name) => row.badCells.has(name))) unreadable++;
       if (row.skipped) return;
       for (const entry of selectors) {
         if (Object.entries(entry.selector).every(([name, value]) => row.values[name] === value))
