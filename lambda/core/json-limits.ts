@@ -86,3 +86,8 @@ function utf8Length(text: string, stopAbove: number): number {
   }
   return bytes;
 }
+
+/** Whether a parsed JSON value is an object (not `null`, not an array), whose members can be read by name. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -7,7 +7,7 @@ import descriptorSchema from '../../schemas/dataset.schema.json' with { type: 'j
 import siteSchema from '../../schemas/site.schema.json' with { type: 'json' };
 import reportSchema from '../../schemas/validation-report.schema.json' with { type: 'json' };
 import type { Issue, IssueCode } from './issue.js';
-import { pointerSegment } from './json-limits.js';
+import { pointerSegment, isJsonObject } from './json-limits.js';
 import { didYouMean } from './suggest.js';
 import { textProblem, type TextKind } from './text-rules.js';
 
@@ -128,7 +128,7 @@ export function issuesFromErrors(errors: readonly ErrorObject[], file: string, c
 function errorsOfMeantBranches(errors: readonly ErrorObject[]): readonly ErrorObject[] {
   let kept: readonly ErrorObject[] = errors;
   for (const choice of errors) {
-    if (choice.keyword !== 'oneOf' || !Array.isArray(choice.schema) || !isObject(choice.data)) continue;
+    if (choice.keyword !== 'oneOf' || !Array.isArray(choice.schema) || !isJsonObject(choice.data)) continue;
     const data = choice.data;
     const discriminators = (choice.schema as unknown[]).map((branch) => constMembers(branch));
     if (discriminators.some((members) => members.length === 0)) continue;
@@ -178,14 +178,10 @@ function errorsOfMeantBranches(errors: readonly ErrorObject[]): readonly ErrorOb
 
 /** The members a `oneOf` branch fixes to one value (`"kind": {"const": "sum"}`), as name and value. */
 function constMembers(branch: unknown): [string, unknown][] {
-  if (!isObject(branch) || !isObject(branch.properties)) return [];
+  if (!isJsonObject(branch) || !isJsonObject(branch.properties)) return [];
   return Object.entries(branch.properties).flatMap(([name, member]) =>
-    isObject(member) && Object.hasOwn(member, 'const') ? [[name, member.const] as [string, unknown]] : [],
+    isJsonObject(member) && Object.hasOwn(member, 'const') ? [[name, member.const] as [string, unknown]] : [],
   );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

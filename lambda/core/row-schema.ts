@@ -3,7 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { ColumnType } from './coerce.js';
 import type { Issue, Result } from './issue.js';
-import { pointerSegment } from './json-limits.js';
+import { pointerSegment, isJsonObject } from './json-limits.js';
 import { SCHEMA_LIMITS } from './limits.js';
 import { compileLinearPattern, linearRegExp, UnsupportedPatternError } from './linear-regexp.js';
 import { PIPELINE_SCHEMA_IDS } from './pipeline-schemas.js';
@@ -287,7 +287,7 @@ export function compileRowSchema(
       );
     if (required !== null) {
       const [, name = '', at = ''] = required;
-      const names = Object.keys(isRecord(root.properties) ? root.properties : {});
+      const names = Object.keys(isJsonObject(root.properties) ? root.properties : {});
       problem(
         `${at}/required`,
         names.includes(name)
@@ -342,7 +342,7 @@ function checkRowSchema(schema: unknown, file: string): Result<CheckedRowSchema>
   const problem = (pointer: string, message: string): void => {
     issues.push(schemaIssue(file, pointer, message));
   };
-  if (!isRecord(schema) || schema.type !== 'object' || !isRecord(schema.properties)) {
+  if (!isJsonObject(schema) || schema.type !== 'object' || !isJsonObject(schema.properties)) {
     problem('', 'a dataset schema must be an object schema with "type": "object" and "properties"');
     return { ok: false, issues };
   }
@@ -382,17 +382,17 @@ function checkRowSchema(schema: unknown, file: string): Result<CheckedRowSchema>
       continue;
     }
     caseless.set(name.toLowerCase(), name);
-    const type = isRecord(property) ? columnTypeOf(property) : undefined;
-    if (!isRecord(property) || type === undefined) {
+    const type = isJsonObject(property) ? columnTypeOf(property) : undefined;
+    if (!isJsonObject(property) || type === undefined) {
       // What the column declares now, and the type most likely meant where it is a slip ("numbr").
-      const declared = isRecord(property) ? property.type : undefined;
+      const declared = isJsonObject(property) ? property.type : undefined;
       const said =
         declared === undefined
           ? 'declares no "type"'
           : `declares "type": ${JSON.stringify(declared)}${typeof declared === 'string' ? didYouMean(declared, COLUMN_TYPE_NAMES) : ''}`;
       problem(
         pointer,
-        `${isRecord(property) ? said : 'is not a schema object'}: declare "type" as one of integer, number, boolean, string, or string with "format": "date"`,
+        `${isJsonObject(property) ? said : 'is not a schema object'}: declare "type" as one of integer, number, boolean, string, or string with "format": "date"`,
       );
       continue;
     }
@@ -553,7 +553,7 @@ function checkKeywords(
         message: `the enum has ${schema.enum.length} values, more than the limit of ${SCHEMA_LIMITS.maxEnumValues} values`,
       });
     }
-    if (isRecord(schema.patternProperties)) {
+    if (isJsonObject(schema.patternProperties)) {
       for (const key of Object.keys(schema.patternProperties))
         checkPattern(key, `${pointer}/patternProperties/${pointerSegment(key)}`);
     }
@@ -573,11 +573,11 @@ function eachSubschema<T>(
   each: (schema: Record<string, unknown>, pointer: string, enclosing: T) => T,
 ): void {
   const visit = (schema: unknown, pointer: string, enclosing: T): void => {
-    if (!isRecord(schema)) return;
+    if (!isJsonObject(schema)) return;
     const here = each(schema, pointer, enclosing);
     for (const keyword of SCHEMA_MAPS) {
       const map = schema[keyword];
-      if (!isRecord(map)) continue;
+      if (!isJsonObject(map)) continue;
       for (const [key, sub] of Object.entries(map))
         visit(sub, `${pointer}/${keyword}/${pointerSegment(key)}`, here);
     }
@@ -625,8 +625,4 @@ export function columnOfError(error: ErrorObject): string | undefined {
     return String(missing);
   const match = /^\/([^/]+)/.exec(error.instancePath);
   return match?.[1]?.replaceAll('~1', '/').replaceAll('~0', '~');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

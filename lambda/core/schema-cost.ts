@@ -1,4 +1,4 @@
-import { pointerSegment } from './json-limits.js';
+import { pointerSegment, isJsonObject } from './json-limits.js';
 
 /**
  * How many subschemas checking one row can make the validator evaluate, counted on the schema
@@ -137,7 +137,7 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
       if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment)) return undefined;
       value = (value as Record<string, unknown>)[segment];
       pointer = `${pointer}/${pointerSegment(segment)}`;
-      if (isRecord(value) && typeof value.$id === 'string') base = resolveId(value.$id, base);
+      if (isJsonObject(value) && typeof value.$id === 'string') base = resolveId(value.$id, base);
     }
     return { schema: value, base, pointer };
   };
@@ -145,7 +145,7 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
   /** What `node` applies at `level`, as groups. */
   const groups = (node: Node, level: Level): Group[] => {
     const { schema, pointer } = node;
-    if (!isRecord(schema)) return [];
+    if (!isJsonObject(schema)) return [];
     const base = typeof schema.$id === 'string' ? resolveId(schema.$id, node.base) : node.base;
     const here = { schema, base, pointer };
     const result: Group[] = [];
@@ -155,7 +155,7 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
         if (value === undefined) continue;
         const at = `${pointer}/${keyword}`;
         const subs: [unknown, string][] = maps
-          ? isRecord(value)
+          ? isJsonObject(value)
             ? Object.entries(value).map(([key, sub]) => [sub, `${at}/${pointerSegment(key)}`])
             : []
           : Array.isArray(value)
@@ -163,7 +163,7 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
             : [[value, at]];
         for (const [sub, subPointer] of subs) {
           // A dependencies entry may be a list of property names: no subschema.
-          if (!isRecord(sub) && typeof sub !== 'boolean') continue;
+          if (!isJsonObject(sub) && typeof sub !== 'boolean') continue;
           result.push({ targets: [{ schema: sub, base, pointer: subPointer }], level: childLevel, times });
         }
       }
@@ -212,7 +212,7 @@ export function rowEvaluationCount(root: unknown, options: RowCostOptions): RowC
     return `${id}\u0000${level}\u0000${node.base}`;
   };
   const known = (node: Node, level: Level): number | undefined =>
-    isRecord(node.schema) ? memo.get(keyOf(node, level)) : 1;
+    isJsonObject(node.schema) ? memo.get(keyOf(node, level)) : 1;
 
   interface Frame {
     readonly node: Node;
@@ -303,7 +303,7 @@ function indexDocument(document: unknown, uri: string, pointer: string, index: I
   index.resources.set(uri, stack[0] as Node);
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     const { schema } = node;
-    if (!isRecord(schema)) continue;
+    if (!isJsonObject(schema)) continue;
     let { base } = node;
     if (typeof schema.$id === 'string') {
       base = resolveId(schema.$id, base);
@@ -323,7 +323,7 @@ function indexDocument(document: unknown, uri: string, pointer: string, index: I
     }
     for (const keyword of [...IN_PLACE_MAPS, ...CHILD_ONCE_MAPS, ...CHILD_EACH_MAPS, ...DECLARING_MAPS]) {
       const map = schema[keyword];
-      if (!isRecord(map)) continue;
+      if (!isJsonObject(map)) continue;
       for (const [key, sub] of Object.entries(map))
         stack.push({ schema: sub, base, pointer: `${node.pointer}/${keyword}/${pointerSegment(key)}` });
     }
@@ -356,8 +356,4 @@ function resolveId(id: string, base: string): string {
 
 function saturate(value: number): number {
   return value > SATURATED || Number.isNaN(value) ? SATURATED : value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { ContentDigest } from '../core/object-store.js';
 import { relativeKeyProblem } from '../core/relative-key.js';
 import { makeDirectory } from './file-system.js';
+import { isJsonObject } from '../core/json-limits.js';
 
 /**
  * What a directory store found a file of its tree to hold, and the file's identity then (device, inode,
@@ -49,10 +50,15 @@ export async function readCheckedFiles(file: string, root: string): Promise<Map<
   } catch {
     return found;
   }
-  if (!isObject(parsed) || parsed.format !== RECORD_FORMAT || parsed.root !== root || !isObject(parsed.files))
+  if (
+    !isJsonObject(parsed) ||
+    parsed.format !== RECORD_FORMAT ||
+    parsed.root !== root ||
+    !isJsonObject(parsed.files)
+  )
     return found;
   for (const [key, entry] of Object.entries(parsed.files)) {
-    if (relativeKeyProblem(key) !== undefined || !isObject(entry)) continue;
+    if (relativeKeyProblem(key) !== undefined || !isJsonObject(entry)) continue;
     const { identity, bytes, sha256 } = entry;
     if (
       typeof identity === 'string' &&
@@ -111,8 +117,4 @@ async function removeOldRecords(folder: string): Promise<void> {
   );
   saved.sort((a, b) => b.mtime - a.mtime);
   for (const { file } of saved.slice(RECORDS_KEPT)) await fs.rm(file, { force: true });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
