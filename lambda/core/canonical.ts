@@ -293,22 +293,48 @@ export function csvHeader(columns: readonly Column[]): string {
 /** Canonical CSV lines of some rows, each ending with a line break (empty for no rows). */
 export function csvLines(columns: readonly Column[], rows: readonly Row[]): string {
   if (rows.length === 0) return '';
-  const cells = columns.map((column) => ({ name: column.name, isText: column.type === 'string' }));
-  // Each line joined from its cells, and the lines joined once, end with an empty one for the last line
-  // break: every string made is flat and made once. Appending cell by cell made a chain of partial
-  // strings, two or three objects a cell, which the encoder then had to copy into one.
-  const line: string[] = new Array<string>(cells.length);
-  const lines: string[] = [];
-  for (const row of rows) {
-    for (let index = 0; index < cells.length; index++) {
-      const { name, isText } = cells[index] as (typeof cells)[number];
-      line[index] = csvCell(row[name], isText);
+  let render = LINE_RENDERERS.get(columns);
+  if (render === undefined) LINE_RENDERERS.set(columns, (render = compileCsvLines(columns)));
+  return render(rows);
+}
+
+/** Renders rows of one list of columns as {@link csvLines} does. */
+type CsvLinesRenderer = (rows: readonly Row[]) => string;
+
+/**
+ * Each list of columns' renderer, compiled once: a table's columns are one array from its definition on,
+ * so a publish compiles one, however many batches it renders.
+ */
+const LINE_RENDERERS = new WeakMap<readonly Column[], CsvLinesRenderer>();
+
+/**
+ * A renderer of rows of `columns` as canonical CSV lines, compiled into a function that reads each
+ * column by a constant name: V8 then caches each read at its own place in the code, where one
+ * `row[name]` read for every column sees eleven names and falls back to a generic lookup (10^6 trade
+ * rows: about a fifth of the time of the lines). Each line is joined from its cells, and the lines
+ * joined once, ending with an empty one for the last line break: every string made is flat and made
+ * once, where appending cell by cell made a chain of partial strings that the encoder then copied. The
+ * names are written into the source as JSON string literals, which quote any character, so no column
+ * name can become code.
+ */
+function compileCsvLines(columns: readonly Column[]): CsvLinesRenderer {
+  const cells = columns.map(
+    (column, index) =>
+      `line[${index}] = ${column.type === 'string' ? 'textCell' : 'otherCell'}(row[${JSON.stringify(column.name)}]);`,
+  );
+  // A table without columns still gets one (empty) line per row, as papaparse wrote it.
+  const source = `return function csvLines(rows) {
+    const line = new Array(${columns.length});
+    const lines = new Array(rows.length + 1);
+    for (let at = 0; at < rows.length; at++) {
+      const row = rows[at];
+      ${cells.join('\n      ')}
+      lines[at] = line.join(',');
     }
-    // A table without columns still gets one (empty) line per row, as papaparse wrote it.
-    lines.push(line.join(','));
-  }
-  lines.push('');
-  return lines.join('\n');
+    lines[rows.length] = '';
+    return lines.join('\\n');
+  };`;
+  return new Function('textCell', 'otherCell', source)(textCell, otherCell) as CsvLinesRenderer;
 }
 
 /*
@@ -336,16 +362,17 @@ function csvField(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-function csvCell(value: string | number | boolean | undefined, isText: boolean): string {
-  // A number or boolean outside a text column is written as String(value): digits, `.`, `e`, `+`, `-`,
-  // `NaN`, `Infinity`, `true` or `false`, none of which is ever quoted, so the check is skipped.
-  if (!isText && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
-  return csvField(cellText(value, isText));
+/** A cell of a text column: absent is empty, text that would run as a formula is escaped. */
+function textCell(value: string | number | boolean | undefined): string {
+  return value === undefined ? '' : csvField(escapeFormula(String(value)));
 }
 
-function cellText(value: string | number | boolean | undefined, isText: boolean): string {
-  if (value === undefined) return '';
-  return isText ? escapeFormula(String(value)) : String(value);
+/** A cell of any other column (number, integer, boolean, date). */
+function otherCell(value: string | number | boolean | undefined): string {
+  // A number or boolean is written as String(value): digits, `.`, `e`, `+`, `-`, `NaN`, `Infinity`,
+  // `true` or `false`, none of which is ever quoted, so the check is skipped.
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === undefined ? '' : csvField(value);
 }
 
 /** Orders rows by the primary key's typed values, as {@link compareKeys} compares them. */
