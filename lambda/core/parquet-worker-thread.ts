@@ -11,7 +11,7 @@ import { UnorderedColumnStats } from './column-stats.js';
 import { messageOf } from './errors.js';
 import { writeParquet } from './parquet.js';
 import { PARQUET_WORKER_ROLE, type FromWorker, type ToWorker, type WorkerInput } from './parquet-worker.js';
-import { LineCutter, rowParserFor, rowsOfLines, SPILL_READ_BYTES } from './row-source.js';
+import { LineCutter, needsNoPrototype, rowsOfLines, SPILL_READ_BYTES } from './row-source.js';
 import type { Column, Row } from './row-schema.js';
 import { ScratchFile, type ScratchFileHandle } from './scratch.js';
 
@@ -65,23 +65,24 @@ async function* followFile(descriptor: number, progress: SpillProgress): AsyncGe
 }
 
 /**
- * The rows of a spill being written, read as far as it is and parsed, until it is complete and read to
- * its end: whole lines only (a line cut by a read waits for the next one).
+ * The rows of a spill being written, read as far as it is and parsed (prototype-free where the columns'
+ * names need it, see `rowParserFor`), until it is complete and read to its end: whole lines only (a line
+ * cut by a read waits for the next one).
  */
 async function* followSpill(
   spill: number,
   progress: SpillProgress,
-  parse: (line: string) => Row,
+  prototypeFree: boolean,
 ): AsyncGenerator<readonly Row[]> {
   // Each read's lines are parsed before the next read, and the line a read cuts is copied out of it.
   const cutter = new LineCutter({ reusedChunks: true });
   for await (const chunk of followFile(spill, progress)) {
     const lines = cutter.wholeLines(chunk);
-    if (lines.length > 0) yield rowsOfLines(lines, parse);
+    if (lines.length > 0) yield rowsOfLines(lines, prototypeFree);
   }
   // A spill ends with a line break; a last line without one is read all the same.
   const rest = cutter.rest();
-  if (rest !== undefined) yield rowsOfLines([rest], parse);
+  if (rest !== undefined) yield rowsOfLines([rest], prototypeFree);
 }
 
 /** A descriptor the main thread opened for writing, lent to a scratch file: its owner closes it. */
@@ -120,7 +121,7 @@ async function runWorker(input: WorkerInput, port: MessagePort): Promise<void> {
   try {
     const file = new ScratchFile(input.file, lentForWriting(input.fileDescriptor));
     // The encoder and the statistics look up each row's columns by name and nothing else.
-    const spilled = followSpill(input.spillDescriptor, progress, rowParserFor(input.columns));
+    const spilled = followSpill(input.spillDescriptor, progress, needsNoPrototype(input.columns));
     const rows = input.unorderedStats === true ? alsoCounted(spilled, input.columns, port) : spilled;
     await writeParquet(input.columns, rows, file, {
       ...(input.rowGroupRows === undefined ? {} : { rowGroupRows: input.rowGroupRows }),

@@ -136,6 +136,44 @@ describe('whole lines of a spill read in pieces', () => {
     expect(rowsOfLines([text.subarray(0, cut), text.subarray(cut)])).toEqual(rowsOfLines([text]));
     expect(rowsOfLines([text]).map((row) => ({ ...row }))).toEqual(rows);
   });
+
+  it('parses any spilled rows, cut anywhere between lines, as a parse of each line would', () => {
+    // Cells of every kind a row holds, text with commas, brackets, quotes, escaped line breaks and
+    // U+2028; column names among them those every object inherits.
+    const cell = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+      fc.constantFrom(',', '[1,2]', '"', '\n', '\r\n', '\u2028', '}\n{', ''),
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+    );
+    const name = fc.oneof(
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom('constructor', 'toString', '__proto__'),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.dictionary(name, cell, { maxKeys: 5 }), { minLength: 1, maxLength: 30 }),
+        fc.nat(),
+        fc.boolean(),
+        (rows, at, prototypeFree) => {
+          const lines = rows.map((row) => `${JSON.stringify(row)}\n`);
+          const text = Buffer.from(lines.join(''));
+          const cutLine = at % lines.length;
+          const cut = Buffer.byteLength(lines.slice(0, cutLine).join(''));
+          const pieces = cut === 0 ? [text] : [text.subarray(0, cut), text.subarray(cut)];
+          const parsed = rowsOfLines(pieces, prototypeFree);
+          const expected = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+          expect(parsed.map((row) => JSON.stringify(row))).toEqual(
+            expected.map((row) => JSON.stringify(row)),
+          );
+          for (const row of parsed)
+            expect(Object.getPrototypeOf(row)).toBe(prototypeFree ? null : Object.prototype);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('a line of many reads', () => {
