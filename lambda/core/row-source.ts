@@ -348,14 +348,20 @@ function textLines(lines: Buffer): string[] {
 /**
  * The spilled rows of `lines`, whole lines in pieces as {@link LineCutter} gives them: prototype-free
  * objects ({@link parseRow}) unless `prototypeFree` is false (see {@link rowParserFor}). Spilled JSON never
- * holds a raw line break, so a piece's lines joined by commas are one JSON array of its rows, parsed at
- * once: about a tenth faster than a parse a line, and without a string made for each line.
+ * holds a raw line break, so a piece's lines, each line break but the last made a comma and the whole
+ * put in brackets, are one JSON array of its rows, decoded and parsed at once: about a tenth faster than
+ * a parse a line, and the only string made is the array's text (the brackets and commas are put in a
+ * copy of the bytes, outside V8's heap).
  */
 export function rowsOfLines(lines: readonly Buffer[], prototypeFree = true): Row[] {
   const rows: Row[] = [];
   for (const piece of lines) {
-    const text = piece.toString('utf8', 0, piece.length - 1).replaceAll('\n', ',');
-    for (const row of JSON.parse(`[${text}]`) as Row[])
+    const array = Buffer.allocUnsafe(piece.length + 1);
+    array[0] = 0x5b; // [
+    piece.copy(array, 1);
+    for (let at = array.indexOf(0x0a, 1); at !== -1; at = array.indexOf(0x0a, at + 1)) array[at] = 0x2c; // ,
+    array[array.length - 1] = 0x5d; // ] in place of the last line break
+    for (const row of JSON.parse(array.toString('utf8')) as Row[])
       rows.push(prototypeFree ? (Object.setPrototypeOf(row, null) as Row) : row);
   }
   return rows;
