@@ -11,7 +11,13 @@ import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readCsvRecords } from '../lambda/core/csv-records.js';
-import { bodyBytes, type ObjectMeta, type ObjectStore, type PutBody } from '../lambda/core/object-store.js';
+import {
+  bodyBytes,
+  type GetOptions,
+  type ObjectMeta,
+  type ObjectStore,
+  type PutBody,
+} from '../lambda/core/object-store.js';
 import { publishDatasets } from '../lambda/core/pipeline.js';
 import type * as DuckDB from '@duckdb/node-api';
 import { compileRowSchema } from '../lambda/core/row-schema.js';
@@ -48,9 +54,9 @@ class CountingStore implements ObjectStore {
         return copy(from, to, meta);
       };
   }
-  get(key: string) {
+  get(key: string, options?: GetOptions) {
     this.requests++;
-    return this.inner.get(key);
+    return this.inner.get(key, options);
   }
   open(key: string) {
     this.requests++;

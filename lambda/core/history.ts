@@ -48,8 +48,10 @@ import {
   digestStream,
   objectExists,
   ObjectStoreError,
+  ObjectTooLargeError,
   type ObjectStore,
   type PutBody,
+  type StoredObject,
 } from './object-store.js';
 import { DEFAULT_BASE_URL, publishSiteFiles, SiteSourceError, type SiteNote } from './site.js';
 import { decodeUtf8Document, InvalidUtf8Error, notUtf8Message } from './utf8.js';
@@ -86,7 +88,18 @@ export interface CatalogSnapshot {
 
 /** Reads and parses `catalog.json`; absent ⇒ no catalog. */
 export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>): Promise<CatalogSnapshot> {
-  const object = await store.get(CATALOG_KEY);
+  // No larger than verify reads (its default --max-catalog-bytes), and refused before it is read whole: a file
+  // past V8's longest string made the run fail as a bug, one of gigabytes took their memory first, and a
+  // catalog verify cannot read is no catalog a run should list versions in.
+  let object: StoredObject | undefined;
+  try {
+    object = await store.get(CATALOG_KEY, { maxBytes: DEFAULT_MAX_CATALOG_BYTES });
+  } catch (error) {
+    if (!(error instanceof ObjectTooLargeError)) throw error;
+    throw new CorruptCatalogError(
+      `${CATALOG_KEY} in the published tree is ${error.bytes} bytes, larger than the ${DEFAULT_MAX_CATALOG_BYTES}-byte limit for a catalog (verify's --max-catalog-bytes): restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
+    );
+  }
   if (object === undefined) {
     // Something no reader takes for the catalog (a folder, a link out of the tree): the tree is not new, and a
     // run that took it for one would list only its own datasets.
@@ -101,12 +114,6 @@ export async function readCatalog(store: Pick<ObjectStore, 'get' | 'absenceOf'>)
   // JSON.parse alone; verify reads it as the curated documents are read, for what JSON.parse reads otherwise
   // than a reviewer (a repeated key, a number past a double), which a run looks for only in a catalog whose
   // shape is wrong, to say where (1e400 read as Infinity, where a count must be).
-  // No larger than verify reads (its default --max-catalog-bytes): a file past V8's longest string made the run
-  // fail as a bug, and a catalog verify cannot read is no catalog a run should list versions in.
-  if (object.body.byteLength > DEFAULT_MAX_CATALOG_BYTES)
-    throw new CorruptCatalogError(
-      `${CATALOG_KEY} in the published tree is ${object.body.byteLength} bytes, larger than the ${DEFAULT_MAX_CATALOG_BYTES}-byte limit for a catalog (verify's --max-catalog-bytes): restore it from a copy (a backup, or the bucket's version history on S3), then run verify`,
-    );
   // Strict, as verify reads it: a byte that is not UTF-8 (a hand edit saved as Latin-1) read as U+FFFD would go
   // into the pages and the next catalog written, while verify calls the catalog unreadable.
   let text: string;

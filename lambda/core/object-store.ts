@@ -10,8 +10,11 @@ import { isVersionedKey } from './content-policy.js';
  * directory and S3. Core code depends on this interface only.
  */
 export interface ObjectStore {
-  /** Reads a whole object, or `undefined` when the key does not exist. */
-  get(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Reads a whole object, or `undefined` when the key does not exist; one larger than `options.maxBytes`
+   * is refused with {@link ObjectTooLargeError}, its body not read whole.
+   */
+  get(key: string, options?: GetOptions): Promise<StoredObject | undefined>;
   /**
    * Streams an object's body in chunks, or `undefined` when the key does not
    * exist. Large sources are read this way so that they are never held whole.
@@ -251,6 +254,33 @@ export interface ObjectInfo extends ObjectMeta {
 /** A whole object with its metadata. */
 export interface StoredObject extends ObjectInfo {
   readonly body: Uint8Array;
+}
+
+/** Options of {@link ObjectStore.get}. */
+export interface GetOptions {
+  /**
+   * The most bytes the object may hold: a larger one is refused with {@link ObjectTooLargeError} before
+   * its body is read whole (what was read of it is let go), so that a read of a document whose size is
+   * bounded (the catalog, a source text) is bounded too, whatever the file has become.
+   * @default no limit
+   */
+  readonly maxBytes?: number;
+}
+
+/** An object larger than a read of it takes ({@link GetOptions.maxBytes}): refused, not read whole. */
+export class ObjectTooLargeError extends OpenDataError {
+  override readonly name = 'ObjectTooLargeError';
+  readonly code = 'object-too-large';
+  /**
+   * @param bytes the object's size where the store says it, else how far it was read (at least that)
+   */
+  constructor(
+    readonly key: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`${key} is ${bytes} bytes, more than the ${maxBytes} bytes a read of it takes`);
+  }
 }
 
 /** A store request failed for a reason other than a precondition (network, permissions, …). */

@@ -1,5 +1,5 @@
 import type { IssueCode } from './issue.js';
-import type { ObjectStore } from './object-store.js';
+import { ObjectTooLargeError, type ObjectStore, type StoredObject } from './object-store.js';
 import { normalizeSourceText } from './provenance.js';
 
 /** The largest source text read, in bytes: a paper or a book, not a data file. */
@@ -37,13 +37,25 @@ export function sourceTextsFrom(store: Pick<ObjectStore, 'get' | 'list'>, label:
   };
   const read = async (file: string): Promise<SourceTextLookup> => {
     const shown = `${folder}/${file}`;
+    const tooLarge: SourceTextLookup = {
+      ok: false,
+      why: `source text ${shown} is larger than ${MAX_SOURCE_TEXT_BYTES} bytes`,
+      code: 'limit-exceeded',
+    };
     if (!/^[A-Za-z0-9._-]+$/.test(file) || file.startsWith('.'))
       return {
         ok: false,
         why: `source file name "${file}" is not a plain file name`,
         code: 'descriptor-error',
       };
-    const object = await store.get(file);
+    let object: StoredObject | undefined;
+    try {
+      // Refused before it is read whole: a file of gigabytes named as a source would take their memory.
+      object = await store.get(file, { maxBytes: MAX_SOURCE_TEXT_BYTES });
+    } catch (error) {
+      if (!(error instanceof ObjectTooLargeError)) throw error;
+      return tooLarge;
+    }
     if (object === undefined) {
       if (!(await (holdsAny ??= anyText())))
         return { ok: false, why: `the source texts folder ${folder} holds no file`, notChecked: true };
@@ -53,12 +65,6 @@ export function sourceTextsFrom(store: Pick<ObjectStore, 'get' | 'list'>, label:
         code: 'file-missing',
       };
     }
-    if (object.body.byteLength > MAX_SOURCE_TEXT_BYTES)
-      return {
-        ok: false,
-        why: `source text ${shown} is larger than ${MAX_SOURCE_TEXT_BYTES} bytes`,
-        code: 'limit-exceeded',
-      };
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(object.body);

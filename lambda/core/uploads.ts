@@ -78,7 +78,7 @@ export async function chooseDatasetSource(sources: CuratedSources, id: string): 
   if (!newer) return deployedChoice;
   const uploads = sources.uploads.store;
   const data: DeployedSourceLocation['data'] = {
-    get: (key) => (key === csv ? uploads.get(key) : deployed.data.get(key)),
+    get: (key, options) => (key === csv ? uploads.get(key, options) : deployed.data.get(key, options)),
     head: (key) => (key === csv ? uploads.head(key) : deployed.data.head(key)),
     open: (key) => (key === csv ? uploads.open(key) : deployed.data.open(key)),
     list: (prefix) => deployed.data.list(prefix),

@@ -10,6 +10,7 @@ import { objectMetaFor } from '../core/content-policy.js';
 import type {
   ContentDigest,
   DigestRead,
+  GetOptions,
   ObjectInfo,
   ObjectMeta,
   ObjectStore,
@@ -22,6 +23,7 @@ import {
   bodySha256,
   isStreamedBody,
   ObjectStoreError,
+  ObjectTooLargeError,
   verifiedChunks,
   type StreamedBody,
 } from '../core/object-store.js';
@@ -220,20 +222,26 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
-  async get(key: string): Promise<StoredObject | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<StoredObject | undefined> {
     const file = this.#fileFor(key);
+    const { maxBytes } = options;
     let body: Buffer;
     let lastModified: Date;
     try {
       // One open file for both, so the time is that of the bytes read even if the file is replaced meanwhile.
       const handle = await openForReading(file, await this.#readingRoot(key), key);
       try {
-        [body, { mtime: lastModified }] = await Promise.all([handle.readFile(), handle.stat()]);
+        const stats = await handle.stat();
+        lastModified = stats.mtime;
+        if (maxBytes !== undefined && stats.size > maxBytes)
+          throw new ObjectTooLargeError(key, stats.size, maxBytes);
+        body = maxBytes === undefined ? await handle.readFile() : await readAtMost(handle, key, maxBytes);
       } finally {
         await handle.close();
       }
     } catch (error) {
       if (isMissing(error)) return undefined;
+      if (error instanceof ObjectTooLargeError) throw error;
       throw storeError('read', key, error);
     }
     const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
@@ -898,6 +906,23 @@ async function movedOver(source: string, temp: string): Promise<boolean> {
       `${source} was handed over as a file of its own, but is ${moved.isFile() ? `a file with ${moved.nlink} names` : 'not a regular file'}: ${changed}`,
     );
   return true;
+}
+
+/**
+ * The bytes of an open file, read to its end, but no more than `maxBytes`: a file that grew past them
+ * since its size was taken is refused with {@link ObjectTooLargeError} once the read passes them.
+ */
+async function readAtMost(handle: fs.FileHandle, key: string, maxBytes: number): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  let bytes = 0;
+  for (;;) {
+    const piece = Buffer.allocUnsafe(Math.min(HASH_READ_BYTES, maxBytes - bytes + 1));
+    const { bytesRead } = await handle.read(piece, 0, piece.length, bytes);
+    if (bytesRead === 0) return Buffer.concat(pieces, bytes);
+    bytes += bytesRead;
+    if (bytes > maxBytes) throw new ObjectTooLargeError(key, bytes, maxBytes);
+    pieces.push(piece.subarray(0, bytesRead));
+  }
 }
 
 /** Bytes a file is hashed in at a time. */

@@ -15,6 +15,7 @@ import {
 import type { PutObjectCommandInput, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type {
+  GetOptions,
   ObjectInfo,
   ObjectMeta,
   ObjectStore,
@@ -28,6 +29,7 @@ import {
   bodySha256,
   isStreamedBody,
   ObjectStoreError,
+  ObjectTooLargeError,
   verifiedChunks,
 } from '../core/object-store.js';
 import { mapConcurrent } from '../core/concurrency.js';
@@ -154,13 +156,22 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async get(key: string): Promise<StoredObject | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<StoredObject | undefined> {
+    const { maxBytes } = options;
     try {
       const response = await this.#client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: this.#s3Key(key) }),
       );
       if (response.Body === undefined) throw new Error('response has no body');
+      const size = response.ContentLength;
+      if (maxBytes !== undefined && size !== undefined && size > maxBytes) {
+        // The body is let go unread: its connection is closed rather than drained.
+        (response.Body as unknown as { destroy?: () => void }).destroy?.();
+        throw new ObjectTooLargeError(key, size, maxBytes);
+      }
       const body = await response.Body.transformToByteArray();
+      if (maxBytes !== undefined && body.byteLength > maxBytes)
+        throw new ObjectTooLargeError(key, body.byteLength, maxBytes);
       return {
         contentType: response.ContentType ?? 'application/octet-stream',
         cacheControl: response.CacheControl ?? '',
@@ -171,6 +182,7 @@ export class S3Store implements ObjectStore {
       };
     } catch (error) {
       if (isNotFound(error)) return undefined;
+      if (error instanceof ObjectTooLargeError) throw error;
       throw this.#error('get', key, error);
     }
   }

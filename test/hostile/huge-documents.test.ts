@@ -5,12 +5,17 @@
  * create a string longer than 0x1fffffe8 characters", exit 3. The files are sparse (no disk is used): each
  * is now read no further than its limit and refused as the limit-exceeded issue the text check gives.
  */
-import { truncate } from 'node:fs/promises';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_SOURCE_TEXT_BYTES, sourceTextsFrom } from '../../lambda/core/source-texts.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { hostileWorkspace, publishAll, runCliChild } from './hostile-workspace.js';
 
 const PAST_LONGEST_STRING = 0x1fffffe8 + 1024;
+/** Past what Node reads into one buffer (2 GiB): a file read whole before its size was checked failed to be read at all. */
+const PAST_ONE_BUFFER = 3 * 1024 ** 3;
 
 describe('a document of the sources far past its size limit', () => {
   it.each([
@@ -45,6 +50,37 @@ describe('a document of the sources far past its size limit', () => {
     expect(run.stderr).toContain(
       `${file}:1:1: [limit-exceeded] the file is larger than the limit of 1048576 bytes`,
     );
+  });
+
+  it('refuses a published catalog.json of gigabytes by its size, before reading it', async () => {
+    const ws = await hostileWorkspace({ sample: {} });
+    expect((await publishAll(ws)).outcomes.map((outcome) => outcome.status)).toEqual(['published']);
+    await truncate(path.join(ws.out, 'catalog.json'), PAST_ONE_BUFFER);
+
+    const run = await runCliChild(['publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out], {
+      timeoutMs: 60_000,
+    });
+
+    expect(run.code, run.stderr.slice(-2000)).toBe(1);
+    expect(run.stderr).toBe(
+      `opendata: catalog.json in the published tree is ${PAST_ONE_BUFFER} bytes, larger than the 67108864-byte limit for a catalog (verify's --max-catalog-bytes): restore it from a copy (a backup, or the bucket's version history on S3), then run verify\n`,
+    );
+  });
+
+  it('refuses a source text of gigabytes as limit-exceeded, before reading it', async () => {
+    const folder = await makeTempDir('opendata-huge-source-');
+    await mkdir(folder, { recursive: true });
+    const file = path.join(folder, 'paper.txt');
+    await writeFile(file, '');
+    await truncate(file, PAST_ONE_BUFFER);
+
+    const found = await sourceTextsFrom(new LocalDirectoryStore(folder), folder).get('paper.txt');
+
+    expect(found).toEqual({
+      ok: false,
+      why: `source text ${folder}/paper.txt is larger than ${MAX_SOURCE_TEXT_BYTES} bytes`,
+      code: 'limit-exceeded',
+    });
   });
 
   it('refuses a published catalog.json past the size verify reads, one line and exit 1, not a bug', async () => {

@@ -10,6 +10,7 @@ import { objectMetaFor } from '../../lambda/core/content-policy.js';
 import {
   ImmutableKeyError,
   ObjectStoreError,
+  ObjectTooLargeError,
   type ObjectStore,
   type StreamedBody,
 } from '../../lambda/core/object-store.js';
@@ -259,6 +260,20 @@ describe.each(adapters)('ObjectStore contract: $name', ({ create }) => {
     const stored = await store.get(key);
     expect(stored?.bytes).toBe(body.byteLength);
     expect(Buffer.compare(Buffer.from(stored?.body ?? []), Buffer.from(body))).toBe(0);
+  });
+
+  it('reads an object of at most maxBytes whole, and refuses a larger one naming its size', async () => {
+    const key = 'datasets/trade/1.0.0/limited.csv';
+    const body = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
+    await store.putIfAbsent(key, body, objectMetaFor(key));
+
+    const within = await store.get(key, { maxBytes: body.byteLength });
+    expect(Buffer.compare(Buffer.from(within?.body ?? []), Buffer.from(body))).toBe(0);
+    expect(within?.etag).toBe((await store.get(key))?.etag);
+    const refused = await store.get(key, { maxBytes: body.byteLength - 1 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ObjectTooLargeError);
+    expect(refused).toMatchObject({ key, bytes: body.byteLength, maxBytes: body.byteLength - 1 });
+    expect(await store.get('datasets/trade/1.0.0/none.csv', { maxBytes: 1 })).toBeUndefined();
   });
 
   it('streams a body with open, the same bytes as get, and undefined for a missing key', async () => {

@@ -1,6 +1,7 @@
 import {
   bodyBytes,
   isStreamedBody,
+  type GetOptions,
   type ObjectMeta,
   type ObjectStore,
   type PutBody,
@@ -71,8 +72,8 @@ export class CrashingStore implements ObjectStore {
     this.#kill = options.kill ?? (() => process.kill(process.pid, 'SIGKILL'));
   }
 
-  get(key: string) {
-    return this.#call(undefined, () => this.#inner.get(key));
+  get(key: string, options?: GetOptions) {
+    return this.#call(undefined, () => this.#inner.get(key, options));
   }
 
   open(key: string) {

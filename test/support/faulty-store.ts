@@ -3,6 +3,7 @@ import {
   isStreamedBody,
   ObjectStoreError,
   digestStream,
+  type GetOptions,
   type ObjectMeta,
   type ObjectStore,
   type PutBody,
@@ -52,8 +53,8 @@ export class FaultyStore implements ObjectStore {
     throw new ObjectStoreError(`injected lost response on request ${this.requests}`, key);
   }
 
-  get(key: string) {
-    return this.call(key, () => this.inner.get(key));
+  get(key: string, options?: GetOptions) {
+    return this.call(key, () => this.inner.get(key, options));
   }
 
   open(key: string) {
@@ -88,7 +89,7 @@ export class FaultyStore implements ObjectStore {
 /** A store that silently drops the last byte of every CSV it creates, and reports success. */
 export function csvTruncatingStore(inner: ObjectStore): ObjectStore {
   return {
-    get: (key) => inner.get(key),
+    get: (key, options) => inner.get(key, options),
     open: (key) => inner.open(key),
     head: (key) => inner.head(key),
     list: (prefix) => inner.list(prefix),
