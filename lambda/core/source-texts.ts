@@ -1,6 +1,7 @@
 import type { IssueCode } from './issue.js';
 import { ObjectTooLargeError, type ObjectStore, type StoredObject } from './object-store.js';
 import { normalizeSourceText } from './provenance.js';
+import { decodeUtf8Document, InvalidUtf8Error } from './utf8.js';
 
 /** The largest source text read, in bytes: a paper or a book, not a data file. */
 export const MAX_SOURCE_TEXT_BYTES = 16 * 1024 * 1024;
@@ -37,11 +38,6 @@ export function sourceTextsFrom(store: Pick<ObjectStore, 'get' | 'list'>, label:
   };
   const read = async (file: string): Promise<SourceTextLookup> => {
     const shown = `${folder}/${file}`;
-    const tooLarge: SourceTextLookup = {
-      ok: false,
-      why: `source text ${shown} is larger than ${MAX_SOURCE_TEXT_BYTES} bytes`,
-      code: 'limit-exceeded',
-    };
     if (!/^[A-Za-z0-9._-]+$/.test(file) || file.startsWith('.'))
       return {
         ok: false,
@@ -54,7 +50,11 @@ export function sourceTextsFrom(store: Pick<ObjectStore, 'get' | 'list'>, label:
       object = await store.get(file, { maxBytes: MAX_SOURCE_TEXT_BYTES });
     } catch (error) {
       if (!(error instanceof ObjectTooLargeError)) throw error;
-      return tooLarge;
+      return {
+        ok: false,
+        why: `source text ${shown} is larger than ${MAX_SOURCE_TEXT_BYTES} bytes`,
+        code: 'limit-exceeded',
+      };
     }
     if (object === undefined) {
       if (!(await (holdsAny ??= anyText())))
@@ -67,8 +67,9 @@ export function sourceTextsFrom(store: Pick<ObjectStore, 'get' | 'list'>, label:
     }
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(object.body);
-    } catch {
+      text = decodeUtf8Document(object.body);
+    } catch (error) {
+      if (!(error instanceof InvalidUtf8Error)) throw error;
       return { ok: false, why: `source text ${shown} is not UTF-8`, code: 'encoding-error' };
     }
     return { ok: true, file: shown, text: normalizeSourceText(text) };
