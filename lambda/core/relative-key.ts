@@ -12,6 +12,14 @@ export const MAX_RELATIVE_KEY_CHARS = 1024;
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /**
+ * The folder a key prefix names (a bucket's `--prefix`), without the slashes before and after it: `/site/`
+ * is `site`, and a prefix of slashes alone is the root (`''`).
+ */
+export function prefixFolder(prefix: string): string {
+  return prefix.replace(/^\/+|\/+$/g, '');
+}
+
+/**
  * Why `key` is not a safe site-relative key such as `datasets/trade/1.0.0/trade.csv`,
  * or `undefined` when it is. A safe key has no scheme (`data:`, `file:`, `http:`),
  * no leading `/` (absolute or protocol-relative `//host`), no `.` or `..` or empty

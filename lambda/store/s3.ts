@@ -33,6 +33,7 @@ import {
   verifiedChunks,
 } from '../core/object-store.js';
 import { mapConcurrent } from '../core/concurrency.js';
+import { prefixFolder } from '../core/relative-key.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './network-timeouts.js';
 
 export interface S3StoreOptions {
@@ -113,7 +114,7 @@ export class S3Store implements ObjectStore {
   constructor(options: S3StoreOptions) {
     this.#client = options.client;
     this.bucket = options.bucket;
-    const prefix = (options.prefix ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
+    const prefix = prefixFolder(options.prefix ?? '');
     this.prefix = prefix === '' ? '' : `${prefix}/`;
     this.partSizeBytes = options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
     this.multipartThresholdBytes = options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES;
