@@ -28,7 +28,10 @@ export interface SourceTexts {
  * (a deployment without them): every lookup is then `notChecked`. Once it
  * holds any, a name it does not hold is a fault of the descriptor naming it.
  */
-export function sourceTextsFrom(store: Pick<ObjectStore, 'get' | 'list'>, label: string): SourceTexts {
+export function sourceTextsFrom(
+  store: Pick<ObjectStore, 'get' | 'list' | 'absenceOf'>,
+  label: string,
+): SourceTexts {
   const cache = new Map<string, Promise<SourceTextLookup>>();
   const folder = label.replace(/\/+$/, '');
   let holdsAny: Promise<boolean> | undefined;
@@ -57,6 +60,15 @@ export function sourceTextsFrom(store: Pick<ObjectStore, 'get' | 'list'>, label:
       };
     }
     if (object === undefined) {
+      // Something no reader takes for the text (a folder, a link leading out of the folder) is the
+      // descriptor's fault to see, never a folder without texts, which would switch the check off.
+      const there = await store.absenceOf?.(file);
+      if (there !== undefined)
+        return {
+          ok: false,
+          why: `source text ${shown} is no file (${there}): put the text itself there`,
+          code: 'file-missing',
+        };
       if (!(await (holdsAny ??= anyText())))
         return { ok: false, why: `the source texts folder ${folder} holds no file`, notChecked: true };
       return {

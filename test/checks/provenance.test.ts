@@ -1,8 +1,12 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../lambda/core/issue.js';
 import { sourceTextsFrom } from '../../lambda/core/source-texts.js';
 import { validateDataset } from '../../lambda/core/validate.js';
+import { LocalDirectoryStore } from '../../lambda/store/local-directory.js';
 import { FIXTURE_DESCRIPTOR, FIXTURE_SCHEMA, fixtureSource } from '../support/dataset-fixture.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 // The provenance check run by validate itself: a dataset whose rows quote a source text.
 
@@ -193,5 +197,30 @@ describe('the provenance check in validate', () => {
 
     expect(report.issues).toEqual([]);
     expect(report.checks).toBeUndefined();
+  });
+});
+
+describe('a source text that stands in the folder as no file', () => {
+  // A sources folder whose only entry is a link leading out of it, or a folder, in the text's place: the
+  // store takes it for no file, and the folder then looked as if it held no text at all, which switched
+  // the check off (exit 0, "provenance not checked") where the descriptor names a text that is there.
+  it.each([
+    [
+      'a symbolic link leading out of the folder',
+      async (at: string, outside: string) => symlink(outside, at),
+    ],
+    ['a folder', async (at: string) => mkdir(at)],
+  ])('is an issue of the dataset when it is %s, never "no source texts"', async (_kind, place) => {
+    const folder = await makeTempDir('opendata-linked-source-');
+    const outside = path.join(await makeTempDir('opendata-linked-target-'), 'paper.txt');
+    await writeFile(outside, SOURCE_TEXT);
+    await place(path.join(folder, 'paper.txt'), outside);
+
+    const found = await sourceTextsFrom(new LocalDirectoryStore(folder), folder).get('paper.txt');
+
+    expect(found.ok).toBe(false);
+    expect(found).toMatchObject({ code: 'file-missing' });
+    expect(found).not.toHaveProperty('notChecked');
+    expect(found.ok ? '' : found.why).toMatch(/^source text .*paper\.txt is no file \(/);
   });
 });
