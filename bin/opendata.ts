@@ -11,7 +11,7 @@ import { formatIssue } from '../lambda/core/issue.js';
 import { ImmutableKeyError, ObjectStoreError, type ObjectStore } from '../lambda/core/object-store.js';
 import { CorruptCatalogError } from '../lambda/core/history.js';
 import { baseUrlProblem } from '../lambda/core/catalog-shape.js';
-import { prefixFolder, relativeKeyProblem } from '../lambda/core/relative-key.js';
+import { bucketPrefixProblem } from '../lambda/core/relative-key.js';
 import { CorruptPublishedFileError } from '../lambda/core/publish.js';
 import { ScratchDirectory, ScratchSpaceError } from '../lambda/core/scratch.js';
 import {
@@ -409,8 +409,7 @@ async function publishCommand(
   }
   // Every key of the site is the prefix and a path under it, and is served at that path: a ".." or "%2e%2e"
   // segment, an empty one or a control character would publish a tree no URL reaches (S3 takes any key).
-  const folder = prefix === undefined ? '' : prefixFolder(prefix);
-  const prefixProblem = folder === '' ? undefined : relativeKeyProblem(folder);
+  const prefixProblem = prefix === undefined ? undefined : bucketPrefixProblem(prefix);
   if (prefixProblem !== undefined)
     throw new UsageError(
       `--prefix ${JSON.stringify(prefix)} ${prefixProblem}: the site is served from its keys, so the prefix is a plain folder path such as "site" or "open-data/kz-az"`,

@@ -6,10 +6,36 @@
  * that decodes percent-escapes before mapping to files.
  */
 
-/** The longest key accepted; S3's own limit is 1024 bytes. */
-export const MAX_RELATIVE_KEY_CHARS = 1024;
+/** The longest key accepted, in bytes of UTF-8: S3's own limit for a whole key. */
+export const MAX_RELATIVE_KEY_BYTES = 1024;
+
+/**
+ * The longest bucket prefix accepted, in bytes of UTF-8: every key of the site goes under it, and the
+ * longest (`datasets/<id>/<version>/<id>.<extension>`, an id of up to 63 characters) takes under 200
+ * of S3's {@link MAX_RELATIVE_KEY_BYTES}.
+ */
+export const MAX_PREFIX_BYTES = 512;
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
+ * Why `prefix` is not a bucket prefix the site can be published under, or `undefined` when it is: a plain
+ * folder path ({@link relativeKeyProblem}), written with one `/` after it or none (`site`, `site/`,
+ * `open-data/kz-az`), and at most {@link MAX_PREFIX_BYTES} long. A leading `/`, a doubled one or a prefix
+ * of slashes alone is refused rather than read as some other folder, so that the keys written are the
+ * ones the prefix says.
+ */
+export function bucketPrefixProblem(prefix: string): string | undefined {
+  const folder = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  if (folder === '')
+    return prefix === ''
+      ? "is empty: leave --prefix out to publish at the bucket's root"
+      : "is the bucket's root: leave --prefix out to publish there";
+  const bytes = Buffer.byteLength(folder, 'utf8');
+  if (bytes > MAX_PREFIX_BYTES)
+    return `is ${bytes} bytes long in UTF-8, over the ${MAX_PREFIX_BYTES} that leave room under it for the site's keys (S3 takes ${MAX_RELATIVE_KEY_BYTES} for a whole key)`;
+  return relativeKeyProblem(folder);
+}
 
 /**
  * The folder a key prefix names (a bucket's `--prefix`), without the slashes before and after it: `/site/`
@@ -28,8 +54,12 @@ export function prefixFolder(prefix: string): string {
  */
 export function relativeKeyProblem(key: string): string | undefined {
   if (key.length === 0) return 'is empty';
-  if (key.length > MAX_RELATIVE_KEY_CHARS) return `is longer than ${MAX_RELATIVE_KEY_CHARS} characters`;
+  if (key.length > MAX_RELATIVE_KEY_BYTES || Buffer.byteLength(key, 'utf8') > MAX_RELATIVE_KEY_BYTES)
+    return `is longer than ${MAX_RELATIVE_KEY_BYTES} bytes in UTF-8`;
   if (hasControlCharacter(key)) return 'contains a control character';
+  const unseen = UNSEEN.exec(key);
+  if (unseen !== null)
+    return `contains ${codePointName(unseen[0])}, which shows as nothing or as a space: the key would not read as it is written`;
   // The URL parser drops spaces (and controls) at either end: " a" would be fetched as "a".
   if (key.startsWith(' ') || key.endsWith(' ')) return 'starts or ends with a space, which URL parsers drop';
   const scheme = SCHEME.exec(key);
@@ -49,6 +79,18 @@ export function relativeKeyProblem(key: string): string | undefined {
     if (segment === '.' || segment === '..') return `has a "${segment}" segment`;
   }
   return undefined;
+}
+
+/**
+ * Characters that show as nothing or as a space other than U+0020: format characters (zero-width space,
+ * joiners, bidirectional overrides, the byte order mark), line and paragraph separators, and spaces such as
+ * U+00A0. A key holding one looks like another key.
+ */
+const UNSEEN = /[\p{Cf}\p{Zl}\p{Zp}]|(?! )\p{Zs}/u;
+
+/** A character's code point as Unicode writes it, `U+200B`. */
+function codePointName(character: string): string {
+  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** C0 and C1 controls and DEL: never in a published key, and unsafe to print. */

@@ -172,6 +172,10 @@ describe('usage errors exit 2', () => {
       '--prefix "%2e%2e/site" contains a percent-escape',
     ],
     [['publish', '--bucket', 'b', '--prefix', 'a\nb'], '--prefix "a\\nb" contains a control character'],
+    // Refused, not read as the bucket's root or as "site": the keys written are the ones the prefix says.
+    [['publish', '--bucket', 'b', '--prefix', '/'], '--prefix "/" is the bucket\'s root: leave --prefix out'],
+    [['publish', '--bucket', 'b', '--prefix', 'site//'], '--prefix "site//" has an empty segment'],
+    [['publish', '--bucket', 'b', '--prefix', 'si\u200bte'], 'contains U+200B, which shows as nothing'],
     [
       ['publish', '--out', 'x', '--connect-timeout-ms', '5'],
       '--connect-timeout-ms only applies with --bucket: a folder has no server to wait for',

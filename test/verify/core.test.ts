@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Distribution } from '../../lambda/core/catalog.js';
-import { relativeKeyProblem } from '../../lambda/core/relative-key.js';
+import {
+  bucketPrefixProblem,
+  MAX_PREFIX_BYTES,
+  MAX_RELATIVE_KEY_BYTES,
+  prefixFolder,
+  relativeKeyProblem,
+} from '../../lambda/core/relative-key.js';
 import { verifyDistributions, verifyPublishedTree } from '../../lambda/core/verify.js';
 import { fixtureTree } from '../support/hostile-http-server.js';
 
@@ -170,6 +176,76 @@ describe('relativeKeyProblem', () => {
         expect(url.search + url.hash).toBe('');
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('relativeKeyProblem: what a key cannot hold unseen', () => {
+  it.each([
+    ['datasets/a\u200bb.csv', 'U+200B'],
+    ['\u202edatasets/a.csv', 'U+202E'],
+    ['datasets/a\u00a0b.csv', 'U+00A0'],
+    ['datasets/a\u2028b.csv', 'U+2028'],
+    ['\ufeffdatasets/a.csv', 'U+FEFF'],
+  ])('refuses %j, naming %s', (key, named) => {
+    expect(relativeKeyProblem(key)).toBe(
+      `contains ${named}, which shows as nothing or as a space: the key would not read as it is written`,
+    );
+  });
+
+  it('counts a key in bytes of UTF-8, as S3 does, not in characters', () => {
+    const key = `datasets/${'й'.repeat(600)}`; // 609 characters, 1,209 bytes
+    expect(key.length).toBeLessThan(MAX_RELATIVE_KEY_BYTES);
+    expect(relativeKeyProblem(key)).toBe(`is longer than ${MAX_RELATIVE_KEY_BYTES} bytes in UTF-8`);
+    expect(relativeKeyProblem('datasets/a b/ü.csv')).toBeUndefined();
+  });
+});
+
+describe('bucketPrefixProblem', () => {
+  it.each([
+    ['/', "is the bucket's root: leave --prefix out to publish there"],
+    ['', "is empty: leave --prefix out to publish at the bucket's root"],
+    [
+      '///',
+      'starts with "/" (an absolute or protocol-relative address), not a path relative to the site root',
+    ],
+    [
+      '/site',
+      'starts with "/" (an absolute or protocol-relative address), not a path relative to the site root',
+    ],
+    ['site//', 'has an empty segment ("//" or a trailing "/")'],
+    [
+      'a\u200bb',
+      'contains U+200B, which shows as nothing or as a space: the key would not read as it is written',
+    ],
+  ])('refuses %j rather than publishing under another folder', (prefix, problem) => {
+    expect(bucketPrefixProblem(prefix)).toBe(problem);
+  });
+
+  it('accepts a folder path with one slash after it or none', () => {
+    for (const prefix of ['site', 'site/', 'open-data/kz-az', 'open-data/kz-az/'])
+      expect(bucketPrefixProblem(prefix)).toBeUndefined();
+  });
+
+  it('takes prefixes of up to its limit in bytes of UTF-8', () => {
+    expect(bucketPrefixProblem('й'.repeat(MAX_PREFIX_BYTES / 2))).toBeUndefined();
+    expect(bucketPrefixProblem(`${'й'.repeat(MAX_PREFIX_BYTES / 2)}/`)).toBeUndefined();
+    expect(bucketPrefixProblem(`${'й'.repeat(MAX_PREFIX_BYTES / 2)}a`)).toBe(
+      `is ${MAX_PREFIX_BYTES + 1} bytes long in UTF-8, over the ${MAX_PREFIX_BYTES} that leave room under it for the site's keys (S3 takes ${MAX_RELATIVE_KEY_BYTES} for a whole key)`,
+    );
+  });
+
+  it('accepts only prefixes whose folder is the prefix as written, less one slash after it', () => {
+    const piece = fc.constantFrom('a', 'site', '/', '.', '..', ' ', '%2e', '\u200b', '\\', ':');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const prefix = pieces.join('');
+        if (bucketPrefixProblem(prefix) !== undefined) return;
+        const folder = prefixFolder(prefix);
+        expect(folder).toBe(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix);
+        expect(relativeKeyProblem(`${folder}/datasets/trade/1.0.0/trade.csv`)).toBeUndefined();
+      }),
+      { numRuns: 3000 },
     );
   });
 });
