@@ -46,7 +46,7 @@ export function localSourceTexts(
           : `opendata: provenance not checked: ${why} (give --sources DIR or set ${SOURCES_DIR_VARIABLE})`,
     };
   }
-  if (option !== undefined) throw new UsageError(`--sources ${option}: no such folder`);
+  if (option !== undefined) throw new UsageError(`--sources ${option}: ${notAFolder(option)}`);
   let needed = false;
   return {
     texts: {
@@ -57,9 +57,24 @@ export function localSourceTexts(
     },
     notice: () =>
       needed
-        ? `opendata: provenance not checked: no source texts folder at ${folder} (give --sources DIR or set ${SOURCES_DIR_VARIABLE})`
+        ? `opendata: provenance not checked: ${isFile(folder) ? `${folder}, given for the source texts folder, is a file` : `no source texts folder at ${folder}`} (give --sources DIR or set ${SOURCES_DIR_VARIABLE})`
         : undefined,
   };
+}
+
+/** What stands at `folder`, which is not a folder: said so that a file given for a folder reads as such. */
+function notAFolder(folder: string): string {
+  return isFile(folder)
+    ? 'is a file, not a folder: give the folder that holds the source texts'
+    : 'no such folder';
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(folder: string): boolean {

@@ -285,7 +285,7 @@ export class ObjectTooLargeError extends OpenDataError {
 
 /** A store request failed for a reason other than a precondition (network, permissions, …). */
 export class ObjectStoreError extends OpenDataError {
-  override readonly name = 'ObjectStoreError';
+  override readonly name: string = 'ObjectStoreError';
   readonly code = 'store-error';
   constructor(
     message: string,
@@ -293,6 +293,23 @@ export class ObjectStoreError extends OpenDataError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * What stands at a key is no regular file (a named pipe, a socket, a device): nothing was read from it, where
+ * reading would block or fail. A store whose keys are always objects (S3) never throws it.
+ */
+export class NotAFileError extends ObjectStoreError {
+  override readonly name = 'NotAFileError';
+  constructor(
+    message: string,
+    key: string,
+    /** What is there, as a phrase: `a named pipe`. */
+    readonly kind: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, key, options);
   }
 }
 

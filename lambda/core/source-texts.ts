@@ -1,5 +1,5 @@
 import type { IssueCode } from './issue.js';
-import { ObjectTooLargeError, type ObjectStore, type StoredObject } from './object-store.js';
+import { NotAFileError, ObjectTooLargeError, type ObjectStore, type StoredObject } from './object-store.js';
 import { normalizeSourceText } from './provenance.js';
 import { decodeUtf8Document, InvalidUtf8Error } from './utf8.js';
 
@@ -52,6 +52,13 @@ export function sourceTextsFrom(
       // Refused before it is read whole: a file of gigabytes named as a source would take their memory.
       object = await store.get(file, { maxBytes: MAX_SOURCE_TEXT_BYTES });
     } catch (error) {
+      // A named pipe or a device stands where the text goes: the dataset's to mend, as a folder there is.
+      if (error instanceof NotAFileError)
+        return {
+          ok: false,
+          why: `source text ${shown} is no file (${error.kind} is there): put the text itself there`,
+          code: 'file-missing',
+        };
       if (!(error instanceof ObjectTooLargeError)) throw error;
       return {
         ok: false,

@@ -22,6 +22,7 @@ import {
   bodyMismatch,
   bodySha256,
   isStreamedBody,
+  NotAFileError,
   ObjectStoreError,
   ObjectTooLargeError,
   verifiedChunks,
@@ -371,7 +372,7 @@ export class LocalDirectoryStore implements ObjectStore {
           : isInside(real, await this.#realRoot())
             ? 'stands where a folder of files the commit writes again goes'
             : 'leads out of the tree';
-      return `${folder} is a symbolic link to ${target}, which ${leads}: the site serves no file through it`;
+      return `${folder} is a symbolic link to ${target}, which ${leads}: no file is read or served through it`;
     }
     const stats = await fs.lstat(file).catch(() => undefined);
     if (stats === undefined) return undefined;
@@ -382,8 +383,8 @@ export class LocalDirectoryStore implements ObjectStore {
     const link = stats.isSymbolicLink()
       ? `a symbolic link to ${await fs.readlink(file).catch(() => '?')} is there, which`
       : 'the path to it goes through a symbolic link, and';
-    if (real === undefined) return `${link} leads to no file: the site serves no file through it`;
-    if (!isInside(real, root)) return `${link} leads out of the tree: the site serves no file through it`;
+    if (real === undefined) return `${link} leads to no file: no file is read or served through it`;
+    if (!isInside(real, root)) return `${link} leads out of the tree: no file is read or served through it`;
     const reached = treeKey(real, root);
     if (!versionFileMayLeadTo(key, reached))
       return `${link} leads to ${reached}: no version's file, so it may be written again, where a version's file never changes`;
@@ -820,8 +821,7 @@ async function openForReading(file: string, within?: string, key?: string): Prom
     )
     .catch((error: unknown) => {
       // A socket cannot be opened at all (ENXIO): said as what it is.
-      if (errorCode(error) === 'ENXIO')
-        throw new Error(`${file} is a socket, not a regular file${MOVE_IT_AWAY}`);
+      if (errorCode(error) === 'ENXIO') throw notRegular(file, 'a socket');
       throw error;
     });
   const stats = await handle.stat().catch(async (error: unknown) => {
@@ -840,7 +840,15 @@ async function openForReading(file: string, within?: string, key?: string): Prom
       : stats.isCharacterDevice() || stats.isBlockDevice()
         ? 'a device'
         : 'not a file';
-  throw new Error(`${file} is ${kind}, not a regular file${MOVE_IT_AWAY}`);
+  throw notRegular(file, kind);
+}
+
+/** The error of a read that found `kind` (a named pipe, a socket, a device) where a file goes. */
+function notRegular(file: string, kind: string): Error {
+  return Object.assign(new Error(`${file} is ${kind}, not a regular file${MOVE_IT_AWAY}`), {
+    code: NOT_REGULAR,
+    kind,
+  });
 }
 
 /**
@@ -1028,6 +1036,8 @@ const MOVE_IT_AWAY = ': the tree holds files only; move it away and run again';
 
 /** The code {@link openForReading} gives a key whose symbolic link leads out of the tree. */
 const LINK_OUT = 'ELINKOUT';
+/** The code of {@link notRegular}'s error: what is there is no regular file, and reading it would block or fail. */
+const NOT_REGULAR = 'ENOTREGULAR';
 
 /**
  * No file at that key: nothing there, a parent is a file, the key names a directory, or a symbolic link
@@ -1061,5 +1071,12 @@ function storeError(action: string, key: string, cause: unknown): ObjectStoreErr
       { cause },
     );
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  if (errorCode(cause) === NOT_REGULAR)
+    return new NotAFileError(
+      `could not ${action} ${JSON.stringify(key)}${detail}`,
+      key,
+      String((cause as { kind?: unknown }).kind),
+      { cause },
+    );
   return new ObjectStoreError(`could not ${action} ${JSON.stringify(key)}${detail}`, key, { cause });
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -222,5 +223,20 @@ describe('a source text that stands in the folder as no file', () => {
     expect(found).toMatchObject({ code: 'file-missing' });
     expect(found).not.toHaveProperty('notChecked');
     expect(found.ok ? '' : found.why).toMatch(/^source text .*paper\.txt is no file \(/);
+  });
+
+  // A named pipe was opened without waiting and refused, but the refusal stopped the whole run (exit 1, no
+  // report) where it is one dataset's source text to mend.
+  it('is an issue of the dataset when it is a named pipe, and nothing waits on the pipe', async () => {
+    const folder = await makeTempDir('opendata-fifo-source-');
+    execFileSync('mkfifo', [path.join(folder, 'paper.txt')]);
+
+    const found = await sourceTextsFrom(new LocalDirectoryStore(folder), folder).get('paper.txt');
+
+    expect(found).toEqual({
+      ok: false,
+      code: 'file-missing',
+      why: `source text ${folder}/paper.txt is no file (a named pipe is there): put the text itself there`,
+    });
   });
 });

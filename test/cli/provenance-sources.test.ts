@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../bin/opendata.js';
@@ -73,6 +74,34 @@ describe('provenance on the command line', () => {
     ]);
   });
 
+  it("reports a source text that is a named pipe as the dataset's issue, and publishes the others", async () => {
+    const ws = await workspace();
+    const paper = path.join(ws.sources, FIXTURE_DESCRIPTOR.source.file);
+    await rm(paper);
+    execFileSync('mkfifo', [paper]);
+
+    const result = await run([
+      'publish',
+      '--data',
+      ws.data,
+      '--schemas',
+      ws.schemas,
+      '--out',
+      ws.out,
+      '--sources',
+      ws.sources,
+    ]);
+
+    // Before, the run stopped at the pipe: exit 1, one line, nothing published and no report of any dataset.
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `[file-missing] /source/file: cannot check the quotes against the source: source text ${paper} is no file (a named pipe is there): put the text itself there`,
+    );
+    const catalog = await readJson<{ datasets: { id: string }[] }>(path.join(ws.out, 'catalog.json'));
+    expect(catalog.datasets.map((entry) => entry.id)).toContain('trade');
+    expect(catalog.datasets.map((entry) => entry.id)).not.toContain('sample');
+  });
+
   it('finds the folder through OPEN_DATA_SOURCES_DIR and accepts quotes as the paper reads', async () => {
     const ws = await workspace();
 
@@ -123,6 +152,26 @@ describe('provenance on the command line', () => {
         `opendata: provenance not checked: the source texts folder ${empty} holds no file (give --sources DIR or set OPEN_DATA_SOURCES_DIR)`,
       ]);
     }
+  });
+
+  it('says a file given for the folder is a file, as --sources and as the variable', async () => {
+    const ws = await workspace();
+    const paper = path.join(ws.root, 'paper.txt');
+    await writeFile(paper, 'the text of a paper\n');
+
+    const option = await run(['validate', '--data', ws.data, '--schemas', ws.schemas, '--sources', paper]);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain(
+      `--sources ${paper}: is a file, not a folder: give the folder that holds the source texts`,
+    );
+
+    const variable = await run(['validate', '--data', ws.data, '--schemas', ws.schemas], {
+      OPEN_DATA_SOURCES_DIR: paper,
+    });
+    expect(variable.code).toBe(0);
+    expect(variable.stderr.split('\n').filter((line) => line.includes('provenance'))).toEqual([
+      `opendata: provenance not checked: ${paper}, given for the source texts folder, is a file (give --sources DIR or set OPEN_DATA_SOURCES_DIR)`,
+    ]);
   });
 
   it('refuses a --sources folder that does not exist as a usage error', async () => {

@@ -203,7 +203,7 @@ describe('publish repairs what a hand edit of the derived files broke, never a v
 
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(
-      `a file the catalog lists is not in place: datasets/trade/1.0.0/trade.csv (a symbolic link to ${copy} is there, which leads out of the tree: the site serves no file through it)`,
+      `a file the catalog lists is not in place: datasets/trade/1.0.0/trade.csv (a symbolic link to ${copy} is there, which leads out of the tree: no file is read or served through it)`,
     );
     expect(again.stderr).toContain('put each file itself there (from a backup');
     expect((await lstat(version)).isSymbolicLink()).toBe(true);

@@ -76,7 +76,7 @@ describe.skipIf(!LINUX)('a directory store where a file should be something else
       expect(await within(5_000, store.head('x.csv'))).toBeUndefined();
       expect(await within(5_000, store.exists('x.csv'))).toBe(false);
       expect(await store.absenceOf('x.csv')).toBe(
-        `a symbolic link to ${to} is there, which ${leads}: the site serves no file through it`,
+        `a symbolic link to ${to} is there, which ${leads}: no file is read or served through it`,
       );
     },
   );
