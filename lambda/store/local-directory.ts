@@ -715,7 +715,7 @@ export class LocalDirectoryStore implements ObjectStore {
 
   /**
    * Removes a lock whose owner is gone: its lease ran out (not renewed for
-   * `lockLeaseMs`), or its owner was a process of this machine that no longer
+   * `lockLeaseMs`, or dated more than that ahead of this clock), or its owner was a process of this machine that no longer
    * exists. The lock is first moved aside under a unique name, so that of two
    * writers taking over the same stale lock only one succeeds; a lock that
    * turns out to have been renewed or replaced meanwhile is put back.
@@ -728,7 +728,9 @@ export class LocalDirectoryStore implements ObjectStore {
     } catch (error) {
       return isMissing(error); // released meanwhile: try again at once
     }
-    const expired = Date.now() - stat.mtimeMs > this.#lockLeaseMs;
+    // A lease renewed with this clock is never dated more than a lease ahead of it: a lock dated further
+    // ahead (a clock set back since, or a forged time) would otherwise hold every writer off until then.
+    const expired = Math.abs(Date.now() - stat.mtimeMs) > this.#lockLeaseMs;
     if (!expired && !ownerIsGone(parseOwner(content))) return false;
     const aside = `${lock.slice(0, -'.lock'.length)}.tmp-${randomBytes(8).toString('hex')}`;
     try {

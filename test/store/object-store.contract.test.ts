@@ -663,6 +663,25 @@ describe('LocalDirectoryStore specifics', () => {
     expect(await fs.readFile(path.join(root, MUTABLE), 'utf8')).toBe('{}');
   });
 
+  // A lease is renewed with the clock of whoever holds it: a lock dated a day ahead (a clock set back since,
+  // or a forged time) held every writer off until the timeout, and then failed the publish.
+  it('takes over a lock dated further ahead than a lease, rather than waiting for it', async () => {
+    const store = new LocalDirectoryStore(root, { lockLeaseMs: 200, lockTimeoutMs: 60_000 });
+    await store.put(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE));
+    const lock = path.join(root, '.catalog.json.lock');
+    await fs.writeFile(lock, `${JSON.stringify({ token: 'forged', pid: 1, host: 'elsewhere.example' })}\n`);
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    await fs.utimes(lock, tomorrow, tomorrow);
+
+    // Waiting out the lock instead would outlast the test's timeout, and then fail naming the lock.
+    const etag = (await store.head(MUTABLE))?.etag;
+    const result = await store.putIfMatch(MUTABLE, utf8('x'), objectMetaFor(MUTABLE), etag);
+
+    expect(result.status).toBe('written');
+    expect(await fs.readFile(path.join(root, MUTABLE), 'utf8')).toBe('x');
+    expect(await filesUnder(root)).toEqual([MUTABLE]);
+  });
+
   it('treats a missing root as an empty store', async () => {
     const missing = new LocalDirectoryStore(path.join(parent, 'does-not-exist'));
 
