@@ -93,6 +93,19 @@ describe('curated datasets', () => {
       flagged: 'true',
     });
   });
+
+  // The visits descriptor said its bare '2015' entry had "date_precision unknown", where the row says year
+  // (and the schema allows no "unknown"): a reader of the prose looked for a value no row holds.
+  it.each(ids)("%s's descriptor names only date_precision values its schema allows", async (id) => {
+    const schema = await readJson<{ properties: Record<string, { enum?: string[] }> }>(
+      path.join(REPO_ROOT, 'schemas', `${id}.schema.json`),
+    );
+    const allowed = schema.properties.date_precision?.enum ?? [];
+    const prose = await readFile(path.join(REPO_ROOT, 'data', `${id}.dataset.json`), 'utf8');
+    const named = [...prose.matchAll(/\bdate_precision ([a-z][a-z-]*)/g)].map((match) => match[1]);
+
+    expect(named.filter((value) => !allowed.includes(value ?? ''))).toEqual([]);
+  });
 });
 
 /** Datasets whose figures are quoted from the paper; the others take every figure from a quoted row. */
