@@ -203,6 +203,18 @@ describe('dataset pages', () => {
     );
   });
 
+  it('names the text columns shown under each preview row as an English list', () => {
+    const sentence = (id: string) =>
+      /The text columns? [^.]*? (?:is|are) shown under each row\./.exec(
+        (pages.get(`datasets/${id}/index.html`) ?? '').replace(/\s+/g, ' '),
+      )?.[0];
+
+    expect(sentence('trade-by-year')).toBe('The text column <code>note</code> is shown under each row.');
+    expect(sentence('enterprises')).toBe(
+      'The text columns <code>name</code>, <code>role</code>, <code>note</code> and <code>source_quote</code> are shown under each row.',
+    );
+  });
+
   it('reads the Parquet file into pandas with the nullable types of the CSV line, so an integer column with an empty cell stays an integer', () => {
     const page = pages.get('datasets/trade/index.html') ?? '';
     expect(page).toContain(

@@ -732,7 +732,7 @@ function previewSection({ document, totalRows }: SiteDataset): Html {
     <h2 id="preview">Preview</h2>
     <p>
       Empty cells are absent
-      values.${long.length === 0 ? '' : html` The text columns ${long.map((column, i) => html`${i === 0 ? '' : ' and '}<code>${column.name}</code>`)} are shown under each row.`}${
+      values.${long.length === 0 ? '' : html` The text ${long.length === 1 ? 'column' : 'columns'} ${long.map((column, i) => html`${listSeparator(i, long.length)}<code>${column.name}</code>`)} ${long.length === 1 ? 'is' : 'are'} shown under each row.`}${
         document.conflicts.length === 0
           ? ''
           : html` Flagged rows are highlighted and marked ⚠; their <code>conflict</code> names the explanation
@@ -943,4 +943,9 @@ function citeSection(context: SiteContext, { entry, document }: SiteDataset, lat
       <pre tabindex="0"><code>${citation.cslJson}</code></pre>
     </details>
   </section>`;
+}
+
+/** What goes before the `index`th of `count` items of an English list: `a`, `a and b`, `a, b and c`. */
+function listSeparator(index: number, count: number): string {
+  return index === 0 ? '' : index === count - 1 ? ' and ' : ', ';
 }
