@@ -52,7 +52,12 @@ export function localSourceTexts(
     texts: {
       get: async () => {
         needed = true;
-        return { ok: false, why: 'no source texts folder was given to this run', notChecked: true };
+        return {
+          ok: false,
+          why: 'no source texts folder was given to this run',
+          recorded: 'no source texts folder was given to this run',
+          notChecked: true,
+        };
       },
     },
     notice: () =>

@@ -13,7 +13,17 @@ export const MAX_SOURCE_TEXT_BYTES = 16 * 1024 * 1024;
  */
 export type SourceTextLookup =
   | { readonly ok: true; readonly file: string; readonly text: string }
-  | { readonly ok: false; readonly why: string; readonly notChecked: true }
+  | {
+      readonly ok: false;
+      /** Why, for the person running: it may name the folder on their machine. */
+      readonly why: string;
+      /**
+       * Why, as the published validation report says it: naming no folder, so that the same inputs give the
+       * same bytes wherever they are published from, and no path of the publisher's machine is published.
+       */
+      readonly recorded: string;
+      readonly notChecked: true;
+    }
   | { readonly ok: false; readonly why: string; readonly notChecked?: undefined; readonly code: IssueCode };
 
 /** The source texts of a run, by file name (`source.file` of a descriptor). */
@@ -77,7 +87,12 @@ export function sourceTextsFrom(
           code: 'file-missing',
         };
       if (!(await (holdsAny ??= anyText())))
-        return { ok: false, why: `the source texts folder ${folder} holds no file`, notChecked: true };
+        return {
+          ok: false,
+          why: `the source texts folder ${folder} holds no file`,
+          recorded: 'the source texts folder given to the run holds no file',
+          notChecked: true,
+        };
       return {
         ok: false,
         why: `source text ${shown} not found (the folder holds other source texts; check the name)`,

@@ -152,6 +152,18 @@ describe('provenance on the command line', () => {
         `opendata: provenance not checked: the source texts folder ${empty} holds no file (give --sources DIR or set OPEN_DATA_SOURCES_DIR)`,
       ]);
     }
+    // The published report says why without naming the folder: a path of the publisher's machine, which
+    // would also make the same inputs give other bytes elsewhere.
+    const published = await readFile(
+      path.join(ws.out, 'datasets', 'sample', '1.0.0', 'validation.json'),
+      'utf8',
+    );
+    expect(published).not.toContain(ws.root);
+    expect(JSON.parse(published).datasets[0].checks).toContainEqual({
+      check: 'provenance',
+      status: 'not-checked',
+      message: 'provenance not checked: the source texts folder given to the run holds no file',
+    });
   });
 
   it('says a file given for the folder is a file, as --sources and as the variable', async () => {

@@ -33,7 +33,7 @@ export const provenanceCheck: CheckFactory = (context: CheckContext): Check | un
         context.record({
           check: 'provenance',
           status: 'not-checked',
-          message: `provenance not checked: ${found?.why ?? 'no source texts were given to this run'}`,
+          message: `provenance not checked: ${found?.recorded ?? 'no source texts were given to this run'}`,
         });
         return;
       }
