@@ -70,9 +70,17 @@ export interface SiteDataset {
   readonly changes: readonly ChangesDocument[];
   /** The latest version's `stats.json`, when it has one (versions published before it do not). */
   readonly stats?: StatsDocument;
+  /**
+   * Whether the latest version's quotes were held to the source text when it was published, as its
+   * `validation.json` records it: absent where the dataset has no quotes, or the report says nothing of it.
+   */
+  readonly provenance?: 'passed' | 'not-checked';
 }
 
-/** `stats.json` is a few lines per column; a larger one is not what the pipeline wrote, and is not shown. */
+/**
+ * `stats.json` is a few lines per column, `validation.json` at most a thousand issues: a larger one is not
+ * what the pipeline wrote, and is not shown.
+ */
 const MAX_STATS_BYTES = 4 * 1024 * 1024;
 
 /** A site-wide file (`index.html`, `catalog.jsonld`, `feed.xml`, `datasets/<id>/index.html`, …). */
@@ -169,6 +177,7 @@ export async function loadSiteContext(
       ),
       totalRows: latestVersion(entry).rows,
       ...(await readStats(store, entry)),
+      ...(await readProvenance(store, entry)),
       changes: await Promise.all(
         entry.versions.map((version) =>
           version.change === 'initial'
@@ -232,8 +241,33 @@ async function readStats(
   store: Pick<ObjectStore, 'open' | 'absenceOf'>,
   entry: CatalogDataset,
 ): Promise<{ stats?: StatsDocument }> {
-  const listed = latestVersion(entry).distributions.find((distribution) => distribution.format === 'stats');
-  if (listed === undefined || listed.bytes > MAX_STATS_BYTES) return {};
+  const stats = await readSmallJson(store, entry, 'stats');
+  return stats === undefined ? {} : { stats: stats as StatsDocument };
+}
+
+/** The latest version's provenance check, from its `validation.json` (see {@link SiteDataset.provenance}). */
+async function readProvenance(
+  store: Pick<ObjectStore, 'open' | 'absenceOf'>,
+  entry: CatalogDataset,
+): Promise<{ provenance?: 'passed' | 'not-checked' }> {
+  const report = (await readSmallJson(store, entry, 'validation')) as
+    { datasets?: { checks?: { check?: unknown; status?: unknown }[] }[] } | undefined;
+  const checks = Array.isArray(report?.datasets?.[0]?.checks) ? (report?.datasets?.[0]?.checks ?? []) : [];
+  const status = checks.find((check) => check.check === 'provenance')?.status;
+  return status === 'passed' || status === 'not-checked' ? { provenance: status } : {};
+}
+
+/**
+ * The latest version's file of `format`, parsed, when it is listed and no larger than
+ * {@link MAX_STATS_BYTES}; `undefined` otherwise (versions published before the format have none).
+ */
+async function readSmallJson(
+  store: Pick<ObjectStore, 'open' | 'absenceOf'>,
+  entry: CatalogDataset,
+  format: string,
+): Promise<unknown> {
+  const listed = latestVersion(entry).distributions.find((distribution) => distribution.format === format);
+  if (listed === undefined || listed.bytes > MAX_STATS_BYTES) return undefined;
   const chunks = await store.open(listed.path);
   if (chunks === undefined)
     throw new SiteSourceError(
@@ -244,7 +278,7 @@ async function readStats(
   let size = 0;
   for await (const chunk of chunks) {
     size += chunk.byteLength;
-    if (size > MAX_STATS_BYTES) return {};
+    if (size > MAX_STATS_BYTES) return undefined;
     parts.push(chunk);
   }
   try {
@@ -254,7 +288,7 @@ async function readStats(
       bytes.set(part, at);
       at += part.byteLength;
     }
-    return { stats: JSON.parse(new TextDecoder().decode(bytes)) as StatsDocument };
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch (error) {
     throw new SiteSourceError(`${listed.path}: not valid JSON`, listed.path, { cause: error });
   }

@@ -186,6 +186,43 @@ describe('provenance on the command line', () => {
     ]);
   });
 
+  // A version published without the source at hand said nothing of it on its page, whose provenance
+  // paragraph reads as if every figure had been checked; only its validation.json recorded it.
+  it("says on the dataset's page whether the latest version's quotes were held to the source", async () => {
+    const ws = await workspace();
+    const empty = path.join(ws.root, 'empty-sources');
+    await mkdir(empty);
+    const publish = (sources: string) =>
+      run([
+        'publish',
+        'sample',
+        '--data',
+        ws.data,
+        '--schemas',
+        ws.schemas,
+        '--out',
+        ws.out,
+        '--sources',
+        sources,
+      ]);
+    const page = async () =>
+      (await readFile(path.join(ws.out, 'datasets', 'sample', 'index.html'), 'utf8')).replace(/\s+/g, ' ');
+
+    expect((await publish(ws.sources)).code).toBe(0);
+    expect(await page()).toContain(
+      "When version 1.0.0 was published, every row's quote was found in the source text, and each quote states its row's values.",
+    );
+    expect(await page()).not.toContain('Not checked');
+
+    const csv = path.join(ws.data, 'sample.csv');
+    await writeFile(csv, (await readFile(csv, 'utf8')).replace('t-2002,2002,161.2', 't-2002,2002,161.3'));
+    expect((await publish(empty)).code).toBe(0);
+    expect(await page()).toContain(
+      '<span class="flag">Not checked</span> The quotes of version 1.0.1 were not held to the source text when it was published',
+    );
+    expect(await page()).not.toContain('every row&#39;s quote was found');
+  });
+
   it('refuses a --sources folder that does not exist as a usage error', async () => {
     const result = await run(['validate', '--sources', '/no/such/folder']);
 

@@ -540,8 +540,23 @@ function conflictsSection({ document, totalRows }: SiteDataset): Html {
   </section>`;
 }
 
-function provenanceSection({ document }: SiteDataset): Html {
+function provenanceSection({ document, entry, provenance }: SiteDataset): Html {
   const quote = document.columns.find((column) => column.name === 'source_quote');
+  // What the version's own validation report says of its quotes: a version published without the source
+  // at hand is said to be one, where the paragraph above would let a reader take its figures as checked.
+  const held =
+    provenance === 'passed'
+      ? html`<p>
+          When version ${entry.latest} was published, every row's quote was found in the source text, and each
+          quote states its row's values.
+        </p>`
+      : provenance === 'not-checked'
+        ? html`<p>
+            <span class="flag">Not checked</span> The quotes of version ${entry.latest} were not held to the
+            source text when it was published: the run that published it had no copy of the source. Check a
+            figure against the paper before relying on it.
+          </p>`
+        : '';
   // A previewed row, since the example links to its place in the preview.
   const sample = document.rows.slice(0, PREVIEW_ROWS).find((row) => typeof row.source_quote === 'string');
   return html`<section aria-labelledby="provenance">
@@ -559,7 +574,8 @@ function provenanceSection({ document }: SiteDataset): Html {
               under each
               row${sample === undefined ? '' : html`; for example, row <a href="#${rowAnchor(sample, document.primaryKey)}">${rowLabel(sample, document.primaryKey)}</a> comes from:`}
             </p>
-            ${sample === undefined ? '' : html`<blockquote>${String(sample.source_quote)}</blockquote>`}`
+            ${sample === undefined ? '' : html`<blockquote>${String(sample.source_quote)}</blockquote>`}
+            ${held}`
     }
   </section>`;
 }
