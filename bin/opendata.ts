@@ -663,6 +663,13 @@ async function verifyCommand(args: readonly string[], io: Output, env: Env): Pro
     throw new UsageError(
       `verify takes the folder that holds catalog.json, not the file: ${JSON.stringify(path.dirname(target))}`,
     );
+  if (scheme === undefined) {
+    // A folder that is not there (a mistyped path) is the command line's mistake, not a site with nothing in it.
+    const found = await stat(target).catch(() => undefined);
+    if (found === undefined) throw new UsageError(`verify ${target}: no such folder`);
+    if (!found.isDirectory())
+      throw new UsageError(`verify ${target}: not a folder; give the folder that holds catalog.json`);
+  }
   const positive = (name: string, fallback: number): number => positiveOption(values, name, fallback);
   const deadlineMs = positive('deadline-ms', DEFAULT_VERIFY_DEADLINE_MS);
   const readerOptions = serverTimeouts(values);

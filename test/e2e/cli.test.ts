@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { appendFile, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -283,11 +283,25 @@ describe('verify', () => {
 
   it('says so when there is no catalog', async () => {
     const ws = await makeWorkspace();
+    await mkdir(ws.out);
 
     const { code, stderr } = await cli('verify', ws.out);
 
     expect(code).toBe(1);
     expect(stderr).toContain('catalog.json: is missing: nothing has been published here');
+  });
+
+  // A mistyped folder was said as a site with nothing published in it.
+  it('says a folder that is not there, or a file, is no folder, as a usage error', async () => {
+    const ws = await makeWorkspace();
+    const missing = path.join(ws.root, 'no-such-site');
+    const file = path.join(ws.data, 'trade.csv');
+
+    expect(await cli('verify', missing)).toMatchObject({ code: 2 });
+    expect((await cli('verify', missing)).stderr).toContain(`verify ${missing}: no such folder`);
+    expect((await cli('verify', file)).stderr).toContain(
+      `verify ${file}: not a folder; give the folder that holds catalog.json`,
+    );
   });
 });
 
