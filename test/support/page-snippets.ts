@@ -11,8 +11,8 @@ export const CURATED_IDS: readonly string[] = readdirSync(path.join(REPO_ROOT, '
 
 /**
  * The code of a dataset page's "How to load it" block under the heading `heading` (`Python (pandas)`, `R`),
- * entities decoded, up to its first `# or` line: the lines that read the CSV, before those that need another
- * package (pyarrow, arrow) to read the Parquet file.
+ * entities decoded: the whole block as a user pastes it, whose lines that need another package (pyarrow,
+ * arrow) to read the Parquet file are comments.
  */
 export function loadSnippet(page: string, heading: string): string {
   const escaped = heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -26,7 +26,7 @@ export function loadSnippet(page: string, heading: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
-  return code.split('\n# or')[0] ?? code;
+  return code;
 }
 
 /** A column as the dataset's JSON document describes it. */

@@ -308,8 +308,9 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
         ...(parquet === undefined
           ? []
           : [
-              '# or, with the column types kept (needs pyarrow, and pandas 2.0 or later):',
-              `df = pd.read_parquet("${parquet}", dtype_backend="numpy_nullable")`,
+              // Commented out, so that the block runs as pasted where pyarrow is missing.
+              '# or, with the column types kept (needs pyarrow, and pandas 2.0 or later), in place of the above:',
+              `# df = pd.read_parquet("${parquet}", dtype_backend="numpy_nullable")`,
             ]),
       ].join('\n'),
     ]);
@@ -343,9 +344,10 @@ function loadSection(context: SiteContext, { entry, document }: SiteDataset, lat
         ...(parquet === undefined
           ? []
           : [
-              '# or, with the column types kept (needs the arrow package):',
-              `download.file("${parquet}", "${entry.id}.parquet", mode = "wb")`,
-              `df <- arrow::read_parquet("${entry.id}.parquet")`,
+              // Commented out, so that the block runs as pasted where the arrow package is missing.
+              '# or, with the column types kept (needs the arrow package), in place of the above:',
+              `# download.file("${parquet}", "${entry.id}.parquet", mode = "wb")`,
+              `# df <- arrow::read_parquet("${entry.id}.parquet")`,
             ]),
       ].join('\n'),
     ]);
