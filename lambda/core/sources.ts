@@ -4,7 +4,7 @@ import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { fileTooLarge } from './json-limits.js';
 import { FileTooLargeError, limitBytes, SCHEMA_LIMITS } from './limits.js';
-import { objectExists, ObjectStoreError, type ObjectStore } from './object-store.js';
+import { NotAFileError, objectExists, ObjectStoreError, type ObjectStore } from './object-store.js';
 import { checkSiteMeta } from './site-meta.js';
 import type { SourceTexts } from './source-texts.js';
 import { decodeUtf8Document, InvalidUtf8Error } from './utf8.js';
@@ -12,8 +12,8 @@ import type { DatasetSource } from './validate.js';
 
 /** Where the curated files are read from: a store for `data/` and one for `schemas/`, and how to name them to users. */
 export interface SourceLocation {
-  readonly data: Pick<ObjectStore, 'get' | 'head' | 'exists' | 'open' | 'list'>;
-  readonly schemas: Pick<ObjectStore, 'get' | 'open'>;
+  readonly data: Pick<ObjectStore, 'get' | 'head' | 'exists' | 'open' | 'list' | 'absenceOf'>;
+  readonly schemas: Pick<ObjectStore, 'get' | 'open' | 'absenceOf'>;
   /** Display prefix for data files, e.g. `data` ⇒ `data/trade.csv`. */
   readonly dataLabel: string;
   /** Display prefix for schema files, e.g. `schemas`. */
@@ -52,6 +52,8 @@ export interface CsvWithoutDescriptor {
   readonly descriptor: string;
   /** A file whose name differs from `descriptor` only in letter case, if there is one. */
   readonly nearly?: string;
+  /** What stands at `descriptor`, where something that is no file does (a named pipe, a folder, a link out). */
+  readonly there?: string;
 }
 
 /**
@@ -62,23 +64,31 @@ export interface CsvWithoutDescriptor {
 export async function csvWithoutDescriptor(source: SourceLocation): Promise<CsvWithoutDescriptor[]> {
   const names = await dataFolderFiles(source);
   const present = new Set(names);
-  return names
+  const lacking = names
     .filter((name) => name.endsWith('.csv'))
     .sort()
     .map((csv) => ({ csv, descriptor: `${csv.slice(0, -'.csv'.length)}${DESCRIPTOR_SUFFIX}` }))
-    .filter(({ descriptor }) => !present.has(descriptor))
-    .map(({ csv, descriptor }) => {
+    .filter(({ descriptor }) => !present.has(descriptor));
+  return Promise.all(
+    lacking.map(async ({ csv, descriptor }) => {
       const nearly = names.find((name) => name.toLowerCase() === descriptor.toLowerCase());
-      return { csv, descriptor, ...(nearly === undefined ? {} : { nearly }) };
-    });
+      const there = await source.data.absenceOf?.(descriptor);
+      return {
+        csv,
+        descriptor,
+        ...(nearly === undefined ? {} : { nearly }),
+        ...(there === undefined ? {} : { there }),
+      };
+    }),
+  );
 }
 
 /** What is said of a CSV {@link csvWithoutDescriptor} found: the CLI's warning, and the list step's log. */
 export function csvWithoutDescriptorMessage(
   source: SourceLocation,
-  { csv, descriptor, nearly }: CsvWithoutDescriptor,
+  { csv, descriptor, nearly, there }: CsvWithoutDescriptor,
 ): string {
-  return `${source.dataLabel}/${csv} has no descriptor ${source.dataLabel}/${descriptor}, so it is neither validated nor published${nearly === undefined ? '' : ` (${nearly} differs only in letter case: file names are case-sensitive)`}`;
+  return `${source.dataLabel}/${csv} has no descriptor ${source.dataLabel}/${descriptor}${there === undefined ? '' : ` (${there})`}, so it is neither validated nor published${nearly === undefined ? '' : ` (${nearly} differs only in letter case: file names are case-sensitive)`}`;
 }
 
 /** Options of {@link loadDatasetSource}. */
@@ -120,28 +130,56 @@ export async function loadDatasetSource(
   }
   const descriptorFile = `${source.dataLabel}/${id}${DESCRIPTOR_SUFFIX}`;
   const schemaFile = `${source.schemasLabel}/${id}.schema.json`;
+  // What stands where a file is not read (a named pipe, a folder, a link leading out of the folder), said
+  // as such: a file of the dataset's, not a failure of the whole run (a named pipe stopped every dataset).
+  const notAFile = new Map<string, string>();
+  const noFileFor =
+    (file: string) =>
+    (error: unknown): undefined => {
+      if (!(error instanceof NotAFileError)) throw error;
+      notAFile.set(file, `${error.kind} is there`);
+      return undefined;
+    };
   const [csv, descriptor, schema] = await Promise.all([
     // Only looked for here; the CSV itself is streamed when validation reads it. `exists` where the store
     // has it: a directory store's `head` reads the whole file to hash it (0.2 s of 10^6 rows' 3 s).
-    objectExists(source.data, `${id}.csv`).then((found) => (found ? true : undefined)),
-    readDocument(source.data, `${id}${DESCRIPTOR_SUFFIX}`, descriptorFile, SCHEMA_LIMITS.maxDescriptorBytes),
-    readDocument(source.schemas, `${id}.schema.json`, schemaFile, SCHEMA_LIMITS.maxSchemaBytes),
+    objectExists(source.data, `${id}.csv`)
+      .then((found) => (found ? true : undefined))
+      .catch(noFileFor(csvFile)),
+    readDocument(
+      source.data,
+      `${id}${DESCRIPTOR_SUFFIX}`,
+      descriptorFile,
+      SCHEMA_LIMITS.maxDescriptorBytes,
+    ).catch(noFileFor(descriptorFile)),
+    readDocument(source.schemas, `${id}.schema.json`, schemaFile, SCHEMA_LIMITS.maxSchemaBytes).catch(
+      noFileFor(schemaFile),
+    ),
   ]);
   const missing: Issue[] = [];
-  const check = (present: unknown, file: string, what: string): void => {
-    if (present === undefined) {
-      missing.push({
-        code: 'file-missing',
-        file,
-        line: 0,
-        column: 0,
-        message: `${what} of dataset "${id}" is missing`,
-      });
-    }
+  const check = async (
+    present: unknown,
+    store: Pick<ObjectStore, 'absenceOf'>,
+    key: string,
+    file: string,
+    what: string,
+  ): Promise<void> => {
+    if (present !== undefined) return;
+    const there = notAFile.get(file) ?? (await store.absenceOf?.(key));
+    missing.push({
+      code: 'file-missing',
+      file,
+      line: 0,
+      column: 0,
+      message:
+        there === undefined
+          ? `${what} of dataset "${id}" is missing`
+          : `${what} of dataset "${id}" is no file (${there}): put the file itself there`,
+    });
   };
-  check(descriptor, descriptorFile, 'the descriptor');
-  check(schema, schemaFile, 'the JSON Schema');
-  check(csv, csvFile, 'the CSV file');
+  await check(descriptor, source.data, `${id}${DESCRIPTOR_SUFFIX}`, descriptorFile, 'the descriptor');
+  await check(schema, source.schemas, `${id}.schema.json`, schemaFile, 'the JSON Schema');
+  await check(csv, source.data, `${id}.csv`, csvFile, 'the CSV file');
   if (csv === undefined || descriptor === undefined || schema === undefined)
     return { ok: false, issues: missing };
   const schemaText = schema.ok ? documentText(schema.value, schemaFile) : schema;
