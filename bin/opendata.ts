@@ -427,10 +427,11 @@ async function publishCommand(
     if (problem !== undefined) throw new UsageError(`--message ${problem}`);
   }
   const now = publishTime(process.env.SOURCE_DATE_EPOCH);
-  // A version dated ahead of the clock would be followed by versions dated before it once the variable is unset.
+  // A version dated ahead of the clock is dated so for good, and so is every version after it: a new version
+  // is never dated before the one it follows. Refused before anything is read or written.
   if (now.getTime() > Date.now() + FUTURE_EPOCH_SLACK_MS)
-    io.err(
-      `opendata: warning: SOURCE_DATE_EPOCH is ${now.toISOString()}, in the future: a version published later without it would be dated before this run's`,
+    throw new UsageError(
+      `SOURCE_DATE_EPOCH is ${now.toISOString()}, in the future: the version would be dated so for good, and every later version after it; unset it, or give a time up to now (${Math.floor(Date.now() / 1000)})`,
     );
 
   const { source, notice } = sourceLocation(values, env);
@@ -590,7 +591,7 @@ function checkBaseUrl(baseUrl: string): void {
  */
 const MAX_SOURCE_DATE_EPOCH = 253_402_300_799;
 
-/** How far ahead of the clock a SOURCE_DATE_EPOCH may be before the publish warns (clocks differ a little). */
+/** How far ahead of the clock a SOURCE_DATE_EPOCH may be before the publish is refused (clocks differ a little). */
 const FUTURE_EPOCH_SLACK_MS = 24 * 60 * 60 * 1000;
 
 /**

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Papa from 'papaparse';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -314,16 +315,19 @@ describe('publish', () => {
     }
   });
 
-  it('warns of a SOURCE_DATE_EPOCH in the future, which later runs on the clock would date versions before', async () => {
+  // It was a warning, and the version was published: dated in the future for good, and every later version
+  // after it, as a new version is never dated before the one it follows (a mistyped epoch dated them 7663).
+  it('refuses a SOURCE_DATE_EPOCH more than a day in the future, writing nothing', async () => {
     const ws = await makeWorkspace();
     process.env.SOURCE_DATE_EPOCH = String(Math.floor(Date.now() / 1000) + 3 * 24 * 3600);
     try {
       const { code, stderr } = await publish(ws, 'transport');
 
-      expect(code).toBe(0);
+      expect(code).toBe(2);
       expect(stderr).toMatch(
-        /^opendata: warning: SOURCE_DATE_EPOCH is \S+, in the future: a version published later without it would be dated before this run's$/m,
+        /^opendata: SOURCE_DATE_EPOCH is \S+, in the future: the version would be dated so for good, and every later version after it; unset it, or give a time up to now \(\d+\)$/m,
       );
+      expect(existsSync(ws.out)).toBe(false);
     } finally {
       delete process.env.SOURCE_DATE_EPOCH;
     }
