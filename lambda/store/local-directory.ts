@@ -73,10 +73,32 @@ export interface LocalDirectoryStoreOptions {
 
 /**
  * Names of the store's own scratch files, always dot-files next to their target:
- * `.<name>.tmp-<16 hex>` (a body being written) and `.<name>.lock` (a writer's lock).
+ * `.<name>.tmp-<pid>-<host tag>-<16 hex>` (a body being written, a lock's claim; `.<name>.tmp-<16 hex>`
+ * from versions before the writer was named) and `.<name>.lock` (a writer's lock).
  * `list` never yields them and keys may not use such names.
  */
-const INTERNAL_NAME = /^\..+\.(?:tmp-[0-9a-f]{16}|lock)$/;
+const INTERNAL_NAME = /^\..+\.(?:tmp-(?:\d+-[0-9a-f]{8}-)?[0-9a-f]{16}|lock)$/;
+
+/** A temporary file named with its writer (see {@link temporaryFile}): the pid and the host tag. */
+const OWNED_TEMPORARY = /^\..+\.tmp-(\d+)-([0-9a-f]{8})-[0-9a-f]{16}$/;
+/** A temporary file named before writers were named in them: judged by its age alone. */
+const UNOWNED_TEMPORARY = /^\..+\.tmp-[0-9a-f]{16}$/;
+/** An unnamed writer's temporary file untouched for this long is taken to be left by a run that died. */
+const UNOWNED_TEMPORARY_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** This machine, as temporary files name it: the start of its host name's SHA-256. */
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+/**
+ * A new temporary file's path next to `file`, named with this process (its pid and {@link HOST_TAG}), so
+ * that a later run can tell one left by a run that died (killed while writing) from one being written.
+ */
+function temporaryFile(file: string): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.tmp-${process.pid}-${HOST_TAG}-${randomBytes(8).toString('hex')}`,
+  );
+}
 
 const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 const DEFAULT_LOCK_LEASE_MS = 5_000;
@@ -116,6 +138,8 @@ export class LocalDirectoryStore implements ObjectStore {
   readonly root: string;
   readonly #lockTimeoutMs: number;
   readonly #lockLeaseMs: number;
+  /** The folders {@link #sweepOnce} has looked at in this store's life. */
+  readonly #swept = new Set<string>();
   /**
    * Files this store copied from a file-backed body and read back, or read in full, by path: what it found
    * them to hold (and, with a record, what earlier runs found).
@@ -448,10 +472,7 @@ export class LocalDirectoryStore implements ObjectStore {
     const file = this.#fileFor(to);
     await this.#makeParent(to);
     return this.#withLock(to, file, async () => {
-      const temp = path.join(
-        path.dirname(file),
-        `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
-      );
+      const temp = temporaryFile(file);
       try {
         try {
           await fs.copyFile(source, temp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
@@ -583,6 +604,30 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
+  /**
+   * Removes, once a run, the temporary files of `folder` that runs which died left there: a run killed while
+   * writing left its file (a version's CSV: 168 MB) beside the published ones for good, and a copy of the
+   * tree shipped it. A file named with its writer goes when the writer was a process of this machine that
+   * no longer runs (as a lock's owner, see {@link ownerIsGone}); one of an unnamed writer (an older version)
+   * when it was untouched for {@link UNOWNED_TEMPORARY_AGE_MS}. Nothing else in the folder is touched.
+   */
+  async #sweepOnce(folder: string): Promise<void> {
+    if (this.#swept.has(folder)) return;
+    this.#swept.add(folder);
+    const names = await fs.readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      const owned = OWNED_TEMPORARY.exec(name);
+      const file = path.join(folder, name);
+      const dead =
+        owned === null
+          ? UNOWNED_TEMPORARY.test(name) &&
+            Date.now() - ((await fs.lstat(file).catch(() => undefined))?.mtimeMs ?? Date.now()) >
+              UNOWNED_TEMPORARY_AGE_MS
+          : owned[2] === HOST_TAG && ownerIsGone({ host: hostname(), pid: Number(owned[1]) });
+      if (dead) await removeQuietly(file);
+    }
+  }
+
   /** Atomically creates `file` with `body`; `false` when something already exists there. */
   async #createFrom(key: string, file: string, body: PutBody): Promise<boolean> {
     const { temp, checked } = await this.#writeTemp(key, file, body);
@@ -632,10 +677,8 @@ export class LocalDirectoryStore implements ObjectStore {
    * make one, and the copy read once to check it; any other is written chunk by chunk as it is checked.
    */
   async #writeTemp(key: string, file: string, body: PutBody): Promise<WrittenTemp> {
-    const temp = path.join(
-      path.dirname(file),
-      `.${path.basename(file)}.tmp-${randomBytes(8).toString('hex')}`,
-    );
+    await this.#sweepOnce(path.dirname(file));
+    const temp = temporaryFile(file);
     if (isStreamedBody(body) && body.file !== undefined)
       return placeChecked(key, body, body.file, temp, body.handedOver === true);
     // The file is opened (created) before anything else happens and closed before the clean-up, so a
@@ -665,7 +708,9 @@ export class LocalDirectoryStore implements ObjectStore {
     const deadline = Date.now() + this.#lockTimeoutMs;
     // The lock appears with its owner already written in it (a complete file linked into place), so a
     // crash can never leave a lock that does not say whose it is.
-    const claim = `${lock.slice(0, -'.lock'.length)}.tmp-${randomBytes(8).toString('hex')}`;
+    // The folder's temporary files left by runs that died go first, before this run adds its own.
+    await this.#sweepOnce(path.dirname(file));
+    const claim = temporaryFile(file);
     try {
       await fs.writeFile(claim, `${JSON.stringify(owner)}\n`, { flag: 'wx' });
     } catch (error) {
@@ -732,7 +777,8 @@ export class LocalDirectoryStore implements ObjectStore {
     // ahead (a clock set back since, or a forged time) would otherwise hold every writer off until then.
     const expired = Math.abs(Date.now() - stat.mtimeMs) > this.#lockLeaseMs;
     if (!expired && !ownerIsGone(parseOwner(content))) return false;
-    const aside = `${lock.slice(0, -'.lock'.length)}.tmp-${randomBytes(8).toString('hex')}`;
+    // Named as a temporary file of the lock's target (`.<name>.lock` is the lock of `<name>`).
+    const aside = temporaryFile(path.join(path.dirname(lock), path.basename(lock).slice(1, -'.lock'.length)));
     try {
       await fs.rename(lock, aside);
     } catch (error) {

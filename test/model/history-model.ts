@@ -919,11 +919,14 @@ export function runChildPublish(script: string, request: ChildRequest): Promise<
   });
 }
 
-/** Files a crashed writer may leave in a directory store: its own `.<name>.lock` and `.<name>.tmp-<hex>`. */
+/**
+ * Files a crashed writer may leave in a directory store: its own `.<name>.lock` and
+ * `.<name>.tmp-<pid>-<host tag>-<hex>` (`.<name>.tmp-<hex>` from older versions).
+ */
 export async function leftoverStoreFiles(directory: string): Promise<string[]> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
-    .filter((entry) => entry.isFile() && /^\..+\.(?:lock|tmp-[0-9a-f]+)$/.test(entry.name))
+    .filter((entry) => entry.isFile() && /^\..+\.(?:lock|tmp-[0-9a-f-]+)$/.test(entry.name))
     .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)));
 }
 

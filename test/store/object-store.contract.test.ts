@@ -646,6 +646,7 @@ describe('LocalDirectoryStore specifics', () => {
   it('hides stray temp and lock files from list', async () => {
     await store.put(MUTABLE, utf8('{}'), objectMetaFor(MUTABLE));
     await fs.writeFile(path.join(root, '.catalog.json.tmp-0123456789abcdef'), 'partial');
+    await fs.writeFile(path.join(root, '.catalog.json.tmp-4242-0a1b2c3d-0123456789abcdef'), 'partial');
     await fs.writeFile(path.join(root, '.catalog.json.lock'), '1');
 
     expect(await collect(store.list(''))).toEqual([MUTABLE]);
