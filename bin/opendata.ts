@@ -310,8 +310,16 @@ function serverTimeouts(values: ParsedArguments['values']): {
  */
 async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): Promise<void> {
   const known = await findDatasetIds(source);
-  if (known.length === 0)
+  if (known.length === 0) {
+    // A data folder given as a file (or not there) holds no datasets: said as what it is.
+    const found = await stat(source.dataLabel).catch(() => undefined);
+    if (found === undefined) throw new UsageError(`no data folder ${source.dataLabel}: give --data DIR`);
+    if (!found.isDirectory())
+      throw new UsageError(
+        `${source.dataLabel} is not a folder: give --data the folder that holds the datasets`,
+      );
     throw new UsageError(`no datasets found in ${source.dataLabel} (expected <id>.dataset.json files)`);
+  }
   for (const id of ids) {
     // An id in other letter case is no id at all, but the one meant is plain: said as a usage error.
     const lower = id.toLowerCase();

@@ -57,6 +57,9 @@ export function relativeKeyProblem(key: string): string | undefined {
   if (key.length > MAX_RELATIVE_KEY_BYTES || Buffer.byteLength(key, 'utf8') > MAX_RELATIVE_KEY_BYTES)
     return `is longer than ${MAX_RELATIVE_KEY_BYTES} bytes in UTF-8`;
   if (hasControlCharacter(key)) return 'contains a control character';
+  // What a decoder puts for bytes that were not UTF-8 (a name typed or read in another encoding).
+  if (key.includes('\uFFFD'))
+    return 'contains U+FFFD, the character that stands for bytes that were not UTF-8: write it in UTF-8';
   const unseen = UNSEEN.exec(key);
   if (unseen !== null)
     return `contains ${codePointName(unseen[0])}, which shows as nothing or as a space: the key would not read as it is written`;

@@ -177,6 +177,16 @@ describe('usage errors exit 2', () => {
     [['publish', '--bucket', 'b', '--prefix', 'site//'], '--prefix "site//" has an empty segment'],
     [['publish', '--bucket', 'b', '--prefix', 'si\u200bte'], 'contains U+200B, which shows as nothing'],
     [
+      ['publish', '--bucket', 'b', '--prefix', 'si\ufffdte'],
+      'contains U+FFFD, the character that stands for',
+    ],
+    // A data folder that is not there, or a file, was said to hold no datasets.
+    [['validate', '--data', '/no/such/data'], 'no data folder /no/such/data: give --data DIR'],
+    [
+      ['validate', '--data', '/dev/null'],
+      '/dev/null is not a folder: give --data the folder that holds the datasets',
+    ],
+    [
       ['publish', '--out', 'x', '--connect-timeout-ms', '5'],
       '--connect-timeout-ms only applies with --bucket: a folder has no server to wait for',
     ],
