@@ -841,7 +841,7 @@ function timelineLayout(
     ...(hasFlags
       ? [
           {
-            label: 'flagged: the source contradicts itself',
+            label: 'flagged: the source is in doubt here',
             swatch: (cx: number, cy: number) => diamond(cx, cy, 5.5),
           },
         ]

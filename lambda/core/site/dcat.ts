@@ -183,7 +183,7 @@ function datasetNode(context: SiteContext, { entry, document }: SiteDataset): No
     'dct:provenance': {
       '@type': 'dct:ProvenanceStatement',
       'rdfs:label': english(
-        `Transcribed from ${document.source.citation} Every row quotes the passage it was taken from; where the source contradicts itself, all readings are kept and flagged.`,
+        `Transcribed from ${document.source.citation} Every row quotes the passage it was taken from; where the source contradicts itself or is in doubt, all readings are kept and flagged.`,
       ),
     },
   };

@@ -511,8 +511,9 @@ function conflictsSection({ document, totalRows }: SiteDataset): Html {
   return html`<section aria-labelledby="conflicts">
     <h2 id="conflicts">Source conflicts</h2>
     <p>
-      Where the source contradicts itself, every reading is kept as written and flagged (<code>flagged</code>
-      = true, <code>conflict</code> names the entry below). Nothing is silently corrected.
+      Where the source contradicts itself or is in doubt, every reading is kept as written and flagged:
+      <code>flagged</code> is true, and <code>conflict</code> names the entry below. Nothing is silently
+      corrected.
     </p>
     ${
       searched < totalRows
