@@ -97,19 +97,22 @@ async function readDigest(
   }
 }
 
-/** How a file's size and SHA-256 differ from what the catalog says (nothing when they are the same). */
+/**
+ * How a file's size or SHA-256 differs from what the catalog says (nothing when they are the same): one
+ * problem a file, its size where that differs (its SHA-256 then differs too, and saying so twice made a
+ * count of problems that was not a count of files).
+ */
 function mismatches(actual: ContentDigest, expected: ExpectedContent): string[] {
-  const problems: string[] = [];
   if (actual.bytes !== expected.bytes)
-    problems.push(`has ${actual.bytes} bytes; the catalog says ${expected.bytes}`);
+    return [`has ${actual.bytes} bytes; the catalog says ${expected.bytes}`];
   if (actual.sha256 !== expected.sha256)
-    problems.push(`has sha256 ${actual.sha256}; the catalog says ${expected.sha256}`);
-  return problems;
+    return [`has sha256 ${actual.sha256}; the catalog says ${expected.sha256}`];
+  return [];
 }
 
 /**
  * Checks that each file exists with the stated byte count and SHA-256; one
- * problem per mismatch. Files are streamed and capped at their stated size
+ * problem per file that differs. Files are streamed and capped at their stated size
  * (see {@link checkFile}), and a path that is not a plain site-relative key is
  * a problem, never read.
  */

@@ -116,14 +116,11 @@ describe('a store that silently corrupts what it is given', () => {
 
     const result = await publish(corrupting, AFTER);
 
+    // One problem for the one file: its size, which differing makes its SHA-256 differ too.
     expect(result.problems).toEqual([
       {
         path: 'datasets/trade/1.0.1/trade.csv',
         message: expect.stringMatching(/^has \d+ bytes; the catalog says \d+$/),
-      },
-      {
-        path: 'datasets/trade/1.0.1/trade.csv',
-        message: expect.stringMatching(/^has sha256 [0-9a-f]{64}; the catalog says/),
       },
     ]);
   });
