@@ -9,7 +9,10 @@ export const jsonFormat: VersionFormat = {
   mediaType: 'application/json',
   charset: 'utf-8',
   label: 'JSON',
-  description: 'typed rows with column names, types, units and descriptions',
+  // An empty cell is left out of its row (a reader making a table of `rows` alone drops a column empty in
+  // every row): said where the file is offered, with what lists every column.
+  description:
+    'typed rows with column names, types, units and descriptions; an empty cell is left out of its row, and columns lists every column in order',
   euFileType: 'JSON',
   primaryRank: 3,
   packaged: true,
