@@ -320,6 +320,8 @@ async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): 
       );
     throw new UsageError(`no datasets found in ${source.dataLabel} (expected <id>.dataset.json files)`);
   }
+  // A descriptor whose name is no id (a look-alike letter) names no dataset to list: its own run says so.
+  const listed = known.filter((name) => isValidDatasetId(name));
   for (const id of ids) {
     // An id in other letter case is no id at all, but the one meant is plain: said as a usage error.
     const lower = id.toLowerCase();
@@ -327,10 +329,10 @@ async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): 
       throw new UsageError(`unknown dataset "${id}": dataset ids are lowercase (did you mean ${lower}?)`);
     // An id that is no file stem (`../trade`, `-x`) names nothing to look for: said before anything is read.
     if (!isValidDatasetId(id))
-      throw new UsageError(`${invalidDatasetIdMessage(id)}; the datasets are ${known.join(', ')}`);
+      throw new UsageError(`${invalidDatasetIdMessage(id)}; the datasets are ${listed.join(', ')}`);
     if (known.includes(id)) continue;
     throw new UsageError(
-      `unknown dataset "${id}": there is no ${source.dataLabel}/${id}.dataset.json${didYouMean(id, known)}; the datasets are ${known.join(', ')}`,
+      `unknown dataset "${id}": there is no ${source.dataLabel}/${id}.dataset.json${didYouMean(id, listed)}; the datasets are ${listed.join(', ')}`,
     );
   }
 }

@@ -13,7 +13,32 @@ export function isValidDatasetId(id: string): boolean {
 
 /** Why `id` names no dataset, for an id {@link isValidDatasetId} refuses. */
 export function invalidDatasetIdMessage(id: string): string {
-  return `"${id}" is not a valid dataset id: use a lowercase letter followed by up to 62 lowercase letters, digits or hyphens`;
+  const fault = idFault(id);
+  return `"${id}" is not a valid dataset id${fault === '' ? ':' : `${fault};`} use a lowercase letter followed by up to 62 lowercase letters, digits or hyphens`;
+}
+
+/**
+ * Where `id` first departs from {@link DATASET_ID_PATTERN}, as `: its 7th character, "о" (U+043E), is not
+ * one`: a letter of another script that looks like a Latin one is otherwise invisible in the message.
+ */
+function idFault(id: string): string {
+  const characters = Array.from(id);
+  if (characters.length === 0) return ': it is empty';
+  const at = characters.findIndex((character, index) =>
+    index === 0 ? !/^[a-z]$/.test(character) : !/^[a-z0-9-]$/.test(character),
+  );
+  if (at === -1) return characters.length > 63 ? `: it is ${characters.length} characters long` : '';
+  const character = characters[at] ?? '';
+  const code = `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const shown = /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(character) ? `"${character}" (${code})` : code;
+  return `: its ${ordinal(at + 1)} character, ${shown}, is not ${at === 0 ? 'a lowercase letter' : 'a lowercase letter, digit or hyphen'}`;
+}
+
+/** `1st`, `2nd`, `3rd`, `4th`, `11th`, `22nd`… */
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }
 
 /**

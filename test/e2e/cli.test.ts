@@ -153,7 +153,7 @@ describe('validate', () => {
     // A command-line mistake, as an unknown id is (exit 2), said without a file it could not name.
     expect(code).toBe(2);
     expect(stderr.split('\n')[0]).toBe(
-      `opendata: "../schemas/trade" is not a valid dataset id: use a lowercase letter followed by up to 62 lowercase letters, digits or hyphens; the datasets are ${await datasetIds(ws.data)}`,
+      `opendata: "../schemas/trade" is not a valid dataset id: its 1st character, "." (U+002E), is not a lowercase letter; use a lowercase letter followed by up to 62 lowercase letters, digits or hyphens; the datasets are ${await datasetIds(ws.data)}`,
     );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { invalidDatasetIdMessage } from '../../lambda/core/dataset-id.js';
 import type { ObjectStore } from '../../lambda/core/object-store.js';
 import { validateDatasets } from '../../lambda/core/pipeline.js';
 
@@ -76,4 +77,19 @@ describe('dataset ids', () => {
       ]);
     },
   );
+});
+
+describe('invalidDatasetIdMessage', () => {
+  // A Cyrillic "о" in place of a Latin "o" was refused with a message in which nothing looked wrong.
+  it.each([
+    ['transpоrt', 'its 7th character, "о" (U+043E), is not a lowercase letter, digit or hyphen'],
+    ['Trade', 'its 1st character, "T" (U+0054), is not a lowercase letter'],
+    ['tr\u200bade', 'its 3rd character, U+200B, is not a lowercase letter, digit or hyphen'],
+    ['x😀', 'its 2nd character, "😀" (U+1F600), is not a lowercase letter, digit or hyphen'],
+    ['a'.repeat(64), 'it is 64 characters long'],
+  ])('names where %j departs from the pattern', (id, fault) => {
+    expect(invalidDatasetIdMessage(id)).toBe(
+      `"${id}" is not a valid dataset id: ${fault}; use a lowercase letter followed by up to 62 lowercase letters, digits or hyphens`,
+    );
+  });
 });
