@@ -637,6 +637,10 @@ async function serveCommand(args: readonly string[], io: Output, env: Env): Prom
   if (!/^\d+$/.test(portText) || port > 65535)
     throw new UsageError(`--port must be a port number, not "${portText}"`);
   const folder = await stat(dir).catch(() => undefined);
+  // A folder named on the command line that is not there is a usage error, as for verify and --sources;
+  // the default one not there yet is a site not published yet.
+  if (folder?.isDirectory() !== true && text(values, 'dir') !== undefined)
+    throw new UsageError(`no folder ${dir}/ to serve (--dir names the published tree)`);
   if (folder?.isDirectory() !== true) {
     io.err(
       `opendata: no folder ${dir}/ to serve${dir === 'public' ? ': publish first (npm start)' : ' (--dir names the published tree)'}`,

@@ -11,8 +11,11 @@ describe('opendata serve, when it cannot serve', () => {
 
     const { code, stderr } = await cli('serve', '--dir', missing, '--port', '0');
 
-    expect(code).toBe(1);
-    expect(stderr).toBe(`opendata: no folder ${missing}/ to serve (--dir names the published tree)`);
+    // A folder named on the command line, as verify's and --sources's: a usage error (it was exit 1).
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(
+      `opendata: no folder ${missing}/ to serve (--dir names the published tree)`,
+    );
   });
 
   it('names the port that is taken, and how to choose another', async () => {
