@@ -3,8 +3,14 @@ import { invalidDatasetIdMessage, isValidDatasetId } from './dataset-id.js';
 import type { Issue, Result } from './issue.js';
 import { parseJsonDocument } from './json-document.js';
 import { fileTooLarge } from './json-limits.js';
-import { FileTooLargeError, limitBytes, SCHEMA_LIMITS } from './limits.js';
-import { NotAFileError, objectExists, ObjectStoreError, type ObjectStore } from './object-store.js';
+import { SCHEMA_LIMITS } from './limits.js';
+import {
+  NotAFileError,
+  objectExists,
+  ObjectStoreError,
+  ObjectTooLargeError,
+  type ObjectStore,
+} from './object-store.js';
 import { checkSiteMeta } from './site-meta.js';
 import type { SourceTexts } from './source-texts.js';
 import { decodeUtf8Document, InvalidUtf8Error } from './utf8.js';
@@ -209,21 +215,20 @@ export async function loadDatasetSource(
  * text gives, where it was read whole first (a 1.5 GB schema took 1.6 GB and crashed making its string).
  */
 async function readDocument(
-  store: Pick<ObjectStore, 'open'>,
+  store: Pick<ObjectStore, 'get'>,
   key: string,
   file: string,
   maxBytes: number,
 ): Promise<Result<Uint8Array> | undefined> {
-  const body = await store.open(key);
-  if (body === undefined) return undefined;
-  const chunks: Uint8Array[] = [];
+  // The store's bounded read of a whole object, as the catalog and the source texts are read: refused by its
+  // size before it is read where the store knows it, and no further than the limit where it grows.
   try {
-    for await (const chunk of limitBytes(body, maxBytes + BYTE_ORDER_MARK_BYTES)) chunks.push(chunk);
+    const found = await store.get(key, { maxBytes: maxBytes + BYTE_ORDER_MARK_BYTES });
+    return found === undefined ? undefined : { ok: true, value: found.body };
   } catch (error) {
-    if (error instanceof FileTooLargeError) return { ok: false, issues: [fileTooLarge(file, maxBytes)] };
+    if (error instanceof ObjectTooLargeError) return { ok: false, issues: [fileTooLarge(file, maxBytes)] };
     throw error;
   }
-  return { ok: true, value: Buffer.concat(chunks) };
 }
 
 const BYTE_ORDER_MARK_BYTES = 3;

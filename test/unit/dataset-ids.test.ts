@@ -68,12 +68,12 @@ describe('dataset ids', () => {
       await validateDatasets(source, [id]);
 
       // And the data folder's listing: the datasets before it lend their row schemas' $ids (runOrder).
-      // The descriptor and schema are opened as streams, read no further than their size limits.
+      // The descriptor and schema are read whole, no further than their size limits (the store's get).
       expect(calls.sort()).toEqual([
+        `get ${id}.dataset.json`,
+        `get ${id}.schema.json`,
         `head ${id}.csv`,
         'list ',
-        `open ${id}.dataset.json`,
-        `open ${id}.schema.json`,
       ]);
     },
   );
