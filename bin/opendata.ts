@@ -627,7 +627,7 @@ export function publishTime(sourceDateEpoch: string | undefined): Date {
 }
 
 async function serveCommand(args: readonly string[], io: Output, env: Env): Promise<number> {
-  const { values, positionals } = parseCommandArguments('serve', args, env);
+  const { values, positionals, given } = parseCommandArguments('serve', args, env);
   if (values.help === true) return help(io, 'serve');
   const dir = text(values, 'dir') ?? 'public';
   if (positionals.length > 0)
@@ -638,9 +638,14 @@ async function serveCommand(args: readonly string[], io: Output, env: Env): Prom
     throw new UsageError(`--port must be a port number, not "${portText}"`);
   const folder = await stat(dir).catch(() => undefined);
   // A folder named on the command line that is not there is a usage error, as for verify and --sources;
-  // the default one not there yet is a site not published yet.
-  if (folder?.isDirectory() !== true && text(values, 'dir') !== undefined)
-    throw new UsageError(`no folder ${dir}/ to serve (--dir names the published tree)`);
+  // the default one not there yet is a site not published yet. (`values` holds the default: `given` says
+  // whether --dir was given.)
+  if (folder?.isDirectory() !== true && given.has('dir'))
+    throw new UsageError(
+      folder === undefined
+        ? `no folder ${dir}/ to serve (--dir names the published tree)`
+        : `${dir} is not a folder: --dir names the published tree`,
+    );
   if (folder?.isDirectory() !== true) {
     io.err(
       `opendata: no folder ${dir}/ to serve${dir === 'public' ? ': publish first (npm start)' : ' (--dir names the published tree)'}`,

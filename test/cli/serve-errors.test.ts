@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,6 +17,32 @@ describe('opendata serve, when it cannot serve', () => {
     expect(stderr.split('\n')[0]).toBe(
       `opendata: no folder ${missing}/ to serve (--dir names the published tree)`,
     );
+  });
+
+  // The default folder not there yet is a site not published yet, not a mistyped path: a regression made
+  // it a usage error saying --dir, where --dir was never given.
+  it('says to publish first when the default public/ is not there, exit 1', async () => {
+    const dir = await makeTempDir('opendata-serve-');
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const { code, stderr } = await cli('serve', '--port', '0');
+
+      expect(code).toBe(1);
+      expect(stderr).toBe('opendata: no folder public/ to serve: publish first (npm start)');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('says a file given as --dir is not a folder', async () => {
+    const file = path.join(await makeTempDir('opendata-serve-'), 'site.txt');
+    await writeFile(file, 'not a site');
+
+    const { code, stderr } = await cli('serve', '--dir', file, '--port', '0');
+
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(`opendata: ${file} is not a folder: --dir names the published tree`);
   });
 
   it('names the port that is taken, and how to choose another', async () => {
