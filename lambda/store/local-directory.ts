@@ -1094,7 +1094,11 @@ const NOT_REGULAR = 'ENOTREGULAR';
  */
 function isMissing(error: unknown): boolean {
   const code = errorCode(error);
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === LINK_OUT;
+  // ELOOP: links that lead to one another, never to a file (absenceOf says so): a loop in place of one
+  // dataset's file stopped every run, that of other datasets too.
+  return (
+    code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP' || code === LINK_OUT
+  );
 }
 
 async function isDirectory(file: string): Promise<boolean> {

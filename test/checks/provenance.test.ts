@@ -226,6 +226,19 @@ describe('a source text that stands in the folder as no file', () => {
     expect(found.ok ? '' : found.why).toMatch(/^source text .*paper\.txt is no file \(/);
   });
 
+  it('is an issue of the dataset when it is a link to itself', async () => {
+    const folder = await makeTempDir('opendata-loop-source-');
+    const paper = path.join(folder, 'paper.txt');
+    await symlink(paper, paper);
+
+    const found = await sourceTextsFrom(new LocalDirectoryStore(folder), folder).get('paper.txt');
+
+    expect(found).toMatchObject({ ok: false, code: 'file-missing' });
+    expect(found.ok ? '' : found.why).toContain(
+      `a symbolic link to ${paper} is there, which leads to no file`,
+    );
+  });
+
   // A named pipe was opened without waiting and refused, but the refusal stopped the whole run (exit 1, no
   // report) where it is one dataset's source text to mend.
   it('is an issue of the dataset when it is a named pipe, and nothing waits on the pipe', async () => {

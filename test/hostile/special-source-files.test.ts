@@ -34,6 +34,30 @@ describe("something that is no file in a dataset's place", () => {
     },
   );
 
+  // Links that lead to one another (ELOOP) stopped every run, that of other datasets too ("could not stat").
+  it("names links in a loop, in place of the CSV or the schema, as that dataset's issue", async () => {
+    const ws = await makeWorkspace();
+    const csv = path.join(ws.data, 'transport.csv');
+    await rm(csv);
+    await symlink(csv, csv);
+    const schema = path.join(ws.schemas, 'visits.schema.json');
+    const other = path.join(ws.schemas, 'other.json');
+    await rm(schema);
+    await symlink(other, schema);
+    await symlink(schema, other);
+
+    const run = await cli('publish', '--data', ws.data, '--schemas', ws.schemas, '--out', ws.out);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `[file-missing] the CSV file of dataset "transport" is no file (a symbolic link to ${csv} is there, which leads to no file`,
+    );
+    expect(run.stderr).toContain(
+      `[file-missing] the JSON Schema of dataset "visits" is no file (a symbolic link to ${other} is there, which leads to no file`,
+    );
+    expect(run.stdout).toMatch(/^trade +published 1\.0\.0/m);
+  });
+
   // A descriptor is found by its name in the data folder's listing, which has only files: the CSV it would
   // describe is then one without a descriptor, neither validated nor published, said with what is there.
   it('says what stands where a descriptor should be, beside the CSV left unpublished', async () => {
