@@ -258,8 +258,8 @@ async function readProvenance(
 }
 
 /**
- * The latest version's file of `format`, parsed, when it is listed and no larger than
- * {@link MAX_STATS_BYTES}; `undefined` otherwise (versions published before the format have none).
+ * The latest version's file of `format`, parsed, when it is listed, no larger than {@link MAX_STATS_BYTES}
+ * and the bytes the catalog lists; `undefined` otherwise (versions published before the format have none).
  */
 async function readSmallJson(
   store: Pick<ObjectStore, 'open' | 'absenceOf'>,
@@ -281,13 +281,16 @@ async function readSmallJson(
     if (size > MAX_STATS_BYTES) return undefined;
     parts.push(chunk);
   }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.byteLength;
+  }
+  // A file that is not what the catalog lists (edited since it was published) is not what the version
+  // says: the page says nothing from it, where an edited validation.json had it say "Not checked".
+  if (size !== listed.bytes || sha256Hex(bytes) !== listed.sha256) return undefined;
   try {
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.byteLength;
-    }
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch (error) {
     throw new SiteSourceError(`${listed.path}: not valid JSON`, listed.path, { cause: error });

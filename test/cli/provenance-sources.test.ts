@@ -226,6 +226,39 @@ describe('provenance on the command line', () => {
     expect(await page()).not.toContain('every row&#39;s quote was found');
   });
 
+  // The run that found the edit (a published file must never change) still redrew the page from it.
+  it('says nothing on the page from a validation.json edited since it was published', async () => {
+    const ws = await workspace();
+    const publish = () =>
+      run([
+        'publish',
+        'sample',
+        '--data',
+        ws.data,
+        '--schemas',
+        ws.schemas,
+        '--out',
+        ws.out,
+        '--sources',
+        ws.sources,
+      ]);
+    expect((await publish()).code).toBe(0);
+    const report = path.join(ws.out, 'datasets', 'sample', '1.0.0', 'validation.json');
+    await writeFile(
+      report,
+      (await readFile(report, 'utf8')).replace('"status": "passed"', '"status": "not-checked"'),
+    );
+    await rm(path.join(ws.out, 'datasets', 'sample', 'index.html'));
+
+    const again = await publish();
+
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('a published file must never change');
+    const page = await readFile(path.join(ws.out, 'datasets', 'sample', 'index.html'), 'utf8');
+    expect(page).not.toContain('Not checked');
+    expect(page).not.toContain('were not held to the source text');
+  });
+
   it('refuses a --sources folder that does not exist as a usage error', async () => {
     const result = await run(['validate', '--sources', '/no/such/folder']);
 
