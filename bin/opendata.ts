@@ -439,9 +439,15 @@ async function publishCommand(
   const now = publishTime(process.env.SOURCE_DATE_EPOCH);
   // A version dated ahead of the clock is dated so for good, and so is every version after it: a new version
   // is never dated before the one it follows. Refused before anything is read or written.
-  if (now.getTime() > Date.now() + FUTURE_EPOCH_SLACK_MS)
+  const latestAccepted = Math.floor((Date.now() + FUTURE_EPOCH_SLACK_MS) / 1000);
+  if (now.getTime() > latestAccepted * 1000)
     throw new UsageError(
-      `SOURCE_DATE_EPOCH is ${now.toISOString()}, in the future: the version would be dated so for good, and every later version after it; unset it, or give a time up to now (${Math.floor(Date.now() / 1000)})`,
+      `SOURCE_DATE_EPOCH is ${now.toISOString()}, more than a day in the future: the version would be dated so for good, and every later version after it; unset it, or give a time no later than ${latestAccepted}`,
+    );
+  // Within a day ahead, clocks that differ a little: taken, and said, as the next version will follow it.
+  if (now.getTime() > Date.now())
+    io.err(
+      `opendata: warning: SOURCE_DATE_EPOCH is ${now.toISOString()}, ahead of this machine's clock: versions published later are dated after it`,
     );
 
   const { source, notice } = sourceLocation(values, env);

@@ -325,9 +325,25 @@ describe('publish', () => {
 
       expect(code).toBe(2);
       expect(stderr).toMatch(
-        /^opendata: SOURCE_DATE_EPOCH is \S+, in the future: the version would be dated so for good, and every later version after it; unset it, or give a time up to now \(\d+\)$/m,
+        /^opendata: SOURCE_DATE_EPOCH is \S+, more than a day in the future: the version would be dated so for good, and every later version after it; unset it, or give a time no later than \d+$/m,
       );
       expect(existsSync(ws.out)).toBe(false);
+    } finally {
+      delete process.env.SOURCE_DATE_EPOCH;
+    }
+  });
+
+  // Taken silently, it dated the version, and every one after it, up to a day ahead of the clock.
+  it('warns of a SOURCE_DATE_EPOCH ahead of the clock by less than a day, and publishes', async () => {
+    const ws = await makeWorkspace();
+    process.env.SOURCE_DATE_EPOCH = String(Math.floor(Date.now() / 1000) + 3600);
+    try {
+      const { code, stderr } = await publish(ws, 'transport');
+
+      expect(code).toBe(0);
+      expect(stderr).toMatch(
+        /^opendata: warning: SOURCE_DATE_EPOCH is \S+, ahead of this machine's clock: versions published later are dated after it$/m,
+      );
     } finally {
       delete process.env.SOURCE_DATE_EPOCH;
     }
