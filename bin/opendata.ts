@@ -682,7 +682,7 @@ async function verifyCommand(args: readonly string[], io: Output, env: Env): Pro
   const { values, positionals } = parseCommandArguments('verify', args, env);
   if (values.help === true) return help(io, 'verify');
   const [target, ...extra] = positionals;
-  if (target === undefined || extra.length > 0)
+  if (target === undefined || target === '' || extra.length > 0)
     throw new UsageError('verify takes one directory or base URL');
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target)?.[1];
   if (scheme !== undefined && !/^https?$/i.test(scheme))

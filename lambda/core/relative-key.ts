@@ -31,6 +31,7 @@ export function bucketPrefixProblem(prefix: string): string | undefined {
     return prefix === ''
       ? "is empty: leave --prefix out to publish at the bucket's root"
       : "is the bucket's root: leave --prefix out to publish there";
+  if (folder.endsWith('/') && !folder.startsWith('/')) return 'ends with more than one "/"';
   const bytes = Buffer.byteLength(folder, 'utf8');
   if (bytes > MAX_PREFIX_BYTES)
     return `is ${bytes} bytes long in UTF-8, over the ${MAX_PREFIX_BYTES} that leave room under it for the site's keys (S3 takes ${MAX_RELATIVE_KEY_BYTES} for a whole key)`;
@@ -62,7 +63,7 @@ export function relativeKeyProblem(key: string): string | undefined {
     return 'contains U+FFFD, the character that stands for bytes that were not UTF-8: write it in UTF-8';
   const unseen = UNSEEN.exec(key);
   if (unseen !== null)
-    return `contains ${codePointName(unseen[0])}, which shows as nothing or as a space: the key would not read as it is written`;
+    return `contains ${codePointName(unseen[0])}, which does not show as itself (it is invisible, shows as a space or reorders the text around it): the key would not read as it is written`;
   // The URL parser drops spaces (and controls) at either end: " a" would be fetched as "a".
   if (key.startsWith(' ') || key.endsWith(' ')) return 'starts or ends with a space, which URL parsers drop';
   const scheme = SCHEME.exec(key);
@@ -85,7 +86,7 @@ export function relativeKeyProblem(key: string): string | undefined {
 }
 
 /**
- * Characters that show as nothing or as a space other than U+0020: format characters (zero-width space,
+ * Characters that do not show as themselves: nothing, or a space other than U+0020: format characters (zero-width space,
  * joiners, bidirectional overrides, the byte order mark), line and paragraph separators, and spaces such as
  * U+00A0. A key holding one looks like another key.
  */

@@ -174,8 +174,11 @@ describe('usage errors exit 2', () => {
     [['publish', '--bucket', 'b', '--prefix', 'a\nb'], '--prefix "a\\nb" contains a control character'],
     // Refused, not read as the bucket's root or as "site": the keys written are the ones the prefix says.
     [['publish', '--bucket', 'b', '--prefix', '/'], '--prefix "/" is the bucket\'s root: leave --prefix out'],
-    [['publish', '--bucket', 'b', '--prefix', 'site//'], '--prefix "site//" has an empty segment'],
-    [['publish', '--bucket', 'b', '--prefix', 'si\u200bte'], 'contains U+200B, which shows as nothing'],
+    [['publish', '--bucket', 'b', '--prefix', 'site//'], '--prefix "site//" ends with more than one "/"'],
+    [
+      ['publish', '--bucket', 'b', '--prefix', 'si\u200bte'],
+      'contains U+200B, which does not show as itself',
+    ],
     [
       ['publish', '--bucket', 'b', '--prefix', 'si\ufffdte'],
       'contains U+FFFD, the character that stands for',
@@ -200,6 +203,7 @@ describe('usage errors exit 2', () => {
     ],
     [['publish', '--base-url', 'data.example.org'], '--base-url must be an http(s) URL'],
     [['verify'], 'verify takes one directory or base URL'],
+    [['verify', ''], 'verify takes one directory or base URL'],
     [
       ['verify', 'file:///srv/site'],
       'verify reads a folder or an http(s) URL, not a file: URL (for a local tree give its folder: "/srv/site")',

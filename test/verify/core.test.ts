@@ -189,7 +189,7 @@ describe('relativeKeyProblem: what a key cannot hold unseen', () => {
     ['\ufeffdatasets/a.csv', 'U+FEFF'],
   ])('refuses %j, naming %s', (key, named) => {
     expect(relativeKeyProblem(key)).toBe(
-      `contains ${named}, which shows as nothing or as a space: the key would not read as it is written`,
+      `contains ${named}, which does not show as itself (it is invisible, shows as a space or reorders the text around it): the key would not read as it is written`,
     );
   });
 
@@ -213,10 +213,11 @@ describe('bucketPrefixProblem', () => {
       '/site',
       'starts with "/" (an absolute or protocol-relative address), not a path relative to the site root',
     ],
-    ['site//', 'has an empty segment ("//" or a trailing "/")'],
+    ['site//', 'ends with more than one "/"'],
+    ['a//b', 'has an empty segment ("//" or a trailing "/")'],
     [
       'a\u200bb',
-      'contains U+200B, which shows as nothing or as a space: the key would not read as it is written',
+      'contains U+200B, which does not show as itself (it is invisible, shows as a space or reorders the text around it): the key would not read as it is written',
     ],
   ])('refuses %j rather than publishing under another folder', (prefix, problem) => {
     expect(bucketPrefixProblem(prefix)).toBe(problem);
