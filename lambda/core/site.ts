@@ -5,7 +5,7 @@ import type { StatsDocument } from './column-stats.js';
 import { objectMetaFor } from './content-policy.js';
 import type { DatasetDocument } from './dataset-document.js';
 import type { VersionFormat } from './formats/index.js';
-import { absenceNote, type ObjectStore } from './object-store.js';
+import { absenceNote, ObjectTooLargeError, type ObjectStore, type StoredObject } from './object-store.js';
 import { chartFilesRenderer, chartNotes, MAX_CHART_ROWS } from './site/charts.js';
 import { chartRasterizer, type ChartRasterizer } from './site/chart-png.js';
 import { citationFilesRenderer } from './site/citations.js';
@@ -148,7 +148,7 @@ export class SiteSourceError extends OpenDataError {
  * The context carries the process's chart rasterizer (created on first use).
  */
 export async function loadSiteContext(
-  store: Pick<ObjectStore, 'open' | 'absenceOf'>,
+  store: Pick<ObjectStore, 'open' | 'get' | 'absenceOf'>,
   catalog: Catalog,
   baseUrl: string,
 ): Promise<SiteContext> {
@@ -238,7 +238,7 @@ export async function publishSiteFiles(
 }
 
 async function readStats(
-  store: Pick<ObjectStore, 'open' | 'absenceOf'>,
+  store: Pick<ObjectStore, 'get' | 'absenceOf'>,
   entry: CatalogDataset,
 ): Promise<{ stats?: StatsDocument }> {
   const stats = await readSmallJson(store, entry, 'stats');
@@ -247,7 +247,7 @@ async function readStats(
 
 /** The latest version's provenance check, from its `validation.json` (see {@link SiteDataset.provenance}). */
 async function readProvenance(
-  store: Pick<ObjectStore, 'open' | 'absenceOf'>,
+  store: Pick<ObjectStore, 'get' | 'absenceOf'>,
   entry: CatalogDataset,
 ): Promise<{ provenance?: 'passed' | 'not-checked' }> {
   const report = (await readSmallJson(store, entry, 'validation')) as
@@ -262,36 +262,30 @@ async function readProvenance(
  * and the bytes the catalog lists; `undefined` otherwise (versions published before the format have none).
  */
 async function readSmallJson(
-  store: Pick<ObjectStore, 'open' | 'absenceOf'>,
+  store: Pick<ObjectStore, 'get' | 'absenceOf'>,
   entry: CatalogDataset,
   format: string,
 ): Promise<unknown> {
   const listed = latestVersion(entry).distributions.find((distribution) => distribution.format === format);
   if (listed === undefined || listed.bytes > MAX_STATS_BYTES) return undefined;
-  const chunks = await store.open(listed.path);
-  if (chunks === undefined)
+  // Read no further than the bytes the catalog lists: a file that is not those bytes (edited since it was
+  // published, a larger one too) is not what the version says, and the page says nothing from it, where an
+  // edited validation.json had it say "Not checked".
+  let found: StoredObject | undefined;
+  try {
+    found = await store.get(listed.path, { maxBytes: listed.bytes });
+  } catch (error) {
+    if (error instanceof ObjectTooLargeError) return undefined;
+    throw error;
+  }
+  if (found === undefined)
     throw new SiteSourceError(
       `${listed.path} is listed in the catalog but missing from the store${await absenceNote(store, listed.path)}`,
       listed.path,
     );
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of chunks) {
-    size += chunk.byteLength;
-    if (size > MAX_STATS_BYTES) return undefined;
-    parts.push(chunk);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.byteLength;
-  }
-  // A file that is not what the catalog lists (edited since it was published) is not what the version
-  // says: the page says nothing from it, where an edited validation.json had it say "Not checked".
-  if (size !== listed.bytes || sha256Hex(bytes) !== listed.sha256) return undefined;
+  if (found.body.byteLength !== listed.bytes || sha256Hex(found.body) !== listed.sha256) return undefined;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    return JSON.parse(new TextDecoder().decode(found.body)) as unknown;
   } catch (error) {
     throw new SiteSourceError(`${listed.path}: not valid JSON`, listed.path, { cause: error });
   }

@@ -2,7 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog, CatalogVersion } from '../../lambda/core/catalog.js';
 import type { ChangedRow, ChangesDocument } from '../../lambda/core/changes.js';
 import type { DatasetDocument } from '../../lambda/core/dataset-document.js';
-import type { ObjectStore } from '../../lambda/core/object-store.js';
+import { objectMetaFor } from '../../lambda/core/content-policy.js';
+import {
+  ObjectTooLargeError,
+  type GetOptions,
+  type ObjectStore,
+  type StoredObject,
+} from '../../lambda/core/object-store.js';
 import type { Row } from '../../lambda/core/row-schema.js';
 import {
   loadSiteContext,
@@ -34,7 +40,7 @@ interface ReadRecord {
 }
 
 /** An in-memory store that serves bodies in small chunks and records how far each was read. */
-class RecordingStore implements Pick<ObjectStore, 'open'> {
+class RecordingStore implements Pick<ObjectStore, 'open' | 'get'> {
   readonly reads = new Map<string, ReadRecord>();
   readonly #files = new Map<string, Uint8Array>();
 
@@ -42,6 +48,15 @@ class RecordingStore implements Pick<ObjectStore, 'open'> {
 
   putJson(key: string, value: unknown): void {
     this.#files.set(key, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
+  }
+
+  /** A whole file, refused past `maxBytes` as a store refuses it (the pages read small files this way). */
+  async get(key: string, options: GetOptions = {}): Promise<StoredObject | undefined> {
+    const body = this.#files.get(key);
+    if (body === undefined) return undefined;
+    if (options.maxBytes !== undefined && body.byteLength > options.maxBytes)
+      throw new ObjectTooLargeError(key, body.byteLength, options.maxBytes);
+    return { ...objectMetaFor(key), body, bytes: body.byteLength, etag: '' };
   }
 
   async open(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
@@ -334,6 +349,7 @@ describe('reading <id>.json whatever the order of its members', () => {
     );
 
     const truncated = {
+      get: (key: string, options?: GetOptions) => store.get(key, options),
       open: async (key: string) =>
         key === DOCUMENT_KEY
           ? (async function* () {
