@@ -1,3 +1,4 @@
+import { codePointOf } from './text-rules.js';
 /** Dataset ids are file stems and URL segments: a lowercase letter, then up to 62 lowercase letters, digits or hyphens. */
 export const DATASET_ID_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -29,7 +30,7 @@ function idFault(id: string): string {
   );
   if (at === -1) return characters.length > 63 ? `: it is ${characters.length} characters long` : '';
   const character = characters[at] ?? '';
-  const code = `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const code = codePointOf(character);
   const shown = /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(character) ? `"${character}" (${code})` : code;
   return `: its ${ordinal(at + 1)} character, ${shown}, is not ${at === 0 ? 'a lowercase letter' : 'a lowercase letter, digit or hyphen'}`;
 }

@@ -6,6 +6,8 @@
  * that decodes percent-escapes before mapping to files.
  */
 
+import { codePointOf } from './text-rules.js';
+
 /** The longest key accepted, in bytes of UTF-8: S3's own limit for a whole key. */
 export const MAX_RELATIVE_KEY_BYTES = 1024;
 
@@ -63,7 +65,7 @@ export function relativeKeyProblem(key: string): string | undefined {
     return 'contains U+FFFD, the character that stands for bytes that were not UTF-8: write it in UTF-8';
   const unseen = UNSEEN.exec(key);
   if (unseen !== null)
-    return `contains ${codePointName(unseen[0])}, which does not show as itself (it is invisible, shows as a space or reorders the text around it): the key would not read as it is written`;
+    return `contains ${codePointOf(unseen[0])}, which does not show as itself (it is invisible, shows as a space or reorders the text around it): the key would not read as it is written`;
   // The URL parser drops spaces (and controls) at either end: " a" would be fetched as "a".
   if (key.startsWith(' ') || key.endsWith(' ')) return 'starts or ends with a space, which URL parsers drop';
   const scheme = SCHEME.exec(key);
@@ -91,11 +93,6 @@ export function relativeKeyProblem(key: string): string | undefined {
  * U+00A0. A key holding one looks like another key.
  */
 const UNSEEN = /[\p{Cf}\p{Zl}\p{Zp}]|(?! )\p{Zs}/u;
-
-/** A character's code point as Unicode writes it, `U+200B`. */
-function codePointName(character: string): string {
-  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-}
 
 /** C0 and C1 controls and DEL: never in a published key, and unsafe to print. */
 function hasControlCharacter(text: string): boolean {

@@ -91,9 +91,13 @@ export function forbiddenCharacter(
 /** `U+202E (RIGHT-TO-LEFT OVERRIDE)`, `U+0007`. */
 export function describeCharacter(char: string): string {
   const code = char.codePointAt(0) ?? 0;
-  const hex = code.toString(16).toUpperCase().padStart(4, '0');
   const name = code >= 0xe0000 && code <= 0xe007f ? 'TAG CHARACTER' : NAMES[code];
-  return name === undefined ? `U+${hex}` : `U+${hex} (${name})`;
+  return name === undefined ? codePointOf(char) : `${codePointOf(char)} (${name})`;
+}
+
+/** A character's code point as Unicode writes it: `U+200B`, `U+1F600`. */
+export function codePointOf(char: string): string {
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 const WHY: Record<TextKind, string> = {
