@@ -3,8 +3,7 @@
  * The `opendata` command line: a thin adapter that parses arguments, builds
  * stores, calls the core and prints. Run as `npm run opendata -- <command>`.
  */
-import { stat } from 'node:fs/promises';
-import { makeDirectory } from '../lambda/store/file-system.js';
+import { makeDirectory, pathKind } from '../lambda/store/file-system.js';
 import path from 'node:path';
 import { isOpenDataError, messageOf, oneLine } from '../lambda/core/errors.js';
 import { formatIssue } from '../lambda/core/issue.js';
@@ -268,8 +267,8 @@ async function checkOutFolder(
       throw new UsageError(
         `--out ${folder} is the ${name} folder (${source}): the published tree would be written among the files it is made from; give another folder`,
       );
-  const found = await stat(folder).catch(() => undefined);
-  if (found !== undefined && !found.isDirectory())
+  const kind = pathKind(folder);
+  if (kind === 'file' || kind === 'other')
     throw new UsageError(`--out ${folder} is a file, not a folder: give a folder to publish into`);
 }
 
@@ -312,9 +311,9 @@ async function checkDatasetIds(source: SourceLocation, ids: readonly string[]): 
   const known = await findDatasetIds(source);
   if (known.length === 0) {
     // A data folder given as a file (or not there) holds no datasets: said as what it is.
-    const found = await stat(source.dataLabel).catch(() => undefined);
-    if (found === undefined) throw new UsageError(`no data folder ${source.dataLabel}: give --data DIR`);
-    if (!found.isDirectory())
+    const kind = pathKind(source.dataLabel);
+    if (kind === 'missing') throw new UsageError(`no data folder ${source.dataLabel}: give --data DIR`);
+    if (kind !== 'folder')
       throw new UsageError(
         `${source.dataLabel} is not a folder: give --data the folder that holds the datasets`,
       );
@@ -642,20 +641,18 @@ async function serveCommand(args: readonly string[], io: Output, env: Env): Prom
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535)
     throw new UsageError(`--port must be a port number, not "${portText}"`);
-  const folder = await stat(dir).catch(() => undefined);
+  const kind = pathKind(dir);
   // A folder named on the command line that is not there is a usage error, as for verify and --sources;
   // the default one not there yet is a site not published yet. (`values` holds the default: `given` says
   // whether --dir was given.)
-  if (folder?.isDirectory() !== true && given.has('dir'))
+  if (kind !== 'folder' && given.has('dir'))
     throw new UsageError(
-      folder === undefined
+      kind === 'missing'
         ? `no folder ${dir}/ to serve (--dir names the published tree)`
         : `${dir} is not a folder: --dir names the published tree`,
     );
-  if (folder?.isDirectory() !== true) {
-    io.err(
-      `opendata: no folder ${dir}/ to serve${dir === 'public' ? ': publish first (npm start)' : ' (--dir names the published tree)'}`,
-    );
+  if (kind !== 'folder') {
+    io.err(`opendata: no folder ${dir}/ to serve: publish first (npm start)`);
     return EXIT.invalid;
   }
   const server = createSiteServer(dir);
@@ -695,9 +692,9 @@ async function verifyCommand(args: readonly string[], io: Output, env: Env): Pro
     );
   if (scheme === undefined) {
     // A folder that is not there (a mistyped path) is the command line's mistake, not a site with nothing in it.
-    const found = await stat(target).catch(() => undefined);
-    if (found === undefined) throw new UsageError(`verify ${target}: no such folder`);
-    if (!found.isDirectory())
+    const kind = pathKind(target);
+    if (kind === 'missing') throw new UsageError(`verify ${target}: no such folder`);
+    if (kind !== 'folder')
       throw new UsageError(`verify ${target}: not a folder; give the folder that holds catalog.json`);
   }
   const positive = (name: string, fallback: number): number => positiveOption(values, name, fallback);

@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
 import { sourceTextsFrom, type SourceTexts } from '../lambda/core/source-texts.js';
+import { pathKind } from '../lambda/store/file-system.js';
 import { LocalDirectoryStore } from '../lambda/store/local-directory.js';
 import { UsageError } from './cli-arguments.js';
 
@@ -28,7 +28,7 @@ export function localSourceTexts(
 ): LocalSourceTexts {
   const fromEnv = env[SOURCES_DIR_VARIABLE];
   const folder = option ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_SOURCES_DIR);
-  if (isDirectory(folder)) {
+  if (pathKind(folder) === 'folder') {
     // A folder that holds no file gives no source texts either: said once, as an absent folder is.
     const texts = sourceTextsFrom(new LocalDirectoryStore(folder), folder);
     let why: string | undefined;
@@ -62,30 +62,14 @@ export function localSourceTexts(
     },
     notice: () =>
       needed
-        ? `opendata: provenance not checked: ${isFile(folder) ? `${folder}, given for the source texts folder, is a file` : `no source texts folder at ${folder}`} (give --sources DIR or set ${SOURCES_DIR_VARIABLE})`
+        ? `opendata: provenance not checked: ${pathKind(folder) === 'file' ? `${folder}, given for the source texts folder, is a file` : `no source texts folder at ${folder}`} (give --sources DIR or set ${SOURCES_DIR_VARIABLE})`
         : undefined,
   };
 }
 
 /** What stands at `folder`, which is not a folder: said so that a file given for a folder reads as such. */
 function notAFolder(folder: string): string {
-  return isFile(folder)
+  return pathKind(folder) === 'file'
     ? 'is a file, not a folder: give the folder that holds the source texts'
     : 'no such folder';
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(folder: string): boolean {
-  try {
-    return statSync(folder).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -37,4 +38,19 @@ export async function makeDirectory(dir: string): Promise<void> {
 async function assertDirectory(dir: string, exists: unknown): Promise<void> {
   const stats = await fs.stat(dir).catch(() => undefined);
   if (stats?.isDirectory() !== true) throw exists;
+}
+
+/**
+ * What stands at `file`, links followed: a folder, a file, something else (a named pipe, a device), or
+ * nothing that can be looked at (not there, a link to nothing, no permission). For checking a path given on
+ * the command line before a command reads or writes there.
+ */
+export function pathKind(file: string): 'folder' | 'file' | 'other' | 'missing' {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    return 'missing';
+  }
+  return stats.isDirectory() ? 'folder' : stats.isFile() ? 'file' : 'other';
 }
