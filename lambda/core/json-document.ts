@@ -2,6 +2,7 @@ import { parse as parseTolerantly, printParseErrorCode, visit, type ParseError }
 import { pointerSegment } from './json-limits.js';
 import type { Issue, IssueCode, Result } from './issue.js';
 import { messageOf } from './errors.js';
+import { codePointOf } from './text-rules.js';
 
 /**
  * Parses a JSON file's text, turning a syntax error into an issue that names
@@ -186,7 +187,7 @@ function describeControl(code: number): string {
   if (code === 0x0a || code === 0x0d)
     return 'a line break inside text in double quotes: JSON text stays on one line, write the break as \\n';
   if (code === 0x09) return 'a tab inside text in double quotes: write it as \\t';
-  return `a control character (U+${code.toString(16).toUpperCase().padStart(4, '0')}) inside text in double quotes: write it as \\u${code.toString(16).padStart(4, '0')}`;
+  return `a control character (${codePointOf(String.fromCodePoint(code))}) inside text in double quotes: write it as \\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /** What jsonc-parser's error `kind` (its name for it) means, said as a curator would fix it. */
@@ -224,7 +225,7 @@ function describe(kind: string, text: string, offset: number): string {
       const code = text.codePointAt(offset) ?? 0;
       // An invisible or non-ASCII character (a no-break space, a zero-width one, a curly quote) is named.
       return code < 0x20 || code > 0x7e
-        ? `an unexpected character, U+${code.toString(16).toUpperCase().padStart(4, '0')}, here: between values JSON allows only spaces, tabs and line breaks, and text goes in straight double quotes`
+        ? `an unexpected character, ${codePointOf(String.fromCodePoint(code))}, here: between values JSON allows only spaces, tabs and line breaks, and text goes in straight double quotes`
         : `unexpected text here (${JSON.stringify(text.slice(offset, offset + 20))}); text goes in double quotes`;
     }
   }
